@@ -1,0 +1,1 @@
+"""trtinspect.app: the Dash web dashboard (`trtinspect serve`)."""

@@ -1,0 +1,1 @@
+"""trtinspect.inspector: stateless analyses of engine bundles (lint, alignment/diff, regression check)."""

@@ -1,0 +1,1 @@
+"""Bundled real sample engines (data only; see PROVENANCE.md)."""

@@ -1,0 +1,102 @@
+"""The ``trtinspect`` command line: a thin layer over the library.
+
+Each subcommand lives in its own module ``trtinspect.cli.<name>`` exposing a click command named ``command``;
+modules are imported only when their command runs (or its ``--help`` is asked), so ``--help`` never needs
+optional packages. User errors (:class:`TrtInspectError`) print one line and exit 2; internal bugs exit 2 with
+a short message (traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from typing import Any
+
+import click
+
+from trtinspect.errors import NotComparableError, TrtInspectError
+
+# name -> (module, one-line help). Declared once; docs/cli.md documents every entry (a test checks).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "report": ("trtinspect.cli.report", "Summarise one engine: device, precision mix, time by type, top layers."),
+    "lint": ("trtinspect.cli.lint", "Find what costs latency in an engine, with evidence and cost in ms."),
+    "diff": ("trtinspect.cli.diff", "Align two engines through fusion changes and explain the latency delta."),
+    "check": ("trtinspect.cli.check", "CI gate: baseline vs candidate per-layer latency, with exit codes."),
+    "history": ("trtinspect.cli.history", "List recorded checks and per-layer latency trends."),
+    "serve": ("trtinspect.cli.serve", "Start the web dashboard on 127.0.0.1:8050."),
+    "capture": ("trtinspect.cli.capture", "Run trtexec K times and write a complete, comparable bundle."),
+    "profile": ("trtinspect.cli.profile", "Inspect and profile a serialized engine with TensorRT (needs a GPU)."),
+    "samples": ("trtinspect.cli.samples", "List the bundled sample engines (name them as sample:NAME)."),
+}
+
+log = logging.getLogger("trtinspect")
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(COMMANDS[cmd_name][0])
+        cmd: click.Command = module.command
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="trtinspect")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
+    """Tell why one TensorRT engine is slower than another, and stop CI when a change makes it slower.
+
+    PATH arguments accept a bundle directory, an engine file with sidecar files beside it, trtexec JSON
+    exports or logs, an nsys SQLite export, or a bundled sample as sample:NAME (see `trtinspect samples`).
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console entry point: runs the click group and maps errors to exit codes."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        return cli.main(args=argv, prog_name="trtinspect", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("trtinspect: aborted", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except NotComparableError as exc:
+        click.echo(f"trtinspect: not comparable: {exc}", err=True)
+        sys.exit(3)
+    except TrtInspectError as exc:
+        click.echo(f"trtinspect: error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("trtinspect: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # an internal bug: say so in one line, traceback only with --debug
+        if debug:
+            raise
+        click.echo(
+            f"trtinspect: internal error: {type(exc).__name__}: {exc} "
+            "(this is a bug in trtinspect; re-run with --debug for the traceback and report it)",
+            err=True,
+        )
+        sys.exit(2)
