@@ -1,0 +1,121 @@
+"""``trtinspect profile ENGINE --out DIR``: inspect and profile a serialized engine with TensorRT on this GPU.
+
+Loading an engine can run code from plugin libraries (``--plugins``); this command is the explicit,
+documented way to do it. The web app never loads engines.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from trtinspect.errors import TrtInspectError
+from trtinspect.samples import resolve
+
+
+@click.command("profile")
+@click.argument("engine", metavar="ENGINE")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write the bundle into (graph, profile, timing and metadata JSON).",
+)
+@click.option(
+    "--shapes",
+    default=None,
+    metavar="NAME:DxD[,NAME:DxD]",
+    help="Input shapes, trtexec syntax. Default: the optimisation profile's opt shapes.",
+)
+@click.option("--iterations", type=int, default=None, help="Timed iterations (default 100).")
+@click.option(
+    "--duration",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="Run the timing and the profile run this long each, instead of --iterations.",
+)
+@click.option("--warmup", type=int, default=10, show_default=True, help="Iterations run first, not recorded.")
+@click.option(
+    "--plugins",
+    "plugins",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Plugin library to load before deserializing (runs its code). Repeatable.",
+)
+@click.option(
+    "--data", type=click.Choice(["random", "zeros"]), default="random", show_default=True, help="Input data."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for random input data.")
+@click.option("--device", type=int, default=0, show_default=True, help="CUDA device index.")
+@click.option("--no-transfers", is_flag=True, help="Skip H2D/D2H copies (like trtexec --noDataTransfers).")
+@click.option("--no-layer-profile", is_flag=True, help="Skip the separate per-layer profile run.")
+@click.option("--overwrite", is_flag=True, help="Replace bundle files already in --out.")
+def command(
+    engine: str,
+    out_dir: Path,
+    shapes: str | None,
+    iterations: int | None,
+    duration: float | None,
+    warmup: int,
+    plugins: tuple[Path, ...],
+    data: str,
+    seed: int,
+    device: int,
+    no_transfers: bool,
+    no_layer_profile: bool,
+    overwrite: bool,
+) -> None:
+    """Deserialize ENGINE, write its layer information and per-layer / per-iteration timings as a bundle.
+
+    Needs TensorRT's Python bindings (the version that built the engine), cuda-python and a GPU; reads GPU
+    state through nvidia-ml-py and marks phases with NVTX when the nvtx package is installed.
+    """
+    from trtinspect import trt_backend
+
+    path = resolve(engine)
+    if path.is_dir():
+        raise TrtInspectError(
+            "is a directory, expected a serialized engine file",
+            path=path,
+            hint="pass the .engine/.plan file; `trtinspect report DIR` reads bundle directories",
+        )
+    opts = trt_backend.ProfileOptions(
+        shapes=trt_backend.parse_shapes(shapes),
+        iterations=iterations,
+        duration_s=duration,
+        warmup=warmup,
+        data=data,
+        seed=seed,
+        plugins=tuple(plugins),
+        device=device,
+        transfers=not no_transfers,
+        per_layer=not no_layer_profile,
+    )
+    result = trt_backend.profile_engine(path, opts)
+    written = trt_backend.write_profile_bundle(result, out_dir, overwrite=overwrite)
+
+    gpu = result.device.get("Selected Device", "unknown GPU")
+    click.echo(f"engine {result.engine_path}  TensorRT {result.trt_version}  on {gpu}")
+    click.echo("shapes " + ", ".join(f"{k}={trt_backend.format_shape(v)}" for k, v in result.shapes.items()))
+    if result.iterations:
+        lat = sorted(it.latency_ms for it in result.iterations)
+        comp = sorted(it.compute_ms for it in result.iterations)
+        click.echo(
+            f"{len(result.iterations)} iterations after {result.warmup_iterations} warm-up: "
+            f"latency median {lat[len(lat) // 2]:.4f} ms, GPU compute median {comp[len(comp) // 2]:.4f} ms"
+        )
+    if result.layer_times:
+        click.echo(
+            f"{len(result.layer_times)} layers profiled over {result.profile_iterations} iterations; top 5:"
+        )
+        totals = sorted(((sum(v) / len(v), k) for k, v in result.layer_times.items()), reverse=True)[:5]
+        for avg, name in totals:
+            click.echo(f"  {avg:9.4f} ms  {name}")
+    for line in result.gpu_warnings + result.notes:
+        click.echo(f"warning: {line}", err=True)
+    click.echo(f"wrote {len(written.files)} files to {written.directory}:")
+    for kind, p in written.files.items():
+        click.echo(f"  {kind:8s} {p.name}")
