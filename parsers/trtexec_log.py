@@ -1,0 +1,621 @@
+"""trtexec stdout logs of every TensorRT era (7.x to 10.x), found by content, never by version number.
+
+One linear pass over the lines reads: the ``&&&& RUNNING/PASSED/FAILED`` lines (status, command, version
+token ``[TensorRT v101601] [b11]``), the ``=== Model/Build/Inference/System/Reporting Options ===`` sections,
+``=== Device Information ===``, ``TensorRT version: X``, the performance summary (7.x ``Host Latency`` /
+``min: X ms (end to end Y ms)`` blocks, 8.0+ ``Metric: min = .., percentile(99%) = ..`` lines with any number
+of percentiles), the ``--dumpProfile`` table in both layouts (and headerless excerpts), the verbose
+``Engine Layer Information`` block and ``--dumpLayerInfo`` records (as exportLayerInfo-shaped dicts, see
+:mod:`trtinspect.parsers.trtexec_log_layers`), and ``[W]``/``[E]`` warnings. Lines may carry the
+``[date] [I] [TRT]`` prefix or none at all. Frames use the SUMMARY, PROFILE and WARNINGS schemas.
+Format reference and limits: ``docs/trtexec-logs.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from trtinspect.parsers import _io, schema
+from trtinspect.parsers import trtexec_log_layers as layers_text
+from trtinspect.parsers import trtexec_log_sections as sec
+
+from trtinspect.errors import TrtInspectError
+
+log = logging.getLogger(__name__)
+
+WHAT = "a trtexec log (the stdout of a trtexec run)"
+SNIFF_BYTES = 64 * 1024
+
+OPTION_SECTIONS = {
+    "Model Options": "model_options",
+    "Build Options": "build_options",
+    "Inference Options": "inference_options",
+    "System Options": "system_options",
+    "Reporting Options": "reporting_options",
+}
+# Warning kinds also recognised on lines quoted without their ``[W]`` prefix (the others are too generic).
+UNPREFIXED_WARNING_KINDS = ("unstable_compute", "missing_int8_scales", "no_conforming_impl")
+# Notes attached when trtexec says why a summary is missing.
+EXPLAINED_ABSENCE = {
+    "Skipped inference phase": "inference was skipped (--skipInference): the log has no performance summary",
+    "The e2e network timing is not reported": (
+        "--dumpProfile ran without --separateProfileRun: trtexec printed the layer profile but no "
+        "end-to-end performance summary"
+    ),
+}
+
+
+@dataclass
+class TrtexecLog:
+    """Everything read from one trtexec log; frames follow parsers/schema.py (SUMMARY/PROFILE/WARNINGS)."""
+
+    path: Path | None
+    trt_version: str | None = None          # "10.16.1"; from "TensorRT version:", else decoded from the token
+    version_token: str | None = None        # "v101601" from "[TensorRT v101601]"
+    build_tag: str | None = None            # "b11" from "[b11]"
+    command: str | None = None              # the trtexec command line after "# "
+    status: str | None = None               # "PASSED" / "FAILED" (None: no final &&&& line)
+    model_options: dict[str, str] = field(default_factory=dict)
+    build_options: dict[str, str] = field(default_factory=dict)
+    inference_options: dict[str, str] = field(default_factory=dict)
+    system_options: dict[str, str] = field(default_factory=dict)
+    reporting_options: dict[str, str] = field(default_factory=dict)
+    other_options: dict[str, dict[str, str]] = field(default_factory=dict)
+    device: dict[str, Any] = field(default_factory=dict)
+    summary: pd.DataFrame = field(default_factory=lambda: schema.empty_frame(schema.SUMMARY))
+    profile: pd.DataFrame = field(default_factory=lambda: schema.empty_frame(schema.PROFILE))
+    profile_iterations: int | None = None
+    profile_total: dict[str, float] | None = None
+    profile_layout: str | None = None       # "8.6+" | "pre-8.6" | "headerless"
+    layer_records: list[dict[str, Any]] | None = None
+    layer_records_source: str | None = None  # "dumpLayerInfo" | "engine_layer_information"
+    warnings: pd.DataFrame = field(default_factory=lambda: schema.empty_frame(schema.WARNINGS))
+    lines_without_prefix: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def summary_value(self, metric: str, stat: str = "mean") -> float | None:
+        """One number of the performance summary, e.g. ``summary_value("GPU Compute Time", "median")``."""
+        hit = self.summary[(self.summary["metric"] == metric) & (self.summary["stat"] == stat)]
+        return None if hit.empty else float(hit["value"].iloc[-1])
+
+
+def decode_version_token(token: str) -> str | None:
+    """``v8401`` -> ``8.4.1``; ``v101601`` -> ``10.16.1`` (NV_TENSORRT_VERSION: 8.x M*1000+m*100+p, 10.x
+    M*10000+m*100+p). Five digits are read as M*10000+m*100+p with a one-digit major."""
+    digits = token.lstrip("v")
+    if not digits.isdigit():
+        return None
+    if len(digits) == 4:
+        major, minor, patch = int(digits[0]), int(digits[1]), int(digits[2:])
+    elif len(digits) == 5:
+        major, minor, patch = int(digits[0]), int(digits[1:3]), int(digits[3:])
+    elif len(digits) == 6:
+        major, minor, patch = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+    else:
+        return None
+    return f"{major}.{minor}.{patch}"
+
+
+@dataclass
+class _Profile:
+    iterations: int | None
+    layout: str | None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total: dict[str, float] | None = None
+    has_median: bool = True
+    ncols: int | None = None
+
+
+class _Parser:
+    """The line state machine. ``section`` names the block the previous lines opened."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.out = TrtexecLog(path=Path(path) if path is not None else None)
+        self.section: str | None = None
+        self.options: dict[str, str] | None = None
+        self.block7: str | None = None
+        self.summaries = sec.SummaryBuilder()
+        self.profiles: list[_Profile] = []
+        self.profile: _Profile | None = None
+        self.pending: list[tuple[int, str]] = []    # candidate headerless profile rows
+        self.engine_blocks: list[list[dict[str, Any]]] = []
+        self.in_engine_block = False
+        self.dump_records: list[dict[str, Any]] = []
+        self.warning_rows: list[dict[str, Any]] = []
+        self.prefixed = 0
+        self.running_seen = False
+        self.trace_lines = 0
+        self.version_line: str | None = None
+        self.unparsed_layers: list[int] = []
+        self.last_warning_line = -1
+
+    # ---- per line --------------------------------------------------------------------------------------
+    def feed(self, line_no: int, raw: str) -> None:
+        m = sec.PREFIX.match(raw)
+        if m is not None:
+            self.prefixed += 1
+            sev: str | None = sec.SEVERITY[m.group("sev")]
+            body = m.group("body")
+            trt = m.group("trt") is not None
+        else:
+            sev, body, trt = None, raw, False
+
+        if body.startswith("&&&& "):
+            self._status(body)
+            return
+        if sev == "V":
+            self._verbose(body)
+            return
+        if sev == "W" or sev == "E":
+            self._warning(line_no, sev, body)
+            return
+        self._info(line_no, sev, body, trt)
+
+    def _verbose(self, body: str) -> None:
+        if self.in_engine_block and body.startswith("Layer("):
+            self._engine_layer(0, body)
+            return
+        self.in_engine_block = False
+        if self.section in OPTION_SECTIONS or self.section == "device":
+            self.section = None
+        if body.startswith("Engine Layer Information"):
+            self.engine_blocks.append([])
+            self.in_engine_block = True
+        elif body.startswith("==="):
+            self._flush_pending()
+            self.section = "ignored"
+
+    def _status(self, body: str) -> None:
+        m = sec.STATUS.match(body.rstrip())
+        if m is None:
+            return
+        status = m.group("status")
+        if status == "RUNNING":
+            self.running_seen = True
+        else:
+            self.out.status = status
+        if m.group("command"):
+            self.out.command = m.group("command").strip()
+        tok = sec.VERSION_TOKEN.search(m.group("mid"))
+        if tok:
+            self.out.version_token = tok.group("token")
+        tag = sec.BUILD_TAG.search(m.group("mid"))
+        if tag:
+            self.out.build_tag = tag.group("tag")
+
+    def _warning(self, line_no: int, sev: str, body: str) -> None:
+        self.in_engine_block = False
+        rows = self.warning_rows
+        continues = self.last_warning_line == line_no - 1
+        self.last_warning_line = line_no
+        message = body.strip()
+        if body.startswith("  ") and continues and rows and message:
+            rows[-1]["message"] += " " + message
+            return
+        if not message:
+            return
+        kind, subject = sec.classify_warning(message)
+        rows.append({"kind": kind, "severity": sev, "line_no": line_no, "message": message, "layer": subject})
+        cv = sec.CV.search(message)
+        if cv is not None:
+            self.summaries.add([{"metric": "GPU Compute Time CV", "stat": "value",
+                                 "value": float(cv.group("value")), "unit": "%"}])
+
+    def _info(self, line_no: int, sev: str | None, body: str, trt: bool) -> None:
+        stripped = body.strip()
+        header = sec.SECTION.match(stripped) if stripped.startswith("===") else None
+        if header is not None:
+            self._flush_pending()
+            self.in_engine_block = False
+            self._open_section(header.group("title"))
+            return
+        section = self.section
+        if section in OPTION_SECTIONS or section == "other_options":
+            if self._option(stripped, trt):
+                return
+        elif section == "device":
+            if self._device(stripped, trt):
+                return
+        elif section == "profile":
+            if self._profile_line(body, stripped):
+                return
+        elif section == "dump_layers" and self._dump_layer(sev, body, stripped):
+            return
+        if self.in_engine_block:
+            if body.startswith("Layer("):
+                self._engine_layer(line_no, body)
+                return
+            self.in_engine_block = False
+        self._general(line_no, sev, body, stripped, trt)
+
+    def _open_section(self, title: str) -> None:
+        self.block7 = None
+        if title in OPTION_SECTIONS:
+            self.section = title
+            self.options = getattr(self.out, OPTION_SECTIONS[title])
+        elif title.endswith("Options"):
+            self.section = "other_options"
+            self.options = self.out.other_options.setdefault(title, {})
+        elif title == "Device Information":
+            self.section = "device"
+        elif title == "Performance summary":
+            self.section = "summary"
+            self.summaries.start()
+        elif (p := sec.PROFILE_TITLE.match(title)) is not None:
+            self.section = "profile"
+            self.profile = _Profile(iterations=int(p.group("n")), layout=None)
+            self.profiles.append(self.profile)
+        else:
+            self.section = "ignored"
+
+    def _option(self, stripped: str, trt: bool) -> bool:
+        key, colon, value = stripped.partition(":")
+        if not stripped or not colon or trt or self.options is None:
+            self.section = None
+            return not stripped
+        key, value = key.strip(), value.strip()
+        old = self.options.get(key)
+        self.options[key] = value if old is None else f"{old}; {value}"
+        return True
+
+    def _device(self, stripped: str, trt: bool) -> bool:
+        if not stripped or trt or sec.VERSION_LINE.match(stripped):
+            self.section = None
+            return False
+        parsed = sec.parse_device_line(stripped)
+        if parsed is not None:
+            self.out.device.update(parsed)
+            return True
+        avail = sec.AVAILABLE_DEVICE.match(stripped)
+        if avail is not None:
+            entry = {"device_id": int(avail.group("id")), "name": avail.group("name"),
+                     "uuid": avail.group("uuid")}
+            self.out.device.setdefault("available", []).append(entry)
+        return True
+
+    # ---- profile ---------------------------------------------------------------------------------------
+    def _profile_line(self, body: str, stripped: str) -> bool:
+        prof = self.profile
+        if prof is None or not stripped:
+            self.section = None
+            return bool(prof is not None and not stripped)
+        if prof.layout is None:
+            new = sec.PROFILE_HEADER_NEW.match(stripped)
+            if new is not None:
+                prof.layout, prof.has_median = "8.6+", new.group("median") is not None
+                return True
+            old = sec.PROFILE_HEADER_OLD.match(stripped)
+            if old is not None:
+                prof.layout, prof.ncols = "pre-8.6", 4 if old.group("median") else 3
+                return True
+        row = self._profile_row(prof, body)
+        if row is None:
+            self.section = None
+            return False
+        if row["name"] == "Total":
+            prof.total = {k: row[k] for k in ("time_ms", "avg_ms", "median_ms", "percentage")}
+            self.section = None
+        else:
+            prof.rows.append(row)
+        return True
+
+    def _profile_header(self, stripped: str) -> bool:
+        """A table header without its ``=== Profile (N iterations ) ===`` title (an excerpt)."""
+        if sec.PROFILE_HEADER_NEW.match(stripped) or sec.PROFILE_HEADER_OLD.match(stripped):
+            self._flush_pending()
+            self.profile = _Profile(iterations=None, layout=None)
+            self.profiles.append(self.profile)
+            self.section = "profile"
+            return self._profile_line(stripped, stripped)
+        return False
+
+    @staticmethod
+    def _profile_row(prof: _Profile, body: str) -> dict[str, Any] | None:
+        if prof.layout == "8.6+":
+            return sec.profile_row_new(body, prof.has_median)
+        if prof.layout == "pre-8.6":
+            return sec.profile_row_old(body, prof.ncols)[0]
+        row = sec.profile_row_new(body)  # header line missing: let the row tell its layout
+        if row is not None:
+            prof.layout = "8.6+"
+            return row
+        row, n = sec.profile_row_old(body, None)
+        if row is not None:
+            prof.layout, prof.ncols = "pre-8.6", n
+        return row
+
+    def _flush_pending(self) -> None:
+        """Accept a run of headerless profile rows when it looks like one table (see docs)."""
+        lines, self.pending = self.pending, []
+        if not lines:
+            return
+        bodies = [b for _, b in lines]
+        new_rows = [sec.profile_row_new(b) for b in bodies]
+        if all(r is not None for r in new_rows):
+            rows: list[dict[str, Any]] = [r for r in new_rows if r is not None]
+        else:
+            counts = [len(b.split()) for b in bodies]
+            total_line = next((b for b in bodies if b.strip().split()[0] == "Total"), None)
+            ncols = (len(total_line.split()) - 1) if total_line else min(
+                sec.profile_row_old(b, None)[1] or 3 for b in bodies)
+            ncols = min(max(ncols, 3), 4)
+            parsed = [sec.profile_row_old(b, ncols)[0] for b in bodies]
+            if any(r is None for r in parsed) or not counts:
+                return
+            rows = [r for r in parsed if r is not None]
+        total = None
+        if rows and rows[-1]["name"] == "Total":
+            last = rows.pop()
+            total = {k: last[k] for k in ("time_ms", "avg_ms", "median_ms", "percentage")}
+        if not ((total is not None and rows) or len(rows) >= 3) or not sec.consistent_rows(rows):
+            return
+        prof = _Profile(iterations=None, layout="headerless", rows=rows, total=total)
+        self.profiles.append(prof)
+
+    # ---- layer records ---------------------------------------------------------------------------------
+    def _engine_layer(self, line_no: int, body: str) -> None:
+        record = layers_text.parse_engine_layer_line(body.rstrip())
+        if record is None:
+            self.in_engine_block = False
+            return
+        if not self.in_engine_block or not self.engine_blocks:
+            self.engine_blocks.append([])
+            self.in_engine_block = True
+        if "_unparsed" in record:
+            self.unparsed_layers.append(line_no)
+            del record["_unparsed"]
+        self.engine_blocks[-1].append(record)
+
+    def _dump_layer(self, sev: str | None, body: str, stripped: str) -> bool:
+        if stripped == "Layers:" and not self.dump_records:
+            return True
+        if not stripped or stripped == "Bindings:" or (sev is not None and not stripped.startswith("Name: ")):
+            self.section = "ignored" if stripped == "Bindings:" else None
+            return bool(stripped == "Bindings:" or not stripped)
+        record = layers_text.parse_oneline_record(body.strip("\r\n"))
+        if "_unparsed" in record:
+            del record["_unparsed"]
+            self.unparsed_layers.append(-1)
+        self.dump_records.append(record)
+        return True
+
+    # ---- everything else -------------------------------------------------------------------------------
+    def _general(self, line_no: int, sev: str | None, body: str, stripped: str, trt: bool) -> None:
+        if not stripped:
+            self._flush_pending()
+            return
+        v = sec.VERSION_LINE.match(stripped)
+        if v is not None:
+            self.version_line = v.group("version")
+            return
+        if body.startswith("Layer("):
+            self._flush_pending()
+            self._engine_layer(line_no, body)
+            return
+        if stripped == "Layer Information:":
+            self._flush_pending()
+            self.section = "dump_layers"
+            self.dump_records = []
+            return
+        if stripped.startswith(("Layer", "Time(ms)")) and self._profile_header(stripped):
+            return
+        lowered = stripped.lower()
+        if lowered in sec.SUMMARY7_BLOCKS and not trt:
+            self.block7 = sec.SUMMARY7_BLOCKS[lowered]
+            if self.block7 == "Latency":
+                self.summaries.start()
+            return
+        if self.block7 is not None:
+            rows = sec.parse_summary7_line(self.block7, stripped)
+            if rows is not None:
+                self.summaries.add(rows)
+                return
+            self.block7 = None
+        rows = None if trt else sec.parse_stat_line(stripped)
+        if rows is not None:
+            self._flush_pending()
+            self.summaries.add(rows)
+            return
+        if sec.TRACE_LINE.match(stripped):
+            self.trace_lines += 1
+            return
+        if sev is None and sec.classify_warning(stripped)[0] in UNPREFIXED_WARNING_KINDS:
+            self._flush_pending()
+            self._warning(line_no, "W", stripped)  # warnings quoted without their [W] prefix
+            return
+        for marker, note in EXPLAINED_ABSENCE.items():
+            if stripped.startswith(marker):
+                self._note(note)
+        if not trt and stripped[-1:].isdigit() and (
+            sec.PROFILE_ROW_NEW.match(stripped) or sec.TRAILING_NUMBERS.match(stripped)
+        ):
+            self.pending.append((line_no, stripped))
+            return
+        self._flush_pending()
+
+    def _note(self, note: str) -> None:
+        if note not in self.out.notes:
+            self.out.notes.append(note)
+
+    # ---- result ----------------------------------------------------------------------------------------
+    def close(self) -> None:
+        """End of input: settle any pending headerless profile rows."""
+        self._flush_pending()
+
+    def finish(self) -> TrtexecLog:
+        self._flush_pending()
+        out = self.out
+        out.lines_without_prefix = self.prefixed == 0
+        # version
+        decoded = decode_version_token(out.version_token) if out.version_token else None
+        out.trt_version = self.version_line or decoded
+        if self.version_line and decoded and decoded != self.version_line:
+            self._note(f"'TensorRT version: {self.version_line}' differs from the token {out.version_token} "
+                       f"(decodes to {decoded}); the version line is used")
+        if self.running_seen and out.status is None:
+            self._note("the log ends before trtexec's final '&&&& PASSED/FAILED' line (cut off, or trtexec "
+                       "crashed)")
+        # summary
+        summaries = self.summaries.summaries()
+        if summaries:
+            out.summary = schema.frame_from_records(summaries[-1], schema.SUMMARY)
+            if len(summaries) > 1:
+                self._note(f"{len(summaries)} performance summaries found; the last one is used")
+        # profile
+        profiles = [p for p in self.profiles if p.rows]
+        if profiles:
+            prof = profiles[-1]
+            rows = [dict(r, row=i) for i, r in enumerate(prof.rows)]
+            out.profile = schema.frame_from_records(rows, schema.PROFILE)
+            out.profile_iterations, out.profile_total = prof.iterations, prof.total
+            out.profile_layout = prof.layout
+            if len(profiles) > 1:
+                self._note(f"{len(profiles)} layer profile tables found; the last one is used")
+            if prof.total is not None:
+                self._check_profile_total(prof)
+        # layer records
+        blocks = [b for b in self.engine_blocks if b]
+        if self.dump_records:
+            out.layer_records, out.layer_records_source = self.dump_records, "dumpLayerInfo"
+            if blocks:
+                self._note("both --dumpLayerInfo records and the verbose 'Engine Layer Information' block "
+                           "are present; layer_records come from --dumpLayerInfo")
+        elif blocks:
+            out.layer_records, out.layer_records_source = blocks[-1], "engine_layer_information"
+            if len(blocks) > 1:
+                self._note(f"{len(blocks)} 'Engine Layer Information' blocks found (several builds); "
+                           "the last one is used")
+        if self.unparsed_layers:
+            self._note(f"{len(self.unparsed_layers)} layer record(s) had tensor lists that could not be "
+                       "read; their Inputs/Outputs are left empty")
+        out.warnings = schema.frame_from_records(self.warning_rows, schema.WARNINGS)
+        return out
+
+    def _check_profile_total(self, prof: _Profile) -> None:
+        total = prof.total or {}
+        summed = sum(r["time_ms"] for r in prof.rows)
+        reported = total.get("time_ms", math.nan)
+        if reported and abs(summed - reported) > max(0.02 * reported, 0.01 * len(prof.rows)):
+            self._note(f"profile rows sum to {summed:.2f} ms but the Total row says {reported:.2f} ms "
+                       "(an excerpt, or rows were lost)")
+
+    def found_anything(self) -> bool:
+        o = self.out
+        return bool(
+            o.status or o.command or o.version_token or self.version_line or o.device or self.running_seen
+            or any(getattr(o, a) for a in OPTION_SECTIONS.values()) or self.summaries.summaries()
+            or any(p.rows for p in self.profiles) or self.dump_records or any(self.engine_blocks)
+            or self.trace_lines
+        )
+
+
+# ---- not-a-log diagnosis ---------------------------------------------------------------------------------
+
+_JSON_KINDS: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r'"Layers"\s*:'),
+     "a TensorRT layer-information JSON (trtexec --exportLayerInfo / engine inspector)",
+     "load it with the layer-information parser (trtinspect.parsers.layers) or trtinspect.load"),
+    (re.compile(r'"count"\s*:|"averageMs"\s*:'), "a trtexec --exportProfile JSON",
+     "load it with the profile parser (trtinspect.parsers.profile) or trtinspect.load"),
+    (re.compile(r'"(?:startComputeMs|computeMs|latencyMs|startInMs)"\s*:'), "a trtexec --exportTimes JSON",
+     "load it with the times parser (trtinspect.parsers.times) or trtinspect.load"),
+]
+
+
+def _looks_json(text: str) -> bool:
+    s = text.lstrip("\ufeff \t\r\n")
+    if s.startswith("{"):
+        return True
+    return s.startswith("[") and sec.PREFIX.match(s.split("\n", 1)[0]) is None and \
+        re.match(r"\[\s*(?:[{\[\"\]]|-?\d|true|false|null)", s) is not None
+
+
+def _not_a_log(text: str, path: str | Path | None) -> TrtInspectError:
+    head = text[:SNIFF_BYTES]
+    if _looks_json(head):
+        for pattern, what, hint in _JSON_KINDS:
+            if pattern.search(head):
+                return TrtInspectError(f"not a trtexec log: this is {what}", path=path, hint=hint)
+        return TrtInspectError("not a trtexec log: the file holds JSON", path=path,
+                               hint="pass the text trtexec printed (e.g. trtexec ... > run.log 2>&1)")
+    lines = [ln for ln in head.splitlines()[:20] if ln.strip()]
+    commas = [ln.count(",") for ln in lines]
+    if len(lines) >= 2 and commas[0] >= 1 and all(c == commas[0] for c in commas):
+        return TrtInspectError("not a trtexec log: it looks like CSV (every line has "
+                               f"{commas[0] + 1} comma-separated fields)", path=path,
+                               hint="pass the text trtexec printed (e.g. trtexec ... > run.log 2>&1)")
+    return TrtInspectError(
+        "not a trtexec log: no '&&&& RUNNING TensorRT.trtexec' line, option sections, device information, "
+        "performance summary, layer profile or layer information found",
+        path=path, hint="pass the text trtexec printed (e.g. trtexec ... > run.log 2>&1)",
+    )
+
+
+# ---- public API ------------------------------------------------------------------------------------------
+
+_MARKERS = re.compile(
+    r"&&&& (?:RUNNING|PASSED|FAILED) TensorRT|TensorRT\.trtexec|=== (?:Performance summary|Model Options|"
+    r"Build Options|Inference Options|Device Information|Reporting Options) ===|=== Profile \(\d+ iterations|"
+    r"Engine Layer Information:|^(?:\S.*\] )?(?:GPU Compute Time|Latency|H2D Latency): min = |"
+    r"^(?:\S.*\] )?Throughput: " + sec.NUM + r" qps|Average on \d+ runs - GPU latency: |"
+    r"^(?:\S.*\] )?(?:min|mean|median): " + sec.NUM + r" ms \(end to end",
+    re.M,
+)
+
+
+def looks_like_trtexec_log(head: str) -> bool:
+    """Cheap content sniff on the first ~64 KiB: is this trtexec stdout (whole, or a headerless excerpt)?"""
+    head = head[:SNIFF_BYTES]
+    if not head.strip() or _looks_json(head):
+        return False
+    if _MARKERS.search(head):
+        return True
+    # Headerless --dumpProfile excerpts: parse the head and see whether a profile table comes out.
+    parser = _Parser(None)
+    for i, line in enumerate(head.splitlines()[:2000], 1):
+        parser.feed(i, line.rstrip("\r"))
+    parser.close()
+    return any(p.rows for p in parser.profiles) or bool(parser.engine_blocks and parser.engine_blocks[-1])
+
+
+def parse_trtexec_text(text: str, *, path: str | Path | None = None) -> TrtexecLog:
+    """Parse the text of a trtexec log. Raises :class:`TrtInspectError` when it is not one."""
+    if not text.strip():
+        raise TrtInspectError(f"file is empty (expected {WHAT})", path=path,
+                              hint="re-run trtexec and save its output (trtexec ... > run.log 2>&1)")
+    if "\x00" in text[:4096]:
+        raise TrtInspectError(f"binary data, not {WHAT}", path=path)
+    if _looks_json(text[:SNIFF_BYTES]):
+        raise _not_a_log(text, path)
+    lines = text.split("\n")
+    parser = _Parser(path)
+    cut_note = None
+    if lines and lines[-1] == "":
+        lines.pop()
+    elif lines and not lines[-1].startswith("&&&& "):
+        cut_note = (f"the last line (line {len(lines)}) has no line ending and was ignored: the file "
+                    "looks cut off mid-line")
+        lines.pop()
+    for i, line in enumerate(lines, 1):
+        parser.feed(i, line[:-1] if line.endswith("\r") else line)
+    parser.close()
+    if not parser.found_anything():
+        raise _not_a_log(text, path)
+    result = parser.finish()
+    if cut_note:
+        result.notes.append(cut_note)
+    log.debug("parsed trtexec log %s: %d summary rows, %d profile rows", path, len(result.summary),
+              len(result.profile))
+    return result
+
+
+def parse_trtexec_log(source: str | Path) -> TrtexecLog:
+    """Read and parse a trtexec log file (see :func:`parse_trtexec_text`)."""
+    text = _io.read_text(source, what=WHAT)
+    return parse_trtexec_text(text, path=source)

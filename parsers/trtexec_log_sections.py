@@ -1,0 +1,282 @@
+"""Line-level readers for the parts of a trtexec log: prefixes, summaries, profile tables, device, warnings.
+
+Every rule is declared as data (regexes and mapping tables) so a new trtexec wording is a one-line change.
+All functions take one line (prefix already removed) and return plain Python values; the state machine that
+decides which reader applies lives in :mod:`trtinspect.parsers.trtexec_log`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+NUM = r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)"
+
+# ``[07/07/2026-02:10:45] [I] [TRT] body``; the date part and the ``[TRT]`` tag are optional. One space after
+# the severity tag belongs to the prefix; further indentation is part of the body (warning continuations).
+PREFIX = re.compile(
+    r"^(?:\[(?P<date>[0-9][^\]]{5,40})\]\s*)?\[(?P<sev>[VIWEF])\](?: |$)(?P<trt>\[TRT\] ?)?(?P<body>.*)$"
+)
+SEVERITY = {"V": "V", "I": "I", "W": "W", "E": "E", "F": "E"}
+
+STATUS = re.compile(r"^&&&& (?P<status>[A-Z]+) (?P<mid>.*?)(?: # (?P<command>.*))?$")
+VERSION_TOKEN = re.compile(r"\[TensorRT (?P<token>v\d+)\]")
+BUILD_TAG = re.compile(r"\[(?P<tag>b\d+)\]")
+VERSION_LINE = re.compile(r"^TensorRT version: (?P<version>\d+(?:\.\d+)+)\s*$")
+SECTION = re.compile(r"^=== (?P<title>.+?) ===\s*$")
+PROFILE_TITLE = re.compile(r"^Profile \((?P<n>\d+) iterations? ?\)$")
+
+# ---- performance summary ---------------------------------------------------------------------------------
+
+# 8.0+ ``Metric: min = X ms, max = X ms, mean = .., median = .., percentile(99%) = ..``. Any metric name is
+# accepted so new metrics are kept; the stat list must start with ``min``.
+STAT_LINE = re.compile(r"^(?P<metric>[A-Z][A-Za-z0-9 ./\-]*?): (?P<stats>min\b.*)$")
+STAT_ITEM = re.compile(
+    r"(?P<stat>min|max|mean|median|percentile\((?P<pct>\d+(?:\.\d+)?)%\))\s*=?\s*(?P<value>" + NUM
+    + r")\s*(?P<unit>ms|us|s)\b"
+)
+# ``Throughput: 305.313 qps`` / ``Total Host Walltime: 3.01 s`` / ``Total GPU Compute Time: 2.98 s``.
+VALUE_LINE = re.compile(
+    r"^(?P<metric>Throughput|Total Host Walltime|Total GPU Compute Time): (?P<value>" + NUM
+    + r")\s*(?P<unit>qps|ms|s)\b"
+)
+# TensorRT 7.x: a block title line, then ``min: X ms (end to end Y ms)`` ... (see docs/trtexec-logs.md).
+SUMMARY7_BLOCKS = {
+    "host latency": "Latency",
+    "gpu compute": "GPU Compute Time",
+    "enqueue time": "Enqueue Time",
+}
+SUMMARY7_STAT = re.compile(
+    r"^(?P<stat>min|max|mean|median|percentile): (?P<value>" + NUM + r") ms(?: at (?P<pct>\d+(?:\.\d+)?)%)?"
+    r"(?: \(end to end (?P<e2e>" + NUM + r") ms(?: at \d+(?:\.\d+)?%)?\))?\s*$"
+)
+SUMMARY7_VALUE = {
+    "throughput": ("Throughput", "qps"),
+    "walltime": ("Total Host Walltime", "s"),
+    "total compute time": ("Total GPU Compute Time", "s"),
+}
+SUMMARY7_VALUE_LINE = re.compile(
+    r"^(?P<key>throughput|walltime|total compute time): (?P<value>" + NUM + r")\s*(?P<unit>qps|ms|s)\b"
+)
+CV = re.compile(r"coefficient of variance = (?P<value>" + NUM + r")\s*%")
+TRACE_LINE = re.compile(r"^Average on \d+ runs - GPU latency: ")
+
+
+def stat_name(stat: str, pct: str | None) -> str:
+    """``percentile(99%)`` -> ``p99``; ``percentile(99.9%)`` -> ``p99.9``; others unchanged."""
+    if stat.startswith("percentile"):
+        p = pct or ""
+        return "p" + (p[:-2] if p.endswith(".0") else p)
+    return stat
+
+
+def parse_stat_line(body: str) -> list[dict[str, Any]] | None:
+    """One 8.0+ summary line -> SUMMARY rows, or None when the line is not one."""
+    m = VALUE_LINE.match(body)
+    if m is not None:
+        stat = "value"
+        return [{"metric": m.group("metric"), "stat": stat, "value": float(m.group("value")),
+                 "unit": m.group("unit")}]
+    m = STAT_LINE.match(body)
+    if m is None:
+        return None
+    rows = [
+        {"metric": m.group("metric"), "stat": stat_name(s.group("stat"), s.group("pct")),
+         "value": float(s.group("value")), "unit": s.group("unit")}
+        for s in STAT_ITEM.finditer(m.group("stats"))
+    ]
+    return rows or None
+
+
+def parse_summary7_line(block: str, body: str) -> list[dict[str, Any]] | None:
+    """One TensorRT 7.x summary line inside a ``Host Latency``/``GPU Compute``/``Enqueue Time`` block."""
+    m = SUMMARY7_STAT.match(body)
+    if m is not None:
+        stat = stat_name(m.group("stat"), m.group("pct"))
+        rows = [{"metric": block, "stat": stat, "value": float(m.group("value")), "unit": "ms"}]
+        if m.group("e2e") is not None:
+            rows.append({"metric": "End-to-End Host Latency", "stat": stat, "value": float(m.group("e2e")),
+                         "unit": "ms"})
+        return rows
+    v = SUMMARY7_VALUE_LINE.match(body)
+    if v is not None:
+        metric, _unit = SUMMARY7_VALUE[v.group("key")]
+        return [{"metric": metric, "stat": "value", "value": float(v.group("value")),
+                 "unit": v.group("unit")}]
+    return None
+
+
+# ---- --dumpProfile table ---------------------------------------------------------------------------------
+
+_N = r"(" + NUM + r")"
+# 8.6.1+: ``Time(ms) Avg.(ms) Median(ms) Time(%) Layer`` -> numbers first, then the name.
+PROFILE_ROW_NEW = re.compile(r"^\s*" + r"\s+".join([_N] * 4) + r"\s+(?P<name>\S.*)$")
+# Before 8.6: ``Layer Time (ms) Avg. Time (ms) [Median Time (ms)] Time %`` -> name first, 3 or 4 numbers.
+TRAILING_NUMBERS = re.compile(r"^(?P<name>.*?\S)((?:\s+(?:" + NUM + r")){3,4})\s*$")
+PROFILE_HEADER_NEW = re.compile(
+    r"^\s*Time\(ms\)\s+Avg\.\(ms\)\s+(?P<median>Median\(ms\)\s+)?Time\(%\)\s+Layer\s*$"
+)
+PROFILE_HEADER_OLD = re.compile(
+    r"^\s*Layer\s+Time \(ms\)\s+Avg\. Time \(ms\)\s+(?P<median>Median Time \(ms\)\s+)?Time %\s*$"
+)
+
+
+def profile_row_new(body: str, has_median: bool = True) -> dict[str, Any] | None:
+    m = PROFILE_ROW_NEW.match(body)
+    if m is None:
+        if has_median:
+            return None
+        m3 = re.match(r"^\s*" + _N + r"\s+" + _N + r"\s+" + _N + r"\s+(?P<name>\S.*)$", body)
+        if m3 is None:
+            return None
+        return _row(m3.group("name"), [m3.group(1), m3.group(2), m3.group(3)])
+    return _row(m.group("name"), [m.group(1), m.group(2), m.group(3), m.group(4)])
+
+
+def profile_row_old(body: str, ncols: int | None) -> tuple[dict[str, Any] | None, int]:
+    """Name-first row. ``ncols`` = 3 (no median) or 4; None lets the row decide (returns the count used)."""
+    m = TRAILING_NUMBERS.match(body)
+    if m is None:
+        return None, 0
+    numbers = m.group(2).split()
+    name = m.group("name")
+    use = ncols or len(numbers)
+    if len(numbers) > use:  # the name itself ends with a number
+        name = name + " " + " ".join(numbers[: len(numbers) - use])
+        numbers = numbers[len(numbers) - use:]
+    elif len(numbers) < use:
+        return None, 0
+    return _row(name.strip(), numbers), len(numbers)
+
+
+def _row(name: str, numbers: list[str]) -> dict[str, Any]:
+    vals = [float(x) for x in numbers]
+    if len(vals) == 4:
+        total, avg, median, pct = vals
+    else:
+        total, avg, pct = vals
+        median = float("nan")
+    return {"name": name, "time_ms": total, "avg_ms": avg, "median_ms": median, "percentage": pct,
+            "name_recovered": False}
+
+
+def consistent_rows(rows: list[dict[str, Any]], rel_tol: float = 0.05) -> bool:
+    """Do the rows look like one profile? (time/avg = iteration count agrees; 0 <= percentage <= 100)."""
+    ratios = []
+    for r in rows:
+        if not 0.0 <= r["percentage"] <= 100.0 or r["time_ms"] < 0 or r["avg_ms"] < 0:
+            return False
+        if r["avg_ms"] >= 0.001:  # printed with 4 decimals: smaller averages carry no usable ratio
+            ratios.append(r["time_ms"] / r["avg_ms"])
+    if len(ratios) < 2:
+        return True
+    lo, hi = min(ratios), max(ratios)
+    return (hi - lo) <= rel_tol * hi + 1.0
+
+
+# ---- device ----------------------------------------------------------------------------------------------
+
+def _first_number(text: str) -> float | None:
+    m = re.search(NUM, text)
+    return float(m.group(0)) if m else None
+
+
+def _int(text: str) -> int | None:
+    v = _first_number(text)
+    return int(v) if v is not None else None
+
+
+def _memory_bus(text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"memory_bus_width_bits": _int(text)}
+    if "ECC enabled" in text:
+        out["ecc"] = True
+    elif "ECC disabled" in text:
+        out["ecc"] = False
+    return out
+
+
+# ``Key: value`` lines of ``=== Device Information ===`` -> device dict keys.
+DEVICE_FIELDS: dict[str, Any] = {
+    "Selected Device": lambda v: {"name": v.strip()},
+    "Selected Device ID": lambda v: {"device_id": _int(v)},
+    "Selected Device UUID": lambda v: {"uuid": v.strip()},
+    "Compute Capability": lambda v: {"compute_capability": v.strip()},
+    "SMs": lambda v: {"sms": _int(v)},
+    "Device Global Memory": lambda v: {"global_memory_mib": _int(v)},
+    "Shared Memory per SM": lambda v: {"shared_memory_per_sm_kib": _int(v)},
+    "Memory Bus Width": _memory_bus,
+    "Compute Clock Rate": lambda v: {"compute_clock_ghz": _first_number(v)},
+    "Application Compute Clock Rate": lambda v: {"compute_clock_ghz": _first_number(v)},
+    "Memory Clock Rate": lambda v: {"memory_clock_ghz": _first_number(v)},
+    "Application Memory Clock Rate": lambda v: {"memory_clock_ghz": _first_number(v)},
+}
+AVAILABLE_DEVICE = re.compile(r'^\s*Device (?P<id>\d+): "(?P<name>[^"]*)"(?: UUID: (?P<uuid>\S+))?')
+
+
+def parse_device_line(body: str) -> dict[str, Any] | None:
+    key, sep, value = body.strip().partition(": ")
+    if not sep or key not in DEVICE_FIELDS:
+        return None
+    parsed: dict[str, Any] = DEVICE_FIELDS[key](value)
+    return {k: v for k, v in parsed.items() if v is not None and v != ""}
+
+
+# ---- warnings --------------------------------------------------------------------------------------------
+
+# (kind, pattern), first match wins. Order matters: the missing-scale message also says "fall back".
+WARNING_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("unstable_compute", re.compile(r"coefficient of variance|compute time is unstable", re.I)),
+    ("missing_int8_scales", re.compile(
+        r"missing scale and zero-point|missing dynamic range|dynamic range (?:is )?missing|"
+        r"no (?:int8 )?scales? (?:found|provided|set)", re.I)),
+    ("no_conforming_impl", re.compile(
+        r"no conforming implementation|obeys the requested constraints|"
+        r"fall(?:s|ing)? ?back to (?:a )?(?:different|higher|lower|fp32|fp16|float) precision", re.I)),
+    ("aux_streams", re.compile(r"aux(?:iliary)?[ _-]?streams?|multi[- ]?stream|\[MS\]", re.I)),
+]
+# Patterns that name the layer or tensor a warning is about.
+WARNING_SUBJECT: list[re.Pattern[str]] = [
+    re.compile(r"for tensor (?P<layer>.+?)(?:,\s*expect\b|\s*$)"),
+    re.compile(r"No implementation of layer (?P<layer>.+?) obeys"),
+    re.compile(r"^(?:Layer|layer) (?P<layer>.+?)(?::| is | has )"),
+]
+
+
+def classify_warning(message: str) -> tuple[str, str | None]:
+    kind = "other"
+    for name, pattern in WARNING_RULES:
+        if pattern.search(message):
+            kind = name
+            break
+    subject = None
+    for pattern in WARNING_SUBJECT:
+        m = pattern.search(message)
+        if m is not None:
+            subject = m.group("layer").strip()
+            break
+    return kind, subject
+
+
+@dataclass
+class SummaryBuilder:
+    """Collects performance summaries; a header or a repeated (metric, stat) starts the next one."""
+
+    done: list[list[dict[str, Any]]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    seen: set[tuple[str, str]] = field(default_factory=set)
+
+    def start(self) -> None:
+        if self.rows:
+            self.done.append(self.rows)
+        self.rows, self.seen = [], set()
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        if any((r["metric"], r["stat"]) in self.seen for r in rows):
+            self.start()
+        for r in rows:
+            self.seen.add((r["metric"], r["stat"]))
+            self.rows.append(r)
+
+    def summaries(self) -> list[list[dict[str, Any]]]:
+        return [*self.done, self.rows] if self.rows else list(self.done)
