@@ -132,3 +132,251 @@ ALL_SCHEMAS: dict[str, Schema] = {
     "summary": SUMMARY,
     "warnings": WARNINGS,
 }
+
+
+# One row per fusion group of a CI check (inspector.check): baseline vs candidate, per-run means.
+CHECK_GROUPS: Schema = {
+    "group_id": "int64",
+    "label": "string",              # readable name of the group (its layers, shortened)
+    "kind": "string",               # alignment kind: unchanged, fused, split, ..., only_a, only_b
+    "status": "string",             # regression | improvement | ok | added | removed | ignored
+    "base_ms": "float64",           # mean over baseline runs of the group's per-iteration time (NaN if absent)
+    "cand_ms": "float64",           # mean over candidate runs
+    "delta_ms": "float64",          # cand_ms - base_ms (added/removed: +cand_ms / -base_ms)
+    "delta_pct": "float64",         # 100 * delta / base_ms (inf when base_ms == 0 < delta)
+    "share_pct": "float64",         # larger of the group's shares of per-layer total time in baseline / candidate
+    "spread_ms": "float64",         # pooled run-to-run standard deviation (NaN with < 2 runs a side)
+    "floor_ms": "float64",          # absolute floor applied: max(floor, 3 x spread when K >= 3)
+    "threshold_pct": "float64",     # relative threshold applied (after overrides)
+    "p_value": "float64",           # one-sided p of the change in the flagged direction (NaN: not assessed)
+    "q_value": "float64",           # Benjamini-Hochberg adjusted p across groups
+    "significance": "string",       # significant | not significant | not assessed
+    "reason": "string",             # why it is (not) flagged, one line
+    "layers_a": "object",           # list[str] baseline layer names
+    "layers_b": "object",           # list[str] candidate layer names
+}
+
+ALL_SCHEMAS["check_groups"] = CHECK_GROUPS
+
+
+# ---- Nsight Systems exports (parsers.nsys_sqlite, inspector.nsys_attribution) ----------------------------
+# Raw event frames keep nsys' own integer nanoseconds (``*_ns``, exact); per-layer and per-iteration results
+# reuse PROFILE and TIMES (milliseconds). Repeated names are ``category`` so a 1,000,000-kernel export stays small.
+# ``pid``/``tid`` are decoded from nsys' globalTid/globalPid: pid = (g >> 24) & 0xFFFFFF, tid = g & 0xFFFFFF.
+
+# One row per CUDA kernel execution (CUPTI_ACTIVITY_KIND_KERNEL).
+NSYS_KERNELS: Schema = {
+    "start_ns": "int64",
+    "end_ns": "int64",
+    "duration_ns": "int64",
+    "device_id": "Int64",
+    "context_id": "Int64",
+    "stream_id": "Int64",
+    "correlation_id": "Int64",      # joins the launching runtime call (with global_pid)
+    "global_pid": "Int64",          # nsys' serialized process id (VM id and pid)
+    "pid": "Int64",
+    "name": "category",             # demangled kernel name
+    "short_name": "category",
+    "graph_id": "Int64",            # set when the kernel ran inside a CUDA graph traced at node level
+    "graph_node_id": "Int64",
+}
+
+# One row per memory copy or memset (CUPTI_ACTIVITY_KIND_MEMCPY / _MEMSET).
+NSYS_MEMOPS: Schema = {
+    "start_ns": "int64",
+    "end_ns": "int64",
+    "duration_ns": "int64",
+    "device_id": "Int64",
+    "context_id": "Int64",
+    "stream_id": "Int64",
+    "correlation_id": "Int64",
+    "global_pid": "Int64",
+    "pid": "Int64",
+    "op": "category",               # "memcpy" | "memset"
+    "copy_kind": "Int64",           # raw copyKind (NA for memsets)
+    "direction": "category",        # label from the file's ENUM_CUDA_MEMCPY_OPER, e.g. "Host-to-Device"; "Memset"
+    "transfer": "category",         # "H2D" | "D2H" | "D2D" | "H2H" | "P2P" | "memset" | "other"
+    "bytes": "Int64",
+    "graph_node_id": "Int64",
+}
+
+# One row per CUDA runtime/driver API call (CUPTI_ACTIVITY_KIND_RUNTIME).
+NSYS_RUNTIME: Schema = {
+    "start_ns": "int64",
+    "end_ns": "int64",
+    "duration_ns": "int64",
+    "global_tid": "Int64",
+    "global_pid": "Int64",
+    "pid": "Int64",
+    "tid": "Int64",
+    "correlation_id": "Int64",
+    "name": "category",             # e.g. "cudaLaunchKernel_v7000", "cudaGraphLaunch_v10000"
+    "return_value": "Int64",
+}
+
+# One row per NVTX event (NVTX_EVENTS): ranges, marks, domain creations.
+NSYS_NVTX: Schema = {
+    "start_ns": "int64",
+    "end_ns": "Int64",              # NA for marks and ranges still open when the capture ended
+    "duration_ns": "Int64",
+    "event_type": "int64",          # 59 push/pop, 60 start/end, 34 mark, 75 domain create, ...
+    "kind": "category",             # "push_pop" | "start_end" | "mark" | "domain_create" | ... (declared map)
+    "text": "category",             # inline text, else StringIds[textId]
+    "domain_id": "Int64",
+    "domain": "category",           # domain name from the domain-create events ("default" for domain 0)
+    "global_tid": "Int64",
+    "global_pid": "Int64",
+    "pid": "Int64",
+    "tid": "Int64",
+}
+
+# One row per GPU (TARGET_INFO_GPU, or TARGET_INFO_CUDA_GPU in 2021-era exports).
+NSYS_GPUS: Schema = {
+    "device_id": "Int64",
+    "name": "string",
+    "chip_name": "string",
+    "uuid": "string",
+    "bus_location": "string",
+    "sm_count": "Int64",
+    "compute_capability": "string",  # "8.6"
+    "total_memory_bytes": "Int64",
+    "clock_rate_hz": "Int64",
+}
+
+# One row per GPU operation (kernel, graph, memcpy, memset) with its launch and NVTX context (nsys attribution).
+NSYS_OPS: Schema = {
+    "op": "category",               # "kernel" | "graph" (whole-graph execution) | "memcpy" | "memset"
+    "transfer": "category",         # H2D/D2H/... for copies, "kernel" / "graph" otherwise
+    "start_ns": "int64",
+    "end_ns": "int64",
+    "duration_ns": "int64",
+    "device_id": "Int64",
+    "stream_id": "Int64",
+    "correlation_id": "Int64",
+    "global_pid": "Int64",
+    "pid": "Int64",
+    "tid": "Int64",                 # launching thread, NA when the launching call is not in the export
+    "name": "category",
+    "api_name": "category",         # launching runtime call
+    "api_start_ns": "Int64",
+    "nvtx_range": "category",       # innermost push/pop range (any domain) open on the launching thread
+    "nvtx_domain": "category",
+    "layer": "category",            # innermost TensorRT-domain layer range, NA outside layers
+    "iteration": "Int64",           # index of the enqueue range (or structural iteration) it belongs to
+}
+
+# One row per inference iteration: where GPU time went besides the operations themselves (nsys attribution).
+NSYS_GAPS: Schema = {
+    "iteration": "int64",
+    "pid": "Int64",
+    "span_ms": "float64",           # first op start to last op end of the iteration
+    "busy_ms": "float64",           # union of op intervals
+    "idle_ms": "float64",           # span_ms - busy_ms
+    "h2d_to_compute_ms": "float64", # compute start - H2D end (NaN without copies)
+    "compute_to_d2h_ms": "float64", # D2H start - compute end
+    "to_next_ms": "float64",        # next iteration's first op start - this one's last op end
+}
+
+ALL_SCHEMAS["nsys_kernels"] = NSYS_KERNELS
+ALL_SCHEMAS["nsys_memops"] = NSYS_MEMOPS
+ALL_SCHEMAS["nsys_runtime"] = NSYS_RUNTIME
+ALL_SCHEMAS["nsys_nvtx"] = NSYS_NVTX
+ALL_SCHEMAS["nsys_gpus"] = NSYS_GPUS
+ALL_SCHEMAS["nsys_ops"] = NSYS_OPS
+ALL_SCHEMAS["nsys_gaps"] = NSYS_GAPS
+
+# One row per lint finding (inspector.lint). Sorted by cost_ms, highest first (unknown cost last).
+FINDINGS: Schema = {
+    "finding_id": "string",         # stable id: rule_id + short hash of the layer names involved
+    "rule_id": "string",            # id of the rule in trtinspect.inspector.rules.RULES
+    "severity": "string",           # "info" | "warning" | "error"
+    "title": "string",              # one line naming the problem and the layers
+    "layer_indices": "object",      # list[int]: layer_index of every layer involved (may be empty: engine-wide)
+    "layer_names": "object",        # list[str]: their names, same order
+    "evidence": "object",           # dict: formats, precisions, tactic, source names, edges, thresholds...
+    "cause": "string",              # likely cause, in words
+    "cost_ms": "float64",           # per-iteration time of the layers involved; NaN = cost unknown (no profile)
+    "cost_pct": "float64",          # cost_ms as % of end-to-end GPU compute time, else of the per-layer total
+    "confidence": "string",         # "proven" (graph edges / formats) | "inferred" (names and layer order only)
+    "mitigation": "string",         # what to try
+    "reference": "string",          # documentation URL
+}
+
+ALL_SCHEMAS["findings"] = FINDINGS
+
+
+def frame_from_columns(columns: Mapping[str, list[Any]], schema: Mapping[str, str]) -> pd.DataFrame:
+    """Build a frame from column lists (equal lengths; missing columns become NA) with the schema's dtypes.
+
+    The fast path for large frames (parsers.layers builds 50,000-row frames this way): no per-row dicts,
+    and each column is converted once straight to its dtype.
+    """
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"columns have different lengths: {sorted(lengths)}")
+    n = lengths.pop() if lengths else 0
+    if n == 0:
+        return empty_frame(schema)
+    out: dict[str, pd.Series] = {}
+    for col, dtype in schema.items():
+        values = columns.get(col)
+        if values is None:
+            values = [None] * n
+        out[col] = pd.Series(values, dtype=dtype)
+    return pd.DataFrame(out, copy=False)
+
+# One row per fusion group of an alignment of two engines A and B (inspector.align). Layer lists hold
+# layer_index values; every layer of A and of B is in exactly one group (copy reformats in the group they serve).
+DIFF_GROUPS: Schema = {
+    "group_id": "int64",            # 0.. in execution order of A (B-only groups after their B predecessor)
+    "kind": "string",               # unchanged | precision_changed | format_changed | tactic_changed | fused | split | repartitioned | bucket | only_a | only_b
+    "method": "string",             # how it was matched: source-node | structural | type-bucket | order-and-type | only (joined by "/")
+    "changes": "object",            # list[str] of "precision", "format", "tactic" that differ between A and B
+    "label": "string",              # readable name: module paths of the weights, else the layer name (shortened)
+    "a_layers": "object",           # list[int] layer_index of A (core layers and attached copy reformats)
+    "b_layers": "object",           # list[int] layer_index of B
+    "n_a": "int64",                 # core (non copy-reformat) layers in A
+    "n_b": "int64",
+    "a_reformats": "int64",         # copy reformats attached in A
+    "b_reformats": "int64",
+    "a_types": "string",            # distinct layer types of the core layers, "/"-joined
+    "b_types": "string",
+    "a_ops": "string",              # distinct ONNX op kinds of the source nodes (Conv, Add, QuantizeLinear...)
+    "b_ops": "string",
+    "a_primary_ops": "object",      # list[str]: the op kind naming each core layer (Conv for Conv+Add+Relu), in order
+    "b_primary_ops": "object",
+    "a_precision": "string",        # distinct compute precisions of the core layers
+    "b_precision": "string",
+    "a_output_precision": "string",
+    "b_output_precision": "string",
+    "a_format": "string",           # "input layouts -> output layouts" of the core layers
+    "b_format": "string",
+    "a_tactic": "string",
+    "b_tactic": "string",
+}
+
+# One row per layer of A and of B: the group it belongs to (inspector.align).
+DIFF_MEMBERS: Schema = {
+    "side": "string",               # "A" | "B"
+    "layer_index": "int64",
+    "name": "string",
+    "group_id": "int64",
+    "method": "string",             # source-node | served | structural | type-bucket | order-and-type | only
+}
+
+# One row per fusion group with its per-iteration time in A and B (inspector.diff.group_times).
+GROUP_TIMES: Schema = {
+    "group_id": "int64",
+    "kind": "string",
+    "label": "string",
+    "a_ms": "float64",              # sum of avg_ms of the group's A layers (0.0 when it has none)
+    "b_ms": "float64",
+    "delta_ms": "float64",          # b_ms - a_ms
+    "delta_pct": "float64",         # 100 * delta / a_ms (NaN when a_ms == 0)
+    "a_untimed": "int64",           # layers of the group without a profile row (counted as 0 ms)
+    "b_untimed": "int64",
+}
+
+ALL_SCHEMAS["diff_groups"] = DIFF_GROUPS
+ALL_SCHEMAS["diff_members"] = DIFF_MEMBERS
+ALL_SCHEMAS["group_times"] = GROUP_TIMES

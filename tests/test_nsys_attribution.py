@@ -1,0 +1,266 @@
+"""nsys attribution: real exports checked against brute force / SQL, generated TensorRT exports against what
+the generator planted (scripts/generate_nsys_trt.py, written into tmp_path at test time)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import DATA, REPO
+from trtinspect.inspector.nsys_attribution import (
+    NsysAttribution,
+    attribute,
+    brute_force_innermost,
+    innermost_ranges,
+)
+from trtinspect.inspector.nsys_bundle import bundle_from_nsys
+from trtinspect.parsers import schema
+from trtinspect.parsers.nsys_sqlite import read_nsys_sqlite
+
+import trtinspect
+from trtinspect.cli import main
+
+H100 = DATA / "nsys" / "h100_2gpu_1s.sqlite"
+RTX3060 = DATA / "nsys" / "nsight-2025.5.2.sqlite"
+
+
+def _generator() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "generate_nsys_trt", REPO / "scripts" / "generate_nsys_trt.py"
+    )
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["generate_nsys_trt"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("nsys") / "trt_resnet18_generated.sqlite"
+    truth = _generator().generate(out, iterations=7, processes=2, seed=3)
+    return out, truth
+
+
+@pytest.fixture(scope="module")
+def gen_att(generated: tuple[Path, dict[str, Any]]) -> NsysAttribution:
+    return attribute(read_nsys_sqlite(generated[0]))
+
+
+# -------- the sweep ------------------------------------------------------------------------------
+def _random_nested(rng: np.random.Generator, n_threads: int, n: int) -> list[tuple[int, int, int]]:
+    """Properly nested ranges per thread (push/pop discipline), with equal starts and zero gaps."""
+    out = []
+    for th in range(n_threads):
+        t, stack = 0, []
+        for _ in range(n):
+            t += int(rng.integers(0, 3))
+            if stack and rng.random() < 0.45:
+                s = stack.pop()
+                out.append((th, s, t))
+            else:
+                stack.append(t)
+        while stack:
+            t += int(rng.integers(0, 3))
+            out.append((th, stack.pop(), t))
+    return out
+
+
+def test_sweep_equals_brute_force_on_random_nesting() -> None:
+    rng = np.random.default_rng(7)
+    ranges = _random_nested(rng, 3, 300)
+    th, s, e = (np.array(x, dtype=np.int64) for x in zip(*ranges, strict=True))
+    q_th = rng.integers(0, 4, size=2000)  # thread 3 has no ranges
+    q_t = rng.integers(-2, int(e.max()) + 3, size=2000)
+    found, bad = innermost_ranges(th, s, e, q_th, q_t)
+    assert bad == 0
+    expect = [brute_force_innermost(ranges, int(a), int(b)) for a, b in zip(q_th, q_t, strict=True)]
+    # ties (identical start and end) may pick either of two identical ranges: compare the intervals
+    got_iv = [(-1, -1) if i < 0 else (s[i], e[i]) for i in found]
+    exp_iv = [(-1, -1) if i < 0 else (s[i], e[i]) for i in expect]
+    assert got_iv == exp_iv
+    assert sum(i >= 0 for i in expect) > 1000
+
+
+def test_sweep_reports_ranges_that_do_not_nest() -> None:
+    th = np.zeros(2, np.int64)
+    found, bad = innermost_ranges(
+        th, np.array([0, 5]), np.array([10, 20]), np.zeros(1, np.int64), np.array([15])
+    )
+    assert found.tolist() == [-1] and bad == 1  # [5,20) crosses [0,10): refused, not guessed
+
+
+# -------- real exports ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def h100_att() -> NsysAttribution:
+    return attribute(read_nsys_sqlite(H100))
+
+
+def test_h100_runtime_join_uses_correlation_and_process(h100_att: NsysAttribution) -> None:
+    con = sqlite3.connect(f"file:{H100}?mode=ro&immutable=1", uri=True)
+    by_both = con.execute(
+        "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN CUPTI_ACTIVITY_KIND_RUNTIME r "
+        "ON r.correlationId = k.correlationId AND (r.globalTid >> 24) = (k.globalPid >> 24)"
+    ).fetchone()[0]
+    by_corr = con.execute(
+        "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN CUPTI_ACTIVITY_KIND_RUNTIME r "
+        "ON r.correlationId = k.correlationId"
+    ).fetchone()[0]
+    con.close()
+    kernels = h100_att.ops[h100_att.ops["op"] == "kernel"]
+    assert len(kernels) == 3442  # one row per kernel, none duplicated
+    assert int(kernels["api_start_ns"].notna().sum()) == by_both
+    assert by_corr > by_both  # this real capture reuses correlation ids across its two processes
+
+
+def test_h100_innermost_range_matches_brute_force(h100_att: NsysAttribution) -> None:
+    con = sqlite3.connect(f"file:{H100}?mode=ro&immutable=1", uri=True)
+    launches = con.execute(
+        "SELECT k.start, k.correlationId, r.globalTid, r.start FROM CUPTI_ACTIVITY_KIND_KERNEL k "
+        "JOIN CUPTI_ACTIVITY_KIND_RUNTIME r ON r.correlationId = k.correlationId "
+        "AND (r.globalTid >> 24) = (k.globalPid >> 24) ORDER BY k.start, k.correlationId"
+    ).fetchall()
+    ranges = con.execute(
+        'SELECT globalTid, start, "end", text FROM NVTX_EVENTS WHERE eventType = 59'
+    ).fetchall()
+    con.close()
+    subset = launches[::7]  # a deterministic subset, brute force is O(N*M)
+    ops = h100_att.ops.set_index(["start_ns", "correlation_id"])
+    rng3 = [(g, s, e) for g, s, e, _ in ranges]
+    checked = inside = 0
+    for kstart, corr, gtid, rstart in subset:
+        i = brute_force_innermost(rng3, gtid, rstart)
+        expect = None if i < 0 else ranges[i][3]
+        got = ops.loc[(kstart, corr), "nvtx_range"]
+        got = None if not isinstance(got, str) else got
+        assert got == expect, (kstart, corr)
+        checked += 1
+        inside += expect is not None
+    assert checked > 200 and inside > 100
+
+
+def test_h100_structural_iterations_and_no_layers(h100_att: NsysAttribution) -> None:
+    a = h100_att
+    assert a.iteration_source == "structure" and a.engine_pids == [] and a.profile.empty
+    assert any("TensorRT" in n for n in a.notes)
+    t = a.times
+    assert list(t.columns) == list(schema.TIMES) and len(t) > 1
+    # each structural iteration is H2D* compute* D2H*: phases never go backwards inside one
+    ops = a.ops[a.ops["iteration"].notna()].sort_values("start_ns")
+    phase = ops["transfer"].astype(str).map({"H2D": 0, "D2H": 2}).fillna(1)
+    back = (phase.diff() < 0) & (ops["iteration"].diff() == 0)
+    assert not back.any()
+
+
+def test_3060_cuda_graphs_block_per_layer_attribution() -> None:
+    a = attribute(read_nsys_sqlite(RTX3060))
+    assert a.per_layer_blocked is not None and "--cuda-graph-trace=node" in a.per_layer_blocked
+    assert a.profile.empty
+    graphs = a.ops[a.ops["op"] == "graph"]
+    assert len(graphs) == 2 and graphs["api_name"].astype(str).str.startswith("cudaGraphLaunch").all()
+    # the graph executions count as compute in the iteration frame
+    assert a.times["compute_end_ms"].max() * 1e6 == pytest.approx(float(a.ops["end_ns"].max()), abs=1)
+
+
+def test_export_without_runtime_table_still_times_iterations(tmp_path: Path) -> None:
+    path = tmp_path / "no_runtime.sqlite"
+    path.write_bytes(RTX3060.read_bytes())
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE CUPTI_ACTIVITY_KIND_RUNTIME")
+    con.commit()
+    con.close()
+    a = attribute(read_nsys_sqlite(path))
+    assert a.ops["api_name"].isna().all() and a.ops["nvtx_range"].isna().all()
+    h2d_ns = float(a.ops.loc[a.ops["transfer"] == "H2D", "duration_ns"].sum())
+    assert len(a.times) == 1 and a.times["h2d_ms"].iloc[0] * 1e6 == pytest.approx(h2d_ns)
+    assert not any("correlationId alone" in n for n in a.notes)
+
+
+# -------- generated exports ----------------------------------------------------------------------
+def test_generated_per_layer_times_equal_planted(
+    generated: tuple[Path, dict[str, Any]], gen_att: NsysAttribution
+) -> None:
+    _, truth = generated
+    pid = gen_att.pid
+    assert pid == min(truth["processes"])
+    planted = truth["processes"][pid]["layer_ns"]
+    prof = gen_att.profile.set_index("name")
+    assert list(gen_att.profile["name"]) == truth["layers"]  # execution order
+    for name, per_iter in planted.items():
+        assert prof.loc[name, "time_ms"] == pytest.approx(sum(per_iter) / 1e6, rel=1e-12)
+        assert prof.loc[name, "avg_ms"] == pytest.approx(sum(per_iter) / len(per_iter) / 1e6, rel=1e-12)
+        assert prof.loc[name, "median_ms"] == pytest.approx(float(np.median(per_iter)) / 1e6, rel=1e-12)
+    assert prof["percentage"].sum() == pytest.approx(100.0)
+
+
+def test_generated_per_iteration_equal_planted(
+    generated: tuple[Path, dict[str, Any]], gen_att: NsysAttribution
+) -> None:
+    _, truth = generated
+    p = truth["processes"][gen_att.pid]
+    t = gen_att.times
+    assert gen_att.iteration_source == "enqueue" and len(t) == truth["iterations"]
+    for col, key in (
+        ("h2d_ms", "h2d_ns"),
+        ("compute_ms", "compute_ns"),
+        ("d2h_ms", "d2h_ns"),
+        ("enqueue_ms", "enqueue_ns"),
+    ):
+        assert t[col].to_numpy() == pytest.approx(np.array(p[key]) / 1e6, rel=1e-9), col
+    assert t["latency_ms"].to_numpy() == pytest.approx(
+        (np.array(p["h2d_ns"]) + np.array(p["compute_ns"]) + np.array(p["d2h_ns"])) / 1e6, rel=1e-9
+    )
+    g = gen_att.gaps
+    assert g["h2d_to_compute_ms"].to_numpy() == pytest.approx(np.array(p["h2d_to_compute_ns"]) / 1e6)
+    assert g["compute_to_d2h_ms"].to_numpy() == pytest.approx(np.array(p["compute_to_d2h_ns"]) / 1e6)
+    assert g["idle_ms"].to_numpy() == pytest.approx(g["h2d_to_compute_ms"] + g["compute_to_d2h_ms"])
+
+
+def test_generated_multi_process_correlation_ids(
+    generated: tuple[Path, dict[str, Any]], gen_att: NsysAttribution
+) -> None:
+    path, truth = generated
+    procs = truth["processes"]
+    ranges = {v["correlation_ids"] for v in procs.values()}
+    assert len(ranges) == 1  # both processes reuse the same correlation ids
+    ops = gen_att.ops
+    assert len(ops) == truth["kernels"] + 2 * truth["iterations"] * len(procs)  # nothing duplicated
+    assert ops["api_start_ns"].notna().all()
+    assert gen_att.engine_pids == sorted(procs)
+    assert any("2 processes ran TensorRT engines" in n for n in gen_att.notes)
+    # the other process, chosen explicitly, gives its own planted numbers
+    other = max(procs)
+    att2 = attribute(read_nsys_sqlite(path), pid=other)
+    planted = procs[other]["layer_ns"]
+    got = att2.profile.set_index("name")["time_ms"]
+    assert all(got[n] == pytest.approx(sum(v) / 1e6) for n, v in planted.items())
+    assert att2.times["compute_ms"].to_numpy() == pytest.approx(np.array(procs[other]["compute_ns"]) / 1e6)
+
+
+def test_generated_bundle_load_and_cli(
+    generated: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, truth = generated
+    b = bundle_from_nsys(path)
+    assert b.layers["name"].tolist() == truth["layers"]
+    joined = b.layer_times()
+    assert joined["avg_ms"].notna().all() and not b.unmatched_profile
+    assert b.device["name"] == "Generated GPU (A100-shaped)" and b.device["sms"] == 108
+    assert any("generated export" in n for n in b.notes)
+    assert b.summary.set_index(["metric", "stat"]).loc[
+        ("GPU Compute Time", "mean"), "value"
+    ] == pytest.approx(b.times["compute_ms"].mean())
+    loaded = trtinspect.load(path)
+    assert loaded.profile["name"].tolist() == truth["layers"]
+    main_exit = None
+    try:
+        main(["report", str(path)])
+    except SystemExit as exc:
+        main_exit = exc.code
+    out = capsys.readouterr().out
+    assert main_exit in (None, 0) and "Generated GPU" in out
