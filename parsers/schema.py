@@ -140,11 +140,11 @@ CHECK_GROUPS: Schema = {
     "label": "string",              # readable name of the group (its layers, shortened)
     "kind": "string",               # alignment kind: unchanged, fused, split, ..., only_a, only_b
     "status": "string",             # regression | improvement | ok | added | removed | ignored
-    "base_ms": "float64",           # mean over baseline runs of the group's per-iteration time (NaN if absent)
+    "base_ms": "float64",           # mean over baseline runs of the group's time per iteration (NaN: absent)
     "cand_ms": "float64",           # mean over candidate runs
     "delta_ms": "float64",          # cand_ms - base_ms (added/removed: +cand_ms / -base_ms)
     "delta_pct": "float64",         # 100 * delta / base_ms (inf when base_ms == 0 < delta)
-    "share_pct": "float64",         # larger of the group's shares of per-layer total time in baseline / candidate
+    "share_pct": "float64",         # larger of its shares of per-layer total time (baseline, candidate)
     "spread_ms": "float64",         # pooled run-to-run standard deviation (NaN with < 2 runs a side)
     "floor_ms": "float64",          # absolute floor applied: max(floor, 3 x spread when K >= 3)
     "threshold_pct": "float64",     # relative threshold applied (after overrides)

@@ -1,0 +1,346 @@
+"""The lint rules, declared as data.
+
+Each :class:`Rule` names its id, default severity, title, what it checks, the evidence keys its findings
+carry, the mitigation to try, a reference, and the pure check function (in ``rules_*.py``) that turns a
+:class:`~trtinspect.inspector.rules_base.LintContext` into findings. ``docs/lint.md`` documents every rule
+(a test checks each id appears there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from trtinspect.inspector import rules_fusion, rules_kernels, rules_precision, rules_timing
+from trtinspect.inspector.rules_base import CheckFn
+
+SEVERITIES = ("info", "warning", "error")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+TRT_BEST_PRACTICES = "https://docs.nvidia.com/deeplearning/tensorrt/latest/performance/best-practices.html"
+TRT_QUANTIZATION = (
+    "https://docs.nvidia.com/deeplearning/tensorrt/latest/inference-library/work-with-quantized-types.html"
+)
+TRT_IO_FORMATS = (
+    "https://docs.nvidia.com/deeplearning/tensorrt/latest/inference-library/"
+    "advanced.html#reformat-free-network-i-o-tensors"
+)
+DL_PERF_CONV = (
+    "https://docs.nvidia.com/deeplearning/performance/dl-performance-convolutional/index.html"
+    "#tensor-core-shape"
+)
+TRTEXEC_DOC = "https://docs.nvidia.com/deeplearning/tensorrt/latest/reference/command-line-programs.html"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str  # default severity of its findings ("info" | "warning" | "error")
+    title: str
+    checks: str  # what it looks at, in one or two sentences
+    evidence: tuple[str, ...]  # keys of the finding's evidence dict
+    mitigation: str
+    reference: str
+    check: CheckFn
+    needs_profile: bool = False
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        id="unfused-conv-epilogue",
+        severity="warning",
+        title="Convolution epilogue (add / activation / BN / scale) not fused",
+        checks=(
+            "A Conv/ConvTranspose/GEMM layer whose output reaches a separate ElementWise, Activation, Scale, "
+            "PointWise (PWN) or add/relu/BN layer, directly or through reformat and Q/DQ layers, while the "
+            "convolution has no activation fused yet. Proven through tensor edges with graph JSON; inferred "
+            "from execution order and names without it."
+        ),
+        evidence=(
+            "pattern",
+            "chain",
+            "convolutions",
+            "epilogue_layer",
+            "epilogue_ops",
+            "between",
+            "edges",
+            "source_nodes",
+            "epilogue_inputs",
+            "conv_outputs",
+            "other_consumers",
+        ),
+        mitigation=(
+            "Make the pattern fusable: in Q/DQ networks quantize both inputs of the residual Add (put "
+            "Q/DQ on the skip branch too, as TensorRT's Q/DQ placement guide recommends) and do not put "
+            "Q/DQ between the convolution and its Add/activation; keep both Add inputs in the same "
+            "precision; avoid exporting the conv output as a network output or reading it elsewhere."
+        ),
+        reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
+        check=rules_fusion.check,
+    ),
+    Rule(
+        id="reformat-copy",
+        severity="warning",
+        title="Reformat copy layer (precision or layout conversion)",
+        checks=(
+            "Every Reformat / 'Reformatting CopyNode' / reformatter layer that runs a kernel (NoOp reformats "
+            "are skipped: TensorRT elides them). Classified from its input/output formats as a precision "
+            "conversion, a layout conversion or both, with the layer it serves."
+        ),
+        evidence=(
+            "conversion",
+            "serves",
+            "input",
+            "output",
+            "input_format",
+            "output_format",
+            "producers",
+            "consumers",
+            "layer_type",
+        ),
+        mitigation=(
+            "At network I/O, declare the formats the first/last layers want (trtexec --inputIOFormats / "
+            "--outputIOFormats, IBuilderConfig I/O formats). Between layers, keep neighbours in one "
+            "precision (quantize or run FP16 consistently) and use channel counts that are multiples of "
+            "8 (FP16) or 32 (INT8) so neighbours can share a vectorised layout."
+        ),
+        reference=TRT_IO_FORMATS,
+        check=rules_precision.check_reformats,
+    ),
+    Rule(
+        id="qdq-standalone",
+        severity="warning",
+        title="Quantize/Dequantize layer not fused into a neighbour",
+        checks=(
+            "Layers with Origin QDQ, Quantize/Dequantize layer types, or names made only of Q/DQ nodes, "
+            "that run as their own kernel instead of being folded into the producer's output or the "
+            "consumer's input."
+        ),
+        evidence=("operation", "input", "output", "origin", "producers", "consumers", "float_readers"),
+        mitigation=(
+            "Quantize tensors where they are produced and consumed in INT8: add Q/DQ on residual "
+            "branches so the producer can write INT8, quantize pooling layers' inputs, and avoid reading "
+            "the same tensor both quantized and unquantized. A Quantize of the network input remains "
+            "unless the application feeds INT8 (--inputIOFormats=int8:...)."
+        ),
+        reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
+        check=rules_precision.check_qdq,
+    ),
+    Rule(
+        id="int8-fallback",
+        severity="warning",
+        title="Layer fell back to FP16/FP32 between INT8 layers",
+        checks=(
+            "In an engine built with INT8 allowed (build options or INT8 layers present), compute layers "
+            "running FP16/FP32/TF32/BF16 with INT8 layers both upstream and downstream (through reformat and "
+            "Q/DQ layers). Needs layer precisions (graph JSON)."
+        ),
+        evidence=(
+            "precision",
+            "output_precision",
+            "input_format",
+            "output_format",
+            "layer_type",
+            "tactic",
+            "int8_allowed_because",
+            "int8_producers",
+            "int8_consumers",
+            "conversions",
+            "conversions_ms",
+            "attributable_ms",
+            "build_log",
+        ),
+        mitigation=(
+            "Quantize the layer's input and output (Q/DQ around it in explicit quantization, or "
+            "calibration scales in implicit quantization) so TensorRT can choose an INT8 kernel; for "
+            "pooling this removes the conversions around it. Check `trtexec --verbose` for missing-scale "
+            "or no-implementation messages."
+        ),
+        reference=TRT_QUANTIZATION,
+        check=rules_precision.check_int8_fallback,
+    ),
+    Rule(
+        id="int8-float-output",
+        severity="warning",
+        title="INT8 convolution/GEMM writes a float output",
+        checks=(
+            "Convolution/GEMM layers computing in INT8 whose output tensor is FP16/FP32 and is read by "
+            "further layers or quantized again (not just the network output)."
+        ),
+        evidence=(
+            "precision",
+            "output_precision",
+            "output_format",
+            "tactic",
+            "readers",
+            "float_readers",
+            "requantized_by",
+            "requantize_ms",
+        ),
+        mitigation=(
+            "Quantize the output where it is consumed (Q/DQ after the Add on the residual branch, Q/DQ "
+            "before pooling) so the convolution writes INT8: less memory traffic and no separate "
+            "Quantize layer."
+        ),
+        reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
+        check=rules_precision.check_int8_float_output,
+    ),
+    Rule(
+        id="int8-build-warning",
+        severity="warning",
+        title="Build log reports an INT8 problem",
+        checks=(
+            "trtexec/builder warnings parsed from the log: missing INT8 scales (tensor runs in float) and "
+            "'no conforming implementation' (layer fell back to another precision/format)."
+        ),
+        evidence=("kind", "line_no", "message", "layer", "log"),
+        mitigation=(
+            "Provide the scale (calibrate, or add Q/DQ on that tensor) or relax the precision "
+            "constraint on that layer; rebuild with --verbose to see the tactic choice."
+        ),
+        reference=TRT_QUANTIZATION,
+        check=rules_precision.check_int8_build_warnings,
+    ),
+    Rule(
+        id="no-tensor-cores",
+        severity="warning",
+        title="Convolution/GEMM not on Tensor Cores",
+        checks=(
+            "Convolution/GEMM layers whose tactic name is a SIMT (CUDA-core) kernel (ffma, scudnn, sgemm, "
+            "int8x4/dp4a, sm50/sm6x xmma) where the engine could use Tensor Cores: FP16/BF16/INT8/FP8 "
+            "layers, or FP32 layers in an engine that runs TF32/Tensor Core kernels elsewhere."
+        ),
+        evidence=(
+            "tactic",
+            "tactic_class",
+            "precision",
+            "input_channels",
+            "output_channels",
+            "groups",
+            "tensor_core_kernels_elsewhere",
+        ),
+        mitigation=(
+            "Make channel counts multiples of 8 (FP16) / 16-32 (INT8); allow FP16/INT8 for the layer; "
+            "for image-input layers pad the input to 4 or 8 channels; larger batch sizes favour Tensor "
+            "Core tactics."
+        ),
+        reference=DL_PERF_CONV,
+        check=rules_kernels.check_no_tensor_cores,
+    ),
+    Rule(
+        id="channel-alignment",
+        severity="info",
+        title="Channel count not aligned for Tensor Cores",
+        checks=(
+            "Convolution/GEMM layers not running a Tensor Core kernel whose input channels C or output "
+            f"channels K waste at least {rules_kernels.MIN_PADDING_WASTE:.0%} of the Tensor Core work on "
+            "padding (multiples: 8 for FP16/BF16, 16 for INT8/FP8, 4 for TF32). Grouped convolutions are "
+            "skipped."
+        ),
+        evidence=(
+            "precision",
+            "input_channels",
+            "output_channels",
+            "multiple",
+            "padding_waste",
+            "tactic",
+            "tactic_class",
+        ),
+        mitigation="Pad or resize channel counts to the multiple (e.g. 3 -> 4 or 8 input channels).",
+        reference=DL_PERF_CONV,
+        check=rules_kernels.check_channel_alignment,
+    ),
+    Rule(
+        id="hot-layer",
+        severity="info",
+        title="Hot layer",
+        checks=(
+            f"Layers taking at least {rules_timing.THRESHOLDS['hot-layer']['min_share']:.0%} of the summed "
+            "per-layer time. Needs a profile."
+        ),
+        evidence=("share_of_layer_total", "avg_ms", "median_ms", "layer_type", "precision", "tactic"),
+        mitigation="Start optimizing here; read the other findings on the same layer for the reason.",
+        reference=TRT_BEST_PRACTICES,
+        check=rules_timing.check_hot_layers,
+        needs_profile=True,
+    ),
+    Rule(
+        id="tiny-kernels",
+        severity="info",
+        title="Many tiny kernels",
+        checks=(
+            "At least {min_count:.0f} layers each shorter than {us:.0f} us that together take at least "
+            "{share:.0%} of the per-layer time. Needs a profile."
+        ).format(
+            min_count=rules_timing.THRESHOLDS["tiny-kernels"]["min_count"],
+            us=rules_timing.THRESHOLDS["tiny-kernels"]["max_ms"] * 1000,
+            share=rules_timing.THRESHOLDS["tiny-kernels"]["min_share"],
+        ),
+        evidence=("count", "share_of_layer_total", "tiny_ms", "max_ms", "examples"),
+        mitigation=(
+            "Reduce launch overhead: run with CUDA graphs (trtexec --useCudaGraph / "
+            "cudaStreamBeginCapture), increase the batch size, or simplify the graph so more layers fuse."
+        ),
+        reference=TRTEXEC_DOC,
+        check=rules_timing.check_tiny_kernels,
+        needs_profile=True,
+    ),
+    Rule(
+        id="shape-layers",
+        severity="info",
+        title="Large share of shape/cast/shuffle layers",
+        checks=(
+            "Shape, reshape, shuffle, transpose, cast, slice, gather, copy layers (by layer type, else by "
+            "names, including Myelin __myl_Resh/Cast kernels) taking at least {t:.0%} of the per-layer time "
+            "(without a profile: at least {c:.0%} of the layers)."
+        ).format(
+            t=rules_timing.THRESHOLDS["shape-layers"]["min_time_share"],
+            c=rules_timing.THRESHOLDS["shape-layers"]["min_count_share_without_profile"],
+        ),
+        evidence=("count", "share", "basis", "examples"),
+        mitigation=(
+            "Remove layout round trips in the model (transpose/reshape pairs, casts between precisions), "
+            "export with constant folding (onnx-simplifier / polygraphy surgeon sanitize --fold-constants)."
+        ),
+        reference=TRT_BEST_PRACTICES,
+        check=rules_timing.check_shape_layers,
+    ),
+    Rule(
+        id="unstable-timing",
+        severity="info",
+        title="Unstable timing",
+        checks=(
+            "Layers whose average and median time differ by at least {g:.0%} (and at least {ms:.0f} us), and "
+            "trtexec's 'GPU compute time is unstable' warning."
+        ).format(
+            g=rules_timing.THRESHOLDS["unstable-timing"]["min_relative_gap"],
+            ms=rules_timing.THRESHOLDS["unstable-timing"]["min_ms"] * 1000,
+        ),
+        evidence=("avg_ms", "median_ms", "relative_gap", "line_no", "message"),
+        mitigation=(
+            "Lock GPU clocks (nvidia-smi -lgc), keep other work off the GPU, use more iterations "
+            "(--iterations / --duration) and compare medians."
+        ),
+        reference=TRT_BEST_PRACTICES,
+        check=rules_timing.check_unstable_timing,
+        needs_profile=True,
+    ),
+)
+
+RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+
+
+def rules_frame() -> pd.DataFrame:
+    """The rule table as a frame (one row per rule, the fields of :class:`Rule` but the function)."""
+    return pd.DataFrame(
+        {
+            "id": [r.id for r in RULES],
+            "severity": [r.severity for r in RULES],
+            "title": [r.title for r in RULES],
+            "checks": [r.checks for r in RULES],
+            "evidence": [list(r.evidence) for r in RULES],
+            "mitigation": [r.mitigation for r in RULES],
+            "reference": [r.reference for r in RULES],
+            "needs_profile": [r.needs_profile for r in RULES],
+        }
+    )

@@ -1,0 +1,412 @@
+"""What every lint rule reads (a :class:`LintContext`, built once per bundle) and returns (:class:`Finding`).
+
+The context turns the bundle's frames into plain per-row lists (fast to walk for 50,000 layers) and offers
+the graph walks the rules share: neighbours through tensor edges when the graph JSON has them, else through
+the execution order (then every conclusion drawn from it is only ``inferred``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from trtinspect.inspector import precision as prec
+
+if TYPE_CHECKING:
+    from trtinspect.model import EngineBundle
+
+# Layer types that launch nothing (TensorRT elides them); their time is zero by construction.
+NOOP_TYPES = frozenset({"NoOp", "Constant", "Identity", "TrainStation", "signal", "wait", "shape_call"})
+CONV_PARAMETER_TYPES = frozenset({"Convolution", "Deconvolution", "FullyConnected", "MatrixMultiply", "Gemm"})
+CONV_LAYER_TYPES = frozenset(
+    {
+        "CaskConvolution",
+        "CaskDeconvolution",
+        "CudnnConvolution",
+        "CudnnDeconvolution",
+        "Convolution",
+        "Deconvolution",
+        "CaskGemmConvolution",
+        "CaskFullyConnected",
+        "FullyConnected",
+        "MatrixMultiply",
+        "CaskGemmMatrixMultiply",
+        "CublasMatrixMultiply",
+        "gemm",
+    }
+)
+EPILOGUE_PARAMETER_TYPES = frozenset({"ElementWise", "Activation", "Scale", "PointWise", "PointWiseV2"})
+EPILOGUE_LAYER_TYPES = frozenset(
+    {
+        "ElementWise",
+        "Activation",
+        "Scale",
+        "PointWise",
+        "PointWiseV2",
+        "CudaElementWise",
+        "CudaActivation",
+        "CaskElementWise",
+        "CudnnActivation",
+        "CudnnScale",
+        "CaskScale",
+    }
+)
+# Detailed layer types whose role must still be read from the name (a TRT 8.x QuantizeLinear is a Reformat).
+NAME_TYPED_LAYERS = frozenset({"Reformat", "NoOp", "Myelin", "kgen", "fusion", "ForeignNode"})
+QDQ_TYPES = frozenset({"Quantize", "Dequantize", "QuantizeLinear", "DequantizeLinear"})
+SHAPE_PARAMETER_TYPES = frozenset(
+    {
+        "Shuffle",
+        "Cast",
+        "Shape",
+        "Slice",
+        "Gather",
+        "Concatenation",
+        "Identity",
+        "Reshape",
+        "Squeeze",
+        "Unsqueeze",
+        "Resize",
+    }
+)
+
+
+def _s(value: Any) -> str:
+    """A string cell as str ("" for NA/None)."""
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return str(value)
+
+
+def _str_list(col: pd.Series) -> list[str]:
+    """A string column as a list of str, NA as ""."""
+    values = col.fillna("").tolist()
+    if all(type(x) is str for x in values):
+        return values
+    return [x if isinstance(x, str) else "" for x in values]
+
+
+def _f(value: Any) -> float:
+    if value is None or value is pd.NA:
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+@dataclass
+class Finding:
+    """One result of one rule. ``rows`` are context row positions (mapped to layer_index by the engine)."""
+
+    rule_id: str
+    rows: list[int]
+    title: str
+    cause: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    confidence: str = "proven"
+    severity: str | None = None  # None: the rule's default severity
+    cost_ms: float | None = None  # None: sum of the rows' avg_ms (NaN when unknown)
+    mitigation: str | None = None  # None: the rule's mitigation text
+
+
+class LintContext:
+    """Per-row views of one bundle, plus the neighbour walks rules share. Build once, read by every rule."""
+
+    def __init__(self, bundle: EngineBundle) -> None:
+        self.bundle = bundle
+        layers = bundle.layers
+        self.n = len(layers)
+        self.has_profile = bundle.has_profile and self.n > 0
+        frame = bundle.layer_times() if self.has_profile else layers
+        self.layer_index: list[int] = [int(x) for x in frame["layer_index"].tolist()]
+        self.names: list[str] = _str_list(frame["name"])
+        self.layer_type: list[str] = _str_list(frame["layer_type"])
+        self.parameter_type: list[str] = _str_list(frame["parameter_type"])
+        self.tactic: list[str] = _str_list(frame["tactic_name"])
+        self.precision: list[str] = _str_list(frame["precision"])
+        self.output_precision: list[str] = _str_list(frame["output_precision"])
+        self.input_format: list[str] = _str_list(frame["input_format"])
+        self.output_format: list[str] = _str_list(frame["output_format"])
+        self.origin: list[str] = _str_list(frame["origin"])
+        self.is_reformat_col: list[bool] = frame["is_reformat"].fillna(False).astype(bool).tolist()
+        self.source_nodes: list[list[str]] = [
+            x if isinstance(x, list) else list(x) if isinstance(x, tuple) else []
+            for x in frame["source_nodes"].tolist()
+        ]
+        self.fusion: list[str] = _str_list(frame["fusion"])
+        self.inputs: list[list[dict[str, Any]]] = [
+            x if isinstance(x, list) else [] for x in frame["inputs"].tolist()
+        ]
+        self.outputs: list[list[dict[str, Any]]] = [
+            x if isinstance(x, list) else [] for x in frame["outputs"].tolist()
+        ]
+        self.attributes: list[dict[str, Any]] = [
+            x if isinstance(x, dict) else {} for x in frame["attributes"].tolist()
+        ]
+        if self.has_profile:
+            self.avg_ms = frame["avg_ms"].to_numpy(dtype="float64", na_value=math.nan).tolist()
+            self.median_ms = frame["median_ms"].to_numpy(dtype="float64", na_value=math.nan).tolist()
+        else:
+            self.avg_ms = [math.nan] * self.n
+            self.median_ms = [math.nan] * self.n
+        self.row_of: dict[int, int] = {li: r for r, li in enumerate(self.layer_index)}
+        prods = frame["producers"].tolist()
+        conss = frame["consumers"].tolist()
+        if self.layer_index == list(range(self.n)):  # the usual case: layer_index is the row position
+            self.producers: list[list[int]] = [p if isinstance(p, list) else self._rows(p) for p in prods]
+            self.consumers: list[list[int]] = [c if isinstance(c, list) else self._rows(c) for c in conss]
+        else:
+            self.producers = [self._rows(p) for p in prods]
+            self.consumers = [self._rows(c) for c in conss]
+        # Edges are real only when the layers came from a detailed graph that named tensors.
+        self.has_edges = bool(bundle.detailed) and (any(self.producers) or any(self.consumers))
+        self.detailed = bool(bundle.detailed)
+        self.per_layer_total_ms = self._per_layer_total()
+        self.cost_basis, self.total_ms = self._cost_basis()
+
+    def _rows(self, value: Any) -> list[int]:
+        if not isinstance(value, (list, tuple)):
+            return []
+        rows = []
+        for li in value:
+            r = self.row_of.get(int(li))
+            if r is not None:
+                rows.append(r)
+        return rows
+
+    def _per_layer_total(self) -> float:
+        """Per-iteration total of all layers: the sum of avg_ms, or, when the profile is an excerpt (its
+        reported percentages say the whole engine took longer), avg_ms / percentage of its largest row."""
+        timed_sum = math.fsum(t for t in self.avg_ms if not math.isnan(t))
+        prof = self.bundle.profile
+        if prof.empty or "percentage" not in prof:
+            return timed_sum
+        pct = prof["percentage"].to_numpy(dtype="float64", na_value=math.nan)
+        avg = prof["avg_ms"].to_numpy(dtype="float64", na_value=math.nan)
+        ok = (pct > 0) & (avg > 0)
+        if not ok.any():
+            return timed_sum
+        i = int(pct[ok].argmax())
+        estimate = float(avg[ok][i] * 100.0 / pct[ok][i])
+        # Only trust the estimate when it clearly exceeds the rows' sum (rounded percentages add noise).
+        return estimate if estimate > timed_sum * 1.05 else timed_sum
+
+    def _cost_basis(self) -> tuple[str, float]:
+        """Denominator of cost_pct: mean GPU compute time per iteration when known, else per-layer total."""
+        summary = self.bundle.summary
+        if not summary.empty:
+            gpu = summary[summary["metric"].astype("string").str.lower() == "gpu compute time"]
+            for stat in ("mean", "median"):
+                vals = gpu.loc[gpu["stat"] == stat, "value"].tolist()
+                if vals and _f(vals[0]) > 0:
+                    return f"GPU compute time ({stat})", _f(vals[0])
+        times = self.bundle.times
+        if not times.empty and "compute_ms" in times:
+            mean = _f(times["compute_ms"].mean())
+            if mean > 0:
+                return "GPU compute time (mean of exported iterations)", mean
+        if self.per_layer_total_ms > 0:
+            basis = (
+                "sum of per-layer average times"
+                if self.per_layer_total_ms
+                <= math.fsum(t for t in self.avg_ms if not math.isnan(t)) * 1.0000001
+                else "per-layer total implied by the profile's percentages (the profile is an excerpt)"
+            )
+            return basis, self.per_layer_total_ms
+        return "unknown", math.nan
+
+    # ------------------------------------------------------------------ per-row classification (cached)
+    @cached_property
+    def node_kinds(self) -> list[list[str]]:
+        """Op kind of every source node of every layer (see :func:`precision.op_kind`)."""
+        out = []
+        for r in range(self.n):
+            nodes = self.source_nodes[r]
+            if not nodes and not self.names[r].startswith("Reformatting CopyNode"):
+                nodes = [self.names[r]]
+            out.append([prec.op_kind(x) for x in nodes])
+        return out
+
+    def compute_kinds(self, r: int) -> list[str]:
+        """Op kinds of a layer's nodes that do work (constants and Q/DQ nodes dropped), in name order."""
+        if self.names[r].startswith("PWN("):
+            return [k if k in prec.EPILOGUE_KINDS else "act" for k in self.node_kinds[r] if k != "const"]
+        return [k for k in self.node_kinds[r] if k not in ("const", "qdq")]
+
+    @cached_property
+    def _noop(self) -> list[bool]:
+        return [t in NOOP_TYPES for t in self.layer_type]
+
+    @cached_property
+    def _qdq(self) -> list[bool]:
+        out = []
+        for r in range(self.n):
+            if (
+                self.origin[r].upper() == "QDQ"
+                or self.layer_type[r] in QDQ_TYPES
+                or self.parameter_type[r] in QDQ_TYPES
+            ):
+                out.append(True)
+            elif self.origin[r] or prec.is_reformat_name(self.names[r]):
+                out.append(
+                    False
+                )  # an Origin other than QDQ (REFORMAT...) or a reformat name: not a Q/DQ layer
+            elif self.layer_type[r] and self.layer_type[r] not in NAME_TYPED_LAYERS:
+                out.append(False)  # a detailed record of a compute layer type (CaskConvolution, ...)
+            else:
+                kinds = [k for k in self.node_kinds[r] if k != "const"]
+                out.append(bool(kinds) and all(k == "qdq" for k in kinds))
+        return out
+
+    @cached_property
+    def _reformat(self) -> list[bool]:
+        return [
+            (self.is_reformat_col[r] or prec.is_reformat_name(self.names[r])) and not self._qdq[r]
+            for r in range(self.n)
+        ]
+
+    @cached_property
+    def _passthrough(self) -> list[bool]:
+        return [a or b or c for a, b, c in zip(self._reformat, self._qdq, self._noop, strict=True)]
+
+    @cached_property
+    def _conv(self) -> list[bool]:
+        out = []
+        for r in range(self.n):
+            if self.parameter_type[r] in CONV_PARAMETER_TYPES or self.layer_type[r] in CONV_LAYER_TYPES:
+                out.append(True)
+            elif self.parameter_type[r] or self.layer_type[r]:
+                out.append(False)
+            else:
+                kinds = self.compute_kinds(r)
+                out.append(bool(kinds) and any(k in prec.COMPUTE_KINDS for k in kinds))
+        return out
+
+    def is_noop(self, r: int) -> bool:
+        """A layer that launches nothing (NoOp, Constant, ... layer types)."""
+        return self._noop[r]
+
+    def is_qdq(self, r: int) -> bool:
+        """A Quantize/Dequantize layer (Origin QDQ, Q/DQ layer type, or only Q/DQ nodes in its name)."""
+        return self._qdq[r]
+
+    def is_reformat(self, r: int) -> bool:
+        """A reformat/copy layer that is not a Q/DQ layer."""
+        return self._reformat[r]
+
+    def is_passthrough(self, r: int) -> bool:
+        """Layers a producer->consumer walk looks through: reformats, Q/DQ layers and no-ops."""
+        return self._passthrough[r]
+
+    def is_conv(self, r: int) -> bool:
+        """Convolution / deconvolution / fully-connected / GEMM engine layer."""
+        return self._conv[r]
+
+    def is_epilogue_only(self, r: int) -> bool:
+        """A layer doing only work TensorRT normally fuses into a convolution (add, activation, BN, scale)."""
+        if self.is_passthrough(r) or self.is_conv(r):
+            return False
+        if self.parameter_type[r] in EPILOGUE_PARAMETER_TYPES or self.layer_type[r] in EPILOGUE_LAYER_TYPES:
+            return True
+        if self.parameter_type[r] and self.parameter_type[r] not in EPILOGUE_PARAMETER_TYPES:
+            return False
+        kinds = self.compute_kinds(r)
+        return bool(kinds) and all(k in prec.EPILOGUE_KINDS for k in kinds)
+
+    def is_shape_only(self, r: int) -> bool:
+        if self.parameter_type[r] in SHAPE_PARAMETER_TYPES or self.layer_type[r] in SHAPE_PARAMETER_TYPES:
+            return True
+        if self.parameter_type[r] or self.layer_type[r] not in ("", "Myelin", "kgen", "fusion"):
+            return False
+        kinds = [k for k in self.node_kinds[r] if k != "const"]
+        return bool(kinds) and all(k == "shape" for k in kinds)
+
+    def channels(self, r: int) -> tuple[int | None, int | None, int]:
+        """(input channels C, output channels K, groups) of a convolution-like layer, None when unknown."""
+        attrs = self.attributes[r]
+        groups = attrs.get("Groups")
+        g = groups if isinstance(groups, int) and groups > 0 else 1
+        c = k = None
+        ins, outs = self.inputs[r], self.outputs[r]
+        if ins and isinstance(ins[0].get("shape"), list) and len(ins[0]["shape"]) >= 2:
+            dim = ins[0]["shape"][1]
+            c = dim if isinstance(dim, int) and dim > 0 else None
+        out_maps = attrs.get("OutMaps")
+        if isinstance(out_maps, int) and out_maps > 0:
+            k = out_maps
+        elif outs and isinstance(outs[0].get("shape"), list) and len(outs[0]["shape"]) >= 2:
+            dim = outs[0]["shape"][1]
+            k = dim if isinstance(dim, int) and dim > 0 else None
+        return c, k, g
+
+    # ------------------------------------------------------------------ neighbour walks
+    def next_compute(self, r: int, *, downstream: bool, max_hops: int = 4) -> list[tuple[int, list[int]]]:
+        """Nearest non-passthrough layers after (or before) ``r``: ``[(row, passthrough rows between)]``.
+
+        Through tensor edges when the bundle has them, else through execution order (one neighbour).
+        """
+        if self.has_edges:
+            step = self.consumers if downstream else self.producers
+            first = step[r]
+            passthrough = self._passthrough
+            if not any(passthrough[x] for x in first):  # the common case: direct compute neighbours
+                return [(x, []) for x in dict.fromkeys(first) if x != r]
+            out: list[tuple[int, list[int]]] = []
+            frontier: list[tuple[int, list[int]]] = [(x, []) for x in step[r]]
+            seen = {r}
+            hops = 0
+            while frontier and hops <= max_hops:
+                nxt: list[tuple[int, list[int]]] = []
+                for x, path in frontier:
+                    if x in seen:
+                        continue
+                    seen.add(x)
+                    if self.is_passthrough(x):
+                        nxt.extend((y, [*path, x]) for y in step[x])
+                    else:
+                        out.append((x, path))
+                frontier = nxt
+                hops += 1
+            return out
+        seq: list[int] = []
+        x = r + (1 if downstream else -1)
+        while 0 <= x < self.n and len(seq) <= max_hops:
+            if self.is_passthrough(x):
+                seq.append(x)
+                x += 1 if downstream else -1
+                continue
+            return [(x, seq if downstream else seq[::-1])]
+        return []
+
+    def time_of(self, rows: Iterable[int]) -> float:
+        """Sum of avg_ms over rows; NaN when there is no profile or any row is untimed."""
+        total = 0.0
+        for r in rows:
+            t = self.avg_ms[r]
+            if math.isnan(t):
+                return math.nan
+            total += t
+        return total
+
+    def tensor_desc(self, t: dict[str, Any]) -> str:
+        parts = [str(t.get("dtype") or "?"), str(t.get("layout") or "?")]
+        return "/".join(parts)
+
+
+CheckFn = Callable[[LintContext], list[Finding]]
+
+
+def names_of(ctx: LintContext, rows: Sequence[int]) -> list[str]:
+    return [ctx.names[r] for r in rows]
+
+
+def short(name: str, width: int = 70) -> str:
+    """A layer name cut for titles (the full names are in ``layer_names``)."""
+    return name if len(name) <= width else name[: width - 3] + "..."

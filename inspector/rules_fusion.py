@@ -1,0 +1,176 @@
+"""Rule ``unfused-conv-epilogue``: a convolution whose add/activation/BN/scale runs as a separate layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trtinspect.inspector import precision as prec
+from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
+
+RULE_ID = "unfused-conv-epilogue"
+_KIND_WORDS = {"add": "add", "act": "activation", "bn": "batch-norm", "scale": "scale"}
+_NO_ACTIVATION = {"", "NONE", "kNONE", "None"}
+
+
+def epilogue_state(ctx: LintContext, r: int) -> str:
+    """What a convolution layer fused after the convolution: "closed" (an activation), "add", "open"."""
+    attrs = ctx.attributes[r]
+    act = attrs.get("Activation")
+    if (isinstance(act, str) and act not in _NO_ACTIVATION) or attrs.get("HasReLU") == 1:
+        return "closed"
+    kinds = ctx.compute_kinds(r)
+    last_conv = max((i for i, k in enumerate(kinds) if k in prec.COMPUTE_KINDS), default=-1)
+    after = kinds[last_conv + 1 :]
+    if "act" in after:
+        return "closed"
+    if "add" in after or attrs.get("HasResidual") == 1:
+        return "add"
+    return "open"
+
+
+def _epilogue_kinds(ctx: LintContext, e: int) -> list[str]:
+    kinds = [k for k in ctx.compute_kinds(e) if k in prec.EPILOGUE_KINDS]
+    if kinds:
+        return kinds
+    ptype = ctx.parameter_type[e] or ctx.layer_type[e]
+    if "Activation" in ptype:
+        return ["act"]
+    if "Scale" in ptype:
+        return ["scale"]
+    if "ElementWise" in ptype:
+        return ["add"]
+    return ["act"]  # PointWise: some fused pointwise math
+
+
+def _conv_kind(ctx: LintContext, r: int) -> str:
+    kinds = ctx.compute_kinds(r)
+    if "deconv" in kinds or "Deconvolution" in (ctx.parameter_type[r] + ctx.layer_type[r]):
+        return "ConvTranspose"
+    if "gemm" in kinds and "conv" not in kinds:
+        return "GEMM"
+    return "Conv"
+
+
+def _cause(
+    ctx: LintContext, convs: list[int], e: int, between: list[int], proven: bool
+) -> tuple[str, dict[str, Any]]:
+    reasons: list[str] = []
+    ev: dict[str, Any] = {}
+    qdq = [x for x in between if ctx.is_qdq(x)]
+    reformats = [x for x in between if ctx.is_reformat(x)]
+    if qdq:
+        reasons.append(
+            f"Q/DQ layer(s) between the convolution and the {ctx.names[e]!r} layer "
+            f"({', '.join(names_of(ctx, qdq))}) block the fusion"
+        )
+    if proven:
+        in_precisions = [t.get("dtype") for t in ctx.inputs[e] if t.get("dtype")]
+        ev["epilogue_inputs"] = [ctx.tensor_desc(t) for t in ctx.inputs[e]]
+        ev["conv_outputs"] = [ctx.tensor_desc(t) for c in convs for t in ctx.outputs[c]]
+        if len(set(in_precisions)) > 1:
+            reasons.append(
+                f"precision mismatch between the branches: the {short(ctx.names[e], 50)!r} inputs are "
+                f"{' and '.join(str(p) for p in in_precisions)}"
+            )
+        for c in convs:
+            others = [x for x in ctx.consumers[c] if x not in between and x != e]
+            if others:
+                reasons.append(
+                    f"the output of {short(ctx.names[c], 50)!r} has other consumers "
+                    f"({', '.join(short(n, 40) for n in names_of(ctx, others))}), so it must be "
+                    "materialised"
+                )
+                ev.setdefault("other_consumers", []).extend(names_of(ctx, others))
+            if not ctx.consumers[c]:
+                reasons.append(f"the output of {short(ctx.names[c], 50)!r} is a network output")
+    else:
+        conv_has_qdq = any("qdq" in ctx.node_kinds[c] for c in convs)
+        epi_has_qdq = "qdq" in ctx.node_kinds[e]
+        epi_kinds = set(_epilogue_kinds(ctx, e))
+        if conv_has_qdq and not epi_has_qdq and not qdq and "add" in epi_kinds:
+            reasons.append(
+                "likely an explicitly quantized (Q/DQ) network whose residual/other branch of the add is not "
+                "quantized: TensorRT fuses Conv+Add(+ReLU) in INT8 only when both add inputs come through "
+                "Q/DQ "
+                "(typical of torch.fx / pytorch-quantization exports)"
+            )
+        elif conv_has_qdq and not epi_has_qdq and not qdq:
+            reasons.append(
+                "likely a Q/DQ pair between the convolution and its activation in the exported graph "
+                "(TensorRT does not fuse an activation across a quantization boundary), or no fused INT8 "
+                "kernel for this "
+                "convolution+activation"
+            )
+        if reformats:
+            reasons.append(
+                f"a reformat between them ({', '.join(short(n, 50) for n in names_of(ctx, reformats))}) "
+                "suggests a precision or layout mismatch between the branches"
+            )
+    if not reasons:
+        reasons.append(
+            "TensorRT found no fused kernel for this pattern (the build log with --verbose lists the "
+            "fusion passes applied)"
+        )
+    return "; ".join(reasons), ev
+
+
+def check(ctx: LintContext) -> list[Finding]:
+    """Convolutions whose epilogue (add/activation/BN/scale) runs as a separate engine layer."""
+    proven = ctx.has_edges
+    found: dict[int, tuple[list[int], list[int]]] = {}  # epilogue row -> (conv rows, rows between)
+    order: list[int] = []
+    for r in range(ctx.n):
+        if not ctx.is_conv(r):
+            continue
+        state = epilogue_state(ctx, r)
+        if state == "closed":
+            continue
+        for e, between in ctx.next_compute(r, downstream=True, max_hops=3):
+            if not ctx.is_epilogue_only(e):
+                continue
+            kinds = _epilogue_kinds(ctx, e)
+            if state == "add" and "act" not in kinds:
+                continue
+            if e in found:
+                convs, btw = found[e]
+                convs.append(r)
+                btw.extend(x for x in between if x not in btw)
+            else:
+                found[e] = ([r], list(between))
+                order.append(e)
+    out: list[Finding] = []
+    for e in order:
+        convs, between = found[e]
+        kinds = list(dict.fromkeys(_epilogue_kinds(ctx, e)))
+        ops = " + ".join(_KIND_WORDS[k] for k in kinds)
+        conv_kind = _conv_kind(ctx, convs[0])
+        cause, ev = _cause(ctx, convs, e, between, proven)
+        chain = [*convs, *between, e]
+        ev.update(
+            {
+                "pattern": f"{conv_kind} -> {ops}",
+                "chain": names_of(ctx, chain),
+                "convolutions": names_of(ctx, convs),
+                "epilogue_layer": ctx.names[e],
+                "epilogue_ops": kinds,
+                "between": names_of(ctx, between),
+                "edges": "tensor" if proven else "execution order",
+                "source_nodes": {ctx.names[x]: ctx.source_nodes[x] for x in chain},
+            }
+        )
+        title = (
+            f"Unfused {ops} after {conv_kind.lower()}: {short(ctx.names[convs[0]], 60)} -> "
+            f"{short(ctx.names[e], 40)}"
+        )
+        out.append(
+            Finding(
+                rule_id=RULE_ID,
+                rows=chain,
+                title=title,
+                cause=cause,
+                evidence=ev,
+                confidence="proven" if proven else "inferred",
+                cost_ms=ctx.time_of([*between, e]),
+            )
+        )
+    return out

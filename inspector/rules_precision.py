@@ -1,0 +1,413 @@
+"""Rules about data conversions and INT8: reformat copy nodes, standalone Q/DQ layers, INT8 fallback,
+quantized convolutions with float outputs, and INT8 warnings from the build log."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from trtinspect.inspector import precision as prec
+from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
+
+
+def _desc(t: dict[str, Any] | None) -> tuple[str | None, str | None]:
+    if not t:
+        return None, None
+    return t.get("dtype"), t.get("layout")
+
+
+def conversion_kind(in_t: dict[str, Any] | None, out_t: dict[str, Any] | None) -> str:
+    """Kind of a reformat: precision, layout, precision+layout, copy (same format), unknown (no formats)."""
+    (ip, il), (op, ol) = _desc(in_t), _desc(out_t)
+    if (ip is None and il is None) or (op is None and ol is None):
+        return "unknown"
+    p_changed = ip != op
+    if il is None or ol is None:  # dtype-only formats (verbose 8.x logs): the layout is not recorded
+        return "precision" if p_changed and ip and op else "unknown"
+    l_changed = il != ol
+    if p_changed and l_changed:
+        return "precision+layout"
+    if p_changed:
+        return "precision"
+    if l_changed:
+        return "layout"
+    return "copy"
+
+
+# ------------------------------------------------------------------------------------------- reformat-copy
+def check_reformats(ctx: LintContext) -> list[Finding]:
+    """Reformat / copy layers that run a kernel (NoOp reformats are elided by TensorRT and skipped)."""
+    out: list[Finding] = []
+    for r in range(ctx.n):
+        if not ctx.is_reformat(r) or ctx.is_noop(r):
+            continue
+        ins, outs = ctx.inputs[r], ctx.outputs[r]
+        in_t = ins[0] if ins else None
+        out_t = outs[0] if outs else None
+        kind = conversion_kind(in_t, out_t)
+        target = prec.reformat_target(ctx.names[r])
+        producers = [p for p, _ in ctx.next_compute(r, downstream=False)]
+        consumers = [c for c, _ in ctx.next_compute(r, downstream=True)]
+        if target is not None:
+            served = target[2]
+            serves = f"{target[0]} tensor {target[1]} of {served!r}"
+        elif consumers:
+            served = ctx.names[consumers[0]]
+            serves = ", ".join(repr(short(n, 60)) for n in names_of(ctx, consumers))
+        else:
+            served, serves = "", "unknown"
+        ev: dict[str, Any] = {
+            "conversion": kind,
+            "serves": serves,
+            "input": ctx.tensor_desc(in_t) if in_t else None,
+            "output": ctx.tensor_desc(out_t) if out_t else None,
+            "input_format": in_t.get("format") if in_t else None,
+            "output_format": out_t.get("format") if out_t else None,
+            "layer_type": ctx.layer_type[r],
+        }
+        if ctx.has_edges:
+            ev["producers"] = names_of(ctx, producers)
+            ev["consumers"] = names_of(ctx, consumers)
+        at_input = ctx.has_edges and not ctx.producers[r]
+        at_output = ctx.has_edges and not ctx.consumers[r]
+        (ip, il), (op, ol) = _desc(in_t), _desc(out_t)
+        if kind == "unknown":
+            cause = (
+                f"a reformat serving {serves}; the layer formats are not recorded (names-only source), "
+                "so precision vs layout conversion is unknown"
+            )
+        else:
+            what = {
+                "precision": f"converts precision {ip} -> {op}",
+                "layout": f"converts layout {il} -> {ol} ({ip})",
+                "precision+layout": f"converts {ip}/{il} -> {op}/{ol}",
+                "copy": f"copies {ip}/{il} unchanged",
+            }[kind]
+            if at_input:
+                cause = (
+                    f"{what} at the network input: the engine input is {ip}/{il} but {serves} runs on "
+                    f"{op}/{ol}"
+                )
+            elif at_output:
+                cause = f"{what} at the network output: the engine output is declared {op}/{ol}"
+            else:
+                prod = repr(short(ctx.names[producers[0]], 50)) if producers else "its producer"
+                cause = f"{what}: {prod} writes {ip}/{il} while {serves} reads {op}/{ol}"
+        out.append(
+            Finding(
+                rule_id="reformat-copy",
+                rows=[r],
+                title=f"Reformat ({kind}) serving {short(served or ctx.names[r], 60)}",
+                cause=cause,
+                evidence=ev,
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------------- qdq-standalone
+def check_qdq(ctx: LintContext) -> list[Finding]:
+    """Quantize/Dequantize layers that TensorRT could not fold into a neighbouring layer."""
+    out: list[Finding] = []
+    for r in range(ctx.n):
+        if not ctx.is_qdq(r) or ctx.is_noop(r):
+            continue
+        ins, outs = ctx.inputs[r], ctx.outputs[r]
+        in_t = ins[0] if ins else None
+        out_t = outs[0] if outs else None
+        ip, op = _desc(in_t)[0], _desc(out_t)[0]
+        if ip and op:
+            op_name = (
+                "Quantize"
+                if op in prec.QUANTIZED_PRECISIONS and ip not in prec.QUANTIZED_PRECISIONS
+                else "Dequantize"
+                if ip in prec.QUANTIZED_PRECISIONS and op not in prec.QUANTIZED_PRECISIONS
+                else "Q/DQ"
+            )
+        else:
+            op_name = "Dequantize" if "dequant" in ctx.names[r].lower() else "Quantize"
+        ups = ctx.next_compute(r, downstream=False)
+        downs = ctx.next_compute(r, downstream=True)
+        ev: dict[str, Any] = {
+            "operation": op_name,
+            "input": ctx.tensor_desc(in_t) if in_t else None,
+            "output": ctx.tensor_desc(out_t) if out_t else None,
+            "origin": ctx.origin[r] or None,
+        }
+        if ctx.has_edges:
+            ev["producers"] = names_of(ctx, [u for u, _ in ups])
+            ev["consumers"] = names_of(ctx, [d for d, _ in downs])
+        else:  # execution order only: neighbours, not proven producers/consumers
+            ev["previous_layer"] = ctx.names[r - 1] if r > 0 else None
+            ev["next_layer"] = ctx.names[r + 1] if r + 1 < ctx.n else None
+        severity = None
+        reasons: list[str] = []
+        direct_prod = ctx.producers[r]
+        if ctx.has_edges and not direct_prod:
+            reasons.append(
+                f"quantizes the {ip or 'float'} network input: there is no earlier layer to fold it into"
+            )
+            severity = "info"
+        for p in direct_prod:
+            readers = [c for c in ctx.consumers[p] if c != r]
+            float_readers = [c for c in readers if not ctx.is_qdq(c)]
+            if float_readers and op_name == "Quantize":
+                reasons.append(
+                    f"the tensor it quantizes (written by {short(ctx.names[p], 50)!r}) is also read "
+                    "unquantized "
+                    f"by {', '.join(repr(short(n, 50)) for n in names_of(ctx, float_readers))}; the producer "
+                    "must "
+                    "write float, so the Quantize runs as its own kernel"
+                )
+                ev["float_readers"] = names_of(ctx, float_readers)
+        for u, _ in ups:
+            if (
+                ctx.precision[u]
+                and prec.is_float(ctx.precision[u])
+                and op_name == "Quantize"
+                and not ctx.is_conv(u)
+            ):
+                reasons.append(
+                    f"its producer {short(ctx.names[u], 50)!r} runs in {ctx.precision[u]} (not quantized), "
+                    "so its output is quantized separately"
+                )
+            elif (
+                ctx.is_conv(u)
+                and prec.is_float(ctx.output_precision[u])
+                and op_name == "Quantize"
+                and ctx.precision[u] in prec.QUANTIZED_PRECISIONS
+            ):
+                reasons.append(
+                    f"the INT8 layer {short(ctx.names[u], 50)!r} writes {ctx.output_precision[u]} "
+                    "instead of INT8"
+                )
+        if op_name == "Dequantize":
+            float_cons = [d for d, _ in downs if prec.is_float(ctx.precision[d])]
+            float_cons += [d for d in ctx.consumers[r] if d not in float_cons and _reads_float(ctx, r, d)]
+            if float_cons:
+                reasons.append(
+                    f"dequantizes for {', '.join(repr(short(n, 50)) for n in names_of(ctx, float_cons))},"
+                    " which read(s) the tensor in float (e.g. as the residual input of a fused Add)"
+                )
+        if not reasons:
+            reasons.append(
+                "no neighbouring layer accepted the Q/DQ scale (TensorRT folds Q into the producer's "
+                "output and DQ into the consumer's input only for supported patterns)"
+            )
+        out.append(
+            Finding(
+                rule_id="qdq-standalone",
+                rows=[r],
+                title=f"Standalone {op_name} layer {short(ctx.names[r], 60)}",
+                cause="; ".join(dict.fromkeys(reasons)),
+                evidence=ev,
+                severity=severity,
+                confidence="proven" if ctx.origin[r].upper() == "QDQ" or (ip and op) else "inferred",
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------------- int8
+def int8_allowed(ctx: LintContext) -> tuple[bool, str]:
+    """Whether INT8 was allowed in this engine, and the evidence."""
+    precision_opt = ctx.bundle.build_options.get("Precision", "")
+    if "int8" in str(precision_opt).lower():
+        return True, f"build options: Precision={precision_opt}"
+    for key, value in ctx.bundle.build_options.items():
+        if key.lower() == "int8" and str(value).lower() in ("1", "true", "yes", "enabled"):
+            return True, f"build options: {key}={value}"
+    n_int8 = sum(1 for p in ctx.precision if p == "INT8")
+    if n_int8:
+        return True, f"{n_int8} layer(s) run in INT8"
+    return False, ""
+
+
+def check_int8_fallback(ctx: LintContext) -> list[Finding]:
+    """Compute layers running FP16/FP32 between INT8 layers of an engine built with INT8 allowed."""
+    allowed, why = int8_allowed(ctx)
+    if not allowed:
+        return []
+    out: list[Finding] = []
+    for r in range(ctx.n):
+        p = ctx.precision[r]
+        if not prec.is_float(p) or ctx.is_passthrough(r):
+            continue
+        ups = ctx.next_compute(r, downstream=False)
+        downs = ctx.next_compute(r, downstream=True)
+        up8 = [(u, path) for u, path in ups if ctx.precision[u] in prec.QUANTIZED_PRECISIONS]
+        down8 = [(d, path) for d, path in downs if ctx.precision[d] in prec.QUANTIZED_PRECISIONS]
+        if not up8 or not down8:
+            continue
+        conversions = list(
+            dict.fromkeys([x for _, path in up8 for x in path] + [x for _, path in down8 for x in path])
+        )
+        conv_ms = ctx.time_of(conversions)
+        warnings = _warnings_for(ctx, r)
+        ev: dict[str, Any] = {
+            "precision": p,
+            "output_precision": ctx.output_precision[r],
+            "input_format": ctx.input_format[r],
+            "output_format": ctx.output_format[r],
+            "layer_type": ctx.layer_type[r],
+            "parameter_type": ctx.parameter_type[r],
+            "tactic": ctx.tactic[r] or None,
+            "int8_allowed_because": why,
+            "int8_producers": names_of(ctx, [u for u, _ in up8]),
+            "int8_consumers": names_of(ctx, [d for d, _ in down8]),
+            "conversions": names_of(ctx, conversions),
+            "conversions_ms": conv_ms,
+            "attributable_ms": ctx.time_of([r, *conversions]),
+            "build_log": warnings,
+        }
+        kind = ctx.parameter_type[r] or ctx.layer_type[r] or "layer"
+        cause = (
+            f"{kind} layer runs in {p} between INT8 layers "
+            f"({short(ctx.names[up8[0][0]], 40)!r} -> {short(ctx.names[down8[0][0]], 40)!r}): its "
+            "input/output "
+            "were not quantized (no Q/DQ around it, or no calibration scale), so TensorRT picked a float "
+            "kernel"
+        )
+        if conversions:
+            cause += (
+                f"; {len(conversions)} conversion layer(s) around it "
+                f"({', '.join(short(n, 40) for n in names_of(ctx, conversions))})"
+                + ("" if math.isnan(conv_ms) else f" cost {conv_ms:.4f} ms and would likely go away in INT8")
+            )
+        if warnings:
+            cause += f"; the build log says: {warnings[0]}"
+        out.append(
+            Finding(
+                rule_id="int8-fallback",
+                rows=[r],
+                title=f"{kind} {short(ctx.names[r], 60)} fell back to {p} in an INT8 engine",
+                cause=cause,
+                evidence=ev,
+            )
+        )
+    return out
+
+
+def _warnings_for(ctx: LintContext, r: int) -> list[str]:
+    w = ctx.bundle.warnings
+    if w.empty:
+        return []
+    names = {ctx.names[r], *ctx.source_nodes[r]}
+    hits = w[w["layer"].isin(list(names)).fillna(False).astype(bool)]
+    return [str(m) for m in hits["message"].tolist()]
+
+
+def check_int8_float_output(ctx: LintContext) -> list[Finding]:
+    """INT8 convolutions/GEMMs whose output is float and read by further layers (not a network output)."""
+    out: list[Finding] = []
+    for r in range(ctx.n):
+        if not ctx.is_conv(r) or ctx.precision[r] not in prec.QUANTIZED_PRECISIONS:
+            continue
+        op = ctx.output_precision[r]
+        if not prec.is_float(op):
+            continue
+        downs = ctx.next_compute(r, downstream=True)
+        requant = list(dict.fromkeys(x for _, path in downs for x in path if ctx.is_qdq(x)))
+        if ctx.has_edges:
+            requant += [x for x in ctx.consumers[r] if ctx.is_qdq(x) and x not in requant]
+        readers = [d for d, _ in downs]
+        if not readers and not requant:
+            continue  # feeds only the network output
+        reasons = []
+        float_readers = [d for d in readers if prec.is_float(ctx.precision[d])]
+        residual_readers = _residual_readers(ctx, r)
+        if float_readers:
+            reasons.append(
+                f"read in float by {', '.join(repr(short(n, 50)) for n in names_of(ctx, float_readers))}"
+            )
+        if residual_readers:
+            reasons.append(
+                "the residual (non-first) input of the fused Add in "
+                f"{', '.join(repr(short(n, 50)) for n in names_of(ctx, residual_readers))}, which reads it "
+                "in "
+                f"{op}: the residual branch is not quantized"
+            )
+        if requant:
+            reasons.append(
+                f"quantized again by {', '.join(repr(short(n, 40)) for n in names_of(ctx, requant))}"
+            )
+        if not reasons:
+            reasons.append(f"declared {op} by the network (no Q/DQ after it)")
+        ev = {
+            "precision": ctx.precision[r],
+            "output_precision": op,
+            "output_format": ctx.output_format[r],
+            "tactic": ctx.tactic[r] or None,
+            "readers": names_of(ctx, readers),
+            "float_readers": names_of(ctx, float_readers),
+            "residual_readers": names_of(ctx, residual_readers),
+            "requantized_by": names_of(ctx, requant),
+            "requantize_ms": ctx.time_of(requant),
+        }
+        out.append(
+            Finding(
+                rule_id="int8-float-output",
+                rows=[r],
+                title=f"INT8 layer writes {op}: {short(ctx.names[r], 70)}",
+                cause=f"the INT8 layer writes {op} because its output is " + "; ".join(reasons),
+                evidence=ev,
+            )
+        )
+    return out
+
+
+def _reads_float(ctx: LintContext, producer: int, consumer: int, *, non_first: bool = False) -> bool:
+    """Whether ``consumer`` reads one of ``producer``'s output tensors in a float precision."""
+    mine = {t.get("name") for t in ctx.outputs[producer]}
+    return any(
+        (i > 0 or not non_first) and t.get("name") in mine and prec.is_float(t.get("dtype"))
+        for i, t in enumerate(ctx.inputs[consumer])
+    )
+
+
+def _residual_readers(ctx: LintContext, r: int) -> list[int]:
+    """Direct consumers that read ``r``'s output in float as a non-first input (a fused residual Add)."""
+    if not ctx.has_edges:
+        return []
+    return [c for c in ctx.consumers[r] if ctx.is_conv(c) and _reads_float(ctx, r, c, non_first=True)]
+
+
+def check_int8_build_warnings(ctx: LintContext) -> list[Finding]:
+    """Build-log warnings about INT8: missing scales, no conforming implementation."""
+    w = ctx.bundle.warnings
+    if w.empty:
+        return []
+    by_name: dict[str, int] = {}
+    for r in range(ctx.n):
+        by_name.setdefault(ctx.names[r], r)
+        for node in ctx.source_nodes[r]:
+            by_name.setdefault(node, r)
+    out: list[Finding] = []
+    rows = w[w["kind"].isin(["missing_int8_scales", "no_conforming_impl"]).fillna(False).astype(bool)]
+    for kind, line_no, message, layer in zip(
+        rows["kind"].tolist(),
+        rows["line_no"].tolist(),
+        rows["message"].tolist(),
+        rows["layer"].tolist(),
+        strict=True,
+    ):
+        layer_name = layer if isinstance(layer, str) else ""
+        matched = [by_name[layer_name]] if layer_name in by_name else []
+        what = "missing INT8 scale" if kind == "missing_int8_scales" else "no conforming implementation"
+        out.append(
+            Finding(
+                rule_id="int8-build-warning",
+                rows=matched,
+                title=f"Build log: {what}" + (f" for {short(layer_name, 60)}" if layer_name else ""),
+                cause=str(message),
+                evidence={
+                    "kind": kind,
+                    "line_no": int(line_no),
+                    "message": str(message),
+                    "layer": layer_name or None,
+                    "log": [str(p) for p in ctx.bundle.sources.get("log", [])],
+                },
+                cost_ms=ctx.time_of(matched) if matched else math.nan,
+            )
+        )
+    return out

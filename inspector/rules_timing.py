@@ -1,0 +1,168 @@
+"""Rules read from the per-layer profile: hot layers, many tiny kernels, shape/cast share, unstable timing.
+
+All thresholds are declared in :data:`THRESHOLDS` (shown in ``rules_frame()`` and docs/lint.md).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
+
+THRESHOLDS: dict[str, dict[str, float]] = {
+    "hot-layer": {"min_share": 0.10},
+    "tiny-kernels": {"max_ms": 0.010, "min_count": 10, "min_share": 0.20},
+    "shape-layers": {"min_time_share": 0.05, "min_count_share_without_profile": 0.30, "min_count": 3},
+    "unstable-timing": {"min_relative_gap": 0.20, "min_ms": 0.010},
+}
+
+
+def _timed(ctx: LintContext) -> list[int]:
+    return [r for r in range(ctx.n) if not math.isnan(ctx.avg_ms[r])]
+
+
+def check_hot_layers(ctx: LintContext) -> list[Finding]:
+    """Layers taking at least ``min_share`` of the per-layer total time."""
+    total = ctx.per_layer_total_ms
+    if not ctx.has_profile or total <= 0:
+        return []
+    limit = THRESHOLDS["hot-layer"]["min_share"]
+    out: list[Finding] = []
+    for r in _timed(ctx):
+        share = ctx.avg_ms[r] / total
+        if share < limit:
+            continue
+        kind = ctx.parameter_type[r] or ctx.layer_type[r] or "layer"
+        ev: dict[str, Any] = {
+            "share_of_layer_total": round(share, 4),
+            "avg_ms": ctx.avg_ms[r],
+            "median_ms": ctx.median_ms[r],
+            "layer_type": ctx.layer_type[r] or None,
+            "precision": ctx.precision[r] or None,
+            "tactic": ctx.tactic[r] or None,
+        }
+        out.append(
+            Finding(
+                rule_id="hot-layer",
+                rows=[r],
+                title=f"Hot layer: {short(ctx.names[r], 60)} ({share:.0%} of layer time)",
+                cause=f"{kind} in {ctx.precision[r] or 'unknown precision'} takes {share:.1%} of the summed "
+                "layer "
+                "time; other findings on this layer (if any) say why it may be slow",
+                evidence=ev,
+            )
+        )
+    return out
+
+
+def check_tiny_kernels(ctx: LintContext) -> list[Finding]:
+    """Many layers each shorter than ``max_ms``, together a large share of the time: launch-bound."""
+    total = ctx.per_layer_total_ms
+    if not ctx.has_profile or total <= 0:
+        return []
+    th = THRESHOLDS["tiny-kernels"]
+    tiny = [r for r in _timed(ctx) if 0 < ctx.avg_ms[r] < th["max_ms"] and not ctx.is_noop(r)]
+    tiny_ms = math.fsum(ctx.avg_ms[r] for r in tiny)
+    share = tiny_ms / total
+    if len(tiny) < th["min_count"] or share < th["min_share"]:
+        return []
+    return [
+        Finding(
+            rule_id="tiny-kernels",
+            rows=tiny,
+            title=f"{len(tiny)} tiny kernels (< {th['max_ms'] * 1000:.0f} us each) take {share:.0%} "
+            "of layer "
+            "time",
+            cause=f"{len(tiny)} of {ctx.n} layers run for less than {th['max_ms'] * 1000:.0f} us each; "
+            "at this "
+            "size "
+            "launch overhead and gaps between kernels dominate",
+            evidence={
+                "count": len(tiny),
+                "share_of_layer_total": round(share, 4),
+                "tiny_ms": tiny_ms,
+                "max_ms": th["max_ms"],
+                "examples": names_of(ctx, tiny[:5]),
+            },
+        )
+    ]
+
+
+def check_shape_layers(ctx: LintContext) -> list[Finding]:
+    """Shape, cast, reshape, shuffle, copy layers taking a large share of the time (or of the layers)."""
+    th = THRESHOLDS["shape-layers"]
+    rows = [r for r in range(ctx.n) if ctx.is_shape_only(r) and not ctx.is_noop(r)]
+    if len(rows) < th["min_count"]:
+        return []
+    total = ctx.per_layer_total_ms
+    if ctx.has_profile and total > 0:
+        ms = ctx.time_of(r for r in rows if not math.isnan(ctx.avg_ms[r]))
+        share = ms / total
+        if share < th["min_time_share"]:
+            return []
+        measure = f"{share:.0%} of layer time"
+    else:
+        share = len(rows) / max(ctx.n, 1)
+        if share < th["min_count_share_without_profile"]:
+            return []
+        measure = f"{share:.0%} of the layers (no profile: time unknown)"
+    return [
+        Finding(
+            rule_id="shape-layers",
+            rows=rows,
+            title=f"{len(rows)} shape/cast/shuffle layers take {measure}",
+            cause="data-movement layers (reshape, transpose, cast, shuffle, slice, gather) do no math; a "
+            "large "
+            "share "
+            "points at layout changes or casts the model could avoid",
+            evidence={
+                "count": len(rows),
+                "share": round(share, 4),
+                "basis": "time" if ctx.has_profile else "count",
+                "examples": names_of(ctx, rows[:8]),
+            },
+            confidence="proven" if ctx.detailed else "inferred",
+        )
+    ]
+
+
+def check_unstable_timing(ctx: LintContext) -> list[Finding]:
+    """Layers whose average and median differ widely, and the log's unstable-compute warning."""
+    th = THRESHOLDS["unstable-timing"]
+    out: list[Finding] = []
+    for r in _timed(ctx):
+        avg, med = ctx.avg_ms[r], ctx.median_ms[r]
+        if math.isnan(med) or med <= 0 or max(avg, med) < th["min_ms"]:
+            continue
+        gap = abs(avg - med) / med
+        if gap < th["min_relative_gap"]:
+            continue
+        out.append(
+            Finding(
+                rule_id="unstable-timing",
+                rows=[r],
+                title=f"Unstable timing: {short(ctx.names[r], 60)} (average {avg:.4f} vs median "
+                f"{med:.4f} ms)",
+                cause=f"average and median differ by {gap:.0%}: outlier iterations (clock changes, other "
+                "work on "
+                "the "
+                "GPU, or data-dependent work) make this layer's time unreliable",
+                evidence={"avg_ms": avg, "median_ms": med, "relative_gap": round(gap, 4)},
+            )
+        )
+    w = ctx.bundle.warnings
+    if not w.empty:
+        hits = w[(w["kind"] == "unstable_compute").fillna(False).astype(bool)]
+        for line_no, message in zip(hits["line_no"].tolist(), hits["message"].tolist(), strict=True):
+            out.append(
+                Finding(
+                    rule_id="unstable-timing",
+                    rows=[],
+                    title="trtexec warns that GPU compute time is unstable",
+                    cause=str(message),
+                    evidence={"line_no": int(line_no), "message": str(message)},
+                    cost_ms=math.nan,
+                )
+            )
+    return out

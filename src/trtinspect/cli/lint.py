@@ -1,0 +1,76 @@
+"""`trtinspect lint PATH...`: what costs latency in one engine, with evidence and cost (thin layer over
+:func:`trtinspect.inspector.lint.lint`)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from trtinspect.bundle import load
+from trtinspect.inspector.lint import RENDERERS, lint, select_rules, severity_at_least
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(RENDERERS)),
+    default="text",
+    show_default=True,
+    help="Output format (sarif: SARIF 2.1.0 for code-scanning tools).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["warning", "error"]),
+    default=None,
+    help="Exit 1 when a finding at or above this severity exists.",
+)
+@click.option(
+    "--rules",
+    "rules_spec",
+    default=None,
+    metavar="IDS",
+    help="Rules to run (id,id) or to skip (-id,-id). `--list-rules` shows the ids.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Show only the N costliest findings (text/markdown; 0 = all). --fail-on still sees all.",
+)
+@click.option("--name", default=None, help="Name shown for the engine (default: from the file names).")
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+def command(
+    paths: tuple[str, ...],
+    fmt: str,
+    fail_on: str | None,
+    rules_spec: str | None,
+    top: int | None,
+    name: str | None,
+    list_rules: bool,
+) -> None:
+    """Find what costs latency in ONE engine: unfused layers, reformats, INT8 fallbacks, kernels off Tensor
+    Cores..., sorted by cost in ms, each with its evidence, likely cause and what to try.
+
+    PATHS is a bundle directory, an engine file with sidecars beside it, explicit exported files or trtexec
+    logs of one engine, or sample:NAME (see `trtinspect samples`). Exit code: 0, or 1 with --fail-on when a
+    finding at or above that severity exists; 2 on bad input.
+    """
+    if list_rules:
+        for rule in select_rules(rules_spec):
+            click.echo(f"{rule.id:24} {rule.severity:8} {rule.title}")
+        return
+    rules = select_rules(rules_spec)  # validate ids before loading anything
+    bundle = load(*paths, name=name)
+    findings = lint(bundle, [r.id for r in rules])
+    shown_top = None if top in (None, 0) else top
+    if fmt in ("text", "markdown"):
+        click.echo(RENDERERS[fmt](findings, bundle, top=shown_top), nl=False)
+    else:
+        click.echo(RENDERERS[fmt](findings, bundle))
+    if fail_on is not None and any(severity_at_least(s, fail_on) for s in findings["severity"].tolist()):
+        sys.stdout.flush()
+        # SystemExit, not ctx.exit: the code must survive click's standalone_mode=False in cli.main.
+        sys.exit(1)
