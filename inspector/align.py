@@ -1,0 +1,769 @@
+"""Align the layers of two engines through fusion changes (pure functions, no I/O, no timing).
+
+The primary key is the ONNX source nodes of each engine layer (``source_nodes`` in the LAYERS frame).
+**Fusion groups** are the connected components of the bipartite graph "layer of A and layer of B share a
+source node". Every layer of A and of B ends in exactly one group; a group with layers on one side only is
+``only_a`` / ``only_b``. Steps, each recorded per layer in ``members.method``:
+
+1. ``served``: TensorRT's own copy reformats ("Reformatting CopyNode for Input/Output Tensor i to X") attach
+   to the layer X they serve (by name, else through the producer/consumer edges) and follow its group.
+2. ``source-node``: shared source nodes. When the two engines were exported separately, auto-numbered node
+   names (``Conv_84``, ``conv2d_109``) may name *different* nodes in each export. That is detected (two layers
+   share a numbered name but carry disjoint initializer names, e.g. ``layer2.0.conv1.weight`` vs
+   ``layer2.0.conv2.weight``); then numbered names link two layers only when one of them has no initializer
+   name and they share a tensor shape, and the alignment says so in ``notes``.
+3. ``structural``: layers still unmatched pair on (parameter type, ONNX op kinds, input and output shapes
+   without the batch dimension), in execution order within equal signatures (as TREx does).
+4. ``type-bucket``: what is left, per (parameter type, op kinds), forms one n->m group when both sides have
+   some; otherwise each layer is ``only_a`` / ``only_b``.
+
+When the two engines share **no** source node at all (different exporters: fx ``conv2d_109`` vs ``Conv_109``),
+the alignment falls back to ``order-and-type``: a sequence alignment of each layer's primary op kind in
+execution order (:class:`difflib.SequenceMatcher`); the mode and every group's method say so. Layers are
+never paired because the numbers in their names look alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import functools
+import gc
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from trtinspect.parsers import schema
+
+__all__ = [
+    "MODE_DIVERGED",
+    "MODE_ORDER",
+    "MODE_SOURCE",
+    "Alignment",
+    "align",
+    "gc_paused",
+    "groups_frame",
+    "op_kind",
+    "primary_op",
+]
+
+MODE_SOURCE = "source-nodes"
+MODE_DIVERGED = "source-nodes (exports differ)"
+MODE_ORDER = "order-and-type (no shared source nodes)"
+
+# Operator spellings of different exporters -> one canonical ONNX-style op kind (lower-case, no "_").
+OP_ALIASES: dict[str, str] = {
+    "conv": "Conv", "conv1d": "Conv", "conv2d": "Conv", "conv3d": "Conv", "convolution": "Conv",
+    "convtranspose": "ConvTranspose", "convtranspose1d": "ConvTranspose", "convtranspose2d": "ConvTranspose",
+    "convtranspose3d": "ConvTranspose", "deconvolution": "ConvTranspose",
+    "gemm": "Gemm", "linear": "Gemm", "addmm": "Gemm", "matmul": "MatMul", "bmm": "MatMul",
+    "relu": "Relu", "add": "Add", "iadd": "Add", "mul": "Mul", "sigmoid": "Sigmoid", "gelu": "Gelu",
+    "quantizelinear": "QuantizeLinear", "quantize": "QuantizeLinear", "quantizeperchannel": "QuantizeLinear",
+    "quantizepertensor": "QuantizeLinear", "dequantizelinear": "DequantizeLinear",
+    "dequantize": "DequantizeLinear",
+    "batchnormalization": "BatchNormalization", "batchnorm": "BatchNormalization",
+    "maxpool": "MaxPool", "maxpool2d": "MaxPool", "averagepool": "AveragePool", "avgpool2d": "AveragePool",
+    "globalaveragepool": "GlobalAveragePool", "adaptiveavgpool2d": "GlobalAveragePool",
+    "softmax": "Softmax", "layernormalization": "LayerNormalization", "layernorm": "LayerNormalization",
+    "concat": "Concat", "cat": "Concat", "reshape": "Reshape", "flatten": "Flatten", "transpose": "Transpose",
+    "shuffle": "Shuffle", "elementwise": "ElementWise", "constant": "Constant", "pwn": "PointWise",
+}
+
+# Which op names a fused layer when it holds several (first match wins); others fall back to their order.
+PRIMARY_OP_ORDER: tuple[str, ...] = (
+    "ConvTranspose", "Conv", "Gemm", "MatMul", "GlobalAveragePool", "AveragePool", "MaxPool", "Softmax",
+    "LayerNormalization", "BatchNormalization", "Concat", "Add", "Mul", "Relu", "Sigmoid", "Gelu",
+    "QuantizeLinear", "DequantizeLinear", "Reshape", "Flatten", "Transpose", "Shuffle", "ElementWise",
+)
+
+_COPY_NODE = re.compile(r"^Reformatting CopyNode for (Input|Output) Tensor (\d+) to (.+)$", re.DOTALL)
+_PROFILE_SUFFIX = re.compile(r" \[profile \d+\]$")
+_UNNAMED = re.compile(r"\(Unnamed Layer\* \d+\) \[([A-Za-z]+)\]")
+_NUMBERED_OP = re.compile(r"^([A-Za-z][A-Za-z0-9_]*?)_\d+(?:_|$)")
+_DIGIT = re.compile(r"\d")
+_PLAIN_OP = re.compile(r"^([A-Za-z][A-Za-z0-9]*)$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_op(raw: str) -> str:
+    key = raw.replace("_", "").lower()
+    return OP_ALIASES.get(key, raw)
+
+
+def is_named_key(node: str) -> bool:
+    """True for names that survive a re-export: initializer / module paths (``layer1.0.conv1.weight``,
+    ``/layer1/conv/Conv``) and names without digits. Auto-numbered names (``Conv_84``) are not."""
+    return "." in node or "/" in node or _DIGIT.search(node) is None
+
+
+def op_kind(node: str) -> str | None:
+    """The operator kind a source-node name stands for (``Conv_84`` -> ``Conv``, ``conv2d_109`` -> ``Conv``,
+    ``(Unnamed Layer* 306) [Shuffle]`` -> ``Shuffle``); None for initializers and unknown names."""
+    if node.endswith((".weight", ".bias")):
+        return None
+    m = _UNNAMED.search(node)
+    if m:
+        return _canonical_op(m.group(1))
+    last = node.rstrip("/").rsplit("/", 1)[-1]
+    m = _NUMBERED_OP.match(last)
+    if m:
+        return _canonical_op(m.group(1))
+    if "/" in node and _PLAIN_OP.match(last):
+        return _canonical_op(last)
+    return None
+
+
+def primary_op(ops: Iterable[str]) -> str | None:
+    """The op kind that names a fused layer (convolution before its add/relu, ...)."""
+    ops = list(ops)
+    present = set(ops)
+    for op in PRIMARY_OP_ORDER:
+        if op in present:
+            return op
+    return ops[0] if ops else None
+
+
+@dataclass
+class Alignment:
+    """The result of :func:`align`.
+
+    ``groups`` follows ``schema.DIFF_GROUPS`` (one row per fusion group), ``members`` follows
+    ``schema.DIFF_MEMBERS`` (one row per layer of A and of B, each in exactly one group).
+    ``mode`` is :data:`MODE_SOURCE`, :data:`MODE_DIVERGED` or :data:`MODE_ORDER`.
+    """
+
+    groups: pd.DataFrame
+    members: pd.DataFrame
+    mode: str
+    shared_source_nodes: int
+    notes: list[str] = field(default_factory=list)
+
+    def group_of(self, side: str, layer_index: int) -> int:
+        """Group id of one layer (side "A" or "B")."""
+        m = self.members
+        hit = m[(m["side"] == side) & (m["layer_index"] == layer_index)]
+        if hit.empty:
+            raise KeyError((side, layer_index))
+        return int(hit["group_id"].iloc[0])
+
+    def layers_of(self, group_id: int) -> tuple[list[int], list[int]]:
+        """(A layer indices, B layer indices) of one group."""
+        row = self.groups[self.groups["group_id"] == group_id]
+        if row.empty:
+            raise KeyError(group_id)
+        return list(row["a_layers"].iloc[0]), list(row["b_layers"].iloc[0])
+
+
+# --------------------------------------------------------------------------------------------------------
+# Per-layer facts, read once from a LAYERS frame into plain lists (fast on 50,000-layer engines).
+
+
+class _Side:
+    """Per-layer facts of one engine as plain lists (fast on 50,000-layer engines); costly facts are lazy."""
+
+    def __init__(self, frame: pd.DataFrame, tag: str) -> None:
+        n = len(frame)
+        self.tag = tag
+        self.frame = frame
+        self.names: list[str] = [str(v) for v in _col(frame, "name", "")]
+        self.index: list[int] = [int(v) for v in _col(frame, "layer_index", 0)]
+        profiles = _col(frame, "profile_index", None)
+        raw = _col(frame, "source_nodes", None)
+        if all(p is None for p in profiles):
+            self.keys: list[list[str]] = [list(v) if isinstance(v, (list, tuple)) else [] for v in raw]
+        else:                  # multi-profile engines: a node's copies per profile are different keys
+            self.keys = [[f"{k} [profile {p}]" if p is not None else str(k) for k in v]
+                         if isinstance(v, (list, tuple)) else [] for v, p in zip(raw, profiles, strict=True)]
+        ptypes, ltypes = _col(frame, "parameter_type", None), _col(frame, "layer_type", None)
+        self.ptype: list[str] = [str(p or t or "") for p, t in zip(ptypes, ltypes, strict=True)]
+        self.layer_type: list[Any] = ltypes
+        self.precision: list[Any] = _col(frame, "precision", None)
+        self.out_precision: list[Any] = _col(frame, "output_precision", None)
+        self.in_format: list[Any] = _col(frame, "input_format", None)
+        self.out_format: list[Any] = _col(frame, "output_format", None)
+        self.tactic: list[Any] = [t or v for t, v in zip(_col(frame, "tactic_name", None),
+                                                         _col(frame, "tactic_value", None), strict=True)]
+        self.served: list[int | None] = [None] * n
+        self._named: list[frozenset[str] | None] = [None] * n
+        self._ops: list[list[str] | None] = [None] * n
+        self._shapes: list[frozenset[tuple[Any, ...]] | None] = [None] * n
+        self._io: tuple[list[Any], list[Any]] | None = None
+        self._find_served(frame, profiles)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def _find_served(self, frame: pd.DataFrame, profiles: list[Any]) -> None:
+        candidates = [i for i, nm in enumerate(self.names) if nm.startswith(_COPY_PREFIXES)]
+        if not candidates:
+            return
+        attrs = _col(frame, "attributes", None)
+        producers, consumers = _col(frame, "producers", None), _col(frame, "consumers", None)
+        pos_of_index = {li: i for i, li in enumerate(self.index)}
+        by_name: dict[str, int] = {}
+        for i, nm in enumerate(self.names):
+            by_name.setdefault(nm, i)
+        for i in candidates:
+            copy = _served_name(self.names[i], attrs[i])
+            if copy is None:
+                continue
+            direction, served_name = copy
+            target = by_name.get(served_name)
+            if target is None and profiles[i] is not None:
+                target = by_name.get(f"{_PROFILE_SUFFIX.sub('', served_name)} [profile {profiles[i]}]")
+            if target is None:
+                edges = consumers[i] if direction == "Input" else producers[i]
+                if isinstance(edges, (list, tuple)) and len(edges) == 1:
+                    target = pos_of_index.get(int(edges[0]))
+            self.served[i] = None if target == i else target
+
+    def named(self, i: int) -> frozenset[str]:
+        """The stable (initializer / path) keys of layer i."""
+        got = self._named[i]
+        if got is None:
+            got = self._named[i] = frozenset(
+                k for k in self.keys[i] if is_named_key(_PROFILE_SUFFIX.sub("", k) if "[profile" in k else k))
+        return got
+
+    def ops(self, i: int) -> list[str]:
+        """ONNX op kinds of layer i's source nodes."""
+        got = self._ops[i]
+        if got is None:
+            got = self._ops[i] = [o for o in map(op_kind, self.keys[i]) if o is not None]
+        return got
+
+    def shapes(self, i: int) -> frozenset[tuple[Any, ...]]:
+        """Input and output tensor shapes of layer i without the batch dimension."""
+        got = self._shapes[i]
+        if got is None:
+            ins, outs = self.io()
+            got = self._shapes[i] = frozenset(_shapes(ins[i]) + _shapes(outs[i]))
+        return got
+
+    def signature(self, i: int) -> tuple[Any, ...] | None:
+        ins, outs = self.io()
+        si, so = _shapes(ins[i]), _shapes(outs[i])
+        if not si and not so:
+            return None          # names-only: no structure to match on
+        return (self.ptype[i], tuple(sorted(set(self.ops(i)))), si, so)
+
+    def io(self) -> tuple[list[Any], list[Any]]:
+        if self._io is None:
+            self._io = (_col(self.frame, "inputs", None), _col(self.frame, "outputs", None))
+        return self._io
+
+
+_COPY_PREFIXES = ("Reformatting CopyNode for ", "Reformatter ")
+
+
+def _col(frame: pd.DataFrame, name: str, default: Any) -> list[Any]:
+    """A column as a list with every missing value (NA, NaN, None) as ``default``."""
+    if name not in frame.columns:
+        return [default] * len(frame)
+    s = frame[name]
+    if s.dtype == object:
+        values = s.tolist()
+        return [default if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+                for v in values]
+    mask = s.isna().to_numpy()
+    values = s.astype(object).tolist()
+    if mask.any():
+        for i in np.flatnonzero(mask).tolist():
+            values[i] = default
+    return values
+
+
+def _shapes(tensors: Any) -> tuple[tuple[Any, ...], ...]:
+    if not isinstance(tensors, (list, tuple)):
+        return ()
+    out = []
+    for t in tensors:
+        shape = t.get("shape") if isinstance(t, dict) else None
+        if isinstance(shape, (list, tuple)) and len(shape) > 0:
+            out.append(tuple(shape[1:]))      # without the batch dimension
+    return tuple(out)
+
+
+def _served_name(name: str, attrs: Any) -> tuple[str, str] | None:
+    if isinstance(attrs, dict) and isinstance(attrs.get("serves"), str):
+        direction = "Input" if "Input Tensor" in name else "Output"
+        return direction, attrs["serves"]
+    m = _COPY_NODE.match(name)
+    if not m:
+        return None
+    return m.group(1), m.group(3)
+
+
+def _read_side(frame: pd.DataFrame, tag: str) -> _Side:
+    return _Side(frame, tag)
+
+
+def _root(side: _Side, i: int) -> int:
+    """Follow chains of copy reformats to the layer they ultimately serve."""
+    seen = {i}
+    while side.served[i] is not None:
+        nxt = side.served[i]
+        assert nxt is not None
+        if nxt in seen:
+            break
+        seen.add(nxt)
+        i = nxt
+    return i
+
+
+def _share_shape(a: _Side, i: int, b: _Side, j: int) -> bool:
+    sa, sb = a.shapes(i), b.shapes(j)
+    if not sa or not sb:
+        return True          # names-only: nothing to contradict the name
+    return bool(sa & sb)
+
+
+# --------------------------------------------------------------------------------------------------------
+# The alignment.
+
+
+def align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:
+    """Align two LAYERS frames into fusion groups. Pure: reads only its arguments."""
+    with gc_paused():
+        return _align(a_layers, b_layers)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector while building many small containers.
+
+    Alignment and accounting create no reference cycles, but on 50,000-layer engines the collector would
+    rescan the bundles' millions of live objects again and again (about a third of the run time). The
+    previous state is restored on exit.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:
+    a = _read_side(a_layers, "A")
+    b = _read_side(b_layers, "B")
+    na, nb = len(a), len(b)
+    notes: list[str] = []
+    method_a: list[str] = ["unmatched"] * na
+    method_b: list[str] = ["unmatched"] * nb
+    core_a = [i for i in range(na) if a.served[i] is None]
+    core_b = [j for j in range(nb) if b.served[j] is None]
+
+    idx_a: dict[str, list[int]] = defaultdict(list)
+    idx_b: dict[str, list[int]] = defaultdict(list)
+    for i in core_a:
+        for k in a.keys[i]:
+            idx_a[k].append(i)
+    for j in core_b:
+        for k in b.keys[j]:
+            idx_b[k].append(j)
+    shared = [k for k in idx_a if k in idx_b]
+
+    edges_src: list[int] = []
+    edges_dst: list[int] = []
+    mode = MODE_SOURCE
+    if not shared and core_a and core_b:
+        mode = MODE_ORDER
+        notes.append(
+            "the two engines share no ONNX source node name (different exporters or renamed graphs); "
+            "layers were aligned by execution order and op type only, so treat pairings as approximate"
+        )
+    else:
+        conflicts = _conflicts(a, b, shared, idx_a, idx_b)
+        if conflicts:
+            mode = MODE_DIVERGED
+            k, i, j = conflicts[0]
+            notes.append(
+                f"auto-numbered ONNX node names name different nodes in the two exports ({len(conflicts)} "
+                f"conflicts, e.g. '{k}' is in A layer '{a.names[i]}' and B layer '{b.names[j]}'); "
+                "numbered names were trusted only where initializer names and tensor shapes agree"
+            )
+        for k in shared:
+            la, lb = idx_a[k], idx_b[k]
+            if mode == MODE_DIVERGED and not is_named_key(_PROFILE_SUFFIX.sub("", k)):
+                for i in la:
+                    for j in lb:
+                        if (not a.named(i) or not b.named(j)) and _share_shape(a, i, b, j):
+                            edges_src.append(i)
+                            edges_dst.append(na + j)
+            else:
+                for i in la:
+                    edges_src.append(i)
+                    edges_dst.append(na + lb[0])
+                for j in lb[1:]:
+                    edges_src.append(la[0])
+                    edges_dst.append(na + j)
+
+    comp = _components(na + nb, edges_src, edges_dst)
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    if mode != MODE_ORDER:
+        linked_a, linked_b = set(edges_src), {d - na for d in edges_dst}
+        for i in core_a:
+            if i in linked_a:
+                method_a[i] = "source-node"
+        for j in core_b:
+            if j in linked_b:
+                method_b[j] = "source-node"
+        by_comp: dict[int, tuple[list[int], list[int]]] = {}
+        for i in core_a:
+            if method_a[i] == "source-node":
+                by_comp.setdefault(int(comp[i]), ([], []))[0].append(i)
+        for j in core_b:
+            if method_b[j] == "source-node":
+                by_comp.setdefault(int(comp[na + j]), ([], []))[1].append(j)
+        groups = {gid: v for gid, v in enumerate(by_comp.values())}
+        rest_a = [i for i in core_a if method_a[i] == "unmatched"]
+        rest_b = [j for j in core_b if method_b[j] == "unmatched"]
+        rest_a, rest_b = _structural(a, b, rest_a, rest_b, groups, method_a, method_b)
+        rest_a, rest_b = _buckets(a, b, rest_a, rest_b, groups, method_a, method_b)
+    else:
+        rest_a, rest_b = _order_and_type(a, b, core_a, core_b, groups, method_a, method_b)
+    for i in rest_a:
+        groups[len(groups)] = ([i], [])
+        method_a[i] = "only"
+    for j in rest_b:
+        groups[len(groups)] = ([], [j])
+        method_b[j] = "only"
+    return _finish(a, b, groups, method_a, method_b, mode, len(shared), notes)
+
+
+def _conflicts(
+    a: _Side, b: _Side, shared: list[str], idx_a: dict[str, list[int]], idx_b: dict[str, list[int]]
+) -> list[tuple[str, int, int]]:
+    """(key, i, j) where a numbered key links two layers whose initializer names are disjoint."""
+    out = []
+    for k in shared:
+        if is_named_key(_PROFILE_SUFFIX.sub("", k)):
+            continue
+        for i in idx_a[k]:
+            for j in idx_b[k]:
+                if a.named(i) and b.named(j) and not (a.named(i) & b.named(j)):
+                    out.append((k, i, j))
+    return out
+
+
+def _components(n: int, src: list[int], dst: list[int]) -> np.ndarray:
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    data = np.ones(len(src), dtype=np.int8)
+    rows, cols = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    graph = coo_matrix((data, (rows, cols)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return np.asarray(labels)
+
+
+def _structural(
+    a: _Side, b: _Side, rest_a: list[int], rest_b: list[int],
+    groups: dict[int, tuple[list[int], list[int]]], method_a: list[str], method_b: list[str],
+) -> tuple[list[int], list[int]]:
+    by_sig_a: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    by_sig_b: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for i in rest_a:
+        sig = a.signature(i)
+        if sig is not None:
+            by_sig_a[sig].append(i)
+    for j in rest_b:
+        sig = b.signature(j)
+        if sig is not None:
+            by_sig_b[sig].append(j)
+    for sig, la in by_sig_a.items():
+        lb = by_sig_b.get(sig)
+        if not lb:
+            continue
+        # k-th with k-th in execution order (as TREx does); the surplus stays for the later steps
+        for i, j in zip(la, lb, strict=False):
+            groups[len(groups)] = ([i], [j])
+            method_a[i] = "structural"
+            method_b[j] = "structural"
+    return _unmatched(rest_a, method_a), _unmatched(rest_b, method_b)
+
+
+def _unmatched(rest: list[int], methods: list[str]) -> list[int]:
+    return [i for i in rest if methods[i] == "unmatched"]
+
+
+def _bucket_key(side: _Side, i: int) -> tuple[str, str]:
+    return side.ptype[i], primary_op(side.ops(i)) or ""
+
+
+def _buckets(
+    a: _Side, b: _Side, rest_a: list[int], rest_b: list[int],
+    groups: dict[int, tuple[list[int], list[int]]], method_a: list[str], method_b: list[str],
+) -> tuple[list[int], list[int]]:
+    by_a: dict[tuple[str, str], list[int]] = defaultdict(list)
+    by_b: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i in rest_a:
+        by_a[_bucket_key(a, i)].append(i)
+    for j in rest_b:
+        by_b[_bucket_key(b, j)].append(j)
+    for key, la in by_a.items():
+        lb = by_b.get(key)
+        if not lb or key == ("", ""):
+            continue
+        groups[len(groups)] = (list(la), list(lb))
+        for i in la:
+            method_a[i] = "type-bucket"
+        for j in lb:
+            method_b[j] = "type-bucket"
+    return _unmatched(rest_a, method_a), _unmatched(rest_b, method_b)
+
+
+def _token(side: _Side, i: int) -> str:
+    if _COPY_NODE.match(side.names[i]):
+        return "Reformat"
+    return primary_op(side.ops(i)) or side.ptype[i] or "?"
+
+
+# Longest-common-subsequence alignment is exact but O(n*m); above this many cells, difflib's faster
+# longest-block heuristic is used instead.
+LCS_MAX_CELLS = 4_000_000
+
+
+def _opcodes(ta: list[str], tb: list[str]) -> Sequence[tuple[str, int, int, int, int]]:
+    """difflib-style opcodes aligning two token sequences (LCS when small enough)."""
+    n, m = len(ta), len(tb)
+    if n * m > LCS_MAX_CELLS:
+        return difflib.SequenceMatcher(a=ta, b=tb, autojunk=False).get_opcodes()
+    table = np.zeros((n + 1, m + 1), dtype=np.int32)
+    for i in range(n - 1, -1, -1):
+        row, below = table[i], table[i + 1]
+        ti = ta[i]
+        for j in range(m - 1, -1, -1):
+            row[j] = below[j + 1] + 1 if ti == tb[j] else max(below[j], row[j + 1])
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < n and j < m:
+        if ta[i] == tb[j] and table[i, j] == table[i + 1, j + 1] + 1:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif table[i + 1, j] >= table[i, j + 1]:
+            i += 1
+        else:
+            j += 1
+    out: list[tuple[str, int, int, int, int]] = []
+    pi = pj = 0
+    for i, j in [*pairs, (n, m)]:
+        if i > pi or j > pj:
+            tag = "replace" if i > pi and j > pj else "delete" if i > pi else "insert"
+            out.append((tag, pi, i, pj, j))
+        if i < n and j < m:
+            out.append(("equal", i, i + 1, j, j + 1))
+        pi, pj = i + 1, j + 1
+    return out
+
+
+def _order_and_type(
+    a: _Side, b: _Side, core_a: list[int], core_b: list[int],
+    groups: dict[int, tuple[list[int], list[int]]], method_a: list[str], method_b: list[str],
+) -> tuple[list[int], list[int]]:
+    ta = [_token(a, i) for i in core_a]
+    tb = [_token(b, j) for j in core_b]
+    rest_a: list[int] = []
+    rest_b: list[int] = []
+    for tag, i1, i2, j1, j2 in _opcodes(ta, tb):
+        sa, sb = core_a[i1:i2], core_b[j1:j2]
+        if tag == "equal":
+            for i, j in zip(sa, sb, strict=False):
+                groups[len(groups)] = ([i], [j])
+        elif tag == "replace":
+            groups[len(groups)] = (list(sa), list(sb))
+        else:
+            rest_a.extend(sa)
+            rest_b.extend(sb)
+            continue
+        for i in sa:
+            method_a[i] = "order-and-type"
+        for j in sb:
+            method_b[j] = "order-and-type"
+    return rest_a, rest_b
+
+
+# --------------------------------------------------------------------------------------------------------
+# Classification and the output frames.
+
+CHANGE_KINDS: tuple[str, ...] = ("precision", "format", "tactic")   # priority for a 1->1 group's kind
+
+
+def _uniq(values: Sequence[Any]) -> str | None:
+    if len(values) == 1:
+        v = values[0]
+        return None if v is None or v == "" else str(v)
+    seen = [v for v in dict.fromkeys(values) if v is not None and v != ""]
+    return "/".join(str(v) for v in seen) if seen else None
+
+
+def _short(side: _Side, i: int) -> str:
+    keys = side.keys[i]
+    for suffix in (".weight", ".bias"):
+        mods = [k[: -len(suffix)] for k in keys if k.endswith(suffix)]
+        if mods:
+            return ",".join(dict.fromkeys(mods))
+    name = side.names[i]
+    return name if len(name) <= 60 else name[:57] + "..."
+
+
+def _norm(v: Any) -> str | None:
+    return None if v is None or v == "" else str(v)
+
+
+def _facts(side: _Side, core: list[int]) -> tuple[str | None, ...]:
+    """(precision, output precision, input formats, output formats, tactic, layer types) of a group side."""
+    if len(core) == 1:
+        i = core[0]
+        return (_norm(side.precision[i]), _norm(side.out_precision[i]), _norm(side.in_format[i]),
+                _norm(side.out_format[i]), _norm(side.tactic[i]), _norm(side.layer_type[i]))
+    return (
+        _uniq([side.precision[i] for i in core]), _uniq([side.out_precision[i] for i in core]),
+        _uniq([side.in_format[i] for i in core]), _uniq([side.out_format[i] for i in core]),
+        _uniq([side.tactic[i] for i in core]), _uniq([side.layer_type[i] for i in core]),
+    )
+
+
+def _classify(na: int, nb: int, fa: tuple[str | None, ...], fb: tuple[str | None, ...],
+              ra: int, rb: int) -> tuple[str, list[str]]:
+    changes: list[str] = []
+    if na and nb:
+        if fa[0] != fb[0] or fa[1] != fb[1]:
+            changes.append("precision")
+        if fa[2] != fb[2] or fa[3] != fb[3] or ra != rb:
+            changes.append("format")
+        if fa[4] != fb[4] or fa[5] != fb[5]:
+            changes.append("tactic")
+    if not nb:
+        return "only_a", changes
+    if not na:
+        return "only_b", changes
+    if na > 1 and nb == 1:
+        return "fused", changes
+    if na == 1 and nb > 1:
+        return "split", changes
+    if na > 1 and nb > 1:
+        return "repartitioned", changes
+    for c in CHANGE_KINDS:
+        if c in changes:
+            return f"{c}_changed", changes
+    return "unchanged", changes
+
+
+def _finish(
+    a: _Side, b: _Side, groups: dict[int, tuple[list[int], list[int]]],
+    method_a: list[str], method_b: list[str], mode: str, n_shared: int, notes: list[str],
+) -> Alignment:
+    # Order groups by execution order: by first A layer, B-only groups after the A group preceding them in B.
+    gid_b: dict[int, int] = {}
+    for g, (_, lb) in groups.items():
+        for j in lb:
+            gid_b[j] = g
+    sort_key: dict[int, float] = {g: float(min(la)) for g, (la, _) in groups.items() if la}
+    last = -1.0
+    bump = 0.0
+    for j in range(len(b)):
+        found = gid_b.get(j)
+        if found is None:
+            continue
+        g = found
+        if g in sort_key:
+            last, bump = sort_key[g], 0.0
+        else:
+            bump += 1e-6
+            sort_key[g] = last + 0.5 + bump
+    order = sorted(groups, key=lambda g: sort_key.get(g, float("inf")))
+    renum = {g: new for new, g in enumerate(order)}
+
+    # Attach copy reformats to the group of the layer they serve.
+    full = {renum[g]: (list(la), list(lb)) for g, (la, lb) in groups.items()}
+    member_cols: dict[str, list[Any]] = {c: [] for c in schema.DIFF_MEMBERS}
+    group_of_a = {i: renum[g] for g, (la, _) in groups.items() for i in la}
+    group_of_b = {j: renum[g] for g, (_, lb) in groups.items() for j in lb}
+    for side, group_of, methods, pos in ((a, group_of_a, method_a, 0), (b, group_of_b, method_b, 1)):
+        gids, meths = [], []
+        for i in range(len(side)):
+            if side.served[i] is not None:
+                g = group_of[_root(side, i)]
+                full[g][pos].append(i)
+                gids.append(g)
+                meths.append("served")
+            else:
+                gids.append(group_of[i])
+                meths.append(methods[i])
+        member_cols["side"] += [side.tag] * len(side)
+        member_cols["layer_index"] += side.index
+        member_cols["name"] += side.names
+        member_cols["group_id"] += gids
+        member_cols["method"] += meths
+
+    cols: dict[str, list[Any]] = {c: [] for c in schema.DIFF_GROUPS}
+    for g in range(len(full)):
+        la, lb = sorted(full[g][0]), sorted(full[g][1])
+        ca = [i for i in la if a.served[i] is None]
+        cb = [j for j in lb if b.served[j] is None]
+        ra, rb = len(la) - len(ca), len(lb) - len(cb)
+        fa, fb = _facts(a, ca), _facts(b, cb)
+        kind, changes = _classify(len(ca), len(cb), fa, fb, ra, rb)
+        used = ({method_a[i] for i in ca} | {method_b[j] for j in cb}) - {"only"}
+        method = "/".join(sorted(used)) if used else "only"
+        if kind in ("only_a", "only_b"):
+            method = "only"
+        elif used == {"type-bucket"}:
+            kind = "bucket"
+        label_side, label_idx = (a, ca) if ca else (b, cb)
+        shorts = list(dict.fromkeys(_short(label_side, i) for i in label_idx))
+        label = " + ".join(shorts[:3]) + (f" + {len(shorts) - 3} more" if len(shorts) > 3 else "")
+        values = {
+            "group_id": g, "kind": kind, "method": method, "changes": changes, "label": label,
+            "a_layers": [a.index[i] for i in la], "b_layers": [b.index[j] for j in lb],
+            "n_a": len(ca), "n_b": len(cb), "a_reformats": ra, "b_reformats": rb,
+            "a_types": fa[5], "b_types": fb[5],
+            "a_ops": _uniq([o for i in ca for o in a.ops(i)]),
+            "b_ops": _uniq([o for j in cb for o in b.ops(j)]),
+            "a_primary_ops": [_token(a, i) for i in ca], "b_primary_ops": [_token(b, j) for j in cb],
+            "a_precision": fa[0], "b_precision": fb[0],
+            "a_output_precision": fa[1], "b_output_precision": fb[1],
+            "a_format": _fmt(fa), "b_format": _fmt(fb), "a_tactic": fa[4], "b_tactic": fb[4],
+        }
+        for c, v in values.items():
+            cols[c].append(v)
+    return Alignment(
+        groups=schema.frame_from_columns(cols, schema.DIFF_GROUPS),
+        members=schema.frame_from_columns(member_cols, schema.DIFF_MEMBERS),
+        mode=mode,
+        shared_source_nodes=n_shared,
+        notes=notes,
+    )
+
+
+def _fmt(facts: tuple[str | None, ...]) -> str | None:
+    fin, fout = facts[2], facts[3]
+    if fin is None and fout is None:
+        return None
+    return f"{fin or '?'} -> {fout or '?'}"
+
+
+def groups_frame(alignment: Alignment) -> pd.DataFrame:
+    """The groups with layer *names* (for name-keyed consumers such as the CI check):
+    ``group_id``, ``kind``, ``label``, ``layers_a``, ``layers_b`` (list[str]), ``method``."""
+    m = alignment.members
+    names: dict[tuple[str, int], dict[int, str]] = {}
+    for side, gid, idx, name in zip(m["side"].tolist(), m["group_id"].tolist(), m["layer_index"].tolist(),
+                                    m["name"].tolist(), strict=True):
+        names.setdefault((side, gid), {})[idx] = str(name)
+    g = alignment.groups
+    rows = []
+    columns = [g[c].tolist() for c in ("group_id", "kind", "label", "method", "a_layers", "b_layers")]
+    for gid, kind, label, method, la, lb in zip(*columns, strict=True):
+        rows.append({"group_id": gid, "kind": kind, "label": label,
+                     "layers_a": [names[("A", gid)][i] for i in la],
+                     "layers_b": [names[("B", gid)][j] for j in lb], "method": method})
+    return pd.DataFrame(rows, columns=["group_id", "kind", "label", "layers_a", "layers_b", "method"])

@@ -1,0 +1,767 @@
+"""The CI check: does a candidate engine regress against a baseline? (pure decision logic, no I/O)
+
+Two gates, both documented with their reasoning in ``docs/check.md``:
+
+* **End-to-end** on GPU compute time: regression when the relative change of the centre is at least
+  ``threshold`` (default 5%) AND a one-sided test says the candidate is slower (Mann-Whitney U on pooled
+  per-iteration samples; Welch's t on per-run means when only summaries exist). The threshold is ANDed because
+  thousands of autocorrelated iterations make a 0.3% drift "significant".
+* **Per fusion group**: regression when relative change >= ``group_threshold`` (10%) AND absolute change >=
+  floor (0.01 ms, raised to 3x the group's run-to-run spread with K >= 3 runs a side) AND the group holds
+  >= ``min_share`` (1%) of per-layer time AND, with K >= 3, a one-sided Welch test survives Benjamini-Hochberg
+  across groups. With fewer runs, significance is "not assessed" and the size criteria decide alone.
+
+Groups on one side only are added/removed time, never a regression by themselves. Differences in GPU,
+TensorRT version, input shapes, precision flags or clocks make the engines not comparable
+(:class:`~trtinspect.errors.NotComparableError`) unless the field is explicitly allowed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+from trtinspect.parsers import schema
+
+from trtinspect.errors import NotComparableError, TrtInspectError
+
+if TYPE_CHECKING:
+    from trtinspect.model import EngineBundle
+
+log = logging.getLogger(__name__)
+
+BASE, CAND = "baseline", "candidate"
+STATUSES = ("regression", "improvement", "ok", "added", "removed", "ignored")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds. Fractions (0.05 = 5%), milliseconds for floors."""
+
+    threshold: float = 0.05  # end-to-end relative change
+    group_threshold: float = 0.10  # per fusion group relative change
+    floor_ms: float = 0.01  # per group absolute change floor
+    min_share: float = 0.01  # per group share of per-layer total time
+    alpha: float = 0.05  # significance level (end-to-end p; per-group BH q)
+    spread_factor: float = 3.0  # floor >= spread_factor x run-to-run spread when K >= min_runs
+    min_runs: int = 3  # runs a side needed to test per-group / per-run significance
+
+
+@dataclass(frozen=True)
+class Override:
+    """A temporary per-layer/per-group exception.
+
+    ``match`` is a shell pattern (fnmatch) tried against the group label and every layer name of the group;
+    the first active override that matches applies."""
+
+    match: str
+    expires: date
+    group_threshold: float | None = None
+    floor_ms: float | None = None
+    ignore: bool = False
+    reason: str = ""
+
+    def matches(self, label: str, layers: Sequence[str]) -> bool:
+        names = [label, *layers]
+        return any(fnmatch.fnmatchcase(n, self.match) for n in names)
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """A comparability field whose values differ between two bundles."""
+
+    field: str
+    baseline: str
+    candidate: str
+    where: str = "baseline vs candidate"
+
+
+@dataclass
+class EndToEnd:
+    """The end-to-end gate's outcome."""
+
+    source: str  # "iterations" | "runs" | "layer_sum" | "none"
+    n_base: int = 0
+    n_cand: int = 0
+    base_ms: float = math.nan  # centre: median of pooled iterations, else mean of per-run values
+    cand_ms: float = math.nan
+    base_low_ms: float = math.nan  # 5th / 95th percentile of the samples (per-run values: min / max)
+    base_high_ms: float = math.nan
+    cand_low_ms: float = math.nan
+    cand_high_ms: float = math.nan
+    p_value: float = math.nan
+    test: str = ""
+    significance: str = "not assessed"
+    status: str = "ok"
+    reason: str = ""
+
+    @property
+    def delta_ms(self) -> float:
+        return self.cand_ms - self.base_ms
+
+    @property
+    def delta_pct(self) -> float:
+        return _pct(self.delta_ms, self.base_ms)
+
+
+@dataclass
+class CheckResult:
+    """Everything a report needs. ``groups`` follows ``schema.CHECK_GROUPS``."""
+
+    baseline_name: str
+    candidate_name: str
+    k_base: int
+    k_cand: int
+    end_to_end: EndToEnd
+    groups: pd.DataFrame
+    thresholds: Thresholds
+    overrides: list[Override] = field(default_factory=list)
+    allowed_differences: list[FieldDiff] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+    expired: list[Override] = field(default_factory=list)  # expired overrides, ignored
+
+    @property
+    def regressed_groups(self) -> pd.DataFrame:
+        return self.groups[self.groups["status"] == "regression"]
+
+    @property
+    def regressed(self) -> bool:
+        return self.end_to_end.status == "regression" or not self.regressed_groups.empty
+
+    @property
+    def verdict(self) -> str:
+        return "regression" if self.regressed else "pass"
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.regressed else 0
+
+
+# --------------------------------------------------------------------------------------------- statistics
+
+
+def _pct(delta: float, base: float) -> float:
+    if not (math.isfinite(delta) and math.isfinite(base)):
+        return math.nan
+    if base == 0:
+        return math.inf if delta > 0 else -math.inf if delta < 0 else 0.0
+    return 100.0 * delta / base
+
+
+def mann_whitney_p(base: np.ndarray, cand: np.ndarray, direction: str) -> float:
+    """One-sided Mann-Whitney U p-value that ``cand`` is stochastically greater ("greater") or smaller."""
+    if len(base) < 1 or len(cand) < 1:
+        return math.nan
+    res = stats.mannwhitneyu(cand, base, alternative=direction)
+    return float(res.pvalue)
+
+
+def welch_p(base: np.ndarray, cand: np.ndarray, direction: str) -> float:
+    """One-sided Welch t-test p-value on per-run values; exact ties (zero variance) decided by the means."""
+    if len(base) < 2 or len(cand) < 2:
+        return math.nan
+    if np.var(base, ddof=1) == 0 and np.var(cand, ddof=1) == 0:
+        diff = float(np.mean(cand) - np.mean(base))
+        up = diff > 0 if direction == "greater" else diff < 0
+        return 0.0 if up else 1.0
+    # Welch's t with Welch-Satterthwaite degrees of freedom, as scipy.stats.ttest_ind(equal_var=False)
+    # computes it (a test checks they agree); written out: the scipy wrapper costs ~4 ms a call per group.
+    na, nb = len(base), len(cand)
+    va, vb = float(np.var(base, ddof=1)) / na, float(np.var(cand, ddof=1)) / nb
+    t_stat = (float(np.mean(cand)) - float(np.mean(base))) / math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
+    return float(special.stdtr(df, -t_stat if direction == "greater" else t_stat))
+
+
+def bh_adjust(p_values: Sequence[float]) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q); NaN entries stay NaN and are not counted in the family."""
+    p = np.asarray(p_values, dtype=float)
+    q = np.full_like(p, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        q[ok] = stats.false_discovery_control(p[ok], method="bh")
+    return q
+
+
+# --------------------------------------------------------------------------------------------- end to end
+
+
+def decide_end_to_end(
+    base_runs: Sequence[np.ndarray], cand_runs: Sequence[np.ndarray], source: str, t: Thresholds
+) -> EndToEnd:
+    """End-to-end gate. ``*_runs``: one array per run (per-iteration samples for source "iterations", one
+    value per run otherwise)."""
+    if source == "none" or not base_runs or not cand_runs:
+        return EndToEnd(
+            source="none",
+            status="unavailable",
+            reason="no per-iteration times, summary or per-layer profile on both sides",
+        )
+    base = np.concatenate([np.asarray(r, dtype=float) for r in base_runs])
+    cand = np.concatenate([np.asarray(r, dtype=float) for r in cand_runs])
+    base, cand = base[np.isfinite(base)], cand[np.isfinite(cand)]
+    e = EndToEnd(source=source, n_base=len(base), n_cand=len(cand))
+    if source == "iterations":
+        e.base_ms, e.cand_ms = float(np.median(base)), float(np.median(cand))
+        e.base_low_ms, e.base_high_ms = (float(x) for x in np.percentile(base, [5, 95]))
+        e.cand_low_ms, e.cand_high_ms = (float(x) for x in np.percentile(cand, [5, 95]))
+    else:
+        e.base_ms, e.cand_ms = float(np.mean(base)), float(np.mean(cand))
+        e.base_low_ms, e.base_high_ms = float(base.min()), float(base.max())
+        e.cand_low_ms, e.cand_high_ms = float(cand.min()), float(cand.max())
+    rel = e.delta_pct / 100.0
+    direction = "greater" if rel >= 0 else "less"
+    min_n = t.min_runs
+    if len(base) >= min_n and len(cand) >= min_n:
+        if source == "iterations":
+            e.test, e.p_value = (
+                "Mann-Whitney U (one-sided, pooled iterations)",
+                mann_whitney_p(base, cand, direction),
+            )
+        else:
+            e.test, e.p_value = "Welch t (one-sided, per-run values)", welch_p(base, cand, direction)
+        e.significance = "significant" if e.p_value <= t.alpha else "not significant"
+    sig_ok = e.significance != "not significant"
+    big = abs(rel) >= t.threshold
+    size = f"{e.delta_pct:+.2f}% ({e.delta_ms:+.4f} ms)"
+    p_txt = (
+        f"p={e.p_value:.2g}" if math.isfinite(e.p_value) else "significance not assessed (too few samples)"
+    )
+    if big and sig_ok:
+        e.status = "regression" if rel > 0 else "improvement"
+        e.reason = f"{size}, beyond the {t.threshold:.0%} threshold; {p_txt}"
+    elif big:
+        e.reason = f"{size} beyond the {t.threshold:.0%} threshold but not significant ({p_txt})"
+    else:
+        e.reason = f"{size} within the {t.threshold:.0%} threshold; {p_txt}"
+    return e
+
+
+# --------------------------------------------------------------------------------------------- fusion groups
+
+
+def decide_groups(
+    meta: pd.DataFrame, runs: pd.DataFrame, t: Thresholds, overrides: Sequence[Override] = ()
+) -> pd.DataFrame:
+    """Per-group decision.
+
+    ``meta``: one row per group: group_id, kind, label, layers_a (list), layers_b (list).
+    ``runs``: long frame group_id, side ("baseline"/"candidate"), run (int), ms — the group's per-iteration
+    time in each run. A group with no rows on one side exists on the other side only.
+    Returns a frame with ``schema.CHECK_GROUPS`` columns, worst regression first.
+    """
+    if meta.empty:
+        return schema.empty_frame(schema.CHECK_GROUPS)
+    lists: dict[str, dict[int, list[float]]] = {BASE: {}, CAND: {}}
+    run_sums: dict[str, dict[int, float]] = {BASE: {}, CAND: {}}
+    for gid, side, run, ms in zip(
+        runs["group_id"].to_numpy(),
+        runs["side"].to_numpy(),
+        runs["run"].to_numpy(),
+        runs["ms"].to_numpy(dtype=float),
+        strict=True,
+    ):
+        lists[side].setdefault(int(gid), []).append(float(ms))
+        run_sums[side][int(run)] = run_sums[side].get(int(run), 0.0) + float(ms)
+    k = {s: len(run_sums[s]) for s in (BASE, CAND)}
+    totals = {s: float(np.mean(list(run_sums[s].values()))) if k[s] else math.nan for s in (BASE, CAND)}
+    values = {s: {g: np.asarray(v) for g, v in lists[s].items()} for s in (BASE, CAND)}
+    testable = k[BASE] >= t.min_runs and k[CAND] >= t.min_runs
+    rows: list[dict[str, Any]] = []
+    for m in meta.to_dict("records"):
+        gid = int(m["group_id"])
+        a, b = values[BASE].get(gid), values[CAND].get(gid)
+        a_ms = float(a.mean()) if a is not None and len(a) else math.nan
+        b_ms = float(b.mean()) if b is not None and len(b) else math.nan
+        row: dict[str, Any] = {
+            "group_id": gid,
+            "label": str(m["label"]),
+            "kind": str(m["kind"]),
+            "base_ms": a_ms,
+            "cand_ms": b_ms,
+            "layers_a": list(m["layers_a"]),
+            "layers_b": list(m["layers_b"]),
+            "share_pct": 100.0 * max(_safe_div(a_ms, totals[BASE]), _safe_div(b_ms, totals[CAND])),
+            "threshold_pct": 100.0 * t.group_threshold,
+            "floor_ms": t.floor_ms,
+            "p_value": math.nan,
+            "q_value": math.nan,
+            "p_up": math.nan,
+            "p_down": math.nan,
+            "significance": "not assessed",
+            "spread_ms": math.nan,
+        }
+        ov = next((o for o in overrides if o.matches(row["label"], row["layers_a"] + row["layers_b"])), None)
+        if ov is not None and ov.group_threshold is not None:
+            row["threshold_pct"] = 100.0 * ov.group_threshold
+        floor = ov.floor_ms if ov is not None and ov.floor_ms is not None else t.floor_ms
+        row["floor_ms"] = floor
+        if math.isnan(a_ms) or math.isnan(b_ms):
+            present = b_ms if math.isnan(a_ms) else -a_ms
+            row.update(
+                delta_ms=present,
+                delta_pct=math.nan,
+                status="added" if math.isnan(a_ms) else "removed",
+                reason=("only in candidate" if math.isnan(a_ms) else "only in baseline")
+                + f": {present:+.4f} ms (added/removed time is never a regression by itself)",
+            )
+        else:
+            assert a is not None and b is not None
+            row["delta_ms"] = b_ms - a_ms
+            row["delta_pct"] = _pct(row["delta_ms"], a_ms)
+            if len(a) >= 2 and len(b) >= 2:
+                row["spread_ms"] = float(math.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2))
+            if testable:
+                row["floor_ms"] = max(floor, t.spread_factor * row["spread_ms"])
+                row["p_up"], row["p_down"] = welch_p(a, b, "greater"), welch_p(a, b, "less")
+        if ov is not None and ov.ignore:
+            row["status"] = "ignored"
+            row["reason"] = (
+                f"ignored by override '{ov.match}' until {ov.expires.isoformat()}: {ov.reason}".rstrip(": ")
+            )
+        rows.append(row)
+
+    open_rows = [r for r in rows if "status" not in r]
+    if testable:
+        for direction in ("up", "down"):
+            q = bh_adjust([r["p_" + direction] for r in open_rows])
+            for r, qv in zip(open_rows, q, strict=True):
+                r["q_" + direction] = float(qv)
+    for r in open_rows:
+        r["status"], r["reason"], r["p_value"], r["q_value"], r["significance"] = _classify(r, t, testable)
+    frame = pd.DataFrame(rows)
+    frame = frame.drop(columns=[c for c in ("p_up", "p_down", "q_up", "q_down") if c in frame])
+    order = {"regression": 0, "improvement": 2, "added": 3, "removed": 3, "ok": 4, "ignored": 5}
+    frame["_o"] = frame["status"].map(order)
+    frame = frame.sort_values(["_o", "delta_ms"], ascending=[True, False], kind="stable").drop(columns="_o")
+    return schema.conform(frame.reset_index(drop=True), schema.CHECK_GROUPS)
+
+
+def _safe_div(x: float, total: float) -> float:
+    if not (math.isfinite(x) and math.isfinite(total)) or total <= 0:
+        return 0.0
+    return x / total
+
+
+def _classify(row: dict[str, Any], t: Thresholds, testable: bool) -> tuple[str, str, float, float, str]:
+    """status, reason, p, q, significance of a group present on both sides."""
+    delta, pct = float(row["delta_ms"]), float(row["delta_pct"])
+    thr, floor, share = float(row["threshold_pct"]), float(row["floor_ms"]), float(row["share_pct"])
+    up = delta >= 0
+    direction = "up" if up else "down"
+    p = float(row.get("p_" + direction, math.nan))
+    q = float(row.get("q_" + direction, math.nan)) if testable else math.nan
+    sig = (
+        "not assessed"
+        if not (testable and math.isfinite(q))
+        else ("significant" if q <= t.alpha else "not significant")
+    )
+    size = f"{pct:+.1f}% ({delta:+.4f} ms)"
+    failed = []
+    if abs(pct) < thr:
+        failed.append(f"change below {thr:.0f}%")
+    if abs(delta) < floor:
+        failed.append(f"below the {floor:.4f} ms floor")
+    if share < 100.0 * t.min_share:
+        failed.append(f"group is {share:.2f}% of time (< {t.min_share:.0%})")
+    if sig == "not significant":
+        failed.append(f"not significant after Benjamini-Hochberg (q={q:.2g})")
+    if not failed and abs(delta) > 0:
+        status = "regression" if up else "improvement"
+        sig_txt = (
+            f"q={q:.2g}"
+            if sig == "significant"
+            else f"significance not assessed (< {t.min_runs} runs a side)"
+        )
+        reason = f"{size}: >= {thr:.0f}%, >= {floor:.4f} ms floor, {share:.1f}% of time; {sig_txt}"
+    else:
+        status = "ok"
+        reason = f"{size}: " + ("; ".join(failed) if failed else "no change")
+    return status, reason, p, q, sig
+
+
+# --------------------------------------------------------------------------------------------- bundles
+
+
+def _lookup(d: dict[str, Any], keys: Sequence[str]) -> str | None:
+    low = {str(k).lower(): v for k, v in d.items()}
+    for k in keys:
+        v = low.get(k.lower())
+        if v not in (None, "", [], {}):
+            return str(v)
+    return None
+
+
+def _shapes(b: EngineBundle) -> str | None:
+    return _lookup(
+        b.inference_options,
+        [
+            "Input inference shape",
+            "Input inference shapes",
+            "Shapes",
+            "shapes",
+            "input_shapes",
+            "Input shapes",
+        ],
+    )
+
+
+def _precision(b: EngineBundle) -> str | None:
+    v = _lookup(b.build_options, ["Precision", "precision"])
+    if v is not None:
+        return v
+    flags = [
+        f
+        for f in ("fp16", "bf16", "int8", "fp8", "int4", "best", "tf32", "noTF32", "stronglyTyped")
+        if str(_lookup(b.build_options, [f, "--" + f]) or "").lower() in ("true", "enabled", "1", "yes")
+    ]
+    return "+".join(flags) if flags else None
+
+
+def _clocks(b: EngineBundle) -> str | None:
+    sm = _lookup(
+        b.device,
+        [
+            "Compute Clock Rate",
+            "compute_clock_ghz",
+            "sm_clock_mhz",
+            "clock_rate",
+            "CLOCK_RATE",
+            "locked_sm_clock_mhz",
+        ],
+    )
+    mem = _lookup(
+        b.device,
+        [
+            "Memory Clock Rate",
+            "memory_clock_ghz",
+            "mem_clock_mhz",
+            "MEMORY_CLOCK_RATE",
+            "locked_mem_clock_mhz",
+        ],
+    )
+    return None if sm is None and mem is None else f"sm={sm} mem={mem}"
+
+
+# field -> how to read it from a bundle (None = unknown, never a difference). Declared once; docs/check.md.
+COMPARABILITY: dict[str, Callable[[EngineBundle], str | None]] = {
+    "gpu": lambda b: _lookup(b.device, ["name", "Selected Device", "Name", "device", "gpu"]),
+    "trt_version": lambda b: b.trt_version or None,
+    "input_shapes": _shapes,
+    "precision": _precision,
+    "clocks": _clocks,
+}
+
+
+def comparability(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[FieldDiff]:
+    """Fields that differ: between runs of one side, and between baseline run 0 and candidate run 0."""
+    diffs: list[FieldDiff] = []
+    ref_b, ref_c = baseline[0], candidate[0]
+    for name, get in COMPARABILITY.items():
+        for side, runs in ((BASE, baseline), (CAND, candidate)):
+            first = get(runs[0])
+            for i, r in enumerate(runs[1:], start=1):
+                v = get(r)
+                if first is not None and v is not None and v != first:
+                    diffs.append(FieldDiff(name, first, v, where=f"{side} run 0 vs run {i}"))
+        vb, vc = get(ref_b), get(ref_c)
+        if vb is not None and vc is not None and vb != vc:
+            diffs.append(FieldDiff(name, vb, vc))
+    return diffs
+
+
+def end_to_end_samples(bundles: Sequence[EngineBundle]) -> tuple[str, list[np.ndarray]]:
+    """The best end-to-end GPU compute source every bundle has, and its samples per run."""
+    if all(b.has_times and b.times["compute_ms"].notna().any() for b in bundles):
+        return "iterations", [b.times["compute_ms"].dropna().to_numpy(dtype=float) for b in bundles]
+    means = [_summary_compute_mean(b) for b in bundles]
+    if all(m is not None for m in means):
+        return "runs", [np.array([m]) for m in means if m is not None]
+    if all(b.has_profile for b in bundles):
+        return "layer_sum", [np.array([b.total_layer_ms()]) for b in bundles]
+    return "none", []
+
+
+def _summary_compute_mean(b: EngineBundle) -> float | None:
+    s = b.summary
+    if s.empty:
+        return None
+    hit = s[(s["metric"].str.lower() == "gpu compute time") & (s["stat"] == "mean")]
+    if hit.empty or pd.isna(hit["value"].iloc[0]):
+        return None
+    return float(hit["value"].iloc[0])
+
+
+def _layer_ms(b: EngineBundle) -> pd.Series:
+    """Per-iteration time of each profiled layer, indexed by name (duplicates summed)."""
+    sums: dict[str, float] = {}
+    names, values = b.profile["name"].astype(str), b.profile["avg_ms"].to_numpy(dtype=float)
+    for name, ms in zip(names, values, strict=True):
+        sums[name] = sums.get(name, 0.0) + ms
+    return pd.Series(sums, dtype="float64")
+
+
+GroupTimesFn = Callable[
+    [Sequence["EngineBundle"], Sequence["EngineBundle"]], tuple[pd.DataFrame, pd.DataFrame]
+]
+
+
+def group_runs_by_alignment(
+    baseline: Sequence[EngineBundle],
+    candidate: Sequence[EngineBundle],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fusion groups from aligning baseline run 0 with candidate run 0 (``inspector.align``), then each
+    group's per-iteration time in every run (layers are looked up by name in each run's profile)."""
+    from trtinspect.inspector import align as align_mod
+
+    alignment = align_mod.align(baseline[0].layers, candidate[0].layers)
+    return _groups_from_alignment(alignment, baseline, candidate)
+
+
+def _groups_from_alignment(
+    alignment: Any, baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    groups = alignment_groups(alignment)
+    return groups, _runs_for(groups, baseline, candidate)
+
+
+def alignment_groups(alignment: Any) -> pd.DataFrame:
+    """Meta frame (group_id, kind, label, layers_a, layers_b: layer NAMES) from an ``align.Alignment``:
+    its ``groups`` frame gives kind and label, its ``members`` frame the layer names of each side."""
+    groups, members = alignment.groups, alignment.members
+    names: dict[tuple[str, int], list[str]] = {}
+    for side, gid, name in zip(members["side"], members["group_id"], members["name"], strict=True):
+        names.setdefault((str(side).upper(), int(gid)), []).append(str(name))
+    gids = [int(g) for g in groups["group_id"]]
+    return pd.DataFrame(
+        {
+            "group_id": pd.Series(gids, dtype="int64"),
+            "kind": [str(k) for k in groups["kind"]],
+            "label": [str(x) for x in groups["label"]],
+            "layers_a": [names.get(("A", g), []) for g in gids],
+            "layers_b": [names.get(("B", g), []) for g in gids],
+        }
+    )
+
+
+def groups_by_name(
+    baseline: Sequence[EngineBundle],
+    candidate: Sequence[EngineBundle],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fallback grouping: each profiled layer name is its own group (exact name match, no fusion)."""
+    a_names = list(dict.fromkeys(baseline[0].profile["name"].astype(str)))
+    b_names = list(dict.fromkeys(candidate[0].profile["name"].astype(str)))
+    b_set, a_set = set(b_names), set(a_names)
+    rows = []
+    for n in a_names:
+        rows.append(
+            {
+                "kind": "same_name" if n in b_set else "only_a",
+                "label": n,
+                "layers_a": [n],
+                "layers_b": [n] if n in b_set else [],
+            }
+        )
+    for n in b_names:
+        if n not in a_set:
+            rows.append({"kind": "only_b", "label": n, "layers_a": [], "layers_b": [n]})
+    meta = pd.DataFrame(rows)
+    meta.insert(0, "group_id", np.arange(len(meta), dtype="int64"))
+    return meta, _runs_for(meta, baseline, candidate)
+
+
+def _runs_for(
+    meta: pd.DataFrame, baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]
+) -> pd.DataFrame:
+    recs: list[dict[str, Any]] = []
+    for side, bundles, col in ((BASE, baseline, "layers_a"), (CAND, candidate, "layers_b")):
+        for run, b in enumerate(bundles):
+            ms = _layer_ms(b).to_dict()
+            for gid, layers in zip(meta["group_id"], meta[col], strict=True):
+                vals = [ms[name] for name in layers if name in ms and ms[name] == ms[name]]
+                if vals:
+                    recs.append({"group_id": int(gid), "side": side, "run": run, "ms": float(sum(vals))})
+    return pd.DataFrame(recs, columns=["group_id", "side", "run", "ms"])
+
+
+def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
+    """One clear error for an empty side, runs with nothing to time, or runs of different engines."""
+    if not bundles:
+        raise TrtInspectError(f"no {side} runs given", hint=f"pass --{side} PATH (one or more bundles)")
+    for b in bundles:
+        if not (b.has_times or b.has_profile or _summary_compute_mean(b) is not None):
+            src = ", ".join(str(p) for ps in b.sources.values() for p in ps) or b.name
+            raise TrtInspectError(
+                f"{side} run '{b.name}' holds no timing data (no per-iteration times, summary or profile)",
+                path=src,
+                hint="export with trtexec --exportTimes=FILE --exportProfile=FILE",
+            )
+    names0 = _name_set(bundles[0])
+    for i, b in enumerate(bundles[1:], start=1):
+        ni = _name_set(b)
+        if names0 and ni and names0 != ni:
+            raise TrtInspectError(
+                f"{side} runs are of different engines: run 0 '{bundles[0].name}' and run {i} '{b.name}' "
+                f"have different layers ({len(names0 ^ ni)} names differ)",
+                hint="pass repeated profiling runs of one engine per side",
+            )
+
+
+def _name_set(b: EngineBundle) -> frozenset[str]:
+    if not b.layers.empty:
+        return frozenset(b.layers["name"].astype(str))
+    return frozenset(b.profile["name"].astype(str))
+
+
+def run_check(
+    baseline: Sequence[EngineBundle],
+    candidate: Sequence[EngineBundle],
+    t: Thresholds | None = None,
+    *,
+    overrides: Sequence[Override] = (),
+    allow_different: Sequence[str] = (),
+    grouper: GroupTimesFn | None = None,
+) -> CheckResult:
+    """Check candidate runs against baseline runs.
+
+    Raises NotComparableError (CLI exit 3) or TrtInspectError (exit 2)."""
+    t = t or Thresholds()
+    validate_side(baseline, BASE)
+    validate_side(candidate, CAND)
+    unknown = sorted(set(allow_different) - set(COMPARABILITY))
+    if unknown:
+        raise TrtInspectError(
+            f"unknown --allow-different field(s) {', '.join(unknown)}",
+            hint=f"choose from {', '.join(COMPARABILITY)}",
+        )
+    diffs = comparability(baseline, candidate)
+    blocking = [d for d in diffs if d.field not in allow_different]
+    if blocking:
+        text = "; ".join(
+            f"{d.field} differs ({d.where}): '{d.baseline}' vs '{d.candidate}'" for d in blocking
+        )
+        raise NotComparableError(
+            text,
+            fields=sorted({d.field for d in blocking}),
+            hint="compare like with like, or pass --allow-different "
+            + " ".join(sorted({d.field for d in blocking})),
+        )
+    notes: list[str] = []
+    src_b, samples_b = end_to_end_samples(baseline)
+    src_c, samples_c = end_to_end_samples(candidate)
+    source = _common_source(src_b, src_c)
+    if source != src_b:
+        _, samples_b = _downgrade(baseline, source)
+    if source != src_c:
+        _, samples_c = _downgrade(candidate, source)
+    e2e = decide_end_to_end(samples_b, samples_c, source, t)
+    if source == "layer_sum":
+        notes.append(
+            "end-to-end uses the sum of per-layer profile times (no --exportTimes or summary): "
+            "it includes profiler overhead"
+        )
+    if source == "iterations":
+        notes.append(
+            "per-iteration samples are autocorrelated; the p-value overstates certainty, which is "
+            f"why a change must also exceed {t.threshold:.0%}"
+        )
+
+    if all(b.has_profile for b in [*baseline, *candidate]):
+        group_fn = grouper or _default_grouper
+        meta, runs = group_fn(baseline, candidate)
+        if not meta.empty and not ((meta["layers_a"].map(len) > 0) & (meta["layers_b"].map(len) > 0)).any():
+            raise TrtInspectError(
+                f"baseline '{baseline[0].name}' and candidate '{candidate[0].name}' share no layers: "
+                "they look like different models",
+                hint="check that both sides profile the same network",
+            )
+        groups = decide_groups(meta, runs, t, overrides)
+    else:
+        groups = schema.empty_frame(schema.CHECK_GROUPS)
+        notes.append(
+            "per-layer profile missing on one side: only the end-to-end gate ran "
+            "(export with trtexec --exportProfile)"
+        )
+    if min(len(baseline), len(candidate)) < t.min_runs and not groups.empty:
+        notes.append(
+            f"{len(baseline)} baseline / {len(candidate)} candidate run(s): per-group significance "
+            f"could not be assessed (needs >= {t.min_runs} runs a side); groups are judged on size alone"
+        )
+    overhead = _overhead_note(baseline, candidate)
+    if overhead:
+        notes.append(overhead)
+    ctx = {
+        "device": _lookup(baseline[0].device, ["name", "Selected Device", "Name"]),
+        "trt_version": baseline[0].trt_version,
+        "precision_base": _precision(baseline[0]),
+        "precision_cand": _precision(candidate[0]),
+    }
+    return CheckResult(
+        baseline[0].name,
+        candidate[0].name,
+        len(baseline),
+        len(candidate),
+        e2e,
+        groups,
+        t,
+        list(overrides),
+        [d for d in diffs if d.field in allow_different],
+        notes,
+        ctx,
+    )
+
+
+def _default_grouper(
+    baseline: Sequence[EngineBundle],
+    candidate: Sequence[EngineBundle],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if baseline[0].layers.empty or candidate[0].layers.empty:
+        log.info("no layer graph on one side: grouping profile rows by exact name")
+        return groups_by_name(baseline, candidate)
+    try:
+        from trtinspect.inspector import align  # noqa: F401
+    except ImportError:
+        log.warning("trtinspect.inspector.align unavailable: grouping profile rows by exact name")
+        return groups_by_name(baseline, candidate)
+    return group_runs_by_alignment(baseline, candidate)
+
+
+_SOURCE_RANK = {"iterations": 3, "runs": 2, "layer_sum": 1, "none": 0}
+
+
+def _common_source(a: str, b: str) -> str:
+    return a if _SOURCE_RANK[a] <= _SOURCE_RANK[b] else b
+
+
+def _downgrade(bundles: Sequence[EngineBundle], source: str) -> tuple[str, list[np.ndarray]]:
+    if source == "runs":
+        vals = []
+        for b in bundles:
+            m = float(b.times["compute_ms"].mean()) if b.has_times else _summary_compute_mean(b)
+            vals.append(np.array([m if m is not None else math.nan]))
+        return source, vals
+    if source == "layer_sum":
+        return source, [np.array([b.total_layer_ms()]) for b in bundles]
+    return "none", []
+
+
+def _overhead_note(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> str | None:
+    parts = []
+    for side, b in ((BASE, baseline[0]), (CAND, candidate[0])):
+        if b.has_profile and b.has_times:
+            layers, gpu = b.total_layer_ms(), float(b.times["compute_ms"].median())
+            if gpu > 0:
+                parts.append(
+                    f"{side} per-layer total {layers:.3f} ms vs GPU compute {gpu:.3f} ms "
+                    f"({100 * (layers - gpu) / gpu:+.0f}% profiling overhead)"
+                )
+    return "; ".join(parts) if parts else None

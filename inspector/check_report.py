@@ -1,0 +1,330 @@
+"""Renderings of a :class:`~trtinspect.inspector.check.CheckResult` that people and CI systems read.
+
+* :func:`to_text` terminal summary, :func:`to_dict` JSON, :func:`to_markdown` for ``$GITHUB_STEP_SUMMARY``
+  and PR comments (verdict first, then regressed groups with A/B times and reasons),
+* :func:`to_junit` JUnit XML: one test case per fusion group plus one for end-to-end,
+* :func:`github_annotations` ``::error``/``::warning`` workflow commands (used when ``GITHUB_ACTIONS=true``),
+* :func:`to_bencher` Bencher Metric Format, :func:`to_benchmark_action` github-action-benchmark
+  ``customSmallerIsBetter``.
+
+No I/O here; the CLI writes the strings.
+"""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pandas as pd
+from trtinspect.inspector.check import CheckResult, EndToEnd
+
+MAX_ROWS = 15
+
+
+def _num(x: Any) -> float | None:
+    """JSON-safe float (NaN/inf -> None)."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _ms(x: Any) -> str:
+    v = _num(x)
+    return "-" if v is None else f"{v:.4f}"
+
+
+def _pct(x: Any) -> str:
+    v = _num(x)
+    if v is None:
+        return "new" if x == math.inf else "-"
+    return f"{v:+.1f}%"
+
+
+def headline(r: CheckResult) -> str:
+    e = r.end_to_end
+    n = len(r.regressed_groups)
+    verdict = "REGRESSION" if r.regressed else "PASS"
+    e2e = (
+        f"end-to-end GPU compute {_ms(e.base_ms)} -> {_ms(e.cand_ms)} ms ({_pct(e.delta_pct)}, {e.status})"
+        if e.source != "none"
+        else "end-to-end not available"
+    )
+    return f"{verdict}: {e2e}; {n} fusion group(s) regressed"
+
+
+def _e2e_dict(e: EndToEnd) -> dict[str, Any]:
+    return {
+        "status": e.status,
+        "source": e.source,
+        "n_base": e.n_base,
+        "n_cand": e.n_cand,
+        "base_ms": _num(e.base_ms),
+        "cand_ms": _num(e.cand_ms),
+        "delta_ms": _num(e.delta_ms),
+        "delta_pct": _num(e.delta_pct),
+        "p_value": _num(e.p_value),
+        "test": e.test,
+        "significance": e.significance,
+        "reason": e.reason,
+    }
+
+
+def _group_records(groups: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for g in groups.to_dict("records"):
+        rec: dict[str, Any] = {}
+        for key, v in g.items():
+            k = str(key)
+            if isinstance(v, list | tuple):
+                rec[k] = [str(x) for x in v]
+            elif isinstance(v, float):
+                rec[k] = _num(v)
+            elif v is pd.NA:
+                rec[k] = None
+            else:
+                rec[k] = v if isinstance(v, int | str | bool) or v is None else str(v)
+        rec["delta_pct_infinite"] = g.get("delta_pct") == math.inf
+        out.append(rec)
+    return out
+
+
+def to_dict(r: CheckResult) -> dict[str, Any]:
+    t = r.thresholds
+    return {
+        "verdict": r.verdict,
+        "exit_code": r.exit_code,
+        "headline": headline(r),
+        "baseline": {"name": r.baseline_name, "runs": r.k_base},
+        "candidate": {"name": r.candidate_name, "runs": r.k_cand},
+        "context": {k: v for k, v in r.context.items()},
+        "thresholds": {
+            "threshold": t.threshold,
+            "group_threshold": t.group_threshold,
+            "floor_ms": t.floor_ms,
+            "min_share": t.min_share,
+            "alpha": t.alpha,
+            "spread_factor": t.spread_factor,
+            "min_runs": t.min_runs,
+        },
+        "end_to_end": _e2e_dict(r.end_to_end),
+        "groups": _group_records(r.groups),
+        "overrides": [
+            {
+                "match": o.match,
+                "expires": o.expires.isoformat(),
+                "reason": o.reason,
+                "group_threshold": o.group_threshold,
+                "floor_ms": o.floor_ms,
+                "ignore": o.ignore,
+            }
+            for o in r.overrides
+        ],
+        "allowed_differences": [
+            {"field": d.field, "baseline": d.baseline, "candidate": d.candidate, "where": d.where}
+            for d in r.allowed_differences
+        ],
+        "notes": list(r.notes),
+    }
+
+
+def _interesting(r: CheckResult) -> pd.DataFrame:
+    g = r.groups
+    return g[g["status"].isin(["regression", "improvement", "added", "removed", "ignored"])]
+
+
+def to_text(r: CheckResult) -> str:
+    e = r.end_to_end
+    lines = [headline(r), ""]
+    lines.append(
+        f"baseline  {r.baseline_name} ({r.k_base} run(s))   candidate  {r.candidate_name} ({r.k_cand} run(s))"
+    )
+    if e.source != "none":
+        lines.append(f"end-to-end [{e.source}]: {e.reason}")
+    rows = _interesting(r).head(MAX_ROWS)
+    if not rows.empty:
+        lines.append("")
+        lines.append(f"{'status':<11} {'baseline ms':>11} {'cand ms':>9} {'delta':>9} {'share':>6}  group")
+        for g in rows.to_dict("records"):
+            lines.append(
+                f"{g['status']:<11} {_ms(g['base_ms']):>11} {_ms(g['cand_ms']):>9} "
+                f"{_pct(g['delta_pct']):>9} {g['share_pct']:>5.1f}%  {g['label']}"
+            )
+        more = len(_interesting(r)) - len(rows)
+        if more > 0:
+            lines.append(f"... {more} more (see --json)")
+    ok = int((r.groups["status"] == "ok").sum())
+    lines.append(f"{ok} group(s) within thresholds")
+    for d in r.allowed_differences:
+        lines.append(f"allowed difference: {d.field} '{d.baseline}' vs '{d.candidate}' ({d.where})")
+    for n in r.notes:
+        lines.append(f"note: {n}")
+    return "\n".join(lines)
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(r: CheckResult) -> str:
+    e = r.end_to_end
+    icon = ":x:" if r.regressed else ":white_check_mark:"
+    out = [f"### {icon} trtinspect check: {headline(r)}", ""]
+    out.append(
+        f"Baseline `{r.baseline_name}` ({r.k_base} run(s)) vs candidate `{r.candidate_name}` "
+        f"({r.k_cand} run(s)); thresholds: end-to-end {r.thresholds.threshold:.0%}, "
+        f"group {r.thresholds.group_threshold:.0%}, floor {r.thresholds.floor_ms} ms, "
+        f"share {r.thresholds.min_share:.0%}."
+    )
+    out.append("")
+    out.append("| | baseline ms | candidate ms | delta | test |")
+    out.append("|---|---:|---:|---:|---|")
+    out.append(
+        f"| end-to-end GPU compute ({e.source}) | {_ms(e.base_ms)} | {_ms(e.cand_ms)} | "
+        f"{_pct(e.delta_pct)} | {_md_escape(e.reason)} |"
+    )
+    reg = r.regressed_groups
+    for title, frame in (
+        ("Regressed fusion groups", reg),
+        ("Other changes", _interesting(r)[lambda d: d["status"] != "regression"]),
+    ):
+        if frame.empty:
+            continue
+        out += [
+            "",
+            f"#### {title}",
+            "",
+            "| status | group | kind | baseline ms | candidate ms | delta | why |",
+            "|---|---|---|---:|---:|---:|---|",
+        ]
+        for g in frame.head(MAX_ROWS).to_dict("records"):
+            out.append(
+                f"| {g['status']} | `{_md_escape(g['label'])}` | {g['kind']} | {_ms(g['base_ms'])} | "
+                f"{_ms(g['cand_ms'])} | {_pct(g['delta_pct'])} | {_md_escape(g['reason'])} |"
+            )
+        if len(frame) > MAX_ROWS:
+            out.append(f"\n{len(frame) - MAX_ROWS} more in the JSON report.")
+    if r.notes or r.allowed_differences:
+        out += ["", "<details><summary>Notes</summary>", ""]
+        out += [
+            f"- allowed difference: {d.field} `{d.baseline}` vs `{d.candidate}`"
+            for d in r.allowed_differences
+        ]
+        out += [f"- {_md_escape(n)}" for n in r.notes]
+        out += ["", "</details>"]
+    return "\n".join(out) + "\n"
+
+
+def to_junit(r: CheckResult) -> str:
+    """JUnit XML: one ``testcase`` for end-to-end plus one per fusion group (failures = regressions)."""
+    suite = ET.Element("testsuite", name=f"trtinspect check {r.candidate_name}")
+    cases: list[ET.Element] = []
+    e = r.end_to_end
+    case = ET.Element("testcase", classname="trtinspect.check", name="end-to-end GPU compute")
+    if e.status == "regression":
+        ET.SubElement(case, "failure", message=e.reason, type="regression").text = e.reason
+    elif e.status == "unavailable":
+        ET.SubElement(case, "skipped", message=e.reason)
+    else:
+        ET.SubElement(case, "system-out").text = e.reason
+    cases.append(case)
+    for g in r.groups.to_dict("records"):
+        c = ET.Element("testcase", classname="trtinspect.check.groups", name=f"{g['group_id']}: {g['label']}")
+        reason = str(g["reason"])
+        if g["status"] == "regression":
+            ET.SubElement(c, "failure", message=reason, type="regression").text = reason
+        elif g["status"] == "ignored":
+            ET.SubElement(c, "skipped", message=reason)
+        else:
+            ET.SubElement(c, "system-out").text = f"{g['status']}: {reason}"
+        cases.append(c)
+    failures = sum(1 for c in cases if c.find("failure") is not None)
+    skipped = sum(1 for c in cases if c.find("skipped") is not None)
+    suite.set("tests", str(len(cases)))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suite.set("skipped", str(skipped))
+    suite.extend(cases)
+    root = ET.Element("testsuites", name="trtinspect", tests=str(len(cases)), failures=str(failures))
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _gh_escape(text: str) -> str:
+    """Escape data of a GitHub Actions workflow command (%, CR, LF)."""
+    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_annotations(r: CheckResult) -> list[str]:
+    """``::error``/``::warning`` workflow commands: errors for regressions, warnings for expired overrides,
+    added/removed time and significant-but-small end-to-end changes."""
+    out = []
+    e = r.end_to_end
+    if e.status == "regression":
+        out.append(f"::error title=trtinspect: end-to-end regression::{_gh_escape(e.reason)}")
+    elif e.significance == "significant" and (e.delta_pct or 0) > 0:
+        out.append(f"::warning title=trtinspect: end-to-end slower (below threshold)::{_gh_escape(e.reason)}")
+    for g in r.groups.to_dict("records"):
+        label = _gh_escape(g["label"])
+        if g["status"] == "regression":
+            out.append(f"::error title=trtinspect: {label}::{_gh_escape(g['reason'])}")
+        elif g["status"] in ("added", "removed") and abs(g["delta_ms"]) >= g["floor_ms"]:
+            out.append(f"::warning title=trtinspect: {label}::{_gh_escape(g['reason'])}")
+    for o in r.expired:
+        out.append(
+            f"::warning title=trtinspect: expired override::{_gh_escape(o.match)} expired on "
+            f"{o.expires.isoformat()} and was ignored; renew or remove it"
+        )
+    return out
+
+
+def _bench_name(r: CheckResult, part: str) -> str:
+    return f"{r.candidate_name}/{part}"
+
+
+def to_bencher(r: CheckResult) -> dict[str, Any]:
+    """Bencher Metric Format: the candidate's numbers under the built-in ``latency`` measure (nanoseconds)."""
+    out: dict[str, Any] = {}
+    e = r.end_to_end
+    if _num(e.cand_ms) is not None:
+        m: dict[str, float] = {"value": e.cand_ms * 1e6}
+        if _num(e.cand_low_ms) is not None and _num(e.cand_high_ms) is not None:
+            m["lower_value"], m["upper_value"] = e.cand_low_ms * 1e6, e.cand_high_ms * 1e6
+        out[_bench_name(r, "end-to-end gpu compute")] = {"latency": m}
+    for g in r.groups.to_dict("records"):
+        v = _num(g["cand_ms"])
+        if v is not None:
+            out[_bench_name(r, str(g["label"]))] = {"latency": {"value": v * 1e6}}
+    return out
+
+
+def to_benchmark_action(r: CheckResult) -> list[dict[str, Any]]:
+    """github-action-benchmark ``customSmallerIsBetter`` entries (name, unit, value, range, extra)."""
+    out = []
+    e = r.end_to_end
+    if _num(e.cand_ms) is not None:
+        entry: dict[str, Any] = {
+            "name": _bench_name(r, "end-to-end gpu compute"),
+            "unit": "ms",
+            "value": round(e.cand_ms, 6),
+            "extra": f"{e.n_cand} samples ({e.source})",
+        }
+        if _num(e.cand_low_ms) is not None and _num(e.cand_high_ms) is not None:
+            entry["range"] = f"± {(e.cand_high_ms - e.cand_low_ms) / 2:.6f}"
+        out.append(entry)
+    for g in r.groups.to_dict("records"):
+        v = _num(g["cand_ms"])
+        if v is not None:
+            item: dict[str, Any] = {
+                "name": _bench_name(r, str(g["label"])),
+                "unit": "ms",
+                "value": round(v, 6),
+                "extra": f"{g['kind']}; {g['status']}",
+            }
+            if _num(g["spread_ms"]) is not None:
+                item["range"] = f"± {g['spread_ms']:.6f}"
+            out.append(item)
+    return out

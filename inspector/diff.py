@@ -1,0 +1,542 @@
+"""Explain the latency difference between two engines A and B, fusion group by fusion group.
+
+:func:`diff` aligns the two engines (:func:`trtinspect.inspector.align.align`), puts each layer's profiled
+time into its group (:func:`group_times`), totals time by layer type and by precision, reads end-to-end
+latency and H2D/compute/D2H from the per-iteration times (else the performance summary), attaches the
+analyzer's findings per group when ``trtinspect.inspector.lint`` is installed, and writes a one-paragraph
+summary generated from the data. The sum of group deltas is reconciled against the difference of per-layer
+totals (an :class:`~trtinspect.errors.InternalError` if they disagree beyond rounding).
+
+All times are per-iteration milliseconds: the profile's ``avg_ms`` for layers.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, gc_paused, primary_op
+from trtinspect.parsers import schema
+
+from trtinspect.errors import InternalError, TrtInspectError
+
+if TYPE_CHECKING:
+    from trtinspect.model import EngineBundle
+
+log = logging.getLogger(__name__)
+
+__all__ = ["RECONCILE_TOL_MS", "DiffResult", "diff", "group_times"]
+
+# Sum of group deltas vs difference of per-layer totals: allowed floating-point disagreement.
+RECONCILE_TOL_MS = 1e-9
+
+# End-to-end metrics: TIMES column (mean over iterations) and the SUMMARY metric used when there are no times.
+END_TO_END: tuple[tuple[str, str, str], ...] = (
+    ("latency", "latency_ms", "Latency"),
+    ("h2d", "h2d_ms", "H2D Latency"),
+    ("gpu_compute", "compute_ms", "GPU Compute Time"),
+    ("d2h", "d2h_ms", "D2H Latency"),
+    ("enqueue", "enqueue_ms", "Enqueue Time"),
+)
+
+# How a group is named in the summary, from its ONNX op kinds (first rule whose ops are all present wins).
+# (required ops, standalone reformat only, singular, plural)
+NOUN_RULES: tuple[tuple[frozenset[str], bool, str, str], ...] = (
+    (frozenset({"QuantizeLinear"}), True, "standalone quantize reformat", "standalone quantize reformats"),
+    (frozenset({"DequantizeLinear"}), True, "standalone dequantize reformat",
+     "standalone dequantize reformats"),
+    (frozenset({"Conv", "Add"}), False, "convolution with a fused residual add",
+     "convolutions with fused residual adds"),
+    (frozenset({"Conv", "MaxPool"}), False, "convolution with fused max pooling",
+     "convolutions with fused max pooling"),
+    (frozenset({"ConvTranspose"}), False, "transposed convolution", "transposed convolutions"),
+    (frozenset({"Conv"}), False, "convolution", "convolutions"),
+    (frozenset({"Gemm"}), False, "fully connected layer (Gemm)", "fully connected layers (Gemm)"),
+    (frozenset({"MatMul"}), False, "matrix multiply", "matrix multiplies"),
+    (frozenset({"GlobalAveragePool"}), False, "global average pooling", "global average poolings"),
+    (frozenset({"MaxPool"}), False, "max pooling", "max poolings"),
+    (frozenset({"QuantizeLinear"}), False, "quantize layer", "quantize layers"),
+    (frozenset({"DequantizeLinear"}), False, "dequantize layer", "dequantize layers"),
+    (frozenset({"Add"}), False, "add", "adds"),
+)
+
+KNOWN_OPS = frozenset(OP_ALIASES.values())
+
+# Summary sentence per event kind ({what} noun phrase with its count, {a}/{b} values, {ms} signed delta).
+EVENT_TEXT: dict[str, str] = {
+    "removed": "B removed {what} ({ms})",
+    "added": "B added {what} ({ms})",
+    "fused": "B fused {what} ({ms})",
+    "split": "B split {what} ({ms})",
+    "repartitioned": "{what} {were} re-partitioned into different layers ({ms})",
+    "bucket": "{what} could only be compared as a bucket of their type ({ms})",
+    "precision": "{what} moved from {a} to {b} ({ms})",
+    "output_precision": "{what} now output{s} {b} instead of {a} ({ms})",
+    "format": "{what} changed tensor formats or reformats ({ms})",
+    "tactic": "{what} changed tactic only ({ms})",
+    "unchanged": "{what} {are} unchanged ({ms})",
+}
+# Order of headline events within a group (one per group, so event deltas add up to the total delta).
+EVENT_PRIORITY = ("removed", "added", "fused", "split", "repartitioned", "bucket", "precision",
+                  "output_precision", "format", "tactic", "unchanged")
+
+
+@dataclass
+class DiffResult:
+    """Everything :func:`diff` found. Frames: ``groups`` (DIFF_GROUPS + GROUP_TIMES columns + ``findings``),
+    ``by_type`` / ``by_precision`` (key, a_ms, b_ms, delta_ms, a_layers, b_layers), ``end_to_end``
+    (metric, a_ms, b_ms, delta_ms, source)."""
+
+    a_name: str
+    b_name: str
+    alignment: Alignment
+    groups: pd.DataFrame
+    by_type: pd.DataFrame
+    by_precision: pd.DataFrame
+    end_to_end: pd.DataFrame
+    totals: dict[str, float]
+    events: list[dict[str, Any]]
+    summary: str
+    notes: list[str] = field(default_factory=list)
+    findings_available: bool = False
+
+    @property
+    def mode(self) -> str:
+        return self.alignment.mode
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN -> None)."""
+        return _jsonable({
+            "a": self.a_name,
+            "b": self.b_name,
+            "alignment_mode": self.alignment.mode,
+            "shared_source_nodes": self.alignment.shared_source_nodes,
+            "summary": self.summary,
+            "totals": self.totals,
+            "end_to_end": self.end_to_end.to_dict(orient="records"),
+            "by_type": self.by_type.to_dict(orient="records"),
+            "by_precision": self.by_precision.to_dict(orient="records"),
+            "events": self.events,
+            "groups": self.groups.to_dict(orient="records"),
+            "members": self.alignment.members.to_dict(orient="records"),
+            "notes": self.notes,
+            "findings_available": self.findings_available,
+        })
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return None if math.isnan(obj) else float(obj)
+    if obj is pd.NA or obj is None:
+        return None
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+# --------------------------------------------------------------------------------------------- accounting
+
+
+def _ms_by_index(layer_times: pd.DataFrame) -> dict[int, float]:
+    if layer_times.empty or "avg_ms" not in layer_times:
+        return {}
+    idx = layer_times["layer_index"].to_numpy(dtype=np.int64)
+    ms = layer_times["avg_ms"].to_numpy(dtype="float64", na_value=np.nan)
+    return dict(zip(idx.tolist(), ms.tolist(), strict=False))
+
+
+def group_times(alignment: Alignment, a_layer_times: pd.DataFrame,
+                b_layer_times: pd.DataFrame) -> pd.DataFrame:
+    """Per-group per-iteration time: one row per group of ``alignment`` (schema ``GROUP_TIMES``).
+
+    ``a_layer_times`` / ``b_layer_times`` are ``EngineBundle.layer_times()`` frames (``layer_index`` and
+    ``avg_ms``). A group's time is the sum of its layers' ``avg_ms``; layers without a profiled time count as
+    0 ms and are counted in ``a_untimed``/``b_untimed``. ``delta_ms = b_ms - a_ms``; ``delta_pct`` is relative
+    to ``a_ms`` (NaN when A has no time in the group). The sum of ``delta_ms`` equals the difference of the
+    per-layer totals of B and A.
+    """
+    ms_a, ms_b = _ms_by_index(a_layer_times), _ms_by_index(b_layer_times)
+    g = alignment.groups
+    rows: dict[str, list[Any]] = {c: [] for c in schema.GROUP_TIMES}
+    for gid, kind, label, la, lb in zip(g["group_id"].tolist(), g["kind"].tolist(), g["label"].tolist(),
+                                        g["a_layers"].tolist(), g["b_layers"].tolist(), strict=False):
+        va = [ms_a.get(i, math.nan) for i in la]
+        vb = [ms_b.get(j, math.nan) for j in lb]
+        a_ms = math.fsum(v for v in va if not math.isnan(v))
+        b_ms = math.fsum(v for v in vb if not math.isnan(v))
+        delta = b_ms - a_ms
+        rows["group_id"].append(gid)
+        rows["kind"].append(kind)
+        rows["label"].append(label)
+        rows["a_ms"].append(a_ms)
+        rows["b_ms"].append(b_ms)
+        rows["delta_ms"].append(delta)
+        rows["delta_pct"].append(100.0 * delta / a_ms if a_ms > 0 else math.nan)
+        rows["a_untimed"].append(sum(1 for v in va if math.isnan(v)))
+        rows["b_untimed"].append(sum(1 for v in vb if math.isnan(v)))
+    return schema.frame_from_columns(rows, schema.GROUP_TIMES)
+
+
+def _totals_by(col: str, a_lt: pd.DataFrame, b_lt: pd.DataFrame) -> pd.DataFrame:
+    parts = []
+    for side, lt in (("a", a_lt), ("b", b_lt)):
+        if lt.empty:
+            continue
+        key = lt[col].astype("string").fillna("").replace("", "(unknown)")
+        frame = pd.DataFrame({"key": key, "ms": lt["avg_ms"].astype("float64").fillna(0.0)})
+        agg = frame.groupby("key", sort=False).agg(ms=("ms", "sum"), layers=("ms", "size"))
+        agg.columns = [f"{side}_ms", f"{side}_layers"]
+        parts.append(agg)
+    if not parts:
+        return pd.DataFrame({"key": pd.Series(dtype="string"), "a_ms": [], "b_ms": [], "delta_ms": [],
+                             "a_layers": pd.Series(dtype="int64"), "b_layers": pd.Series(dtype="int64")})
+    out = pd.concat(parts, axis=1)
+    for c in ("a_ms", "b_ms", "a_layers", "b_layers"):
+        if c not in out:
+            out[c] = 0
+    out = out.fillna(0)
+    out["delta_ms"] = out["b_ms"] - out["a_ms"]
+    out = out.reset_index(names="key")
+    out["key"] = out["key"].astype("string")
+    out["a_layers"] = out["a_layers"].astype("int64")
+    out["b_layers"] = out["b_layers"].astype("int64")
+    out = out[["key", "a_ms", "b_ms", "delta_ms", "a_layers", "b_layers"]]
+    return out.sort_values("delta_ms", key=lambda s: -s.abs(), kind="stable").reset_index(drop=True)
+
+
+def _end_to_end(bundle: EngineBundle) -> dict[str, tuple[float, str]]:
+    out: dict[str, tuple[float, str]] = {}
+    times, summary = bundle.times, bundle.summary
+    for key, col, metric in END_TO_END:
+        if not times.empty and col in times and times[col].notna().any():
+            out[key] = (float(times[col].mean()), "times (mean over iterations)")
+            continue
+        if not summary.empty:
+            sel = (summary["metric"] == metric) & (summary["stat"] == "mean") & (summary["unit"] == "ms")
+            hit = summary[sel]
+            if not hit.empty:
+                out[key] = (float(hit["value"].iloc[0]), "performance summary (mean)")
+    return out
+
+
+def _end_to_end_frame(a: EngineBundle, b: EngineBundle) -> pd.DataFrame:
+    ea, eb = _end_to_end(a), _end_to_end(b)
+    rows = []
+    for key, _, _ in END_TO_END:
+        if key not in ea and key not in eb:
+            continue
+        va = ea.get(key, (math.nan, ""))
+        vb = eb.get(key, (math.nan, ""))
+        src = va[1] if va[1] == vb[1] else f"A: {va[1] or 'absent'}; B: {vb[1] or 'absent'}"
+        rows.append({"metric": key, "a_ms": va[0], "b_ms": vb[0], "delta_ms": vb[0] - va[0], "source": src})
+    return pd.DataFrame(rows, columns=["metric", "a_ms", "b_ms", "delta_ms", "source"])
+
+
+# --------------------------------------------------------------------------------------------- findings
+
+
+def _lint_findings(bundle: EngineBundle, notes: list[str]) -> pd.DataFrame | None:
+    try:
+        from trtinspect.inspector.lint import lint
+    except ImportError:
+        return None
+    try:
+        frame = lint(bundle)
+    except TrtInspectError as exc:
+        notes.append(f"analyzer findings unavailable for {bundle.name}: {exc}")
+        return None
+    return frame if isinstance(frame, pd.DataFrame) else None
+
+
+def _findings_per_group(alignment: Alignment, side: str, frame: pd.DataFrame | None) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    if frame is None or frame.empty:
+        return out
+    m = alignment.members
+    m = m[m["side"] == side]
+    gid_of = dict(zip(m["layer_index"].tolist(), m["group_id"].tolist(), strict=False))
+    for rec in frame.to_dict(orient="records"):
+        gids = {gid_of[i] for i in (rec.get("layer_indices") or []) if i in gid_of}
+        cost = rec.get("cost_ms")
+        cost_txt = f", {cost:.3f} ms" if isinstance(cost, float) and not math.isnan(cost) else ""
+        text = (f"{side}: [{rec.get('severity', '')}] {rec.get('title', '')} "
+                f"({rec.get('rule_id', '')}{cost_txt})")
+        for gid in sorted(gids):
+            out[gid].append(text)
+    return out
+
+
+# --------------------------------------------------------------------------------------------- summary
+
+
+def _ops_set(text: Any) -> frozenset[str]:
+    if not isinstance(text, str) or not text:
+        return frozenset()
+    return frozenset(text.split("/"))
+
+
+def noun(ops: frozenset[str], standalone_reformat: bool, plural: bool, fallback: str = "") -> str:
+    """Readable name of a group from its ONNX op kinds (``NOUN_RULES``)."""
+    for required, reformat_only, one, many in NOUN_RULES:
+        if required <= ops and (not reformat_only or (standalone_reformat and ops == required)):
+            return many if plural else one
+    name = primary_op(sorted(op for op in ops if op in KNOWN_OPS)) or fallback or "other"
+    return f"{name} layers" if plural else f"{name} layer"
+
+
+def _remove_one(items: list[str], item: str) -> list[str]:
+    out = list(items)
+    if item in out:
+        out.remove(item)
+    return out
+
+
+def _nouns(ops: frozenset[str], standalone_reformat: bool, fallback: str) -> tuple[str, str]:
+    return noun(ops, standalone_reformat, False, fallback), noun(ops, standalone_reformat, True, fallback)
+
+
+def _same(x: Any, y: Any) -> bool:
+    """Equality where two missing values are equal (pd.NA-safe)."""
+    x_na, y_na = x is None or x is pd.NA, y is None or y is pd.NA
+    return (x_na and y_na) or (not x_na and not y_na and x == y)
+
+
+def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
+    """The headline event of one group (exactly one per group, so event deltas add up) and its key."""
+    kind = row["kind"]
+    ops_a, ops_b = _ops_set(row["a_ops"]), _ops_set(row["b_ops"])
+    prim_a, prim_b = list(row["a_primary_ops"] or []), list(row["b_primary_ops"] or [])
+    types = row.get("a_types") or row.get("b_types") or ""
+    if kind == "only_a":
+        return "removed", (_nouns(ops_a, row.get("a_types") == "Reformat", types),)
+    if kind == "only_b":
+        return "added", (_nouns(ops_b, row.get("b_types") == "Reformat", types),)
+    if kind == "fused":
+        host = prim_b[0] if prim_b else ""
+        return "fused", (tuple(sorted(_remove_one(prim_a, host))), host)
+    if kind == "split":
+        host = prim_a[0] if prim_a else ""
+        return "split", (host, tuple(sorted(_remove_one(prim_b, host))))
+    nouns = _nouns(ops_a | ops_b, False, types)
+    if kind in ("repartitioned", "bucket"):
+        return kind, (nouns,)
+    changes = row.get("changes") or []
+    if "precision" in changes:
+        if not _same(row["a_precision"], row["b_precision"]):
+            return "precision", (nouns, row["a_precision"], row["b_precision"])
+        return "output_precision", (nouns, row["a_output_precision"], row["b_output_precision"])
+    for c in ("format", "tactic"):
+        if c in changes:
+            return c, (nouns,)
+    return "unchanged", (nouns,)
+
+
+def _fmt_ms(ms: float) -> str:
+    return f"\u2212{abs(ms):.3f} ms" if ms < 0 else f"+{ms:.3f} ms"
+
+
+def _op_noun(op: str, plural: bool) -> str:
+    return noun(frozenset({op}), False, plural, op)
+
+
+def _describe(event: str, key: tuple[Any, ...], count: int, label: str | None) -> tuple[str, Any, Any]:
+    """(noun phrase, a value, b value) of an aggregated event."""
+    many = count != 1
+    tag = f" ({label})" if label and not many else ""
+    if event in ("removed", "added"):
+        return f"{count} {key[0][1] if many else key[0][0]}{tag}", None, None
+    if event == "fused":
+        absorbed, host = key
+        parts = [_op_noun(op, many) for op in dict.fromkeys(absorbed)] or ["layers"]
+        whose = "their" if many else "its"
+        return f"{count} {' and '.join(parts)} into {whose} {_op_noun(host, many)}{tag}", None, None
+    if event == "split":
+        host, pieces = key
+        return f"{count} {_op_noun(host, many)} into {1 + len(pieces)} layers each{tag}", None, None
+    what = f"{count} {key[0][1]}" if many else f"{key[0][0]}{tag}"
+    if event in ("precision", "output_precision"):
+        return what, key[1], key[2]
+    return what, None, None
+
+
+EVENT_COLUMNS = ("group_id", "kind", "label", "changes", "n_a", "n_b", "a_ops", "b_ops", "a_primary_ops",
+                 "b_primary_ops", "a_types", "b_types", "a_precision", "b_precision", "a_output_precision",
+                 "b_output_precision", "delta_ms")
+
+
+def _records(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """Rows as dicts of plain Python values (NA -> None); much faster than ``DataFrame.to_dict``."""
+    lists = [[None if v is pd.NA else v for v in frame[c].tolist()] for c in columns]
+    for values in zip(*lists, strict=True):
+        yield dict(zip(columns, values, strict=True))
+
+
+def _events(groups: pd.DataFrame) -> list[dict[str, Any]]:
+    """Group headline events aggregated by kind and key, largest absolute delta first."""
+    agg: dict[tuple[str, tuple[Any, ...]], dict[str, Any]] = {}
+    for row in _records(groups, EVENT_COLUMNS):
+        event, key = _group_event(row)
+        slot = agg.setdefault((event, key), {"event": event, "groups": 0, "layers": 0, "delta_ms": 0.0,
+                                             "group_ids": [], "labels": []})
+        slot["groups"] += 1
+        slot["layers"] += int(row["n_b"] if event == "added" else row["n_a"])
+        slot["delta_ms"] += float(row["delta_ms"])
+        slot["group_ids"].append(int(row["group_id"]))
+        slot["labels"].append(str(row["label"]))
+    out = []
+    for (event, key), slot in agg.items():
+        count = slot["layers"] if event in ("removed", "added") else slot["groups"]
+        what, a_val, b_val = _describe(event, key, count, slot["labels"][0] if slot["groups"] == 1 else None)
+        one = count == 1
+        text = EVENT_TEXT[event].format(what=what, a=a_val, b=b_val, ms=_fmt_ms(slot["delta_ms"]),
+                                        s="s" if one else "", are="is" if one else "are",
+                                        were="was" if one else "were")
+        out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text})
+    out.sort(key=lambda e: (-abs(e["delta_ms"]), EVENT_PRIORITY.index(e["event"])))
+    return out
+
+
+def _moved_ops(groups: pd.DataFrame) -> list[str]:
+    """Op kinds B fuses into a different layer than A did (seen when exports number nodes differently)."""
+    gained: Counter[str] = Counter()
+    lost: Counter[str] = Counter()
+    cols = (groups["a_ops"].tolist(), groups["b_ops"].tolist(), groups["kind"].tolist())
+    for a_ops, b_ops, kind in zip(*cols, strict=True):
+        if kind in ("only_a", "only_b"):
+            continue
+        sa, sb = _ops_set(a_ops), _ops_set(b_ops)
+        for op in sb - sa:
+            gained[op] += 1
+        for op in sa - sb:
+            lost[op] += 1
+    by_count: dict[int, list[str]] = defaultdict(list)
+    for op in sorted(set(gained) & set(lost)):
+        by_count[min(gained[op], lost[op])].append(op)
+    return [f"{n} {' and '.join(ops)} node{'s' if n != 1 else ''} moved into a different fused layer"
+            for n, ops in sorted(by_count.items(), reverse=True)]
+
+
+def _summary(a_name: str, b_name: str, totals: dict[str, float], events: list[dict[str, Any]],
+             moved: list[str], mode_note: str | None, top: int = 5) -> str:
+    ta, tb = totals["a_layers_ms"], totals["b_layers_ms"]
+    delta = tb - ta
+    if ta > 0:
+        direction = "slower" if delta > 0 else "faster"
+        head = (f"B ({b_name}) is {abs(delta):.3f} ms ({abs(100 * delta / ta):.1f}%) {direction} "
+                f"than A ({a_name}) "
+                f"in per-layer time ({ta:.3f} -> {tb:.3f} ms)")
+    else:
+        head = f"A ({a_name}) has no profiled per-layer time; B ({b_name}) has {tb:.3f} ms"
+    ga, gb = totals.get("a_gpu_compute_ms", math.nan), totals.get("b_gpu_compute_ms", math.nan)
+    if not (math.isnan(ga) or math.isnan(gb)):
+        head += f"; end-to-end GPU compute {ga:.3f} -> {gb:.3f} ms ({_fmt_ms(gb - ga)})"
+    shown = [e for e in events if e["event"] != "unchanged"][:top]
+    shown += [e for e in events if e["event"] == "precision" and e not in shown][:3]
+    parts = [e["text"] for e in shown]
+    body = "; ".join(parts + moved[:2])
+    text = head + "." + (f" {body[0].upper()}{body[1:]}." if body else " No structural or precision change.")
+    if mode_note:
+        text += f" {mode_note}"
+    return text
+
+
+# --------------------------------------------------------------------------------------------- entry point
+
+
+def diff(a: EngineBundle, b: EngineBundle, *, findings: bool = True) -> DiffResult:
+    """Align engines A and B and account for their latency difference group by group."""
+    with gc_paused():
+        return _diff(a, b, findings=findings)
+
+
+def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool) -> DiffResult:
+    notes: list[str] = []
+    for side, bundle in (("A", a), ("B", b)):
+        if bundle.layers.empty:
+            raise TrtInspectError(
+                f"{side} ({bundle.name}) has no layer information to align",
+                hint="export it with trtexec --exportLayerInfo (or --exportProfile / --dumpProfile "
+                "for names)",
+            )
+        if not bundle.has_profile:
+            notes.append(f"{side} ({bundle.name}) has no per-layer profile: its layer times count as 0 ms "
+                         "(export with trtexec --exportProfile or --dumpProfile)")
+    alignment = align(a.layers, b.layers)
+    notes.extend(alignment.notes)
+    a_lt, b_lt = a.layer_times(), b.layer_times()
+    gt = group_times(alignment, a_lt, b_lt)
+    groups = alignment.groups.merge(gt.drop(columns=["kind", "label"]), on="group_id", how="left")
+
+    a_total = math.fsum(v for v in a_lt["avg_ms"].tolist() if not math.isnan(v)) if not a_lt.empty else 0.0
+    b_total = math.fsum(v for v in b_lt["avg_ms"].tolist() if not math.isnan(v)) if not b_lt.empty else 0.0
+    group_sum = math.fsum(gt["delta_ms"].tolist())
+    residual = group_sum - (b_total - a_total)
+    if abs(residual) > RECONCILE_TOL_MS * max(1.0, abs(a_total) + abs(b_total)):
+        raise InternalError(f"group deltas ({group_sum:.9f} ms) do not add up to the difference of per-layer "
+                            f"totals ({b_total - a_total:.9f} ms)")
+    e2e = _end_to_end_frame(a, b)
+    totals: dict[str, float] = {
+        "a_layers_ms": a_total,
+        "b_layers_ms": b_total,
+        "delta_ms": b_total - a_total,
+        "delta_pct": 100.0 * (b_total - a_total) / a_total if a_total > 0 else math.nan,
+        "sum_group_delta_ms": group_sum,
+        "reconcile_residual_ms": residual,
+        "a_unmatched_profile_ms": _unmatched_ms(a),
+        "b_unmatched_profile_ms": _unmatched_ms(b),
+    }
+    for side, total in (("a", a_total), ("b", b_total)):
+        hit = e2e[e2e["metric"] == "gpu_compute"]
+        gpu = float(hit[f"{side}_ms"].iloc[0]) if not hit.empty else math.nan
+        totals[f"{side}_gpu_compute_ms"] = gpu
+        # per-layer profiling synchronises after every layer: its total exceeds real compute by this gap
+        totals[f"{side}_profiling_gap_ms"] = total - gpu if not math.isnan(gpu) else math.nan
+    for side, key in (("A", "a_unmatched_profile_ms"), ("B", "b_unmatched_profile_ms")):
+        if totals[key] > 0:
+            notes.append(f"{side}: {totals[key]:.3f} ms of profiled time is in rows that match no layer name "
+                         "and is not in any group")
+
+    findings_available = False
+    f_a: dict[int, list[str]] = {}
+    f_b: dict[int, list[str]] = {}
+    if findings:
+        fa, fb = _lint_findings(a, notes), _lint_findings(b, notes)
+        findings_available = fa is not None or fb is not None
+        f_a, f_b = _findings_per_group(alignment, "A", fa), _findings_per_group(alignment, "B", fb)
+    groups["findings"] = pd.Series([f_a.get(g, []) + f_b.get(g, []) for g in groups["group_id"].tolist()],
+                                   index=groups.index, dtype="object")
+
+    events = _events(groups)
+    moved = _moved_ops(groups) if alignment.mode != MODE_ORDER else []
+    mode_note = None
+    if alignment.mode == MODE_ORDER:
+        mode_note = ("The engines share no ONNX source node names, so layers were aligned by execution "
+                     "order and "
+                     "op type only (labelled order-and-type): treat per-group pairings as approximate.")
+    summary = _summary(a.name, b.name, totals, events, moved, mode_note)
+    return DiffResult(
+        a_name=a.name, b_name=b.name, alignment=alignment, groups=groups,
+        by_type=_totals_by("layer_type", a_lt, b_lt), by_precision=_totals_by("precision", a_lt, b_lt),
+        end_to_end=e2e, totals=totals, events=events, summary=summary, notes=notes,
+        findings_available=findings_available,
+    )
+
+
+def _unmatched_ms(bundle: EngineBundle) -> float:
+    if not bundle.unmatched_profile or bundle.profile.empty:
+        return 0.0
+    names = set(bundle.unmatched_profile)
+    sel = bundle.profile[bundle.profile["name"].isin(names)]
+    return float(sel["avg_ms"].fillna(0).sum())

@@ -1,0 +1,277 @@
+"""Render a :class:`~trtinspect.inspector.diff.DiffResult` as text (rich), JSON, Markdown or one HTML file.
+
+``render(result, fmt, top=N)`` returns the whole document as a string. The HTML is self-contained: the
+plotly library is inlined once (no CDN, no server), so the file can be attached to a review.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from trtinspect.inspector.diff import DiffResult
+
+__all__ = ["FORMATS", "render", "render_html", "render_json", "render_markdown", "render_text", "top_changes"]
+
+
+def _ms(v: Any, signed: bool = False) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:+.4f}" if signed else f"{v:.4f}"
+
+
+def _pct(v: Any) -> str:
+    if v is None or (isinstance(v, float) and (math.isnan(v) or math.isinf(v))):
+        return "-"
+    return f"{v:+.1f}%"
+
+
+def _txt(v: Any) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return str(v)
+
+
+def _prec(row: Mapping[Any, Any]) -> str:
+    a = f"{_txt(row['a_precision'])}>{_txt(row['a_output_precision'])}"
+    b = f"{_txt(row['b_precision'])}>{_txt(row['b_output_precision'])}"
+    return a if a == b else f"{a} \u2192 {b}"
+
+
+def _top_sections(result: DiffResult, top: int) -> list[tuple[str, pd.DataFrame]]:
+    worse, better = top_changes(result, top)
+    return [(f"Worst regressions (top {top})", worse), (f"Best improvements (top {top})", better)]
+
+
+def top_changes(result: DiffResult, top: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(worst regressions, best improvements): at most ``top`` groups each, largest change first."""
+    g = result.groups
+    worse = g[g["delta_ms"] > 0].sort_values("delta_ms", ascending=False, kind="stable").head(top)
+    better = g[g["delta_ms"] < 0].sort_values("delta_ms", ascending=True, kind="stable").head(top)
+    return worse, better
+
+
+def _totals_lines(result: DiffResult) -> list[str]:
+    t = result.totals
+    lines = [
+        f"per-layer total: A {t['a_layers_ms']:.4f} ms, B {t['b_layers_ms']:.4f} ms, "
+        f"delta {t['delta_ms']:+.4f} ms ({_pct(t['delta_pct'])})",
+        f"sum of group deltas {t['sum_group_delta_ms']:+.4f} ms (reconciled, residual "
+        f"{t['reconcile_residual_ms']:.1e} ms)",
+    ]
+    for side in ("a", "b"):
+        gpu, gap = t.get(f"{side}_gpu_compute_ms", math.nan), t.get(f"{side}_profiling_gap_ms", math.nan)
+        if not math.isnan(gpu):
+            lines.append(f"{side.upper()}: end-to-end GPU compute {gpu:.4f} ms; "
+                         "per-layer total - GPU compute = "
+                         f"{gap:+.4f} ms (per-layer profiling overhead, not in any layer)")
+    return lines
+
+
+def _group_row(row: Mapping[Any, Any]) -> list[str]:
+    return [
+        str(row["group_id"]), str(row["kind"]), str(row["label"]),
+        _ms(row["a_ms"]), _ms(row["b_ms"]), _ms(row["delta_ms"], signed=True), _pct(row["delta_pct"]),
+        f"{row['n_a']}+{row['a_reformats']}r \u2192 {row['n_b']}+{row['b_reformats']}r", _prec(row),
+        ",".join(row["changes"] or []) or "-", str(row["method"]), str(len(row["findings"] or [])),
+    ]
+
+
+GROUP_HEADERS = ["id", "kind", "group", "A ms", "B ms", "delta ms", "delta %", "layers", "precision",
+                 "changes", "method", "findings"]
+
+
+# ------------------------------------------------------------------------------------------------- text
+
+
+def render_text(result: DiffResult, *, top: int = 10, width: int = 160) -> str:
+    """Terminal report: summary, totals, worst regressions and best improvements, end to end, by type."""
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False)
+    console.print(Text(f"trtinspect diff  A: {result.a_name}  B: {result.b_name}", style="bold"))
+    console.print(f"alignment: {result.alignment.mode} ({result.alignment.shared_source_nodes} shared source "
+                  f"nodes, {len(result.groups)} groups)")
+    console.print()
+    console.print(result.summary)
+    console.print()
+    for line in _totals_lines(result):
+        console.print(line)
+    for title, frame in _top_sections(result, top):
+        table = Table(title=title, title_justify="left", show_lines=False)
+        for h in GROUP_HEADERS:
+            table.add_column(h, overflow="fold", justify="right" if "ms" in h or "%" in h else "left")
+        for row in frame.to_dict(orient="records"):
+            table.add_row(*_group_row(row))
+        if frame.empty:
+            table.add_row(*(["-"] * len(GROUP_HEADERS)))
+        console.print(table)
+    if not result.end_to_end.empty:
+        table = Table(title="End to end (ms, mean per iteration)", title_justify="left")
+        for h in ("metric", "A", "B", "delta", "source"):
+            table.add_column(h)
+        for r in result.end_to_end.itertuples(index=False):
+            table.add_row(r.metric, _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), r.source)
+        console.print(table)
+    for title, frame in (("Time by layer type", result.by_type), ("Time by precision", result.by_precision)):
+        table = Table(title=f"{title} (ms per iteration)", title_justify="left")
+        for h in ("key", "A ms", "B ms", "delta ms", "A layers", "B layers"):
+            table.add_column(h)
+        for r in frame.itertuples(index=False):
+            table.add_row(str(r.key), _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), str(r.a_layers),
+                          str(r.b_layers))
+        console.print(table)
+    kinds = result.groups["kind"].value_counts()
+    console.print("groups by kind: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
+    for note in result.notes:
+        console.print(f"note: {note}")
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------- json
+
+
+def render_json(result: DiffResult, *, top: int = 10) -> str:
+    """The whole result as JSON (every group and member; ``top`` is not applied)."""
+    return orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+# ------------------------------------------------------------------------------------------------- markdown
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
+    return out
+
+
+def render_markdown(result: DiffResult, *, top: int = 10) -> str:
+    """Markdown report (for a pull-request comment)."""
+    lines = [f"# trtinspect diff: `{result.a_name}` (A) vs `{result.b_name}` (B)", "",
+             result.summary, "", f"Alignment: **{result.alignment.mode}**, {len(result.groups)} groups.", ""]
+    lines += [f"- {line}" for line in _totals_lines(result)] + [""]
+    for title, frame in _top_sections(result, top):
+        lines += [f"## {title}", ""]
+        lines += [*_md_table(GROUP_HEADERS, [_group_row(r) for r in frame.to_dict(orient="records")]), ""]
+    if not result.end_to_end.empty:
+        lines += ["## End to end (ms, mean per iteration)", ""]
+        e2e = [[r.metric, _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), r.source]
+               for r in result.end_to_end.itertuples(index=False)]
+        lines += [*_md_table(["metric", "A", "B", "delta", "source"], e2e), ""]
+    for title, frame in (("Time by layer type", result.by_type), ("Time by precision", result.by_precision)):
+        lines += [f"## {title} (ms per iteration)", ""]
+        body = [[str(r.key), _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), str(r.a_layers),
+                 str(r.b_layers)] for r in frame.itertuples(index=False)]
+        lines += [*_md_table(["key", "A ms", "B ms", "delta ms", "A layers", "B layers"], body), ""]
+    if result.notes:
+        lines += ["## Notes", ""] + [f"- {n}" for n in result.notes] + [""]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------- html
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222}
+table{border-collapse:collapse;font-size:12px;margin:8px 0 24px}
+th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#f4f4f4;position:sticky;top:0}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.worse td.delta{color:#b00}
+tr.better td.delta{color:#070}
+.summary{font-size:15px;max-width:1100px;line-height:1.45}
+.note{color:#555;font-size:12px}
+"""
+
+
+def _html_table(headers: list[str], rows: list[list[str]], classes: list[str] | None = None,
+                numeric: set[int] | None = None) -> str:
+    numeric = numeric or set()
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    out = [f"<table><thead><tr>{head}</tr></thead><tbody>"]
+    for k, row in enumerate(rows):
+        cls = f' class="{classes[k]}"' if classes else ""
+        cells = []
+        for i, c in enumerate(row):
+            attrs = []
+            if i in numeric:
+                attrs.append("num")
+            if headers[i].startswith("delta"):
+                attrs.append("delta")
+            cattr = f' class="{" ".join(attrs)}"' if attrs else ""
+            cells.append(f"<td{cattr}>{html.escape(c)}</td>")
+        out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def render_html(result: DiffResult, *, top: int = 20) -> str:
+    """One self-contained HTML file: summary, waterfall, stacked time by type, precision changes, table."""
+    from trtinspect import plots
+
+    figs = [
+        plots.fig_diff_waterfall(result.groups, result.totals["a_layers_ms"], result.totals["b_layers_ms"],
+                                 top=top),
+        plots.fig_time_by_type(result.by_type),
+        plots.fig_precision_changes(result.groups),
+    ]
+    divs = [fig.to_html(full_html=False, include_plotlyjs=(i == 0), default_width="100%")
+            for i, fig in enumerate(figs)]
+    g = result.groups
+    rows = [[*_group_row(r), "; ".join(r["findings"] or [])] for r in g.to_dict(orient="records")]
+    classes = ["worse" if d > 0 else "better" if d < 0 else "" for d in g["delta_ms"].tolist()]
+    members = result.alignment.members
+    names: dict[tuple[str, int], list[str]] = defaultdict(list)
+    cols = (members["side"].tolist(), members["group_id"].tolist(), members["name"].tolist())
+    for side, gid, name in zip(*cols, strict=True):
+        names[(side, gid)].append(str(name))
+    layer_rows = [[str(gid), "\n".join(names[("A", gid)]) or "-", "\n".join(names[("B", gid)]) or "-"]
+                  for gid in g["group_id"].tolist()]
+    e2e_rows = [[r.metric, _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), r.source]
+                for r in result.end_to_end.itertuples(index=False)]
+    title = f"trtinspect diff: {result.a_name} (A) vs {result.b_name} (B)"
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="summary">{html.escape(result.summary)}</p>',
+        f"<p>Alignment: <b>{html.escape(result.alignment.mode)}</b>, {len(g)} groups.</p>",
+        "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in _totals_lines(result)) + "</ul>",
+        _html_table(["metric", "A ms", "B ms", "delta ms", "source"], e2e_rows, numeric={1, 2, 3}),
+        *divs,
+        "<h2>Aligned groups (execution order of A)</h2>",
+        _html_table([*GROUP_HEADERS, "findings detail"], rows, classes, numeric={3, 4, 5, 6}),
+        "<h2>Layers of each group</h2>",
+        _html_table(["id", "A layers", "B layers"], layer_rows),
+    ]
+    if result.notes:
+        parts.append("<h2>Notes</h2><ul>" + "".join(f'<li class="note">{html.escape(n)}</li>'
+                                                  for n in result.notes) + "</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+FORMATS: dict[str, Callable[..., str]] = {
+    "text": render_text,
+    "json": render_json,
+    "markdown": render_markdown,
+    "html": render_html,
+}
+
+
+def render(result: DiffResult, fmt: str = "text", *, top: int = 10) -> str:
+    """Render in one of :data:`FORMATS`."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return FORMATS[fmt](result, top=top)

@@ -1,0 +1,195 @@
+"""`trtinspect check --baseline PATH... --candidate PATH...`: the CI gate (thin layer over inspector.check).
+
+Exit codes: 0 no regression, 1 regression, 2 bad input or tool error, 3 not comparable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trtinspect.bundle import load
+from trtinspect.errors import NotComparableError, TrtInspectError
+from trtinspect.inspector import check_report
+from trtinspect.inspector.check import COMPARABILITY, run_check
+from trtinspect.inspector.check_config import resolve
+
+# Options taking several values (`--baseline a b c`, as a shell glob expands): rewritten to repeated options.
+VARIADIC = ("--baseline", "--candidate", "--allow-different")
+RECORD_DEFAULT = "__default__"
+
+
+class VariadicCommand(click.Command):
+    """Lets ``--baseline runs/base/*/`` take every path the shell expanded, up to the next option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        out: list[str] = []
+        current: str | None = None
+        for arg in args:
+            if arg in VARIADIC:
+                current = arg
+                continue
+            if current is not None and arg.startswith("-") and arg != "-":
+                current = None
+            if current is not None:
+                out += [current, arg]
+            else:
+                out.append(arg)
+        return super().parse_args(ctx, out)
+
+
+def _write(target: str, text: str, what: str) -> None:
+    if target == "-":
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    path = Path(target)
+    append = bool(os.environ.get("GITHUB_STEP_SUMMARY")) and path == Path(os.environ["GITHUB_STEP_SUMMARY"])
+    try:
+        with path.open("a" if append else "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise TrtInspectError(
+            f"cannot write the {what}: {exc.strerror}",
+            path=path,
+            hint="check that the folder exists and is writable",
+        ) from None
+
+
+def _load_all(paths: tuple[str, ...], side: str) -> list[Any]:
+    if not paths:
+        raise TrtInspectError(f"no {side} given", hint=f"pass --{side} PATH [PATH...] (one path per run)")
+    return [load(p) for p in paths]
+
+
+@click.command("check", cls=VariadicCommand)
+@click.option(
+    "--baseline",
+    "baseline",
+    multiple=True,
+    metavar="PATH...",
+    help="Baseline run(s): one bundle directory / engine file / sample:NAME per run.",
+)
+@click.option(
+    "--candidate", "candidate", multiple=True, metavar="PATH...", help="Candidate run(s), likewise."
+)
+@click.option("--threshold", default=None, help="End-to-end relative threshold [5%].")
+@click.option("--group-threshold", default=None, help="Per fusion group relative threshold [10%].")
+@click.option("--floor-ms", default=None, help="Per group absolute floor in ms [0.01].")
+@click.option(
+    "--min-share", default=None, help="Smallest share of total time a group needs to be flagged [1%]."
+)
+@click.option("--alpha", default=None, help="Significance level (p end-to-end, BH q per group) [0.05].")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML config (default: trtinspect.toml or pyproject.toml [tool.trtinspect.check]).",
+)
+@click.option(
+    "--allow-different",
+    multiple=True,
+    metavar="FIELD...",
+    help=f"Compare although this field differs: {', '.join(COMPARABILITY)}.",
+)
+@click.option("--json", "json_out", default=None, metavar="FILE|-", help="Write the full result as JSON.")
+@click.option(
+    "--markdown", default=None, metavar="FILE", help='Write Markdown (e.g. "$GITHUB_STEP_SUMMARY").'
+)
+@click.option("--junit", default=None, metavar="FILE", help="Write JUnit XML (a test case per fusion group).")
+@click.option("--bencher", default=None, metavar="FILE", help="Write Bencher Metric Format JSON.")
+@click.option(
+    "--benchmark-json",
+    default=None,
+    metavar="FILE",
+    help="Write github-action-benchmark customSmallerIsBetter JSON.",
+)
+@click.option(
+    "--record",
+    default=None,
+    is_flag=False,
+    flag_value=RECORD_DEFAULT,
+    metavar="[URL]",
+    help="Record into the history store (default ./trtinspect-history.sqlite or $TRTINSPECT_HISTORY_DB).",
+)
+@click.pass_context
+def command(
+    ctx: click.Context,
+    baseline: tuple[str, ...],
+    candidate: tuple[str, ...],
+    threshold: str | None,
+    group_threshold: str | None,
+    floor_ms: str | None,
+    min_share: str | None,
+    alpha: str | None,
+    config_file: str | None,
+    allow_different: tuple[str, ...],
+    json_out: str | None,
+    markdown: str | None,
+    junit: str | None,
+    bencher: str | None,
+    benchmark_json: str | None,
+    record: str | None,
+) -> None:
+    """Gate CI on latency: does the candidate regress against the baseline?
+
+    Give K repeated profiling runs per side for per-group significance (K >= 3), e.g.
+    `--baseline runs/base/*/ --candidate runs/cand/*/`.
+    Exit 0 pass, 1 regression, 2 bad input, 3 not comparable.
+    """
+    flags = {
+        "threshold": threshold,
+        "group_threshold": group_threshold,
+        "floor_ms": floor_ms,
+        "min_share": min_share,
+        "alpha": alpha,
+        "allow_different": list(allow_different),
+    }
+    cfg = resolve(flags, config_file=config_file)
+    base = _load_all(baseline, "baseline")
+    cand = _load_all(candidate, "candidate")
+    try:
+        result = run_check(
+            base, cand, cfg.thresholds, overrides=cfg.overrides, allow_different=cfg.allow_different
+        )
+    except NotComparableError as exc:
+        click.echo(f"trtinspect: not comparable: {exc}", err=True)
+        sys.exit(3)
+    for o in cfg.expired:
+        result.notes.append(
+            f"override '{o.match}' expired on {o.expires.isoformat()} and was ignored "
+            f"({o.reason or 'no reason given'})"
+        )
+    result.expired = list(cfg.expired)
+
+    if json_out != "-":
+        click.echo(check_report.to_text(result))
+    if json_out:
+        _write(json_out, json.dumps(check_report.to_dict(result), indent=2) + "\n", "JSON report")
+    if markdown:
+        _write(markdown, check_report.to_markdown(result), "Markdown report")
+    if junit:
+        _write(junit, check_report.to_junit(result), "JUnit report")
+    if bencher:
+        _write(bencher, json.dumps(check_report.to_bencher(result), indent=2) + "\n", "Bencher JSON")
+    if benchmark_json:
+        _write(
+            benchmark_json,
+            json.dumps(check_report.to_benchmark_action(result), indent=2) + "\n",
+            "benchmark JSON",
+        )
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in check_report.github_annotations(result):
+            click.echo(line)
+    if record is not None:
+        from trtinspect.inspector import history
+
+        run_id = history.record(result, base, cand, None if record == RECORD_DEFAULT else record)
+        click.echo(f"recorded as check #{run_id}", err=True)
+    # SystemExit, not ctx.exit: the code must survive click's standalone_mode=False in cli.main.
+    sys.exit(result.exit_code)

@@ -1,0 +1,55 @@
+"""`trtinspect diff A B`: align two engines through fusion changes and explain the latency difference.
+
+A thin layer over :func:`trtinspect.inspector.diff.diff` and :mod:`trtinspect.inspector.diff_render`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+
+from trtinspect.bundle import load
+from trtinspect.errors import TrtInspectError
+from trtinspect.inspector.diff import diff
+from trtinspect.inspector.diff_render import FORMATS, render, render_text
+
+
+@click.command("diff")
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
+              help="Output format (html: one self-contained file with charts).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file instead of standard output.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many regressions and improvements to list (text/markdown), waterfall steps (html).")
+@click.option("--no-lint", is_flag=True, help="Skip the analyzer's findings per group.")
+def command(a: str, b: str, fmt: str, output: Path | None, top: int, no_lint: bool) -> None:
+    """Compare engine A (baseline) with engine B and explain where the latency changed.
+
+    A and B are each a bundle directory, an engine file with sidecar files beside it, an exported file or
+    trtexec log, or sample:NAME (see `trtinspect samples`). Layers are aligned by their ONNX source nodes
+    into fusion groups; every group's time in A and B is shown, and the group deltas add up to the
+    difference of the per-layer totals.
+    """
+    bundle_a = load(a)
+    bundle_b = load(b)
+    if bundle_a.name == bundle_b.name:       # e.g. two folders both holding resnet.onnx.engine.*
+        bundle_a.name, bundle_b.name = a, b
+    result = diff(bundle_a, bundle_b, findings=not no_lint)
+    if fmt == "text" and output is None:
+        width = max(100, shutil.get_terminal_size((160, 40)).columns)
+        text = render_text(result, top=top, width=width)
+    else:
+        text = render(result, fmt, top=top)
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise TrtInspectError(f"cannot write the report: {exc.strerror}", path=output,
+                              hint="choose a writable --output path") from None
+    click.echo(f"wrote {fmt} report to {output}", err=True)

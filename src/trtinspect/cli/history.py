@@ -1,0 +1,67 @@
+"""`trtinspect history`: recorded checks and per-layer / per-group latency trends (thin layer over
+inspector.history)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import click
+
+from trtinspect.inspector import history
+
+
+def _ms(x: Any) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "-"
+    return "-" if math.isnan(v) else f"{v:.4f}"
+
+
+@click.command("history")
+@click.option(
+    "--db",
+    default=None,
+    metavar="URL|FILE",
+    help="History database (default ./trtinspect-history.sqlite or $TRTINSPECT_HISTORY_DB).",
+)
+@click.option("--engine", "engine_name", default=None, help="Only checks of this (candidate) engine name.")
+@click.option("--layer", default=None, help="Trend of one layer (exact name) or fusion group (exact label).")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Most recent N checks."
+)
+def command(db: str | None, engine_name: str | None, layer: str | None, limit: int) -> None:
+    """List recorded checks (newest first), or with --layer the layer's time across them (oldest first)."""
+    if layer:
+        trend = history.layer_trend(layer, db, engine_name=engine_name)
+        if trend.empty:
+            click.echo(f"no recorded measurements of '{layer}'")
+            return
+        click.echo(
+            f"{'check':>6}  {'when (UTC)':<19}  {'what':<5}  {'baseline ms':>11}  {'candidate ms':>12}  "
+            "status  engine"
+        )
+        for r in trend.to_dict("records"):
+            when = str(r["created_at"])[:19]
+            click.echo(
+                f"{r['run_id']:>6}  {when:<19}  {r['what']:<5}  {_ms(r['base_ms']):>11}  "
+                f"{_ms(r['cand_ms']):>12}  {r['status'] or '-':<6}  {r['engine']}"
+            )
+        return
+    runs = history.list_runs(db, engine_name=engine_name, limit=limit)
+    if runs.empty:
+        click.echo("no recorded checks")
+        return
+    click.echo(
+        f"{'check':>6}  {'when (UTC)':<19}  {'verdict':<10}  {'e2e base':>9}  {'e2e cand':>9}  "
+        f"{'delta':>8}  {'groups':>6}  engine (vs baseline)"
+    )
+    for r in runs.to_dict("records"):
+        delta = r["e2e_delta_pct"]
+        d = "-" if delta is None or (isinstance(delta, float) and math.isnan(delta)) else f"{delta:+.2f}%"
+        click.echo(
+            f"{r['id']:>6}  {str(r['created_at'])[:19]:<19}  {r['verdict']:<10}  {_ms(r['e2e_base_ms']):>9}  "
+            f"{_ms(r['e2e_cand_ms']):>9}  {d:>8}  {r['n_regressed_groups']:>6}  {r['engine']} "
+            f"(vs {r['baseline']})"
+        )

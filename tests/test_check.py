@@ -1,0 +1,283 @@
+"""The check's decision logic, on explicit frames and on the real A100 ResNet-18 bundles."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import math
+import sys
+from datetime import date
+from types import ModuleType
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO, RESNET
+from scipy import stats
+from trtinspect.inspector import check
+from trtinspect.inspector.check import Override, Thresholds, decide_end_to_end, decide_groups, run_check
+from trtinspect.parsers import schema
+
+import trtinspect
+from trtinspect.errors import NotComparableError, TrtInspectError
+
+
+def _load_rates() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "check_error_rates", REPO / "benchmarks" / "check_error_rates.py"
+    )
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["check_error_rates"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+rates = _load_rates()
+
+
+@pytest.fixture(scope="module")
+def bundles() -> dict[str, trtinspect.EngineBundle]:
+    return {v: trtinspect.load(RESNET / v) for v in ("fp16", "fp32", "qat", "qat-residual")}
+
+
+# ----------------------------------------------------------------------------------------------- statistics
+
+
+def test_welch_matches_scipy() -> None:
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        a, b = rng.normal(1.0, 0.1, 4), rng.normal(1.05, 0.2, 6)
+        for direction in ("greater", "less"):
+            want = stats.ttest_ind(b, a, equal_var=False, alternative=direction).pvalue
+            assert check.welch_p(a, b, direction) == pytest.approx(want, rel=1e-9)
+    # zero variance on both sides: decided by the means
+    assert check.welch_p(np.array([1.0, 1.0]), np.array([2.0, 2.0]), "greater") == 0.0
+    assert check.welch_p(np.array([1.0, 1.0]), np.array([2.0, 2.0]), "less") == 1.0
+    assert math.isnan(check.welch_p(np.array([1.0]), np.array([2.0, 2.0]), "greater"))
+
+
+def test_bh_adjust_by_hand() -> None:
+    p = [0.01, 0.04, 0.03, float("nan"), 0.2]
+    q = check.bh_adjust(p)
+    # m = 4 finite: sorted 0.01, 0.03, 0.04, 0.2 -> 0.04, min(0.06, 0.0533), 0.0533, 0.2
+    assert q[0] == pytest.approx(0.04)
+    assert q[1] == pytest.approx(0.04 * 4 / 3)
+    assert q[2] == pytest.approx(0.04 * 4 / 3)
+    assert math.isnan(q[3])
+    assert q[4] == pytest.approx(0.2)
+
+
+def test_end_to_end_needs_threshold_and_significance(bundles: dict[str, trtinspect.EngineBundle]) -> None:
+    c = bundles["fp16"].times["compute_ms"].to_numpy()
+    half = len(c) // 2
+    t = Thresholds()
+    # contiguous halves of one real run: a tiny drift, significant with thousands of samples, under 5%
+    e = decide_end_to_end([c[:half]], [c[half:]], "iterations", t)
+    drift = (np.median(c[half:]) - np.median(c[:half])) / np.median(c[:half])
+    assert e.delta_pct == pytest.approx(100 * drift)
+    assert abs(drift) < 0.01
+    assert e.status == "ok"
+    # the same data 6% slower: beyond the threshold and significant
+    e = decide_end_to_end([c[:half]], [c[half:] * 1.06], "iterations", t)
+    assert e.status == "regression" and e.significance == "significant"
+    # 6% slower but only 2 runs a side: the test is not run, size alone decides, reason says so
+    e = decide_end_to_end(
+        [np.array([1.0]), np.array([1.01])], [np.array([1.07]), np.array([1.06])], "runs", t
+    )
+    assert e.significance == "not assessed" and e.status == "regression"
+    assert "not assessed" in e.reason
+    # 6% slower on 3 runs a side that overlap: not significant -> ok
+    e = decide_end_to_end(
+        [np.array([1.0]), np.array([1.3]), np.array([0.8])],
+        [np.array([1.06]), np.array([0.9]), np.array([1.25])],
+        "runs",
+        t,
+    )
+    assert e.significance == "not significant" and e.status == "ok"
+
+
+def _meta(rows: list[tuple[int, str, list[str], list[str]]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"group_id": g, "kind": k, "label": (a or b)[0], "layers_a": a, "layers_b": b}
+            for g, k, a, b in rows
+        ]
+    )
+
+
+def _runs(values: dict[tuple[int, str], list[float]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"group_id": g, "side": s, "run": i, "ms": v}
+            for (g, s), vs in values.items()
+            for i, v in enumerate(vs)
+        ]
+    )
+
+
+def test_group_criteria_on_explicit_frames() -> None:
+    meta = _meta(
+        [
+            (0, "unchanged", ["big"], ["big"]),
+            (1, "unchanged", ["tiny"], ["tiny"]),
+            (2, "fused", ["a1", "a2"], ["b"]),
+            (3, "only_a", ["gone"], []),
+            (4, "only_b", [], ["new"]),
+        ]
+    )
+    base, cand = "baseline", "candidate"
+    runs = _runs(
+        {
+            (0, base): [1.00, 1.01, 0.99],
+            (0, cand): [1.20, 1.21, 1.19],  # +20%, 0.2 ms: regression
+            (1, base): [0.004, 0.004, 0.004],
+            (1, cand): [0.008, 0.008, 0.008],  # +100% but 0.004 ms < floor
+            (2, base): [0.30, 0.31, 0.29],
+            (2, cand): [0.32, 0.31, 0.33],  # +6.5% < 10%
+            (3, base): [0.05, 0.05, 0.05],
+            (4, cand): [0.5, 0.5, 0.5],  # one side only
+        }
+    )
+    g = decide_groups(meta, runs, Thresholds()).set_index("group_id")
+    assert list(g.columns) == list(schema.CHECK_GROUPS)[1:]
+    assert g.loc[0, "status"] == "regression" and g.loc[0, "significance"] == "significant"
+    assert g.loc[0, "delta_pct"] == pytest.approx(20.0)
+    assert g.loc[1, "status"] == "ok" and "floor" in g.loc[1, "reason"]
+    assert g.loc[2, "status"] == "ok" and "below 10%" in g.loc[2, "reason"]
+    assert g.loc[3, "status"] == "removed" and g.loc[3, "delta_ms"] == pytest.approx(-0.05)
+    assert g.loc[4, "status"] == "added" and g.loc[4, "delta_ms"] == pytest.approx(0.5)
+    # floor = max(0.01, 3 x pooled run-to-run spread) with K >= 3
+    spread = math.sqrt((np.var([1.0, 1.01, 0.99], ddof=1) + np.var([1.2, 1.21, 1.19], ddof=1)) / 2)
+    assert g.loc[0, "floor_ms"] == pytest.approx(max(0.01, 3 * spread))
+
+
+def test_group_share_and_single_run() -> None:
+    meta = _meta([(0, "unchanged", ["big"], ["big"]), (1, "unchanged", ["small"], ["small"])])
+    runs = _runs(
+        {(0, "baseline"): [10.0], (0, "candidate"): [10.0], (1, "baseline"): [0.05], (1, "candidate"): [0.08]}
+    )  # +60%, +0.03 ms, but 0.8% of time
+    g = decide_groups(meta, runs, Thresholds()).set_index("group_id")
+    assert g.loc[1, "status"] == "ok" and "of time" in g.loc[1, "reason"]
+    g2 = decide_groups(meta, runs, Thresholds(min_share=0.005)).set_index("group_id")
+    assert g2.loc[1, "status"] == "regression"
+    assert g2.loc[1, "significance"] == "not assessed" and "not assessed" in g2.loc[1, "reason"]
+
+
+def test_overrides_threshold_and_ignore() -> None:
+    meta = _meta([(0, "unchanged", ["Conv_0 + Relu_1"], ["Conv_0 + Relu_1"]), (1, "unchanged", ["x"], ["x"])])
+    runs = _runs(
+        {(0, "baseline"): [1.0], (0, "candidate"): [1.2], (1, "baseline"): [1.0], (1, "candidate"): [1.3]}
+    )
+    ovs = [
+        Override("Conv_0*", date(2999, 1, 1), group_threshold=0.25, reason="flaky"),
+        Override("x", date(2999, 1, 1), ignore=True, reason="known"),
+    ]
+    g = decide_groups(meta, runs, Thresholds(), ovs).set_index("group_id")
+    assert g.loc[0, "status"] == "ok" and g.loc[0, "threshold_pct"] == pytest.approx(25.0)
+    assert g.loc[1, "status"] == "ignored" and "known" in g.loc[1, "reason"]
+
+
+# ----------------------------------------------------------------------------------------------- real data
+
+
+def test_fp16_vs_fp32_not_comparable_then_regression(bundles: dict[str, trtinspect.EngineBundle]) -> None:
+    fp16, fp32 = bundles["fp16"], bundles["fp32"]
+    with pytest.raises(NotComparableError) as err:
+        run_check([fp16], [fp32])
+    assert err.value.fields == ["precision"]
+    assert "FP32+FP16" in str(err.value) and "--allow-different precision" in str(err.value)
+    r = run_check([fp16], [fp32], allow_different=["precision"])
+    assert r.exit_code == 1 and r.end_to_end.status == "regression"
+    want = (fp32.times["compute_ms"].median() - fp16.times["compute_ms"].median()) / fp16.times[
+        "compute_ms"
+    ].median()
+    assert r.end_to_end.delta_pct == pytest.approx(100 * want)
+    reg = r.regressed_groups
+    assert "Conv_0 + Relu_1" in set(reg["label"])
+    conv0 = reg.set_index("label").loc["Conv_0 + Relu_1"]
+    # group time = sum of the group's layers in each profile (fp16 has a reformat in front of Conv_0)
+    p16 = fp16.profile.set_index("name")["avg_ms"]
+    p32 = fp32.profile.set_index("name")["avg_ms"]
+    assert conv0["base_ms"] == pytest.approx(p16.reindex(conv0["layers_a"]).sum())
+    assert conv0["cand_ms"] == pytest.approx(p32.reindex(conv0["layers_b"]).sum())
+    assert all(reg["significance"] == "not assessed")
+
+
+def test_self_check_passes_and_fusion_changes_are_added_removed(
+    bundles: dict[str, trtinspect.EngineBundle],
+) -> None:
+    r = run_check([bundles["qat"]], [bundles["qat"]])
+    assert r.exit_code == 0 and r.end_to_end.delta_ms == 0 and (r.groups["delta_ms"] == 0).all()
+    r = run_check([bundles["qat"]], [bundles["qat-residual"]])
+    removed = r.groups[r.groups["status"] == "removed"]
+    # qat-residual drops standalone quantize layers: they are removed time, never regressions
+    assert removed["label"].str.startswith("QuantizeLinear").any()
+    assert not (r.regressed_groups["kind"].isin(["only_a", "only_b"])).any()
+    assert r.end_to_end.status == "improvement"
+
+
+def test_aa_splits_never_alarm(bundles: dict[str, trtinspect.EngineBundle]) -> None:
+    rng = np.random.default_rng(7)
+    for engine, mode in (("fp16", "blocks"), ("qat", "random"), ("fp32", "blocks")):
+        b = bundles[engine]
+        grouper = rates._fast_grouper(b)
+        for _ in range(4):
+            base, cand = rates.pseudo_runs(b, 3, rng, mode=mode)
+            r = run_check(base, cand, Thresholds(), grouper=grouper)
+            assert r.exit_code == 0, (engine, r.end_to_end.reason, r.regressed_groups)
+
+
+def test_injected_slowdowns_are_detected(bundles: dict[str, trtinspect.EngineBundle]) -> None:
+    rng = np.random.default_rng(11)
+    b = bundles["fp16"]
+    grouper = rates._fast_grouper(b)
+    base, cand = rates.pseudo_runs(b, 5, rng)
+    # end-to-end +10% (threshold 5%)
+    r = run_check(base, rates.inject_e2e(cand, 0.10), Thresholds(), grouper=grouper)
+    assert r.end_to_end.status == "regression" and r.exit_code == 1
+    # one group +10%: a change exactly at the 10% group threshold is a coin flip by construction, so the
+    # 10% injection is checked against an 8% threshold, and a 20% injection at the default
+    meta = rates.eligible_groups(b, 0.10, Thresholds())
+    target = meta.iloc[0]
+    slowed = rates.inject_group(cand, target["layers_a"], 0.10)
+    r = run_check(base, slowed, Thresholds(group_threshold=0.08), grouper=grouper)
+    assert list(r.regressed_groups["group_id"]) == [target["group_id"]]
+    assert r.regressed_groups.iloc[0]["significance"] == "significant"
+    assert r.end_to_end.status == "ok"  # +10% of one group is < 5% end to end
+    r = run_check(base, rates.inject_group(cand, target["layers_a"], 0.20), Thresholds(), grouper=grouper)
+    assert list(r.regressed_groups["group_id"]) == [target["group_id"]]
+
+
+def test_pooled_iterations_versus_single_summary(bundles: dict[str, trtinspect.EngineBundle]) -> None:
+    b = bundles["qat"]
+    no_times = dataclasses.replace(b, times=schema.empty_frame(schema.TIMES))
+    src, samples = check.end_to_end_samples([no_times])
+    mean = b.summary[(b.summary["metric"] == "GPU Compute Time") & (b.summary["stat"] == "mean")][
+        "value"
+    ].iloc[0]
+    assert src == "runs" and samples[0][0] == pytest.approx(mean)
+    # one side with iterations, the other with a summary only: both fall back to per-run values
+    r = run_check([b], [no_times])
+    assert r.end_to_end.source == "runs"
+    assert r.end_to_end.base_ms == pytest.approx(b.times["compute_ms"].mean())
+
+
+def test_bad_input(bundles: dict[str, trtinspect.EngineBundle]) -> None:
+    with pytest.raises(TrtInspectError, match="no baseline runs"):
+        run_check([], [bundles["qat"]])
+    empty = trtinspect.EngineBundle(name="empty")
+    with pytest.raises(TrtInspectError, match="holds no timing data"):
+        run_check([bundles["qat"]], [empty])
+    with pytest.raises(TrtInspectError, match="different engines"):
+        run_check([bundles["qat"], bundles["fp16"]], [bundles["qat"]])
+    with pytest.raises(TrtInspectError, match="unknown --allow-different"):
+        run_check([bundles["qat"]], [bundles["qat"]], allow_different=["colour"])
+    # different GPU named in the device dict
+    other = dataclasses.replace(
+        bundles["qat"],
+        device={**bundles["qat"].device, "name": "NVIDIA H100 PCIe", "Selected Device": "NVIDIA H100 PCIe"},
+    )
+    with pytest.raises(NotComparableError) as err:
+        run_check([bundles["qat"]], [other])
+    assert err.value.fields == ["gpu"]

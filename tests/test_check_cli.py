@@ -1,0 +1,156 @@
+"""`trtinspect check` end to end on the real A100 bundles: exit codes and every CI output format."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from conftest import RESNET
+
+from trtinspect.cli import main
+
+FP16, FP32, QAT = str(RESNET / "fp16"), str(RESNET / "fp32"), str(RESNET / "qat")
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(["check", *args])
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def test_not_comparable_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["--baseline", FP16, "--candidate", FP32], capsys)
+    assert code == 3
+    assert "precision differs" in err and "FP32+FP16" in err and "Traceback" not in err
+
+
+def test_fp16_vs_fp32_regression_and_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    files = {k: tmp_path / f"out.{k}" for k in ("json", "md", "xml", "bencher", "gab")}
+    code, out, _ = run(
+        [
+            "--baseline",
+            FP16,
+            "--candidate",
+            FP32,
+            "--allow-different",
+            "precision",
+            "--json",
+            str(files["json"]),
+            "--markdown",
+            str(files["md"]),
+            "--junit",
+            str(files["xml"]),
+            "--bencher",
+            str(files["bencher"]),
+            "--benchmark-json",
+            str(files["gab"]),
+        ],
+        capsys,
+    )
+    assert code == 1
+    assert out.startswith("REGRESSION")
+    assert "Conv_0 + Relu_1" in out
+    assert "::error title=trtinspect: end-to-end regression::" in out
+    assert "::error title=trtinspect: Conv_0 + Relu_1::" in out
+
+    doc = json.loads(files["json"].read_text())
+    assert doc["verdict"] == "regression" and doc["exit_code"] == 1
+    reg = [g for g in doc["groups"] if g["status"] == "regression"]
+    assert "Conv_0 + Relu_1" in {g["label"] for g in reg}
+    assert doc["allowed_differences"][0]["field"] == "precision"
+
+    md = files["md"].read_text()
+    assert md.splitlines()[0].startswith("### :x: trtinspect check: REGRESSION")
+    assert md.index("Regressed fusion groups") < md.index("Conv_0 + Relu_1")
+
+    root = ET.parse(files["xml"]).getroot()
+    cases = root.findall(".//testcase")
+    assert len(cases) == 1 + len(doc["groups"])  # one per group plus end-to-end
+    assert cases[0].get("name") == "end-to-end GPU compute"
+    failures = [c for c in cases if c.find("failure") is not None]
+    assert len(failures) == 1 + len(reg)
+    assert root.find("testsuite").get("failures") == str(len(failures))  # type: ignore[union-attr]
+
+    bencher = json.loads(files["bencher"].read_text())
+    e2e = bencher["resnet.onnx/end-to-end gpu compute"]["latency"]
+    assert e2e["value"] == pytest.approx(doc["end_to_end"]["cand_ms"] * 1e6)
+    assert e2e["lower_value"] <= e2e["value"] <= e2e["upper_value"]
+
+    gab = json.loads(files["gab"].read_text())
+    assert all(set(x) >= {"name", "unit", "value"} and x["unit"] == "ms" for x in gab)
+    assert gab[0]["value"] == pytest.approx(doc["end_to_end"]["cand_ms"], abs=1e-6)
+
+
+def test_pass_with_repeated_runs_json_to_stdout(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    code, out, _ = run(["--baseline", QAT, QAT, QAT, "--candidate", QAT, QAT, "--json", "-"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["baseline"]["runs"] == 3 and doc["candidate"]["runs"] == 2
+    assert doc["verdict"] == "pass"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--candidate", QAT], "no baseline given"),
+        (["--baseline", "/nonexistent/run", "--candidate", QAT], "/nonexistent/run"),
+        (["--baseline", QAT, "--candidate", QAT, "--threshold", "five"], "percentage"),
+        (["--baseline", QAT, "--candidate", QAT, "--allow-different", "colour"], "allow-different"),
+        (["--baseline", QAT, "--candidate", str(RESNET / "fp16")], "precision"),  # exit 3, checked below
+    ],
+)
+def test_bad_input_one_line(args: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(args, capsys)
+    assert code == (3 if needle == "precision" else 2)
+    assert needle in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_empty_run_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "run0"
+    empty.mkdir()
+    code, _, err = run(["--baseline", str(empty), "--candidate", QAT], capsys)
+    assert code == 2 and "Traceback" not in err and err.strip()
+
+
+def test_config_file_and_expired_override(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    cfg = tmp_path / "ci.toml"
+    cfg.write_text(
+        '[check]\ngroup_threshold = "500%"\n\n[[check.overrides]]\nmatch = "Conv_0*"\nignore = true\n'
+        'expires = 2000-01-01\nreason = "long gone"\n'
+    )
+    code, out, _ = run(
+        [
+            "--baseline",
+            FP16,
+            "--candidate",
+            FP32,
+            "--allow-different",
+            "precision",
+            "--config",
+            str(cfg),
+            "--json",
+            str(tmp_path / "r.json"),
+        ],
+        capsys,
+    )
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["thresholds"]["group_threshold"] == pytest.approx(5.0)
+    # no group changed by 500%, but the end-to-end gate still fails (+131% > 5%)
+    assert code == 1 and not [g for g in doc["groups"] if g["status"] == "regression"]
+    conv0 = next(g for g in doc["groups"] if g["label"] == "Conv_0 + Relu_1")
+    assert conv0["status"] != "ignored"  # the override expired
+    assert any("expired on 2000-01-01" in n for n in doc["notes"])
+    assert "::warning title=trtinspect: expired override::Conv_0*" in out

@@ -1,0 +1,234 @@
+"""inspector.diff accounting, summary, renderers and `trtinspect diff` on the real A100 ResNet-18 bundles."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from conftest import LOGS, RESNET, resnet_file
+from trtinspect.inspector import diff as diff_mod
+from trtinspect.inspector.align import MODE_ORDER
+from trtinspect.inspector.diff import DiffResult, diff, group_times
+from trtinspect.inspector.diff_render import render, render_html, top_changes
+
+import trtinspect
+from trtinspect.cli import main
+from trtinspect.errors import InternalError, TrtInspectError
+
+PAIRS = [("fp32", "fp16"), ("qat", "qat-residual"), ("qat-residual", "qat-residual-qgap")]
+
+
+def profile_avg(variant: str) -> dict[str, float]:
+    """name -> averageMs, read straight from the --exportProfile JSON (first record is the count header)."""
+    recs = orjson.loads(resnet_file(variant, "profile.json").read_bytes())
+    return {r["name"]: r["averageMs"] for r in recs if "name" in r}
+
+
+def gpu_compute_mean(variant: str) -> float:
+    recs = orjson.loads(resnet_file(variant, "timing.json").read_bytes())
+    return sum(r["computeMs"] for r in recs) / len(recs)
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[tuple[str, str], DiffResult]:
+    bundles = {v: trtinspect.load(RESNET / v) for v in {x for p in PAIRS for x in p}}
+    return {(a, b): diff(bundles[a], bundles[b]) for a, b in PAIRS}
+
+
+@pytest.mark.parametrize(("a", "b"), PAIRS)
+def test_group_deltas_reconcile_with_profile_totals(results: dict[tuple[str, str], DiffResult],
+                                                    a: str, b: str) -> None:
+    r = results[(a, b)]
+    ta, tb = sum(profile_avg(a).values()), sum(profile_avg(b).values())
+    assert r.totals["a_layers_ms"] == pytest.approx(ta, abs=1e-9)
+    assert r.totals["b_layers_ms"] == pytest.approx(tb, abs=1e-9)
+    assert math.fsum(r.groups["delta_ms"]) == pytest.approx(tb - ta, abs=1e-9)
+    assert r.groups["a_ms"].sum() == pytest.approx(ta, abs=1e-9)
+    assert r.groups["b_ms"].sum() == pytest.approx(tb, abs=1e-9)
+    assert abs(r.totals["reconcile_residual_ms"]) < 1e-9
+    # every profiled layer is timed (the TREx bundles have one profile row per layer)
+    assert (r.groups["a_untimed"] == 0).all() and (r.groups["b_untimed"] == 0).all()
+    # the profiling overhead is shown: per-layer total minus mean GPU compute from the timing file
+    assert r.totals["a_gpu_compute_ms"] == pytest.approx(gpu_compute_mean(a), rel=1e-9)
+    assert r.totals["a_profiling_gap_ms"] == pytest.approx(ta - gpu_compute_mean(a), rel=1e-9)
+    e2e = r.end_to_end.set_index("metric")
+    assert e2e.loc["gpu_compute", "b_ms"] == pytest.approx(gpu_compute_mean(b), rel=1e-9)
+    assert {"latency", "h2d", "gpu_compute", "d2h"} <= set(e2e.index)
+    # events partition the groups, so their deltas add up too
+    assert math.fsum(e["delta_ms"] for e in r.events) == pytest.approx(tb - ta, abs=1e-9)
+    assert sorted(g for e in r.events for g in e["group_ids"]) == sorted(r.groups["group_id"])
+
+
+def test_group_time_is_sum_of_its_layers(results: dict[tuple[str, str], DiffResult]) -> None:
+    r = results[("qat", "qat-residual")]
+    pa, pb = profile_avg("qat"), profile_avg("qat-residual")
+    members = r.alignment.members
+    row = r.groups[r.groups["kind"] == "fused"].iloc[0]
+    a_names = members[(members["side"] == "A") & (members["group_id"] == row["group_id"])]["name"]
+    assert row["a_ms"] == pytest.approx(sum(pa[n] for n in a_names), abs=1e-12)
+    fused_b = "conv1.weight + QuantizeLinear_7 + Conv_9 + MaxPool_12"
+    assert row["b_ms"] == pytest.approx(pb[fused_b], abs=1e-12)
+
+
+def test_qat_to_residual_summary_names_removed_quantizes_and_moved_adds(
+        results: dict[tuple[str, str], DiffResult]) -> None:
+    r = results[("qat", "qat-residual")]
+    pa = profile_avg("qat")
+    removed = [f"QuantizeLinear_{n}" for n in (15, 40, 65, 101, 126, 162, 187, 223)]
+    ev = next(e for e in r.events if e["event"] == "removed" and "quantize" in e["what"])
+    assert ev["count"] == 8
+    assert ev["delta_ms"] == pytest.approx(-sum(pa[n] for n in removed), abs=1e-9)
+    gain = sum(pa[n] for n in removed)
+    assert f"B removed 8 standalone quantize reformats (\u2212{gain:.3f} ms)" in r.summary
+    assert "B fused 1 max pooling into its convolution (conv1 + MaxPool_12)" in r.summary
+    assert "Add and Relu nodes moved into a different fused layer" in r.summary
+    # ten convolutions with residual adds now write INT8 directly (their FP16 outputs needed the quantizes)
+    out = next(e for e in r.events if e["event"] == "output_precision" and e["b"] == "INT8")
+    assert (out["count"], out["a"]) == (10, "FP16")
+    assert "global average pooling (GlobalAveragePool_246) moved from FP16 to FP32" in r.summary
+    assert r.summary.startswith("B (resnet-qat-residual.onnx) is 0.365 ms (33.3%) faster")
+
+
+def test_qgap_summary_reports_pooling_precision(results: dict[tuple[str, str], DiffResult]) -> None:
+    r = results[("qat-residual", "qat-residual-qgap")]
+    assert "global average pooling (GlobalAveragePool_294) moved from FP32 to INT8" in r.summary
+    assert "B removed 1 standalone dequantize reformat (DequantizeLinear_291)" in r.summary
+
+
+def test_totals_by_type_and_precision(results: dict[tuple[str, str], DiffResult]) -> None:
+    r = results[("fp32", "fp16")]
+    by_prec = r.by_precision.set_index("key")
+    assert by_prec.loc["FP16", "a_ms"] == 0
+    # in the FP16 engine only the copy reformats from/to the FP32 network input and output touch FP32
+    fp16 = orjson.loads(resnet_file("fp16", "graph.json").read_bytes())["Layers"]
+    fp32_copies = [rec["Name"] for rec in fp16 if rec["Name"].startswith("Reformatting CopyNode")
+                   and any("FP32" in t["Format/Datatype"] for t in rec["Inputs"] + rec["Outputs"])]
+    assert len(fp32_copies) == 2
+    layers_b = trtinspect.load(RESNET / "fp16").layers
+    fp32_b = list(layers_b[layers_b["precision"] == "FP32"]["name"])
+    assert 1 <= len(fp32_b) == by_prec.loc["FP32", "b_layers"] and set(fp32_b) <= set(fp32_copies)
+    pb = profile_avg("fp16")
+    assert by_prec.loc["FP32", "b_ms"] == pytest.approx(sum(pb[n] for n in fp32_b), abs=1e-12)
+    assert by_prec["a_ms"].sum() == pytest.approx(r.totals["a_layers_ms"], abs=1e-9)
+    by_type = r.by_type.set_index("key")
+    n_b = len(orjson.loads(resnet_file("fp16", "graph.json").read_bytes())["Layers"])
+    assert by_type["b_layers"].sum() == n_b
+    assert by_type.loc["CaskConvolution", "a_layers"] == 21
+
+
+def test_reconciliation_failure_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = diff_mod.group_times
+
+    def broken(*args: Any) -> Any:
+        frame = real(*args)
+        frame.loc[0, "delta_ms"] += 0.001
+        return frame
+
+    monkeypatch.setattr(diff_mod, "group_times", broken)
+    with pytest.raises(InternalError, match="do not add up"):
+        diff(trtinspect.load(RESNET / "qat"), trtinspect.load(RESNET / "qat-residual"))
+
+
+def test_group_times_public_api(results: dict[tuple[str, str], DiffResult]) -> None:
+    a, b = trtinspect.load(RESNET / "qat"), trtinspect.load(RESNET / "qat-residual")
+    r = results[("qat", "qat-residual")]
+    gt = group_times(r.alignment, a.layer_times(), b.layer_times())
+    assert {"group_id", "kind", "a_ms", "b_ms", "delta_ms", "label"} <= set(gt.columns)
+    assert len(gt) == len(r.groups)
+    assert (gt["delta_ms"] == gt["b_ms"] - gt["a_ms"]).all()
+    only_a = gt[gt["kind"] == "only_a"]
+    assert (only_a["b_ms"] == 0).all() and (only_a["delta_pct"] == -100).all()
+
+
+def test_seed_logs_without_shared_nodes_are_labelled() -> None:
+    d = LOGS / "seed-fx-vs-implicit-int8"
+    r = diff(trtinspect.load(d / "fx-qdq-int8.profile.log"), trtinspect.load(d / "implicit-int8.profile.log"))
+    assert r.mode == MODE_ORDER
+    assert "share no ONNX source node names" in r.summary and "order-and-type" in r.summary
+    assert any("share no ONNX source node" in n for n in r.notes)
+    assert math.fsum(r.groups["delta_ms"]) == pytest.approx(r.totals["b_layers_ms"] - r.totals["a_layers_ms"])
+
+
+def test_layerless_bundle_is_a_user_error(tmp_path: Path) -> None:
+    from trtinspect.model import EngineBundle
+
+    with pytest.raises(TrtInspectError, match="no layer information"):
+        diff(EngineBundle(name="empty"), trtinspect.load(RESNET / "qat"))
+
+
+# ---------------------------------------------------------------------------------------------- renderers
+
+
+def test_text_lists_worst_regressions_then_best_improvements(
+        results: dict[tuple[str, str], DiffResult]) -> None:
+    r = results[("qat", "qat-residual")]
+    worse, better = top_changes(r, 3)
+    assert list(worse["delta_ms"]) == sorted(worse["delta_ms"], reverse=True)
+    assert (worse["delta_ms"] > 0).all()
+    assert list(better["delta_ms"]) == sorted(better["delta_ms"]) and (better["delta_ms"] < 0).all()
+    assert better.iloc[0]["label"] == "conv1 + MaxPool_12"
+    text = render(r, "text", top=3)
+    assert text.index("Worst regressions") < text.index("Best improvements")
+    assert "layer4.1.conv2" in text and "conv1 + MaxPool_12" in text
+    assert "per-layer profiling overhead" in text
+
+
+def test_json_and_markdown(results: dict[tuple[str, str], DiffResult]) -> None:
+    r = results[("qat-residual", "qat-residual-qgap")]
+    data = json.loads(render(r, "json"))
+    assert data["alignment_mode"] == "source-nodes"
+    assert len(data["groups"]) == len(r.groups) and len(data["members"]) == 26 + 24
+    assert data["totals"]["delta_ms"] == pytest.approx(r.totals["delta_ms"])
+    md = render(r, "markdown", top=5)
+    assert md.startswith("# trtinspect diff") and "| id | kind |" in md
+
+
+def test_html_is_one_self_contained_file(results: dict[tuple[str, str], DiffResult]) -> None:
+    page = render_html(results[("qat", "qat-residual")])
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert not re.search(r"<script[^>]+src\s*=", page)           # no CDN, no external script
+    assert len(re.findall(r"plotly\.js v\d", page)) == 1         # the library inlined exactly once
+    assert page.count('class="plotly-graph-div"') == 3           # waterfall, stacked by type, precision
+    assert "Aligned groups" in page and "QuantizeLinear_15" in page
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_diff_samples(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["diff", "sample:resnet18-a100/qat", "sample:resnet18-a100/qat-residual", "--top", "3"])
+    out = capsys.readouterr().out
+    assert "B removed 8 standalone quantize reformats" in out and "Worst regressions (top 3)" in out
+
+
+def test_cli_diff_html_to_file(tmp_path: Path) -> None:
+    out = tmp_path / "diff.html"
+    main(["diff", "sample:resnet18-a100/fp32", "sample:resnet18-a100/fp16", "--format", "html",
+          "-o", str(out)])
+    page = out.read_text(encoding="utf-8")
+    assert "sample:resnet18-a100/fp32" in page            # same engine file names: the arguments label them
+    assert not re.search(r"<script[^>]+src\s*=", page)
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02binary", b'{"Layers": [{"Name": "x"'])
+def test_cli_bad_input_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             content: bytes) -> None:
+    bad = tmp_path / "bad.graph.json"
+    bad.write_bytes(content)
+    with pytest.raises(SystemExit) as exc:
+        main(["diff", str(bad), "sample:resnet18-a100/qat"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("trtinspect: error:") and "\n" not in err and "Traceback" not in err
+
+
+def test_cli_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["diff", str(tmp_path / "nope.engine"), "sample:resnet18-a100/qat"])
+    assert exc.value.code == 2
+    assert "trtinspect: error:" in capsys.readouterr().err
