@@ -1,0 +1,247 @@
+"""Engine page: the fused graph, the latency breakdown and the analyzer's findings of one engine."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+from dash.dash_table.DataTable import DataTable
+from trtinspect.app.graph import as_list
+from trtinspect.app.pages_engines import engine_facts, facts_list
+from trtinspect.app.state import Registry
+
+from trtinspect import plots
+
+MAX_ITERATION_BARS = 500  # per-iteration chart: iterations are averaged in bins beyond this many
+MAX_FINDINGS_ROWS = 500  # findings table rows sent to the browser (highest cost first)
+TOP_LAYERS = 15
+COLOR_OPTIONS = [
+    {"label": "precision", "value": "precision"},
+    {"label": "layer type", "value": "layer_type"},
+    {"label": "latency", "value": "latency"},
+]
+SIZE_OPTIONS = [{"label": "size by time", "value": "time"}, {"label": "uniform", "value": "uniform"}]
+FINDING_COLUMNS = [
+    ("severity", "severity"),
+    ("rule_id", "rule"),
+    ("title", "finding"),
+    ("cost_ms", "cost ms"),
+    ("cost_pct", "cost %"),
+    ("confidence", "confidence"),
+    ("n_layers", "layers"),
+]
+STAGE = {"h2d_ms": "H2D", "d2h_ms": "D2H"}
+
+
+def iteration_frame(reg: Registry, engine_id: str) -> tuple[pd.DataFrame, str]:
+    """Per-iteration H2D/compute/D2H (binned beyond MAX_ITERATION_BARS), else summary means (cached)."""
+    entry = reg.get(engine_id)
+
+    def compute() -> tuple[pd.DataFrame, str]:
+        b = entry.bundle
+        cols = ["h2d_ms", "compute_ms", "d2h_ms"]
+        if b.has_times and b.times[cols].notna().any().any():
+            t = b.times[["iteration", *cols]].reset_index(drop=True)
+            n = len(t)
+            k = max(1, math.ceil(n / MAX_ITERATION_BARS))
+            if k > 1:
+                t = t.groupby(t.index // k).agg({"iteration": "first", **{c: "mean" for c in cols}})
+                title = f"Per-iteration latency: {n} iterations, mean of every {k} (ms)"
+            else:
+                title = f"Per-iteration latency: {n} iterations (ms)"
+            idle = [STAGE[c] for c in ("h2d_ms", "d2h_ms") if not (t[c].fillna(0) > 0).any()]
+            if idle:
+                title += f"; {' and '.join(idle)} are 0 (no transfers timed, e.g. --noDataTransfers)"
+            return t.rename(columns={"iteration": "x"}), title
+        s = b.summary
+        metric = {"h2d_ms": "H2D Latency", "compute_ms": "GPU Compute Time", "d2h_ms": "D2H Latency"}
+        row: dict[str, Any] = {"x": "mean (trtexec summary)"}
+        for col, name in metric.items():
+            hit = s[(s["metric"] == name) & (s["stat"] == "mean")]
+            row[col] = float(hit["value"].iloc[0]) if not hit.empty else math.nan
+        frame = pd.DataFrame([row])
+        if frame[cols].isna().all().all():
+            return frame.iloc[0:0], "No per-iteration timing or performance summary in this engine's files"
+        return frame, "Latency from the trtexec performance summary (means, ms)"
+
+    return entry.memo("iterations", compute)
+
+
+def findings_records(reg: Registry, engine_id: str) -> list[dict[str, Any]]:
+    """Rows of the findings table (id = position in the findings frame)."""
+    f = reg.findings(engine_id)
+    rows = []
+    for pos, r in enumerate(f.head(MAX_FINDINGS_ROWS).itertuples(index=False)):
+        cost = float(r.cost_ms)
+        pct = float(r.cost_pct)
+        rows.append(
+            {
+                "id": pos,
+                "severity": str(r.severity),
+                "rule_id": str(r.rule_id),
+                "title": str(r.title),
+                "cost_ms": None if math.isnan(cost) else round(cost, 4),
+                "cost_pct": None if math.isnan(pct) else round(pct, 2),
+                "confidence": str(r.confidence),
+                "n_layers": len(as_list(r.layer_indices)),
+            }
+        )
+    return rows
+
+
+def _breakdown_rows(rows: list[dict[str, Any]], column: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"key": r[column], "avg_ms": r["avg_ms"], "share_pct": r["share_pct"], "layers": r["layers"]}
+            for r in rows
+        ],
+        columns=["key", "avg_ms", "share_pct", "layers"],
+    )
+
+
+def breakdown_figures(reg: Registry, engine_id: str) -> list[Any]:
+    report = reg.report(engine_id)
+    per_iter, title = iteration_frame(reg, engine_id)
+    out: list[Any] = []
+    if per_iter.empty:
+        out.append(html.P(title, className="muted"))
+    else:
+        out.append(
+            dcc.Graph(
+                id="iteration-breakdown",
+                figure=plots.fig_iteration_breakdown(per_iter, title=title),
+                config={"displaylogo": False},
+            )
+        )
+    charts = []
+    for column, key, what in (
+        ("layer_type", "by_type", "layer type"),
+        ("precision", "by_precision", "precision"),
+    ):
+        rows = _breakdown_rows(report[key], column)
+        if not rows.empty:
+            charts.append(
+                dcc.Graph(
+                    figure=plots.fig_time_share(rows, what=what),
+                    config={"displaylogo": False},
+                    className="half",
+                )
+            )
+    out.append(html.Div(charts, className="row"))
+    top = pd.DataFrame(report["top_layers"][:TOP_LAYERS])
+    if not top.empty:
+        out.append(
+            dcc.Graph(id="top-layers", figure=plots.fig_top_layers(top), config={"displaylogo": False})
+        )
+    elif not report["layers"]["profile_rows"]:
+        out.append(
+            html.P(
+                "No per-layer profile: export with trtexec --exportProfile (or --dumpProfile) to see "
+                "per-layer times.",
+                className="muted",
+            )
+        )
+    return out
+
+
+def findings_table(reg: Registry, engine_id: str) -> list[Any]:
+    rows: Any = findings_records(reg, engine_id)
+    total = len(reg.findings(engine_id))
+    note = (
+        f"{total} findings, highest cost first"
+        + (f"; the first {MAX_FINDINGS_ROWS} shown" if total > len(rows) else "")
+        + ". Click a column to sort; select a finding to show its layers in the graph."
+    )
+    table = DataTable(
+        id="findings-table",
+        columns=[
+            {
+                "name": label,
+                "id": col,
+                "type": "numeric" if col in ("cost_ms", "cost_pct", "n_layers") else "text",
+            }
+            for col, label in FINDING_COLUMNS
+        ],
+        data=rows,
+        sort_action="native",
+        row_selectable="single",
+        page_size=12,
+        selected_rows=[],
+        style_cell={
+            "textAlign": "left",
+            "fontSize": "13px",
+            "maxWidth": "520px",
+            "whiteSpace": "normal",
+            "height": "auto",
+            "padding": "4px 8px",
+        },
+        style_header={"fontWeight": "bold", "backgroundColor": "#f3f4f6"},
+        style_data_conditional=[
+            {
+                "if": {"filter_query": '{severity} = "error"', "column_id": "severity"},
+                "color": "#b91c1c",
+                "fontWeight": "bold",
+            },
+            {"if": {"filter_query": '{severity} = "warning"', "column_id": "severity"}, "color": "#b45309"},
+        ],
+    )
+    return [html.P(note, className="muted"), table, html.Div(id="finding-details", className="details")]
+
+
+def layout(reg: Registry, engine_id: str) -> html.Div:
+    entry = reg.get(engine_id)
+    notes = entry.bundle.notes
+    header = [html.H2(entry.label), facts_list(engine_facts(reg, engine_id))]
+    if notes:
+        header.append(
+            html.Details(
+                [html.Summary(f"{len(notes)} notes from the loader"), html.Ul([html.Li(n) for n in notes])]
+            )
+        )
+    graph_section = html.Div(
+        [
+            html.H3("Engine graph"),
+            html.Div(
+                [
+                    html.Label("colour by"),
+                    dcc.RadioItems(id="graph-color", options=COLOR_OPTIONS, value="precision", inline=True),
+                    dcc.RadioItems(id="graph-size", options=SIZE_OPTIONS, value="time", inline=True),
+                    dcc.Input(
+                        id="graph-search",
+                        type="search",
+                        placeholder="search a layer name\u2026",
+                        debounce=True,
+                        className="search",
+                    ),
+                ],
+                className="controls",
+            ),
+            html.P(id="graph-view-text", className="muted"),
+            html.Div(
+                [
+                    dcc.Loading(
+                        dcc.Graph(id="engine-graph", config={"displaylogo": False, "scrollZoom": True}),
+                        type="circle",
+                    ),
+                    html.Div(
+                        html.P("Click a layer for its details.", className="muted"),
+                        id="node-details",
+                        className="details",
+                    ),
+                ],
+                className="graph-row",
+            ),
+        ],
+        className="section",
+    )
+    return html.Div(
+        [
+            dcc.Store(id="engine-id", data=engine_id),
+            html.Div(header, className="section"),
+            graph_section,
+            html.Div([html.H3("Latency breakdown"), *breakdown_figures(reg, engine_id)], className="section"),
+            html.Div([html.H3("Findings"), *findings_table(reg, engine_id)], className="section"),
+        ]
+    )

@@ -1,0 +1,143 @@
+"""History page: recorded checks (``trtinspect check --record``) from the store given by ``--history``."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pandas as pd
+import sqlalchemy as sa
+from dash import dcc, html
+from dash.dash_table.DataTable import DataTable
+
+from trtinspect.errors import TrtInspectError
+
+MAX_RUNS = 500
+RUN_COLUMNS = [
+    ("id", "check"),
+    ("created_at", "recorded (UTC)"),
+    ("engine", "engine"),
+    ("baseline", "baseline"),
+    ("verdict", "verdict"),
+    ("e2e_base_ms", "base ms"),
+    ("e2e_cand_ms", "cand ms"),
+    ("e2e_delta_pct", "delta %"),
+    ("n_regressed_groups", "regressed groups"),
+    ("device", "GPU"),
+]
+
+
+class HistoryStore:
+    """Read-only access to one history database (connected once, reused by every callback)."""
+
+    def __init__(self, url: str) -> None:
+        from trtinspect.inspector import history
+
+        self._history = history
+        self.url = url
+        self.engine = history.connect(url, create=False)
+
+    def runs(self, engine_name: str | None = None) -> pd.DataFrame:
+        frame: pd.DataFrame = self._history.list_runs(
+            engine=self.engine, engine_name=engine_name or None, limit=MAX_RUNS
+        )
+        return frame
+
+    def engine_names(self) -> list[str]:
+        """Engine names, the one with most recorded checks first."""
+        t = self._history.runs_table
+        q = (
+            sa.select(t.c.engine, sa.func.count())
+            .group_by(t.c.engine)
+            .order_by(sa.func.count().desc(), t.c.engine)
+        )
+        with self.engine.connect() as conn:
+            return [str(r[0]) for r in conn.execute(q)]
+
+    def labels(self, engine_name: str | None) -> list[str]:
+        """Fusion-group labels and layer names recorded for an engine (groups first)."""
+        h = self._history
+        r, g, lm = h.runs_table, h.groups_table, h.layers_table
+        qg = (
+            sa.select(g.c.label)
+            .join(r, r.c.id == g.c.run_id)
+            .group_by(g.c.label)
+            .order_by(sa.func.max(sa.func.coalesce(g.c.cand_ms, g.c.base_ms)).desc(), g.c.label)
+        )
+        ql = sa.select(lm.c.layer).join(r, r.c.id == lm.c.run_id).distinct()
+        if engine_name:
+            qg, ql = qg.where(r.c.engine == engine_name), ql.where(r.c.engine == engine_name)
+        with self.engine.connect() as conn:
+            groups = [str(x[0]) for x in conn.execute(qg)]  # slowest group first
+            layers = sorted(str(x[0]) for x in conn.execute(ql))
+        return groups + [x for x in layers if x not in set(groups)]
+
+    def trend(self, label: str, engine_name: str | None) -> pd.DataFrame:
+        frame: pd.DataFrame = self._history.layer_trend(
+            label, engine=self.engine, engine_name=engine_name or None
+        )
+        return frame
+
+
+def run_records(runs: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for r in runs.to_dict(orient="records"):
+        row = {col: r.get(col) for col, _ in RUN_COLUMNS}
+        row["created_at"] = str(r.get("created_at"))[:19]
+        for col in ("e2e_base_ms", "e2e_cand_ms", "e2e_delta_pct"):
+            v = row[col]
+            row[col] = None if v is None or pd.isna(v) else round(float(v), 4)
+        out.append(row)
+    return out
+
+
+def layout(store: HistoryStore | None, error: str | None = None) -> html.Div:
+    if store is None:
+        text = error or (
+            "No check history given: start the server with `trtinspect serve --history URL` (an SQLite "
+            "file or SQLAlchemy URL written by `trtinspect check --record`)."
+        )
+        return html.Div([html.H2("History"), html.P(text, className="muted", id="history-missing")])
+    try:
+        names = store.engine_names()
+        runs = store.runs()
+    except (TrtInspectError, sa.exc.SQLAlchemyError) as exc:
+        return html.Div(
+            [html.H2("History"), html.P(f"cannot read the history store: {exc}", className="error")]
+        )
+    return html.Div(
+        [
+            html.H2("History"),
+            html.P(f"{len(runs)} recorded checks (newest first).", className="muted"),
+            html.Div(
+                [
+                    html.Label("engine"),
+                    dcc.Dropdown(
+                        id="history-engine",
+                        options=names,
+                        value=names[0] if names else None,
+                        className="pick",
+                    ),
+                ],
+                className="controls",
+            ),
+            dcc.Graph(id="history-e2e", config={"displaylogo": False}),
+            html.Div(
+                [
+                    html.Label("layer or fusion group"),
+                    dcc.Dropdown(id="history-label", options=[], value=None, className="pick wide"),
+                ],
+                className="controls",
+            ),
+            dcc.Graph(id="history-trend", config={"displaylogo": False}),
+            html.H3("Recorded checks"),
+            DataTable(
+                id="history-runs",
+                columns=[{"name": n, "id": c} for c, n in RUN_COLUMNS],
+                data=cast(Any, run_records(runs)),
+                sort_action="native",
+                page_size=15,
+                style_cell={"textAlign": "left", "fontSize": "13px", "padding": "4px 8px"},
+                style_header={"fontWeight": "bold", "backgroundColor": "#f3f4f6"},
+            ),
+        ]
+    )

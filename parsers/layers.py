@@ -1,0 +1,857 @@
+"""Engine layer information JSON (``trtexec --exportLayerInfo``, ``IEngineInspector.get_engine_information``).
+
+Two forms exist. *Detailed* (engine built with ``--profilingVerbosity=detailed``): ``{"Layers": [record, ...],
+"Bindings": [...]}`` where each record has ``Name``, ``LayerType``, ``Inputs``/``Outputs`` tensors and
+type-specific keys. *Names-only* (default verbosity): ``{"Layers": ["name", ...], "Bindings": [...]}``.
+
+The result is one row per engine layer in execution (file) order, in the ``LAYERS`` schema of
+``trtinspect.parsers.schema``. Every rule (format strings, precision, fused-name grammar, weight sizes) is
+declared as data below and documented in ``docs/engine-layer-json.md``.
+
+Performance: records are turned into column lists in one Python pass and the frame is built once; the
+50,000-layer benchmark (``benchmarks/bench_layers.py``) keeps the parse within a small multiple of
+``json.loads``.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trtinspect.errors import TrtInspectError
+from trtinspect.parsers import schema
+from trtinspect.parsers._io import decode_json, looks_binary, read_bytes
+
+log = logging.getLogger(__name__)
+
+WHAT = "engine layer information JSON"
+EXPORT_HINT = (
+    "Layer information is written by `trtexec --loadEngine=ENGINE --exportLayerInfo=FILE "
+    "--profilingVerbosity=detailed` (build the engine with --profilingVerbosity=detailed too)"
+)
+
+# ---- Data: tensor formats and datatypes ------------------------------------------------------------------
+
+# Datatype words found in "Format/Datatype" strings (TRT 8.x descriptive form, e.g. "Row major linear FP32",
+# and TRT 10.x plain form, e.g. "Half") and in Weights/Bias "Type" -> canonical precision.
+DATATYPE_WORDS: dict[str, str] = {
+    "fp32": "FP32", "float": "FP32", "float32": "FP32",
+    "fp16": "FP16", "half": "FP16", "float16": "FP16",
+    "bf16": "BF16", "bfloat16": "BF16",
+    "fp8": "FP8", "fp8e4m3": "FP8", "e4m3": "FP8", "fp8e5m2": "FP8", "e5m2": "FP8",
+    "fp4": "FP4", "fp4e2m1": "FP4", "e2m1": "FP4",
+    "e8m0": "E8M0",
+    "int4": "INT4",
+    "int8": "INT8",
+    "uint8": "UINT8",
+    "int16": "INT16",
+    "int32": "INT32",
+    "int64": "INT64",
+    "bool": "BOOL",
+    "double": "FP64", "fp64": "FP64",
+}
+
+# Bits per element of each canonical precision (weights_bytes, tensor sizes).
+PRECISION_BITS: dict[str, int] = {
+    "FP64": 64, "FP32": 32, "FP16": 16, "BF16": 16, "FP8": 8, "FP4": 4, "E8M0": 8,
+    "INT64": 64, "INT32": 32, "INT16": 16, "INT8": 8, "UINT8": 8, "INT4": 4, "BOOL": 8,
+}
+
+# Precisions of tensors that carry indices, shapes or masks rather than the layer's numeric payload;
+# they are skipped when choosing the "main input" of a layer.
+INDEX_LIKE_PRECISIONS: frozenset[str] = frozenset({"INT32", "INT64", "BOOL"})
+
+# nvinfer1::TensorFormat enum names (as in a "(kHWC8)" tag) -> layout label used in this package.
+TENSOR_FORMAT_LAYOUTS: dict[str, str] = {
+    "kLINEAR": "NCHW",
+    "kCHW2": "NC/2HW2",
+    "kHWC8": "NHWC8",
+    "kCHW4": "NC/4HW4",
+    "kCHW16": "NC/16HW16",
+    "kCHW32": "NC/32HW32",
+    "kDHWC8": "NDHWC8",
+    "kCDHW32": "NC/32DHW32",
+    "kHWC": "NHWC",
+    "kDLA_LINEAR": "DLA_LINEAR",
+    "kDLA_HWC4": "DLA_HWC4",
+    "kHWC16": "NHWC16",
+    "kDHWC": "NDHWC",
+}
+
+# Number words of "<N> wide channel vectorized row major ..." descriptions.
+VECTOR_WORDS: dict[str, int] = {"two": 2, "four": 4, "eight": 8, "sixteen": 16, "thirty-two": 32}
+
+# Layout rules for TensorRT's descriptive format strings, tried in order on the lower-cased string.
+# Each: (regex, layout template); "{n}" is the first group, "{d}" is "D" when the string says
+# "with 3 spatial dimensions". The TensorFormat these correspond to is in docs/engine-layer-json.md.
+LAYOUT_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"([a-z-]+) wide channel vectorized"), "NC/{n}{d}HW{n}"),       # kCHW2/4/16/32, kCDHW32
+    (re.compile(r"channel major .*column stride"), "DLA_HWC4"),                  # kDLA_HWC4
+    (re.compile(r"row major .*column stride"), "DLA_LINEAR"),                    # kDLA_LINEAR
+    (re.compile(r"channel major .*channel % (\d+) == 0"), "N{d}HWC{n}"),          # kHWC8, kHWC16, kDHWC8
+    (re.compile(r"channel major"), "N{d}HWC"),                                   # kHWC, kDHWC
+    (re.compile(r"row major"), "NCHW"),                                          # kLINEAR
+]
+
+_DATATYPE_RE = re.compile(
+    r"(?<![A-Za-z0-9])(" + "|".join(sorted(DATATYPE_WORDS, key=len, reverse=True)) + r")(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_ENUM_TAG_RE = re.compile(r"\((k[A-Z0-9_]+)\)")
+# "Half[-1,32:8,14,14]" (TRT 10 verbose log) and "Half(1,64:8,56,56)" (TRT 8 verbose log): word + shape.
+_SHAPE_FORM_RE = re.compile(r"^\s*([A-Za-z0-9]+)\s*[\[(]([^\])]*)[\])]\s*$")
+_VECTOR_DIM_RE = re.compile(r":(\d+)")
+
+
+@lru_cache(maxsize=4096)
+def format_precision(fmt: str) -> tuple[str | None, str | None]:
+    """``(precision, layout)`` of a TensorRT "Format/Datatype" string; ``None`` for what it does not say.
+
+    >>> format_precision("Thirty-two wide channel vectorized row major Int8 format")
+    ('INT8', 'NC/32HW32')
+    >>> format_precision("Channel major FP16 format where channel % 8 == 0")
+    ('FP16', 'NHWC8')
+    >>> format_precision("Half")   # TRT 10 / Myelin plain datatype: layout not stated
+    ('FP16', None)
+    """
+    if not isinstance(fmt, str) or not fmt.strip():
+        return None, None
+    text = fmt.strip()
+    plain = DATATYPE_WORDS.get(text.lower())
+    if plain is not None:
+        return plain, None
+    shape_form = _SHAPE_FORM_RE.match(text)
+    if shape_form is not None and shape_form.group(1).lower() in DATATYPE_WORDS:
+        vec = _VECTOR_DIM_RE.search(shape_form.group(2))
+        layout = f"vectorized-{vec.group(1)}" if vec else None
+        return DATATYPE_WORDS[shape_form.group(1).lower()], layout
+    match = _DATATYPE_RE.search(text)
+    precision = DATATYPE_WORDS[match.group(1).lower()] if match else None
+    tag = _ENUM_TAG_RE.search(text)
+    if tag is not None and tag.group(1) in TENSOR_FORMAT_LAYOUTS:
+        return precision, TENSOR_FORMAT_LAYOUTS[tag.group(1)]
+    low = text.lower()
+    three_d = "D" if "3 spatial dimensions" in low else ""
+    for pattern, template in LAYOUT_RULES:
+        m = pattern.search(low)
+        if m is None:
+            continue
+        n = m.group(1) if m.groups() else ""
+        n = str(VECTOR_WORDS.get(n, n))
+        if "{n}" in template and not n.isdigit():
+            continue
+        return precision, template.format(n=n, d=three_d)
+    return precision, None
+
+
+def _is_plain_datatype(fmt: str) -> bool:
+    return fmt.strip().lower() in DATATYPE_WORDS
+
+
+def weight_bytes(blob: Any) -> int | None:
+    """Bytes of a ``{"Type": "Int8", "Count": 9408}`` weights/bias blob; ``None`` when not computable."""
+    if not isinstance(blob, dict):
+        return None
+    count = blob.get("Count")
+    wtype = blob.get("Type")
+    if type(count) is not int or count < 0 or not isinstance(wtype, str):
+        return None
+    bits = _type_bits(wtype)
+    if bits is None:
+        return None
+    return (count * bits + 7) // 8
+
+
+@lru_cache(maxsize=256)
+def _type_bits(wtype: str) -> int | None:
+    precision = format_precision(wtype)[0]
+    return PRECISION_BITS.get(precision) if precision else None
+
+
+# Record keys holding weight blobs ({"Type", "Count"}) counted in weights_bytes (ConvActPool writes
+# "ConvWeights"/"ConvBias"; Scale layers "Scale"/"Shift"/"Power").
+WEIGHT_KEYS: frozenset[str] = frozenset(
+    {"Weights", "Bias", "Scale", "Shift", "Power", "ConvWeights", "ConvBias", "DeconvWeights", "DeconvBias"}
+)
+
+# ---- Data: layer kinds -----------------------------------------------------------------------------------
+
+# Myelin-generated records (TRT 10+): no TacticValue, plain datatypes, names like __myl_*.
+MYELIN_LAYER_TYPES: frozenset[str] = frozenset({"kgen", "gemm", "fusion", "myelin"})
+# Myelin generated kernels whose inputs have no fixed order (the "main input" is chosen by size).
+MYELIN_UNORDERED_TYPES: frozenset[str] = frozenset({"kgen", "fusion"})
+# Scheduling records without ONNX source nodes or tensors of their own.
+SYNTHETIC_LAYER_TYPES: frozenset[str] = frozenset({"trainstation", "signal", "wait", "shape_call"})
+# Record keys that become columns; every other key goes into ``attributes``.
+CONSUMED_KEYS: frozenset[str] = frozenset(
+    {"Name", "LayerType", "ParameterType", "TacticName", "TacticValue", "Inputs", "Outputs", "Origin",
+     "StreamId"}
+)
+
+# Name patterns -> layer_type when only names are known (names-only JSON, profile tables).
+NAME_LAYER_TYPES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Reformatting CopyNode for "), "Reformat"),
+    (re.compile(r" (?:input|output) reformatter \d+$"), "Reformat"),
+    (re.compile(r"^\{ForeignNode\["), "Myelin"),
+    (re.compile(r"^PWN\("), "PointWise"),
+    (re.compile(r"^__my[a-z]*\d*_"), "kgen"),
+]
+
+# ---- Fused-name grammar ----------------------------------------------------------------------------------
+
+_PROFILE_SUFFIX_RE = re.compile(r" \[profile (\d+)\]$")
+_REFORMAT_NAME_RE = re.compile(r"^Reformatting CopyNode for (?:Input|Output) Tensor \d+ to (.+)$", re.S)
+_REFORMATTER_7X_RE = re.compile(r"^(.+) (?:input|output) reformatter \d+$", re.S)
+_SYNTHETIC_NAME_RE = re.compile(r"^\[[^\[\]]*\]$")
+_FOREIGN_RE = re.compile(r"^\{ForeignNode\[(.*)\]\}$", re.S)
+_MYELIN_INTERNAL_RE = re.compile(r"^__my[a-z]*\d*_")
+_MYELIN_SUFFIX_RE = re.compile(r"_myl\d+_\d+$")
+_METADATA_ENTRY_RE = re.compile(r"^\[ONNX Layer: (.*)\]$", re.S)
+# A trtexec/TensorRT log line: "[03/03/2022-14:46:31] [I] ...", "&&&& RUNNING ...", "[I] ..." at a line start.
+_LOG_LINE_RE = re.compile(rb"^(?:\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\]|&&&& |\[[IWEV]\] )", re.M)
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_BRACKET_RE = re.compile(r"[()\[\]{}]")
+_COMPLEX_NAME_RE = re.compile(r"[()\[\]{}|]|PWN|_my")
+_FUSED_HINT_RE = re.compile(r" \+ | \|\| |PWN\(|\{ForeignNode\[|__my|_myl")
+_OPENERS = "([{"
+MAX_NAME_NESTING = 64  # deeper PWN(PWN(...)) / ForeignNode nesting is kept as one node (no recursion blow-up)
+_CLOSERS = ")]}"
+
+
+def split_profile_suffix(name: str) -> tuple[str, int | None]:
+    """``("conv1 [profile 2]") -> ("conv1", 2)``; names without the suffix come back unchanged."""
+    if not name.endswith("]") or " [profile " not in name:
+        return name, None
+    m = _PROFILE_SUFFIX_RE.search(name)
+    if m is None:
+        return name, None
+    return name[: m.start()], int(m.group(1))
+
+
+def reformat_target(name: str) -> str | None:
+    """The layer a reformat serves: ``"Reformatting CopyNode for Input Tensor 0 to X"`` -> ``"X"``."""
+    return _reformat_target(split_profile_suffix(name)[0])
+
+
+def _reformat_target(base: str) -> str | None:
+    if base.startswith("Reformatting CopyNode for "):
+        m = _REFORMAT_NAME_RE.match(base)
+    elif " reformatter " in base:
+        m = _REFORMATTER_7X_RE.match(base)
+    else:
+        return None
+    return m.group(1) if m else None
+
+
+def _balance(text: str) -> int:
+    if _BRACKET_RE.search(text) is None:
+        return 0
+    return sum(text.count(c) for c in _OPENERS) - sum(text.count(c) for c in _CLOSERS)
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside brackets (names like ``(Unnamed Layer* 3) [Shuffle]`` keep their parts)."""
+    if sep not in text:
+        return [text]
+    if _BRACKET_RE.search(text) is None:
+        return text.split(sep)
+    out: list[str] = []
+    current: str | None = None
+    depth = 0
+    for piece in text.split(sep):
+        current = piece if current is None else current + sep + piece
+        depth += _balance(piece)
+        if depth <= 0:
+            out.append(current)
+            current, depth = None, 0
+    if current is not None:
+        out.append(current)
+    return out
+
+
+def _decompose(name: str, kinds: set[str], depth: int = 0) -> list[str]:
+    if depth > MAX_NAME_NESTING or _FUSED_HINT_RE.search(name) is None:
+        term = name.strip()
+        return [term] if term else []
+    parts = _split_top(name, " || ")
+    if len(parts) > 1:
+        kinds.add("horizontal")
+        return [n for p in parts for n in _decompose(p, kinds, depth + 1)]
+    parts = _split_top(name, " + ")
+    if len(parts) > 1:
+        kinds.add("vertical")
+        return [n for p in parts for n in _decompose(p, kinds, depth + 1)]
+    term = name.strip()
+    if not term:
+        return []
+    foreign = _FOREIGN_RE.match(term)
+    if foreign is not None:
+        kinds.add("foreign")
+        inner = foreign.group(1)
+        ends = inner.split("...", 1) if "..." in inner else [inner]
+        return [n for p in ends for n in _decompose(p, kinds, depth + 1)]
+    if term.startswith("PWN(") and term.endswith(")"):
+        kinds.add("pwn")
+        return [n for p in _split_top(term[4:-1], ", ") for n in _decompose(p, kinds, depth + 1)]
+    if _MYELIN_INTERNAL_RE.match(term):
+        return []                       # Myelin-generated kernel name (__myl_Resh_myl5_1): no ONNX node
+    suffix = _MYELIN_SUFFIX_RE.search(term)
+    if suffix is not None and suffix.start() > 0:
+        return [term[: suffix.start()]]  # ONNX node + Myelin suffix (node_conv2d_myl0_1 -> node_conv2d)
+    return [term]
+
+
+def source_nodes_from_name(name: str) -> tuple[list[str], str]:
+    """ONNX node names an engine layer name is made of, and the fusion kind.
+
+    Fusion kind: ``none`` | ``vertical`` (``a + b``) | ``horizontal`` (``a || b``) | ``pwn`` (``PWN(a, b)``) |
+    ``foreign`` (``{ForeignNode[a...b]}``: only the first and last node are named) | ``mixed`` (several).
+    Reformat layers (``Reformatting CopyNode for Input Tensor 0 to X``) have no source nodes of their own.
+    """
+    if not isinstance(name, str):
+        return [], "none"
+    base = split_profile_suffix(name)[0]
+    if _reformat_target(base) is not None:
+        return [], "none"
+    return _nodes_from_base(base)
+
+
+def _nodes_from_base(base: str) -> tuple[list[str], str]:
+    """source_nodes_from_name for a name without profile suffix that is not a reformat."""
+    if _COMPLEX_NAME_RE.search(base) is None:
+        # Fast path, most layers: plain "a + b + c" (no brackets, PWN, ForeignNode or Myelin names).
+        if " + " not in base:
+            stripped = base.strip()
+            return ([stripped] if stripped else []), "none"
+        parts = [p.strip() for p in base.split(" + ")]
+        nodes = [p for p in parts if p]
+        if len(set(nodes)) != len(nodes):
+            nodes = list(dict.fromkeys(nodes))
+        return nodes, "vertical"
+    if _FUSED_HINT_RE.search(base) is None:
+        if base.startswith("[") and _SYNTHETIC_NAME_RE.match(base):
+            return [], "none"
+        stripped = base.strip()
+        return ([stripped] if stripped else []), "none"
+    kinds: set[str] = set()
+    nodes = list(dict.fromkeys(_decompose(base, kinds)))
+    if not kinds:
+        return nodes, "none"
+    return nodes, (next(iter(kinds)) if len(kinds) == 1 else "mixed")
+
+
+def source_nodes_from_metadata(metadata: Any) -> list[str]:
+    """ONNX node names in a TRT 10 ``Metadata`` string (``[ONNX Layer: a]\\x1e[ONNX Layer: b]``).
+
+    Entries are separated by ``\\x1e`` (layers fused by TensorRT) or ``\\x1f`` (Myelin); other entries are
+    ignored here (the raw string stays in ``attributes["Metadata"]``).
+    """
+    if not isinstance(metadata, str) or not metadata:
+        return []
+    nodes: list[str] = []
+    for entry in re.split(r"[\x1e\x1f]", metadata):
+        m = _METADATA_ENTRY_RE.match(entry.strip())
+        if m is not None and m.group(1):
+            nodes.append(m.group(1))
+    return list(dict.fromkeys(nodes))
+
+
+def _layer_type_from_name(name: str) -> str:
+    for pattern, ltype in NAME_LAYER_TYPES:
+        if pattern.search(name):
+            return ltype
+    return ""
+
+
+# ---- Precision rule --------------------------------------------------------------------------------------
+
+
+def _elements(shape: Any) -> int:
+    if not isinstance(shape, list):
+        return 0
+    n = 1
+    for d in shape:
+        if isinstance(d, int) and d > 0:
+            n *= d
+    return n
+
+
+def compute_precision(layer_type: str | None, inputs: list[dict[str, Any]], output_precision: str | None
+                      ) -> str | None:
+    """The precision a layer computes in (rule documented in docs/engine-layer-json.md).
+
+    * TensorRT layers (Cask*, Reformat, NoOp, ...) and Myelin ``gemm``: the precision of the *main input*,
+      the first input that is not index-like (INT32/INT64/BOOL shape, index or mask tensors). An INT8
+      convolution with an FP32 output is INT8; a QuantizeLinear reformat FP32->INT8 is FP32 (its output
+      precision is INT8 in ``output_precision``).
+    * Myelin ``kgen``/``fusion`` kernels have no input order: one non-index precision among the inputs ->
+      that; several -> the one of the strictly largest input; a tie -> ``"mixed"``.
+    * No inputs (constants, synthetic records): the output precision.
+    """
+    precisions = [t["dtype"] for t in inputs]
+    if not precisions:
+        return output_precision
+    main = [t for t in inputs if t["dtype"] and t["dtype"] not in INDEX_LIKE_PRECISIONS]
+    if not main:
+        return precisions[0]
+    if layer_type is None or layer_type.lower() not in MYELIN_UNORDERED_TYPES:
+        return main[0]["dtype"]
+    distinct = {t["dtype"] for t in main}
+    if len(distinct) == 1:
+        return main[0]["dtype"]
+    sizes = sorted(((_elements(t["shape"]), t["dtype"]) for t in main), key=lambda x: -x[0])
+    largest, prec = sizes[0]
+    if all(size < largest for size, p in sizes[1:] if p != prec):
+        return prec
+    return "mixed"
+
+
+# ---- Frame building --------------------------------------------------------------------------------------
+
+
+@dataclass
+class LayerInfoMeta:
+    """What a layer-information file said about itself besides its layers."""
+
+    path: str | None
+    detailed: bool
+    n_layers: int
+    bindings: list[str] | None
+    has_metadata: bool
+    trt_generation: str | None          # "8.x" (descriptive formats), "10.x" (plain datatypes/Metadata/kgen)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _BuildInfo:
+    notes: list[str] = field(default_factory=list)
+    has_metadata: bool = False
+    plain_formats: bool = False
+    descriptive_formats: bool = False
+    myelin_records: bool = False
+
+
+def _bad(message: str, path: str | Path | None) -> TrtInspectError:
+    return TrtInspectError(message, path=path, hint=EXPORT_HINT)
+
+
+def _tensor_list(raw: Any, index: int, key: str, fmt_cache: dict[Any, tuple[str | None, str | None]],
+                 info: _BuildInfo, path: str | Path | None, names: list[str]) -> list[dict[str, Any]]:
+    """Tensors of one record as schema dicts; their non-null names are appended to ``names``."""
+    if type(raw) is not list:
+        raise _bad(f"layer record {index}: '{key}' is {type(raw).__name__}, expected a list of tensors", path)
+    out = []
+    for t in raw:
+        if type(t) is not dict:
+            raise _bad(f"layer record {index}: an entry of '{key}' is {type(t).__name__}, expected an object",
+                       path)
+        tname = t.get("Name")
+        if type(tname) is not str and tname is not None:
+            raise _bad(f"layer record {index}: a tensor of '{key}' has a non-string Name", path)
+        fmt = t.get("Format/Datatype")
+        parsed = fmt_cache.get(fmt) if type(fmt) is str else None
+        if parsed is None:
+            fmt, parsed = _tensor_format(t, fmt, fmt_cache, info)
+        if tname is not None:
+            names.append(tname)
+        dims = t.get("Dimensions")
+        out.append({
+            "name": tname,
+            "shape": dims if type(dims) is list else None,
+            "format": fmt,
+            "dtype": parsed[0],
+            "layout": parsed[1],
+            "location": t.get("Location"),
+        })
+    return out
+
+
+def _tensor_format(t: dict[str, Any], fmt: Any, fmt_cache: dict[Any, tuple[str | None, str | None]],
+                   info: _BuildInfo) -> tuple[str | None, tuple[str | None, str | None]]:
+    """Slow path of _tensor_list: first sight of a format string, or a tensor without "Format/Datatype"."""
+    if fmt is None:
+        fmt = t.get("Format", t.get("Datatype"))
+    if not isinstance(fmt, str):
+        return None, (None, None)
+    parsed = fmt_cache.get(fmt)
+    if parsed is None:
+        parsed = format_precision(fmt)
+        fmt_cache[fmt] = parsed
+        if _is_plain_datatype(fmt):
+            info.plain_formats = True
+        else:
+            info.descriptive_formats = True
+    return fmt, parsed
+
+
+def _opt_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"0x{value & 0xFFFFFFFFFFFFFFFF:016x}"
+    return str(value)
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def _int64(value: Any) -> int | None:
+    """An int that fits the Int64 columns, else None."""
+    if type(value) is int and -_INT64_MAX <= value <= _INT64_MAX:
+        return value
+    return None
+
+
+def _name_notes(names: Sequence[str], notes: list[str]) -> None:
+    dups: list[str] = []
+    if len(set(names)) != len(names):
+        seen: dict[str, int] = {}
+        for n in names:
+            c = seen.get(n, 0)
+            if c == 1:
+                dups.append(n)
+            seen[n] = c + 1
+    if dups:
+        notes.append(
+            f"{len(dups)} layer name(s) occur more than once (all rows kept, a join by name is ambiguous "
+            f"for them): {', '.join(repr(d) for d in dups[:3])}{' ...' if len(dups) > 3 else ''}"
+        )
+    ctrl = [n for n in names if _CONTROL_RE.search(n)] if _CONTROL_RE.search("".join(names)) else []
+    if ctrl:
+        notes.append(
+            f"{len(ctrl)} layer name(s) contain control characters (kept raw in `name`): "
+            f"{', '.join(repr(n) for n in ctrl[:3])}{' ...' if len(ctrl) > 3 else ''}"
+        )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while decoding/building.
+
+    Decoding and the build loop allocate millions of containers and create no reference cycles; with the
+    collector on, it re-scans the growing document again and again (about half of the decode and build
+    time at 50,000 layers). It is restored on every exit path.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build_frame(records: list[Any], *, detailed: bool, path: str | Path | None = None, own: bool = False
+                 ) -> tuple[pd.DataFrame, _BuildInfo]:
+    """Frame + notes. ``own=True``: the records may be modified (their dicts become ``attributes``)."""
+    with _gc_paused():
+        return _build_frame_impl(records, detailed=detailed, path=path, own=own)
+
+
+def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | None, own: bool
+                      ) -> tuple[pd.DataFrame, _BuildInfo]:
+    info = _BuildInfo()
+    if not isinstance(records, list):
+        raise _bad(f"layer records are {type(records).__name__}, expected a list", path)
+    n = len(records)
+    cols: dict[str, list[Any]] = {c: [None] * n for c in schema.LAYERS}
+    fmt_cache: dict[Any, tuple[str | None, str | None]] = {}
+    producer_of: dict[str, int] = {}
+    consumers_of: dict[str, list[int]] = {}
+    multi_produced: list[str] = []
+    reformat_rows: list[int] = []
+    missing_tensors = 0
+    c_name, c_base, c_prof = cols["name"], cols["base_name"], cols["profile_index"]
+    c_lt, c_pt = cols["layer_type"], cols["parameter_type"]
+    c_tn, c_tv = cols["tactic_name"], cols["tactic_value"]
+    c_in, c_out, c_inn, c_outn = cols["inputs"], cols["outputs"], cols["input_names"], cols["output_names"]
+    c_prec, c_oprec, c_ifmt, c_ofmt = cols["precision"], cols["output_precision"], cols["input_format"], \
+        cols["output_format"]
+    c_src, c_from, c_fus, c_orig = cols["source_nodes"], cols["source_from"], cols["fusion"], cols["origin"]
+    c_ref, c_w = cols["is_reformat"], cols["weights_bytes"]
+    c_sid, c_attr = cols["stream_id"], cols["attributes"]
+    for i, rec in enumerate(records):
+        if type(rec) is not dict:
+            raise _bad(f"layer record {i} is {type(rec).__name__}, expected an object", path)
+        # Every key not turned into a column stays in `attributes`: the record itself when we own it,
+        # else a copy. The popped keys are exactly CONSUMED_KEYS.
+        attrs = rec if own else dict(rec)
+        pop = attrs.pop
+        name = pop("Name", None)
+        if type(name) is not str:
+            raise _bad(f"layer record {i} has no string 'Name'", path)
+        ltype = pop("LayerType", None)
+        if type(ltype) is not str:
+            ltype = None if detailed else _layer_type_from_name(split_profile_suffix(name)[0])
+        ptype = pop("ParameterType", None)
+        if type(ptype) is not str:
+            ptype = None
+        raw_in = pop("Inputs", None)
+        raw_out = pop("Outputs", None)
+        tac_name = pop("TacticName", None)
+        tac_value = pop("TacticValue", None)
+        origin = pop("Origin", None)
+        stream = pop("StreamId", None)
+        meta = attrs.get("Metadata")
+        if raw_in is None and raw_out is None:
+            missing_tensors += 1
+        in_names: list[str] = []
+        out_names: list[str] = []
+        ins = _tensor_list(raw_in, i, "Inputs", fmt_cache, info, path, in_names) if raw_in else []
+        outs = _tensor_list(raw_out, i, "Outputs", fmt_cache, info, path, out_names) if raw_out else []
+        for tn in out_names:
+            if tn in producer_of:
+                multi_produced.append(tn)
+            else:
+                producer_of[tn] = i
+        for tn in in_names:
+            lst = consumers_of.get(tn)
+            if lst is None:
+                consumers_of[tn] = [i]
+            elif lst[-1] != i:
+                lst.append(i)
+        wsum: int | None = None
+        for key in WEIGHT_KEYS:
+            if key in attrs:
+                b = weight_bytes(attrs[key])
+                if b is not None:
+                    wsum = b if wsum is None else wsum + b
+        base, prof = split_profile_suffix(name)
+        lkind = ltype.lower() if ltype else ""
+        is_myelin = lkind in MYELIN_LAYER_TYPES
+        serves = _reformat_target(base)
+        name_nodes: list[str]
+        if serves is not None:
+            attrs["serves"] = serves
+            reformat_rows.append(i)
+            name_nodes, fusion = [], "none"
+        elif lkind in SYNTHETIC_LAYER_TYPES:
+            name_nodes, fusion = [], "none"
+        else:
+            name_nodes, fusion = _nodes_from_base(base)
+        meta_nodes = source_nodes_from_metadata(meta) if meta is not None else None
+        if meta_nodes:
+            nodes, src = meta_nodes, "metadata"
+            if is_myelin and fusion == "none" and len(meta_nodes) > 1:  # Myelin-fused region
+                fusion = "foreign"
+        else:
+            nodes, src = name_nodes, ("name" if name_nodes else "none")
+        out_prec = outs[0]["dtype"] if outs else None
+        c_name[i] = name
+        c_base[i] = base
+        c_prof[i] = prof if prof is None or prof <= _INT64_MAX else None
+        c_lt[i] = ltype
+        c_pt[i] = ptype
+        c_tn[i] = tac_name if tac_name is None or type(tac_name) is str else _opt_str(tac_name)
+        c_tv[i] = tac_value if tac_value is None or type(tac_value) is str else _opt_str(tac_value)
+        c_in[i] = ins
+        c_out[i] = outs
+        c_inn[i] = in_names
+        c_outn[i] = out_names
+        if not ins:
+            c_prec[i] = out_prec
+        else:
+            p0 = ins[0]["dtype"]
+            if p0 is not None and p0 not in INDEX_LIKE_PRECISIONS and (
+                    len(ins) == 1 or lkind not in MYELIN_UNORDERED_TYPES):
+                c_prec[i] = p0  # the common case of compute_precision's rule
+            else:
+                c_prec[i] = compute_precision(ltype, ins, out_prec)
+        c_oprec[i] = out_prec
+        c_ifmt[i] = ins[0]["layout"] if ins else None
+        c_ofmt[i] = outs[0]["layout"] if outs else None
+        c_src[i] = nodes
+        c_from[i] = src
+        c_fus[i] = fusion
+        c_orig[i] = origin if origin is None or type(origin) is str else _opt_str(origin)
+        c_ref[i] = serves is not None or ltype == "Reformat" or ptype == "Reformat"
+        c_w[i] = wsum if wsum is None or wsum <= _INT64_MAX else None
+        c_sid[i] = _int64(stream)
+        c_attr[i] = attrs
+        if is_myelin:
+            info.myelin_records = True
+        if meta is not None:
+            info.has_metadata = True
+    cols["layer_index"] = list(range(n))
+    # Graph edges through tensor names, O(total tensors).
+    c_prod, c_cons = cols["producers"], cols["consumers"]
+    for i in range(n):
+        in_n = c_inn[i]
+        if len(in_n) == 1:
+            p = producer_of.get(in_n[0])
+            c_prod[i] = [] if p is None else [p]
+        else:
+            c_prod[i] = list(dict.fromkeys(producer_of[t] for t in in_n if t in producer_of))
+        out_n = c_outn[i]
+        if len(out_n) == 1:
+            c_cons[i] = list(consumers_of.get(out_n[0], ()))
+        else:
+            c_cons[i] = list(dict.fromkeys(j for t in out_n for j in consumers_of.get(t, ())))
+    # Reformats: index of the layer they serve (first layer with that base name).
+    if reformat_rows:
+        first_index: dict[str, int] = {}
+        for i, b in enumerate(c_base):
+            first_index.setdefault(b, i)
+        for i in reformat_rows:
+            target_index = first_index.get(c_attr[i]["serves"])
+            if target_index is not None:
+                c_attr[i]["serves_index"] = target_index
+    _name_notes(c_name, info.notes)
+    if multi_produced:
+        info.notes.append(
+            f"{len(multi_produced)} tensor(s) are written by more than one layer; edges use the first "
+            f"writer: {', '.join(repr(t) for t in multi_produced[:3])}"
+        )
+    if detailed and missing_tensors:
+        info.notes.append(f"{missing_tensors} layer record(s) have neither Inputs nor Outputs")
+    return schema.frame_from_columns(cols, schema.LAYERS), info
+
+
+def frame_from_layer_records(records: list[dict[str, Any]], *, detailed: bool = True) -> pd.DataFrame:
+    """LAYERS frame from records in exportLayerInfo shape (``Name``, ``LayerType``, ``Inputs``, ...).
+
+    Minimal records (``Name``, ``LayerType``, ``Inputs``, ``Outputs``, ``TacticValue``) are enough; missing
+    keys give NA. ``detailed=False`` marks records known to lack detail: a missing ``LayerType`` is inferred
+    from the name (``NAME_LAYER_TYPES``, else ``""``) and records without tensors are not noted.
+    Structurally broken records raise :class:`TrtInspectError`.
+    """
+    frame, info = _build_frame(records, detailed=detailed)
+    for note in info.notes:
+        log.info("layer records: %s", note)
+    return frame
+
+
+def frame_from_names(names: Sequence[str]) -> pd.DataFrame:
+    """LAYERS frame from layer names only (names-only layer JSON, or a profile table).
+
+    Tensors are empty, precision/format/tactic NA, ``layer_type`` inferred only where the name makes it
+    obvious (``NAME_LAYER_TYPES``), source nodes from the name, no edges (``producers``/``consumers`` empty).
+    """
+    frame, _ = _names_frame(names, path=None)
+    return frame
+
+
+def _names_frame(names: Sequence[Any], *, path: str | Path | None) -> tuple[pd.DataFrame, list[str]]:
+    records = []
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise _bad(f"layer {i} is {type(name).__name__}, expected a name string", path)
+        records.append({"Name": name})
+    frame, info = _build_frame(records, detailed=False, path=path, own=True)
+    return frame, info.notes
+
+
+# ---- Files -----------------------------------------------------------------------------------------------
+
+
+def _describe_wrong_kind(obj: Any) -> str:
+    """What a decoded JSON document looks like, when it is not layer information."""
+    if isinstance(obj, list):
+        first = obj[0] if obj else None
+        if isinstance(first, dict):
+            keys = set(first)
+            if keys == {"count"} or ("count" in keys and len(keys) == 1):
+                return "a trtexec --exportProfile JSON (per-layer timings), not layer information"
+            if keys & {"averageMs", "timeMs", "percentage"}:
+                return "a trtexec --exportProfile JSON (per-layer timings), not layer information"
+            if keys & {"startComputeMs", "computeMs", "latencyMs", "enqStartMs", "startInMs", "endToEndMs"}:
+                return "a trtexec --exportTimes JSON (per-iteration timings), not layer information"
+            if keys & {"ComputeCapability", "TotalMemory"}:
+                return "a TREx device metadata JSON (*.engine.metadata.json), not layer information"
+            if "Name" in keys and ("LayerType" in keys or "Inputs" in keys):
+                return "a bare list of layer records without the {\"Layers\": [...]} wrapper"
+        if not obj:
+            return "an empty JSON list, not layer information"
+        return f"a JSON list of {type(first).__name__}, not layer information"
+    if isinstance(obj, dict):
+        top = sorted(str(k) for k in obj)
+        if {"performance_summary", "device_information"} & set(top):
+            return "a TREx profiling metadata JSON, not layer information"
+        if {"trt_version", "model_name", "device_properties", "build_options"} & set(top):
+            return "a TREx/trtexec metadata JSON, not layer information"
+        shown = ", ".join(repr(k) for k in top[:6]) + (" ..." if len(top) > 6 else "")
+        return f"a JSON object without a \"Layers\" list (keys: {shown or 'none'})"
+    return f"a JSON {type(obj).__name__}, not layer information"
+
+
+def _path_str(path: str | Path | None) -> str | None:
+    return str(path) if path is not None else None
+
+
+def parse_layer_info_obj(obj: Any, *, path: str | Path | None = None) -> tuple[LayerInfoMeta, pd.DataFrame]:
+    """Parse already-decoded layer-information JSON (detailed or names-only). ``obj`` is not modified."""
+    return _parse_obj(obj, path=path, own=False)
+
+
+def _parse_obj(obj: Any, *, path: str | Path | None, own: bool) -> tuple[LayerInfoMeta, pd.DataFrame]:
+    if isinstance(obj, list) and obj and all(isinstance(r, dict) and "Name" in r for r in obj[:3]) \
+            and "LayerType" in obj[0]:
+        raise _bad(_describe_wrong_kind(obj), path)
+    if not isinstance(obj, dict) or not isinstance(obj.get("Layers"), list):
+        raise _bad(f"this is {_describe_wrong_kind(obj)}", path)
+    layers: list[Any] = obj["Layers"]
+    raw_bindings = obj.get("Bindings")
+    notes: list[str] = []
+    bindings: list[str] | None = None
+    if isinstance(raw_bindings, list) and all(isinstance(b, str) for b in raw_bindings):
+        bindings = list(raw_bindings)
+    elif raw_bindings is not None:
+        notes.append("'Bindings' is not a list of names; ignored")
+    else:
+        notes.append("no 'Bindings' list (older TensorRT): engine inputs are the tensors no layer writes")
+    extra = sorted(k for k in obj if k not in ("Layers", "Bindings"))
+    if extra:
+        notes.append(f"unrecognised top-level keys kept out of the frame: {', '.join(extra[:6])}")
+    if not layers:
+        notes.append("the file lists no layers")
+        meta = LayerInfoMeta(_path_str(path), True, 0, bindings, False, None, notes)
+        return meta, schema.empty_frame(schema.LAYERS)
+    if all(isinstance(x, str) for x in layers):
+        frame, name_notes = _names_frame(layers, path=path)
+        notes.append("names-only layer information (engine built without --profilingVerbosity=detailed): "
+                     "no tensors, formats, precisions or edges")
+        notes.extend(name_notes)
+        meta = LayerInfoMeta(_path_str(path), False, len(frame), bindings, False, None, notes)
+        return meta, frame
+    if any(isinstance(x, str) for x in layers):
+        raise _bad("'Layers' mixes name strings and layer records", path)
+    frame, info = _build_frame(layers, detailed=True, path=path, own=own)
+    notes.extend(info.notes)
+    if info.plain_formats or info.has_metadata or info.myelin_records:
+        generation: str | None = "10.x"
+    elif info.descriptive_formats:
+        generation = "8.x"
+    else:
+        generation = None
+    meta = LayerInfoMeta(_path_str(path), True, len(frame), bindings,
+                         info.has_metadata, generation, notes)
+    return meta, frame
+
+
+def parse_layer_info(source: str | Path) -> tuple[LayerInfoMeta, pd.DataFrame]:
+    """Read and parse a layer-information JSON file (``trtexec --exportLayerInfo=FILE``)."""
+    data = read_bytes(source, what=WHAT)
+    head = data[:4096].lstrip()
+    if not looks_binary(data):
+        if _LOG_LINE_RE.search(head):
+            raise TrtInspectError(f"this is a trtexec log, not {WHAT}", path=source, hint=EXPORT_HINT)
+        if head[:1] not in (b"{", b"[", b'"'):
+            raise TrtInspectError(f"this is a text file, not {WHAT}", path=source, hint=EXPORT_HINT)
+    with _gc_paused():
+        obj = decode_json(data, path=source, what=WHAT, hint=EXPORT_HINT)
+        del data
+        # The decoded document is ours: its record dicts become the `attributes` cells without a copy.
+        return _parse_obj(obj, path=source, own=True)

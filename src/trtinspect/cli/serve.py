@@ -1,0 +1,89 @@
+"""`trtinspect serve [PATH ...]`: the web dashboard (a thin layer over trtinspect.app)."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+
+import click
+
+from trtinspect.errors import TrtInspectError
+
+log = logging.getLogger(__name__)
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost; False for anything else (0.0.0.0 included)."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command("serve")
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind. Anything but loopback exposes the dashboard to your network.",
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=8050, show_default=True, help="TCP port.")
+@click.option(
+    "--debug",
+    "debug_mode",
+    is_flag=True,
+    help="Dash debug mode (reloader, in-browser tracebacks); refused on a non-loopback host.",
+)
+@click.option(
+    "--max-upload-mb",
+    type=click.FloatRange(min=0.001),
+    default=50.0,
+    show_default=True,
+    help="Largest file the upload box accepts, in MB.",
+)
+@click.option(
+    "--history",
+    "history_url",
+    default=None,
+    metavar="URL|FILE",
+    help="Check history to show on the History page (SQLite file or SQLAlchemy URL).",
+)
+def command(
+    paths: tuple[str, ...],
+    host: str,
+    port: int,
+    debug_mode: bool,
+    max_upload_mb: float,
+    history_url: str | None,
+) -> None:
+    """Start the web dashboard on http://127.0.0.1:8050.
+
+    Each PATH is ONE engine: a bundle directory, an engine file with sidecar files beside it, one exported
+    file or log, an nsys SQLite export, or sample:NAME. With no PATH, every bundled sample is loaded. The
+    browser can open only these engines and the ones uploaded in the page.
+    """
+    if debug_mode and not is_loopback(host):
+        raise TrtInspectError(
+            f"--debug is refused on the non-loopback host {host}: debug mode runs code sent by the browser",
+            hint="drop --debug or bind --host 127.0.0.1",
+        )
+    from trtinspect.app.server import build_registry, create_app
+
+    registry = build_registry(paths)
+    if len(registry) == 0:
+        raise TrtInspectError("no engine could be loaded", hint="pass PATH arguments")
+    app = create_app(registry, history_url=history_url, max_upload_mb=max_upload_mb)
+    # analyze every engine in the background so first page views find the work cached
+    threading.Thread(target=registry.warm, name="trtinspect-warm", daemon=True).start()
+    if not is_loopback(host):
+        click.echo(f"warning: binding {host}: anyone who can reach this port can see these engines", err=True)
+    click.echo(
+        f"trtinspect: serving {len(registry)} engines on http://{host}:{port}/ (Ctrl+C stops)", err=True
+    )
+    app.run(host=host, port=port, debug=debug_mode)

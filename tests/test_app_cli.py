@@ -1,0 +1,111 @@
+"""`trtinspect serve`: host/debug rules, bad paths, and a real server process answering HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import resnet_file
+
+from trtinspect.cli import main
+from trtinspect.cli.serve import is_loopback
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.5", False),
+        ("example.com", False),
+    ],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_debug_refused_on_non_loopback_host(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "--host", "0.0.0.0", "--debug", "sample:resnet18-a100/qat"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--debug is refused on the non-loopback host 0.0.0.0" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_bad_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"Layers": [')
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", str(bad)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "broken.json" in err and "Traceback" not in err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_process_from_another_directory(tmp_path: Path) -> None:
+    """A real `python -m trtinspect serve` started outside the repository serves the named engine."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trtinspect", "serve", "sample:resnet18-a100/qat", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.time() + 60
+        body = None
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=2) as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.3)
+        assert body is not None, proc.stdout.read().decode() if proc.stdout else ""
+        assert "url" in json.loads(body)["props"]["children"][0]["props"]["id"]
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/_dash-update-component",
+            method="POST",
+            headers={"Content-Type": "application/json"},
+            data=json.dumps(
+                {
+                    "output": "page.children",
+                    "outputs": {"id": "page", "property": "children"},
+                    "inputs": [
+                        {"id": "url", "property": "pathname", "value": "/engine/sample-resnet18-a100-qat"},
+                        {"id": "url", "property": "search", "value": ""},
+                    ],
+                    "changedPropIds": ["url.pathname"],
+                }
+            ).encode(),
+        )
+        with urllib.request.urlopen(req, timeout=30) as r:
+            page = r.read().decode()
+        first_layer = json.loads(resnet_file("qat", "graph.json").read_text())["Layers"][0]["Name"]
+        assert first_layer in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
