@@ -1,0 +1,217 @@
+"""trtexec ``--exportProfile`` JSON: per-layer times, one row per profiled layer (schema ``PROFILE``).
+
+The file is ``[{"count": N}, {"name", "timeMs", "averageMs", "medianMs"?, "percentage"}, ...]``: TensorRT
+8.2 and earlier write four keys per record (no ``medianMs``), 8.4+ five. ``count`` is the number of profiled
+iterations.
+
+trtexec writes layer names without JSON escaping, so a name holding ``"``, ``\\`` or a control character makes
+the file invalid JSON, and a name holding a backslash sequence such as ``\\n`` would be silently changed by a
+JSON decoder. Whenever the raw text holds a backslash or does not decode, records are re-read one by one from
+the raw text with a tolerant pattern that takes the name verbatim (what trtexec wrote is the name); rows whose
+name needed this are flagged ``name_recovered``. Records that cannot be read at all are named in
+``ProfileMeta.notes``; when none can be read the file is refused with :class:`TrtInspectError`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from trtinspect.errors import TrtInspectError
+from trtinspect.parsers import _io, schema
+
+WHAT = "a trtexec --exportProfile JSON"
+HINT = "re-run trtexec with --exportProfile=FILE (it writes [{\"count\": N}, {\"name\": ...}, ...])"
+
+# Source key -> PROFILE column. ``medianMs`` is absent before TensorRT 8.4.
+KEY_MAP: dict[str, str] = {
+    "name": "name",
+    "timeMs": "time_ms",
+    "averageMs": "avg_ms",
+    "medianMs": "median_ms",
+    "percentage": "percentage",
+}
+REQUIRED_KEYS = ("name", "timeMs", "averageMs", "percentage")
+
+_NUM = r"(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|-?inf|-?nan|NaN|-?Infinity)"
+# A record boundary: `,` (after a newline or a `}`) then `{ "name" :`.
+_BOUNDARY = r'(?:\n\s*|\}\s*),\s*\{\s*"name"\s*:'
+# One record as trtexec writes it. The name is taken verbatim up to the `", "timeMs"` that follows it; the
+# tempered token stops a damaged record from swallowing the next one at a record boundary.
+_RECORD = re.compile(
+    r'\{\s*"name"\s*:\s*"(?P<name>(?:(?!' + _BOUNDARY + r').)*?)"\s*,\s*"timeMs"\s*:\s*' + _NUM
+    + r'\s*,\s*"averageMs"\s*:\s*' + _NUM
+    + r'(?:\s*,\s*"medianMs"\s*:\s*' + _NUM + r")?"
+    + r'\s*,\s*"percentage"\s*:\s*' + _NUM + r"\s*\}",
+    re.DOTALL,
+)
+_RECORD_START = re.compile(r'[\[,]\s*(\{)\s*"name"\s*:', re.DOTALL)
+_COUNT = re.compile(r'\{\s*"count"\s*:\s*(\d+)\s*\}')
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
+
+
+@dataclass
+class ProfileMeta:
+    """What the profile file said about itself, and what the parser had to do to read it."""
+
+    path: Path | None
+    count: int | None = None            # profiled iterations (the {"count": N} header), None when absent
+    n_records: int = 0
+    has_median: bool = False             # 8.4+ five-key records
+    recovered: list[str] = field(default_factory=list)   # names read verbatim from invalid/escaped JSON
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_profile(
+    path: str | Path, *, max_bytes: int = _io.MAX_JSON_BYTES
+) -> tuple[ProfileMeta, pd.DataFrame]:
+    """Parse a trtexec ``--exportProfile`` file into ``(ProfileMeta, PROFILE frame)``."""
+    data = _io.read_bytes(path, what=WHAT, max_bytes=max_bytes)
+    return parse_profile_bytes(data, path=path)
+
+
+def parse_profile_bytes(data: bytes, *, path: str | Path | None = None) -> tuple[ProfileMeta, pd.DataFrame]:
+    """Parse the bytes of an ``--exportProfile`` file (see :func:`parse_profile`)."""
+    if _io.looks_binary(data):
+        raise TrtInspectError(f"binary data, not {WHAT}", path=path, hint=HINT)
+    meta = ProfileMeta(path=Path(path) if path is not None else None)
+    obj: Any = None
+    strict_ok = False
+    if b"\\" not in data:  # without a backslash a JSON decoder returns names exactly as trtexec wrote them
+        try:
+            obj = orjson.loads(data)
+            strict_ok = True
+        except orjson.JSONDecodeError:
+            strict_ok = False
+    if strict_ok:
+        frame = _from_decoded(obj, meta, path)
+    else:
+        records = _from_raw_text(data.decode("utf-8", errors="replace"), meta, path)
+        frame = schema.frame_from_records(records, schema.PROFILE)
+    meta.n_records = len(frame)
+    meta.has_median = bool(frame["median_ms"].notna().any())
+    return meta, frame
+
+
+def profile_from_obj(obj: Any, *, path: str | Path | None = None) -> tuple[ProfileMeta, pd.DataFrame]:
+    """Build the PROFILE frame from an already-decoded profile list (names are taken as decoded)."""
+    meta = ProfileMeta(path=Path(path) if path is not None else None)
+    frame = _from_decoded(obj, meta, path)
+    meta.n_records = len(frame)
+    meta.has_median = bool(frame["median_ms"].notna().any())
+    return meta, frame
+
+
+def _wrong_kind(obj: Any, path: str | Path | None) -> TrtInspectError:
+    looks = ""
+    if isinstance(obj, dict) and "Layers" in obj:
+        looks = " (it looks like an --exportLayerInfo graph JSON)"
+    elif isinstance(obj, list) and obj and isinstance(obj[0], dict) and (
+        "latencyMs" in obj[0] or "computeMs" in obj[0]
+    ):
+        looks = " (it looks like an --exportTimes JSON)"
+    return TrtInspectError(f"not {WHAT}{looks}", path=path, hint=HINT)
+
+
+def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.DataFrame:
+    """PROFILE frame from a decoded profile list (vectorised: 50,000 records in well under a second)."""
+    if not isinstance(obj, list) or not all(isinstance(r, dict) for r in obj):
+        raise _wrong_kind(obj, path)
+    for rec in obj:
+        if "count" in rec and "name" not in rec:
+            count = rec["count"]
+            if isinstance(count, int) and not isinstance(count, bool):
+                meta.count = count
+            break
+    positions = [i for i, r in enumerate(obj) if not ("count" in r and "name" not in r)]
+    raw = pd.DataFrame.from_records([obj[i] for i in positions]) if positions else pd.DataFrame()
+    if raw.empty or not all(k in raw.columns for k in REQUIRED_KEYS):
+        raise _wrong_kind(obj, path) if positions or not obj else TrtInspectError(
+            f"{WHAT} with no layer records", path=path, hint=HINT)
+    good = np.array([isinstance(v, str) for v in raw["name"]], dtype=bool)
+    columns: dict[str, pd.Series] = {}
+    for key, col in KEY_MAP.items():
+        if key == "name":
+            continue
+        if key not in raw.columns:
+            columns[col] = pd.Series(float("nan"), index=raw.index, dtype="float64")
+            continue
+        source = raw[key]
+        is_number = source.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+        if key in REQUIRED_KEYS:
+            good &= np.asarray(is_number, dtype=bool)
+        columns[col] = pd.to_numeric(source.where(is_number), errors="coerce").astype("float64")
+    bad = [positions[i] for i in (~good).nonzero()[0]]
+    frame = pd.DataFrame({"name": raw["name"].where(good, None), **columns})[good].reset_index(drop=True)
+    if frame.empty:
+        raise _wrong_kind(obj, path)
+    frame["row"] = range(len(frame))
+    frame["name_recovered"] = False
+    if bad:
+        meta.notes.append(f"{len(bad)} profile record(s) lack a name or numeric timeMs/averageMs/percentage "
+                          f"and were skipped (positions {bad[:5]}{'...' if len(bad) > 5 else ''})")
+    if meta.count is None:
+        meta.notes.append('profile has no {"count": N} header; iteration count unknown')
+    return schema.conform(frame, schema.PROFILE)
+
+
+def _float(text: str | None) -> float:
+    if text is None:
+        return float("nan")
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+def _from_raw_text(text: str, meta: ProfileMeta, path: str | Path | None) -> list[dict[str, Any]]:
+    """Tolerant record-level re-read of a profile whose names trtexec wrote unescaped."""
+    count = _COUNT.search(text)
+    if count:
+        meta.count = int(count.group(1))
+    starts = [m.start(1) for m in _RECORD_START.finditer(text)]
+    records: list[dict[str, Any]] = []
+    matched_starts: set[int] = set()
+    for m in _RECORD.finditer(text):
+        name = m.group("name")
+        matched_starts.add(m.start())
+        recovered = bool(_NEEDS_ESCAPE.search(name))
+        if recovered:
+            meta.recovered.append(name)
+        records.append({
+            "name": name,
+            "time_ms": _float(m.group(2)),
+            "avg_ms": _float(m.group(3)),
+            "median_ms": _float(m.group(4)),
+            "percentage": _float(m.group(5)),
+            "row": len(records),
+            "name_recovered": recovered,
+        })
+    lost = [s for s in starts if s not in matched_starts]
+    if not records:
+        if not starts and not text.lstrip().startswith("["):
+            raise TrtInspectError(f"not {WHAT} (no JSON list)", path=path, hint=HINT)
+        if not starts:
+            raise TrtInspectError(f"not {WHAT} (no {{\"name\": ...}} layer records)", path=path, hint=HINT)
+        raise TrtInspectError(
+            f"none of the {len(starts)} layer records of {WHAT} could be read (damaged or truncated)",
+            path=path, hint=HINT,
+        )
+    if meta.recovered:
+        meta.notes.append(f"{len(meta.recovered)} layer name(s) written unescaped by trtexec were read "
+                          "verbatim")
+    if lost:
+        snippets = ", ".join(repr(text[s:s + 60]) for s in lost[:3])
+        meta.notes.append(f"{len(lost)} profile record(s) could not be read and are missing: {snippets}"
+                          f"{'...' if len(lost) > 3 else ''}")
+    if not text.rstrip().endswith("]"):
+        meta.notes.append("profile file is truncated (no closing ']'); later layers may be missing")
+    if meta.count is None:
+        meta.notes.append('profile has no {"count": N} header; iteration count unknown')
+    return records

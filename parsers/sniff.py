@@ -1,0 +1,86 @@
+"""Classify a file by its content (a bounded prefix read), not by its name.
+
+Kinds: ``layer_info`` (``--exportLayerInfo`` / inspector JSON, a dict with ``"Layers"``), ``profile``
+(``--exportProfile``), ``times`` (``--exportTimes``), ``trex_build_metadata``, ``trex_profile_metadata``,
+``trex_device_metadata`` (TREx ``process_engine.py``), ``trtexec_log`` (trtexec stdout of any era),
+``nsys_sqlite`` (``nsys export --type sqlite``), ``nsys_rep`` (``.nsys-rep``/``.qdstrm``, not readable without
+nsys), ``engine`` (a serialized plan: binary content with an ``.engine``/``.plan``/``.trt`` suffix; plans
+carry no reliable text marker), ``unknown``.
+
+The file name is used only where content cannot decide (binary engines, nsys reports).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from trtinspect.errors import TrtInspectError
+from trtinspect.parsers import _io
+
+HEAD_BYTES = 64 * 1024
+SQLITE_MAGIC = b"SQLite format 3\x00"
+ENGINE_SUFFIXES = (".engine", ".plan", ".trt")
+NSYS_REP_SUFFIXES = (".nsys-rep", ".qdstrm", ".qdrep")
+
+KINDS = (
+    "layer_info", "profile", "times", "trex_build_metadata", "trex_profile_metadata", "trex_device_metadata",
+    "trtexec_log", "nsys_sqlite", "nsys_rep", "engine", "unknown",
+)
+
+# JSON content rules, checked in order: (kind, opening bracket, regex that must match the head).
+_KEY = r'"{}"\s*:'
+JSON_RULES: list[tuple[str, str, re.Pattern[str]]] = [
+    ("layer_info", "{", re.compile(_KEY.format("Layers"))),
+    ("trex_profile_metadata", "{", re.compile(_KEY.format("performance_summary"))),
+    ("trex_build_metadata", "{",
+     re.compile(_KEY.format("build_options") + "|" + _KEY.format("model_options"))),
+    ("profile", "[", re.compile(r'^\[\s*\{\s*"count"\s*:|' + _KEY.format("averageMs"))),
+    ("times", "[", re.compile(_KEY.format("startComputeMs") + "|" + _KEY.format("computeMs")
+                              + "|" + _KEY.format("latencyMs"))),
+    ("trex_device_metadata", "[",
+     re.compile(_KEY.format("ComputeCapability") + "|" + _KEY.format("TotalMemory"))),
+]
+
+
+def read_head(path: str | Path, n: int = HEAD_BYTES) -> bytes:
+    """The first ``n`` bytes of a file (missing/unreadable -> TrtInspectError)."""
+    p = Path(path)
+    if p.is_dir():
+        raise TrtInspectError("is a directory, expected a file", path=p)
+    try:
+        with p.open("rb") as fh:
+            return fh.read(n)
+    except FileNotFoundError:
+        raise TrtInspectError("no such file", path=p, hint="check the path") from None
+    except OSError as exc:
+        raise TrtInspectError(f"cannot read file: {exc.strerror}", path=p) from None
+
+
+def kind_of_head(head: bytes, name: str = "") -> str:
+    """Classify from the first bytes of a file and its name (see module doc)."""
+    lower = name.lower()
+    if head.startswith(SQLITE_MAGIC):
+        return "nsys_sqlite"
+    if lower.endswith(NSYS_REP_SUFFIXES):
+        return "nsys_rep"
+    if not head.strip():
+        return "unknown"
+    if _io.looks_binary(head):
+        return "engine" if lower.endswith(ENGINE_SUFFIXES) else "unknown"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text[:1] in "[{":
+        for kind, bracket, pattern in JSON_RULES:
+            if text[0] == bracket and pattern.search(text):
+                return kind
+    from trtinspect.parsers.trtexec_log import looks_like_trtexec_log
+
+    if looks_like_trtexec_log(text):
+        return "trtexec_log"
+    return "unknown"
+
+
+def detect_kind(path: str | Path) -> str:
+    """Classify one file by content (reads at most :data:`HEAD_BYTES`)."""
+    p = Path(path)
+    return kind_of_head(read_head(p), p.name)

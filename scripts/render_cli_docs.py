@@ -1,0 +1,67 @@
+"""Render docs/cli.md from the click commands themselves (help text and options are declared once, in code).
+
+Usage: python scripts/render_cli_docs.py [--check]
+With --check, exit 1 when docs/cli.md is out of date (the test suite runs this check).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from trtinspect.cli import COMMANDS, cli
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "docs" / "cli.md"
+
+INTRO = """# Command line reference
+
+Generated from the commands' own help by `python scripts/render_cli_docs.py`; a test fails when this page and
+the code disagree. Every command's `--help` works without TensorRT, a GPU or any optional package.
+
+Exit codes, for every command: **0** success, **1** the command's own failure verdict (`lint --fail-on`,
+`check` regression), **2** bad input or a tool error (one line on stderr: file, what is wrong, what to do;
+never a traceback, except an internal bug under `--debug`), **3** `check`: baseline and candidate are not
+comparable.
+
+PATH arguments accept a bundle directory, an engine file with sidecar files beside it, trtexec JSON exports or
+logs, an Nsight Systems SQLite export, or a bundled sample as `sample:NAME` (`trtinspect samples` lists them).
+
+Environment variables: `TRTINSPECT_HISTORY_DB` (default history store for `check --record`, `history`),
+`TRTINSPECT_NVTX=0` (turn off NVTX ranges in `profile`), `GITHUB_ACTIONS=true` (set by GitHub Actions: `check`
+prints `::error`/`::warning` annotations), `TRTINSPECT_SCREENSHOTS` (tests only: where the browser tests save
+screenshots).
+"""
+
+
+def _help(name: str, cmd: click.Command) -> str:
+    ctx = click.Context(cmd, info_name=f"trtinspect {name}", terminal_width=110, max_content_width=110)
+    return cmd.get_help(ctx)
+
+
+def render() -> str:
+    parts = [INTRO]
+    top = click.Context(cli, info_name="trtinspect", terminal_width=110, max_content_width=110)
+    parts.append("## `trtinspect`\n\n```text\n" + cli.get_help(top) + "\n```\n")
+    for name in sorted(COMMANDS):
+        cmd = cli.get_command(top, name)
+        assert cmd is not None, name
+        parts.append(f"## `trtinspect {name}`\n\n{COMMANDS[name][1]}\n\n```text\n{_help(name, cmd)}\n```\n")
+    return "\n".join(parts)
+
+
+def main() -> int:
+    text = render()
+    if "--check" in sys.argv:
+        if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
+            print(f"{OUT} is out of date: run python scripts/render_cli_docs.py", file=sys.stderr)
+            return 1
+        return 0
+    OUT.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""`trtinspect report` and trtinspect.report against the real samples."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import LOGS, RESNET_VARIANTS, resnet_file
+
+from trtinspect.bundle import load
+from trtinspect.cli import cli
+from trtinspect.report import build_report, render_markdown, render_text
+
+LOG_FILES = sorted(p for p in LOGS.rglob("*.log"))
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(cli, ["report", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _profile_records(variant: str) -> list[dict]:
+    return json.loads(resnet_file(variant, "profile.json").read_text())[1:]
+
+
+@pytest.mark.parametrize("variant", RESNET_VARIANTS)
+def test_json_report_values(variant: str) -> None:
+    report = json.loads(_run(f"sample:resnet18-a100/{variant}", "--format", "json", "--top", "5"))
+    graph = json.loads(resnet_file(variant, "graph.json").read_text())
+    records = _profile_records(variant)
+    timing = json.loads(resnet_file(variant, "timing.json").read_text())
+    total = sum(r["averageMs"] for r in records)
+    assert report["device"]["name"] == "NVIDIA A100 80GB PCIe"
+    assert report["layers"]["count"] == len(graph["Layers"]) == report["layers"]["profiled"]
+    assert sum(r["avg_ms"] for r in report["by_precision"]) == pytest.approx(total, abs=1e-5)
+    assert sum(r["layers"] for r in report["by_type"]) == len(graph["Layers"])
+    slowest = max(records, key=lambda r: r["averageMs"])
+    assert report["top_layers"][0]["name"] == slowest["name"] and len(report["top_layers"]) == 5
+    assert report["top_layers"][0]["avg_ms"] == pytest.approx(slowest["averageMs"])
+    compute = [r["computeMs"] for r in timing]
+    assert report["timing"]["source"] == "times" and report["timing"]["iterations"] == len(timing)
+    assert report["timing"]["compute_ms"]["mean"] == pytest.approx(sum(compute) / len(compute), rel=1e-6)
+    assert report["unmatched"] == {"profile": [], "layers": []}
+
+
+def test_precision_mix_of_qat_counts_layers_per_precision() -> None:
+    report = build_report(load("sample:resnet18-a100/qat"), lint=False)
+    bundle = load("sample:resnet18-a100/qat")
+    counts = bundle.layers["precision"].value_counts().to_dict()
+    assert {r["precision"]: r["layers"] for r in report["by_precision"]} == counts
+    assert "INT8" in counts
+
+
+def test_text_report_is_readable() -> None:
+    out = _run("sample:resnet18-a100/qat", "--top", "3")
+    slowest = max(_profile_records("qat"), key=lambda r: r["averageMs"])["name"]
+    for needle in ("NVIDIA A100 80GB PCIe", "Precision mix", "Time by layer type", "Top 3 layers", "INT8",
+                   "GPU compute", slowest):
+        assert needle in out
+    assert "\x1b[" not in out  # no colour codes in a non-terminal
+
+
+def test_markdown_report() -> None:
+    out = _run("sample:resnet18-a100/fp16", "--format", "markdown")
+    assert out.startswith("# trtinspect report: resnet.onnx")
+    assert "| precision | layers | ms/iter | % time |" in out and "## Top 10 layers by time" in out
+
+
+@pytest.mark.parametrize("log", LOG_FILES, ids=lambda p: p.name)
+def test_report_on_every_sample_log(log: Path) -> None:
+    rel = log.relative_to(LOGS.parent).as_posix()
+    report = json.loads(_run(f"sample:{rel}", "--format", "json"))
+    assert report["sources"]
+    text = log.read_text(errors="replace")
+    if "[TensorRT v" in text:
+        assert report["trt_version"] is not None and text.count(f"v{report['trt_version'].split('.')[0]}") > 0
+    if "=== Performance summary ===" in text and "GPU Compute Time: min" in text:
+        assert report["timing"]["compute_ms"]["mean"] is not None
+
+
+def test_dump_profile_log_report_sums() -> None:
+    report = build_report(load(LOGS / "trt10.16-h100" / "result-05.log"), lint=False)
+    bundle = load(LOGS / "trt10.16-h100" / "result-05.log")
+    assert report["layers"]["total_layer_ms"] == pytest.approx(bundle.profile["avg_ms"].sum(), abs=1e-6)
+    assert report["trt_version"] == "10.16.1" and report["device"]["name"] == "NVIDIA H100 PCIe"
+
+
+# ------------------------------------------------------------------------------------------ analyzer hook
+def _fake_lint(monkeypatch: pytest.MonkeyPatch, fn: object) -> None:
+    module = types.ModuleType("trtinspect.inspector.lint")
+    module.lint = fn  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "trtinspect.inspector.lint", module)
+
+
+def test_findings_from_analyzer_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    def lint(bundle: object) -> pd.DataFrame:
+        return pd.DataFrame({"rule_id": ["R1", "R2"], "severity": ["warn", "error"],
+                             "title": ["small", "big"],
+                             "layers": [["a"], ["b", "c"]], "cost_ms": [0.01, 0.2]})
+
+    _fake_lint(monkeypatch, lint)
+    report = build_report(load("sample:resnet18-a100/qat"), top=5)
+    assert report["findings_status"] == "ok"
+    assert [f["rule_id"] for f in report["findings"]] == ["R2", "R1"]
+    assert report["findings"][0]["layers"] == ["b", "c"]
+    assert "Top findings" in render_text(report) and "Top findings" in render_markdown(report)
+
+
+def test_analyzer_errors_are_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def lint(bundle: object) -> pd.DataFrame:
+        raise RuntimeError("analyzer bug")
+
+    _fake_lint(monkeypatch, lint)
+    with pytest.raises(RuntimeError, match="analyzer bug"):
+        build_report(load("sample:resnet18-a100/qat"))
+    assert build_report(load("sample:resnet18-a100/qat"), lint=False)["findings_status"] == "not run"
