@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
-from trtinspect.app.pages_engine import COLOR_OPTIONS
-from trtinspect.app.state import Registry
 
 from trtinspect import plots
+from trtinspect.app.pages_engine import COLOR_OPTIONS
+from trtinspect.app.state import Registry
 
 MAX_GROUP_ROWS = 1000  # aligned-table rows sent to the browser (largest |delta| first)
 GROUP_COLUMNS = [

@@ -7,6 +7,7 @@ from pathlib import PurePath
 from typing import Any
 
 from dash import dcc, html
+
 from trtinspect.app.state import Registry
 
 NONE = "\u2014"

@@ -15,6 +15,7 @@ import dash
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import Response
+
 from trtinspect.app import callbacks as cb
 from trtinspect.app.pages_history import HistoryStore
 from trtinspect.app.state import DEFAULT_MAX_UPLOAD_MB, Registry

@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
-from trtinspect.app.graph import GraphModel
-from trtinspect.parsers import sniff
 
 from trtinspect import bundle as bundle_mod
 from trtinspect import samples
+from trtinspect.app.graph import GraphModel
 from trtinspect.errors import TrtInspectError
 from trtinspect.model import EngineBundle
+from trtinspect.parsers import sniff
 from trtinspect.report import build_report
 
 log = logging.getLogger(__name__)
@@ -207,30 +207,18 @@ class Registry:
         return ids
 
     def load_samples(self) -> list[str]:
-        """Every bundled sample: a folder loads as one engine; a folder holding several engines' logs
-        loads file by file (files without layers, e.g. summary-only logs, are skipped)."""
+        """Every bundled sample that has layers (summary-only logs are skipped: nothing to draw)."""
         ids = []
-        root = samples.samples_root()
         for name in samples.list_samples():
             try:
-                ids.append(self.add(bundle_mod.load(samples.PREFIX + name), label=name, origin="sample"))
-                continue
+                b = bundle_mod.load(samples.PREFIX + name)
             except TrtInspectError as exc:
-                log.info(
-                    "sample %s does not load as one engine (%s); loading its files one by one", name, exc
-                )
-            for f in sorted((root / name).iterdir()):
-                if not f.is_file() or f.suffix.lower() not in DATA_SUFFIXES:
-                    continue
-                try:
-                    b = bundle_mod.load(f)
-                except TrtInspectError as exc:
-                    log.info("skipping sample file %s: %s", f.name, exc)
-                    continue
-                if b.layers.empty:
-                    log.info("skipping sample file %s: no layers", f.name)
-                    continue
-                ids.append(self.add(b, label=f"{name}/{f.name}", origin="sample"))
+                log.info("skipping sample %s: %s", name, exc)
+                continue
+            if b.layers.empty:
+                log.info("skipping sample %s: no layers", name)
+                continue
+            ids.append(self.add(b, label=name, origin="sample"))
         return ids
 
     def add_upload(self, files: list[tuple[str, str]], *, max_bytes: int) -> str:

@@ -23,12 +23,12 @@ import threading
 import time
 from pathlib import Path
 
-from trtinspect.app import callbacks as cb
-from trtinspect.app.server import create_app
-from trtinspect.app.state import Registry
 from werkzeug.serving import make_server
 
 import trtinspect
+from trtinspect.app import callbacks as cb
+from trtinspect.app.server import create_app
+from trtinspect.app.state import Registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_diff import generate

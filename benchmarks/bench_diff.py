@@ -25,9 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trtinspect.inspector.diff import diff
-
 import trtinspect
+from trtinspect.inspector.diff import diff
 
 REPO = Path(__file__).resolve().parent.parent
 RESNET = REPO / "sample_engines" / "resnet18-a100"

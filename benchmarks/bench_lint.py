@@ -23,9 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trtinspect.inspector.lint import lint
-
 import trtinspect
+from trtinspect.inspector.lint import lint
 
 REPO = Path(__file__).resolve().parent.parent
 QAT = REPO / "sample_engines" / "resnet18-a100" / "qat"

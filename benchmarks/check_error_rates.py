@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from trtinspect.inspector import align as align_mod
-from trtinspect.inspector.check import Thresholds, alignment_groups, run_check
 
 import trtinspect
+from trtinspect.inspector import align as align_mod
+from trtinspect.inspector.check import Thresholds, alignment_groups, run_check
 from trtinspect.model import EngineBundle
 
 REPO = Path(__file__).resolve().parent.parent

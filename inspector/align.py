@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
 from trtinspect.parsers import schema
 
 __all__ = [

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from scipy import special, stats
-from trtinspect.parsers import schema
 
 from trtinspect.errors import NotComparableError, TrtInspectError
+from trtinspect.parsers import schema
 
 if TYPE_CHECKING:
     from trtinspect.model import EngineBundle

@@ -27,10 +27,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.check import COMPARABILITY, Override, Thresholds
 from trtinspect.parsers._io import read_text
-
-from trtinspect.errors import TrtInspectError
 
 if sys.version_info >= (3, 11):
     import tomllib

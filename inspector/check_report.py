@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pandas as pd
+
 from trtinspect.inspector.check import CheckResult, EndToEnd
 
 MAX_ROWS = 15

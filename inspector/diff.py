@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, gc_paused, primary_op
-from trtinspect.parsers import schema
 
 from trtinspect.errors import InternalError, TrtInspectError
+from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, gc_paused, primary_op
+from trtinspect.parsers import schema
 
 if TYPE_CHECKING:
     from trtinspect.model import EngineBundle

@@ -18,6 +18,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
 from trtinspect.inspector.diff import DiffResult
 
 __all__ = ["FORMATS", "render", "render_html", "render_json", "render_markdown", "render_text", "top_changes"]

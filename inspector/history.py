@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from trtinspect.inspector.check import CheckResult
 
 from trtinspect.errors import TrtInspectError
+from trtinspect.inspector.check import CheckResult
 
 if TYPE_CHECKING:
     from trtinspect.model import EngineBundle

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES, SEVERITY_RANK, Rule, rules_frame
 from trtinspect.inspector.rules_base import Finding, LintContext
 from trtinspect.parsers import schema
-
-from trtinspect.errors import TrtInspectError
 
 if TYPE_CHECKING:
     from trtinspect.model import EngineBundle

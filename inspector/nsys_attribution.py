@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
+
 from trtinspect.parsers import schema
 from trtinspect.parsers.nsys_sqlite import GRAPH_LAUNCH_API, NVTX_PUSH_POP, NVTX_START_END, NsysExport
 

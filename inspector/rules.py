@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+
 from trtinspect.inspector import rules_fusion, rules_kernels, rules_precision, rules_timing
 from trtinspect.inspector.rules_base import CheckFn
 

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
 from trtinspect.inspector import precision as prec
 
 if TYPE_CHECKING:

@@ -61,6 +61,9 @@ class ProfileMetadata:
     device_information: dict[str, Any] = field(default_factory=dict)
     raw_summary: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Written by `trtinspect profile` (trtinspect.bundle_writer), absent in TREx files:
+    tool: dict[str, Any] = field(default_factory=dict)       # "trtinspect": tool/TensorRT versions, settings
+    gpu_state: dict[str, Any] = field(default_factory=dict)  # NVML snapshots and drift warnings
 
 
 @dataclass
@@ -112,6 +115,8 @@ def parse_profile_metadata(path: str | Path) -> ProfileMetadata:
         device_information=dict(obj.get("device_information") or {}),
         raw_summary=perf,
         notes=notes,
+        tool=dict(obj.get("trtinspect") or {}) if isinstance(obj.get("trtinspect"), dict) else {},
+        gpu_state=dict(obj.get("gpu_state") or {}) if isinstance(obj.get("gpu_state"), dict) else {},
     )
 
 

@@ -26,9 +26,9 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from trtinspect.parsers._io import read_text
 
 from trtinspect.errors import TrtInspectError
+from trtinspect.parsers._io import read_text
 
 # Canonical report name -> older names of the same report.
 REPORT_NAMES: dict[str, tuple[str, ...]] = {

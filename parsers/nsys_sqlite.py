@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from trtinspect.parsers import schema
 
 from trtinspect.errors import TrtInspectError
+from trtinspect.parsers import schema
 
 log = logging.getLogger(__name__)
 

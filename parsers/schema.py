@@ -11,7 +11,7 @@ silent 0); list-valued columns have dtype ``object`` and hold Python lists/tuple
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -106,14 +106,13 @@ def frame_from_records(records: Iterable[Mapping[str, Any]], schema: Mapping[str
     if not rows:
         return empty_frame(schema)
     data = {col: [r.get(col) for r in rows] for col in schema}
-    out = {}
+    out: dict[str, pd.Series] = {}
     for col, dtype in schema.items():
         values = data[col]
         if dtype == "object":
-            s = pd.Series(values, dtype="object")
+            out[col] = pd.Series(values, dtype="object")
         else:
-            s = pd.Series(values).astype(dtype)
-        out[col] = s
+            out[col] = pd.Series(values).astype(cast(Any, dtype))
     return pd.DataFrame(out)
 
 

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import _io, schema
 from trtinspect.parsers import trtexec_log_layers as layers_text
 from trtinspect.parsers import trtexec_log_sections as sec
-
-from trtinspect.errors import TrtInspectError
 
 log = logging.getLogger(__name__)
 

@@ -83,7 +83,7 @@ KERNELS_BY_TYPE = {
         "void nvinfer1::tiled_pooling::poolCHW_RS3_UV2_PQT_kernel<4, 4, 32, 2, (nvinfer1::ITiledPooling::PoolingMode)1, true>(nvinfer1::TiledPoolingParams, int)"  # noqa: E501
     ],
     "NoOp": [
-        "void cuInt8::nchwToNcqhw4(float const*, unsigned int*, int, int, int, int, int, int, int, float const*)"  # noqa: E501
+        "void cuInt8::nchwToNcqhw4(float const*, unsigned int*, int, int, int, int, int, int, int, float const*)"
     ],
 }
 DEFAULT_KERNEL = ["void tensorrt_generic_kernel(void)"]

@@ -11,6 +11,7 @@ import orjson
 import pandas as pd
 import pytest
 from conftest import LOGS, resnet_file
+
 from trtinspect.inspector.align import (
     MODE_DIVERGED,
     MODE_ORDER,

@@ -15,12 +15,12 @@ from typing import Any
 import plotly.graph_objects as go
 import pytest
 from conftest import LOGS, RESNET_VARIANTS, resnet_file
+
+import trtinspect
 from trtinspect.app import callbacks as cb
 from trtinspect.app.graph import GraphModel
 from trtinspect.app.server import create_app
 from trtinspect.app.state import Registry, UnknownEngine, safe_filename
-
-import trtinspect
 
 QAT = "resnet18-a100-qat"
 QAT_RES = "resnet18-a100-qat-residual"

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 from conftest import LOGS, RESNET, resnet_file
-from trtinspect.app.server import create_app
-from trtinspect.app.state import Registry
 
 import trtinspect
+from trtinspect.app.server import create_app
+from trtinspect.app.state import Registry
 
 pytestmark = pytest.mark.browser
 

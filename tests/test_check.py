@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 from conftest import REPO, RESNET
 from scipy import stats
-from trtinspect.inspector import check
-from trtinspect.inspector.check import Override, Thresholds, decide_end_to_end, decide_groups, run_check
-from trtinspect.parsers import schema
 
 import trtinspect
 from trtinspect.errors import NotComparableError, TrtInspectError
+from trtinspect.inspector import check
+from trtinspect.inspector.check import Override, Thresholds, decide_end_to_end, decide_groups, run_check
+from trtinspect.parsers import schema
 
 
 def _load_rates() -> ModuleType:

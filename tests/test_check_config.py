@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from trtinspect.inspector.check_config import parse_fraction, resolve
 
 from trtinspect.errors import TrtInspectError
+from trtinspect.inspector.check_config import parse_fraction, resolve
 
 PYPROJECT = """
 [project]

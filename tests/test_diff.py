@@ -11,14 +11,14 @@ from typing import Any
 import orjson
 import pytest
 from conftest import LOGS, RESNET, resnet_file
-from trtinspect.inspector import diff as diff_mod
-from trtinspect.inspector.align import MODE_ORDER
-from trtinspect.inspector.diff import DiffResult, diff, group_times
-from trtinspect.inspector.diff_render import render, render_html, top_changes
 
 import trtinspect
 from trtinspect.cli import main
 from trtinspect.errors import InternalError, TrtInspectError
+from trtinspect.inspector import diff as diff_mod
+from trtinspect.inspector.align import MODE_ORDER
+from trtinspect.inspector.diff import DiffResult, diff, group_times
+from trtinspect.inspector.diff_render import render, render_html, top_changes
 
 PAIRS = [("fp32", "fp16"), ("qat", "qat-residual"), ("qat-residual", "qat-residual-qgap")]
 

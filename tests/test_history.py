@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from conftest import RESNET
-from trtinspect.inspector import history
-from trtinspect.inspector.check import run_check
 
 import trtinspect
 from trtinspect.cli import main
 from trtinspect.errors import TrtInspectError
+from trtinspect.inspector import history
+from trtinspect.inspector.check import run_check
 
 
 @pytest.fixture(scope="module")

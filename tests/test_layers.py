@@ -13,6 +13,9 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.conftest import LOGS, RESNET_VARIANTS, resnet_file
+from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import schema
 from trtinspect.parsers.layers import (
     CONSUMED_KEYS,
@@ -24,9 +27,6 @@ from trtinspect.parsers.layers import (
     parse_layer_info_obj,
     source_nodes_from_name,
 )
-
-from tests.conftest import LOGS, RESNET_VARIANTS, resnet_file
-from trtinspect.errors import TrtInspectError
 
 TRT10_FILE = LOGS / "trt10.16-h100" / "model-trained-exportLayerInfo.log"
 NAMES_ONLY_FILE = LOGS / "trt8.4" / "modelInformation.log"

@@ -16,13 +16,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from trtinspect.inspector.lint import flagged_time, lint, select_rules
-from trtinspect.inspector.rules import RULES, rules_frame
-from trtinspect.parsers import schema
 
 import trtinspect
 from tests.conftest import LOGS, REPO, resnet_file
 from trtinspect.errors import TrtInspectError
+from trtinspect.inspector.lint import flagged_time, lint, select_rules
+from trtinspect.inspector.rules import RULES, rules_frame
+from trtinspect.parsers import schema
 
 QAT_VARIANTS = ["qat", "qat-residual", "qat-residual-qgap"]
 SEED = LOGS / "seed-fx-vs-implicit-int8"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from trtinspect.inspector.lint import lint
-from trtinspect.inspector.rules import RULES
 
 import trtinspect
 from tests.conftest import RESNET, resnet_file
 from trtinspect.cli import cli, main
+from trtinspect.inspector.lint import lint
+from trtinspect.inspector.rules import RULES
 
 
 def run(args: list[str]) -> tuple[int, str, str]:

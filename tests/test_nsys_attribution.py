@@ -12,6 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import DATA, REPO
+
+import trtinspect
+from trtinspect.cli import main
 from trtinspect.inspector.nsys_attribution import (
     NsysAttribution,
     attribute,
@@ -21,9 +24,6 @@ from trtinspect.inspector.nsys_attribution import (
 from trtinspect.inspector.nsys_bundle import bundle_from_nsys
 from trtinspect.parsers import schema
 from trtinspect.parsers.nsys_sqlite import read_nsys_sqlite
-
-import trtinspect
-from trtinspect.cli import main
 
 H100 = DATA / "nsys" / "h100_2gpu_1s.sqlite"
 RTX3060 = DATA / "nsys" / "nsight-2025.5.2.sqlite"

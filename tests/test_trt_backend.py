@@ -465,3 +465,23 @@ def test_cli_profile_without_tensorrt_exits_2(tmp_path: Path) -> None:
     err = proc.stderr.strip()
     assert err.startswith("trtinspect: error:") and "tensorrt" in err and "Traceback" not in err
     assert len(err.splitlines()) == 1
+
+
+def test_double_diff_of_engines_without_sidecars_profiles_them_live(double: Any, tmp_path: Path) -> None:
+    """`trtinspect diff a.engine b.engine` with only engine files: the loader profiles each through the
+    backend (here the TEST DOUBLE behind the registry, not TensorRT) and diffs the result."""
+    trt, cudart, engine, spec = double
+    other = tmp_path / "other" / "resnet.onnx.engine"
+    other.parent.mkdir()
+    other.write_bytes(engine.read_bytes())
+    with trt_backend.use_backends(trt=trt, cudart=cudart, nvml=FakeNvml([nvml_snapshot()])):
+        res = CliRunner().invoke(cli, ["diff", str(engine), str(other), "--format", "json", "--no-lint"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    n_layers = len(json.loads(spec["graph_json"])["Layers"])
+    members = out["members"]
+    assert sum(1 for m in members if m["side"] == "A") == n_layers
+    assert sum(1 for m in members if m["side"] == "B") == n_layers
+    assert out["totals"]["delta_ms"] == pytest.approx(out["totals"]["b_layers_ms"] - out["totals"]["a_layers_ms"])
+    # not a single sidecar file was written next to the user's engines
+    assert sorted(p.name for p in other.parent.iterdir()) == ["resnet.onnx.engine"]

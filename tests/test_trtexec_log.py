@@ -14,6 +14,8 @@ import pytest
 from conftest import LOGS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import schema
 from trtinspect.parsers.trtexec_log import (
     TrtexecLog,
@@ -23,8 +25,6 @@ from trtinspect.parsers.trtexec_log import (
     parse_trtexec_text,
 )
 from trtinspect.parsers.trtexec_log_layers import parse_engine_layer_line, parse_oneline_record
-
-from trtinspect.errors import TrtInspectError
 
 H100 = LOGS / "trt10.16-h100"
 T84 = LOGS / "trt8.4"

@@ -20,11 +20,15 @@ if TYPE_CHECKING:
     from trtinspect.model import EngineBundle
 
 
-def load(*paths: Any, name: str | None = None) -> EngineBundle:
-    """Load one engine bundle from a directory, an engine file with sidecars, or explicit files."""
+def load(*paths: Any, name: str | None = None, max_file_bytes: int | None = None) -> EngineBundle:
+    """Load one engine bundle from a directory, an engine file with sidecars, or explicit files.
+
+    See :func:`trtinspect.bundle.load` (``max_file_bytes`` caps any one input file; default 2 GiB or
+    ``$TRTINSPECT_MAX_FILE_BYTES``).
+    """
     from trtinspect.bundle import load as _load
 
-    return _load(*paths, name=name)
+    return _load(*paths, name=name, max_file_bytes=max_file_bytes)
 
 
 def __getattr__(attr: str) -> Any:

@@ -30,6 +30,7 @@ from trtinspect import samples
 from trtinspect.errors import TrtInspectError
 from trtinspect.model import EngineBundle
 from trtinspect.parsers import _io, schema, sniff
+from trtinspect.parsers.device import merge_device
 
 log = logging.getLogger(__name__)
 
@@ -283,11 +284,11 @@ def _load_nsys(path: Path) -> EngineBundle:
 
 def _engine_without_sidecars(engine: Path) -> EngineBundle:
     """Hook: a TensorRT backend (``trtinspect.trt_backend.bundle_from_engine``) when tensorrt imports."""
-    if importlib.util.find_spec("tensorrt") is not None:
-        backend = optional_module("trtinspect.trt_backend")
-        if backend is not None and hasattr(backend, "bundle_from_engine"):
-            bundle: EngineBundle = backend.bundle_from_engine(engine)
-            return bundle
+    from trtinspect import trt_backend
+
+    if trt_backend.tensorrt_available():
+        bundle: EngineBundle = trt_backend.bundle_from_engine(engine)
+        return bundle
     raise TrtInspectError(
         "a serialized engine has no readable text and no sidecar files (X.engine.graph.json, .profile.json, "
         ".timing.json) were found beside it",
@@ -394,21 +395,25 @@ def _apply_metadata(by_kind: dict[str, list[Path]], bundle: EngineBundle) -> Non
         bm = metadata.parse_build_metadata(p)
         bundle.model_options.update(bm.model_options)
         bundle.build_options.update(bm.build_options)
-        bundle.device.update(bm.device_information)
+        _merge_device(bundle, bm.device_information, override=True)
         _add_source(bundle, "trex_build_metadata", p)
     for p in by_kind.get("trex_profile_metadata", []):
         pm = metadata.parse_profile_metadata(p)
         bundle.summary = pm.summary
         bundle.inference_options.update(pm.inference_options)
-        bundle.device.update(pm.device_information)
+        _merge_device(bundle, pm.device_information, override=True)
+        if pm.tool.get("tensorrt_version"):
+            bundle.trt_version = str(pm.tool["tensorrt_version"])
+        if pm.gpu_state:
+            bundle.extras["gpu_state"] = pm.gpu_state
+            bundle.notes.extend(f"GPU state: {w}" for w in pm.gpu_state.get("warnings") or [])
         bundle.extras["summary_source"] = p
         _note(bundle, p, pm.notes)
         _add_source(bundle, "trex_profile_metadata", p)
     for p in by_kind.get("trex_device_metadata", []):
         dm = metadata.parse_device_metadata(p)
         bundle.extras["device_properties"] = dm.devices
-        for key, value in dm.first.items():
-            bundle.device.setdefault(key, value)
+        _merge_device(bundle, dm.first)
         _add_source(bundle, "trex_device_metadata", p)
 
 
@@ -417,10 +422,11 @@ def _apply_logs(logs: list[tuple[Path, Any]], bundle: EngineBundle) -> None:
     for p, lg in logs:
         bundle.trt_version = bundle.trt_version or lg.trt_version
         pairs = ((bundle.model_options, lg.model_options), (bundle.build_options, lg.build_options),
-                 (bundle.inference_options, lg.inference_options), (bundle.device, lg.device))
+                 (bundle.inference_options, lg.inference_options))
         for target, source in pairs:
             for k, v in (source or {}).items():
                 target.setdefault(k, v)
+        _merge_device(bundle, lg.device or {})
         if not lg.summary.empty:
             if not bundle.summary.empty:
                 bundle.notes.append(f"performance summary taken from {p.name} (the trtexec log), not from "
@@ -505,11 +511,14 @@ def _apply_times(by_kind: dict[str, list[Path]], bundle: EngineBundle) -> None:
         _add_source(bundle, "times", p)
 
 
+def _merge_device(bundle: EngineBundle, raw: dict[str, Any], *, override: bool = False) -> None:
+    """Device facts in one vocabulary (parsers.device); the raw dicts stay in ``extras["device_raw"]``."""
+    if raw:
+        bundle.extras.setdefault("device_raw", []).append(dict(raw))
+        merge_device(bundle.device, raw, override=override)
+
+
 def _finish(bundle: EngineBundle) -> None:
-    if bundle.device:
-        name = device_name(bundle.device)
-        if name:
-            bundle.device.setdefault("name", name)
     if not bundle.profile.empty and not bundle.layers.empty:
         _, unmatched_profile, unmatched_layers = join_profile(bundle.layers, bundle.profile)
         bundle.unmatched_profile = unmatched_profile

@@ -92,17 +92,13 @@ def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> d
 
 
 def _device(device: dict[str, Any]) -> dict[str, Any]:
-    cc = device.get("Compute Capability") or device.get("ComputeCapability")
-    if isinstance(cc, (list, tuple)):
-        cc = ".".join(str(x) for x in cc)
-    memory = device.get("Device Global Memory") or device.get("TotalMemory")
-    if isinstance(memory, (int, float)) and not isinstance(memory, bool):
-        memory = f"{memory / 1024**2:.0f} MiB"
+    """The device facts the report shows (canonical keys, see trtinspect.parsers.device)."""
+    memory = device.get("global_memory_mib")
     return {
         "name": device_name(device),
-        "compute_capability": None if cc is None else str(cc),
-        "sms": device.get("SMs") or device.get("MULTIPROCESSOR_COUNT"),
-        "memory": memory,
+        "compute_capability": device.get("compute_capability"),
+        "sms": device.get("sms"),
+        "memory": None if memory is None else f"{memory} MiB",
     }
 
 

@@ -16,13 +16,22 @@ def samples_root() -> Path:
 
 
 def list_samples() -> list[str]:
-    """Every sample name: each folder under sample_engines/ that directly holds data files."""
+    """Every sample name that loads as ONE engine.
+
+    A folder holding a TREx bundle (``*.engine.graph.json`` and friends) is one sample; a folder of trtexec
+    logs from several runs is listed file by file (each log, or exported JSON, is one engine).
+    """
     root = samples_root()
-    names = set()
+    names: set[str] = set()
     for p in root.rglob("*"):
-        if p.is_file() and p.suffix in {".json", ".log"}:
-            names.add(p.parent.relative_to(root).as_posix())
-    return sorted(n for n in names if n != ".")
+        if not p.is_file() or p.suffix not in {".json", ".log"}:
+            continue
+        rel = p.relative_to(root)
+        if ".engine." in p.name:
+            names.add(rel.parent.as_posix())
+        else:
+            names.add(rel.as_posix())
+    return sorted(names)
 
 
 def resolve(arg: str) -> Path:

@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,6 +38,9 @@ from trtinspect.bundle_writer import BundlePaths, IterationTiming
 from trtinspect.errors import TrtInspectError
 from trtinspect.nvtx_ranges import NvtxRanges, default_ranges
 from trtinspect.parsers._io import looks_binary, read_bytes
+
+if TYPE_CHECKING:
+    from trtinspect.model import EngineBundle
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,13 @@ def use_backends(*, trt: Any = None, cudart: Any = None, nvml: Any = None) -> It
     finally:
         _OVERRIDES.clear()
         _OVERRIDES.update(saved)
+
+
+def tensorrt_available() -> bool:
+    """True when a TensorRT module can be used: a registered override, or ``tensorrt`` is importable."""
+    import importlib.util
+
+    return "trt" in _OVERRIDES or importlib.util.find_spec("tensorrt") is not None
 
 
 def import_tensorrt(module: Any = None) -> Any:
@@ -718,3 +728,24 @@ def write_profile_bundle(
         metadata=metadata,
         overwrite=overwrite,
     )
+
+
+def bundle_from_engine(path: str | Path, options: ProfileOptions | None = None) -> EngineBundle:
+    """Inspect and profile a serialized engine with TensorRT and return it as a bundle.
+
+    Used by :func:`trtinspect.load` for an engine file without sidecar files when ``tensorrt`` imports (e.g.
+    ``trtinspect diff a.engine b.engine`` on a GPU machine). The bundle files are written to a temporary
+    directory and read back through the ordinary parsers, so a live engine and an exported bundle are treated
+    identically; nothing is written next to the user's engine.
+    """
+    import tempfile
+
+    from trtinspect.bundle import load as load_bundle
+
+    result = profile_engine(path, options)
+    with tempfile.TemporaryDirectory(prefix="trtinspect-live-") as tmp:
+        write_profile_bundle(result, tmp)
+        bundle = load_bundle(tmp, name=Path(path).name)
+    bundle.sources = {"engine": [Path(path)]}  # the temporary files are gone; the frames are in memory
+    bundle.notes.append(f"profiled live with TensorRT {result.trt_version}: {len(result.iterations)} iterations")
+    return bundle

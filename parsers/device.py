@@ -1,0 +1,98 @@
+"""One vocabulary for GPU facts, whichever file they came from.
+
+trtexec logs (``=== Device Information ===``), TREx ``*.profile.metadata.json`` ``device_information``,
+TREx ``*.metadata.json`` CUDA device properties, nsys ``TARGET_INFO_GPU`` and NVML all name the same facts
+differently. :func:`normalise_device` maps them onto the keys the trtexec log parser uses (declared once in
+:data:`DEVICE_KEYS`); keys it does not know are dropped here (callers keep raw dicts in ``bundle.extras``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        m = re.search(r"[-+]?\d+(?:\.\d+)?", value)
+        return float(m.group()) if m else None
+    return None
+
+
+def _int(value: Any) -> int | None:
+    n = _number(value)
+    return None if n is None else round(n)
+
+
+def _capability(value: Any) -> str | None:
+    if isinstance(value, (list, tuple)) and len(value) >= 2:
+        return f"{int(value[0])}.{int(value[1])}"
+    n = _number(value)
+    return None if n is None else f"{n:.1f}"
+
+
+def _mib_from_text_or_bytes(value: Any) -> int | None:
+    n = _number(value)
+    if n is None:
+        return None
+    if isinstance(value, str):
+        unit = value.upper()
+        if "GIB" in unit or "GB" in unit:
+            return round(n * 1024)
+        return round(n)
+    return round(n / 1024**2) if n > 1024**2 else round(n)
+
+
+def _ghz_from_khz(value: Any) -> float | None:
+    n = _number(value)
+    return None if n is None else round(n / 1e6, 4)
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+# canonical key -> [(raw key, converter), ...] in order of preference
+DEVICE_KEYS: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {
+    "name": [("name", _text), ("Selected Device", _text), ("Name", _text), ("Device", _text)],
+    "uuid": [("uuid", _text), ("Selected Device UUID", _text)],
+    "compute_capability": [("compute_capability", _capability), ("Compute Capability", _capability),
+                           ("ComputeCapability", _capability)],
+    "sms": [("sms", _int), ("SMs", _int), ("MULTIPROCESSOR_COUNT", _int), ("sm_count", _int)],
+    "global_memory_mib": [("global_memory_mib", _int), ("Device Global Memory", _mib_from_text_or_bytes),
+                          ("TotalMemory", _mib_from_text_or_bytes)],
+    "shared_memory_per_sm_kib": [("shared_memory_per_sm_kib", _int), ("Shared Memory per SM", _int)],
+    "memory_bus_width_bits": [("memory_bus_width_bits", _int), ("Memory Bus Width", _int),
+                              ("GLOBAL_MEMORY_BUS_WIDTH", _int)],
+    "compute_clock_ghz": [("compute_clock_ghz", _number), ("Compute Clock Rate", _number),
+                          ("CLOCK_RATE", _ghz_from_khz)],
+    "memory_clock_ghz": [("memory_clock_ghz", _number), ("Memory Clock Rate", _number),
+                         ("MEMORY_CLOCK_RATE", _ghz_from_khz)],
+    "ecc": [("ecc", bool), ("ECC_ENABLED", bool)],
+    "device_id": [("device_id", _int), ("Selected Device ID", _int)],
+}
+
+
+def normalise_device(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical device facts from one raw device dict (unknown keys dropped, absent facts omitted)."""
+    out: dict[str, Any] = {}
+    for key, candidates in DEVICE_KEYS.items():
+        for raw_key, convert in candidates:
+            if raw_key in raw and raw[raw_key] is not None:
+                value = convert(raw[raw_key])
+                if value is not None:
+                    out[key] = value
+                    break
+    return out
+
+
+def merge_device(target: dict[str, Any], raw: Mapping[str, Any], *, override: bool = False) -> None:
+    """Merge one raw device dict into a canonical ``target`` (existing facts win unless ``override``)."""
+    for key, value in normalise_device(raw).items():
+        if override or key not in target:
+            target[key] = value
