@@ -30,6 +30,8 @@ PATH arguments accept a bundle directory, an engine file with sidecar files besi
 logs, an Nsight Systems SQLite export, or a bundled sample as `sample:NAME` (`trtinspect samples` lists them).
 
 Environment variables: `TRTINSPECT_HISTORY_DB` (default history store for `check --record`, `history`),
+`TRTINSPECT_MAX_FILE_BYTES` (largest input file any command reads, default 2 GiB; larger files are refused
+with exit 2),
 `TRTINSPECT_NVTX=0` (turn off NVTX ranges in `profile`), `GITHUB_ACTIONS=true` (set by GitHub Actions: `check`
 prints `::error`/`::warning` annotations), `TRTINSPECT_SCREENSHOTS` (tests only: where the browser tests save
 screenshots).
