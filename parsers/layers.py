@@ -202,6 +202,7 @@ NAME_LAYER_TYPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Reformatting CopyNode for "), "Reformat"),
     (re.compile(r" (?:input|output) reformatter \d+$"), "Reformat"),
     (re.compile(r"^\{ForeignNode\["), "Myelin"),
+    (re.compile(r"^\{[^{}\[\]]+,[^{}\[\]]+\}$"), "DLA"),  # TRT 7 DLA subgraph "{conv1,relu1,pool1}"
     (re.compile(r"^PWN\("), "PointWise"),
     (re.compile(r"^__my[a-z]*\d*_"), "kgen"),
 ]
@@ -213,6 +214,8 @@ _REFORMAT_NAME_RE = re.compile(r"^Reformatting CopyNode for (?:Input|Output) Ten
 _REFORMATTER_7X_RE = re.compile(r"^(.+) (?:input|output) reformatter \d+$", re.S)
 _SYNTHETIC_NAME_RE = re.compile(r"^\[[^\[\]]*\]$")
 _FOREIGN_RE = re.compile(r"^\{ForeignNode\[(.*)\]\}$", re.S)
+# TRT 7.x names a DLA-offloaded subgraph by listing every layer in it: "{conv1/7x7_s2,conv1/relu_7x7,...}".
+_DLA_GROUP_RE = re.compile(r"^\{([^{}\[\]]+,[^{}\[\]]+)\}$", re.S)
 _MYELIN_INTERNAL_RE = re.compile(r"^__my[a-z]*\d*_")
 _MYELIN_SUFFIX_RE = re.compile(r"_myl\d+_\d+$")
 _METADATA_ENTRY_RE = re.compile(r"^\[ONNX Layer: (.*)\]$", re.S)
@@ -314,7 +317,8 @@ def source_nodes_from_name(name: str) -> tuple[list[str], str]:
     """ONNX node names an engine layer name is made of, and the fusion kind.
 
     Fusion kind: ``none`` | ``vertical`` (``a + b``) | ``horizontal`` (``a || b``) | ``pwn`` (``PWN(a, b)``) |
-    ``foreign`` (``{ForeignNode[a...b]}``: only the first and last node are named) | ``mixed`` (several).
+    ``foreign`` (``{ForeignNode[a...b]}``: only the first and last node are named; TRT 7 DLA subgraphs
+    ``{a,b,c}`` name every node) | ``mixed`` (several).
     Reformat layers (``Reformatting CopyNode for Input Tensor 0 to X``) have no source nodes of their own.
     """
     if not isinstance(name, str):
@@ -337,6 +341,10 @@ def _nodes_from_base(base: str) -> tuple[list[str], str]:
         if len(set(nodes)) != len(nodes):
             nodes = list(dict.fromkeys(nodes))
         return nodes, "vertical"
+    if base.startswith("{"):
+        dla = _DLA_GROUP_RE.match(base.strip())
+        if dla is not None:
+            return list(dict.fromkeys(p.strip() for p in dla.group(1).split(",") if p.strip())), "foreign"
     if _FUSED_HINT_RE.search(base) is None:
         if base.startswith("[") and _SYNTHETIC_NAME_RE.match(base):
             return [], "none"
