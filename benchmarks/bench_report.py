@@ -102,12 +102,12 @@ def report_once_gc_on(folder: Path) -> str:
     def no_pause() -> Iterator[None]:
         yield
 
-    paused = loader._gc_paused
-    loader._gc_paused = no_pause
+    paused = loader.gc_paused
+    loader.gc_paused = no_pause  # type: ignore[assignment]
     try:
         return report_once(folder)
     finally:
-        loader._gc_paused = paused
+        loader.gc_paused = paused
 
 
 def parts(folder: Path, paths: dict[str, Path], repeat: int) -> dict[str, float]:

@@ -9,7 +9,6 @@ by cost, highest first; findings of unknown cost come last.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
+from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES, SEVERITY_RANK, Rule, rules_frame
 from trtinspect.inspector.rules_base import Finding, LintContext
 from trtinspect.parsers import schema
@@ -95,11 +95,7 @@ def lint(bundle: EngineBundle, rules: Sequence[str] | None = None) -> pd.DataFra
     ``has_profile``, ``edges`` ("tensor" or "execution order") and ``rules`` (ids run).
     """
     chosen = select_rules(rules)
-    # The rules allocate many small acyclic objects; pausing the cyclic garbage collector while they run
-    # avoids repeated full-heap scans on large engines (3x faster at 50,000 layers). Restored afterwards.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():  # many small acyclic objects on large engines: see trtinspect.gcpause
         ctx = LintContext(bundle)
         cols: dict[str, list[Any]] = {c: [] for c in schema.FINDINGS}
         keys: list[tuple[Any, ...]] = []
@@ -109,9 +105,6 @@ def lint(bundle: EngineBundle, rules: Sequence[str] | None = None) -> pd.DataFra
                 _append(cols, keys, ctx, rule, f, order, seen)
         perm = sorted(range(len(keys)), key=keys.__getitem__)
         frame = schema.frame_from_columns({c: [v[i] for i in perm] for c, v in cols.items()}, schema.FINDINGS)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     frame.attrs.update(
         {
             "cost_basis": ctx.cost_basis,

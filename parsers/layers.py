@@ -15,11 +15,9 @@ Performance: records are turned into column lists in one Python pass and the fra
 
 from __future__ import annotations
 
-import gc
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
+from trtinspect.gcpause import gc_paused
 from trtinspect.parsers import schema
 from trtinspect.parsers._io import decode_json, looks_binary, read_bytes
 
@@ -545,27 +544,10 @@ def _name_notes(names: Sequence[str], notes: list[str]) -> None:
         )
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while decoding/building.
-
-    Decoding and the build loop allocate millions of containers and create no reference cycles; with the
-    collector on, it re-scans the growing document again and again (about half of the decode and build
-    time at 50,000 layers). It is restored on every exit path.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _build_frame(records: list[Any], *, detailed: bool, path: str | Path | None = None, own: bool = False
                  ) -> tuple[pd.DataFrame, _BuildInfo]:
     """Frame + notes. ``own=True``: the records may be modified (their dicts become ``attributes``)."""
-    with _gc_paused():
+    with gc_paused():
         return _build_frame_impl(records, detailed=detailed, path=path, own=own)
 
 
@@ -858,7 +840,7 @@ def parse_layer_info(source: str | Path) -> tuple[LayerInfoMeta, pd.DataFrame]:
             raise TrtInspectError(f"this is a trtexec log, not {WHAT}", path=source, hint=EXPORT_HINT)
         if head[:1] not in (b"{", b"[", b'"'):
             raise TrtInspectError(f"this is a text file, not {WHAT}", path=source, hint=EXPORT_HINT)
-    with _gc_paused():
+    with gc_paused():
         obj = decode_json(data, path=source, what=WHAT, hint=EXPORT_HINT)
         del data
         # The decoded document is ours: its record dicts become the `attributes` cells without a copy.

@@ -8,7 +8,6 @@ recorded in ``bundle.sources`` and every assumption in ``bundle.notes``. See doc
 
 from __future__ import annotations
 
-import gc
 import importlib
 import importlib.util
 import logging
@@ -16,8 +15,7 @@ import os
 import re
 import unicodedata
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +26,7 @@ import pandas as pd
 
 from trtinspect import samples
 from trtinspect.errors import TrtInspectError
+from trtinspect.gcpause import gc_paused
 from trtinspect.model import EngineBundle
 from trtinspect.parsers import _io, schema, sniff
 from trtinspect.parsers.device import merge_device
@@ -79,25 +78,8 @@ def load(*paths: str | Path, name: str | None = None, max_file_bytes: int | None
     if len(files) == 1 and files[0].kind == "nsys_sqlite":
         _check_size(files[0].path, limit)
         return _load_nsys(files[0].path)
-    with _gc_paused():
+    with gc_paused():
         return from_files(files, name=name or label, max_file_bytes=limit, engine=engine)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while parsers build millions of small objects.
-
-    Parsing makes no reference cycles worth collecting, but allocation bursts trigger collections that walk
-    all live objects (the layer frame's lists and dicts); see docs/benchmarks-foundation.md for the cost on
-    50,000 layers. The previous state is restored on exit.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _size_limit(explicit: int | None) -> int:
