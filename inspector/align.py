@@ -632,15 +632,21 @@ def _facts(side: _Side, core: list[int]) -> tuple[str | None, ...]:
     )
 
 
+def _differs(x: str | None, y: str | None) -> bool:
+    """A fact changed only when both sides know it: names-only layers (no precision, format, tactic or
+    type) are unknown, not different."""
+    return x is not None and y is not None and x != y
+
+
 def _classify(na: int, nb: int, fa: tuple[str | None, ...], fb: tuple[str | None, ...],
               ra: int, rb: int) -> tuple[str, list[str]]:
     changes: list[str] = []
     if na and nb:
-        if fa[0] != fb[0] or fa[1] != fb[1]:
+        if _differs(fa[0], fb[0]) or _differs(fa[1], fb[1]):
             changes.append("precision")
-        if fa[2] != fb[2] or fa[3] != fb[3] or ra != rb:
+        if _differs(fa[2], fb[2]) or _differs(fa[3], fb[3]) or ra != rb:
             changes.append("format")
-        if fa[4] != fb[4] or fa[5] != fb[5]:
+        if _differs(fa[4], fb[4]) or _differs(fa[5], fb[5]):
             changes.append("tactic")
     if not nb:
         return "only_a", changes

@@ -7,6 +7,12 @@ analyzer's findings per group when ``trtinspect.inspector.lint`` is installed, a
 summary generated from the data. The sum of group deltas is reconciled against the difference of per-layer
 totals (an :class:`~trtinspect.errors.InternalError` if they disagree beyond rounding).
 
+A side with no per-layer timing at all (no profile, or no profile row names any of its layers) is *untimed*:
+its group, type and precision times are unknown (NaN), never 0 ms; there are no per-layer deltas, no
+reconciliation and no profiling gap for it, and the summary compares end to end and describes structural
+changes without prices. A partially timed side keeps per-layer accounting (untimed layers count 0 ms and
+are counted in ``a_untimed``/``b_untimed``; unmatched profile time is reported in the notes).
+
 All times are per-iteration milliseconds: the profile's ``avg_ms`` for layers.
 """
 
@@ -31,10 +37,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RECONCILE_TOL_MS", "DiffResult", "diff", "group_times"]
+__all__ = ["NO_TIMING", "RECONCILE_TOL_MS", "DiffResult", "diff", "group_times", "is_timed"]
 
 # Sum of group deltas vs difference of per-layer totals: allowed floating-point disagreement.
 RECONCILE_TOL_MS = 1e-9
+
+# What an untimed side lacks (said in the summary and the notes).
+NO_TIMING = "no --exportProfile / --dumpProfile / nsys per-layer data"
 
 # End-to-end metrics: TIMES column (mean over iterations) and the SUMMARY metric used when there are no times.
 END_TO_END: tuple[tuple[str, str, str], ...] = (
@@ -68,19 +77,20 @@ NOUN_RULES: tuple[tuple[frozenset[str], bool, str, str], ...] = (
 
 KNOWN_OPS = frozenset(OP_ALIASES.values())
 
-# Summary sentence per event kind ({what} noun phrase with its count, {a}/{b} values, {ms} signed delta).
+# Summary sentence per event kind ({what} noun phrase with its count, {a}/{b} values, {ms} " (signed delta)",
+# empty when a side has no per-layer timing).
 EVENT_TEXT: dict[str, str] = {
-    "removed": "B removed {what} ({ms})",
-    "added": "B added {what} ({ms})",
-    "fused": "B fused {what} ({ms})",
-    "split": "B split {what} ({ms})",
-    "repartitioned": "{what} {were} re-partitioned into different layers ({ms})",
-    "bucket": "{what} could only be compared as a bucket of their type ({ms})",
-    "precision": "{what} moved from {a} to {b} ({ms})",
-    "output_precision": "{what} now output{s} {b} instead of {a} ({ms})",
-    "format": "{what} changed tensor formats or reformats ({ms})",
-    "tactic": "{what} changed tactic only ({ms})",
-    "unchanged": "{what} {are} unchanged ({ms})",
+    "removed": "B removed {what}{ms}",
+    "added": "B added {what}{ms}",
+    "fused": "B fused {what}{ms}",
+    "split": "B split {what}{ms}",
+    "repartitioned": "{what} {were} re-partitioned into different layers{ms}",
+    "bucket": "{what} could only be compared as a bucket of their type{ms}",
+    "precision": "{what} moved from {a} to {b}{ms}",
+    "output_precision": "{what} now output{s} {b} instead of {a}{ms}",
+    "format": "{what} changed tensor formats or reformats{ms}",
+    "tactic": "{what} changed tactic only{ms}",
+    "unchanged": "{what} {are} unchanged{ms}",
 }
 # Order of headline events within a group (one per group, so event deltas add up to the total delta).
 EVENT_PRIORITY = ("removed", "added", "fused", "split", "repartitioned", "bucket", "precision",
@@ -157,6 +167,11 @@ def _ms_by_index(layer_times: pd.DataFrame) -> dict[int, float]:
     return dict(zip(idx.tolist(), ms.tolist(), strict=False))
 
 
+def is_timed(layer_times: pd.DataFrame) -> bool:
+    """Whether at least one layer of an ``EngineBundle.layer_times()`` frame has a profiled ``avg_ms``."""
+    return not layer_times.empty and "avg_ms" in layer_times and bool(layer_times["avg_ms"].notna().any())
+
+
 def group_times(alignment: Alignment, a_layer_times: pd.DataFrame,
                 b_layer_times: pd.DataFrame) -> pd.DataFrame:
     """Per-group per-iteration time: one row per group of ``alignment`` (schema ``GROUP_TIMES``).
@@ -166,16 +181,20 @@ def group_times(alignment: Alignment, a_layer_times: pd.DataFrame,
     0 ms and are counted in ``a_untimed``/``b_untimed``. ``delta_ms = b_ms - a_ms``; ``delta_pct`` is relative
     to ``a_ms`` (NaN when A has no time in the group). The sum of ``delta_ms`` equals the difference of the
     per-layer totals of B and A.
+
+    A side with no timed layer at all (:func:`is_timed` false) has unknown times: its ``*_ms`` and every
+    ``delta_ms`` / ``delta_pct`` are NaN (not 0 ms).
     """
     ms_a, ms_b = _ms_by_index(a_layer_times), _ms_by_index(b_layer_times)
+    timed_a, timed_b = is_timed(a_layer_times), is_timed(b_layer_times)
     g = alignment.groups
     rows: dict[str, list[Any]] = {c: [] for c in schema.GROUP_TIMES}
     for gid, kind, label, la, lb in zip(g["group_id"].tolist(), g["kind"].tolist(), g["label"].tolist(),
                                         g["a_layers"].tolist(), g["b_layers"].tolist(), strict=False):
         va = [ms_a.get(i, math.nan) for i in la]
         vb = [ms_b.get(j, math.nan) for j in lb]
-        a_ms = math.fsum(v for v in va if not math.isnan(v))
-        b_ms = math.fsum(v for v in vb if not math.isnan(v))
+        a_ms = math.fsum(v for v in va if not math.isnan(v)) if timed_a else math.nan
+        b_ms = math.fsum(v for v in vb if not math.isnan(v)) if timed_b else math.nan
         delta = b_ms - a_ms
         rows["group_id"].append(gid)
         rows["kind"].append(kind)
@@ -190,6 +209,7 @@ def group_times(alignment: Alignment, a_layer_times: pd.DataFrame,
 
 
 def _totals_by(col: str, a_lt: pd.DataFrame, b_lt: pd.DataFrame) -> pd.DataFrame:
+    """Time and layer count per ``col`` value; an untimed side's times are NaN (its layer counts stay)."""
     parts = []
     for side, lt in (("a", a_lt), ("b", b_lt)):
         if lt.empty:
@@ -207,6 +227,9 @@ def _totals_by(col: str, a_lt: pd.DataFrame, b_lt: pd.DataFrame) -> pd.DataFrame
         if c not in out:
             out[c] = 0
     out = out.fillna(0)
+    for side, lt in (("a", a_lt), ("b", b_lt)):
+        if not is_timed(lt):
+            out[f"{side}_ms"] = math.nan
     out["delta_ms"] = out["b_ms"] - out["a_ms"]
     out = out.reset_index(names="key")
     out["key"] = out["key"].astype("string")

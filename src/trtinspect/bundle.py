@@ -255,13 +255,18 @@ def optional_module(name: str) -> ModuleType | None:
         raise
 
 
+# Set by the command line only (library callers never get output): draw a progress bar on a terminal while
+# a long nsys export loads.
+TERMINAL_PROGRESS = False
+
+
 def _load_nsys(path: Path) -> EngineBundle:
-    mod = optional_module("trtinspect.inspector.nsys_bundle")
-    if mod is None:
-        raise TrtInspectError("nsys SQLite exports cannot be read by this version of trtinspect", path=path,
-                              hint="pass the trtexec exports (--exportLayerInfo/--exportProfile) instead")
-    bundle: EngineBundle = mod.bundle_from_nsys(path)
-    return bundle
+    from trtinspect.inspector import nsys_bundle
+
+    if TERMINAL_PROGRESS:
+        with nsys_bundle.terminal_progress() as progress:
+            return nsys_bundle.bundle_from_nsys(path, progress=progress)
+    return nsys_bundle.bundle_from_nsys(path)
 
 
 def _engine_without_sidecars(engine: Path) -> EngineBundle:
