@@ -12,6 +12,7 @@ from dash.dash_table.DataTable import DataTable
 from trtinspect import plots
 from trtinspect.app.pages_engine import COLOR_OPTIONS
 from trtinspect.app.state import Registry
+from trtinspect.inspector.diff_render import no_delta_note
 
 MAX_GROUP_ROWS = 1000  # aligned-table rows sent to the browser (largest |delta| first)
 GROUP_COLUMNS = [
@@ -42,9 +43,18 @@ def _txt(v: Any) -> str:
     return "?" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
+def _precision(r: dict[str, Any], side: str) -> str:
+    """Compute precision of one side of a group: "unknown" for names-only layers, "\u2014" with no layer."""
+    if not r[f"n_{side}"]:
+        return "\u2014"
+    p = r[f"{side}_precision"]
+    return "unknown" if p is None or p is pd.NA else str(p)
+
+
 def group_records(groups: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of the aligned-group table, largest |delta| first (id = group_id)."""
-    g = groups.reindex(groups["delta_ms"].abs().sort_values(ascending=False, na_position="last").index)
+    order = groups["delta_ms"].abs().sort_values(ascending=False, na_position="last", kind="stable")
+    g = groups.reindex(order.index)
     rows = []
     for r in g.head(MAX_GROUP_ROWS).to_dict(orient="records"):
         rows.append(
@@ -58,7 +68,7 @@ def group_records(groups: pd.DataFrame) -> list[dict[str, Any]]:
                 "delta_ms": _num(r["delta_ms"]),
                 "delta_pct": _num(r["delta_pct"], 1),
                 "layers": f"{len(r['a_layers'])}/{len(r['b_layers'])}",
-                "precision": f"{_txt(r['a_precision'])} \u2192 {_txt(r['b_precision'])}",
+                "precision": f"{_precision(r, 'a')} \u2192 {_precision(r, 'b')}",
                 "method": str(r["method"]),
                 "n_findings": len(r.get("findings") or []),
             }
@@ -70,15 +80,22 @@ def summary_block(result: Any) -> list[Any]:
     t = result.totals
     e2e = result.end_to_end
     out: list[Any] = [html.P(result.summary, className="summary")]
-    out.append(
-        html.P(
-            f"Per-layer totals: A {t['a_layers_ms']:.3f} ms, B {t['b_layers_ms']:.3f} ms, delta "
-            f"{t['delta_ms']:+.3f} ms"
-            + ("" if math.isnan(t["delta_pct"]) else f" ({t['delta_pct']:+.1f}%)")
-            + f"; sum of group deltas {t['sum_group_delta_ms']:+.3f} ms. Alignment: {result.mode}.",
-            className="muted",
+    if (why := no_delta_note(result)) is not None:
+        totals = ", ".join(
+            f"{side} " + ("\u2014 (no per-layer timing)" if math.isnan(ms) else f"{ms:.3f} ms")
+            for side, ms in (("A", t["a_layers_ms"]), ("B", t["b_layers_ms"]))
         )
-    )
+        out.append(html.P(f"Per-layer totals: {totals}. {why} Alignment: {result.mode}.", className="muted"))
+    else:
+        out.append(
+            html.P(
+                f"Per-layer totals: A {t['a_layers_ms']:.3f} ms, B {t['b_layers_ms']:.3f} ms, delta "
+                f"{t['delta_ms']:+.3f} ms"
+                + ("" if math.isnan(t["delta_pct"]) else f" ({t['delta_pct']:+.1f}%)")
+                + f"; sum of group deltas {t['sum_group_delta_ms']:+.3f} ms. Alignment: {result.mode}.",
+                className="muted",
+            )
+        )
     if not e2e.empty:
         rows = [html.Tr([html.Th(h) for h in ("metric", "A ms", "B ms", "delta ms", "source")])]
         for r in e2e.to_dict(orient="records"):
@@ -113,6 +130,15 @@ def _fmt(v: Any, signed: bool = False) -> str:
 def charts(result: Any) -> list[Any]:
     cfg: Any = {"displaylogo": False}
     t = result.totals
+    if (why := no_delta_note(result)) is not None:  # every chart plots per-layer times: no fake 0 ms bars
+        return [
+            html.P(
+                f"{why} No waterfall, time-by-type/precision or precision-delta chart; precision changes are "
+                "in the aligned table.",
+                className="muted",
+                id="diff-no-charts",
+            )
+        ]
     return [
         dcc.Graph(
             id="diff-waterfall",

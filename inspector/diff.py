@@ -423,11 +423,15 @@ def _events(groups: pd.DataFrame) -> list[dict[str, Any]]:
         count = slot["layers"] if event in ("removed", "added") else slot["groups"]
         what, a_val, b_val = _describe(event, key, count, slot["labels"][0] if slot["groups"] == 1 else None)
         one = count == 1
-        text = EVENT_TEXT[event].format(what=what, a=a_val, b=b_val, ms=_fmt_ms(slot["delta_ms"]),
+        d = slot["delta_ms"]
+        text = EVENT_TEXT[event].format(what=what, a=a_val or "unknown", b=b_val or "unknown",
+                                        ms="" if math.isnan(d) else f" ({_fmt_ms(d)})",
                                         s="s" if one else "", are="is" if one else "are",
                                         were="was" if one else "were")
         out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text})
-    out.sort(key=lambda e: (-abs(e["delta_ms"]), EVENT_PRIORITY.index(e["event"])))
+    # largest |delta| first; without per-layer timing (NaN deltas) the most layers/groups first
+    out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
+                            EVENT_PRIORITY.index(e["event"])))
     return out
 
 
@@ -451,19 +455,32 @@ def _moved_ops(groups: pd.DataFrame) -> list[str]:
             for n, ops in sorted(by_count.items(), reverse=True)]
 
 
+def _untimed_head(a_name: str, b_name: str, untimed: Sequence[str], ga: float, gb: float) -> str:
+    """Summary head when a side has no per-layer timing: say so and compare end to end instead."""
+    who = "Neither A nor B has" if len(untimed) == 2 else f"{untimed[0]} has no"
+    head = (f"A ({a_name}) vs B ({b_name}): {who} per-layer timing ({NO_TIMING}): per-layer comparison "
+            "is not possible; ")
+    if not (math.isnan(ga) or math.isnan(gb)):
+        return head + f"compare end to end: GPU compute {ga:.3f} -> {gb:.3f} ms ({_fmt_ms(gb - ga)})"
+    return head + "no end-to-end GPU compute time on both sides either: structural diff only"
+
+
 def _summary(a_name: str, b_name: str, totals: dict[str, float], events: list[dict[str, Any]],
              moved: list[str], mode_note: str | None, top: int = 5) -> str:
     ta, tb = totals["a_layers_ms"], totals["b_layers_ms"]
     delta = tb - ta
-    if ta > 0:
+    ga, gb = totals.get("a_gpu_compute_ms", math.nan), totals.get("b_gpu_compute_ms", math.nan)
+    untimed = [side for side, t in (("A", ta), ("B", tb)) if math.isnan(t)]
+    if untimed:
+        head = _untimed_head(a_name, b_name, untimed, ga, gb)
+    elif ta > 0:
         direction = "slower" if delta > 0 else "faster"
         head = (f"B ({b_name}) is {abs(delta):.3f} ms ({abs(100 * delta / ta):.1f}%) {direction} "
                 f"than A ({a_name}) "
                 f"in per-layer time ({ta:.3f} -> {tb:.3f} ms)")
     else:
         head = f"A ({a_name}) has no profiled per-layer time; B ({b_name}) has {tb:.3f} ms"
-    ga, gb = totals.get("a_gpu_compute_ms", math.nan), totals.get("b_gpu_compute_ms", math.nan)
-    if not (math.isnan(ga) or math.isnan(gb)):
+    if not untimed and not (math.isnan(ga) or math.isnan(gb)):
         head += f"; end-to-end GPU compute {ga:.3f} -> {gb:.3f} ms ({_fmt_ms(gb - ga)})"
     shown = [e for e in events if e["event"] != "unchanged"][:top]
     shown += [e for e in events if e["event"] == "precision" and e not in shown][:3]
@@ -493,22 +510,31 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool) -> DiffResult:
                 hint="export it with trtexec --exportLayerInfo (or --exportProfile / --dumpProfile "
                 "for names)",
             )
-        if not bundle.has_profile:
-            notes.append(f"{side} ({bundle.name}) has no per-layer profile: its layer times count as 0 ms "
-                         "(export with trtexec --exportProfile or --dumpProfile)")
     alignment = align(a.layers, b.layers)
     notes.extend(alignment.notes)
     a_lt, b_lt = a.layer_times(), b.layer_times()
+    timed = {"A": is_timed(a_lt), "B": is_timed(b_lt)}
+    for side, bundle in (("A", a), ("B", b)):
+        if timed[side]:
+            continue
+        why = (f"none of its {len(bundle.profile)} profile rows names one of its layers" if bundle.has_profile
+               else f"it has no per-layer profile ({NO_TIMING})")
+        notes.append(f"{side} ({bundle.name}) has no per-layer timing: {why}; its group times are unknown "
+                     "(shown as -), not 0 ms (export with trtexec --exportProfile or --dumpProfile)")
     gt = group_times(alignment, a_lt, b_lt)
     groups = alignment.groups.merge(gt.drop(columns=["kind", "label"]), on="group_id", how="left")
 
-    a_total = math.fsum(v for v in a_lt["avg_ms"].tolist() if not math.isnan(v)) if not a_lt.empty else 0.0
-    b_total = math.fsum(v for v in b_lt["avg_ms"].tolist() if not math.isnan(v)) if not b_lt.empty else 0.0
-    group_sum = math.fsum(gt["delta_ms"].tolist())
-    residual = group_sum - (b_total - a_total)
-    if abs(residual) > RECONCILE_TOL_MS * max(1.0, abs(a_total) + abs(b_total)):
-        raise InternalError(f"group deltas ({group_sum:.9f} ms) do not add up to the difference of per-layer "
-                            f"totals ({b_total - a_total:.9f} ms)")
+    a_total = _layers_total(a_lt)
+    b_total = _layers_total(b_lt)
+    if timed["A"] and timed["B"]:
+        group_sum = math.fsum(gt["delta_ms"].tolist())
+        residual = group_sum - (b_total - a_total)
+        if abs(residual) > RECONCILE_TOL_MS * max(1.0, abs(a_total) + abs(b_total)):
+            raise InternalError(f"group deltas ({group_sum:.9f} ms) do not add up to the difference of "
+                                f"per-layer totals ({b_total - a_total:.9f} ms)")
+    else:
+        group_sum = residual = math.nan
+        notes.append("group deltas are not reconciled: that needs per-layer timing on both sides")
     e2e = _end_to_end_frame(a, b)
     totals: dict[str, float] = {
         "a_layers_ms": a_total,
@@ -525,7 +551,7 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool) -> DiffResult:
         gpu = float(hit[f"{side}_ms"].iloc[0]) if not hit.empty else math.nan
         totals[f"{side}_gpu_compute_ms"] = gpu
         # per-layer profiling synchronises after every layer: its total exceeds real compute by this gap
-        totals[f"{side}_profiling_gap_ms"] = total - gpu if not math.isnan(gpu) else math.nan
+        totals[f"{side}_profiling_gap_ms"] = total - gpu   # NaN when either is unknown
     for side, key in (("A", "a_unmatched_profile_ms"), ("B", "b_unmatched_profile_ms")):
         if totals[key] > 0:
             notes.append(f"{side}: {totals[key]:.3f} ms of profiled time is in rows that match no layer name "
@@ -555,6 +581,13 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool) -> DiffResult:
         end_to_end=e2e, totals=totals, events=events, summary=summary, notes=notes,
         findings_available=findings_available,
     )
+
+
+def _layers_total(layer_times: pd.DataFrame) -> float:
+    """Sum of the profiled layer times (untimed layers count 0 ms); NaN when no layer is timed."""
+    if not is_timed(layer_times):
+        return math.nan
+    return math.fsum(v for v in layer_times["avg_ms"].tolist() if not math.isnan(v))
 
 
 def _unmatched_ms(bundle: EngineBundle) -> float:

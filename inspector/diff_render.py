@@ -21,7 +21,8 @@ from rich.text import Text
 
 from trtinspect.inspector.diff import DiffResult
 
-__all__ = ["FORMATS", "render", "render_html", "render_json", "render_markdown", "render_text", "top_changes"]
+__all__ = ["FORMATS", "no_delta_note", "render", "render_html", "render_json", "render_markdown", "render_text",
+           "top_changes", "untimed_sides"]
 
 
 def _ms(v: Any, signed: bool = False) -> str:
@@ -42,13 +43,46 @@ def _txt(v: Any) -> str:
     return str(v)
 
 
+def _side_prec(row: Mapping[Any, Any], side: str) -> str | None:
+    """"compute>output" precision of one side; "unknown" for names-only layers; None when it has no layer."""
+    if not row[f"n_{side}"]:
+        return None
+    p, o = row[f"{side}_precision"], row[f"{side}_output_precision"]
+    if _txt(p) == "-" and _txt(o) == "-":
+        return "unknown"
+    return f"{_txt(p)}>{_txt(o)}"
+
+
 def _prec(row: Mapping[Any, Any]) -> str:
-    a = f"{_txt(row['a_precision'])}>{_txt(row['a_output_precision'])}"
-    b = f"{_txt(row['b_precision'])}>{_txt(row['b_output_precision'])}"
+    a, b = _side_prec(row, "a"), _side_prec(row, "b")
+    if a is None or b is None:
+        return a or b or "-"
     return a if a == b else f"{a} \u2192 {b}"
 
 
+def untimed_sides(result: DiffResult) -> list[str]:
+    """"A" / "B" for each side without per-layer timing (its per-layer total is NaN)."""
+    return [side for side in ("A", "B") if math.isnan(result.totals[f"{side.lower()}_layers_ms"])]
+
+
+def no_delta_note(result: DiffResult) -> str | None:
+    """Why there are no per-layer deltas (or None when both sides are timed)."""
+    sides = untimed_sides(result)
+    if not sides:
+        return None
+    who = "A and B have" if len(sides) == 2 else f"{sides[0]} has"
+    e2e = result.end_to_end
+    gpu = e2e[e2e["metric"] == "gpu_compute"]
+    both = not gpu.empty and bool(gpu[["a_ms", "b_ms"]].notna().all(axis=None))
+    return (f"No per-layer deltas: {who} no per-layer timing, so groups are compared by structure only"
+            + (" (compare end to end instead)." if both else "."))
+
+
 def _top_sections(result: DiffResult, top: int) -> list[tuple[str, pd.DataFrame]]:
+    if untimed_sides(result):
+        g = result.groups
+        changed = g[g["kind"] != "unchanged"].head(top)
+        return [(f"Changed groups (structure only, no per-layer timing; first {top})", changed)]
     worse, better = top_changes(result, top)
     return [(f"Worst regressions (top {top})", worse), (f"Best improvements (top {top})", better)]
 
@@ -61,17 +95,31 @@ def top_changes(result: DiffResult, top: int) -> tuple[pd.DataFrame, pd.DataFram
     return worse, better
 
 
+def _side_total(ms: float) -> str:
+    return "- (no per-layer timing)" if math.isnan(ms) else f"{ms:.4f} ms"
+
+
 def _totals_lines(result: DiffResult) -> list[str]:
     t = result.totals
-    lines = [
-        f"per-layer total: A {t['a_layers_ms']:.4f} ms, B {t['b_layers_ms']:.4f} ms, "
-        f"delta {t['delta_ms']:+.4f} ms ({_pct(t['delta_pct'])})",
-        f"sum of group deltas {t['sum_group_delta_ms']:+.4f} ms (reconciled, residual "
-        f"{t['reconcile_residual_ms']:.1e} ms)",
-    ]
+    untimed = untimed_sides(result)
+    if untimed:
+        lines = [f"per-layer total: A {_side_total(t['a_layers_ms'])}, B {_side_total(t['b_layers_ms'])}",
+                 f"group deltas not reconciled: {' and '.join(untimed)} {'have' if len(untimed) == 2 else 'has'} "
+                 "no per-layer timing"]
+    else:
+        lines = [
+            f"per-layer total: A {t['a_layers_ms']:.4f} ms, B {t['b_layers_ms']:.4f} ms, "
+            f"delta {t['delta_ms']:+.4f} ms ({_pct(t['delta_pct'])})",
+            f"sum of group deltas {t['sum_group_delta_ms']:+.4f} ms (reconciled, residual "
+            f"{t['reconcile_residual_ms']:.1e} ms)",
+        ]
     for side in ("a", "b"):
         gpu, gap = t.get(f"{side}_gpu_compute_ms", math.nan), t.get(f"{side}_profiling_gap_ms", math.nan)
-        if not math.isnan(gpu):
+        if math.isnan(gpu):
+            continue
+        if math.isnan(gap):     # no per-layer timing on this side: no profiling overhead to show
+            lines.append(f"{side.upper()}: end-to-end GPU compute {gpu:.4f} ms")
+        else:
             lines.append(f"{side.upper()}: end-to-end GPU compute {gpu:.4f} ms; "
                          "per-layer total - GPU compute = "
                          f"{gap:+.4f} ms (per-layer profiling overhead, not in any layer)")
@@ -106,6 +154,8 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = 160) -> str:
     console.print()
     for line in _totals_lines(result):
         console.print(line)
+    if (why := no_delta_note(result)) is not None:
+        console.print(why)
     for title, frame in _top_sections(result, top):
         table = Table(title=title, title_justify="left", show_lines=False)
         for h in GROUP_HEADERS:
@@ -163,6 +213,8 @@ def render_markdown(result: DiffResult, *, top: int = 10) -> str:
     lines = [f"# trtinspect diff: `{result.a_name}` (A) vs `{result.b_name}` (B)", "",
              result.summary, "", f"Alignment: **{result.alignment.mode}**, {len(result.groups)} groups.", ""]
     lines += [f"- {line}" for line in _totals_lines(result)] + [""]
+    if (why := no_delta_note(result)) is not None:
+        lines += [f"> {why}", ""]
     for title, frame in _top_sections(result, top):
         lines += [f"## {title}", ""]
         lines += [*_md_table(GROUP_HEADERS, [_group_row(r) for r in frame.to_dict(orient="records")]), ""]
@@ -221,7 +273,9 @@ def render_html(result: DiffResult, *, top: int = 20) -> str:
     """One self-contained HTML file: summary, waterfall, stacked time by type, precision changes, table."""
     from trtinspect import plots
 
-    figs = [
+    untimed = no_delta_note(result)
+    # every chart plots per-layer times or deltas: none without timing on both sides (no fake 0 ms bars)
+    figs = [] if untimed else [
         plots.fig_diff_waterfall(result.groups, result.totals["a_layers_ms"], result.totals["b_layers_ms"],
                                  top=top),
         plots.fig_time_by_type(result.by_type),
@@ -229,9 +283,12 @@ def render_html(result: DiffResult, *, top: int = 20) -> str:
     ]
     divs = [fig.to_html(full_html=False, include_plotlyjs=(i == 0), default_width="100%")
             for i, fig in enumerate(figs)]
+    if untimed:
+        divs.append(f'<p class="note" id="no-charts">{html.escape(untimed)} No waterfall, time-by-type or '
+                    "precision-delta chart: precision changes are listed in the aligned table.</p>")
     g = result.groups
     rows = [[*_group_row(r), "; ".join(r["findings"] or [])] for r in g.to_dict(orient="records")]
-    classes = ["worse" if d > 0 else "better" if d < 0 else "" for d in g["delta_ms"].tolist()]
+    classes = ["worse" if d > 0 else "better" if d < 0 else "" for d in g["delta_ms"].fillna(0.0).tolist()]
     members = result.alignment.members
     names: dict[tuple[str, int], list[str]] = defaultdict(list)
     cols = (members["side"].tolist(), members["group_id"].tolist(), members["name"].tolist())

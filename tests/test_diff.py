@@ -232,3 +232,152 @@ def test_cli_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
         main(["diff", str(tmp_path / "nope.engine"), "sample:resnet18-a100/qat"])
     assert exc.value.code == 2
     assert "trtinspect: error:" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------- a side without per-layer timing
+
+RTX = Path(__file__).resolve().parent / "data" / "external" / "trex-rtx3090-resnet50"
+NO_TIMING_TEXT = ("has no per-layer timing (no --exportProfile / --dumpProfile / nsys per-layer data): "
+                  "per-layer comparison is not possible")
+
+
+def rtx_gpu_compute_mean(variant: str) -> float:
+    """Mean GPU compute time from the TREx profile metadata ([min, max, mean, median, percentile])."""
+    meta = orjson.loads(next((RTX / variant).glob("*.profile.metadata.json")).read_bytes())
+    return float(meta["performance_summary"]["GPU Compute Time"][2])
+
+
+def rtx_profile_total() -> float:
+    recs = orjson.loads(next((RTX / "fp32").glob("*.profile.json")).read_bytes())
+    return math.fsum(r["averageMs"] for r in recs if "name" in r)
+
+
+@pytest.fixture(scope="module")
+def rtx() -> dict[str, Any]:
+    fp32, qat = trtinspect.load(RTX / "fp32"), trtinspect.load(RTX / "qat")
+    return {"fp32": fp32, "qat": qat, "ab": diff(fp32, qat), "ba": diff(qat, fp32)}
+
+
+def _event_part(summary: str) -> str:
+    """The summary after its head sentence (the events)."""
+    return summary.split(" ms). ", 1)[1] if " ms). " in summary else summary.split(". ", 1)[1]
+
+
+def test_untimed_b_has_unknown_times_not_zero(rtx: dict[str, Any]) -> None:
+    r: DiffResult = rtx["ab"]
+    assert rtx["fp32"].has_profile and not rtx["qat"].has_profile
+    ga, gb = rtx_gpu_compute_mean("fp32"), rtx_gpu_compute_mean("qat")
+    assert (f"B {NO_TIMING_TEXT}; compare end to end: GPU compute {ga:.3f} -> {gb:.3f} ms" in r.summary)
+    assert "faster" not in r.summary and "slower" not in r.summary and "per-layer time (" not in r.summary
+    assert "ms" not in _event_part(r.summary)                  # structural changes, never priced from one side
+    assert "B removed" in r.summary and "None" not in r.summary
+    g = r.groups
+    assert g["b_ms"].isna().all() and g["delta_ms"].isna().all() and g["delta_pct"].isna().all()
+    # A keeps its real per-layer times: every profile row lands in a group
+    assert g["a_ms"].sum() == pytest.approx(rtx_profile_total(), abs=1e-9)
+    assert r.totals["a_layers_ms"] == pytest.approx(rtx_profile_total(), abs=1e-9)
+    for key in ("b_layers_ms", "delta_ms", "delta_pct", "sum_group_delta_ms", "reconcile_residual_ms",
+                "b_profiling_gap_ms"):
+        assert math.isnan(r.totals[key]), key
+    assert r.totals["a_profiling_gap_ms"] == pytest.approx(rtx_profile_total() - ga, rel=1e-9)
+    assert r.totals["b_gpu_compute_ms"] == pytest.approx(gb, rel=1e-9)
+    assert all(math.isnan(e["delta_ms"]) for e in r.events)
+    for frame in (r.by_type, r.by_precision):
+        assert frame["b_ms"].isna().all() and frame["delta_ms"].isna().all()
+        assert frame["b_layers"].sum() == len(rtx["qat"].layers) and frame["a_layers"].sum() == 103
+    # names-only A has no precisions: unknown, never a precision change
+    assert not (g["kind"] == "precision_changed").any()
+    assert any("not reconciled" in n for n in r.notes)
+    assert any(n.startswith("B (resnet-qat.onnx) has no per-layer timing") for n in r.notes)
+
+
+def test_untimed_b_renderers(rtx: dict[str, Any]) -> None:
+    r: DiffResult = rtx["ab"]
+    text = render(r, "text", top=5)
+    assert "Worst regressions" not in text and "Changed groups (structure only" in text
+    assert "B - (no per-layer timing)" in text and "group deltas not reconciled: B has" in text
+    assert text.count("per-layer profiling overhead") == 1      # A's only
+    assert "None" not in text and "nan" not in text.lower().replace("nanos", "")
+    md = render(r, "markdown", top=5)
+    assert "No per-layer deltas: B has no per-layer timing" in md and "None" not in md
+    data = json.loads(render(r, "json"))
+    assert data["totals"]["b_layers_ms"] is None and data["totals"]["a_layers_ms"] > 0
+    assert all(grp["b_ms"] is None and grp["delta_ms"] is None for grp in data["groups"])
+    page = render_html(r)
+    assert 'class="plotly-graph-div"' not in page and 'id="no-charts"' in page   # no waterfall of fake deltas
+    assert "None" not in re.sub(r"<[^>]+>", "", page)
+
+
+def test_untimed_a_reverse_direction(rtx: dict[str, Any]) -> None:
+    r: DiffResult = rtx["ba"]
+    ga, gb = rtx_gpu_compute_mean("qat"), rtx_gpu_compute_mean("fp32")
+    assert f"A {NO_TIMING_TEXT}; compare end to end: GPU compute {ga:.3f} -> {gb:.3f} ms" in r.summary
+    assert "ms" not in _event_part(r.summary) and "B added" in r.summary
+    assert r.groups["a_ms"].isna().all() and r.groups["delta_ms"].isna().all()
+    assert r.groups["b_ms"].sum() == pytest.approx(rtx_profile_total(), abs=1e-9)
+    assert math.isnan(r.totals["a_profiling_gap_ms"]) and not math.isnan(r.totals["b_profiling_gap_ms"])
+    # same alignment either way round: only_a and only_b swap
+    kinds_ab = rtx["ab"].groups["kind"].value_counts().to_dict()
+    kinds_ba = r.groups["kind"].value_counts().to_dict()
+    assert kinds_ba.get("only_a") == kinds_ab.get("only_b") and kinds_ba.get("only_b") == kinds_ab.get("only_a")
+
+
+def test_both_untimed_graph_jsons_structural_diff_only(results: dict[tuple[str, str], DiffResult]) -> None:
+    a = trtinspect.load(resnet_file("qat", "graph.json"))
+    b = trtinspect.load(resnet_file("qat-residual", "graph.json"))
+    r = diff(a, b)
+    assert "Neither A nor B has per-layer timing" in r.summary and "structural diff only" in r.summary
+    assert "B removed 8 standalone quantize reformats" in r.summary and "ms" not in _event_part(r.summary)
+    assert "None" not in r.summary
+    assert r.groups[["a_ms", "b_ms", "delta_ms"]].isna().all(axis=None)
+    assert math.isnan(r.totals["a_layers_ms"]) and math.isnan(r.totals["b_layers_ms"])
+    # the structure found is the same as with timing (kinds are timing-independent)
+    timed = results[("qat", "qat-residual")]
+    assert r.groups["kind"].tolist() == timed.groups["kind"].tolist()
+    assert 'class="plotly-graph-div"' not in render_html(r)
+
+
+def test_cli_untimed_exits_0(rtx: dict[str, Any]) -> None:
+    from click.testing import CliRunner
+
+    from trtinspect.cli import cli
+
+    res = CliRunner().invoke(cli, ["diff", str(RTX / "fp32"), str(RTX / "qat")])
+    assert res.exit_code == 0, res.output
+    assert f"B {NO_TIMING_TEXT}" in " ".join(res.output.split())
+    assert "12.400 -> 0.000" not in res.output and "None" not in res.output
+    res = CliRunner().invoke(cli, ["diff", str(resnet_file("qat", "graph.json")),
+                                   str(resnet_file("qat-residual", "graph.json")), "--format", "json"])
+    assert res.exit_code == 0 and json.loads(res.output)["totals"]["delta_ms"] is None
+
+
+def test_profile_matching_no_layer_is_untimed_partial_profile_is_timed() -> None:
+    b = trtinspect.load(RESNET / "qat-residual")
+    renamed = trtinspect.load(RESNET / "qat")
+    renamed.profile = renamed.profile.assign(name="no-such-layer-" + renamed.profile["name"])
+    r = diff(renamed, b)
+    assert "A " + NO_TIMING_TEXT in r.summary and r.groups["a_ms"].isna().all()
+    assert any("none of its" in n and "profile rows names one of its layers" in n for n in r.notes)
+    # partially timed: dropping some profile rows keeps per-layer accounting (untimed layers count 0 ms)
+    partial = trtinspect.load(RESNET / "qat")
+    kept = partial.profile.iloc[5:]
+    partial.profile = kept
+    r = diff(partial, b)
+    assert r.totals["a_layers_ms"] == pytest.approx(float(kept["avg_ms"].sum()), abs=1e-9)
+    assert r.groups["a_untimed"].sum() == 5 and not r.groups["delta_ms"].isna().any()
+    assert abs(r.totals["reconcile_residual_ms"]) < 1e-9 and " in per-layer time (" in r.summary
+
+
+def test_app_diff_view_untimed(rtx: dict[str, Any]) -> None:
+    pytest.importorskip("dash")
+    from trtinspect.app.callbacks import diff_view
+    from trtinspect.app.state import Registry
+
+    reg = Registry()
+    ids = reg.load_paths([str(RTX / "fp32"), str(RTX / "qat")])
+    summary, charts, rows, _ = diff_view(reg, ids[0], ids[1])
+    shown = str(summary)
+    assert NO_TIMING_TEXT in shown and "nan" not in shown and "None" not in shown.replace("=None", "")
+    assert len(charts) == 1 and getattr(charts[0], "id", None) == "diff-no-charts"
+    assert all(r["b_ms"] is None and r["delta_ms"] is None for r in rows)
+    assert all("?" not in r["precision"] and "None" not in r["precision"] for r in rows)
