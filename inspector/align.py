@@ -25,13 +25,11 @@ never paired because the numbers in their names look alike.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import functools
-import gc
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +38,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from trtinspect.gcpause import gc_paused
 from trtinspect.parsers import schema
 
 __all__ = [
@@ -48,7 +47,6 @@ __all__ = [
     "MODE_SOURCE",
     "Alignment",
     "align",
-    "gc_paused",
     "groups_frame",
     "op_kind",
     "primary_op",
@@ -333,23 +331,6 @@ def align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:
     """Align two LAYERS frames into fusion groups. Pure: reads only its arguments."""
     with gc_paused():
         return _align(a_layers, b_layers)
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause CPython's cyclic garbage collector while building many small containers.
-
-    Alignment and accounting create no reference cycles, but on 50,000-layer engines the collector would
-    rescan the bundles' millions of live objects again and again (about a third of the run time). The
-    previous state is restored on exit.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:

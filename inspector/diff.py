@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.errors import InternalError, TrtInspectError
-from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, gc_paused, primary_op
+from trtinspect.gcpause import gc_paused
+from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, primary_op
 from trtinspect.parsers import schema
 
 if TYPE_CHECKING:
