@@ -19,7 +19,6 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,36 @@ from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.parsers import schema
 from trtinspect.parsers._io import decode_json, looks_binary, read_bytes
+from trtinspect.parsers.formats import (
+    DATATYPE_WORDS,
+    INDEX_LIKE_PRECISIONS,
+    LAYOUT_RULES,
+    PRECISION_BITS,
+    TENSOR_FORMAT_LAYOUTS,
+    format_precision,
+    is_plain_datatype,
+    weight_bytes,
+)
+from trtinspect.parsers.layer_names import (
+    NAME_LAYER_TYPES,
+    layer_type_from_name,
+    nodes_from_base,
+    reformat_target,
+    reformat_target_base,
+    source_nodes_from_metadata,
+    source_nodes_from_name,
+    split_profile_suffix,
+)
 
 log = logging.getLogger(__name__)
+
+# Rules re-exported from their own modules (this module's public API predates the split).
+__all__ = [
+    "DATATYPE_WORDS", "LAYOUT_RULES", "NAME_LAYER_TYPES", "PRECISION_BITS", "TENSOR_FORMAT_LAYOUTS",
+    "LayerInfoMeta", "format_precision", "frame_from_layer_records", "frame_from_names", "parse_layer_info",
+    "parse_layer_info_obj", "reformat_target", "source_nodes_from_metadata", "source_nodes_from_name",
+    "split_profile_suffix", "weight_bytes",
+]
 
 WHAT = "engine layer information JSON"
 EXPORT_HINT = (
@@ -38,143 +65,9 @@ EXPORT_HINT = (
     "--profilingVerbosity=detailed` (build the engine with --profilingVerbosity=detailed too)"
 )
 
-# ---- Data: tensor formats and datatypes ------------------------------------------------------------------
-
-# Datatype words found in "Format/Datatype" strings (TRT 8.x descriptive form, e.g. "Row major linear FP32",
-# and TRT 10.x plain form, e.g. "Half") and in Weights/Bias "Type" -> canonical precision.
-DATATYPE_WORDS: dict[str, str] = {
-    "fp32": "FP32", "float": "FP32", "float32": "FP32",
-    "fp16": "FP16", "half": "FP16", "float16": "FP16",
-    "bf16": "BF16", "bfloat16": "BF16",
-    "fp8": "FP8", "fp8e4m3": "FP8", "e4m3": "FP8", "fp8e5m2": "FP8", "e5m2": "FP8",
-    "fp4": "FP4", "fp4e2m1": "FP4", "e2m1": "FP4",
-    "e8m0": "E8M0",
-    "int4": "INT4",
-    "int8": "INT8",
-    "uint8": "UINT8",
-    "int16": "INT16",
-    "int32": "INT32",
-    "int64": "INT64",
-    "bool": "BOOL",
-    "double": "FP64", "fp64": "FP64",
-}
-
-# Bits per element of each canonical precision (weights_bytes, tensor sizes).
-PRECISION_BITS: dict[str, int] = {
-    "FP64": 64, "FP32": 32, "FP16": 16, "BF16": 16, "FP8": 8, "FP4": 4, "E8M0": 8,
-    "INT64": 64, "INT32": 32, "INT16": 16, "INT8": 8, "UINT8": 8, "INT4": 4, "BOOL": 8,
-}
-
-# Precisions of tensors that carry indices, shapes or masks rather than the layer's numeric payload;
-# they are skipped when choosing the "main input" of a layer.
-INDEX_LIKE_PRECISIONS: frozenset[str] = frozenset({"INT32", "INT64", "BOOL"})
-
-# nvinfer1::TensorFormat enum names (as in a "(kHWC8)" tag) -> layout label used in this package.
-TENSOR_FORMAT_LAYOUTS: dict[str, str] = {
-    "kLINEAR": "NCHW",
-    "kCHW2": "NC/2HW2",
-    "kHWC8": "NHWC8",
-    "kCHW4": "NC/4HW4",
-    "kCHW16": "NC/16HW16",
-    "kCHW32": "NC/32HW32",
-    "kDHWC8": "NDHWC8",
-    "kCDHW32": "NC/32DHW32",
-    "kHWC": "NHWC",
-    "kDLA_LINEAR": "DLA_LINEAR",
-    "kDLA_HWC4": "DLA_HWC4",
-    "kHWC16": "NHWC16",
-    "kDHWC": "NDHWC",
-}
-
-# Number words of "<N> wide channel vectorized row major ..." descriptions.
-VECTOR_WORDS: dict[str, int] = {"two": 2, "four": 4, "eight": 8, "sixteen": 16, "thirty-two": 32}
-
-# Layout rules for TensorRT's descriptive format strings, tried in order on the lower-cased string.
-# Each: (regex, layout template); "{n}" is the first group, "{d}" is "D" when the string says
-# "with 3 spatial dimensions". The TensorFormat these correspond to is in docs/engine-layer-json.md.
-LAYOUT_RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"([a-z-]+) wide channel vectorized"), "NC/{n}{d}HW{n}"),       # kCHW2/4/16/32, kCDHW32
-    (re.compile(r"channel major .*column stride"), "DLA_HWC4"),                  # kDLA_HWC4
-    (re.compile(r"row major .*column stride"), "DLA_LINEAR"),                    # kDLA_LINEAR
-    (re.compile(r"channel major .*channel % (\d+) == 0"), "N{d}HWC{n}"),          # kHWC8, kHWC16, kDHWC8
-    (re.compile(r"channel major"), "N{d}HWC"),                                   # kHWC, kDHWC
-    (re.compile(r"row major"), "NCHW"),                                          # kLINEAR
-]
-
-_DATATYPE_RE = re.compile(
-    r"(?<![A-Za-z0-9])(" + "|".join(sorted(DATATYPE_WORDS, key=len, reverse=True)) + r")(?![A-Za-z0-9])",
-    re.IGNORECASE,
-)
-_ENUM_TAG_RE = re.compile(r"\((k[A-Z0-9_]+)\)")
-# "Half[-1,32:8,14,14]" (TRT 10 verbose log) and "Half(1,64:8,56,56)" (TRT 8 verbose log): word + shape.
-_SHAPE_FORM_RE = re.compile(r"^\s*([A-Za-z0-9]+)\s*[\[(]([^\])]*)[\])]\s*$")
-_VECTOR_DIM_RE = re.compile(r":(\d+)")
-
-
-@lru_cache(maxsize=4096)
-def format_precision(fmt: str) -> tuple[str | None, str | None]:
-    """``(precision, layout)`` of a TensorRT "Format/Datatype" string; ``None`` for what it does not say.
-
-    >>> format_precision("Thirty-two wide channel vectorized row major Int8 format")
-    ('INT8', 'NC/32HW32')
-    >>> format_precision("Channel major FP16 format where channel % 8 == 0")
-    ('FP16', 'NHWC8')
-    >>> format_precision("Half")   # TRT 10 / Myelin plain datatype: layout not stated
-    ('FP16', None)
-    """
-    if not isinstance(fmt, str) or not fmt.strip():
-        return None, None
-    text = fmt.strip()
-    plain = DATATYPE_WORDS.get(text.lower())
-    if plain is not None:
-        return plain, None
-    shape_form = _SHAPE_FORM_RE.match(text)
-    if shape_form is not None and shape_form.group(1).lower() in DATATYPE_WORDS:
-        vec = _VECTOR_DIM_RE.search(shape_form.group(2))
-        layout = f"vectorized-{vec.group(1)}" if vec else None
-        return DATATYPE_WORDS[shape_form.group(1).lower()], layout
-    match = _DATATYPE_RE.search(text)
-    precision = DATATYPE_WORDS[match.group(1).lower()] if match else None
-    tag = _ENUM_TAG_RE.search(text)
-    if tag is not None and tag.group(1) in TENSOR_FORMAT_LAYOUTS:
-        return precision, TENSOR_FORMAT_LAYOUTS[tag.group(1)]
-    low = text.lower()
-    three_d = "D" if "3 spatial dimensions" in low else ""
-    for pattern, template in LAYOUT_RULES:
-        m = pattern.search(low)
-        if m is None:
-            continue
-        n = m.group(1) if m.groups() else ""
-        n = str(VECTOR_WORDS.get(n, n))
-        if "{n}" in template and not n.isdigit():
-            continue
-        return precision, template.format(n=n, d=three_d)
-    return precision, None
-
-
-def _is_plain_datatype(fmt: str) -> bool:
-    return fmt.strip().lower() in DATATYPE_WORDS
-
-
-def weight_bytes(blob: Any) -> int | None:
-    """Bytes of a ``{"Type": "Int8", "Count": 9408}`` weights/bias blob; ``None`` when not computable."""
-    if not isinstance(blob, dict):
-        return None
-    count = blob.get("Count")
-    wtype = blob.get("Type")
-    if type(count) is not int or count < 0 or not isinstance(wtype, str):
-        return None
-    bits = _type_bits(wtype)
-    if bits is None:
-        return None
-    return (count * bits + 7) // 8
-
-
-@lru_cache(maxsize=256)
-def _type_bits(wtype: str) -> int | None:
-    precision = format_precision(wtype)[0]
-    return PRECISION_BITS.get(precision) if precision else None
-
+# A trtexec/TensorRT log line: "[03/03/2022-14:46:31] [I] ...", "&&&& RUNNING ...", "[I] ..." at a line start.
+_LOG_LINE_RE = re.compile(rb"^(?:\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\]|&&&& |\[[IWEV]\] )", re.M)
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 # Record keys holding weight blobs ({"Type", "Count"}) counted in weights_bytes (ConvActPool writes
 # "ConvWeights"/"ConvBias"; Scale layers "Scale"/"Shift"/"Power").
@@ -195,192 +88,6 @@ CONSUMED_KEYS: frozenset[str] = frozenset(
     {"Name", "LayerType", "ParameterType", "TacticName", "TacticValue", "Inputs", "Outputs", "Origin",
      "StreamId"}
 )
-
-# Name patterns -> layer_type when only names are known (names-only JSON, profile tables).
-NAME_LAYER_TYPES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^Reformatting CopyNode for "), "Reformat"),
-    (re.compile(r" (?:input|output) reformatter \d+$"), "Reformat"),
-    (re.compile(r"^\{ForeignNode\["), "Myelin"),
-    (re.compile(r"^\{[^{}\[\]]+,[^{}\[\]]+\}$"), "DLA"),  # TRT 7 DLA subgraph "{conv1,relu1,pool1}"
-    (re.compile(r"^PWN\("), "PointWise"),
-    (re.compile(r"^__my[a-z]*\d*_"), "kgen"),
-]
-
-# ---- Fused-name grammar ----------------------------------------------------------------------------------
-
-_PROFILE_SUFFIX_RE = re.compile(r" \[profile (\d+)\]$")
-_REFORMAT_NAME_RE = re.compile(r"^Reformatting CopyNode for (?:Input|Output) Tensor \d+ to (.+)$", re.S)
-_REFORMATTER_7X_RE = re.compile(r"^(.+) (?:input|output) reformatter \d+$", re.S)
-_SYNTHETIC_NAME_RE = re.compile(r"^\[[^\[\]]*\]$")
-_FOREIGN_RE = re.compile(r"^\{ForeignNode\[(.*)\]\}$", re.S)
-# TRT 7.x names a DLA-offloaded subgraph by listing every layer in it: "{conv1/7x7_s2,conv1/relu_7x7,...}".
-_DLA_GROUP_RE = re.compile(r"^\{([^{}\[\]]+,[^{}\[\]]+)\}$", re.S)
-_MYELIN_INTERNAL_RE = re.compile(r"^__my[a-z]*\d*_")
-_MYELIN_SUFFIX_RE = re.compile(r"_myl\d+_\d+$")
-_METADATA_ENTRY_RE = re.compile(r"^\[ONNX Layer: (.*)\]$", re.S)
-# A trtexec/TensorRT log line: "[03/03/2022-14:46:31] [I] ...", "&&&& RUNNING ...", "[I] ..." at a line start.
-_LOG_LINE_RE = re.compile(rb"^(?:\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\]|&&&& |\[[IWEV]\] )", re.M)
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-_BRACKET_RE = re.compile(r"[()\[\]{}]")
-_COMPLEX_NAME_RE = re.compile(r"[()\[\]{}|]|PWN|_my")
-_FUSED_HINT_RE = re.compile(r" \+ | \|\| |PWN\(|\{ForeignNode\[|__my|_myl")
-_OPENERS = "([{"
-MAX_NAME_NESTING = 64  # deeper PWN(PWN(...)) / ForeignNode nesting is kept as one node (no recursion blow-up)
-_CLOSERS = ")]}"
-
-
-def split_profile_suffix(name: str) -> tuple[str, int | None]:
-    """``("conv1 [profile 2]") -> ("conv1", 2)``; names without the suffix come back unchanged."""
-    if not name.endswith("]") or " [profile " not in name:
-        return name, None
-    m = _PROFILE_SUFFIX_RE.search(name)
-    if m is None:
-        return name, None
-    return name[: m.start()], int(m.group(1))
-
-
-def reformat_target(name: str) -> str | None:
-    """The layer a reformat serves: ``"Reformatting CopyNode for Input Tensor 0 to X"`` -> ``"X"``."""
-    return _reformat_target(split_profile_suffix(name)[0])
-
-
-def _reformat_target(base: str) -> str | None:
-    if base.startswith("Reformatting CopyNode for "):
-        m = _REFORMAT_NAME_RE.match(base)
-    elif " reformatter " in base:
-        m = _REFORMATTER_7X_RE.match(base)
-    else:
-        return None
-    return m.group(1) if m else None
-
-
-def _balance(text: str) -> int:
-    if _BRACKET_RE.search(text) is None:
-        return 0
-    return sum(text.count(c) for c in _OPENERS) - sum(text.count(c) for c in _CLOSERS)
-
-
-def _split_top(text: str, sep: str) -> list[str]:
-    """Split on ``sep`` outside brackets (names like ``(Unnamed Layer* 3) [Shuffle]`` keep their parts)."""
-    if sep not in text:
-        return [text]
-    if _BRACKET_RE.search(text) is None:
-        return text.split(sep)
-    out: list[str] = []
-    current: str | None = None
-    depth = 0
-    for piece in text.split(sep):
-        current = piece if current is None else current + sep + piece
-        depth += _balance(piece)
-        if depth <= 0:
-            out.append(current)
-            current, depth = None, 0
-    if current is not None:
-        out.append(current)
-    return out
-
-
-def _decompose(name: str, kinds: set[str], depth: int = 0) -> list[str]:
-    if depth > MAX_NAME_NESTING or _FUSED_HINT_RE.search(name) is None:
-        term = name.strip()
-        return [term] if term else []
-    parts = _split_top(name, " || ")
-    if len(parts) > 1:
-        kinds.add("horizontal")
-        return [n for p in parts for n in _decompose(p, kinds, depth + 1)]
-    parts = _split_top(name, " + ")
-    if len(parts) > 1:
-        kinds.add("vertical")
-        return [n for p in parts for n in _decompose(p, kinds, depth + 1)]
-    term = name.strip()
-    if not term:
-        return []
-    foreign = _FOREIGN_RE.match(term)
-    if foreign is not None:
-        kinds.add("foreign")
-        inner = foreign.group(1)
-        ends = inner.split("...", 1) if "..." in inner else [inner]
-        return [n for p in ends for n in _decompose(p, kinds, depth + 1)]
-    if term.startswith("PWN(") and term.endswith(")"):
-        kinds.add("pwn")
-        return [n for p in _split_top(term[4:-1], ", ") for n in _decompose(p, kinds, depth + 1)]
-    if _MYELIN_INTERNAL_RE.match(term):
-        return []                       # Myelin-generated kernel name (__myl_Resh_myl5_1): no ONNX node
-    suffix = _MYELIN_SUFFIX_RE.search(term)
-    if suffix is not None and suffix.start() > 0:
-        return [term[: suffix.start()]]  # ONNX node + Myelin suffix (node_conv2d_myl0_1 -> node_conv2d)
-    return [term]
-
-
-def source_nodes_from_name(name: str) -> tuple[list[str], str]:
-    """ONNX node names an engine layer name is made of, and the fusion kind.
-
-    Fusion kind: ``none`` | ``vertical`` (``a + b``) | ``horizontal`` (``a || b``) | ``pwn`` (``PWN(a, b)``) |
-    ``foreign`` (``{ForeignNode[a...b]}``: only the first and last node are named; TRT 7 DLA subgraphs
-    ``{a,b,c}`` name every node) | ``mixed`` (several).
-    Reformat layers (``Reformatting CopyNode for Input Tensor 0 to X``) have no source nodes of their own.
-    """
-    if not isinstance(name, str):
-        return [], "none"
-    base = split_profile_suffix(name)[0]
-    if _reformat_target(base) is not None:
-        return [], "none"
-    return _nodes_from_base(base)
-
-
-def _nodes_from_base(base: str) -> tuple[list[str], str]:
-    """source_nodes_from_name for a name without profile suffix that is not a reformat."""
-    if _COMPLEX_NAME_RE.search(base) is None:
-        # Fast path, most layers: plain "a + b + c" (no brackets, PWN, ForeignNode or Myelin names).
-        if " + " not in base:
-            stripped = base.strip()
-            return ([stripped] if stripped else []), "none"
-        parts = [p.strip() for p in base.split(" + ")]
-        nodes = [p for p in parts if p]
-        if len(set(nodes)) != len(nodes):
-            nodes = list(dict.fromkeys(nodes))
-        return nodes, "vertical"
-    if base.startswith("{"):
-        dla = _DLA_GROUP_RE.match(base.strip())
-        if dla is not None:
-            return list(dict.fromkeys(p.strip() for p in dla.group(1).split(",") if p.strip())), "foreign"
-    if _FUSED_HINT_RE.search(base) is None:
-        if base.startswith("[") and _SYNTHETIC_NAME_RE.match(base):
-            return [], "none"
-        stripped = base.strip()
-        return ([stripped] if stripped else []), "none"
-    kinds: set[str] = set()
-    nodes = list(dict.fromkeys(_decompose(base, kinds)))
-    if not kinds:
-        return nodes, "none"
-    return nodes, (next(iter(kinds)) if len(kinds) == 1 else "mixed")
-
-
-def source_nodes_from_metadata(metadata: Any) -> list[str]:
-    """ONNX node names in a TRT 10 ``Metadata`` string (``[ONNX Layer: a]\\x1e[ONNX Layer: b]``).
-
-    Entries are separated by ``\\x1e`` (layers fused by TensorRT) or ``\\x1f`` (Myelin); other entries are
-    ignored here (the raw string stays in ``attributes["Metadata"]``).
-    """
-    if not isinstance(metadata, str) or not metadata:
-        return []
-    nodes: list[str] = []
-    for entry in re.split(r"[\x1e\x1f]", metadata):
-        m = _METADATA_ENTRY_RE.match(entry.strip())
-        if m is not None and m.group(1):
-            nodes.append(m.group(1))
-    return list(dict.fromkeys(nodes))
-
-
-def _layer_type_from_name(name: str) -> str:
-    for pattern, ltype in NAME_LAYER_TYPES:
-        if pattern.search(name):
-            return ltype
-    return ""
-
-
-# ---- Precision rule --------------------------------------------------------------------------------------
-
 
 def _elements(shape: Any) -> int:
     if not isinstance(shape, list):
@@ -493,7 +200,7 @@ def _tensor_format(t: dict[str, Any], fmt: Any, fmt_cache: dict[Any, tuple[str |
     if parsed is None:
         parsed = format_precision(fmt)
         fmt_cache[fmt] = parsed
-        if _is_plain_datatype(fmt):
+        if is_plain_datatype(fmt):
             info.plain_formats = True
         else:
             info.descriptive_formats = True
@@ -585,7 +292,7 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
             raise _bad(f"layer record {i} has no string 'Name'", path)
         ltype = pop("LayerType", None)
         if type(ltype) is not str:
-            ltype = None if detailed else _layer_type_from_name(split_profile_suffix(name)[0])
+            ltype = None if detailed else layer_type_from_name(split_profile_suffix(name)[0])
         ptype = pop("ParameterType", None)
         if type(ptype) is not str:
             ptype = None
@@ -622,7 +329,7 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
         base, prof = split_profile_suffix(name)
         lkind = ltype.lower() if ltype else ""
         is_myelin = lkind in MYELIN_LAYER_TYPES
-        serves = _reformat_target(base)
+        serves = reformat_target_base(base)
         name_nodes: list[str]
         if serves is not None:
             attrs["serves"] = serves
@@ -631,7 +338,7 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
         elif lkind in SYNTHETIC_LAYER_TYPES:
             name_nodes, fusion = [], "none"
         else:
-            name_nodes, fusion = _nodes_from_base(base)
+            name_nodes, fusion = nodes_from_base(base)
         meta_nodes = source_nodes_from_metadata(meta) if meta is not None else None
         if meta_nodes:
             nodes, src = meta_nodes, "metadata"

@@ -16,7 +16,7 @@ from conftest import DATA
 
 import trtinspect
 from trtinspect.parsers import trtexec_log
-from trtinspect.parsers.layers import _layer_type_from_name, parse_layer_info, source_nodes_from_name
+from trtinspect.parsers.layers import layer_type_from_name, parse_layer_info, source_nodes_from_name
 from trtinspect.parsers.metadata import parse_build_metadata, parse_profile_metadata
 from trtinspect.parsers.profile import parse_profile
 
@@ -160,7 +160,7 @@ def test_trt7_dla_profile_table_xavier() -> None:
     nodes, kind = source_nodes_from_name(dla_name)
     # Regression: the whole "{...}" used to come back as one source node.
     assert (nodes, kind) == (listed, "foreign") and len(nodes) == 140
-    assert _layer_type_from_name(dla_name) == "DLA"
+    assert layer_type_from_name(dla_name) == "DLA"
     bundle = trtinspect.load(path)
     assert bundle.layers["layer_type"].iloc[1] == "DLA"
     assert bundle.layers["layer_type"].iloc[3] == "Reformat"              # "prob input reformatter 0"
