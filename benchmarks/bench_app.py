@@ -1,9 +1,9 @@
 """Benchmark: time from request to a rendered Engine page, for a generated 50,000-layer engine and ResNet-18.
 
-The big engine is GENERATED at run time in a temporary directory by replicating the real ResNet-18 QAT
-bundle (graph.json + profile.json) with unique names (``benchmarks/bench_diff.generate``). The app runs
-in-process on 127.0.0.1 (a free port) and real headless Chromium (/usr/bin/chromium, driven by Playwright)
-opens ``/engine/<id>`` and waits until the graph's nodes, the latency charts and the findings table are
+The big engine is GENERATED at run time in a temporary directory by ``benchmarks/generated_engine.py``
+(the real ResNet-18 QAT bundle replicated with unique layer, tensor and source-node names, real
+timing/metadata). The app runs in-process on 127.0.0.1 (a free port) and real headless Chromium
+(/usr/bin/chromium, driven by Playwright) opens ``/engine/<id>`` and waits until the graph's nodes, the latency charts and the findings table are
 drawn. "cold" = first request (loads nothing, but runs the analyzer, the report and the graph model once);
 "warm" = the same page again (everything cached). Also the server-side parts alone (no browser) and a
 plain ``json.loads`` of the graph file, measured in the same run, for ratios.
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import threading
@@ -31,7 +30,8 @@ from trtinspect.app.server import create_app
 from trtinspect.app.state import Registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_diff import generate
+from _measure import machine
+from generated_engine import generate
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -84,8 +84,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = generate("qat", args.layers, Path(tmp))
-        raw = (folder / "gen.engine.graph.json").read_bytes()
+        eng = generate(Path(tmp), args.layers, "qat")
+        folder = eng.folder
+        raw = eng.graph.read_bytes()
         t0 = time.perf_counter()
         json.loads(raw)
         t_json = time.perf_counter() - t0
@@ -109,8 +110,7 @@ def main() -> None:
                  if os.path.exists(CHROMIUM) else {i: nan for i in ids.values()})
     finally:
         srv.shutdown()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
+    print(f"machine: {machine()}")
     print(f"json.loads(generated graph file, {len(raw) / 1e6:.1f} MB)  {t_json:7.3f} s")
     print(f"trtinspect.load(generated bundle)              {t_load:7.3f} s  (done once at startup)")
     small_cold = shown[ids["small"]][0]

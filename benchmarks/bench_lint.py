@@ -1,77 +1,65 @@
 """Benchmark: ``lint`` of a generated 50,000-layer engine against a plain ``json.loads`` of its graph file.
 
-The engine is GENERATED at run time in a temporary directory by replicating the real ResNet-18 QAT bundle
-(sample_engines/resnet18-a100/qat: graph.json and profile.json) with unique layer and tensor names (copy k
-renames every layer and tensor ``X`` to ``X #k``). Copies are chained: copy k's network input is copy k-1's
-network output, so the graph is one connected 50,000-layer engine and every rule walks real edges.
+The engine is GENERATED at run time in a temporary directory by ``benchmarks/generated_engine.py`` (the real
+ResNet-18 QAT bundle replicated with unique layer, tensor and source-node names; copies chained through their
+network input/output, so it is one connected 50,000-layer graph and every rule walks real edges).
 
 Run:  .venv/bin/python benchmarks/bench_lint.py [--layers 50000] [--repeat 3]
-Prints best-of-N times measured in the same run and the ratio lint / json.loads (target: <= 2x).
+Prints best-of-N times measured in the same run (interleaved rounds) and the ratio lint / json.loads
+(target: <= 2x).
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import gc
 import json
-import os
-import platform
+import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 import trtinspect
 from trtinspect.inspector.lint import lint
 
-REPO = Path(__file__).resolve().parent.parent
-QAT = REPO / "sample_engines" / "resnet18-a100" / "qat"
-GRAPH = QAT / "resnet-qat.onnx.engine.graph.json"
-PROFILE = QAT / "resnet-qat.onnx.engine.profile.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import best_of, machine, peak_rss_mib, rounds
+from generated_engine import generate
+
+_RSS_LINT = """
+import trtinspect
+from trtinspect.inspector.lint import lint
+lint(trtinspect.load(sys.argv[1]))
+"""
 
 
-def generate(n_layers: int, out: Path) -> tuple[Path, Path]:
-    """Write ``engine.graph.json`` + ``engine.profile.json``: ``n_layers`` layers copied from QAT."""
-    base = json.loads(GRAPH.read_text())
-    prof = json.loads(PROFILE.read_text())
-    times = {r["name"]: r for r in prof[1:]}
-    first_in, last_out = base["Bindings"][0], base["Bindings"][-1]
-    layers: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    k = 0
-    while len(layers) < n_layers:
-        for rec in base["Layers"]:
-            if len(layers) >= n_layers:
-                break
-            r = copy.deepcopy(rec)
-            t = dict(times[r["Name"]])
-            if k:
-                r["Name"] = t["name"] = f"{r['Name']} #{k}"
-                for tensor in r["Inputs"] + r["Outputs"]:
-                    if tensor["Name"] == first_in:  # chain: this copy reads the previous copy's output
-                        tensor["Name"] = last_out if k == 1 else f"{last_out} #{k - 1}"
-                    else:
-                        tensor["Name"] = f"{tensor['Name']} #{k}"
-            layers.append(r)
-            rows.append(t)
-        k += 1
-    graph = out / "engine.graph.json"
-    profile = out / "engine.profile.json"
-    graph.write_text(json.dumps({"Layers": layers, "Bindings": base["Bindings"]}, indent=1))
-    profile.write_text(json.dumps([{"count": 1}, *rows], indent=1))
-    return graph, profile
-
-
-def best_of(fn: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+def run(n_layers: int, repeat: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="trtinspect-bench-") as tmp:
+        eng = generate(Path(tmp), n_layers)
+        data = eng.graph.read_bytes()
+        bundle = trtinspect.load(eng.folder)
+        assert len(bundle.layers) == n_layers
+        bundle_np = trtinspect.load(eng.graph)
+        lint(bundle)  # warm imports once
+        r = rounds({"json": lambda: json.loads(eng.graph.read_bytes()), "lint": lambda: lint(bundle),
+                    "lint_graph_only": lambda: lint(bundle_np)}, repeat)
+        gc.disable()  # lint pauses the cyclic GC internally; show json.loads under the same condition too
+        try:
+            t_json_nogc = best_of(lambda: json.loads(data), repeat)
+        finally:
+            gc.enable()
+        t_load = best_of(lambda: trtinspect.load(eng.folder), repeat)
+        findings = lint(bundle)
+        peak = peak_rss_mib(_RSS_LINT, [str(eng.folder)])
+        graph_mb = len(data) / 1e6
+    t_json, t_lint, t_lint_np = min(r["json"]), min(r["lint"]), min(r["lint_graph_only"])
+    return {"layers": n_layers, "graph_mb": graph_mb, "json_s": t_json, "json_nogc_s": t_json_nogc,
+            "load_s": t_load, "lint_s": t_lint, "lint_graph_only_s": t_lint_np, "ratio": t_lint / t_json,
+            "ratio_per_round": [round(a / b, 2) for a, b in zip(r["lint"], r["json"], strict=True)],
+            "findings": len(findings), "by_rule": findings["rule_id"].value_counts().to_dict(),
+            "peak_rss_load_lint_mib": peak, "machine": machine()}
 
 
 def main() -> None:
@@ -79,36 +67,26 @@ def main() -> None:
     ap.add_argument("--layers", type=int, default=50_000)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        graph, profile = generate(args.layers, Path(tmp))
-        size_mb = graph.stat().st_size / 1e6
-        t_json = best_of(lambda: json.loads(graph.read_bytes()), args.repeat)
-        gc.disable()  # lint pauses the cyclic GC internally; show json.loads under the same condition too
-        t_json_nogc = best_of(lambda: json.loads(graph.read_bytes()), args.repeat)
-        gc.enable()
-        t_load = best_of(lambda: trtinspect.load(graph, profile), args.repeat)
-        bundle = trtinspect.load(graph, profile)
-        assert len(bundle.layers) == args.layers
-        t_lint = best_of(lambda: lint(bundle), args.repeat)
-        findings = lint(bundle)
-        bundle_np = trtinspect.load(graph)
-        t_lint_np = best_of(lambda: lint(bundle_np), args.repeat)
-    by_rule = findings["rule_id"].value_counts().to_dict()
-    print(
-        f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} cpu(s), "
-        f"python {platform.python_version()}"
-    )
-    print(f"engine: {args.layers} layers (generated from the QAT ResNet-18), graph file {size_mb:.1f} MB")
-    print(f"json.loads of the graph file (read + decode): {t_json:.3f} s")
-    print(f"json.loads with the cyclic GC paused:         {t_json_nogc:.3f} s")
-    print(f"trtinspect.load(graph, profile):              {t_load:.3f} s")
-    print(
-        f"lint(bundle) with profile:                    {t_lint:.3f} s  ({len(findings)} findings: {by_rule})"
-    )
-    print(f"lint(bundle) without profile:                 {t_lint_np:.3f} s")
-    print(f"ratio lint / json.loads:                      {t_lint / t_json:.2f}x (target <= 2x)")
-    print(f"ratio lint / json.loads with GC paused:       {t_lint / t_json_nogc:.2f}x")
-    print(f"ratio (load + lint) / json.loads:             {(t_load + t_lint) / t_json:.2f}x")
+    r = run(args.layers, args.repeat)
+    print(f"machine: {r['machine']}")
+    print(f"engine: {r['layers']} layers (generated from the QAT ResNet-18), graph file {r['graph_mb']:.1f} MB")
+    print(f"json.loads of the graph file (read + decode): {r['json_s']:.3f} s")
+    print(f"json.loads with the cyclic GC paused:         {r['json_nogc_s']:.3f} s")
+    print(f"trtinspect.load(folder):                      {r['load_s']:.3f} s")
+    print(f"lint(bundle) with profile:                    {r['lint_s']:.3f} s  ({r['findings']} findings: "
+          f"{r['by_rule']})")
+    print(f"lint(bundle) without profile:                 {r['lint_graph_only_s']:.3f} s")
+    print(f"ratio lint / json.loads:                      {r['ratio']:.2f}x (target <= 2x; per round "
+          f"{r['ratio_per_round']}) {'PASS' if r['ratio'] <= 2 else 'MISS'}")
+    print(f"ratio lint / json.loads with GC paused:       {r['lint_s'] / r['json_nogc_s']:.2f}x")
+    print(f"ratio (load + lint) / json.loads:             {(r['load_s'] + r['lint_s']) / r['json_s']:.2f}x")
+    print(f"peak RSS of a fresh process, load + lint:     {r['peak_rss_load_lint_mib']:.0f} MiB")
+
+
+@pytest.mark.benchmark
+def test_lint_50k_layers_within_target() -> None:
+    r = run(50_000, 2)
+    assert r["ratio"] <= 2.0, r
 
 
 if __name__ == "__main__":

@@ -264,3 +264,25 @@ def test_generated_bundle_load_and_cli(
         main_exit = exc.code
     out = capsys.readouterr().out
     assert main_exit in (None, 0) and "Generated GPU" in out
+
+
+def test_check_and_diff_work_on_nsys_exports(generated: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    """`check` and `diff` run on nsys data like on trtexec exports (GENERATED export, A/A comparison)."""
+    import json
+
+    path, _ = generated
+    out = tmp_path / "check.json"
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--baseline", str(path), "--candidate", str(path), "--json", str(out)])
+    assert exc.value.code == 0
+    result = json.loads(out.read_text())
+    bundle = bundle_from_nsys(path)
+    assert result["end_to_end"]["base_ms"] == pytest.approx(float(bundle.times["compute_ms"].median()))
+    assert result["verdict"] == "pass" or result["exit_code"] == 0
+    assert result["end_to_end"]["delta_ms"] == pytest.approx(0.0)
+
+    from trtinspect.inspector.diff import diff
+
+    d = diff(bundle, bundle_from_nsys(path), findings=False)
+    assert float(d.groups["delta_ms"].abs().max()) == pytest.approx(0.0)
+    assert len(d.groups) >= len(bundle.layers) * 0.5
