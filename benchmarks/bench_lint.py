@@ -39,6 +39,8 @@ def run(n_layers: int, repeat: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="trtinspect-bench-") as tmp:
         eng = generate(Path(tmp), n_layers)
         data = eng.graph.read_bytes()
+        # baseline on a clean heap (no bundle alive: the collector has less to scan, so json.loads is faster)
+        t_json_clean = best_of(lambda: json.loads(eng.graph.read_bytes()), repeat)
         bundle = trtinspect.load(eng.folder)
         assert len(bundle.layers) == n_layers
         bundle_np = trtinspect.load(eng.graph)
@@ -56,6 +58,7 @@ def run(n_layers: int, repeat: int) -> dict[str, Any]:
         graph_mb = len(data) / 1e6
     t_json, t_lint, t_lint_np = min(r["json"]), min(r["lint"]), min(r["lint_graph_only"])
     return {"layers": n_layers, "graph_mb": graph_mb, "json_s": t_json, "json_nogc_s": t_json_nogc,
+            "json_clean_s": t_json_clean, "ratio_clean": t_lint / t_json_clean,
             "load_s": t_load, "lint_s": t_lint, "lint_graph_only_s": t_lint_np, "ratio": t_lint / t_json,
             "ratio_per_round": [round(a / b, 2) for a, b in zip(r["lint"], r["json"], strict=True)],
             "findings": len(findings), "by_rule": findings["rule_id"].value_counts().to_dict(),
@@ -71,13 +74,16 @@ def main() -> None:
     print(f"machine: {r['machine']}")
     print(f"engine: {r['layers']} layers (generated from the QAT ResNet-18), graph file {r['graph_mb']:.1f} MB")
     print(f"json.loads of the graph file (read + decode): {r['json_s']:.3f} s")
+    print(f"  same, before any bundle is loaded (clean heap): {r['json_clean_s']:.3f} s")
     print(f"json.loads with the cyclic GC paused:         {r['json_nogc_s']:.3f} s")
     print(f"trtinspect.load(folder):                      {r['load_s']:.3f} s")
     print(f"lint(bundle) with profile:                    {r['lint_s']:.3f} s  ({r['findings']} findings: "
           f"{r['by_rule']})")
     print(f"lint(bundle) without profile:                 {r['lint_graph_only_s']:.3f} s")
     print(f"ratio lint / json.loads:                      {r['ratio']:.2f}x (target <= 2x; per round "
-          f"{r['ratio_per_round']}) {'PASS' if r['ratio'] <= 2 else 'MISS'}")
+          f"{r['ratio_per_round']})")
+    print(f"ratio lint / clean-heap json.loads:           {r['ratio_clean']:.2f}x "
+          f"{'PASS' if max(r['ratio'], r['ratio_clean']) <= 2 else 'MISS'} (the stricter of the two)")
     print(f"ratio lint / json.loads with GC paused:       {r['lint_s'] / r['json_nogc_s']:.2f}x")
     print(f"ratio (load + lint) / json.loads:             {(r['load_s'] + r['lint_s']) / r['json_s']:.2f}x")
     print(f"peak RSS of a fresh process, load + lint:     {r['peak_rss_load_lint_mib']:.0f} MiB")
@@ -86,7 +92,7 @@ def main() -> None:
 @pytest.mark.benchmark
 def test_lint_50k_layers_within_target() -> None:
     r = run(50_000, 2)
-    assert r["ratio"] <= 2.0, r
+    assert max(r["ratio"], r["ratio_clean"]) <= 2.0, r
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ def report_once_gc_on(folder: Path) -> str:
         yield
 
     paused = loader.gc_paused
-    loader.gc_paused = no_pause  # type: ignore[assignment]
+    loader.gc_paused = no_pause
     try:
         return report_once(folder)
     finally:

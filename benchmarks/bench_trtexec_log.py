@@ -13,10 +13,8 @@ Prints best-of-N times and the ratios (parse / baseline); docs/trtexec-logs.md r
 from __future__ import annotations
 
 import argparse
-import gc
-import platform
+import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,20 +22,16 @@ from trtinspect.parsers import _io
 from trtinspect.parsers.trtexec_log import parse_trtexec_log
 from trtinspect.parsers.trtexec_log_sections import PREFIX
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import machine, rounds
+
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "sample_engines" / "trtexec-logs" / "trt10.16-h100" / "result-02.log"
 
 
 def best_of(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
     """Best time of each function; the functions are interleaved so load changes hit them alike."""
-    best = {name: float("inf") for name in fns}
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            gc.collect()
-            t = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t)
-    return best
+    return {name: min(times) for name, times in rounds(fns, repeat).items()}
 
 
 def read_split(path: Path) -> list[str]:
@@ -63,7 +57,7 @@ def main() -> None:
         t_big = best_of({"big": lambda: parse_trtexec_log(big)}, max(2, args.repeat // 3))["big"]
     t_parse, t_split, t_prefix = t["parse"], t["split"], t["prefix"]
 
-    print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
+    print(f"machine: {machine()}")
     print(f"input: {SOURCE.name} ({size_kb:.0f} KiB, {len(read_split(SOURCE))} lines)")
     print("| measurement | best time | ratio |")
     print("|---|---|---|")
