@@ -18,6 +18,7 @@ All times are per-iteration milliseconds: the profile's ``avg_ms`` for layers.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections import Counter, defaultdict
@@ -305,6 +306,7 @@ def _findings_per_group(alignment: Alignment, side: str, frame: pd.DataFrame | N
 # --------------------------------------------------------------------------------------------- summary
 
 
+@functools.lru_cache(maxsize=4096)
 def _ops_set(text: Any) -> frozenset[str]:
     if not isinstance(text, str) or not text:
         return frozenset()
@@ -327,6 +329,7 @@ def _remove_one(items: list[str], item: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def _nouns(ops: frozenset[str], standalone_reformat: bool, fallback: str) -> tuple[str, str]:
     return noun(ops, standalone_reformat, False, fallback), noun(ops, standalone_reformat, True, fallback)
 

@@ -321,11 +321,10 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
             elif lst[-1] != i:
                 lst.append(i)
         wsum: int | None = None
-        for key in WEIGHT_KEYS:
-            if key in attrs:
-                b = weight_bytes(attrs[key])
-                if b is not None:
-                    wsum = b if wsum is None else wsum + b
+        for key in WEIGHT_KEYS.intersection(attrs):
+            b = weight_bytes(attrs[key])
+            if b is not None:
+                wsum = b if wsum is None else wsum + b
         base, prof = split_profile_suffix(name)
         lkind = ltype.lower() if ltype else ""
         is_myelin = lkind in MYELIN_LAYER_TYPES

@@ -550,8 +550,9 @@ def _exact_pass(lnames: list[Any], pnames: list[Any], prof_idx: np.ndarray, used
     """Pair equal names; the k-th layer of a name takes the k-th profile row of that name."""
     pindex = pd.Index(pnames, dtype=object)
     if pindex.is_unique:  # the common case, hashed in C: only a name's first layer can take its row
-        hit = pindex.get_indexer(pd.Index(lnames, dtype=object))
-        hit[pd.Index(lnames, dtype=object).duplicated(keep="first")] = -1
+        lindex = pd.Index(lnames, dtype=object)
+        hit = pindex.get_indexer(lindex)
+        hit[lindex.duplicated(keep="first")] = -1
         found = hit >= 0
         prof_idx[found] = hit[found]
         used[hit[found]] = True
