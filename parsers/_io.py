@@ -18,7 +18,11 @@ MAX_TEXT_BYTES = 2 * 1024**3
 
 
 def read_bytes(path: str | Path, *, what: str, max_bytes: int = MAX_JSON_BYTES) -> bytes:
-    """Read a whole file, refusing missing, unreadable, empty or oversized files with one clear line."""
+    """Read a whole file, refusing missing, unreadable, empty or oversized files with one clear line.
+
+    The bytes are returned as they are (engine files are binary); text readers strip a byte-order mark with
+    :func:`without_bom`.
+    """
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -43,6 +47,21 @@ def read_bytes(path: str | Path, *, what: str, max_bytes: int = MAX_JSON_BYTES) 
     return data
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+
+
+def without_bom(data: bytes) -> bytes:
+    """UTF-8 bytes without a byte-order mark: a UTF-8 BOM (Notepad, PowerShell ``Out-File``) is dropped and
+    UTF-16 text with a BOM (PowerShell 5.1 ``trtexec ... > run.log``) is re-encoded as UTF-8."""
+    if data.startswith(UTF8_BOM):
+        return data[len(UTF8_BOM):]
+    encoding = UTF16_BOMS.get(data[:2])
+    if encoding is not None and not data.startswith(b"\xff\xfe\x00\x00"):  # not UTF-32
+        return data[2:len(data) - len(data) % 2].decode(encoding, errors="replace").encode("utf-8")
+    return data
+
+
 def looks_binary(data: bytes) -> bool:
     """True when the head of ``data`` is clearly not text (NUL bytes or mostly non-printable)."""
     head = data[:4096]
@@ -50,7 +69,7 @@ def looks_binary(data: bytes) -> bool:
         return True
     if not head:
         return False
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    control = sum(1 for b in head if b < 9 or (13 < b < 32 and b != 27))  # ESC: colour codes in logs
     return control / len(head) > 0.10
 
 
@@ -61,6 +80,7 @@ def read_json(path: str | Path, *, what: str, hint: str | None = None, max_bytes
 
 
 def decode_json(data: bytes, *, path: str | Path | None, what: str, hint: str | None = None) -> Any:
+    data = without_bom(data)
     if looks_binary(data):
         raise TrtInspectError(
             f"binary data, not {what}", path=path,
@@ -78,7 +98,7 @@ def decode_json(data: bytes, *, path: str | Path | None, what: str, hint: str | 
 
 def read_text(path: str | Path, *, what: str, max_bytes: int = MAX_TEXT_BYTES) -> str:
     """Read a text file (UTF-8, undecodable bytes replaced); binary files raise :class:`TrtInspectError`."""
-    data = read_bytes(path, what=what, max_bytes=max_bytes)
+    data = without_bom(read_bytes(path, what=what, max_bytes=max_bytes))
     if looks_binary(data):
         raise TrtInspectError(f"binary data, not {what}", path=path)
     return data.decode("utf-8", errors="replace")

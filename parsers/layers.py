@@ -27,7 +27,7 @@ import pandas as pd
 from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.parsers import schema
-from trtinspect.parsers._io import decode_json, looks_binary, read_bytes
+from trtinspect.parsers._io import decode_json, looks_binary, read_bytes, without_bom
 from trtinspect.parsers.formats import (
     DATATYPE_WORDS,
     INDEX_LIKE_PRECISIONS,
@@ -539,7 +539,7 @@ def _parse_obj(obj: Any, *, path: str | Path | None, own: bool) -> tuple[LayerIn
 
 def parse_layer_info(source: str | Path) -> tuple[LayerInfoMeta, pd.DataFrame]:
     """Read and parse a layer-information JSON file (``trtexec --exportLayerInfo=FILE``)."""
-    data = read_bytes(source, what=WHAT)
+    data = without_bom(read_bytes(source, what=WHAT))
     head = data[:4096].lstrip()
     if not looks_binary(data):
         if _LOG_LINE_RE.search(head):

@@ -78,6 +78,7 @@ def parse_profile(
 
 def parse_profile_bytes(data: bytes, *, path: str | Path | None = None) -> tuple[ProfileMeta, pd.DataFrame]:
     """Parse the bytes of an ``--exportProfile`` file (see :func:`parse_profile`)."""
+    data = _io.without_bom(data)
     if _io.looks_binary(data):
         raise TrtInspectError(f"binary data, not {WHAT}", path=path, hint=HINT)
     meta = ProfileMeta(path=Path(path) if path is not None else None)

@@ -64,6 +64,7 @@ def kind_of_head(head: bytes, name: str = "") -> str:
         return "nsys_sqlite"
     if lower.endswith(NSYS_REP_SUFFIXES):
         return "nsys_rep"
+    head = _io.without_bom(head)
     if not head.strip():
         return "unknown"
     if _io.looks_binary(head):

@@ -130,6 +130,7 @@ class _Parser:
         self.warning_rows: list[dict[str, Any]] = []
         self.prefixed = 0
         self.running_seen = False
+        self.runs = 0                               # '&&&& RUNNING' lines: trtexec runs in this file
         self.trace_lines = 0
         self.version_line: str | None = None
         self.unparsed_layers: list[int] = []
@@ -178,6 +179,7 @@ class _Parser:
         status = m.group("status")
         if status == "RUNNING":
             self.running_seen = True
+            self.runs += 1
         else:
             self.out.status = status
         if m.group("command"):
@@ -458,6 +460,10 @@ class _Parser:
         if self.version_line and decoded and decoded != self.version_line:
             self._note(f"'TensorRT version: {self.version_line}' differs from the token {out.version_token} "
                        f"(decodes to {decoded}); the version line is used")
+        if self.runs > 1:
+            self._note(f"{self.runs} trtexec runs in one file ('&&&& RUNNING' lines): options are merged and "
+                       "the summary, profile and layers each come from the last run that printed one, which "
+                       "may not be the same run; split the file to read one run")
         if self.running_seen and out.status is None:
             self._note("the log ends before trtexec's final '&&&& PASSED/FAILED' line (cut off, or trtexec "
                        "crashed)")
@@ -528,7 +534,8 @@ _JSON_KINDS: list[tuple[re.Pattern[str], str, str]] = [
 ]
 
 
-def _looks_json(text: str) -> bool:
+def looks_json(text: str) -> bool:
+    """Does this text start like a JSON document (not like a ``[I]``/``[date]`` prefixed log line)?"""
     s = text.lstrip("\ufeff \t\r\n")
     if s.startswith("{"):
         return True
@@ -538,7 +545,7 @@ def _looks_json(text: str) -> bool:
 
 def _not_a_log(text: str, path: str | Path | None) -> TrtInspectError:
     head = text[:SNIFF_BYTES]
-    if _looks_json(head):
+    if looks_json(head):
         for pattern, what, hint in _JSON_KINDS:
             if pattern.search(head):
                 return TrtInspectError(f"not a trtexec log: this is {what}", path=path, hint=hint)
@@ -569,10 +576,20 @@ _MARKERS = re.compile(
 )
 
 
+# Terminal colour/cursor sequences (ESC [ ... letter) that colouring loggers and `script` captures leave in a log.
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def _clean(text: str) -> str:
+    """The text without a leading byte-order mark and without ANSI escape sequences."""
+    text = text.removeprefix("\ufeff")
+    return ANSI_ESCAPE.sub("", text) if "\x1b" in text else text
+
+
 def looks_like_trtexec_log(head: str) -> bool:
     """Cheap content sniff on the first ~64 KiB: is this trtexec stdout (whole, or a headerless excerpt)?"""
-    head = head[:SNIFF_BYTES]
-    if not head.strip() or _looks_json(head):
+    head = _clean(head[:SNIFF_BYTES])
+    if not head.strip() or looks_json(head):
         return False
     if _MARKERS.search(head):
         return True
@@ -591,7 +608,8 @@ def parse_trtexec_text(text: str, *, path: str | Path | None = None) -> TrtexecL
                               hint="re-run trtexec and save its output (trtexec ... > run.log 2>&1)")
     if "\x00" in text[:4096]:
         raise TrtInspectError(f"binary data, not {WHAT}", path=path)
-    if _looks_json(text[:SNIFF_BYTES]):
+    text = _clean(text)
+    if looks_json(text[:SNIFF_BYTES]):
         raise _not_a_log(text, path)
     lines = text.split("\n")
     parser = _Parser(path)

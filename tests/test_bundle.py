@@ -235,3 +235,54 @@ def test_normalise_name() -> None:
     assert normalise_name("a\tb  c [profile 12]") == "a b c"
     assert normalise_name("x\x1fy") == "xy"
     assert normalise_name(None) == ""
+
+
+def test_directory_with_engine_and_paired_sidecars_is_one_engine(tmp_path: Path) -> None:
+    """`model.engine` + `layers_model.json`/`profile_model.json` in a folder are ONE engine, not two."""
+    shutil.copy(resnet_file("qat", "graph.json"), tmp_path / "layers_model.json")
+    shutil.copy(resnet_file("qat", "profile.json"), tmp_path / "profile_model.json")
+    (tmp_path / "model.engine").write_bytes(bytes(range(256)) * 4)
+    b = load(tmp_path)
+    assert b.name == "model" and set(b.sources) == {"engine", "layer_info", "profile"}
+    expected = len(json.loads(resnet_file("qat", "graph.json").read_text())["Layers"])
+    assert len(b.layers) == expected and not b.unmatched_profile
+
+
+def test_two_paired_engines_hint_names_a_loadable_path(tmp_path: Path) -> None:
+    shutil.copy(resnet_file("qat", "graph.json"), tmp_path / "layers_a.json")
+    shutil.copy(resnet_file("fp16", "graph.json"), tmp_path / "layers_b.json")
+    shutil.copy(resnet_file("fp16", "profile.json"), tmp_path / "profile_b.json")
+    with pytest.raises(TrtInspectError, match="2 engines") as err:
+        load(tmp_path)
+    hint = err.value.hint or ""
+    named = hint.split("e.g. ", 1)[1].split(",", 1)[0]
+    b = load(named)  # the path the hint suggests loads that engine
+    assert b.sources["layer_info"] == [tmp_path / "layers_a.json"]
+
+
+def test_graph_and_profile_of_different_engines_are_called_out(tmp_path: Path) -> None:
+    """A folder holding one engine's graph and another engine's profile: no name matches, and it says so."""
+    shutil.copy(resnet_file("fp16", "graph.json"), tmp_path / "graph.json")
+    shutil.copy(resnet_file("qat", "profile.json"), tmp_path / "profile.json")
+    b = load(tmp_path)
+    assert len(b.unmatched_layers) == len(b.layers) and len(b.unmatched_profile) == len(b.profile)
+    assert any("different engines" in n for n in b.notes), b.notes
+    same = load(resnet_file("fp16", "graph.json"), resnet_file("fp16", "profile.json"))
+    assert not any("different engines" in n for n in same.notes)
+
+
+def test_unrecognised_text_starting_with_a_bracket_is_not_called_json(tmp_path: Path) -> None:
+    path = tmp_path / "polygraphy.log"
+    path.write_text("[I] RUNNING | Command: polygraphy run model.onnx --trt\n[I] PASSED | Runtime: 1.2s\n")
+    with pytest.raises(TrtInspectError) as err:
+        load(path)
+    assert "JSON, but" not in str(err.value) and "not a trtexec log" in str(err.value)
+
+
+def test_utf8_bom_json_exports_load(tmp_path: Path) -> None:
+    for suffix in ("graph.json", "profile.json", "timing.json"):
+        (tmp_path / f"x.engine.{suffix}").write_bytes(b"\xef\xbb\xbf" + resnet_file("fp16", suffix).read_bytes())
+    b = load(tmp_path)
+    plain = load(RESNET / "fp16")
+    assert len(b.layers) == len(plain.layers) and len(b.times) == len(plain.times) > 0
+    pd.testing.assert_frame_equal(b.profile, plain.profile)

@@ -120,3 +120,20 @@ def test_analyzer_errors_are_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(RuntimeError, match="analyzer bug"):
         build_report(load("sample:resnet18-a100/qat"))
     assert build_report(load("sample:resnet18-a100/qat"), lint=False)["findings_status"] == "not run"
+
+
+def test_duplicate_profile_name_unmatched_time_is_the_unmatched_row(tmp_path: Path) -> None:
+    """A name profiled twice but present once in the layers: the SECOND row is the unmatched one, and the
+    '(profiled, not in layers)' row must carry its time, so the breakdown adds up to the profile total."""
+    records = json.loads(resnet_file("fp16", "profile.json").read_text())
+    extra = dict(records[2], averageMs=records[2]["averageMs"] * 10 + 1.0)  # same name, different time
+    records.append(extra)
+    prof = tmp_path / "x.engine.profile.json"
+    prof.write_text(json.dumps(records))
+    report = build_report(load(resnet_file("fp16", "graph.json"), prof), lint=False)
+    total = sum(r["averageMs"] for r in records[1:])
+    assert report["unmatched"]["profile"] == [extra["name"]]
+    rows = {r["precision"]: r for r in report["by_precision"]}
+    assert rows["(profiled, not in layers)"]["avg_ms"] == pytest.approx(extra["averageMs"])
+    assert sum(r["avg_ms"] for r in report["by_precision"]) == pytest.approx(total)
+    assert sum(r["avg_ms"] for r in report["by_type"]) == pytest.approx(total)

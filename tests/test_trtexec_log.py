@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import schema
+from trtinspect.parsers.sniff import detect_kind
 from trtinspect.parsers.trtexec_log import (
     TrtexecLog,
     decode_version_token,
@@ -592,3 +593,63 @@ def test_mangled_logs_never_crash(text: str) -> None:
     assert list(log.summary.columns) == list(schema.SUMMARY)
     assert list(log.profile.columns) == list(schema.PROFILE)
     looks_like_trtexec_log(text)
+
+
+# ---- how logs get saved: colour codes, byte-order marks, UTF-16, concatenated runs ----------------------
+
+EXTERNAL_QUOTED = Path(__file__).parent / "data" / "external" / "quoted"
+
+
+def _same_content(other: TrtexecLog, plain: TrtexecLog) -> None:
+    pd.testing.assert_frame_equal(other.summary, plain.summary)
+    pd.testing.assert_frame_equal(other.profile, plain.profile)
+    pd.testing.assert_frame_equal(other.warnings, plain.warnings)
+    assert other.build_options == plain.build_options and other.device == plain.device
+    assert other.trt_version == plain.trt_version and other.status == plain.status
+
+
+@pytest.mark.parametrize("path", [H100 / "result-01.log", H100 / "result-05.log",
+                                  SEED / "implicit-int8.profile.log"], ids=lambda p: p.name)
+def test_ansi_colour_codes_are_ignored(path: Path, tmp_path: Path) -> None:
+    """A log captured through a colouring logger/terminal (ESC[..m around the prefix) reads the same."""
+    text = path.read_text()
+    coloured = re.sub(r"(?m)^(\[[^\]]*\] \[[VIWE]\])", lambda m: "\x1b[32m" + m.group(1) + "\x1b[0m", text)
+    assert coloured != text
+    out = tmp_path / path.name
+    out.write_text(coloured)
+    plain = parse_trtexec_log(path)
+    assert not plain.summary.empty or not plain.profile.empty
+    _same_content(parse_trtexec_log(out), plain)
+    _same_content(parse_trtexec_text(coloured), plain)
+    assert looks_like_trtexec_log(coloured)
+
+
+@pytest.mark.parametrize("path", [EXTERNAL_QUOTED / "trt10.2-windows-header.issue4036.log",
+                                  EXTERNAL_QUOTED / "xavier-agx-dla-trt7.1.3.hax-conn.log"], ids=lambda p: p.name)
+def test_utf8_bom_keeps_the_first_line(path: Path, tmp_path: Path) -> None:
+    plain = parse_trtexec_log(path)
+    assert plain.trt_version or not plain.summary.empty  # the first line carries the version / a summary line
+    out = tmp_path / path.name
+    out.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    _same_content(parse_trtexec_log(out), plain)
+    _same_content(parse_trtexec_text("\ufeff" + path.read_text()), plain)
+
+
+def test_utf16_log_from_windows_powershell(tmp_path: Path) -> None:
+    """PowerShell 5.1 `trtexec ... > run.log` writes UTF-16LE with a BOM and CRLF line endings."""
+    path = H100 / "result-05.log"
+    out = tmp_path / "run.log"
+    out.write_bytes(path.read_text().replace("\n", "\r\n").encode("utf-16"))
+    assert detect_kind(out) == "trtexec_log"
+    log = parse_trtexec_log(out)
+    _same_content(log, parse_trtexec_log(path))
+    assert len(log.profile) == 15
+
+
+def test_concatenated_runs_are_noted() -> None:
+    first, second = H100 / "result-01.log", H100 / "result-05.log"
+    log = parse_trtexec_text(first.read_text() + second.read_text())
+    # the summary comes from the first run, the profile from the second: the log must say runs were mixed
+    assert not log.summary.empty and not log.profile.empty
+    assert any("2 trtexec runs" in n for n in log.notes), log.notes
+    assert not any("2 trtexec runs" in n for n in parse_trtexec_log(first).notes)

@@ -30,6 +30,7 @@ from trtinspect.gcpause import gc_paused
 from trtinspect.model import EngineBundle
 from trtinspect.parsers import _io, schema, sniff
 from trtinspect.parsers.device import merge_device
+from trtinspect.parsers.trtexec_log import looks_json
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ def collect(paths: Sequence[str | Path]) -> tuple[list[SourceFile], str, Path | 
 
 def _unknown_file(path: Path) -> TrtInspectError:
     """Why a file the user named is not readable, in one line."""
-    head = sniff.read_head(path)
+    head = _io.without_bom(sniff.read_head(path))
     hint = "pass the files trtexec wrote (--exportLayerInfo/--exportProfile/--exportTimes, its stdout)"
     if not head.strip():
         return TrtInspectError("file is empty", path=path, hint="re-run the export that wrote it")
@@ -162,8 +163,8 @@ def _unknown_file(path: Path) -> TrtInspectError:
         return TrtInspectError(
             "binary data that is not a TensorRT engine (.engine/.plan/.trt) or an nsys SQLite export",
             path=path, hint=hint)
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    what = "JSON, but not a TensorRT/trtexec export" if text[:1] in "[{" else "not a trtexec log"
+    text = head.decode("utf-8", errors="replace")
+    what = "JSON, but not a TensorRT/trtexec export" if looks_json(text) else "not a trtexec log"
     return TrtInspectError(
         f"{what} (trtinspect reads layer information, profile and times JSON, trtexec logs, TREx metadata, "
         "nsys SQLite)", path=path, hint=hint)
@@ -194,9 +195,9 @@ def _strip_engine_suffix(filename: str) -> str:
 
 
 def _name_from(files: Iterable[SourceFile], fallback: str) -> str:
-    keys = {k for f in files if (k := _engine_key(f.path.name))}
+    keys = {_strip_engine_suffix(k) for f in files if (k := _engine_key(f.path.name))}
     if len(keys) == 1:
-        return _strip_engine_suffix(keys.pop())
+        return keys.pop()
     return fallback
 
 
@@ -210,7 +211,15 @@ def _from_directory(directory: Path) -> list[SourceFile]:
         hint = (f"name one of its subfolders, e.g. {directory / subdirs[0]}" if subdirs
                 else "pass the folder holding the files trtexec exported")
         raise TrtInspectError("holds no TensorRT/trtexec files", path=directory, hint=hint)
-    keys = sorted({k for f in known if (k := _engine_key(f.path.name))})
+    # `model.engine` and its `layers_model.json` pairing are one engine: group keys by their engine stem,
+    # and name each engine by a path `load` accepts (an engine-suffixed key, else STEM.engine)
+    engines: dict[str, str] = {}
+    for f in known:
+        if (k := _engine_key(f.path.name)) is not None:
+            stem = _strip_engine_suffix(k)
+            if k != stem or stem not in engines:
+                engines[stem] = k if k != stem else stem + ".engine"
+    keys = sorted(engines.values())
     if len(keys) > 1:
         raise TrtInspectError(
             f"holds files of {len(keys)} engines ({', '.join(keys)})", path=directory,
@@ -515,6 +524,11 @@ def _finish(bundle: EngineBundle) -> None:
                                 "per-layer tables): " + ", ".join(repr(n) for n in unmatched_profile[:3]))
         if unmatched_layers:
             bundle.notes.append(f"{len(unmatched_layers)} layer(s) have no profiled time")
+        if len(unmatched_profile) == len(bundle.profile) and len(unmatched_layers) == len(bundle.layers):
+            layer_src = bundle.sources.get("layer_info") or bundle.sources.get("trtexec_log") or []
+            prof_src = bundle.sources.get("profile") or bundle.sources.get("trtexec_log") or []
+            files = " and ".join(p[0].name for p in (layer_src, prof_src) if p)
+            bundle.notes.insert(0, f"no profiled name matches any layer: different engines? ({files})")
     if bundle.layers.empty:
         bundle.notes.append("no layer information in these files")
     if bundle.trt_version is None:

@@ -60,7 +60,7 @@ def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> d
     """Everything ``trtinspect report`` shows, as plain data (see docs/bundles.md for the keys)."""
     joined, unmatched_profile, unmatched_layers = join_profile(bundle.layers, bundle.profile)
     total_ms = float(bundle.profile["avg_ms"].sum()) if not bundle.profile.empty else float("nan")
-    unmatched_ms = _unmatched_time(bundle.profile, unmatched_profile)
+    unmatched_ms = _unmatched_time(bundle.profile, joined)
     report: dict[str, Any] = {
         "name": bundle.name,
         "trt_version": bundle.trt_version,
@@ -102,17 +102,15 @@ def _device(device: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _unmatched_time(profile: pd.DataFrame, unmatched: list[str]) -> float:
-    if profile.empty or not unmatched:
+def _unmatched_time(profile: pd.DataFrame, joined: pd.DataFrame) -> float:
+    """Summed average time of the profile rows no layer took (by row, so a duplicated name counts the right
+    row's time)."""
+    if profile.empty:
         return 0.0
-    # each unmatched name counted as often as it is unmatched, in order of occurrence
-    remaining = pd.Series(unmatched).value_counts().to_dict()
-    total = 0.0
-    for nm, avg in zip(profile["name"].tolist(), profile["avg_ms"].tolist(), strict=False):
-        if remaining.get(nm, 0) > 0 and not math.isnan(avg):
-            remaining[nm] -= 1
-            total += avg
-    return total
+    used = np.zeros(len(profile), dtype=bool)
+    if "profile_row" in joined:
+        used[joined["profile_row"].dropna().to_numpy(dtype="int64")] = True
+    return float(np.nansum(profile["avg_ms"].to_numpy(dtype="float64", na_value=np.nan)[~used]))
 
 
 def _breakdown(
