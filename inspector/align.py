@@ -620,7 +620,9 @@ def _differs(x: str | None, y: str | None) -> bool:
 
 
 def _classify(na: int, nb: int, fa: tuple[str | None, ...], fb: tuple[str | None, ...],
-              ra: int, rb: int) -> tuple[str, list[str]]:
+              ra: int, rb: int, *, same_layers: bool = False) -> tuple[str, list[str]]:
+    """Group kind and changes; ``same_layers``: both sides hold the same layer names in the same order (an n->n
+    group of layers sharing source nodes, e.g. duplicate names, is not a re-partitioning then)."""
     changes: list[str] = []
     if na and nb:
         if _differs(fa[0], fb[0]) or _differs(fa[1], fb[1]):
@@ -637,7 +639,7 @@ def _classify(na: int, nb: int, fa: tuple[str | None, ...], fb: tuple[str | None
         return "fused", changes
     if na == 1 and nb > 1:
         return "split", changes
-    if na > 1 and nb > 1:
+    if na > 1 and nb > 1 and not same_layers:
         return "repartitioned", changes
     for c in CHANGE_KINDS:
         if c in changes:
@@ -699,7 +701,8 @@ def _finish(
         cb = [j for j in lb if b.served[j] is None]
         ra, rb = len(la) - len(ca), len(lb) - len(cb)
         fa, fb = _facts(a, ca), _facts(b, cb)
-        kind, changes = _classify(len(ca), len(cb), fa, fb, ra, rb)
+        kind, changes = _classify(len(ca), len(cb), fa, fb, ra, rb,
+                                  same_layers=[a.names[i] for i in ca] == [b.names[j] for j in cb])
         used = ({method_a[i] for i in ca} | {method_b[j] for j in cb}) - {"only"}
         method = "/".join(sorted(used)) if used else "only"
         if kind in ("only_a", "only_b"):

@@ -531,6 +531,7 @@ def _groups_from_alignment(
     alignment: Any, baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     groups = alignment_groups(alignment)
+    groups.attrs["alignment_mode"] = alignment.mode
     return groups, _runs_for(groups, baseline, candidate)
 
 
@@ -587,7 +588,8 @@ def _runs_for(
         for run, b in enumerate(bundles):
             ms = _layer_ms(b).to_dict()
             for gid, layers in zip(meta["group_id"], meta[col], strict=True):
-                vals = [ms[name] for name in layers if name in ms and ms[name] == ms[name]]
+                # ms is per NAME (duplicates summed): count each name once per group
+                vals = [ms[name] for name in dict.fromkeys(layers) if name in ms and ms[name] == ms[name]]
                 if vals:
                     recs.append({"group_id": int(gid), "side": side, "run": run, "ms": float(sum(vals))})
     return pd.DataFrame(recs, columns=["group_id", "side", "run", "ms"])
@@ -678,12 +680,7 @@ def run_check(
     if all(b.has_profile for b in [*baseline, *candidate]):
         group_fn = grouper or _default_grouper
         meta, runs = group_fn(baseline, candidate)
-        if not meta.empty and not ((meta["layers_a"].map(len) > 0) & (meta["layers_b"].map(len) > 0)).any():
-            raise TrtInspectError(
-                f"baseline '{baseline[0].name}' and candidate '{candidate[0].name}' share no layers: "
-                "they look like different models",
-                hint="check that both sides profile the same network",
-            )
+        _check_same_model(meta, runs, baseline[0].name, candidate[0].name)
         groups = decide_groups(meta, runs, t, overrides)
     else:
         groups = schema.empty_frame(schema.CHECK_GROUPS)
@@ -718,6 +715,39 @@ def run_check(
         notes,
         ctx,
     )
+
+
+# Below this share of a side's per-layer time in groups present on both sides, the two engines are taken to
+# be different models (legitimate fusion/precision changes of one ResNet-18 keep >= 79% matched).
+MIN_MATCHED_SHARE = 0.5
+
+
+def _check_same_model(meta: pd.DataFrame, runs: pd.DataFrame, base_name: str, cand_name: str) -> None:
+    """TrtInspectError (exit 2) when the grouping says baseline and candidate are different networks."""
+    if meta.empty:
+        return
+    both = (meta["layers_a"].map(len) > 0) & (meta["layers_b"].map(len) > 0)
+    why = None
+    if not both.any():
+        why = "share no layers"
+    elif str(meta.attrs.get("alignment_mode", "")).startswith("order-and-type"):
+        why = "share no ONNX source node name (layers could only be paired by execution order)"
+    else:
+        shared = set(meta.loc[both, "group_id"].astype(int))
+        first = runs[runs["run"] == 0]
+        for side in (BASE, CAND):
+            rows = first[first["side"] == side]
+            total = float(rows["ms"].sum())
+            matched = float(rows.loc[rows["group_id"].isin(shared), "ms"].sum())
+            if total > 0 and matched / total < MIN_MATCHED_SHARE:
+                why = (f"have only {matched / total:.0%} of the {side}'s per-layer time in layers found on "
+                       "both sides")
+                break
+    if why is not None:
+        raise TrtInspectError(
+            f"baseline '{base_name}' and candidate '{cand_name}' {why}: they look like different models",
+            hint="check that both sides profile the same network",
+        )
 
 
 def _default_grouper(

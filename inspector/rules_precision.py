@@ -92,7 +92,11 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
                 cause = f"{what} at the network output: the engine output is declared {op}/{ol}"
             else:
                 prod = repr(short(ctx.names[producers[0]], 50)) if producers else "its producer"
-                cause = f"{what}: {prod} writes {ip}/{il} while {serves} reads {op}/{ol}"
+                reader = serves
+                if target is not None and target[0] == "output":  # converts the served layer's OUTPUT
+                    reader = (", ".join(repr(short(n, 50)) for n in names_of(ctx, consumers))
+                              if consumers else "its readers")
+                cause = f"{what}: {prod} writes {ip}/{il} while {reader} read(s) {op}/{ol}"
         out.append(
             Finding(
                 rule_id="reformat-copy",

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
 import math
 import sys
 from datetime import date
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, RESNET
+from conftest import LOGS, REPO, RESNET
 from scipy import stats
 
 import trtinspect
@@ -281,3 +283,31 @@ def test_bad_input(bundles: dict[str, trtinspect.EngineBundle]) -> None:
     with pytest.raises(NotComparableError) as err:
         run_check([bundles["qat"]], [other])
     assert err.value.fields == ["gpu"]
+
+
+def test_different_models_are_refused_not_gated() -> None:
+    """A ResNet-18 against another network (names share no source node, or only a few auto-numbered ones)
+    must be bad input (exit 2), not a verdict: the order-and-type fallback or coincident `Conv_N` names
+    must not turn two different models into 'regression' / 'pass'."""
+    resnet = trtinspect.load(RESNET / "qat-residual")
+    seed = trtinspect.load(LOGS / "seed-fx-vs-implicit-int8" / "implicit-int8.profile.log")
+    h100 = trtinspect.load(LOGS / "trt10.16-h100" / "result-05.log")
+    # H100 Myelin engine: no shared source node at all (the alignment falls back to order and type)
+    with pytest.raises(TrtInspectError, match="different models"):
+        run_check([resnet], [h100], allow_different=list(check.COMPARABILITY))
+    # the seed network shares one numbered name with ResNet-18: 2% of the time is matched
+    with pytest.raises(TrtInspectError, match="different models"):
+        run_check([resnet], [seed], allow_different=list(check.COMPARABILITY))
+
+
+def test_duplicate_layer_names_are_not_double_counted(tmp_path: Path) -> None:
+    rows: list[dict[str, float | str]] = []
+    for name, ms in (("Conv_0 + Relu_1", 0.1), ("dup", 0.1), ("dup", 0.2), ("Conv_2", 0.1)):
+        rows.append({"name": name, "timeMs": 100 * ms, "averageMs": ms, "medianMs": ms, "percentage": 10.0})
+    path = tmp_path / "dup.profile.json"
+    path.write_text(json.dumps([{"count": 100}, *rows]))
+    b = trtinspect.load(path)
+    r = run_check([b], [b])
+    dup = r.groups[r.groups["label"].str.contains("dup")].iloc[0]
+    assert dup["base_ms"] == pytest.approx(0.3) and dup["cand_ms"] == pytest.approx(0.3)
+    assert r.groups["base_ms"].sum() == pytest.approx(b.profile["avg_ms"].sum())

@@ -381,3 +381,24 @@ def test_app_diff_view_untimed(rtx: dict[str, Any]) -> None:
     assert len(charts) == 1 and getattr(charts[0], "id", None) == "diff-no-charts"
     assert all(r["b_ms"] is None and r["delta_ms"] is None for r in rows)
     assert all("?" not in r["precision"] and "None" not in r["precision"] for r in rows)
+
+
+def _dup_profile(path: Path, dup_second_ms: float) -> Path:
+    """A --exportProfile JSON (generated) where two layers carry the same name (as unnamed/Myelin layers can)."""
+    rows: list[dict[str, Any]] = [{"count": 100}]
+    for name, ms in (("Conv_0 + Relu_1", 0.1), ("dup", 0.1), ("dup", dup_second_ms), ("Conv_2", 0.1)):
+        rows.append({"name": name, "timeMs": 100 * ms, "averageMs": ms, "medianMs": ms, "percentage": 10.0})
+    path.write_text(json.dumps(rows))
+    return path
+
+
+def test_identical_engines_with_duplicate_layer_names_are_unchanged(tmp_path: Path) -> None:
+    a = trtinspect.load(_dup_profile(tmp_path / "a.profile.json", 0.2))
+    r = diff(a, a, findings=False)
+    assert set(r.groups["kind"]) == {"unchanged"}, r.groups[["kind", "a_layers", "b_layers"]]
+    assert (r.groups["delta_ms"] == 0).all()
+    # a real change of one of them is a time change of that group, still not a re-partitioning
+    b = trtinspect.load(_dup_profile(tmp_path / "b.profile.json", 0.4))
+    r = diff(a, b, findings=False)
+    g = r.groups[r.groups["a_layers"].map(len) == 2].iloc[0]
+    assert g["kind"] == "unchanged" and g["a_ms"] == pytest.approx(0.3) and g["b_ms"] == pytest.approx(0.5)

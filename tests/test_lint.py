@@ -343,3 +343,18 @@ def test_several_findings_on_one_layer_are_kept() -> None:
         "hot-layer",
     }
     assert not math.isnan(f["cost_ms"].iloc[0])
+
+
+def test_output_reformat_cause_names_the_readers_not_the_writer() -> None:
+    """`Reformatting CopyNode for Output Tensor 0 to MaxPool_2` converts MaxPool_2's OUTPUT for the layers
+    reading it: the cause must name those readers (from the graph's tensor edges), not say MaxPool_2 reads it."""
+    raw = raw_layers("fp32")
+    name = "Reformatting CopyNode for Output Tensor 0 to MaxPool_2"
+    reformat = next(x for x in raw if x["Name"] == name)
+    out_tensor = reformat["Outputs"][0]["Name"]
+    readers = [x["Name"] for x in raw if any(t["Name"] == out_tensor for t in x.get("Inputs", []))]
+    assert readers
+    f = lint(bundle("fp32"))
+    row = f[f["layer_names"].map(lambda n: list(n) == [name])].iloc[0]
+    assert "output tensor 0 of 'MaxPool_2' reads" not in row["cause"]
+    assert all(r in row["cause"] for r in readers), row["cause"]
