@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from trtinspect.bundle import unmatched_profile_ms
 from trtinspect.errors import InternalError, TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, primary_op
@@ -597,6 +598,4 @@ def _layers_total(layer_times: pd.DataFrame) -> float:
 def _unmatched_ms(bundle: EngineBundle) -> float:
     if not bundle.unmatched_profile or bundle.profile.empty:
         return 0.0
-    names = set(bundle.unmatched_profile)
-    sel = bundle.profile[bundle.profile["name"].isin(names)]
-    return float(sel["avg_ms"].fillna(0).sum())
+    return unmatched_profile_ms(bundle.profile, bundle.layer_times())

@@ -402,3 +402,18 @@ def test_identical_engines_with_duplicate_layer_names_are_unchanged(tmp_path: Pa
     r = diff(a, b, findings=False)
     g = r.groups[r.groups["a_layers"].map(len) == 2].iloc[0]
     assert g["kind"] == "unchanged" and g["a_ms"] == pytest.approx(0.3) and g["b_ms"] == pytest.approx(0.5)
+
+
+def test_unmatched_profile_time_counts_the_unmatched_row_of_a_duplicated_name(tmp_path: Path) -> None:
+    """A name profiled twice but present once in the layers: only the second row is unmatched, and diff's
+    unmatched time is that row's time (not both rows')."""
+    records = json.loads(resnet_file("fp16", "profile.json").read_text())
+    extra = dict(records[2], averageMs=records[2]["averageMs"] * 10 + 1.0)
+    records.append(extra)
+    prof = tmp_path / "x.engine.profile.json"
+    prof.write_text(json.dumps(records))
+    a = trtinspect.load(resnet_file("fp16", "graph.json"), resnet_file("fp16", "profile.json"))
+    b = trtinspect.load(resnet_file("fp16", "graph.json"), prof)
+    result = diff(a, b, findings=False)
+    assert result.totals["a_unmatched_profile_ms"] == 0.0
+    assert result.totals["b_unmatched_profile_ms"] == pytest.approx(extra["averageMs"])

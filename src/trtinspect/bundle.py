@@ -582,6 +582,19 @@ def _exact_pass(lnames: list[Any], pnames: list[Any], prof_idx: np.ndarray, used
             used[j] = True
 
 
+def unmatched_profile_ms(profile: pd.DataFrame, joined: pd.DataFrame) -> float:
+    """Summed average time of the profile rows no layer took, given ``joined`` from :func:`join_profile`.
+
+    Counted by row (``profile_row``), so a duplicated name counts the time of the row that stayed unmatched.
+    """
+    if profile.empty:
+        return 0.0
+    used = np.zeros(len(profile), dtype=bool)
+    if "profile_row" in joined:
+        used[joined["profile_row"].dropna().to_numpy(dtype="int64")] = True
+    return float(np.nansum(profile["avg_ms"].to_numpy(dtype="float64", na_value=np.nan)[~used]))
+
+
 def join_profile(layers: pd.DataFrame, profile: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Join profile rows to layers BY NAME: ``(layers + time columns, unmatched_profile, unmatched_layers)``.
 

@@ -17,7 +17,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from trtinspect.bundle import device_name, join_profile, optional_module
+from trtinspect.bundle import device_name, join_profile, optional_module, unmatched_profile_ms
 from trtinspect.model import EngineBundle
 
 UNKNOWN = "(unknown)"
@@ -60,7 +60,7 @@ def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> d
     """Everything ``trtinspect report`` shows, as plain data (see docs/bundles.md for the keys)."""
     joined, unmatched_profile, unmatched_layers = join_profile(bundle.layers, bundle.profile)
     total_ms = float(bundle.profile["avg_ms"].sum()) if not bundle.profile.empty else float("nan")
-    unmatched_ms = _unmatched_time(bundle.profile, joined)
+    unmatched_ms = unmatched_profile_ms(bundle.profile, joined)
     report: dict[str, Any] = {
         "name": bundle.name,
         "trt_version": bundle.trt_version,
@@ -100,17 +100,6 @@ def _device(device: dict[str, Any]) -> dict[str, Any]:
         "sms": device.get("sms"),
         "memory": None if memory is None else f"{memory} MiB",
     }
-
-
-def _unmatched_time(profile: pd.DataFrame, joined: pd.DataFrame) -> float:
-    """Summed average time of the profile rows no layer took (by row, so a duplicated name counts the right
-    row's time)."""
-    if profile.empty:
-        return 0.0
-    used = np.zeros(len(profile), dtype=bool)
-    if "profile_row" in joined:
-        used[joined["profile_row"].dropna().to_numpy(dtype="int64")] = True
-    return float(np.nansum(profile["avg_ms"].to_numpy(dtype="float64", na_value=np.nan)[~used]))
 
 
 def _breakdown(
