@@ -28,7 +28,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -408,6 +408,7 @@ def _align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:
         groups = {gid: v for gid, v in enumerate(by_comp.values())}
         rest_a = [i for i in core_a if method_a[i] == "unmatched"]
         rest_b = [j for j in core_b if method_b[j] == "unmatched"]
+        rest_a, rest_b = _same_name(a, b, rest_a, rest_b, groups, method_a, method_b)
         rest_a, rest_b = _structural(a, b, rest_a, rest_b, groups, method_a, method_b)
         rest_a, rest_b = _buckets(a, b, rest_a, rest_b, groups, method_a, method_b)
     else:
@@ -444,6 +445,25 @@ def _components(n: int, src: list[int], dst: list[int]) -> np.ndarray:
     graph = coo_matrix((data, (rows, cols)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return np.asarray(labels)
+
+
+def _same_name(
+    a: _Side, b: _Side, rest_a: list[int], rest_b: list[int],
+    groups: dict[int, tuple[list[int], list[int]]], method_a: list[str], method_b: list[str],
+) -> tuple[list[int], list[int]]:
+    """Pair layers without shared source nodes whose engine layer name is identical and unique on each side
+    (Myelin kernels such as ``__myl_CastResh_myl5_6`` carry no ONNX node but keep their name across builds)."""
+    count_a = Counter(a.names[i] for i in rest_a)
+    count_b = Counter(b.names[j] for j in rest_b)
+    first_b = {b.names[j]: j for j in rest_b if count_b[b.names[j]] == 1}
+    for i in rest_a:
+        name = a.names[i]
+        j = first_b.get(name)
+        if j is not None and count_a[name] == 1:
+            groups[len(groups)] = ([i], [j])
+            method_a[i] = "name"
+            method_b[j] = "name"
+    return _unmatched(rest_a, method_a), _unmatched(rest_b, method_b)
 
 
 def _structural(

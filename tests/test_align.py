@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from conftest import LOGS, resnet_file
 
+import trtinspect
 from trtinspect.inspector.align import (
     MODE_DIVERGED,
     MODE_ORDER,
@@ -252,3 +253,16 @@ def test_align_is_pure(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(a, before[0])
     pd.testing.assert_frame_equal(b, before[1])
     pd.testing.assert_frame_equal(first.groups, align(a, b).groups)
+
+
+def test_myelin_kernels_without_source_nodes_pair_by_identical_name() -> None:
+    """TRT 10.16 H100 profile (real): the `__myl_*` Myelin kernels carry no ONNX node; against the same engine
+    each pairs 1->1 with its namesake (method `name`) instead of being lumped into a type bucket."""
+    bundle = trtinspect.load(LOGS / "trt10.16-h100" / "result-05.log")
+    al = align(bundle.layers, bundle.layers)
+    myelin = [n for n in bundle.layers["name"] if n.startswith("__my")]
+    assert len(myelin) == 8  # 8 of the 15 profiled layers in result-05.log
+    members = al.members[al.members["name"].isin(myelin)]
+    assert set(members["method"]) == {"name"}
+    assert set(al.groups["kind"]) == {"unchanged"}
+    assert (al.groups["n_a"] == al.groups["n_b"]).all()
