@@ -12,6 +12,7 @@ from dash.dash_table.DataTable import DataTable
 from trtinspect import plots
 from trtinspect.app.pages_engine import COLOR_OPTIONS
 from trtinspect.app.state import Registry
+from trtinspect.app.tables import table_style
 from trtinspect.inspector.diff_render import no_delta_note
 
 MAX_GROUP_ROWS = 1000  # aligned-table rows sent to the browser (largest |delta| first)
@@ -206,15 +207,7 @@ def layout(reg: Registry, a: str | None, b: str | None) -> html.Div:
                         row_selectable="single",
                         page_size=15,
                         selected_rows=[],
-                        style_cell={
-                            "textAlign": "left",
-                            "fontSize": "13px",
-                            "maxWidth": "420px",
-                            "whiteSpace": "normal",
-                            "height": "auto",
-                            "padding": "4px 8px",
-                        },
-                        style_header={"fontWeight": "bold", "backgroundColor": "#f3f4f6"},
+                        **table_style("420px"),
                         style_data_conditional=[
                             {
                                 "if": {"filter_query": "{delta_ms} > 0", "column_id": "delta_ms"},

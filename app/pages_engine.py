@@ -13,6 +13,7 @@ from trtinspect import plots
 from trtinspect.app.graph import as_list
 from trtinspect.app.pages_engines import engine_facts, facts_list
 from trtinspect.app.state import Registry
+from trtinspect.app.tables import table_style
 
 MAX_ITERATION_BARS = 500  # per-iteration chart: iterations are averaged in bins beyond this many
 MAX_FINDINGS_ROWS = 500  # findings table rows sent to the browser (highest cost first)
@@ -169,15 +170,7 @@ def findings_table(reg: Registry, engine_id: str) -> list[Any]:
         row_selectable="single",
         page_size=12,
         selected_rows=[],
-        style_cell={
-            "textAlign": "left",
-            "fontSize": "13px",
-            "maxWidth": "520px",
-            "whiteSpace": "normal",
-            "height": "auto",
-            "padding": "4px 8px",
-        },
-        style_header={"fontWeight": "bold", "backgroundColor": "#f3f4f6"},
+        **table_style("520px"),
         style_data_conditional=[
             {
                 "if": {"filter_query": '{severity} = "error"', "column_id": "severity"},

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
 
+from trtinspect.app.tables import table_style
 from trtinspect.errors import TrtInspectError
 
 MAX_RUNS = 500
@@ -136,8 +137,7 @@ def layout(store: HistoryStore | None, error: str | None = None) -> html.Div:
                 data=cast(Any, run_records(runs)),
                 sort_action="native",
                 page_size=15,
-                style_cell={"textAlign": "left", "fontSize": "13px", "padding": "4px 8px"},
-                style_header={"fontWeight": "bold", "backgroundColor": "#f3f4f6"},
+                **table_style(),
             ),
         ]
     )

@@ -57,7 +57,7 @@ def peak_rss_mib(snippet: str, args: Sequence[str] = (), env: dict[str, str] | N
     return int(kib[-1]) / 1024
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -83,6 +83,6 @@ def machine() -> str:
     import pandas
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{os.cpu_count()} CPUs ({_cpu_model()}, {platform.machine()}), {_ram_gib():.1f} GiB RAM, "
+    return (f"{os.cpu_count()} CPUs ({cpu_model()}, {platform.machine()}), {_ram_gib():.1f} GiB RAM, "
             f"Python {platform.python_version()}, pandas {pandas.__version__}, numpy {numpy.__version__}, "
             f"load average {load:.2f}")

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from _measure import cpu_model
 
 import trtinspect
 from trtinspect.inspector import align as align_mod
@@ -215,16 +216,6 @@ def _table(results: list[dict[str, Any]], slowdowns: Sequence[float], t: Thresho
     return "\n".join(rows)
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _task(
     task: tuple[str, int, str, float], *, splits: int, seed: int, slowdowns: Sequence[float], t: Thresholds
 ) -> dict[str, Any]:
@@ -257,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     elapsed = time.perf_counter() - start
-    machine = f"{_cpu_model()} ({os.cpu_count()} cores), Python {platform.python_version()}"
+    machine = f"{cpu_model()} ({os.cpu_count()} cores), Python {platform.python_version()}"
     block = "\n".join(
         [
             BEGIN,

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+from _docgen import write_or_check
 
 from trtinspect.cli import COMMANDS, cli
 
@@ -55,14 +56,7 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv:
-        if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
-            print(f"{OUT} is out of date: run python scripts/render_cli_docs.py", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(OUT, render(), "render_cli_docs.py")
 
 
 if __name__ == "__main__":

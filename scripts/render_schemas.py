@@ -10,6 +10,8 @@ import re
 import sys
 from pathlib import Path
 
+from _docgen import write_or_check
+
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_PY = REPO / "parsers" / "schema.py"
 OUT = REPO / "docs" / "schemas.md"
@@ -61,14 +63,7 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv:
-        if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
-            print(f"{OUT} is out of date: run python scripts/render_schemas.py", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(OUT, render(), "render_schemas.py")
 
 
 if __name__ == "__main__":
