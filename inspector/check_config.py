@@ -47,6 +47,7 @@ THRESHOLD_KEYS: dict[str, tuple[str, str]] = {
     "alpha": ("alpha", "fraction"),
     "spread_factor": ("spread_factor", "number"),
     "min_runs": ("min_runs", "int"),
+    "strict_groups": ("strict_groups", "bool"),
 }
 OVERRIDE_KEYS = {"match", "expires", "group_threshold", "threshold", "floor_ms", "ignore", "reason"}
 CONFIG_FILES = ("trtinspect.toml", "pyproject.toml")
@@ -86,7 +87,11 @@ def parse_fraction(value: Any, *, name: str, where: str = "") -> float:
     return number
 
 
-def _parse_number(value: Any, *, name: str, kind: str, where: str) -> float | int:
+def _parse_number(value: Any, *, name: str, kind: str, where: str) -> float | int | bool:
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise TrtInspectError(f"{name} must be true or false, got '{value}' in {where}")
     if kind == "fraction":
         return parse_fraction(value, name=name, where=where)
     try:

@@ -53,7 +53,9 @@ def headline(r: CheckResult) -> str:
         if e.source != "none"
         else "end-to-end not available"
     )
-    return f"{verdict}: {e2e}; {n} fusion group(s) regressed"
+    traded = int((r.groups["status"] == "traded").sum()) if not r.groups.empty else 0
+    extra = f" ({traded} slower but traded for the end-to-end gain)" if traded else ""
+    return f"{verdict}: {e2e}; {n} fusion group(s) regressed{extra}"
 
 
 def _e2e_dict(e: EndToEnd) -> dict[str, Any]:
@@ -133,7 +135,7 @@ def to_dict(r: CheckResult) -> dict[str, Any]:
 
 def _interesting(r: CheckResult) -> pd.DataFrame:
     g = r.groups
-    return g[g["status"].isin(["regression", "improvement", "added", "removed", "ignored"])]
+    return g[g["status"].isin(["regression", "traded", "improvement", "added", "removed", "ignored"])]
 
 
 def to_text(r: CheckResult) -> str:
@@ -272,7 +274,9 @@ def github_annotations(r: CheckResult) -> list[str]:
         label = _gh_escape(g["label"])
         if g["status"] == "regression":
             out.append(f"::error title=trtinspect: {label}::{_gh_escape(g['reason'])}")
-        elif g["status"] in ("added", "removed") and abs(g["delta_ms"]) >= g["floor_ms"]:
+        elif g["status"] == "traded" or (
+            g["status"] in ("added", "removed") and abs(g["delta_ms"]) >= g["floor_ms"]
+        ):
             out.append(f"::warning title=trtinspect: {label}::{_gh_escape(g['reason'])}")
     for o in r.expired:
         out.append(

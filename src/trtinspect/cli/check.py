@@ -85,6 +85,13 @@ def _load_all(paths: tuple[str, ...], side: str) -> list[Any]:
 )
 @click.option("--alpha", default=None, help="Significance level (p end-to-end, BH q per group) [0.05].")
 @click.option(
+    "--strict-groups",
+    is_flag=True,
+    default=None,
+    help="Fail on slower groups even when end-to-end GPU compute improved significantly (default: report "
+    "them as 'traded').",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False),
@@ -127,6 +134,7 @@ def command(
     floor_ms: str | None,
     min_share: str | None,
     alpha: str | None,
+    strict_groups: bool | None,
     config_file: str | None,
     allow_different: tuple[str, ...],
     json_out: str | None,
@@ -148,6 +156,7 @@ def command(
         "floor_ms": floor_ms,
         "min_share": min_share,
         "alpha": alpha,
+        "strict_groups": strict_groups,
         "allow_different": list(allow_different),
     }
     cfg = resolve(flags, config_file=config_file)
