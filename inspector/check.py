@@ -159,6 +159,11 @@ def _pct(delta: float, base: float) -> float:
     return 100.0 * delta / base
 
 
+def _prob(p: float) -> str:
+    """``=0.012`` style, or ``<1e-300`` for a probability that underflowed to 0 (never ``p=0``)."""
+    return "<1e-300" if p == 0 else f"={p:.2g}"
+
+
 def mann_whitney_p(base: np.ndarray, cand: np.ndarray, direction: str) -> float:
     """One-sided Mann-Whitney U p-value that ``cand`` is stochastically greater ("greater") or smaller."""
     if len(base) < 1 or len(cand) < 1:
@@ -236,7 +241,7 @@ def decide_end_to_end(
     big = abs(rel) >= t.threshold
     size = f"{e.delta_pct:+.2f}% ({e.delta_ms:+.4f} ms)"
     p_txt = (
-        f"p={e.p_value:.2g}" if math.isfinite(e.p_value) else "significance not assessed (too few samples)"
+        f"p{_prob(e.p_value)}" if math.isfinite(e.p_value) else "significance not assessed (too few samples)"
     )
     if big and sig_ok:
         e.status = "regression" if rel > 0 else "improvement"
@@ -376,11 +381,11 @@ def _classify(row: dict[str, Any], t: Thresholds, testable: bool) -> tuple[str, 
     if share < 100.0 * t.min_share:
         failed.append(f"group is {share:.2f}% of time (< {t.min_share:.0%})")
     if sig == "not significant":
-        failed.append(f"not significant after Benjamini-Hochberg (q={q:.2g})")
+        failed.append(f"not significant after Benjamini-Hochberg (q{_prob(q)})")
     if not failed and abs(delta) > 0:
         status = "regression" if up else "improvement"
         sig_txt = (
-            f"q={q:.2g}"
+            f"q{_prob(q)}"
             if sig == "significant"
             else f"significance not assessed (< {t.min_runs} runs a side)"
         )

@@ -44,12 +44,24 @@ def _pct(x: Any) -> str:
     return f"{v:+.1f}%"
 
 
+def statistic(e: EndToEnd) -> str:
+    """Which statistic the end-to-end numbers are, e.g. "median GPU compute over 1000 vs 1200 iterations"."""
+    if e.source == "iterations":
+        return f"median GPU compute over {e.n_base} vs {e.n_cand} iterations (pooled runs)"
+    if e.source == "runs":
+        return f"mean of per-run GPU compute means ({e.n_base} vs {e.n_cand} runs)"
+    if e.source == "layer_sum":
+        return f"mean of per-run per-layer totals ({e.n_base} vs {e.n_cand} runs)"
+    return "not available"
+
+
 def headline(r: CheckResult) -> str:
     e = r.end_to_end
     n = len(r.regressed_groups)
     verdict = "REGRESSION" if r.regressed else "PASS"
     e2e = (
-        f"end-to-end GPU compute {_ms(e.base_ms)} -> {_ms(e.cand_ms)} ms ({_pct(e.delta_pct)}, {e.status})"
+        f"end-to-end GPU compute {_ms(e.base_ms)} -> {_ms(e.cand_ms)} ms "
+        f"({'median' if e.source == 'iterations' else 'mean'}; {_pct(e.delta_pct)}, {e.status})"
         if e.source != "none"
         else "end-to-end not available"
     )
@@ -62,6 +74,7 @@ def _e2e_dict(e: EndToEnd) -> dict[str, Any]:
     return {
         "status": e.status,
         "source": e.source,
+        "statistic": statistic(e),
         "n_base": e.n_base,
         "n_cand": e.n_cand,
         "base_ms": _num(e.base_ms),
@@ -145,7 +158,7 @@ def to_text(r: CheckResult) -> str:
         f"baseline  {r.baseline_name} ({r.k_base} run(s))   candidate  {r.candidate_name} ({r.k_cand} run(s))"
     )
     if e.source != "none":
-        lines.append(f"end-to-end [{e.source}]: {e.reason}")
+        lines.append(f"end-to-end: {statistic(e)}: {e.reason!s}")
     rows = _interesting(r).head(MAX_ROWS)
     if not rows.empty:
         lines.append("")
@@ -185,8 +198,8 @@ def to_markdown(r: CheckResult) -> str:
     out.append("| | baseline ms | candidate ms | delta | test |")
     out.append("|---|---:|---:|---:|---|")
     out.append(
-        f"| end-to-end GPU compute ({e.source}) | {_ms(e.base_ms)} | {_ms(e.cand_ms)} | "
-        f"{_pct(e.delta_pct)} | {_md_escape(e.reason)} |"
+        f"| end-to-end: {statistic(e)} | {_ms(e.base_ms)} | {_ms(e.cand_ms)} | "
+        f"{_pct(e.delta_pct)} | {_md_escape(str(e.reason))} |"
     )
     reg = r.regressed_groups
     for title, frame in (
@@ -205,10 +218,10 @@ def to_markdown(r: CheckResult) -> str:
         for g in frame.head(MAX_ROWS).to_dict("records"):
             out.append(
                 f"| {g['status']} | `{_md_escape(g['label'])}` | {g['kind']} | {_ms(g['base_ms'])} | "
-                f"{_ms(g['cand_ms'])} | {_pct(g['delta_pct'])} | {_md_escape(g['reason'])} |"
+                f"{_ms(g['cand_ms'])} | {_pct(g['delta_pct'])} | {_md_escape(str(g['reason']))} |"
             )
         if len(frame) > MAX_ROWS:
-            out.append(f"\n{len(frame) - MAX_ROWS} more in the JSON report.")
+            out.append(f"\n{len(frame) - MAX_ROWS} more (use --json for all).")
     if r.notes or r.allowed_differences:
         out += ["", "<details><summary>Notes</summary>", ""]
         out += [
@@ -226,12 +239,13 @@ def to_junit(r: CheckResult) -> str:
     cases: list[ET.Element] = []
     e = r.end_to_end
     case = ET.Element("testcase", classname="trtinspect.check", name="end-to-end GPU compute")
+    e_reason = f"{statistic(e)}: {e.reason!s}"
     if e.status == "regression":
-        ET.SubElement(case, "failure", message=e.reason, type="regression").text = e.reason
+        ET.SubElement(case, "failure", message=e_reason, type="regression").text = e_reason
     elif e.status == "unavailable":
         ET.SubElement(case, "skipped", message=e.reason)
     else:
-        ET.SubElement(case, "system-out").text = e.reason
+        ET.SubElement(case, "system-out").text = e_reason
     cases.append(case)
     for g in r.groups.to_dict("records"):
         c = ET.Element("testcase", classname="trtinspect.check.groups", name=f"{g['group_id']}: {g['label']}")
@@ -267,7 +281,7 @@ def github_annotations(r: CheckResult) -> list[str]:
     out = []
     e = r.end_to_end
     if e.status == "regression":
-        out.append(f"::error title=trtinspect: end-to-end regression::{_gh_escape(e.reason)}")
+        out.append(f"::error title=trtinspect: end-to-end regression::{_gh_escape(str(e.reason))}")
     elif e.significance == "significant" and (e.delta_pct or 0) > 0:
         out.append(f"::warning title=trtinspect: end-to-end slower (below threshold)::{_gh_escape(e.reason)}")
     for g in r.groups.to_dict("records"):

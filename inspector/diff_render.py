@@ -15,14 +15,15 @@ from typing import Any
 
 import orjson
 import pandas as pd
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from trtinspect.inspector.diff import DiffResult
 
-__all__ = ["FORMATS", "no_delta_note", "render", "render_html", "render_json", "render_markdown", "render_text",
-           "top_changes", "untimed_sides"]
+__all__ = ["FILE_WIDTH", "FORMATS", "no_delta_note", "render", "render_html", "render_json", "render_markdown",
+           "render_text", "top_changes", "untimed_sides"]
 
 
 def _ms(v: Any, signed: bool = False) -> str:
@@ -138,12 +139,66 @@ def _group_row(row: Mapping[Any, Any]) -> list[str]:
 GROUP_HEADERS = ["id", "kind", "group", "A ms", "B ms", "delta ms", "delta %", "layers", "precision",
                  "changes", "method", "findings"]
 
+# Text-table columns: header -> (style, drop rank). "num": right-aligned, never wrapped; "code": short
+# identifier, never wrapped; "label": names, cut with an ellipsis at LABEL_MAX_WIDTH (never folded).
+# On a terminal too narrow for every column, columns are hidden by rank (highest first; 0 = always shown).
+TEXT_COLUMNS: dict[str, tuple[str, int]] = {
+    "id": ("code", 0), "kind": ("code", 0), "group": ("label", 0), "A ms": ("num", 0), "B ms": ("num", 0),
+    "delta ms": ("num", 0), "delta %": ("num", 3), "layers": ("code", 4), "precision": ("code", 5),
+    "changes": ("label", 6), "method": ("code", 7), "findings": ("num", 8),
+    "metric": ("code", 0), "A": ("num", 0), "B": ("num", 0), "delta": ("num", 0), "source": ("label", 1),
+    "key": ("label", 0), "A layers": ("num", 2), "B layers": ("num", 2),
+}
+LABEL_MAX_WIDTH = 40
+LABEL_MIN_WIDTH = 10
+FILE_WIDTH = 200      # text written to a file or a pipe: wide enough that no table wraps
+
+
+def _min_table_width(headers: list[str], rows: list[list[str]], keep: list[int]) -> int:
+    """Narrowest width of a rich table with these columns: unwrapped columns at their widest cell, label
+    columns at ``LABEL_MIN_WIDTH``; 3 cells of border and padding per column plus the closing border."""
+    width = 1
+    for i in keep:
+        if TEXT_COLUMNS.get(headers[i], ("label", 0))[0] == "label":
+            width += LABEL_MIN_WIDTH + 3
+        else:
+            width += max(cell_len(c) for c in [headers[i], *(r[i] for r in rows)]) + 3
+    return width
+
+
+def _text_table(console: Console, title: str, headers: list[str], rows: list[list[str]]) -> Table:
+    """A rich table whose numbers and codes never wrap; on a narrow console, low-rank columns are hidden
+    (named in the caption) until every number fits."""
+    keep = list(range(len(headers)))
+    hidden: list[str] = []
+    while _min_table_width(headers, rows, keep) > console.width:
+        droppable = [i for i in keep if TEXT_COLUMNS.get(headers[i], ("label", 0))[1] > 0]
+        if not droppable:
+            break
+        drop = max(droppable, key=lambda i: TEXT_COLUMNS[headers[i]][1])
+        keep.remove(drop)
+        hidden.append(headers[drop])
+    table = Table(title=title, title_justify="left", caption_justify="left",
+                  caption=f"hidden at this width: {', '.join(hidden)}" if hidden else None)
+    for i in keep:
+        style, _ = TEXT_COLUMNS.get(headers[i], ("label", 0))
+        if style == "label":
+            table.add_column(headers[i], overflow="ellipsis", max_width=LABEL_MAX_WIDTH, min_width=LABEL_MIN_WIDTH)
+        else:
+            table.add_column(headers[i], no_wrap=True, justify="right" if style == "num" else "left")
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
+    return table
+
 
 # ------------------------------------------------------------------------------------------------- text
 
 
-def render_text(result: DiffResult, *, top: int = 10, width: int = 160) -> str:
-    """Terminal report: summary, totals, worst regressions and best improvements, end to end, by type."""
+def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -> str:
+    """Terminal report: summary, totals, worst regressions and best improvements, end to end, by type.
+
+    ``width``: the console width (the terminal's, or :data:`FILE_WIDTH` for a file or pipe). Numbers and
+    codes are never wrapped; at a narrow width low-priority columns are hidden instead."""
     buf = io.StringIO()
     console = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False)
     console.print(Text(f"trtinspect diff  A: {result.a_name}  B: {result.b_name}", style="bold"))
@@ -157,29 +212,18 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = 160) -> str:
     if (why := no_delta_note(result)) is not None:
         console.print(why)
     for title, frame in _top_sections(result, top):
-        table = Table(title=title, title_justify="left", show_lines=False)
-        for h in GROUP_HEADERS:
-            table.add_column(h, overflow="fold", justify="right" if "ms" in h or "%" in h else "left")
-        for row in frame.to_dict(orient="records"):
-            table.add_row(*_group_row(row))
-        if frame.empty:
-            table.add_row(*(["-"] * len(GROUP_HEADERS)))
-        console.print(table)
+        rows = [_group_row(row) for row in frame.to_dict(orient="records")] or [["-"] * len(GROUP_HEADERS)]
+        console.print(_text_table(console, title, GROUP_HEADERS, rows))
     if not result.end_to_end.empty:
-        table = Table(title="End to end (ms, mean per iteration)", title_justify="left")
-        for h in ("metric", "A", "B", "delta", "source"):
-            table.add_column(h)
-        for r in result.end_to_end.itertuples(index=False):
-            table.add_row(r.metric, _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), r.source)
-        console.print(table)
+        rows = [[r.metric, _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), r.source]
+                for r in result.end_to_end.itertuples(index=False)]
+        console.print(_text_table(console, "End to end (ms, mean per iteration)",
+                                  ["metric", "A", "B", "delta", "source"], rows))
     for title, frame in (("Time by layer type", result.by_type), ("Time by precision", result.by_precision)):
-        table = Table(title=f"{title} (ms per iteration)", title_justify="left")
-        for h in ("key", "A ms", "B ms", "delta ms", "A layers", "B layers"):
-            table.add_column(h)
-        for r in frame.itertuples(index=False):
-            table.add_row(str(r.key), _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), str(r.a_layers),
-                          str(r.b_layers))
-        console.print(table)
+        rows = [[str(r.key), _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), str(r.a_layers), str(r.b_layers)]
+                for r in frame.itertuples(index=False)]
+        console.print(_text_table(console, f"{title} (ms per iteration)",
+                                  ["key", "A ms", "B ms", "delta ms", "A layers", "B layers"], rows))
     kinds = result.groups["kind"].value_counts()
     console.print("groups by kind: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
     for note in result.notes:

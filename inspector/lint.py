@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -305,12 +306,56 @@ def to_markdown(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None
     return "\n".join(out)
 
 
+SRCROOT = "%SRCROOT%"  # SARIF uriBaseId of relative artifact URIs: the directory trtinspect ran in
+
+
+def sarif_location(path: str | Path, root: Path | None = None) -> dict[str, Any]:
+    """A SARIF ``artifactLocation``: relative URI with ``uriBaseId`` %SRCROOT% when ``path`` lies under
+    ``root`` (default: the current directory), else an absolute ``file://`` URI."""
+    root = (root or Path.cwd()).resolve()
+    p = Path(path)
+    absolute = (p if p.is_absolute() else root / p).resolve()
+    if absolute.is_relative_to(root) and absolute != root:
+        return {"uri": quote(absolute.relative_to(root).as_posix()), "uriBaseId": SRCROOT}
+    return {"uri": absolute.as_uri()}
+
+
+def _log_file(bundle: EngineBundle) -> Path | None:
+    """The one trtexec log the bundle read, if exactly one (log line numbers refer to it)."""
+    logs = [Path(p) for kind in ("trtexec_log", "log") for p in bundle.sources.get(kind, [])]
+    return logs[0] if len(dict.fromkeys(logs)) == 1 else None
+
+
+def _sentence(text: str) -> str:
+    text = str(text).strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _sarif_message(rec: dict[str, Any]) -> str:
+    """Title, cause and cost, each said once (the cause may already say the cost is unknown)."""
+    cost, pct, cause = rec["cost_ms"], rec["cost_pct"], str(rec["cause"])
+    if cost is not None:
+        cost_text = f"Cost {cost:.4f} ms per iteration" + (f" ({pct:.1f}%)." if pct is not None else ".")
+    else:
+        cost_text = "" if "cost unknown" in cause.lower() else "Cost unknown."
+    parts = [_sentence(rec["title"]), _sentence(f"Cause: {cause}"), cost_text]
+    return " ".join(p for p in parts if p)
+
+
 def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     """SARIF 2.1.0: one run, the rule table as ``tool.driver.rules``, one result per finding located at the
-    input file (the layer JSON, else the profile or log) with the layers as logical locations."""
+    input file (the layer JSON, else the profile or log; the log, with ``region.startLine``, for findings
+    taken from a log line) with the layers as logical locations.
+
+    Artifact URIs are relative to the current directory (``uriBaseId`` %SRCROOT%, declared in
+    ``originalUriBaseIds``) for files under it, as code-scanning uploads expect; other files get
+    absolute ``file://`` URIs."""
     from trtinspect import __version__
 
-    source = primary_source(bundle) or bundle.name
+    root = Path.cwd().resolve()
+    source = primary_source(bundle)
+    source_loc = sarif_location(source, root) if source else {"uri": quote(bundle.name)}
+    log = _log_file(bundle)
     rule_ids = [r.id for r in RULES]
     driver_rules = [
         {
@@ -326,22 +371,19 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     ]
     results = []
     for rec in findings_records(findings):
-        cost = rec["cost_ms"]
-        message = f"{rec['title']}. Cause: {rec['cause']}. " + (
-            "Cost unknown (no profile)."
-            if cost is None
-            else f"Cost {cost:.4f} ms per iteration"
-            + (f" ({rec['cost_pct']:.1f}%)." if rec["cost_pct"] is not None else ".")
-        )
+        line_no = (rec["evidence"] or {}).get("line_no") if isinstance(rec["evidence"], dict) else None
+        physical: dict[str, Any] = {"artifactLocation": source_loc}
+        if log is not None and isinstance(line_no, int) and line_no >= 1:
+            physical = {"artifactLocation": sarif_location(log, root), "region": {"startLine": line_no}}
         results.append(
             {
                 "ruleId": rec["rule_id"],
                 "ruleIndex": rule_ids.index(rec["rule_id"]),
                 "level": LEVELS[rec["severity"]],
-                "message": {"text": message},
+                "message": {"text": _sarif_message(rec)},
                 "locations": [
                     {
-                        "physicalLocation": {"artifactLocation": {"uri": source}},
+                        "physicalLocation": physical,
                         "logicalLocations": [{"name": n, "kind": "member"} for n in rec["layer_names"][:20]],
                     }
                 ],
@@ -361,29 +403,25 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
                 },
             }
         )
-    doc = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "trtinspect",
-                        "version": __version__,
-                        "informationUri": "https://github.com/trtinspect/trtinspect",
-                        "rules": driver_rules,
-                    }
-                },
-                "artifacts": [
-                    {"location": {"uri": Path(p).as_posix()}}
-                    for files in bundle.sources.values()
-                    for p in files
-                ],
-                "results": results,
-                "properties": {"engine": bundle.name, "cost_basis": findings.attrs.get("cost_basis")},
+    artifacts = [
+        {"location": sarif_location(p, root)} for p in dict.fromkeys(p for fs in bundle.sources.values() for p in fs)
+    ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "trtinspect",
+                "version": __version__,
+                "informationUri": "https://github.com/trtinspect/trtinspect",
+                "rules": driver_rules,
             }
-        ],
+        },
+        "artifacts": artifacts,
+        "results": results,
+        "properties": {"engine": bundle.name, "cost_basis": findings.attrs.get("cost_basis")},
     }
+    if any(a["location"].get("uriBaseId") == SRCROOT for a in artifacts):
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}}
+    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(_jsonable(doc), indent=2, ensure_ascii=False)
 
 

@@ -3,7 +3,8 @@
 Kinds: ``layer_info`` (``--exportLayerInfo`` / inspector JSON, a dict with ``"Layers"``), ``profile``
 (``--exportProfile``), ``times`` (``--exportTimes``), ``trex_build_metadata``, ``trex_profile_metadata``,
 ``trex_device_metadata`` (TREx ``process_engine.py``), ``trtexec_log`` (trtexec stdout of any era),
-``nsys_sqlite`` (``nsys export --type sqlite``), ``nsys_rep`` (``.nsys-rep``/``.qdstrm``, not readable without
+``nsys_sqlite`` (``nsys export --type sqlite``), ``trtinspect_history`` (trtinspect's own check-history
+SQLite database, ``check --record``; not engine data), ``nsys_rep`` (``.nsys-rep``/``.qdstrm``, not readable without
 nsys), ``engine`` (a serialized plan: binary content with an ``.engine``/``.plan``/``.trt`` suffix; plans
 carry no reliable text marker), ``unknown``.
 
@@ -13,6 +14,7 @@ The file name is used only where content cannot decide (binary engines, nsys rep
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 from trtinspect.errors import TrtInspectError
@@ -25,8 +27,10 @@ NSYS_REP_SUFFIXES = (".nsys-rep", ".qdstrm", ".qdrep")
 
 KINDS = (
     "layer_info", "profile", "times", "trex_build_metadata", "trex_profile_metadata", "trex_device_metadata",
-    "trtexec_log", "nsys_sqlite", "nsys_rep", "engine", "unknown",
+    "trtexec_log", "nsys_sqlite", "trtinspect_history", "nsys_rep", "engine", "unknown",
 )
+# tables that only trtinspect's check history has (trtinspect.inspector.history); an nsys export has none
+HISTORY_TABLES = frozenset({"runs", "group_measurements", "layer_measurements"})
 
 # JSON content rules, checked in order: (kind, opening bracket, regex that must match the head).
 _KEY = r'"{}"\s*:'
@@ -81,7 +85,25 @@ def kind_of_head(head: bytes, name: str = "") -> str:
     return "unknown"
 
 
+def is_history_db(path: str | Path) -> bool:
+    """True for trtinspect's own check-history database (an SQLite file holding :data:`HISTORY_TABLES`)."""
+    try:
+        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        names = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return False
+    finally:
+        con.close()
+    return names >= HISTORY_TABLES
+
+
 def detect_kind(path: str | Path) -> str:
-    """Classify one file by content (reads at most :data:`HEAD_BYTES`)."""
+    """Classify one file by content (reads at most :data:`HEAD_BYTES`; SQLite files: their table names)."""
     p = Path(path)
-    return kind_of_head(read_head(p), p.name)
+    kind = kind_of_head(read_head(p), p.name)
+    if kind == "nsys_sqlite" and is_history_db(p):
+        return "trtinspect_history"
+    return kind

@@ -109,3 +109,18 @@ def test_serve_process_from_another_directory(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_serve_shows_the_default_history_store_when_there_is_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve` without --history reads the store `check --record` writes by default, if it exists."""
+    from trtinspect.cli.serve import _default_history
+
+    monkeypatch.delenv("TRTINSPECT_HISTORY_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert _default_history() is None
+    (tmp_path / "trtinspect-history.sqlite").write_bytes(b"")
+    assert _default_history() == "trtinspect-history.sqlite"
+    monkeypatch.setenv("TRTINSPECT_HISTORY_DB", "postgresql://ci/latency")
+    assert _default_history() == "postgresql://ci/latency"

@@ -286,3 +286,29 @@ def test_utf8_bom_json_exports_load(tmp_path: Path) -> None:
     plain = load(RESNET / "fp16")
     assert len(b.layers) == len(plain.layers) and len(b.times) == len(plain.times) > 0
     pd.testing.assert_frame_equal(b.profile, plain.profile)
+
+
+def _history_db(path: Path) -> Path:
+    from trtinspect.inspector import history
+
+    history.connect(str(path)).dispose()  # creates the check-history tables
+    return path
+
+
+def test_history_db_in_folder_is_skipped_with_note(tmp_path: Path) -> None:
+    log = LOGS / "trt10.16-h100" / "result-05.log"
+    shutil.copy(log, tmp_path / log.name)
+    db = _history_db(tmp_path / "trtinspect-history.sqlite")
+    assert detect_kind(db) == "trtinspect_history"
+    b = load(tmp_path)
+    assert b.sources["trtexec_log"] == [tmp_path / log.name]
+    assert b.profile["name"].tolist() == load(log).profile["name"].tolist()
+    assert any("trtinspect-history.sqlite" in n and "check-history" in n for n in b.notes)
+
+
+def test_history_db_named_explicitly_is_explained(tmp_path: Path) -> None:
+    db = _history_db(tmp_path / "trtinspect-history.sqlite")
+    with pytest.raises(TrtInspectError, match=r"check-history database.*trtinspect history --db"):
+        load(db)
+    with pytest.raises(TrtInspectError, match=r"holds no TensorRT/trtexec files.*history --db"):
+        load(tmp_path)

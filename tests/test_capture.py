@@ -218,3 +218,29 @@ def test_cli_capture_without_trtexec_exits_2(onnx_model: Path, tmp_path: Path) -
     err = proc.stderr.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert "trtexec was not found on PATH" in err and "--exportLayerInfo=" in err
+
+
+@pytest.mark.parametrize("extra", [["--runs", "0"], ["--runs", "-2"]])
+def test_cli_capture_rejects_runs_below_1(onnx_model: Path, tmp_path: Path, extra: list[str]) -> None:
+    res = CliRunner().invoke(cli, ["capture", str(onnx_model), "--out", str(tmp_path / "o"), "--dry-run", *extra])
+    assert res.exit_code == 2 and "--runs" in res.output and "x>=1" in res.output
+
+
+def _trtinspect(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "trtinspect", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_cli_capture_dry_run_missing_model_exits_2(tmp_path: Path) -> None:
+    missing = tmp_path / "nope" / "model.onnx"
+    proc = _trtinspect("capture", str(missing), "--out", str(tmp_path / "o"), "--dry-run")
+    assert proc.returncode == 2 and not proc.stdout and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no such file" in lines[0] and str(missing) in lines[0]
+
+
+def test_cli_profile_missing_engine_says_no_such_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nope" / "model.engine"
+    proc = _trtinspect("profile", str(missing), "--out", str(tmp_path / "p"))
+    assert proc.returncode == 2 and "no such file" in proc.stderr and "TensorRT" not in proc.stderr
+    proc = _trtinspect("profile", str(tmp_path), "--out", str(tmp_path / "p"))
+    assert proc.returncode == 2 and "is a directory" in proc.stderr

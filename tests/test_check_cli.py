@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -154,3 +155,37 @@ def test_config_file_and_expired_override(
     assert conv0["status"] != "ignored"  # the override expired
     assert any("expired on 2000-01-01" in n for n in doc["notes"])
     assert "::warning title=trtinspect: expired override::Conv_0*" in out
+
+
+def test_same_named_engines_labelled_statistic_named_and_tiny_p(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fp16 and fp32 are both resnet.onnx: the readers' outputs name the arguments; medians are labelled;
+    an underflowed p is p<1e-300, never p=0; the Markdown overflow line needs no JSON file."""
+    from trtinspect.bundle import load
+
+    a, b = "sample:resnet18-a100/fp16", "sample:resnet18-a100/fp32"
+    n_a, n_b = (int(load(x).times["compute_ms"].notna().sum()) for x in (a, b))
+    md, xml = tmp_path / "m.md", tmp_path / "j.xml"
+    args = ["--baseline", a, "--candidate", b, "--allow-different", "precision", "--markdown", str(md)]
+    code, out, _ = run([*args, "--junit", str(xml)], capsys)
+    assert code == 1
+    markdown, junit = md.read_text(encoding="utf-8"), xml.read_text(encoding="utf-8")
+    assert f"baseline  {a} " in out and f"candidate  {b} " in out
+    assert f"Baseline `{a}`" in markdown and f"candidate `{b}`" in markdown
+    assert ET.fromstring(junit).find("testsuite").get("name") == f"trtinspect check {b}"  # type: ignore[union-attr]
+    stat = f"median GPU compute over {n_a} vs {n_b} iterations"
+    assert stat in out and stat in markdown and "(median;" in out
+    for text in (out, markdown, junit.replace("&lt;", "<")):
+        assert re.search(r"\bp=0(?![.\d])", text) is None
+        assert "p<1e-300" in text
+    n_regressed = re.search(r"(\d+) fusion group\(s\) regressed", out)
+    assert n_regressed is not None and int(n_regressed.group(1)) > 15  # > MAX_ROWS: overflow line
+    assert "(use --json for all)" in markdown and "JSON report" not in markdown
+
+
+def test_distinct_names_are_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--baseline", QAT, "--candidate", QAT, "--json", str(tmp_path / "r.json")], capsys)
+    assert code == 0
+    name = json.loads((tmp_path / "r.json").read_text())["baseline"]["name"]
+    assert name != QAT and f"baseline  {QAT} " in out   # same file both sides: the argument is shown

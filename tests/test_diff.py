@@ -417,3 +417,51 @@ def test_unmatched_profile_time_counts_the_unmatched_row_of_a_duplicated_name(tm
     result = diff(a, b, findings=False)
     assert result.totals["a_unmatched_profile_ms"] == 0.0
     assert result.totals["b_unmatched_profile_ms"] == pytest.approx(extra["averageMs"])
+
+
+def test_text_at_width_80_never_splits_numbers_or_codes(results: dict[tuple[str, str], DiffResult]) -> None:
+    """Findings 1: at COLUMNS=80 each number and kind of the listed groups is intact on one line."""
+    import pandas as pd
+
+    from trtinspect.inspector.diff_render import _ms, render_text
+
+    result = results[("qat", "qat-residual")]
+    text = render_text(result, top=10, width=80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    worse, better = top_changes(result, 10)
+    shown = pd.concat([worse, better])
+    assert len(shown) > 5
+    for row in shown.to_dict(orient="records"):
+        for cell in (_ms(row["a_ms"]), _ms(row["b_ms"]), _ms(row["delta_ms"], signed=True), str(row["kind"])):
+            assert cell in text, cell
+    assert "hidden at this width" in text          # the columns that did not fit are named, not folded
+
+
+def test_text_default_width_shows_every_column_unwrapped(results: dict[tuple[str, str], DiffResult]) -> None:
+    from trtinspect.inspector.diff_render import FILE_WIDTH, GROUP_HEADERS, _group_row, render_text
+
+    result = results[("qat", "qat-residual")]
+    text = render_text(result, top=10)
+    assert "hidden at this width" not in text
+    header = next(line for line in text.splitlines() if " kind " in line and " group " in line)
+    assert all(h in header for h in GROUP_HEADERS)
+    assert max(len(line) for line in text.splitlines()) <= FILE_WIDTH
+    worse, _ = top_changes(result, 10)
+    for row in worse.to_dict(orient="records"):
+        cells = _group_row(row)
+        line = next(x for x in text.splitlines() if f" {cells[0]} " in x[:6] and cells[1] in x)
+        for cell in cells[3:10]:             # numbers, layers, precision, changes: whole, on the row's line
+            assert cell in line, (cell, line)
+
+
+def test_cli_diff_to_file_uses_wide_width(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from trtinspect.cli import cli
+
+    out = tmp_path / "d.txt"
+    res = CliRunner().invoke(cli, ["diff", "sample:resnet18-a100/qat", "sample:resnet18-a100/qat-residual",
+                                   "-o", str(out)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert "hidden at this width" not in text and "precision_changed" in text

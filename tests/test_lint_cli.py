@@ -6,12 +6,15 @@ import contextlib
 import io
 import json
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import pytest
 from click.testing import CliRunner
 
 import trtinspect
-from tests.conftest import RESNET, resnet_file
+from tests.conftest import LOGS, RESNET, resnet_file
 from trtinspect.cli import cli, main
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.rules import RULES
@@ -73,35 +76,107 @@ def test_json_without_profile_has_null_costs() -> None:
     assert doc["findings"] and all(f["cost_ms"] is None for f in doc["findings"])
 
 
-def test_sarif_output(qat_findings: object) -> None:
-    code, out, _ = run(["sample:resnet18-a100/qat", "--format", "sarif"])
-    assert code == 0
-    doc = json.loads(out)
+def _check_sarif_essentials(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """SARIF 2.1.0 essentials that code-scanning uploads rely on; returns the results."""
     assert doc["version"] == "2.1.0" and doc["$schema"].endswith("sarif-2.1.0.json")
     run0 = doc["runs"][0]
     rule_ids = [r["id"] for r in run0["tool"]["driver"]["rules"]]
-    assert rule_ids == [r.id for r in RULES]
-    results = run0["results"]
+    assert len(set(rule_ids)) == len(rule_ids)
+    bases = run0.get("originalUriBaseIds", {})
+    for base in bases.values():
+        assert base["uri"].startswith("file:///") and base["uri"].endswith("/")
+    for res in run0["results"]:
+        assert res["ruleId"] in rule_ids and rule_ids[res["ruleIndex"]] == res["ruleId"]
+        assert res["level"] in {"note", "warning", "error"}
+        assert res["message"]["text"].strip()
+        loc = res["locations"][0]["physicalLocation"]["artifactLocation"]
+        parsed = urlsplit(loc["uri"])
+        if parsed.scheme:
+            assert parsed.scheme == "file" and Path(url2pathname(parsed.path)).is_absolute()
+            assert "uriBaseId" not in loc
+        else:  # relative reference, resolved against a declared base
+            assert not loc["uri"].startswith("/") and loc["uriBaseId"] in bases
+        if "region" in res["locations"][0]["physicalLocation"]:
+            assert res["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
+    return list(run0["results"])
+
+
+def _resolve(loc: dict[str, Any], bases: dict[str, Any]) -> Path:
+    uri = loc["uri"]
+    if "uriBaseId" in loc:
+        uri = bases[loc["uriBaseId"]]["uri"] + uri
+    return Path(url2pathname(urlsplit(uri).path))
+
+
+def test_sarif_output_relative_under_cwd(qat_findings: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(RESNET.parent)  # the sample files lie under the cwd
+    code, out, _ = run(["sample:resnet18-a100/qat", "--format", "sarif"])
+    assert code == 0
+    doc = json.loads(out)
+    results = _check_sarif_essentials(doc)
+    assert [r["id"] for r in doc["runs"][0]["tool"]["driver"]["rules"]] == [r.id for r in RULES]
     assert len(results) == len(qat_findings)  # type: ignore[arg-type]
+    bases = doc["runs"][0]["originalUriBaseIds"]
+    assert bases["%SRCROOT%"]["uri"] == RESNET.parent.resolve().as_uri() + "/"
     graph = resnet_file("qat", "graph.json")
     for res in results:
-        assert rule_ids[res["ruleIndex"]] == res["ruleId"]
-        assert res["level"] in {"note", "warning", "error"}
-        uri = res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        assert Path(uri).name == graph.name
-    levels = {r["level"] for r in results}
-    assert levels == {"note", "warning"}
+        loc = res["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert loc["uri"] == graph.resolve().relative_to(RESNET.parent.resolve()).as_posix()
+        assert loc["uriBaseId"] == "%SRCROOT%" and _resolve(loc, bases) == graph.resolve()
+    assert {r["level"] for r in results} == {"note", "warning"}
+
+
+def test_sarif_outside_cwd_uses_file_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["sample:resnet18-a100/qat", "--format", "sarif"])
+    assert code == 0
+    doc = json.loads(out)
+    results = _check_sarif_essentials(doc)
+    assert "originalUriBaseIds" not in doc["runs"][0]
+    graph = resnet_file("qat", "graph.json").resolve()
+    for res in results:
+        assert res["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": graph.as_uri()}
+
+
+def test_sarif_log_findings_have_region_and_message_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    log = LOGS / "trt10.16-h100" / "result-01.log"
+    monkeypatch.chdir(LOGS)
+    code, out, _ = run([str(log), "--format", "sarif"])
+    assert code == 0
+    doc = json.loads(out)
+    results = _check_sarif_essentials(doc)
+    bases = doc["runs"][0]["originalUriBaseIds"]
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    with_region = [r for r in results if "region" in r["locations"][0]["physicalLocation"]]
+    assert with_region and all(r["properties"]["evidence"].get("line_no") for r in with_region)
+    for res in with_region:
+        phys = res["locations"][0]["physicalLocation"]
+        assert _resolve(phys["artifactLocation"], bases) == log.resolve()
+        line = phys["region"]["startLine"]
+        assert line == res["properties"]["evidence"]["line_no"]
+        # the line really holds the warning quoted as evidence
+        assert res["properties"]["evidence"]["message"].strip("* ")[:40] in lines[line - 1]
+    for res in results:
+        text = res["message"]["text"].lower()
+        assert text.count("cost unknown") <= 1 and ".." not in text
+
+
+def test_list_rules_needs_no_path() -> None:
+    code, out, _ = run(["--list-rules"])
+    assert code == 0 and [ln.split()[0] for ln in out.splitlines()] == [r.id for r in RULES]
+    code, out, _ = run(["--list-rules", "--rules", "hot-layer,reformat-copy"])
+    assert code == 0 and [ln.split()[0] for ln in out.splitlines()] == ["hot-layer", "reformat-copy"]
+
+
+def test_missing_path_is_a_usage_error() -> None:
+    code, out, err = run([])
+    assert code == 2 and "Missing argument 'PATHS...'" in err and "Traceback" not in out + err
 
 
 def test_markdown_output() -> None:
     code, out, _ = run(["sample:resnet18-a100/qat-residual", "--format", "markdown"])
     assert code == 0
     assert "| # | severity | rule |" in out and "`int8-fallback`" in out
-
-
-def test_list_rules() -> None:
-    code, out, _ = run(["--list-rules", "x"])
-    assert code == 0 and all(r.id in out for r in RULES)
 
 
 @pytest.mark.parametrize(

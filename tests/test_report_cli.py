@@ -137,3 +137,22 @@ def test_duplicate_profile_name_unmatched_time_is_the_unmatched_row(tmp_path: Pa
     assert rows["(profiled, not in layers)"]["avg_ms"] == pytest.approx(extra["averageMs"])
     assert sum(r["avg_ms"] for r in report["by_precision"]) == pytest.approx(total)
     assert sum(r["avg_ms"] for r in report["by_type"]) == pytest.approx(total)
+
+
+def test_missing_version_note_names_the_trtexec_line() -> None:
+    note = next(n for n in load(LOGS / "trt8.4" / "modelInformation.log").notes if "TensorRT version" in n)
+    assert "&&&& RUNNING TensorRT.trtexec" in note and "only trtexec logs" not in note
+
+
+def test_text_report_wraps_warnings_and_notes_without_cutting() -> None:
+    bundle = load(LOGS / "trt10.16-h100" / "result-01.log")
+    report = build_report(bundle)
+    width = 80
+    text = render_text(report, width=width)
+    flat = " ".join(line.strip() for line in text.splitlines())
+    for message in [w["message"] for w in report["warnings"]] + report["notes"]:
+        assert " ".join(message.split()) in flat  # whole text, only re-wrapped
+    tail = text[text.index("Warnings:"):].splitlines()[1:]
+    assert all(line.startswith(("  - ", "    ")) or not line or line.endswith(":") for line in tail)
+    assert max(len(line) for line in tail if " " in line.strip()) <= width
+    assert "…" not in text[text.index("Warnings:"):]

@@ -51,3 +51,18 @@ def test_samples_command_lists_them() -> None:
     res = CliRunner().invoke(cli, ["samples"])
     assert res.exit_code == 0
     assert res.output.split() == [f"sample:{n}" for n in SAMPLES]
+
+
+def test_sample_typo_suggests_closest_name() -> None:
+    with pytest.raises(trtinspect.TrtInspectError) as err:
+        resolve("sample:resnet18-a100/fp61")
+    assert "did you mean sample:resnet18-a100/fp16" in str(err.value)
+
+
+@pytest.mark.parametrize("arg", ["sample:", "sample:resnet18-a100"])
+def test_sample_folder_hints_name_samples_not_paths(arg: str) -> None:
+    with pytest.raises(trtinspect.TrtInspectError) as err:
+        trtinspect.load(arg)
+    hint = err.value.hint or ""
+    assert "sample:resnet18-a100/" in hint and "LICENSES" not in hint and "site-packages" not in hint
+    assert str(samples_root()) not in hint

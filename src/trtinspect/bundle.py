@@ -76,11 +76,16 @@ def load(*paths: str | Path, name: str | None = None, max_file_bytes: int | None
                               hint="pass a bundle directory, an engine file or exported files")
     limit = _size_limit(max_file_bytes)
     files, label, engine = collect(paths)
+    skipped = [f.path for f in files if f.kind == HISTORY_KIND]  # only ever found in a folder (see collect)
+    files = [f for f in files if f.kind != HISTORY_KIND]
     if len(files) == 1 and files[0].kind == "nsys_sqlite":
         _check_size(files[0].path, limit)
-        return _load_nsys(files[0].path)
-    with gc_paused():
-        return from_files(files, name=name or label, max_file_bytes=limit, engine=engine)
+        bundle = _load_nsys(files[0].path)
+    else:
+        with gc_paused():
+            bundle = from_files(files, name=name or label, max_file_bytes=limit, engine=engine)
+    bundle.notes.extend(f"skipped {p.name}: {HISTORY_NOTE}" for p in skipped)
+    return bundle
 
 
 def _size_limit(explicit: int | None) -> int:
@@ -106,6 +111,10 @@ def _check_size(path: Path, limit: int) -> None:
 
 
 # ------------------------------------------------------------------------------------------- finding files
+HISTORY_KIND = "trtinspect_history"
+HISTORY_NOTE = "a trtinspect check-history database, not engine data (read it with `trtinspect history --db FILE`)"
+
+
 def _resolve(arg: str | Path) -> Path:
     p = samples.resolve(arg) if isinstance(arg, str) else Path(arg)
     return p
@@ -149,6 +158,9 @@ def collect(paths: Sequence[str | Path]) -> tuple[list[SourceFile], str, Path | 
     for f in files:
         if f.kind == "unknown":
             raise _unknown_file(f.path)
+        if f.kind == HISTORY_KIND:
+            raise TrtInspectError("is a trtinspect check-history database, not engine data", path=f.path,
+                                  hint=f"read it with `trtinspect history --db {f.path}`")
     engine = next((f.path for f in files if f.kind == "engine"), None)
     return files, _name_from(files, resolved[0].stem), engine
 
@@ -204,13 +216,9 @@ def _name_from(files: Iterable[SourceFile], fallback: str) -> str:
 def _from_directory(directory: Path) -> list[SourceFile]:
     entries = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
     classified = [_classify(p, found=True) for p in entries]
-    known = [f for f in classified if f.kind != "unknown"]
+    known = [f for f in classified if f.kind not in ("unknown", HISTORY_KIND)]
     if not known:
-        subdirs = sorted(p.name for p in directory.iterdir()
-                         if p.is_dir() and not p.name.startswith(("_", ".")))
-        hint = (f"name one of its subfolders, e.g. {directory / subdirs[0]}" if subdirs
-                else "pass the folder holding the files trtexec exported")
-        raise TrtInspectError("holds no TensorRT/trtexec files", path=directory, hint=hint)
+        raise TrtInspectError("holds no TensorRT/trtexec files", path=directory, hint=_directory_hint(directory))
     # `model.engine` and its `layers_model.json` pairing are one engine: group keys by their engine stem,
     # and name each engine by a path `load` accepts (an engine-suffixed key, else STEM.engine)
     engines: dict[str, str] = {}
@@ -223,9 +231,26 @@ def _from_directory(directory: Path) -> list[SourceFile]:
     if len(keys) > 1:
         raise TrtInspectError(
             f"holds files of {len(keys)} engines ({', '.join(keys)})", path=directory,
-            hint=f"name one engine, e.g. {directory / keys[0]}, or pass its files explicitly",
+            hint=f"name one engine, e.g. {samples.display(directory / keys[0])}, or pass its files explicitly",
         )
-    return known
+    return known + [f for f in classified if f.kind == HISTORY_KIND]
+
+
+def _directory_hint(directory: Path) -> str:
+    """What to pass instead of a folder without engine files: a sample name, a subfolder, or the export."""
+    inside = samples.samples_under(directory)
+    if inside:
+        return (f"name one of its samples (subfolders or files), e.g. {samples.PREFIX}{inside[0]}; "
+                "`trtinspect samples` lists them all")
+    if samples.sample_name(directory) is not None:
+        return "not a sample folder; `trtinspect samples` lists the samples"
+    subdirs = sorted(p.name for p in directory.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+    hint = (f"name one of its subfolders, e.g. {directory / subdirs[0]}" if subdirs
+            else "pass the folder holding the files trtexec exported")
+    if any(p.is_file() and p.suffix == ".sqlite" and sniff.detect_kind(p) == HISTORY_KIND
+           for p in directory.iterdir()):
+        hint += f" ({HISTORY_NOTE.replace('FILE', 'FILE.sqlite')})"
+    return hint
 
 
 def _from_engine(engine: Path) -> list[SourceFile]:
@@ -371,7 +396,7 @@ def _parse_logs(paths: list[Path], bundle: EngineBundle, found: set[Path]) -> li
                 raise TrtInspectError(
                     f"cannot tell which trtexec log belongs to the engine: {len(holders)} logs each carry a "
                     f"{part} [{desc}]", path=paths[0].parent,
-                    hint=f"name one engine's files explicitly, e.g. trtinspect report {richest}",
+                    hint=f"name one engine's files explicitly, e.g. trtinspect report {samples.display(richest)}",
                 )
         versions = {lg.trt_version for _, lg in logs if lg.trt_version}
         if len(versions) > 1:
@@ -532,7 +557,9 @@ def _finish(bundle: EngineBundle) -> None:
     if bundle.layers.empty:
         bundle.notes.append("no layer information in these files")
     if bundle.trt_version is None:
-        bundle.notes.append("TensorRT version not recorded in these files (only trtexec logs carry it)")
+        bundle.notes.append(
+            "TensorRT version not found in these files (trtexec logs print it on the "
+            "`&&&& RUNNING TensorRT.trtexec [TensorRT vXXXX]` line; excerpts and exported JSON do not carry it)")
 
 
 DEVICE_NAME_KEYS = ("name", "Selected Device", "Name", "Device")

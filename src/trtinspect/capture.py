@@ -164,6 +164,10 @@ def check_options(opts: CaptureOptions) -> None:
     model_kind(opts.model)  # raises for a file that is neither ONNX nor an engine
     if opts.runs < 1:
         raise TrtInspectError("--runs must be at least 1")
+    if opts.model.is_dir():
+        raise TrtInspectError(
+            "is a directory", path=opts.model, hint="pass an ONNX model or a serialized engine file"
+        )
     if not opts.model.is_file():
         raise TrtInspectError(
             "no such file", path=opts.model, hint="pass an ONNX model or a serialized engine"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -230,9 +231,14 @@ def _fmt(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
+def _printable(text: str) -> str:
+    """One line of printable text: control characters escaped or replaced, nothing cut."""
+    clean = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", " ")
+    return "".join(ch if ch.isprintable() else "?" for ch in clean)
+
+
 def _short(name: str, width: int = 70) -> str:
-    clean = name.replace("\n", "\\n").replace("\r", "\\r").replace("\t", " ")
-    clean = "".join(ch if ch.isprintable() else "?" for ch in clean)
+    clean = _printable(name)
     return clean if len(clean) <= width else clean[: width - 1] + "…"
 
 
@@ -303,7 +309,8 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
 def _lists(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
     out = []
     if report["warnings"]:
-        out.append(("Warnings", [f"[{w['severity']}] {w['kind']}: {_short(w['message'], 120)}"
+        # warnings and notes are never cut: their end is usually the advice (the text renderer wraps them)
+        out.append(("Warnings", [f"[{w['severity']}] {w['kind']}: {_printable(w['message'])}"
                                  for w in report["warnings"]]))
     um = report["unmatched"]
     items = [f"profiled, no such layer: {_short(n)}" for n in um["profile"][:10]]
@@ -315,7 +322,7 @@ def _lists(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
     if report["findings_status"] not in ("ok", "not run", "analyzer not installed"):
         out.append(("Findings", [report["findings_status"]]))
     if report["notes"]:
-        out.append(("Notes", [_short(n, 160) for n in report["notes"]]))
+        out.append(("Notes", [_printable(n) for n in report["notes"]]))
     return out
 
 
@@ -348,7 +355,10 @@ def render_text(report: dict[str, Any], *, width: int = 120) -> str:
     for title, items in _lists(report):
         console.print(f"{title}:")
         for item in items:
-            console.print(f"  - {item}", markup=False)
+            # wrap at word boundaries with a hanging indent; a word longer than a line (a path) stays whole
+            wrapped = textwrap.fill(item, width=width, initial_indent="  - ", subsequent_indent="    ",
+                                    break_long_words=False, break_on_hyphens=False)
+            console.print(wrapped, markup=False, soft_wrap=True)
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from importlib import resources
 from pathlib import Path
 
@@ -34,6 +35,46 @@ def list_samples() -> list[str]:
     return sorted(names)
 
 
+def sample_name(path: Path) -> str | None:
+    """``sample:REL`` for a path inside the bundled samples, else None."""
+    try:
+        rel = path.resolve().relative_to(samples_root().resolve())
+    except ValueError:
+        return None
+    return PREFIX + rel.as_posix() if rel.parts else PREFIX
+
+
+def display(path: Path) -> str:
+    """How to name ``path`` in a message: its ``sample:`` name when it is a bundled sample, else the path."""
+    return sample_name(path) or str(path)
+
+
+def samples_under(path: Path) -> list[str]:
+    """Sample names (without the prefix) inside the samples folder ``path``; empty outside the samples."""
+    name = sample_name(path)
+    if name is None:
+        return []
+    rel = name[len(PREFIX):]
+    return [n for n in list_samples() if not rel or n.startswith(rel + "/")]
+
+
+def suggest(name: str, n: int = 3) -> tuple[bool, list[str]]:
+    """Sample names for a wrong ``name``: (True, closest spellings) or (False, the samples under it, else
+    the first samples)."""
+    names = list_samples()
+    close = difflib.get_close_matches(name, names, n=n, cutoff=0.6)
+    if close:
+        return True, close
+    under = [s for s in names if s.startswith(name.rstrip("/") + "/")] if name else []
+    return False, (under or names)[:n]
+
+
+def _hint(name: str) -> str:
+    close, picks = suggest(name)
+    lead = f"did you mean {PREFIX}{picks[0]}?" if close else "e.g. " + ", ".join(PREFIX + s for s in picks) + ";"
+    return f"{lead} `trtinspect samples` lists them all"
+
+
 def resolve(arg: str) -> Path:
     """Turn ``sample:NAME`` into a path inside the bundled samples; other strings become plain paths."""
     if not arg.startswith(PREFIX):
@@ -43,9 +84,8 @@ def resolve(arg: str) -> Path:
     target = (root / name).resolve()
     if root.resolve() not in target.parents and target != root.resolve():
         raise TrtInspectError(f"'{arg}' points outside the bundled samples", hint="run `trtinspect samples`")
+    if not name:
+        raise TrtInspectError("no sample name after 'sample:'", hint=_hint(""))
     if not target.exists():
-        raise TrtInspectError(
-            f"no bundled sample named '{name}'",
-            hint="run `trtinspect samples` to list them, e.g. sample:resnet18-a100/qat",
-        )
+        raise TrtInspectError(f"no bundled sample named '{name}'", hint=_hint(name))
     return target

@@ -19,7 +19,9 @@ from trtinspect.samples import resolve
     type=click.Path(file_okay=False, path_type=Path),
     help="New directory for run-<k>/ bundles, logs and capture.json.",
 )
-@click.option("--runs", type=int, default=3, show_default=True, help="How many trtexec runs (K).")
+@click.option(
+    "--runs", type=click.IntRange(min=1), default=3, show_default=True, help="How many trtexec runs (K)."
+)
 @click.option(
     "--shapes", default=None, metavar="NAME:DxD[,NAME:DxD]", help="Input shapes (trtexec --shapes)."
 )
@@ -78,6 +80,7 @@ def command(
         timeout_s=timeout_s,
     )
     if dry_run:
+        cap.check_options(opts)  # the same checks as a real capture: missing model, --out already used
         exe = cap.find_trtexec(trtexec) or trtexec or "trtexec"
         for k in range(1, runs + 1):
             click.echo(shlex.join(cap.command_for(opts, exe, k)))

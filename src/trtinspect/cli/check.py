@@ -5,6 +5,7 @@ Exit codes: 0 no regression, 1 regression, 2 bad input or tool error, 3 not comp
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -14,6 +15,7 @@ from typing import Any
 import click
 
 from trtinspect.bundle import load
+from trtinspect.cli.diff import side_labels
 from trtinspect.errors import NotComparableError, TrtInspectError
 from trtinspect.inspector import check_report
 from trtinspect.inspector.check import COMPARABILITY, run_check
@@ -175,15 +177,27 @@ def command(
             f"({o.reason or 'no reason given'})"
         )
     result.expired = list(cfg.expired)
+    # What people read names each side by what the user gave when both engines carry the same name
+    # (fp16 vs fp32 builds of resnet.onnx); history, Bencher and JSON keep the engine's own name.
+    shown = dataclasses.replace(
+        result,
+        **dict(
+            zip(
+                ("baseline_name", "candidate_name"),
+                side_labels(result.baseline_name, result.candidate_name, baseline[0], candidate[0]),
+                strict=True,
+            )
+        ),
+    )
 
     if json_out != "-":
-        click.echo(check_report.to_text(result))
+        click.echo(check_report.to_text(shown))
     if json_out:
         _write(json_out, json.dumps(check_report.to_dict(result), indent=2) + "\n", "JSON report")
     if markdown:
-        _write(markdown, check_report.to_markdown(result), "Markdown report")
+        _write(markdown, check_report.to_markdown(shown), "Markdown report")
     if junit:
-        _write(junit, check_report.to_junit(result), "JUnit report")
+        _write(junit, check_report.to_junit(shown), "JUnit report")
     if bencher:
         _write(bencher, json.dumps(check_report.to_bencher(result), indent=2) + "\n", "Bencher JSON")
     if benchmark_json:

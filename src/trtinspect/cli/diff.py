@@ -6,6 +6,7 @@ A thin layer over :func:`trtinspect.inspector.diff.diff` and :mod:`trtinspect.in
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -13,7 +14,20 @@ import click
 from trtinspect.bundle import load
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.diff import diff
-from trtinspect.inspector.diff_render import FORMATS, render, render_text
+from trtinspect.inspector.diff_render import FILE_WIDTH, FORMATS, render, render_text
+
+
+def side_labels(name_a: str, name_b: str, arg_a: str, arg_b: str) -> tuple[str, str]:
+    """Names to show for two engines: their own names, or, when those are equal (two folders both holding
+    resnet.onnx.engine.*), the paths or sample:NAMEs the user gave."""
+    return (arg_a, arg_b) if name_a == name_b else (name_a, name_b)
+
+
+def text_width() -> int:
+    """Console width for text output: the terminal's, or a fixed wide width for a file or pipe (no wrapping)."""
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((FILE_WIDTH, 40)).columns
+    return FILE_WIDTH
 
 
 @click.command("diff")
@@ -36,12 +50,10 @@ def command(a: str, b: str, fmt: str, output: Path | None, top: int, no_lint: bo
     """
     bundle_a = load(a)
     bundle_b = load(b)
-    if bundle_a.name == bundle_b.name:       # e.g. two folders both holding resnet.onnx.engine.*
-        bundle_a.name, bundle_b.name = a, b
+    bundle_a.name, bundle_b.name = side_labels(bundle_a.name, bundle_b.name, a, b)
     result = diff(bundle_a, bundle_b, findings=not no_lint)
     if fmt == "text" and output is None:
-        width = max(100, shutil.get_terminal_size((160, 40)).columns)
-        text = render_text(result, top=top, width=width)
+        text = render_text(result, top=top, width=text_width())
     else:
         text = render(result, fmt, top=top)
     if output is None:

@@ -12,7 +12,7 @@ from trtinspect.inspector.lint import RENDERERS, lint, select_rules, severity_at
 
 
 @click.command("lint")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=False)  # required unless --list-rules: checked below
 @click.option(
     "--format",
     "fmt",
@@ -41,8 +41,10 @@ from trtinspect.inspector.lint import RENDERERS, lint, select_rules, severity_at
     help="Show only the N costliest findings (text/markdown; 0 = all). --fail-on still sees all.",
 )
 @click.option("--name", default=None, help="Name shown for the engine (default: from the file names).")
-@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@click.option("--list-rules", is_flag=True, help="List the rules (those chosen by --rules) and exit; needs no PATH.")
+@click.pass_context
 def command(
+    ctx: click.Context,
     paths: tuple[str, ...],
     fmt: str,
     fail_on: str | None,
@@ -62,6 +64,8 @@ def command(
         for rule in select_rules(rules_spec):
             click.echo(f"{rule.id:24} {rule.severity:8} {rule.title}")
         return
+    if not paths:
+        raise click.UsageError("Missing argument 'PATHS...' (only --list-rules runs without one).", ctx=ctx)
     rules = select_rules(rules_spec)  # validate ids before loading anything
     bundle = load(*paths, name=name)
     findings = lint(bundle, [r.id for r in rules])

@@ -29,7 +29,9 @@ from trtinspect.samples import resolve
     metavar="NAME:DxD[,NAME:DxD]",
     help="Input shapes, trtexec syntax. Default: the optimisation profile's opt shapes.",
 )
-@click.option("--iterations", type=int, default=None, help="Timed iterations (default 100).")
+@click.option(
+    "--iterations", type=click.IntRange(min=1), default=None, help="Timed iterations; 100 unless --duration is given."
+)
 @click.option(
     "--duration",
     type=float,
@@ -73,15 +75,17 @@ def command(
     Needs TensorRT's Python bindings (the version that built the engine), cuda-python and a GPU; reads GPU
     state through nvidia-ml-py and marks phases with NVTX when the nvtx package is installed.
     """
-    from trtinspect import trt_backend
-
     path = resolve(engine)
+    if not path.exists():
+        raise TrtInspectError("no such file", path=path, hint="check the path to the serialized engine")
     if path.is_dir():
         raise TrtInspectError(
             "is a directory, expected a serialized engine file",
             path=path,
             hint="pass the .engine/.plan file; `trtinspect report DIR` reads bundle directories",
         )
+    from trtinspect import trt_backend  # after the path checks: a missing file is reported before TensorRT
+
     opts = trt_backend.ProfileOptions(
         shapes=trt_backend.parse_shapes(shapes),
         iterations=iterations,

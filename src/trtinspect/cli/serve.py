@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import threading
+from pathlib import Path
 
 import click
 
@@ -52,7 +54,8 @@ def is_loopback(host: str) -> bool:
     "history_url",
     default=None,
     metavar="URL|FILE",
-    help="Check history to show on the History page (SQLite file or SQLAlchemy URL).",
+    help="Check history to show on the History page (SQLite file or SQLAlchemy URL; default: the store "
+    "`check --record` writes, $TRTINSPECT_HISTORY_DB or ./trtinspect-history.sqlite, when it exists).",
 )
 def command(
     paths: tuple[str, ...],
@@ -65,8 +68,9 @@ def command(
     """Start the web dashboard on http://127.0.0.1:8050.
 
     Each PATH is ONE engine: a bundle directory, an engine file with sidecar files beside it, one exported
-    file or log, an nsys SQLite export, or sample:NAME. With no PATH, every bundled sample is loaded. The
-    browser can open only these engines and the ones uploaded in the page.
+    file or log, an nsys SQLite export, or sample:NAME. With no PATH, every bundled sample that has layer
+    information is loaded (summary-only logs have nothing to draw). The browser can open only these engines and
+    the ones uploaded in the page.
     """
     if debug_mode and not is_loopback(host):
         raise TrtInspectError(
@@ -75,6 +79,8 @@ def command(
         )
     from trtinspect.app.server import build_registry, create_app
 
+    if history_url is None:
+        history_url = _default_history()
     registry = build_registry(paths)
     if len(registry) == 0:
         raise TrtInspectError("no engine could be loaded", hint="pass PATH arguments")
@@ -87,3 +93,14 @@ def command(
         f"trtinspect: serving {len(registry)} engines on http://{host}:{port}/ (Ctrl+C stops)", err=True
     )
     app.run(host=host, port=port, debug=debug_mode)
+
+
+def _default_history() -> str | None:
+    """The history store `check --record` writes by default, when there is one ($TRTINSPECT_HISTORY_DB or
+    ./trtinspect-history.sqlite); None otherwise (the History page then explains how to record checks)."""
+    from trtinspect.inspector.history import DEFAULT_DB_FILE, ENV_DB
+
+    configured = os.environ.get(ENV_DB)
+    if configured:
+        return configured
+    return DEFAULT_DB_FILE if Path(DEFAULT_DB_FILE).is_file() else None
