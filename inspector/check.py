@@ -623,6 +623,21 @@ def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
                 f"have different layers ({len(names0 ^ ni)} names differ)",
                 hint="pass repeated profiling runs of one engine per side",
             )
+    for i, b in enumerate(bundles):
+        for j in range(i):
+            if _same_measurements(bundles[j], b):
+                raise TrtInspectError(
+                    f"{side} runs {j} and {i} hold identical measurements (the same run given twice?): "
+                    "they would look like zero run-to-run noise and make every change 'significant'",
+                    hint="pass K separate profiling runs (e.g. trtinspect capture --runs K)",
+                )
+
+
+def _same_measurements(a: EngineBundle, b: EngineBundle) -> bool:
+    """Byte-identical timing data: per-iteration times and per-layer profile (summary when neither exists)."""
+    if a.has_times or a.has_profile or b.has_times or b.has_profile:
+        return a.times.equals(b.times) and a.profile.equals(b.profile)
+    return a.summary.equals(b.summary)
 
 
 def _name_set(b: EngineBundle) -> frozenset[str]:

@@ -478,6 +478,9 @@ def _summary(a_name: str, b_name: str, totals: dict[str, float], events: list[di
     untimed = [side for side, t in (("A", ta), ("B", tb)) if math.isnan(t)]
     if untimed:
         head = _untimed_head(a_name, b_name, untimed, ga, gb)
+    elif ta > 0 and abs(delta) < 0.0005:
+        head = (f"B ({b_name}) and A ({a_name}) take the same per-layer time ({ta:.3f} ms, difference "
+                f"{_fmt_ms(delta)})")
     elif ta > 0:
         direction = "slower" if delta > 0 else "faster"
         head = (f"B ({b_name}) is {abs(delta):.3f} ms ({abs(100 * delta / ta):.1f}%) {direction} "

@@ -345,3 +345,12 @@ def test_traded_groups_are_warnings_in_ci_outputs(bundles: dict[str, trtinspect.
     junit = check_report.to_junit(r)
     assert "<failure" not in junit and "traded:" in junit
     assert "2 slower but traded" in check_report.headline(r)
+
+
+def test_the_same_run_twice_on_one_side_is_refused(bundles: dict[str, trtinspect.EngineBundle]) -> None:
+    """K copies of one run would fake zero run-to-run noise; refused with one clear error (CLI exit 2)."""
+    qat = bundles["qat"]
+    with pytest.raises(TrtInspectError, match="runs 0 and 1 hold identical measurements"):
+        run_check([qat, qat, qat], [bundles["qat-residual"]])
+    # the same engine as baseline and candidate (an A/A check) stays allowed
+    assert run_check([qat], [qat]).exit_code == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -88,15 +89,36 @@ def test_fp16_vs_fp32_regression_and_outputs(
     assert gab[0]["value"] == pytest.approx(doc["end_to_end"]["cand_ms"], abs=1e-6)
 
 
+def _split_runs(tmp_path: Path, k: int, prefix: str) -> list[str]:
+    """k runs of the real qat bundle, each holding every k-th of its real iterations (derived at test time)."""
+    src = RESNET / "qat"
+    iterations = json.loads(next(src.glob("*.timing.json")).read_text())
+    runs = []
+    for i in range(k):
+        run_dir = tmp_path / f"{prefix}{i}"
+        shutil.copytree(src, run_dir)
+        timing = next(run_dir.glob("*.timing.json"))
+        timing.write_text(json.dumps(iterations[i::k]))
+        runs.append(str(run_dir))
+    return runs
+
+
 def test_pass_with_repeated_runs_json_to_stdout(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    code, out, _ = run(["--baseline", QAT, QAT, QAT, "--candidate", QAT, QAT, "--json", "-"], capsys)
+    runs = _split_runs(tmp_path, 5, "run")
+    code, out, _ = run(["--baseline", *runs[:3], "--candidate", *runs[3:], "--json", "-"], capsys)
     assert code == 0
     doc = json.loads(out)
     assert doc["baseline"]["runs"] == 3 and doc["candidate"]["runs"] == 2
     assert doc["verdict"] == "pass"
+
+
+def test_the_same_run_given_twice_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["--baseline", QAT, QAT, QAT, "--candidate", QAT], capsys)
+    assert code == 2
+    assert "identical measurements" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(

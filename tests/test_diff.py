@@ -465,3 +465,11 @@ def test_cli_diff_to_file_uses_wide_width(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     text = out.read_text(encoding="utf-8")
     assert "hidden at this width" not in text and "precision_changed" in text
+
+
+def test_identical_engines_are_described_as_the_same_not_faster() -> None:
+    a = trtinspect.load(RESNET / "qat")
+    result = diff(a, trtinspect.load(RESNET / "qat"), findings=False)
+    assert "take the same per-layer time" in result.summary
+    assert "faster" not in result.summary and "slower" not in result.summary
+    assert "No structural or precision change." in result.summary
