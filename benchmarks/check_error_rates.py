@@ -37,7 +37,8 @@ from _measure import cpu_model
 
 import trtinspect
 from trtinspect.inspector import align as align_mod
-from trtinspect.inspector.check import Thresholds, alignment_groups, run_check
+from trtinspect.inspector.check import Thresholds, run_check
+from trtinspect.inspector.check_inputs import alignment_groups
 from trtinspect.model import EngineBundle
 
 REPO = Path(__file__).resolve().parent.parent
@@ -124,14 +125,14 @@ def eligible_groups(bundle: EngineBundle, slowdown: float, t: Thresholds) -> pd.
 
 def _fast_grouper(bundle: EngineBundle) -> Any:
     """Align once per engine (A/A: every pseudo-run has the same layers) and reuse it."""
-    from trtinspect.inspector.check import _runs_for
+    from trtinspect.inspector.check_inputs import runs_for
 
     meta = alignment_groups(align_mod.align(bundle.layers, bundle.layers))
 
     def grouper(
         base: Sequence[EngineBundle], cand: Sequence[EngineBundle]
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return meta, _runs_for(meta, base, cand)
+        return meta, runs_for(meta, base, cand)
 
     return grouper
 

@@ -1,0 +1,278 @@
+"""Reading check inputs from bundles: comparability fields, end-to-end samples, per-group run times, and
+validation of each side's runs. Pure functions of bundles; the decisions live in ``inspector/check.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from trtinspect.errors import TrtInspectError
+
+if TYPE_CHECKING:
+    from trtinspect.model import EngineBundle
+
+BASE, CAND = "baseline", "candidate"
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """A comparability field whose values differ between two bundles."""
+
+    field: str
+    baseline: str
+    candidate: str
+    where: str = "baseline vs candidate"
+
+
+# --------------------------------------------------------------------------------------------- bundles
+
+
+def lookup(d: dict[str, Any], keys: Sequence[str]) -> str | None:
+    low = {str(k).lower(): v for k, v in d.items()}
+    for k in keys:
+        v = low.get(k.lower())
+        if v not in (None, "", [], {}):
+            return str(v)
+    return None
+
+
+def _shapes(b: EngineBundle) -> str | None:
+    return lookup(
+        b.inference_options,
+        [
+            "Input inference shape",
+            "Input inference shapes",
+            "Shapes",
+            "shapes",
+            "input_shapes",
+            "Input shapes",
+        ],
+    )
+
+
+def build_precision(b: EngineBundle) -> str | None:
+    v = lookup(b.build_options, ["Precision", "precision"])
+    if v is not None:
+        return v
+    flags = [
+        f
+        for f in ("fp16", "bf16", "int8", "fp8", "int4", "best", "tf32", "noTF32", "stronglyTyped")
+        if str(lookup(b.build_options, [f, "--" + f]) or "").lower() in ("true", "enabled", "1", "yes")
+    ]
+    return "+".join(flags) if flags else None
+
+
+def _clocks(b: EngineBundle) -> str | None:
+    sm = lookup(
+        b.device,
+        [
+            "Compute Clock Rate",
+            "compute_clock_ghz",
+            "sm_clock_mhz",
+            "clock_rate",
+            "CLOCK_RATE",
+            "locked_sm_clock_mhz",
+        ],
+    )
+    mem = lookup(
+        b.device,
+        [
+            "Memory Clock Rate",
+            "memory_clock_ghz",
+            "mem_clock_mhz",
+            "MEMORY_CLOCK_RATE",
+            "locked_mem_clock_mhz",
+        ],
+    )
+    return None if sm is None and mem is None else f"sm={sm} mem={mem}"
+
+
+# field -> how to read it from a bundle (None = unknown, never a difference). Declared once; docs/check.md.
+COMPARABILITY: dict[str, Callable[[EngineBundle], str | None]] = {
+    "gpu": lambda b: lookup(b.device, ["name", "Selected Device", "Name", "device", "gpu"]),
+    "trt_version": lambda b: b.trt_version or None,
+    "input_shapes": _shapes,
+    "precision": build_precision,
+    "clocks": _clocks,
+}
+
+
+def comparability(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[FieldDiff]:
+    """Fields that differ: between runs of one side, and between baseline run 0 and candidate run 0."""
+    diffs: list[FieldDiff] = []
+    ref_b, ref_c = baseline[0], candidate[0]
+    for name, get in COMPARABILITY.items():
+        for side, runs in ((BASE, baseline), (CAND, candidate)):
+            first = get(runs[0])
+            for i, r in enumerate(runs[1:], start=1):
+                v = get(r)
+                if first is not None and v is not None and v != first:
+                    diffs.append(FieldDiff(name, first, v, where=f"{side} run 0 vs run {i}"))
+        vb, vc = get(ref_b), get(ref_c)
+        if vb is not None and vc is not None and vb != vc:
+            diffs.append(FieldDiff(name, vb, vc))
+    return diffs
+
+
+def end_to_end_samples(bundles: Sequence[EngineBundle]) -> tuple[str, list[np.ndarray]]:
+    """The best end-to-end GPU compute source every bundle has, and its samples per run."""
+    if all(b.has_times and b.times["compute_ms"].notna().any() for b in bundles):
+        return "iterations", [b.times["compute_ms"].dropna().to_numpy(dtype=float) for b in bundles]
+    means = [summary_compute_mean(b) for b in bundles]
+    if all(m is not None for m in means):
+        return "runs", [np.array([m]) for m in means if m is not None]
+    if all(b.has_profile for b in bundles):
+        return "layer_sum", [np.array([b.total_layer_ms()]) for b in bundles]
+    return "none", []
+
+
+def summary_compute_mean(b: EngineBundle) -> float | None:
+    s = b.summary
+    if s.empty:
+        return None
+    hit = s[(s["metric"].str.lower() == "gpu compute time") & (s["stat"] == "mean")]
+    if hit.empty or pd.isna(hit["value"].iloc[0]):
+        return None
+    return float(hit["value"].iloc[0])
+
+
+def _layer_ms(b: EngineBundle) -> pd.Series:
+    """Per-iteration time of each profiled layer, indexed by name (duplicates summed)."""
+    sums: dict[str, float] = {}
+    names, values = b.profile["name"].astype(str), b.profile["avg_ms"].to_numpy(dtype=float)
+    for name, ms in zip(names, values, strict=True):
+        sums[name] = sums.get(name, 0.0) + ms
+    return pd.Series(sums, dtype="float64")
+
+
+GroupTimesFn = Callable[
+    [Sequence["EngineBundle"], Sequence["EngineBundle"]], tuple[pd.DataFrame, pd.DataFrame]
+]
+
+
+def group_runs_by_alignment(
+    baseline: Sequence[EngineBundle],
+    candidate: Sequence[EngineBundle],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fusion groups from aligning baseline run 0 with candidate run 0 (``inspector.align``), then each
+    group's per-iteration time in every run (layers are looked up by name in each run's profile)."""
+    from trtinspect.inspector import align as align_mod
+
+    alignment = align_mod.align(baseline[0].layers, candidate[0].layers)
+    return _groups_from_alignment(alignment, baseline, candidate)
+
+
+def _groups_from_alignment(
+    alignment: Any, baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    groups = alignment_groups(alignment)
+    groups.attrs["alignment_mode"] = alignment.mode
+    return groups, runs_for(groups, baseline, candidate)
+
+
+def alignment_groups(alignment: Any) -> pd.DataFrame:
+    """Meta frame (group_id, kind, label, layers_a, layers_b: layer NAMES) from an ``align.Alignment``:
+    its ``groups`` frame gives kind and label, its ``members`` frame the layer names of each side."""
+    groups, members = alignment.groups, alignment.members
+    names: dict[tuple[str, int], list[str]] = {}
+    for side, gid, name in zip(members["side"], members["group_id"], members["name"], strict=True):
+        names.setdefault((str(side).upper(), int(gid)), []).append(str(name))
+    gids = [int(g) for g in groups["group_id"]]
+    return pd.DataFrame(
+        {
+            "group_id": pd.Series(gids, dtype="int64"),
+            "kind": [str(k) for k in groups["kind"]],
+            "label": [str(x) for x in groups["label"]],
+            "layers_a": [names.get(("A", g), []) for g in gids],
+            "layers_b": [names.get(("B", g), []) for g in gids],
+        }
+    )
+
+
+def groups_by_name(
+    baseline: Sequence[EngineBundle],
+    candidate: Sequence[EngineBundle],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fallback grouping: each profiled layer name is its own group (exact name match, no fusion)."""
+    a_names = list(dict.fromkeys(baseline[0].profile["name"].astype(str)))
+    b_names = list(dict.fromkeys(candidate[0].profile["name"].astype(str)))
+    b_set, a_set = set(b_names), set(a_names)
+    rows = []
+    for n in a_names:
+        rows.append(
+            {
+                "kind": "same_name" if n in b_set else "only_a",
+                "label": n,
+                "layers_a": [n],
+                "layers_b": [n] if n in b_set else [],
+            }
+        )
+    for n in b_names:
+        if n not in a_set:
+            rows.append({"kind": "only_b", "label": n, "layers_a": [], "layers_b": [n]})
+    meta = pd.DataFrame(rows)
+    meta.insert(0, "group_id", np.arange(len(meta), dtype="int64"))
+    return meta, runs_for(meta, baseline, candidate)
+
+
+def runs_for(
+    meta: pd.DataFrame, baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]
+) -> pd.DataFrame:
+    recs: list[dict[str, Any]] = []
+    for side, bundles, col in ((BASE, baseline, "layers_a"), (CAND, candidate, "layers_b")):
+        for run, b in enumerate(bundles):
+            ms = _layer_ms(b).to_dict()
+            for gid, layers in zip(meta["group_id"], meta[col], strict=True):
+                # ms is per NAME (duplicates summed): count each name once per group
+                vals = [ms[name] for name in dict.fromkeys(layers) if name in ms and ms[name] == ms[name]]
+                if vals:
+                    recs.append({"group_id": int(gid), "side": side, "run": run, "ms": float(sum(vals))})
+    return pd.DataFrame(recs, columns=["group_id", "side", "run", "ms"])
+
+
+def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
+    """One clear error for an empty side, runs with nothing to time, or runs of different engines."""
+    if not bundles:
+        raise TrtInspectError(f"no {side} runs given", hint=f"pass --{side} PATH (one or more bundles)")
+    for b in bundles:
+        if not (b.has_times or b.has_profile or summary_compute_mean(b) is not None):
+            src = ", ".join(str(p) for ps in b.sources.values() for p in ps) or b.name
+            raise TrtInspectError(
+                f"{side} run '{b.name}' holds no timing data (no per-iteration times, summary or profile)",
+                path=src,
+                hint="export with trtexec --exportTimes=FILE --exportProfile=FILE",
+            )
+    names0 = _name_set(bundles[0])
+    for i, b in enumerate(bundles[1:], start=1):
+        ni = _name_set(b)
+        if names0 and ni and names0 != ni:
+            raise TrtInspectError(
+                f"{side} runs are of different engines: run 0 '{bundles[0].name}' and run {i} '{b.name}' "
+                f"have different layers ({len(names0 ^ ni)} names differ)",
+                hint="pass repeated profiling runs of one engine per side",
+            )
+    for i, b in enumerate(bundles):
+        for j in range(i):
+            if _same_measurements(bundles[j], b):
+                raise TrtInspectError(
+                    f"{side} runs {j} and {i} hold identical measurements (the same run given twice?): "
+                    "they would look like zero run-to-run noise and make every change 'significant'",
+                    hint="pass K separate profiling runs (e.g. trtinspect capture --runs K)",
+                )
+
+
+def _same_measurements(a: EngineBundle, b: EngineBundle) -> bool:
+    """Byte-identical timing data: per-iteration times and per-layer profile (summary when neither exists)."""
+    if a.has_times or a.has_profile or b.has_times or b.has_profile:
+        return a.times.equals(b.times) and a.profile.equals(b.profile)
+    return a.summary.equals(b.summary)
+
+
+def _name_set(b: EngineBundle) -> frozenset[str]:
+    if not b.layers.empty:
+        return frozenset(b.layers["name"].astype(str))
+    return frozenset(b.profile["name"].astype(str))
