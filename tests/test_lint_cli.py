@@ -109,8 +109,9 @@ def _resolve(loc: dict[str, Any], bases: dict[str, Any]) -> Path:
 
 
 def test_sarif_output_relative_under_cwd(qat_findings: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(RESNET.parent)  # the sample files lie under the cwd
-    code, out, _ = run(["sample:resnet18-a100/qat", "--format", "sarif"])
+    monkeypatch.chdir(RESNET.parent)  # the bundle's files lie under the cwd (passed as a path, not sample:NAME,
+    # which resolves into site-packages after a non-editable install)
+    code, out, _ = run([str(RESNET / "qat"), "--format", "sarif"])
     assert code == 0
     doc = json.loads(out)
     results = _check_sarif_essentials(doc)
@@ -128,7 +129,7 @@ def test_sarif_output_relative_under_cwd(qat_findings: object, monkeypatch: pyte
 
 def test_sarif_outside_cwd_uses_file_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run(["sample:resnet18-a100/qat", "--format", "sarif"])
+    code, out, _ = run([str(RESNET / "qat"), "--format", "sarif"])
     assert code == 0
     doc = json.loads(out)
     results = _check_sarif_essentials(doc)
