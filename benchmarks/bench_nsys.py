@@ -35,8 +35,8 @@ import json, resource, sys, time
 path, mode = sys.argv[1], sys.argv[2]
 t0, c0 = time.perf_counter(), time.process_time()
 if mode == "trtinspect":
-    from trtinspect.parsers.nsys_sqlite import read_nsys_sqlite
-    from trtinspect.inspector.nsys_attribution import attribute
+    from trtinspect.parsers.nsys.sqlite import read_nsys_sqlite
+    from trtinspect.parsers.nsys.attribution import attribute
     export = read_nsys_sqlite(path)
     t1 = time.perf_counter()
     att = attribute(export)
@@ -87,8 +87,8 @@ def _show_progress(path: Path) -> None:
     """One extra load with the terminal progress bar, only when stderr is a terminal."""
     if not sys.stderr.isatty():
         return
-    from trtinspect.inspector.nsys_bundle import terminal_progress
-    from trtinspect.parsers.nsys_sqlite import read_nsys_sqlite
+    from trtinspect.parsers.nsys.bundle import terminal_progress
+    from trtinspect.parsers.nsys.sqlite import read_nsys_sqlite
 
     with terminal_progress() as progress:
         read_nsys_sqlite(path, progress=progress)

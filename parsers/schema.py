@@ -158,7 +158,7 @@ CHECK_GROUPS: Schema = {
 ALL_SCHEMAS["check_groups"] = CHECK_GROUPS
 
 
-# ---- Nsight Systems exports (parsers.nsys_sqlite, inspector.nsys_attribution) ----------------------------
+# ---- Nsight Systems exports (parsers.nsys.sqlite, parsers.nsys.attribution) ----------------------------
 # Raw event frames keep nsys' own integer nanoseconds (``*_ns``, exact); per-layer and per-iteration results
 # reuse PROFILE and TIMES (milliseconds). Repeated names are ``category`` so a 1,000,000-kernel export stays small.
 # ``pid``/``tid`` are decoded from nsys' globalTid/globalPid: pid = (g >> 24) & 0xFFFFFF, tid = g & 0xFFFFFF.

@@ -162,7 +162,7 @@ def test_nsys_rep_names_export_command(tmp_path: Path) -> None:
 
 def test_nsys_sqlite_hook() -> None:
     sqlite = sorted((DATA / "nsys").glob("*.sqlite"))[0]
-    if importlib.util.find_spec("trtinspect.inspector.nsys_bundle") is None:
+    if importlib.util.find_spec("trtinspect.parsers.nsys.bundle") is None:
         with pytest.raises(TrtInspectError, match="nsys"):
             load(sqlite)
     else:

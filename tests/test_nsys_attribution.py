@@ -15,15 +15,15 @@ from conftest import DATA, REPO
 
 import trtinspect
 from trtinspect.cli import main
-from trtinspect.inspector.nsys_attribution import (
+from trtinspect.parsers import schema
+from trtinspect.parsers.nsys.attribution import (
     NsysAttribution,
     attribute,
     brute_force_innermost,
     innermost_ranges,
 )
-from trtinspect.inspector.nsys_bundle import bundle_from_nsys
-from trtinspect.parsers import schema
-from trtinspect.parsers.nsys_sqlite import read_nsys_sqlite
+from trtinspect.parsers.nsys.bundle import bundle_from_nsys
+from trtinspect.parsers.nsys.sqlite import read_nsys_sqlite
 
 H100 = DATA / "nsys" / "h100_2gpu_1s.sqlite"
 RTX3060 = DATA / "nsys" / "nsight-2025.5.2.sqlite"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from trtinspect.errors import TrtInspectError
-from trtinspect.parsers.nsys_csv import read_nsys_stats_csv
+from trtinspect.parsers.nsys.stats_csv import read_nsys_stats_csv
 
 NEW_KERN = """Time (%),Total Time (ns),Instances,Avg (ns),Med (ns),Min (ns),Max (ns),StdDev (ns),Name
 55.2,1234567,100,12345.7,12000.0,11000,15000,900.5,"void conv_kernel<float, 3>(int, float const*)"

@@ -13,7 +13,7 @@ from conftest import DATA
 from trtinspect.cli import main
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import schema
-from trtinspect.parsers.nsys_sqlite import NsysExport, read_nsys_sqlite, resolve_table
+from trtinspect.parsers.nsys.sqlite import NsysExport, read_nsys_sqlite, resolve_table
 
 H100 = DATA / "nsys" / "h100_2gpu_1s.sqlite"
 RTX3060 = DATA / "nsys" / "nsight-2025.5.2.sqlite"

@@ -295,7 +295,7 @@ TERMINAL_PROGRESS = False
 
 
 def _load_nsys(path: Path) -> EngineBundle:
-    from trtinspect.inspector import nsys_bundle
+    from trtinspect.parsers.nsys import bundle as nsys_bundle
 
     if TERMINAL_PROGRESS:
         with nsys_bundle.terminal_progress() as progress:

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trtinspect.inspector.nsys_attribution import NsysAttribution, attribute
 from trtinspect.model import EngineBundle
 from trtinspect.parsers import schema
-from trtinspect.parsers.nsys_sqlite import NsysExport, Progress, read_nsys_sqlite
+from trtinspect.parsers.nsys.attribution import NsysAttribution, attribute
+from trtinspect.parsers.nsys.sqlite import NsysExport, Progress, read_nsys_sqlite
 
 log = logging.getLogger(__name__)
 

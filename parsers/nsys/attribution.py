@@ -31,7 +31,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from trtinspect.parsers import schema
-from trtinspect.parsers.nsys_sqlite import GRAPH_LAUNCH_API, NVTX_PUSH_POP, NVTX_START_END, NsysExport
+from trtinspect.parsers.nsys.sqlite import GRAPH_LAUNCH_API, NVTX_PUSH_POP, NVTX_START_END, NsysExport
 
 log = logging.getLogger(__name__)
 
