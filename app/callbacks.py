@@ -16,12 +16,12 @@ from urllib.parse import parse_qs
 import plotly.graph_objects as go
 from dash import html
 
-from trtinspect import plots
 from trtinspect.app import pages_diff, pages_engine, pages_engines, pages_history
 from trtinspect.app.graph import DEFAULT_LIMIT, GraphModel, as_list
 from trtinspect.app.pages_history import HistoryStore
 from trtinspect.app.state import Registry, UnknownEngine
 from trtinspect.errors import TrtInspectError
+from trtinspect.render import plots
 
 log = logging.getLogger(__name__)
 

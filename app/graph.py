@@ -5,7 +5,7 @@ tensor edges (from the ``producers`` column of detailed layer information) and a
 neighbourhood search. A view never sends every layer of a big engine to the browser: :meth:`GraphModel.view`
 picks at most ``limit`` layers around focus layers (breadth-first over tensor edges), lays them out in
 layers of a DAG (longest-path ranks, barycentre ordering) and returns the node and edge frames that
-:func:`trtinspect.plots.fig_engine_graph` draws.
+:func:`trtinspect.render.plots.fig_engine_graph` draws.
 
 Names-only sources (profile tables, logs without detailed layer information) carry no tensor edges: the
 layers are then chained in execution order and the view says so (``edges_inferred``).
@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from trtinspect.model import EngineBundle
+from trtinspect.parsers.model import EngineBundle
 
 DEFAULT_LIMIT = 150  # most layers one graph view sends to the browser
 LABEL_LIMIT = 70  # text labels beside nodes only up to this many nodes

@@ -9,11 +9,11 @@ import pandas as pd
 from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
 
-from trtinspect import plots
 from trtinspect.app.pages_engine import COLOR_OPTIONS
 from trtinspect.app.state import Registry
 from trtinspect.app.tables import table_style
-from trtinspect.inspector.diff_render import no_delta_note
+from trtinspect.render import plots
+from trtinspect.render.diff import no_delta_note
 
 MAX_GROUP_ROWS = 1000  # aligned-table rows sent to the browser (largest |delta| first)
 GROUP_COLUMNS = [

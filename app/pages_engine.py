@@ -9,11 +9,11 @@ import pandas as pd
 from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
 
-from trtinspect import plots
 from trtinspect.app.graph import as_list
 from trtinspect.app.pages_engines import engine_facts, facts_list
 from trtinspect.app.state import Registry
 from trtinspect.app.tables import table_style
+from trtinspect.render import plots
 
 MAX_ITERATION_BARS = 500  # per-iteration chart: iterations are averaged in bins beyond this many
 MAX_FINDINGS_ROWS = 500  # findings table rows sent to the browser (highest cost first)

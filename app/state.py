@@ -5,7 +5,7 @@ by upload. Each gets a short id (a slug such as ``resnet18-a100-qat``); pages an
 id only, never by path. Per engine, the report facts, the analyzer's findings and the graph model are
 computed once, on first use, under a per-engine lock; diffs are cached per ordered pair (bounded LRU).
 
-Uploads are written to a private temporary directory (mode 0700), parsed by :func:`trtinspect.bundle.load`
+Uploads are written to a private temporary directory (mode 0700), parsed by :func:`trtinspect.parsers.bundle.load`
 with a size limit, and the directory is removed at once: nothing a browser sends is kept on disk, and
 serialized engines (``.engine``/``.plan``/``.trt`` or binary content) are refused, never deserialized.
 """
@@ -27,13 +27,13 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from trtinspect import bundle as bundle_mod
+import trtinspect
 from trtinspect import samples
 from trtinspect.app.graph import GraphModel
 from trtinspect.errors import TrtInspectError
-from trtinspect.model import EngineBundle
+from trtinspect.inspector.report import build_report
 from trtinspect.parsers import sniff
-from trtinspect.report import build_report
+from trtinspect.parsers.model import EngineBundle
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ class Registry:
 
     # ----------------------------------------------------------------------------------- cached work
     def report(self, engine_id: str) -> dict[str, Any]:
-        """``trtinspect.report.build_report`` without findings (cached)."""
+        """``trtinspect.inspector.report.build_report`` without findings (cached)."""
         e = self.get(engine_id)
         return e.memo("report", lambda: build_report(e.bundle, top=20, lint=False))
 
@@ -201,7 +201,7 @@ class Registry:
         """Load each PATH as one engine (directory, engine file with sidecars, file or sample:NAME)."""
         ids = []
         for p in paths:
-            b = bundle_mod.load(p)
+            b = trtinspect.load(p)
             label = p if p.startswith(samples.PREFIX) else b.name
             ids.append(self.add(b, label=label, origin="sample" if p.startswith(samples.PREFIX) else "path"))
         return ids
@@ -211,7 +211,7 @@ class Registry:
         ids = []
         for name in samples.list_samples():
             try:
-                b = bundle_mod.load(samples.PREFIX + name)
+                b = trtinspect.load(samples.PREFIX + name)
             except TrtInspectError as exc:
                 log.info("skipping sample %s: %s", name, exc)
                 continue
@@ -239,7 +239,7 @@ class Registry:
                     raise TrtInspectError(SERIALIZED_ENGINE, path=Path(name))
                 paths.append(p)
             try:
-                b = bundle_mod.load(*paths, max_file_bytes=max_bytes)
+                b = trtinspect.load(*paths, max_file_bytes=max_bytes)
             except TrtInspectError as exc:
                 raise TrtInspectError(str(exc).replace(str(tmp) + "/", "")) from None
         finally:

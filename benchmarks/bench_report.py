@@ -32,8 +32,9 @@ from generated_engine import GeneratedEngine, generate
 
 
 def report_once(folder: Path) -> str:
-    from trtinspect.bundle import load
-    from trtinspect.report import build_report, render_text
+    from trtinspect.inspector.report import build_report
+    from trtinspect.parsers.bundle import load
+    from trtinspect.render.report import render_text
 
     return render_text(build_report(load(folder), lint=False))
 
@@ -42,7 +43,7 @@ def report_once_gc_on(folder: Path) -> str:
     """The same report with the loader's garbage-collector pause switched off (to show what it saves)."""
     import contextlib
 
-    import trtinspect.bundle as loader
+    import trtinspect.parsers.bundle as loader
 
     @contextlib.contextmanager
     def no_pause() -> Iterator[None]:
@@ -58,11 +59,13 @@ def report_once_gc_on(folder: Path) -> str:
 
 def parts(eng: GeneratedEngine, repeat: int) -> dict[str, float]:
     """Where the report's time goes."""
-    from trtinspect.bundle import join_profile, load
+    from trtinspect.inspector.report import build_report
+    from trtinspect.parsers.bundle import load
+    from trtinspect.parsers.join import join_profile
     from trtinspect.parsers.layers import parse_layer_info
     from trtinspect.parsers.profile import parse_profile
     from trtinspect.parsers.sniff import detect_kind
-    from trtinspect.report import build_report, render_text
+    from trtinspect.render.report import render_text
 
     folder = eng.folder
     bundle = load(folder)
@@ -85,7 +88,7 @@ report_once(Path(sys.argv[1]))
 _RSS_JSON = """
 import json
 from pathlib import Path
-import trtinspect.bundle, trtinspect.report
+import trtinspect.parsers.bundle, trtinspect.inspector.report
 json.loads(Path(sys.argv[1]).read_bytes())
 """
 

@@ -39,7 +39,7 @@ import trtinspect
 from trtinspect.inspector import align as align_mod
 from trtinspect.inspector.check import Thresholds, run_check
 from trtinspect.inspector.check_inputs import alignment_groups
-from trtinspect.model import EngineBundle
+from trtinspect.parsers.model import EngineBundle
 
 REPO = Path(__file__).resolve().parent.parent
 RESNET = REPO / "sample_engines" / "resnet18-a100"

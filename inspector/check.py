@@ -49,7 +49,7 @@ from trtinspect.inspector.check_inputs import (
 from trtinspect.parsers import schema
 
 if TYPE_CHECKING:
-    from trtinspect.model import EngineBundle
+    from trtinspect.parsers.model import EngineBundle
 
 log = logging.getLogger(__name__)
 
@@ -556,11 +556,6 @@ def _default_grouper(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     if baseline[0].layers.empty or candidate[0].layers.empty:
         log.info("no layer graph on one side: grouping profile rows by exact name")
-        return groups_by_name(baseline, candidate)
-    try:
-        from trtinspect.inspector import align  # noqa: F401
-    except ImportError:
-        log.warning("trtinspect.inspector.align unavailable: grouping profile rows by exact name")
         return groups_by_name(baseline, candidate)
     return group_runs_by_alignment(baseline, candidate)
 

@@ -13,7 +13,7 @@ import pandas as pd
 from trtinspect.errors import TrtInspectError
 
 if TYPE_CHECKING:
-    from trtinspect.model import EngineBundle
+    from trtinspect.parsers.model import EngineBundle
 
 BASE, CAND = "baseline", "candidate"
 

@@ -29,14 +29,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from trtinspect.bundle import unmatched_profile_ms
 from trtinspect.errors import InternalError, TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, primary_op
+from trtinspect.inspector.lint import lint
 from trtinspect.parsers import schema
 
 if TYPE_CHECKING:
-    from trtinspect.model import EngineBundle
+    from trtinspect.parsers.model import EngineBundle
 
 log = logging.getLogger(__name__)
 
@@ -274,10 +274,6 @@ def _end_to_end_frame(a: EngineBundle, b: EngineBundle) -> pd.DataFrame:
 
 
 def _lint_findings(bundle: EngineBundle, notes: list[str]) -> pd.DataFrame | None:
-    try:
-        from trtinspect.inspector.lint import lint
-    except ImportError:
-        return None
     try:
         frame = lint(bundle)
     except TrtInspectError as exc:
@@ -601,4 +597,4 @@ def _layers_total(layer_times: pd.DataFrame) -> float:
 def _unmatched_ms(bundle: EngineBundle) -> float:
     if not bundle.unmatched_profile or bundle.profile.empty:
         return 0.0
-    return unmatched_profile_ms(bundle.profile, bundle.layer_times())
+    return bundle.unmatched_profile_ms()

@@ -24,7 +24,7 @@ from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.check import CheckResult
 
 if TYPE_CHECKING:
-    from trtinspect.model import EngineBundle
+    from trtinspect.parsers.model import EngineBundle
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import pandas as pd
 from trtinspect.inspector import precision as prec
 
 if TYPE_CHECKING:
-    from trtinspect.model import EngineBundle
+    from trtinspect.parsers.model import EngineBundle
 
 # Layer types that launch nothing (TensorRT elides them); their time is zero by construction.
 NOOP_TYPES = frozenset({"NoOp", "Constant", "Identity", "TrainStation", "signal", "wait", "shape_call"})

@@ -96,3 +96,15 @@ def merge_device(target: dict[str, Any], raw: Mapping[str, Any], *, override: bo
     for key, value in normalise_device(raw).items():
         if override or key not in target:
             target[key] = value
+
+
+DEVICE_NAME_KEYS = ("name", "Selected Device", "Name", "Device")
+
+
+def device_name(device: dict[str, Any]) -> str | None:
+    """The GPU's name from a merged device dict (trtexec log, TREx metadata or CUDA properties)."""
+    for key in DEVICE_NAME_KEYS:
+        value = device.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None

@@ -61,7 +61,7 @@ class ProfileMetadata:
     device_information: dict[str, Any] = field(default_factory=dict)
     raw_summary: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    # Written by `trtinspect profile` (trtinspect.bundle_writer), absent in TREx files:
+    # Written by `trtinspect profile` (trtinspect.parsers.bundle_writer), absent in TREx files:
     tool: dict[str, Any] = field(default_factory=dict)       # "trtinspect": tool/TensorRT versions, settings
     gpu_state: dict[str, Any] = field(default_factory=dict)  # NVML snapshots and drift warnings
 

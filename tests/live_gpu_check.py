@@ -2,13 +2,13 @@
 
 Exercises the real code paths that do not need TensorRT:
 
-1. ``trtinspect.gpu_state`` through the real ``pynvml`` (nvidia-ml-py): snapshots and drift warnings.
-2. ``trtinspect.nvtx_ranges`` through the real ``nvtx`` package.
-3. ``trtinspect.cuda_timing`` through the real ``cuda.bindings.runtime``: cudaMalloc, pinned host memory
+1. ``trtinspect.capture.gpu_state`` through the real ``pynvml`` (nvidia-ml-py): snapshots and drift warnings.
+2. ``trtinspect.capture.nvtx_ranges`` through the real ``nvtx`` package.
+3. ``trtinspect.capture.cuda_timing`` through the real ``cuda.bindings.runtime``: cudaMalloc, pinned host memory
    (cudaHostRegister), H2D/D2H cudaMemcpyAsync and the five-event per-iteration timing. TensorRT's
    ``execute_async_v3`` is replaced by a torch matmul enqueued on the same stream (``TorchMatmulContext``);
    its time is checked against torch's own CUDA-event timing of the same matmul.
-4. ``trtinspect.bundle_writer``: writes the measured iterations as ``X.engine.timing.json`` + metadata.
+4. ``trtinspect.parsers.bundle_writer``: writes the measured iterations as ``X.engine.timing.json`` + metadata.
 
 Usage::
 

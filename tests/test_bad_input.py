@@ -15,8 +15,8 @@ from conftest import LOGS, RESNET, resnet_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trtinspect.bundle import load
 from trtinspect.errors import TrtInspectError
+from trtinspect.parsers.bundle import load
 
 
 def _cut(src: Path, fraction: float) -> Callable[[Path], Path]:

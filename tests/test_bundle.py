@@ -12,9 +12,10 @@ import pytest
 from conftest import DATA, LOGS, RESNET, RESNET_VARIANTS, resnet_file
 
 import trtinspect
-from trtinspect.bundle import EXPORT_COMMAND, join_profile, load, normalise_name
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import schema
+from trtinspect.parsers.bundle import EXPORT_COMMAND, load
+from trtinspect.parsers.join import join_profile, normalise_name
 from trtinspect.parsers.sniff import detect_kind
 
 SUFFIX_KIND = {

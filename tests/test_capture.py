@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from conftest import REPO, resnet_file
 
 import trtinspect
-from trtinspect import capture as cap
+from trtinspect.capture import trtexec as cap
 from trtinspect.cli import cli
 from trtinspect.errors import TrtInspectError
 

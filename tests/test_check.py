@@ -336,7 +336,7 @@ def test_slower_groups_in_a_faster_engine_are_traded_not_failed(
 
 
 def test_traded_groups_are_warnings_in_ci_outputs(bundles: dict[str, trtinspect.EngineBundle]) -> None:
-    from trtinspect.inspector import check_report
+    from trtinspect.render import check as check_report
 
     r = run_check([bundles["qat"]], [bundles["qat-residual"]])
     notes = check_report.github_annotations(r)

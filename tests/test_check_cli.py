@@ -184,7 +184,7 @@ def test_same_named_engines_labelled_statistic_named_and_tiny_p(
 ) -> None:
     """fp16 and fp32 are both resnet.onnx: the readers' outputs name the arguments; medians are labelled;
     an underflowed p is p<1e-300, never p=0; the Markdown overflow line needs no JSON file."""
-    from trtinspect.bundle import load
+    from trtinspect.parsers.bundle import load
 
     a, b = "sample:resnet18-a100/fp16", "sample:resnet18-a100/fp32"
     n_a, n_b = (int(load(x).times["compute_ms"].notna().sum()) for x in (a, b))

@@ -18,7 +18,7 @@ from trtinspect.errors import InternalError, TrtInspectError
 from trtinspect.inspector import diff as diff_mod
 from trtinspect.inspector.align import MODE_ORDER
 from trtinspect.inspector.diff import DiffResult, diff, group_times
-from trtinspect.inspector.diff_render import render, render_html, top_changes
+from trtinspect.render.diff import render, render_html, top_changes
 
 PAIRS = [("fp32", "fp16"), ("qat", "qat-residual"), ("qat-residual", "qat-residual-qgap")]
 
@@ -155,7 +155,7 @@ def test_seed_logs_without_shared_nodes_are_labelled() -> None:
 
 
 def test_layerless_bundle_is_a_user_error(tmp_path: Path) -> None:
-    from trtinspect.model import EngineBundle
+    from trtinspect.parsers.model import EngineBundle
 
     with pytest.raises(TrtInspectError, match="no layer information"):
         diff(EngineBundle(name="empty"), trtinspect.load(RESNET / "qat"))
@@ -423,7 +423,7 @@ def test_text_at_width_80_never_splits_numbers_or_codes(results: dict[tuple[str,
     """Findings 1: at COLUMNS=80 each number and kind of the listed groups is intact on one line."""
     import pandas as pd
 
-    from trtinspect.inspector.diff_render import _ms, render_text
+    from trtinspect.render.diff import _ms, render_text
 
     result = results[("qat", "qat-residual")]
     text = render_text(result, top=10, width=80)
@@ -438,7 +438,7 @@ def test_text_at_width_80_never_splits_numbers_or_codes(results: dict[tuple[str,
 
 
 def test_text_default_width_shows_every_column_unwrapped(results: dict[tuple[str, str], DiffResult]) -> None:
-    from trtinspect.inspector.diff_render import FILE_WIDTH, GROUP_HEADERS, _group_row, render_text
+    from trtinspect.render.diff import FILE_WIDTH, GROUP_HEADERS, _group_row, render_text
 
     result = results[("qat", "qat-residual")]
     text = render_text(result, top=10)

@@ -10,7 +10,7 @@ import importlib.util
 import pytest
 from trt_double import FakeNvml, nvml_snapshot
 
-from trtinspect import gpu_state, nvtx_ranges
+from trtinspect.capture import gpu_state, nvtx_ranges
 from trtinspect.errors import TrtInspectError
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 
 from trtinspect.inspector.lint import lint
-from trtinspect.model import EngineBundle
 from trtinspect.parsers import schema
 from trtinspect.parsers.layers import frame_from_layer_records
+from trtinspect.parsers.model import EngineBundle
 
 FP16 = "Channel major FP16 format where channel % 8 == 0"
 FP32 = "Row major linear FP32"

@@ -1,10 +1,8 @@
-"""`trtinspect report` and trtinspect.report against the real samples."""
+"""`trtinspect report` and trtinspect.inspector.report against the real samples."""
 
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
 import pandas as pd
@@ -12,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import LOGS, RESNET_VARIANTS, resnet_file
 
-from trtinspect.bundle import load
 from trtinspect.cli import cli
-from trtinspect.report import build_report, render_markdown, render_text
+from trtinspect.inspector.report import build_report
+from trtinspect.parsers.bundle import load
+from trtinspect.render.report import render_markdown, render_text
 
 LOG_FILES = sorted(p for p in LOGS.rglob("*.log"))
 
@@ -93,9 +92,7 @@ def test_dump_profile_log_report_sums() -> None:
 
 # ------------------------------------------------------------------------------------------ analyzer hook
 def _fake_lint(monkeypatch: pytest.MonkeyPatch, fn: object) -> None:
-    module = types.ModuleType("trtinspect.inspector.lint")
-    module.lint = fn  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "trtinspect.inspector.lint", module)
+    monkeypatch.setattr("trtinspect.inspector.report.lint", fn)
 
 
 def test_findings_from_analyzer_hook(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,10 +25,10 @@ from trt_double import (
     write_fake_engine,
 )
 
-from trtinspect import cuda_timing, trt_backend
+from trtinspect.capture import cuda_timing, trt_backend
+from trtinspect.capture.nvtx_ranges import NvtxRanges
 from trtinspect.cli import cli
 from trtinspect.errors import TrtInspectError
-from trtinspect.nvtx_ranges import NvtxRanges
 
 VARIANT = "fp16"
 BATCH_OPT = 32

@@ -2,7 +2,7 @@
 
 Deselected by default (``-m 'not trt'`` in pyproject); a GPU CI runs them with ``pytest -m trt``. They build a
 tiny engine with TensorRT's builder (detailed profiling verbosity, one dynamic input), profile it through
-``trtinspect.trt_backend`` and read the bundle back. They have NOT been run where this project is developed
+``trtinspect.capture.trt_backend`` and read the bundle back. They have NOT been run where this project is developed
 (no TensorRT there); see docs/tensorrt-backend.md.
 """
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.trt
 trt = pytest.importorskip("tensorrt")
 pytest.importorskip("cuda.bindings.runtime")
 
-from trtinspect import trt_backend  # noqa: E402
+from trtinspect.capture import trt_backend  # noqa: E402
 from trtinspect.errors import TrtInspectError  # noqa: E402
 
 

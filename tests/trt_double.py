@@ -1,7 +1,7 @@
 """TEST DOUBLE — not TensorRT.
 
-A small stand-in for the few TensorRT, cuda-python and NVML calls that ``trtinspect.trt_backend`` and
-``trtinspect.gpu_state`` make, so the tests check OUR logic (shape selection, iteration accounting, per-layer
+A small stand-in for the few TensorRT, cuda-python and NVML calls that ``trtinspect.capture.trt_backend`` and
+``trtinspect.capture.gpu_state`` make, so the tests check OUR logic (shape selection, iteration accounting, per-layer
 accumulation, bundle files, error paths) on machines without TensorRT or a GPU. It runs no kernels and
 measures nothing: its "GPU" is a counter that advances by the layer times written in the fake engine file.
 

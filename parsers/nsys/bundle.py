@@ -1,4 +1,4 @@
-"""An :class:`~trtinspect.model.EngineBundle` from an Nsight Systems SQLite export.
+"""An :class:`~trtinspect.parsers.model.EngineBundle` from an Nsight Systems SQLite export.
 
 ``trtinspect.load("run.sqlite")`` calls :func:`bundle_from_nsys` (the loader's nsys hook), so ``report``,
 ``lint``, ``diff`` and ``check`` work on nsys captures of TensorRT runs:
@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trtinspect.model import EngineBundle
 from trtinspect.parsers import schema
+from trtinspect.parsers.model import EngineBundle
 from trtinspect.parsers.nsys.attribution import NsysAttribution, attribute
 from trtinspect.parsers.nsys.sqlite import NsysExport, Progress, read_nsys_sqlite
 

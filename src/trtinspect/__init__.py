@@ -5,35 +5,53 @@ Library entry points::
     import trtinspect
     bundle = trtinspect.load("sample:resnet18-a100/qat")     # or a directory, engine file, JSON or log
     bundle.layers, bundle.profile, bundle.times, bundle.summary
+
+The package is layered (docs/architecture.md; an import-linter contract in pyproject.toml enforces it):
+base (errors, version, gcpause, samples) -> parsers (sources, bundle model, loader, writer) -> inspector
+(analyses) and capture (trtexec/TensorRT runs) -> render (output formats, plots) -> cli and app.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trtinspect.errors import InternalError, NotComparableError, TrtInspectError
+from trtinspect.version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["EngineBundle", "InternalError", "NotComparableError", "TrtInspectError", "__version__", "load"]
 
 if TYPE_CHECKING:
-    from trtinspect.model import EngineBundle
+    from trtinspect.parsers.model import EngineBundle
 
 
-def load(*paths: Any, name: str | None = None, max_file_bytes: int | None = None) -> EngineBundle:
+def load(*paths: Any, name: str | None = None, max_file_bytes: int | None = None,
+         terminal_progress: bool = False) -> EngineBundle:
     """Load one engine bundle from a directory, an engine file with sidecars, or explicit files.
 
-    See :func:`trtinspect.bundle.load` (``max_file_bytes`` caps any one input file; default 2 GiB or
-    ``$TRTINSPECT_MAX_FILE_BYTES``).
+    See :func:`trtinspect.parsers.bundle.load` (``max_file_bytes`` caps any one input file; default 2 GiB or
+    ``$TRTINSPECT_MAX_FILE_BYTES``). An engine file without sidecar files is profiled live with TensorRT when
+    ``tensorrt`` imports (:func:`trtinspect.capture.trt_backend.bundle_from_engine`).
     """
-    from trtinspect.bundle import load as _load
+    from trtinspect.parsers.bundle import load as _load
 
-    return _load(*paths, name=name, max_file_bytes=max_file_bytes)
+    return _load(*paths, name=name, max_file_bytes=max_file_bytes, engine_reader=_read_engine_with_tensorrt,
+                 terminal_progress=terminal_progress)
+
+
+def _read_engine_with_tensorrt(engine: Path) -> EngineBundle | None:
+    """The loader's engine reader: TensorRT when it imports, else None (the loader then says how to export)."""
+    from trtinspect.capture import trt_backend
+
+    if not trt_backend.tensorrt_available():
+        return None
+    bundle: EngineBundle = trt_backend.bundle_from_engine(engine)
+    return bundle
 
 
 def __getattr__(attr: str) -> Any:
     if attr == "EngineBundle":
-        from trtinspect.model import EngineBundle
+        from trtinspect.parsers.model import EngineBundle
 
         return EngineBundle
     raise AttributeError(attr)

@@ -65,9 +65,6 @@ def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
     ctx.obj["debug"] = debug
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    from trtinspect import bundle
-
-    bundle.TERMINAL_PROGRESS = True  # long nsys loads draw a progress bar when stderr is a terminal
 
 
 def main(argv: list[str] | None = None) -> Any:

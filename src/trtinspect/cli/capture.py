@@ -66,7 +66,7 @@ def command(
 
     Arguments after `--` go to every trtexec run unchanged (e.g. `-- --fp16`).
     """
-    from trtinspect import capture as cap
+    from trtinspect.capture import trtexec as cap
 
     opts = cap.CaptureOptions(
         model=resolve(model),

@@ -14,12 +14,12 @@ from typing import Any
 
 import click
 
-from trtinspect.bundle import load
 from trtinspect.cli.diff import side_labels
+from trtinspect.cli.options import load
 from trtinspect.errors import NotComparableError, TrtInspectError
-from trtinspect.inspector import check_report
 from trtinspect.inspector.check import COMPARABILITY, run_check
 from trtinspect.inspector.check_config import resolve
+from trtinspect.render import check as check_report
 
 # Options taking several values (`--baseline a b c`, as a shell glob expands): rewritten to repeated options.
 VARIADIC = ("--baseline", "--candidate", "--allow-different")
@@ -179,16 +179,8 @@ def command(
     result.expired = list(cfg.expired)
     # What people read names each side by what the user gave when both engines carry the same name
     # (fp16 vs fp32 builds of resnet.onnx); history, Bencher and JSON keep the engine's own name.
-    shown = dataclasses.replace(
-        result,
-        **dict(
-            zip(
-                ("baseline_name", "candidate_name"),
-                side_labels(result.baseline_name, result.candidate_name, baseline[0], candidate[0]),
-                strict=True,
-            )
-        ),
-    )
+    shown_base, shown_cand = side_labels(result.baseline_name, result.candidate_name, baseline[0], candidate[0])
+    shown = dataclasses.replace(result, baseline_name=shown_base, candidate_name=shown_cand)
 
     if json_out != "-":
         click.echo(check_report.to_text(shown))

@@ -1,6 +1,6 @@
 """`trtinspect diff A B`: align two engines through fusion changes and explain the latency difference.
 
-A thin layer over :func:`trtinspect.inspector.diff.diff` and :mod:`trtinspect.inspector.diff_render`.
+A thin layer over :func:`trtinspect.inspector.diff.diff` and :mod:`trtinspect.render.diff`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 
-from trtinspect.bundle import load
+from trtinspect.cli.options import load
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.diff import diff
-from trtinspect.inspector.diff_render import FILE_WIDTH, FORMATS, render, render_text
+from trtinspect.render.diff import FILE_WIDTH, FORMATS, render, render_text
 
 
 def side_labels(name_a: str, name_b: str, arg_a: str, arg_b: str) -> tuple[str, str]:

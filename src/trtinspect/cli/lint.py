@@ -7,8 +7,9 @@ import sys
 
 import click
 
-from trtinspect.bundle import load
-from trtinspect.inspector.lint import RENDERERS, lint, select_rules, severity_at_least
+from trtinspect.cli.options import load
+from trtinspect.inspector.lint import lint, select_rules, severity_at_least
+from trtinspect.render.lint import RENDERERS
 
 
 @click.command("lint")

@@ -84,7 +84,7 @@ def command(
             path=path,
             hint="pass the .engine/.plan file; `trtinspect report DIR` reads bundle directories",
         )
-    from trtinspect import trt_backend  # after the path checks: a missing file is reported before TensorRT
+    from trtinspect.capture import trt_backend  # after the path checks: a missing file is reported before TensorRT
 
     opts = trt_backend.ProfileOptions(
         shapes=trt_backend.parse_shapes(shapes),

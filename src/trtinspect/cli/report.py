@@ -1,4 +1,4 @@
-"""`trtinspect report PATH...`: a ten-second summary of one engine (thin layer over trtinspect.report)."""
+"""`trtinspect report PATH...`: a ten-second summary of one engine (thin layer over trtinspect.inspector.report)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import shutil
 
 import click
 
-from trtinspect.bundle import load
-from trtinspect.bundle import require_detailed as ensure_detailed
-from trtinspect.report import RENDERERS, build_report, render_text
+from trtinspect.cli.options import load
+from trtinspect.inspector.report import build_report
+from trtinspect.parsers.bundle import require_detailed as ensure_detailed
+from trtinspect.render.report import RENDERERS, render_text
 
 
 @click.command("report")

@@ -7,13 +7,26 @@ are empty frames with their schema (see ``trtinspect.parsers.schema``) and the r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import pandas as pd
 
 from trtinspect.parsers import schema
+from trtinspect.parsers.join import join_profile, unmatched_profile_ms
+
+T = TypeVar("T")
+
+
+class Joined(NamedTuple):
+    """The bundle's profile joined to its layers by name (see :func:`trtinspect.parsers.join.join_profile`)."""
+
+    frame: pd.DataFrame             # layers + time_ms, avg_ms, median_ms, percentage, profile_row, match
+    unmatched_profile: list[str]    # profile rows whose name matched no layer
+    unmatched_layers: list[str]     # layers no profile row timed
+    unmatched_profile_ms: float     # summed avg_ms of the unmatched profile rows (by row)
 
 
 def _empty(s: schema.Schema) -> pd.DataFrame:
@@ -43,6 +56,9 @@ class EngineBundle:
     unmatched_layers: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)                  # what was missing / recovered / assumed
     extras: dict[str, Any] = field(default_factory=dict)            # source-specific extras (e.g. nsys frames)
+    # Derived figures, computed on first use and kept (see :meth:`derived`); not part of equality or repr.
+    _derived: dict[str, tuple[tuple[pd.DataFrame, ...], Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def has_profile(self) -> bool:
@@ -52,18 +68,45 @@ class EngineBundle:
     def has_times(self) -> bool:
         return not self.times.empty
 
+    # ------------------------------------------------------------------------------ derived, computed once
+    def derived(self, key: str, compute: Callable[[EngineBundle], T]) -> T:
+        """``compute(self)``, computed once per bundle and kept under ``key`` (e.g. the join, lint findings).
+
+        Recomputed only when a frame (layers, profile, times, summary, warnings) is replaced by another object;
+        frames are treated as read-only once loaded (change them by assigning a new frame, not in place).
+        """
+        stamp = (self.layers, self.profile, self.times, self.summary, self.warnings)
+        hit = self._derived.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], stamp, strict=True)):
+            value: T = hit[1]
+            return value
+        value = compute(self)
+        self._derived[key] = (stamp, value)
+        return value
+
+    def joined(self) -> Joined:
+        """The profile joined to the layers by name, once per bundle (every command reads this one join)."""
+        return self.derived("join", _join)
+
     def layer_times(self) -> pd.DataFrame:
         """Layers with their profiled time columns (``avg_ms``, ``median_ms``, ``time_ms``, ``percentage``).
 
         Joined by layer name (never by position). Layers no profile row names keep NaN times.
-        Computed by the loader; see ``trtinspect.bundle.join_profile``.
+        Computed once per bundle (:meth:`joined`); do not modify the returned frame in place.
         """
-        from trtinspect.bundle import join_profile
+        return self.joined().frame
 
-        return join_profile(self.layers, self.profile)[0]
+    def unmatched_profile_ms(self) -> float:
+        """Summed average time of the profile rows no layer took (0 without a profile)."""
+        return self.joined().unmatched_profile_ms
 
     def total_layer_ms(self) -> float:
         """Sum of per-layer average times (per iteration), NaN when no profile."""
         if self.profile.empty:
             return float("nan")
         return float(self.profile["avg_ms"].sum())
+
+
+def _join(bundle: EngineBundle) -> Joined:
+    frame, unmatched_profile, unmatched_layers = join_profile(bundle.layers, bundle.profile)
+    return Joined(frame, unmatched_profile, unmatched_layers, unmatched_profile_ms(bundle.profile, frame))

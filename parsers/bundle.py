@@ -2,34 +2,30 @@
 
 ``load(*paths)`` accepts a bundle directory, an ``X.engine``/``.plan``/``.trt`` file with sidecar files beside
 it, explicit files (classified by content, see :mod:`trtinspect.parsers.sniff`), or ``sample:NAME``.
-Profile rows are joined to layers by name (:func:`join_profile`), never by position. Every file used is
-recorded in ``bundle.sources`` and every assumption in ``bundle.notes``. See docs/bundles.md.
+Profile rows are joined to layers by name (:func:`trtinspect.parsers.join.join_profile`, once per bundle), never
+by position. Every file used is recorded in ``bundle.sources`` and every assumption in ``bundle.notes``. See
+docs/bundles.md.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import os
 import re
-import unicodedata
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from trtinspect import samples
 from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
-from trtinspect.model import EngineBundle
-from trtinspect.parsers import _io, schema, sniff
+from trtinspect.parsers import _io, sniff
 from trtinspect.parsers.device import merge_device
+from trtinspect.parsers.model import EngineBundle
 from trtinspect.parsers.trtexec_log import looks_json
 
 log = logging.getLogger(__name__)
@@ -54,8 +50,6 @@ NSYS_EXPORT = "nsys export --type sqlite --output {stem}.sqlite {name}"
 # Sidecars of an engine S.engine: S.engine.* (TREx), S.*, layers_S.json / profile_S.json / times_S.json.
 _PAIRED = re.compile(r"^(?:layers|profile|times)_(?P<key>.+)\.json$")
 _ENGINE_KEY = re.compile(r"^(?P<key>.+?\.(?:engine|plan|trt))(?:\..+)?$")
-_PROFILE_SUFFIX = re.compile(r"\s*\[profile \d+\]\s*$")
-_WS = re.compile(r"[ \t\r\n\f\v]+")  # not \s: Python counts \x1c-\x1f as whitespace
 
 
 @dataclass(frozen=True)
@@ -66,10 +60,19 @@ class SourceFile:
 
 
 # ----------------------------------------------------------------------------------------------- entry point
-def load(*paths: str | Path, name: str | None = None, max_file_bytes: int | None = None) -> EngineBundle:
+# Reads a serialized engine that has no sidecar files (e.g. TensorRT, :mod:`trtinspect.capture.trt_backend`);
+# returns None when it cannot (no TensorRT). Passed in by the caller: the loader never imports capture code.
+EngineReader = Callable[[Path], "EngineBundle | None"]
+
+
+def load(*paths: str | Path, name: str | None = None, max_file_bytes: int | None = None,
+         engine_reader: EngineReader | None = None, terminal_progress: bool = False) -> EngineBundle:
     """Load ONE engine bundle: a directory, an engine file with sidecars, explicit files or ``sample:NAME``.
 
-    Raises :class:`TrtInspectError` for missing, unreadable, ambiguous or unsupported input.
+    ``engine_reader`` reads an engine file that has no sidecars (``trtinspect.load`` passes the TensorRT
+    backend); ``terminal_progress`` draws a progress bar on a terminal while a long nsys export loads (the
+    command line sets it; library callers get no output). Raises :class:`TrtInspectError` for missing,
+    unreadable, ambiguous or unsupported input.
     """
     if not paths:
         raise TrtInspectError("no input given",
@@ -80,10 +83,11 @@ def load(*paths: str | Path, name: str | None = None, max_file_bytes: int | None
     files = [f for f in files if f.kind != HISTORY_KIND]
     if len(files) == 1 and files[0].kind == "nsys_sqlite":
         _check_size(files[0].path, limit)
-        bundle = _load_nsys(files[0].path)
+        bundle = _load_nsys(files[0].path, terminal_progress)
     else:
         with gc_paused():
-            bundle = from_files(files, name=name or label, max_file_bytes=limit, engine=engine)
+            bundle = from_files(files, name=name or label, max_file_bytes=limit, engine=engine,
+                                engine_reader=engine_reader)
     bundle.notes.extend(f"skipped {p.name}: {HISTORY_NOTE}" for p in skipped)
     return bundle
 
@@ -278,37 +282,20 @@ def _from_engine(engine: Path) -> list[SourceFile]:
     return sidecars
 
 
-# ------------------------------------------------------------------------------------------- optional hooks
-def optional_module(name: str) -> ModuleType | None:
-    """Import an optional trtinspect module; None only when that module itself does not exist."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and name.startswith(exc.name):
-            return None
-        raise
-
-
-# Set by the command line only (library callers never get output): draw a progress bar on a terminal while
-# a long nsys export loads.
-TERMINAL_PROGRESS = False
-
-
-def _load_nsys(path: Path) -> EngineBundle:
+# ------------------------------------------------------------------------------------------- other readers
+def _load_nsys(path: Path, terminal_progress: bool = False) -> EngineBundle:
     from trtinspect.parsers.nsys import bundle as nsys_bundle
 
-    if TERMINAL_PROGRESS:
+    if terminal_progress:
         with nsys_bundle.terminal_progress() as progress:
             return nsys_bundle.bundle_from_nsys(path, progress=progress)
     return nsys_bundle.bundle_from_nsys(path)
 
 
-def _engine_without_sidecars(engine: Path) -> EngineBundle:
-    """Hook: a TensorRT backend (``trtinspect.trt_backend.bundle_from_engine``) when tensorrt imports."""
-    from trtinspect import trt_backend
-
-    if trt_backend.tensorrt_available():
-        bundle: EngineBundle = trt_backend.bundle_from_engine(engine)
+def _engine_without_sidecars(engine: Path, engine_reader: EngineReader | None) -> EngineBundle:
+    """The caller's engine reader (``trtinspect.load``: TensorRT when it imports), else how to export sidecars."""
+    bundle = engine_reader(engine) if engine_reader is not None else None
+    if bundle is not None:
         return bundle
     raise TrtInspectError(
         "a serialized engine has no readable text and no sidecar files (X.engine.graph.json, .profile.json, "
@@ -319,7 +306,7 @@ def _engine_without_sidecars(engine: Path) -> EngineBundle:
 
 # ------------------------------------------------------------------------------------------------- building
 def from_files(files: Sequence[SourceFile], *, name: str, max_file_bytes: int | None = None,
-               engine: Path | None = None) -> EngineBundle:
+               engine: Path | None = None, engine_reader: EngineReader | None = None) -> EngineBundle:
     """Build one bundle from classified files (the loader's second half; see :func:`load`)."""
     limit = _size_limit(max_file_bytes)
     by_kind: dict[str, list[Path]] = defaultdict(list)
@@ -340,7 +327,7 @@ def from_files(files: Sequence[SourceFile], *, name: str, max_file_bytes: int | 
                               hint="load one engine at a time")
     data_kinds = [k for k in by_kind if k != "engine"]
     if not data_kinds:
-        return _engine_without_sidecars(engines[0] if engines else Path(name))
+        return _engine_without_sidecars(engines[0] if engines else Path(name), engine_reader)
     for kind in SINGLE_KINDS:
         if len(by_kind.get(kind, [])) > 1:
             listed = ", ".join(str(p) for p in by_kind[kind])
@@ -541,9 +528,8 @@ def _merge_device(bundle: EngineBundle, raw: dict[str, Any], *, override: bool =
 
 def _finish(bundle: EngineBundle) -> None:
     if not bundle.profile.empty and not bundle.layers.empty:
-        _, unmatched_profile, unmatched_layers = join_profile(bundle.layers, bundle.profile)
-        bundle.unmatched_profile = unmatched_profile
-        bundle.unmatched_layers = unmatched_layers
+        unmatched_profile = bundle.unmatched_profile = bundle.joined().unmatched_profile
+        unmatched_layers = bundle.unmatched_layers = bundle.joined().unmatched_layers
         if unmatched_profile:
             bundle.notes.append(f"{len(unmatched_profile)} profiled name(s) match no layer (kept out of "
                                 "per-layer tables): " + ", ".join(repr(n) for n in unmatched_profile[:3]))
@@ -560,111 +546,3 @@ def _finish(bundle: EngineBundle) -> None:
         bundle.notes.append(
             "TensorRT version not found in these files (trtexec logs print it on the "
             "`&&&& RUNNING TensorRT.trtexec [TensorRT vXXXX]` line; excerpts and exported JSON do not carry it)")
-
-
-DEVICE_NAME_KEYS = ("name", "Selected Device", "Name", "Device")
-
-
-def device_name(device: dict[str, Any]) -> str | None:
-    """The GPU's name from a merged device dict (trtexec log, TREx metadata or CUDA properties)."""
-    for key in DEVICE_NAME_KEYS:
-        value = device.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
-# -------------------------------------------------------------------------------------------------- joining
-def normalise_name(name: Any) -> str:
-    """Name for the second matching pass: no ` [profile N]` suffix, no control characters, single spaces."""
-    if not isinstance(name, str):
-        return ""
-    text = _WS.sub(" ", _PROFILE_SUFFIX.sub("", name))  # tabs/newlines become spaces before control chars go
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-    return _WS.sub(" ", text).strip()
-
-
-JOIN_COLUMNS = ("time_ms", "avg_ms", "median_ms", "percentage")
-
-
-def _exact_pass(lnames: list[Any], pnames: list[Any], prof_idx: np.ndarray, used: np.ndarray) -> None:
-    """Pair equal names; the k-th layer of a name takes the k-th profile row of that name."""
-    pindex = pd.Index(pnames, dtype=object)
-    if pindex.is_unique:  # the common case, hashed in C: only a name's first layer can take its row
-        lindex = pd.Index(lnames, dtype=object)
-        hit = pindex.get_indexer(lindex)
-        hit[lindex.duplicated(keep="first")] = -1
-        found = hit >= 0
-        prof_idx[found] = hit[found]
-        used[hit[found]] = True
-        return
-    exact: dict[Any, deque[int]] = defaultdict(deque)
-    for j, nm in enumerate(pnames):
-        exact[nm].append(j)
-    for i, nm in enumerate(lnames):
-        queue = exact.get(nm)
-        if queue:
-            j = queue.popleft()
-            prof_idx[i] = j
-            used[j] = True
-
-
-def unmatched_profile_ms(profile: pd.DataFrame, joined: pd.DataFrame) -> float:
-    """Summed average time of the profile rows no layer took, given ``joined`` from :func:`join_profile`.
-
-    Counted by row (``profile_row``), so a duplicated name counts the time of the row that stayed unmatched.
-    """
-    if profile.empty:
-        return 0.0
-    used = np.zeros(len(profile), dtype=bool)
-    if "profile_row" in joined:
-        used[joined["profile_row"].dropna().to_numpy(dtype="int64")] = True
-    return float(np.nansum(profile["avg_ms"].to_numpy(dtype="float64", na_value=np.nan)[~used]))
-
-
-def join_profile(layers: pd.DataFrame, profile: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Join profile rows to layers BY NAME: ``(layers + time columns, unmatched_profile, unmatched_layers)``.
-
-    Exact names first, then :func:`normalise_name`; duplicated names pair up in order of occurrence. The
-    result is the layers frame plus ``time_ms``, ``avg_ms``, ``median_ms``, ``percentage`` (NaN where no row
-    matched, never filled), ``profile_row`` (Int64) and ``match`` (``exact`` | ``normalised`` | ``none``).
-    """
-    n = len(layers)
-    out = layers.copy(deep=False)
-    prof_idx = np.full(n, -1, dtype=np.int64)
-    match = np.full(n, "none", dtype=object)
-    pnames = profile["name"].tolist() if "name" in profile else []
-    lnames = layers["name"].tolist() if "name" in layers else []
-    used = np.zeros(len(pnames), dtype=bool)
-    if pnames and lnames:
-        _exact_pass(lnames, pnames, prof_idx, used)
-        match[prof_idx >= 0] = "exact"
-        if not used.all() and (prof_idx < 0).any():
-            norm: dict[str, deque[int]] = defaultdict(deque)
-            for jj in np.flatnonzero(~used):
-                norm[normalise_name(pnames[jj])].append(int(jj))
-            for ii in np.flatnonzero(prof_idx < 0):
-                queue = norm.get(normalise_name(lnames[ii]))
-                if queue:
-                    j = queue.popleft()
-                    prof_idx[ii] = j
-                    used[j] = True
-                    match[ii] = "normalised"
-    matched = prof_idx >= 0
-    for col in JOIN_COLUMNS:
-        values = np.full(n, np.nan)
-        if col in profile and matched.any():
-            values[matched] = profile[col].to_numpy(dtype="float64", na_value=np.nan)[prof_idx[matched]]
-        out[col] = values
-    profile_row = pd.array(np.where(matched, prof_idx, 0), dtype="Int64")
-    profile_row[~matched] = pd.NA
-    out["profile_row"] = profile_row
-    out["match"] = pd.array(match, dtype="string")
-    unmatched_profile = [str(pnames[j]) for j in np.flatnonzero(~used)]
-    unmatched_layers = [str(lnames[i]) for i in np.flatnonzero(~matched)] if pnames else []
-    return out, unmatched_profile, unmatched_layers
-
-
-def schema_columns() -> dict[str, str]:
-    """Columns :func:`join_profile` adds to LAYERS (documented in docs/bundles.md)."""
-    return {**{c: schema.PROFILE[c] for c in JOIN_COLUMNS}, "profile_row": "Int64", "match": "string"}

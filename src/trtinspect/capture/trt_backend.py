@@ -33,14 +33,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from trtinspect import bundle_writer, cuda_timing, gpu_state
-from trtinspect.bundle_writer import BundlePaths, IterationTiming
+from trtinspect.capture import cuda_timing, gpu_state
+from trtinspect.capture.nvtx_ranges import NvtxRanges, default_ranges
 from trtinspect.errors import TrtInspectError
-from trtinspect.nvtx_ranges import NvtxRanges, default_ranges
+from trtinspect.parsers import bundle_writer
 from trtinspect.parsers._io import looks_binary, read_bytes
+from trtinspect.parsers.bundle_writer import BundlePaths, IterationTiming
 
 if TYPE_CHECKING:
-    from trtinspect.model import EngineBundle
+    from trtinspect.parsers.model import EngineBundle
 
 log = logging.getLogger(__name__)
 
@@ -677,7 +678,7 @@ def write_profile_bundle(
     result: ProfileResult, out_dir: str | Path, *, overwrite: bool = False
 ) -> BundlePaths:
     """Write ``result`` as a bundle directory (graph, profile, timing, metadata) for ``trtinspect.load``."""
-    from trtinspect import __version__
+    from trtinspect.version import __version__
 
     inference_options = {
         "Input inference shape": ",".join(
@@ -740,7 +741,7 @@ def bundle_from_engine(path: str | Path, options: ProfileOptions | None = None) 
     """
     import tempfile
 
-    from trtinspect.bundle import load as load_bundle
+    from trtinspect.parsers.bundle import load as load_bundle
 
     result = profile_engine(path, options)
     with tempfile.TemporaryDirectory(prefix="trtinspect-live-") as tmp:

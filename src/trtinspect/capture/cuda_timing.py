@@ -3,7 +3,7 @@
 Buffers (host memory pinned with ``cudaHostRegister`` when possible, device memory from ``cudaMalloc``), one
 stream, and five reusable CUDA events per iteration: H2D start, H2D end = compute start, compute end = D2H
 start, D2H end, and a reference event recorded once at the start of a run so every iteration's times are ms
-from that start. The TensorRT execution context is passed in; ``trtinspect.trt_backend`` owns TensorRT.
+from that start. The TensorRT execution context is passed in; ``trtinspect.capture.trt_backend`` owns TensorRT.
 ``cudart`` is always injected by the caller (the real module or the test double).
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from trtinspect.bundle_writer import IterationTiming
+from trtinspect.capture.nvtx_ranges import NvtxRanges
 from trtinspect.errors import TrtInspectError
-from trtinspect.nvtx_ranges import NvtxRanges
+from trtinspect.parsers.bundle_writer import IterationTiming
 
 log = logging.getLogger(__name__)
 

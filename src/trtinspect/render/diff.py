@@ -215,7 +215,7 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -
         rows = [_group_row(row) for row in frame.to_dict(orient="records")] or [["-"] * len(GROUP_HEADERS)]
         console.print(_text_table(console, title, GROUP_HEADERS, rows))
     if not result.end_to_end.empty:
-        rows = [[r.metric, _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), r.source]
+        rows = [[str(r.metric), _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), str(r.source)]
                 for r in result.end_to_end.itertuples(index=False)]
         console.print(_text_table(console, "End to end (ms, mean per iteration)",
                                   ["metric", "A", "B", "delta", "source"], rows))
@@ -264,7 +264,7 @@ def render_markdown(result: DiffResult, *, top: int = 10) -> str:
         lines += [*_md_table(GROUP_HEADERS, [_group_row(r) for r in frame.to_dict(orient="records")]), ""]
     if not result.end_to_end.empty:
         lines += ["## End to end (ms, mean per iteration)", ""]
-        e2e = [[r.metric, _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), r.source]
+        e2e = [[str(r.metric), _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), str(r.source)]
                for r in result.end_to_end.itertuples(index=False)]
         lines += [*_md_table(["metric", "A", "B", "delta", "source"], e2e), ""]
     for title, frame in (("Time by layer type", result.by_type), ("Time by precision", result.by_precision)):
@@ -315,7 +315,7 @@ def _html_table(headers: list[str], rows: list[list[str]], classes: list[str] | 
 
 def render_html(result: DiffResult, *, top: int = 20) -> str:
     """One self-contained HTML file: summary, waterfall, stacked time by type, precision changes, table."""
-    from trtinspect import plots
+    from trtinspect.render import plots
 
     untimed = no_delta_note(result)
     # every chart plots per-layer times or deltas: none without timing on both sides (no fake 0 ms bars)
@@ -340,7 +340,7 @@ def render_html(result: DiffResult, *, top: int = 20) -> str:
         names[(side, gid)].append(str(name))
     layer_rows = [[str(gid), "\n".join(names[("A", gid)]) or "-", "\n".join(names[("B", gid)]) or "-"]
                   for gid in g["group_id"].tolist()]
-    e2e_rows = [[r.metric, _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), r.source]
+    e2e_rows = [[str(r.metric), _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), str(r.source)]
                 for r in result.end_to_end.itertuples(index=False)]
     title = f"trtinspect diff: {result.a_name} (A) vs {result.b_name} (B)"
     parts = [

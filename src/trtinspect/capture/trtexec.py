@@ -29,8 +29,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trtinspect.bundle_writer import SUFFIXES
 from trtinspect.errors import TrtInspectError
+from trtinspect.parsers.bundle_writer import SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ def capture(
 def _write_manifest(
     opts: CaptureOptions, trtexec: str, version: str | None, records: Sequence[RunRecord], started: float
 ) -> Path:
-    from trtinspect import __version__
+    from trtinspect.version import __version__
 
     doc = {
         "tool": "trtinspect capture",

@@ -1,0 +1,208 @@
+"""The ``report`` content: a pure function from a bundle to plain data.
+
+:func:`build_report` returns a JSON-ready dict (no NaN: missing numbers are ``None``);
+:mod:`trtinspect.render.report` turns it into text, markdown or JSON. Nothing here reads files or prints.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trtinspect.inspector.lint import lint
+from trtinspect.parsers.device import device_name
+from trtinspect.parsers.model import EngineBundle
+
+UNKNOWN = "(unknown)"
+NOT_IN_LAYERS = "(profiled, not in layers)"
+# Summary metric -> report key (trtexec's names, from a log or TREx metadata).
+SUMMARY_METRICS = {
+    "h2d_ms": "H2D Latency",
+    "compute_ms": "GPU Compute Time",
+    "d2h_ms": "D2H Latency",
+    "latency_ms": "Latency",
+    "enqueue_ms": "Enqueue Time",
+    "end_to_end_ms": "End-to-End Host Latency",
+}
+# TIMES column -> report key.
+TIMES_METRICS = {key: key for key in SUMMARY_METRICS}
+# enqueue_ms in a times file is a difference of two 6-significant-digit timestamps (0.01 ms resolution after
+# 1 s of run time), so the summary's enqueue statistics win when a summary exists.
+SUMMARY_PREFERRED = ("enqueue_ms",)
+FINDING_FIELDS = ("rule_id", "severity", "title", "cost_ms", "layers")  # "layers" may be named "layer_names"
+
+
+def _num(value: Any, digits: int = 6) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) or math.isinf(f) else round(f, digits)
+
+
+def _label(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return UNKNOWN
+    text = str(value)
+    return text if text.strip() else UNKNOWN
+
+
+# --------------------------------------------------------------------------------------------------- content
+def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> dict[str, Any]:
+    """Everything ``trtinspect report`` shows, as plain data (see docs/bundles.md for the keys)."""
+    joined, unmatched_profile, unmatched_layers, unmatched_ms = bundle.joined()
+    total_ms = float(bundle.profile["avg_ms"].sum()) if not bundle.profile.empty else float("nan")
+    report: dict[str, Any] = {
+        "name": bundle.name,
+        "trt_version": bundle.trt_version,
+        "device": _device(bundle.device),
+        "model": bundle.model_options.get("Model") or bundle.model_options.get("ONNX") or None,
+        "build_precision": bundle.build_options.get("Precision") or None,
+        "sources": {kind: [str(p) for p in paths] for kind, paths in bundle.sources.items()},
+        "layers": {
+            "count": len(bundle.layers),
+            "detailed": bundle.detailed,
+            "profiled": int((joined["match"] != "none").sum()) if "match" in joined else 0,
+            "profile_rows": len(bundle.profile),
+            "profile_iterations": bundle.extras.get("profile_iterations"),
+            "total_layer_ms": _num(total_ms),
+        },
+        "by_precision": _breakdown(joined, "precision", total_ms, unmatched_ms),
+        "by_type": _breakdown(joined, "layer_type", total_ms, unmatched_ms),
+        "top_layers": _top_layers(joined, total_ms, top),
+        "timing": _timing(bundle),
+        "warnings": _warnings(bundle.warnings),
+        "unmatched": {"profile": unmatched_profile, "layers": unmatched_layers},
+        "findings": None,
+        "findings_status": "not run",
+        "notes": list(bundle.notes),
+    }
+    if lint:
+        report["findings"], report["findings_status"] = _findings(bundle, top)
+    return report
+
+
+def _device(device: dict[str, Any]) -> dict[str, Any]:
+    """The device facts the report shows (canonical keys, see trtinspect.parsers.device)."""
+    memory = device.get("global_memory_mib")
+    return {
+        "name": device_name(device),
+        "compute_capability": device.get("compute_capability"),
+        "sms": device.get("sms"),
+        "memory": None if memory is None else f"{memory} MiB",
+    }
+
+
+def _breakdown(
+    joined: pd.DataFrame, column: str, total_ms: float, unmatched_ms: float
+) -> list[dict[str, Any]]:
+    if joined.empty:
+        return []
+    keys = joined[column].astype(object) if column in joined else pd.Series(None, index=joined.index)
+    frame = pd.DataFrame({"key": keys, "avg_ms": joined["avg_ms"]})
+    grouped = frame.groupby("key", sort=False, dropna=False).agg(
+        layers=("avg_ms", "size"), avg_ms=("avg_ms", "sum"), timed=("avg_ms", "count"))
+    # label the few distinct keys (missing / blank -> "(unknown)") and merge keys that share a label
+    grouped.index = pd.Index([_label(k) for k in grouped.index], name="key")
+    grouped = grouped.groupby(level=0, sort=False).sum()
+    grouped = grouped.sort_values(["avg_ms", "layers"], ascending=False)
+    rows = []
+    for key, row in grouped.iterrows():
+        ms = float(row["avg_ms"]) if row["timed"] else float("nan")
+        rows.append({column: str(key), "layers": int(row["layers"]), "avg_ms": _num(ms),
+                     "share_pct": _num(100 * ms / total_ms, 2) if total_ms and not math.isnan(ms) else None})
+    if unmatched_ms:
+        rows.append({column: NOT_IN_LAYERS, "layers": 0, "avg_ms": _num(unmatched_ms),
+                     "share_pct": _num(100 * unmatched_ms / total_ms, 2) if total_ms else None})
+    return rows
+
+
+def _top_layers(joined: pd.DataFrame, total_ms: float, top: int) -> list[dict[str, Any]]:
+    if joined.empty or "avg_ms" not in joined or top <= 0:
+        return []
+    timed = joined[joined["avg_ms"].notna()]
+    if timed.empty:
+        return []
+    best = timed.nlargest(top, "avg_ms", keep="first")
+    rows = []
+    for rank, (_, r) in enumerate(best.iterrows(), start=1):
+        rows.append({
+            "rank": rank,
+            "name": str(r["name"]),
+            "layer_type": _label(r.get("layer_type")),
+            "precision": _label(r.get("precision")),
+            "avg_ms": _num(r["avg_ms"]),
+            "share_pct": _num(100 * r["avg_ms"] / total_ms, 2) if total_ms else None,
+        })
+    return rows
+
+
+def _stats(values: pd.Series) -> dict[str, float | None]:
+    v = values.dropna().to_numpy(dtype="float64")
+    if v.size == 0:
+        return {"mean": None, "median": None, "p99": None}
+    return {"mean": _num(v.mean()), "median": _num(np.median(v)), "p99": _num(np.percentile(v, 99))}
+
+
+def _summary_stats(summary: pd.DataFrame, metric: str) -> dict[str, float | None]:
+    rows = summary[summary["metric"] == metric]
+    lookup = dict(zip(rows["stat"].astype(str), rows["value"], strict=False))
+    return {"mean": _num(lookup.get("mean")), "median": _num(lookup.get("median")),
+            "p99": _num(lookup.get("p99"))}
+
+
+def _timing(bundle: EngineBundle) -> dict[str, Any]:
+    """H2D / compute / D2H / latency: from per-iteration times when present, else the performance summary."""
+    out: dict[str, Any] = {"source": None, "iterations": None, "throughput_qps": None}
+    summary = bundle.summary
+    if bundle.has_times:
+        out["source"] = "times"
+        out["iterations"] = len(bundle.times)
+        for key, col in TIMES_METRICS.items():
+            if key in SUMMARY_PREFERRED and not summary.empty:
+                continue
+            out[key] = _stats(bundle.times[col])
+    if not summary.empty:
+        for key, metric in SUMMARY_METRICS.items():
+            if out.get(key) is None or out[key]["mean"] is None:
+                stats = _summary_stats(summary, metric)
+                if stats["mean"] is not None:
+                    out[key] = stats
+                    out["source"] = out["source"] or "summary"
+        tput = summary[(summary["metric"] == "Throughput")]
+        if not tput.empty:
+            out["throughput_qps"] = _num(tput["value"].iloc[0], 3)
+    for key in SUMMARY_METRICS:
+        out.setdefault(key, {"mean": None, "median": None, "p99": None})
+    return out
+
+
+def _warnings(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{"kind": _label(r["kind"]), "severity": _label(r["severity"]), "message": str(r["message"])}
+            for _, r in frame.iterrows()]
+
+
+def _findings(bundle: EngineBundle, top: int) -> tuple[list[dict[str, Any]] | None, str]:
+    """Top findings of the analyzer (all rules; computed once per bundle, errors propagate)."""
+    frame = lint(bundle)
+    if len(frame) == 0:
+        return [], "ok"
+    if "cost_ms" in frame:
+        frame = frame.sort_values("cost_ms", ascending=False, na_position="last")
+    rows = []
+    for _, r in frame.head(top).iterrows():
+        layers = r.get("layers") if "layers" in r else r.get("layer_names")
+        if isinstance(layers, (list, tuple, np.ndarray)):
+            layers = [str(x) for x in layers]
+        elif layers is not None and not (isinstance(layers, float) and math.isnan(layers)):
+            layers = [str(layers)]
+        else:
+            layers = []
+        rows.append({
+            "rule_id": _label(r.get("rule_id")), "severity": _label(r.get("severity")),
+            "title": _label(r.get("title")), "cost_ms": _num(r.get("cost_ms")), "layers": layers,
+        })
+    return rows, "ok"

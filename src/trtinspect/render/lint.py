@@ -1,0 +1,269 @@
+"""Render lint findings (:func:`trtinspect.inspector.lint.lint`'s FINDINGS frame): text, markdown, JSON, SARIF."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import pandas as pd
+
+from trtinspect.inspector.lint import flagged_time
+from trtinspect.inspector.rules import RULES, SEVERITIES
+from trtinspect.parsers import schema
+
+if TYPE_CHECKING:
+    from trtinspect.parsers.model import EngineBundle
+
+LEVELS = {"info": "note", "warning": "warning", "error": "error"}  # severity -> SARIF level
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values: NaN -> None, tuples -> lists, pandas/numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, str | int | bool):
+        return value
+    if hasattr(value, "item"):
+        return _jsonable(value.item())
+    return str(value)
+
+
+def findings_records(findings: pd.DataFrame) -> list[dict[str, Any]]:
+    """The findings as JSON-ready dicts (NaN cost -> None)."""
+    cols = list(schema.FINDINGS)
+    return [_jsonable({c: rec[c] for c in cols}) for rec in findings.to_dict("records")]
+
+
+def primary_source(bundle: EngineBundle) -> str | None:
+    """The input file a finding points at: the layer JSON, else the profile, else the log."""
+    for kind in ("layer_info", "profile", "log", "trtexec_log"):
+        files = bundle.sources.get(kind)
+        if files:
+            return Path(files[0]).as_posix()
+    for files in bundle.sources.values():
+        if files:
+            return Path(files[0]).as_posix()
+    return None
+
+
+def to_json(findings: pd.DataFrame, bundle: EngineBundle) -> str:
+    doc = {
+        "engine": bundle.name,
+        "source": primary_source(bundle),
+        "cost_basis": findings.attrs.get("cost_basis"),
+        "cost_basis_ms": _jsonable(findings.attrs.get("cost_basis_ms")),
+        "has_profile": findings.attrs.get("has_profile"),
+        "edges": findings.attrs.get("edges"),
+        "rules": findings.attrs.get("rules"),
+        "findings": findings_records(findings),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _cost_text(cost: float, pct: float) -> str:
+    if math.isnan(cost):
+        return "cost unknown"
+    return f"{cost:.4f} ms" + ("" if math.isnan(pct) else f" ({pct:.1f}%)")
+
+
+def summary_line(findings: pd.DataFrame, bundle: EngineBundle) -> str:
+    """ "N finding(s) (a error, b warning, c info); layers involved take X ms per iteration"."""
+    counts = findings["severity"].value_counts().to_dict() if len(findings) else {}
+    parts = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts.get(s))
+    line = f"{len(findings)} finding(s)" + (f" ({parts})" if parts else "")
+    ms = flagged_time(findings, bundle)
+    if not math.isnan(ms):
+        line += f"; the layers involved take {ms:.4f} ms per iteration (each layer counted once)"
+    return line
+
+
+def to_text(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = None) -> str:
+    lines = [f"trtinspect lint: {bundle.name}"]
+    basis = findings.attrs.get("cost_basis", "unknown")
+    basis_ms = findings.attrs.get("cost_basis_ms", math.nan)
+    if findings.attrs.get("has_profile"):
+        lines.append(
+            f"costs in ms per iteration; % of {basis}"
+            + ("" if basis_ms is None or math.isnan(basis_ms) else f" = {basis_ms:.4f} ms")
+        )
+    else:
+        lines.append("no per-layer profile: costs unknown (structural findings only)")
+    lines.append(f"graph edges: {findings.attrs.get('edges', 'unknown')}")
+    lines.append(summary_line(findings, bundle))
+    shown = findings if top is None else findings.head(top)
+    for i, rec in enumerate(shown.to_dict("records"), start=1):
+        lines.append("")
+        lines.append(
+            f"{i:>3}. [{rec['severity']}] {rec['rule_id']}  {_cost_text(rec['cost_ms'], rec['cost_pct'])}"
+            f"  {rec['confidence']}"
+        )
+        lines.append(f"     {rec['title']}")
+        lines.append(f"     cause: {rec['cause']}")
+        lines.append(f"     try:   {rec['mitigation']}")
+    if top is not None and len(findings) > top:
+        lines.append("")
+        lines.append(f"... {len(findings) - top} more (use --top 0 for all)")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = None) -> str:
+    shown = findings if top is None else findings.head(top)
+    out = [f"# trtinspect lint: {_md(bundle.name)}", "", summary_line(findings, bundle), ""]
+    if not findings.attrs.get("has_profile"):
+        out += ["No per-layer profile: costs unknown.", ""]
+    out += ["| # | severity | rule | cost (ms) | % | confidence | finding |", "|---|---|---|---|---|---|---|"]
+    for i, rec in enumerate(shown.to_dict("records"), start=1):
+        cost = "unknown" if math.isnan(rec["cost_ms"]) else f"{rec['cost_ms']:.4f}"
+        pct = "" if math.isnan(rec["cost_pct"]) else f"{rec['cost_pct']:.1f}"
+        out.append(
+            f"| {i} | {rec['severity']} | `{rec['rule_id']}` | {cost} | {pct} | {rec['confidence']} | "
+            f"{_md(rec['title'])} |"
+        )
+    out.append("")
+    for i, rec in enumerate(shown.to_dict("records"), start=1):
+        out += [
+            f"**{i}. {_md(rec['title'])}**",
+            "",
+            f"- cause: {_md(rec['cause'])}",
+            f"- try: {_md(rec['mitigation'])} ([reference]({rec['reference']}))",
+            "",
+        ]
+    return "\n".join(out)
+
+
+SRCROOT = "%SRCROOT%"  # SARIF uriBaseId of relative artifact URIs: the directory trtinspect ran in
+
+
+def sarif_location(path: str | Path, root: Path | None = None) -> dict[str, Any]:
+    """A SARIF ``artifactLocation``: relative URI with ``uriBaseId`` %SRCROOT% when ``path`` lies under
+    ``root`` (default: the current directory), else an absolute ``file://`` URI."""
+    root = (root or Path.cwd()).resolve()
+    p = Path(path)
+    absolute = (p if p.is_absolute() else root / p).resolve()
+    if absolute.is_relative_to(root) and absolute != root:
+        return {"uri": quote(absolute.relative_to(root).as_posix()), "uriBaseId": SRCROOT}
+    return {"uri": absolute.as_uri()}
+
+
+def _log_file(bundle: EngineBundle) -> Path | None:
+    """The one trtexec log the bundle read, if exactly one (log line numbers refer to it)."""
+    logs = [Path(p) for kind in ("trtexec_log", "log") for p in bundle.sources.get(kind, [])]
+    return logs[0] if len(dict.fromkeys(logs)) == 1 else None
+
+
+def _sentence(text: str) -> str:
+    text = str(text).strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _sarif_message(rec: dict[str, Any]) -> str:
+    """Title, cause and cost, each said once (the cause may already say the cost is unknown)."""
+    cost, pct, cause = rec["cost_ms"], rec["cost_pct"], str(rec["cause"])
+    if cost is not None:
+        cost_text = f"Cost {cost:.4f} ms per iteration" + (f" ({pct:.1f}%)." if pct is not None else ".")
+    else:
+        cost_text = "" if "cost unknown" in cause.lower() else "Cost unknown."
+    parts = [_sentence(rec["title"]), _sentence(f"Cause: {cause}"), cost_text]
+    return " ".join(p for p in parts if p)
+
+
+def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
+    """SARIF 2.1.0: one run, the rule table as ``tool.driver.rules``, one result per finding located at the
+    input file (the layer JSON, else the profile or log; the log, with ``region.startLine``, for findings
+    taken from a log line) with the layers as logical locations.
+
+    Artifact URIs are relative to the current directory (``uriBaseId`` %SRCROOT%, declared in
+    ``originalUriBaseIds``) for files under it, as code-scanning uploads expect; other files get
+    absolute ``file://`` URIs."""
+    from trtinspect.version import __version__
+
+    root = Path.cwd().resolve()
+    source = primary_source(bundle)
+    source_loc = sarif_location(source, root) if source else {"uri": quote(bundle.name)}
+    log = _log_file(bundle)
+    rule_ids = [r.id for r in RULES]
+    driver_rules = [
+        {
+            "id": r.id,
+            "name": "".join(w.capitalize() for w in r.id.split("-")),
+            "shortDescription": {"text": r.title},
+            "fullDescription": {"text": r.checks},
+            "help": {"text": r.mitigation},
+            "helpUri": r.reference,
+            "defaultConfiguration": {"level": LEVELS[r.severity]},
+        }
+        for r in RULES
+    ]
+    results = []
+    for rec in findings_records(findings):
+        line_no = (rec["evidence"] or {}).get("line_no") if isinstance(rec["evidence"], dict) else None
+        physical: dict[str, Any] = {"artifactLocation": source_loc}
+        if log is not None and isinstance(line_no, int) and line_no >= 1:
+            physical = {"artifactLocation": sarif_location(log, root), "region": {"startLine": line_no}}
+        results.append(
+            {
+                "ruleId": rec["rule_id"],
+                "ruleIndex": rule_ids.index(rec["rule_id"]),
+                "level": LEVELS[rec["severity"]],
+                "message": {"text": _sarif_message(rec)},
+                "locations": [
+                    {
+                        "physicalLocation": physical,
+                        "logicalLocations": [{"name": n, "kind": "member"} for n in rec["layer_names"][:20]],
+                    }
+                ],
+                "partialFingerprints": {"trtinspectFindingId/v1": rec["finding_id"]},
+                "properties": {
+                    k: rec[k]
+                    for k in (
+                        "finding_id",
+                        "cost_ms",
+                        "cost_pct",
+                        "confidence",
+                        "layer_indices",
+                        "layer_names",
+                        "evidence",
+                        "mitigation",
+                    )
+                },
+            }
+        )
+    artifacts = [
+        {"location": sarif_location(p, root)} for p in dict.fromkeys(p for fs in bundle.sources.values() for p in fs)
+    ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "trtinspect",
+                "version": __version__,
+                "informationUri": "https://github.com/trtinspect/trtinspect",
+                "rules": driver_rules,
+            }
+        },
+        "artifacts": artifacts,
+        "results": results,
+        "properties": {"engine": bundle.name, "cost_basis": findings.attrs.get("cost_basis")},
+    }
+    if any(a["location"].get("uriBaseId") == SRCROOT for a in artifacts):
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}}
+    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(_jsonable(doc), indent=2, ensure_ascii=False)
+
+
+RENDERERS: dict[str, Callable[..., str]] = {
+    "text": to_text, "json": to_json, "markdown": to_markdown, "sarif": to_sarif}

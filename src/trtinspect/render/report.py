@@ -1,0 +1,179 @@
+"""Render a ``report`` (:func:`trtinspect.inspector.report.build_report`'s dict): text, markdown, JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+import textwrap
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+
+def render_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False, default=str)
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _printable(text: str) -> str:
+    """One line of printable text: control characters escaped or replaced, nothing cut."""
+    clean = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", " ")
+    return "".join(ch if ch.isprintable() else "?" for ch in clean)
+
+
+def _short(name: str, width: int = 70) -> str:
+    clean = _printable(name)
+    return clean if len(clean) <= width else clean[: width - 1] + "…"
+
+
+def _headline(report: dict[str, Any]) -> list[tuple[str, str]]:
+    dev = report["device"]
+    device = dev["name"] or "unknown"
+    if dev["compute_capability"]:
+        device += f" (SM {dev['compute_capability']})"
+    lay = report["layers"]
+    layers = (f"{lay['count']} ({'detailed' if lay['detailed'] else 'names only'})" if lay["count"]
+              else "none in these files")
+    if lay["profile_rows"]:
+        layers += f", {lay['profiled']} timed by name"
+    if lay["total_layer_ms"] is not None:
+        it = lay["profile_iterations"]
+        layers += f", sum of layer times {lay['total_layer_ms']:.4f} ms/iter"
+        layers += f" (profile count {it})" if it else ""
+    rows = [("Engine", report["name"]), ("TensorRT", report["trt_version"] or "unknown"), ("Device", device),
+            ("Model", report["model"] or "-"), ("Build precision", report["build_precision"] or "-"),
+            ("Layers", layers)]
+    t = report["timing"]
+    if t["source"]:
+        src = (f"per-iteration times, {t['iterations']} iteration(s)" if t["source"] == "times"
+               else "trtexec performance summary")
+        if t["throughput_qps"] is not None:
+            src += f"; throughput {t['throughput_qps']} qps"
+        rows.append(("Timing", src))
+    return rows
+
+
+CLIPPED_COLUMNS = ("layer", "layer names", "finding")
+NUMERIC_COLUMNS = ("mean", "median", "p99", "layers", "ms/iter", "% time", "%", "cost ms")
+TIMING_ROWS = [("H2D", "h2d_ms"), ("GPU compute", "compute_ms"), ("D2H", "d2h_ms"),
+               ("Latency (H2D+compute+D2H)", "latency_ms"), ("End-to-end host", "end_to_end_ms"),
+               ("Enqueue", "enqueue_ms")]
+
+
+def _timing_rows(report: dict[str, Any]) -> list[list[str]]:
+    t = report["timing"]
+    return [[label, _fmt(t[key]["mean"]), _fmt(t[key]["median"]), _fmt(t[key]["p99"])]
+            for label, key in TIMING_ROWS if t[key]["mean"] is not None]
+
+
+def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, header, rows) of every table, shared by the text and markdown renderers."""
+    tables = []
+    timing_rows = _timing_rows(report)
+    if timing_rows:
+        tables.append(("Latency per inference (ms)", ["", "mean", "median", "p99"], timing_rows))
+    for key, title in (("by_precision", "Precision mix"), ("by_type", "Time by layer type")):
+        col = "precision" if key == "by_precision" else "layer_type"
+        rows = [[r[col], str(r["layers"]), _fmt(r["avg_ms"]), _fmt(r["share_pct"], 1)] for r in report[key]]
+        if rows:
+            tables.append((title, [col.replace("_", " "), "layers", "ms/iter", "% time"], rows))
+    top = [[str(r["rank"]), _short(r["name"]), r["layer_type"], r["precision"], _fmt(r["avg_ms"]),
+            _fmt(r["share_pct"], 1)] for r in report["top_layers"]]
+    if top:
+        header = ["#", "layer", "type", "precision", "ms/iter", "%"]
+        tables.append((f"Top {len(top)} layers by time", header, top))
+    if report["findings"]:
+        # titles name their layers; the full layer lists are in the JSON output
+        rows = [[f["severity"], f["rule_id"], _short(f["title"], 110), _fmt(f["cost_ms"])]
+                for f in report["findings"]]
+        tables.append(("Top findings", ["severity", "rule", "finding", "cost ms"], rows))
+    return tables
+
+
+def _lists(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    out = []
+    if report["warnings"]:
+        # warnings and notes are never cut: their end is usually the advice (the text renderer wraps them)
+        out.append(("Warnings", [f"[{w['severity']}] {w['kind']}: {_printable(w['message'])}"
+                                 for w in report["warnings"]]))
+    um = report["unmatched"]
+    items = [f"profiled, no such layer: {_short(n)}" for n in um["profile"][:10]]
+    items += [f"layer without profile time: {_short(n)}" for n in um["layers"][:10]]
+    if items:
+        more = len(um["profile"]) + len(um["layers"]) - len(items)
+        out.append((f"Unmatched names ({len(um['profile'])} profile, {len(um['layers'])} layers)",
+                    items + ([f"... and {more} more"] if more > 0 else [])))
+    if report["findings_status"] not in ("ok", "not run", "analyzer not installed"):
+        out.append(("Findings", [report["findings_status"]]))
+    if report["notes"]:
+        out.append(("Notes", [_printable(n) for n in report["notes"]]))
+    return out
+
+
+def render_text(report: dict[str, Any], *, width: int = 120) -> str:
+    """Rich tables rendered to plain text (no colour codes), readable in a terminal or a CI log."""
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False)
+    head = Table(box=None, show_header=False, pad_edge=False)
+    head.add_column(style="bold")
+    head.add_column(overflow="fold")
+    for k, v in _headline(report):
+        head.add_row(k, v)
+    console.print(head)
+    for title, header, rows in _tables(report):
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+        # short columns keep their full width; long names share what is left and end in an ellipsis
+        natural = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+        clipped = [h in CLIPPED_COLUMNS for h in header]
+        fixed = sum(w for w, c in zip(natural, clipped, strict=True) if not c) + 3 * len(header) + 2
+        room = max(20, (width - fixed) // max(1, sum(clipped)))
+        for i, h in enumerate(header):
+            numeric = i > 0 and h in NUMERIC_COLUMNS
+            table.add_column(h, justify="right" if numeric else "left", no_wrap=True,
+                             min_width=None if clipped[i] else natural[i],
+                             max_width=min(room, natural[i]) if clipped[i] else None,
+                             overflow="ellipsis" if clipped[i] else "fold")
+        for r in rows:
+            table.add_row(*r)
+        console.print(table)
+    for title, items in _lists(report):
+        console.print(f"{title}:")
+        for item in items:
+            # wrap at word boundaries with a hanging indent; a word longer than a line (a path) stays whole
+            wrapped = textwrap.fill(item, width=width, initial_indent="  - ", subsequent_indent="    ",
+                                    break_long_words=False, break_on_hyphens=False)
+            console.print(wrapped, markup=False, soft_wrap=True)
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+TEXT_COLUMNS = ("layer", "type", "precision", "layer type", "finding", "layer names", "rule", "severity")
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    lines = [f"# trtinspect report: {_md_cell(report['name'])}", ""]
+    for k, v in _headline(report):
+        lines.append(f"- **{k}:** {_md_cell(v)}")
+    for title, header, rows in _tables(report):
+        lines += ["", f"## {title}", "", "| " + " | ".join(header) + " |",
+                  "|" + "|".join("---:" if i and h not in TEXT_COLUMNS else "---"
+                                 for i, h in enumerate(header)) + "|"]
+        lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
+    for title, items in _lists(report):
+        lines += ["", f"## {title}", ""] + [f"- {_md_cell(i)}" for i in items]
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}
