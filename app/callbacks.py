@@ -322,10 +322,13 @@ def history_runs(
     """(end-to-end figure, label options, default label) for one engine's recorded checks."""
     if store is None:
         return empty_figure("no history store"), [], None
-    runs = store.runs(engine_name)
+    try:
+        runs = store.runs(engine_name)
+        labels = store.labels(engine_name) if not runs.empty else []
+    except TrtInspectError as exc:  # damaged store, lost database server: say so, keep serving
+        return empty_figure(f"cannot read the history store: {exc}"), [], None
     if runs.empty:
         return empty_figure("no recorded checks"), [], None
-    labels = store.labels(engine_name)
     title = f"End-to-end GPU time per recorded check: {engine_name}" if engine_name else ""
     return plots.fig_history_runs(runs, title=title), labels, (labels[0] if labels else None)
 
@@ -333,7 +336,10 @@ def history_runs(
 def history_trend(store: HistoryStore | None, engine_name: str | None, label: str | None) -> go.Figure:
     if store is None or not label:
         return empty_figure("pick a layer or fusion group")
-    trend = store.trend(label, engine_name)
+    try:
+        trend = store.trend(label, engine_name)
+    except TrtInspectError as exc:
+        return empty_figure(f"cannot read the history store: {exc}")
     if trend.empty:
         return empty_figure(f"nothing recorded for {label}")
     return plots.fig_history_trend(trend, title=f"{label}: time per recorded check")

@@ -45,32 +45,11 @@ class HistoryStore:
 
     def engine_names(self) -> list[str]:
         """Engine names, the one with most recorded checks first."""
-        t = self._history.runs_table
-        q = (
-            sa.select(t.c.engine, sa.func.count())
-            .group_by(t.c.engine)
-            .order_by(sa.func.count().desc(), t.c.engine)
-        )
-        with self.engine.connect() as conn:
-            return [str(r[0]) for r in conn.execute(q)]
+        return self._history.engine_names(self.engine)
 
     def labels(self, engine_name: str | None) -> list[str]:
         """Fusion-group labels and layer names recorded for an engine (groups first)."""
-        h = self._history
-        r, g, lm = h.runs_table, h.groups_table, h.layers_table
-        qg = (
-            sa.select(g.c.label)
-            .join(r, r.c.id == g.c.run_id)
-            .group_by(g.c.label)
-            .order_by(sa.func.max(sa.func.coalesce(g.c.cand_ms, g.c.base_ms)).desc(), g.c.label)
-        )
-        ql = sa.select(lm.c.layer).join(r, r.c.id == lm.c.run_id).distinct()
-        if engine_name:
-            qg, ql = qg.where(r.c.engine == engine_name), ql.where(r.c.engine == engine_name)
-        with self.engine.connect() as conn:
-            groups = [str(x[0]) for x in conn.execute(qg)]  # slowest group first
-            layers = sorted(str(x[0]) for x in conn.execute(ql))
-        return groups + [x for x in layers if x not in set(groups)]
+        return self._history.labels(self.engine, engine_name)
 
     def trend(self, label: str, engine_name: str | None) -> pd.DataFrame:
         frame: pd.DataFrame = self._history.layer_trend(

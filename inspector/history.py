@@ -1,9 +1,10 @@
 """History of checks: an embedded SQLite file by default, any SQLAlchemy URL (PostgreSQL, ...) when given.
 
-Three tables (``docs/check.md``): ``runs`` (one row per recorded check), ``group_measurements`` (one row per
-fusion group of that check) and ``layer_measurements`` (one row per profiled layer of every baseline and
-candidate run). :func:`record` writes all rows of one check in ONE transaction: if anything fails or the
-process is interrupted half-way, the database is left exactly as it was.
+Tables (``docs/check.md``): ``runs`` (one row per recorded check), ``group_measurements`` (one row per
+fusion group of that check), ``layer_measurements`` (one row per profiled layer of every baseline and
+candidate run) and ``schema_version``. :func:`record` writes all rows of one check in ONE transaction: if
+anything fails or the process is interrupted half-way, the database is left exactly as it was. Opening,
+read-only access, integrity checks and layout migrations: :mod:`trtinspect.inspector.history_store`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from trtinspect.errors import TrtInspectError
+from trtinspect.inspector import history_store as store
 from trtinspect.inspector.check import CheckResult
 
 if TYPE_CHECKING:
@@ -57,6 +59,10 @@ runs_table = sa.Table(
     sa.Column("git_ref", sa.String(256)),
     sa.Column("thresholds", sa.Text),  # JSON
     sa.Column("notes", sa.Text),  # JSON list
+    # schema version 2
+    sa.Column("tool_version", sa.String(64)),  # trtinspect version that recorded the check
+    sa.Column("n_group_rows", sa.Integer),  # rows this check wrote into group_measurements
+    sa.Column("n_layer_rows", sa.Integer),  # rows this check wrote into layer_measurements
 )
 
 groups_table = sa.Table(
@@ -87,6 +93,15 @@ layers_table = sa.Table(
     sa.Column("avg_ms", sa.Float),
 )
 
+schema_table = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("written_by", sa.String(64)),  # trtinspect version that created or migrated the store
+)
+V2_ONLY = frozenset(store.V2_RUN_COLUMNS)
+SCHEMA_VERSION = store.SCHEMA_VERSION
+
 
 def default_url() -> str:
     """``$TRTINSPECT_HISTORY_DB`` (URL or file) or ``./trtinspect-history.sqlite``."""
@@ -95,38 +110,20 @@ def default_url() -> str:
 
 def as_url(target: str | Path) -> str:
     """A SQLAlchemy URL as given, or a file path turned into an SQLite URL."""
-    text = str(target)
-    if "://" in text:
-        return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
+    return store.as_url(target)
 
 
 def connect(url: str | None = None, *, create: bool = True) -> Engine:
-    """An engine for ``url`` with the tables created (idempotent)."""
-    url = as_url(url) if url else default_url()
-    try:
-        engine = sa.create_engine(url)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
-        raise TrtInspectError(
-            f"cannot open history database '{url}': {exc}",
-            hint="give a file path or a SQLAlchemy URL like postgresql://user@host/db",
-        ) from None
-    if url.startswith("sqlite:///") and not create:
-        path = Path(url.removeprefix("sqlite:///"))
-        if not path.exists():
-            raise TrtInspectError(
-                "no history database here yet",
-                path=path,
-                hint="record one with `trtinspect check ... --record`",
-            )
-    try:
-        metadata.create_all(engine)
-    except sa.exc.SQLAlchemyError as exc:
-        raise TrtInspectError(
-            f"cannot use history database '{engine.url.render_as_string()}': "
-            f"{type(exc).__name__}: {exc.args[0] if exc.args else exc}"
-        ) from None
-    return engine
+    """An engine on the history store at ``url`` (default :func:`default_url`).
+
+    ``create=True`` (``check --record``): a new path becomes a store, an existing trtinspect store is migrated to
+    the current layout, anything else is refused. ``create=False`` (every reader): read-only, and the store must
+    exist. Both run SQLite's integrity check and refuse a store of a newer layout. Errors: one-line
+    :class:`TrtInspectError`.
+    """
+    return store.open_store(
+        url, write=create, tables=metadata, schema=schema_table, default=os.environ.get(ENV_DB) or DEFAULT_DB_FILE
+    )
 
 
 def _f(x: Any) -> float | None:
@@ -178,6 +175,7 @@ def record(
             }
         ),
         "notes": json.dumps(result.notes),
+        "tool_version": store.tool_version(),
     }
     try:
         # engine.begin() commits on success and rolls back on ANY exception (KeyboardInterrupt included).
@@ -185,18 +183,20 @@ def record(
             inserted = conn.execute(sa.insert(runs_table).values(**run_row)).inserted_primary_key
             assert inserted is not None
             run_id = int(inserted[0])
-            _insert_groups(conn, run_id, result)
-            _insert_layers(conn, run_id, baseline, candidate)
+            n_groups = _insert_groups(conn, run_id, result)
+            n_layers = _insert_layers(conn, run_id, baseline, candidate)
+            conn.execute(
+                sa.update(runs_table)
+                .where(runs_table.c.id == run_id)
+                .values(n_group_rows=n_groups, n_layer_rows=n_layers)
+            )
     except sa.exc.SQLAlchemyError as exc:
-        raise TrtInspectError(
-            f"could not record the check in '{engine.url.render_as_string()}' "
-            f"(nothing was written): {type(exc).__name__}"
-        ) from None
-    log.info("recorded check %d in %s", run_id, engine.url)
+        raise store.database_error(exc, store.info(engine).name, "recording the check (nothing was written)") from None
+    log.info("recorded check %d in %s", run_id, store.info(engine).name)
     return run_id
 
 
-def _insert_groups(conn: Connection, run_id: int, result: CheckResult) -> None:
+def _insert_groups(conn: Connection, run_id: int, result: CheckResult) -> int:
     rows = [
         {
             "run_id": run_id,
@@ -215,11 +215,12 @@ def _insert_groups(conn: Connection, run_id: int, result: CheckResult) -> None:
     ]
     if rows:
         conn.execute(sa.insert(groups_table), rows)
+    return len(rows)
 
 
 def _insert_layers(
     conn: Connection, run_id: int, baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]
-) -> None:
+) -> int:
     rows = []
     for side, bundles in (("baseline", baseline), ("candidate", candidate)):
         for i, b in enumerate(bundles):
@@ -229,6 +230,7 @@ def _insert_layers(
                 )
     if rows:
         conn.execute(sa.insert(layers_table), rows)
+    return len(rows)
 
 
 def list_runs(
@@ -236,11 +238,93 @@ def list_runs(
 ) -> pd.DataFrame:
     """Recorded checks, newest first (optionally of one engine name)."""
     engine = engine or connect(url, create=False)
-    q = sa.select(runs_table).order_by(runs_table.c.id.desc()).limit(limit)
+    q = sa.select(*_run_columns(engine)).order_by(runs_table.c.id.desc()).limit(limit)
     if engine_name:
         q = q.where(runs_table.c.engine == engine_name)
-    with engine.connect() as conn:
+    with _reading(engine, "reading the recorded checks") as conn:
         return pd.read_sql(q, conn)
+
+
+def _run_columns(engine: Engine) -> list[Any]:
+    """The ``runs`` columns; a version-1 store (read, never migrated by a reader) lacks the version-2 ones."""
+    if store.info(engine).version >= 2:
+        return list(runs_table.c)
+    return [c if c.name not in V2_ONLY else sa.null().label(c.name) for c in runs_table.c]
+
+
+@contextmanager
+def _reading(engine: Engine, doing: str) -> Iterator[Connection]:
+    """A connection whose database failures (damaged file, lost server) become one-line errors."""
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except sa.exc.SQLAlchemyError as exc:
+        raise store.database_error(exc, store.info(engine).name, doing) from None
+
+
+def engine_names(engine: Engine) -> list[str]:
+    """Engine names, the one with most recorded checks first."""
+    t = runs_table
+    q = sa.select(t.c.engine, sa.func.count()).group_by(t.c.engine).order_by(sa.func.count().desc(), t.c.engine)
+    with _reading(engine, "reading the engine names") as conn:
+        return [str(r[0]) for r in conn.execute(q)]
+
+
+def labels(engine: Engine, engine_name: str | None) -> list[str]:
+    """Fusion-group labels (slowest first) then layer names (sorted) recorded for an engine."""
+    r, g, lm = runs_table, groups_table, layers_table
+    qg = (
+        sa.select(g.c.label)
+        .join(r, r.c.id == g.c.run_id)
+        .group_by(g.c.label)
+        .order_by(sa.func.max(sa.func.coalesce(g.c.cand_ms, g.c.base_ms)).desc(), g.c.label)
+    )
+    ql = sa.select(lm.c.layer).join(r, r.c.id == lm.c.run_id).distinct()
+    if engine_name:
+        qg, ql = qg.where(r.c.engine == engine_name), ql.where(r.c.engine == engine_name)
+    with _reading(engine, "reading the recorded labels") as conn:
+        groups = [str(x[0]) for x in conn.execute(qg)]
+        layers = sorted(str(x[0]) for x in conn.execute(ql))
+    seen = set(groups)
+    return groups + [x for x in layers if x not in seen]
+
+
+def verify(engine: Engine) -> list[str]:
+    """Problems with the store's content (empty list: sound). SQLite's full ``PRAGMA integrity_check``, rows
+    that belong to no check, and checks whose row counts differ from what they recorded (a partial write)."""
+    problems: list[str] = []
+    r, g, lm = runs_table, groups_table, layers_table
+    with _reading(engine, "checking the history store") as conn:
+        if conn.dialect.name == "sqlite":
+            rows = [str(x[0]) for x in conn.exec_driver_sql("PRAGMA integrity_check(20)")]
+            if rows != ["ok"]:
+                problems += [f"SQLite integrity check: {x}" for x in rows]
+        for table in (g, lm):
+            orphans = conn.execute(
+                sa.select(sa.func.count()).select_from(table).where(~table.c.run_id.in_(sa.select(r.c.id)))
+            ).scalar_one()
+            if orphans:
+                problems.append(f"{orphans} {table.name} rows belong to no recorded check")
+        if store.info(engine).version >= 2:
+            for table, col in ((g, r.c.n_group_rows), (lm, r.c.n_layer_rows)):
+                counted = sa.select(table.c.run_id, sa.func.count().label("n")).group_by(table.c.run_id).subquery()
+                bad = conn.execute(
+                    sa.select(r.c.id, col, counted.c.n)
+                    .outerjoin(counted, counted.c.run_id == r.c.id)
+                    .where(col.is_not(None), sa.func.coalesce(counted.c.n, 0) != col)
+                ).all()
+                for run_id, want, got in bad:
+                    problems.append(f"check #{run_id}: {got or 0} {table.name} rows, {want} recorded")
+    return problems
+
+
+def summary(engine: Engine) -> dict[str, Any]:
+    """Counts of the store's tables, its name and layout version."""
+    out = store.describe(engine)
+    with _reading(engine, "counting the recorded checks") as conn:
+        for t in (runs_table, groups_table, layers_table):
+            out[t.name] = int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+    return out
 
 
 def layer_trend(
@@ -270,7 +354,7 @@ def layer_trend(
     if engine_name:
         q_layer = q_layer.where(r.c.engine == engine_name)
         q_group = q_group.where(r.c.engine == engine_name)
-    with engine.connect() as conn:
+    with _reading(engine, "reading the layer trend") as conn:
         lay = pd.read_sql(q_layer, conn)
         grp = pd.read_sql(q_group, conn)
     cols = ["run_id", "created_at", "engine", "name", "what", "base_ms", "cand_ms", "status"]

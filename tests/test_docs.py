@@ -78,5 +78,5 @@ def test_readme_and_docs_links_resolve() -> None:
 def test_readme_test_command_is_what_ci_runs() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    command = 'python3 -m venv .venv && .venv/bin/pip install ".[test]" && .venv/bin/python -m pytest'
+    command = 'python3 -m venv .venv-test && .venv-test/bin/pip install ".[test]" && .venv-test/bin/python -m pytest'
     assert command in readme and command in ci

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -131,3 +136,223 @@ def test_bare_record_uses_env_or_default(
         main(["check", "--baseline", qat_dir, "--candidate", qat_dir, "--record"])
     assert len(history.list_runs(history.as_url(tmp_path / "env.sqlite"))) == 1
     assert len(history.list_runs(history.as_url(tmp_path / history.DEFAULT_DB_FILE))) == 1
+
+
+# ------------------------------------------------------------------ issue 17: reading never writes; bad stores
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+        raise SystemExit(0)
+    err = capsys.readouterr().err
+    return int(exc.value.code or 0), err
+
+
+def _one_error_line(err: str) -> str:
+    lines = [x for x in err.splitlines() if x.startswith("trtinspect: error:")]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    return lines[0]
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        p.name: (p.read_bytes() if p.is_file() else b"<dir>", p.stat().st_mtime_ns)
+        for p in sorted(folder.iterdir())
+    }
+
+
+READERS = [[], ["--layer", "QuantizeLinear_2"], ["--engine", "resnet-qat.onnx"], ["--check"]]
+NOT_STORES = {
+    "empty.sqlite": b"",
+    "empty.json": b"",
+    "profile.json": b'[{"count": 10}]',
+    "notes.txt": b"just text\n",
+}
+
+
+def _not_stores(folder: Path) -> list[Path]:
+    out = []
+    for name, data in NOT_STORES.items():
+        (folder / name).write_bytes(data)
+        out.append(folder / name)
+    nsys = folder / "nsys.sqlite"  # a real SQLite database that is not a history store
+    nsys.write_bytes((Path(__file__).parent / "data" / "nsys" / "nsight-2025.5.2.sqlite").read_bytes())
+    (folder / "a-folder").mkdir()
+    return [*out, nsys, folder / "a-folder"]
+
+
+def test_reading_never_creates_or_changes_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    targets = [*_not_stores(tmp_path), tmp_path / "absent.sqlite"]
+    before = _snapshot(tmp_path)
+    for target in targets:
+        for extra in READERS:
+            code, err = _cli(["history", "--db", str(target), *extra], capsys)
+            assert code == 2, (target, extra, err)
+            line = _one_error_line(err)
+            assert target.name in line, line
+    assert _snapshot(tmp_path) == before  # nothing created (no journal, no store), nothing changed
+    with pytest.raises(TrtInspectError, match="not a trtinspect history store"):
+        from trtinspect.app.pages_history import HistoryStore
+
+        HistoryStore(str(tmp_path / "nsys.sqlite"))
+    assert _snapshot(tmp_path) == before
+
+
+def test_record_creates_only_new_paths_or_appends_to_a_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    qat_dir = str(RESNET / "qat")
+    check = ["check", "--baseline", qat_dir, "--candidate", qat_dir, "--record"]
+    targets = _not_stores(tmp_path)
+    before = _snapshot(tmp_path)
+    for target in targets:
+        code, err = _cli([*check, str(target)], capsys)
+        assert code == 2, (target, err)
+        assert target.name in _one_error_line(err)
+    assert _snapshot(tmp_path) == before
+    code, err = _cli([*check, str(tmp_path / "no-such-folder" / "h.sqlite")], capsys)
+    assert code == 2 and "does not exist" in _one_error_line(err)
+
+    new = tmp_path / "new.sqlite"
+    assert _cli([*check, str(new)], capsys)[0] == 0
+    assert _cli([*check, str(new)], capsys)[0] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, "new.sqlite"])  # no temp file left
+    assert len(history.list_runs(str(new))) == 2
+    assert _cli(["history", "--db", str(new), "--check"], capsys)[0] == 0
+
+
+def _damaged_store(tmp_path: Path, qat: trtinspect.EngineBundle) -> Path:
+    """A real store of several checks with 30 KB in its middle overwritten (fixed seed)."""
+    import random
+
+    path = tmp_path / "damaged.sqlite"
+    result = run_check([qat], [qat])
+    engine = history.connect(str(path))
+    for _ in range(6):
+        history.record(result, [qat] * 3, [qat] * 3, engine=engine)
+    engine.dispose()
+    data = bytearray(path.read_bytes())
+    assert len(data) > 120_000
+    mid = len(data) // 2
+    data[mid : mid + 30_000] = random.Random(17).randbytes(30_000)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_damaged_store_is_one_line_for_every_history_command(
+    tmp_path: Path, qat: trtinspect.EngineBundle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _damaged_store(tmp_path, qat)
+    before = _snapshot(tmp_path)
+    for extra in READERS:
+        code, err = _cli(["history", "--db", str(path), *extra], capsys)
+        assert code == 2, (extra, err)
+        assert "damaged" in _one_error_line(err)
+    assert _snapshot(tmp_path) == before
+    qat_dir = str(RESNET / "qat")
+    code, err = _cli(["check", "--baseline", qat_dir, "--candidate", qat_dir, "--record", str(path)], capsys)
+    assert code == 2 and "damaged" in _one_error_line(err)
+    assert _snapshot(tmp_path) == before
+    from trtinspect.app.pages_history import HistoryStore
+
+    with pytest.raises(TrtInspectError, match="damaged"):
+        HistoryStore(str(path))
+
+
+def test_symlink_loop_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    dangling = tmp_path / "dangling.sqlite"
+    dangling.symlink_to(tmp_path / "nowhere.sqlite")
+    qat_dir = str(RESNET / "qat")
+    for target, what in ((a, "symbolic link loop"), (dangling, "symbolic link to nothing")):
+        for args in (
+            ["history", "--db", str(target)],
+            ["history", "--db", str(target), "--check"],
+            ["check", "--baseline", qat_dir, "--candidate", qat_dir, "--record", str(target)],
+        ):
+            code, err = _cli(args, capsys)
+            assert code == 2 and what in _one_error_line(err), (args, err)
+    assert not (tmp_path / "nowhere.sqlite").exists()
+
+
+NOBODY = 65534
+
+
+@contextmanager
+def _unprivileged() -> Iterator[None]:
+    """Run the block without root's power to read anything: as root, the effective uid/gid become 65534
+    (nobody) and are restored after; as any other user, nothing changes. Every module the commands need is
+    imported before (the interpreter's own files may be root-only)."""
+    if os.geteuid() != 0:
+        yield
+        return
+    try:
+        os.setegid(NOBODY)
+        os.seteuid(NOBODY)
+    except PermissionError as exc:
+        os.setegid(0)
+        pytest.skip(f"running as root without the right to change uid ({exc}): cannot test permission errors")
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A folder an unprivileged user can enter (pytest's own tmp folders are root-only when run as root)."""
+    folder = Path(tempfile.mkdtemp(prefix="trtinspect-perm-"))
+    folder.chmod(0o755)
+    yield folder
+    for p in folder.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_unreadable_store_and_folder_are_one_line(
+    open_folder: Path, qat: trtinspect.EngineBundle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Permission errors need a user that is not root: as root the commands run with effective uid/gid 65534."""
+    bundle = open_folder / "qat"
+    shutil.copytree(RESNET / "qat", bundle)  # readable by anyone, wherever the checkout lives
+    for p in [bundle, *bundle.iterdir()]:
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    store = open_folder / "h.sqlite"
+    check = ["check", "--baseline", str(bundle), "--candidate", str(bundle), "--record"]
+    assert _cli([*check, str(store)], capsys)[0] == 0  # also imports everything the commands below use
+    assert _cli(["history", "--db", str(store), "--layer", "x"], capsys)[0] == 0
+    locked = open_folder / "locked"
+    locked.mkdir()
+    inner = locked / "h.sqlite"
+    inner.write_bytes(store.read_bytes())
+    store.chmod(0o000)
+    locked.chmod(0o000)
+    cases = {
+        str(store): "permission denied: cannot read",
+        str(inner): "permission denied: a folder on this path cannot be searched",
+    }
+    with _unprivileged():
+        results = [
+            (args, *_cli(args, capsys))
+            for target in cases
+            for args in (
+                ["history", "--db", target],
+                ["history", "--db", target, "--layer", "x"],
+                [*check, target],
+            )
+        ]
+    for args, code, err in results:
+        assert code == 2, (args, err)
+        assert cases[args[-1] if args[0] == "check" else args[2]] in _one_error_line(err), err
+    # a readable store in a folder the user may not write: reading works, recording says why it cannot
+    store.chmod(0o644)
+    open_folder.chmod(0o555)
+    with _unprivileged():
+        read = _cli(["history", "--db", str(store)], capsys)
+        write = _cli([*check, str(store)], capsys)
+    assert read[0] == 0, read
+    assert write[0] == 2 and "permission denied" in _one_error_line(write[1]), write
+    assert sorted(p.name for p in open_folder.iterdir()) == ["h.sqlite", "locked", "qat"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from trtinspect.errors import TrtInspectError
 from trtinspect.inspector import history
 
 
@@ -31,10 +32,24 @@ def _ms(x: Any) -> str:
 @click.option(
     "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Most recent N checks."
 )
-def command(db: str | None, engine_name: str | None, layer: str | None, limit: int) -> None:
-    """List recorded checks (newest first), or with --layer the layer's time across them (oldest first)."""
+@click.option(
+    "--check",
+    "verify",
+    is_flag=True,
+    help="Check the store (SQLite integrity check, rows of no check, partial checks) and print its counts; "
+    "exit 2 if anything is wrong.",
+)
+def command(db: str | None, engine_name: str | None, layer: str | None, limit: int, verify: bool) -> None:
+    """List recorded checks (newest first), or with --layer the layer's time across them (oldest first).
+
+    Reading never creates or changes the store; only `check --record` writes it.
+    """
+    engine = history.connect(db, create=False)
+    if verify:
+        _verify(engine)
+        return
     if layer:
-        trend = history.layer_trend(layer, db, engine_name=engine_name)
+        trend = history.layer_trend(layer, engine=engine, engine_name=engine_name)
         if trend.empty:
             click.echo(f"no recorded measurements of '{layer}'")
             return
@@ -49,7 +64,7 @@ def command(db: str | None, engine_name: str | None, layer: str | None, limit: i
                 f"{_ms(r['cand_ms']):>12}  {r['status'] or '-':<6}  {r['engine']}"
             )
         return
-    runs = history.list_runs(db, engine_name=engine_name, limit=limit)
+    runs = history.list_runs(engine=engine, engine_name=engine_name, limit=limit)
     if runs.empty:
         click.echo("no recorded checks")
         return
@@ -65,3 +80,17 @@ def command(db: str | None, engine_name: str | None, layer: str | None, limit: i
             f"{_ms(r['e2e_cand_ms']):>9}  {d:>8}  {r['n_regressed_groups']:>6}  {r['engine']} "
             f"(vs {r['baseline']})"
         )
+
+
+def _verify(engine: Any) -> None:
+    problems = history.verify(engine)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise TrtInspectError(
+            f"the history store is not sound: {problems[0]}{more}", path=history.store.info(engine).name
+        )
+    s = history.summary(engine)
+    click.echo(
+        f"{s['name']}: sound; schema version {s['schema_version']}; {s['runs']} checks, "
+        f"{s['group_measurements']} group rows, {s['layer_measurements']} layer rows"
+    )
