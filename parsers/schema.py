@@ -284,6 +284,63 @@ ALL_SCHEMAS["nsys_gpus"] = NSYS_GPUS
 ALL_SCHEMAS["nsys_ops"] = NSYS_OPS
 ALL_SCHEMAS["nsys_gaps"] = NSYS_GAPS
 
+# ---- nsys stats summaries (parsers.nsys.stats): the tables `nsys stats` prints, same rows and rounding -----
+# One row per group of one report (cuda_gpu_kern_sum, cuda_gpu_mem_time_sum, cuda_api_sum, nvtx_sum, osrt_sum),
+# ordered as nsys orders it (total time, highest first). Times are nsys' integer nanoseconds; avg/median/stddev
+# and time_pct are rounded to 0.1 half away from zero, as nsys' report SQL rounds them.
+NSYS_STAT_SUM: Schema = {
+    "report": "string",             # nsys report name, e.g. "cuda_gpu_kern_sum"
+    "name": "string",               # kernel / operation / API function / NVTX range ("domain:text") / OS function
+    "style": "string",              # nvtx_sum only: "PushPop" | "StartEnd"
+    "pid": "Int64",                 # NA unless summarised per process (summarise(by=...))
+    "device_id": "Int64",           # NA unless summarised per device
+    "stream_id": "Int64",           # NA unless summarised per stream
+    "time_pct": "float64",          # Time (%): total_ns * 100 / sum of total_ns of the report
+    "total_ns": "int64",            # Total Time: sum of durations
+    "instances": "int64",           # Instances / Count / Num Calls
+    "avg_ns": "float64",            # Avg = total / instances
+    "median_ns": "float64",         # Med: middle value, mean of the two middle values for an even count
+    "min_ns": "int64",
+    "max_ns": "int64",
+    "stddev_ns": "float64",         # StdDev: sample standard deviation (n - 1), 0 for one instance
+}
+
+# cuda_gpu_mem_size_sum: one row per memory operation kind, by bytes (nsys prints MB = bytes / 1e6, unrounded).
+NSYS_STAT_SIZE: Schema = {
+    "report": "string",             # "cuda_gpu_mem_size_sum"
+    "name": "string",               # "[CUDA memcpy Host-to-Device]", "[CUDA memset]", ...
+    "total_bytes": "int64",
+    "count": "int64",
+    "avg_bytes": "float64",
+    "median_bytes": "float64",
+    "min_bytes": "int64",
+    "max_bytes": "int64",
+    "stddev_bytes": "float64",      # sample standard deviation (n - 1), 0 for one operation
+}
+
+# GPU work per process, device and stream (SQL GROUP BY over kernels, memcpy, memset).
+NSYS_STREAMS: Schema = {
+    "pid": "Int64",
+    "process": "string",            # PROCESSES.name
+    "device_id": "Int64",
+    "stream_id": "Int64",
+    "kernels": "Int64",             # number of kernel executions
+    "kernel_ns": "Int64",           # sum of kernel durations
+    "memcpys": "Int64",
+    "memcpy_ns": "Int64",
+    "memcpy_bytes": "Int64",
+    "memsets": "Int64",
+    "memset_ns": "Int64",
+    "memset_bytes": "Int64",
+    "gpu_ns": "Int64",              # kernel_ns + memcpy_ns + memset_ns (overlaps counted twice)
+    "first_start_ns": "Int64",      # earliest start of any of them
+    "last_end_ns": "Int64",         # latest end
+}
+
+ALL_SCHEMAS["nsys_stat_sum"] = NSYS_STAT_SUM
+ALL_SCHEMAS["nsys_stat_size"] = NSYS_STAT_SIZE
+ALL_SCHEMAS["nsys_streams"] = NSYS_STREAMS
+
 # One row per lint finding (inspector.lint). Sorted by cost_ms, highest first (unknown cost last).
 FINDINGS: Schema = {
     "finding_id": "string",         # stable id: rule_id + short hash of the layer names involved

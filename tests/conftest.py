@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +30,23 @@ def samples() -> Path:
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+def nsys_generator() -> Any:
+    """scripts/generate_nsys_trt.py as a module (writes GENERATED TensorRT-shaped nsys exports)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("generate_nsys_trt", REPO / "scripts" / "generate_nsys_trt.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["generate_nsys_trt"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="session")
+def nsys_generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A small generated two-process TensorRT-shaped nsys export in a temporary folder, and its truth."""
+    out = tmp_path_factory.mktemp("nsys_gen") / "trt_resnet18_generated.sqlite"
+    return out, nsys_generator().generate(out, iterations=7, processes=2, seed=3)

@@ -3,15 +3,13 @@ the generator planted (scripts/generate_nsys_trt.py, written into tmp_path at te
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import DATA, REPO
+from conftest import DATA, nsys_generator
 
 import trtinspect
 from trtinspect.cli import main
@@ -29,21 +27,10 @@ H100 = DATA / "nsys" / "h100_2gpu_1s.sqlite"
 RTX3060 = DATA / "nsys" / "nsight-2025.5.2.sqlite"
 
 
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "generate_nsys_trt", REPO / "scripts" / "generate_nsys_trt.py"
-    )
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["generate_nsys_trt"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("nsys") / "trt_resnet18_generated.sqlite"
-    truth = _generator().generate(out, iterations=7, processes=2, seed=3)
+    truth = nsys_generator().generate(out, iterations=7, processes=2, seed=3)
     return out, truth
 
 

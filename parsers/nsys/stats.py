@@ -1,0 +1,673 @@
+"""The summaries ``nsys stats`` prints, computed from an Nsight Systems SQLite export without nsys.
+
+:func:`summarise` returns an :class:`NsysStats`: one frame per report, with the rows, order, statistics,
+units and rounding of nsys' own report scripts (nsys 2023.2 - 2026.x):
+
+============================  ==============================================================  ================
+report                        rows (grouped by)                                                frame schema
+============================  ==============================================================  ================
+``cuda_gpu_kern_sum``         CUPTI_ACTIVITY_KIND_KERNEL by demangled name                      NSYS_STAT_SUM
+``cuda_gpu_mem_time_sum``     memcpy by copy kind (``[CUDA memcpy <label>]``) + ``[CUDA memset]``  NSYS_STAT_SUM
+``cuda_gpu_mem_size_sum``     the same operations, by bytes                                     NSYS_STAT_SIZE
+``cuda_api_sum``              CUPTI_ACTIVITY_KIND_RUNTIME by nameId                             NSYS_STAT_SUM
+``nvtx_sum``                  push/pop and start/end ranges by ``domain:text`` and style       NSYS_STAT_SUM
+``osrt_sum``                  OSRT_API (eventClass 27) by nameId                                NSYS_STAT_SUM
+============================  ==============================================================  ================
+
+Statistics, as nsys defines them: Total = sum of durations (integer ns), Avg = Total / count, Med = the middle
+value (mean of the two middle values for an even count), Min / Max, StdDev = *sample* standard deviation
+(divisor n - 1; 0 for a single instance), Time (%) = Total * 100 / sum of Totals of the report. Avg, Med, StdDev
+and Time (%) are rounded to one decimal half away from zero (SQLite's ``round(x, 1)``); sizes are not rounded.
+
+How: no row becomes a Python object. For each report one SQL expression per column is streamed out of SQLite
+in chunks of rowids as ``group_concat`` text that numpy parses (a few MB at a time), the group keys are
+factorised to small integers, and one sort of ``(group, value)`` packed into an int64 gives every group's
+median, minimum, maximum and an exact two-pass standard deviation with ``reduceat``. The per process /
+device / stream overview (:data:`~trtinspect.parsers.schema.NSYS_STREAMS`) is a plain SQL ``GROUP BY``.
+Reports run concurrently on read-only connections of their own (SQLite releases the GIL while it steps).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trtinspect.errors import TrtInspectError
+from trtinspect.parsers import schema
+from trtinspect.parsers.nsys.sqlite import (
+    NVTX_DOMAIN_CREATE,
+    TABLES,
+    factorize_ints,
+    open_readonly,
+    resolve_table,
+)
+
+log = logging.getLogger(__name__)
+
+NULL = np.iinfo(np.int64).min  # SQL NULL as it leaves SQLite in the streamed columns
+CHUNK_ROWS = 1_000_000
+TENSORRT_DOMAIN = "TensorRT"
+OSRT_EVENT_CLASS = 27  # OSRT_API rows nsys' osrt_sum counts (function calls)
+NVTX_RANGE_STYLES: dict[int, str] = {59: "PushPop", 60: "StartEnd", 70: "PushPop", 71: "StartEnd"}
+
+# Report -> display title (nsys' own).
+REPORTS: dict[str, str] = {
+    "cuda_gpu_kern_sum": "CUDA GPU Kernel Summary",
+    "cuda_gpu_mem_time_sum": "CUDA GPU MemOps Summary (by Time)",
+    "cuda_gpu_mem_size_sum": "CUDA GPU MemOps Summary (by Size)",
+    "cuda_api_sum": "CUDA API Summary",
+    "nvtx_sum": "NVTX Range Summary",
+    "osrt_sum": "OS Runtime Summary",
+}
+NOT_COMPUTED: dict[str, str] = {
+    "nvtx_gpu_proj_sum": (
+        "not computed: its projection of nested NVTX ranges onto GPU work (child counts, range levels, "
+        "ranges crossing threads) is not published precisely enough to reproduce exactly"
+    ),
+}
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class NsysStats:
+    """The ``nsys stats`` summaries of one export (see the module docstring)."""
+
+    path: Path
+    reports: dict[str, pd.DataFrame]  # report name -> NSYS_STAT_SUM / NSYS_STAT_SIZE frame (present reports only)
+    streams: pd.DataFrame  # NSYS_STREAMS: GPU work per process, device and stream
+    missing: dict[str, str] = field(default_factory=dict)  # report -> why it has no frame
+    tensorrt: bool = False  # NVTX ranges in the TensorRT domain, or a trtexec process
+    tensorrt_evidence: str = ""  # what `tensorrt` rests on, in words
+    processes: dict[int, str] = field(default_factory=dict)  # pid -> process name
+    counts: dict[str, int] = field(default_factory=dict)  # table -> rows (kernels, memcpy, runtime, nvtx ...)
+
+    @property
+    def kernel_count(self) -> int:
+        return self.counts.get("kernels", 0)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Streaming columns out of SQLite
+
+
+def stream_columns(
+    con: sqlite3.Connection, table: str, exprs: Sequence[str], *, where: str = "1", chunk: int = CHUNK_ROWS
+) -> list[np.ndarray]:
+    """Integer SQL expressions over ``table`` (rows passing ``where``) as int64 arrays, NULL -> :data:`NULL`.
+
+    Rows travel in rowid chunks of ``chunk`` as one ``group_concat`` string per expression (all aggregates of
+    one SELECT see the rows in the same order), parsed by numpy: memory stays a few MB above the arrays.
+    """
+    lo, hi = con.execute(f'SELECT min(rowid), max(rowid) FROM "{table}"').fetchone()
+    parts: list[list[np.ndarray]] = [[] for _ in exprs]
+    if lo is None:
+        return [np.empty(0, np.int64) for _ in exprs]
+    cols = ", ".join(f"group_concat(COALESCE(CAST(({e}) AS INTEGER), {NULL}), ',')" for e in exprs)
+    sql = f'SELECT count(*), {cols} FROM "{table}" WHERE rowid >= ? AND rowid < ? AND ({where})'
+    for start in range(int(lo), int(hi) + 1, chunk):
+        row = con.execute(sql, (start, start + chunk)).fetchone()
+        n = int(row[0])
+        for k, blob in enumerate(row[1:]):
+            arr = np.fromstring(blob, dtype=np.int64, sep=",") if blob else np.empty(0, np.int64)
+            if len(arr) != n:
+                raise TrtInspectError(f"table {table}: column {exprs[k]!r} could not be read as integers")
+            parts[k].append(arr)
+    return [np.concatenate(p) if len(p) != 1 else p[0] for p in parts]
+
+
+# ----------------------------------------------------------------------------------------------------
+# Group statistics
+
+
+@dataclass
+class GroupStats:
+    """Per-group statistics of integer values; arrays aligned on ``group`` (the group's code)."""
+
+    group: np.ndarray
+    count: np.ndarray
+    total: np.ndarray
+    mean: np.ndarray
+    median: np.ndarray
+    minimum: np.ndarray
+    maximum: np.ndarray
+    stddev: np.ndarray
+
+
+def group_stats(codes: np.ndarray, values: np.ndarray) -> GroupStats:
+    """Statistics of ``values`` per group ``codes`` (small non-negative ints), nsys' definitions.
+
+    Median: middle value, mean of the two middle ones for an even count. StdDev: sample (n - 1), 0 when n = 1,
+    computed in two passes around the exact mean. Sums stay integers.
+    """
+    if len(values) == 0:
+        e_i, e_f = np.empty(0, np.int64), np.empty(0, np.float64)
+        return GroupStats(e_i, e_i, e_i, e_f, e_f, e_i, e_i, e_f)
+    codes = np.asarray(codes, dtype=np.int64)
+    values = np.asarray(values, dtype=np.int64)
+    vmin, vmax = int(values.min()), int(values.max())
+    gbits = max(1, int(codes.max()).bit_length())
+    vbits = max(1, (vmax - vmin).bit_length())
+    if gbits + vbits <= 62:  # one int64 sort of (group, value) packed together
+        packed = (codes << vbits) | (values - vmin)
+        packed.sort()
+        g = packed >> vbits
+        v = (packed & ((1 << vbits) - 1)) + vmin
+        del packed
+    else:
+        order = np.lexsort((values, codes))
+        g, v = codes[order], values[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    n = np.diff(np.r_[starts, len(g)])
+    total = np.add.reduceat(v, starts)
+    mean = total / n
+    lo, hi = v[starts + (n - 1) // 2], v[starts + n // 2]
+    median = lo + (hi - lo) / 2.0
+    dev = v - np.repeat(mean, n)
+    ss = np.add.reduceat(dev * dev, starts)
+    std = np.sqrt(np.divide(ss, n - 1, out=np.zeros_like(ss), where=n > 1))
+    return GroupStats(g[starts], n, total, mean, median, v[starts], v[starts + n - 1], std)
+
+
+def round1(x: np.ndarray | pd.Series) -> np.ndarray:
+    """Round to one decimal half away from zero, as SQLite's ``round(x, 1)`` does in nsys' report SQL."""
+    a = np.asarray(x, dtype=np.float64)
+    return np.sign(a) * np.floor(np.abs(a) * 10.0 + 0.5) / 10.0
+
+
+def _combine(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One small-int code per row for a tuple of int key columns; and each column's value per code."""
+    inverse_parts = [factorize_ints(k) for k in keys]
+    code = np.zeros(len(keys[0]), dtype=np.int64)
+    for uniq, inv in inverse_parts:
+        code = code * len(uniq) + inv
+    uniq_code, code = factorize_ints(code)
+    values: list[np.ndarray] = []
+    rem = uniq_code.copy()
+    for uniq, _ in reversed(inverse_parts):
+        values.append(uniq[rem % len(uniq)])
+        rem //= len(uniq)
+    return code, list(reversed(values))
+
+
+def _sum_frame(
+    report: str,
+    names: Sequence[Any],
+    st: GroupStats,
+    *,
+    styles: Sequence[Any] | None = None,
+    scope: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """An NSYS_STAT_SUM frame from per-group stats (``names[i]`` names group code ``i``)."""
+    grand = float(st.total.sum())
+    frame = pd.DataFrame(
+        {
+            "report": report,
+            "name": [names[int(g)] for g in st.group],
+            "style": [styles[int(g)] for g in st.group] if styles is not None else None,
+            "time_pct": round1(st.total * 100.0 / grand) if grand else np.nan,
+            "total_ns": st.total,
+            "instances": st.count,
+            "avg_ns": round1(st.mean),
+            "median_ns": round1(st.median),
+            "min_ns": st.minimum,
+            "max_ns": st.maximum,
+            "stddev_ns": round1(st.stddev),
+        }
+    )
+    for col in ("pid", "device_id", "stream_id"):
+        frame[col] = (scope or {}).get(col, pd.NA)
+    frame = frame.sort_values(["total_ns", "instances", "name"], ascending=[False, True, True], kind="stable")
+    frame = frame.reset_index(drop=True).reindex(columns=list(schema.NSYS_STAT_SUM))
+    return schema.conform(frame, schema.NSYS_STAT_SUM)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Reports
+
+
+@dataclass
+class _Ctx:
+    path: Path
+    tables: dict[str, str]  # logical name (TABLES keys + osrt) -> table in the file
+    strings: dict[int, str]
+    by: tuple[str, ...]
+
+
+def _strings(con: sqlite3.Connection, table: str | None, ids: np.ndarray) -> dict[int, str]:
+    if table is None or len(ids) == 0:
+        return {}
+    wanted = [int(i) for i in ids if i != NULL]
+    out: dict[int, str] = {}
+    for k in range(0, len(wanted), 500):
+        part = wanted[k : k + 500]
+        sql = f'SELECT id, value FROM "{table}" WHERE id IN ({",".join("?" * len(part))})'
+        out.update({int(i): str(v) for i, v in con.execute(sql, part)})
+    return out
+
+
+SCOPE_EXPRS: dict[str, str] = {
+    "pid": "(globalPid >> 24) & 16777215",
+    "device_id": "deviceId",
+    "stream_id": "streamId",
+}
+
+
+def _keyed_sum(
+    con: sqlite3.Connection,
+    ctx: _Ctx,
+    report: str,
+    table: str,
+    key_expr: str,
+    value_expr: str,
+    name_of: Callable[[np.ndarray], list[Any]],
+    *,
+    where: str = "1",
+    scoped: bool = True,
+) -> pd.DataFrame:
+    """Stream (key, scope..., value), group, and name each group with ``name_of(key values)``."""
+    by = ctx.by if scoped else ()
+    cols = stream_columns(con, table, [key_expr, *(SCOPE_EXPRS[b] for b in by), value_expr], where=where)
+    code, key_values = _combine(cols[:-1])
+    st = group_stats(code, cols[-1])
+    keys = key_values[0][st.group]
+    names = name_of(keys)
+    scope = {}
+    for i, b in enumerate(by):
+        vals = key_values[i + 1][st.group]
+        scope[b] = np.where(vals == NULL, -1, vals)
+    frame = _sum_frame(report, names, GroupStats(np.arange(len(st.group)), *_rest(st)), scope=scope)
+    for b in by:
+        frame.loc[frame[b] == -1, b] = pd.NA
+    return frame
+
+
+def _rest(st: GroupStats) -> tuple[np.ndarray, ...]:
+    return (st.count, st.total, st.mean, st.median, st.minimum, st.maximum, st.stddev)
+
+
+def _kern_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
+    table = ctx.tables["kernels"]
+    cols = _column_types(con, table)
+    name_col = "demangledName" if "demangledName" in cols else "shortName"
+    if "CHAR" in cols.get(name_col, "") or cols.get(name_col) == "TEXT":
+        raise TrtInspectError(f"{table}.{name_col} holds inline text; this export layout is not summarised")
+
+    def names(ids: np.ndarray) -> list[Any]:
+        found = _strings(con, ctx.tables.get("strings"), ids)
+        return [found.get(int(i)) for i in ids]
+
+    return _keyed_sum(con, ctx, "cuda_gpu_kern_sum", table, f'"{name_col}"', '"end" - "start"', names)
+
+
+def api_display_name(raw: str | None) -> str | None:
+    """nsys' cuda_api_sum name: a 6-character ``_v<4 digits>`` version suffix is dropped
+    (``cudaLaunchKernel_v7000`` -> ``cudaLaunchKernel``; ``cudaStreamIsCapturing_v10000`` stays)."""
+    if raw is None:
+        return None
+    return raw[:-6] if len(raw) >= 6 and raw[-6:-4] == "_v" else raw
+
+
+def _api_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
+    def names(ids: np.ndarray) -> list[Any]:
+        found = _strings(con, ctx.tables.get("strings"), ids)
+        return [api_display_name(found.get(int(i))) for i in ids]
+
+    return _keyed_sum(
+        con, ctx, "cuda_api_sum", ctx.tables["runtime"], '"nameId"', '"end" - "start"', names, scoped=False
+    )
+
+
+def _osrt_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
+    def names(ids: np.ndarray) -> list[Any]:
+        found = _strings(con, ctx.tables.get("strings"), ids)
+        return [found.get(int(i)) for i in ids]
+
+    return _keyed_sum(
+        con,
+        ctx,
+        "osrt_sum",
+        ctx.tables["osrt"],
+        '"nameId"',
+        '"end" - "start"',
+        names,
+        where=f'"eventClass" = {OSRT_EVENT_CLASS}',
+        scoped=False,
+    )
+
+
+def _memcpy_labels(con: sqlite3.Connection, ctx: _Ctx) -> dict[int, str]:
+    table = ctx.tables.get("memcpy_enum")
+    if table is None:
+        return {}
+    label = "label" if "label" in _column_types(con, table) else "name"
+    return {int(i): str(v) for i, v in con.execute(f'SELECT id, "{label}" FROM "{table}"')}
+
+
+def _memops(con: sqlite3.Connection, ctx: _Ctx, value_expr: str) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """(codes, values, names) of memcpy (inner join on the copy-kind enum, as nsys) then memset rows."""
+    codes: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    names: list[Any] = []
+    if "memcpy" in ctx.tables:
+        labels = _memcpy_labels(con, ctx)
+        kind, val = stream_columns(con, ctx.tables["memcpy"], ['"copyKind"', value_expr])
+        known = np.isin(kind, np.fromiter(labels, dtype=np.int64, count=len(labels)))
+        uniq, inv = factorize_ints(kind[known])
+        codes.append(inv)
+        values.append(val[known])
+        names += [f"[CUDA memcpy {labels[int(k)]}]" for k in uniq]
+    if "memset" in ctx.tables:
+        (val,) = stream_columns(con, ctx.tables["memset"], [value_expr])
+        codes.append(np.full(len(val), len(names), dtype=np.int64))
+        values.append(val)
+        names.append("[CUDA memset]")
+    if not codes:
+        return np.empty(0, np.int64), np.empty(0, np.int64), []
+    return np.concatenate(codes), np.concatenate(values), names
+
+
+def _mem_time_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
+    codes, values, names = _memops(con, ctx, '"end" - "start"')
+    frame = _sum_frame("cuda_gpu_mem_time_sum", names, group_stats(codes, values))
+    return frame.sort_values("total_ns", ascending=False, kind="stable", ignore_index=True)
+
+
+def _mem_size_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
+    codes, values, names = _memops(con, ctx, '"bytes"')
+    st = group_stats(codes, values)
+    frame = pd.DataFrame(
+        {
+            "report": "cuda_gpu_mem_size_sum",
+            "name": [names[int(g)] for g in st.group],
+            "total_bytes": st.total,
+            "count": st.count,
+            "avg_bytes": st.mean,
+            "median_bytes": st.median,
+            "min_bytes": st.minimum,
+            "max_bytes": st.maximum,
+            "stddev_bytes": st.stddev,
+        }
+    )
+    frame = frame.sort_values("total_bytes", ascending=False, kind="stable", ignore_index=True)
+    return schema.conform(frame.reindex(columns=list(schema.NSYS_STAT_SIZE)), schema.NSYS_STAT_SIZE)
+
+
+def _nvtx_domains(con: sqlite3.Connection, table: str) -> dict[tuple[int, int], list[str]]:
+    """(domainId, process bits of globalTid) -> domain names, as nsys' ``domains`` CTE: one row per
+    (domainId, globalTid) creation, text of its earliest event; joined on the process bits of the thread."""
+    sql = (
+        f'SELECT domainId, globalTid, text, min(start) FROM "{table}" '
+        f"WHERE eventType = {NVTX_DOMAIN_CREATE} GROUP BY domainId, globalTid"
+    )
+    out: dict[tuple[int, int], list[str]] = {}
+    for dom, gtid, text, _ in con.execute(sql):
+        if dom is None or gtid is None:
+            continue
+        out.setdefault((int(dom), int(gtid) & 0xFFFFFF000000), []).append(text)
+    return out
+
+
+def _nvtx_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
+    """nvtx_sum: push/pop and start/end ranges grouped by (``domain:text`` or text, style); an open range
+    ends at the last NVTX timestamp of the file. Text: StringIds[textId] first, else the inline text."""
+    table = ctx.tables["nvtx"]
+    styles = ",".join(str(t) for t in NVTX_RANGE_STYLES)
+    maxts = con.execute(f'SELECT max(max(start), max("end")) FROM "{table}"').fetchone()[0]
+    has_text = "text" in _column_types(con, table)
+    text_expr = "NULL"
+    if has_text:
+        con.execute("DROP TABLE IF EXISTS temp.trtinspect_nvtx_text")
+        con.execute(
+            "CREATE TEMP TABLE trtinspect_nvtx_text AS SELECT DISTINCT text AS t FROM "
+            f'"{table}" WHERE text IS NOT NULL AND eventType IN ({styles})'
+        )
+        con.execute("CREATE UNIQUE INDEX temp.trtinspect_nvtx_text_t ON trtinspect_nvtx_text(t)")
+        text_expr = f'(SELECT rowid FROM temp.trtinspect_nvtx_text WHERE t = "{table}".text)'
+    etype, dom, proc, text_id, text_row, dur = stream_columns(
+        con,
+        table,
+        [
+            "eventType",
+            "domainId",
+            "globalTid & 0xFFFFFF000000",  # 0xFFFFFF000000: the process bits
+            "textId",
+            text_expr,
+            f'COALESCE("end", {int(maxts or 0)}) - start',
+        ],
+        where=f"eventType IN ({styles})",
+    )
+    domains = _nvtx_domains(con, table)
+    # Rows whose (domain, process) was created more than once join every creation, as in nsys' SQL.
+    code, (u_etype, u_dom, u_proc, u_tid, u_trow) = _combine([etype, dom, proc, text_id, text_row])
+    strings = _strings(con, ctx.tables.get("strings"), np.unique(u_tid))
+    inline: dict[int, str] = {}
+    if has_text:
+        wanted = sorted({int(r) for r in u_trow if r != NULL})
+        for k in range(0, len(wanted), 500):
+            part = wanted[k : k + 500]
+            q = f"SELECT rowid, t FROM temp.trtinspect_nvtx_text WHERE rowid IN ({','.join('?' * len(part))})"
+            inline.update({int(r): str(t) for r, t in con.execute(q, part)})
+    tags: list[tuple[Any, str]] = []  # per raw key: (tag, style); duplicated keys add more entries
+    copies: list[list[int]] = []
+    for i in range(len(u_etype)):
+        text = strings.get(int(u_tid[i])) if u_tid[i] != NULL else None
+        if text is None and u_trow[i] != NULL:
+            text = inline.get(int(u_trow[i]))
+        names = domains.get((int(u_dom[i]), int(u_proc[i]))) if u_dom[i] != NULL and u_proc[i] != NULL else None
+        style = NVTX_RANGE_STYLES.get(int(u_etype[i]), "Unknown")
+        idx = []
+        for dname in names or [None]:
+            tag = f"{dname}:{text}" if dname is not None and text is not None else (
+                f"{dname}:" if dname is not None else text
+            )
+            idx.append(len(tags))
+            tags.append((tag, style))
+        copies.append(idx)
+    final_codes, final_vals = _expand(code, dur, copies)
+    pairs = pd.MultiIndex.from_tuples(tags, names=["tag", "style"]) if tags else None
+    if pairs is None:
+        return schema.empty_frame(schema.NSYS_STAT_SUM)
+    group_of_tag, uniq_pairs = pd.factorize(pairs)
+    st = group_stats(np.asarray(group_of_tag, dtype=np.int64)[final_codes], final_vals)
+    return _sum_frame(
+        "nvtx_sum",
+        [p[0] for p in uniq_pairs],
+        st,
+        styles=[p[1] for p in uniq_pairs],
+    )
+
+
+def _expand(code: np.ndarray, values: np.ndarray, copies: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of raw key ``c`` become one row per entry of ``copies[c]`` (usually exactly one)."""
+    first = np.array([c[0] for c in copies], dtype=np.int64)
+    if all(len(c) == 1 for c in copies):
+        return first[code], values
+    out_c, out_v = [first[code]], [values]
+    for k, c in enumerate(copies):
+        for extra in c[1:]:
+            sel = code == k
+            out_c.append(np.full(int(sel.sum()), extra, dtype=np.int64))
+            out_v.append(values[sel])
+    return np.concatenate(out_c), np.concatenate(out_v)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Per process / device / stream overview
+
+
+KEYS3 = ["pid", "device_id", "stream_id"]
+
+
+def _streams(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
+    """GPU work per (process, device, stream): a SQL GROUP BY per table, merged."""
+    parts: dict[str, str] = {"kernels": "kernel", "memcpy": "memcpy", "memset": "memset"}
+    merged: pd.DataFrame | None = None
+    for logical, prefix in parts.items():
+        table = ctx.tables.get(logical)
+        if table is None:
+            continue
+        cols = _column_types(con, table)
+        if not {"globalPid", "deviceId", "streamId"} <= set(cols):
+            continue
+        size = 'sum("bytes")' if "bytes" in cols else "NULL"
+        sql = (
+            f'SELECT (globalPid >> 24) & 16777215, deviceId, streamId, count(*), sum("end" - start), {size}, '
+            f'min(start), max("end") FROM "{table}" GROUP BY 1, 2, 3'
+        )
+        rows = con.execute(sql).fetchall()
+        frame = pd.DataFrame(
+            rows,
+            columns=[*KEYS3, f"{prefix}s", f"{prefix}_ns", f"{prefix}_bytes", "first", "last"],
+        )
+        if prefix == "kernel":
+            frame = frame.drop(columns=[f"{prefix}_bytes"])
+        if merged is None:
+            merged = frame
+            continue
+        merged = merged.merge(frame, on=KEYS3, how="outer", suffixes=("", "_r"))
+        merged["first"] = merged[["first", "first_r"]].min(axis=1)
+        merged["last"] = merged[["last", "last_r"]].max(axis=1)
+        merged = merged.drop(columns=["first_r", "last_r"])
+    if merged is None or merged.empty:
+        return schema.empty_frame(schema.NSYS_STREAMS)
+    merged = merged.rename(columns={"first": "first_start_ns", "last": "last_end_ns"})
+    merged["process"] = merged["pid"].map(ctx_processes(con, ctx))
+    busy = [c for c in ("kernel_ns", "memcpy_ns", "memset_ns") if c in merged]
+    merged["gpu_ns"] = merged[busy].fillna(0).sum(axis=1)
+    merged = merged.sort_values(["pid", "device_id", "stream_id"], kind="stable", ignore_index=True)
+    return schema.conform(merged.reindex(columns=list(schema.NSYS_STREAMS)), schema.NSYS_STREAMS)
+
+
+def ctx_processes(con: sqlite3.Connection, ctx: _Ctx) -> dict[int, str]:
+    table = ctx.tables.get("processes")
+    if table is None or not {"pid", "name"} <= set(_column_types(con, table)):
+        return {}
+    return {int(p): str(n) for p, n in con.execute(f'SELECT pid, name FROM "{table}"') if p is not None}
+
+
+# ----------------------------------------------------------------------------------------------------
+# TensorRT activity
+
+
+def tensorrt_activity(
+    con: sqlite3.Connection, tables: dict[str, str], processes: dict[int, str]
+) -> tuple[bool, str]:
+    """(any TensorRT activity, the evidence in words): NVTX ranges in the ``TensorRT`` domain, or a process
+    named ``trtexec``. Neither: the export is not evidence about a TensorRT engine."""
+    nvtx = tables.get("nvtx")
+    if nvtx is not None:
+        sql = (
+            f'SELECT count(*) FROM "{nvtx}" AS e JOIN (SELECT DISTINCT domainId AS d, '
+            f'globalTid & 0xFFFFFF000000 AS p FROM "{nvtx}" WHERE eventType = {NVTX_DOMAIN_CREATE} AND text = ?) '
+            "AS dom "
+            "ON e.domainId = dom.d AND (e.globalTid & 0xFFFFFF000000) = dom.p "
+            f"WHERE e.eventType IN ({','.join(str(t) for t in NVTX_RANGE_STYLES)})"
+        )
+        n = int(con.execute(sql, (TENSORRT_DOMAIN,)).fetchone()[0])
+        if n:
+            return True, f"{n:,} NVTX ranges in the {TENSORRT_DOMAIN} domain"
+    trtexec = sorted(pid for pid, name in processes.items() if Path(name).name.startswith("trtexec"))
+    if trtexec:
+        return True, f"trtexec process(es) {', '.join(map(str, trtexec))} (no {TENSORRT_DOMAIN} NVTX ranges)"
+    return False, f"no NVTX ranges in the {TENSORRT_DOMAIN} domain and no trtexec process"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Entry point
+
+
+def _column_types(con: sqlite3.Connection, table: str) -> dict[str, str]:
+    return {row[1]: (row[2] or "").upper() for row in con.execute(f'PRAGMA table_info("{table}")')}
+
+
+REPORT_FUNCS: dict[str, tuple[str, Callable[[sqlite3.Connection, _Ctx], pd.DataFrame]]] = {
+    "cuda_gpu_kern_sum": ("kernels", _kern_sum),
+    "cuda_gpu_mem_time_sum": ("memops", _mem_time_sum),
+    "cuda_gpu_mem_size_sum": ("memops", _mem_size_sum),
+    "cuda_api_sum": ("runtime", _api_sum),
+    "nvtx_sum": ("nvtx", _nvtx_sum),
+    "osrt_sum": ("osrt", _osrt_sum),
+}
+WHY_MISSING: dict[str, str] = {
+    "kernels": "no CUPTI_ACTIVITY_KIND_KERNEL table (profile with --trace=cuda)",
+    "memops": "no CUPTI_ACTIVITY_KIND_MEMCPY / _MEMSET table",
+    "runtime": "no CUPTI_ACTIVITY_KIND_RUNTIME table (profile with --trace=cuda)",
+    "nvtx": "no NVTX_EVENTS table (profile with --trace=nvtx)",
+    "osrt": "no OSRT_API table (profile with --trace=osrt)",
+}
+
+
+def _run_report(path: Path, ctx: _Ctx, report: str) -> pd.DataFrame:
+    con = open_readonly(path)
+    try:
+        return REPORT_FUNCS[report][1](con, ctx)
+    finally:
+        con.close()
+
+
+def summarise(path: str | Path, *, by: Sequence[str] = (), workers: int = 2) -> NsysStats:
+    """The ``nsys stats`` summaries of an export (see the module docstring).
+
+    ``by``: any of ``pid``, ``device_id``, ``stream_id`` to split cuda_gpu_kern_sum rows further (nsys itself
+    groups by name only; the default reproduces it). Raises :class:`TrtInspectError` on bad input.
+    """
+    p = Path(path)
+    bad = set(by) - set(SCOPE_EXPRS)
+    if bad:
+        raise ValueError(f"by: unknown {sorted(bad)}; choose from {sorted(SCOPE_EXPRS)}")
+    con = open_readonly(p)
+    try:
+        return _summarise(con, p, tuple(by), workers)
+    except sqlite3.DatabaseError as exc:
+        raise TrtInspectError(
+            f"corrupt or unreadable SQLite database ({exc})",
+            path=p,
+            hint="re-export it with `nsys export --type sqlite`",
+        ) from None
+    finally:
+        con.close()
+
+
+def _summarise(con: sqlite3.Connection, p: Path, by: tuple[str, ...], workers: int) -> NsysStats:
+    names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+    found = {k: t for k, cands in TABLES.items() if (t := resolve_table(names, cands)) is not None}
+    if (osrt := resolve_table(names, ("OSRT_API",))) is not None:
+        found["osrt"] = osrt
+    if "StringIds" not in names and "META_DATA_EXPORT" not in names:
+        raise TrtInspectError("is an SQLite database but not an nsys export", path=p)
+    ctx = _Ctx(path=p, tables=found, strings={}, by=by)
+    counts = {k: int(con.execute(f'SELECT count(*) FROM "{found[k]}"').fetchone()[0])
+              for k in ("kernels", "memcpy", "memset", "runtime", "nvtx", "osrt") if k in found}
+    missing: dict[str, str] = dict(NOT_COMPUTED)
+    todo: list[str] = []
+    for report, (need, _) in REPORT_FUNCS.items():
+        present = ("memcpy" in found or "memset" in found) if need == "memops" else need in found
+        if present:
+            todo.append(report)
+        else:
+            missing[report] = WHY_MISSING[need]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {r: pool.submit(_run_report, p, ctx, r) for r in todo}
+        streams = _streams(con, ctx)
+        reports = {r: f.result() for r, f in futures.items()}
+    processes = ctx_processes(con, ctx)
+    trt, evidence = tensorrt_activity(con, found, processes)
+    log.debug("summarised %s: %s", p, {r: len(f) for r, f in reports.items()})
+    return NsysStats(
+        path=p,
+        reports=reports,
+        streams=streams,
+        missing=missing,
+        tensorrt=trt,
+        tensorrt_evidence=evidence,
+        processes=processes,
+        counts=counts,
+    )
