@@ -15,6 +15,7 @@ import pandas as pd
 from trtinspect.inspector.lint import lint
 from trtinspect.parsers.device import device_name
 from trtinspect.parsers.model import EngineBundle
+from trtinspect.parsers.nsys.stats import report_section as nsys_report_section
 
 UNKNOWN = "(unknown)"
 NOT_IN_LAYERS = "(profiled, not in layers)"
@@ -80,6 +81,8 @@ def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> d
         "findings_status": "not run",
         "notes": list(bundle.notes),
     }
+    if "nsys_stats" in bundle.extras:  # the `nsys stats` summaries of an Nsight Systems export
+        report["nsys"] = nsys_report_section(bundle.extras["nsys_stats"], top)
     if lint:
         report["findings"], report["findings_status"] = _findings(bundle, top)
     return report

@@ -24,10 +24,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import schema
 from trtinspect.parsers.model import EngineBundle
 from trtinspect.parsers.nsys.attribution import NsysAttribution, attribute
-from trtinspect.parsers.nsys.sqlite import NsysExport, Progress, read_nsys_sqlite
+from trtinspect.parsers.nsys.sqlite import (
+    TABLES,
+    NsysExport,
+    Progress,
+    open_readonly,
+    read_gpus,
+    read_nsys_sqlite,
+    resolve_table,
+)
+from trtinspect.parsers.nsys.stats import NsysStats, summarise
 
 log = logging.getLogger(__name__)
 
@@ -51,22 +61,42 @@ SUMMARY_STATS: dict[str, Callable[[pd.Series], float]] = {
 
 
 def bundle_from_nsys(
-    path: str | Path, *, pid: int | None = None, name: str | None = None, progress: Progress | None = None
+    path: str | Path,
+    *,
+    pid: int | None = None,
+    name: str | None = None,
+    progress: Progress | None = None,
+    stats: NsysStats | None = None,
 ) -> EngineBundle:
-    """Read ``path`` (an nsys SQLite export), attribute its GPU work, and return one engine bundle."""
+    """Read ``path`` (an nsys SQLite export) and return one engine bundle.
+
+    Always: ``extras["nsys_stats"]`` (:class:`NsysStats`, the ``nsys stats`` summaries) and
+    ``extras["nsys_tensorrt"]`` (whether the export shows TensorRT activity). With TensorRT activity the GPU
+    work is attributed to layers and iterations (profile, times, summary). Without, nothing is cut "from
+    structure": the bundle has no per-layer or per-iteration figures and says why; the whole export is never
+    loaded into frames, so any size works.
+    """
     p = Path(path)
+    stats = stats if stats is not None else summarise(p)
+    bundle = EngineBundle(name=name or p.stem)
+    bundle.sources = {"nsys_sqlite": [p]}
+    bundle.detailed = False
+    bundle.extras["nsys_stats"] = stats
+    bundle.extras["nsys_tensorrt"] = stats.tensorrt
+    if not stats.tensorrt:
+        bundle.device = _device_without_attribution(p, stats)
+        bundle.notes.append(no_tensorrt_note(stats))
+        return bundle
     export = read_nsys_sqlite(p, progress=progress)
     att = attribute(export, pid=pid)
-    bundle = EngineBundle(name=name or p.stem)
     bundle.profile = att.profile
     bundle.times = att.times
     bundle.summary = summary_from_times(att.times)
     bundle.layers = _layers(att, bundle.notes)
     bundle.device = device_of(export, att)
-    bundle.sources = {"nsys_sqlite": [p]}
-    bundle.detailed = False
     bundle.notes.extend(export.notes)
     bundle.notes.extend(att.notes)
+    bundle.notes.append(f"TensorRT activity: {stats.tensorrt_evidence}")
     if att.pid is not None and att.pid in export.processes:
         bundle.notes.append(
             f"nsys process {att.pid} ({export.processes[att.pid]}); iterations from {att.iteration_source}"
@@ -76,6 +106,48 @@ def bundle_from_nsys(
     bundle.extras["nsys_ops"] = att.ops
     bundle.extras["nsys_gaps"] = att.gaps
     return bundle
+
+
+def no_tensorrt_note(stats: NsysStats) -> str:
+    procs = sorted({int(x) for x in stats.streams["pid"].dropna()}) if not stats.streams.empty else []
+    return (
+        f"no TensorRT activity in this Nsight Systems export ({stats.tensorrt_evidence}): no per-layer or "
+        f"per-iteration TensorRT figures; the nsys stats summaries describe all of its GPU work "
+        f"({stats.kernel_count:,} kernels, {len(procs)} process(es) with GPU work)"
+    )
+
+
+def require_tensorrt(bundle: EngineBundle, what: str = "TensorRT evidence") -> None:
+    """Refuse an nsys bundle without TensorRT activity as ``what`` (one-line :class:`TrtInspectError`)."""
+    if bundle.extras.get("nsys_tensorrt", True):
+        return
+    stats: NsysStats = bundle.extras["nsys_stats"]
+    raise TrtInspectError(
+        f"no TensorRT activity in this Nsight Systems export ({stats.tensorrt_evidence}), so it is not {what}",
+        path=stats.path,
+        hint="Capture the TensorRT run with `nsys profile --trace=cuda,nvtx` (TensorRT marks its layers in the "
+        "TensorRT NVTX domain); `trtinspect report` shows this export's nsys stats summaries",
+    )
+
+
+def _device_without_attribution(path: Path, stats: NsysStats) -> dict[str, Any]:
+    """The GPU that ran the most kernels, from TARGET_INFO_GPU, without loading the events."""
+    con = open_readonly(path)
+    try:
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        gpus = read_gpus(con, resolve_table(names, TABLES["gpus"]))
+    finally:
+        con.close()
+    if gpus.empty:
+        return {}
+    row = gpus.iloc[0]
+    st = stats.streams
+    if not st.empty and st["kernels"].notna().any():
+        per_dev = st.groupby("device_id")["kernels"].sum()
+        match = gpus[(gpus["device_id"] == int(per_dev.idxmax())).fillna(False)]
+        if not match.empty:
+            row = match.iloc[0]
+    return _device_fields(row)
 
 
 def _layers(att: NsysAttribution, notes: list[str]) -> pd.DataFrame:
@@ -106,6 +178,10 @@ def device_of(export: NsysExport, att: NsysAttribution) -> dict[str, Any]:
         match = gpus[(gpus["device_id"] == dev).fillna(False)]
         if not match.empty:
             row = match.iloc[0]
+    return _device_fields(row)
+
+
+def _device_fields(row: pd.Series) -> dict[str, Any]:
     out: dict[str, Any] = {"source": "nsys"}
     fields = {
         "name": "name",

@@ -630,7 +630,7 @@ def _read_nvtx(cols: dict[str, np.ndarray], strings: dict[int, str]) -> pd.DataF
     return _frame(data, schema.NSYS_NVTX)
 
 
-def _read_gpus(con: sqlite3.Connection, table: str | None) -> pd.DataFrame:
+def read_gpus(con: sqlite3.Connection, table: str | None) -> pd.DataFrame:
     if table is None:
         return schema.empty_frame(schema.NSYS_GPUS)
     cols = _columns(con, table)
@@ -780,7 +780,7 @@ def _read_rest(
     else:
         nvtx = schema.empty_frame(schema.NSYS_NVTX)
         notes.append("no NVTX_EVENTS table: no NVTX ranges were captured (profile with `--trace=cuda,nvtx`)")
-    gpus = _read_gpus(con, found.get("gpus"))
+    gpus = read_gpus(con, found.get("gpus"))
     if gpus.empty:
         notes.append("no GPU information table (TARGET_INFO_GPU / TARGET_INFO_CUDA_GPU) in this export")
     if kernels["global_pid"].isna().all():

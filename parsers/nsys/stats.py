@@ -400,14 +400,14 @@ def _mem_size_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
     return schema.conform(frame.reindex(columns=list(schema.NSYS_STAT_SIZE)), schema.NSYS_STAT_SIZE)
 
 
-def _nvtx_domains(con: sqlite3.Connection, table: str) -> dict[tuple[int, int], list[str]]:
+def _nvtx_domains(con: sqlite3.Connection, table: str) -> dict[tuple[int, int], list[str | None]]:
     """(domainId, process bits of globalTid) -> domain names, as nsys' ``domains`` CTE: one row per
     (domainId, globalTid) creation, text of its earliest event; joined on the process bits of the thread."""
     sql = (
         f'SELECT domainId, globalTid, text, min(start) FROM "{table}" '
         f"WHERE eventType = {NVTX_DOMAIN_CREATE} GROUP BY domainId, globalTid"
     )
-    out: dict[tuple[int, int], list[str]] = {}
+    out: dict[tuple[int, int], list[str | None]] = {}
     for dom, gtid, text, _ in con.execute(sql):
         if dom is None or gtid is None:
             continue
@@ -461,13 +461,13 @@ def _nvtx_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
         text = strings.get(int(u_tid[i])) if u_tid[i] != NULL else None
         if text is None and u_trow[i] != NULL:
             text = inline.get(int(u_trow[i]))
-        names = domains.get((int(u_dom[i]), int(u_proc[i]))) if u_dom[i] != NULL and u_proc[i] != NULL else None
+        created = domains.get((int(u_dom[i]), int(u_proc[i])), []) if u_dom[i] != NULL and u_proc[i] != NULL else []
+        names: list[str | None] = list(created) or [None]
         style = NVTX_RANGE_STYLES.get(int(u_etype[i]), "Unknown")
         idx = []
-        for dname in names or [None]:
-            tag = f"{dname}:{text}" if dname is not None and text is not None else (
-                f"{dname}:" if dname is not None else text
-            )
+        for dname in names:
+            # SQL: domain || ':' || text is NULL when the text is NULL
+            tag = text if dname is None else (f"{dname}:{text}" if text is not None else None)
             idx.append(len(tags))
             tags.append((tag, style))
         copies.append(idx)
@@ -644,7 +644,7 @@ def _summarise(con: sqlite3.Connection, p: Path, by: tuple[str, ...], workers: i
     if "StringIds" not in names and "META_DATA_EXPORT" not in names:
         raise TrtInspectError("is an SQLite database but not an nsys export", path=p)
     ctx = _Ctx(path=p, tables=found, strings={}, by=by)
-    counts = {k: int(con.execute(f'SELECT count(*) FROM "{found[k]}"').fetchone()[0])
+    counts: dict[str, int] = {k: int(con.execute(f'SELECT count(*) FROM "{found[k]}"').fetchone()[0])
               for k in ("kernels", "memcpy", "memset", "runtime", "nvtx", "osrt") if k in found}
     missing: dict[str, str] = dict(NOT_COMPUTED)
     todo: list[str] = []
@@ -658,6 +658,9 @@ def _summarise(con: sqlite3.Connection, p: Path, by: tuple[str, ...], workers: i
         futures = {r: pool.submit(_run_report, p, ctx, r) for r in todo}
         streams = _streams(con, ctx)
         reports = {r: f.result() for r, f in futures.items()}
+    for r in [r for r, frame in reports.items() if frame.empty]:
+        del reports[r]
+        missing[r] = "no rows: the export has the table but no events of this kind"
     processes = ctx_processes(con, ctx)
     trt, evidence = tensorrt_activity(con, found, processes)
     log.debug("summarised %s: %s", p, {r: len(f) for r, f in reports.items()})
@@ -671,3 +674,44 @@ def _summarise(con: sqlite3.Connection, p: Path, by: tuple[str, ...], workers: i
         processes=processes,
         counts=counts,
     )
+
+
+# ----------------------------------------------------------------------------------------------------
+# Plain data for reports
+
+
+def _records(frame: pd.DataFrame, drop: Sequence[str] = ()) -> list[dict[str, Any]]:
+    out = []
+    for rec in frame.drop(columns=[c for c in drop if c in frame]).to_dict("records"):
+        out.append({k: (None if v is pd.NA or (isinstance(v, float) and np.isnan(v)) else _plain(v))
+                    for k, v in rec.items()})
+    return out
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def report_section(stats: NsysStats, top: int) -> dict[str, Any]:
+    """JSON-ready summary of ``stats`` for ``report``: the first ``top`` rows of each report (nsys' order),
+    the per process / device / stream overview, and which reports are absent and why."""
+    reports: dict[str, Any] = {}
+    for name, frame in stats.reports.items():
+        drop = ["report"]
+        if name != "nvtx_sum":
+            drop.append("style")
+        if frame.empty or frame.get("pid", pd.Series(dtype="Int64")).isna().all():
+            drop += ["pid", "device_id", "stream_id"]
+        reports[name] = {
+            "title": REPORTS[name],
+            "rows": _records(frame.head(top), drop),
+            "total_rows": len(frame),
+        }
+    return {
+        "tensorrt_activity": stats.tensorrt,
+        "tensorrt_evidence": stats.tensorrt_evidence,
+        "counts": dict(stats.counts),
+        "reports": reports,
+        "not_available": dict(stats.missing),
+        "streams": _records(stats.streams),
+    }

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from trtinspect.cli.diff import side_labels
-from trtinspect.cli.options import load
+from trtinspect.cli.options import load_evidence
 from trtinspect.errors import NotComparableError, TrtInspectError
 from trtinspect.inspector.check import COMPARABILITY, run_check
 from trtinspect.inspector.check_config import resolve
@@ -65,7 +65,7 @@ def _write(target: str, text: str, what: str) -> None:
 def _load_all(paths: tuple[str, ...], side: str) -> list[Any]:
     if not paths:
         raise TrtInspectError(f"no {side} given", hint=f"pass --{side} PATH [PATH...] (one path per run)")
-    return [load(p) for p in paths]
+    return [load_evidence(p, what=f"TensorRT evidence for the {side}") for p in paths]
 
 
 @click.command("check", cls=VariadicCommand)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from trtinspect.cli.options import load
+from trtinspect.cli.options import load_evidence
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.diff import diff
 from trtinspect.render.diff import FILE_WIDTH, FORMATS, render, render_text
@@ -48,8 +48,8 @@ def command(a: str, b: str, fmt: str, output: Path | None, top: int, no_lint: bo
     into fusion groups; every group's time in A and B is shown, and the group deltas add up to the
     difference of the per-layer totals.
     """
-    bundle_a = load(a)
-    bundle_b = load(b)
+    bundle_a = load_evidence(a, what="an engine to diff")
+    bundle_b = load_evidence(b, what="an engine to diff")
     bundle_a.name, bundle_b.name = side_labels(bundle_a.name, bundle_b.name, a, b)
     result = diff(bundle_a, bundle_b, findings=not no_lint)
     if fmt == "text" and output is None:

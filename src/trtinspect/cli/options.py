@@ -10,8 +10,17 @@ from pathlib import Path
 
 import trtinspect
 from trtinspect.parsers.model import EngineBundle
+from trtinspect.parsers.nsys.bundle import require_tensorrt
 
 
 def load(*paths: str | Path, name: str | None = None) -> EngineBundle:
     """Load one engine bundle for a command (see :func:`trtinspect.load`)."""
     return trtinspect.load(*paths, name=name, terminal_progress=True)
+
+
+def load_evidence(*paths: str | Path, name: str | None = None, what: str = "TensorRT evidence") -> EngineBundle:
+    """:func:`load`, refusing an Nsight Systems export without TensorRT activity (check and diff compare
+    TensorRT engines; such an export has no engine to compare)."""
+    bundle = load(*paths, name=name)
+    require_tensorrt(bundle, what)
+    return bundle

@@ -11,6 +11,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from trtinspect.render import nsys
+
 
 def render_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False, default=str)
@@ -59,11 +61,11 @@ def _headline(report: dict[str, Any]) -> list[tuple[str, str]]:
         if t["throughput_qps"] is not None:
             src += f"; throughput {t['throughput_qps']} qps"
         rows.append(("Timing", src))
-    return rows
+    return rows + nsys.nsys_headline(report.get("nsys"))
 
 
-CLIPPED_COLUMNS = ("layer", "layer names", "finding")
-NUMERIC_COLUMNS = ("mean", "median", "p99", "layers", "ms/iter", "% time", "%", "cost ms")
+CLIPPED_COLUMNS = ("layer", "layer names", "finding", *nsys.CLIPPED)
+NUMERIC_COLUMNS = ("mean", "median", "p99", "layers", "ms/iter", "% time", "%", "cost ms", *nsys.NUMERIC)
 TIMING_ROWS = [("H2D", "h2d_ms"), ("GPU compute", "compute_ms"), ("D2H", "d2h_ms"),
                ("Latency (H2D+compute+D2H)", "latency_ms"), ("End-to-end host", "end_to_end_ms"),
                ("Enqueue", "enqueue_ms")]
@@ -96,7 +98,7 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
         rows = [[f["severity"], f["rule_id"], _short(f["title"], 110), _fmt(f["cost_ms"])]
                 for f in report["findings"]]
         tables.append(("Top findings", ["severity", "rule", "finding", "cost ms"], rows))
-    return tables
+    return tables + nsys.nsys_tables(report.get("nsys"))
 
 
 def _lists(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
@@ -114,8 +116,9 @@ def _lists(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
                     items + ([f"... and {more} more"] if more > 0 else [])))
     if report["findings_status"] not in ("ok", "not run", "analyzer not installed"):
         out.append(("Findings", [report["findings_status"]]))
-    if report["notes"]:
-        out.append(("Notes", [_printable(n) for n in report["notes"]]))
+    notes = report["notes"] + nsys.nsys_missing(report.get("nsys"))
+    if notes:
+        out.append(("Notes", [_printable(n) for n in notes]))
     return out
 
 
@@ -155,7 +158,7 @@ def render_text(report: dict[str, Any], *, width: int = 120) -> str:
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
 
-TEXT_COLUMNS = ("layer", "type", "precision", "layer type", "finding", "layer names", "rule", "severity")
+TEXT_COLUMNS = ("layer", "type", "precision", "layer type", "finding", "layer names", "rule", "severity", *nsys.TEXT)
 
 
 def _md_cell(text: str) -> str:

@@ -1,0 +1,139 @@
+"""The Nsight Systems part of ``report``: the ``nsys stats`` tables, headed and formatted as nsys prints them.
+
+Input is the ``report["nsys"]`` section (:func:`trtinspect.parsers.nsys.stats.report_section`); output is
+(title, header, rows) tables and headline rows for the shared text / markdown renderers. Times are integer
+nanoseconds with thousands separators, Avg/Med/StdDev with one decimal, sizes in MB (10^6 bytes, 3 decimals),
+exactly the columns of ``nsys stats`` so the two can be read side by side. Kernel names are shown by their base
+name (``void at::native::reduce_kernel<...>(...)`` -> ``at::native::reduce_kernel``); the JSON output keeps
+the full demangled names the rows are grouped by.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+Table = tuple[str, list[str], list[list[str]]]
+
+TIME_HEADER = ["Time (%)", "Total Time (ns)", "Instances", "Avg (ns)", "Med (ns)", "Min (ns)", "Max (ns)",
+               "StdDev (ns)"]
+COUNT_LABEL = {"cuda_gpu_kern_sum": "Instances", "nvtx_sum": "Instances", "cuda_gpu_mem_time_sum": "Count",
+               "cuda_api_sum": "Num Calls", "osrt_sum": "Num Calls"}
+NAME_LABEL = {"cuda_gpu_kern_sum": "Name", "nvtx_sum": "Range", "cuda_gpu_mem_time_sum": "Operation",
+              "cuda_api_sum": "Name", "osrt_sum": "Name", "cuda_gpu_mem_size_sum": "Operation"}
+SIZE_HEADER = ["Total (MB)", "Count", "Avg (MB)", "Med (MB)", "Min (MB)", "Max (MB)", "StdDev (MB)"]
+STREAM_HEADER = ["pid", "process", "device", "stream", "kernels", "kernel ms", "memcpys", "memcpy ms", "memcpy MB",
+                 "memsets"]
+ORDER = ["cuda_gpu_kern_sum", "cuda_gpu_mem_time_sum", "cuda_gpu_mem_size_sum", "cuda_api_sum", "nvtx_sum",
+         "osrt_sum"]
+# columns the shared renderers treat as numbers (right-aligned) / long names (clipped) / text (markdown)
+NUMERIC = (*TIME_HEADER, "Num Calls", "Count", *SIZE_HEADER, "pid", "device", "stream", "kernels", "kernel ms",
+           "memcpys", "memcpy ms", "memcpy MB", "memsets")
+CLIPPED = ("Name", "Range", "Operation")
+TEXT = ("Name", "Range", "Operation", "Style", "process")
+
+
+def _int(v: Any) -> str:
+    return "-" if v is None else f"{int(v)}"
+
+
+def _one(v: Any) -> str:
+    return "-" if v is None else f"{float(v):.1f}"
+
+
+BASE_NAME = re.compile(r"^(?:void\s+)?([^<(]+)")
+
+
+def base_name(kernel: str) -> str:
+    """A demangled kernel name without its return type, template arguments and parameters (nsys' ``base``)."""
+    m = BASE_NAME.match(kernel)
+    return m.group(1).strip() if m and m.group(1).strip() else kernel
+
+
+def _mb(v: Any) -> str:
+    return "-" if v is None else f"{float(v) / 1e6:,.3f}"
+
+
+def _ms(v: Any) -> str:
+    return "-" if v is None else f"{float(v) / 1e6:,.3f}"
+
+
+def _clean(text: Any) -> str:
+    s = "(none)" if text is None else str(text)
+    s = s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", " ")
+    return "".join(ch if ch.isprintable() else "?" for ch in s)
+
+
+def _time_rows(name: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    header = [*TIME_HEADER]
+    header[2] = COUNT_LABEL[name]
+    scoped = any(k in rows[0] for k in ("pid", "device_id", "stream_id")) if rows else False
+    if scoped:
+        header = ["pid", "device", "stream", *header]
+    if name == "nvtx_sum":
+        header.append("Style")
+    header.append(NAME_LABEL[name])
+    out = []
+    for r in rows:
+        cells = [_one(r["time_pct"]), _int(r["total_ns"]), _int(r["instances"]), _one(r["avg_ns"]),
+                 _one(r["median_ns"]), _int(r["min_ns"]), _int(r["max_ns"]), _one(r["stddev_ns"])]
+        if scoped:
+            cells = [_int(r.get("pid")), _int(r.get("device_id")), _int(r.get("stream_id")), *cells]
+        if name == "nvtx_sum":
+            cells.append(_clean(r.get("style")))
+        label = r["name"]
+        if name == "cuda_gpu_kern_sum" and isinstance(label, str):
+            label = base_name(label)
+        cells.append(_clean(label))
+        out.append(cells)
+    return header, out
+
+
+def _size_rows(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    out = [[_mb(r["total_bytes"]), _int(r["count"]), _mb(r["avg_bytes"]), _mb(r["median_bytes"]),
+            _mb(r["min_bytes"]), _mb(r["max_bytes"]), _mb(r["stddev_bytes"]), _clean(r["name"])] for r in rows]
+    return [*SIZE_HEADER, "Operation"], out
+
+
+def nsys_tables(section: dict[str, Any] | None) -> list[Table]:
+    """The nsys stats tables, in nsys' order, then GPU work per process / device / stream."""
+    if not section:
+        return []
+    tables: list[Table] = []
+    for name in ORDER:
+        rep = section["reports"].get(name)
+        if rep is None or not rep["rows"]:
+            continue
+        header, rows = _size_rows(rep["rows"]) if name == "cuda_gpu_mem_size_sum" else _time_rows(name,
+                                                                                                 rep["rows"])
+        shown = len(rows)
+        more = f", first {shown} of {rep['total_rows']:,} rows" if rep["total_rows"] > shown else ""
+        note = ", base names" if name == "cuda_gpu_kern_sum" else ""
+        tables.append((f"{rep['title']} ({name}{more}{note})", header, rows))
+    streams = [[_int(s["pid"]), _clean(s["process"]), _int(s["device_id"]), _int(s["stream_id"]), _int(s["kernels"]),
+                _ms(s["kernel_ns"]), _int(s["memcpys"]), _ms(s["memcpy_ns"]), _mb(s["memcpy_bytes"]),
+                _int(s["memsets"])] for s in section["streams"]]
+    if streams:
+        tables.append(("GPU work per process, device and stream", STREAM_HEADER, streams))
+    return tables
+
+
+def nsys_headline(section: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """One headline row: TensorRT activity or its absence, and what the export holds."""
+    if not section:
+        return []
+    c = section["counts"]
+    held = ", ".join(f"{c[k]:,} {label}" for k, label in (("kernels", "kernels"), ("memcpy", "memcpy"),
+                                                           ("memset", "memset"), ("runtime", "CUDA API calls"),
+                                                           ("nvtx", "NVTX events"), ("osrt", "OS runtime calls"))
+                     if c.get(k))
+    activity = ("TensorRT activity: " + section["tensorrt_evidence"] if section["tensorrt_activity"]
+                else "no TensorRT activity")
+    return [("Nsight Systems", f"{activity}; {held}")]
+
+
+def nsys_missing(section: dict[str, Any] | None) -> list[str]:
+    """Reports absent from this export, and why (for the notes list)."""
+    if not section:
+        return []
+    return [f"{name}: {why}" for name, why in section["not_available"].items()]
