@@ -144,7 +144,7 @@ def _device_without_attribution(path: Path, stats: NsysStats) -> dict[str, Any]:
     st = stats.streams
     if not st.empty and st["kernels"].notna().any():
         per_dev = st.groupby("device_id")["kernels"].sum()
-        match = gpus[(gpus["device_id"] == int(per_dev.idxmax())).fillna(False)]
+        match = gpus[(gpus["device_id"] == int(str(per_dev.idxmax()))).fillna(False)]
         if not match.empty:
             row = match.iloc[0]
     return _device_fields(row)
