@@ -8,11 +8,18 @@ How copy ``k`` (k = 0, 1, 2, ...) of the real TREx A100 bundle ``sample_engines/
 
 * **layer names / ONNX source nodes / weights** (``rename``): auto-numbered nodes ``Op_N`` and
   ``(Unnamed Layer* N)`` become ``Op_{N + 1000 k}`` (they stay auto-numbered, so logic that reads exporter
-  numbering runs as on the real engines); other parts of a fused name (initializers such as
-  ``layer1.0.conv1.weight``) become ``r{k}.<name>``; ``Reformatting CopyNode for ... to <layer>`` follows the
-  renamed layer. Copy 0 keeps the real names. Every layer name and source node is unique over the engine.
+  numbering runs as on the real engines). With ``names="realistic"`` (the default) every part of a fused name
+  then carries a block suffix the way exporters name repeated blocks: `` [b{k}]`` on odd copies,
+  `` (b{k})`` on even ones (``conv1.weight [b3] + QuantizeLinear_3007 [b3] + Conv_3009 [b3]``), so names have
+  the bracketed and parenthesised suffixes that real big engines have; with ``names="plain"`` other parts
+  (initializers such as ``layer1.0.conv1.weight``) become ``r{k}.<name>`` and nothing is suffixed.
+  ``Reformatting CopyNode for ... to <layer>`` follows the renamed layer. Copy 0 keeps the real names. Every
+  layer name and source node is unique over the engine.
 * **tensor names**: ``<name> #k``; copies are chained -- copy k's network input (``input.1``) is copy k-1's
-  network output -- so the engine is one connected graph and graph walks follow real edges.
+  network output -- so the engine is one connected graph and graph walks follow real edges. With
+  ``names="realistic"`` the first layer of every copy also reads the network input binding ``input.1`` by
+  its real name (one binding tensor shared by name by about 1,400 layers, like an attention mask or position
+  ids read by every block of a transformer).
 * **profile** (``--exportProfile``): the real per-layer records, renamed exactly like their layers (joined by
   name), real ``timeMs`` / ``averageMs`` / ``medianMs``; ``percentage`` recomputed over the whole engine.
 * **timing / metadata**: the real ``timing.json``, ``build.metadata.json``, ``profile.metadata.json`` and
@@ -61,20 +68,28 @@ class GeneratedEngine:
         return self.graph.stat().st_size / 1024**2
 
 
-def _node(part: str, k: int) -> str:
+NAME_STYLES = ("realistic", "plain")
+
+
+def _node(part: str, k: int, names: str) -> str:
     if _NUM.search(part):
-        return _NUM.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + OFFSET * k}", part)
-    return f"r{k}.{part}"
+        part = _NUM.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + OFFSET * k}", part)
+        return part if names == "plain" else part + _suffix(k)
+    return f"r{k}.{part}" if names == "plain" else part + _suffix(k)
 
 
-def rename(name: str, k: int) -> str:
+def _suffix(k: int) -> str:
+    return f" [b{k}]" if k % 2 else f" (b{k})"
+
+
+def rename(name: str, k: int, names: str = "realistic") -> str:
     """The name of real layer ``name`` in copy ``k`` (copy 0 keeps the real names)."""
     if k == 0:
         return name
     m = _COPY.match(name)
     if m:
-        return m.group(1) + rename(m.group(2), k)
-    return " + ".join(_node(p, k) for p in name.split(" + "))
+        return m.group(1) + rename(m.group(2), k, names)
+    return " + ".join(_node(p, k, names) for p in name.split(" + "))
 
 
 def _tensor(name: str, k: int, first_in: str, last_out: str) -> str:
@@ -93,9 +108,11 @@ def _real_files(variant: str) -> tuple[str, Path]:
     return graph.name.removesuffix(".graph.json"), folder
 
 
-def generate(out_dir: Path, n_layers: int = 50_000, variant: str = "qat", *, indent: int | None = 1
-             ) -> GeneratedEngine:
+def generate(out_dir: Path, n_layers: int = 50_000, variant: str = "qat", *, indent: int | None = 1,
+             names: str = "realistic") -> GeneratedEngine:
     """Write a generated ``n_layers``-layer engine built from real ``variant`` into ``out_dir/generated-...``."""
+    if names not in NAME_STYLES:
+        raise ValueError(f"names must be one of {NAME_STYLES}")
     stem, real = _real_files(variant)
     graph = json.loads((real / f"{stem}.graph.json").read_text())
     profile = json.loads((real / f"{stem}.profile.json").read_text())
@@ -106,13 +123,15 @@ def generate(out_dir: Path, n_layers: int = 50_000, variant: str = "qat", *, ind
     records: list[dict[str, Any]] = []
     k = 0
     while len(layers) < n_layers:
-        for layer in base_layers:
+        for j, layer in enumerate(base_layers):
             if len(layers) == n_layers:
                 break
-            new = dict(layer, Name=rename(layer["Name"], k))
+            new = dict(layer, Name=rename(layer["Name"], k, names))
             for key in ("Inputs", "Outputs"):
                 if isinstance(layer.get(key), list):
                     new[key] = [dict(t, Name=_tensor(t["Name"], k, first_in, last_out)) for t in layer[key]]
+            if names == "realistic" and k > 0 and j == 0 and new.get("Inputs"):
+                new["Inputs"] = [*new["Inputs"], dict(layer["Inputs"][0], Name=first_in)]  # shared binding
             layers.append(new)
             rec = by_name.get(layer["Name"])
             if rec is not None:
@@ -125,7 +144,7 @@ def generate(out_dir: Path, n_layers: int = 50_000, variant: str = "qat", *, ind
         r["percentage"] = 100.0 * r["timeMs"] / total
     # network output: the last generated layer's first output
     bindings = [first_in, layers[-1]["Outputs"][0]["Name"]] if layers[-1].get("Outputs") else [first_in]
-    name = f"generated-{variant}-{n_layers}"
+    name = f"generated-{variant}-{n_layers}" + ("" if names == "realistic" else "-plain")
     folder = out_dir / name
     folder.mkdir(parents=True, exist_ok=True)
     out = GeneratedEngine(folder, folder / f"{name}.engine.graph.json", folder / f"{name}.engine.profile.json",
@@ -144,8 +163,9 @@ def main() -> None:
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--layers", type=int, default=50_000)
     ap.add_argument("--variant", choices=VARIANTS, default="qat")
+    ap.add_argument("--names", choices=NAME_STYLES, default="realistic")
     args = ap.parse_args()
-    eng = generate(args.out_dir, args.layers, args.variant)
+    eng = generate(args.out_dir, args.layers, args.variant, names=args.names)
     print(f"{eng.folder}: {eng.n_layers} layers ({eng.copies} copies of {eng.variant}), "
           f"graph {eng.graph_mib:.1f} MiB")
 

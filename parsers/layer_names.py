@@ -34,6 +34,8 @@ _MYELIN_SUFFIX_RE = re.compile(r"_myl\d+_\d+$")
 _METADATA_ENTRY_RE = re.compile(r"^\[ONNX Layer: (.*)\]$", re.S)
 _BRACKET_RE = re.compile(r"[()\[\]{}]")
 _COMPLEX_NAME_RE = re.compile(r"[()\[\]{}|]|PWN|_my")
+# Fusion syntax other than " + " and plain brackets: horizontal fusion, PWN(...), {ForeignNode[...]}, Myelin.
+_NESTED_NAME_RE = re.compile(r"[{}|]|PWN|_my")
 _FUSED_HINT_RE = re.compile(r" \+ | \|\| |PWN\(|\{ForeignNode\[|__my|_myl")
 _OPENERS = "([{"
 MAX_NAME_NESTING = 64  # deeper PWN(PWN(...)) / ForeignNode nesting is kept as one node (no recursion blow-up)
@@ -139,6 +141,13 @@ def source_nodes_from_name(name: str) -> tuple[list[str], str]:
     return nodes_from_base(base)
 
 
+def _vertical(pieces: list[str]) -> tuple[list[str], str]:
+    nodes = [s for s in (p.strip() for p in pieces) if s]
+    if len(set(nodes)) != len(nodes):
+        nodes = list(dict.fromkeys(nodes))
+    return nodes, "vertical"
+
+
 def nodes_from_base(base: str) -> tuple[list[str], str]:
     """source_nodes_from_name for a name without profile suffix that is not a reformat."""
     if _COMPLEX_NAME_RE.search(base) is None:
@@ -146,11 +155,14 @@ def nodes_from_base(base: str) -> tuple[list[str], str]:
         if " + " not in base:
             stripped = base.strip()
             return ([stripped] if stripped else []), "none"
-        parts = [p.strip() for p in base.split(" + ")]
-        nodes = [p for p in parts if p]
-        if len(set(nodes)) != len(nodes):
-            nodes = list(dict.fromkeys(nodes))
-        return nodes, "vertical"
+        return _vertical(base.split(" + "))
+    if " + " in base and _NESTED_NAME_RE.search(base) is None:
+        # Second fast path: "a [b3] + (Unnamed Layer* 5) [Shuffle] + c (2)": brackets inside the parts but
+        # none spanning a " + " (no piece opens more ( or [ than it closes), no other fusion syntax. This is
+        # exactly what _decompose returns for such a name (every piece is its own node).
+        pieces = base.split(" + ")
+        if all(p.count("(") <= p.count(")") and p.count("[") <= p.count("]") for p in pieces):
+            return _vertical(pieces)
     if base.startswith("{"):
         dla = _DLA_GROUP_RE.match(base.strip())
         if dla is not None:

@@ -144,7 +144,10 @@ def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.Da
             columns[col] = pd.Series(float("nan"), index=raw.index, dtype="float64")
             continue
         source = raw[key]
-        is_number = source.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+        if source.dtype.kind in "iuf":  # decoded numbers only (the usual case): no per-value test needed
+            is_number = pd.Series(True, index=source.index)
+        else:
+            is_number = source.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
         if key in REQUIRED_KEYS:
             good &= np.asarray(is_number, dtype=bool)
         columns[col] = pd.to_numeric(source.where(is_number), errors="coerce").astype("float64")

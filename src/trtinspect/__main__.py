@@ -1,4 +1,4 @@
-from trtinspect.cli import main
+from trtinspect.cli import console_main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console_main()

@@ -8,10 +8,14 @@ a short message (traceback only with ``--debug``).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import gc
 import importlib
 import logging
+import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -100,3 +104,49 @@ def main(argv: list[str] | None = None) -> Any:
             err=True,
         )
         sys.exit(2)
+
+
+# Commands that keep running (a web server): they get the normal interpreter and exit.
+LONG_RUNNING = frozenset({"serve"})
+
+
+def _command_name(argv: list[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _exit_code(code: Any) -> int:
+    """The process exit status Python gives ``SystemExit(code)``."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def console_main() -> NoReturn:
+    """The installed ``trtinspect`` command and ``python -m trtinspect``: :func:`main` in a fast process.
+
+    A 50,000-layer engine leaves millions of small Python objects alive. The cyclic garbage collector
+    re-scans all of them on every full collection, and the interpreter frees them one by one at exit; for a
+    command that prints and ends, both are pure overhead (docs/benchmarks.md). So, in this console entry
+    point only (the library never does this): the collector is off for the run, and after the command has
+    finished, exit handlers have run (logging is flushed) and stdout/stderr are flushed, the process ends
+    with ``os._exit`` and the same exit status. ``serve`` keeps the normal interpreter; ``--debug``
+    tracebacks still come from Python itself.
+    """
+    argv = sys.argv[1:]
+    if _command_name(argv) in LONG_RUNNING:
+        raise SystemExit(main())
+    gc.disable()
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        # a reader that went away (main treats a broken pipe as success) or a closed stream: nothing to flush
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stream.flush()
+    os._exit(code)
