@@ -40,10 +40,10 @@ from trtinspect.inspector.check_inputs import (
     build_precision,
     comparability,
     end_to_end_samples,
+    gpu_compute_mean,
     group_runs_by_alignment,
     groups_by_name,
     lookup,
-    summary_compute_mean,
     validate_side,
 )
 from trtinspect.parsers import schema
@@ -571,7 +571,7 @@ def _downgrade(bundles: Sequence[EngineBundle], source: str) -> tuple[str, list[
     if source == "runs":
         vals = []
         for b in bundles:
-            m = float(b.times["compute_ms"].mean()) if b.has_times else summary_compute_mean(b)
+            m = gpu_compute_mean(b)
             vals.append(np.array([m if m is not None else math.nan]))
         return source, vals
     if source == "layer_sum":
@@ -583,8 +583,8 @@ def _overhead_note(baseline: Sequence[EngineBundle], candidate: Sequence[EngineB
     parts = []
     for side, b in ((BASE, baseline[0]), (CAND, candidate[0])):
         if b.has_profile and b.has_times:
-            layers, gpu = b.total_layer_ms(), float(b.times["compute_ms"].median())
-            if gpu > 0:
+            layers, gpu = b.total_layer_ms(), b.timing.gpu_compute.median
+            if gpu is not None and gpu > 0:
                 parts.append(
                     f"{side} per-layer total {layers:.3f} ms vs GPU compute {gpu:.3f} ms "
                     f"({100 * (layers - gpu) / gpu:+.0f}% profiling overhead)"

@@ -119,10 +119,12 @@ def comparability(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBu
 
 
 def end_to_end_samples(bundles: Sequence[EngineBundle]) -> tuple[str, list[np.ndarray]]:
-    """The best end-to-end GPU compute source every bundle has, and its samples per run."""
-    if all(b.has_times and b.times["compute_ms"].notna().any() for b in bundles):
-        return "iterations", [b.times["compute_ms"].dropna().to_numpy(dtype=float) for b in bundles]
-    means = [summary_compute_mean(b) for b in bundles]
+    """The best end-to-end GPU compute source every bundle has, and its samples per run (from each bundle's
+    one timing summary, :attr:`EngineBundle.timing`)."""
+    samples = [b.timing.samples.get("compute_ms") for b in bundles]
+    if all(s is not None and s.size for s in samples):
+        return "iterations", [s for s in samples if s is not None]
+    means = [gpu_compute_mean(b) for b in bundles]
     if all(m is not None for m in means):
         return "runs", [np.array([m]) for m in means if m is not None]
     if all(b.has_profile for b in bundles):
@@ -130,14 +132,9 @@ def end_to_end_samples(bundles: Sequence[EngineBundle]) -> tuple[str, list[np.nd
     return "none", []
 
 
-def summary_compute_mean(b: EngineBundle) -> float | None:
-    s = b.summary
-    if s.empty:
-        return None
-    hit = s[(s["metric"].str.lower() == "gpu compute time") & (s["stat"] == "mean")]
-    if hit.empty or pd.isna(hit["value"].iloc[0]):
-        return None
-    return float(hit["value"].iloc[0])
+def gpu_compute_mean(b: EngineBundle) -> float | None:
+    """Mean GPU compute time per iteration of one run (the bundle's timing summary), None when unknown."""
+    return b.timing.gpu_compute.mean
 
 
 def _layer_ms(b: EngineBundle) -> pd.Series:
@@ -239,7 +236,7 @@ def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
     if not bundles:
         raise TrtInspectError(f"no {side} runs given", hint=f"pass --{side} PATH (one or more bundles)")
     for b in bundles:
-        if not (b.has_times or b.has_profile or summary_compute_mean(b) is not None):
+        if not (b.has_times or b.has_profile or gpu_compute_mean(b) is not None):
             src = ", ".join(str(p) for ps in b.sources.values() for p in ps) or b.name
             raise TrtInspectError(
                 f"{side} run '{b.name}' holds no timing data (no per-iteration times, summary or profile)",

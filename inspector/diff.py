@@ -34,6 +34,7 @@ from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, primary_op
 from trtinspect.inspector.lint import lint
 from trtinspect.parsers import schema
+from trtinspect.parsers.timing import FROM_SUMMARY, FROM_TIMES
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -48,7 +49,7 @@ RECONCILE_TOL_MS = 1e-9
 # What an untimed side lacks (said in the summary and the notes).
 NO_TIMING = "no --exportProfile / --dumpProfile / nsys per-layer data"
 
-# End-to-end metrics: TIMES column (mean over iterations) and the SUMMARY metric used when there are no times.
+# End-to-end metrics: key, TIMES column / timing-summary metric, trtexec's name (see parsers/timing.py).
 END_TO_END: tuple[tuple[str, str, str], ...] = (
     ("latency", "latency_ms", "Latency"),
     ("h2d", "h2d_ms", "H2D Latency"),
@@ -56,6 +57,7 @@ END_TO_END: tuple[tuple[str, str, str], ...] = (
     ("d2h", "d2h_ms", "D2H Latency"),
     ("enqueue", "enqueue_ms", "Enqueue Time"),
 )
+E2E_SOURCES = {FROM_TIMES: "times (mean over iterations)", FROM_SUMMARY: "performance summary (mean)"}
 
 # How a group is named in the summary, from its ONNX op kinds (first rule whose ops are all present wins).
 # (required ops, standalone reformat only, singular, plural)
@@ -243,17 +245,12 @@ def _totals_by(col: str, a_lt: pd.DataFrame, b_lt: pd.DataFrame) -> pd.DataFrame
 
 
 def _end_to_end(bundle: EngineBundle) -> dict[str, tuple[float, str]]:
+    """Mean per iteration of each END_TO_END metric, from the bundle's one timing summary."""
     out: dict[str, tuple[float, str]] = {}
-    times, summary = bundle.times, bundle.summary
-    for key, col, metric in END_TO_END:
-        if not times.empty and col in times and times[col].notna().any():
-            out[key] = (float(times[col].mean()), "times (mean over iterations)")
-            continue
-        if not summary.empty:
-            sel = (summary["metric"] == metric) & (summary["stat"] == "mean") & (summary["unit"] == "ms")
-            hit = summary[sel]
-            if not hit.empty:
-                out[key] = (float(hit["value"].iloc[0]), "performance summary (mean)")
+    for key, col, _metric in END_TO_END:
+        stats = bundle.timing.metrics[col]
+        if stats.mean is not None:
+            out[key] = (stats.mean, E2E_SOURCES.get(stats.source or "", str(stats.source)))
     return out
 
 

@@ -16,23 +16,10 @@ from trtinspect.inspector.lint import lint
 from trtinspect.parsers.device import device_name
 from trtinspect.parsers.model import EngineBundle
 from trtinspect.parsers.nsys.stats import report_section as nsys_report_section
+from trtinspect.parsers.timing import FROM_TIMES
 
 UNKNOWN = "(unknown)"
 NOT_IN_LAYERS = "(profiled, not in layers)"
-# Summary metric -> report key (trtexec's names, from a log or TREx metadata).
-SUMMARY_METRICS = {
-    "h2d_ms": "H2D Latency",
-    "compute_ms": "GPU Compute Time",
-    "d2h_ms": "D2H Latency",
-    "latency_ms": "Latency",
-    "enqueue_ms": "Enqueue Time",
-    "end_to_end_ms": "End-to-End Host Latency",
-}
-# TIMES column -> report key.
-TIMES_METRICS = {key: key for key in SUMMARY_METRICS}
-# enqueue_ms in a times file is a difference of two 6-significant-digit timestamps (0.01 ms resolution after
-# 1 s of run time), so the summary's enqueue statistics win when a summary exists.
-SUMMARY_PREFERRED = ("enqueue_ms",)
 FINDING_FIELDS = ("rule_id", "severity", "title", "cost_ms", "layers")  # "layers" may be named "layer_names"
 
 
@@ -143,43 +130,13 @@ def _top_layers(joined: pd.DataFrame, total_ms: float, top: int) -> list[dict[st
     return rows
 
 
-def _stats(values: pd.Series) -> dict[str, float | None]:
-    v = values.dropna().to_numpy(dtype="float64")
-    if v.size == 0:
-        return {"mean": None, "median": None, "p99": None}
-    return {"mean": _num(v.mean()), "median": _num(np.median(v)), "p99": _num(np.percentile(v, 99))}
-
-
-def _summary_stats(summary: pd.DataFrame, metric: str) -> dict[str, float | None]:
-    rows = summary[summary["metric"] == metric]
-    lookup = dict(zip(rows["stat"].astype(str), rows["value"], strict=False))
-    return {"mean": _num(lookup.get("mean")), "median": _num(lookup.get("median")),
-            "p99": _num(lookup.get("p99"))}
-
-
 def _timing(bundle: EngineBundle) -> dict[str, Any]:
-    """H2D / compute / D2H / latency: from per-iteration times when present, else the performance summary."""
-    out: dict[str, Any] = {"source": None, "iterations": None, "throughput_qps": None}
-    summary = bundle.summary
-    if bundle.has_times:
-        out["source"] = "times"
-        out["iterations"] = len(bundle.times)
-        for key, col in TIMES_METRICS.items():
-            if key in SUMMARY_PREFERRED and not summary.empty:
-                continue
-            out[key] = _stats(bundle.times[col])
-    if not summary.empty:
-        for key, metric in SUMMARY_METRICS.items():
-            if out.get(key) is None or out[key]["mean"] is None:
-                stats = _summary_stats(summary, metric)
-                if stats["mean"] is not None:
-                    out[key] = stats
-                    out["source"] = out["source"] or "summary"
-        tput = summary[(summary["metric"] == "Throughput")]
-        if not tput.empty:
-            out["throughput_qps"] = _num(tput["value"].iloc[0], 3)
-    for key in SUMMARY_METRICS:
-        out.setdefault(key, {"mean": None, "median": None, "p99": None})
+    """H2D / compute / D2H / latency as the report shows them: the bundle's one timing summary."""
+    t = bundle.timing
+    out: dict[str, Any] = {"source": t.source, "iterations": t.iterations if t.source == FROM_TIMES else None,
+                           "throughput_qps": _num(t.throughput_qps, 3)}
+    for key, stats in t.metrics.items():
+        out[key] = {"mean": _num(stats.mean), "median": _num(stats.median), "p99": _num(stats.p99)}
     return out
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from trtinspect.inspector import precision as prec
+from trtinspect.parsers.timing import FROM_TIMES
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -200,19 +201,12 @@ class LintContext:
         return estimate if estimate > timed_sum * 1.05 else timed_sum
 
     def _cost_basis(self) -> tuple[str, float]:
-        """Denominator of cost_pct: mean GPU compute time per iteration when known, else per-layer total."""
-        summary = self.bundle.summary
-        if not summary.empty:
-            gpu = summary[summary["metric"].astype("string").str.lower() == "gpu compute time"]
-            for stat in ("mean", "median"):
-                vals = gpu.loc[gpu["stat"] == stat, "value"].tolist()
-                if vals and _f(vals[0]) > 0:
-                    return f"GPU compute time ({stat})", _f(vals[0])
-        times = self.bundle.times
-        if not times.empty and "compute_ms" in times:
-            mean = _f(times["compute_ms"].mean())
-            if mean > 0:
-                return "GPU compute time (mean of exported iterations)", mean
+        """Denominator of cost_pct: mean GPU compute time per iteration when known (the bundle's one timing
+        summary, :attr:`EngineBundle.timing`), else the per-layer total."""
+        gpu = self.bundle.timing.gpu_compute
+        if gpu.mean is not None and gpu.mean > 0:
+            where = "mean of exported iterations" if gpu.source == FROM_TIMES else "mean"
+            return f"GPU compute time ({where})", gpu.mean
         if self.per_layer_total_ms > 0:
             basis = (
                 "sum of per-layer average times"

@@ -16,6 +16,7 @@ import pandas as pd
 
 from trtinspect.parsers import schema
 from trtinspect.parsers.join import join_profile, unmatched_profile_ms
+from trtinspect.parsers.timing import TimingSummary, timing_summary
 
 T = TypeVar("T")
 
@@ -99,6 +100,14 @@ class EngineBundle:
     def unmatched_profile_ms(self) -> float:
         """Summed average time of the profile rows no layer took (0 without a profile)."""
         return self.joined().unmatched_profile_ms
+
+    @property
+    def timing(self) -> TimingSummary:
+        """THE end-to-end timing summary (GPU compute, H2D, D2H, latency) every command shows.
+
+        One function computes it (:func:`trtinspect.parsers.timing.timing_summary`), once per bundle.
+        """
+        return self.derived("timing", timing_summary)
 
     def total_layer_ms(self) -> float:
         """Sum of per-layer average times (per iteration), NaN when no profile."""

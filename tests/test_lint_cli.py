@@ -66,7 +66,7 @@ def test_json_output_matches_library(qat_findings: object) -> None:
     assert code == 0
     doc = json.loads(out)
     assert [f["finding_id"] for f in doc["findings"]] == list(qat_findings["finding_id"])  # type: ignore[index]
-    assert doc["cost_basis"] == "GPU compute time (mean)"
+    assert doc["cost_basis"] == "GPU compute time (mean of exported iterations)"
 
 
 def test_json_without_profile_has_null_costs() -> None:
