@@ -5,6 +5,8 @@ Files are only ever opened for reading. Size limits protect against gigantic inp
 
 from __future__ import annotations
 
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,24 @@ from trtinspect.errors import TrtInspectError
 # Larger inputs are refused with a clear message instead of exhausting memory. Override per call.
 MAX_JSON_BYTES = 2 * 1024**3
 MAX_TEXT_BYTES = 2 * 1024**3
+
+
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def require_regular(path: str | Path, *, what: str = "a file") -> None:
+    """Refuse anything but a regular file (after symlinks) BEFORE opening it: opening a FIFO blocks until a
+    writer comes, and a device never ends. Missing paths and directories are left to the caller's message."""
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode
+    except OSError:
+        return
+    for test, kind in _SPECIAL:
+        if test(mode):
+            raise TrtInspectError(f"is {kind}, not a regular file (expected {what})", path=p,
+                                  hint="trtinspect reads only regular files; save the output to a file first")
 
 
 def read_bytes(path: str | Path, *, what: str, max_bytes: int = MAX_JSON_BYTES) -> bytes:
@@ -32,6 +52,7 @@ def read_bytes(path: str | Path, *, what: str, max_bytes: int = MAX_JSON_BYTES) 
         raise TrtInspectError(f"cannot read file: {exc.strerror}", path=p) from None
     if p.is_dir():
         raise TrtInspectError(f"is a directory, expected {what}", path=p)
+    require_regular(p, what=what)
     if size > max_bytes:
         raise TrtInspectError(
             f"file is {size / 1024**2:.0f} MiB, over the {max_bytes / 1024**2:.0f} MiB limit for {what}",
@@ -79,6 +100,10 @@ def read_json(path: str | Path, *, what: str, hint: str | None = None, max_bytes
     return decode_json(data, path=path, what=what, hint=hint)
 
 
+# ``"key": Infinity`` / ``NaN`` / ``-inf``: not JSON (RFC 8259), but what a non-finite float prints as.
+_NON_JSON_NUMBER = re.compile(rb'"([^"\\]{1,200})"\s*:\s*(-?Infinity|NaN|-?inf(?:inity)?|-?nan)\b', re.I)
+
+
 def decode_json(data: bytes, *, path: str | Path | None, what: str, hint: str | None = None) -> Any:
     data = without_bom(data)
     if looks_binary(data):
@@ -89,6 +114,11 @@ def decode_json(data: bytes, *, path: str | Path | None, what: str, hint: str | 
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
+        literal = _NON_JSON_NUMBER.search(data)
+        if literal is not None:
+            key, value = (g.decode("utf-8", errors="replace") for g in literal.groups())
+            raise TrtInspectError(f"{key} is {value}, not a finite number (expected {what})", path=path,
+                                  hint="the file is damaged or not trtexec's output; re-export it") from None
         stripped = data.rstrip()
         truncated = bool(stripped) and stripped[-1:] not in (b"}", b"]")
         problem = "JSON is truncated" if truncated else f"not valid JSON ({exc.msg} at line {exc.lineno})"
@@ -102,3 +132,54 @@ def read_text(path: str | Path, *, what: str, max_bytes: int = MAX_TEXT_BYTES) -
     if looks_binary(data):
         raise TrtInspectError(f"binary data, not {what}", path=path)
     return data.decode("utf-8", errors="replace")
+
+
+# ------------------------------------------------------------------------------------- numbers in exports
+# A time or timestamp above this (11.6 days, in ms) is not a measurement: 1e308 would overflow every sum.
+MAX_MS = 1e9
+
+
+def bad_number(key: str, value: Any, *, nonnegative: bool = True) -> str | None:
+    """Why ``value`` cannot be the number ``key`` holds (None when it can): strings, booleans, non-finite,
+    absurdly large or (for durations) negative values."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{key} is {value!r}, not a number"
+    f = float(value)
+    if f != f or f in (float("inf"), float("-inf")):
+        return f"{key} is {value!r}, not a finite number"
+    if abs(f) > MAX_MS:
+        return f"{key} is {value!r}, beyond any real measurement (over {MAX_MS:.0e} ms)"
+    if nonnegative and f < 0:
+        return f"{key} is {value!r}, a negative time"
+    return None
+
+
+def require_numbers(raw: Any, keys: Any, *, path: str | Path | None, what: str, hint: str | None,
+                    signed: tuple[str, ...] = (), offset: int = 0) -> None:
+    """Refuse the first bad value of ``keys`` in a frame of decoded records (one line: file, field, value,
+    record). Missing values (None, or NaN from absent keys) are allowed; ``signed`` keys may be negative. Vectorised:
+    only columns that hold something other than plain finite numbers are looked at value by value."""
+    import numpy as np
+
+    for key in keys:
+        if key not in raw.columns:
+            continue
+        col = raw[key]
+        if col.dtype.kind in "if":
+            values = col.to_numpy(dtype="float64")
+            finite = np.isfinite(values)
+            bad = (~finite & ~np.isnan(values)) | (np.abs(np.where(finite, values, 0.0)) > MAX_MS)
+            if key not in signed:
+                bad |= np.where(finite, values, 0.0) < 0
+            positions = np.flatnonzero(bad)
+        else:
+            positions = np.arange(len(col))
+        for i in positions:
+            value = col.iloc[int(i)]
+            if value is None or (isinstance(value, float) and value != value):
+                continue  # absent in this record (decoded JSON has no NaN literal)
+            why = bad_number(str(key), value.item() if hasattr(value, "item") else value,
+                             nonnegative=key not in signed)
+            if why is not None:
+                raise TrtInspectError(f"{why} (record {int(i) + offset}); expected {what}", path=path,
+                                      hint=hint or "the file is damaged or not trtexec's output; re-export it")

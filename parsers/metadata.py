@@ -108,6 +108,10 @@ def parse_profile_metadata(path: str | Path) -> ProfileMetadata:
         raise TrtInspectError("performance_summary is not an object", path=path, hint=HINT)
     notes: list[str] = []
     summary = summary_from_performance(perf, notes=notes)
+    for metric, stat, value in summary[["metric", "stat", "value"]].itertuples(index=False):
+        why = _io.bad_number(f"performance_summary {metric!r} {stat}", float(value))
+        if why is not None:
+            raise TrtInspectError(why, path=path, hint="the file is damaged or was edited; re-export it with TREx")
     return ProfileMetadata(
         path=Path(path),
         summary=summary,

@@ -38,6 +38,7 @@ KEY_MAP: dict[str, str] = {
     "percentage": "percentage",
 }
 REQUIRED_KEYS = ("name", "timeMs", "averageMs", "percentage")
+NUMERIC_KEYS = ("timeMs", "averageMs", "medianMs", "percentage")
 
 _NUM = r"(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|-?inf|-?nan|NaN|-?Infinity)"
 # A record boundary: `,` (after a newline or a `}`) then `{ "name" :`.
@@ -135,6 +136,8 @@ def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.Da
     if raw.empty or not all(k in raw.columns for k in REQUIRED_KEYS):
         raise _wrong_kind(obj, path) if positions or not obj else TrtInspectError(
             f"{WHAT} with no layer records", path=path, hint=HINT)
+    _io.require_numbers(raw, NUMERIC_KEYS, path=path, what=WHAT, hint=None,
+                        offset=positions[0] if positions else 0)
     good = np.array([isinstance(v, str) for v in raw["name"]], dtype=bool)
     columns: dict[str, pd.Series] = {}
     for key, col in KEY_MAP.items():
@@ -174,6 +177,18 @@ def _float(text: str | None) -> float:
         return float("nan")
 
 
+def _check_raw_numbers(m: re.Match[str], record: int, path: str | Path | None) -> None:
+    """Refuse ``inf``/``nan``/absurd/negative numbers in a record read from the raw text (issue 17)."""
+    for key, group in zip(NUMERIC_KEYS, (2, 3, 4, 5), strict=True):
+        text = m.group(group)
+        if text is None:
+            continue
+        why = _io.bad_number(key, _float(text))
+        if why is not None:
+            raise TrtInspectError(f"{why.replace(repr(_float(text)), text)} (record {record}); expected {WHAT}",
+                                  path=path, hint="the file is damaged or not trtexec's output; re-export it")
+
+
 def _from_raw_text(text: str, meta: ProfileMeta, path: str | Path | None) -> list[dict[str, Any]]:
     """Tolerant record-level re-read of a profile whose names trtexec wrote unescaped."""
     count = _COUNT.search(text)
@@ -184,6 +199,7 @@ def _from_raw_text(text: str, meta: ProfileMeta, path: str | Path | None) -> lis
     matched_starts: set[int] = set()
     for m in _RECORD.finditer(text):
         name = m.group("name")
+        _check_raw_numbers(m, len(records) + (meta.count is not None), path)
         matched_starts.add(m.start())
         recovered = bool(_NEEDS_ESCAPE.search(name))
         if recovered:

@@ -52,6 +52,7 @@ def read_head(path: str | Path, n: int = HEAD_BYTES) -> bytes:
     p = Path(path)
     if p.is_dir():
         raise TrtInspectError("is a directory, expected a file", path=p)
+    _io.require_regular(p)
     try:
         with p.open("rb") as fh:
             return fh.read(n)

@@ -56,6 +56,10 @@ KEY_MAP: dict[str, str] = {
     "endToEndMs": "end_to_end_ms",
 }
 
+# Timestamps (ms since the run's start) may in principle be negative; durations may not.
+TIMESTAMP_KEYS = ("startEnqMs", "endEnqMs", "startH2dMs", "endH2dMs", "startD2hMs", "endD2hMs", "startInMs",
+                  "endInMs", "startOutMs", "endOutMs", "startComputeMs", "endComputeMs")
+
 # Era -> a key only that era writes (checked in order).
 ERA_MARKERS: list[tuple[str, str]] = [
     ("7.x", "startInMs"),
@@ -105,6 +109,7 @@ def times_from_obj(obj: Any, *, path: str | Path | None = None) -> tuple[TimesMe
     if len(rows) != len(obj):
         meta.notes.append(f"{len(obj) - len(rows)} non-object entries in the times list were skipped")
     raw = pd.DataFrame.from_records(rows)
+    _io.require_numbers(raw, KEY_MAP, path=path, what=WHAT, hint=None, signed=TIMESTAMP_KEYS)
     meta.keys = [str(k) for k in raw.columns]
     meta.unknown_keys = [k for k in meta.keys if k not in KEY_MAP]
     for era, marker in ERA_MARKERS:
@@ -112,15 +117,10 @@ def times_from_obj(obj: Any, *, path: str | Path | None = None) -> tuple[TimesMe
             meta.era = era
             break
     out: dict[str, pd.Series] = {}
-    bad_values = 0
     for key, col in KEY_MAP.items():
         if key not in raw.columns or col in out:
             continue
-        values = pd.to_numeric(raw[key], errors="coerce")
-        bad_values += int(values.isna().sum() - raw[key].isna().sum())
-        out[col] = values.astype("float64")
-    if bad_values:
-        meta.notes.append(f"{bad_values} non-numeric time value(s) read as NaN")
+        out[col] = pd.to_numeric(raw[key], errors="coerce").astype("float64")
     n = len(raw)
     frame = pd.DataFrame(out, index=pd.RangeIndex(n))
     frame["iteration"] = range(n)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pytest
@@ -180,12 +179,19 @@ def test_times_wrong_kind_names_it() -> None:
         parse_times(resnet_file("fp32", "profile.json"))
 
 
-def test_times_non_numeric_values_become_nan() -> None:
+@pytest.mark.parametrize(("key", "value", "why"), [
+    ("computeMs", "fast", "not a number"), ("computeMs", "NaN", "not a number"), ("latencyMs", True, "not a number"),
+    ("computeMs", 1e308, "beyond any real measurement"), ("computeMs", -180.0, "negative time"),
+    ("startComputeMs", 1e300, "beyond any real measurement"),
+])
+def test_times_bad_values_are_refused_naming_field_and_value(key: str, value: object, why: str) -> None:
+    """Issue 17 item 3: one line with the field, the value and the record; never NaN or a silent sum."""
     records = json.loads(resnet_file("fp32", "timing.json").read_text())[:10]
-    records[3]["computeMs"] = "fast"
-    meta, frame = parse_times_bytes(json.dumps(records).encode())
-    assert math.isnan(frame["compute_ms"][3]) and frame["compute_ms"].notna().sum() == 9
-    assert any("non-numeric" in n for n in meta.notes)
+    records[3][key] = value
+    with pytest.raises(TrtInspectError) as err:
+        parse_times_bytes(json.dumps(records).encode(), path="t.json")
+    assert key in err.value.problem and repr(value) in err.value.problem and why in err.value.problem
+    assert "record 3" in err.value.problem and err.value.path == "t.json"
 
 
 # ---------------------------------------------------------------------------------------- property-based
