@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 from trtinspect.errors import InternalError, NotComparableError, TrtInspectError
 from trtinspect.version import __version__
 
-__all__ = ["EngineBundle", "InternalError", "NotComparableError", "TrtInspectError", "__version__", "load"]
+__all__ = [
+    "EngineBundle", "InternalError", "NotComparableError", "TrtInspectError", "__version__", "figures", "load",
+]
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -49,9 +51,35 @@ def _read_engine_with_tensorrt(engine: Path) -> EngineBundle | None:
     return bundle
 
 
+def figures(obj: Any, **kwargs: Any) -> dict[str, Any]:
+    """The plotly figures the dashboard draws for an engine bundle or a diff result, by name
+    (:func:`trtinspect.app.figures.figures`)."""
+    from trtinspect.app.figures import figures as _figures
+
+    return _figures(obj, **kwargs)
+
+
+def _register_notebook_display() -> None:
+    """In a running IPython kernel, show bundles, diffs and checks as HTML tables (trtinspect.render.notebook,
+    registered by class name with IPython's HTML formatter). Outside IPython this does nothing."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return
+    try:
+        from trtinspect.render.notebook import register
+
+        register()
+    except Exception:  # display is a nicety: never let it break `import trtinspect`
+        return
+
+
 def __getattr__(attr: str) -> Any:
     if attr == "EngineBundle":
         from trtinspect.parsers.model import EngineBundle
 
         return EngineBundle
     raise AttributeError(attr)
+
+
+_register_notebook_display()

@@ -1,0 +1,235 @@
+"""The GitHub Action (action.yml) run locally: each `run:` step of the composite action is executed with bash the
+way the runner does (`bash --noprofile --norc -eo pipefail FILE`), with the GitHub environment variables set
+(GITHUB_ACTIONS, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT, GITHUB_WORKSPACE, RUNNER_TEMP) and `${{ ... }}` expressions
+evaluated for inputs, github.* and runner.*. `uses:` steps (actions/setup-python) and the install step are
+skipped: trtinspect is already installed in the interpreter running the tests, whose bin folder leads PATH.
+Every file the action writes is checked."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import REPO, RESNET
+
+from trtinspect.inspector import history
+
+ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+STEPS: list[dict[str, Any]] = ACTION["runs"]["steps"]
+EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+@dataclass
+class ActionRun:
+    code: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str]
+    summary: str
+    workspace: Path
+
+
+def _evaluate(expr: str, inputs: dict[str, str], ctx: dict[str, str]) -> str:
+    if expr.startswith("inputs."):
+        return inputs[expr.removeprefix("inputs.")]
+    if expr in ctx:
+        return ctx[expr]
+    raise AssertionError(f"expression the test harness does not know: {expr}")
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("=")
+        assert key and "<<" not in key, line
+        out[key] = value
+    return out
+
+
+def run_action(workspace: Path, **given: str) -> ActionRun:
+    """Run the action's `run:` steps in order, stopping at the first that fails (as the runner does)."""
+    declared = ACTION["inputs"]
+    unknown = set(given) - {k.replace("-", "_") for k in declared}
+    assert not unknown, unknown
+    inputs = {k: given.get(k.replace("-", "_"), str(v.get("default", ""))) for k, v in declared.items()}
+    for k, v in declared.items():
+        assert not v.get("required") or inputs[k], f"required input {k} missing"
+    temp = workspace.parent / "runner-temp"
+    temp.mkdir(exist_ok=True)
+    summary, output = temp / "step_summary.md", temp / "github_output"
+    summary.touch()
+    ctx = {"github.action_path": str(REPO), "runner.temp": str(temp), "github.workspace": str(workspace)}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "GITHUB_ACTIONS": "true",
+        "CI": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_WORKSPACE": str(workspace),
+        "RUNNER_TEMP": str(temp),
+        "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+        "GITHUB_REF": "refs/pull/7/merge",
+    }
+    env.pop("TRTINSPECT_HISTORY_DB", None)
+    stdout, stderr, code = [], [], 0
+    for i, step in enumerate(STEPS):
+        if "uses" in step or step.get("id") == "install":
+            continue
+        if "if" in step:
+            raise AssertionError(f"step {step.get('name')}: the harness does not evaluate `if:`")
+        output.write_text("", encoding="utf-8")
+        step_env = {k: EXPR.sub(lambda m: _evaluate(m.group(1), inputs, ctx), str(v)) for k, v in step["env"].items()}
+        script = temp / f"step{i}.sh"
+        script.write_text(step["run"], encoding="utf-8")
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=workspace,
+            env={**env, **step_env, "GITHUB_OUTPUT": str(output)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        stdout.append(proc.stdout)
+        stderr.append(proc.stderr)
+        code = proc.returncode
+        if step.get("id") == "check":
+            outputs = _outputs(output)
+        if code != 0:
+            break
+    action_outputs = {
+        name: EXPR.sub(lambda m: outputs[m.group(1).removeprefix("steps.check.outputs.")], spec["value"])
+        for name, spec in ACTION["outputs"].items()
+    }
+    return ActionRun(code, "".join(stdout), "".join(stderr), action_outputs, summary.read_text("utf-8"), workspace)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A checkout with repeated profiling runs laid out as a workflow would have them."""
+    ws = tmp_path / "workspace"
+    for side, variant in (("base", "qat"), ("cand", "qat-residual")):
+        shutil.copytree(RESNET / variant, ws / "runs" / side / "run1")
+    shutil.copytree(RESNET / "qat", ws / "runs" / "slow" / "run1")
+    return ws
+
+
+def test_action_declares_what_the_issue_asks() -> None:
+    assert ACTION["runs"]["using"] == "composite"
+    for name in ("baseline", "candidate", "thresholds", "allow-different", "history-url", "python-version",
+                 "extra-args"):
+        assert name in ACTION["inputs"], name
+    assert set(ACTION["outputs"]) >= {"verdict", "exit-code", "e2e-delta-pct", "report-dir"}
+    for step in STEPS:
+        if "run" in step:
+            assert step["shell"] == "bash"
+            # inputs reach scripts only through env: no `${{ }}` inside a script, so no script injection
+            assert "${{" not in step["run"], step["name"]
+
+
+def _assert_reports(run: ActionRun, verdict: str) -> dict[str, Any]:
+    out = Path(run.outputs["report-dir"])
+    assert out == run.workspace / "trtinspect-report"
+    assert sorted(p.name for p in out.iterdir()) == ["check.json", "diff.html", "junit.xml", "summary.md"]
+    data = json.loads((out / "check.json").read_text(encoding="utf-8"))
+    assert data["verdict"] == verdict == run.outputs["verdict"]
+    assert run.outputs["exit-code"] == str(data["exit_code"]) == str(run.code)
+    assert float(run.outputs["e2e-delta-pct"]) == pytest.approx(data["end_to_end"]["delta_pct"], abs=1e-4)
+    assert float(run.outputs["e2e-delta-ms"]) == pytest.approx(data["end_to_end"]["delta_ms"], abs=1e-4)
+    md = (out / "summary.md").read_text(encoding="utf-8")
+    assert md and md in run.summary  # the verdict in the job summary
+    junit = ET.parse(out / "junit.xml").getroot()
+    assert junit.tag in ("testsuites", "testsuite")
+    html = (out / "diff.html").read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html") and "resnet-qat" in html
+    return data
+
+
+def test_faster_candidate_passes(workspace: Path) -> None:
+    run = run_action(workspace, baseline="runs/base/*/", candidate="runs/cand/*/")
+    assert run.code == 0, run.stderr
+    data = _assert_reports(run, "pass")
+    assert data["end_to_end"]["delta_pct"] < -30
+    assert "::error" not in run.stdout
+    junit = (Path(run.outputs["report-dir"]) / "junit.xml").read_text(encoding="utf-8")
+    assert "<failure" not in junit
+
+
+def test_regression_fails_the_step_annotates_and_records(workspace: Path) -> None:
+    store = workspace / "history" / "latency.sqlite"
+    store.parent.mkdir(parents=True)
+    run = run_action(
+        workspace,
+        baseline="runs/cand/run1",
+        candidate="runs/slow/run1",
+        history_url="history/latency.sqlite",
+        thresholds="threshold=5% alpha=0.05",
+    )
+    assert run.code == 1, run.stderr
+    data = _assert_reports(run, "regression")
+    assert data["end_to_end"]["delta_pct"] > 30
+    assert "::error title=trtinspect: end-to-end regression::" in run.stdout
+    junit = (Path(run.outputs["report-dir"]) / "junit.xml").read_text(encoding="utf-8")
+    assert "<failure" in junit
+    runs = history.list_runs(str(store))
+    assert list(runs["verdict"]) == ["regression"]
+    assert runs.iloc[0]["git_sha"] == "0123456789abcdef0123456789abcdef01234567"
+
+
+def test_thresholds_input_reaches_check(workspace: Path) -> None:
+    run = run_action(
+        workspace,
+        baseline="runs/cand/run1",
+        candidate="runs/slow/run1",
+        thresholds="threshold=90% group-threshold=100000% floor-ms=5 min-share=100%",
+        html_diff="false",
+    )
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.outputs["verdict"] == "pass"
+    assert json.loads((Path(run.outputs["report-dir"]) / "check.json").read_text())["thresholds"]["threshold"] == 0.9
+    assert not (Path(run.outputs["report-dir"]) / "diff.html").exists()
+
+
+def test_bad_input_is_exit_2_with_outputs_and_a_summary_and_no_injection(workspace: Path) -> None:
+    run = run_action(workspace, baseline="runs/base/run1", candidate='runs/nothing-here $(touch pwned) ";touch pwned2"')
+    assert run.code == 2
+    assert run.outputs["verdict"] == "error" and run.outputs["exit-code"] == "2"
+    assert run.outputs["e2e-delta-pct"] == ""
+    assert "could not run" in run.summary
+    errors = [x for x in run.stderr.splitlines() if x.startswith("trtinspect: error:")]
+    assert len(errors) == 1 and "nothing-here" in errors[0], run.stderr
+    assert "Traceback" not in run.stderr
+    assert not list(workspace.glob("pwned*"))
+    assert sorted(p.name for p in Path(run.outputs["report-dir"]).iterdir()) == []
+
+
+def test_unknown_thresholds_key_is_refused(workspace: Path) -> None:
+    run = run_action(workspace, baseline="runs/base/run1", candidate="runs/cand/run1", thresholds="treshold=5%")
+    assert run.code == 2
+    assert "::error title=trtinspect::unknown thresholds key 'treshold'" in run.stdout
+    assert run.outputs["verdict"] == "error"
+
+
+def test_docs_show_complete_github_and_gitlab_pipelines() -> None:
+    text = (REPO / "docs" / "check.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    gh = [yaml.safe_load(b) for b in blocks if "jobs:" in b]
+    gl = [yaml.safe_load(b) for b in blocks if "artifacts:" in b and "jobs:" not in b]
+    assert gh and gl
+    steps = next(iter(gh[0]["jobs"].values()))["steps"]
+    uses = [s.get("uses", "") for s in steps]
+    assert any(u.startswith("trtinspect/trtinspect@") for u in uses)
+    assert any(u.startswith("actions/upload-artifact@") for u in uses)
+    action_step = next(s for s in steps if s.get("uses", "").startswith("trtinspect/trtinspect@"))
+    assert set(action_step["with"]) <= set(ACTION["inputs"])
+    job = next(iter(gl[0].values()))
+    assert job["artifacts"]["reports"]["junit"]
