@@ -11,10 +11,16 @@ source node". Every layer of A and of B ends in exactly one group; a group with 
    names (``Conv_84``, ``conv2d_109``) may name *different* nodes in each export. That is detected (two layers
    share a numbered name but carry disjoint initializer names, e.g. ``layer2.0.conv1.weight`` vs
    ``layer2.0.conv2.weight``); then numbered names link two layers only when one of them has no initializer
-   name and they share a tensor shape, and the alignment says so in ``notes``.
+   name, they share a tensor shape, and the link is a possible fusion: a layer already tied by initializer
+   names to a layer of the other engine takes in, through a numbered name, only layers adjacent (producer
+   or consumer) to its counterpart (``MaxPool_12`` fused into ``conv1`` links; a standalone
+   ``QuantizeLinear_439`` far from the convolution whose weight quantizer is numbered ``QuantizeLinear_439``
+   in the other export does not). The alignment says so in ``notes``.
 3. ``structural``: layers still unmatched pair on (parameter type, ONNX op kinds, input and output shapes
    without the batch dimension), in execution order within equal signatures (as TREx does).
-4. ``type-bucket``: what is left, per (parameter type, op kinds), forms one n->m group when both sides have
+4. ``order-and-type``: what is still left pairs 1->1 where a sequence alignment of the layers' own types
+   (from the graph, in execution order) matches them exactly.
+5. ``type-bucket``: what is left, per (parameter type, op kinds), forms one n->m group when both sides have
    some; otherwise each layer is ``only_a`` / ``only_b``.
 
 When the two engines share **no** source node at all (different exporters: fx ``conv2d_109`` vs ``Conv_109``),
@@ -39,6 +45,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from trtinspect.gcpause import gc_paused
+from trtinspect.inspector.align_keys import alias
 from trtinspect.parsers import schema
 
 __all__ = [
@@ -189,10 +196,13 @@ class _Side:
         self.tactic: list[Any] = [t or v for t, v in zip(_col(frame, "tactic_name", None),
                                                          _col(frame, "tactic_value", None), strict=True)]
         self.served: list[int | None] = [None] * n
+        self.key_set: set[str] = set()       # filled by _key_index: names as exported
+        self.alias_set: set[str] = set()     # and their plain-export aliases
         self._named: list[frozenset[str] | None] = [None] * n
         self._ops: list[list[str] | None] = [None] * n
         self._shapes: list[frozenset[tuple[Any, ...]] | None] = [None] * n
         self._io: tuple[list[Any], list[Any]] | None = None
+        self._adj: list[set[int]] | None = None
         self._find_served(frame, profiles)
 
     def __len__(self) -> int:
@@ -251,6 +261,16 @@ class _Side:
         if not si and not so:
             return None          # names-only: no structure to match on
         return (self.ptype[i], tuple(sorted(set(self.ops(i)))), si, so)
+
+    def neighbours(self, i: int) -> set[int]:
+        """Positions of the layers that produce layer i's inputs or consume its outputs."""
+        if self._adj is None:
+            pos = {li: n for n, li in enumerate(self.index)}
+            prods, cons = _col(self.frame, "producers", None), _col(self.frame, "consumers", None)
+            self._adj = [{pos[int(x)] for x in (p if isinstance(p, (list, tuple)) else [])
+                          + (c if isinstance(c, (list, tuple)) else []) if int(x) in pos}
+                         for p, c in zip(prods, cons, strict=True)]
+        return self._adj[i]
 
     def io(self) -> tuple[list[Any], list[Any]]:
         if self._io is None:
@@ -343,15 +363,15 @@ def _align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:
     core_a = [i for i in range(na) if a.served[i] is None]
     core_b = [j for j in range(nb) if b.served[j] is None]
 
-    idx_a: dict[str, list[int]] = defaultdict(list)
-    idx_b: dict[str, list[int]] = defaultdict(list)
-    for i in core_a:
-        for k in a.keys[i]:
-            idx_a[k].append(i)
-    for j in core_b:
-        for k in b.keys[j]:
-            idx_b[k].append(j)
+    idx_a = _key_index(a, core_a)
+    idx_b = _key_index(b, core_b)
     shared = [k for k in idx_a if k in idx_b]
+    n_alias = sum(1 for k in shared if not (k in a.key_set and k in b.key_set))
+    if n_alias:
+        notes.append(
+            f"{n_alias} ONNX nodes were matched through a quantization wrapper's name (quant_X in one export is "
+            "X in the other); see docs/diff.md"
+        )
 
     edges_src: list[int] = []
     edges_dst: list[int] = []
@@ -372,12 +392,14 @@ def _align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:
                 f"conflicts, e.g. '{k}' is in A layer '{a.names[i]}' and B layer '{b.names[j]}'); "
                 "numbered names were trusted only where initializer names and tensor shapes agree"
             )
+        named_a, named_b = _named_links(a, b, shared, idx_a, idx_b) if conflicts else ({}, {})
         for k in shared:
             la, lb = idx_a[k], idx_b[k]
             if mode == MODE_DIVERGED and not is_named_key(_PROFILE_SUFFIX.sub("", k)):
                 for i in la:
                     for j in lb:
-                        if (not a.named(i) or not b.named(j)) and _share_shape(a, i, b, j):
+                        if ((not a.named(i) or not b.named(j)) and _share_shape(a, i, b, j)
+                                and _fusable(a, i, b, j, named_a, named_b)):
                             edges_src.append(i)
                             edges_dst.append(na + j)
             else:
@@ -410,6 +432,7 @@ def _align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:
         rest_b = [j for j in core_b if method_b[j] == "unmatched"]
         rest_a, rest_b = _same_name(a, b, rest_a, rest_b, groups, method_a, method_b)
         rest_a, rest_b = _structural(a, b, rest_a, rest_b, groups, method_a, method_b)
+        rest_a, rest_b = _leftover_order(a, b, rest_a, rest_b, groups, method_a, method_b)
         rest_a, rest_b = _buckets(a, b, rest_a, rest_b, groups, method_a, method_b)
     else:
         rest_a, rest_b = _order_and_type(a, b, core_a, core_b, groups, method_a, method_b)
@@ -420,6 +443,49 @@ def _align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:
         groups[len(groups)] = ([], [j])
         method_b[j] = "only"
     return _finish(a, b, groups, method_a, method_b, mode, len(shared), notes)
+
+
+def _key_index(side: _Side, core: list[int]) -> dict[str, list[int]]:
+    """Source-node name (and export alias, see align_keys) -> the layers of one side holding it."""
+    idx: dict[str, list[int]] = defaultdict(list)
+    for i in core:
+        keys = side.keys[i]
+        for k in keys:
+            idx[k].append(i)
+            side.key_set.add(k)
+        for k in keys:
+            al = alias(k)
+            if al is not None and al not in keys:
+                if not idx[al] or idx[al][-1] != i:
+                    idx[al].append(i)
+                side.alias_set.add(al)
+    return idx
+
+
+def _named_links(a: _Side, b: _Side, shared: list[str], idx_a: dict[str, list[int]],
+                 idx_b: dict[str, list[int]]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Layers tied through stable (initializer / path) names: A position -> B positions, and back."""
+    fwd: dict[int, set[int]] = defaultdict(set)
+    back: dict[int, set[int]] = defaultdict(set)
+    for k in shared:
+        if not is_named_key(_PROFILE_SUFFIX.sub("", k)):
+            continue
+        for i in idx_a[k]:
+            for j in idx_b[k]:
+                fwd[i].add(j)
+                back[j].add(i)
+    return fwd, back
+
+
+def _fusable(a: _Side, i: int, b: _Side, j: int, named_a: dict[int, set[int]],
+             named_b: dict[int, set[int]]) -> bool:
+    """May a numbered name link A layer i and B layer j? Not when either is already tied by stable names to
+    other layers of which the candidate is no neighbour (then the number names different nodes)."""
+    tied_to_j = named_b.get(j, set()) - {i}
+    if tied_to_j and not any(i in a.neighbours(x) for x in tied_to_j):
+        return False
+    tied_to_i = named_a.get(i, set()) - {j}
+    return not tied_to_i or any(j in b.neighbours(y) for y in tied_to_i)
 
 
 def _conflicts(
@@ -490,6 +556,37 @@ def _structural(
             method_a[i] = "structural"
             method_b[j] = "structural"
     return _unmatched(rest_a, method_a), _unmatched(rest_b, method_b)
+
+
+def _leftover_order(
+    a: _Side, b: _Side, rest_a: list[int], rest_b: list[int],
+    groups: dict[int, tuple[list[int], list[int]]], method_a: list[str], method_b: list[str],
+) -> tuple[list[int], list[int]]:
+    """Pair what names and signatures left over 1->1 by a sequence alignment of the engine's own layer
+    types (parameter type from the graph, never the name) in execution order: the quantized export's
+    ``conv1`` (renamed, its input padded differently) pairs with the float export's ``conv1``. Only equal
+    runs pair; the rest goes on to the type buckets or stays added/removed."""
+    if not rest_a or not rest_b:
+        return rest_a, rest_b
+    ta = [_leftover_token(a, i) for i in rest_a]
+    tb = [_leftover_token(b, j) for j in rest_b]
+    for tag, i1, i2, j1, j2 in _opcodes(ta, tb):
+        if tag != "equal":
+            continue
+        for i, j in zip(rest_a[i1:i2], rest_b[j1:j2], strict=True):
+            groups[len(groups)] = ([i], [j])
+            method_a[i] = "order-and-type"
+            method_b[j] = "order-and-type"
+    return _unmatched(rest_a, method_a), _unmatched(rest_b, method_b)
+
+
+_QDQ = frozenset({"QuantizeLinear", "DequantizeLinear"})
+
+
+def _leftover_token(side: _Side, i: int) -> str:
+    """Layer type from the graph; a quantize/dequantize reformat is not interchangeable with a plain one."""
+    qdq = "".join(f"+{op}" for op in sorted(_QDQ.intersection(side.ops(i))))
+    return (side.ptype[i] or "?") + qdq
 
 
 def _unmatched(rest: list[int], methods: list[str]) -> list[int]:

@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from trtinspect.errors import InternalError, TrtInspectError
+from trtinspect.errors import InternalError, NotComparableError, TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, primary_op
 from trtinspect.inspector.lint import lint
+from trtinspect.inspector.model_match import model_match
 from trtinspect.parsers import schema
 from trtinspect.parsers.timing import FROM_SUMMARY, FROM_TIMES
 
@@ -82,6 +83,20 @@ NOUN_RULES: tuple[tuple[frozenset[str], bool, str, str], ...] = (
 
 KNOWN_OPS = frozenset(OP_ALIASES.values())
 
+# Engine layer types that move or reshape data rather than compute what their ONNX name says: a Shuffle
+# named ``Conv2D__6`` (an NHWC->NCHW transpose) is a shuffle, not a convolution. Named by type first.
+TYPE_NOUNS: dict[str, tuple[str, str]] = {
+    "Shuffle": ("shuffle layer (transpose/reshape)", "shuffle layers (transpose/reshape)"),
+    "NoOp": ("no-op layer", "no-op layers"),
+    "Reformat": ("reformat layer", "reformat layers"),
+    "Padding": ("padding layer", "padding layers"),
+    "Slice": ("slice layer", "slice layers"),
+    "Constant": ("constant layer", "constant layers"),
+    "Identity": ("identity layer", "identity layers"),
+    "Cast": ("cast layer", "cast layers"),
+}
+_QDQ_OPS = frozenset({"QuantizeLinear", "DequantizeLinear"})
+
 # Summary sentence per event kind ({what} noun phrase with its count, {a}/{b} values, {ms} " (signed delta)",
 # empty when a side has no per-layer timing).
 EVENT_TEXT: dict[str, str] = {
@@ -120,6 +135,10 @@ class DiffResult:
     summary: str
     notes: list[str] = field(default_factory=list)
     findings_available: bool = False
+    causes: list[dict[str, Any]] = field(default_factory=list)   # events by root cause, largest first
+    similarity: float = math.nan            # structural similarity of A and B (inspector.model_match)
+    context: list[str] = field(default_factory=list)             # build/run fields that differ
+    headline: str = ""
 
     @property
     def mode(self) -> str:
@@ -133,6 +152,10 @@ class DiffResult:
             "alignment_mode": self.alignment.mode,
             "shared_source_nodes": self.alignment.shared_source_nodes,
             "summary": self.summary,
+            "headline": self.headline,
+            "causes": self.causes,
+            "context": self.context,
+            "structural_similarity": self.similarity,
             "totals": self.totals,
             "end_to_end": self.end_to_end.to_dict(orient="records"),
             "by_type": self.by_type.to_dict(orient="records"),
@@ -308,7 +331,12 @@ def _ops_set(text: Any) -> frozenset[str]:
 
 
 def noun(ops: frozenset[str], standalone_reformat: bool, plural: bool, fallback: str = "") -> str:
-    """Readable name of a group from its ONNX op kinds (``NOUN_RULES``)."""
+    """Readable name of a group: by its engine layer type when that type only moves data (``TYPE_NOUNS``;
+    ``fallback`` carries the layer types, "/"-joined), else from its ONNX op kinds (``NOUN_RULES``)."""
+    kinds = {t for t in fallback.split("/") if t}
+    if kinds and kinds <= TYPE_NOUNS.keys() and not (ops & _QDQ_OPS):
+        one, many = TYPE_NOUNS[min(kinds)] if len(kinds) == 1 else ("data-movement layer", "data-movement layers")
+        return many if plural else one
     for required, reformat_only, one, many in NOUN_RULES:
         if required <= ops and (not reformat_only or (standalone_reformat and ops == required)):
             return many if plural else one
@@ -463,46 +491,125 @@ def _untimed_head(a_name: str, b_name: str, untimed: Sequence[str], ga: float, g
     return head + "no end-to-end GPU compute time on both sides either: structural diff only"
 
 
-def _summary(a_name: str, b_name: str, totals: dict[str, float], events: list[dict[str, Any]],
-             moved: list[str], mode_note: str | None, top: int = 5) -> str:
+SAME_MS = 0.0005      # below this a difference prints as 0.000 ms: said as "the same", never "(+0.000 ms)"
+
+
+def headline(a_name: str, b_name: str, totals: Mapping[str, float]) -> str:
+    """One sentence: who is faster, by how much end to end (the trtexec-consistent GPU compute) and in
+    per-layer profiled time. The one percentage is of A's end-to-end GPU compute (of A's per-layer total
+    when there is no end-to-end figure), and says so."""
     ta, tb = totals["a_layers_ms"], totals["b_layers_ms"]
-    delta = tb - ta
     ga, gb = totals.get("a_gpu_compute_ms", math.nan), totals.get("b_gpu_compute_ms", math.nan)
     untimed = [side for side, t in (("A", ta), ("B", tb)) if math.isnan(t)]
     if untimed:
-        head = _untimed_head(a_name, b_name, untimed, ga, gb)
-    elif ta > 0 and abs(delta) < 0.0005:
-        head = (f"B ({b_name}) and A ({a_name}) take the same per-layer time ({ta:.3f} ms, difference "
-                f"{_fmt_ms(delta)})")
-    elif ta > 0:
-        direction = "slower" if delta > 0 else "faster"
-        head = (f"B ({b_name}) is {abs(delta):.3f} ms ({abs(100 * delta / ta):.1f}%) {direction} "
-                f"than A ({a_name}) "
-                f"in per-layer time ({ta:.3f} -> {tb:.3f} ms)")
+        return _untimed_head(a_name, b_name, untimed, ga, gb) + "."
+    per_layer = f"per-layer profiled total {ta:.3f} -> {tb:.3f} ms"
+    if not (math.isnan(ga) or math.isnan(gb)) and ga > 0:
+        d = gb - ga
+        if abs(d) < SAME_MS:
+            return (f"B ({b_name}) and A ({a_name}) take the same end-to-end GPU compute time ({ga:.3f} ms); "
+                    f"{per_layer}{_delta_tail(tb - ta)}.")
+        return (f"B ({b_name}) is {abs(d):.3f} ms {'slower' if d > 0 else 'faster'} than A ({a_name}) end to "
+                f"end, {abs(100 * d / ga):.1f}% of A's GPU compute ({ga:.3f} -> {gb:.3f} ms); "
+                f"{per_layer}{_delta_tail(tb - ta)}.")
+    d = tb - ta
+    if ta <= 0:
+        return f"A ({a_name}) has no profiled per-layer time; B ({b_name}) has {tb:.3f} ms."
+    if abs(d) < SAME_MS:
+        return f"B ({b_name}) and A ({a_name}) take the same per-layer time ({ta:.3f} ms); no end-to-end figure."
+    return (f"B ({b_name}) is {abs(d):.3f} ms {'slower' if d > 0 else 'faster'} than A ({a_name}) in per-layer "
+            f"profiled time, {abs(100 * d / ta):.1f}% of A's per-layer total ({ta:.3f} -> {tb:.3f} ms); "
+            "no end-to-end GPU compute on both sides.")
+
+
+def _delta_tail(d: float) -> str:
+    return " (the same)" if abs(d) < SAME_MS else f" ({_fmt_ms(d)})"
+
+
+# Root causes: each headline event belongs to one cause (first matching rule); causes are ranked by the sum
+# of their events' deltas. (cause, title)
+CAUSE_TITLES: dict[str, str] = {
+    "qdq": "Q/DQ placement changed",
+    "precision": "Layers run at another precision",
+    "fusion": "Fusion changed",
+    "structure": "Layers added or removed",
+    "kernels": "Kernel choice changed at the same precision (tactics, formats, reformats)",
+    "bucket": "Not explained: layers compared only as a bucket of their type",
+}
+MAX_CAUSES = 3
+
+
+def _cause_of(event: Mapping[str, Any]) -> str | None:
+    kind = event["event"]
+    if kind in ("removed", "added"):
+        return "qdq" if "standalone quantize" in event["what"] or "standalone dequantize" in event["what"] \
+            else "structure"
+    if kind == "output_precision":
+        return "qdq" if "INT8" in (event["a"], event["b"]) else "precision"
+    return {"precision": "precision", "fused": "fusion", "split": "fusion", "repartitioned": "fusion",
+            "tactic": "kernels", "format": "kernels", "bucket": "bucket"}.get(kind)
+
+
+def causes(events: Sequence[Mapping[str, Any]], max_effects: int = 3) -> list[dict[str, Any]]:
+    """Events grouped by root cause, largest |delta| first: ``cause``, ``title``, ``delta_ms``, ``effects``
+    (the events' sentences, largest first), ``text`` (one sentence)."""
+    by: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for e in events:
+        c = _cause_of(e)
+        if c is not None:
+            by[c].append(e)
+    out = []
+    for c, evs in by.items():
+        deltas = [e["delta_ms"] for e in evs]
+        d = math.nan if any(math.isnan(x) for x in deltas) else math.fsum(deltas)
+        effects = [e["text"] for e in evs]
+        shown = effects[:max_effects]
+        more = f"; and {len(effects) - max_effects} smaller changes" if len(effects) > max_effects else ""
+        ms = "" if math.isnan(d) else f" ({_fmt_ms(d)})"
+        out.append({"cause": c, "title": CAUSE_TITLES[c], "delta_ms": d, "effects": effects,
+                    "text": f"{CAUSE_TITLES[c]}{ms}: {'; '.join(shown)}{more}"})
+    out.sort(key=lambda x: (-abs(x["delta_ms"]) if not math.isnan(x["delta_ms"]) else 0.0,
+                            -len(x["effects"])))
+    return out
+
+
+def _summary(a_name: str, b_name: str, totals: dict[str, float], found: list[dict[str, Any]],
+             moved: list[str], mode_note: str | None, context: Sequence[str] = ()) -> str:
+    """Context first (what differs besides the engine), then the headline, at most MAX_CAUSES causes with
+    their ms, then the rest in one line."""
+    lines = []
+    if context:
+        lines.append("Built or run differently: " + "; ".join(context) + " (part of the difference may be that, "
+                     "not the engine).")
+    lines.append(headline(a_name, b_name, totals))
+    top = [c for c in found if math.isnan(c["delta_ms"]) or abs(c["delta_ms"]) >= SAME_MS][:MAX_CAUSES]
+    if top:
+        lines.append("Causes, largest first:")
+        lines += [f"{n}. {c['text']}." for n, c in enumerate(top, start=1)]
     else:
-        head = f"A ({a_name}) has no profiled per-layer time; B ({b_name}) has {tb:.3f} ms"
-    if not untimed and not (math.isnan(ga) or math.isnan(gb)):
-        head += f"; end-to-end GPU compute {ga:.3f} -> {gb:.3f} ms ({_fmt_ms(gb - ga)})"
-    shown = [e for e in events if e["event"] != "unchanged"][:top]
-    shown += [e for e in events if e["event"] == "precision" and e not in shown][:3]
-    parts = [e["text"] for e in shown]
-    body = "; ".join(parts + moved[:2])
-    text = head + "." + (f" {body[0].upper()}{body[1:]}." if body else " No structural or precision change.")
+        lines.append("No structural or precision change.")
+    rest = [c["title"].split(":")[0] + _delta_tail(c["delta_ms"]) if not math.isnan(c["delta_ms"])
+            else c["title"] for c in found if c not in top]
+    if rest or moved:
+        lines.append("Also: " + "; ".join(rest + moved[:2]) + ".")
     if mode_note:
-        text += f" {mode_note}"
-    return text
+        lines.append(mode_note)
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------- entry point
 
 
-def diff(a: EngineBundle, b: EngineBundle, *, findings: bool = True) -> DiffResult:
-    """Align engines A and B and account for their latency difference group by group."""
+def diff(a: EngineBundle, b: EngineBundle, *, findings: bool = True, force: bool = False) -> DiffResult:
+    """Align engines A and B and account for their latency difference group by group.
+
+    Raises :class:`~trtinspect.errors.NotComparableError` when A and B look like different networks
+    (:func:`~trtinspect.inspector.model_match.model_match`), unless ``force``."""
     with gc_paused():
-        return _diff(a, b, findings=findings)
+        return _diff(a, b, findings=findings, force=force)
 
 
-def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool) -> DiffResult:
+def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> DiffResult:
     notes: list[str] = []
     for side, bundle in (("A", a), ("B", b)):
         if bundle.layers.empty:
@@ -511,8 +618,19 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool) -> DiffResult:
                 hint="export it with trtexec --exportLayerInfo (or --exportProfile / --dumpProfile "
                 "for names)",
             )
+    match = model_match(a, b)
+    if not match.same_model and not force:
+        raise NotComparableError(
+            f"A ({a.name}) and B ({b.name}) look like different networks: {match.reason()}"
+            + (f"; they also differ in {'; '.join(match.context)}" if match.context else ""),
+            fields=["model"],
+            hint="diff explains two builds of one network; pass --force to compare them anyway",
+        )
     alignment = align(a.layers, b.layers)
     notes.extend(alignment.notes)
+    if not match.same_model:
+        notes.append(f"compared with --force although the two engines look like different networks "
+                     f"({match.reason()}): treat every pairing as a guess")
     a_lt, b_lt = a.layer_times(), b.layer_times()
     timed = {"A": is_timed(a_lt), "B": is_timed(b_lt)}
     for side, bundle in (("A", a), ("B", b)):
@@ -569,18 +687,20 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool) -> DiffResult:
                                    index=groups.index, dtype="object")
 
     events = _events(groups)
+    found = causes(events)
     moved = _moved_ops(groups) if alignment.mode != MODE_ORDER else []
     mode_note = None
     if alignment.mode == MODE_ORDER:
         mode_note = ("The engines share no ONNX source node names, so layers were aligned by execution "
                      "order and "
                      "op type only (labelled order-and-type): treat per-group pairings as approximate.")
-    summary = _summary(a.name, b.name, totals, events, moved, mode_note)
+    summary = _summary(a.name, b.name, totals, found, moved, mode_note, match.context)
     return DiffResult(
         a_name=a.name, b_name=b.name, alignment=alignment, groups=groups,
         by_type=_totals_by("layer_type", a_lt, b_lt), by_precision=_totals_by("precision", a_lt, b_lt),
         end_to_end=e2e, totals=totals, events=events, summary=summary, notes=notes,
-        findings_available=findings_available,
+        findings_available=findings_available, causes=found, similarity=match.similarity,
+        context=list(match.context), headline=headline(a.name, b.name, totals),
     )
 
 

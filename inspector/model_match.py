@@ -1,0 +1,94 @@
+"""Are two engines the same network? And what else differs between their builds and runs? (pure)
+
+``diff`` answers "why is B slower than A" only for two builds of one network. Two *different* networks
+(a batch-1 MobileNet and a batch-32 ResNet-50) share no structure, and any layer-by-layer account of them is
+fiction, so :func:`model_match` measures how much structure they share:
+
+**structural similarity** = 2 x (layers paired by a longest-common-subsequence alignment of the two engines'
+compute layers in execution order) / (compute layers of A + compute layers of B), where a layer's token is
+its parameter type with the channel dimension of each input and output tensor (``Convolution 64->256``).
+Reformat and no-op layers are left out (a precision change adds and removes them); spatial and batch
+dimensions are left out (the same network at another resolution or batch size is still the same network).
+With names only (no tensor shapes) the token is the op kind alone, and the similarity is weaker evidence.
+
+Measured on the real engines in the tests: same network built or exported differently 0.67-1.00
+(ResNet-18 FP32/QAT/QAT-residual on an A100, ResNet-50 FP16/QAT on an RTX 3090, MobileNet-v2 QAT variants,
+CenterNet fx vs implicit INT8); different networks 0.00-0.24 (MobileNet vs ResNet-50, ResNet-18 vs
+ResNet-50). :data:`SAME_MODEL_MIN` sits between them.
+
+The build and run context that may legitimately differ (GPU, TensorRT version, input shapes, build
+precision) is listed in :attr:`ModelMatch.context`, so a diff can say it first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from trtinspect.inspector.align import _opcodes, _read_side, _shapes, _Side, primary_op
+from trtinspect.inspector.check_inputs import COMPARABILITY
+
+if TYPE_CHECKING:
+    from trtinspect.parsers.model import EngineBundle
+
+__all__ = ["SAME_MODEL_MIN", "ModelMatch", "model_match", "structural_similarity"]
+
+SAME_MODEL_MIN = 0.5
+
+_SKIP_TYPES = frozenset({"Reformat", "NoOp"})
+
+
+def _token(side: _Side, i: int) -> tuple[Any, ...]:
+    ins, outs = side.io()
+    kind = side.ptype[i] or primary_op(side.ops(i)) or "?"
+    ci = tuple(s[:1] for s in _shapes(ins[i]))
+    co = tuple(s[:1] for s in _shapes(outs[i]))
+    return (kind, ci, co)
+
+
+def _tokens(side: _Side) -> list[tuple[Any, ...]]:
+    return [_token(side, i) for i in range(len(side))
+            if side.served[i] is None and side.ptype[i] not in _SKIP_TYPES]
+
+
+def structural_similarity(a_layers: Any, b_layers: Any) -> float:
+    """Share of compute layers the two engines have in common, in order (0..1; see the module doc)."""
+    ta, tb = _tokens(_read_side(a_layers, "A")), _tokens(_read_side(b_layers, "B"))
+    if not ta and not tb:
+        return 0.0
+    equal = sum(i2 - i1 for tag, i1, i2, _, _ in _opcodes(ta, tb) if tag == "equal")
+    return 2.0 * equal / (len(ta) + len(tb))
+
+
+@dataclass
+class ModelMatch:
+    similarity: float
+    same_model: bool
+    context: list[str] = field(default_factory=list)   # "GPU: TITAN RTX -> RTX 3090", ...
+
+    def reason(self) -> str:
+        return (f"only {self.similarity:.0%} of their compute layers line up (same network: >= "
+                f"{SAME_MODEL_MIN:.0%})")
+
+
+def _context_fields() -> dict[str, Callable[[EngineBundle], Any]]:
+    return dict(COMPARABILITY)    # one definition of the build and run fields, shared with check
+
+
+_FIELD_LABELS = {"gpu": "GPU", "trt_version": "TensorRT", "input_shapes": "input shapes",
+                 "precision": "build precision", "clocks": "clocks"}
+
+
+def model_match(a: EngineBundle, b: EngineBundle) -> ModelMatch:
+    """Similarity of A and B, whether they look like one network, and what differs in their context."""
+    sim = structural_similarity(a.layers, b.layers)
+    context = []
+    for name, get in _context_fields().items():
+        try:
+            va, vb = get(a), get(b)
+        except (KeyError, TypeError, ValueError):
+            continue
+        if va is not None and vb is not None and va != vb:
+            context.append(f"{_FIELD_LABELS.get(name, name)}: {va} -> {vb}")
+    return ModelMatch(similarity=sim, same_model=sim >= SAME_MODEL_MIN, context=context)
