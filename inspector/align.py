@@ -267,8 +267,7 @@ class _Side:
         if self._adj is None:
             pos = {li: n for n, li in enumerate(self.index)}
             prods, cons = _col(self.frame, "producers", None), _col(self.frame, "consumers", None)
-            self._adj = [{pos[int(x)] for x in (p if isinstance(p, (list, tuple)) else [])
-                          + (c if isinstance(c, (list, tuple)) else []) if int(x) in pos}
+            self._adj = [{pos[int(x)] for x in [*_seq(p), *_seq(c)] if int(x) in pos}
                          for p, c in zip(prods, cons, strict=True)]
         return self._adj[i]
 
@@ -296,6 +295,10 @@ def _col(frame: pd.DataFrame, name: str, default: Any) -> list[Any]:
         for i in np.flatnonzero(mask).tolist():
             values[i] = default
     return values
+
+
+def _seq(v: Any) -> list[Any]:
+    return list(v) if isinstance(v, (list, tuple)) else []
 
 
 def _shapes(tensors: Any) -> tuple[tuple[Any, ...], ...]:

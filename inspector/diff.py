@@ -550,6 +550,17 @@ def _cause_of(event: Mapping[str, Any]) -> str | None:
             "tactic": "kernels", "format": "kernels", "bucket": "bucket"}.get(kind)
 
 
+def _cause_title(cause: str, events: Sequence[Mapping[str, Any]]) -> str:
+    """The cause in one phrase; for Q/DQ placement, say what it let TensorRT do (write INT8 directly)."""
+    if cause == "qdq":
+        now_int8 = sum(e["count"] for e in events if e["event"] == "output_precision" and e["b"] == "INT8")
+        gone = sum(e["count"] for e in events if e["event"] == "removed")
+        if now_int8 and gone:
+            return (f"Q/DQ placement changed: {now_int8} layer{'s' if now_int8 != 1 else ''} now write INT8 "
+                    f"directly, so {gone} standalone Q/DQ layer{'s' if gone != 1 else ''} are gone")
+    return CAUSE_TITLES[cause]
+
+
 def causes(events: Sequence[Mapping[str, Any]], max_effects: int = 3) -> list[dict[str, Any]]:
     """Events grouped by root cause, largest |delta| first: ``cause``, ``title``, ``delta_ms``, ``effects``
     (the events' sentences, largest first), ``text`` (one sentence)."""
@@ -558,38 +569,45 @@ def causes(events: Sequence[Mapping[str, Any]], max_effects: int = 3) -> list[di
         c = _cause_of(e)
         if c is not None:
             by[c].append(e)
-    out = []
+    out: list[dict[str, Any]] = []
     for c, evs in by.items():
         deltas = [e["delta_ms"] for e in evs]
         d = math.nan if any(math.isnan(x) for x in deltas) else math.fsum(deltas)
         effects = [e["text"] for e in evs]
-        shown = effects[:max_effects]
-        more = f"; and {len(effects) - max_effects} smaller changes" if len(effects) > max_effects else ""
+        # effects that round to 0.000 ms are counted, not printed as "(+0.000 ms)"
+        visible = [e["text"] for e in evs if math.isnan(e["delta_ms"]) or abs(e["delta_ms"]) >= SAME_MS]
+        shown = visible[:max_effects]
+        hidden = len(effects) - len(shown)
+        more = f"; and {hidden} smaller change{'s' if hidden != 1 else ''}" if hidden else ""
         ms = "" if math.isnan(d) else f" ({_fmt_ms(d)})"
-        out.append({"cause": c, "title": CAUSE_TITLES[c], "delta_ms": d, "effects": effects,
-                    "text": f"{CAUSE_TITLES[c]}{ms}: {'; '.join(shown)}{more}"})
+        title = _cause_title(c, evs)
+        out.append({"cause": c, "title": title, "delta_ms": d, "effects": effects,
+                    "text": f"{title}{ms}: {'; '.join(shown)}{more}" if shown else f"{title}{ms}"})
     out.sort(key=lambda x: (-abs(x["delta_ms"]) if not math.isnan(x["delta_ms"]) else 0.0,
                             -len(x["effects"])))
     return out
 
 
 def _summary(a_name: str, b_name: str, totals: dict[str, float], found: list[dict[str, Any]],
-             moved: list[str], mode_note: str | None, context: Sequence[str] = ()) -> str:
-    """Context first (what differs besides the engine), then the headline, at most MAX_CAUSES causes with
-    their ms, then the rest in one line."""
+             moved: list[str], mode_note: str | None, context: Sequence[str] = (),
+             build: Sequence[str] = ()) -> str:
+    """What differs besides the engine first, then the headline, the build change, at most MAX_CAUSES causes
+    with their ms, then the rest in one line."""
     lines = []
     if context:
-        lines.append("Built or run differently: " + "; ".join(context) + " (part of the difference may be that, "
-                     "not the engine).")
+        lines.append("Run on a different setup: " + "; ".join(context) + " (part of the difference may be the "
+                     "setup, not the engine).")
     lines.append(headline(a_name, b_name, totals))
+    for change in build:
+        lines.append(change[0].upper() + change[1:] + ".")
     top = [c for c in found if math.isnan(c["delta_ms"]) or abs(c["delta_ms"]) >= SAME_MS][:MAX_CAUSES]
     if top:
         lines.append("Causes, largest first:")
         lines += [f"{n}. {c['text']}." for n, c in enumerate(top, start=1)]
     else:
         lines.append("No structural or precision change.")
-    rest = [c["title"].split(":")[0] + _delta_tail(c["delta_ms"]) if not math.isnan(c["delta_ms"])
-            else c["title"] for c in found if c not in top]
+    rest = [CAUSE_TITLES[c["cause"]] + _delta_tail(c["delta_ms"]) if not math.isnan(c["delta_ms"])
+            else CAUSE_TITLES[c["cause"]] for c in found if c not in top]
     if rest or moved:
         lines.append("Also: " + "; ".join(rest + moved[:2]) + ".")
     if mode_note:
@@ -615,8 +633,7 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         if bundle.layers.empty:
             raise TrtInspectError(
                 f"{side} ({bundle.name}) has no layer information to align",
-                hint="export it with trtexec --exportLayerInfo (or --exportProfile / --dumpProfile "
-                "for names)",
+                hint=_advice(bundle, "layers"),
             )
     match = model_match(a, b)
     if not match.same_model and not force:
@@ -639,7 +656,7 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         why = (f"none of its {len(bundle.profile)} profile rows names one of its layers" if bundle.has_profile
                else f"it has no per-layer profile ({NO_TIMING})")
         notes.append(f"{side} ({bundle.name}) has no per-layer timing: {why}; its group times are unknown "
-                     "(shown as -), not 0 ms (export with trtexec --exportProfile or --dumpProfile)")
+                     f"(shown as -), not 0 ms ({_advice(bundle, 'timing')})")
     gt = group_times(alignment, a_lt, b_lt)
     groups = alignment.groups.merge(gt.drop(columns=["kind", "label"]), on="group_id", how="left")
 
@@ -694,14 +711,31 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         mode_note = ("The engines share no ONNX source node names, so layers were aligned by execution "
                      "order and "
                      "op type only (labelled order-and-type): treat per-group pairings as approximate.")
-    summary = _summary(a.name, b.name, totals, found, moved, mode_note, match.context)
+    if not match.same_model:
+        mode_note = (f"A and B look like different networks ({match.reason()}); compared because of --force: "
+                     "every pairing is a guess. " + (mode_note or "")).strip()
+    summary = _summary(a.name, b.name, totals, found, moved, mode_note, match.context, match.build)
     return DiffResult(
         a_name=a.name, b_name=b.name, alignment=alignment, groups=groups,
         by_type=_totals_by("layer_type", a_lt, b_lt), by_precision=_totals_by("precision", a_lt, b_lt),
         end_to_end=e2e, totals=totals, events=events, summary=summary, notes=notes,
         findings_available=findings_available, causes=found, similarity=match.similarity,
-        context=list(match.context), headline=headline(a.name, b.name, totals),
+        context=list(match.context) + list(match.build), headline=headline(a.name, b.name, totals),
     )
+
+
+def _advice(bundle: EngineBundle, missing: str) -> str:
+    """What to do about missing layers or per-layer timing, for the kind of input this bundle came from."""
+    if "nsys_sqlite" in bundle.sources or "nsys_csv" in bundle.sources:
+        if missing == "layers":
+            return ("an Nsight Systems export names layers only through TensorRT's NVTX ranges: profile with "
+                    "`nsys profile --trace=cuda,nvtx` on an engine built with --profilingVerbosity=detailed, or "
+                    "give the engine's layer JSON beside the export")
+        return ("the export has no TensorRT NVTX layer ranges: profile with `nsys profile --trace=cuda,nvtx` "
+                "(TensorRT emits one range per layer)")
+    if missing == "layers":
+        return "export it with trtexec --exportLayerInfo (or --exportProfile / --dumpProfile for names)"
+    return "export with trtexec --exportProfile or --dumpProfile"
 
 
 def _layers_total(layer_times: pd.DataFrame) -> float:

@@ -39,22 +39,30 @@ SAME_MODEL_MIN = 0.5
 _SKIP_TYPES = frozenset({"Reformat", "NoOp"})
 
 
-def _token(side: _Side, i: int) -> tuple[Any, ...]:
+def _token(side: _Side, i: int, detailed: bool) -> tuple[Any, ...]:
+    if not detailed:                     # names only on one side: the op kind is all both sides share
+        return (primary_op(side.ops(i)) or "?",)
     ins, outs = side.io()
-    kind = side.ptype[i] or primary_op(side.ops(i)) or "?"
     ci = tuple(s[:1] for s in _shapes(ins[i]))
     co = tuple(s[:1] for s in _shapes(outs[i]))
-    return (kind, ci, co)
+    return (side.ptype[i] or "?", ci, co)
 
 
-def _tokens(side: _Side) -> list[tuple[Any, ...]]:
-    return [_token(side, i) for i in range(len(side))
+def _has_shapes(side: _Side) -> bool:
+    ins, outs = side.io()
+    return any(_shapes(ins[i]) or _shapes(outs[i]) for i in range(len(side)))
+
+
+def _tokens(side: _Side, detailed: bool) -> list[tuple[Any, ...]]:
+    return [_token(side, i, detailed) for i in range(len(side))
             if side.served[i] is None and side.ptype[i] not in _SKIP_TYPES]
 
 
 def structural_similarity(a_layers: Any, b_layers: Any) -> float:
     """Share of compute layers the two engines have in common, in order (0..1; see the module doc)."""
-    ta, tb = _tokens(_read_side(a_layers, "A")), _tokens(_read_side(b_layers, "B"))
+    sa, sb = _read_side(a_layers, "A"), _read_side(b_layers, "B")
+    detailed = _has_shapes(sa) and _has_shapes(sb)
+    ta, tb = _tokens(sa, detailed), _tokens(sb, detailed)
     if not ta and not tb:
         return 0.0
     equal = sum(i2 - i1 for tag, i1, i2, _, _ in _opcodes(ta, tb) if tag == "equal")
@@ -65,7 +73,8 @@ def structural_similarity(a_layers: Any, b_layers: Any) -> float:
 class ModelMatch:
     similarity: float
     same_model: bool
-    context: list[str] = field(default_factory=list)   # "GPU: TITAN RTX -> RTX 3090", ...
+    context: list[str] = field(default_factory=list)   # environment: "GPU: TITAN RTX -> RTX 3090", ...
+    build: list[str] = field(default_factory=list)     # the engine's own: "build precision changed: A -> B"
 
     def reason(self) -> str:
         return (f"only {self.similarity:.0%} of their compute layers line up (same network: >= "
@@ -76,6 +85,9 @@ def _context_fields() -> dict[str, Callable[[EngineBundle], Any]]:
     return dict(COMPARABILITY)    # one definition of the build and run fields, shared with check
 
 
+# Fields that belong to the engine under test (a lost --fp16 is the change, not the setup).
+BUILD_FIELDS = frozenset({"precision"})
+
 _FIELD_LABELS = {"gpu": "GPU", "trt_version": "TensorRT", "input_shapes": "input shapes",
                  "precision": "build precision", "clocks": "clocks"}
 
@@ -83,12 +95,15 @@ _FIELD_LABELS = {"gpu": "GPU", "trt_version": "TensorRT", "input_shapes": "input
 def model_match(a: EngineBundle, b: EngineBundle) -> ModelMatch:
     """Similarity of A and B, whether they look like one network, and what differs in their context."""
     sim = structural_similarity(a.layers, b.layers)
-    context = []
+    context: list[str] = []
+    build: list[str] = []
     for name, get in _context_fields().items():
         try:
             va, vb = get(a), get(b)
         except (KeyError, TypeError, ValueError):
             continue
         if va is not None and vb is not None and va != vb:
-            context.append(f"{_FIELD_LABELS.get(name, name)}: {va} -> {vb}")
-    return ModelMatch(similarity=sim, same_model=sim >= SAME_MODEL_MIN, context=context)
+            label = _FIELD_LABELS.get(name, name)
+            (build if name in BUILD_FIELDS else context).append(f"{label} changed: {va} -> {vb}" if name in
+                                                                BUILD_FIELDS else f"{label}: {va} -> {vb}")
+    return ModelMatch(similarity=sim, same_model=sim >= SAME_MODEL_MIN, context=context, build=build)

@@ -91,8 +91,22 @@ def test_qat_to_residual_summary_names_removed_quantizes_and_moved_adds(
     # ten convolutions with residual adds now write INT8 directly (their FP16 outputs needed the quantizes)
     out = next(e for e in r.events if e["event"] == "output_precision" and e["b"] == "INT8")
     assert (out["count"], out["a"]) == (10, "FP16")
-    assert "global average pooling (GlobalAveragePool_246) moved from FP16 to FP32" in r.summary
-    assert r.summary.startswith("B (resnet-qat-residual.onnx) is 0.365 ms (33.3%) faster")
+    # the cause is said once, before its effects
+    assert "2. Q/DQ placement changed: 10 layers now write INT8 directly, so 8 standalone Q/DQ layers are gone" \
+        in r.summary
+    gap = next(e for e in r.events if e["event"] == "precision")
+    assert gap["text"].startswith("global average pooling (GlobalAveragePool_246) moved from FP16 to FP32")
+    assert "Also: Layers run at another precision" in r.summary
+    # headline: end to end on the trtexec-consistent window, then per-layer; one percentage basis, stated
+    t = r.totals
+    ga, gb = t["a_gpu_compute_ms"], t["b_gpu_compute_ms"]
+    assert r.summary.startswith(
+        f"B (resnet-qat-residual.onnx) is {ga - gb:.3f} ms faster than A (resnet-qat.onnx) end to end, "
+        f"{100 * (ga - gb) / ga:.1f}% of A's GPU compute ({ga:.3f} -> {gb:.3f} ms); per-layer profiled total "
+        "1.096 -> 0.731 ms (\u2212")
+    assert r.headline == r.summary.splitlines()[0]
+    assert "0.000 ms" not in r.summary
+    assert [c["cause"] for c in r.causes][:3] == ["fusion", "qdq", "kernels"]
 
 
 def test_qgap_summary_reports_pooling_precision(results: dict[tuple[str, str], DiffResult]) -> None:
@@ -381,7 +395,7 @@ def test_profile_matching_no_layer_is_untimed_partial_profile_is_timed() -> None
     r = diff(partial, b)
     assert r.totals["a_layers_ms"] == pytest.approx(float(kept["avg_ms"].sum()), abs=1e-9)
     assert r.groups["a_untimed"].sum() == 5 and not r.groups["delta_ms"].isna().any()
-    assert abs(r.totals["reconcile_residual_ms"]) < 1e-9 and " in per-layer time (" in r.summary
+    assert abs(r.totals["reconcile_residual_ms"]) < 1e-9 and "; per-layer profiled total " in r.summary
 
 
 def test_app_diff_view_untimed(rtx: dict[str, Any]) -> None:
@@ -486,6 +500,6 @@ def test_cli_diff_to_file_uses_wide_width(tmp_path: Path) -> None:
 def test_identical_engines_are_described_as_the_same_not_faster() -> None:
     a = trtinspect.load(RESNET / "qat")
     result = diff(a, trtinspect.load(RESNET / "qat"), findings=False)
-    assert "take the same per-layer time" in result.summary
+    assert "take the same end-to-end GPU compute time" in result.summary and "(the same)" in result.summary
     assert "faster" not in result.summary and "slower" not in result.summary
     assert "No structural or precision change." in result.summary

@@ -40,18 +40,24 @@ def text_width() -> int:
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
               help="How many regressions and improvements to list (text/markdown), waterfall steps (html).")
 @click.option("--no-lint", is_flag=True, help="Skip the analyzer's findings per group.")
-def command(a: str, b: str, fmt: str, output: Path | None, top: int, no_lint: bool) -> None:
+@click.option("--force", is_flag=True,
+              help="Compare even when A and B look like different networks (otherwise exit 3).")
+def command(a: str, b: str, fmt: str, output: Path | None, top: int, no_lint: bool, force: bool) -> None:
     """Compare engine A (baseline) with engine B and explain where the latency changed.
 
     A and B are each a bundle directory, an engine file with sidecar files beside it, an exported file or
     trtexec log, or sample:NAME (see `trtinspect samples`). Layers are aligned by their ONNX source nodes
     into fusion groups; every group's time in A and B is shown, and the group deltas add up to the
     difference of the per-layer totals.
+
+    Two engines that look like different networks (less than half of their compute layers line up) are
+    refused with exit code 3 unless --force; the same network built for another GPU, TensorRT version,
+    input shape or precision is compared, and what differs is said first.
     """
     bundle_a = load_evidence(a, what="an engine to diff")
     bundle_b = load_evidence(b, what="an engine to diff")
     bundle_a.name, bundle_b.name = side_labels(bundle_a.name, bundle_b.name, a, b)
-    result = diff(bundle_a, bundle_b, findings=not no_lint)
+    result = diff(bundle_a, bundle_b, findings=not no_lint, force=force)
     if fmt == "text" and output is None:
         text = render_text(result, top=top, width=text_width())
     else:

@@ -45,13 +45,27 @@ def _txt(v: Any) -> str:
 
 
 def _side_prec(row: Mapping[Any, Any], side: str) -> str | None:
-    """"compute>output" precision of one side; "unknown" for names-only layers; None when it has no layer."""
+    """Precision of one side: "FP16", or "INT8 in/FP16 out" when the output precision differs; "unknown" for
+    names-only layers; None when it has no layer."""
     if not row[f"n_{side}"]:
         return None
-    p, o = row[f"{side}_precision"], row[f"{side}_output_precision"]
-    if _txt(p) == "-" and _txt(o) == "-":
+    p, o = _txt(row[f"{side}_precision"]), _txt(row[f"{side}_output_precision"])
+    if p == "-" and o == "-":
         return "unknown"
-    return f"{_txt(p)}>{_txt(o)}"
+    return p if p == o or o == "-" else f"{p} in/{o} out"
+
+
+def _layers_cell(row: Mapping[Any, Any]) -> str:
+    """Engine layers in A -> B, with reformat layers counted apart when there are any."""
+    cell = f"{row['n_a']} \u2192 {row['n_b']}"
+    ra, rb = row["a_reformats"], row["b_reformats"]
+    return cell + (f" (+{ra} \u2192 +{rb} reformats)" if ra or rb else "")
+
+
+# Said under every group table, so the cells need no decoding.
+GROUP_LEGEND = ("layers: engine layers of the group in A \u2192 B (reformat copies counted apart); precision: "
+                "compute precision in A \u2192 B (\"X in/Y out\" when a layer writes another precision); "
+                "delta %: of the group's time in A.")
 
 
 def _prec(row: Mapping[Any, Any]) -> str:
@@ -131,7 +145,7 @@ def _group_row(row: Mapping[Any, Any]) -> list[str]:
     return [
         str(row["group_id"]), str(row["kind"]), str(row["label"]),
         _ms(row["a_ms"]), _ms(row["b_ms"]), _ms(row["delta_ms"], signed=True), _pct(row["delta_pct"]),
-        f"{row['n_a']}+{row['a_reformats']}r \u2192 {row['n_b']}+{row['b_reformats']}r", _prec(row),
+        _layers_cell(row), _prec(row),
         ",".join(row["changes"] or []) or "-", str(row["method"]), str(len(row["findings"] or [])),
     ]
 
@@ -214,6 +228,8 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -
     for title, frame in _top_sections(result, top):
         rows = [_group_row(row) for row in frame.to_dict(orient="records")] or [["-"] * len(GROUP_HEADERS)]
         console.print(_text_table(console, title, GROUP_HEADERS, rows))
+    if _top_sections(result, top):
+        console.print(GROUP_LEGEND)
     if not result.end_to_end.empty:
         rows = [[str(r.metric), _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), str(r.source)]
                 for r in result.end_to_end.itertuples(index=False)]
@@ -242,8 +258,17 @@ def render_json(result: DiffResult, *, top: int = 10) -> str:
 # ------------------------------------------------------------------------------------------------- markdown
 
 
+def _md_text(text: str) -> str:
+    """Text from the inputs (layer and engine names) made inert in Markdown: no raw HTML, no links, no code
+    spans or table breaks of its own."""
+    out = html.escape(str(text), quote=False)
+    for ch in ("\\", "`", "[", "]", "|"):
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _md_text(text).replace("\n", " ")
 
 
 def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -254,14 +279,17 @@ def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 def render_markdown(result: DiffResult, *, top: int = 10) -> str:
     """Markdown report (for a pull-request comment)."""
-    lines = [f"# trtinspect diff: `{result.a_name}` (A) vs `{result.b_name}` (B)", "",
-             result.summary, "", f"Alignment: **{result.alignment.mode}**, {len(result.groups)} groups.", ""]
-    lines += [f"- {line}" for line in _totals_lines(result)] + [""]
+    lines = [f"# trtinspect diff: {_md_text(result.a_name)} (A) vs {_md_text(result.b_name)} (B)", ""]
+    for line in result.summary.splitlines():     # numbered causes stay a list: a blank line before each
+        lines += [_md_text(line), ""]
+    lines += [f"Alignment: **{result.alignment.mode}**, {len(result.groups)} groups.", ""]
+    lines += [f"- {_md_text(line)}" for line in _totals_lines(result)] + [""]
     if (why := no_delta_note(result)) is not None:
         lines += [f"> {why}", ""]
     for title, frame in _top_sections(result, top):
         lines += [f"## {title}", ""]
         lines += [*_md_table(GROUP_HEADERS, [_group_row(r) for r in frame.to_dict(orient="records")]), ""]
+    lines += [f"_{GROUP_LEGEND}_", ""]
     if not result.end_to_end.empty:
         lines += ["## End to end (ms, mean per iteration)", ""]
         e2e = [[str(r.metric), _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), str(r.source)]
@@ -273,7 +301,7 @@ def render_markdown(result: DiffResult, *, top: int = 10) -> str:
                  str(r.b_layers)] for r in frame.itertuples(index=False)]
         lines += [*_md_table(["key", "A ms", "B ms", "delta ms", "A layers", "B layers"], body), ""]
     if result.notes:
-        lines += ["## Notes", ""] + [f"- {n}" for n in result.notes] + [""]
+        lines += ["## Notes", ""] + [f"- {_md_text(n)}" for n in result.notes] + [""]
     return "\n".join(lines)
 
 
@@ -287,7 +315,7 @@ th{background:#f4f4f4;position:sticky;top:0}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.worse td.delta{color:#b00}
 tr.better td.delta{color:#070}
-.summary{font-size:15px;max-width:1100px;line-height:1.45}
+.summary{font-size:15px;max-width:1100px;line-height:1.45;white-space:pre-line}
 .note{color:#555;font-size:12px}
 """
 
