@@ -556,8 +556,9 @@ def _cause_title(cause: str, events: Sequence[Mapping[str, Any]]) -> str:
         now_int8 = sum(e["count"] for e in events if e["event"] == "output_precision" and e["b"] == "INT8")
         gone = sum(e["count"] for e in events if e["event"] == "removed")
         if now_int8 and gone:
-            return (f"Q/DQ placement changed: {now_int8} layer{'s' if now_int8 != 1 else ''} now write INT8 "
-                    f"directly, so {gone} standalone Q/DQ layer{'s' if gone != 1 else ''} are gone")
+            layers = f"{now_int8} layers now write" if now_int8 != 1 else "1 layer now writes"
+            qdq = f"{gone} standalone Q/DQ layers are" if gone != 1 else "1 standalone Q/DQ layer is"
+            return f"Q/DQ placement changed: {layers} INT8 directly, so {qdq} gone"
     return CAUSE_TITLES[cause]
 
 
