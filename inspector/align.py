@@ -633,7 +633,7 @@ def _token(side: _Side, i: int) -> str:
 LCS_MAX_CELLS = 4_000_000
 
 
-def _opcodes(ta: list[str], tb: list[str]) -> Sequence[tuple[str, int, int, int, int]]:
+def _opcodes(ta: Sequence[Any], tb: Sequence[Any]) -> Sequence[tuple[str, int, int, int, int]]:
     """difflib-style opcodes aligning two token sequences (LCS when small enough)."""
     n, m = len(ta), len(tb)
     if n * m > LCS_MAX_CELLS:
