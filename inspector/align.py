@@ -829,9 +829,7 @@ def _finish(
             method = "only"
         elif used == {"type-bucket"}:
             kind = "bucket"
-        label_side, label_idx = (a, ca) if ca else (b, cb)
-        shorts = list(dict.fromkeys(_short(label_side, i) for i in label_idx))
-        label = " + ".join(shorts[:3]) + (f" + {len(shorts) - 3} more" if len(shorts) > 3 else "")
+        label = _group_label(a, ca, b, cb)
         values = {
             "group_id": g, "kind": kind, "method": method, "changes": changes, "label": label,
             "a_layers": [a.index[i] for i in la], "b_layers": [b.index[j] for j in lb],
@@ -853,6 +851,19 @@ def _finish(
         shared_source_nodes=n_shared,
         notes=notes,
     )
+
+
+def _side_label(side: _Side, idx: list[int]) -> str:
+    shorts = list(dict.fromkeys(_short(side, i) for i in idx))
+    return " + ".join(shorts[:3]) + (f" + {len(shorts) - 3} more" if len(shorts) > 3 else "")
+
+
+def _group_label(a: _Side, ca: list[int], b: _Side, cb: list[int]) -> str:
+    """A group's name, the same whichever side is A: the shorter of the two sides' labels (the fused form of a
+    fusion change, ``conv1`` rather than ``conv1 + MaxPool_12``), ties broken alphabetically. History trends
+    (``history --layer``) key on it, so it must not depend on the direction of the comparison."""
+    labels = [x for x in (_side_label(a, ca) if ca else "", _side_label(b, cb) if cb else "") if x]
+    return min(labels, key=lambda x: (len(x), x)) if labels else ""
 
 
 def _fmt(facts: tuple[str | None, ...]) -> str | None:

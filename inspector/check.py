@@ -32,11 +32,14 @@ from scipy import special, stats
 
 from trtinspect.errors import NotComparableError, TrtInspectError
 from trtinspect.inspector.check_inputs import (
+    ALLOWED_FIELDS,
     BASE,
+    BUILD_CHANGES,
     CAND,
     COMPARABILITY,
     FieldDiff,
     GroupTimesFn,
+    build_changes,
     build_precision,
     comparability,
     end_to_end_samples,
@@ -54,12 +57,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "COMPARABILITY", "CheckResult", "EndToEnd", "FieldDiff", "Override", "Thresholds", "bh_adjust",
+    "ALLOWED_FIELDS", "BUILD_CHANGES", "COMPARABILITY", "CheckResult", "EndToEnd", "FieldDiff", "Override", "Thresholds", "bh_adjust",
     "comparability", "decide_end_to_end", "decide_groups", "mann_whitney_p", "run_check", "validate_side",
     "welch_p",
 ]
 
-STATUSES = ("regression", "traded", "improvement", "ok", "added", "removed", "ignored")
+STATUSES = ("regression", "traded", "improvement", "ok", "added", "removed", "unmeasured", "ignored")
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,8 @@ class CheckResult:
     notes: list[str] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
     expired: list[Override] = field(default_factory=list)  # expired overrides, ignored
+    # build settings that differ (part of the change under test), e.g. "build precision changed: FP32+FP16 -> FP32"
+    changes: list[str] = field(default_factory=list)
 
     @property
     def regressed_groups(self) -> pd.DataFrame:
@@ -325,14 +330,7 @@ def decide_groups(
         floor = ov.floor_ms if ov is not None and ov.floor_ms is not None else t.floor_ms
         row["floor_ms"] = floor
         if math.isnan(a_ms) or math.isnan(b_ms):
-            present = b_ms if math.isnan(a_ms) else -a_ms
-            row.update(
-                delta_ms=present,
-                delta_pct=math.nan,
-                status="added" if math.isnan(a_ms) else "removed",
-                reason=("only in candidate" if math.isnan(a_ms) else "only in baseline")
-                + f": {present:+.4f} ms (added/removed time is never a regression by itself)",
-            )
+            row.update(_one_sided(a_ms, b_ms, bool(row["layers_a"]), bool(row["layers_b"])))
         else:
             assert a is not None and b is not None
             row["delta_ms"] = b_ms - a_ms
@@ -359,10 +357,26 @@ def decide_groups(
         r["status"], r["reason"], r["p_value"], r["q_value"], r["significance"] = _classify(r, t, testable)
     frame = pd.DataFrame(rows)
     frame = frame.drop(columns=[c for c in ("p_up", "p_down", "q_up", "q_down") if c in frame])
-    order = {"regression": 0, "traded": 1, "improvement": 2, "added": 3, "removed": 3, "ok": 4, "ignored": 5}
+    order = {"regression": 0, "traded": 1, "improvement": 2, "added": 3, "removed": 3, "ok": 4, "unmeasured": 5,
+             "ignored": 6}
     frame["_o"] = frame["status"].map(order)
     frame = frame.sort_values(["_o", "delta_ms"], ascending=[True, False], kind="stable").drop(columns="_o")
     return schema.conform(frame.reset_index(drop=True), schema.CHECK_GROUPS)
+
+
+def _one_sided(a_ms: float, b_ms: float, in_a: bool, in_b: bool) -> dict[str, Any]:
+    """delta, status and reason of a group without a time on one side (or on both)."""
+    if math.isnan(a_ms) and math.isnan(b_ms):
+        return {"delta_ms": math.nan, "delta_pct": math.nan, "status": "unmeasured",
+                "reason": "no profiled time on either side (not judged)"}
+    side, other = ("candidate", "baseline") if math.isnan(a_ms) else ("baseline", "candidate")
+    present = b_ms if math.isnan(a_ms) else -a_ms
+    if in_a and in_b:  # the layers exist on both sides; one side's profile has no time for them
+        return {"delta_ms": math.nan, "delta_pct": math.nan, "status": "unmeasured",
+                "reason": f"profiled in the {side} only ({abs(present):.4f} ms); the {other}'s profile has no "
+                "time for these layers (not judged)"}
+    return {"delta_ms": present, "delta_pct": math.nan, "status": "added" if side == "candidate" else "removed",
+            "reason": f"only in {side}: {present:+.4f} ms (added/removed time is never a regression by itself)"}
 
 
 def _safe_div(x: float, total: float) -> float:
@@ -423,7 +437,7 @@ def run_check(
     t = t or Thresholds()
     validate_side(baseline, BASE)
     validate_side(candidate, CAND)
-    unknown = sorted(set(allow_different) - set(COMPARABILITY))
+    unknown = sorted(set(allow_different) - set(ALLOWED_FIELDS))
     if unknown:
         raise TrtInspectError(
             f"unknown --allow-different field(s) {', '.join(unknown)}",
@@ -441,7 +455,13 @@ def run_check(
             hint="compare like with like, or pass --allow-different "
             + " ".join(sorted({d.field for d in blocking})),
         )
+    changes = build_changes(baseline, candidate)
     notes: list[str] = []
+    if set(allow_different) & set(BUILD_CHANGES):
+        notes.append(
+            "--allow-different precision is no longer needed: a build precision change is part of the change "
+            "under test and is always compared"
+        )
     src_b, samples_b = end_to_end_samples(baseline)
     src_c, samples_c = end_to_end_samples(candidate)
     source = _common_source(src_b, src_c)
@@ -505,6 +525,7 @@ def run_check(
         [d for d in diffs if d.field in allow_different],
         notes,
         ctx,
+        changes=changes,
     )
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from trtinspect.errors import TrtInspectError
-from trtinspect.inspector.check import COMPARABILITY, Override, Thresholds
+from trtinspect.inspector.check import ALLOWED_FIELDS, COMPARABILITY, Override, Thresholds
 from trtinspect.parsers._io import read_text
 
 if sys.version_info >= (3, 11):
@@ -220,7 +220,7 @@ def resolve(
     known = {f.name for f in fields(Thresholds)}
     thresholds = replace(Thresholds(), **{k: v for k, v in values.items() if k in known})
     allow = list(flags.get("allow_different", [])) + [str(x) for x in table.get("allow_different", [])]
-    bad = sorted(set(allow) - set(COMPARABILITY))
+    bad = sorted(set(allow) - set(ALLOWED_FIELDS))
     if bad:
         raise TrtInspectError(
             f"unknown allow-different field(s) {', '.join(bad)}",

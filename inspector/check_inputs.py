@@ -66,39 +66,51 @@ def build_precision(b: EngineBundle) -> str | None:
     return "+".join(flags) if flags else None
 
 
+# Clocks the run was held at, where recorded: locked clocks (nvidia-smi -lgc/-lmc) or the application clocks
+# `trtinspect profile` read from NVML when the run started. NOT the device's maximum clock rate (TREx
+# ``compute_clock_ghz``, CUDA ``clockRate``): that is a property of the GPU model and only repeats the gpu check.
+_LOCKED_CLOCK_KEYS = ("locked_sm_clock_mhz", "locked_mem_clock_mhz", "app_sm_clock_mhz", "app_mem_clock_mhz")
+
+
 def _clocks(b: EngineBundle) -> str | None:
-    sm = lookup(
-        b.device,
-        [
-            "Compute Clock Rate",
-            "compute_clock_ghz",
-            "sm_clock_mhz",
-            "clock_rate",
-            "CLOCK_RATE",
-            "locked_sm_clock_mhz",
-        ],
-    )
-    mem = lookup(
-        b.device,
-        [
-            "Memory Clock Rate",
-            "memory_clock_ghz",
-            "mem_clock_mhz",
-            "MEMORY_CLOCK_RATE",
-            "locked_mem_clock_mhz",
-        ],
-    )
-    return None if sm is None and mem is None else f"sm={sm} mem={mem}"
+    found: dict[str, str] = {}
+    state = b.extras.get("gpu_state")
+    start = state.get("start") if isinstance(state, dict) else None
+    for source in (b.device, start if isinstance(start, dict) else {}):
+        for key in _LOCKED_CLOCK_KEYS:
+            v = source.get(key)
+            if v not in (None, "") and key not in found:
+                found[key] = f"{float(v):g}" if isinstance(v, int | float) else str(v)
+    return " ".join(f"{k}={v}" for k, v in sorted(found.items())) or None
 
 
-# field -> how to read it from a bundle (None = unknown, never a difference). Declared once; docs/check.md.
+# field -> how to read it from a bundle (None = unknown, never a difference). The ENVIRONMENT of a measurement:
+# a difference makes the check exit 3 (not comparable). Declared once; docs/check.md.
 COMPARABILITY: dict[str, Callable[[EngineBundle], str | None]] = {
     "gpu": lambda b: lookup(b.device, ["name", "Selected Device", "Name", "device", "gpu"]),
     "trt_version": lambda b: b.trt_version or None,
     "input_shapes": _shapes,
-    "precision": build_precision,
     "clocks": _clocks,
 }
+
+# Build settings that are part of the change under test: compared, reported first, never "not comparable".
+BUILD_CHANGES: dict[str, Callable[[EngineBundle], str | None]] = {
+    "precision": build_precision,
+}
+
+# --allow-different accepts these; "precision" is kept for configs written when precision blocked the check
+# (it no longer does: a precision change is compared).
+ALLOWED_FIELDS = (*COMPARABILITY, *BUILD_CHANGES)
+
+
+def build_changes(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[str]:
+    """``build precision changed: FP32+FP16 -> FP32`` lines, one per build setting that differs."""
+    out = []
+    for name, get in BUILD_CHANGES.items():
+        vb, vc = get(baseline[0]), get(candidate[0])
+        if vb != vc and not (vb is None and vc is None):
+            out.append(f"build {name} changed: {vb or 'unknown'} -> {vc or 'unknown'}")
+    return out
 
 
 def comparability(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[FieldDiff]:
@@ -243,6 +255,16 @@ def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
                 path=src,
                 hint="export with trtexec --exportTimes=FILE --exportProfile=FILE",
             )
+    for b in bundles:
+        _refuse_broken_evidence(b, side)
+    for name, get in BUILD_CHANGES.items():
+        values = [get(b) for b in bundles]
+        known = {v for v in values if v is not None}
+        if len(known) > 1:
+            raise TrtInspectError(
+                f"{side} runs are of different engines: build {name} {' vs '.join(sorted(known))}",
+                hint="pass repeated profiling runs of one engine per side",
+            )
     names0 = _name_set(bundles[0])
     for i, b in enumerate(bundles[1:], start=1):
         ni = _name_set(b)
@@ -273,3 +295,41 @@ def _name_set(b: EngineBundle) -> frozenset[str]:
     if not b.layers.empty:
         return frozenset(b.layers["name"].astype(str))
     return frozenset(b.profile["name"].astype(str))
+
+
+def _files(b: EngineBundle, kind: str) -> str:
+    paths = b.sources.get(kind) or [p for ps in b.sources.values() for p in ps]
+    return str(paths[0]) if paths else b.name
+
+
+def _bad_values(values: np.ndarray) -> str | None:
+    """What is wrong with a column of times (NaN / infinite / negative), or None."""
+    n_nan, n_inf = int(np.isnan(values).sum()), int(np.isinf(values).sum())
+    n_neg = int((values[np.isfinite(values)] < 0).sum())
+    parts = [f"{n} {what}" for n, what in ((n_nan, "NaN or non-numeric"), (n_inf, "infinite"), (n_neg, "negative"))
+             if n]
+    return ", ".join(parts) + " value(s)" if parts else None
+
+
+def _refuse_broken_evidence(b: EngineBundle, side: str) -> None:
+    """Broken evidence never passes: a damaged (truncated, records lost) profile, or times that are NaN,
+    infinite, negative or not numbers, is one error naming the file (CLI exit 2). Parsers may refuse some of
+    these first; this is the check's own guarantee, whichever parser read the run."""
+    for path, problem in b.extras.get("damaged", []):
+        raise TrtInspectError(
+            f"{side} run '{b.name}' has a damaged per-layer profile: {problem}",
+            path=path,
+            hint="re-export it with trtexec --exportProfile=FILE; a check never judges incomplete evidence",
+        )
+    checks = (("times", b.times, "compute_ms", "per-iteration GPU compute time"),
+              ("profile", b.profile, "avg_ms", "per-layer average time"))
+    for kind, frame, column, what in checks:
+        if frame.empty or column not in frame:
+            continue
+        bad = _bad_values(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float))
+        if bad:
+            raise TrtInspectError(
+                f"{side} run '{b.name}': {bad} in the {what} ({column})",
+                path=_files(b, kind),
+                hint="times must be finite, non-negative numbers; re-export the run",
+            )

@@ -489,6 +489,8 @@ def _apply_profile(
         meta, frame = parse_profile(p)
         bundle.profile = frame
         bundle.extras["profile_iterations"] = meta.count
+        if meta.damaged:  # incomplete evidence: readers note it, `check` refuses it
+            bundle.extras.setdefault("damaged", []).append((p, "; ".join(meta.damaged)))
         _note(bundle, p, meta.notes)
         _add_source(bundle, "profile", p)
         if log_profiles:

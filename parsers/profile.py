@@ -67,6 +67,9 @@ class ProfileMeta:
     has_median: bool = False             # 8.4+ five-key records
     recovered: list[str] = field(default_factory=list)   # names read verbatim from invalid/escaped JSON
     notes: list[str] = field(default_factory=list)
+    # what makes the file incomplete evidence (truncated, records lost or skipped); a report may go on with a
+    # note, a CI verdict may not (``trtinspect check`` refuses such a run)
+    damaged: list[str] = field(default_factory=list)
 
 
 def parse_profile(
@@ -163,6 +166,7 @@ def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.Da
     if bad:
         meta.notes.append(f"{len(bad)} profile record(s) lack a name or numeric timeMs/averageMs/percentage "
                           f"and were skipped (positions {bad[:5]}{'...' if len(bad) > 5 else ''})")
+        meta.damaged.append(f"{len(bad)} layer record(s) without a name or numeric times were skipped")
     if meta.count is None:
         meta.notes.append('profile has no {"count": N} header; iteration count unknown')
     return schema.conform(frame, schema.PROFILE)
@@ -230,8 +234,10 @@ def _from_raw_text(text: str, meta: ProfileMeta, path: str | Path | None) -> lis
         snippets = ", ".join(repr(text[s:s + 60]) for s in lost[:3])
         meta.notes.append(f"{len(lost)} profile record(s) could not be read and are missing: {snippets}"
                           f"{'...' if len(lost) > 3 else ''}")
+        meta.damaged.append(f"{len(lost)} layer record(s) could not be read")
     if not text.rstrip().endswith("]"):
         meta.notes.append("profile file is truncated (no closing ']'); later layers may be missing")
+        meta.damaged.insert(0, "the file is truncated (no closing ']'): later layers are missing")
     if meta.count is None:
         meta.notes.append('profile has no {"count": N} header; iteration count unknown')
     return records

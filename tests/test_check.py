@@ -14,7 +14,7 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import LOGS, REPO, RESNET
+from conftest import DATA, LOGS, REPO, RESNET
 from scipy import stats
 
 import trtinspect
@@ -40,6 +40,7 @@ def _load_rates() -> ModuleType:
 
 
 rates = _load_rates()
+EXTERNAL = DATA / "external"
 
 
 @pytest.fixture(scope="module")
@@ -187,13 +188,12 @@ def test_overrides_threshold_and_ignore() -> None:
 # ----------------------------------------------------------------------------------------------- real data
 
 
-def test_fp16_vs_fp32_not_comparable_then_regression(bundles: dict[str, trtinspect.EngineBundle]) -> None:
+def test_lost_fp16_is_compared_not_refused(bundles: dict[str, trtinspect.EngineBundle]) -> None:
+    """Gap 1: a lost --fp16 is the regression CI exists to catch. fp16 baseline vs fp32 candidate (real A100
+    ResNet-18): compared, exit 1, the slower groups named, the precision change said first."""
     fp16, fp32 = bundles["fp16"], bundles["fp32"]
-    with pytest.raises(NotComparableError) as err:
-        run_check([fp16], [fp32])
-    assert err.value.fields == ["precision"]
-    assert "FP32+FP16" in str(err.value) and "--allow-different precision" in str(err.value)
-    r = run_check([fp16], [fp32], allow_different=["precision"])
+    r = run_check([fp16], [fp32])
+    assert r.changes == ["build precision changed: FP32+FP16 -> FP32"]
     assert r.exit_code == 1 and r.end_to_end.status == "regression"
     want = (fp32.times["compute_ms"].median() - fp16.times["compute_ms"].median()) / fp16.times[
         "compute_ms"
@@ -208,6 +208,50 @@ def test_fp16_vs_fp32_not_comparable_then_regression(bundles: dict[str, trtinspe
     assert conv0["base_ms"] == pytest.approx(p16.reindex(conv0["layers_a"]).sum())
     assert conv0["cand_ms"] == pytest.approx(p32.reindex(conv0["layers_b"]).sum())
     assert all(reg["significance"] == "not assessed")
+    from trtinspect.render import check as check_report
+
+    assert check_report.headline(r).startswith("REGRESSION: build precision changed: FP32+FP16 -> FP32; ")
+    assert check_report.to_dict(r)["changes"] == r.changes
+    # the other way round (fp32 -> fp16 got faster): compared as well, the change still said first
+    back = run_check([fp32], [fp16])
+    assert back.changes == ["build precision changed: FP32 -> FP32+FP16"] and back.exit_code == 0
+    assert back.end_to_end.status == "improvement"
+    # the old opt-in is accepted (configs that carry it keep working) and says it is no longer needed
+    assert any("no longer needed" in n for n in run_check([fp16], [fp32], allow_different=["precision"]).notes)
+
+
+def test_lost_fp16_rtx3090_resnet50() -> None:
+    """The same on another GPU and network: RTX 3090 ResNet-50 batch 32, fp16 -> fp32 build."""
+    fp16 = trtinspect.load(EXTERNAL / "trex-rtx3090-resnet50" / "fp16")
+    fp32 = trtinspect.load(EXTERNAL / "trex-rtx3090-resnet50" / "fp32")
+    r = run_check([fp16], [fp32])
+    assert r.changes == ["build precision changed: FP32+FP16 -> FP32"]
+    assert r.exit_code == 1 and r.end_to_end.delta_pct > 100 and len(r.regressed_groups) >= 5
+
+
+def test_environment_differences_still_exit_3(bundles: dict[str, trtinspect.EngineBundle]) -> None:
+    """Exit 3 stays for the environment: GPU, TensorRT version, input shapes, locked clocks where recorded.
+    The device's maximum clock (TREx compute_clock_ghz) is a property of the GPU model: never a difference."""
+    qat = bundles["qat"]
+    faster_max_clock = dataclasses.replace(qat, device={**qat.device, "compute_clock_ghz": 1.98})
+    assert run_check([qat], [faster_max_clock]).exit_code == 0
+    for field_name, changed in (
+        ("trt_version", dataclasses.replace(qat, trt_version="10.3.0")),
+        ("input_shapes", dataclasses.replace(
+            qat, inference_options={**qat.inference_options, "Input inference shape": "input.1=1x3x224x224"})),
+        ("clocks", dataclasses.replace(qat, device={**qat.device, "locked_sm_clock_mhz": 1095})),
+        ("clocks", dataclasses.replace(qat, extras={**qat.extras, "gpu_state": {"start": {"app_sm_clock_mhz": 900}}})),
+    ):
+        base = dataclasses.replace(qat, trt_version="10.0.1") if field_name == "trt_version" else qat
+        if field_name == "clocks":
+            base = dataclasses.replace(
+                qat,
+                device={**qat.device, "locked_sm_clock_mhz": 1410},
+                extras={**qat.extras, "gpu_state": {"start": {"app_sm_clock_mhz": 1410}}},
+            )
+        with pytest.raises(NotComparableError) as err:
+            run_check([base], [changed])
+        assert err.value.fields == [field_name]
 
 
 def test_self_check_passes_and_fusion_changes_are_added_removed(
@@ -341,7 +385,7 @@ def test_traded_groups_are_warnings_in_ci_outputs(bundles: dict[str, trtinspect.
     r = run_check([bundles["qat"]], [bundles["qat-residual"]])
     notes = check_report.github_annotations(r)
     assert not any(a.startswith("::error") for a in notes)
-    assert sum(1 for a in notes if a.startswith("::warning title=trtinspect: QuantizeLinear_2::")) == 1
+    assert sum(1 for a in notes if a.startswith("::warning title=trtinspect%3A QuantizeLinear_2::")) == 1
     junit = check_report.to_junit(r)
     assert "<failure" not in junit and "traded:" in junit
     assert "2 slower but traded" in check_report.headline(r)

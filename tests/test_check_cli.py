@@ -9,11 +9,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import RESNET
+from conftest import DATA, RESNET
 
 from trtinspect.cli import main
 
 FP16, FP32, QAT = str(RESNET / "fp16"), str(RESNET / "fp32"), str(RESNET / "qat")
+RTX3090 = DATA / "external" / "trex-rtx3090-resnet50"
+MOBILENET = DATA / "external" / "trex-titanrtx-mobilenet"
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -24,9 +26,11 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def test_not_comparable_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(["--baseline", FP16, "--candidate", FP32], capsys)
+    """Exit 3 is for the environment: an A100 run against an RTX 3090 run (real TREx bundles)."""
+    code, _, err = run(["--baseline", FP16, "--candidate", str(RTX3090 / "fp16")], capsys)
     assert code == 3
-    assert "precision differs" in err and "FP32+FP16" in err and "Traceback" not in err
+    assert "gpu differs" in err and "NVIDIA GeForce RTX 3090" in err and "Traceback" not in err
+    assert "precision" not in err
 
 
 def test_fp16_vs_fp32_regression_and_outputs(
@@ -40,8 +44,6 @@ def test_fp16_vs_fp32_regression_and_outputs(
             FP16,
             "--candidate",
             FP32,
-            "--allow-different",
-            "precision",
             "--json",
             str(files["json"]),
             "--markdown",
@@ -56,16 +58,17 @@ def test_fp16_vs_fp32_regression_and_outputs(
         capsys,
     )
     assert code == 1
-    assert out.startswith("REGRESSION")
+    assert out.startswith("REGRESSION: build precision changed: FP32+FP16 -> FP32; ")
     assert "Conv_0 + Relu_1" in out
-    assert "::error title=trtinspect: end-to-end regression::" in out
-    assert "::error title=trtinspect: Conv_0 + Relu_1::" in out
+    assert "::warning title=trtinspect%3A build changed::build precision changed: FP32+FP16 -> FP32" in out
+    assert "::error title=trtinspect%3A end-to-end regression::" in out
+    assert "::error title=trtinspect%3A Conv_0 + Relu_1::" in out
 
     doc = json.loads(files["json"].read_text())
     assert doc["verdict"] == "regression" and doc["exit_code"] == 1
     reg = [g for g in doc["groups"] if g["status"] == "regression"]
     assert "Conv_0 + Relu_1" in {g["label"] for g in reg}
-    assert doc["allowed_differences"][0]["field"] == "precision"
+    assert doc["changes"] == ["build precision changed: FP32+FP16 -> FP32"] and doc["allowed_differences"] == []
 
     md = files["md"].read_text()
     assert md.splitlines()[0].startswith("### :x: trtinspect check: REGRESSION")
@@ -128,12 +131,12 @@ def test_the_same_run_given_twice_exits_2(capsys: pytest.CaptureFixture[str]) ->
         (["--baseline", "/nonexistent/run", "--candidate", QAT], "/nonexistent/run"),
         (["--baseline", QAT, "--candidate", QAT, "--threshold", "five"], "percentage"),
         (["--baseline", QAT, "--candidate", QAT, "--allow-different", "colour"], "allow-different"),
-        (["--baseline", QAT, "--candidate", str(RESNET / "fp16")], "precision"),  # exit 3, checked below
+        (["--baseline", QAT, "--candidate", str(RTX3090 / "qat")], "gpu differs"),  # exit 3
     ],
 )
 def test_bad_input_one_line(args: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(args, capsys)
-    assert code == (3 if needle == "precision" else 2)
+    assert code == (3 if needle == "gpu differs" else 2)
     assert needle in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
 
@@ -176,7 +179,7 @@ def test_config_file_and_expired_override(
     conv0 = next(g for g in doc["groups"] if g["label"] == "Conv_0 + Relu_1")
     assert conv0["status"] != "ignored"  # the override expired
     assert any("expired on 2000-01-01" in n for n in doc["notes"])
-    assert "::warning title=trtinspect: expired override::Conv_0*" in out
+    assert "::warning title=trtinspect%3A expired override::Conv_0*" in out
 
 
 def test_same_named_engines_labelled_statistic_named_and_tiny_p(
@@ -198,7 +201,7 @@ def test_same_named_engines_labelled_statistic_named_and_tiny_p(
     assert ET.fromstring(junit).find("testsuite").get("name") == f"trtinspect check {b}"  # type: ignore[union-attr]
     stat = f"median GPU compute over {n_a} vs {n_b} iterations"
     assert stat in out and stat in markdown and "(median;" in out
-    for text in (out, markdown, junit.replace("&lt;", "<")):
+    for text in (out, markdown.replace("&lt;", "<"), junit.replace("&lt;", "<")):
         assert re.search(r"\bp=0(?![.\d])", text) is None
         assert "p<1e-300" in text
     n_regressed = re.search(r"(\d+) fusion group\(s\) regressed", out)

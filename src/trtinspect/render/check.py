@@ -13,6 +13,7 @@ No I/O here; the CLI writes the strings.
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -67,7 +68,8 @@ def headline(r: CheckResult) -> str:
     )
     traded = int((r.groups["status"] == "traded").sum()) if not r.groups.empty else 0
     extra = f" ({traded} slower but traded for the end-to-end gain)" if traded else ""
-    return f"{verdict}: {e2e}; {n} fusion group(s) regressed{extra}"
+    changed = "".join(f"{c}; " for c in r.changes)  # e.g. a lost --fp16: said before anything else
+    return f"{verdict}: {changed}{e2e}; {n} fusion group(s) regressed{extra}"
 
 
 def _e2e_dict(e: EndToEnd) -> dict[str, Any]:
@@ -115,6 +117,7 @@ def to_dict(r: CheckResult) -> dict[str, Any]:
         "headline": headline(r),
         "baseline": {"name": r.baseline_name, "runs": r.k_base},
         "candidate": {"name": r.candidate_name, "runs": r.k_cand},
+        "changes": list(r.changes),
         "context": {k: v for k, v in r.context.items()},
         "thresholds": {
             "threshold": t.threshold,
@@ -173,23 +176,46 @@ def to_text(r: CheckResult) -> str:
             lines.append(f"... {more} more (see --json)")
     ok = int((r.groups["status"] == "ok").sum())
     lines.append(f"{ok} group(s) within thresholds")
+    unmeasured = int((r.groups["status"] == "unmeasured").sum())
+    if unmeasured:
+        lines.append(f"{unmeasured} group(s) without a profiled time on one side (not judged; see --json)")
     for d in r.allowed_differences:
         lines.append(f"allowed difference: {d.field} '{d.baseline}' vs '{d.candidate}' ({d.where})")
     for n in r.notes:
         lines.append(f"note: {n}")
-    return "\n".join(lines)
+    return "\n".join(term_text(line) for line in lines)
 
 
-def _md_escape(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def term_text(text: object) -> str:
+    """A name for the terminal: control characters (ANSI escapes, CR, backspace...) shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text).replace("\n", " "))
+
+
+def _md_escape(text: object) -> str:
+    """Plain Markdown table text: HTML and table syntax escaped, one line."""
+    t = term_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return t.replace("|", "\\|")
+
+
+def md_code(text: object) -> str:
+    """A Markdown code span that no name can leave: the fence is longer than any backtick run inside
+    (CommonMark), ``|`` is escaped for GFM tables, control characters are made visible."""
+    t = term_text(text).replace("|", "\\|")
+    longest = max((len(m) for m in re.findall("`+", t)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if t.startswith("`") or t.endswith("`") or not t.strip() else ""
+    return f"{fence}{pad}{t}{pad}{fence}"
 
 
 def to_markdown(r: CheckResult) -> str:
     e = r.end_to_end
     icon = ":x:" if r.regressed else ":white_check_mark:"
-    out = [f"### {icon} trtinspect check: {headline(r)}", ""]
+    out = [f"### {icon} trtinspect check: {_md_escape(headline(r))}", ""]
     out.append(
-        f"Baseline `{r.baseline_name}` ({r.k_base} run(s)) vs candidate `{r.candidate_name}` "
+        f"Baseline {md_code(r.baseline_name)} ({r.k_base} run(s)) vs candidate {md_code(r.candidate_name)} "
         f"({r.k_cand} run(s)); thresholds: end-to-end {r.thresholds.threshold:.0%}, "
         f"group {r.thresholds.group_threshold:.0%}, floor {r.thresholds.floor_ms} ms, "
         f"share {r.thresholds.min_share:.0%}."
@@ -217,7 +243,7 @@ def to_markdown(r: CheckResult) -> str:
         ]
         for g in frame.head(MAX_ROWS).to_dict("records"):
             out.append(
-                f"| {g['status']} | `{_md_escape(g['label'])}` | {g['kind']} | {_ms(g['base_ms'])} | "
+                f"| {g['status']} | {md_code(g['label'])} | {g['kind']} | {_ms(g['base_ms'])} | "
                 f"{_ms(g['cand_ms'])} | {_pct(g['delta_pct'])} | {_md_escape(str(g['reason']))} |"
             )
         if len(frame) > MAX_ROWS:
@@ -225,7 +251,7 @@ def to_markdown(r: CheckResult) -> str:
     if r.notes or r.allowed_differences:
         out += ["", "<details><summary>Notes</summary>", ""]
         out += [
-            f"- allowed difference: {d.field} `{d.baseline}` vs `{d.candidate}`"
+            f"- allowed difference: {d.field} {md_code(d.baseline)} vs {md_code(d.candidate)}"
             for d in r.allowed_differences
         ]
         out += [f"- {_md_escape(n)}" for n in r.notes]
@@ -233,23 +259,39 @@ def to_markdown(r: CheckResult) -> str:
     return "\n".join(out) + "\n"
 
 
+# Characters XML 1.0 allows (https://www.w3.org/TR/xml/#charsets); everything else is written as \\xNN.
+_XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: object) -> str:
+    """``text`` with the characters XML 1.0 forbids (C0 controls but TAB/LF/CR, lone surrogates, U+FFFE/FFFF)
+    replaced by a visible ``\\xNN`` / ``\\uNNNN``, so the report stays well-formed whatever a layer is named."""
+    return _XML_FORBIDDEN.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+        str(text),
+    )
+
+
 def to_junit(r: CheckResult) -> str:
-    """JUnit XML: one ``testcase`` for end-to-end plus one per fusion group (failures = regressions)."""
-    suite = ET.Element("testsuite", name=f"trtinspect check {r.candidate_name}")
+    """JUnit XML: one ``testcase`` for end-to-end plus one per fusion group (failures = regressions). Every
+    name and message goes through :func:`xml_text` (ElementTree escapes ``<&"`` but not control characters)."""
+    suite = ET.Element("testsuite", name=xml_text(f"trtinspect check {r.candidate_name}"))
     cases: list[ET.Element] = []
     e = r.end_to_end
     case = ET.Element("testcase", classname="trtinspect.check", name="end-to-end GPU compute")
-    e_reason = f"{statistic(e)}: {e.reason!s}"
+    e_reason = xml_text("".join(f"{c}; " for c in r.changes) + f"{statistic(e)}: {e.reason!s}")
     if e.status == "regression":
         ET.SubElement(case, "failure", message=e_reason, type="regression").text = e_reason
     elif e.status == "unavailable":
-        ET.SubElement(case, "skipped", message=e.reason)
+        ET.SubElement(case, "skipped", message=xml_text(e.reason))
     else:
         ET.SubElement(case, "system-out").text = e_reason
     cases.append(case)
     for g in r.groups.to_dict("records"):
-        c = ET.Element("testcase", classname="trtinspect.check.groups", name=f"{g['group_id']}: {g['label']}")
-        reason = str(g["reason"])
+        c = ET.Element(
+            "testcase", classname="trtinspect.check.groups", name=xml_text(f"{g['group_id']}: {g['label']}")
+        )
+        reason = xml_text(g["reason"])
         if g["status"] == "regression":
             ET.SubElement(c, "failure", message=reason, type="regression").text = reason
         elif g["status"] == "ignored":
@@ -270,32 +312,50 @@ def to_junit(r: CheckResult) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _gh_escape(text: str) -> str:
-    """Escape data of a GitHub Actions workflow command (%, CR, LF)."""
+def gh_data(text: object) -> str:
+    """Escape the message (data) of a GitHub Actions workflow command: ``%``, CR, LF (as ``@actions/core``
+    ``escapeData`` does), so a name can neither end the command nor start a new one."""
     return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def gh_property(text: object) -> str:
+    """Escape a workflow-command property value (``title=...``): the data escapes plus ``:`` and ``,``
+    (``@actions/core`` ``escapeProperty``), so a name cannot add ``file=``/``line=`` properties or end the
+    property list."""
+    return gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _gh(kind: str, title: str, message: str) -> str:
+    return f"::{kind} title={gh_property(title)}::{gh_data(message)}"
 
 
 def github_annotations(r: CheckResult) -> list[str]:
     """``::error``/``::warning`` workflow commands: errors for regressions, warnings for expired overrides,
-    added/removed time and significant-but-small end-to-end changes."""
+    added/removed time and significant-but-small end-to-end changes. Every property and message is escaped
+    (:func:`gh_property`, :func:`gh_data`)."""
     out = []
     e = r.end_to_end
+    for change in r.changes:
+        out.append(_gh("warning", "trtinspect: build changed", change))
     if e.status == "regression":
-        out.append(f"::error title=trtinspect: end-to-end regression::{_gh_escape(str(e.reason))}")
+        out.append(_gh("error", "trtinspect: end-to-end regression", str(e.reason)))
     elif e.significance == "significant" and (e.delta_pct or 0) > 0:
-        out.append(f"::warning title=trtinspect: end-to-end slower (below threshold)::{_gh_escape(e.reason)}")
+        out.append(_gh("warning", "trtinspect: end-to-end slower (below threshold)", str(e.reason)))
     for g in r.groups.to_dict("records"):
-        label = _gh_escape(g["label"])
+        title = f"trtinspect: {g['label']}"
         if g["status"] == "regression":
-            out.append(f"::error title=trtinspect: {label}::{_gh_escape(g['reason'])}")
+            out.append(_gh("error", title, str(g["reason"])))
         elif g["status"] == "traded" or (
             g["status"] in ("added", "removed") and abs(g["delta_ms"]) >= g["floor_ms"]
         ):
-            out.append(f"::warning title=trtinspect: {label}::{_gh_escape(g['reason'])}")
+            out.append(_gh("warning", title, str(g["reason"])))
     for o in r.expired:
         out.append(
-            f"::warning title=trtinspect: expired override::{_gh_escape(o.match)} expired on "
-            f"{o.expires.isoformat()} and was ignored; renew or remove it"
+            _gh(
+                "warning",
+                "trtinspect: expired override",
+                f"{o.match} expired on {o.expires.isoformat()} and was ignored; renew or remove it",
+            )
         )
     return out
 
