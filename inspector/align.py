@@ -149,6 +149,9 @@ class Alignment:
     mode: str
     shared_source_nodes: int
     notes: list[str] = field(default_factory=list)
+    # group_id -> a name that does not depend on which engine is A (see _stable_label); `check` and the
+    # history store key trends on it, `diff` shows the descriptive ``label``
+    stable_labels: dict[int, str] = field(default_factory=dict)
 
     def group_of(self, side: str, layer_index: int) -> int:
         """Group id of one layer (side "A" or "B")."""
@@ -815,6 +818,7 @@ def _finish(
         member_cols["method"] += meths
 
     cols: dict[str, list[Any]] = {c: [] for c in schema.DIFF_GROUPS}
+    stable_labels: dict[int, str] = {}
     for g in range(len(full)):
         la, lb = sorted(full[g][0]), sorted(full[g][1])
         ca = [i for i in la if a.served[i] is None]
@@ -829,7 +833,8 @@ def _finish(
             method = "only"
         elif used == {"type-bucket"}:
             kind = "bucket"
-        label = _group_label(a, ca, b, cb)
+        label = _side_label(a, ca) if ca else _side_label(b, cb)
+        stable_labels[g] = _stable_label(a, ca, b, cb)
         values = {
             "group_id": g, "kind": kind, "method": method, "changes": changes, "label": label,
             "a_layers": [a.index[i] for i in la], "b_layers": [b.index[j] for j in lb],
@@ -850,6 +855,7 @@ def _finish(
         mode=mode,
         shared_source_nodes=n_shared,
         notes=notes,
+        stable_labels=stable_labels,
     )
 
 
@@ -858,7 +864,7 @@ def _side_label(side: _Side, idx: list[int]) -> str:
     return " + ".join(shorts[:3]) + (f" + {len(shorts) - 3} more" if len(shorts) > 3 else "")
 
 
-def _group_label(a: _Side, ca: list[int], b: _Side, cb: list[int]) -> str:
+def _stable_label(a: _Side, ca: list[int], b: _Side, cb: list[int]) -> str:
     """A group's name, the same whichever side is A: the shorter of the two sides' labels (the fused form of a
     fusion change, ``conv1`` rather than ``conv1 + MaxPool_12``), ties broken alphabetically. History trends
     (``history --layer``) key on it, so it must not depend on the direction of the comparison."""

@@ -11,9 +11,10 @@ Two gates, both documented with their reasoning in ``docs/check.md``:
   >= ``min_share`` (1%) of per-layer time AND, with K >= 3, a one-sided Welch test survives Benjamini-Hochberg
   across groups. With fewer runs, significance is "not assessed" and the size criteria decide alone.
 
-Groups on one side only are added/removed time, never a regression by themselves. Differences in GPU,
-TensorRT version, input shapes, precision flags or clocks make the engines not comparable
-(:class:`~trtinspect.errors.NotComparableError`) unless the field is explicitly allowed.
+Groups on one side only are added/removed time, never a regression by themselves. Differences in the
+environment (GPU, TensorRT version, input shapes, locked clocks where recorded) make the engines not comparable
+(:class:`~trtinspect.errors.NotComparableError`) unless the field is explicitly allowed; a build precision change
+is part of the change under test: compared, and reported first (``CheckResult.changes``).
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "ALLOWED_FIELDS", "BUILD_CHANGES", "COMPARABILITY", "CheckResult", "EndToEnd", "FieldDiff", "Override", "Thresholds", "bh_adjust",
+    "ALLOWED_FIELDS", "BUILD_CHANGES", "COMPARABILITY", "CheckResult", "EndToEnd", "FieldDiff", "Override",
+    "Thresholds", "bh_adjust",
     "comparability", "decide_end_to_end", "decide_groups", "mann_whitney_p", "run_check", "validate_side",
     "welch_p",
 ]

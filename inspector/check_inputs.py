@@ -191,11 +191,13 @@ def alignment_groups(alignment: Any) -> pd.DataFrame:
     for side, gid, name in zip(members["side"], members["group_id"], members["name"], strict=True):
         names.setdefault((str(side).upper(), int(gid)), []).append(str(name))
     gids = [int(g) for g in groups["group_id"]]
+    stable: dict[int, str] = getattr(alignment, "stable_labels", {}) or {}
     return pd.DataFrame(
         {
             "group_id": pd.Series(gids, dtype="int64"),
             "kind": [str(k) for k in groups["kind"]],
-            "label": [str(x) for x in groups["label"]],
+            # the direction-independent name (history trends survive a fusion change), else diff's label
+            "label": [str(stable.get(g, x)) for g, x in zip(gids, groups["label"], strict=True)],
             "layers_a": [names.get(("A", g), []) for g in gids],
             "layers_b": [names.get(("B", g), []) for g in gids],
         }

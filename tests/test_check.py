@@ -398,3 +398,42 @@ def test_the_same_run_twice_on_one_side_is_refused(bundles: dict[str, trtinspect
         run_check([qat, qat, qat], [bundles["qat-residual"]])
     # the same engine as baseline and candidate (an A/A check) stays allowed
     assert run_check([qat], [qat]).exit_code == 0
+
+
+def test_fusion_group_names_do_not_depend_on_the_direction(
+    bundles: dict[str, trtinspect.EngineBundle],
+) -> None:
+    """qat -> qat-residual fuses MaxPool_12 into conv1: the group is 'conv1' both ways (it was
+    'conv1 + MaxPool_12' one way and 'conv1' the other), so `history --layer` trends survive the change."""
+    fwd = run_check([bundles["qat"]], [bundles["qat-residual"]])
+    back = run_check([bundles["qat-residual"]], [bundles["qat"]])
+    both = {"regression", "traded", "improvement", "ok"}
+    names_fwd = set(fwd.groups.loc[fwd.groups["status"].isin(both), "label"])
+    names_back = set(back.groups.loc[back.groups["status"].isin(both), "label"])
+    assert names_fwd == names_back
+    assert "conv1" in names_fwd and "conv1 + MaxPool_12" not in names_fwd
+    assert set(fwd.groups["label"]) == set(back.groups["label"])
+
+
+def test_groups_without_a_time_are_unmeasured_never_nan() -> None:
+    """A group whose layers have no profiled time on a side is 'unmeasured' (not '+nan ms', not 'added')."""
+    meta = _meta(
+        [
+            (0, "unchanged", ["big"], ["big"]),
+            (1, "only_b", [], ["new_unprofiled"]),
+            (2, "unchanged", ["lost"], ["lost"]),
+            (3, "only_b", [], ["new"]),
+        ]
+    )
+    runs = _runs({(0, "baseline"): [1.0], (0, "candidate"): [1.0], (2, "baseline"): [0.5], (3, "candidate"): [0.2]})
+    g = decide_groups(meta, runs, Thresholds()).set_index("group_id")
+    assert g.loc[1, "status"] == "unmeasured" and "nan" not in g.loc[1, "reason"].lower()
+    assert g.loc[2, "status"] == "unmeasured" and "profiled in the baseline only" in g.loc[2, "reason"]
+    assert g.loc[3, "status"] == "added" and "+0.2000 ms" in g.loc[3, "reason"]
+    from trtinspect.render import check as check_report
+
+    r = check.CheckResult("a", "b", 1, 1, decide_end_to_end([np.ones(5)], [np.ones(5)], "iterations", Thresholds()),
+                          g.reset_index(), Thresholds())
+    for text in (check_report.to_text(r), check_report.to_markdown(r), check_report.to_junit(r),
+                 "\n".join(check_report.github_annotations(r))):
+        assert "nan" not in text.lower()

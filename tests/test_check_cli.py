@@ -214,3 +214,145 @@ def test_distinct_names_are_kept(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 0
     name = json.loads((tmp_path / "r.json").read_text())["baseline"]["name"]
     assert name != QAT and f"baseline  {QAT} " in out   # same file both sides: the argument is shown
+
+
+# ------------------------------------------------------------------------------ broken evidence (gap 4)
+
+
+def _broken_copy(tmp_path: Path, label: str) -> tuple[Path, Path]:
+    """A copy of the real TITAN RTX MobileNet QAT run with one file damaged as ``label`` says; the damaged
+    file's path."""
+    run_dir = tmp_path / label
+    shutil.copytree(MOBILENET / "qat", run_dir)
+    profile = next(run_dir.glob("*.profile.json"))
+    timing = next(run_dir.glob("*.timing.json"))
+    if label == "truncated-profile":  # a valid prefix: the writer died half-way
+        text = profile.read_text()
+        profile.write_text(text[: len(text) // 2])
+        return run_dir, profile
+    target = profile if label.startswith("profile") else timing
+    key = "averageMs" if target is profile else "computeMs"
+    value = {"negative": "-180.0", "nan": "NaN", "infinity": "Infinity", "string": '"fast"'}[label.split("-")[1]]
+    text = target.read_text()
+    target.write_text(re.sub(rf'"{key}"\s*:\s*[0-9.eE+-]+', f'"{key}": {value}', text, count=1))
+    return run_dir, target
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "truncated-profile",
+        *(f"{kind}-{v}" for kind in ("profile", "timing") for v in ("negative", "nan", "infinity", "string")),
+    ],
+)
+def test_broken_evidence_never_passes(label: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A candidate with a truncated profile (valid prefix), or negative / NaN / Infinity / string times, is
+    refused with exit 2 and one line naming the file; it never gets a verdict (real MobileNet QAT run)."""
+    bad_run, bad_file = _broken_copy(tmp_path, label)
+    for base, cand in ((str(MOBILENET / "qat"), str(bad_run)), (str(bad_run), str(MOBILENET / "qat"))):
+        code, out, err = run(["--baseline", base, "--candidate", cand], capsys)
+        assert code == 2, (label, out, err)
+        assert "PASS" not in out and "REGRESSION" not in out
+        assert err.count("\n") == 1 and bad_file.name in err and "Traceback" not in err, (label, err)
+
+
+def test_nsys_export_without_tensorrt_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """A real Nsight Systems export of a PyTorch job (no TensorRT activity) is no evidence: exit 2, one line."""
+    export = DATA / "nsys" / "h100_2gpu_1s.sqlite"
+    for args in (["--baseline", str(export), "--candidate", str(export)],
+                 ["--baseline", QAT, "--candidate", str(export)]):
+        code, out, err = run(args, capsys)
+        assert code == 2 and out == "" and err.count("\n") == 1
+        assert "h100_2gpu_1s.sqlite" in err and "no TensorRT activity" in err
+
+
+# ------------------------------------------------------------------------------ hostile names (issue 17)
+
+# under 60 characters: longer names are shortened for labels (the full name stays in the JSON's layer lists)
+HOSTILE = "Conv_8,file=ci.yml,line=1,title=X::\x01\x0b\x1b[31m`<img src=x>%0A|"
+
+
+def _hostile_runs(tmp_path: Path) -> tuple[str, str]:
+    """Profile-only runs of the real MobileNet QAT profile whose largest layer got a hostile name; the
+    candidate's copy of it is 50% slower."""
+    rows = json.loads(next((MOBILENET / "qat").glob("*.profile.json")).read_text())
+    big = max(range(1, len(rows)), key=lambda i: rows[i]["averageMs"])
+    rows[big]["name"] = HOSTILE
+    out = []
+    for side, factor in (("base", 1.0), ("cand", 1.5)):
+        r = json.loads(json.dumps(rows))
+        for key in ("timeMs", "averageMs", "medianMs"):
+            if key in r[big]:
+                r[big][key] *= factor
+        path = tmp_path / side / "m.profile.json"
+        path.parent.mkdir()
+        path.write_text(json.dumps(r))
+        out.append(str(path))
+    return out[0], out[1]
+
+
+def test_hostile_layer_names_are_escaped_in_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the CLI (the loader already shows control characters in names as ``\\u0001`` text)."""
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    base, cand = _hostile_runs(tmp_path)
+    md, xml, js = tmp_path / "r.md", tmp_path / "r.xml", tmp_path / "r.json"
+    code, out, _ = run(
+        ["--baseline", base, "--candidate", cand, "--floor-ms", "0.001", "--markdown", str(md), "--junit",
+         str(xml), "--json", str(js)],
+        capsys,
+    )
+    assert code == 1
+    doc = json.loads(js.read_text())
+    (label,) = [g["label"] for g in doc["groups"] if g["status"] == "regression"]
+    assert label.startswith("Conv_8,file=ci.yml,line=1,title=X::")
+    # GitHub annotations: properties escape % CR LF : , (no injected file=/line=/title=), messages % CR LF
+    errors = [line for line in out.splitlines() if line.startswith("::error title=trtinspect%3A Conv_8")]
+    assert len(errors) == 1
+    props, _, message = errors[0][len("::error "):].partition("::")
+    assert props.startswith("title=") and "," not in props and ":" not in props  # one property
+    assert props.startswith("title=trtinspect%3A Conv_8%2Cfile=ci.yml%2Cline=1%2Ctitle=X%3A%3A")
+    assert "\r" not in message and "\n" not in message
+    # JUnit parses; Markdown keeps the name in a code span longer than its backtick, no raw HTML
+    ET.parse(xml)
+    text = md.read_text()
+    row = next(line for line in text.splitlines() if "Conv_8" in line)
+    assert "`Conv_8,file=ci.yml,line=1,title=X::" in row and "<img" not in text
+
+
+def test_raw_control_characters_in_names_every_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Library callers can hand the renderers any string: a real check result whose regressed group is renamed
+    to raw control characters, CR/LF, ANSI escapes, backticks and HTML."""
+    import dataclasses
+
+    from trtinspect.inspector.check import run_check
+    from trtinspect.parsers.bundle import load
+    from trtinspect.render import check as check_report
+
+    r = run_check([load(FP16)], [load(FP32)])
+    nasty = HOSTILE + "\r\n::error::x\ud800\ufffe"
+    groups = r.groups.copy()
+    groups.loc[groups.index[0], "label"] = nasty
+    r = dataclasses.replace(r, groups=groups, candidate_name="cand\x01")
+    root = ET.fromstring(check_report.to_junit(r))  # well-formed
+    assert any("\\x01\\x0b\\x1b[31m`<img src=x>" in (c.get("name") or "") for c in root.iter("testcase"))
+    lines = check_report.github_annotations(r)
+    assert all("\n" not in a and "\r" not in a and "\x1b" not in a for a in lines)
+    hostile = [a for a in lines if "ci.yml" in a]
+    assert len(hostile) == 1 and hostile[0].count("::") == 2  # '::' in the name escaped as %3A%3A
+    text = check_report.to_text(r)
+    assert not any(ch in text for ch in "\x01\x0b\x1b\r")
+    md = check_report.to_markdown(r)
+    assert "<img" not in md.replace(check_report.md_code(nasty), "") and "\x1b" not in md
+
+
+def test_markdown_code_span_and_xml_text_by_hand() -> None:
+    from trtinspect.render import check as check_report
+
+    assert check_report.md_code("a`b") == "``a`b``"
+    assert check_report.md_code("`x`") == "`` `x` ``"
+    assert check_report.md_code("<img src=x onerror=alert(1)>") == "`<img src=x onerror=alert(1)>`"
+    assert check_report.xml_text("a\x00b\x0bc\ud800d\ufffee\tf") == "a\\x00b\\x0bc\\ud800d\\ufffee\tf"
+    assert check_report.gh_property("a:b,c%d\r\n") == "a%3Ab%2Cc%25d%0D%0A"
+    assert check_report.gh_data("a:b,c%d\r\n") == "a:b,c%25d%0D%0A"

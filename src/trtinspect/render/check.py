@@ -315,7 +315,8 @@ def to_junit(r: CheckResult) -> str:
 def gh_data(text: object) -> str:
     """Escape the message (data) of a GitHub Actions workflow command: ``%``, CR, LF (as ``@actions/core``
     ``escapeData`` does), so a name can neither end the command nor start a new one."""
-    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    escaped = str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", escaped)  # and no terminal escapes in the log
 
 
 def gh_property(text: object) -> str:
