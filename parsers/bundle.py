@@ -16,15 +16,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
 
 from trtinspect import samples
 from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
-from trtinspect.parsers import _io, sniff
-from trtinspect.parsers.device import merge_device
+from trtinspect.parsers import _io, kinds, sniff
 from trtinspect.parsers.model import EngineBundle
 from trtinspect.parsers.trtexec_log import looks_json
 
@@ -33,20 +29,10 @@ log = logging.getLogger(__name__)
 ENGINE_SUFFIXES = sniff.ENGINE_SUFFIXES
 # Environment override of the per-file size limit (bytes); the library argument wins.
 MAX_BYTES_ENV = "TRTINSPECT_MAX_FILE_BYTES"
-# Kinds of which one engine can have only one file.
-SINGLE_KINDS = ("layer_info", "profile", "times", "trex_build_metadata", "trex_profile_metadata",
-                "trex_device_metadata")
-# Parts a trtexec log can contribute; two logs giving the same part cannot be merged.
-LOG_PARTS: dict[str, Callable[[Any], bool]] = {
-    "summary": lambda lg: not lg.summary.empty,
-    "profile": lambda lg: not lg.profile.empty,
-    "layers": lambda lg: bool(lg.layer_records),
-}
 EXPORT_COMMAND = (
     "trtexec --loadEngine={e} --profilingVerbosity=detailed --exportLayerInfo={e}.graph.json "
     "--exportProfile={e}.profile.json --exportTimes={e}.timing.json --separateProfileRun --dumpProfile"
 )
-NSYS_EXPORT = "nsys export --type sqlite --output {stem}.sqlite {name}"
 # Sidecars of an engine S.engine: S.engine.* (TREx), S.*, layers_S.json / profile_S.json / times_S.json.
 _PAIRED = re.compile(r"^(?:layers|profile|times)_(?P<key>.+)\.json$")
 _ENGINE_KEY = re.compile(r"^(?P<key>.+?\.(?:engine|plan|trt))(?:\..+)?$")
@@ -79,11 +65,12 @@ def load(*paths: str | Path, name: str | None = None, max_file_bytes: int | None
                               hint="pass a bundle directory, an engine file or exported files")
     limit = _size_limit(max_file_bytes)
     files, label, engine = collect(paths)
-    skipped = [f.path for f in files if f.kind == HISTORY_KIND]  # only ever found in a folder (see collect)
-    files = [f for f in files if f.kind != HISTORY_KIND]
-    if len(files) == 1 and files[0].kind == "nsys_sqlite":
+    skipped = [f.path for f in files if not _is_engine_data(f.kind)]  # only ever found in a folder (collect)
+    files = [f for f in files if _is_engine_data(f.kind)]
+    alone = kinds.BY_NAME[files[0].kind].load_alone if len(files) == 1 else None
+    if alone is not None:
         _check_size(files[0].path, limit)
-        bundle = _load_nsys(files[0].path, terminal_progress)
+        bundle = alone(files[0].path, terminal_progress)
     else:
         with gc_paused():
             bundle = from_files(files, name=name or label, max_file_bytes=limit, engine=engine,
@@ -283,13 +270,9 @@ def _from_engine(engine: Path) -> list[SourceFile]:
 
 
 # ------------------------------------------------------------------------------------------- other readers
-def _load_nsys(path: Path, terminal_progress: bool = False) -> EngineBundle:
-    from trtinspect.parsers.nsys import bundle as nsys_bundle
-
-    if terminal_progress:
-        with nsys_bundle.terminal_progress() as progress:
-            return nsys_bundle.bundle_from_nsys(path, progress=progress)
-    return nsys_bundle.bundle_from_nsys(path)
+def _is_engine_data(kind: str) -> bool:
+    row = kinds.BY_NAME.get(kind)
+    return row is None or row.engine_data
 
 
 def _engine_without_sidecars(engine: Path, engine_reader: EngineReader | None) -> EngineBundle:
@@ -307,28 +290,23 @@ def _engine_without_sidecars(engine: Path, engine_reader: EngineReader | None) -
 # ------------------------------------------------------------------------------------------------- building
 def from_files(files: Sequence[SourceFile], *, name: str, max_file_bytes: int | None = None,
                engine: Path | None = None, engine_reader: EngineReader | None = None) -> EngineBundle:
-    """Build one bundle from classified files (the loader's second half; see :func:`load`)."""
+    """Build one bundle from classified files (the loader's second half; see :func:`load`).
+
+    Each kind's files are applied by its row of the declared table (:data:`trtinspect.parsers.kinds.KINDS`),
+    in table order.
+    """
     limit = _size_limit(max_file_bytes)
     by_kind: dict[str, list[Path]] = defaultdict(list)
     for f in files:
         by_kind[f.kind].append(f.path)
-    found = {f.path for f in files if f.found}
-    for rep in by_kind.get("nsys_rep", []):
-        raise TrtInspectError(
-            "an nsys report is a binary capture trtinspect cannot read directly", path=rep,
-            hint=f"export it first: {NSYS_EXPORT.format(stem=rep.with_suffix(''), name=rep)}",
-        )
-    if "nsys_sqlite" in by_kind:
-        raise TrtInspectError("load an nsys SQLite export on its own, not together with other files",
-                              path=by_kind["nsys_sqlite"][0])
+    _refuse(by_kind)
     engines = by_kind.get("engine", [])
     if len(engines) > 1:
         raise TrtInspectError(f"{len(engines)} engine files given ({', '.join(p.name for p in engines)})",
                               hint="load one engine at a time")
-    data_kinds = [k for k in by_kind if k != "engine"]
-    if not data_kinds:
+    if not [k for k in by_kind if k != "engine"]:
         return _engine_without_sidecars(engines[0] if engines else Path(name), engine_reader)
-    for kind in SINGLE_KINDS:
+    for kind in kinds.SINGLE_KINDS:
         if len(by_kind.get(kind, [])) > 1:
             listed = ", ".join(str(p) for p in by_kind[kind])
             raise TrtInspectError(f"several {kind} files for one engine: {listed}",
@@ -340,192 +318,26 @@ def from_files(files: Sequence[SourceFile], *, name: str, max_file_bytes: int | 
     bundle = EngineBundle(name=name)
     if engines:
         bundle.sources["engine"] = list(engines)
-    logs = _parse_logs(by_kind.get("trtexec_log", []), bundle, found)
-    _apply_metadata(by_kind, bundle)
-    _apply_logs(logs, bundle)
-    _apply_layers(by_kind, logs, bundle)
-    _apply_profile(by_kind, logs, bundle)
-    _apply_times(by_kind, bundle)
+    ctx = kinds.LoadContext(bundle, by_kind, {f.path for f in files if f.found})
+    for row in kinds.KINDS:
+        if row.apply is not None and by_kind.get(row.name):
+            row.apply(ctx, by_kind[row.name])
+    kinds.layers_from_profile_names(bundle)
     _finish(bundle)
     return bundle
 
 
-def _note(bundle: EngineBundle, path: Path | None, notes: Iterable[str]) -> None:
-    for n in notes:
-        bundle.notes.append(f"{path.name}: {n}" if path is not None else n)
-
-
-def _add_source(bundle: EngineBundle, kind: str, path: Path) -> None:
-    bundle.sources.setdefault(kind, []).append(path)
-
-
-def _parse_logs(paths: list[Path], bundle: EngineBundle, found: set[Path]) -> list[tuple[Path, Any]]:
-    if not paths:
-        return []
-    from trtinspect.parsers.trtexec_log import parse_trtexec_log
-
-    logs = []
-    for p in paths:
-        try:
-            logs.append((p, parse_trtexec_log(p)))
-        except TrtInspectError as exc:
-            if p not in found:
-                raise
-            bundle.notes.append(f"skipped {p.name}: {exc.problem}")
-    if len(logs) > 1:
-        for part, has in LOG_PARTS.items():
-            holders = [p for p, lg in logs if has(lg)]
-            if len(holders) > 1:
-                desc = "; ".join(
-                    f"{p.name} ({', '.join(k for k, h in LOG_PARTS.items() if h(lg)) or 'options only'})"
-                    for p, lg in logs)
-                richest = max(logs, key=lambda item: sum(h(item[1]) for h in LOG_PARTS.values()))[0]
-                raise TrtInspectError(
-                    f"cannot tell which trtexec log belongs to the engine: {len(holders)} logs each carry a "
-                    f"{part} [{desc}]", path=paths[0].parent,
-                    hint=f"name one engine's files explicitly, e.g. trtinspect report {samples.display(richest)}",
-                )
-        versions = {lg.trt_version for _, lg in logs if lg.trt_version}
-        if len(versions) > 1:
-            raise TrtInspectError(f"the trtexec logs come from different TensorRT versions "
-                                  f"({sorted(versions)})",
-                                  path=paths[0].parent, hint="pass the logs of one engine only")
-        bundle.notes.append(f"merged {len(logs)} trtexec logs: {', '.join(p.name for p, _ in logs)}")
-    for p, _ in logs:
-        _add_source(bundle, "trtexec_log", p)
-    return logs
-
-
-def _apply_metadata(by_kind: dict[str, list[Path]], bundle: EngineBundle) -> None:
-    from trtinspect.parsers import metadata
-
-    for p in by_kind.get("trex_build_metadata", []):
-        bm = metadata.parse_build_metadata(p)
-        bundle.model_options.update(bm.model_options)
-        bundle.build_options.update(bm.build_options)
-        _merge_device(bundle, bm.device_information, override=True)
-        _add_source(bundle, "trex_build_metadata", p)
-    for p in by_kind.get("trex_profile_metadata", []):
-        pm = metadata.parse_profile_metadata(p)
-        bundle.summary = pm.summary
-        bundle.inference_options.update(pm.inference_options)
-        _merge_device(bundle, pm.device_information, override=True)
-        if pm.tool.get("tensorrt_version"):
-            bundle.trt_version = str(pm.tool["tensorrt_version"])
-        if pm.gpu_state:
-            bundle.extras["gpu_state"] = pm.gpu_state
-            bundle.notes.extend(f"GPU state: {w}" for w in pm.gpu_state.get("warnings") or [])
-        bundle.extras["summary_source"] = p
-        _note(bundle, p, pm.notes)
-        _add_source(bundle, "trex_profile_metadata", p)
-    for p in by_kind.get("trex_device_metadata", []):
-        dm = metadata.parse_device_metadata(p)
-        bundle.extras["device_properties"] = dm.devices
-        _merge_device(bundle, dm.first)
-        _add_source(bundle, "trex_device_metadata", p)
-
-
-def _apply_logs(logs: list[tuple[Path, Any]], bundle: EngineBundle) -> None:
-    warnings = []
-    for p, lg in logs:
-        bundle.trt_version = bundle.trt_version or lg.trt_version
-        pairs = ((bundle.model_options, lg.model_options), (bundle.build_options, lg.build_options),
-                 (bundle.inference_options, lg.inference_options))
-        for target, source in pairs:
-            for k, v in (source or {}).items():
-                target.setdefault(k, v)
-        _merge_device(bundle, lg.device or {})
-        if not lg.summary.empty:
-            if not bundle.summary.empty:
-                bundle.notes.append(f"performance summary taken from {p.name} (the trtexec log), not from "
-                                    f"{Path(bundle.extras.get('summary_source', '')).name}")
-            bundle.summary = lg.summary
-            bundle.extras["summary_source"] = p
-        if not lg.warnings.empty:
-            warnings.append(lg.warnings)
-        if lg.command:
-            bundle.extras.setdefault("commands", []).append(lg.command)
-        _note(bundle, p, getattr(lg, "notes", None) or [])
-    if warnings:
-        bundle.warnings = pd.concat(warnings, ignore_index=True) if len(warnings) > 1 else warnings[0]
-
-
-def _apply_layers(by_kind: dict[str, list[Path]], logs: list[tuple[Path, Any]], bundle: EngineBundle) -> None:
-    from trtinspect.parsers import layers as layer_parser
-
-    if by_kind.get("layer_info"):
-        p = by_kind["layer_info"][0]
-        meta, frame = layer_parser.parse_layer_info(p)
-        bundle.layers = frame
-        bundle.detailed = bool(getattr(meta, "detailed", _frame_is_detailed(frame)))
-        _note(bundle, p, getattr(meta, "notes", None) or [])
-        _add_source(bundle, "layer_info", p)
-        if not bundle.detailed and not any("names-only" in n for n in bundle.notes):
-            bundle.notes.append(f"{p.name}: names-only layer information (built without "
-                                "--profilingVerbosity=detailed): layer types, precisions and tensors unknown")
-        return
-    for p, lg in logs:
-        if lg.layer_records:
-            bundle.layers = layer_parser.frame_from_layer_records(lg.layer_records, detailed=True)
-            bundle.detailed = _frame_is_detailed(bundle.layers)
-            bundle.notes.append(f"layers read from the layer information printed in {p.name}")
-            return
-
-
-def _frame_is_detailed(frame: pd.DataFrame) -> bool:
-    if frame.empty or "layer_type" not in frame:
-        return False
-    return bool(frame["layer_type"].fillna("").ne("").any())
-
-
-def _apply_profile(
-    by_kind: dict[str, list[Path]], logs: list[tuple[Path, Any]], bundle: EngineBundle
-) -> None:
-    from trtinspect.parsers.profile import parse_profile
-
-    log_profiles = [(p, lg) for p, lg in logs if not lg.profile.empty]
-    if by_kind.get("profile"):
-        p = by_kind["profile"][0]
-        meta, frame = parse_profile(p)
-        bundle.profile = frame
-        bundle.extras["profile_iterations"] = meta.count
-        if meta.damaged:  # incomplete evidence: readers note it, `check` refuses it
-            bundle.extras.setdefault("damaged", []).append((p, "; ".join(meta.damaged)))
-        _note(bundle, p, meta.notes)
-        _add_source(bundle, "profile", p)
-        if log_profiles:
-            bundle.notes.append(f"per-layer times taken from {p.name}; the --dumpProfile table in "
-                                f"{log_profiles[0][0].name} was not used")
-    elif log_profiles:
-        p, lg = log_profiles[0]
-        bundle.profile = lg.profile
-        bundle.extras["profile_iterations"] = lg.profile_iterations
-        bundle.notes.append(f"per-layer times read from the --dumpProfile table in {p.name}")
-    if bundle.layers.empty and not bundle.profile.empty:
-        from trtinspect.parsers import layers as layer_parser
-
-        bundle.layers = layer_parser.frame_from_names([str(n) for n in bundle.profile["name"]])
-        bundle.detailed = False
-        bundle.notes.append("no layer information: layers are the profiled names (types, precisions and "
-                            "tensors unknown; export with --profilingVerbosity=detailed --exportLayerInfo)")
-
-
-def _apply_times(by_kind: dict[str, list[Path]], bundle: EngineBundle) -> None:
-    from trtinspect.parsers.times import parse_times
-
-    for p in by_kind.get("times", []):
-        meta, frame = parse_times(p)
-        bundle.times = frame
-        bundle.extras["times_era"] = meta.era
-        _note(bundle, p, meta.notes)
-        _add_source(bundle, "times", p)
-
-
-def _merge_device(bundle: EngineBundle, raw: dict[str, Any], *, override: bool = False) -> None:
-    """Device facts in one vocabulary (parsers.device); the raw dicts stay in ``extras["device_raw"]``."""
-    if raw:
-        bundle.extras.setdefault("device_raw", []).append(dict(raw))
-        merge_device(bundle.device, raw, override=override)
+def _refuse(by_kind: dict[str, list[Path]]) -> None:
+    """Kinds that cannot be read (with what to do), and kinds that must be loaded on their own."""
+    for row in kinds.KINDS:
+        paths = by_kind.get(row.name, [])
+        if paths and row.refuse is not None:
+            problem, hint = row.refuse
+            raise TrtInspectError(problem, path=paths[0],
+                                  hint=hint.format(stem=paths[0].with_suffix(""), name=paths[0]))
+        if paths and row.load_alone is not None:
+            raise TrtInspectError(f"load an {row.what} on its own, not together with other files",
+                                  path=paths[0])
 
 
 def _finish(bundle: EngineBundle) -> None:

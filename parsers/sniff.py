@@ -13,38 +13,21 @@ The file name is used only where content cannot decide (binary engines, nsys rep
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from pathlib import Path
 
 from trtinspect.errors import TrtInspectError
-from trtinspect.parsers import _io
+from trtinspect.parsers import _io, kinds
 
 HEAD_BYTES = 64 * 1024
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ENGINE_SUFFIXES = (".engine", ".plan", ".trt")
 NSYS_REP_SUFFIXES = (".nsys-rep", ".qdstrm", ".qdrep")
 
-KINDS = (
-    "layer_info", "profile", "times", "trex_build_metadata", "trex_profile_metadata", "trex_device_metadata",
-    "trtexec_log", "nsys_sqlite", "trtinspect_history", "nsys_rep", "engine", "unknown",
-)
+# every kind a file can be (the declared table, trtinspect.parsers.kinds), and "unknown"
+KINDS = (*(k.name for k in kinds.KINDS), kinds.UNKNOWN)
 # tables that only trtinspect's check history has (trtinspect.inspector.history); an nsys export has none
 HISTORY_TABLES = frozenset({"runs", "group_measurements", "layer_measurements"})
-
-# JSON content rules, checked in order: (kind, opening bracket, regex that must match the head).
-_KEY = r'"{}"\s*:'
-JSON_RULES: list[tuple[str, str, re.Pattern[str]]] = [
-    ("layer_info", "{", re.compile(_KEY.format("Layers"))),
-    ("trex_profile_metadata", "{", re.compile(_KEY.format("performance_summary"))),
-    ("trex_build_metadata", "{",
-     re.compile(_KEY.format("build_options") + "|" + _KEY.format("model_options"))),
-    ("profile", "[", re.compile(r'^\[\s*\{\s*"count"\s*:|' + _KEY.format("averageMs"))),
-    ("times", "[", re.compile(_KEY.format("startComputeMs") + "|" + _KEY.format("computeMs")
-                              + "|" + _KEY.format("latencyMs"))),
-    ("trex_device_metadata", "[",
-     re.compile(_KEY.format("ComputeCapability") + "|" + _KEY.format("TotalMemory"))),
-]
 
 
 def read_head(path: str | Path, n: int = HEAD_BYTES) -> bytes:
@@ -76,8 +59,8 @@ def kind_of_head(head: bytes, name: str = "") -> str:
         return "engine" if lower.endswith(ENGINE_SUFFIXES) else "unknown"
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if text[:1] in "[{":
-        for kind, bracket, pattern in JSON_RULES:
-            if text[0] == bracket and pattern.search(text):
+        for kind, rule in kinds.JSON_RULES:
+            if text[0] == rule.bracket and rule.pattern.search(text):
                 return kind
     from trtinspect.parsers.trtexec_log import looks_like_trtexec_log
 
