@@ -13,7 +13,7 @@ import hashlib
 import logging
 import math
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RULES",
     "SEVERITIES",
+    "LintResult",
     "flagged_time",
     "lint",
     "rules_frame",
@@ -37,6 +38,13 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+class LintResult(NamedTuple):
+    """What ``lint`` renders: the findings and the bundle they are about (its name, sources, layer times)."""
+
+    findings: pd.DataFrame
+    bundle: EngineBundle
 
 
 def select_rules(spec: Sequence[str] | str | None) -> list[Rule]:

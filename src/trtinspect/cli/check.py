@@ -6,24 +6,23 @@ Exit codes: 0 no regression, 1 regression, 2 bad input or tool error, 3 not comp
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
+from trtinspect import render
 from trtinspect.cli.diff import side_labels
-from trtinspect.cli.options import load_evidence
-from trtinspect.errors import NotComparableError, TrtInspectError
+from trtinspect.cli.options import load_evidence, write_output
+from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.check import COMPARABILITY, run_check
 from trtinspect.inspector.check_config import resolve
-from trtinspect.render import check as check_report
 
 # Options taking several values (`--baseline a b c`, as a shell glob expands): rewritten to repeated options.
 VARIADIC = ("--baseline", "--candidate", "--allow-different")
 RECORD_DEFAULT = "__default__"
+MACHINE_FORMATS = ("json", "bencher", "benchmark-json")  # keep each engine's own name
 
 
 class VariadicCommand(click.Command):
@@ -43,23 +42,6 @@ class VariadicCommand(click.Command):
             else:
                 out.append(arg)
         return super().parse_args(ctx, out)
-
-
-def _write(target: str, text: str, what: str) -> None:
-    if target == "-":
-        click.echo(text, nl=not text.endswith("\n"))
-        return
-    path = Path(target)
-    append = bool(os.environ.get("GITHUB_STEP_SUMMARY")) and path == Path(os.environ["GITHUB_STEP_SUMMARY"])
-    try:
-        with path.open("a" if append else "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise TrtInspectError(
-            f"cannot write the {what}: {exc.strerror}",
-            path=path,
-            hint="check that the folder exists and is writable",
-        ) from None
 
 
 def _load_all(paths: tuple[str, ...], side: str) -> list[Any]:
@@ -164,13 +146,7 @@ def command(
     cfg = resolve(flags, config_file=config_file)
     base = _load_all(baseline, "baseline")
     cand = _load_all(candidate, "candidate")
-    try:
-        result = run_check(
-            base, cand, cfg.thresholds, overrides=cfg.overrides, allow_different=cfg.allow_different
-        )
-    except NotComparableError as exc:
-        click.echo(f"trtinspect: not comparable: {exc}", err=True)
-        sys.exit(3)
+    result = run_check(base, cand, cfg.thresholds, overrides=cfg.overrides, allow_different=cfg.allow_different)
     for o in cfg.expired:
         result.notes.append(
             f"override '{o.match}' expired on {o.expires.isoformat()} and was ignored "
@@ -182,25 +158,17 @@ def command(
     shown_base, shown_cand = side_labels(result.baseline_name, result.candidate_name, baseline[0], candidate[0])
     shown = dataclasses.replace(result, baseline_name=shown_base, candidate_name=shown_cand)
 
+    # machine formats keep each engine's own name; what people read names the sides as the user gave them
+    targets = {"json": json_out, "markdown": markdown, "junit": junit, "bencher": bencher,
+               "benchmark-json": benchmark_json}
     if json_out != "-":
-        click.echo(check_report.to_text(shown))
-    if json_out:
-        _write(json_out, json.dumps(check_report.to_dict(result), indent=2) + "\n", "JSON report")
-    if markdown:
-        _write(markdown, check_report.to_markdown(shown), "Markdown report")
-    if junit:
-        _write(junit, check_report.to_junit(shown), "JUnit report")
-    if bencher:
-        _write(bencher, json.dumps(check_report.to_bencher(result), indent=2) + "\n", "Bencher JSON")
-    if benchmark_json:
-        _write(
-            benchmark_json,
-            json.dumps(check_report.to_benchmark_action(result), indent=2) + "\n",
-            "benchmark JSON",
-        )
+        click.echo(render.render("check", shown, "text"))
+    for fmt, target in targets.items():
+        if target:
+            write_output(target, render.render("check", result if fmt in MACHINE_FORMATS else shown, fmt),
+                         f"{fmt} report")
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in check_report.github_annotations(result):
-            click.echo(line)
+        click.echo(render.render("check", result, "annotations"), nl=False)
     if record is not None:
         from trtinspect.inspector import history
 

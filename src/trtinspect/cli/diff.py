@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 
-from trtinspect.cli.options import load_evidence
-from trtinspect.errors import TrtInspectError
+from trtinspect import render
+from trtinspect.cli.options import format_option, load_evidence, output_option, top_option, write_output
 from trtinspect.inspector.diff import diff
-from trtinspect.render.diff import FILE_WIDTH, FORMATS, render, render_text
+from trtinspect.render.diff import FILE_WIDTH
 
 
 def side_labels(name_a: str, name_b: str, arg_a: str, arg_b: str) -> tuple[str, str]:
@@ -33,12 +33,10 @@ def text_width() -> int:
 @click.command("diff")
 @click.argument("a", metavar="A")
 @click.argument("b", metavar="B")
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
-              help="Output format (html: one self-contained file with charts).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the report to this file instead of standard output.")
-@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
-              help="How many regressions and improvements to list (text/markdown), waterfall steps (html).")
+@format_option("diff", "Output format (html: one self-contained file with charts).")
+@output_option("Write the report to this file instead of standard output.")
+@top_option("How many regressions and improvements to list (text/markdown), waterfall steps (html).",
+            minimum=1)
 @click.option("--no-lint", is_flag=True, help="Skip the analyzer's findings per group.")
 @click.option("--force", is_flag=True,
               help="Compare even when A and B look like different networks (otherwise exit 3).")
@@ -58,16 +56,8 @@ def command(a: str, b: str, fmt: str, output: Path | None, top: int, no_lint: bo
     bundle_b = load_evidence(b, what="an engine to diff")
     bundle_a.name, bundle_b.name = side_labels(bundle_a.name, bundle_b.name, a, b)
     result = diff(bundle_a, bundle_b, findings=not no_lint, force=force)
-    if fmt == "text" and output is None:
-        text = render_text(result, top=top, width=text_width())
-    else:
-        text = render(result, fmt, top=top)
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise TrtInspectError(f"cannot write the report: {exc.strerror}", path=output,
-                              hint="choose a writable --output path") from None
-    click.echo(f"wrote {fmt} report to {output}", err=True)
+    # text on a terminal fits the terminal; in a file or pipe it is wide enough that no table wraps
+    width = text_width() if output is None else FILE_WIDTH
+    write_output(output, render.render("diff", result, fmt, top=top, width=width))
+    if output is not None:
+        click.echo(f"wrote {fmt} report to {output}", err=True)

@@ -7,21 +7,14 @@ import sys
 
 import click
 
-from trtinspect.cli.options import load
-from trtinspect.inspector.lint import lint, select_rules, severity_at_least
-from trtinspect.render.lint import RENDERERS
+from trtinspect import render
+from trtinspect.cli.options import format_option, load, name_option, paths_argument, top_option
+from trtinspect.inspector.lint import LintResult, lint, select_rules, severity_at_least
 
 
 @click.command("lint")
-@click.argument("paths", nargs=-1, required=False)  # required unless --list-rules: checked below
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(list(RENDERERS)),
-    default="text",
-    show_default=True,
-    help="Output format (sarif: SARIF 2.1.0 for code-scanning tools).",
-)
+@paths_argument(required=False)  # required unless --list-rules: checked below
+@format_option("lint", "Output format (sarif: SARIF 2.1.0 for code-scanning tools).")
 @click.option(
     "--fail-on",
     type=click.Choice(["warning", "error"]),
@@ -35,13 +28,8 @@ from trtinspect.render.lint import RENDERERS
     metavar="IDS",
     help="Rules to run (id,id) or to skip (-id,-id). `--list-rules` shows the ids.",
 )
-@click.option(
-    "--top",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Show only the N costliest findings (text/markdown; 0 = all). --fail-on still sees all.",
-)
-@click.option("--name", default=None, help="Name shown for the engine (default: from the file names).")
+@top_option("Show only the N costliest findings (text/markdown; 0 = all). --fail-on still sees all.", default=None)
+@name_option()
 @click.option("--list-rules", is_flag=True, help="List the rules (those chosen by --rules) and exit; needs no PATH.")
 @click.pass_context
 def command(
@@ -70,11 +58,8 @@ def command(
     rules = select_rules(rules_spec)  # validate ids before loading anything
     bundle = load(*paths, name=name)
     findings = lint(bundle, [r.id for r in rules])
-    shown_top = None if top in (None, 0) else top
-    if fmt in ("text", "markdown"):
-        click.echo(RENDERERS[fmt](findings, bundle, top=shown_top), nl=False)
-    else:
-        click.echo(RENDERERS[fmt](findings, bundle))
+    text = render.render("lint", LintResult(findings, bundle), fmt, top=None if top in (None, 0) else top)
+    click.echo(text, nl=not text.endswith("\n"))
     if fail_on is not None and any(severity_at_least(s, fail_on) for s in findings["severity"].tolist()):
         sys.stdout.flush()
         # SystemExit, not ctx.exit: the code must survive click's standalone_mode=False in cli.main.

@@ -1,16 +1,30 @@
-"""What every subcommand shares, declared once: loading inputs the command-line way and the common options.
+"""What every subcommand shares, declared once: loading inputs, the common options and writing output.
 
-Commands load through :func:`load` (the library's :func:`trtinspect.load` plus a progress bar on a terminal
-for long nsys loads; the library itself stays silent).
+* :func:`load` -- the library's :func:`trtinspect.load` plus a progress bar on a terminal for long nsys loads
+  (the library itself stays silent); :func:`load_evidence` also refuses an nsys export without TensorRT;
+* :func:`paths_argument`, :func:`format_option` (choices from the result's renderers in
+  :mod:`trtinspect.render`), :func:`output_option`, :func:`top_option`, :func:`name_option`;
+* :func:`write_output` -- standard output or a file, one line naming the file when it cannot be written.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
+
+import click
 
 import trtinspect
+from trtinspect import render
+from trtinspect.errors import TrtInspectError
 from trtinspect.parsers.model import EngineBundle
 from trtinspect.parsers.nsys.bundle import require_tensorrt
+
+F = TypeVar("F", bound=Callable[..., Any])
+PATHS_HELP = ("a bundle directory, an engine file with sidecars beside it, explicit exported files or trtexec "
+              "logs of one engine, or sample:NAME (see `trtinspect samples`)")
 
 
 def load(*paths: str | Path, name: str | None = None) -> EngineBundle:
@@ -24,3 +38,45 @@ def load_evidence(*paths: str | Path, name: str | None = None, what: str = "Tens
     bundle = load(*paths, name=name)
     require_tensorrt(bundle, what)
     return bundle
+
+
+def paths_argument(required: bool = True) -> Callable[[F], F]:
+    """PATHS...: the files of ONE engine (see :data:`PATHS_HELP`)."""
+    return click.argument("paths", nargs=-1, required=required)
+
+
+def format_option(kind: str, help: str = "Output format.") -> Callable[[F], F]:
+    """``--format``: the formats :mod:`trtinspect.render` declares for this result kind."""
+    return click.option("--format", "fmt", type=click.Choice(list(render.formats(kind))), default="text",
+                        show_default=True, help=help)
+
+
+def output_option(help: str = "Write the output to this file instead of standard output.") -> Callable[[F], F]:
+    return click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help=help)
+
+
+def top_option(help: str, default: int | None = 10, minimum: int = 0) -> Callable[[F], F]:
+    return click.option("--top", type=click.IntRange(min=minimum), default=default,
+                        show_default=default is not None, help=help)
+
+
+def name_option() -> Callable[[F], F]:
+    return click.option("--name", default=None, help="Name shown for the engine (default: from the file names).")
+
+
+def write_output(target: str | Path | None, text: str, what: str = "report") -> None:
+    """Write ``text`` to standard output (``None`` or ``-``) or to a file; a file that is
+    ``$GITHUB_STEP_SUMMARY`` is appended to, as GitHub Actions expects."""
+    if target is None or str(target) == "-":
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    path = Path(target)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    append = bool(summary) and path == Path(str(summary))
+    try:
+        with path.open("a" if append else "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise TrtInspectError(f"cannot write the {what}: {exc.strerror}", path=path,
+                              hint="check that the folder exists and is writable") from None

@@ -1,5 +1,42 @@
 """Rendering: every result object (report, lint findings, diff, check) into text, json, markdown, html, sarif,
 junit or annotations, and the plotly figures shared by the web app and HTML reports.
 
-Nothing below this package prints or draws; nothing here computes an analysis. See docs/architecture.md.
+The renderer contract: each result kind has a module here declaring ``FORMATS``, a mapping from format name to a
+renderer ``fn(result, **options) -> str``. Options are keywords (``top``: how many rows, ``width``: text width);
+:func:`render` passes each renderer only the options it declares, so a command can pass the same options to any
+format. Modules are imported when first used. Nothing below this package prints or draws; nothing here computes
+an analysis. See docs/architecture.md.
 """
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Renderer = Callable[..., str]
+
+# result kind -> module declaring FORMATS (the result object each renderer takes)
+RESULTS: dict[str, str] = {
+    "report": "trtinspect.render.report",   # the dict of trtinspect.inspector.report.build_report
+    "lint": "trtinspect.render.lint",       # trtinspect.inspector.lint.LintResult
+    "diff": "trtinspect.render.diff",       # trtinspect.inspector.diff.DiffResult
+    "check": "trtinspect.render.check",     # trtinspect.inspector.check.CheckResult
+}
+
+
+def formats(kind: str) -> Mapping[str, Renderer]:
+    """The formats of one result kind (format name -> renderer)."""
+    table: Mapping[str, Renderer] = importlib.import_module(RESULTS[kind]).FORMATS
+    return table
+
+
+def render(kind: str, result: Any, fmt: str, **options: Any) -> str:
+    """Render ``result`` (a result of ``kind``) in format ``fmt``, passing the options that renderer declares."""
+    table = formats(kind)
+    if fmt not in table:
+        raise ValueError(f"unknown {kind} format {fmt!r}; choose one of {', '.join(table)}")
+    fn = table[fmt]
+    accepted = inspect.signature(fn).parameters
+    return fn(result, **{k: v for k, v in options.items() if k in accepted})

@@ -12,9 +12,11 @@ No I/O here; the CLI writes the strings.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -408,3 +410,19 @@ def to_benchmark_action(r: CheckResult) -> list[dict[str, Any]]:
                 item["range"] = f"± {g['spread_ms']:.6f}"
             out.append(item)
     return out
+
+
+def _json(r: CheckResult) -> str:
+    return json.dumps(to_dict(r), indent=2) + "\n"
+
+
+# the renderer contract (trtinspect.render): format -> fn(CheckResult) -> str
+FORMATS: dict[str, Callable[..., str]] = {
+    "text": to_text,
+    "json": _json,
+    "markdown": to_markdown,
+    "junit": to_junit,
+    "bencher": lambda r: json.dumps(to_bencher(r), indent=2) + "\n",
+    "benchmark-json": lambda r: json.dumps(to_benchmark_action(r), indent=2) + "\n",
+    "annotations": lambda r: "".join(line + "\n" for line in github_annotations(r)),
+}

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from trtinspect.inspector.lint import flagged_time
+from trtinspect.inspector.lint import LintResult, flagged_time
 from trtinspect.inspector.rules import RULES, SEVERITIES
 from trtinspect.parsers import schema
 
@@ -265,5 +265,19 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     return json.dumps(_jsonable(doc), indent=2, ensure_ascii=False)
 
 
-RENDERERS: dict[str, Callable[..., str]] = {
-    "text": to_text, "json": to_json, "markdown": to_markdown, "sarif": to_sarif}
+def _text(result: LintResult, *, top: int | None = None) -> str:
+    return to_text(result.findings, result.bundle, top=top)
+
+
+def _markdown(result: LintResult, *, top: int | None = None) -> str:
+    return to_markdown(result.findings, result.bundle, top=top)
+
+
+# the renderer contract (trtinspect.render): format -> fn(LintResult, **options) -> str; json and SARIF always
+# hold every finding (top only shortens what people read)
+FORMATS: dict[str, Callable[..., str]] = {
+    "text": _text,
+    "json": lambda result: to_json(result.findings, result.bundle),
+    "markdown": _markdown,
+    "sarif": lambda result: to_sarif(result.findings, result.bundle),
+}

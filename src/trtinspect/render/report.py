@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
 from rich import box
@@ -179,4 +180,5 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}
+# the renderer contract (trtinspect.render): format -> fn(report dict, **options) -> str
+FORMATS: dict[str, Callable[..., str]] = {"text": render_text, "markdown": render_markdown, "json": render_json}
