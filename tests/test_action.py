@@ -177,7 +177,7 @@ def test_regression_fails_the_step_annotates_and_records(workspace: Path) -> Non
     assert run.code == 1, run.stderr
     data = _assert_reports(run, "regression")
     assert data["end_to_end"]["delta_pct"] > 30
-    assert "::error title=trtinspect: end-to-end regression::" in run.stdout
+    assert "::error title=trtinspect%3A end-to-end regression::" in run.stdout
     junit = (Path(run.outputs["report-dir"]) / "junit.xml").read_text(encoding="utf-8")
     assert "<failure" in junit
     runs = history.list_runs(str(store))
