@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trtinspect.inspector.align import _opcodes, _read_side, _shapes, _Side, primary_op
-from trtinspect.inspector.check_inputs import COMPARABILITY
+from trtinspect.inspector.check_inputs import BUILD_CHANGES, COMPARABILITY
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -82,7 +82,7 @@ class ModelMatch:
 
 
 def _context_fields() -> dict[str, Callable[[EngineBundle], Any]]:
-    return dict(COMPARABILITY)    # one definition of the build and run fields, shared with check
+    return {**COMPARABILITY, **BUILD_CHANGES}    # one definition of the build and run fields, shared with check
 
 
 # Fields that belong to the engine under test (a lost --fp16 is the change, not the setup).
