@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from trtinspect.inspector import history_store as store
-from trtinspect.inspector.check import CheckResult
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: reading the history never needs scipy (check's statistics)
+    from trtinspect.inspector.check import CheckResult
     from trtinspect.parsers.model import EngineBundle
 
 log = logging.getLogger(__name__)
