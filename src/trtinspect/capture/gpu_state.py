@@ -171,49 +171,7 @@ def read_gpu_state(index: int = 0, *, pci_bus_id: str | None = None, nvml: Any |
                 unavailable.append(name)
                 return None
 
-        clock_sm = getattr(nv, "NVML_CLOCK_SM", 1)
-        clock_mem = getattr(nv, "NVML_CLOCK_MEM", 2)
-        temp_gpu = getattr(nv, "NVML_TEMPERATURE_GPU", 0)
-
-        state.name = _decode(get("name", lambda: nv.nvmlDeviceGetName(handle)))
-        state.uuid = _decode(get("uuid", lambda: nv.nvmlDeviceGetUUID(handle)))
-        pci = get("pci_bus_id", lambda: nv.nvmlDeviceGetPciInfo(handle))
-        state.pci_bus_id = _decode(getattr(pci, "busId", None)) if pci is not None else None
-        if pci_bus_id and state.index is None:
-            state.index = get("index", lambda: int(nv.nvmlDeviceGetIndex(handle)))
-        state.driver_version = _decode(get("driver_version", nv.nvmlSystemGetDriverVersion))
-        cuda_v = get("cuda_driver_version", nv.nvmlSystemGetCudaDriverVersion)
-        state.cuda_driver_version = _cuda_version_text(int(cuda_v)) if cuda_v is not None else None
-        state.sm_clock_mhz = get("sm_clock_mhz", lambda: float(nv.nvmlDeviceGetClockInfo(handle, clock_sm)))
-        state.mem_clock_mhz = get(
-            "mem_clock_mhz", lambda: float(nv.nvmlDeviceGetClockInfo(handle, clock_mem))
-        )
-        state.max_sm_clock_mhz = get(
-            "max_sm_clock_mhz", lambda: float(nv.nvmlDeviceGetMaxClockInfo(handle, clock_sm))
-        )
-        state.max_mem_clock_mhz = get(
-            "max_mem_clock_mhz", lambda: float(nv.nvmlDeviceGetMaxClockInfo(handle, clock_mem))
-        )
-        state.app_sm_clock_mhz = get(
-            "app_sm_clock_mhz", lambda: float(nv.nvmlDeviceGetApplicationsClock(handle, clock_sm))
-        )
-        state.power_w = get("power_w", lambda: nv.nvmlDeviceGetPowerUsage(handle) / 1000.0)
-        state.power_limit_w = get(
-            "power_limit_w", lambda: nv.nvmlDeviceGetEnforcedPowerLimit(handle) / 1000.0
-        )
-        state.temperature_c = get(
-            "temperature_c", lambda: float(nv.nvmlDeviceGetTemperature(handle, temp_gpu))
-        )
-        state.pstate = get("pstate", lambda: int(nv.nvmlDeviceGetPerformanceState(handle)))
-        util = get("utilization_pct", lambda: nv.nvmlDeviceGetUtilizationRates(handle))
-        state.utilization_pct = float(util.gpu) if util is not None else None
-        reasons_fn = getattr(nv, "nvmlDeviceGetCurrentClocksEventReasons", None) or getattr(
-            nv, "nvmlDeviceGetCurrentClocksThrottleReasons", None
-        )
-        mask = get("clock_event_reasons", lambda: int(reasons_fn(handle))) if reasons_fn else None
-        state.clock_event_reasons = _decode_reasons(mask) if mask is not None else []
-        persist = get("persistence_mode", lambda: nv.nvmlDeviceGetPersistenceMode(handle))
-        state.persistence_mode = bool(persist) if persist is not None else None
+        _read_fields(nv, handle, state, get, by_bus_id=bool(pci_bus_id))
         state.unavailable = unavailable
         return state
     finally:
@@ -221,6 +179,54 @@ def read_gpu_state(index: int = 0, *, pci_bus_id: str | None = None, nvml: Any |
             nv.nvmlShutdown()
         except error_type as exc:
             log.debug("nvmlShutdown failed: %s", exc)
+
+
+def _read_fields(nv: Any, handle: Any, state: GpuState, get: Callable[[str, Callable[[], Any]], Any], *,
+                 by_bus_id: bool) -> None:
+    """Every GpuState field NVML gives for ``handle``; ``get`` records the fields NVML cannot give."""
+    clock_sm = getattr(nv, "NVML_CLOCK_SM", 1)
+    clock_mem = getattr(nv, "NVML_CLOCK_MEM", 2)
+    temp_gpu = getattr(nv, "NVML_TEMPERATURE_GPU", 0)
+
+    state.name = _decode(get("name", lambda: nv.nvmlDeviceGetName(handle)))
+    state.uuid = _decode(get("uuid", lambda: nv.nvmlDeviceGetUUID(handle)))
+    pci = get("pci_bus_id", lambda: nv.nvmlDeviceGetPciInfo(handle))
+    state.pci_bus_id = _decode(getattr(pci, "busId", None)) if pci is not None else None
+    if by_bus_id and state.index is None:
+        state.index = get("index", lambda: int(nv.nvmlDeviceGetIndex(handle)))
+    state.driver_version = _decode(get("driver_version", nv.nvmlSystemGetDriverVersion))
+    cuda_v = get("cuda_driver_version", nv.nvmlSystemGetCudaDriverVersion)
+    state.cuda_driver_version = _cuda_version_text(int(cuda_v)) if cuda_v is not None else None
+    state.sm_clock_mhz = get("sm_clock_mhz", lambda: float(nv.nvmlDeviceGetClockInfo(handle, clock_sm)))
+    state.mem_clock_mhz = get(
+        "mem_clock_mhz", lambda: float(nv.nvmlDeviceGetClockInfo(handle, clock_mem))
+    )
+    state.max_sm_clock_mhz = get(
+        "max_sm_clock_mhz", lambda: float(nv.nvmlDeviceGetMaxClockInfo(handle, clock_sm))
+    )
+    state.max_mem_clock_mhz = get(
+        "max_mem_clock_mhz", lambda: float(nv.nvmlDeviceGetMaxClockInfo(handle, clock_mem))
+    )
+    state.app_sm_clock_mhz = get(
+        "app_sm_clock_mhz", lambda: float(nv.nvmlDeviceGetApplicationsClock(handle, clock_sm))
+    )
+    state.power_w = get("power_w", lambda: nv.nvmlDeviceGetPowerUsage(handle) / 1000.0)
+    state.power_limit_w = get(
+        "power_limit_w", lambda: nv.nvmlDeviceGetEnforcedPowerLimit(handle) / 1000.0
+    )
+    state.temperature_c = get(
+        "temperature_c", lambda: float(nv.nvmlDeviceGetTemperature(handle, temp_gpu))
+    )
+    state.pstate = get("pstate", lambda: int(nv.nvmlDeviceGetPerformanceState(handle)))
+    util = get("utilization_pct", lambda: nv.nvmlDeviceGetUtilizationRates(handle))
+    state.utilization_pct = float(util.gpu) if util is not None else None
+    reasons_fn = getattr(nv, "nvmlDeviceGetCurrentClocksEventReasons", None) or getattr(
+        nv, "nvmlDeviceGetCurrentClocksThrottleReasons", None
+    )
+    mask = get("clock_event_reasons", lambda: int(reasons_fn(handle))) if reasons_fn else None
+    state.clock_event_reasons = _decode_reasons(mask) if mask is not None else []
+    persist = get("persistence_mode", lambda: nv.nvmlDeviceGetPersistenceMode(handle))
+    state.persistence_mode = bool(persist) if persist is not None else None
 
 
 def drift_warnings(start: GpuState, end: GpuState, rules: tuple[DriftRule, ...] = DRIFT_RULES) -> list[str]:

@@ -507,84 +507,22 @@ def profile_engine(
     notes: list[str] = []
     if nv is None:
         notes.append("GPU state not recorded: pynvml is not installed (pip install nvidia-ml-py)")
-
-    count = (
-        cuda_timing.check(c, c.cudaGetDeviceCount(), "cudaGetDeviceCount")
-        if cuda_timing.gpu_visible(c)
-        else 0
-    )
-    if not count:
-        raise TrtInspectError(
-            "no CUDA GPU is visible, and profiling an engine needs one",
-            hint="run on a machine with an NVIDIA GPU and driver (check `nvidia-smi`), or "
-            "use the JSON files trtexec exports there",
-        )
-    if opts.device >= int(count):
-        raise TrtInspectError(f"--device {opts.device} does not exist; {count} GPU(s) visible")
-    cuda_timing.check(c, c.cudaSetDevice(opts.device), "cudaSetDevice")
+    _open_device(c, opts)
     device = cuda_timing.device_info(c, opts.device)
     gpu_before = _gpu_snapshot(nv, device, opts.device, notes)
 
     session = EngineSession.load(path, trt=t, plugins=tuple(opts.plugins), ranges=rng)
-    tensors = session.io_tensors()
-    inputs = [x for x in tensors if x.is_input]
-    outputs = [x for x in tensors if not x.is_input]
-    shapes = select_shapes(inputs, opts.shapes)
-    engine = session.engine
-    context = engine.create_execution_context()
-    if context is None:
-        raise TrtInspectError(
-            "TensorRT could not create an execution context (out of GPU memory?)", path=session.path
-        )
-    for name, shape in shapes.items():
-        if not context.set_input_shape(name, shape):
-            raise TrtInspectError(
-                f"TensorRT refused input shape {name}:{format_shape(shape)}", path=session.path
-            )
-    for o in outputs:
-        shapes[o.name] = _dims(context.get_tensor_shape(o.name))
-        if any(d < 0 for d in shapes[o.name]):
-            raise TrtInspectError(
-                f"output '{o.name}' has a data-dependent shape, which `trtinspect profile` does not support",
-                hint="profile it with `trtinspect capture` (trtexec)",
-            )
-
-    with rng.range("inspect"):
-        inspector = engine.create_engine_inspector()
-        attr = "execution_context" if hasattr(inspector, "execution_context") else "context"
-        setattr(inspector, attr, context)
-        graph_json = str(inspector.get_engine_information(t.LayerInformationFormat.JSON))
-    detail = graph_detail(graph_json)
-    if detail != "detailed":
-        what = {"names_only": "only layer names", "none": "no layer information"}.get(
-            detail, "unreadable JSON"
-        )
-        notes.append(
-            f"the engine's inspector gives {what}: layer types, precisions, tactics and tensor formats "
-            f"are missing; {DETAILED_HINT}"
-        )
+    context, tensors, shapes = _bind_shapes(session, opts)
+    graph_json, detail = _inspect_graph(t, session.engine, context, rng, notes)
 
     buffers = cuda_timing.Buffers(c)
     runner: cuda_timing.Runner | None = None
-    gen = np.random.default_rng(opts.seed)
     try:
         with rng.range("allocate"):
-            for x in tensors:
-                shape = shapes[x.name]
-                n = int(np.prod(shape, dtype=np.int64)) if shape else 1
-                bits = cuda_timing.DTYPES.get(x.dtype, ("zeros", "uint8", 8))[2]
-                nbytes = (n * bits + 7) // 8
-                if x.is_input:
-                    host, note = cuda_timing.fill_input(x.dtype, n, nbytes, opts.data, gen)
-                    if note and note not in notes:
-                        notes.append(note)
-                else:
-                    host = np.zeros(nbytes, dtype=np.uint8)
-                buffers.add(x.name, host, notes)
-                if not context.set_tensor_address(x.name, buffers.device[x.name]):
-                    raise TrtInspectError(f"TensorRT refused the buffer for tensor '{x.name}'")
+            _fill_buffers(buffers, context, tensors, shapes, opts, notes)
         runner = cuda_timing.Runner(
-            c, context, buffers, [x.name for x in inputs], [x.name for x in outputs], opts.transfers, rng
+            c, context, buffers, [x.name for x in tensors if x.is_input],
+            [x.name for x in tensors if not x.is_input], opts.transfers, rng
         )
         with rng.range("warmup"):
             warm_ref = runner.start_clock()
@@ -599,21 +537,8 @@ def profile_engine(
                 with rng.range(f"timing iteration {i}"):
                     timings.append(runner.timed_iteration(host_ref))
             wall_s = time.perf_counter() - host_ref
-        layer_times: dict[str, list[float]] = {}
-        profiled = 0
-        if opts.per_layer:
-            profiler = _make_profiler(t)
-            context.profiler = profiler
-            emits = bool(getattr(context, "enqueue_emits_profile", True))
-            with rng.range("profile"):
-                for _ in range(len(timings)):
-                    runner.plain_iteration()
-                    if not emits:
-                        context.report_to_profiler()
-                    profiled += 1
-            layer_times = profiler.times
-            if not layer_times:
-                notes.append("TensorRT reported no per-layer times")
+        layer_times, profiled = (_per_layer_times(t, context, runner, len(timings), rng, notes)
+                                 if opts.per_layer else ({}, 0))
         gpu_end = _gpu_snapshot(nv, device, opts.device, notes)
     finally:
         if runner is not None:
@@ -643,18 +568,122 @@ def profile_engine(
         gpu_states=states,
         gpu_warnings=warnings,
         notes=notes,
-        settings={
-            "iterations": n_iter,
-            "duration_s": duration,
-            "warmup": opts.warmup,
-            "data": opts.data,
-            "seed": opts.seed,
-            "transfers": opts.transfers,
-            "device": opts.device,
-            "plugins": [str(p) for p in opts.plugins],
-            "shapes": {k: format_shape(v) for k, v in shapes.items()},
-        },
+        settings=_settings(opts, n_iter, duration, shapes),
     )
+
+
+def _open_device(c: Any, opts: ProfileOptions) -> None:
+    """Select ``opts.device``; one line when no GPU is visible or the index does not exist."""
+    count = (
+        cuda_timing.check(c, c.cudaGetDeviceCount(), "cudaGetDeviceCount")
+        if cuda_timing.gpu_visible(c)
+        else 0
+    )
+    if not count:
+        raise TrtInspectError(
+            "no CUDA GPU is visible, and profiling an engine needs one",
+            hint="run on a machine with an NVIDIA GPU and driver (check `nvidia-smi`), or "
+            "use the JSON files trtexec exports there",
+        )
+    if opts.device >= int(count):
+        raise TrtInspectError(f"--device {opts.device} does not exist; {count} GPU(s) visible")
+    cuda_timing.check(c, c.cudaSetDevice(opts.device), "cudaSetDevice")
+
+
+def _bind_shapes(session: EngineSession, opts: ProfileOptions) -> tuple[Any, list[Any], dict[str, Any]]:
+    """An execution context with the chosen input shapes set: (context, I/O tensors, shape of every tensor)."""
+    tensors = session.io_tensors()
+    inputs = [x for x in tensors if x.is_input]
+    shapes = select_shapes(inputs, opts.shapes)
+    context = session.engine.create_execution_context()
+    if context is None:
+        raise TrtInspectError(
+            "TensorRT could not create an execution context (out of GPU memory?)", path=session.path
+        )
+    for name, shape in shapes.items():
+        if not context.set_input_shape(name, shape):
+            raise TrtInspectError(
+                f"TensorRT refused input shape {name}:{format_shape(shape)}", path=session.path
+            )
+    for o in (x for x in tensors if not x.is_input):
+        shapes[o.name] = _dims(context.get_tensor_shape(o.name))
+        if any(d < 0 for d in shapes[o.name]):
+            raise TrtInspectError(
+                f"output '{o.name}' has a data-dependent shape, which `trtinspect profile` does not support",
+                hint="profile it with `trtinspect capture` (trtexec)",
+            )
+    return context, tensors, shapes
+
+
+def _inspect_graph(t: Any, engine: Any, context: Any, rng: NvtxRanges, notes: list[str]) -> tuple[str, str]:
+    """The engine inspector's layer JSON for this context, and how detailed it is (noted when not)."""
+    with rng.range("inspect"):
+        inspector = engine.create_engine_inspector()
+        attr = "execution_context" if hasattr(inspector, "execution_context") else "context"
+        setattr(inspector, attr, context)
+        graph_json = str(inspector.get_engine_information(t.LayerInformationFormat.JSON))
+    detail = graph_detail(graph_json)
+    if detail != "detailed":
+        what = {"names_only": "only layer names", "none": "no layer information"}.get(
+            detail, "unreadable JSON"
+        )
+        notes.append(
+            f"the engine's inspector gives {what}: layer types, precisions, tactics and tensor formats "
+            f"are missing; {DETAILED_HINT}"
+        )
+    return graph_json, detail
+
+
+def _fill_buffers(buffers: cuda_timing.Buffers, context: Any, tensors: list[Any], shapes: dict[str, Any],
+                  opts: ProfileOptions, notes: list[str]) -> None:
+    """Host and device buffers for every I/O tensor (inputs filled per ``opts.data``), bound to the context."""
+    gen = np.random.default_rng(opts.seed)
+    for x in tensors:
+        shape = shapes[x.name]
+        n = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        bits = cuda_timing.DTYPES.get(x.dtype, ("zeros", "uint8", 8))[2]
+        nbytes = (n * bits + 7) // 8
+        if x.is_input:
+            host, note = cuda_timing.fill_input(x.dtype, n, nbytes, opts.data, gen)
+            if note and note not in notes:
+                notes.append(note)
+        else:
+            host = np.zeros(nbytes, dtype=np.uint8)
+        buffers.add(x.name, host, notes)
+        if not context.set_tensor_address(x.name, buffers.device[x.name]):
+            raise TrtInspectError(f"TensorRT refused the buffer for tensor '{x.name}'")
+
+
+def _per_layer_times(t: Any, context: Any, runner: cuda_timing.Runner, n: int, rng: NvtxRanges,
+                     notes: list[str]) -> tuple[dict[str, list[float]], int]:
+    """Per-layer times from TensorRT's profiler over ``n`` separate (untimed) iterations."""
+    profiler = _make_profiler(t)
+    context.profiler = profiler
+    emits = bool(getattr(context, "enqueue_emits_profile", True))
+    profiled = 0
+    with rng.range("profile"):
+        for _ in range(n):
+            runner.plain_iteration()
+            if not emits:
+                context.report_to_profiler()
+            profiled += 1
+    if not profiler.times:
+        notes.append("TensorRT reported no per-layer times")
+    return profiler.times, profiled
+
+
+def _settings(opts: ProfileOptions, n_iter: Any, duration: Any, shapes: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "iterations": n_iter,
+        "duration_s": duration,
+        "warmup": opts.warmup,
+        "data": opts.data,
+        "seed": opts.seed,
+        "transfers": opts.transfers,
+        "device": opts.device,
+        "plugins": [str(p) for p in opts.plugins],
+        "shapes": {k: format_shape(v) for k, v in shapes.items()},
+    }
 
 
 def engine_name(path: Path) -> str:

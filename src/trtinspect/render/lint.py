@@ -182,6 +182,22 @@ def _sarif_message(rec: dict[str, Any]) -> str:
     return " ".join(p for p in parts if p)
 
 
+def _sarif_rules() -> list[dict[str, Any]]:
+    """The rule table as SARIF ``tool.driver.rules``."""
+    return [
+        {
+            "id": r.id,
+            "name": "".join(w.capitalize() for w in r.id.split("-")),
+            "shortDescription": {"text": r.title},
+            "fullDescription": {"text": r.checks},
+            "help": {"text": r.mitigation},
+            "helpUri": r.reference,
+            "defaultConfiguration": {"level": LEVELS[r.severity]},
+        }
+        for r in RULES
+    ]
+
+
 def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     """SARIF 2.1.0: one run, the rule table as ``tool.driver.rules``, one result per finding located at the
     input file (the layer JSON, else the profile or log; the log, with ``region.startLine``, for findings
@@ -197,18 +213,7 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     source_loc = sarif_location(source, root) if source else {"uri": quote(bundle.name)}
     log = _log_file(bundle)
     rule_ids = [r.id for r in RULES]
-    driver_rules = [
-        {
-            "id": r.id,
-            "name": "".join(w.capitalize() for w in r.id.split("-")),
-            "shortDescription": {"text": r.title},
-            "fullDescription": {"text": r.checks},
-            "help": {"text": r.mitigation},
-            "helpUri": r.reference,
-            "defaultConfiguration": {"level": LEVELS[r.severity]},
-        }
-        for r in RULES
-    ]
+    driver_rules = _sarif_rules()
     results = []
     for rec in findings_records(findings):
         line_no = (rec["evidence"] or {}).get("line_no") if isinstance(rec["evidence"], dict) else None
