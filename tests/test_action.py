@@ -56,7 +56,7 @@ def _outputs(path: Path) -> dict[str, str]:
     return out
 
 
-def run_action(workspace: Path, **given: str) -> ActionRun:
+def run_action(workspace: Path, path_prefix: str | None = None, **given: str) -> ActionRun:
     """Run the action's `run:` steps in order, stopping at the first that fails (as the runner does)."""
     declared = ACTION["inputs"]
     unknown = set(given) - {k.replace("-", "_") for k in declared}
@@ -71,7 +71,9 @@ def run_action(workspace: Path, **given: str) -> ActionRun:
     ctx = {"github.action_path": str(REPO), "runner.temp": str(temp), "github.workspace": str(workspace)}
     env = {
         **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": os.pathsep.join(
+            [*([path_prefix] if path_prefix else []), str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+        ),
         "GITHUB_ACTIONS": "true",
         "CI": "true",
         "GITHUB_STEP_SUMMARY": str(summary),
@@ -233,3 +235,45 @@ def test_docs_show_complete_github_and_gitlab_pipelines() -> None:
     assert set(action_step["with"]) <= set(ACTION["inputs"])
     job = next(iter(gl[0].values()))
     assert job["artifacts"]["reports"]["junit"]
+
+
+def test_every_input_reaches_the_command_line(workspace: Path, tmp_path: Path) -> None:
+    """A stand-in `trtinspect` first on PATH records its arguments: inputs map to the options they name."""
+    fake_bin = tmp_path / "fake-bin"
+    fake_bin.mkdir()
+    argv_file = tmp_path / "argv.txt"
+    (fake_bin / "trtinspect").write_text(
+        "#!/usr/bin/env bash\n"
+        f"printf '%s\\n' \"$@\" >> '{argv_file}'\n"
+        "echo ---- >> '" + str(argv_file) + "'\n"
+        "exit 3\n",
+        encoding="utf-8",
+    )
+    (fake_bin / "trtinspect").chmod(0o755)
+    (workspace / "runs" / "base" / "run2").mkdir()
+    run = run_action(
+        workspace,
+        baseline="runs/base/*",
+        candidate="runs/cand/run1\nruns/slow/run1",
+        thresholds="threshold=3% group-threshold=12% floor-ms=0.02 min-share=2% alpha=0.01 strict-groups=true",
+        config="latency.toml",
+        allow_different="trt_version gpu_clocks",
+        history_url="postgresql+psycopg://ci@db/latency",
+        extra_args="--bencher bencher.json",
+        path_prefix=str(fake_bin),
+    )
+    calls = [c.strip("\n").splitlines() for c in argv_file.read_text(encoding="utf-8").split("----") if c.strip()]
+    out = str(workspace / "trtinspect-report")
+    # not comparable (exit 3) still gets the HTML diff of the first runs: it shows what differs
+    assert len(calls) == 2
+    assert calls[1] == ["diff", "runs/base/run1", "runs/cand/run1", "--format", "html", "--output", f"{out}/diff.html"]
+    assert calls[0] == [
+        "check", "--baseline", "runs/base/run1", "runs/base/run2", "--candidate", "runs/cand/run1", "runs/slow/run1",
+        "--threshold", "3%", "--group-threshold", "12%", "--floor-ms", "0.02", "--min-share", "2%", "--alpha", "0.01",
+        "--strict-groups", "--config", "latency.toml", "--allow-different", "trt_version", "gpu_clocks",
+        "--record", "postgresql+psycopg://ci@db/latency", "--json", f"{out}/check.json", "--markdown",
+        f"{out}/summary.md", "--junit", f"{out}/junit.xml", "--bencher", "bencher.json",
+    ]
+    assert run.code == 3
+    assert run.outputs["verdict"] == "not-comparable" and run.outputs["exit-code"] == "3"
+    assert "not comparable" in run.summary

@@ -157,6 +157,19 @@ def test_writer_killed_mid_transaction(store_url: str, qat: trtinspect.EngineBun
     _assert_sound(store_url, 2, aa, 2 * len(qat.profile))
 
 
+def test_reading_creates_nothing(store_url: str) -> None:
+    """A reader given a store that does not exist yet (a new path, an empty database) refuses and creates nothing."""
+    with pytest.raises(TrtInspectError, match=r"no history database here yet|holds no trtinspect history"):
+        history.connect(store_url, create=False)
+    path = history.store.sqlite_path(store_url)
+    if path is not None:
+        assert not path.exists() and list(path.parent.iterdir()) == []
+        return
+    engine = sa.create_engine(store_url)
+    assert sa.inspect(engine).get_table_names() == []
+    engine.dispose()
+
+
 # ------------------------------------------------------------------------------------------- schema versions
 V1_METADATA = sa.MetaData()
 V1_RUNS = sa.Table(
