@@ -1,10 +1,13 @@
 """The lint engine: run the declared rules over one engine bundle and return a FINDINGS frame.
 
 ``lint(bundle)`` is pure (no printing, no file access beyond what the bundle already holds). Every finding
-carries its rule, severity, layers, evidence, likely cause, cost in ms per iteration (NaN = cost unknown,
-no profile), cost as % of end-to-end GPU compute (else of the per-layer total), confidence
-(proven / inferred), mitigation and reference. Several findings on one layer are all kept. Rows are sorted
-by cost, highest first; findings of unknown cost come last.
+carries its rule, severity, layers, evidence, likely cause, cost in ms per iteration with what it is
+(``cost_kind``: "estimated saving", "layer time" or "not estimated") and how it was computed
+(``cost_method``), the cost per layer (``cost_by_layer``, so totals count each layer once), the cost as % of
+ONE stated denominator (the summed per-layer profiled time), confidence (proven / inferred), mitigation and
+reference. Findings that share a root cause are one finding listing every layer (per-layer evidence in
+``evidence["members"]`` / ``evidence["absorbed"]``). Rows are sorted by severity, then cost (highest
+first); findings of unknown cost come last within their severity.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ __all__ = [
     "rules_frame",
     "select_rules",
     "severity_at_least",
+    "total_saving",
 ]
 
 log = logging.getLogger(__name__)
@@ -101,21 +105,32 @@ def lint(bundle: EngineBundle, rules: Sequence[str] | None = None) -> pd.DataFra
     return bundle.derived(key, lambda b: _run(b, chosen))
 
 
+# A proven warning whose fix is estimated to save at least this share of the summed per-layer time is an
+# error (so `--fail-on error` fires on the costly problems, not on every warning). docs/lint.md says so.
+ERROR_SAVING_SHARE = 0.10
+
+
 def _run(bundle: EngineBundle, chosen: Sequence[Rule]) -> pd.DataFrame:
     with gc_paused():  # many small acyclic objects on large engines: see trtinspect.gcpause
         ctx = LintContext(bundle)
+        found: list[tuple[int, Rule, Finding]] = []
+        for order, rule in enumerate(chosen):
+            found.extend((order, rule, f) for f in rule.check(ctx))
+        found = _group(_absorb(found, ctx), ctx)
         cols: dict[str, list[Any]] = {c: [] for c in schema.FINDINGS}
         keys: list[tuple[Any, ...]] = []
         seen: dict[str, int] = {}
-        for order, rule in enumerate(chosen):
-            for f in rule.check(ctx):
-                _append(cols, keys, ctx, rule, f, order, seen)
+        for order, rule, f in found:
+            _append(cols, keys, ctx, rule, f, order, seen)
         perm = sorted(range(len(keys)), key=keys.__getitem__)
         frame = schema.frame_from_columns({c: [v[i] for i in perm] for c, v in cols.items()}, schema.FINDINGS)
     frame.attrs.update(
         {
             "cost_basis": ctx.cost_basis,
             "cost_basis_ms": ctx.total_ms,
+            "end_to_end_ms": ctx.end_to_end_ms,
+            "end_to_end_source": ctx.end_to_end_source,
+            "cuda_graphs": ctx.cuda_graphs,
             "has_profile": ctx.has_profile,
             "edges": "tensor" if ctx.has_edges else "execution order",
             "rules": [r.id for r in chosen],
@@ -123,6 +138,105 @@ def _run(bundle: EngineBundle, chosen: Sequence[Rule]) -> pd.DataFrame:
         }
     )
     return frame
+
+
+def _member(ctx: LintContext, f: Finding) -> dict[str, Any]:
+    """One absorbed or grouped finding, kept as per-layer evidence of the finding that replaces it."""
+    saving = _saving(ctx, f)
+    cost = math.fsum(saving.values()) if saving else math.nan
+    return {
+        "rule_id": f.rule_id,
+        "layers": [ctx.names[r] for r in dict.fromkeys(f.rows)],
+        "title": f.title,
+        "cause": f.cause,
+        "cost_ms": None if math.isnan(cost) else cost,
+        "evidence": f.evidence,
+    }
+
+
+def _absorb(found: list[tuple[int, Rule, Finding]], ctx: LintContext) -> list[tuple[int, Rule, Finding]]:
+    """Drop findings a root-cause finding covers (its ``supersedes`` rules, all their layers among its
+    rows), keeping them as ``evidence["absorbed"]`` of the root-cause finding. Linear in the findings:
+    candidates are looked up by their first layer."""
+    if not any(f.supersedes and f.rows for _, _, f in found):
+        return found
+    by_first: dict[tuple[str, int], list[int]] = {}
+    for i, (_, _, f) in enumerate(found):
+        if f.rows:
+            by_first.setdefault((f.rule_id, f.rows[0]), []).append(i)
+    gone: set[int] = set()
+    for j, (_, _, root) in enumerate(found):
+        if not root.supersedes or not root.rows or j in gone:
+            continue
+        rows = set(root.rows)
+        absorbed = root.evidence.setdefault("absorbed", [])
+        for rule_id in root.supersedes:
+            for r in dict.fromkeys(root.rows):
+                for i in by_first.get((rule_id, r), ()):
+                    f = found[i][2]
+                    if i in gone or i == j or not rows.issuperset(f.rows):
+                        continue
+                    absorbed.append(_member(ctx, f))
+                    gone.add(i)
+        if not absorbed:
+            del root.evidence["absorbed"]
+    return [x for i, x in enumerate(found) if i not in gone]
+
+
+def _group(found: list[tuple[int, Rule, Finding]], ctx: LintContext) -> list[tuple[int, Rule, Finding]]:
+    """Merge the findings of one rule that share a ``group`` key into one finding listing every layer."""
+    buckets: dict[tuple[str, str], list[int]] = {}
+    for i, (_, _, f) in enumerate(found):
+        if f.group is not None:
+            buckets.setdefault((f.rule_id, f.group), []).append(i)
+    merged: dict[int, tuple[int, Rule, Finding]] = {}
+    dropped: set[int] = set()
+    for idx in buckets.values():
+        if len(idx) < 2 and not found[idx[0]][2].group_always:
+            continue
+        order, rule, first = found[idx[0]]
+        members = [found[i][2] for i in idx]
+        n = len(members)
+        rows = list(dict.fromkeys(r for f in members for r in f.rows))
+        saving: dict[int, float] = {}
+        for f in members:
+            for r, ms in _saving(ctx, f).items():
+                saving[r] = ms if r not in saving or math.isnan(saving[r]) else max(saving[r], ms)
+        evidence: dict[str, Any] = {"group": first.group, "count": n, "members": [_member(ctx, f) for f in members]}
+        absorbed = [a for f in members for a in f.evidence.get("absorbed", [])]
+        if absorbed:
+            evidence["absorbed"] = absorbed
+        ranks = [SEVERITY_RANK[f.severity or rule.severity] for f in members]
+        merged[idx[0]] = (
+            order,
+            rule,
+            Finding(
+                rule_id=first.rule_id,
+                rows=rows,
+                title=(first.group_title or first.title).replace("{n}", str(n)),
+                cause=(first.group_cause or first.cause).replace("{n}", str(n)),
+                evidence=evidence,
+                confidence="proven" if all(f.confidence == "proven" for f in members) else "inferred",
+                severity=SEVERITIES[max(ranks)],
+                mitigation=first.group_mitigation or first.mitigation,
+                saving=saving,
+                cost_kind=first.cost_kind,
+                cost_method=first.cost_method,
+            ),
+        )
+        dropped.update(idx[1:])
+    if not merged:
+        return found
+    return [merged.get(i, x) for i, x in enumerate(found) if i not in dropped]
+
+
+def _saving(ctx: LintContext, f: Finding) -> dict[int, float]:
+    """Row -> ms a fix could save (the finding's own estimate, else the rows' profiled time)."""
+    if f.cost_ms is not None and math.isnan(f.cost_ms):
+        return {}
+    if f.saving is not None:
+        return dict(f.saving)
+    return {r: ctx.avg_ms[r] for r in dict.fromkeys(f.rows)}
 
 
 def _append(
@@ -134,16 +248,31 @@ def _append(
     order: int,
     seen: dict[str, int],
 ) -> None:
-    """Add one finding to the column lists, and its sort key (cost desc, unknown last, severity, rule)."""
+    """Add one finding to the column lists, and its sort key (severity, cost desc, unknown last, rule)."""
     rows = list(dict.fromkeys(f.rows))
     names = [ctx.names[r] for r in rows]
-    cost = f.cost_ms if f.cost_ms is not None else (ctx.time_of(rows) if rows else math.nan)
-    cost = math.nan if cost is None else float(cost)
+    saving = _saving(ctx, f)
+    cost = math.fsum(saving.values()) if saving else math.nan  # NaN propagates from any untimed layer
     total = ctx.total_ms
-    pct = cost / total * 100.0 if total > 0 else math.nan  # NaN propagates from cost and total
+    pct = cost / total * 100.0 if total > 0 else math.nan
+    kind = f.cost_kind or rule.cost_kind
+    method = f.cost_method or rule.cost_method
+    if math.isnan(cost):
+        kind = "not estimated"
+        if not ctx.has_profile:
+            method = "no per-layer profile: layer times unknown"
     severity = f.severity or rule.severity
     if severity not in SEVERITY_RANK:
         raise ValueError(f"rule {rule.id} produced severity {severity!r}")
+    if (
+        severity == "warning"
+        and f.escalate
+        and f.confidence == "proven"
+        and kind == "estimated saving"
+        and not math.isnan(pct)
+        and pct >= ERROR_SAVING_SHARE * 100.0
+    ):
+        severity = "error"
     cause = f.cause
     if math.isnan(cost) and not ctx.has_profile:
         cause = f"{cause} (cost unknown: no per-layer profile)"
@@ -158,13 +287,40 @@ def _append(
     cols["cause"].append(cause)
     cols["cost_ms"].append(cost)
     cols["cost_pct"].append(pct)
+    cols["cost_kind"].append(kind)
+    cols["cost_method"].append(method)
+    cols["cost_by_layer"].append(
+        {ctx.layer_index[r]: ms for r, ms in saving.items() if not math.isnan(ms)} if saving else {}
+    )
     cols["confidence"].append(f.confidence)
     cols["mitigation"].append(f.mitigation or rule.mitigation)
     cols["reference"].append(rule.reference)
     unknown = math.isnan(cost)
     keys.append(
-        (unknown, 0.0 if unknown else -cost, -SEVERITY_RANK[severity], order, indices[0] if indices else -1)
+        (
+            -SEVERITY_RANK[severity],
+            unknown,
+            0.0 if unknown else -cost,
+            order,
+            indices[0] if indices else -1,
+        )
     )
+
+
+def total_saving(findings: pd.DataFrame, min_severity: str = "info", kinds: Sequence[str] | None = None) -> float:
+    """Sum of ``cost_by_layer`` over findings at or above ``min_severity`` (of ``kinds`` of cost, default
+    "estimated saving"), each layer counted once (its largest charge); NaN when no finding has a cost."""
+    want = set(kinds or ("estimated saving",))
+    per_layer: dict[int, float] = {}
+    for sev, kind, by_layer in zip(
+        findings["severity"].tolist(), findings["cost_kind"].tolist(), findings["cost_by_layer"].tolist(),
+        strict=True,
+    ):
+        if kind not in want or not severity_at_least(sev, min_severity) or not isinstance(by_layer, dict):
+            continue
+        for li, ms in by_layer.items():
+            per_layer[int(li)] = max(per_layer.get(int(li), 0.0), float(ms))
+    return math.fsum(per_layer.values()) if per_layer else math.nan
 
 
 def flagged_time(findings: pd.DataFrame, bundle: EngineBundle, min_severity: str = "info") -> float:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from trtinspect.inspector import rules_fusion, rules_kernels, rules_precision, rules_timing
+from trtinspect.inspector import rules_causes, rules_fusion, rules_kernels, rules_precision, rules_timing
 from trtinspect.inspector.rules_base import CheckFn
 
 SEVERITIES = ("info", "warning", "error")
@@ -44,6 +44,9 @@ class Rule:
     reference: str
     check: CheckFn
     needs_profile: bool = False
+    # What its cost number is (one of rules_base.COST_KINDS) and how it is computed, unless a finding says.
+    cost_kind: str = "layer time"
+    cost_method: str = "the per-layer profiled time of the layers named (an upper bound on any saving)"
 
 
 RULES: tuple[Rule, ...] = (
@@ -78,6 +81,61 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
         check=rules_fusion.check,
+        cost_kind="estimated saving",
+        cost_method=(
+            "the time of the separate epilogue layer and of the reformat/Q/DQ layers between (they go "
+            "away when fused; the small extra cost of the epilogue inside the fused convolution is not "
+            "subtracted)"
+        ),
+    ),
+    Rule(
+        id="residual-not-quantized",
+        severity="warning",
+        title="Residual branch not quantized (Q/DQ network)",
+        checks=(
+            "In an engine with graph edges: INT8 convolutions writing FP16/FP32 because the residual (skip) "
+            "input of their fused Add is float, or because their output is the float residual input of a "
+            "later fused Add, plus the standalone Quantize layers that re-quantize those outputs. One "
+            "finding for the whole engine; it absorbs the int8-float-output and qdq-standalone findings on "
+            "those layers (kept as evidence.absorbed)."
+        ),
+        evidence=("convolutions", "quantize_layers", "absorbed"),
+        mitigation=(
+            "Quantize the residual branch: put Q/DQ on the skip-connection input of every Add (both Add "
+            "inputs quantized), so TensorRT fuses Conv+Add in INT8, writes INT8 and drops the standalone "
+            "Quantize layers (TensorRT's Q/DQ placement recommendations)."
+        ),
+        reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
+        check=rules_causes.check_residual_not_quantized,
+        cost_kind="estimated saving",
+        cost_method=(
+            "the standalone Quantize layers' time (they go away) plus each convolution's share of memory "
+            "traffic saved by writing INT8 and reading the residual in INT8 (time x (1 - bytes after / "
+            "bytes before), assuming memory-bound)"
+        ),
+    ),
+    Rule(
+        id="input-path",
+        severity="warning",
+        title="Data movement on the input path",
+        checks=(
+            "Layers between the network input and the first convolution that only move data (input "
+            "Shuffle/transpose, explicit Padding, reformat, Quantize of the input), and explicit Padding "
+            "layers right after the first convolution. One finding naming them; it absorbs reformat-copy "
+            "and qdq-standalone findings on them."
+        ),
+        evidence=("layers", "edges", "absorbed"),
+        mitigation=(
+            "Feed the input in the layout/precision the first convolution reads (--inputIOFormats), remove "
+            "input transposes in the export, fold explicit padding into the convolution/pooling."
+        ),
+        reference=TRT_IO_FORMATS,
+        check=rules_causes.check_input_path,
+        cost_kind="estimated saving",
+        cost_method=(
+            "the layers' own time (each goes away when the input arrives in the wanted layout/precision "
+            "or the padding is folded into the next layer)"
+        ),
     ),
     Rule(
         id="reformat-copy",
@@ -107,6 +165,10 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=TRT_IO_FORMATS,
         check=rules_precision.check_reformats,
+        cost_kind="estimated saving",
+        cost_method=(
+            "the reformat's own time (it goes away when its producer and reader agree on the format)"
+        ),
     ),
     Rule(
         id="qdq-standalone",
@@ -126,6 +188,10 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
         check=rules_precision.check_qdq,
+        cost_kind="estimated saving",
+        cost_method=(
+            "the Q/DQ layer's own time (it goes away when folded into a neighbour)"
+        ),
     ),
     Rule(
         id="int8-fallback",
@@ -159,6 +225,12 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=TRT_QUANTIZATION,
         check=rules_precision.check_int8_fallback,
+        cost_kind="estimated saving",
+        cost_method=(
+            "the conversion layers around it (reformat, Q/DQ), which go away once it runs in INT8, plus "
+            "the float-write traffic of INT8 producers writing float (memory-bound estimate); the layer "
+            "itself keeps running (an INT8 kernel may be faster too: not estimated)"
+        ),
     ),
     Rule(
         id="int8-float-output",
@@ -185,6 +257,12 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
         check=rules_precision.check_int8_float_output,
+        cost_kind="estimated saving",
+        cost_method=(
+            "the re-quantize layers that go away, plus the convolution's share of memory traffic saved by "
+            "writing INT8 (time x (1 - bytes after / bytes before), assuming it is memory-bound); the "
+            "convolution itself keeps running"
+        ),
     ),
     Rule(
         id="int8-build-warning",
@@ -201,6 +279,10 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=TRT_QUANTIZATION,
         check=rules_precision.check_int8_build_warnings,
+        cost_kind="layer time",
+        cost_method=(
+            "the named layer's own time: an upper bound on any saving"
+        ),
     ),
     Rule(
         id="no-tensor-cores",
@@ -227,16 +309,23 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=DL_PERF_CONV,
         check=rules_kernels.check_no_tensor_cores,
+        cost_kind="layer time",
+        cost_method=(
+            "the convolution's own time: an upper bound, not a saving (how much faster a Tensor Core "
+            "kernel would be is not estimated)"
+        ),
     ),
     Rule(
         id="channel-alignment",
         severity="info",
         title="Channel count not aligned for Tensor Cores",
         checks=(
-            "Convolution/GEMM layers not running a Tensor Core kernel whose input channels C or output "
-            f"channels K waste at least {rules_kernels.MIN_PADDING_WASTE:.0%} of the Tensor Core work on "
-            "padding (multiples: 8 for FP16/BF16, 16 for INT8/FP8, 4 for TF32). Grouped convolutions are "
-            "skipped."
+            "Convolution/GEMM layers whose input channels C or output channels K are padded by the "
+            "vectorised format their kernel really reads/writes (INT8 NC/32HW32 -> multiples of 32, "
+            "NC/4HW4 -> 4, FP16 NHWC8 -> 8; linear NCHW/NHWC pads nothing) so that at least "
+            f"{rules_kernels.MIN_PADDING_WASTE:.0%} of the C x K work is padding. Depthwise/grouped "
+            "convolutions and 3 -> 4 image inputs are skipped. Layers of one precision and multiple are one "
+            "finding."
         ),
         evidence=(
             "precision",
@@ -247,9 +336,16 @@ RULES: tuple[Rule, ...] = (
             "tactic",
             "tactic_class",
         ),
-        mitigation="Pad or resize channel counts to the multiple (e.g. 3 -> 4 or 8 input channels).",
+        mitigation=(
+            "Use channel counts that are multiples of the format's vector width (e.g. width multipliers "
+            "giving multiples of 32 for INT8 C32 layouts), or accept the padding where the model fixes them."
+        ),
         reference=DL_PERF_CONV,
         check=rules_kernels.check_channel_alignment,
+        cost_kind="estimated saving",
+        cost_method=(
+            "layer time x padded share of the C x K work (assumes time scales with padded channels)"
+        ),
     ),
     Rule(
         id="hot-layer",
@@ -263,6 +359,10 @@ RULES: tuple[Rule, ...] = (
         mitigation="Start optimizing here; read the other findings on the same layer for the reason.",
         reference=TRT_BEST_PRACTICES,
         check=rules_timing.check_hot_layers,
+        cost_kind="layer time",
+        cost_method=(
+            "the layer's own time: where the time goes, not a saving"
+        ),
         needs_profile=True,
     ),
     Rule(
@@ -284,6 +384,10 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=TRTEXEC_DOC,
         check=rules_timing.check_tiny_kernels,
+        cost_kind="estimated saving",
+        cost_method=(
+            "estimated launch overhead (kernels x assumed per-kernel overhead)"
+        ),
         needs_profile=True,
     ),
     Rule(
@@ -305,6 +409,10 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=TRT_BEST_PRACTICES,
         check=rules_timing.check_shape_layers,
+        cost_kind="layer time",
+        cost_method=(
+            "the data-movement layers' own time: an upper bound on any saving"
+        ),
     ),
     Rule(
         id="unstable-timing",
@@ -324,6 +432,10 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=TRT_BEST_PRACTICES,
         check=rules_timing.check_unstable_timing,
+        cost_kind="not estimated",
+        cost_method=(
+            "a measurement-quality finding: nothing to save"
+        ),
         needs_profile=True,
     ),
 )

@@ -103,9 +103,22 @@ def _f(value: Any) -> float:
         return math.nan
 
 
+COST_KINDS = ("estimated saving", "layer time", "not estimated")
+
+
 @dataclass
 class Finding:
-    """One result of one rule. ``rows`` are context row positions (mapped to layer_index by the engine)."""
+    """One result of one rule. ``rows`` are context row positions (mapped to layer_index by the engine).
+
+    Cost: ``saving`` maps rows to the ms per iteration a fix could save on that layer (the engine sums it,
+    each layer once); ``None`` = the rows' own time. ``cost_kind`` / ``cost_method`` (``None``: the rule's)
+    say what the number is ("estimated saving", "layer time" = an upper bound, "not estimated") and how it
+    was computed. ``cost_ms`` set to NaN means no cost at all (e.g. a log line about the whole run).
+
+    Root causes: findings of one rule with the same ``group`` key become one finding listing every layer
+    (``group_title`` / ``group_cause`` / ``group_mitigation``; ``{n}`` in them is the member count), and a
+    finding with ``supersedes`` absorbs the findings of those rules whose layers it covers.
+    """
 
     rule_id: str
     rows: list[int]
@@ -114,8 +127,18 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     confidence: str = "proven"
     severity: str | None = None  # None: the rule's default severity
-    cost_ms: float | None = None  # None: sum of the rows' avg_ms (NaN when unknown)
+    cost_ms: float | None = None  # NaN: no cost (engine-wide, from a log line); else derived from ``saving``
     mitigation: str | None = None  # None: the rule's mitigation text
+    saving: dict[int, float] | None = None  # row -> ms a fix could save there; None: the rows' avg_ms
+    cost_kind: str | None = None
+    cost_method: str | None = None
+    group: str | None = None
+    group_title: str | None = None
+    group_cause: str | None = None
+    group_mitigation: str | None = None
+    group_always: bool = False  # use the group's title/cause even for a group of one
+    escalate: bool = True  # may become an error when its estimated saving is large (lint.ERROR_SAVING_SHARE)
+    supersedes: tuple[str, ...] = ()
 
 
 class LintContext:
@@ -170,8 +193,11 @@ class LintContext:
         # Edges are real only when the layers came from a detailed graph that named tensors.
         self.has_edges = bool(bundle.detailed) and (any(self.producers) or any(self.consumers))
         self.detailed = bool(bundle.detailed)
+        wb = frame["weights_bytes"] if "weights_bytes" in frame else pd.Series([math.nan] * self.n)
+        self.weights_bytes: list[float] = wb.to_numpy(dtype="float64", na_value=math.nan).tolist()
         self.per_layer_total_ms = self._per_layer_total()
         self.cost_basis, self.total_ms = self._cost_basis()
+        self.end_to_end_ms, self.end_to_end_source = self._end_to_end()
 
     def _rows(self, value: Any) -> list[int]:
         if not isinstance(value, (list, tuple)):
@@ -201,21 +227,53 @@ class LintContext:
         return estimate if estimate > timed_sum * 1.05 else timed_sum
 
     def _cost_basis(self) -> tuple[str, float]:
-        """Denominator of cost_pct: mean GPU compute time per iteration when known (the bundle's one timing
-        summary, :attr:`EngineBundle.timing`), else the per-layer total."""
-        gpu = self.bundle.timing.gpu_compute
-        if gpu.mean is not None and gpu.mean > 0:
-            where = "mean of exported iterations" if gpu.source == FROM_TIMES else "mean"
-            return f"GPU compute time ({where})", gpu.mean
+        """The ONE denominator of cost_pct: the summed per-layer profiled time.
+
+        Costs are per-layer profiled times (or estimates made from them), so they are divided by the same
+        measurement: any set of layers is at most 100%. End-to-end GPU compute time is a different run
+        (per-layer profiling adds 20-35% overhead) and is only reported beside it (:meth:`_end_to_end`).
+        """
         if self.per_layer_total_ms > 0:
             basis = (
-                "sum of per-layer average times"
+                "summed per-layer profiled time"
                 if self.per_layer_total_ms
                 <= math.fsum(t for t in self.avg_ms if not math.isnan(t)) * 1.0000001
                 else "per-layer total implied by the profile's percentages (the profile is an excerpt)"
             )
             return basis, self.per_layer_total_ms
         return "unknown", math.nan
+
+    def _end_to_end(self) -> tuple[float, str]:
+        """End-to-end GPU compute time per iteration and where it came from (NaN, "" when unknown): the
+        bundle's one timing summary (:attr:`EngineBundle.timing`, shared by every command), shown beside the
+        per-layer denominator, never mixed into it."""
+        gpu = self.bundle.timing.gpu_compute
+        if gpu.mean is not None and gpu.mean > 0:
+            where = (
+                "mean GPU compute time of the exported iterations"
+                if gpu.source == FROM_TIMES
+                else "trtexec GPU Compute Time (mean)"
+            )
+            return gpu.mean, where
+        return math.nan, ""
+
+    @cached_property
+    def cuda_graphs(self) -> bool | None:
+        """Whether the timed run used CUDA graphs: True / False when the inputs say so, None when unknown.
+
+        Read from the profile metadata or log ("CUDA Graph: Enabled") and trtexec command lines
+        (``--useCudaGraph``).
+        """
+        opts = {k.lower(): str(v).strip().lower() for k, v in self.bundle.inference_options.items()}
+        value = opts.get("cuda graph")
+        commands = [str(c) for c in self.bundle.extras.get("commands", []) or []]
+        if value in ("enabled", "true", "1", "yes") or any("--usecudagraph" in c.lower() for c in commands):
+            return True
+        if value in ("disabled", "false", "0", "no"):
+            return False
+        if commands:
+            return False  # a trtexec command line without --useCudaGraph
+        return None
 
     # ------------------------------------------------------------------ per-row classification (cached)
     @cached_property
@@ -390,12 +448,55 @@ class LintContext:
             total += t
         return total
 
+    def int8_write_saving(self, r: int) -> float:
+        """Estimated ms saved if INT8 layer ``r`` wrote INT8 (and read its residual inputs in INT8) instead
+        of float: its time times the share of its memory traffic that goes away, assuming the layer is
+        memory-bound (time proportional to bytes moved: inputs, weights and outputs). NaN when shapes or
+        the time are unknown."""
+        t = self.avg_ms[r]
+        if math.isnan(t):
+            return math.nan
+        before = after = 0.0
+        for i, tensor in enumerate(self.inputs[r]):
+            b = tensor_bytes(tensor)
+            if b is None:
+                return math.nan
+            before += b
+            after += (tensor_bytes(tensor, "INT8") or b) if i > 0 and prec.is_float(tensor.get("dtype")) else b
+        for tensor in self.outputs[r]:
+            b = tensor_bytes(tensor)
+            if b is None:
+                return math.nan
+            before += b
+            after += (tensor_bytes(tensor, "INT8") or b) if prec.is_float(tensor.get("dtype")) else b
+        w = self.weights_bytes[r]
+        if not math.isnan(w):
+            before += w
+            after += w
+        return t * (1.0 - after / before) if before > 0 else math.nan
+
     def tensor_desc(self, t: dict[str, Any]) -> str:
         parts = [str(t.get("dtype") or "?"), str(t.get("layout") or "?")]
         return "/".join(parts)
 
 
 CheckFn = Callable[[LintContext], list[Finding]]
+
+DTYPE_BYTES = {"FP32": 4, "TF32": 4, "INT32": 4, "FP16": 2, "BF16": 2, "INT8": 1, "FP8": 1, "UINT8": 1, "BOOL": 1}
+
+
+def tensor_bytes(tensor: dict[str, Any], dtype: str | None = None) -> float | None:
+    """Bytes of a tensor record (shape x element size of ``dtype``, default its own); None when unknown."""
+    shape = tensor.get("shape")
+    size = DTYPE_BYTES.get(str(dtype or tensor.get("dtype") or ""))
+    if not isinstance(shape, list) or not shape or size is None:
+        return None
+    n = 1
+    for d in shape:
+        if not isinstance(d, int) or d < 0:
+            return None
+        n *= d
+    return float(n * size)
 
 
 def names_of(ctx: LintContext, rows: Sequence[int]) -> list[str]:

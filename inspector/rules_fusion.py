@@ -58,7 +58,9 @@ def _cause(
     ev: dict[str, Any] = {}
     qdq = [x for x in between if ctx.is_qdq(x)]
     reformats = [x for x in between if ctx.is_reformat(x)]
+    kinds: list[str] = []
     if qdq:
+        kinds.append("Q/DQ between the convolution and its epilogue")
         reasons.append(
             f"Q/DQ layer(s) between the convolution and the {ctx.names[e]!r} layer "
             f"({', '.join(names_of(ctx, qdq))}) block the fusion"
@@ -68,6 +70,7 @@ def _cause(
         ev["epilogue_inputs"] = [ctx.tensor_desc(t) for t in ctx.inputs[e]]
         ev["conv_outputs"] = [ctx.tensor_desc(t) for c in convs for t in ctx.outputs[c]]
         if len(set(in_precisions)) > 1:
+            kinds.append("precision mismatch between the add inputs")
             reasons.append(
                 f"precision mismatch between the branches: the {short(ctx.names[e], 50)!r} inputs are "
                 f"{' and '.join(str(p) for p in in_precisions)}"
@@ -75,6 +78,7 @@ def _cause(
         for c in convs:
             others = [x for x in ctx.consumers[c] if x not in between and x != e]
             if others:
+                kinds.append("convolution output read elsewhere")
                 reasons.append(
                     f"the output of {short(ctx.names[c], 50)!r} has other consumers "
                     f"({', '.join(short(n, 40) for n in names_of(ctx, others))}), so it must be "
@@ -82,12 +86,14 @@ def _cause(
                 )
                 ev.setdefault("other_consumers", []).extend(names_of(ctx, others))
             if not ctx.consumers[c]:
+                kinds.append("convolution output is a network output")
                 reasons.append(f"the output of {short(ctx.names[c], 50)!r} is a network output")
     else:
         conv_has_qdq = any("qdq" in ctx.node_kinds[c] for c in convs)
         epi_has_qdq = "qdq" in ctx.node_kinds[e]
         epi_kinds = set(_epilogue_kinds(ctx, e))
         if conv_has_qdq and not epi_has_qdq and not qdq and "add" in epi_kinds:
+            kinds.append("residual branch of the add not quantized (Q/DQ network)")
             reasons.append(
                 "likely an explicitly quantized (Q/DQ) network whose residual/other branch of the add is not "
                 "quantized: TensorRT fuses Conv+Add(+ReLU) in INT8 only when both add inputs come through "
@@ -95,6 +101,7 @@ def _cause(
                 "(typical of torch.fx / pytorch-quantization exports)"
             )
         elif conv_has_qdq and not epi_has_qdq and not qdq:
+            kinds.append("Q/DQ boundary between the convolution and its activation")
             reasons.append(
                 "likely a Q/DQ pair between the convolution and its activation in the exported graph "
                 "(TensorRT does not fuse an activation across a quantization boundary), or no fused INT8 "
@@ -102,10 +109,12 @@ def _cause(
                 "convolution+activation"
             )
         if reformats:
+            kinds.append("reformat between the convolution and its epilogue")
             reasons.append(
                 f"a reformat between them ({', '.join(short(n, 50) for n in names_of(ctx, reformats))}) "
                 "suggests a precision or layout mismatch between the branches"
             )
+    ev["cause_kind"] = kinds[0] if kinds else "no fused kernel"
     if not reasons:
         reasons.append(
             "TensorRT found no fused kernel for this pattern (the build log with --verbose lists the "
@@ -170,7 +179,14 @@ def check(ctx: LintContext) -> list[Finding]:
                 cause=cause,
                 evidence=ev,
                 confidence="proven" if proven else "inferred",
-                cost_ms=ctx.time_of([*between, e]),
+                saving={x: ctx.avg_ms[x] for x in [*between, e]},
+                group=f"{conv_kind} -> {ops} | {ev['cause_kind']}",
+                group_title=f"{{n}} unfused {ops} layers after {conv_kind.lower()}s: {ev['cause_kind']}",
+                group_cause=(
+                    f"{{n}} {conv_kind.lower()}s are each followed by a separate {ops} layer ("
+                    f"{'proven through tensor edges' if proven else 'inferred from layer order and names'}); "
+                    f"shared cause: {ev['cause_kind']}. Per-layer causes: evidence.members"
+                ),
             )
         )
     return out

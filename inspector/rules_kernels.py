@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from trtinspect.inspector import precision as prec
@@ -24,30 +25,75 @@ def _wants_tensor_cores(ctx: LintContext, r: int, tc_elsewhere: bool) -> bool:
     return p in ("FP32", "TF32") and tc_elsewhere
 
 
+DEPTHWISE_LAYER_TYPES = frozenset({"CudaDepthwiseConvolution"})
+_VECTOR = re.compile(r"(\d+)$")
+
+
+def is_depthwise(ctx: LintContext, r: int) -> bool:
+    """A depthwise convolution (its own kernel family, not accelerated by Tensor Cores)."""
+    if ctx.layer_type[r] in DEPTHWISE_LAYER_TYPES or "depthwise" in ctx.tactic[r].lower():
+        return True
+    c, _, g = ctx.channels(r)
+    return g > 1 and c is not None and g == c
+
+
+def is_image_input(ctx: LintContext, r: int) -> bool:
+    """A convolution reading the network input (directly or through data-movement layers) with <= 4
+    channels: the image-input layer."""
+    c, _, _ = ctx.channels(r)
+    if c is None or c > 4:
+        return False
+    if ctx.has_edges:
+        ups = ctx.next_compute(r, downstream=False, max_hops=6)
+        return all(ctx.is_shape_only(u) for u, _ in ups)
+    return not any(ctx.is_conv(x) for x in range(r))
+
+
+def _build_precisions(ctx: LintContext) -> str:
+    opt = str(ctx.bundle.build_options.get("Precision", "") or "")
+    return opt.upper()
+
+
 def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
-    """Convolutions/GEMMs whose tactic is a SIMT (CUDA-core) kernel where Tensor Cores were available."""
+    """Convolutions/GEMMs whose tactic is a SIMT (CUDA-core) kernel where Tensor Cores were available.
+
+    Depthwise convolutions are skipped (no Tensor Core kernels for them). Image-input layers (C <= 4) are
+    info: a CUDA-core first-layer kernel is the usual choice. In an FP32-only build every such layer has one
+    cause (the build), so they are one finding.
+    """
     tc_elsewhere = _tensor_cores_in_engine(ctx)
+    n_tc = sum(1 for r in range(ctx.n) if ctx.is_conv(r) and prec.tactic_class(ctx.tactic[r]) == "tensor_core")
+    build = _build_precisions(ctx)
+    fp32_only = bool(build) and "FP16" not in build and "INT8" not in build and "BF16" not in build
+    fp32_only = fp32_only or (not build and all(p in ("FP32", "TF32", "") for p in ctx.precision))
     out: list[Finding] = []
     for r in range(ctx.n):
         if not ctx.is_conv(r) or prec.tactic_class(ctx.tactic[r]) != "simt":
             continue
-        if not _wants_tensor_cores(ctx, r, tc_elsewhere):
+        if not _wants_tensor_cores(ctx, r, tc_elsewhere) or is_depthwise(ctx, r):
             continue
         c, k, g = ctx.channels(r)
         p = ctx.precision[r]
         mult = prec.CHANNEL_MULTIPLE.get(p, 8)
         reasons = []
-        if g > 1:
+        severity = None
+        group = None
+        if p in ("FP32", "TF32") and fp32_only:
+            group = "fp32-build"
+        if is_image_input(ctx, r) and group is None:
+            severity = "info"
             reasons.append(
-                f"grouped convolution (groups={g}): grouped/depthwise convolutions rarely map to Tensor Cores"
+                f"image-input layer (C={c}): a CUDA-core first-layer kernel is the usual choice, since a "
+                f"Tensor Core kernel would pad C={c} to {prec.CHANNEL_MULTIPLE.get(p, 8)} or more"
             )
-        for label, n in (("input channels C", c), ("output channels K", k)):
-            if n is not None and n % mult:
-                reasons.append(f"{label}={n} is not a multiple of {mult} ({p})")
-        if not reasons:
-            reasons.append(
-                "TensorRT timed this SIMT kernel as the fastest (often small spatial size or batch)"
-            )
+        else:
+            if g > 1:
+                reasons.append(f"grouped convolution (groups={g}): grouped convolutions rarely map to Tensor Cores")
+            for label, n in (("input channels C", c), ("output channels K", k)):
+                if n is not None and n % mult:
+                    reasons.append(f"{label}={n} is not a multiple of {mult} ({p})")
+            if not reasons:
+                reasons.append("TensorRT timed this SIMT kernel as the fastest (often small spatial size or batch)")
         ev: dict[str, Any] = {
             "tactic": ctx.tactic[r],
             "tactic_class": "simt",
@@ -56,7 +102,14 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
             "output_channels": k,
             "groups": g,
             "tensor_core_kernels_elsewhere": tc_elsewhere,
+            "build_precision": build or None,
         }
+        tf32_note = (
+            f"TF32 is already allowed ({n_tc} other convolutions run TF32 Tensor Core kernels): TensorRT timed "
+            "these CUDA-core kernels faster in FP32"
+            if tc_elsewhere
+            else "no layer uses TF32 Tensor Core kernels (TF32 disabled?)"
+        )
         out.append(
             Finding(
                 rule_id="no-tensor-cores",
@@ -64,60 +117,91 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
                 title=f"{short(ctx.names[r], 60)} runs on CUDA cores ({p})",
                 cause="; ".join(reasons) + f" (tactic {ctx.tactic[r]})",
                 evidence=ev,
+                severity=severity,
+                group=group,
+                group_always=True,
+                group_title="{n} FP32 convolutions run on CUDA cores: the engine was built for FP32 only",
+                group_cause=(
+                    f"the build allowed only FP32 (Precision={build or 'FP32'}); {tf32_note}. One cause for "
+                    "all of them: the build precision (per-layer tactics and channels: evidence.members)"
+                ),
+                group_mitigation=(
+                    "Build with --fp16 (FP16 Tensor Core kernels; check accuracy), or INT8 with calibration "
+                    "or Q/DQ"
+                    + ("" if tc_elsewhere else "; allow TF32 (do not pass --noTF32)")
+                    + "."
+                ),
             )
         )
     return out
 
 
+def vector_multiple(layout: str) -> int | None:
+    """Channel multiple a vectorised layout pads to: NC/32HW32 -> 32, NHWC8 -> 8, NC/4HW4 -> 4; None
+    for linear layouts (NCHW, NHWC), which do not pad channels."""
+    m = _VECTOR.search(layout or "")
+    if not m:
+        return None
+    v = int(m.group(1))
+    return v if v > 1 else None
+
+
 def check_channel_alignment(ctx: LintContext) -> list[Finding]:
-    """Convolutions/GEMMs not on Tensor Core kernels whose channel counts need padding for them."""
-    tc_elsewhere = _tensor_cores_in_engine(ctx)
+    """Convolutions whose channel counts are padded by the vectorised format their kernel reads/writes.
+
+    The multiple is read from the layer's real formats (INT8 NC/32HW32 -> 32, NC/4HW4 -> 4, FP16 NHWC8 -> 8),
+    not assumed from the precision. Depthwise/grouped convolutions and image-input layers padded only to 4
+    (3 -> 4: nothing smaller exists) are skipped.
+    """
     out: list[Finding] = []
     for r in range(ctx.n):
-        if not ctx.is_conv(r) or prec.tactic_class(ctx.tactic[r]) == "tensor_core":
-            continue
-        if not _wants_tensor_cores(ctx, r, tc_elsewhere):
+        if not ctx.is_conv(r):
             continue
         c, k, g = ctx.channels(r)
-        if g > 1:
+        if g > 1 or is_depthwise(ctx, r):
+            continue
+        mc = vector_multiple(ctx.input_format[r])
+        mk = vector_multiple(ctx.output_format[r])
+        pads = {}
+        if c is not None and mc is not None and c % mc and not (mc <= 4 and c <= 4):
+            pads["C"] = (c, -(-c // mc) * mc, ctx.input_format[r])
+        if k is not None and mk is not None and k % mk:
+            pads["K"] = (k, -(-k // mk) * mk, ctx.output_format[r])
+        if not pads:
+            continue
+        cc = pads.get("C", (c or 1, c or 1, ""))
+        kk = pads.get("K", (k or 1, k or 1, ""))
+        waste = 1.0 - (cc[0] * kk[0]) / (cc[1] * kk[1])
+        if waste < MIN_PADDING_WASTE:
             continue
         p = ctx.precision[r]
-        mult = prec.CHANNEL_MULTIPLE.get(p, 8)
-        bad = {
-            label: (n, prec.padding_waste(n, mult))
-            for label, n in (("C", c), ("K", k))
-            if n is not None and prec.padding_waste(n, mult) >= MIN_PADDING_WASTE
-        }
-        if not bad:
-            continue
-        parts = [
-            f"{label}={n} pads to {-(-n // mult) * mult} ({waste:.0%} of the work is padding)"
-            for label, (n, waste) in bad.items()
-        ]
-        first_layer = (
-            ctx.has_edges
-            and all(ctx.is_passthrough(x) for x in ctx.producers[r])
-            and c is not None
-            and c <= 4
-        )
-        cause = f"{p} Tensor Core kernels want channel multiples of {mult}: " + "; ".join(parts)
-        if first_layer:
-            cause += " (image-input layer: pad the input to 4 or 8 channels, or accept a first-layer kernel)"
+        parts = [f"{label}={n} pads to {padded} in {fmt}" for label, (n, padded, fmt) in pads.items()]
+        mults = sorted({m for m in (mc if "C" in pads else None, mk if "K" in pads else None) if m})
         out.append(
             Finding(
                 rule_id="channel-alignment",
                 rows=[r],
-                title=f"{short(ctx.names[r], 60)}: channels not a multiple of {mult} ({p})",
-                cause=cause,
+                title=f"{short(ctx.names[r], 60)}: " + ", ".join(parts),
+                cause=f"the kernel's {p} vectorised format pads channels: " + "; ".join(parts)
+                + f" ({waste:.0%} of the C x K work is padding)",
                 evidence={
                     "precision": p,
                     "input_channels": c,
                     "output_channels": k,
-                    "multiple": mult,
-                    "padding_waste": {label: round(w, 4) for label, (_, w) in bad.items()},
+                    "input_format": ctx.input_format[r] or None,
+                    "output_format": ctx.output_format[r] or None,
+                    "multiple": mults[0] if len(mults) == 1 else mults,
+                    "padding_waste": round(waste, 4),
                     "tactic": ctx.tactic[r] or None,
                     "tactic_class": prec.tactic_class(ctx.tactic[r]),
                 },
+                saving={r: ctx.avg_ms[r] * waste},
+                group=f"{p} x{'/'.join(str(m) for m in mults)}",
+                group_title=f"{{n}} {p} convolutions pad channels to multiples of {'/'.join(str(m) for m in mults)}",
+                group_cause=(
+                    f"{{n}} convolutions have channel counts that their {p} kernels' vectorised formats pad "
+                    f"to multiples of {'/'.join(str(m) for m in mults)} (per layer: evidence.members)"
+                ),
             )
         )
     return out

@@ -41,6 +41,8 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
     for r in range(ctx.n):
         if not ctx.is_reformat(r) or ctx.is_noop(r):
             continue
+        if not ctx.detailed and ctx.avg_ms[r] == 0:
+            continue  # names only: a reformat timed at exactly 0 ms launched no kernel (a NoOp in the graph)
         ins, outs = ctx.inputs[r], ctx.outputs[r]
         in_t = ins[0] if ins else None
         out_t = outs[0] if outs else None
@@ -97,6 +99,7 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
                     reader = (", ".join(repr(short(n, 50)) for n in names_of(ctx, consumers))
                               if consumers else "its readers")
                 cause = f"{what}: {prod} writes {ip}/{il} while {reader} read(s) {op}/{ol}"
+        signature = f"{kind}, {ip} -> {op}" if kind != "unknown" else "formats unknown"
         out.append(
             Finding(
                 rule_id="reformat-copy",
@@ -104,6 +107,17 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
                 title=f"Reformat ({kind}) serving {short(served or ctx.names[r], 60)}",
                 cause=cause,
                 evidence=ev,
+                confidence="proven" if ctx.detailed else "inferred",
+                group=signature,
+                group_title=f"{{n}} reformat copies of one kind ({signature})",
+                group_cause=(
+                    f"{{n}} reformat layers do the same kind of conversion ({signature}) between layers "
+                    "that disagree on the format (neighbouring kernels of different families want different "
+                    "layouts/precisions); each one's formats and the layer it serves: evidence.members"
+                    if kind != "unknown"
+                    else "{n} reformat layers (names only: formats not recorded, so what they convert is "
+                    "unknown; a graph JSON would say)"
+                ),
             )
         )
     return out
@@ -146,8 +160,10 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
             ev["next_layer"] = ctx.names[r + 1] if r + 1 < ctx.n else None
         severity = None
         reasons: list[str] = []
+        kinds: list[str] = []
         direct_prod = ctx.producers[r]
         if ctx.has_edges and not direct_prod:
+            kinds.append("quantizes the network input")
             reasons.append(
                 f"quantizes the {ip or 'float'} network input: there is no earlier layer to fold it into"
             )
@@ -156,6 +172,7 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
             readers = [c for c in ctx.consumers[p] if c != r]
             float_readers = [c for c in readers if not ctx.is_qdq(c)]
             if float_readers and op_name == "Quantize":
+                kinds.append("tensor also read unquantized")
                 reasons.append(
                     f"the tensor it quantizes (written by {short(ctx.names[p], 50)!r}) is also read "
                     "unquantized "
@@ -171,6 +188,7 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
                 and op_name == "Quantize"
                 and not ctx.is_conv(u)
             ):
+                kinds.append("producer runs in float")
                 reasons.append(
                     f"its producer {short(ctx.names[u], 50)!r} runs in {ctx.precision[u]} (not quantized), "
                     "so its output is quantized separately"
@@ -181,6 +199,7 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
                 and op_name == "Quantize"
                 and ctx.precision[u] in prec.QUANTIZED_PRECISIONS
             ):
+                kinds.append("INT8 producer writes float")
                 reasons.append(
                     f"the INT8 layer {short(ctx.names[u], 50)!r} writes {ctx.output_precision[u]} "
                     "instead of INT8"
@@ -189,11 +208,13 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
             float_cons = [d for d, _ in downs if prec.is_float(ctx.precision[d])]
             float_cons += [d for d in ctx.consumers[r] if d not in float_cons and _reads_float(ctx, r, d)]
             if float_cons:
+                kinds.append("dequantizes for float readers")
                 reasons.append(
                     f"dequantizes for {', '.join(repr(short(n, 50)) for n in names_of(ctx, float_cons))},"
                     " which read(s) the tensor in float (e.g. as the residual input of a fused Add)"
                 )
         if not reasons:
+            kinds.append("no neighbour accepted the scale")
             reasons.append(
                 "no neighbouring layer accepted the Q/DQ scale (TensorRT folds Q into the producer's "
                 "output and DQ into the consumer's input only for supported patterns)"
@@ -207,6 +228,10 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
                 evidence=ev,
                 severity=severity,
                 confidence="proven" if ctx.origin[r].upper() == "QDQ" or (ip and op) else "inferred",
+                group=f"{op_name} | {kinds[0]}",
+                group_title=f"{{n}} standalone {op_name} layers: {kinds[0]}",
+                group_cause=f"{{n}} {op_name} layers run as their own kernels for one reason: {kinds[0]} "
+                "(per-layer causes: evidence.members)",
             )
         )
     return out
@@ -243,8 +268,18 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
         down8 = [(d, path) for d, path in downs if ctx.precision[d] in prec.QUANTIZED_PRECISIONS]
         if not up8 or not down8:
             continue
+        float_writers = [
+            u for u, _ in up8 if ctx.is_conv(u) and prec.is_float(ctx.output_precision[u])
+        ]
+        # standalone Dequantize layers feeding a float writer's residual input exist for the same reason
+        dq_in = [
+            x
+            for u in float_writers
+            for x in ctx.producers[u]
+            if ctx.is_qdq(x) and not ctx.is_noop(x) and _reads_float(ctx, x, u, non_first=True)
+        ]
         conversions = list(
-            dict.fromkeys([x for _, path in up8 for x in path] + [x for _, path in down8 for x in path])
+            dict.fromkeys([x for _, path in up8 for x in path] + [x for _, path in down8 for x in path] + dq_in)
         )
         conv_ms = ctx.time_of(conversions)
         warnings = _warnings_for(ctx, r)
@@ -278,12 +313,23 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
                 f"({', '.join(short(n, 40) for n in names_of(ctx, conversions))})"
                 + ("" if math.isnan(conv_ms) else f" cost {conv_ms:.4f} ms and would likely go away in INT8")
             )
+        if float_writers:
+            cause += (
+                f"; the INT8 producer(s) {', '.join(repr(short(n, 40)) for n in names_of(ctx, float_writers))} "
+                "write float for it"
+            )
         if warnings:
             cause += f"; the build log says: {warnings[0]}"
+        saving = {x: ctx.avg_ms[x] for x in conversions}
+        for u in float_writers:
+            saving[u] = ctx.int8_write_saving(u)
+        ev["int8_producers_writing_float"] = names_of(ctx, float_writers)
         out.append(
             Finding(
                 rule_id="int8-fallback",
-                rows=[r],
+                rows=[r, *conversions, *float_writers],
+                saving=saving,
+                supersedes=("reformat-copy", "qdq-standalone", "int8-float-output"),
                 title=f"{kind} {short(ctx.names[r], 60)} fell back to {p} in an INT8 engine",
                 cause=cause,
                 evidence=ev,
@@ -348,10 +394,14 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
             "requantized_by": names_of(ctx, requant),
             "requantize_ms": ctx.time_of(requant),
         }
+        saving = {x: ctx.avg_ms[x] for x in requant}
+        saving[r] = ctx.int8_write_saving(r)
         out.append(
             Finding(
                 rule_id="int8-float-output",
-                rows=[r],
+                rows=[r, *requant],
+                saving=saving,
+                supersedes=("qdq-standalone",),
                 title=f"INT8 layer writes {op}: {short(ctx.names[r], 70)}",
                 cause=f"the INT8 layer writes {op} because its output is " + "; ".join(reasons),
                 evidence=ev,

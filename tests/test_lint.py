@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import re
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ import pytest
 import trtinspect
 from tests.conftest import LOGS, REPO, resnet_file
 from trtinspect.errors import TrtInspectError
-from trtinspect.inspector.lint import flagged_time, lint, select_rules
+from trtinspect.inspector.lint import flagged_time, lint, select_rules, total_saving
 from trtinspect.inspector.rules import RULES, rules_frame
 from trtinspect.parsers import schema
 
@@ -47,9 +45,30 @@ def raw_profile(variant: str) -> dict[str, dict[str, Any]]:
 
 
 def names(findings: pd.DataFrame, rule: str) -> set[str]:
-    """Names of the (single) layers flagged by ``rule``."""
-    sub = findings[findings["rule_id"] == rule]
-    return {n for lst in sub["layer_names"] for n in lst}
+    """Every layer ``rule`` flagged: its own findings' subject layers (each member of a grouped finding), and
+    the findings of that rule a root-cause finding absorbed (``evidence["absorbed"]``)."""
+    out: set[str] = set()
+
+    def absorbed(ev: dict[str, Any]) -> None:
+        for m in ev.get("absorbed", []) or []:
+            if m["rule_id"] == rule:
+                out.add(m["layers"][0])
+            absorbed(m.get("evidence") or {})
+        for m in ev.get("members", []) or []:
+            absorbed(m.get("evidence") or {})
+
+    for rec in findings.to_dict("records"):
+        ev = rec["evidence"] or {}
+        if rec["rule_id"] == rule:
+            members = ev.get("members")
+            if members:
+                out.update(m["layers"][0] for m in members)
+            elif rule in ("tiny-kernels", "shape-layers"):
+                out.update(rec["layer_names"])
+            elif rec["layer_names"]:
+                out.add(rec["layer_names"][0])
+        absorbed(ev)
+    return out
 
 
 def fmt(t: dict[str, Any]) -> str:
@@ -141,15 +160,25 @@ def test_findings_frame_follows_schema() -> None:
         c: str(pd.Series(dtype=d).dtype) for c, d in schema.FINDINGS.items()
     }
     assert f["finding_id"].is_unique
-    costs = f["cost_ms"].tolist()
-    assert costs == sorted(costs, reverse=True)  # sorted by cost (all known here)
-    # cost_pct is of the engine's one GPU compute mean (the bundle's timing summary, shared by every command):
-    # the exported iterations' mean here, within 2e-5 of the mean the profile metadata reports
-    gpu = bundle("qat").timing.gpu_compute.mean
-    meta = bundle("qat").summary.query("metric == 'GPU Compute Time' and stat == 'mean'")["value"].iloc[0]
-    assert gpu == pytest.approx(meta, rel=2e-5)
-    assert f["cost_pct"].tolist() == pytest.approx([c / gpu * 100 for c in costs])
-    assert f.attrs["cost_basis"] == "GPU compute time (mean of exported iterations)"
+    # sorted by severity, then cost (highest first)
+    ranks = [("info", "warning", "error").index(s) for s in f["severity"]]
+    assert ranks == sorted(ranks, reverse=True)
+    for sev in set(f["severity"]):
+        costs = f.loc[f["severity"] == sev, "cost_ms"].tolist()
+        assert costs == sorted(costs, reverse=True)
+    # ONE denominator: the summed per-layer profiled time (the same measurement as the costs)
+    total = sum(r["averageMs"] for r in raw_profile("qat").values())
+    assert f.attrs["cost_basis"] == "summed per-layer profiled time"
+    assert f.attrs["cost_basis_ms"] == pytest.approx(total)
+    assert f["cost_pct"].tolist() == pytest.approx([c / total * 100 for c in f["cost_ms"]])
+    assert (f["cost_pct"] <= 100).all()
+    # end-to-end GPU compute is reported beside it, never mixed into the %
+    assert f.attrs["end_to_end_ms"] == bundle("qat").timing.gpu_compute.mean  # the bundle's one timing summary
+    assert set(f["cost_kind"]) <= {"estimated saving", "layer time", "not estimated"}
+    assert all(isinstance(m, str) and m for m in f["cost_method"])
+    for rec in f.to_dict("records"):  # cost_by_layer adds up to the cost
+        assert sum(rec["cost_by_layer"].values()) == pytest.approx(rec["cost_ms"])
+        assert set(rec["cost_by_layer"]) <= set(rec["layer_indices"])
 
 
 def test_empty_bundle_gives_empty_frame() -> None:
@@ -176,50 +205,65 @@ def test_qat_variants_whole_finding_lists(variant: str) -> None:
         "shape-layers",
     ):
         assert names(f, rule) == set(), rule
-    # one finding per flagged layer for the per-layer rules
-    per_layer = f[f["rule_id"] != "unfused-conv-epilogue"]
-    assert all(len(x) == 1 for x in per_layer["layer_names"])
-    # channel-alignment: only the 3-channel image-input convolution, and only where it is not on Tensor Cores
-    assert names(f, "channel-alignment") == {n for n in expected_simt_convs(variant) if "Conv_9" in n}
+    # channel alignment by the real formats: every convolution's channels are multiples of the C32/NHWC8
+    # vector width, and the 3-channel image input pads only 3 -> 4 in its C4/NHWC4 format: nothing to report
+    assert names(f, "channel-alignment") == set()
     assert all(f["confidence"] == "proven")
 
 
 def test_qat_specifics() -> None:
     f = lint(bundle("qat"))
+    prof = raw_profile("qat")
     # the standalone QuantizeLinear layers include the ones the residual Q/DQ later removes
     assert {"QuantizeLinear_15", "QuantizeLinear_40", "QuantizeLinear_250"} <= names(f, "qdq-standalone")
-    assert names(f, "int8-fallback") == {"MaxPool_12", "GlobalAveragePool_246"}
-    pool = f[(f["rule_id"] == "int8-fallback") & f["layer_names"].map(lambda x: x == ["MaxPool_12"])].iloc[0]
+    fallback = f[f["rule_id"] == "int8-fallback"]
+    assert [x[0] for x in fallback["layer_names"]] == ["MaxPool_12", "GlobalAveragePool_246"]
+    pool = fallback.iloc[0]
     assert pool["evidence"]["precision"] == "FP32"
-    assert pool["cost_ms"] == raw_profile("qat")["MaxPool_12"]["averageMs"]
-    conv = [n for n in pool["evidence"]["conversions"]]
+    conv = list(pool["evidence"]["conversions"])
     assert conv == ["Reformatting CopyNode for Output Tensor 0 to MaxPool_12", "QuantizeLinear_15"]
-    # the network-input Quantize is info (nothing to fold into); the others are warnings
-    q = f[f["rule_id"] == "qdq-standalone"].set_index(
-        f[f["rule_id"] == "qdq-standalone"]["layer_names"].str[0]
-    )
-    assert q.loc["QuantizeLinear_2", "severity"] == "info"
-    assert set(q.drop("QuantizeLinear_2")["severity"]) == {"warning"}
-    # a residual-branch cause is named where the quantized tensor is also read unquantized
-    assert "also read unquantized" in q.loc["QuantizeLinear_40", "cause"]
-    reform = f[f["rule_id"] == "reformat-copy"].set_index(
-        f[f["rule_id"] == "reformat-copy"]["layer_names"].str[0]
-    )
-    assert reform.loc["Reformatting CopyNode for Output Tensor 0 to MaxPool_12", "evidence"][
-        "conversion"
-    ] == ("precision+layout")
+    # one cause, one finding: the conversions and conv1 writing FP32 for the pool are in it, not separate
+    conv1 = next(n for n in prof if n.endswith("Conv_9"))
+    assert pool["layer_names"] == ["MaxPool_12", *conv, conv1]
+    # cost = what the fix saves: the conversions, plus conv1's float-write traffic (not the whole conv1)
+    by_layer = {
+        name: pool["cost_by_layer"].get(i)
+        for i, name in zip(pool["layer_indices"], pool["layer_names"], strict=True)
+    }
+    assert by_layer["MaxPool_12"] is None  # the pool keeps running
+    assert [by_layer[c] for c in conv] == [prof[c]["averageMs"] for c in conv]
+    assert 0 < by_layer[conv1] < prof[conv1]["averageMs"]
+    # the network-input Quantize is the input path (feed INT8), not a standalone-Q warning of its own
+    inp = f[f["rule_id"] == "input-path"].iloc[0]
+    assert inp["layer_names"] == ["QuantizeLinear_2"] and "inputIOFormats=int8" in inp["mitigation"]
+    # the residual cause is one finding naming every float-writing convolution and its re-quantizer
+    res = f[f["rule_id"] == "residual-not-quantized"]
+    assert len(res) == 1
+    assert "also read unquantized" in str(res.iloc[0]["evidence"])
 
 
-def test_later_qat_variants_have_fewer_findings_and_less_flagged_time() -> None:
-    counts, times_all, times_warn = [], [], []
+def test_one_layer_one_cost_in_totals() -> None:
+    f = lint(bundle("qat"))
+    conv1 = next(n for n in raw_profile("qat") if n.endswith("Conv_9"))
+    rules_on_conv1 = set(f[f["layer_names"].map(lambda x: conv1 in x)]["rule_id"])
+    assert rules_on_conv1 == {"int8-fallback", "no-tensor-cores", "hot-layer"}
+    # the estimated-saving total counts each layer once, and never exceeds the per-layer total
+    per_layer: dict[int, float] = {}
+    for rec in f[f["cost_kind"] == "estimated saving"].to_dict("records"):
+        for li, ms in rec["cost_by_layer"].items():
+            per_layer[li] = max(per_layer.get(li, 0.0), ms)
+    assert total_saving(f) == pytest.approx(sum(per_layer.values()))
+    assert total_saving(f) < f.attrs["cost_basis_ms"]
+
+
+def test_later_qat_variants_have_less_estimated_saving_and_flagged_time() -> None:
+    savings, times_all = [], []
     for v in QAT_VARIANTS:
         f = lint(bundle(v))
-        counts.append(len(f))
+        savings.append(total_saving(f))
         times_all.append(flagged_time(f, bundle(v)))
-        times_warn.append(flagged_time(f, bundle(v), "warning"))
-    assert counts[0] > counts[1] > counts[2]
+    assert savings[0] > savings[1] > savings[2]
     assert times_all[0] > times_all[1] > times_all[2]
-    assert times_warn[0] > times_warn[1] > times_warn[2]
 
 
 @pytest.mark.parametrize("variant", ["fp32", "fp16"])
@@ -234,7 +278,12 @@ def test_no_int8_findings_without_int8(variant: str) -> None:
 
 def test_fp16_io_reformats_are_classified() -> None:
     f = lint(bundle("fp16"))
-    ev = {r["layer_names"][0]: r["evidence"] for r in f[f["rule_id"] == "reformat-copy"].to_dict("records")}
+    recs = f.to_dict("records")
+    ev = {r["layer_names"][0]: r["evidence"] for r in recs if r["rule_id"] == "reformat-copy"}
+    for r in recs:  # the input reformat is part of the input-path finding
+        ev.update({m["layers"][0]: m["evidence"] for m in r["evidence"].get("absorbed", [])
+                   if m["rule_id"] == "reformat-copy"})
+    assert len(ev) == len(expected_reformats("fp16"))
     raw = {lay["Name"]: lay for lay in raw_layers("fp16")}
     for name, e in ev.items():
         src, dst = fmt(raw[name]["Inputs"][0]), fmt(raw[name]["Outputs"][0])
@@ -276,14 +325,26 @@ def test_seed_fx_log_yields_inferred_unfused_chains() -> None:
     path = SEED / "fx-qdq-int8.profile.log"
     f = lint(trtinspect.load(path))
     u = f[f["rule_id"] == "unfused-conv-epilogue"]
-    got = {(r["layer_names"][0], r["layer_names"][-1]) for r in u.to_dict("records")}
+    members = [m for ev in u["evidence"] for m in ev["members"]]
+    got = {(m["layers"][0], m["layers"][-1]) for m in members}
     expected = expected_seed_chains(path)
     assert got == expected
     assert any(a.endswith("conv2d_109") and b == "add_30 + relu_100" for a, b in got)
     assert set(u["confidence"]) == {"inferred"}
-    # cost = the separate epilogue layer's average time as the log prints it
+    # one finding per cause: the two Conv -> add+relu chains (residual branch not quantized) are one warning,
+    # the three ConvTranspose -> relu chains another
+    assert len(u) == 2 and set(u["severity"]) == {"warning"}
+    add = u[u["title"].str.contains("add")].iloc[0]
+    assert add["evidence"]["count"] == 2 and "residual" in add["title"]
+    assert "quantize" in add["mitigation"].lower()
+    # the headline case ranks above every info finding (the hot layer costs more but is only layer time)
+    order = list(f["finding_id"])
+    hot = f[f["rule_id"] == "hot-layer"]["finding_id"].tolist()
+    assert hot and all(order.index(add["finding_id"]) < order.index(h) for h in hot)
+    # cost = the separate epilogue layers' average time as the log prints it (an estimated saving)
     avg = dict(log_rows(path))
-    assert sorted(u["cost_ms"]) == sorted(avg[b] for _, b in expected)
+    assert sum(u["cost_ms"]) == pytest.approx(sum(avg[b] for _, b in expected))
+    assert set(u["cost_kind"]) == {"estimated saving"}
     # the excerpt's percentages imply the whole engine's per-layer total (the Total row: 3.8038 ms)
     assert f.attrs["cost_basis_ms"] == pytest.approx(3.8038, rel=0.01)
 
@@ -332,20 +393,11 @@ def test_rule_selection() -> None:
     assert set(f["rule_id"]) == {"reformat-copy"}
     g = lint(bundle("qat"), ["-qdq-standalone"])
     assert not (g["rule_id"] == "qdq-standalone").any()
-    assert len(g) == len(lint(bundle("qat"))) - len(expected_qdq("qat"))
-
-
-def test_several_findings_on_one_layer_are_kept() -> None:
-    f = lint(bundle("qat"))
-    per_layer = Counter(n for lst in f["layer_names"] for n in lst)
-    conv1 = next(n for n in per_layer if n.endswith("Conv_9"))
-    assert set(f[f["layer_names"].map(lambda x: conv1 in x)]["rule_id"]) == {
-        "int8-float-output",
-        "no-tensor-cores",
-        "channel-alignment",
-        "hot-layer",
-    }
-    assert not math.isnan(f["cost_ms"].iloc[0])
+    assert names(g, "qdq-standalone") == set()
+    # without the root-cause rules, the findings they absorb come back one by one
+    h = lint(bundle("qat"), ["-residual-not-quantized", "-input-path", "-int8-fallback"])
+    assert names(h, "qdq-standalone") == expected_qdq("qat")
+    assert len(h[h["rule_id"] == "qdq-standalone"]) < len(expected_qdq("qat"))  # grouped by cause
 
 
 def test_output_reformat_cause_names_the_readers_not_the_writer() -> None:
@@ -359,5 +411,6 @@ def test_output_reformat_cause_names_the_readers_not_the_writer() -> None:
     assert readers
     f = lint(bundle("fp32"))
     row = f[f["layer_names"].map(lambda n: list(n) == [name])].iloc[0]
+    assert row["rule_id"] == "reformat-copy"
     assert "output tensor 0 of 'MaxPool_2' reads" not in row["cause"]
     assert all(r in row["cause"] for r in readers), row["cause"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from trtinspect.inspector.lint import LintResult, flagged_time
+from trtinspect.inspector.lint import LintResult, total_saving
 from trtinspect.inspector.rules import RULES, SEVERITIES
 from trtinspect.parsers import schema
 
@@ -63,6 +64,10 @@ def to_json(findings: pd.DataFrame, bundle: EngineBundle) -> str:
         "source": primary_source(bundle),
         "cost_basis": findings.attrs.get("cost_basis"),
         "cost_basis_ms": _jsonable(findings.attrs.get("cost_basis_ms")),
+        "end_to_end_ms": _jsonable(findings.attrs.get("end_to_end_ms")),
+        "end_to_end_source": findings.attrs.get("end_to_end_source") or None,
+        "cuda_graphs": findings.attrs.get("cuda_graphs"),
+        "estimated_saving_ms": _jsonable(total_saving(findings)) if len(findings) else None,
         "has_profile": findings.attrs.get("has_profile"),
         "edges": findings.attrs.get("edges"),
         "rules": findings.attrs.get("rules"),
@@ -71,46 +76,95 @@ def to_json(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
-def _cost_text(cost: float, pct: float) -> str:
-    if math.isnan(cost):
-        return "cost unknown"
-    return f"{cost:.4f} ms" + ("" if math.isnan(pct) else f" ({pct:.1f}%)")
+def _cost_text(cost: float, pct: float, kind: str | None = None) -> str:
+    if cost is None or math.isnan(cost):
+        return "cost: " + ("not estimated" if kind == "not estimated" else "unknown")
+    share = "" if pct is None or math.isnan(pct) else f" ({pct:.1f}% of per-layer time)"
+    return f"{cost:.4f} ms {kind or 'cost'}{share}"
 
 
-def summary_line(findings: pd.DataFrame, bundle: EngineBundle) -> str:
-    """ "N finding(s) (a error, b warning, c info); layers involved take X ms per iteration"."""
-    counts = findings["severity"].value_counts().to_dict() if len(findings) else {}
-    parts = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts.get(s))
-    line = f"{len(findings)} finding(s)" + (f" ({parts})" if parts else "")
-    ms = flagged_time(findings, bundle)
-    if not math.isnan(ms):
-        line += f"; the layers involved take {ms:.4f} ms per iteration (each layer counted once)"
+def basis_line(findings: pd.DataFrame) -> str:
+    """The one denominator of every %, and the end-to-end time beside it (never mixed)."""
+    basis = findings.attrs.get("cost_basis", "unknown")
+    basis_ms = findings.attrs.get("cost_basis_ms", math.nan)
+    if not findings.attrs.get("has_profile") or basis_ms is None or math.isnan(basis_ms):
+        return "no per-layer profile: costs unknown (structural findings only)"
+    line = f"costs in ms per iteration of the per-layer profile; every % is of the {basis} = {basis_ms:.4f} ms"
+    e2e = findings.attrs.get("end_to_end_ms", math.nan)
+    if e2e is not None and not math.isnan(e2e) and e2e > 0:
+        line += (
+            f" (end to end: {e2e:.4f} ms, {findings.attrs.get('end_to_end_source')}; per-layer profiling adds "
+            f"overhead, so the per-layer sum is {basis_ms / e2e:.2f}x that)"
+        )
     return line
 
 
-def to_text(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = None) -> str:
-    lines = [f"trtinspect lint: {bundle.name}"]
-    basis = findings.attrs.get("cost_basis", "unknown")
+def summary_line(findings: pd.DataFrame, bundle: EngineBundle) -> str:
+    """ "N finding(s) (a error, b warning, c info); estimated saving X ms (each layer once)"."""
+    counts = findings["severity"].value_counts().to_dict() if len(findings) else {}
+    parts = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts.get(s))
+    line = f"{len(findings)} finding(s)" + (f" ({parts})" if parts else "")
+    if not len(findings):
+        return line
+    saving = total_saving(findings)
     basis_ms = findings.attrs.get("cost_basis_ms", math.nan)
-    if findings.attrs.get("has_profile"):
-        lines.append(
-            f"costs in ms per iteration; % of {basis}"
-            + ("" if basis_ms is None or math.isnan(basis_ms) else f" = {basis_ms:.4f} ms")
+    if not math.isnan(saving):
+        line += f"; estimated saving if all were fixed: {saving:.4f} ms per iteration (each layer counted once"
+        if basis_ms and not math.isnan(basis_ms):
+            line += f", {saving / basis_ms * 100:.1f}% of per-layer time"
+        e2e = findings.attrs.get("end_to_end_ms", math.nan)
+        if e2e is not None and not math.isnan(e2e) and basis_ms and not math.isnan(basis_ms) and basis_ms > 0:
+            line += f"; about {saving * e2e / basis_ms:.4f} ms end to end, scaled by end-to-end / per-layer time"
+        line += ")"
+    return line
+
+
+def _per_layer_lines(rec: dict[str, Any], *, detail: bool = True) -> list[str]:
+    """Per-layer evidence of a grouped / root-cause finding: each layer with its charged cost, then the
+    findings it replaced (``detail=False``: counted per rule, not listed)."""
+    names = list(rec["layer_names"])
+    if len(names) < 2:
+        return []
+    by_layer: dict[Any, Any] = rec.get("cost_by_layer") or {}
+    out = [f"layers ({len(names)}):"]
+    for li, name in zip(rec["layer_indices"], names, strict=True):
+        ms = by_layer.get(li, by_layer.get(str(li)))
+        out.append(f"  - {name}" + ("" if ms is None else f"  [{float(ms):.4f} ms]"))
+    raw_ev = rec.get("evidence")
+    ev: dict[str, Any] = raw_ev if isinstance(raw_ev, dict) else {}
+    if not detail and ev.get("absorbed"):
+        per_rule = Counter(str(m.get("rule_id")) for m in ev["absorbed"])
+        out.append(
+            "  replaces "
+            + ", ".join(f"{n} {rule} finding(s)" for rule, n in per_rule.items())
+            + " on these layers (each listed in --format json / markdown / sarif)"
         )
-    else:
-        lines.append("no per-layer profile: costs unknown (structural findings only)")
+    for key, label in (("members", "member"), ("absorbed", "absorbed")):
+        if key == "absorbed" and not detail:
+            continue
+        for m in ev.get(key, []) or []:
+            cost = m.get("cost_ms")
+            cost_txt = "" if cost is None else f" [{cost:.4f} ms]"
+            out.append(f"  {label}: ({m.get('rule_id')}) {m.get('title')}{cost_txt}: {m.get('cause')}")
+    return out
+
+
+def to_text(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = None) -> str:
+    lines = [f"trtinspect lint: {bundle.name}", basis_line(findings)]
     lines.append(f"graph edges: {findings.attrs.get('edges', 'unknown')}")
     lines.append(summary_line(findings, bundle))
     shown = findings if top is None else findings.head(top)
     for i, rec in enumerate(shown.to_dict("records"), start=1):
         lines.append("")
         lines.append(
-            f"{i:>3}. [{rec['severity']}] {rec['rule_id']}  {_cost_text(rec['cost_ms'], rec['cost_pct'])}"
-            f"  {rec['confidence']}"
+            f"{i:>3}. [{rec['severity']}] {rec['rule_id']}  "
+            f"{_cost_text(rec['cost_ms'], rec['cost_pct'], rec.get('cost_kind'))}  {rec['confidence']}"
         )
         lines.append(f"     {rec['title']}")
         lines.append(f"     cause: {rec['cause']}")
+        lines.append(f"     cost:  {rec.get('cost_method')}")
         lines.append(f"     try:   {rec['mitigation']}")
+        lines.extend(f"     {x}" for x in _per_layer_lines(rec, detail=False))
     if top is not None and len(findings) > top:
         lines.append("")
         lines.append(f"... {len(findings) - top} more (use --top 0 for all)")
@@ -123,16 +177,18 @@ def _md(text: str) -> str:
 
 def to_markdown(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = None) -> str:
     shown = findings if top is None else findings.head(top)
-    out = [f"# trtinspect lint: {_md(bundle.name)}", "", summary_line(findings, bundle), ""]
-    if not findings.attrs.get("has_profile"):
-        out += ["No per-layer profile: costs unknown.", ""]
-    out += ["| # | severity | rule | cost (ms) | % | confidence | finding |", "|---|---|---|---|---|---|---|"]
+    out = [f"# trtinspect lint: {_md(bundle.name)}", "", _md(basis_line(findings)), ""]
+    out += [_md(summary_line(findings, bundle)), ""]
+    out += [
+        "| # | severity | rule | cost (ms) | % | cost kind | confidence | finding |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for i, rec in enumerate(shown.to_dict("records"), start=1):
         cost = "unknown" if math.isnan(rec["cost_ms"]) else f"{rec['cost_ms']:.4f}"
         pct = "" if math.isnan(rec["cost_pct"]) else f"{rec['cost_pct']:.1f}"
         out.append(
-            f"| {i} | {rec['severity']} | `{rec['rule_id']}` | {cost} | {pct} | {rec['confidence']} | "
-            f"{_md(rec['title'])} |"
+            f"| {i} | {rec['severity']} | `{rec['rule_id']}` | {cost} | {pct} | {_md(rec.get('cost_kind') or '')} | "
+            f"{rec['confidence']} | {_md(rec['title'])} |"
         )
     out.append("")
     for i, rec in enumerate(shown.to_dict("records"), start=1):
@@ -140,9 +196,15 @@ def to_markdown(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None
             f"**{i}. {_md(rec['title'])}**",
             "",
             f"- cause: {_md(rec['cause'])}",
+            f"- cost: {_md(_cost_text(rec['cost_ms'], rec['cost_pct'], rec.get('cost_kind')))}: "
+            f"{_md(rec.get('cost_method') or '')}",
             f"- try: {_md(rec['mitigation'])} ([reference]({rec['reference']}))",
-            "",
         ]
+        per_layer = _per_layer_lines(rec)
+        if per_layer:
+            out.append(f"- {_md(per_layer[0])}")
+            out += [f"  {_md(x.strip()) if not x.startswith('  - ') else '- ' + _md(x[4:])}" for x in per_layer[1:]]
+        out.append("")
     return "\n".join(out)
 
 
@@ -175,7 +237,11 @@ def _sarif_message(rec: dict[str, Any]) -> str:
     """Title, cause and cost, each said once (the cause may already say the cost is unknown)."""
     cost, pct, cause = rec["cost_ms"], rec["cost_pct"], str(rec["cause"])
     if cost is not None:
-        cost_text = f"Cost {cost:.4f} ms per iteration" + (f" ({pct:.1f}%)." if pct is not None else ".")
+        cost_text = (
+            f"Cost: {cost:.4f} ms per iteration ({rec.get('cost_kind')}"
+            + (f", {pct:.1f}% of per-layer time" if pct is not None else "")
+            + f"; {rec.get('cost_method')})."
+        )
     else:
         cost_text = "" if "cost unknown" in cause.lower() else "Cost unknown."
     parts = [_sentence(rec["title"]), _sentence(f"Cause: {cause}"), cost_text]
@@ -229,7 +295,7 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
                 "locations": [
                     {
                         "physicalLocation": physical,
-                        "logicalLocations": [{"name": n, "kind": "member"} for n in rec["layer_names"][:20]],
+                        "logicalLocations": [{"name": n, "kind": "member"} for n in rec["layer_names"]],
                     }
                 ],
                 "partialFingerprints": {"trtinspectFindingId/v1": rec["finding_id"]},
@@ -239,6 +305,9 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
                         "finding_id",
                         "cost_ms",
                         "cost_pct",
+                        "cost_kind",
+                        "cost_method",
+                        "cost_by_layer",
                         "confidence",
                         "layer_indices",
                         "layer_names",

@@ -1,0 +1,204 @@
+"""Root-cause rules: one finding for one cause that shows up on many layers.
+
+* ``residual-not-quantized``: in a Q/DQ (explicitly quantized) engine, INT8 convolutions write FP16/FP32
+  because the residual (skip) branch of their Add is not quantized, and a standalone Quantize layer
+  re-quantizes each of those outputs. One finding lists every such convolution and Quantize layer; it
+  absorbs the ``int8-float-output`` and ``qdq-standalone`` findings on them.
+* ``input-path``: data-movement layers on the way from the network input into the first convolution
+  (input Shuffle/transpose, explicit Padding, reformat, Quantize of the input) and explicit padding layers
+  right after it. One finding names them; it absorbs ``reformat-copy`` / ``qdq-standalone`` on them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from trtinspect.inspector import precision as prec
+from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
+
+RESIDUAL_ID = "residual-not-quantized"
+INPUT_ID = "input-path"
+
+
+def _float_residual_input(ctx: LintContext, r: int) -> str | None:
+    """The dtype of a float non-first input of layer ``r`` (the residual input of a fused Add), else None."""
+    for i, t in enumerate(ctx.inputs[r]):
+        if i > 0 and prec.is_float(t.get("dtype")):
+            return str(t.get("dtype"))
+    return None
+
+
+def _reads_as_residual(ctx: LintContext, producer: int, consumer: int) -> bool:
+    mine = {t.get("name") for t in ctx.outputs[producer]}
+    return any(
+        i > 0 and t.get("name") in mine and prec.is_float(t.get("dtype")) for i, t in enumerate(ctx.inputs[consumer])
+    )
+
+
+def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
+    """INT8 convolutions writing float because a residual Add input is not quantized, and their re-quantizers."""
+    if not ctx.has_edges:
+        return []
+    convs: list[int] = []
+    requant: list[int] = []
+    members: list[dict[str, Any]] = []
+    for r in range(ctx.n):
+        if not ctx.is_conv(r) or ctx.precision[r] not in prec.QUANTIZED_PRECISIONS:
+            continue
+        if not prec.is_float(ctx.output_precision[r]):
+            continue
+        own = _float_residual_input(ctx, r)
+        readers = [c for c in ctx.consumers[r] if ctx.is_conv(c) and _reads_as_residual(ctx, r, c)]
+        qs = [c for c in ctx.consumers[r] if ctx.is_qdq(c) and not ctx.is_noop(c)]
+        if (own is None and not readers) or not (qs or readers):
+            # float output not re-quantized nor read as a residual: its reader wants float (e.g. an
+            # unquantized pooling), a different cause (int8-fallback / int8-float-output)
+            continue
+        convs.append(r)
+        requant.extend(q for q in qs if q not in requant)
+        why = []
+        if own is not None:
+            why.append(f"its fused Add reads the residual input in {own}")
+        if readers:
+            why.append(
+                "its output is the residual input of the fused Add in "
+                + ", ".join(repr(short(n, 50)) for n in names_of(ctx, readers))
+            )
+        members.append(
+            {
+                "convolution": ctx.names[r],
+                "output_precision": ctx.output_precision[r],
+                "why_float": "; ".join(why),
+                "requantized_by": names_of(ctx, qs),
+                "layer_ms": ctx.avg_ms[r],
+                "estimated_saving_ms": ctx.int8_write_saving(r),
+            }
+        )
+    if not convs:
+        return []
+    saving = {q: ctx.avg_ms[q] for q in requant}
+    for r in convs:
+        saving[r] = ctx.int8_write_saving(r)
+    precisions = sorted({ctx.output_precision[r] for r in convs})
+    return [
+        Finding(
+            rule_id=RESIDUAL_ID,
+            rows=[*convs, *requant],
+            title=(
+                f"Residual branch not quantized: {len(convs)} INT8 convolutions write "
+                f"{'/'.join(precisions)} and {len(requant)} Quantize layers run on their own"
+            ),
+            cause=(
+                f"{len(convs)} INT8 convolutions fused with (or feeding) a residual Add read the skip-branch "
+                "input in float, so TensorRT makes them write float and re-quantizes each output with a "
+                "standalone Quantize layer: the residual (skip) branch of the Adds has no Q/DQ"
+            ),
+            evidence={"convolutions": members, "quantize_layers": names_of(ctx, requant)},
+            saving=saving,
+            supersedes=("int8-float-output", "qdq-standalone", "reformat-copy"),
+        )
+    ]
+
+
+# ------------------------------------------------------------------------------------------- input-path
+_PAD_TYPES = frozenset({"Padding", "Pad"})
+
+
+def _is_input_movement(ctx: LintContext, r: int) -> str | None:
+    """What kind of input-path data movement layer ``r`` is (None: not one)."""
+    if ctx.is_noop(r) or ctx.avg_ms[r] == 0:
+        return None
+    if ctx.layer_type[r] in _PAD_TYPES or ctx.parameter_type[r] in _PAD_TYPES or (
+        ctx.parameter_type[r] == "Slice" and "pad" in ctx.names[r].lower()
+    ):
+        return "explicit padding"
+    if ctx.is_qdq(r):
+        return "input quantize"
+    if ctx.is_reformat(r):
+        return "input reformat"
+    if ctx.layer_type[r] == "Shuffle" or ctx.parameter_type[r] == "Shuffle" or ctx.is_shape_only(r):
+        return "shuffle/transpose"
+    return None
+
+
+def _stem(ctx: LintContext) -> tuple[list[int], list[int]]:
+    """(layers before the first convolution, layers between it and the next compute layer)."""
+    if ctx.has_edges:
+        starts = [r for r in range(ctx.n) if not ctx.producers[r]]
+    else:
+        starts = [0] if ctx.n else []
+    before: list[int] = []
+    after: list[int] = []
+    seen: set[int] = set()
+    frontier = [(r, 0) for r in starts]
+    while frontier:
+        r, convs = frontier.pop(0)
+        if r in seen or len(seen) > 64:
+            continue
+        seen.add(r)
+        if ctx.is_conv(r):
+            convs += 1
+            if convs > 1:
+                continue
+        elif _is_input_movement(ctx, r) is None and not ctx.is_noop(r):
+            if convs:  # a compute layer after the first convolution (pooling...) ends the stem
+                continue
+        else:
+            (after if convs else before).append(r)
+        nxt = ctx.consumers[r] if ctx.has_edges else ([r + 1] if r + 1 < ctx.n else [])
+        frontier.extend((c, convs) for c in nxt)
+    return before, after
+
+
+_ADVICE = {
+    "shuffle/transpose": "feed the input in the layout the network wants (e.g. NCHW: export with the "
+    "transpose removed, tf2onnx --inputs-as-nchw) so the input Shuffle disappears",
+    "explicit padding": "fold explicit Pad layers into the following convolution/pooling (their padding "
+    "attribute) in the exported model",
+    "input reformat": "declare the input format the first convolution reads (trtexec --inputIOFormats, "
+    "IBuilderConfig I/O formats) and provide it from the application",
+    "input quantize": "feed INT8 input (--inputIOFormats=int8:...) if the application can quantize it",
+}
+
+
+def check_input_path(ctx: LintContext) -> list[Finding]:
+    """Data-movement layers between the network input and the first convolution, and explicit padding
+    right after it."""
+    before, after = _stem(ctx)
+    rows = [r for r in before if _is_input_movement(ctx, r)] + [
+        r for r in after if _is_input_movement(ctx, r) == "explicit padding"
+    ]
+    if not rows:
+        return []
+    kinds = {r: str(_is_input_movement(ctx, r)) for r in rows}
+    layers = [
+        {
+            "layer": ctx.names[r],
+            "kind": kinds[r],
+            "layer_type": ctx.layer_type[r] or None,
+            "input": ctx.tensor_desc(ctx.inputs[r][0]) if ctx.inputs[r] else None,
+            "output": ctx.tensor_desc(ctx.outputs[r][0]) if ctx.outputs[r] else None,
+            "avg_ms": None if math.isnan(ctx.avg_ms[r]) else ctx.avg_ms[r],
+            "transpose": ctx.attributes[r].get("FirstTranspose"),
+        }
+        for r in rows
+    ]
+    what = ", ".join(f"{short(ctx.names[r], 50)} ({kinds[r]})" for r in rows)
+    advice = "; ".join(_ADVICE[k] for k in dict.fromkeys(kinds.values()))
+    return [
+        Finding(
+            rule_id=INPUT_ID,
+            rows=rows,
+            title=f"Input path: {', '.join(dict.fromkeys(kinds.values()))} ({len(rows)} layer(s) that only "
+            "move the input)",
+            cause=f"the engine moves its input through {what} before the convolutions start",
+            evidence={"layers": layers, "edges": "tensor" if ctx.has_edges else "execution order"},
+            confidence="proven" if ctx.has_edges else "inferred",
+            mitigation=advice[0].upper() + advice[1:] + ".",
+            supersedes=("reformat-copy", "qdq-standalone", "shape-layers"),
+            # feeding another input format/precision is the application's change, not the model's or the
+            # build's: such a finding stays a warning however large
+            escalate=any(k in ("shuffle/transpose", "explicit padding") for k in kinds.values()),
+        )
+    ]
