@@ -16,6 +16,7 @@ from trtinspect.inspector.lint import lint
 from trtinspect.parsers.device import device_name
 from trtinspect.parsers.model import EngineBundle
 from trtinspect.parsers.nsys.stats import report_section as nsys_report_section
+from trtinspect.parsers.nsys.stats_csv import csv_report_section
 from trtinspect.parsers.timing import FROM_TIMES
 
 UNKNOWN = "(unknown)"
@@ -70,6 +71,8 @@ def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> d
     }
     if "nsys_stats" in bundle.extras:  # the `nsys stats` summaries of an Nsight Systems export
         report["nsys"] = nsys_report_section(bundle.extras["nsys_stats"], top)
+    if "nsys_stats_csv" in bundle.extras:  # `nsys stats --format csv` reports given as files
+        report["nsys_csv"] = csv_report_section(bundle.extras["nsys_stats_csv"], top)
     if lint:
         report["findings"], report["findings_status"] = _findings(bundle, top)
     return report

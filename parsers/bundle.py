@@ -68,7 +68,14 @@ def load(*paths: str | Path, name: str | None = None, max_file_bytes: int | None
     skipped = [f.path for f in files if not _is_engine_data(f.kind)]  # only ever found in a folder (collect)
     files = [f for f in files if _is_engine_data(f.kind)]
     alone = kinds.BY_NAME[files[0].kind].load_alone if len(files) == 1 else None
-    if alone is not None:
+    group = next((row.load_with for f in files if (row := kinds.BY_NAME.get(f.kind)) and row.load_with), None)
+    if group is not None:
+        by_kind: dict[str, list[Path]] = defaultdict(list)
+        for f in files:
+            _check_size(f.path, limit)
+            by_kind[f.kind].append(f.path)
+        bundle = group(dict(by_kind), name, terminal_progress)
+    elif alone is not None:
         _check_size(files[0].path, limit)
         bundle = alone(files[0].path, terminal_progress)
     else:
@@ -335,7 +342,7 @@ def _refuse(by_kind: dict[str, list[Path]]) -> None:
             problem, hint = row.refuse
             raise TrtInspectError(problem, path=paths[0],
                                   hint=hint.format(stem=paths[0].with_suffix(""), name=paths[0]))
-        if paths and row.load_alone is not None:
+        if paths and (row.load_alone is not None or row.load_with is not None):
             raise TrtInspectError(f"load an {row.what} on its own, not together with other files",
                                   path=paths[0])
 

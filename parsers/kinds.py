@@ -48,6 +48,8 @@ class LoadContext:
 
 Applier = Callable[[LoadContext, list[Path]], None]
 AloneLoader = Callable[[Path, bool], EngineBundle]   # (path, terminal_progress) -> bundle
+# (files by kind, name, terminal_progress) -> bundle: this kind's files with the companions the loader accepts
+GroupLoader = Callable[[dict[str, list[Path]], "str | None", bool], EngineBundle]
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class InputKind:
     single: bool = True                         # one engine has at most one such file
     apply: Applier | None = None                # applies the kind's files to the bundle (in table order)
     load_alone: Callable[[Path, bool], EngineBundle] | None = None   # a whole bundle from this one file
+    load_with: GroupLoader | None = None         # a whole bundle from this kind's files (+ accepted companions)
     refuse: tuple[str, str] | None = None       # (problem, hint with {stem} and {name}): cannot be read
     engine_data: bool = True                    # False: found in folders, skipped with a note
 
@@ -289,14 +292,15 @@ def layers_from_profile_names(bundle: EngineBundle) -> None:
                             "tensors unknown; export with --profilingVerbosity=detailed --exportLayerInfo)")
 
 
-def load_nsys(path: Path, terminal_progress: bool = False) -> EngineBundle:
-    """An nsys SQLite export is a whole bundle on its own (see :mod:`trtinspect.parsers.nsys`)."""
+def load_nsys(by_kind: dict[str, list[Path]], name: str | None, terminal_progress: bool = False) -> EngineBundle:
+    """Nsight Systems input is a whole bundle: ONE SQLite export (optionally with the engine's layer-information
+    JSON), or any number of ``nsys stats --format csv`` reports (see :mod:`trtinspect.parsers.nsys.bundle`)."""
     from trtinspect.parsers.nsys import bundle as nsys_bundle
 
-    if terminal_progress:
+    if terminal_progress and by_kind.get("nsys_sqlite"):
         with nsys_bundle.terminal_progress() as progress:
-            return nsys_bundle.bundle_from_nsys(path, progress=progress)
-    return nsys_bundle.bundle_from_nsys(path)
+            return nsys_bundle.from_nsys_files(by_kind, name=name, progress=progress)
+    return nsys_bundle.from_nsys_files(by_kind, name=name)
 
 
 # ------------------------------------------------------------------------------------------------- the table
@@ -323,7 +327,10 @@ KINDS: tuple[InputKind, ...] = (
               _json("[", _KEY.format("startComputeMs") + "|" + _KEY.format("computeMs") + "|"
                     + _KEY.format("latencyMs"), 4), apply=apply_times),
     InputKind("nsys_sqlite", "nsys SQLite export", "binary: SQLite header without trtinspect's tables",
-              load_alone=load_nsys),
+              load_with=load_nsys),
+    InputKind("nsys_stats_csv", "nsys stats --format csv report",
+              "text: nsys.stats_csv.looks_like_nsys_stats_csv (an nsys stats header in the first lines)",
+              single=False, load_with=load_nsys),
     InputKind("trtinspect_history", "trtinspect's own check-history database (check --record)",
               "binary: SQLite header with trtinspect's history tables", engine_data=False),
     InputKind("nsys_rep", "an Nsight Systems report (.nsys-rep / .qdstrm / .qdrep)", "file name suffix",

@@ -333,8 +333,6 @@ NSYS_STREAMS: Schema = {
     "memset_ns": "Int64",
     "memset_bytes": "Int64",
     "gpu_ns": "Int64",              # kernel_ns + memcpy_ns + memset_ns (overlaps counted twice)
-    "first_start_ns": "Int64",      # earliest start of any of them
-    "last_end_ns": "Int64",         # latest end
 }
 
 ALL_SCHEMAS["nsys_stat_sum"] = NSYS_STAT_SUM

@@ -3,10 +3,10 @@
 Kinds: ``layer_info`` (``--exportLayerInfo`` / inspector JSON, a dict with ``"Layers"``), ``profile``
 (``--exportProfile``), ``times`` (``--exportTimes``), ``trex_build_metadata``, ``trex_profile_metadata``,
 ``trex_device_metadata`` (TREx ``process_engine.py``), ``trtexec_log`` (trtexec stdout of any era),
-``nsys_sqlite`` (``nsys export --type sqlite``), ``trtinspect_history`` (trtinspect's own check-history
-SQLite database, ``check --record``; not engine data), ``nsys_rep`` (``.nsys-rep``/``.qdstrm``, not readable without
-nsys), ``engine`` (a serialized plan: binary content with an ``.engine``/``.plan``/``.trt`` suffix; plans
-carry no reliable text marker), ``unknown``.
+``nsys_sqlite`` (``nsys export --type sqlite``), ``nsys_stats_csv`` (an ``nsys stats --format csv`` report),
+``trtinspect_history`` (trtinspect's own check-history SQLite database, ``check --record``; not engine data),
+``nsys_rep`` (``.nsys-rep``/``.qdstrm``, not readable without nsys), ``engine`` (a serialized plan: binary
+content with an ``.engine``/``.plan``/``.trt`` suffix; plans carry no reliable text marker), ``unknown``.
 
 The file name is used only where content cannot decide (binary engines, nsys reports).
 """
@@ -62,10 +62,13 @@ def kind_of_head(head: bytes, name: str = "") -> str:
         for kind, rule in kinds.JSON_RULES:
             if text[0] == rule.bracket and rule.pattern.search(text):
                 return kind
+    from trtinspect.parsers.nsys.stats_csv import looks_like_nsys_stats_csv
     from trtinspect.parsers.trtexec_log import looks_like_trtexec_log
 
     if looks_like_trtexec_log(text):
         return "trtexec_log"
+    if looks_like_nsys_stats_csv(text):
+        return "nsys_stats_csv"
     return "unknown"
 
 

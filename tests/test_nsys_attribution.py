@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import DATA, nsys_generator
+from conftest import DATA, REPO, nsys_generator
 
 import trtinspect
 from trtinspect.cli import main
@@ -273,3 +273,16 @@ def test_check_and_diff_work_on_nsys_exports(generated: tuple[Path, dict[str, An
     d = diff(bundle, bundle_from_nsys(path), findings=False)
     assert float(d.groups["delta_ms"].abs().max()) == pytest.approx(0.0)
     assert len(d.groups) >= len(bundle.layers) * 0.5
+
+
+def test_layer_info_json_joins_nsys_layer_times(generated: tuple[Path, dict[str, Any]]) -> None:
+    """An export given with the engine's layer-information JSON: the engine's detailed layers replace the
+    names-only frame and every TensorRT layer range joins a layer by name (precision/type breakdowns work)."""
+    graph = next((REPO / "sample_engines" / "resnet18-a100" / "qat").glob("*.graph.json"))
+    b = trtinspect.load(generated[0], graph)
+    assert b.detailed and len(b.layers) == len(generated[1]["layers"])
+    joined, unmatched_profile, _, _ = b.joined()
+    assert not unmatched_profile and (joined["match"] != "none").sum() == len(b.profile)
+    assert any(f"{graph.name}: " in n and "match a layer by name" in n for n in b.notes)
+    with pytest.raises(trtinspect.TrtInspectError, match="on its own"):
+        trtinspect.load(generated[0], graph, graph.with_name("resnet-qat.onnx.engine.profile.json"))

@@ -120,3 +120,43 @@ def test_bad_csv_inputs(tmp_path: Path) -> None:
         with pytest.raises(TrtInspectError) as info:
             read_nsys_stats_csv(p)
         assert str(p) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_cli_accepts_stats_csv_and_names_each_report(tmp_path: Path) -> None:
+    """`trtinspect report` on nsys stats CSV files (issue 16): no 'not a trtexec log'; each file's report named."""
+    from click.testing import CliRunner
+
+    from trtinspect.cli import cli
+    from trtinspect.parsers.sniff import detect_kind
+
+    files = [
+        _write(tmp_path, "run_cuda_gpu_kern_sum.csv", NEW_KERN),
+        _write(tmp_path, "stdout.txt", OLD_KERN_STDOUT),
+        _write(tmp_path, "x_nvtx_sum.csv", NVTX_SUM),
+        _write(tmp_path, "mem.csv", MEM_TIME),
+    ]
+    assert {detect_kind(f) for f in files} == {"nsys_stats_csv"}
+    res = CliRunner().invoke(cli, ["report", *map(str, files)])
+    assert res.exit_code == 0, res.output
+    assert "not a trtexec log" not in res.output
+    for f, report in zip(files, ["cuda_gpu_kern_sum", "cuda_gpu_kern_sum", "nvtx_sum", "cuda_gpu_mem_time_sum"],
+                         strict=True):
+        assert f"{f.name}: nsys stats report {report}" in res.output
+    js = CliRunner().invoke(cli, ["report", str(files[2]), "--format", "json"])
+    import json
+
+    data = json.loads(js.output)
+    assert data["nsys_csv"][0]["report"] == "nvtx_sum"
+    assert data["nsys_csv"][0]["rows"][1]["name"] == "Warmup, with comma"
+
+
+def test_check_and_diff_refuse_stats_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """nsys stats CSV reports hold no TensorRT engine: check and diff exit 2 with one line."""
+    from trtinspect.cli import main
+
+    f = str(_write(tmp_path, "run_cuda_gpu_kern_sum.csv", NEW_KERN))
+    for argv in (["diff", f, f], ["check", "--baseline", f, "--candidate", f]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        err = capsys.readouterr().err
+        assert info.value.code == 2 and "no TensorRT activity" in err and err.count("\n") == 1, err

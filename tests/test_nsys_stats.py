@@ -264,3 +264,33 @@ def test_not_an_export(tmp_path: Path) -> None:
         con.execute("CREATE TABLE t (x)")
     with pytest.raises(TrtInspectError, match="not an nsys export"):
         summarise(db)
+
+
+def test_agrees_with_nsys_ai_figures(stats: dict[Path, Any]) -> None:
+    """nsys-ai 0.3.0's top_kernels and memory_transfers on the same file (tests/data/nsys/*nsys-ai*.json):
+    per kernel name count, total/avg/min/max in ms (SQLite-rounded to 2 decimals); per copy kind count,
+    total ms and MB."""
+    import json
+
+    peer = json.loads((DATA / "nsys-ai-0.3.0_h100_2gpu_1s.json").read_text(encoding="utf-8"))
+    k = stats[H100].reports["cuda_gpu_kern_sum"].set_index("name")
+    assert len(peer["top_kernels"]) == len(k) == 41
+    with sqlite3.connect(":memory:") as con:
+
+        def r2(ns: float) -> float:
+            return float(con.execute("SELECT round(? / 1e6, 2)", (float(ns),)).fetchone()[0])
+
+        for row in peer["top_kernels"]:
+            ours = k.loc[row["kernel_name"]]
+            assert int(ours["instances"]) == row["invocations"]
+            assert r2(ours["total_ns"]) == row["total_ms"]
+            assert r2(ours["min_ns"]) == row["min_ms"] and r2(ours["max_ns"]) == row["max_ms"]
+            assert abs(float(ours["total_ns"]) / float(ours["instances"]) / 1e6 - row["avg_ms"]) <= 0.005 + 1e-12
+        m = stats[H100].reports["cuda_gpu_mem_time_sum"].set_index("name")
+        size = stats[H100].reports["cuda_gpu_mem_size_sum"].set_index("name")
+        labels = {1: "Host-to-Device", 2: "Device-to-Host", 8: "Device-to-Device"}
+        for row in peer["memory_transfers"]:
+            name = f"[CUDA memcpy {labels[row['copyKind']]}]"
+            assert int(m.loc[name, "instances"]) == row["count"]
+            assert r2(m.loc[name, "total_ns"]) == row["total_ms"]
+            assert round(int(size.loc[name, "total_bytes"]) / 1e6, 2) == row["total_mb"]

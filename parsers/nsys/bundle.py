@@ -38,6 +38,7 @@ from trtinspect.parsers.nsys.sqlite import (
     resolve_table,
 )
 from trtinspect.parsers.nsys.stats import NsysStats, summarise
+from trtinspect.parsers.nsys.stats_csv import NsysCsvReport, read_nsys_stats_csv, report_title
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def bundle_from_nsys(
     name: str | None = None,
     progress: Progress | None = None,
     stats: NsysStats | None = None,
+    layer_info: str | Path | None = None,
 ) -> EngineBundle:
     """Read ``path`` (an nsys SQLite export) and return one engine bundle.
 
@@ -75,6 +77,9 @@ def bundle_from_nsys(
     work is attributed to layers and iterations (profile, times, summary). Without, nothing is cut "from
     structure": the bundle has no per-layer or per-iteration figures and says why; the whole export is never
     loaded into frames, so any size works.
+
+    ``layer_info``: the engine's layer-information JSON (``trtexec --exportLayerInfo``); its layers replace the
+    names-only frame built from the NVTX range names, and the per-layer times join them by name.
     """
     p = Path(path)
     stats = stats if stats is not None else summarise(p)
@@ -86,6 +91,8 @@ def bundle_from_nsys(
     if not stats.tensorrt:
         bundle.device = _device_without_attribution(p, stats)
         bundle.notes.append(no_tensorrt_note(stats))
+        if layer_info is not None:
+            bundle.notes.append(f"{Path(layer_info).name} not joined: the export has no TensorRT layer ranges")
         return bundle
     export = read_nsys_sqlite(p, progress=progress)
     att = attribute(export, pid=pid)
@@ -93,6 +100,8 @@ def bundle_from_nsys(
     bundle.times = att.times
     bundle.summary = summary_from_times(att.times)
     bundle.layers = _layers(att, bundle.notes)
+    if layer_info is not None:
+        _apply_layer_info(bundle, Path(layer_info))
     bundle.device = device_of(export, att)
     bundle.notes.extend(export.notes)
     bundle.notes.extend(att.notes)
@@ -105,6 +114,63 @@ def bundle_from_nsys(
     bundle.extras["nsys_attribution"] = att
     bundle.extras["nsys_ops"] = att.ops
     bundle.extras["nsys_gaps"] = att.gaps
+    return bundle
+
+
+def _apply_layer_info(bundle: EngineBundle, path: Path) -> None:
+    """Replace the names-only layers with the engine's layer information; say how many range names join."""
+    from trtinspect.parsers.layers import parse_layer_info
+
+    meta, frame = parse_layer_info(path)
+    ranges = set(bundle.profile["name"].astype(str))
+    names = set(frame["name"].astype(str)) if not frame.empty else set()
+    bundle.layers = frame
+    bundle.detailed = bool(getattr(meta, "detailed", False))
+    bundle.sources["layer_info"] = [path]
+    joined = len(ranges & names)
+    bundle.notes.append(
+        f"{path.name}: {len(frame)} engine layers; {joined} of {len(ranges)} TensorRT layer ranges match a layer "
+        "by name" + ("" if joined == len(ranges) else " (the rest are reported as profiled, not in layers)")
+    )
+
+
+def from_nsys_files(
+    by_kind: dict[str, list[Path]], *, name: str | None = None, progress: Progress | None = None
+) -> EngineBundle:
+    """The loader's Nsight Systems entry: ONE SQLite export (plus, optionally, the engine's layer-information
+    JSON), or any number of ``nsys stats --format csv`` reports."""
+    exports = by_kind.get("nsys_sqlite", [])
+    csvs = by_kind.get("nsys_stats_csv", [])
+    others = {k: v for k, v in by_kind.items() if k not in ("nsys_sqlite", "nsys_stats_csv", "layer_info")}
+    first_other = next((v[0] for v in others.values()), None)
+    if exports and (csvs or len(exports) > 1 or first_other is not None or len(by_kind.get("layer_info", [])) > 1):
+        raise TrtInspectError(
+            "load one Nsight Systems SQLite export on its own (optionally with the engine's layer-information JSON)",
+            path=exports[1] if len(exports) > 1 else (csvs[0] if csvs else first_other or exports[0]),
+        )
+    if exports:
+        info = by_kind.get("layer_info", [None])[0]
+        return bundle_from_nsys(exports[0], name=name, progress=progress, layer_info=info)
+    if others or by_kind.get("layer_info"):
+        bad = next(iter(others.values()), by_kind.get("layer_info", [csvs[0]]))[0]
+        raise TrtInspectError("load nsys stats CSV reports on their own, not with other files", path=bad)
+    return bundle_from_stats_csv(csvs, name=name)
+
+
+def bundle_from_stats_csv(paths: list[Path], *, name: str | None = None) -> EngineBundle:
+    """A bundle holding ``nsys stats --format csv`` reports (``extras["nsys_stats_csv"]``: one
+    :class:`NsysCsvReport` per file). They carry no TensorRT engine: check and diff refuse them."""
+    reports = []
+    for p in paths:
+        report, frame = read_nsys_stats_csv(p)
+        reports.append(NsysCsvReport(path=Path(p), report=report, title=report_title(report), frame=frame))
+    bundle = EngineBundle(name=name or (Path(paths[0]).stem if len(paths) == 1 else "nsys stats"))
+    bundle.sources = {"nsys_stats_csv": [Path(p) for p in paths]}
+    bundle.extras["nsys_stats_csv"] = reports
+    bundle.extras["nsys_tensorrt"] = False
+    bundle.extras["nsys_tensorrt_evidence"] = "nsys stats CSV reports summarise GPU work; they hold no TensorRT layers"
+    for r in reports:
+        bundle.notes.append(f"{r.path.name}: nsys stats report {r.report} ({r.title}), {len(r.frame)} rows")
     return bundle
 
 
@@ -121,10 +187,12 @@ def require_tensorrt(bundle: EngineBundle, what: str = "TensorRT evidence") -> N
     """Refuse an nsys bundle without TensorRT activity as ``what`` (one-line :class:`TrtInspectError`)."""
     if bundle.extras.get("nsys_tensorrt", True):
         return
-    stats: NsysStats = bundle.extras["nsys_stats"]
+    stats: NsysStats | None = bundle.extras.get("nsys_stats")
+    evidence = stats.tensorrt_evidence if stats is not None else bundle.extras.get("nsys_tensorrt_evidence", "")
+    path = stats.path if stats is not None else bundle.sources.get("nsys_stats_csv", [None])[0]
     raise TrtInspectError(
-        f"no TensorRT activity in this Nsight Systems export ({stats.tensorrt_evidence}), so it is not {what}",
-        path=stats.path,
+        f"no TensorRT activity in this Nsight Systems input ({evidence}), so it is not {what}",
+        path=path,
         hint="Capture the TensorRT run with `nsys profile --trace=cuda,nvtx` (TensorRT marks its layers in the "
         "TensorRT NVTX domain); `trtinspect report` shows this export's nsys stats summaries",
     )

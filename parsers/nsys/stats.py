@@ -258,34 +258,43 @@ SCOPE_EXPRS: dict[str, str] = {
     "device_id": "deviceId",
     "stream_id": "streamId",
 }
+SCOPE_COLUMNS: dict[str, str] = {"pid": "globalPid", "device_id": "deviceId", "stream_id": "streamId"}
 
 
-def _keyed_sum(
-    con: sqlite3.Connection,
-    ctx: _Ctx,
+def _scope_exprs(cols: dict[str, str]) -> list[str]:
+    return [SCOPE_EXPRS[k] if c in cols else "NULL" for k, c in SCOPE_COLUMNS.items()]
+
+
+def _names_from_strings(
+    con: sqlite3.Connection, ctx: _Ctx, transform: Callable[[str | None], Any] | None = None
+) -> Callable[[np.ndarray], list[Any]]:
+    def names(ids: np.ndarray) -> list[Any]:
+        found = _strings(con, ctx.tables.get("strings"), ids)
+        out = [found.get(int(i)) for i in ids]
+        return [transform(n) for n in out] if transform is not None else out
+
+    return names
+
+
+def _keyed_frame(
     report: str,
-    table: str,
-    key_expr: str,
-    value_expr: str,
+    key: np.ndarray,
+    values: np.ndarray,
     name_of: Callable[[np.ndarray], list[Any]],
-    *,
-    where: str = "1",
-    scoped: bool = True,
+    scope: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """Stream (key, scope..., value), group, and name each group with ``name_of(key values)``."""
-    by = ctx.by if scoped else ()
-    cols = stream_columns(con, table, [key_expr, *(SCOPE_EXPRS[b] for b in by), value_expr], where=where)
-    code, key_values = _combine(cols[:-1])
-    st = group_stats(code, cols[-1])
-    keys = key_values[0][st.group]
-    names = name_of(keys)
-    scope = {}
-    for i, b in enumerate(by):
+    """NSYS_STAT_SUM rows of ``values`` grouped by ``key`` (a StringIds id / enum) and any ``scope`` columns."""
+    scope = scope or {}
+    code, key_values = _combine([key, *scope.values()])
+    st = group_stats(code, values)
+    names = name_of(key_values[0][st.group])
+    scoped: dict[str, np.ndarray] = {}
+    for i, col in enumerate(scope):
         vals = key_values[i + 1][st.group]
-        scope[b] = np.where(vals == NULL, -1, vals)
-    frame = _sum_frame(report, names, GroupStats(np.arange(len(st.group)), *_rest(st)), scope=scope)
-    for b in by:
-        frame.loc[frame[b] == -1, b] = pd.NA
+        scoped[col] = np.where(vals == NULL, -1, vals)
+    frame = _sum_frame(report, names, GroupStats(np.arange(len(st.group)), *_rest(st)), scope=scoped)
+    for col in scope:
+        frame.loc[frame[col] == -1, col] = pd.NA
     return frame
 
 
@@ -293,18 +302,54 @@ def _rest(st: GroupStats) -> tuple[np.ndarray, ...]:
     return (st.count, st.total, st.mean, st.median, st.minimum, st.maximum, st.stddev)
 
 
-def _kern_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
+@dataclass
+class _Pass:
+    """What one scan of one table gives: report frames and this table's part of the stream overview."""
+
+    reports: dict[str, pd.DataFrame] = field(default_factory=dict)
+    streams: pd.DataFrame | None = None
+
+
+def _stream_part(prefix: str, scope: list[np.ndarray], dur: np.ndarray, nbytes: np.ndarray | None) -> pd.DataFrame:
+    """count, summed duration (and bytes) per (pid, device, stream) from streamed columns."""
+    code, (pid, dev, strm) = _combine(scope)
+    n = len(pid)
+    data: dict[str, Any] = {
+        "pid": _nullable_ints(pid),
+        "device_id": _nullable_ints(dev),
+        "stream_id": _nullable_ints(strm),
+        f"{prefix}s": np.bincount(code, minlength=n).astype(np.int64),
+        f"{prefix}_ns": _exact_bincount(code, dur, n),
+    }
+    if nbytes is not None:
+        data[f"{prefix}_bytes"] = _exact_bincount(code, np.where(nbytes == NULL, 0, nbytes), n)
+    return pd.DataFrame(data)
+
+
+def _exact_bincount(code: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Integer sums per code; float64 accumulation is exact below 2**53, else an integer np.add.at."""
+    if len(values) and float(np.abs(values).max()) * len(values) >= 2.0**53:
+        exact = np.zeros(n, dtype=np.int64)
+        np.add.at(exact, code, values)
+        return exact
+    return np.rint(np.bincount(code, weights=values, minlength=n)).astype(np.int64)
+
+
+def _nullable_ints(a: np.ndarray) -> pd.arrays.IntegerArray:
+    a = np.ascontiguousarray(a, dtype=np.int64)
+    return pd.arrays.IntegerArray(a, a == NULL)
+
+
+def _kernel_pass(con: sqlite3.Connection, ctx: _Ctx) -> _Pass:
     table = ctx.tables["kernels"]
     cols = _column_types(con, table)
     name_col = "demangledName" if "demangledName" in cols else "shortName"
     if "CHAR" in cols.get(name_col, "") or cols.get(name_col) == "TEXT":
         raise TrtInspectError(f"{table}.{name_col} holds inline text; this export layout is not summarised")
-
-    def names(ids: np.ndarray) -> list[Any]:
-        found = _strings(con, ctx.tables.get("strings"), ids)
-        return [found.get(int(i)) for i in ids]
-
-    return _keyed_sum(con, ctx, "cuda_gpu_kern_sum", table, f'"{name_col}"', '"end" - "start"', names)
+    *scope, name, dur = stream_columns(con, table, [*_scope_exprs(cols), f'"{name_col}"', '"end" - "start"'])
+    by = {b: scope[list(SCOPE_COLUMNS).index(b)] for b in ctx.by}
+    frame = _keyed_frame("cuda_gpu_kern_sum", name, dur, _names_from_strings(con, ctx), by)
+    return _Pass({"cuda_gpu_kern_sum": frame}, _stream_part("kernel", scope, dur, None))
 
 
 def api_display_name(raw: str | None) -> str | None:
@@ -315,32 +360,17 @@ def api_display_name(raw: str | None) -> str | None:
     return raw[:-6] if len(raw) >= 6 and raw[-6:-4] == "_v" else raw
 
 
-def _api_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
-    def names(ids: np.ndarray) -> list[Any]:
-        found = _strings(con, ctx.tables.get("strings"), ids)
-        return [api_display_name(found.get(int(i))) for i in ids]
+def _api_pass(con: sqlite3.Connection, ctx: _Ctx) -> _Pass:
+    key, dur = stream_columns(con, ctx.tables["runtime"], ['"nameId"', '"end" - "start"'])
+    frame = _keyed_frame("cuda_api_sum", key, dur, _names_from_strings(con, ctx, api_display_name))
+    return _Pass({"cuda_api_sum": frame})
 
-    return _keyed_sum(
-        con, ctx, "cuda_api_sum", ctx.tables["runtime"], '"nameId"', '"end" - "start"', names, scoped=False
+
+def _osrt_pass(con: sqlite3.Connection, ctx: _Ctx) -> _Pass:
+    key, dur = stream_columns(
+        con, ctx.tables["osrt"], ['"nameId"', '"end" - "start"'], where=f'"eventClass" = {OSRT_EVENT_CLASS}'
     )
-
-
-def _osrt_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
-    def names(ids: np.ndarray) -> list[Any]:
-        found = _strings(con, ctx.tables.get("strings"), ids)
-        return [found.get(int(i)) for i in ids]
-
-    return _keyed_sum(
-        con,
-        ctx,
-        "osrt_sum",
-        ctx.tables["osrt"],
-        '"nameId"',
-        '"end" - "start"',
-        names,
-        where=f'"eventClass" = {OSRT_EVENT_CLASS}',
-        scoped=False,
-    )
+    return _Pass({"osrt_sum": _keyed_frame("osrt_sum", key, dur, _names_from_strings(con, ctx))})
 
 
 def _memcpy_labels(con: sqlite3.Connection, ctx: _Ctx) -> dict[int, str]:
@@ -351,38 +381,48 @@ def _memcpy_labels(con: sqlite3.Connection, ctx: _Ctx) -> dict[int, str]:
     return {int(i): str(v) for i, v in con.execute(f'SELECT id, "{label}" FROM "{table}"')}
 
 
-def _memops(con: sqlite3.Connection, ctx: _Ctx, value_expr: str) -> tuple[np.ndarray, np.ndarray, list[Any]]:
-    """(codes, values, names) of memcpy (inner join on the copy-kind enum, as nsys) then memset rows."""
+def _memops_pass(con: sqlite3.Connection, ctx: _Ctx) -> _Pass:
+    """cuda_gpu_mem_time_sum and cuda_gpu_mem_size_sum: memcpy rows inner-joined on the file's copy-kind enum
+    (``[CUDA memcpy <label>]``, as nsys), then memset rows (``[CUDA memset]``); one scan of each table."""
     codes: list[np.ndarray] = []
-    values: list[np.ndarray] = []
+    durs: list[np.ndarray] = []
+    sizes: list[np.ndarray] = []
     names: list[Any] = []
-    if "memcpy" in ctx.tables:
-        labels = _memcpy_labels(con, ctx)
-        kind, val = stream_columns(con, ctx.tables["memcpy"], ['"copyKind"', value_expr])
-        known = np.isin(kind, np.fromiter(labels, dtype=np.int64, count=len(labels)))
-        uniq, inv = factorize_ints(kind[known])
-        codes.append(inv)
-        values.append(val[known])
-        names += [f"[CUDA memcpy {labels[int(k)]}]" for k in uniq]
-    if "memset" in ctx.tables:
-        (val,) = stream_columns(con, ctx.tables["memset"], [value_expr])
-        codes.append(np.full(len(val), len(names), dtype=np.int64))
-        values.append(val)
-        names.append("[CUDA memset]")
-    if not codes:
-        return np.empty(0, np.int64), np.empty(0, np.int64), []
-    return np.concatenate(codes), np.concatenate(values), names
+    parts: list[pd.DataFrame] = []
+    for logical in ("memcpy", "memset"):
+        table = ctx.tables.get(logical)
+        if table is None:
+            continue
+        cols = _column_types(con, table)
+        exprs = [*_scope_exprs(cols), '"copyKind"' if logical == "memcpy" else "NULL", '"end" - "start"',
+                 '"bytes"' if "bytes" in cols else "0"]
+        *scope, kind, dur, nbytes = stream_columns(con, table, exprs)
+        parts.append(_stream_part(logical, scope, dur, nbytes))
+        if logical == "memcpy":
+            labels = _memcpy_labels(con, ctx)
+            known = np.isin(kind, np.fromiter(labels, dtype=np.int64, count=len(labels)))
+            uniq, inv = factorize_ints(kind[known])
+            codes.append(inv + len(names))
+            durs.append(dur[known])
+            sizes.append(nbytes[known])
+            names += [f"[CUDA memcpy {labels[int(k)]}]" for k in uniq]
+        else:
+            codes.append(np.full(len(dur), len(names), dtype=np.int64))
+            durs.append(dur)
+            sizes.append(nbytes)
+            names.append("[CUDA memset]")
+    code = np.concatenate(codes) if codes else np.empty(0, np.int64)
+    dur_all = np.concatenate(durs) if durs else code
+    by_time = _sum_frame("cuda_gpu_mem_time_sum", names, group_stats(code, dur_all))
+    by_time = by_time.sort_values("total_ns", ascending=False, kind="stable", ignore_index=True)
+    return _Pass(
+        {"cuda_gpu_mem_time_sum": by_time, "cuda_gpu_mem_size_sum": _size_frame(code, sizes, names)},
+        _merge_parts(parts),
+    )
 
 
-def _mem_time_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
-    codes, values, names = _memops(con, ctx, '"end" - "start"')
-    frame = _sum_frame("cuda_gpu_mem_time_sum", names, group_stats(codes, values))
-    return frame.sort_values("total_ns", ascending=False, kind="stable", ignore_index=True)
-
-
-def _mem_size_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
-    codes, values, names = _memops(con, ctx, '"bytes"')
-    st = group_stats(codes, values)
+def _size_frame(code: np.ndarray, sizes: list[np.ndarray], names: list[Any]) -> pd.DataFrame:
+    st = group_stats(code, np.concatenate(sizes) if sizes else code)
     frame = pd.DataFrame(
         {
             "report": "cuda_gpu_mem_size_sum",
@@ -398,6 +438,17 @@ def _mem_size_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
     )
     frame = frame.sort_values("total_bytes", ascending=False, kind="stable", ignore_index=True)
     return schema.conform(frame.reindex(columns=list(schema.NSYS_STAT_SIZE)), schema.NSYS_STAT_SIZE)
+
+
+def _merge_parts(parts: list[pd.DataFrame]) -> pd.DataFrame | None:
+    merged: pd.DataFrame | None = None
+    for part in parts:
+        merged = part if merged is None else merged.merge(part, on=KEYS3, how="outer")
+    return merged
+
+
+def _nvtx_pass(con: sqlite3.Connection, ctx: _Ctx) -> _Pass:
+    return _Pass({"nvtx_sum": _nvtx_sum(con, ctx)})
 
 
 def _nvtx_domains(con: sqlite3.Connection, table: str) -> dict[tuple[int, int], list[str | None]]:
@@ -506,43 +557,15 @@ def _expand(code: np.ndarray, values: np.ndarray, copies: list[list[int]]) -> tu
 KEYS3 = ["pid", "device_id", "stream_id"]
 
 
-def _streams(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
-    """GPU work per (process, device, stream): a SQL GROUP BY per table, merged."""
-    parts: dict[str, str] = {"kernels": "kernel", "memcpy": "memcpy", "memset": "memset"}
-    merged: pd.DataFrame | None = None
-    for logical, prefix in parts.items():
-        table = ctx.tables.get(logical)
-        if table is None:
-            continue
-        cols = _column_types(con, table)
-        if not {"globalPid", "deviceId", "streamId"} <= set(cols):
-            continue
-        size = 'sum("bytes")' if "bytes" in cols else "NULL"
-        sql = (
-            f'SELECT (globalPid >> 24) & 16777215, deviceId, streamId, count(*), sum("end" - start), {size}, '
-            f'min(start), max("end") FROM "{table}" GROUP BY 1, 2, 3'
-        )
-        rows = con.execute(sql).fetchall()
-        frame = pd.DataFrame(
-            rows,
-            columns=[*KEYS3, f"{prefix}s", f"{prefix}_ns", f"{prefix}_bytes", "first", "last"],
-        )
-        if prefix == "kernel":
-            frame = frame.drop(columns=[f"{prefix}_bytes"])
-        if merged is None:
-            merged = frame
-            continue
-        merged = merged.merge(frame, on=KEYS3, how="outer", suffixes=("", "_r"))
-        merged["first"] = merged[["first", "first_r"]].min(axis=1)
-        merged["last"] = merged[["last", "last_r"]].max(axis=1)
-        merged = merged.drop(columns=["first_r", "last_r"])
+def _merge_streams(parts: list[pd.DataFrame], processes: dict[int, str]) -> pd.DataFrame:
+    """GPU work per (process, device, stream) from each table's part."""
+    merged = _merge_parts(parts)
     if merged is None or merged.empty:
         return schema.empty_frame(schema.NSYS_STREAMS)
-    merged = merged.rename(columns={"first": "first_start_ns", "last": "last_end_ns"})
-    merged["process"] = merged["pid"].map(ctx_processes(con, ctx))
+    merged["process"] = merged["pid"].map(processes)
     busy = [c for c in ("kernel_ns", "memcpy_ns", "memset_ns") if c in merged]
     merged["gpu_ns"] = merged[busy].fillna(0).sum(axis=1)
-    merged = merged.sort_values(["pid", "device_id", "stream_id"], kind="stable", ignore_index=True)
+    merged = merged.sort_values(KEYS3, kind="stable", ignore_index=True)
     return schema.conform(merged.reindex(columns=list(schema.NSYS_STREAMS)), schema.NSYS_STREAMS)
 
 
@@ -588,13 +611,13 @@ def _column_types(con: sqlite3.Connection, table: str) -> dict[str, str]:
     return {row[1]: (row[2] or "").upper() for row in con.execute(f'PRAGMA table_info("{table}")')}
 
 
-REPORT_FUNCS: dict[str, tuple[str, Callable[[sqlite3.Connection, _Ctx], pd.DataFrame]]] = {
-    "cuda_gpu_kern_sum": ("kernels", _kern_sum),
-    "cuda_gpu_mem_time_sum": ("memops", _mem_time_sum),
-    "cuda_gpu_mem_size_sum": ("memops", _mem_size_sum),
-    "cuda_api_sum": ("runtime", _api_sum),
-    "nvtx_sum": ("nvtx", _nvtx_sum),
-    "osrt_sum": ("osrt", _osrt_sum),
+# One scan per table: table (logical name) -> (reports it yields, pass).
+PASSES: dict[str, tuple[tuple[str, ...], Callable[[sqlite3.Connection, _Ctx], _Pass]]] = {
+    "kernels": (("cuda_gpu_kern_sum",), _kernel_pass),
+    "runtime": (("cuda_api_sum",), _api_pass),
+    "nvtx": (("nvtx_sum",), _nvtx_pass),
+    "memops": (("cuda_gpu_mem_time_sum", "cuda_gpu_mem_size_sum"), _memops_pass),
+    "osrt": (("osrt_sum",), _osrt_pass),
 }
 WHY_MISSING: dict[str, str] = {
     "kernels": "no CUPTI_ACTIVITY_KIND_KERNEL table (profile with --trace=cuda)",
@@ -605,10 +628,10 @@ WHY_MISSING: dict[str, str] = {
 }
 
 
-def _run_report(path: Path, ctx: _Ctx, report: str) -> pd.DataFrame:
+def _run_pass(path: Path, ctx: _Ctx, table: str) -> _Pass:
     con = open_readonly(path)
     try:
-        return REPORT_FUNCS[report][1](con, ctx)
+        return PASSES[table][1](con, ctx)
     finally:
         con.close()
 
@@ -648,20 +671,24 @@ def _summarise(con: sqlite3.Connection, p: Path, by: tuple[str, ...], workers: i
               for k in ("kernels", "memcpy", "memset", "runtime", "nvtx", "osrt") if k in found}
     missing: dict[str, str] = dict(NOT_COMPUTED)
     todo: list[str] = []
-    for report, (need, _) in REPORT_FUNCS.items():
-        present = ("memcpy" in found or "memset" in found) if need == "memops" else need in found
+    for table, (reports_of, _) in PASSES.items():
+        present = ("memcpy" in found or "memset" in found) if table == "memops" else table in found
         if present:
-            todo.append(report)
+            todo.append(table)
         else:
-            missing[report] = WHY_MISSING[need]
+            missing.update({r: WHY_MISSING[table] for r in reports_of})
+    # the largest tables first, so the two workers finish together
+    todo.sort(key=lambda t: -counts.get(t, counts.get("memcpy", 0) + counts.get("memset", 0)))
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {r: pool.submit(_run_report, p, ctx, r) for r in todo}
-        streams = _streams(con, ctx)
-        reports = {r: f.result() for r, f in futures.items()}
+        passes = [pool.submit(_run_pass, p, ctx, t) for t in todo]
+        results = [f.result() for f in passes]
+    reports = {name: frame for r in results for name, frame in r.reports.items()}
+    reports = {name: reports[name] for name in REPORTS if name in reports}  # nsys' order
     for r in [r for r, frame in reports.items() if frame.empty]:
         del reports[r]
         missing[r] = "no rows: the export has the table but no events of this kind"
     processes = ctx_processes(con, ctx)
+    streams = _merge_streams([r.streams for r in results if r.streams is not None], processes)
     trt, evidence = tensorrt_activity(con, found, processes)
     log.debug("summarised %s: %s", p, {r: len(f) for r, f in reports.items()})
     return NsysStats(

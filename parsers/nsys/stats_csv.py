@@ -23,7 +23,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -267,3 +269,72 @@ def _mostly_text(values: pd.Series) -> bool:
         return False
     numeric = pd.to_numeric(values.str.replace(",", "", regex=False).str.strip(), errors="coerce")
     return bool(numeric.isna().mean() > 0.5)
+
+
+def looks_like_nsys_stats_csv(text: str) -> bool:
+    """True when one of the first lines of ``text`` is an ``nsys stats`` CSV header (``Time (%)``/``Total Time
+    (ns)``/``Instances``/``Name`` ... or an older ``Time(%)``/``Average`` header)."""
+    for line in text.splitlines()[:40]:
+        if "," not in line:
+            continue
+        try:
+            cells = next(csv.reader([line]))
+        except (csv.Error, StopIteration):
+            continue
+        if _is_header(cells) and any(_alias(c) in ("total", "time_pct", "projected_start") for c in cells):
+            return True
+    return False
+
+
+def report_title(report: str) -> str:
+    """The report's name as nsys lists it (``cuda_gpu_kern_sum`` -> ``CUDA GPU Kernel Summary``)."""
+    return REPORT_TITLES.get(report, report)
+
+
+REPORT_TITLES: dict[str, str] = {
+    "cuda_gpu_kern_sum": "CUDA GPU Kernel Summary",
+    "cuda_gpu_kern_gb_sum": "CUDA GPU Kernel/Grid/Block Summary",
+    "cuda_gpu_trace": "CUDA GPU Trace",
+    "cuda_gpu_sum": "CUDA GPU Summary (Kernels/MemOps)",
+    "cuda_gpu_mem_time_sum": "CUDA GPU MemOps Summary (by Time)",
+    "cuda_gpu_mem_size_sum": "CUDA GPU MemOps Summary (by Size)",
+    "cuda_api_sum": "CUDA API Summary",
+    "cuda_api_trace": "CUDA API Trace",
+    "cuda_kern_exec_sum": "CUDA Kernel Launch & Exec Time Summary",
+    "cuda_kern_exec_trace": "CUDA Kernel Launch & Exec Time Trace",
+    "nvtx_sum": "NVTX Range Summary",
+    "nvtx_gpu_proj_trace": "NVTX GPU Projection Trace",
+    "nvtx_gpu_proj_sum": "NVTX GPU Projection Summary",
+    "nvtx_kern_sum": "NVTX Range Kernel Summary",
+    "osrt_sum": "OS Runtime Summary",
+    "unknown": "unrecognised nsys stats report",
+}
+
+
+@dataclass
+class NsysCsvReport:
+    """One ``nsys stats --format csv`` file: which report it is and its rows (normalised columns, ms)."""
+
+    path: Path
+    report: str
+    title: str
+    frame: pd.DataFrame
+
+
+def csv_report_section(reports: list[NsysCsvReport], top: int) -> list[dict[str, Any]]:
+    """JSON-ready description of CSV reports for ``report``: file, report, title, row count, first ``top`` rows."""
+    out = []
+    for r in reports:
+        head = r.frame.head(top).astype(object).where(r.frame.head(top).notna(), None)
+        out.append(
+            {
+                "file": str(r.path),
+                "report": r.report,
+                "title": r.title,
+                "total_rows": len(r.frame),
+                "columns": list(r.frame.columns),
+                "rows": [{k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()}
+                         for rec in head.to_dict("records")],
+            }
+        )
+    return out

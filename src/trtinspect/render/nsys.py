@@ -27,8 +27,10 @@ STREAM_HEADER = ["pid", "process", "device", "stream", "kernels", "kernel ms", "
 ORDER = ["cuda_gpu_kern_sum", "cuda_gpu_mem_time_sum", "cuda_gpu_mem_size_sum", "cuda_api_sum", "nvtx_sum",
          "osrt_sum"]
 # columns the shared renderers treat as numbers (right-aligned) / long names (clipped) / text (markdown)
-NUMERIC = (*TIME_HEADER, "Num Calls", "Count", *SIZE_HEADER, "pid", "device", "stream", "kernels", "kernel ms",
-           "memcpys", "memcpy ms", "memcpy MB", "memsets")
+NUMERIC = ("Total (ms)", "Avg (ms)", "Med (ms)", "Min (ms)", "Max (ms)", "StdDev (ms)", "Start (ms)",
+           "Duration (ms)", "Proj Start (ms)", "Proj Duration (ms)", *TIME_HEADER, "Num Calls", "Count",
+           *SIZE_HEADER, "pid", "device", "stream", "kernels", "kernel ms", "memcpys", "memcpy ms", "memcpy MB",
+           "memsets")
 CLIPPED = ("Name", "Range", "Operation")
 TEXT = ("Name", "Range", "Operation", "Style", "process")
 
@@ -137,3 +139,34 @@ def nsys_missing(section: dict[str, Any] | None) -> list[str]:
     if not section:
         return []
     return [f"{name}: {why}" for name, why in section["not_available"].items()]
+
+
+# nsys stats CSV columns shown in text/markdown, in nsys' order (normalised names -> header)
+CSV_COLUMNS: dict[str, str] = {
+    "time_pct": "Time (%)", "total_ms": "Total (ms)", "count": "Count", "avg_ms": "Avg (ms)",
+    "median_ms": "Med (ms)", "min_ms": "Min (ms)", "max_ms": "Max (ms)", "stddev_ms": "StdDev (ms)",
+    "start_ms": "Start (ms)", "duration_ms": "Duration (ms)", "projected_start_ms": "Proj Start (ms)",
+    "projected_duration_ms": "Proj Duration (ms)", "total_mb": "Total (MB)", "style": "Style", "name": "Name",
+}
+
+
+def _csv_cell(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.6f}".rstrip("0").rstrip(".") if v == v else "-"
+    return _clean(v)
+
+
+def nsys_csv_tables(section: list[dict[str, Any]] | None) -> list[Table]:
+    """One table per `nsys stats` CSV file: its report, then its first rows (times in ms)."""
+    tables: list[Table] = []
+    for rep in section or []:
+        cols = [c for c in CSV_COLUMNS if c in rep["columns"]]
+        if not cols:
+            continue
+        rows = [[_csv_cell(r.get(c)) for c in cols] for r in rep["rows"]]
+        more = f", first {len(rows)} of {rep['total_rows']:,} rows" if rep["total_rows"] > len(rows) else ""
+        title = f"{rep['title']} ({rep['report']}{more}) from {_clean(rep['file'])}"
+        tables.append((title, [CSV_COLUMNS[c] for c in cols], rows))
+    return tables

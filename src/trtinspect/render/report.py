@@ -99,7 +99,7 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
         rows = [[f["severity"], f["rule_id"], _short(f["title"], 110), _fmt(f["cost_ms"])]
                 for f in report["findings"]]
         tables.append(("Top findings", ["severity", "rule", "finding", "cost ms"], rows))
-    return tables + nsys.nsys_tables(report.get("nsys"))
+    return tables + nsys.nsys_tables(report.get("nsys")) + nsys.nsys_csv_tables(report.get("nsys_csv"))
 
 
 def _lists(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
