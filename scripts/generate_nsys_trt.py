@@ -215,9 +215,19 @@ def _plan_process(
 
 
 def generate(
-    out: str | Path, *, iterations: int = 20, processes: int = 2, seed: int = 0, kernels: int | None = None
+    out: str | Path,
+    *,
+    iterations: int = 20,
+    processes: int = 2,
+    seed: int = 0,
+    kernels: int | None = None,
+    tensorrt: bool = True,
 ) -> dict[str, Any]:
-    """Write the export to ``out`` (replaced if present) and return the planted truth."""
+    """Write the export to ``out`` (replaced if present) and return the planted truth.
+
+    ``tensorrt=False``: the same GPU work from a plain CUDA application (process ``app``, NVTX domain
+    ``MyApp`` instead of ``TensorRT``): an export with no TensorRT activity.
+    """
     out = Path(out)
     layers = layer_names_and_types()
     names = [n for n, _ in layers]
@@ -392,7 +402,7 @@ def generate(
                 "start": [first - 2_000, first - 1_000],
                 "end": [None, last],
                 "eventType": [75, 59],
-                "text": ["TensorRT", APP_RANGE_TEXT],
+                "text": ["TensorRT" if tensorrt else "MyApp", APP_RANGE_TEXT],
                 "globalTid": gtid,
                 "domainId": [DOMAIN_ID, 0],
             },
@@ -422,7 +432,7 @@ def generate(
             },
             n_it * nl,
         )
-        w.insert("PROCESSES", {"globalPid": gpid, "pid": pid, "name": "trtexec"}, 1)
+        w.insert("PROCESSES", {"globalPid": gpid, "pid": pid, "name": "trtexec" if tensorrt else "app"}, 1)
         w.insert("ThreadNames", {"nameId": thread_name, "priority": 0, "globalTid": gtid}, 1)
         w.insert(
             "TARGET_INFO_GPU",
@@ -475,9 +485,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kernels", type=int, default=None, help="total kernels wanted (sets --iterations)")
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-tensorrt", action="store_true", help="a plain CUDA app: no TensorRT domain or trtexec")
     args = ap.parse_args(argv)
     truth = generate(
-        args.out, iterations=args.iterations, processes=args.processes, seed=args.seed, kernels=args.kernels
+        args.out,
+        iterations=args.iterations,
+        processes=args.processes,
+        seed=args.seed,
+        kernels=args.kernels,
+        tensorrt=not args.no_tensorrt,
     )
     print(
         f"wrote {args.out}: {truth['kernels']} kernels, {truth['iterations']} iterations x "

@@ -146,7 +146,8 @@ def test_h100_structural_iterations_and_no_layers(h100_att: NsysAttribution) -> 
 
 def test_3060_cuda_graphs_block_per_layer_attribution() -> None:
     a = attribute(read_nsys_sqlite(RTX3060))
-    assert a.per_layer_blocked is not None and "--cuda-graph-trace=node" in a.per_layer_blocked
+    assert a.per_layer_blocked is not None and "--cuda-graph-trace=graph" in a.per_layer_blocked
+    assert "one whole-graph execution" in a.per_layer_blocked
     assert a.profile.empty
     graphs = a.ops[a.ops["op"] == "graph"]
     assert len(graphs) == 2 and graphs["api_name"].astype(str).str.startswith("cudaGraphLaunch").all()

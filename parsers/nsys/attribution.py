@@ -525,15 +525,7 @@ def attribute(
         | _cat_match(ops["op"], lambda x: x == "graph")
     )
     if graph_work.any():
-        g = export.cuda_graph
-        blocked = (
-            f"{int(graph_work.sum())} GPU operations of pid {pid} ran from CUDA graph launches "
-            f"({g.get('graph_launches', 0)} cudaGraphLaunch calls, trace mode "
-            f"{g.get('trace_mode') or 'unknown'}): graph replays carry no per-layer NVTX ranges, so "
-            "per-layer "
-            "time is not attributed; profile with `nsys profile --cuda-graph-trace=node` and without "
-            "`--useCudaGraph`, or use trtexec --dumpProfile"
-        )
+        blocked = graph_block_reason(int(graph_work.sum()), pid, export.cuda_graph)
         notes.append(blocked)
 
     # Iterations.
@@ -580,6 +572,24 @@ def attribute(
         per_layer_blocked=blocked,
         notes=notes,
     )
+
+
+def graph_block_reason(n_ops: int, pid: int | None, g: dict[str, Any]) -> str:
+    """Why GPU work replayed from CUDA graphs gets no per-layer time, by nsys' CUDA-graph trace mode."""
+    mode = (g.get("trace_mode") or "").lower()
+    head = (f"{n_ops} GPU operations of pid {pid} ran from CUDA graph launches ({g.get('graph_launches', 0)} "
+            f"cudaGraphLaunch calls, --cuda-graph-trace={mode or 'unknown'})")
+    if mode == "graph":
+        why = ("graph-level tracing records each replay as one whole-graph execution, with no kernel inside it to "
+               "map to a layer")
+    elif mode == "node":
+        why = ("the kernels are traced per node, but TensorRT's per-layer NVTX ranges were recorded once, when the "
+               "graph was captured, not at each replay; mapping graph nodes back to the layer ranges open at capture "
+               "is not implemented (no real node-level TensorRT capture was available to verify it)")
+    else:
+        why = "graph replays carry no per-layer NVTX ranges"
+    return (f"{head}: {why}, so per-layer time is not attributed (per-iteration times still are). For per-layer "
+            "time profile without --useCudaGraph, or use trtexec --dumpProfile")
 
 
 def layer_names(attribution: NsysAttribution) -> list[str]:

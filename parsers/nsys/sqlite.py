@@ -659,11 +659,12 @@ def _read_meta(
         for name, value in con.execute(f'SELECT name, value FROM "{export_table}"'):
             meta.setdefault(str(name), "" if value is None else str(value))
     if capture_table is not None:
-        marks = ",".join("?" * len(CAPTURE_KEYS))
-        for name, value in con.execute(
-            f'SELECT name, value FROM "{capture_table}" WHERE name IN ({marks})', CAPTURE_KEYS
-        ):
-            meta.setdefault(f"CAPTURE:{name}", "" if value is None else str(value))
+        # keys are plain (older exports) or per process ("PROCESS_0:CUDA_GRAPH_TRACE_OPTIONS:MODE", 2025+)
+        wanted = " OR ".join("name = ? OR name LIKE ?" for _ in CAPTURE_KEYS)
+        params = [x for k in CAPTURE_KEYS for x in (k, f"PROCESS_%:{k}")]
+        for name, value in con.execute(f'SELECT name, value FROM "{capture_table}" WHERE {wanted}', params):
+            key = next(k for k in CAPTURE_KEYS if str(name).endswith(k))
+            meta.setdefault(f"CAPTURE:{key}", "" if value is None else str(value))
     return meta
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,29 +98,105 @@ class NsysStats:
 # Streaming columns out of SQLite
 
 
-def stream_columns(
-    con: sqlite3.Connection, table: str, exprs: Sequence[str], *, where: str = "1", chunk: int = CHUNK_ROWS
-) -> list[np.ndarray]:
-    """Integer SQL expressions over ``table`` (rows passing ``where``) as int64 arrays, NULL -> :data:`NULL`.
-
-    Rows travel in rowid chunks of ``chunk`` as one ``group_concat`` string per expression (all aggregates of
-    one SELECT see the rows in the same order), parsed by numpy: memory stays a few MB above the arrays.
-    """
+def _chunks(
+    con: sqlite3.Connection, table: str, exprs: Sequence[str], where: str, chunk: int
+) -> Iterator[list[np.ndarray]]:
+    """Integer SQL expressions over ``table`` (rows passing ``where``), one rowid chunk at a time, as int64
+    arrays (NULL -> :data:`NULL`): one ``group_concat`` string per expression (all aggregates of one SELECT see
+    the rows in the same order) that numpy parses."""
     lo, hi = con.execute(f'SELECT min(rowid), max(rowid) FROM "{table}"').fetchone()
-    parts: list[list[np.ndarray]] = [[] for _ in exprs]
     if lo is None:
-        return [np.empty(0, np.int64) for _ in exprs]
+        return
     cols = ", ".join(f"group_concat(COALESCE(CAST(({e}) AS INTEGER), {NULL}), ',')" for e in exprs)
     sql = f'SELECT count(*), {cols} FROM "{table}" WHERE rowid >= ? AND rowid < ? AND ({where})'
     for start in range(int(lo), int(hi) + 1, chunk):
         row = con.execute(sql, (start, start + chunk)).fetchone()
         n = int(row[0])
+        if n == 0:
+            continue
+        out = []
         for k, blob in enumerate(row[1:]):
             arr = np.fromstring(blob, dtype=np.int64, sep=",") if blob else np.empty(0, np.int64)
             if len(arr) != n:
                 raise TrtInspectError(f"table {table}: column {exprs[k]!r} could not be read as integers")
+            out.append(arr)
+        yield out
+
+
+def stream_columns(
+    con: sqlite3.Connection, table: str, exprs: Sequence[str], *, where: str = "1", chunk: int = CHUNK_ROWS
+) -> list[np.ndarray]:
+    """Integer SQL expressions over ``table`` as whole int64 arrays (see :func:`_chunks`)."""
+    parts: list[list[np.ndarray]] = [[] for _ in exprs]
+    for arrays in _chunks(con, table, exprs, where, chunk):
+        for k, arr in enumerate(arrays):
             parts[k].append(arr)
-    return [np.concatenate(p) if len(p) != 1 else p[0] for p in parts]
+    return [np.concatenate(p) if len(p) != 1 else p[0] for p in parts] if parts[0] else [
+        np.empty(0, np.int64) for _ in exprs
+    ]
+
+
+class Codes:
+    """Small int32 codes for the distinct values (or tuples of values) met chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[int, ...], int] = {}
+        self.keys: list[tuple[int, ...]] = []
+
+    def add(self, cols: Sequence[np.ndarray]) -> np.ndarray:
+        local, uniq = _combine(cols)
+        lut = np.empty(len(uniq[0]), dtype=np.int32)
+        for i, key in enumerate(zip(*(u.tolist() for u in uniq), strict=True)):
+            code = self.index.get(key)
+            if code is None:
+                code = self.index[key] = len(self.keys)
+                self.keys.append(key)
+            lut[i] = code
+        return lut[local]
+
+    def column(self, j: int) -> np.ndarray:
+        """The j-th key column of every code, as int64 (NULL kept as :data:`NULL`)."""
+        return np.fromiter((k[j] for k in self.keys), dtype=np.int64, count=len(self.keys))
+
+
+@dataclass
+class Grouped:
+    """A table streamed as group codes and values: ``codes[i]`` (int32) indexes ``keys[i].keys``."""
+
+    keys: list[Codes]
+    codes: list[np.ndarray]
+    values: list[np.ndarray]
+
+
+def stream_grouped(
+    con: sqlite3.Connection,
+    table: str,
+    groups: Sequence[Sequence[str]],
+    values: Sequence[str],
+    *,
+    where: str = "1",
+    chunk: int = CHUNK_ROWS,
+) -> Grouped:
+    """Stream ``table``: each group of key expressions becomes one int32 code column, each value expression an
+    int64 column. Memory: 4 bytes per row per group, 8 per value (the rowid span is reserved, untouched pages
+    cost nothing)."""
+    lo, hi = con.execute(f'SELECT min(rowid), max(rowid) FROM "{table}"').fetchone()
+    span = 0 if lo is None else int(hi) - int(lo) + 1
+    keys = [Codes() for _ in groups]
+    codes = [np.empty(span, dtype=np.int32) for _ in groups]
+    vals = [np.empty(span, dtype=np.int64) for _ in values]
+    n = 0
+    exprs = [e for g in groups for e in g] + list(values)
+    for arrays in _chunks(con, table, exprs, where, chunk):
+        m = len(arrays[0])
+        k = 0
+        for gi, g in enumerate(groups):
+            codes[gi][n : n + m] = keys[gi].add(arrays[k : k + len(g)])
+            k += len(g)
+        for vi in range(len(values)):
+            vals[vi][n : n + m] = arrays[k + vi]
+        n += m
+    return Grouped(keys, [c[:n] for c in codes], [v[:n] for v in vals])
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -145,35 +221,56 @@ def group_stats(codes: np.ndarray, values: np.ndarray) -> GroupStats:
     """Statistics of ``values`` per group ``codes`` (small non-negative ints), nsys' definitions.
 
     Median: middle value, mean of the two middle ones for an even count. StdDev: sample (n - 1), 0 when n = 1,
-    computed in two passes around the exact mean. Sums stay integers.
+    computed in two passes around the exact mean. Sums stay integers. One int64 sort of (group, value) packed
+    together; temporaries are reused in place so a 10,000,000-row table needs about three 80 MB arrays.
     """
     if len(values) == 0:
         e_i, e_f = np.empty(0, np.int64), np.empty(0, np.float64)
         return GroupStats(e_i, e_i, e_i, e_f, e_f, e_i, e_i, e_f)
-    codes = np.asarray(codes, dtype=np.int64)
     values = np.asarray(values, dtype=np.int64)
     vmin, vmax = int(values.min()), int(values.max())
-    gbits = max(1, int(codes.max()).bit_length())
+    gbits = max(1, int(np.max(codes)).bit_length())
     vbits = max(1, (vmax - vmin).bit_length())
     if gbits + vbits <= 62:  # one int64 sort of (group, value) packed together
-        packed = (codes << vbits) | (values - vmin)
-        packed.sort()
-        g = packed >> vbits
-        v = (packed & ((1 << vbits) - 1)) + vmin
-        del packed
+        v = np.asarray(codes).astype(np.int64)
+        v <<= vbits
+        v |= (values - vmin) if vmin else values
+        v.sort()
+        g = v >> vbits
+        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        groups = g[starts]
+        del g
+        v &= (1 << vbits) - 1
+        if vmin:
+            v += vmin
     else:
         order = np.lexsort((values, codes))
-        g, v = codes[order], values[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    n = np.diff(np.r_[starts, len(g)])
+        g, v = np.asarray(codes, dtype=np.int64)[order], values[order]
+        del order
+        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        groups = g[starts]
+        del g
+    n = np.diff(np.r_[starts, len(v)])
     total = np.add.reduceat(v, starts)
     mean = total / n
     lo, hi = v[starts + (n - 1) // 2], v[starts + n // 2]
     median = lo + (hi - lo) / 2.0
-    dev = v - np.repeat(mean, n)
-    ss = np.add.reduceat(dev * dev, starts)
+    ss = _squared_deviations(v, starts, n, mean)
     std = np.sqrt(np.divide(ss, n - 1, out=np.zeros_like(ss), where=n > 1))
-    return GroupStats(g[starts], n, total, mean, median, v[starts], v[starts + n - 1], std)
+    return GroupStats(groups, n, total, mean, median, v[starts], v[starts + n - 1], std)
+
+
+def _squared_deviations(v: np.ndarray, starts: np.ndarray, n: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Sum of (v - mean of its group)^2 per group; few groups: one segment at a time (no full-size temporary)."""
+    if len(starts) <= 256:
+        out = np.empty(len(starts), dtype=np.float64)
+        for i, (s, m) in enumerate(zip(starts.tolist(), n.tolist(), strict=True)):
+            seg = v[s : s + m] - mean[i]
+            out[i] = float(np.dot(seg, seg))
+        return out
+    dev = v - np.repeat(mean, n)
+    dev *= dev
+    return np.add.reduceat(dev, starts)
 
 
 def round1(x: np.ndarray | pd.Series) -> np.ndarray:
@@ -278,19 +375,19 @@ def _names_from_strings(
 
 def _keyed_frame(
     report: str,
-    key: np.ndarray,
+    keys: Codes,
+    codes: np.ndarray,
     values: np.ndarray,
     name_of: Callable[[np.ndarray], list[Any]],
-    scope: dict[str, np.ndarray] | None = None,
+    scope: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """NSYS_STAT_SUM rows of ``values`` grouped by ``key`` (a StringIds id / enum) and any ``scope`` columns."""
-    scope = scope or {}
-    code, key_values = _combine([key, *scope.values()])
-    st = group_stats(code, values)
-    names = name_of(key_values[0][st.group])
+    """NSYS_STAT_SUM rows of ``values`` grouped by ``codes``: key column 0 names the group (through
+    ``name_of``), columns 1.. are the ``scope`` columns (pid / device_id / stream_id) when summarised per scope."""
+    st = group_stats(codes, values)
+    names = name_of(keys.column(0)[st.group])
     scoped: dict[str, np.ndarray] = {}
     for i, col in enumerate(scope):
-        vals = key_values[i + 1][st.group]
+        vals = keys.column(i + 1)[st.group]
         scoped[col] = np.where(vals == NULL, -1, vals)
     frame = _sum_frame(report, names, GroupStats(np.arange(len(st.group)), *_rest(st)), scope=scoped)
     for col in scope:
@@ -310,19 +407,19 @@ class _Pass:
     streams: pd.DataFrame | None = None
 
 
-def _stream_part(prefix: str, scope: list[np.ndarray], dur: np.ndarray, nbytes: np.ndarray | None) -> pd.DataFrame:
-    """count, summed duration (and bytes) per (pid, device, stream) from streamed columns."""
-    code, (pid, dev, strm) = _combine(scope)
-    n = len(pid)
+def _stream_part(prefix: str, keys: Codes, codes: np.ndarray, dur: np.ndarray, nbytes: np.ndarray | None
+                 ) -> pd.DataFrame:
+    """count, summed duration (and bytes) per (pid, device, stream) code."""
+    n = len(keys.keys)
     data: dict[str, Any] = {
-        "pid": _nullable_ints(pid),
-        "device_id": _nullable_ints(dev),
-        "stream_id": _nullable_ints(strm),
-        f"{prefix}s": np.bincount(code, minlength=n).astype(np.int64),
-        f"{prefix}_ns": _exact_bincount(code, dur, n),
+        "pid": _nullable_ints(keys.column(0)),
+        "device_id": _nullable_ints(keys.column(1)),
+        "stream_id": _nullable_ints(keys.column(2)),
+        f"{prefix}s": np.bincount(codes, minlength=n).astype(np.int64),
+        f"{prefix}_ns": _exact_bincount(codes, dur, n),
     }
     if nbytes is not None:
-        data[f"{prefix}_bytes"] = _exact_bincount(code, np.where(nbytes == NULL, 0, nbytes), n)
+        data[f"{prefix}_bytes"] = _exact_bincount(codes, np.where(nbytes == NULL, 0, nbytes), n)
     return pd.DataFrame(data)
 
 
@@ -346,10 +443,12 @@ def _kernel_pass(con: sqlite3.Connection, ctx: _Ctx) -> _Pass:
     name_col = "demangledName" if "demangledName" in cols else "shortName"
     if "CHAR" in cols.get(name_col, "") or cols.get(name_col) == "TEXT":
         raise TrtInspectError(f"{table}.{name_col} holds inline text; this export layout is not summarised")
-    *scope, name, dur = stream_columns(con, table, [*_scope_exprs(cols), f'"{name_col}"', '"end" - "start"'])
-    by = {b: scope[list(SCOPE_COLUMNS).index(b)] for b in ctx.by}
-    frame = _keyed_frame("cuda_gpu_kern_sum", name, dur, _names_from_strings(con, ctx), by)
-    return _Pass({"cuda_gpu_kern_sum": frame}, _stream_part("kernel", scope, dur, None))
+    scope = _scope_exprs(cols)
+    by = [scope[list(SCOPE_COLUMNS).index(b)] for b in ctx.by]
+    g = stream_grouped(con, table, [[f'"{name_col}"', *by], scope], ['"end" - "start"'])
+    dur = g.values[0]
+    frame = _keyed_frame("cuda_gpu_kern_sum", g.keys[0], g.codes[0], dur, _names_from_strings(con, ctx), ctx.by)
+    return _Pass({"cuda_gpu_kern_sum": frame}, _stream_part("kernel", g.keys[1], g.codes[1], dur, None))
 
 
 def api_display_name(raw: str | None) -> str | None:
@@ -361,16 +460,17 @@ def api_display_name(raw: str | None) -> str | None:
 
 
 def _api_pass(con: sqlite3.Connection, ctx: _Ctx) -> _Pass:
-    key, dur = stream_columns(con, ctx.tables["runtime"], ['"nameId"', '"end" - "start"'])
-    frame = _keyed_frame("cuda_api_sum", key, dur, _names_from_strings(con, ctx, api_display_name))
-    return _Pass({"cuda_api_sum": frame})
+    g = stream_grouped(con, ctx.tables["runtime"], [['"nameId"']], ['"end" - "start"'])
+    names = _names_from_strings(con, ctx, api_display_name)
+    return _Pass({"cuda_api_sum": _keyed_frame("cuda_api_sum", g.keys[0], g.codes[0], g.values[0], names)})
 
 
 def _osrt_pass(con: sqlite3.Connection, ctx: _Ctx) -> _Pass:
-    key, dur = stream_columns(
-        con, ctx.tables["osrt"], ['"nameId"', '"end" - "start"'], where=f'"eventClass" = {OSRT_EVENT_CLASS}'
+    g = stream_grouped(
+        con, ctx.tables["osrt"], [['"nameId"']], ['"end" - "start"'], where=f'"eventClass" = {OSRT_EVENT_CLASS}'
     )
-    return _Pass({"osrt_sum": _keyed_frame("osrt_sum", key, dur, _names_from_strings(con, ctx))})
+    names = _names_from_strings(con, ctx)
+    return _Pass({"osrt_sum": _keyed_frame("osrt_sum", g.keys[0], g.codes[0], g.values[0], names)})
 
 
 def _memcpy_labels(con: sqlite3.Connection, ctx: _Ctx) -> dict[int, str]:
@@ -394,18 +494,23 @@ def _memops_pass(con: sqlite3.Connection, ctx: _Ctx) -> _Pass:
         if table is None:
             continue
         cols = _column_types(con, table)
-        exprs = [*_scope_exprs(cols), '"copyKind"' if logical == "memcpy" else "NULL", '"end" - "start"',
-                 '"bytes"' if "bytes" in cols else "0"]
-        *scope, kind, dur, nbytes = stream_columns(con, table, exprs)
-        parts.append(_stream_part(logical, scope, dur, nbytes))
+        kind = ['"copyKind"'] if logical == "memcpy" else ["0"]
+        g = stream_grouped(con, table, [kind, _scope_exprs(cols)],
+                           ['"end" - "start"', '"bytes"' if "bytes" in cols else "0"])
+        dur, nbytes = g.values
+        parts.append(_stream_part(logical, g.keys[1], g.codes[1], dur, nbytes))
         if logical == "memcpy":
             labels = _memcpy_labels(con, ctx)
-            known = np.isin(kind, np.fromiter(labels, dtype=np.int64, count=len(labels)))
-            uniq, inv = factorize_ints(kind[known])
-            codes.append(inv + len(names))
+            lut = np.full(len(g.keys[0].keys), -1, dtype=np.int64)
+            for i, k in enumerate(g.keys[0].column(0).tolist()):
+                if k in labels:
+                    lut[i] = len(names)
+                    names.append(f"[CUDA memcpy {labels[k]}]")
+            row = lut[g.codes[0]]
+            known = row >= 0
+            codes.append(row[known])
             durs.append(dur[known])
             sizes.append(nbytes[known])
-            names += [f"[CUDA memcpy {labels[int(k)]}]" for k in uniq]
         else:
             codes.append(np.full(len(dur), len(names), dtype=np.int64))
             durs.append(dur)
@@ -481,23 +586,19 @@ def _nvtx_sum(con: sqlite3.Connection, ctx: _Ctx) -> pd.DataFrame:
             f'"{table}" WHERE text IS NOT NULL AND eventType IN ({styles})'
         )
         con.execute("CREATE UNIQUE INDEX temp.trtinspect_nvtx_text_t ON trtinspect_nvtx_text(t)")
-        text_expr = f'(SELECT rowid FROM temp.trtinspect_nvtx_text WHERE t = "{table}".text)'
-    etype, dom, proc, text_id, text_row, dur = stream_columns(
+        text_expr = (f'CASE WHEN "{table}".text IS NULL THEN NULL ELSE '
+                     f'(SELECT rowid FROM temp.trtinspect_nvtx_text WHERE t = "{table}".text) END')
+    g = stream_grouped(
         con,
         table,
-        [
-            "eventType",
-            "domainId",
-            "globalTid & 0xFFFFFF000000",  # 0xFFFFFF000000: the process bits
-            "textId",
-            text_expr,
-            f'COALESCE("end", {int(maxts or 0)}) - start',
-        ],
+        [["eventType", "domainId", "globalTid & 0xFFFFFF000000", "textId", text_expr]],  # process bits: VM id, pid
+        [f'COALESCE("end", {int(maxts or 0)}) - start'],
         where=f"eventType IN ({styles})",
     )
+    code, dur = g.codes[0], g.values[0]
+    u_etype, u_dom, u_proc, u_tid, u_trow = (g.keys[0].column(j) for j in range(5))
     domains = _nvtx_domains(con, table)
     # Rows whose (domain, process) was created more than once join every creation, as in nsys' SQL.
-    code, (u_etype, u_dom, u_proc, u_tid, u_trow) = _combine([etype, dom, proc, text_id, text_row])
     strings = _strings(con, ctx.tables.get("strings"), np.unique(u_tid))
     inline: dict[int, str] = {}
     if has_text:
