@@ -10,6 +10,7 @@ from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
 
 from trtinspect.app.graph import as_list
+from trtinspect.app.nsys_section import nsys_section
 from trtinspect.app.pages_engines import engine_facts, facts_list
 from trtinspect.app.state import Registry
 from trtinspect.app.tables import table_style
@@ -236,5 +237,10 @@ def layout(reg: Registry, engine_id: str) -> html.Div:
             graph_section,
             html.Div([html.H3("Latency breakdown"), *breakdown_figures(reg, engine_id)], className="section"),
             html.Div([html.H3("Findings"), *findings_table(reg, engine_id)], className="section"),
+            *_optional(nsys_section(entry.bundle)),
         ]
     )
+
+
+def _optional(section: html.Div | None) -> list[html.Div]:
+    return [] if section is None else [section]

@@ -294,3 +294,21 @@ def test_agrees_with_nsys_ai_figures(stats: dict[Path, Any]) -> None:
             assert int(m.loc[name, "instances"]) == row["count"]
             assert r2(m.loc[name, "total_ns"]) == row["total_ms"]
             assert round(int(size.loc[name, "total_bytes"]) / 1e6, 2) == row["total_mb"]
+
+
+def test_dashboard_section_shows_the_summaries() -> None:
+    """The web app's engine page gets one table per nsys stats report for an nsys bundle (none otherwise)."""
+    from dash.dash_table.DataTable import DataTable
+
+    import trtinspect
+    from trtinspect.app.nsys_section import nsys_section
+
+    section = nsys_section(trtinspect.load(H100))
+    assert section is not None and section.id == "nsys-stats"
+    tables = {c.id: c for c in section.children if isinstance(c, DataTable)}
+    assert set(tables) == {"nsys-cuda_gpu_kern_sum", "nsys-cuda_gpu_mem_time_sum", "nsys-cuda_gpu_mem_size_sum",
+                           "nsys-cuda_api_sum", "nsys-nvtx_sum", "nsys-streams"}
+    assert len(tables["nsys-cuda_gpu_kern_sum"].data) == 41
+    assert tables["nsys-cuda_gpu_kern_sum"].data[0]["total_ns"] == 31121662
+    assert "No TensorRT activity" in str(section.children[1].children)
+    assert nsys_section(trtinspect.load("sample:resnet18-a100/qat")) is None
