@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 GENERATOR = REPO / "scripts" / "generate_nsys_trt.py"
 FLOOR = (
@@ -47,8 +49,8 @@ FLOOR = (
 )
 
 
-def run(cmd: list[str], timeout: float) -> tuple[float, float, int]:
-    """(wall s, peak RSS MB, exit code) of one process."""
+def run(cmd: list[str], timeout: float) -> Run:
+    """(wall s, peak RSS MB, exit code, CPU s) of one process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = t0 + timeout
@@ -63,7 +65,7 @@ def run(cmd: list[str], timeout: float) -> tuple[float, float, int]:
         time.sleep(0.02)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024 * 1.048576, proc.returncode
+    return wall, usage.ru_maxrss / 1024 * 1.048576, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def trtinspect_exe() -> str:
@@ -71,12 +73,15 @@ def trtinspect_exe() -> str:
     return str(exe) if exe.exists() else shutil.which("trtinspect") or "trtinspect"
 
 
-def measure(path: Path, repeat: int, nsys_ai: str | None, timeout: float) -> dict[str, list[tuple[float, float, int]]]:
+Run = tuple[float, float, int, float]  # wall s, peak RSS MB, exit code, CPU s
+
+
+def measure(path: Path, repeat: int, nsys_ai: str | None, timeout: float) -> dict[str, list[Run]]:
     cmds: dict[str, list[str]] = {
         "trtinspect": [trtinspect_exe(), "report", str(path), "--format", "json"],
         "floor": [sys.executable, "-c", FLOOR, str(path)],
     }
-    out: dict[str, list[tuple[float, float, int]]] = {k: [] for k in cmds}
+    out: dict[str, list[Run]] = {k: [] for k in cmds}
     if nsys_ai:
         out["nsys-ai"] = []
     for _ in range(repeat):
@@ -106,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     shapes = ["plain", "trt"] if args.shape == "both" else [args.shape]
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    print("| export | kernels | command | median wall (s) | peak RSS (MB) | ratio to floor | exit |")
-    print("|---|---|---|---|---|---|---|")
+    print("| export | kernels | command | median wall (s) | median CPU (s) | peak RSS (MB) | wall / floor | exit |")
+    print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         for n in args.kernels:
             for shape in shapes:
@@ -118,18 +123,33 @@ def main(argv: list[str] | None = None) -> int:
                 subprocess.run(gen + (["--no-tensorrt"] if shape == "plain" else []), check=True,
                                stdout=subprocess.DEVNULL)
                 res = measure(path, args.repeat, args.nsys_ai, args.timeout)
-                floor = statistics.median(w for w, _, _ in res["floor"])
+                floor = statistics.median(r[0] for r in res["floor"])
                 for name, runs in res.items():
-                    wall = statistics.median(w for w, _, _ in runs)
-                    peak = max(p for _, p, _ in runs)
-                    codes = sorted({c for _, _, c in runs})
-                    print(f"| {shape} | {n:,} | {name} | {wall:.2f} | {peak:.0f} | {wall / floor:.1f}x | {codes} |")
+                    wall = statistics.median(r[0] for r in runs)
+                    cpu = statistics.median(r[3] for r in runs)
+                    peak = max(r[1] for r in runs)
+                    codes = sorted({r[2] for r in runs})
+                    print(f"| {shape} | {n:,} | {name} | {wall:.2f} | {cpu:.2f} | {peak:.0f} | {wall / floor:.1f}x "
+                          f"| {codes} |")
                 if "nsys-ai" in res:
                     pairs = [a[0] / b[0] for a, b in zip(res["nsys-ai"], res["trtinspect"], strict=True)]
                     print(f"|   | {n:,} | nsys-ai / trtinspect, same round | median {statistics.median(pairs):.1f}x |"
-                          " | | |")
+                          " | | | |")
                 path.unlink()
     return 0
+
+
+@pytest.mark.benchmark
+@pytest.mark.parametrize(("kernels", "limit_s"), [(1_000_000, 10.0), (10_000_000, 60.0)])
+def test_nsys_summaries_within_targets(tmp_path: Path, kernels: int, limit_s: float) -> None:
+    """Issue 16's targets for `report` on an export without TensorRT activity (the summaries alone):
+    1,000,000 kernels < 10 s, 10,000,000 kernels < 60 s, both < 1.5 GB peak RSS (on a quiet 2-core machine)."""
+    path = tmp_path / f"plain_{kernels}_generated.sqlite"
+    subprocess.run([sys.executable, str(GENERATOR), str(path), "--kernels", str(kernels), "--no-tensorrt"],
+                   check=True, stdout=subprocess.DEVNULL)
+    wall, peak, code, _ = run([trtinspect_exe(), "report", str(path), "--format", "json"], timeout=900)
+    assert code == 0
+    assert wall < limit_s and peak < 1500, (wall, peak)
 
 
 if __name__ == "__main__":
