@@ -19,7 +19,8 @@ def test_every_kind_is_one_row_and_sniff_reads_the_table() -> None:
 
 def test_each_row_says_what_happens_to_its_files() -> None:
     for k in kinds.KINDS:
-        roles = [k.apply is not None, k.load_alone is not None, k.refuse is not None, not k.engine_data,
+        roles = [k.apply is not None, k.load_alone is not None, k.load_with is not None, k.refuse is not None,
+                 not k.engine_data,
                  k.name == "engine"]
         assert sum(roles) == 1, k.name
         assert k.what and k.detect
