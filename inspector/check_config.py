@@ -43,6 +43,7 @@ THRESHOLD_KEYS: dict[str, tuple[str, str]] = {
     "threshold": ("threshold", "fraction"),
     "group_threshold": ("group_threshold", "fraction"),
     "floor_ms": ("floor_ms", "ms"),
+    "floor_share": ("floor_share", "fraction"),
     "min_share": ("min_share", "fraction"),
     "alpha": ("alpha", "fraction"),
     "spread_factor": ("spread_factor", "number"),

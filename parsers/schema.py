@@ -138,15 +138,17 @@ CHECK_GROUPS: Schema = {
     "group_id": "int64",
     "label": "string",              # readable name of the group (its layers, shortened)
     "kind": "string",               # alignment kind: unchanged, fused, split, ..., only_a, only_b
-    "status": "string",             # regression | improvement | ok | added | removed | ignored
+    "status": "string",             # regression | traded | improvement | ok | added | removed | unmeasured | ignored
     "base_ms": "float64",           # mean over baseline runs of the group's time per iteration (NaN: absent)
     "cand_ms": "float64",           # mean over candidate runs
     "delta_ms": "float64",          # cand_ms - base_ms (added/removed: +cand_ms / -base_ms)
     "delta_pct": "float64",         # 100 * delta / base_ms (inf when base_ms == 0 < delta)
     "share_pct": "float64",         # larger of its shares of per-layer total time (baseline, candidate)
     "spread_ms": "float64",         # pooled run-to-run standard deviation (NaN with < 2 runs a side)
-    "floor_ms": "float64",          # absolute floor applied: max(floor, 3 x spread when K >= 3)
+    "floor_ms": "float64",          # absolute floor applied: max(min(floor_ms, floor_share x engine), 3 x spread if K >= 3)
     "threshold_pct": "float64",     # relative threshold applied (after overrides)
+    "mde_ms": "float64",            # minimum detectable change: smallest slowdown the size criteria can flag (ms)
+    "mde_pct": "float64",           # the same relative to base_ms (with K >= 3 it must also be significant)
     "p_value": "float64",           # one-sided p of the change in the flagged direction (NaN: not assessed)
     "q_value": "float64",           # Benjamini-Hochberg adjusted p across groups
     "significance": "string",       # significant | not significant | not assessed

@@ -201,9 +201,10 @@ def test_same_named_engines_labelled_statistic_named_and_tiny_p(
     assert ET.fromstring(junit).find("testsuite").get("name") == f"trtinspect check {b}"  # type: ignore[union-attr]
     stat = f"median GPU compute over {n_a} vs {n_b} iterations"
     assert stat in out and stat in markdown and "(median;" in out
-    for text in (out, markdown.replace("&lt;", "<"), junit.replace("&lt;", "<")):
+    unescape = {"&lt;": "<", "&gt;": ">"}
+    for text in (out, *(re.sub("&[lg]t;", lambda m: unescape[m.group()], x) for x in (markdown, junit))):
         assert re.search(r"\bp=0(?![.\d])", text) is None
-        assert "p<1e-300" in text
+        assert "significance not assessed (1 vs 1 runs; needs >= 3 a side)" in text  # one run a side: no p
     n_regressed = re.search(r"(\d+) fusion group\(s\) regressed", out)
     assert n_regressed is not None and int(n_regressed.group(1)) > 15  # > MAX_ROWS: overflow line
     assert "(use --json for all)" in markdown and "JSON report" not in markdown
@@ -294,12 +295,14 @@ def _hostile_runs(tmp_path: Path) -> tuple[str, str]:
 def test_hostile_layer_names_are_escaped_in_every_format(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Through the CLI (the loader already shows control characters in names as ``\\u0001`` text)."""
+    """Through the CLI (the loader already shows control characters in names as ``\\u0001`` text). The renamed
+    layer is the largest of the real batch-1 MobileNet (0.0164 ms), +50% in the candidate: 1.7% end to end, under
+    the 5% gate, and caught by the engine-scaled floor (the old fixed 0.01 ms floor passed it silently)."""
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     base, cand = _hostile_runs(tmp_path)
     md, xml, js = tmp_path / "r.md", tmp_path / "r.xml", tmp_path / "r.json"
     code, out, _ = run(
-        ["--baseline", base, "--candidate", cand, "--floor-ms", "0.001", "--markdown", str(md), "--junit",
+        ["--baseline", base, "--candidate", cand, "--markdown", str(md), "--junit",
          str(xml), "--json", str(js)],
         capsys,
     )

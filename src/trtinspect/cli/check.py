@@ -63,7 +63,13 @@ def _load_all(paths: tuple[str, ...], side: str) -> list[Any]:
 )
 @click.option("--threshold", default=None, help="End-to-end relative threshold [5%].")
 @click.option("--group-threshold", default=None, help="Per fusion group relative threshold [10%].")
-@click.option("--floor-ms", default=None, help="Per group absolute floor in ms [0.01].")
+@click.option("--floor-ms", default=None, help="Per group absolute floor: upper bound in ms [0.01].")
+@click.option(
+    "--floor-share",
+    default=None,
+    help="Per group absolute floor as a share of the engine's per-layer time [0.5%]; the floor is the smaller "
+    "of the two, raised to 3x the measured run-to-run spread with >= 3 runs a side.",
+)
 @click.option(
     "--min-share", default=None, help="Smallest share of total time a group needs to be flagged [1%]."
 )
@@ -116,6 +122,7 @@ def command(
     threshold: str | None,
     group_threshold: str | None,
     floor_ms: str | None,
+    floor_share: str | None,
     min_share: str | None,
     alpha: str | None,
     strict_groups: bool | None,
@@ -138,6 +145,7 @@ def command(
         "threshold": threshold,
         "group_threshold": group_threshold,
         "floor_ms": floor_ms,
+        "floor_share": floor_share,
         "min_share": min_share,
         "alpha": alpha,
         "strict_groups": strict_groups,

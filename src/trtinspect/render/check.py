@@ -125,6 +125,7 @@ def to_dict(r: CheckResult) -> dict[str, Any]:
             "threshold": t.threshold,
             "group_threshold": t.group_threshold,
             "floor_ms": t.floor_ms,
+            "floor_share": t.floor_share,
             "min_share": t.min_share,
             "alpha": t.alpha,
             "spread_factor": t.spread_factor,
@@ -167,17 +168,22 @@ def to_text(r: CheckResult) -> str:
     rows = _interesting(r).head(MAX_ROWS)
     if not rows.empty:
         lines.append("")
-        lines.append(f"{'status':<11} {'baseline ms':>11} {'cand ms':>9} {'delta':>9} {'share':>6}  group")
+        lines.append(
+            f"{'status':<11} {'baseline ms':>11} {'cand ms':>9} {'delta':>9} {'min det.':>9} {'share':>6}  group"
+        )
         for g in rows.to_dict("records"):
             lines.append(
                 f"{g['status']:<11} {_ms(g['base_ms']):>11} {_ms(g['cand_ms']):>9} "
-                f"{_pct(g['delta_pct']):>9} {g['share_pct']:>5.1f}%  {g['label']}"
+                f"{_pct(g['delta_pct']):>9} {_pct(g['mde_pct']):>9} {g['share_pct']:>5.1f}%  {g['label']}"
             )
         more = len(_interesting(r)) - len(rows)
         if more > 0:
             lines.append(f"... {more} more (see --json)")
     ok = int((r.groups["status"] == "ok").sum())
     lines.append(f"{ok} group(s) within thresholds")
+    mde = mde_summary(r)
+    if mde:
+        lines.append(mde)
     unmeasured = int((r.groups["status"] == "unmeasured").sum())
     if unmeasured:
         lines.append(f"{unmeasured} group(s) without a profiled time on one side (not judged; see --json)")
@@ -194,6 +200,25 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def term_text(text: object) -> str:
     """A name for the terminal: control characters (ANSI escapes, CR, backspace...) shown as ``\\xNN``."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text).replace("\n", " "))
+
+
+def mde_summary(r: CheckResult) -> str | None:
+    """One line on what the check could have caught: the minimum detectable change of the largest group and
+    the range over groups holding >= min_share of the time."""
+    g = r.groups
+    if g.empty or "mde_pct" not in g:
+        return None
+    both = g[g["mde_pct"].map(lambda v: _num(v) is not None) & g["base_ms"].map(lambda v: _num(v) is not None)]
+    if both.empty:
+        return None
+    top = both.loc[both["base_ms"].astype(float).idxmax()]
+    big = both[both["share_pct"].astype(float) >= 100 * r.thresholds.min_share]["mde_pct"].astype(float)
+    span = f"; {big.min():+.0f}% to {big.max():+.0f}% over the {len(big)} group(s) >= " \
+        f"{r.thresholds.min_share:.0%} of time" if len(big) > 1 else ""
+    return (
+        f"minimum detectable change per group (--json mde_pct): largest group {top['label']} "
+        f"{_pct(top['mde_pct'])} ({_ms(top['mde_ms'])} ms; floor {_ms(top['floor_ms'])} ms){span}"
+    )
 
 
 def _md_escape(text: object) -> str:
@@ -219,7 +244,8 @@ def to_markdown(r: CheckResult) -> str:
     out.append(
         f"Baseline {md_code(r.baseline_name)} ({r.k_base} run(s)) vs candidate {md_code(r.candidate_name)} "
         f"({r.k_cand} run(s)); thresholds: end-to-end {r.thresholds.threshold:.0%}, "
-        f"group {r.thresholds.group_threshold:.0%}, floor {r.thresholds.floor_ms} ms, "
+        f"group {r.thresholds.group_threshold:.0%}, floor min({r.thresholds.floor_ms} ms, "
+        f"{r.thresholds.floor_share:.1%} of the engine) or 3x the run-to-run spread, "
         f"share {r.thresholds.min_share:.0%}."
     )
     out.append("")
@@ -240,16 +266,20 @@ def to_markdown(r: CheckResult) -> str:
             "",
             f"#### {title}",
             "",
-            "| status | group | kind | baseline ms | candidate ms | delta | why |",
-            "|---|---|---|---:|---:|---:|---|",
+            "| status | group | kind | baseline ms | candidate ms | delta | min detectable | why |",
+            "|---|---|---|---:|---:|---:|---:|---|",
         ]
         for g in frame.head(MAX_ROWS).to_dict("records"):
             out.append(
                 f"| {g['status']} | {md_code(g['label'])} | {g['kind']} | {_ms(g['base_ms'])} | "
-                f"{_ms(g['cand_ms'])} | {_pct(g['delta_pct'])} | {_md_escape(str(g['reason']))} |"
+                f"{_ms(g['cand_ms'])} | {_pct(g['delta_pct'])} | {_pct(g['mde_pct'])} | "
+                f"{_md_escape(str(g['reason']))} |"
             )
         if len(frame) > MAX_ROWS:
             out.append(f"\n{len(frame) - MAX_ROWS} more (use --json for all).")
+    mde = mde_summary(r)
+    if mde:
+        out += ["", _md_escape(mde)]
     if r.notes or r.allowed_differences:
         out += ["", "<details><summary>Notes</summary>", ""]
         out += [
