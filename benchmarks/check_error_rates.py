@@ -315,12 +315,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)), help="worker processes")
     ap.add_argument("--write", type=Path, default=None, help="docs file whose error-rates block is replaced")
     ap.add_argument("--block", default="", help="suffix of the block's markers (several tables in one file)")
+    ap.add_argument("--scenarios", default="1:blocks:1,3:random:1,5:blocks:1,5:random:10",
+                    help="K:split:noise,... (runs a side, random|blocks, per-layer noise scale)")
     args = ap.parse_args(argv)
     tag = f"error-rates-{args.block}" if args.block else "error-rates"
     begin, end = BEGIN.replace("error-rates", tag), END.replace("error-rates", tag)
     t = Thresholds()
     slowdowns = (0.05, 0.10, 0.20)
-    scenarios = [(1, "blocks", 1.0), (3, "random", 1.0), (5, "blocks", 1.0), (5, "random", 10.0)]
+    scenarios = [(int(k), mode, float(noise)) for k, mode, noise in (x.split(":") for x in args.scenarios.split(","))]
     start = time.perf_counter()
     tasks = [(engine, k, mode, noise) for engine in args.engines for k, mode, noise in scenarios]
     work = functools.partial(_task, splits=args.splits, seed=args.seed, slowdowns=slowdowns, t=t)
