@@ -227,10 +227,11 @@ def _broken_copy(tmp_path: Path, label: str) -> tuple[Path, Path]:
     shutil.copytree(MOBILENET / "qat", run_dir)
     profile = next(run_dir.glob("*.profile.json"))
     timing = next(run_dir.glob("*.timing.json"))
-    if label == "truncated-profile":  # a valid prefix: the writer died half-way
-        text = profile.read_text()
-        profile.write_text(text[: len(text) // 2])
-        return run_dir, profile
+    if label.startswith("truncated-"):  # a valid prefix: the writer died half-way
+        target = profile if label.endswith("profile") else timing
+        text = target.read_text()
+        target.write_text(text[: len(text) // 2])
+        return run_dir, target
     target = profile if label.startswith("profile") else timing
     key = "averageMs" if target is profile else "computeMs"
     value = {"negative": "-180.0", "nan": "NaN", "infinity": "Infinity", "string": '"fast"'}[label.split("-")[1]]
@@ -243,6 +244,7 @@ def _broken_copy(tmp_path: Path, label: str) -> tuple[Path, Path]:
     "label",
     [
         "truncated-profile",
+        "truncated-timing",
         *(f"{kind}-{v}" for kind in ("profile", "timing") for v in ("negative", "nan", "infinity", "string")),
     ],
 )
