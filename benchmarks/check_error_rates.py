@@ -339,11 +339,12 @@ def main(argv: list[str] | None = None) -> int:
     block = "\n".join(
         [
             begin,
-            f"Measured by `python benchmarks/check_error_rates.py --splits {args.splits} --seed {args.seed}` "
+            f"Measured by `python benchmarks/check_error_rates.py --splits {args.splits} --seed {args.seed} "
+            f"--scenarios {args.scenarios} --engines {' '.join(args.engines)}` "
             f"({elapsed:.0f} s on {machine}, shared with other work; default thresholds: end-to-end "
             f"{t.threshold:.0%}, group {t.group_threshold:.0%}, floor min({t.floor_ms} ms, "
             f"{t.floor_share:.1%} of the engine) or {t.spread_factor:g}x the run-to-run spread with K >= "
-            f"{t.min_runs}, share {t.min_share:.0%}, alpha {t.alpha}; engines {', '.join(args.engines)}). "
+            f"{t.min_runs}, share {t.min_share:.0%}, alpha {t.alpha}). "
             f"Rates are fractions of {args.splits} "
             "splits (A/A, e2e, largest group) or of injected random-group trials.",
             "",
