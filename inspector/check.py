@@ -421,7 +421,7 @@ def _mde_ms(base_ms: float, floor: float, threshold: float, total: float, t: Thr
     """Minimum detectable change of a group (ms): the smallest slowdown that meets the relative threshold, the
     floor, and the share criterion (the group must reach ``min_share`` of the engine's time after growing by
     it). With K >= min_runs it must also be significant, which needs more than this when runs scatter."""
-    if not math.isfinite(base_ms):
+    if not math.isfinite(base_ms) or t.min_share >= 1:  # min_share 100%: no group can ever be flagged
         return math.nan
     need_share = (t.min_share * total - base_ms) / (1 - t.min_share) if math.isfinite(total) else 0.0
     return max(floor, threshold * base_ms, need_share)
