@@ -28,6 +28,7 @@ from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.parsers import schema
 from trtinspect.parsers._io import decode_json, looks_binary, read_bytes, without_bom
+from trtinspect.parsers.graph_checks import graph_notes
 from trtinspect.parsers.formats import (
     DATATYPE_WORDS,
     INDEX_LIKE_PRECISIONS,
@@ -526,6 +527,7 @@ def _parse_obj(obj: Any, *, path: str | Path | None, own: bool) -> tuple[LayerIn
         raise _bad("'Layers' mixes name strings and layer records", path)
     frame, info = _build_frame(layers, detailed=True, path=path, own=own)
     notes.extend(info.notes)
+    notes.extend(graph_notes(frame, bindings))
     if info.plain_formats or info.has_metadata or info.myelin_records:
         generation: str | None = "10.x"
     elif info.descriptive_formats:

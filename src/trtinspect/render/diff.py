@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trtinspect.inspector.diff import DiffResult
+from trtinspect.render.escape import md_cell, md_text
 
 __all__ = ["FILE_WIDTH", "FORMATS", "no_delta_note", "render", "render_html", "render_json", "render_markdown",
            "render_text", "top_changes", "untimed_sides"]
@@ -259,16 +260,11 @@ def render_json(result: DiffResult, *, top: int = 10) -> str:
 
 
 def _md_text(text: str) -> str:
-    """Text from the inputs (layer and engine names) made inert in Markdown: no raw HTML, no links, no code
-    spans or table breaks of its own."""
-    out = html.escape(str(text), quote=False)
-    for ch in ("\\", "`", "[", "]", "|"):
-        out = out.replace(ch, "\\" + ch)
-    return out
+    return md_text(text)
 
 
 def _md_cell(text: str) -> str:
-    return _md_text(text).replace("\n", " ")
+    return md_cell(text)
 
 
 def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:

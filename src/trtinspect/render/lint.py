@@ -15,6 +15,7 @@ import pandas as pd
 from trtinspect.inspector.lint import LintResult, total_saving
 from trtinspect.inspector.rules import RULES, SEVERITIES
 from trtinspect.parsers import schema
+from trtinspect.render.escape import md_cell
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -172,7 +173,7 @@ def to_text(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = N
 
 
 def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return md_cell(text)
 
 
 def to_markdown(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = None) -> str:

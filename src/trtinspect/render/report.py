@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trtinspect.render import nsys
+from trtinspect.render.escape import md_cell
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -163,20 +164,20 @@ TEXT_COLUMNS = ("layer", "type", "precision", "layer type", "finding", "layer na
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_cell(text)
 
 
 def render_markdown(report: dict[str, Any]) -> str:
     lines = [f"# trtinspect report: {_md_cell(report['name'])}", ""]
     for k, v in _headline(report):
-        lines.append(f"- **{k}:** {_md_cell(v)}")
+        lines.append(f"- **{md_cell(k)}:** {_md_cell(v)}")
     for title, header, rows in _tables(report):
-        lines += ["", f"## {title}", "", "| " + " | ".join(header) + " |",
+        lines += ["", f"## {md_cell(title)}", "", "| " + " | ".join(md_cell(h) for h in header) + " |",
                   "|" + "|".join("---:" if i and h not in TEXT_COLUMNS else "---"
                                  for i, h in enumerate(header)) + "|"]
         lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
     for title, items in _lists(report):
-        lines += ["", f"## {title}", ""] + [f"- {_md_cell(i)}" for i in items]
+        lines += ["", f"## {md_cell(title)}", ""] + [f"- {_md_cell(i)}" for i in items]
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,47 @@
+"""Escaping, once, for every output format that prints names taken from the inputs.
+
+Layer, tensor and engine names come from files a user may not control (an uploaded profile, a model from
+elsewhere). Whatever a renderer prints from them goes through one of these functions:
+
+* Markdown (:func:`md_text`, :func:`md_cell`): no raw HTML (``<script>``, ``<img onerror=...>``), no links,
+  images or code spans of its own, no table breaks; line breaks become spaces in table cells.
+* Control characters (:func:`printable`): C0/C1 controls (ESC of ANSI sequences, NUL, vertical tab, ...) are
+  shown as ``\\xNN`` instead of being written to a terminal or a document.
+* XML 1.0 (:func:`xml_text`): characters XML forbids are replaced by U+FFFD, so JUnit readers accept the file.
+
+HTML output uses :func:`html.escape`; GitHub workflow commands have their own rules (render.check).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+__all__ = ["md_cell", "md_text", "printable", "xml_text"]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_MD_ACTIVE = ("\\", "`", "[", "]", "|", "*", "_", "~", "!")
+
+
+def printable(text: object) -> str:
+    """``text`` with control characters shown as ``\\xNN`` (tab and newline kept)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def md_text(text: object) -> str:
+    """Text made inert in Markdown: HTML-escaped, Markdown punctuation backslash-escaped, controls shown."""
+    out = html.escape(printable(text), quote=False)
+    for ch in _MD_ACTIVE:
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def md_cell(text: object) -> str:
+    """:func:`md_text` for one table cell (no line breaks)."""
+    return md_text(text).replace("\r", " ").replace("\n", " ")
+
+
+def xml_text(text: object) -> str:
+    """Text with every character XML 1.0 forbids replaced (escape ``<``/``&`` with the XML writer)."""
+    return _XML_FORBIDDEN.sub("\ufffd", str(text))
