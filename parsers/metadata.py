@@ -86,7 +86,16 @@ def _load_dict(path: str | Path, what: str, required: tuple[str, ...]) -> dict[s
     obj = _io.read_json(path, what=what, hint=HINT)
     if not isinstance(obj, dict) or not any(k in obj for k in required):
         raise TrtInspectError(f"not {what} (no {' / '.join(required)} key)", path=path, hint=HINT)
+    for key in SECTIONS:
+        if obj.get(key) is not None and not isinstance(obj[key], dict):
+            raise TrtInspectError(f"'{key}' is a {type(obj[key]).__name__}, not an object", path=path,
+                                  hint="the file is damaged or was edited; re-export it with TREx")
     return obj
+
+
+# Sections of TREx metadata files that are JSON objects (checked before use).
+SECTIONS = ("model_options", "build_options", "inference_options", "device_information", "trtinspect",
+            "gpu_state")
 
 
 def parse_build_metadata(path: str | Path) -> BuildMetadata:
