@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trtinspect.inspector.diff import DiffResult
-from trtinspect.render.escape import md_cell, md_text
+from trtinspect.render.escape import md_cell, md_text, printable
 
 __all__ = ["FILE_WIDTH", "FORMATS", "no_delta_note", "render", "render_html", "render_json", "render_markdown",
            "render_text", "top_changes", "untimed_sides"]
@@ -245,7 +245,7 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -
     console.print("groups by kind: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
     for note in result.notes:
         console.print(f"note: {note}")
-    return buf.getvalue()
+    return printable(buf.getvalue())      # names from the inputs: no raw control characters
 
 
 # ------------------------------------------------------------------------------------------------- json
@@ -331,7 +331,7 @@ def _html_table(headers: list[str], rows: list[list[str]], classes: list[str] | 
             if headers[i].startswith("delta"):
                 attrs.append("delta")
             cattr = f' class="{" ".join(attrs)}"' if attrs else ""
-            cells.append(f"<td{cattr}>{html.escape(c)}</td>")
+            cells.append(f"<td{cattr}>{html.escape(printable(c))}</td>")
         out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
@@ -369,9 +369,9 @@ def render_html(result: DiffResult, *, top: int = 20) -> str:
     title = f"trtinspect diff: {result.a_name} (A) vs {result.b_name} (B)"
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        f'<p class="summary">{html.escape(result.summary)}</p>',
+        f"<title>{html.escape(printable(title))}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(printable(title))}</h1>",
+        f'<p class="summary">{html.escape(printable(result.summary))}</p>',
         f"<p>Alignment: <b>{html.escape(result.alignment.mode)}</b>, {len(g)} groups.</p>",
         "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in _totals_lines(result)) + "</ul>",
         _html_table(["metric", "A ms", "B ms", "delta ms", "source"], e2e_rows, numeric={1, 2, 3}),
@@ -382,7 +382,7 @@ def render_html(result: DiffResult, *, top: int = 20) -> str:
         _html_table(["id", "A layers", "B layers"], layer_rows),
     ]
     if result.notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f'<li class="note">{html.escape(n)}</li>'
+        parts.append("<h2>Notes</h2><ul>" + "".join(f'<li class="note">{html.escape(printable(n))}</li>'
                                                   for n in result.notes) + "</ul>")
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -15,7 +15,7 @@ import pandas as pd
 from trtinspect.inspector.lint import LintResult, total_saving
 from trtinspect.inspector.rules import RULES, SEVERITIES
 from trtinspect.parsers import schema
-from trtinspect.render.escape import md_cell
+from trtinspect.render.escape import md_cell, printable
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -169,7 +169,7 @@ def to_text(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = N
     if top is not None and len(findings) > top:
         lines.append("")
         lines.append(f"... {len(findings) - top} more (use --top 0 for all)")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")      # names from the inputs: no raw control characters
 
 
 def _md(text: str) -> str:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trtinspect.render import nsys
-from trtinspect.render.escape import md_cell
+from trtinspect.render.escape import md_cell, printable
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -178,7 +178,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
     for title, items in _lists(report):
         lines += ["", f"## {md_cell(title)}", ""] + [f"- {_md_cell(i)}" for i in items]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")      # names from the inputs: no raw control characters
 
 
 # the renderer contract (trtinspect.render): format -> fn(report dict, **options) -> str

@@ -1,0 +1,118 @@
+"""Every output format escapes what it prints (issue 17): one layer of a real engine renamed to hostile
+strings, then every renderer: terminal text, HTML, Markdown, JUnit XML, SARIF, GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from trtinspect.cli import main
+from trtinspect.render.escape import md_cell, md_text, printable, xml_text
+
+ROOT = Path(__file__).resolve().parent.parent
+QAT = ROOT / "sample_engines" / "resnet18-a100" / "qat"
+VICTIM = "QuantizeLinear_40"          # a standalone quantize: in the profile, in lint findings, in diff groups
+HOSTILE = {
+    "html": "<img src=x onerror=alert(1)><script>alert(2)</script>",
+    "gh": "Conv_8 + Relu_9,file=.github/workflows/ci.yml,line=1,title=X::error::pwned",
+    "control": "ctl\x01\x0b\x1b[2Jname",
+    "markdown": "`x`|[l](javascript:alert(1))",
+    "rich": "[bold red]markup[/]",
+}
+
+
+def hostile_bundle(tmp: Path, name: str, slow: float = 1.0) -> Path:
+    out = tmp / f"hostile-{abs(hash((name, slow)))}"
+    shutil.copytree(QAT, out)
+    for f in out.glob("*.json"):
+        text = f.read_text(encoding="utf-8")
+        if VICTIM in text:
+            text = text.replace(f'"{VICTIM}"', json.dumps(name))
+            f.write_text(text, encoding="utf-8")
+    if slow != 1.0:
+        prof = next(out.glob("*.profile.json"))
+        recs = json.loads(prof.read_text(encoding="utf-8"))
+        for r in recs:
+            if isinstance(r, dict) and r.get("name") == name:
+                r["averageMs"] *= slow
+                r["medianMs"] = r.get("medianMs", r["averageMs"]) * slow
+                r["timeMs"] *= slow
+        prof.write_text(json.dumps(recs), encoding="utf-8")
+    return out
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code: Any = 0
+    try:
+        main(argv)
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return int(code), out.out, out.err
+
+
+def test_escape_helpers() -> None:
+    assert "<" not in md_text("<script>") and "\\|" in md_cell("a|b") and "\n" not in md_cell("a\nb")
+    assert printable("a\x1bb") == "a\\x1bb" and printable("tab\tnl\n") == "tab\tnl\n"
+    ET.fromstring(f"<a>{xml_text('x' + chr(1) + chr(11) + 'y')}</a>")
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_report_lint_diff_every_format(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = HOSTILE[kind]
+    bundle = str(hostile_bundle(tmp_path, name))
+    outputs: dict[str, str] = {}
+    for cmd, fmts in (("report", ("text", "markdown", "json")), ("lint", ("text", "markdown", "json", "sarif"))):
+        for fmt in fmts:
+            code, out, err = run([cmd, bundle, "--format", fmt], capsys)
+            assert code in (0, 1) and "internal error" not in err, (cmd, fmt, err)
+            outputs[f"{cmd}-{fmt}"] = out
+    for fmt in ("text", "markdown", "json", "html"):
+        code, out, err = run(["diff", "sample:resnet18-a100/qat", bundle, "--format", fmt], capsys)
+        assert code == 0, err
+        outputs[f"diff-{fmt}"] = out
+    assert any(name in o or json.dumps(name)[1:-1] in o for o in outputs.values()) or kind == "control"
+    for key, out in outputs.items():
+        fmt = key.split("-")[1]
+        if fmt == "html":        # the inlined plotly.js library is not ours to check; everything else is
+            out = re.sub(r"<script[^>]*>.*?</script>", "", out, flags=re.DOTALL)
+        assert "\x1b" not in out and "\x01" not in out and "\x0b" not in out, key     # no raw controls anywhere
+        if fmt in ("markdown", "html"):
+            assert "<script" not in out and "<img" not in out, key
+        if fmt == "markdown":
+            assert re.search(r"(?<!\\)\]\(javascript", out) is None, key
+        if fmt in ("json", "sarif"):
+            json.loads(out)
+    if kind == "rich":
+        assert "[bold red]markup[/]" in outputs["report-text"] + outputs["lint-text"]   # printed, not styled
+
+
+@pytest.mark.parametrize("kind", ["gh", "control", "html"])
+def test_check_formats(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A regression of the hostile layer: annotations, JUnit and Markdown stay well-formed and inert."""
+    name = HOSTILE[kind]
+    base = hostile_bundle(tmp_path, name)
+    cand = hostile_bundle(tmp_path, name, slow=40.0)
+    junit, md = tmp_path / "j.xml", tmp_path / "m.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, err = run(["check", "--baseline", str(base), "--candidate", str(cand), "--junit", str(junit),
+                          "--markdown", str(md)], capsys)
+    assert code in (0, 1), err
+    ET.parse(junit)                                                     # well-formed XML 1.0
+    text = md.read_text(encoding="utf-8")
+    outside_code = re.sub(r"`[^`\n]*`", "", text)           # inside a code span, HTML is shown, not run
+    assert "<script" not in outside_code and "<img" not in outside_code
+    for line in (out + err).splitlines():
+        m = re.match(r"^::(error|warning|notice)( [^:]*)?::", line)
+        if m and m.group(2):
+            props = m.group(2).strip()
+            keys = [p.split("=", 1)[0] for p in props.split(",")]
+            assert set(keys) <= {"title", "file", "line", "endLine", "col", "endColumn"}, line
+            assert "file" not in keys, line                           # nothing injected a file= property
