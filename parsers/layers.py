@@ -28,7 +28,6 @@ from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.parsers import schema
 from trtinspect.parsers._io import decode_json, looks_binary, read_bytes, without_bom
-from trtinspect.parsers.graph_checks import graph_notes
 from trtinspect.parsers.formats import (
     DATATYPE_WORDS,
     INDEX_LIKE_PRECISIONS,
@@ -39,6 +38,7 @@ from trtinspect.parsers.formats import (
     is_plain_datatype,
     weight_bytes,
 )
+from trtinspect.parsers.graph_checks import graph_notes
 from trtinspect.parsers.layer_names import (
     NAME_LAYER_TYPES,
     layer_type_from_name,
