@@ -13,17 +13,21 @@ import math
 from typing import Any
 from urllib.parse import parse_qs
 
+import numpy as np
 import plotly.graph_objects as go
 from dash import html
 
 from trtinspect.app import pages_diff, pages_engine, pages_engines, pages_history
-from trtinspect.app.graph import DEFAULT_LIMIT, GraphModel, as_list
+from trtinspect.app.graph import GraphModel, as_list
+from trtinspect.app.graph_view import COLOR_BY, MAX_VISIBLE, engine_elements, node_id
 from trtinspect.app.pages_history import HistoryStore
 from trtinspect.app.state import Registry, UnknownEngine
 from trtinspect.errors import TrtInspectError
 from trtinspect.render import plots
 
 log = logging.getLogger(__name__)
+
+NONE = "\u2014"
 
 
 def message(text: str, kind: str = "error") -> html.Div:
@@ -35,6 +39,19 @@ def empty_figure(text: str) -> go.Figure:
     fig.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_layout(template="plotly_white", height=300, xaxis={"visible": False}, yaxis={"visible": False})
     return fig
+
+
+def page_failed(what: str, exc: BaseException) -> html.Div:
+    """What a page that failed shows instead: its error in one line (the other pages keep serving)."""
+    text = str(exc).splitlines()[0][:300] if str(exc) else "no message"
+    return html.Div(
+        [
+            html.H2("This page could not be drawn"),
+            html.P(f"{what}: {type(exc).__name__}: {text}", className="message error", id="page-error"),
+            html.P("The other pages keep working; the server log has the details.", className="muted"),
+            html.A("Back to the engines", href="/"),
+        ]
+    )
 
 
 def not_found(what: str) -> html.Div:
@@ -51,8 +68,26 @@ def render_page(
     history: HistoryStore | None = None,
     history_error: str | None = None,
 ) -> Any:
-    """The page for a URL: ``/``, ``/engine/<id>``, ``/diff?a=<id>&b=<id>``, ``/history``."""
+    """The page for a URL: ``/``, ``/engine/<id>``, ``/diff?a=<id>&b=<id>``, ``/history``.
+
+    A page that raises shows its error (:func:`page_failed`) instead of failing the request."""
     path = (pathname or "/").rstrip("/") or "/"
+    try:
+        return _page(reg, path, search, max_upload_mb=max_upload_mb, history=history, history_error=history_error)
+    except Exception as exc:
+        log.exception("page %s failed", path)
+        return page_failed(f"page {path}", exc)
+
+
+def _page(
+    reg: Registry,
+    path: str,
+    search: str | None,
+    *,
+    max_upload_mb: float,
+    history: HistoryStore | None,
+    history_error: str | None,
+) -> Any:
     query = parse_qs((search or "").lstrip("?"))
     if path == "/":
         return pages_engines.layout(reg, max_upload_mb=max_upload_mb)
@@ -99,72 +134,182 @@ def upload(reg: Registry, contents: Any, filenames: Any, *, max_bytes: int) -> t
 
 
 # --------------------------------------------------------------------------------------------- engine page
+MAX_FOCUS = 8  # search hits / finding layers whose groups a search or a selection opens
+
+
+def selected_id(rows: list[Any] | None) -> int | None:
+    """The ``id`` of the first selected grid row (dash-ag-grid ``selectedRows``), None when none."""
+    if not rows:
+        return None
+    first = rows[0]
+    value: Any = first.get("id") if isinstance(first, dict) else first
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _finding_positions(reg: Registry, engine_id: str, g: GraphModel, selected: list[Any] | None) -> list[int]:
-    if not selected:
+    pos = selected_id(selected)
+    if pos is None:
         return []
     f = reg.findings(engine_id)
-    pos = int(selected[0])
     if not 0 <= pos < len(f):
         return []
     return g.positions_of(as_list(f["layer_indices"].iloc[pos]))
 
 
+def _descendants(tree: Any, gid: int) -> set[int]:
+    out = {gid}
+    stack = [gid]
+    while stack:
+        for k, i in tree.groups[stack.pop()].children:
+            if k == "g":
+                out.add(i)
+                stack.append(i)
+    return out
+
+
+def open_units(tree: Any, expanded: set[int], units: list[int]) -> set[int]:
+    """``expanded`` plus every group above the first MAX_FOCUS ``units`` (so they are drawn as layers)."""
+    out = set(expanded)
+    for u in units[:MAX_FOCUS]:
+        out.update(tree.ancestors(u))
+    return out
+
+
+def graph_state(
+    g: GraphModel,
+    state: dict[str, Any] | None,
+    trigger: str | None,
+    *,
+    tap: dict[str, Any] | None = None,
+    hits: list[int] | None = None,
+    collapse: int | None = None,
+) -> dict[str, Any]:
+    """The next ``{"expanded": [group ids], "focus": ...}`` after a tap, a search/selection or a collapse."""
+    tree = g.tree
+    expanded = {int(x) for x in (state or {}).get("expanded", []) if 0 < int(x) < len(tree.groups)}
+    if trigger == "tap" and tap and tap.get("kind") == "group":
+        gid = int(tap["group"])
+        if 0 < gid < len(tree.groups):
+            expanded.add(gid)
+            return {"expanded": sorted(expanded), "focus": {"group": gid}}
+    if trigger == "hits":
+        if hits:
+            return {"expanded": sorted(open_units(tree, expanded, hits)), "focus": {"units": hits[:MAX_FOCUS]}}
+        return {"expanded": sorted(expanded), "focus": {"all": True}}
+    if trigger == "collapse-all":
+        return {"expanded": [], "focus": {"all": True}}
+    if trigger == "collapse" and collapse is not None and collapse in expanded:
+        expanded -= _descendants(tree, collapse)
+        return {"expanded": sorted(expanded), "focus": {"all": True}}
+    return {"expanded": sorted(expanded), "focus": (state or {}).get("focus", {"all": True})}
+
+
+def graph_hits(
+    reg: Registry, engine_id: str, g: GraphModel, search: str | None, selected: list[Any] | None
+) -> tuple[list[int], str]:
+    """Layers to mark: a selected finding's, else the search hits; and a note saying which."""
+    finding = _finding_positions(reg, engine_id, g, selected)
+    if finding:
+        return finding, f" Finding {selected_id(selected)}: its {len(finding)} layer(s) outlined in red."
+    if search and search.strip():
+        hits = g.search(search)
+        if hits:
+            return hits, f" {len(hits)} layer(s) match '{search.strip()}' (outlined in red)."
+        return [], f" No layer name contains '{search.strip()}'."
+    return [], ""
+
+
+def crumbs(tree: Any, expanded: list[int], prefix: str = "graph") -> list[Any]:
+    """One "collapse" button per expanded group."""
+    if not expanded:
+        return []
+    items: list[Any] = [html.Span("Expanded: ", className="muted")]
+    for gid in expanded:
+        grp = tree.groups[gid]
+        items.append(
+            html.Button(
+                f"{grp.label} \u2715",
+                id={"type": f"{prefix}-collapse-one", "group": gid},
+                className="crumb",
+                title=f"collapse {grp.label}",
+            )
+        )
+    return items
+
+
+def legend(entries: list[tuple[str, str]]) -> list[Any]:
+    return [
+        html.Span([html.Span(className="swatch", style={"background": c}), k], className="legend-item")
+        for k, c in entries
+    ]
+
+
 def engine_graph(
     reg: Registry,
     engine_id: str,
+    state: dict[str, Any] | None,
     color_by: str,
-    size_by: str,
     search: str | None,
-    selected_finding_ids: list[Any] | None,
-    *,
-    limit: int = DEFAULT_LIMIT,
-) -> tuple[go.Figure, str]:
-    """The bounded graph view: focus = a selected finding's layers, else search hits, else the hottest."""
+    selected: list[Any] | None,
+) -> tuple[list[dict[str, Any]], list[Any], str, list[Any], dict[str, Any]]:
+    """(elements, legend, description, collapse buttons, focus) of the engine graph in ``state``."""
     try:
         g = reg.graph(engine_id)
     except UnknownEngine:
-        return empty_figure("unknown engine"), ""
+        return [], [], "unknown engine", [], {}
     if g.n == 0:
-        return empty_figure("no layer information in this engine's files"), ""
-    color_by = color_by if color_by in plots.GRAPH_COLOR_BY else "precision"
-    highlight = _finding_positions(reg, engine_id, g, selected_finding_ids)
-    note = ""
-    focus = list(highlight)
-    if not focus and search and search.strip():
-        hits = g.search(search)
-        if hits:
-            highlight = hits
-            focus = hits[:5]
-            note = f" {len(hits)} layer(s) match '{search.strip()}' (outlined)."
-        else:
-            note = f" No layer name contains '{search.strip()}'."
-    view = g.view(focus=focus, highlight=highlight, limit=limit)
-    entry = reg.get(engine_id)
-    fig = plots.fig_engine_graph(
-        view.nodes,
-        view.edges,
-        color_by=color_by,
-        size_by_time=size_by == "time",
-        show_labels=view.show_labels,
-        height=view.height,
-        title=f"{entry.label}: colour = {color_by.replace('_', ' ')}",
+        return [], [], "No layer information in this engine's files: nothing to draw.", [], {}
+    color_by = color_by if color_by in COLOR_BY else "precision"
+    hits, note = graph_hits(reg, engine_id, g, search, selected)
+    state = state or {"expanded": [], "focus": {"all": True}}
+    expanded = [int(x) for x in state.get("expanded", [])]
+    view = engine_elements(g, expanded, color_by, hits)
+    if len(view.visible) > MAX_VISIBLE:
+        view = engine_elements(g, expanded[:-1], color_by, hits)
+        note += f" Too many boxes to draw (over {MAX_VISIBLE}): collapse a group first."
+    focus = state.get("focus") or {"all": True}
+    ids: list[str] = []
+    if "group" in focus:
+        gid = int(focus["group"])
+        ids = [node_id(("u", u)) for u in g.tree.groups[gid].units.tolist()] if gid < len(g.tree.groups) else []
+        ids += [node_id(it) for it in view.visible if it[0] == "g" and gid in g.tree.group_ancestors(it[1])]
+    elif "units" in focus:
+        want = {int(u) for u in focus["units"]}
+        ids = [node_id(("u", u)) for u in want]
+    present = set(view.node_ids)
+    ids = [i for i in ids if i in present]
+    return (
+        view.elements,
+        legend(view.legend),
+        view.description + note,
+        crumbs(g.tree, view.expanded),
+        {"ids": ids, "n_nodes": len(view.visible), "nonce": len(view.elements) + sum(expanded) + len(ids)},
     )
-    return fig, view.description + note
 
 
-def node_details(reg: Registry, engine_id: str, click_data: dict[str, Any] | None) -> Any:
-    """The details panel of the clicked layer."""
-    points = (click_data or {}).get("points") or []
-    if not points or points[0].get("customdata") is None:
-        return html.P("Click a layer for its details.", className="muted")
+def node_details(reg: Registry, engine_id: str, tap: dict[str, Any] | None) -> Any:
+    """The details panel of the tapped layer or group."""
+    if not tap:
+        return html.P("Click a layer or group for its details.", className="muted")
     try:
         g = reg.graph(engine_id)
     except UnknownEngine:
         return html.P("unknown engine", className="muted")
-    pos = g.positions_of([int(points[0]["customdata"])])
+    if tap.get("kind") == "group":
+        return group_details(g, int(tap.get("group", -1)))
+    if tap.get("layer_index") is None:
+        return html.P("Click a layer or group for its details.", className="muted")
+    pos = g.positions_of([int(tap["layer_index"])])
     if not pos:
         return html.P("unknown layer", className="muted")
-    d = g.details(pos[0])
+    return layer_details(g, pos[0])
+
+
+def layer_details(g: GraphModel, i: int) -> Any:
+    d = g.details(i)
     t = (
         "not profiled"
         if d["avg_ms"] is None
@@ -172,36 +317,54 @@ def node_details(reg: Registry, engine_id: str, click_data: dict[str, Any] | Non
         + ("" if d["share_pct"] is None else f" ({d['share_pct']:.1f}% of per-layer time)")
     )
     rows: list[tuple[str, Any]] = [
-        ("layer", f"#{d['layer_index']} {d['layer_type'] or '?'}"),
-        ("precision", d["precision"] or "?"),
+        ("layer", f"#{d['layer_index']} {d['layer_type'] or '?'} ({d['kind']})"),
+        ("precision", f"{d['precision'] or '?'} (tensors {d['precision_io']})"),
         ("time", t),
         ("tactic", d["tactic"] or "\u2014"),
         ("format", d["format"]),
         ("fused source ops", ", ".join(d["source_nodes"]) or "\u2014"),
     ]
-    items: list[Any] = [html.H4(d["name"], className="layer-name")]
+    items: list[Any] = []
     for k, v in rows:
         items += [html.Dt(k), html.Dd(v)]
-    out: list[Any] = [html.Dl(items[1:], className="facts")]
-    for key, title in (
-        ("inputs", "inputs"),
-        ("outputs", "outputs"),
-        ("producers", "from"),
-        ("consumers", "to"),
-    ):
+    out: list[Any] = [html.H4(d["name"], className="layer-name"), html.Dl(items, className="facts")]
+    for key, title in (("inputs", "inputs"), ("outputs", "outputs"), ("producers", "from"), ("consumers", "to")):
         if d[key]:
             out.append(html.Div([html.B(title), html.Ul([html.Li(x) for x in d[key][:20]])]))
-    return html.Div([items[0], *out], id="layer-details")
+    return html.Div(out, id="layer-details")
+
+
+def group_details(g: GraphModel, gid: int) -> Any:
+    tree = g.tree
+    if not 0 < gid < len(tree.groups):
+        return html.P("unknown group", className="muted")
+    grp = tree.groups[gid]
+    units = grp.units.tolist()
+    times = g.avg_ms[grp.units]
+    total = float(np.nansum(times)) if not np.isnan(times).all() else math.nan
+    slow = sorted(units, key=lambda u: -(g.avg_ms[u] if not math.isnan(g.avg_ms[u]) else -1.0))[:10]
+    return html.Div(
+        [
+            html.H4(grp.label, className="layer-name"),
+            html.P(
+                f"{'chunk of the execution order' if grp.chunk else 'ONNX module'} \u00b7 {len(units)} layers "
+                f"\u00b7 {g.time_text(total)}"
+            ),
+            html.B("slowest layers"),
+            html.Ul([html.Li(f"{g.names[u][:120]} \u2014 {g.time_text(float(g.avg_ms[u]))}") for u in slow]),
+        ],
+        id="group-details",
+    )
 
 
 def finding_details(reg: Registry, engine_id: str, selected_ids: list[Any] | None) -> Any:
-    if not selected_ids:
+    pos = selected_id(selected_ids)
+    if pos is None:
         return ""
     try:
         f = reg.findings(engine_id)
     except UnknownEngine:
         return ""
-    pos = int(selected_ids[0])
     if not 0 <= pos < len(f):
         return ""
     r = f.iloc[pos]
@@ -246,73 +409,132 @@ def diff_view(
     )
 
 
-def _group_hover(result: Any, side: str) -> tuple[dict[int, int], dict[int, str]]:
-    """layer_index -> group_id and group_id -> hover line, for one side."""
-    m = result.alignment.members
-    m = m[m["side"] == side]
-    of_layer = dict(zip(m["layer_index"].tolist(), m["group_id"].tolist(), strict=True))
-    g = result.groups
-    text = {
-        int(gid): f"group {gid}: {kind}, delta {d:+.4f} ms" if not math.isnan(d) else f"group {gid}: {kind}"
-        for gid, kind, d in zip(
-            g["group_id"].tolist(), g["kind"].tolist(), g["delta_ms"].astype(float).tolist(), strict=True
-        )
-    }
-    return of_layer, text
+def diff_state(
+    dg: Any,
+    state: dict[str, Any] | None,
+    trigger: str | None,
+    *,
+    tap: dict[str, Any] | None = None,
+    group_id: int | None = None,
+    collapse: int | None = None,
+) -> dict[str, Any]:
+    """Like :func:`graph_state`, for the diff graph (units are aligned groups; ``group_id`` selects one)."""
+    tree = dg.tree
+    expanded = {int(x) for x in (state or {}).get("expanded", []) if 0 < int(x) < len(tree.groups)}
+    if trigger == "tap" and tap and tap.get("kind") == "group" and tap.get("group") is not None:
+        gid = int(tap["group"])
+        if 0 < gid < len(tree.groups):
+            expanded.add(gid)
+            return {"expanded": sorted(expanded), "focus": {"group": gid}}
+    if trigger == "select" and group_id is not None and group_id in dg.gids:
+        unit = dg.gids.index(group_id)
+        return {"expanded": sorted(open_units(tree, expanded, [unit])), "focus": {"units": [unit]}}
+    if trigger == "collapse-all":
+        return {"expanded": [], "focus": {"all": True}}
+    if trigger == "collapse" and collapse is not None and collapse in expanded:
+        expanded -= _descendants(tree, collapse)
+        return {"expanded": sorted(expanded), "focus": {"all": True}}
+    return {"expanded": sorted(expanded), "focus": {"all": True}}
 
 
-def diff_graphs(
+def diff_graph(
     reg: Registry,
     a: str | None,
     b: str | None,
-    selected_group_ids: list[Any] | None,
-    color_by: str,
-    *,
-    limit: int = DEFAULT_LIMIT,
-) -> tuple[go.Figure, go.Figure, str]:
-    """Graphs of A and B: the selected group (else every changed group) outlined, views focused on it."""
-    blank = empty_figure("no diff")
+    state: dict[str, Any] | None,
+    selected: list[Any] | None,
+) -> tuple[list[dict[str, Any]], list[Any], str, list[Any], dict[str, Any]]:
+    """(elements, legend, description, collapse buttons, focus) of the aligned A|B graph."""
+    from trtinspect.app.graph_diff import DIFF_LEGEND, diff_elements
+
     if not a or not b:
-        return blank, blank, ""
+        return [], [], "", [], {}
     try:
-        result = reg.diff(a, b)
-        ga, gb = reg.graph(a), reg.graph(b)
+        dg = reg.diff_graph(a, b)
+        a_label, b_label = reg.get(a).label, reg.get(b).label
     except (UnknownEngine, TrtInspectError):
-        return blank, blank, ""
-    color_by = color_by if color_by in plots.GRAPH_COLOR_BY else "precision"
-    groups = result.groups
-    changed = groups[groups["kind"] != "unchanged"]
-    if selected_group_ids:
-        sel = groups[groups["group_id"] == int(selected_group_ids[0])]
-        focus_rows, hi_rows = sel, sel
-        text = f"Group {int(selected_group_ids[0])} outlined."
-    else:
-        hi_rows = changed
-        top = changed.reindex(changed["delta_ms"].abs().sort_values(ascending=False).index).head(1)
-        focus_rows = top
-        text = f"{len(changed)} of {len(groups)} groups changed (outlined)."
-    figs = []
-    for side, g, col, entry_id in (("A", ga, "a_layers", a), ("B", gb, "b_layers", b)):
-        of_layer, hover = _group_hover(result, side)
-        hi = g.positions_of(x for layers in hi_rows[col].tolist() for x in as_list(layers))
-        focus = g.positions_of(x for layers in focus_rows[col].tolist() for x in as_list(layers))
-        extra = {i: hover.get(of_layer.get(g.layer_index[i], -1), "") for i in g.neighbourhood(focus, limit)}
-        view = g.view(focus=focus, highlight=hi, limit=limit, extra_hover=extra)
-        label = reg.get(entry_id).label
-        figs.append(
-            plots.fig_engine_graph(
-                view.nodes,
-                view.edges,
-                color_by=color_by,
-                show_labels=view.shown <= 40,
-                height=view.height,
-                title=f"{side}: {label}",
-                highlight_label="selected group" if selected_group_ids else "changed groups",
-            )
+        return [], [], "", [], {}
+    state = state or {"expanded": [], "focus": {"all": True}}
+    gid = selected_id(selected)
+    hi = [dg.gids.index(gid)] if gid is not None and gid in dg.gids else []
+    elements, visible = diff_elements(
+        dg, state.get("expanded", []), a_label=a_label, b_label=b_label, highlight=hi
+    )
+    n_marked = int(dg.marked.sum())
+    text = (
+        f"{n_marked} of {dg.n} aligned groups changed beyond noise ({dg.rule}). A on the left, B on the right, "
+        "same row = same group; click a module to expand it."
+    )
+    focus = state.get("focus") or {"all": True}
+    ids: list[str] = []
+    if "group" in focus:
+        g = int(focus["group"])
+        units = dg.tree.groups[g].units.tolist() if 0 < g < len(dg.tree.groups) else []
+        ids = [f"{side}u{u}" for u in units for side in ("A", "B")]
+    elif "units" in focus:
+        ids = [f"{side}u{int(u)}" for u in focus["units"] for side in ("A", "B")]
+    present = {e["data"]["id"] for e in elements if "source" not in e["data"]}
+    ids = [i for i in ids if i in present]
+    return (
+        elements,
+        legend(DIFF_LEGEND),
+        text,
+        crumbs(dg.tree, [int(x) for x in state.get("expanded", [])], prefix="diff"),
+        {"ids": ids, "n_nodes": len(present), "nonce": len(elements) + len(ids) + len(visible)},
+    )
+
+
+def diff_details(reg: Registry, a: str | None, b: str | None, tap: dict[str, Any] | None) -> Any:
+    """Details of a tapped aligned group: both sides' times, precision and layers."""
+    if not tap or not a or not b:
+        return html.P("Click a group for its details.", className="muted")
+    try:
+        dg = reg.diff_graph(a, b)
+        result = reg.diff(a, b)
+    except (UnknownEngine, TrtInspectError):
+        return ""
+    if tap.get("unit") is None:
+        gid = tap.get("group")
+        if gid is None or not 0 < int(gid) < len(dg.tree.groups):
+            return html.P("Click a group for its details.", className="muted")
+        grp = dg.tree.groups[int(gid)]
+        units = grp.units.tolist()
+        marked = [u for u in units if dg.marked[u]]
+        return html.Div(
+            [
+                html.H4(grp.label),
+                html.P(f"{len(units)} aligned groups, {len(marked)} changed beyond noise."),
+                html.Ul([html.Li(f"{dg.labels[u]}: {dg.why[u]}") for u in marked[:20]]),
+            ],
+            id="diff-group-details",
         )
-        if view.shown < view.total:
-            text += f" {side}: {view.shown} of {view.total} layers shown."
-    return figs[0], figs[1], text
+    u = int(tap["unit"])
+    row = result.groups[result.groups["group_id"] == dg.gids[u]].iloc[0]
+    ga, gb = reg.graph(a), reg.graph(b)
+    names_a = [ga.names[p] for p in ga.positions_of(as_list(row["a_layers"]))]
+    names_b = [gb.names[p] for p in gb.positions_of(as_list(row["b_layers"]))]
+    facts = [
+        ("kind", str(row["kind"])),
+        ("marked", dg.why[u] or "no (within noise)"),
+        ("A", f"{dg.a_prec[u] or NONE} \u00b7 {pages_diff._fmt(row['a_ms'])} ms"),
+        ("B", f"{dg.b_prec[u] or NONE} \u00b7 {pages_diff._fmt(row['b_ms'])} ms"),
+        ("delta", f"{pages_diff._fmt(row['delta_ms'], signed=True)} ms"),
+        ("matched by", str(row["method"])),
+    ]
+    items: list[Any] = []
+    for k, v in facts:
+        items += [html.Dt(k), html.Dd(v)]
+    return html.Div(
+        [
+            html.H4(str(row["label"])),
+            html.Dl(items, className="facts"),
+            html.B("A layers"),
+            html.Ul([html.Li(n) for n in names_a[:20]]),
+            html.B("B layers"),
+            html.Ul([html.Li(n) for n in names_b[:20]]),
+        ],
+        id="diff-group-details",
+    )
 
 
 # -------------------------------------------------------------------------------------------- history page

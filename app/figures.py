@@ -1,6 +1,7 @@
 """The dashboard's figures without the dashboard: one call returns the plotly figures its pages draw.
 
-``figures(bundle)`` gives the Engine page's charts (fused graph coloured by precision, per-iteration
+``figures(bundle)`` gives the Engine page's charts (the engine graph with the dashboard's layout, as a static
+plotly figure coloured by precision, per-iteration
 H2D/compute/D2H, time by layer type and by precision, slowest layers); ``figures(diff_result)`` the Diff page's
 (waterfall of group deltas, time by type and by precision, precision changes). They are built by the same page
 functions the web app calls, so a notebook and the dashboard show the same thing.
@@ -10,12 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 
-from trtinspect.app import callbacks, pages_diff, pages_engine
+from trtinspect.app import pages_diff, pages_engine
+from trtinspect.app.graph import GraphModel
+from trtinspect.app.graph_view import MAX_VISIBLE, engine_elements
 from trtinspect.app.state import Registry
 from trtinspect.inspector.diff import DiffResult
 from trtinspect.parsers.model import EngineBundle
+from trtinspect.render import plots
 
 ENGINE_NAMES = {"iteration-breakdown": "iterations", "top-layers": "top_layers"}
 
@@ -41,13 +46,67 @@ def engine_figures(bundle: EngineBundle, *, color_by: str = "precision") -> dict
     reg = Registry()
     engine_id = reg.add(bundle)
     out: dict[str, go.Figure] = {}
-    fig, _ = callbacks.engine_graph(reg, engine_id, color_by, "time", None, None)
-    out["graph"] = fig
+    out["graph"] = graph_figure(reg.graph(engine_id), color_by=color_by)
     shares = iter(("time_by_type", "time_by_precision"))
     for graph in _graphs(pages_engine.breakdown_figures(reg, engine_id)):
         name = ENGINE_NAMES.get(str(getattr(graph, "id", ""))) or next(shares)
         out[name] = go.Figure(graph.figure)
     return out
+
+
+def graph_figure(g: GraphModel, *, color_by: str = "precision") -> go.Figure:
+    """The dashboard's engine graph as a static plotly figure: the same server-side layout (every layer when
+    the engine has at most ``MAX_VISIBLE`` boxes fully expanded, else the collapsed top level)."""
+    every = list(range(1, len(g.tree.groups)))
+    view = engine_elements(g, every, color_by)
+    if len(view.visible) > MAX_VISIBLE:
+        view = engine_elements(g, [], color_by)
+    tree = g.tree
+    rows = []
+    pos = {}
+    for e in view.elements:
+        d = e["data"]
+        if "source" in d:
+            continue
+        pos[d["id"]] = (e["position"]["x"] / 250.0, -e["position"]["y"] / 100.0)
+        kind, i = d["id"][0], int(d["id"][1:])
+        units = [i] if kind == "u" else tree.groups[i].units.tolist()
+        first = units[0]
+        rows.append(
+            {
+                "layer_index": g.layer_index[i] if kind == "u" else -1,
+                "x": pos[d["id"]][0],
+                "y": pos[d["id"]][1],
+                "label": d["label"].split("\n")[0],
+                "hover": d["label"].replace("\n", "<br>"),
+                "precision": g.precision[first] or "(unknown)",
+                "layer_type": g.layer_type[first] or "(unknown)",
+                "avg_ms": float(g.avg_ms[units].sum()) if not pd.isna(g.avg_ms[units]).all() else float("nan"),
+                "highlight": False,
+            }
+        )
+    edges = [
+        {
+            "x0": pos[e["data"]["source"]][0],
+            "y0": pos[e["data"]["source"]][1],
+            "x1": pos[e["data"]["target"]][0],
+            "y1": pos[e["data"]["target"]][1],
+            "hover": e["data"]["full"],
+        }
+        for e in view.elements
+        if "source" in e["data"]
+    ]
+    nodes = pd.DataFrame(rows)
+    nodes["precision"] = nodes["precision"].astype("string")
+    nodes["layer_type"] = nodes["layer_type"].astype("string")
+    return plots.fig_engine_graph(
+        nodes,
+        pd.DataFrame(edges, columns=["x0", "y0", "x1", "y1", "hover"]),
+        color_by=color_by,
+        show_labels=len(nodes) <= 70,
+        height=int(min(1200, max(450, 40 * len({r["y"] for r in rows}) + 80))),
+        title=view.description,
+    )
 
 
 def diff_figures(result: DiffResult) -> dict[str, go.Figure]:

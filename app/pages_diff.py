@@ -7,11 +7,12 @@ from typing import Any
 
 import pandas as pd
 from dash import dcc, html
-from dash.dash_table.DataTable import DataTable
 
-from trtinspect.app.pages_engine import COLOR_OPTIONS
+from trtinspect.app.graph_diff import DIFF_STYLES
+from trtinspect.app.graph_view import STYLESHEET
+from trtinspect.app.pages_engine import graph_block
 from trtinspect.app.state import Registry
-from trtinspect.app.tables import table_style
+from trtinspect.app.tables import grid
 from trtinspect.render import plots
 from trtinspect.render.diff import no_delta_note
 
@@ -196,64 +197,35 @@ def layout(reg: Registry, a: str | None, b: str | None) -> html.Div:
                         "graphs.",
                         className="muted",
                     ),
-                    DataTable(
-                        id="diff-table",
-                        columns=[
-                            {"name": label, "id": col, "type": "numeric" if col in NUMERIC else "text"}
-                            for col, label in GROUP_COLUMNS
-                        ],
-                        data=[],
-                        sort_action="native",
-                        row_selectable="single",
+                    grid(
+                        "diff-table",
+                        GROUP_COLUMNS,
+                        [],
+                        numeric=tuple(NUMERIC),
+                        selectable=True,
                         page_size=15,
-                        selected_rows=[],
-                        **table_style("420px"),
-                        style_data_conditional=[
-                            {
-                                "if": {"filter_query": "{delta_ms} > 0", "column_id": "delta_ms"},
-                                "color": plots.COLOR_WORSE,
-                            },
-                            {
-                                "if": {"filter_query": "{delta_ms} < 0", "column_id": "delta_ms"},
-                                "color": plots.COLOR_BETTER,
-                            },
-                        ],
+                        wide=("label",),
+                        row_ids=True,
+                        cell_styles={
+                            "delta_ms": {
+                                "styleConditions": [
+                                    {"condition": "params.value > 0", "style": {"color": plots.COLOR_WORSE}},
+                                    {"condition": "params.value < 0", "style": {"color": plots.COLOR_BETTER}},
+                                ]
+                            }
+                        },
                     ),
                 ],
                 className="section",
             ),
-            html.Div(
-                [
-                    html.H3("Graphs (changed groups outlined)"),
-                    html.Div(
-                        [
-                            html.Label("colour by"),
-                            dcc.RadioItems(
-                                id="diff-graph-color", options=COLOR_OPTIONS, value="precision", inline=True
-                            ),
-                        ],
-                        className="controls",
-                    ),
-                    html.P(id="diff-graph-text", className="muted"),
-                    html.Div(
-                        [
-                            dcc.Loading(
-                                dcc.Graph(
-                                    id="diff-graph-a", config={"displaylogo": False, "scrollZoom": True}
-                                ),
-                                parent_className="half",
-                            ),
-                            dcc.Loading(
-                                dcc.Graph(
-                                    id="diff-graph-b", config={"displaylogo": False, "scrollZoom": True}
-                                ),
-                                parent_className="half",
-                            ),
-                        ],
-                        className="row",
-                    ),
-                ],
-                className="section",
+            dcc.Store(id="diff-state", data={"expanded": [], "focus": {"all": True}}),
+            graph_block(
+                "diff-graph",
+                "diff",
+                [],
+                title="Graphs of A and B, aligned group by group",
+                stylesheet=STYLESHEET + DIFF_STYLES,
+                search=False,
             ),
         ]
     )

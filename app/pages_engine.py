@@ -5,15 +5,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import dash_cytoscape as cyto
 import pandas as pd
 from dash import dcc, html
-from dash.dash_table.DataTable import DataTable
 
 from trtinspect.app.graph import as_list
+from trtinspect.app.graph_view import STYLESHEET
 from trtinspect.app.nsys_section import nsys_section
 from trtinspect.app.pages_engines import engine_facts, facts_list
 from trtinspect.app.state import Registry
-from trtinspect.app.tables import table_style
+from trtinspect.app.tables import grid
 from trtinspect.render import plots
 
 MAX_ITERATION_BARS = 500  # per-iteration chart: iterations are averaged in bins beyond this many
@@ -24,7 +25,6 @@ COLOR_OPTIONS = [
     {"label": "layer type", "value": "layer_type"},
     {"label": "latency", "value": "latency"},
 ]
-SIZE_OPTIONS = [{"label": "size by time", "value": "time"}, {"label": "uniform", "value": "uniform"}]
 FINDING_COLUMNS = [
     ("severity", "severity"),
     ("rule_id", "rule"),
@@ -154,34 +154,110 @@ def findings_table(reg: Registry, engine_id: str) -> list[Any]:
     note = (
         f"{total} findings, highest cost first"
         + (f"; the first {MAX_FINDINGS_ROWS} shown" if total > len(rows) else "")
-        + ". Click a column to sort; select a finding to show its layers in the graph."
+        + ". Click a column to sort; select a finding to show its layers in the graph above."
     )
-    table = DataTable(
-        id="findings-table",
-        columns=[
-            {
-                "name": label,
-                "id": col,
-                "type": "numeric" if col in ("cost_ms", "cost_pct", "n_layers") else "text",
-            }
-            for col, label in FINDING_COLUMNS
-        ],
-        data=rows,
-        sort_action="native",
-        row_selectable="single",
+    table = grid(
+        "findings-table",
+        FINDING_COLUMNS,
+        rows,
+        numeric=("cost_ms", "cost_pct", "n_layers"),
+        selectable=True,
         page_size=12,
-        selected_rows=[],
-        **table_style("520px"),
-        style_data_conditional=[
-            {
-                "if": {"filter_query": '{severity} = "error"', "column_id": "severity"},
-                "color": "#b91c1c",
-                "fontWeight": "bold",
-            },
-            {"if": {"filter_query": '{severity} = "warning"', "column_id": "severity"}, "color": "#b45309"},
-        ],
+        wide=("title",),
+        cell_styles={
+            "severity": {
+                "styleConditions": [
+                    {"condition": "params.value == 'error'", "style": {"color": "#b91c1c", "fontWeight": "bold"}},
+                    {"condition": "params.value == 'warning'", "style": {"color": "#b45309"}},
+                ]
+            }
+        },
+        row_ids=True,
     )
     return [html.P(note, className="muted"), table, html.Div(id="finding-details", className="details")]
+
+
+def graph_block(
+    graph_id: str,
+    prefix: str,
+    color_options: list[dict[str, str]],
+    title: str = "Engine graph",
+    stylesheet: list[dict[str, Any]] | None = None,
+    search: bool = True,
+) -> Any:
+    """Controls, hover line, the cytoscape graph and the details panel BESIDE it (ids start with ``prefix``)."""
+    return html.Div(
+        [
+            html.H3(title),
+            html.Div(
+                [
+                    *(
+                        [
+                            html.Label("colour by"),
+                            dcc.RadioItems(
+                                id=f"{prefix}-color", options=color_options, value="precision", inline=True
+                            ),
+                        ]
+                        if color_options
+                        else []
+                    ),
+                    *(
+                        [
+                            dcc.Input(
+                                id=f"{prefix}-search",
+                                type="search",
+                                placeholder="search a layer name\u2026",
+                                debounce=True,
+                                className="search",
+                            )
+                        ]
+                        if search
+                        else []
+                    ),
+                    html.Button("Fit", id=f"{prefix}-fit", className="button secondary"),
+                    html.Button("Collapse all", id=f"{prefix}-collapse", className="button secondary"),
+                    html.Div(id=f"{prefix}-legend", className="legend"),
+                ],
+                className="controls",
+            ),
+            html.P(id=f"{prefix}-view-text", className="muted"),
+            html.Div(id=f"{prefix}-expanded", className="crumbs"),
+            html.Div(
+                "Hover a box or an edge for its full name or tensor; click a group to expand it, a layer for "
+                "its details; wheel zooms, drag pans.",
+                id=f"{prefix}-hover",
+                className="hover-line",
+            ),
+            html.Div(
+                [
+                    html.Div(
+                        cyto.Cytoscape(
+                            id=graph_id,
+                            elements=[],
+                            layout={"name": "preset", "fit": False},
+                            stylesheet=stylesheet if stylesheet is not None else STYLESHEET,
+                            style={"width": "100%", "height": "100%"},
+                            minZoom=0.02,
+                            maxZoom=3.0,
+                            boxSelectionEnabled=False,
+                            autoRefreshLayout=False,
+                            responsive=True,
+                        ),
+                        className="graph-canvas",
+                    ),
+                    html.Div(
+                        html.P("Click a layer or group for its details.", className="muted"),
+                        id=f"{prefix}-details",
+                        className="details",
+                    ),
+                ],
+                className="graph-row",
+            ),
+            html.Div(id=f"{prefix}-fitted", hidden=True),
+            dcc.Store(id=f"{prefix}-focus"),
+        ],
+        className="section",
+    )
 
 
 def layout(reg: Registry, engine_id: str) -> html.Div:
@@ -194,45 +270,11 @@ def layout(reg: Registry, engine_id: str) -> html.Div:
                 [html.Summary(f"{len(notes)} notes from the loader"), html.Ul([html.Li(n) for n in notes])]
             )
         )
-    graph_section = html.Div(
-        [
-            html.H3("Engine graph"),
-            html.Div(
-                [
-                    html.Label("colour by"),
-                    dcc.RadioItems(id="graph-color", options=COLOR_OPTIONS, value="precision", inline=True),
-                    dcc.RadioItems(id="graph-size", options=SIZE_OPTIONS, value="time", inline=True),
-                    dcc.Input(
-                        id="graph-search",
-                        type="search",
-                        placeholder="search a layer name\u2026",
-                        debounce=True,
-                        className="search",
-                    ),
-                ],
-                className="controls",
-            ),
-            html.P(id="graph-view-text", className="muted"),
-            html.Div(
-                [
-                    dcc.Loading(
-                        dcc.Graph(id="engine-graph", config={"displaylogo": False, "scrollZoom": True}),
-                        type="circle",
-                    ),
-                    html.Div(
-                        html.P("Click a layer for its details.", className="muted"),
-                        id="node-details",
-                        className="details",
-                    ),
-                ],
-                className="graph-row",
-            ),
-        ],
-        className="section",
-    )
+    graph_section = graph_block("engine-graph", "graph", COLOR_OPTIONS)
     return html.Div(
         [
             dcc.Store(id="engine-id", data=engine_id),
+            dcc.Store(id="graph-state", data={"expanded": [], "focus": {"all": True}}),
             html.Div(header, className="section"),
             graph_section,
             html.Div([html.H3("Latency breakdown"), *breakdown_figures(reg, engine_id)], className="section"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import PurePath
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 from dash import dcc, html
 
 from trtinspect.app.state import Registry
+
+log = logging.getLogger(__name__)
 
 NONE = "\u2014"
 
@@ -106,7 +109,24 @@ def card(reg: Registry, engine_id: str) -> html.Div:
 
 
 def cards(reg: Registry) -> list[html.Div]:
-    return [card(reg, i) for i in reg.ids()]
+    """One card per engine; a card that cannot be drawn shows its error and the others are drawn."""
+    out = []
+    for engine_id in reg.ids():
+        try:
+            out.append(card(reg, engine_id))
+        except Exception as exc:
+            log.exception("card %s failed", engine_id)
+            out.append(
+                html.Div(
+                    [
+                        html.B(engine_id),
+                        html.P(f"cannot draw this engine: {type(exc).__name__}: {exc}", className="error"),
+                    ],
+                    className="card",
+                    id={"type": "engine-card", "id": engine_id},
+                )
+            )
+    return out
 
 
 def layout(reg: Registry, *, max_upload_mb: float) -> html.Div:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from dash import dcc, html
-from dash.dash_table.DataTable import DataTable
 
-from trtinspect.app.tables import table_style
+from trtinspect.app.tables import grid
 from trtinspect.errors import TrtInspectError
 
 MAX_RUNS = 500
@@ -110,13 +109,11 @@ def layout(store: HistoryStore | None, error: str | None = None) -> html.Div:
             ),
             dcc.Graph(id="history-trend", config={"displaylogo": False}),
             html.H3("Recorded checks"),
-            DataTable(
-                id="history-runs",
-                columns=[{"name": n, "id": c} for c, n in RUN_COLUMNS],
-                data=cast(Any, run_records(runs)),
-                sort_action="native",
-                page_size=15,
-                **table_style(),
+            grid(
+                "history-runs",
+                RUN_COLUMNS,
+                run_records(runs),
+                numeric=("id", "e2e_base_ms", "e2e_cand_ms", "e2e_delta_pct", "n_regressed_groups"),
             ),
         ]
     )

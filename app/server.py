@@ -6,13 +6,14 @@ Diff, ``/history`` History. The callbacks themselves are plain functions in ``tr
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import dash
-from dash import Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import Response
 
@@ -29,6 +30,64 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "SAMEORIGIN",
     "Referrer-Policy": "same-origin",
 }
+
+
+# Fit the graph to the focus nodes (all when none) once cytoscape has drawn the new elements.
+FIT_JS = """
+function(focus, clicks) {
+    const ctx = window.dash_clientside.callback_context;
+    const fromButton = ctx && ctx.triggered ? ctx.triggered.some(t => t.prop_id.endsWith('.n_clicks')) : false;
+    const want = (focus && focus.n_nodes) || 0;
+    let tries = 0;
+    const fit = () => {
+        const el = document.getElementById('GRAPH_ID');
+        const cy = el && el._cyreg && el._cyreg.cy;
+        tries += 1;
+        if (!cy || cy.nodes().length === 0 || (!fromButton && want && cy.nodes().length !== want)) {
+            if (tries < 40) { setTimeout(fit, 100); }
+            return;
+        }
+        const ids = (!fromButton && focus && focus.ids) ? focus.ids : [];
+        let target = cy.nodes().filter(n => ids.includes(n.id()));
+        if (target.length === 0) { target = cy.elements(); }
+        cy.fit(target, 30);
+        if (ids.length && cy.zoom() > 1.1) { cy.zoom(1.1); cy.center(target); }
+        el.setAttribute('data-fitted', String(Date.now()));
+    };
+    setTimeout(fit, 30);
+    return String(Date.now());
+}
+"""
+# The hover line: the full layer name / tensor record of what the pointer is on.
+HOVER_JS = """
+function(node, edge) {
+    const ctx = window.dash_clientside.callback_context;
+    const t = ctx && ctx.triggered ? ctx.triggered.map(x => x.prop_id).join(' ') : '';
+    const d = t.includes('Edge') ? edge : node;
+    if (!d) { return window.dash_clientside.no_update; }
+    return (t.includes('Edge') ? 'tensor: ' : '') + (d.full || d.label || '');
+}
+"""
+
+
+def guarded(fallback: Callable[[str], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A callback that raises shows ``fallback(message)`` (logged), and the server keeps serving."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def inner(*args: Any) -> Any:
+            try:
+                return fn(*args)
+            except PreventUpdate:
+                raise
+            except Exception as exc:
+                log.exception("callback %s failed", fn.__name__)
+                text = str(exc).splitlines()[0][:200] if str(exc) else ""
+                return fallback(f"this view failed: {type(exc).__name__}: {text}")
+
+        return inner
+
+    return wrap
 
 
 def build_registry(paths: Sequence[str] = ()) -> Registry:
@@ -90,6 +149,7 @@ def create_app(
         State("upload", "filename"),
         prevent_initial_call=True,
     )
+    @guarded(lambda msg: (cb.message(f"upload error: {msg}"), no_update, None))
     def _upload(contents: Any, filenames: Any) -> tuple[Any, Any, None]:
         if not contents:
             raise PreventUpdate
@@ -97,56 +157,147 @@ def create_app(
         return msg, cards, None
 
     @app.callback(
-        Output("engine-graph", "figure"),
-        Output("graph-view-text", "children"),
-        Input("engine-id", "data"),
-        Input("graph-color", "value"),
-        Input("graph-size", "value"),
+        Output("graph-state", "data"),
+        Input("engine-graph", "tapNodeData"),
         Input("graph-search", "value"),
-        Input("findings-table", "selected_row_ids"),
-    )
-    def _graph(engine_id: str, color: str, size: str, search: str | None, selected: list[Any] | None) -> Any:
-        return cb.engine_graph(registry, engine_id, color, size, search, selected)
-
-    @app.callback(
-        Output("node-details", "children"),
-        Input("engine-graph", "clickData"),
+        Input("findings-table", "selectedRows"),
+        Input("graph-collapse", "n_clicks"),
+        Input({"type": "graph-collapse-one", "group": ALL}, "n_clicks"),
+        State("graph-state", "data"),
         State("engine-id", "data"),
         prevent_initial_call=True,
     )
-    def _node(click: dict[str, Any] | None, engine_id: str) -> Any:
-        return cb.node_details(registry, engine_id, click)
+    @guarded(lambda msg: no_update)
+    def _graph_state(
+        tap: Any, search: str | None, selected: Any, _c: Any, _one: Any, state: Any, engine_id: str
+    ) -> Any:
+        g = registry.graph(engine_id)
+        trig = ctx.triggered_id
+        if trig == "engine-graph":
+            return cb.graph_state(g, state, "tap", tap=tap)
+        if trig in ("graph-search", "findings-table"):
+            hits, _ = cb.graph_hits(registry, engine_id, g, search, selected)
+            return cb.graph_state(g, state, "hits", hits=hits)
+        if trig == "graph-collapse":
+            return cb.graph_state(g, state, "collapse-all")
+        if isinstance(trig, dict) and any(ctx.triggered[k]["value"] for k in range(len(ctx.triggered))):
+            return cb.graph_state(g, state, "collapse", collapse=int(trig["group"]))
+        raise PreventUpdate
+
+    @app.callback(
+        Output("engine-graph", "elements"),
+        Output("graph-legend", "children"),
+        Output("graph-view-text", "children"),
+        Output("graph-expanded", "children"),
+        Output("graph-focus", "data"),
+        Input("graph-state", "data"),
+        Input("graph-color", "value"),
+        State("engine-id", "data"),
+        State("graph-search", "value"),
+        State("findings-table", "selectedRows"),
+    )
+    @guarded(lambda msg: ([], [], msg, [], {}))
+    def _graph(state: Any, color: str, engine_id: str, search: str | None, selected: Any) -> Any:
+        return cb.engine_graph(registry, engine_id, state, color, search, selected)
+
+    @app.callback(
+        Output("graph-details", "children"),
+        Input("engine-graph", "tapNodeData"),
+        State("engine-id", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(cb.message)
+    def _node(tap: dict[str, Any] | None, engine_id: str) -> Any:
+        return cb.node_details(registry, engine_id, tap)
 
     @app.callback(
         Output("finding-details", "children"),
-        Input("findings-table", "selected_row_ids"),
+        Input("findings-table", "selectedRows"),
         State("engine-id", "data"),
     )
+    @guarded(cb.message)
     def _finding(selected: list[Any] | None, engine_id: str) -> Any:
         return cb.finding_details(registry, engine_id, selected)
 
     @app.callback(
         Output("diff-summary", "children"),
         Output("diff-charts", "children"),
-        Output("diff-table", "data"),
-        Output("diff-table", "selected_rows"),
+        Output("diff-table", "rowData"),
+        Output("diff-state", "data", allow_duplicate=True),
         Input("diff-a", "value"),
         Input("diff-b", "value"),
+        prevent_initial_call="initial_duplicate",
     )
+    @guarded(lambda msg: (cb.message(msg), [], [], no_update))
     def _diff(a: str | None, b: str | None) -> Any:
-        return cb.diff_view(registry, a, b)
+        summary, charts, rows, _ = cb.diff_view(registry, a, b)
+        return summary, charts, rows, {"expanded": [], "focus": {"all": True}}
 
     @app.callback(
-        Output("diff-graph-a", "figure"),
-        Output("diff-graph-b", "figure"),
-        Output("diff-graph-text", "children"),
-        Input("diff-a", "value"),
-        Input("diff-b", "value"),
-        Input("diff-table", "selected_row_ids"),
-        Input("diff-graph-color", "value"),
+        Output("diff-state", "data"),
+        Input("diff-graph", "tapNodeData"),
+        Input("diff-table", "selectedRows"),
+        Input("diff-collapse", "n_clicks"),
+        Input({"type": "diff-collapse-one", "group": ALL}, "n_clicks"),
+        State("diff-state", "data"),
+        State("diff-a", "value"),
+        State("diff-b", "value"),
+        prevent_initial_call=True,
     )
-    def _diff_graphs(a: str | None, b: str | None, selected: list[Any] | None, color: str) -> Any:
-        return cb.diff_graphs(registry, a, b, selected, color)
+    @guarded(lambda msg: no_update)
+    def _diff_state(tap: Any, selected: Any, _c: Any, _one: Any, state: Any, a: str, b: str) -> Any:
+        dg = registry.diff_graph(a, b)
+        trig = ctx.triggered_id
+        if trig == "diff-graph":
+            return cb.diff_state(dg, state, "tap", tap=tap)
+        if trig == "diff-table":
+            return cb.diff_state(dg, state, "select", group_id=cb.selected_id(selected))
+        if trig == "diff-collapse":
+            return cb.diff_state(dg, state, "collapse-all")
+        if isinstance(trig, dict) and any(t["value"] for t in ctx.triggered):
+            return cb.diff_state(dg, state, "collapse", collapse=int(trig["group"]))
+        raise PreventUpdate
+
+    @app.callback(
+        Output("diff-graph", "elements"),
+        Output("diff-legend", "children"),
+        Output("diff-view-text", "children"),
+        Output("diff-expanded", "children"),
+        Output("diff-focus", "data"),
+        Input("diff-state", "data"),
+        State("diff-a", "value"),
+        State("diff-b", "value"),
+        State("diff-table", "selectedRows"),
+    )
+    @guarded(lambda msg: ([], [], msg, [], {}))
+    def _diff_graph(state: Any, a: str | None, b: str | None, selected: Any) -> Any:
+        return cb.diff_graph(registry, a, b, state, selected)
+
+    @app.callback(
+        Output("diff-details", "children"),
+        Input("diff-graph", "tapNodeData"),
+        State("diff-a", "value"),
+        State("diff-b", "value"),
+        prevent_initial_call=True,
+    )
+    @guarded(cb.message)
+    def _diff_node(tap: Any, a: str | None, b: str | None) -> Any:
+        return cb.diff_details(registry, a, b, tap)
+
+    for prefix, graph_id in (("graph", "engine-graph"), ("diff", "diff-graph")):
+        app.clientside_callback(
+            FIT_JS.replace("GRAPH_ID", graph_id),
+            Output(f"{prefix}-fitted", "children"),
+            Input(f"{prefix}-focus", "data"),
+            Input(f"{prefix}-fit", "n_clicks"),
+        )
+        app.clientside_callback(
+            HOVER_JS,
+            Output(f"{prefix}-hover", "children"),
+            Input(graph_id, "mouseoverNodeData"),
+            Input(graph_id, "mouseoverEdgeData"),
+            prevent_initial_call=True,
+        )
 
     @app.callback(
         Output("history-e2e", "figure"),
@@ -154,12 +305,14 @@ def create_app(
         Output("history-label", "value"),
         Input("history-engine", "value"),
     )
+    @guarded(lambda msg: (cb.empty_figure(msg), [], None))
     def _history(engine_name: str | None) -> Any:
         return cb.history_runs(store, engine_name)
 
     @app.callback(
         Output("history-trend", "figure"), Input("history-label", "value"), State("history-engine", "value")
     )
+    @guarded(cb.empty_figure)
     def _trend(label: str | None, engine_name: str | None) -> Any:
         return cb.history_trend(store, engine_name, label)
 

@@ -8,6 +8,11 @@ computed once, on first use, under a per-engine lock; diffs are cached per order
 Uploads are written to a private temporary directory (mode 0700), parsed by :func:`trtinspect.parsers.bundle.load`
 with a size limit, and the directory is removed at once: nothing a browser sends is kept on disk, and
 serialized engines (``.engine``/``.plan``/``.trt`` or binary content) are refused, never deserialized.
+
+Every engine is ADMITTED before it is registered (:meth:`Registry.admit`): its times must be finite,
+non-negative numbers (:func:`bad_number`), and its heavy work (report, findings, graph model, card) is done
+once on the unregistered entry. An engine that fails either is refused with a one-line
+:class:`TrtInspectError`; it never reaches the registry, so it cannot break a page for anyone else.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import math
 import re
 import shutil
 import tempfile
@@ -25,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 import trtinspect
@@ -47,6 +54,70 @@ DATA_SUFFIXES = (".json", ".log", ".txt", ".sqlite")  # file names a sample fold
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _SUFFIX = re.compile(r"\.(log|json|txt|sqlite)$")
+
+
+# Numbers a drawable engine must hold as finite (and, for times, non-negative) values:
+# frame -> (column, field name in the exported file, negative allowed, NaN allowed)
+CHECKED_NUMBERS: dict[str, tuple[tuple[str, str, bool, bool], ...]] = {
+    "profile": (
+        ("time_ms", "timeMs", False, False),
+        ("avg_ms", "averageMs", False, False),
+        ("median_ms", "medianMs", False, True),  # NaN: the source has no median (TensorRT 8.2 era)
+        ("percentage", "percentage", False, True),
+    ),
+    "times": tuple(
+        (c, c, False, True)
+        for c in ("latency_ms", "compute_ms", "h2d_ms", "d2h_ms", "enqueue_ms", "compute_start_ms")
+    ),
+    "summary": (("value", "value", True, True),),
+}
+
+
+def _number_text(v: float) -> str:
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    return f"{v:g}"
+
+
+def bad_number(bundle: EngineBundle) -> TrtInspectError | None:
+    """The first (in file order) non-finite or negative time of a bundle as a one-line error naming the
+    file, the field and the value; None when every checked number is usable."""
+    for frame_name, checks in CHECKED_NUMBERS.items():
+        frame: pd.DataFrame = getattr(bundle, frame_name)
+        if frame.empty:
+            continue
+        found: list[tuple[int, str, float, int]] = []  # (row, field, value, how many in the column)
+        for column, field_name, negative_ok, nan_ok in checks:
+            if column not in frame:
+                continue
+            values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            bad = np.isinf(values)
+            if not nan_ok:
+                bad |= np.isnan(values)
+            if not negative_ok:
+                bad |= values < 0
+            hits = np.flatnonzero(bad)
+            if len(hits):
+                found.append((int(hits[0]), field_name, float(values[hits[0]]), len(hits)))
+        if not found:
+            continue
+        row, field_name, value, _ = min(found)
+        where = ""
+        if "name" in frame:
+            where = f" of layer {str(frame['name'].iloc[row])[:80]!r}"
+        elif "metric" in frame:
+            where = f" of {frame['metric'].iloc[row]} {frame['stat'].iloc[row]}"
+        files = bundle.sources.get(frame_name) or bundle.sources.get("log") or []
+        total = sum(f[3] for f in found)
+        more = f" ({total} such values)" if total > 1 else ""
+        return TrtInspectError(
+            f"{field_name}{where} is {_number_text(value)}{more}: times must be finite, non-negative milliseconds",
+            path=Path(files[0].name) if files else None,
+            hint="re-export it with trtexec",
+        )
+    return None
 
 
 class UnknownEngine(KeyError):
@@ -88,13 +159,42 @@ class Registry:
         self._entries: OrderedDict[str, EngineEntry] = OrderedDict()
         self._diffs: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._diff_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._diff_graphs: OrderedDict[tuple[str, str], tuple[Any, Any]] = OrderedDict()
         self.max_uploads = max_uploads
 
     # ----------------------------------------------------------------------------------------- entries
     def add(self, bundle: EngineBundle, *, label: str | None = None, origin: str = "path") -> str:
-        """Register a loaded bundle; returns its new id."""
+        """Register a loaded bundle as is (no admission check: see :meth:`admit`); returns its new id."""
+        return self._insert(EngineEntry("", label or bundle.name, origin, bundle))
+
+    def admit(self, bundle: EngineBundle, *, label: str | None = None, origin: str = "path") -> str:
+        """Check a bundle, do its heavy work, and only then register it; returns its new id.
+
+        Raises :class:`TrtInspectError` (one line) for a non-finite or negative time, or when the engine's
+        report, findings, graph or card cannot be computed: the registry is left unchanged.
+        """
+        problem = bad_number(bundle)
+        if problem is not None:
+            raise problem
+        entry = EngineEntry("", label or bundle.name, origin, bundle)
+        try:
+            prepare(entry)
+        except TrtInspectError:
+            raise
+        except Exception as exc:
+            log.exception("engine %s cannot be shown", entry.label)
+            first = next(iter(bundle.sources.values()), [])
+            raise TrtInspectError(
+                f"cannot be shown: internal error while analysing it ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:160] if str(exc) else 'no message'})",
+                path=Path(first[0].name) if first else None,
+                hint="please report this file",
+            ) from None
+        return self._insert(entry)
+
+    def _insert(self, entry: EngineEntry) -> str:
         with self._lock:
-            text = label or bundle.name
+            text = entry.label
             labels = {e.label for e in self._entries.values()}
             base_label, k = text, 2
             while text in labels:
@@ -103,8 +203,9 @@ class Registry:
             engine_id, k = base, 2
             while engine_id in self._entries:
                 engine_id, k = f"{base}-{k}", k + 1
-            self._entries[engine_id] = EngineEntry(engine_id, text, origin, bundle)
-            if origin == "upload":
+            entry.id, entry.label = engine_id, text
+            self._entries[engine_id] = entry
+            if entry.origin == "upload":
                 self._evict_uploads()
             return engine_id
 
@@ -118,6 +219,8 @@ class Registry:
             self._entries.pop(engine_id, None)
             for pair in [p for p in self._diffs if engine_id in p]:
                 self._diffs.pop(pair, None)
+            for pair in [p for p in self._diff_graphs if engine_id in p]:
+                self._diff_graphs.pop(pair, None)
 
     def ids(self) -> list[str]:
         with self._lock:
@@ -144,24 +247,32 @@ class Registry:
 
     # ----------------------------------------------------------------------------------- cached work
     def report(self, engine_id: str) -> dict[str, Any]:
-        """``trtinspect.inspector.report.build_report`` without findings (cached)."""
-        e = self.get(engine_id)
-        return e.memo("report", lambda: build_report(e.bundle, top=20, lint=False))
+        """``trtinspect.report.build_report`` without findings (cached)."""
+        return entry_report(self.get(engine_id))
 
     def findings(self, engine_id: str) -> pd.DataFrame:
         """The analyzer's findings frame (schema FINDINGS), cached."""
-        e = self.get(engine_id)
-
-        def compute() -> pd.DataFrame:
-            from trtinspect.inspector.lint import lint
-
-            return lint(e.bundle)
-
-        return e.memo("findings", compute)
+        return entry_findings(self.get(engine_id))
 
     def graph(self, engine_id: str) -> GraphModel:
-        e = self.get(engine_id)
-        return e.memo("graph", lambda: GraphModel(e.bundle))
+        return entry_graph(self.get(engine_id))
+
+    def diff_graph(self, a_id: str, b_id: str) -> Any:
+        """The aligned side-by-side graph of ``diff(a, b)`` (:mod:`trtinspect.app.graph_diff`), cached."""
+        from trtinspect.app.graph_diff import build_diff_graph
+
+        result = self.diff(a_id, b_id)
+        key = (a_id, b_id)
+        with self._lock:
+            hit = self._diff_graphs.get(key)
+            if hit is not None and hit[0] is result:
+                return hit[1]
+        dg = build_diff_graph(result, self.graph(a_id), self.graph(b_id))
+        with self._lock:
+            self._diff_graphs[key] = (result, dg)
+            while len(self._diff_graphs) > MAX_CACHED_DIFFS:
+                self._diff_graphs.popitem(last=False)
+        return dg
 
     def diff(self, a_id: str, b_id: str) -> Any:
         """``trtinspect.inspector.diff.diff(A, B)`` per ordered pair, cached (bounded LRU)."""
@@ -185,17 +296,6 @@ class Registry:
                     self._diffs.popitem(last=False)
             return result
 
-    def warm(self, ids: Iterable[str] | None = None) -> None:
-        """Do each engine's heavy work now (report, findings, graph model), e.g. in a background thread at
-        startup, so the first page request finds it cached."""
-        for engine_id in list(ids) if ids is not None else self.ids():
-            try:
-                self.report(engine_id)
-                self.findings(engine_id)
-                self.graph(engine_id)
-            except UnknownEngine:
-                continue
-
     # ---------------------------------------------------------------------------------------- loading
     def load_paths(self, paths: Iterable[str]) -> list[str]:
         """Load each PATH as one engine (directory, engine file with sidecars, file or sample:NAME)."""
@@ -203,7 +303,14 @@ class Registry:
         for p in paths:
             b = trtinspect.load(p)
             label = p if p.startswith(samples.PREFIX) else b.name
-            ids.append(self.add(b, label=label, origin="sample" if p.startswith(samples.PREFIX) else "path"))
+            try:
+                ids.append(
+                    self.admit(b, label=label, origin="sample" if p.startswith(samples.PREFIX) else "path")
+                )
+            except TrtInspectError as exc:
+                if exc.path is None:
+                    raise TrtInspectError(exc.problem, path=p, hint=exc.hint) from None
+                raise
         return ids
 
     def load_samples(self) -> list[str]:
@@ -218,7 +325,10 @@ class Registry:
             if b.layers.empty:
                 log.info("skipping sample %s: no layers", name)
                 continue
-            ids.append(self.add(b, label=name, origin="sample"))
+            try:
+                ids.append(self.admit(b, label=name, origin="sample"))
+            except TrtInspectError as exc:
+                log.info("skipping sample %s: %s", name, exc)
         return ids
 
     def add_upload(self, files: list[tuple[str, str]], *, max_bytes: int) -> str:
@@ -249,7 +359,31 @@ class Registry:
                 "the upload holds no layers, profile or timing to show", path=Path(raw[0][0])
             )
         b.sources = {k: [Path(p.name) for p in v] for k, v in b.sources.items()}
-        return self.add(b, label=b.name, origin="upload")
+        return self.admit(b, label=b.name, origin="upload")
+
+
+def entry_report(e: EngineEntry) -> dict[str, Any]:
+    return e.memo("report", lambda: build_report(e.bundle, top=20, lint=False))
+
+
+def entry_findings(e: EngineEntry) -> pd.DataFrame:
+    def compute() -> pd.DataFrame:
+        from trtinspect.inspector.lint import lint
+
+        return lint(e.bundle)
+
+    return e.memo("findings", compute)
+
+
+def entry_graph(e: EngineEntry) -> GraphModel:
+    return e.memo("graph", lambda: GraphModel(e.bundle))
+
+
+def prepare(e: EngineEntry) -> None:
+    """Do an entry's heavy work now (report, findings, graph model): what every page of it needs."""
+    entry_report(e)
+    entry_findings(e)
+    entry_graph(e)
 
 
 SERIALIZED_ENGINE = (

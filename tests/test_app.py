@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go
 import pytest
 from conftest import LOGS, RESNET_VARIANTS, resnet_file
 
@@ -42,20 +41,6 @@ def _graph(variant: str) -> list[dict[str, Any]]:
 def _profile(variant: str) -> dict[str, float]:
     rows = json.loads(resnet_file(variant, "profile.json").read_text())[1:]
     return {r["name"]: r["averageMs"] for r in rows}
-
-
-def _node_traces(fig: go.Figure) -> list[Any]:
-    """Traces drawing layers (not edges, not the highlight ring)."""
-    return [
-        t
-        for t in fig.data
-        if t.customdata is not None and t.name not in ("selected", "changed groups", "selected group")
-    ]
-
-
-def _highlighted(fig: go.Figure, name: str = "selected") -> list[int]:
-    hits = [t for t in fig.data if t.name == name]
-    return sorted(int(x) for t in hits for x in t.customdata)
 
 
 def _text(component: Any) -> str:
@@ -108,19 +93,65 @@ def test_heavy_work_is_cached(reg: Registry) -> None:
 
 
 # --------------------------------------------------------------------------------------------- engine graph
-def test_graph_nodes_edges_and_latency_colouring(reg: Registry) -> None:
+def _nodes(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in elements if "source" not in e["data"]]
+
+
+def _edges(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in elements if "source" in e["data"]]
+
+
+def _all_open(reg: Registry, engine_id: str) -> list[int]:
+    return list(range(1, len(reg.graph(engine_id).tree.groups)))
+
+
+def _render(reg: Registry, engine_id: str, expanded: list[int], color: str = "precision", **kw: Any) -> Any:
+    state = {"expanded": expanded, "focus": {"all": True}}
+    return cb.engine_graph(reg, engine_id, state, color, kw.get("search"), kw.get("selected"))
+
+
+def test_graph_opens_collapsed_and_one_expand_shows_layers(reg: Registry) -> None:
+    layers = _graph("qat")
+    elements, _legend, text, _crumbs, _focus = _render(reg, QAT, [])
+    groups = [e for e in _nodes(elements) if e["data"]["kind"] == "group"]
+    # ResNet-18 QAT opens as its ONNX modules (conv1, layer1..4, fc), every layer inside one of them
+    labels = [e["data"]["label"].split("\n")[0] for e in groups]
+    assert [lab.split()[1] for lab in labels] == ["conv1", "layer1", "layer2", "layer3", "layer4", "fc"]
+    assert sum(int(lab.split("(")[1].split()[0]) for lab in labels) == len(layers)
+    assert "collapsed groups (by ONNX module" in text
+    # inputs at the top: every edge goes down the page
+    pos = {e["data"]["id"]: e["position"] for e in _nodes(elements)}
+    assert all(pos[e["data"]["source"]]["y"] < pos[e["data"]["target"]]["y"] for e in _edges(elements))
+    # one expand of any group draws each of its layers as a box of its own
+    g = reg.graph(QAT)
+    for node in groups:
+        gid = int(node["data"]["group"])
+        opened, *_ = _render(reg, QAT, [gid])
+        shown = {e["data"].get("layer_index") for e in _nodes(opened)}
+        assert {g.layer_index[u] for u in g.tree.groups[gid].units.tolist()} <= shown
+
+
+def test_graph_nodes_edges_and_labels(reg: Registry) -> None:
     layers = _graph("qat")
     profile = _profile("qat")
-    fig, text = cb.engine_graph(reg, QAT, "latency", "time", None, None)
-    assert text.startswith(f"All {len(layers)} layers")
-    nodes = _node_traces(fig)
-    shown = sorted(int(x) for t in nodes for x in t.customdata)
-    assert shown == list(range(len(layers)))
-    # colour = each layer's profiled average time, read from profile.json by name
-    timed = next(t for t in nodes if t.name == "timed")
-    names = [layers[int(i)]["Name"] for i in timed.customdata]
-    assert list(timed.marker.color) == pytest.approx([profile[n] for n in names])
-    # one edge per (producer, consumer) tensor link in graph.json
+    elements, *_ = _render(reg, QAT, _all_open(reg, QAT))
+    nodes = _nodes(elements)
+    assert sorted(e["data"]["layer_index"] for e in nodes) == list(range(len(layers)))
+    total = sum(profile.values())
+    for e in nodes:
+        rec = layers[e["data"]["layer_index"]]
+        assert e["data"]["full"] == rec["Name"]  # full name on hover
+        lines = e["data"]["label"].split("\n")
+        assert len(lines) == 3 and len(lines[0]) <= 28
+        assert lines[1].endswith(reg.graph(QAT).precision_text(e["data"]["layer_index"]))
+        ms = profile[rec["Name"]]
+        assert lines[2] == f"{ms:.4f} ms \u00b7 {100 * ms / total:.1f}%"
+    # Q/DQ and reformat layers are drawn differently
+    classes = {layers[e["data"]["layer_index"]]["Name"]: e["classes"] for e in nodes}
+    assert "qdq" in classes["QuantizeLinear_2"]
+    assert "reformat" in classes["Reformatting CopyNode for Output Tensor 0 to MaxPool_12"]
+    assert "qdq" not in classes["conv1.weight + QuantizeLinear_7 + Conv_9"]
+    # one edge per (producer, consumer) tensor link in graph.json, the tensor's shape and type on it
     produced = {o["Name"]: i for i, layer in enumerate(layers) for o in layer["Outputs"]}
     links = {
         (produced[t["Name"]], i)
@@ -128,85 +159,105 @@ def test_graph_nodes_edges_and_latency_colouring(reg: Registry) -> None:
         for t in layer["Inputs"]
         if t["Name"] in produced
     }
-    tensor_marks = next(t for t in fig.data if t.name == "tensor")
-    assert len(tensor_marks.x) == len(links)
+    ids = {e["data"]["id"]: e["data"]["layer_index"] for e in nodes}
+    drawn = {(ids[e["data"]["source"]], ids[e["data"]["target"]]) for e in _edges(elements)}
+    assert drawn == links
+    first = next(e for e in _edges(elements) if ids[e["data"]["source"]] == 1)
+    tensor = layers[1]["Outputs"][0]
+    assert "x".join(map(str, tensor["Dimensions"])) in first["data"]["full"]
 
 
-def test_graph_colour_by_precision_and_type(reg: Registry) -> None:
+def test_graph_colour_by_precision_type_and_latency(reg: Registry) -> None:
+    from trtinspect.app.graph_view import LATENCY_RAMP, PRECISION_COLORS
+
     b = reg.get(QAT).bundle
-    fig, _ = cb.engine_graph(reg, QAT, "precision", "uniform", None, None)
-    assert {t.name for t in _node_traces(fig)} == set(b.layers["precision"].astype(str))
-    assert all(s == 14 for t in _node_traces(fig) for s in t.marker.size)
-    fig, _ = cb.engine_graph(reg, QAT, "layer_type", "time", None, None)
-    assert {t.name for t in _node_traces(fig)} == {layer["LayerType"] for layer in _graph("qat")}
+    opened = _all_open(reg, QAT)
+    elements, legend_items, *_ = _render(reg, QAT, opened, "precision")
+    by_idx = {e["data"]["layer_index"]: e["data"]["color"] for e in _nodes(elements)}
+    for idx, prec in zip(b.layers["layer_index"], b.layers["precision"].astype(str), strict=True):
+        assert by_idx[int(idx)] == PRECISION_COLORS[prec]
+    assert {x.children[1] for x in legend_items} == set(b.layers["precision"].astype(str))
+    elements, legend_items, *_ = _render(reg, QAT, opened, "layer_type")
+    assert "CaskConvolution" in {x.children[1] for x in legend_items}
+    elements, *_ = _render(reg, QAT, opened, "latency")
+    slowest = max(_profile("qat").items(), key=lambda kv: kv[1])[0]
+    idx = next(i for i, rec in enumerate(_graph("qat")) if rec["Name"] == slowest)
+    assert next(e for e in _nodes(elements) if e["data"]["layer_index"] == idx)["data"]["color"] == LATENCY_RAMP[-1]
 
 
-def test_selecting_a_finding_outlines_its_layers(reg: Registry) -> None:
+def test_selecting_a_finding_opens_and_marks_its_layers(reg: Registry) -> None:
     findings = reg.findings(QAT)
+    g = reg.graph(QAT)
     for pos in range(min(len(findings), 5)):
-        fig, _ = cb.engine_graph(reg, QAT, "precision", "time", None, [pos])
-        assert _highlighted(fig) == sorted(int(i) for i in findings.iloc[pos]["layer_indices"])
-    details = cb.finding_details(reg, QAT, [0])
+        selected = [{"id": pos}]
+        state = cb.graph_state(g, None, "hits", hits=cb.graph_hits(reg, QAT, g, None, selected)[0])
+        elements, *_rest, focus = cb.engine_graph(reg, QAT, state, "precision", None, selected)
+        want = sorted(int(i) for i in findings.iloc[pos]["layer_indices"])
+        marked = sorted(e["data"]["layer_index"] for e in _nodes(elements) if "hit" in e["classes"])
+        assert marked == want[: cb.MAX_FOCUS] or set(want[: cb.MAX_FOCUS]) <= set(marked)
+        assert focus["ids"]
+    details = cb.finding_details(reg, QAT, [{"id": 0}])
     assert str(findings.iloc[0]["title"]) in _text(details)
 
 
 def test_search_and_click_details(reg: Registry) -> None:
     layers = _graph("qat")
-    fig, text = cb.engine_graph(reg, QAT, "precision", "time", "conv_9", None)
-    hits = [i for i, layer in enumerate(layers) if "conv_9" in layer["Name"].lower()]
-    assert _highlighted(fig) == hits and f"{len(hits)} layer(s) match" in text
-    _, text = cb.engine_graph(reg, QAT, "precision", "time", "no-such-layer", None)
-    assert "No layer name contains" in text
-    panel = _text(cb.node_details(reg, QAT, {"points": [{"customdata": 1}]}))
+    g = reg.graph(QAT)
+    hits, note = cb.graph_hits(reg, QAT, g, "conv_9", None)
+    assert [layers[i]["Name"] for i in hits] == [r["Name"] for r in layers if "conv_9" in r["Name"].lower()]
+    assert f"{len(hits)} layer(s) match" in note
+    state = cb.graph_state(g, None, "hits", hits=hits)
+    *_, focus = cb.engine_graph(reg, QAT, state, "precision", "conv_9", None)
+    assert focus["ids"] == [f"u{h}" for h in hits]
+    assert "No layer name contains" in cb.graph_hits(reg, QAT, g, "no-such-layer", None)[1]
+    panel = _text(cb.node_details(reg, QAT, {"kind": "layer", "layer_index": 1}))
     assert layers[1]["Name"] in panel and layers[1]["TacticName"] in panel
+    group = next(e for e in _nodes(_render(reg, QAT, [])[0]) if e["data"]["kind"] == "group")
+    assert "ONNX module" in _text(cb.node_details(reg, QAT, group["data"]))
     assert "Click a layer" in _text(cb.node_details(reg, QAT, None))
+    # tapping a group expands it; the collapse button and "collapse all" close it again
+    tapped = cb.graph_state(g, None, "tap", tap=group["data"])
+    assert tapped["expanded"] == [group["data"]["group"]] and tapped["focus"] == {"group": group["data"]["group"]}
+    assert cb.graph_state(g, tapped, "collapse", collapse=group["data"]["group"])["expanded"] == []
+    assert cb.graph_state(g, tapped, "collapse-all")["expanded"] == []
 
 
 def test_names_only_engine_is_chained_in_execution_order(reg: Registry) -> None:
     engine_id = "trtexec-logs-seed-fx-vs-implicit-int8-implicit-int8-profile"
     g = reg.graph(engine_id)
     assert g.edges_inferred and g.n == len(reg.get(engine_id).bundle.layers)
-    fig, text = cb.engine_graph(reg, engine_id, "latency", "time", None, None)
+    elements, _l, text, *_ = _render(reg, engine_id, _all_open(reg, engine_id))
     assert "no tensor edges" in text
-    assert len(next(t for t in fig.data if t.name == "tensor").x) == g.n - 1
+    assert len(_edges(elements)) == g.n - 1 and all("inferred" in e["classes"] for e in _edges(elements))
 
 
-def _replicated_engine(tmp: Path, copies: int) -> Path:
-    """A GENERATED engine: the real QAT graph/profile replicated ``copies`` times with unique names."""
-    graph = json.loads(resnet_file("qat", "graph.json").read_text())
-    prof = json.loads(resnet_file("qat", "profile.json").read_text())
-    layers, rows = [], [prof[0]]
-    by_name = {r["name"]: r for r in prof[1:]}
-    for k in range(copies):
-        for rec in graph["Layers"]:
-            r = json.loads(json.dumps(rec))
-            r["Name"] = f"{rec['Name']} #{k}"
-            for t in r["Inputs"] + r["Outputs"]:
-                t["Name"] = f"{t['Name']} #{k}"
-            layers.append(r)
-            rows.append({**by_name[rec["Name"]], "name": r["Name"]})
-    (tmp / "gen.engine.graph.json").write_text(json.dumps({"Layers": layers, "Bindings": graph["Bindings"]}))
-    (tmp / "gen.engine.profile.json").write_text(json.dumps(rows))
-    return tmp
+def test_big_engine_opens_collapsed_and_fast(tmp_path: Path) -> None:
+    """A GENERATED 10,000-layer engine (benchmarks/generated_engine.py): a bounded collapsed view."""
+    import sys
+    import time
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from generated_engine import generate
 
-def test_big_engine_view_is_bounded(tmp_path: Path) -> None:
-    b = trtinspect.load(_replicated_engine(tmp_path, 30))
+    eng = generate(tmp_path, 10_000, "qat", indent=None)
     r = Registry()
-    engine_id = r.add(b, label="generated")
-    total = len(b.layers)
-    fig, text = cb.engine_graph(r, engine_id, "precision", "time", None, None, limit=100)
-    shown = [int(x) for t in _node_traces(fig) for x in t.customdata]
-    assert total == 30 * len(_graph("qat")) and len(shown) == 100
-    assert text.startswith(f"Showing 100 of {total} layers")
-    # the default focus is the slowest layer; the view is its connected neighbourhood
+    engine_id = r.admit(trtinspect.load(eng.folder), label="generated")
     g = r.graph(engine_id)
-    assert g.hottest is not None and g.layer_index[g.hottest] in shown
-    assert len(fig.to_json()) < 200_000
-    # searching moves the view to the matches
-    fig, _ = cb.engine_graph(r, engine_id, "precision", "time", "Conv_9 #29", None, limit=100)
-    target = int(b.layers.index[b.layers["name"] == "conv1.weight + QuantizeLinear_7 + Conv_9 #29"][0])
-    assert _highlighted(fig) == [target]
+    t0 = time.perf_counter()
+    elements, _l, text, *_ = _render(r, engine_id, [])
+    first = time.perf_counter() - t0
+    nodes = _nodes(elements)
+    assert 2 <= len(nodes) <= 10 and all(e["data"]["kind"] == "group" for e in nodes)
+    assert sum(int(e["data"]["label"].split("(")[1].split()[0]) for e in nodes) == 10_000
+    assert "10000 layers" in text and first < 2.0
+    assert len(json.dumps(elements)) < 100_000
+    # expanding down to a layer: each step stays bounded; search opens the path to a match
+    target = g.names.index("r200.layer3.0.conv1.weight + QuantizeLinear_200131 + Conv_200133")
+    hits, _ = cb.graph_hits(r, engine_id, g, "r200.layer3.0.conv1.weight", None)
+    assert hits == [target]
+    state = cb.graph_state(g, None, "hits", hits=hits)
+    elements, *_rest, focus = cb.engine_graph(r, engine_id, state, "precision", "r200.layer3.0.conv1.weight", None)
+    assert focus["ids"] == [f"u{target}"] and len(_nodes(elements)) <= 60
 
 
 # ----------------------------------------------------------------------------------------------------- diff
@@ -221,16 +272,43 @@ def test_diff_view_accounts_for_every_group(reg: Registry) -> None:
     assert "diff-waterfall" in ids and "diff-precision-changes" in ids
 
 
-def test_diff_graphs_outline_changed_groups(reg: Registry) -> None:
+def test_diff_graph_aligned_and_marks_only_real_changes(reg: Registry) -> None:
+    from trtinspect.inspector.check import Thresholds
+
     result = reg.diff(QAT, QAT_RES)
-    changed = result.groups[result.groups["kind"] != "unchanged"]
-    fa, fb, text = cb.diff_graphs(reg, QAT, QAT_RES, None, "precision")
-    assert _highlighted(fa, "changed groups") == sorted(i for ls in changed["a_layers"] for i in ls)
-    assert _highlighted(fb, "changed groups") == sorted(i for ls in changed["b_layers"] for i in ls)
-    assert f"{len(changed)} of {len(result.groups)} groups changed" in text
-    gid = int(changed.iloc[0]["group_id"])
-    fa, fb, _ = cb.diff_graphs(reg, QAT, QAT_RES, [gid], "latency")
-    assert _highlighted(fa, "selected group") == sorted(changed.iloc[0]["a_layers"])
+    dg = reg.diff_graph(QAT, QAT_RES)
+    t = Thresholds()
+    groups = result.groups.sort_values("group_id").reset_index(drop=True)
+    total = max(groups["a_ms"].sum(), groups["b_ms"].sum())
+    for i, r in groups.iterrows():
+        both = bool(r["a_layers"]) and bool(r["b_layers"])
+        prec = both and str(r["a_precision"]) != str(r["b_precision"])
+        d, a = float(r["delta_ms"]), float(r["a_ms"])
+        timed = (
+            both and a > 0 and abs(d) / a >= t.group_threshold and abs(d) >= t.floor_ms
+            and max(a, float(r["b_ms"])) / total >= t.min_share
+        )
+        if both:
+            assert bool(dg.marked[i]) == (prec or timed), r["label"]
+    assert 0 < int(dg.marked.sum()) < len(groups)  # not "29 of 29 groups changed"
+    every = list(range(1, len(dg.tree.groups)))
+    state = {"expanded": every, "focus": {"all": True}}
+    elements, _legend, text, *_ = cb.diff_graph(reg, QAT, QAT_RES, state, None)
+    assert f"{int(dg.marked.sum())} of {len(groups)} aligned groups changed beyond noise" in text
+    pos = {e["data"]["id"]: e["position"] for e in _nodes(elements)}
+    for u in range(dg.n):
+        if f"Au{u}" in pos and f"Bu{u}" in pos:  # a group of A and its counterpart in B share a row
+            assert pos[f"Au{u}"]["y"] == pos[f"Bu{u}"]["y"] and pos[f"Au{u}"]["x"] < pos[f"Bu{u}"]["x"]
+    marked_b = [e for e in _nodes(elements) if e["data"]["id"].startswith("Bu") and "mark-" in e["classes"]]
+    assert len(marked_b) == int((dg.marked & dg.has_b).sum())
+    slower = next(e for e in marked_b if "mark-slower" in e["classes"] or "mark-faster" in e["classes"])
+    assert "\u0394" in slower["data"]["label"]  # the delta is on the node
+    unit = int(slower["data"]["unit"])
+    panel = _text(cb.diff_details(reg, QAT, QAT_RES, {"kind": "diffgroup", "unit": unit}))
+    assert dg.labels[unit] in panel
+    gid = dg.gids[unit]
+    sel = cb.diff_state(dg, None, "select", group_id=gid)
+    assert sel["focus"] == {"units": [unit]}
 
 
 def test_diff_of_unknown_engine_is_a_message(reg: Registry) -> None:
@@ -340,8 +418,8 @@ def test_graph_model_on_every_sample(reg: Registry) -> None:
     for engine_id in reg.ids():
         g: GraphModel = reg.graph(engine_id)
         assert g.n == len(reg.get(engine_id).bundle.layers)
-        fig, _ = cb.engine_graph(reg, engine_id, "layer_type", "time", None, None)
-        assert sum(len(t.customdata) for t in _node_traces(fig)) == g.n
+        elements, *_ = _render(reg, engine_id, _all_open(reg, engine_id), "layer_type")
+        assert sorted(e["data"]["layer_index"] for e in _nodes(elements)) == sorted(g.layer_index)
 
 
 def test_history_callbacks(tmp_path: Path) -> None:
@@ -370,3 +448,135 @@ def test_history_callbacks(tmp_path: Path) -> None:
     assert "history-runs" in page and "3 recorded checks" in page
     with pytest.raises(trtinspect.TrtInspectError):
         HistoryStore(str(tmp_path / "missing.sqlite"))
+
+
+# ------------------------------------------------------------------------- issue 17: one bad upload, not all
+def _nonfinite_profile(tmp: Path) -> Path:
+    """The real QAT profile with Infinity / -Infinity / NaN times (what issue 17 uploaded)."""
+    rows = json.loads(resnet_file("qat", "profile.json").read_text())
+    rows[1]["averageMs"], rows[2]["averageMs"], rows[3]["timeMs"] = math.inf, -math.inf, math.nan
+    path = tmp / "bad.profile.json"
+    path.write_text(json.dumps(rows))  # json writes Infinity / -Infinity / NaN
+    assert "-Infinity" in path.read_text()
+    return path
+
+
+def _upload_body(name: str, data: bytes) -> dict[str, Any]:
+    return {
+        "output": "..upload-message.children...engine-cards.children...upload.contents..",
+        "outputs": [
+            {"id": "upload-message", "property": "children"},
+            {"id": "engine-cards", "property": "children"},
+            {"id": "upload", "property": "contents"},
+        ],
+        "inputs": [{"id": "upload", "property": "contents", "value": [_data_url(data)]}],
+        "state": [{"id": "upload", "property": "filename", "value": [name]}],
+        "changedPropIds": ["upload.contents"],
+    }
+
+
+def _page_body(path: str) -> dict[str, Any]:
+    return {
+        "output": "page.children",
+        "outputs": {"id": "page", "property": "children"},
+        "inputs": [
+            {"id": "url", "property": "pathname", "value": path},
+            {"id": "url", "property": "search", "value": ""},
+        ],
+        "changedPropIds": ["url.pathname"],
+    }
+
+
+def test_nonfinite_upload_is_refused_before_it_is_registered(tmp_path: Path) -> None:
+    r = Registry()
+    r.admit(trtinspect.load(resnet_file("qat", "graph.json").parent), label="qat", origin="sample")
+    client = create_app(r, max_upload_mb=5).server.test_client()
+    bad = _nonfinite_profile(tmp_path)
+    resp = client.post("/_dash-update-component", json=_upload_body("bad.profile.json", bad.read_bytes()))
+    assert resp.status_code == 200
+    msg = resp.get_json()["response"]["upload-message"]["children"]["props"]["children"]
+    assert msg.startswith("upload error: bad.profile.json: averageMs of layer ") and "Infinity" in msg
+    assert "\n" not in msg and len(r) == 1  # refused: nothing registered
+    # everyone else keeps being served: the engines page, the engine page, and a good upload
+    for path in ("/", "/engine/qat"):
+        page = client.post("/_dash-update-component", json=_page_body(path))
+        assert page.status_code == 200 and "could not be drawn" not in page.get_data(as_text=True)
+    good = resnet_file("qat-residual", "profile.json").read_bytes()
+    resp = client.post("/_dash-update-component", json=_upload_body("resnet.profile.json", good))
+    assert "Added" in resp.get_data(as_text=True) and len(r) == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expect"),
+    [("averageMs", -1.0, "is -1"), ("timeMs", math.nan, "timeMs of layer"), ("averageMs", math.inf, "Infinity")],
+)
+def test_admit_names_file_field_and_value(tmp_path: Path, field: str, value: float, expect: str) -> None:
+    rows = json.loads(resnet_file("qat", "profile.json").read_text())
+    rows[5][field] = value
+    path = tmp_path / "x.profile.json"
+    path.write_text(json.dumps(rows))
+    r = Registry()
+    with pytest.raises(trtinspect.TrtInspectError) as exc:
+        r.admit(trtinspect.load(path))
+    text = str(exc.value)
+    assert text.startswith("x.profile.json: ") and expect in text and rows[5]["name"][:20] in text
+    assert len(r) == 0
+
+
+def test_a_failing_page_shows_its_error_and_the_rest_keep_serving(
+    reg: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trtinspect.app import pages_engine
+
+    def broken(*_a: Any, **_k: Any) -> Any:
+        raise ValueError("-inf + inf in fsum")
+
+    monkeypatch.setattr(pages_engine, "layout", broken)
+    client = create_app(reg, max_upload_mb=1).server.test_client()
+    resp = client.post("/_dash-update-component", json=_page_body(f"/engine/{QAT}"))
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "could not be drawn" in body and "-inf + inf in fsum" in body
+    home = client.post("/_dash-update-component", json=_page_body("/"))
+    assert home.status_code == 200 and "engine-cards" in home.get_data(as_text=True)
+    # a failing callback answers with its message in the view, not HTTP 500
+    monkeypatch.setattr(cb, "engine_graph", broken)
+    body = {
+        "output": "..engine-graph.elements...graph-legend.children...graph-view-text.children..."
+        "graph-expanded.children...graph-focus.data..",
+        "outputs": [
+            {"id": "engine-graph", "property": "elements"},
+            {"id": "graph-legend", "property": "children"},
+            {"id": "graph-view-text", "property": "children"},
+            {"id": "graph-expanded", "property": "children"},
+            {"id": "graph-focus", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "graph-state", "property": "data", "value": {"expanded": []}},
+            {"id": "graph-color", "property": "value", "value": "precision"},
+        ],
+        "state": [
+            {"id": "engine-id", "property": "data", "value": QAT},
+            {"id": "graph-search", "property": "value", "value": None},
+            {"id": "findings-table", "property": "selectedRows", "value": []},
+        ],
+        "changedPropIds": ["graph-state.data"],
+    }
+    resp = client.post("/_dash-update-component", json=body)
+    assert resp.status_code == 200 and "this view failed: ValueError" in resp.get_data(as_text=True)
+
+
+def test_a_card_that_fails_does_not_hide_the_others(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trtinspect.app import pages_engines
+
+    real = pages_engines.engine_facts
+
+    def facts(r: Registry, engine_id: str) -> dict[str, str]:
+        if engine_id == QAT:
+            raise ValueError("-inf + inf in fsum")
+        return real(r, engine_id)
+
+    monkeypatch.setattr(pages_engines, "engine_facts", facts)
+    cards = pages_engines.cards(reg)
+    assert len(cards) == len(reg)
+    text = _text(cards)
+    assert "cannot draw this engine: ValueError" in text and "NVIDIA A100 80GB PCIe" in text

@@ -55,6 +55,22 @@ def test_bad_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "broken.json" in err and "Traceback" not in err
 
 
+def test_serve_nonfinite_profile_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 17: `serve bad.profile.json` (Infinity/-Infinity times) printed a traceback from a background
+    thread and served HTTP 500; now the engine is checked before the server starts."""
+    rows = json.loads(resnet_file("qat", "profile.json").read_text())
+    rows[1]["averageMs"], rows[2]["averageMs"] = float("inf"), float("-inf")
+    bad = tmp_path / "bad.profile.json"
+    bad.write_text(json.dumps(rows))
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", str(bad), "--port", "0"])
+    assert exc.value.code == 2
+    out = capsys.readouterr()
+    err = out.err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in out.err + out.out
+    assert "bad.profile.json" in err and "averageMs" in err and "Infinity" in err
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
+    "--disable-dev-shm-usage",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -95,8 +96,45 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _points(page: Any, graph_id: str) -> int:
-    return int(page.locator(f"#{graph_id} .scatterlayer .trace:not(.edges) .point").count())
+CY = "document.getElementById('{gid}')._cyreg.cy"
+MIN_FONT_PX = 8.0  # a label drawn smaller than this is not readable
+
+
+def _fitted(page: Any, graph_id: str) -> str | None:
+    value = page.evaluate(f"document.getElementById('{graph_id}')?.getAttribute('data-fitted') ?? null")
+    return None if value is None else str(value)
+
+
+def _wait_graph(page: Any, graph_id: str = "engine-graph", before: str | None = None) -> None:
+    """Wait until the graph is drawn and fitted (again, when ``before`` is the previous fit stamp)."""
+    page.wait_for_function(
+        f"(() => {{ const el = document.getElementById('{graph_id}');"
+        " return el && el._cyreg && el._cyreg.cy.nodes().length > 0"
+        f" && el.getAttribute('data-fitted') !== null && el.getAttribute('data-fitted') !== {json.dumps(before)}; }})()"
+    )
+    page.wait_for_timeout(150)
+
+
+def _readable(page: Any, graph_id: str = "engine-graph") -> dict[str, Any]:
+    """Per drawn node: is its box inside the canvas and its label at least MIN_FONT_PX tall on screen."""
+    return dict(
+        page.evaluate(
+            "(() => { const cy = " + CY.format(gid=graph_id) + "; const w = cy.width(), h = cy.height();"
+            " const out = {}; cy.nodes().forEach(n => { const b = n.renderedBoundingBox();"
+            " const px = parseFloat(n.style('font-size')) * cy.zoom();"
+            " out[n.id()] = {inside: b.x1 >= -1 && b.y1 >= -1 && b.x2 <= w + 1 && b.y2 <= h + 1,"
+            " px: px, label: n.data('label') || '', layer: n.data('layer_index'), group: n.data('group'),"
+            " classes: n.classes()}; }); return out; })()"
+        )
+    )
+
+
+def _tap(page: Any, node_id: str, graph_id: str = "engine-graph", wait: bool = True) -> None:
+    before = _fitted(page, graph_id)
+    # `void`: an evaluate that returned the element would make Playwright serialize the whole graph
+    page.evaluate(f"void {CY.format(gid=graph_id)}.getElementById('{node_id}').emit('tap')")
+    if wait:
+        _wait_graph(page, graph_id, before)
 
 
 def test_engines_page_and_upload(
@@ -129,57 +167,154 @@ def test_engines_page_and_upload(
     assert len(reg) == before + 1
 
 
+def test_every_layer_of_every_bundled_engine_is_readable(page: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each bundled engine: at fit-to-screen every box is readable; one expand of a group draws each of its
+    layers as a readable box (inside the canvas, label at least MIN_FONT_PX on screen)."""
+    from werkzeug.serving import make_server
+
+    reg = Registry()
+    reg.load_samples()
+    srv = make_server("127.0.0.1", 0, create_app(reg).server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_port}"
+    try:
+        for engine_id in reg.ids():
+            g = reg.graph(engine_id)
+            page.goto(f"{base}/engine/{engine_id}")
+            _wait_graph(page)
+            top = _readable(page)
+            assert top and all(n["inside"] and n["px"] >= MIN_FONT_PX for n in top.values()), (engine_id, top)
+            seen = {n["layer"] for n in top.values() if n["layer"] is not None}
+            for node_id, n in top.items():
+                if n["group"] is None:
+                    continue
+                before = _fitted(page, "engine-graph")
+                page.click("#graph-collapse")
+                _wait_graph(page, before=before)
+                _tap(page, node_id)
+                opened = _readable(page)
+                units = {g.layer_index[u] for u in g.tree.groups[int(n["group"])].units.tolist()}
+                drawn = {m["layer"]: m for m in opened.values() if m["layer"] in units}
+                assert set(drawn) == units, (engine_id, node_id)
+                bad = [m for m in drawn.values() if not (m["inside"] and m["px"] >= MIN_FONT_PX and m["label"])]
+                assert not bad, (engine_id, node_id, bad)
+                seen |= set(drawn)
+            assert seen == set(g.layer_index), engine_id
+    finally:
+        srv.shutdown()
+
+
 def test_engine_page_graph_colouring_and_findings(
     server: tuple[str, Registry], page: Any, shots: Path
 ) -> None:
     base, reg = server
     engine_id = "resnet18-a100-qat"
-    n_layers = len(json.loads(resnet_file("qat", "graph.json").read_text())["Layers"])
     page.goto(f"{base}/engine/{engine_id}")
-    page.wait_for_selector("#engine-graph .scatterlayer .point")
-    page.wait_for_selector("#findings-table .dash-cell")
-    legend = page.eval_on_selector_all("#engine-graph .legendtext", "els => els.map(e => e.textContent)")
-    assert set(legend) == set(reg.get(engine_id).bundle.layers["precision"].astype(str))
-    # switch colouring: latency shows a colour bar, layer type a legend of layer types
+    _wait_graph(page)
+    page.wait_for_selector("#findings-table .ag-row")
+    legend = page.eval_on_selector_all("#graph-legend .legend-item", "els => els.map(e => e.textContent)")
+    assert set(legend) <= set(reg.get(engine_id).bundle.layers["precision"].astype(str))
+    # switch colouring: latency shows the ramp legend, layer type a legend of layer types
     page.get_by_label("latency").check()
-    page.wait_for_selector("#engine-graph .colorbar")
+    page.wait_for_function("document.querySelector('#graph-legend').textContent.includes('slowest shown')")
     page.get_by_label("layer type").check()
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('#engine-graph .legendtext'))"
-        ".some(e => e.textContent === 'CaskConvolution')"
-    )
+    page.wait_for_function("document.querySelector('#graph-legend').textContent.includes('Cask')")
     page.get_by_label("precision", exact=True).check()
-    page.wait_for_function("!document.querySelector('#engine-graph .colorbar')")
-    # select the first finding: its layers are outlined in the graph and explained below the table
-    page.locator("#findings-table input[type=radio]").first.check()
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('#engine-graph .legendtext'))"
-        ".some(e => e.textContent === 'selected')"
-    )
+    page.wait_for_function("document.querySelector('#graph-legend').textContent.includes('INT8')")
+    # hover a box: the full layer name in the hover line
+    name = str(reg.get(engine_id).bundle.layers["name"].iloc[1])
+    g = reg.graph(engine_id)
+    # expand the module holding layer 1 by tapping it; its layers appear, details show BESIDE the graph
+    gid = g.tree.ancestors(1)[0]
+    _tap(page, f"g{gid}")
+    page.evaluate(f"void {CY.format(gid='engine-graph')}.getElementById('u1').emit('mouseover')")
+    page.wait_for_function(f"document.querySelector('#graph-hover').textContent.includes({json.dumps(name[:30])})")
+    _tap(page, "u1", wait=False)
+    page.wait_for_selector("#layer-details")
+    assert name in page.locator("#layer-details").inner_text()
+    graph_box = page.locator("#engine-graph").bounding_box()
+    details_box = page.locator("#graph-details").bounding_box()
+    assert details_box["x"] > graph_box["x"] + graph_box["width"] - 5  # beside, not below
+    assert abs(details_box["y"] - graph_box["y"]) < 40
+    page.wait_for_timeout(400)
+    page.locator("#engine-graph").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "engine.png"), full_page=False)
+    # select the first finding: its layers are marked in the graph and explained below the table
+    page.locator("#findings-table .ag-row").first.click()
+    page.wait_for_function(f"{CY.format(gid='engine-graph')}.nodes('.hit').length > 0")
     title = str(reg.findings(engine_id).iloc[0]["title"])
     assert title in page.locator("#finding-detail").inner_text()
-    assert page.locator("#engine-graph .scatterlayer .point").count() >= n_layers
-    page.screenshot(path=str(shots / "engine.png"), full_page=True)
+
+
+def test_generated_10k_engine_opens_collapsed_and_interactive(
+    page: Any, shots: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A GENERATED 10,000-layer engine (benchmarks/generated_engine.py): drawn collapsed, each expand < 2 s."""
+    import sys
+    import time
+
+    from werkzeug.serving import make_server
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from generated_engine import generate
+
+    eng = generate(tmp_path_factory.mktemp("gen"), 10_000, "qat", indent=None)
+    reg = Registry()
+    engine_id = reg.admit(trtinspect.load(eng.folder), label="generated-qat-10000")
+    srv = make_server("127.0.0.1", 0, create_app(reg).server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{srv.server_port}/engine/{engine_id}")
+        _wait_graph(page)
+        top = _readable(page)
+        assert all(n["group"] is not None and n["inside"] and n["px"] >= MIN_FONT_PX for n in top.values())
+        # expand down to the layers of one module, each step drawn and fitted within 2 s of the tap
+        g = reg.graph(engine_id)
+        target = g.names.index("r147.layer2.0.conv1.weight + QuantizeLinear_147070 + Conv_147072")
+        path = g.tree.ancestors(target)
+        took: list[float] = []
+        for gid in path:
+            t0 = time.perf_counter()
+            _tap(page, f"g{gid}")
+            took.append(time.perf_counter() - t0)
+        assert max(took) < 2.0, took
+        module = {g.layer_index[u] for u in g.tree.groups[path[-1]].units.tolist()}
+        drawn = [n for n in _readable(page).values() if n["layer"] in module]
+        assert len(drawn) == len(module) and all(n["inside"] and n["px"] >= MIN_FONT_PX for n in drawn)
+        page.locator("#engine-graph").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "engine-10k.png"), full_page=False)
+    finally:
+        srv.shutdown()
 
 
 def test_diff_page(server: tuple[str, Registry], page: Any, shots: Path) -> None:
     base, reg = server
     page.goto(f"{base}/diff?a=resnet18-a100-qat&b=resnet18-a100-qat-residual")
-    page.wait_for_selector("#diff-table .dash-cell")
-    page.wait_for_selector("#diff-graph-b .scatterlayer .point")
+    page.wait_for_selector("#diff-table .ag-row")
+    _wait_graph(page, "diff-graph")
     result = reg.diff("resnet18-a100-qat", "resnet18-a100-qat-residual")
     assert result.summary[:60] in page.locator(".summary").inner_text()
     page.wait_for_selector("#diff-waterfall .main-svg")
-    rows = page.locator("#diff-table tr").count() - 1
+    rows = page.locator("#diff-table .ag-center-cols-container .ag-row").count()
     assert rows == min(15, len(result.groups))
-    page.screenshot(path=str(shots / "diff.png"), full_page=True)
+    dg = reg.diff_graph("resnet18-a100-qat", "resnet18-a100-qat-residual")
+    # select the largest change in the table: its group opens in both graphs, side by side on one row
+    before = _fitted(page, "diff-graph")
+    page.locator("#diff-table .ag-center-cols-container .ag-row").first.click()
+    _wait_graph(page, "diff-graph", before)
+    page.wait_for_function(f"{CY.format(gid='diff-graph')}.nodes('.hit').length >= 1")
+    drawn = _readable(page, "diff-graph")
+    marked = [k for k, n in drawn.items() if any(c.startswith("mark-") for c in n["classes"])]
+    assert marked and len(marked) < 2 * dg.n
+    page.locator("#diff-graph").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "diff.png"), full_page=False)
 
 
 def test_history_page(server: tuple[str, Registry], page: Any, shots: Path) -> None:
     base, _ = server
     page.goto(f"{base}/history")
-    page.wait_for_selector("#history-runs .dash-cell")
-    assert page.locator("#history-runs tr").count() - 1 == 3
+    page.wait_for_selector("#history-runs .ag-row")
+    assert page.locator("#history-runs .ag-center-cols-container .ag-row").count() == 3
     page.wait_for_selector("#history-e2e .scatterlayer .point")
     page.wait_for_selector("#history-trend .scatterlayer .point")
     page.screenshot(path=str(shots / "history.png"), full_page=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import threading
 from pathlib import Path
 
 import click
@@ -81,12 +80,12 @@ def command(
 
     if history_url is None:
         history_url = _default_history()
+    # every engine is admitted (checked and analysed) here, before the server starts: a file the dashboard
+    # cannot show stops `serve` with one line (exit 2), never a traceback from a thread later
     registry = build_registry(paths)
     if len(registry) == 0:
         raise TrtInspectError("no engine could be loaded", hint="pass PATH arguments")
     app = create_app(registry, history_url=history_url, max_upload_mb=max_upload_mb)
-    # analyze every engine in the background so first page views find the work cached
-    threading.Thread(target=registry.warm, name="trtinspect-warm", daemon=True).start()
     if not is_loopback(host):
         click.echo(f"warning: binding {host}: anyone who can reach this port can see these engines", err=True)
     click.echo(
