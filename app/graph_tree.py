@@ -17,6 +17,7 @@ all expanded (the root always is).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,12 +94,21 @@ class Tree:
         return vis
 
 
+_BLOCK_SUFFIX = re.compile(r"^(.*?)\s*[\[(]([A-Za-z_]*\d+)[\])]$")
+
+
 def module_path(nodes: Sequence[str]) -> tuple[str, ...]:
     """Module prefixes of the first source node that names one: ``layer2.0.conv1.weight`` ->
     (``layer2``, ``layer2.0``, ``layer2.0.conv1``); ``/enc/layer.0/attn/MatMul`` -> (``enc``, ``enc/layer.0``,
-    ``enc/layer.0/attn``)."""
-    for node in nodes:
-        node = node.strip()
+    ``enc/layer.0/attn``). A repeated-block suffix (``conv1.weight [b3]``, ``Conv_12 (b3)``) is the outermost
+    module: (``b3``, ``b3/conv1``)."""
+    block: tuple[str, ...] = ()
+    for raw in nodes:
+        node = raw.strip()
+        m = _BLOCK_SUFFIX.match(node)
+        if m and "Unnamed Layer" not in m.group(1):
+            node = m.group(1)
+            block = block or (m.group(2),)
         if node.startswith("/") and node.count("/") >= 2:
             parts = [p for p in node.strip("/").split("/")[:-1] if p]
             sep = "/"
@@ -108,8 +118,9 @@ def module_path(nodes: Sequence[str]) -> tuple[str, ...]:
         else:
             continue
         if parts:
-            return tuple(sep.join(parts[: k + 1]) for k in range(len(parts)))
-    return ()
+            inner = tuple(sep.join(parts[: k + 1]) for k in range(len(parts)))
+            return block + tuple(f"{block[0]}/{p}" for p in inner) if block else inner
+    return block
 
 
 def _resolve(paths: list[tuple[str, ...]], attach_next: Sequence[bool]) -> list[tuple[str, ...]]:
