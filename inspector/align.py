@@ -32,10 +32,8 @@ never paired because the numbers in their names look alike.
 from __future__ import annotations
 
 import difflib
-import functools
-import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,15 +44,31 @@ from scipy.sparse.csgraph import connected_components
 
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.align_keys import alias
+from trtinspect.inspector.align_side import (
+    _COPY_NODE,
+    _PROFILE_SUFFIX,
+    OP_ALIASES,
+    PRIMARY_OP_ORDER,
+    _read_side,
+    _root,
+    _share_shape,
+    _Side,
+    is_named_key,
+    op_kind,
+    primary_op,
+)
 from trtinspect.parsers import schema
 
 __all__ = [
     "MODE_DIVERGED",
     "MODE_ORDER",
     "MODE_SOURCE",
+    "OP_ALIASES",
+    "PRIMARY_OP_ORDER",
     "Alignment",
     "align",
     "groups_frame",
+    "is_named_key",
     "op_kind",
     "primary_op",
 ]
@@ -62,78 +76,6 @@ __all__ = [
 MODE_SOURCE = "source-nodes"
 MODE_DIVERGED = "source-nodes (exports differ)"
 MODE_ORDER = "order-and-type (no shared source nodes)"
-
-# Operator spellings of different exporters -> one canonical ONNX-style op kind (lower-case, no "_").
-OP_ALIASES: dict[str, str] = {
-    "conv": "Conv", "conv1d": "Conv", "conv2d": "Conv", "conv3d": "Conv", "convolution": "Conv",
-    "convtranspose": "ConvTranspose", "convtranspose1d": "ConvTranspose", "convtranspose2d": "ConvTranspose",
-    "convtranspose3d": "ConvTranspose", "deconvolution": "ConvTranspose",
-    "gemm": "Gemm", "linear": "Gemm", "addmm": "Gemm", "matmul": "MatMul", "bmm": "MatMul",
-    "relu": "Relu", "add": "Add", "iadd": "Add", "mul": "Mul", "sigmoid": "Sigmoid", "gelu": "Gelu",
-    "quantizelinear": "QuantizeLinear", "quantize": "QuantizeLinear", "quantizeperchannel": "QuantizeLinear",
-    "quantizepertensor": "QuantizeLinear", "dequantizelinear": "DequantizeLinear",
-    "dequantize": "DequantizeLinear",
-    "batchnormalization": "BatchNormalization", "batchnorm": "BatchNormalization",
-    "maxpool": "MaxPool", "maxpool2d": "MaxPool", "averagepool": "AveragePool", "avgpool2d": "AveragePool",
-    "globalaveragepool": "GlobalAveragePool", "adaptiveavgpool2d": "GlobalAveragePool",
-    "softmax": "Softmax", "layernormalization": "LayerNormalization", "layernorm": "LayerNormalization",
-    "concat": "Concat", "cat": "Concat", "reshape": "Reshape", "flatten": "Flatten", "transpose": "Transpose",
-    "shuffle": "Shuffle", "elementwise": "ElementWise", "constant": "Constant", "pwn": "PointWise",
-}
-
-# Which op names a fused layer when it holds several (first match wins); others fall back to their order.
-PRIMARY_OP_ORDER: tuple[str, ...] = (
-    "ConvTranspose", "Conv", "Gemm", "MatMul", "GlobalAveragePool", "AveragePool", "MaxPool", "Softmax",
-    "LayerNormalization", "BatchNormalization", "Concat", "Add", "Mul", "Relu", "Sigmoid", "Gelu",
-    "QuantizeLinear", "DequantizeLinear", "Reshape", "Flatten", "Transpose", "Shuffle", "ElementWise",
-)
-
-_COPY_NODE = re.compile(r"^Reformatting CopyNode for (Input|Output) Tensor (\d+) to (.+)$", re.DOTALL)
-_PROFILE_SUFFIX = re.compile(r" \[profile \d+\]$")
-_UNNAMED = re.compile(r"\(Unnamed Layer\* \d+\) \[([A-Za-z]+)\]")
-_NUMBERED_OP = re.compile(r"^([A-Za-z][A-Za-z0-9_]*?)_\d+(?:_|$)")
-_DIGIT = re.compile(r"\d")
-_PLAIN_OP = re.compile(r"^([A-Za-z][A-Za-z0-9]*)$")
-
-
-@functools.lru_cache(maxsize=4096)
-def _canonical_op(raw: str) -> str:
-    key = raw.replace("_", "").lower()
-    return OP_ALIASES.get(key, raw)
-
-
-def is_named_key(node: str) -> bool:
-    """True for names that survive a re-export: initializer / module paths (``layer1.0.conv1.weight``,
-    ``/layer1/conv/Conv``) and names without digits. Auto-numbered names (``Conv_84``) are not."""
-    return "." in node or "/" in node or _DIGIT.search(node) is None
-
-
-def op_kind(node: str) -> str | None:
-    """The operator kind a source-node name stands for (``Conv_84`` -> ``Conv``, ``conv2d_109`` -> ``Conv``,
-    ``(Unnamed Layer* 306) [Shuffle]`` -> ``Shuffle``); None for initializers and unknown names."""
-    if node.endswith((".weight", ".bias")):
-        return None
-    m = _UNNAMED.search(node)
-    if m:
-        return _canonical_op(m.group(1))
-    last = node.rstrip("/").rsplit("/", 1)[-1]
-    m = _NUMBERED_OP.match(last)
-    if m:
-        return _canonical_op(m.group(1))
-    if "/" in node and _PLAIN_OP.match(last):
-        return _canonical_op(last)
-    return None
-
-
-def primary_op(ops: Iterable[str]) -> str | None:
-    """The op kind that names a fused layer (convolution before its add/relu, ...)."""
-    ops = list(ops)
-    present = set(ops)
-    for op in PRIMARY_OP_ORDER:
-        if op in present:
-            return op
-    return ops[0] if ops else None
-
 
 @dataclass
 class Alignment:
@@ -170,186 +112,6 @@ class Alignment:
 
 
 # --------------------------------------------------------------------------------------------------------
-# Per-layer facts, read once from a LAYERS frame into plain lists (fast on 50,000-layer engines).
-
-
-class _Side:
-    """Per-layer facts of one engine as plain lists (fast on 50,000-layer engines); costly facts are lazy."""
-
-    def __init__(self, frame: pd.DataFrame, tag: str) -> None:
-        n = len(frame)
-        self.tag = tag
-        self.frame = frame
-        self.names: list[str] = [str(v) for v in _col(frame, "name", "")]
-        self.index: list[int] = [int(v) for v in _col(frame, "layer_index", 0)]
-        profiles = _col(frame, "profile_index", None)
-        raw = _col(frame, "source_nodes", None)
-        if all(p is None for p in profiles):
-            self.keys: list[list[str]] = [list(v) if isinstance(v, (list, tuple)) else [] for v in raw]
-        else:                  # multi-profile engines: a node's copies per profile are different keys
-            self.keys = [[f"{k} [profile {p}]" if p is not None else str(k) for k in v]
-                         if isinstance(v, (list, tuple)) else [] for v, p in zip(raw, profiles, strict=True)]
-        ptypes, ltypes = _col(frame, "parameter_type", None), _col(frame, "layer_type", None)
-        self.ptype: list[str] = [str(p or t or "") for p, t in zip(ptypes, ltypes, strict=True)]
-        self.layer_type: list[Any] = ltypes
-        self.precision: list[Any] = _col(frame, "precision", None)
-        self.out_precision: list[Any] = _col(frame, "output_precision", None)
-        self.in_format: list[Any] = _col(frame, "input_format", None)
-        self.out_format: list[Any] = _col(frame, "output_format", None)
-        self.tactic: list[Any] = [t or v for t, v in zip(_col(frame, "tactic_name", None),
-                                                         _col(frame, "tactic_value", None), strict=True)]
-        self.served: list[int | None] = [None] * n
-        self.key_set: set[str] = set()       # filled by _key_index: names as exported
-        self.alias_set: set[str] = set()     # and their plain-export aliases
-        self._named: list[frozenset[str] | None] = [None] * n
-        self._ops: list[list[str] | None] = [None] * n
-        self._shapes: list[frozenset[tuple[Any, ...]] | None] = [None] * n
-        self._io: tuple[list[Any], list[Any]] | None = None
-        self._adj: list[set[int]] | None = None
-        self._find_served(frame, profiles)
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def _find_served(self, frame: pd.DataFrame, profiles: list[Any]) -> None:
-        candidates = [i for i, nm in enumerate(self.names) if nm.startswith(_COPY_PREFIXES)]
-        if not candidates:
-            return
-        attrs = _col(frame, "attributes", None)
-        producers, consumers = _col(frame, "producers", None), _col(frame, "consumers", None)
-        pos_of_index = {li: i for i, li in enumerate(self.index)}
-        by_name: dict[str, int] = {}
-        for i, nm in enumerate(self.names):
-            by_name.setdefault(nm, i)
-        for i in candidates:
-            copy = _served_name(self.names[i], attrs[i])
-            if copy is None:
-                continue
-            direction, served_name = copy
-            target = by_name.get(served_name)
-            if target is None and profiles[i] is not None:
-                target = by_name.get(f"{_PROFILE_SUFFIX.sub('', served_name)} [profile {profiles[i]}]")
-            if target is None:
-                edges = consumers[i] if direction == "Input" else producers[i]
-                if isinstance(edges, (list, tuple)) and len(edges) == 1:
-                    target = pos_of_index.get(int(edges[0]))
-            self.served[i] = None if target == i else target
-
-    def named(self, i: int) -> frozenset[str]:
-        """The stable (initializer / path) keys of layer i."""
-        got = self._named[i]
-        if got is None:
-            got = self._named[i] = frozenset(
-                k for k in self.keys[i] if is_named_key(_PROFILE_SUFFIX.sub("", k) if "[profile" in k else k))
-        return got
-
-    def ops(self, i: int) -> list[str]:
-        """ONNX op kinds of layer i's source nodes."""
-        got = self._ops[i]
-        if got is None:
-            got = self._ops[i] = [o for o in map(op_kind, self.keys[i]) if o is not None]
-        return got
-
-    def shapes(self, i: int) -> frozenset[tuple[Any, ...]]:
-        """Input and output tensor shapes of layer i without the batch dimension."""
-        got = self._shapes[i]
-        if got is None:
-            ins, outs = self.io()
-            got = self._shapes[i] = frozenset(_shapes(ins[i]) + _shapes(outs[i]))
-        return got
-
-    def signature(self, i: int) -> tuple[Any, ...] | None:
-        ins, outs = self.io()
-        si, so = _shapes(ins[i]), _shapes(outs[i])
-        if not si and not so:
-            return None          # names-only: no structure to match on
-        return (self.ptype[i], tuple(sorted(set(self.ops(i)))), si, so)
-
-    def neighbours(self, i: int) -> set[int]:
-        """Positions of the layers that produce layer i's inputs or consume its outputs."""
-        if self._adj is None:
-            pos = {li: n for n, li in enumerate(self.index)}
-            prods, cons = _col(self.frame, "producers", None), _col(self.frame, "consumers", None)
-            self._adj = [{pos[int(x)] for x in [*_seq(p), *_seq(c)] if int(x) in pos}
-                         for p, c in zip(prods, cons, strict=True)]
-        return self._adj[i]
-
-    def io(self) -> tuple[list[Any], list[Any]]:
-        if self._io is None:
-            self._io = (_col(self.frame, "inputs", None), _col(self.frame, "outputs", None))
-        return self._io
-
-
-_COPY_PREFIXES = ("Reformatting CopyNode for ", "Reformatter ")
-
-
-def _col(frame: pd.DataFrame, name: str, default: Any) -> list[Any]:
-    """A column as a list with every missing value (NA, NaN, None) as ``default``."""
-    if name not in frame.columns:
-        return [default] * len(frame)
-    s = frame[name]
-    if s.dtype == object:
-        values = s.tolist()
-        return [default if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
-                for v in values]
-    mask = s.isna().to_numpy()
-    values = s.astype(object).tolist()
-    if mask.any():
-        for i in np.flatnonzero(mask).tolist():
-            values[i] = default
-    return values
-
-
-def _seq(v: Any) -> list[Any]:
-    return list(v) if isinstance(v, (list, tuple)) else []
-
-
-def _shapes(tensors: Any) -> tuple[tuple[Any, ...], ...]:
-    if not isinstance(tensors, (list, tuple)):
-        return ()
-    out = []
-    for t in tensors:
-        shape = t.get("shape") if isinstance(t, dict) else None
-        if isinstance(shape, (list, tuple)) and len(shape) > 0:
-            out.append(tuple(shape[1:]))      # without the batch dimension
-    return tuple(out)
-
-
-def _served_name(name: str, attrs: Any) -> tuple[str, str] | None:
-    if isinstance(attrs, dict) and isinstance(attrs.get("serves"), str):
-        direction = "Input" if "Input Tensor" in name else "Output"
-        return direction, attrs["serves"]
-    m = _COPY_NODE.match(name)
-    if not m:
-        return None
-    return m.group(1), m.group(3)
-
-
-def _read_side(frame: pd.DataFrame, tag: str) -> _Side:
-    return _Side(frame, tag)
-
-
-def _root(side: _Side, i: int) -> int:
-    """Follow chains of copy reformats to the layer they ultimately serve."""
-    seen = {i}
-    while side.served[i] is not None:
-        nxt = side.served[i]
-        assert nxt is not None
-        if nxt in seen:
-            break
-        seen.add(nxt)
-        i = nxt
-    return i
-
-
-def _share_shape(a: _Side, i: int, b: _Side, j: int) -> bool:
-    sa, sb = a.shapes(i), b.shapes(j)
-    if not sa or not sb:
-        return True          # names-only: nothing to contradict the name
-    return bool(sa & sb)
-
-
-# --------------------------------------------------------------------------------------------------------
 # The alignment.
 
 
@@ -368,7 +130,29 @@ def _align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:
     method_b: list[str] = ["unmatched"] * nb
     core_a = [i for i in range(na) if a.served[i] is None]
     core_b = [j for j in range(nb) if b.served[j] is None]
+    mode, n_shared, edges_src, edges_dst = _source_edges(a, b, core_a, core_b, notes)
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    if mode != MODE_ORDER:
+        groups = _source_groups(na + nb, na, core_a, core_b, edges_src, edges_dst, method_a, method_b)
+        rest_a = [i for i in core_a if method_a[i] == "unmatched"]
+        rest_b = [j for j in core_b if method_b[j] == "unmatched"]
+        for step in (_same_name, _structural, _leftover_order, _buckets):
+            rest_a, rest_b = step(a, b, rest_a, rest_b, groups, method_a, method_b)
+    else:
+        rest_a, rest_b = _order_and_type(a, b, core_a, core_b, groups, method_a, method_b)
+    for i in rest_a:
+        groups[len(groups)] = ([i], [])
+        method_a[i] = "only"
+    for j in rest_b:
+        groups[len(groups)] = ([], [j])
+        method_b[j] = "only"
+    return _finish(a, b, groups, method_a, method_b, mode, n_shared, notes)
 
+
+def _source_edges(a: _Side, b: _Side, core_a: list[int], core_b: list[int],
+                  notes: list[str]) -> tuple[str, int, list[int], list[int]]:
+    """(mode, shared keys, edges A position -> na + B position) linking layers through source nodes."""
+    na = len(a)
     idx_a = _key_index(a, core_a)
     idx_b = _key_index(b, core_b)
     shared = [k for k in idx_a if k in idx_b]
@@ -378,77 +162,60 @@ def _align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:
             f"{n_alias} ONNX nodes were matched through a quantization wrapper's name (quant_X in one export is "
             "X in the other); see docs/diff.md"
         )
-
     edges_src: list[int] = []
     edges_dst: list[int] = []
-    mode = MODE_SOURCE
     if not shared and core_a and core_b:
-        mode = MODE_ORDER
         notes.append(
             "the two engines share no ONNX source node name (different exporters or renamed graphs); "
             "layers were aligned by execution order and op type only, so treat pairings as approximate"
         )
-    else:
-        conflicts = _conflicts(a, b, shared, idx_a, idx_b)
-        if conflicts:
-            mode = MODE_DIVERGED
-            k, i, j = conflicts[0]
-            notes.append(
-                f"auto-numbered ONNX node names name different nodes in the two exports ({len(conflicts)} "
-                f"conflicts, e.g. '{k}' is in A layer '{a.names[i]}' and B layer '{b.names[j]}'); "
-                "numbered names were trusted only where initializer names and tensor shapes agree"
-            )
-        named_a, named_b = _named_links(a, b, shared, idx_a, idx_b) if conflicts else ({}, {})
-        for k in shared:
-            la, lb = idx_a[k], idx_b[k]
-            if mode == MODE_DIVERGED and not is_named_key(_PROFILE_SUFFIX.sub("", k)):
-                for i in la:
-                    for j in lb:
-                        if ((not a.named(i) or not b.named(j)) and _share_shape(a, i, b, j)
-                                and _fusable(a, i, b, j, named_a, named_b)):
-                            edges_src.append(i)
-                            edges_dst.append(na + j)
-            else:
-                for i in la:
-                    edges_src.append(i)
-                    edges_dst.append(na + lb[0])
-                for j in lb[1:]:
-                    edges_src.append(la[0])
-                    edges_dst.append(na + j)
+        return MODE_ORDER, 0, edges_src, edges_dst
+    mode = MODE_SOURCE
+    conflicts = _conflicts(a, b, shared, idx_a, idx_b)
+    if conflicts:
+        mode = MODE_DIVERGED
+        k, i, j = conflicts[0]
+        notes.append(
+            f"auto-numbered ONNX node names name different nodes in the two exports ({len(conflicts)} "
+            f"conflicts, e.g. '{k}' is in A layer '{a.names[i]}' and B layer '{b.names[j]}'); "
+            "numbered names were trusted only where initializer names and tensor shapes agree"
+        )
+    named_a, named_b = _named_links(a, b, shared, idx_a, idx_b) if conflicts else ({}, {})
+    for k in shared:
+        la, lb = idx_a[k], idx_b[k]
+        if mode == MODE_DIVERGED and not is_named_key(_PROFILE_SUFFIX.sub("", k)):
+            for i in la:
+                for j in lb:
+                    if ((not a.named(i) or not b.named(j)) and _share_shape(a, i, b, j)
+                            and _fusable(a, i, b, j, named_a, named_b)):
+                        edges_src.append(i)
+                        edges_dst.append(na + j)
+        else:
+            for i in la:
+                edges_src.append(i)
+                edges_dst.append(na + lb[0])
+            for j in lb[1:]:
+                edges_src.append(la[0])
+                edges_dst.append(na + j)
+    return mode, len(shared), edges_src, edges_dst
 
-    comp = _components(na + nb, edges_src, edges_dst)
-    groups: dict[int, tuple[list[int], list[int]]] = {}
-    if mode != MODE_ORDER:
-        linked_a, linked_b = set(edges_src), {d - na for d in edges_dst}
-        for i in core_a:
-            if i in linked_a:
-                method_a[i] = "source-node"
-        for j in core_b:
-            if j in linked_b:
-                method_b[j] = "source-node"
-        by_comp: dict[int, tuple[list[int], list[int]]] = {}
-        for i in core_a:
-            if method_a[i] == "source-node":
-                by_comp.setdefault(int(comp[i]), ([], []))[0].append(i)
-        for j in core_b:
-            if method_b[j] == "source-node":
-                by_comp.setdefault(int(comp[na + j]), ([], []))[1].append(j)
-        groups = {gid: v for gid, v in enumerate(by_comp.values())}
-        rest_a = [i for i in core_a if method_a[i] == "unmatched"]
-        rest_b = [j for j in core_b if method_b[j] == "unmatched"]
-        rest_a, rest_b = _same_name(a, b, rest_a, rest_b, groups, method_a, method_b)
-        rest_a, rest_b = _structural(a, b, rest_a, rest_b, groups, method_a, method_b)
-        rest_a, rest_b = _leftover_order(a, b, rest_a, rest_b, groups, method_a, method_b)
-        rest_a, rest_b = _buckets(a, b, rest_a, rest_b, groups, method_a, method_b)
-    else:
-        rest_a, rest_b = _order_and_type(a, b, core_a, core_b, groups, method_a, method_b)
-    for i in rest_a:
-        groups[len(groups)] = ([i], [])
-        method_a[i] = "only"
-    for j in rest_b:
-        groups[len(groups)] = ([], [j])
-        method_b[j] = "only"
-    return _finish(a, b, groups, method_a, method_b, mode, len(shared), notes)
+
+def _source_groups(n: int, na: int, core_a: list[int], core_b: list[int], edges_src: list[int],
+                   edges_dst: list[int], method_a: list[str],
+                   method_b: list[str]) -> dict[int, tuple[list[int], list[int]]]:
+    """Fusion groups: connected components of the source-node links (layers linked get "source-node")."""
+    comp = _components(n, edges_src, edges_dst)
+    linked_a, linked_b = set(edges_src), {d - na for d in edges_dst}
+    by_comp: dict[int, tuple[list[int], list[int]]] = {}
+    for i in core_a:
+        if i in linked_a:
+            method_a[i] = "source-node"
+            by_comp.setdefault(int(comp[i]), ([], []))[0].append(i)
+    for j in core_b:
+        if j in linked_b:
+            method_b[j] = "source-node"
+            by_comp.setdefault(int(comp[na + j]), ([], []))[1].append(j)
+    return dict(enumerate(by_comp.values()))
 
 
 def _key_index(side: _Side, core: list[int]) -> dict[str, list[int]]:
@@ -774,7 +541,25 @@ def _finish(
     a: _Side, b: _Side, groups: dict[int, tuple[list[int], list[int]]],
     method_a: list[str], method_b: list[str], mode: str, n_shared: int, notes: list[str],
 ) -> Alignment:
-    # Order groups by execution order: by first A layer, B-only groups after the A group preceding them in B.
+    renum = _execution_order(groups, len(b))
+    full = {renum[g]: (list(la), list(lb)) for g, (la, lb) in groups.items()}
+    member_cols = _members(a, b, groups, renum, full, method_a, method_b)
+    cols: dict[str, list[Any]] = {c: [] for c in schema.DIFF_GROUPS}
+    stable_labels: dict[int, str] = {}
+    for g in range(len(full)):
+        stable_labels[g] = _group_row(a, b, g, full[g], method_a, method_b, cols)
+    return Alignment(
+        groups=schema.frame_from_columns(cols, schema.DIFF_GROUPS),
+        members=schema.frame_from_columns(member_cols, schema.DIFF_MEMBERS),
+        mode=mode,
+        shared_source_nodes=n_shared,
+        notes=notes,
+        stable_labels=stable_labels,
+    )
+
+
+def _execution_order(groups: dict[int, tuple[list[int], list[int]]], nb: int) -> dict[int, int]:
+    """Old group id -> new: by first A layer, B-only groups after the A group preceding them in B."""
     gid_b: dict[int, int] = {}
     for g, (_, lb) in groups.items():
         for j in lb:
@@ -782,7 +567,7 @@ def _finish(
     sort_key: dict[int, float] = {g: float(min(la)) for g, (la, _) in groups.items() if la}
     last = -1.0
     bump = 0.0
-    for j in range(len(b)):
+    for j in range(nb):
         found = gid_b.get(j)
         if found is None:
             continue
@@ -793,10 +578,13 @@ def _finish(
             bump += 1e-6
             sort_key[g] = last + 0.5 + bump
     order = sorted(groups, key=lambda g: sort_key.get(g, float("inf")))
-    renum = {g: new for new, g in enumerate(order)}
+    return {g: new for new, g in enumerate(order)}
 
-    # Attach copy reformats to the group of the layer they serve.
-    full = {renum[g]: (list(la), list(lb)) for g, (la, lb) in groups.items()}
+
+def _members(a: _Side, b: _Side, groups: dict[int, tuple[list[int], list[int]]], renum: dict[int, int],
+             full: dict[int, tuple[list[int], list[int]]], method_a: list[str],
+             method_b: list[str]) -> dict[str, list[Any]]:
+    """DIFF_MEMBERS columns; copy reformats join the group of the layer they serve (added to ``full``)."""
     member_cols: dict[str, list[Any]] = {c: [] for c in schema.DIFF_MEMBERS}
     group_of_a = {i: renum[g] for g, (la, _) in groups.items() for i in la}
     group_of_b = {j: renum[g] for g, (_, lb) in groups.items() for j in lb}
@@ -816,47 +604,41 @@ def _finish(
         member_cols["name"] += side.names
         member_cols["group_id"] += gids
         member_cols["method"] += meths
+    return member_cols
 
-    cols: dict[str, list[Any]] = {c: [] for c in schema.DIFF_GROUPS}
-    stable_labels: dict[int, str] = {}
-    for g in range(len(full)):
-        la, lb = sorted(full[g][0]), sorted(full[g][1])
-        ca = [i for i in la if a.served[i] is None]
-        cb = [j for j in lb if b.served[j] is None]
-        ra, rb = len(la) - len(ca), len(lb) - len(cb)
-        fa, fb = _facts(a, ca), _facts(b, cb)
-        kind, changes = _classify(len(ca), len(cb), fa, fb, ra, rb,
-                                  same_layers=[a.names[i] for i in ca] == [b.names[j] for j in cb])
-        used = ({method_a[i] for i in ca} | {method_b[j] for j in cb}) - {"only"}
-        method = "/".join(sorted(used)) if used else "only"
-        if kind in ("only_a", "only_b"):
-            method = "only"
-        elif used == {"type-bucket"}:
-            kind = "bucket"
-        label = _side_label(a, ca) if ca else _side_label(b, cb)
-        stable_labels[g] = _stable_label(a, ca, b, cb)
-        values = {
-            "group_id": g, "kind": kind, "method": method, "changes": changes, "label": label,
-            "a_layers": [a.index[i] for i in la], "b_layers": [b.index[j] for j in lb],
-            "n_a": len(ca), "n_b": len(cb), "a_reformats": ra, "b_reformats": rb,
-            "a_types": fa[5], "b_types": fb[5],
-            "a_ops": _uniq([o for i in ca for o in a.ops(i)]),
-            "b_ops": _uniq([o for j in cb for o in b.ops(j)]),
-            "a_primary_ops": [_token(a, i) for i in ca], "b_primary_ops": [_token(b, j) for j in cb],
-            "a_precision": fa[0], "b_precision": fb[0],
-            "a_output_precision": fa[1], "b_output_precision": fb[1],
-            "a_format": _fmt(fa), "b_format": _fmt(fb), "a_tactic": fa[4], "b_tactic": fb[4],
-        }
-        for c, v in values.items():
-            cols[c].append(v)
-    return Alignment(
-        groups=schema.frame_from_columns(cols, schema.DIFF_GROUPS),
-        members=schema.frame_from_columns(member_cols, schema.DIFF_MEMBERS),
-        mode=mode,
-        shared_source_nodes=n_shared,
-        notes=notes,
-        stable_labels=stable_labels,
-    )
+
+def _group_row(a: _Side, b: _Side, g: int, members: tuple[list[int], list[int]], method_a: list[str],
+               method_b: list[str], cols: dict[str, list[Any]]) -> str:
+    """Append group ``g``'s DIFF_GROUPS row to ``cols``; return its direction-independent label."""
+    la, lb = sorted(members[0]), sorted(members[1])
+    ca = [i for i in la if a.served[i] is None]
+    cb = [j for j in lb if b.served[j] is None]
+    ra, rb = len(la) - len(ca), len(lb) - len(cb)
+    fa, fb = _facts(a, ca), _facts(b, cb)
+    kind, changes = _classify(len(ca), len(cb), fa, fb, ra, rb,
+                              same_layers=[a.names[i] for i in ca] == [b.names[j] for j in cb])
+    used = ({method_a[i] for i in ca} | {method_b[j] for j in cb}) - {"only"}
+    method = "/".join(sorted(used)) if used else "only"
+    if kind in ("only_a", "only_b"):
+        method = "only"
+    elif used == {"type-bucket"}:
+        kind = "bucket"
+    label = _side_label(a, ca) if ca else _side_label(b, cb)
+    values = {
+        "group_id": g, "kind": kind, "method": method, "changes": changes, "label": label,
+        "a_layers": [a.index[i] for i in la], "b_layers": [b.index[j] for j in lb],
+        "n_a": len(ca), "n_b": len(cb), "a_reformats": ra, "b_reformats": rb,
+        "a_types": fa[5], "b_types": fb[5],
+        "a_ops": _uniq([o for i in ca for o in a.ops(i)]),
+        "b_ops": _uniq([o for j in cb for o in b.ops(j)]),
+        "a_primary_ops": [_token(a, i) for i in ca], "b_primary_ops": [_token(b, j) for j in cb],
+        "a_precision": fa[0], "b_precision": fb[0],
+        "a_output_precision": fa[1], "b_output_precision": fb[1],
+        "a_format": _fmt(fa), "b_format": _fmt(fb), "a_tactic": fa[4], "b_tactic": fb[4],
+    }
+    for c, v in values.items():
+        cols[c].append(v)
+    return _stable_label(a, ca, b, cb)
 
 
 def _side_label(side: _Side, idx: list[int]) -> str:

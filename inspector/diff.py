@@ -33,7 +33,7 @@ from trtinspect.errors import InternalError, NotComparableError, TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, primary_op
 from trtinspect.inspector.lint import lint
-from trtinspect.inspector.model_match import model_match
+from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
 from trtinspect.parsers.timing import FROM_SUMMARY, FROM_TIMES
 
@@ -630,20 +630,7 @@ def diff(a: EngineBundle, b: EngineBundle, *, findings: bool = True, force: bool
 
 def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> DiffResult:
     notes: list[str] = []
-    for side, bundle in (("A", a), ("B", b)):
-        if bundle.layers.empty:
-            raise TrtInspectError(
-                f"{side} ({bundle.name}) has no layer information to align",
-                hint=_advice(bundle, "layers"),
-            )
-    match = model_match(a, b)
-    if not match.same_model and not force:
-        raise NotComparableError(
-            f"A ({a.name}) and B ({b.name}) look like different networks: {match.reason()}"
-            + (f"; they also differ in {'; '.join(match.context)}" if match.context else ""),
-            fields=["model"],
-            hint="diff explains two builds of one network; pass --force to compare them anyway",
-        )
+    match = _comparable(a, b, force)
     alignment = align(a.layers, b.layers)
     notes.extend(alignment.notes)
     if not match.same_model:
@@ -660,10 +647,62 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
                      f"(shown as -), not 0 ms ({_advice(bundle, 'timing')})")
     gt = group_times(alignment, a_lt, b_lt)
     groups = alignment.groups.merge(gt.drop(columns=["kind", "label"]), on="group_id", how="left")
+    e2e = _end_to_end_frame(a, b)
+    totals = _totals(a, b, a_lt, b_lt, gt, e2e, timed["A"] and timed["B"], notes)
+    findings_available = False
+    f_a: dict[int, list[str]] = {}
+    f_b: dict[int, list[str]] = {}
+    if findings:
+        fa, fb = _lint_findings(a, notes), _lint_findings(b, notes)
+        findings_available = fa is not None or fb is not None
+        f_a, f_b = _findings_per_group(alignment, "A", fa), _findings_per_group(alignment, "B", fb)
+    groups["findings"] = pd.Series([f_a.get(g, []) + f_b.get(g, []) for g in groups["group_id"].tolist()],
+                                   index=groups.index, dtype="object")
+    events = _events(groups)
+    found = causes(events)
+    moved = _moved_ops(groups) if alignment.mode != MODE_ORDER else []
+    mode_note = None
+    if alignment.mode == MODE_ORDER:
+        mode_note = ("The engines share no ONNX source node names, so layers were aligned by execution "
+                     "order and op type only (labelled order-and-type): treat per-group pairings as approximate.")
+    if not match.same_model:
+        mode_note = (f"A and B look like different networks ({match.reason()}); compared because of --force: "
+                     "every pairing is a guess. " + (mode_note or "")).strip()
+    summary = _summary(a.name, b.name, totals, found, moved, mode_note, match.context, match.build)
+    return DiffResult(
+        a_name=a.name, b_name=b.name, alignment=alignment, groups=groups,
+        by_type=_totals_by("layer_type", a_lt, b_lt), by_precision=_totals_by("precision", a_lt, b_lt),
+        end_to_end=e2e, totals=totals, events=events, summary=summary, notes=notes,
+        findings_available=findings_available, causes=found, similarity=match.similarity,
+        context=list(match.context) + list(match.build), headline=headline(a.name, b.name, totals),
+    )
 
+
+def _comparable(a: EngineBundle, b: EngineBundle, force: bool) -> ModelMatch:
+    """Refuse what cannot be diffed: a side without layers (exit 2), two different networks (exit 3)."""
+    for side, bundle in (("A", a), ("B", b)):
+        if bundle.layers.empty:
+            raise TrtInspectError(
+                f"{side} ({bundle.name}) has no layer information to align",
+                hint=_advice(bundle, "layers"),
+            )
+    match = model_match(a, b)
+    if not match.same_model and not force:
+        raise NotComparableError(
+            f"A ({a.name}) and B ({b.name}) look like different networks: {match.reason()}"
+            + (f"; they also differ in {'; '.join(match.context)}" if match.context else ""),
+            fields=["model"],
+            hint="diff explains two builds of one network; pass --force to compare them anyway",
+        )
+    return match
+
+
+def _totals(a: EngineBundle, b: EngineBundle, a_lt: pd.DataFrame, b_lt: pd.DataFrame, gt: pd.DataFrame,
+            e2e: pd.DataFrame, both_timed: bool, notes: list[str]) -> dict[str, float]:
+    """Per-layer totals, their reconciliation with the group deltas, end-to-end GPU compute, profiling gap."""
     a_total = _layers_total(a_lt)
     b_total = _layers_total(b_lt)
-    if timed["A"] and timed["B"]:
+    if both_timed:
         group_sum = math.fsum(gt["delta_ms"].tolist())
         residual = group_sum - (b_total - a_total)
         if abs(residual) > RECONCILE_TOL_MS * max(1.0, abs(a_total) + abs(b_total)):
@@ -672,7 +711,6 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
     else:
         group_sum = residual = math.nan
         notes.append("group deltas are not reconciled: that needs per-layer timing on both sides")
-    e2e = _end_to_end_frame(a, b)
     totals: dict[str, float] = {
         "a_layers_ms": a_total,
         "b_layers_ms": b_total,
@@ -693,36 +731,7 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         if totals[key] > 0:
             notes.append(f"{side}: {totals[key]:.3f} ms of profiled time is in rows that match no layer name "
                          "and is not in any group")
-
-    findings_available = False
-    f_a: dict[int, list[str]] = {}
-    f_b: dict[int, list[str]] = {}
-    if findings:
-        fa, fb = _lint_findings(a, notes), _lint_findings(b, notes)
-        findings_available = fa is not None or fb is not None
-        f_a, f_b = _findings_per_group(alignment, "A", fa), _findings_per_group(alignment, "B", fb)
-    groups["findings"] = pd.Series([f_a.get(g, []) + f_b.get(g, []) for g in groups["group_id"].tolist()],
-                                   index=groups.index, dtype="object")
-
-    events = _events(groups)
-    found = causes(events)
-    moved = _moved_ops(groups) if alignment.mode != MODE_ORDER else []
-    mode_note = None
-    if alignment.mode == MODE_ORDER:
-        mode_note = ("The engines share no ONNX source node names, so layers were aligned by execution "
-                     "order and "
-                     "op type only (labelled order-and-type): treat per-group pairings as approximate.")
-    if not match.same_model:
-        mode_note = (f"A and B look like different networks ({match.reason()}); compared because of --force: "
-                     "every pairing is a guess. " + (mode_note or "")).strip()
-    summary = _summary(a.name, b.name, totals, found, moved, mode_note, match.context, match.build)
-    return DiffResult(
-        a_name=a.name, b_name=b.name, alignment=alignment, groups=groups,
-        by_type=_totals_by("layer_type", a_lt, b_lt), by_precision=_totals_by("precision", a_lt, b_lt),
-        end_to_end=e2e, totals=totals, events=events, summary=summary, notes=notes,
-        findings_available=findings_available, causes=found, similarity=match.similarity,
-        context=list(match.context) + list(match.build), headline=headline(a.name, b.name, totals),
-    )
+    return totals
 
 
 def _advice(bundle: EngineBundle, missing: str) -> str:

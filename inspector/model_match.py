@@ -26,7 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from trtinspect.inspector.align import _opcodes, _read_side, _shapes, _Side, primary_op
+from trtinspect.inspector.align import _opcodes
+from trtinspect.inspector.align_side import _read_side, _shapes, _Side, primary_op
 from trtinspect.inspector.check_inputs import BUILD_CHANGES, COMPARABILITY
 
 if TYPE_CHECKING:

@@ -1,0 +1,268 @@
+"""Per-layer facts of one engine for the aligner, read once from a LAYERS frame into plain lists (pure).
+
+Also the op-kind vocabulary: exporter spellings of ONNX ops mapped to one canonical kind, and which op names
+a fused layer. Split out of :mod:`trtinspect.inspector.align`, which re-exports the public names.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["OP_ALIASES", "PRIMARY_OP_ORDER", "is_named_key", "op_kind", "primary_op"]
+
+# Operator spellings of different exporters -> one canonical ONNX-style op kind (lower-case, no "_").
+OP_ALIASES: dict[str, str] = {
+    "conv": "Conv", "conv1d": "Conv", "conv2d": "Conv", "conv3d": "Conv", "convolution": "Conv",
+    "convtranspose": "ConvTranspose", "convtranspose1d": "ConvTranspose", "convtranspose2d": "ConvTranspose",
+    "convtranspose3d": "ConvTranspose", "deconvolution": "ConvTranspose",
+    "gemm": "Gemm", "linear": "Gemm", "addmm": "Gemm", "matmul": "MatMul", "bmm": "MatMul",
+    "relu": "Relu", "add": "Add", "iadd": "Add", "mul": "Mul", "sigmoid": "Sigmoid", "gelu": "Gelu",
+    "quantizelinear": "QuantizeLinear", "quantize": "QuantizeLinear", "quantizeperchannel": "QuantizeLinear",
+    "quantizepertensor": "QuantizeLinear", "dequantizelinear": "DequantizeLinear",
+    "dequantize": "DequantizeLinear",
+    "batchnormalization": "BatchNormalization", "batchnorm": "BatchNormalization",
+    "maxpool": "MaxPool", "maxpool2d": "MaxPool", "averagepool": "AveragePool", "avgpool2d": "AveragePool",
+    "globalaveragepool": "GlobalAveragePool", "adaptiveavgpool2d": "GlobalAveragePool",
+    "softmax": "Softmax", "layernormalization": "LayerNormalization", "layernorm": "LayerNormalization",
+    "concat": "Concat", "cat": "Concat", "reshape": "Reshape", "flatten": "Flatten", "transpose": "Transpose",
+    "shuffle": "Shuffle", "elementwise": "ElementWise", "constant": "Constant", "pwn": "PointWise",
+}
+
+# Which op names a fused layer when it holds several (first match wins); others fall back to their order.
+PRIMARY_OP_ORDER: tuple[str, ...] = (
+    "ConvTranspose", "Conv", "Gemm", "MatMul", "GlobalAveragePool", "AveragePool", "MaxPool", "Softmax",
+    "LayerNormalization", "BatchNormalization", "Concat", "Add", "Mul", "Relu", "Sigmoid", "Gelu",
+    "QuantizeLinear", "DequantizeLinear", "Reshape", "Flatten", "Transpose", "Shuffle", "ElementWise",
+)
+
+_COPY_NODE = re.compile(r"^Reformatting CopyNode for (Input|Output) Tensor (\d+) to (.+)$", re.DOTALL)
+_PROFILE_SUFFIX = re.compile(r" \[profile \d+\]$")
+_UNNAMED = re.compile(r"\(Unnamed Layer\* \d+\) \[([A-Za-z]+)\]")
+_NUMBERED_OP = re.compile(r"^([A-Za-z][A-Za-z0-9_]*?)_\d+(?:_|$)")
+_DIGIT = re.compile(r"\d")
+_PLAIN_OP = re.compile(r"^([A-Za-z][A-Za-z0-9]*)$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_op(raw: str) -> str:
+    key = raw.replace("_", "").lower()
+    return OP_ALIASES.get(key, raw)
+
+
+def is_named_key(node: str) -> bool:
+    """True for names that survive a re-export: initializer / module paths (``layer1.0.conv1.weight``,
+    ``/layer1/conv/Conv``) and names without digits. Auto-numbered names (``Conv_84``) are not."""
+    return "." in node or "/" in node or _DIGIT.search(node) is None
+
+
+def op_kind(node: str) -> str | None:
+    """The operator kind a source-node name stands for (``Conv_84`` -> ``Conv``, ``conv2d_109`` -> ``Conv``,
+    ``(Unnamed Layer* 306) [Shuffle]`` -> ``Shuffle``); None for initializers and unknown names."""
+    if node.endswith((".weight", ".bias")):
+        return None
+    m = _UNNAMED.search(node)
+    if m:
+        return _canonical_op(m.group(1))
+    last = node.rstrip("/").rsplit("/", 1)[-1]
+    m = _NUMBERED_OP.match(last)
+    if m:
+        return _canonical_op(m.group(1))
+    if "/" in node and _PLAIN_OP.match(last):
+        return _canonical_op(last)
+    return None
+
+
+def primary_op(ops: Iterable[str]) -> str | None:
+    """The op kind that names a fused layer (convolution before its add/relu, ...)."""
+    ops = list(ops)
+    present = set(ops)
+    for op in PRIMARY_OP_ORDER:
+        if op in present:
+            return op
+    return ops[0] if ops else None
+
+
+# --------------------------------------------------------------------------------------------------------
+# Per-layer facts, read once from a LAYERS frame into plain lists (fast on 50,000-layer engines).
+
+
+class _Side:
+    """Per-layer facts of one engine as plain lists (fast on 50,000-layer engines); costly facts are lazy."""
+
+    def __init__(self, frame: pd.DataFrame, tag: str) -> None:
+        n = len(frame)
+        self.tag = tag
+        self.frame = frame
+        self.names: list[str] = [str(v) for v in _col(frame, "name", "")]
+        self.index: list[int] = [int(v) for v in _col(frame, "layer_index", 0)]
+        profiles = _col(frame, "profile_index", None)
+        raw = _col(frame, "source_nodes", None)
+        if all(p is None for p in profiles):
+            self.keys: list[list[str]] = [list(v) if isinstance(v, (list, tuple)) else [] for v in raw]
+        else:                  # multi-profile engines: a node's copies per profile are different keys
+            self.keys = [[f"{k} [profile {p}]" if p is not None else str(k) for k in v]
+                         if isinstance(v, (list, tuple)) else [] for v, p in zip(raw, profiles, strict=True)]
+        ptypes, ltypes = _col(frame, "parameter_type", None), _col(frame, "layer_type", None)
+        self.ptype: list[str] = [str(p or t or "") for p, t in zip(ptypes, ltypes, strict=True)]
+        self.layer_type: list[Any] = ltypes
+        self.precision: list[Any] = _col(frame, "precision", None)
+        self.out_precision: list[Any] = _col(frame, "output_precision", None)
+        self.in_format: list[Any] = _col(frame, "input_format", None)
+        self.out_format: list[Any] = _col(frame, "output_format", None)
+        self.tactic: list[Any] = [t or v for t, v in zip(_col(frame, "tactic_name", None),
+                                                         _col(frame, "tactic_value", None), strict=True)]
+        self.served: list[int | None] = [None] * n
+        self.key_set: set[str] = set()       # filled by _key_index: names as exported
+        self.alias_set: set[str] = set()     # and their plain-export aliases
+        self._named: list[frozenset[str] | None] = [None] * n
+        self._ops: list[list[str] | None] = [None] * n
+        self._shapes: list[frozenset[tuple[Any, ...]] | None] = [None] * n
+        self._io: tuple[list[Any], list[Any]] | None = None
+        self._adj: list[set[int]] | None = None
+        self._find_served(frame, profiles)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def _find_served(self, frame: pd.DataFrame, profiles: list[Any]) -> None:
+        candidates = [i for i, nm in enumerate(self.names) if nm.startswith(_COPY_PREFIXES)]
+        if not candidates:
+            return
+        attrs = _col(frame, "attributes", None)
+        producers, consumers = _col(frame, "producers", None), _col(frame, "consumers", None)
+        pos_of_index = {li: i for i, li in enumerate(self.index)}
+        by_name: dict[str, int] = {}
+        for i, nm in enumerate(self.names):
+            by_name.setdefault(nm, i)
+        for i in candidates:
+            copy = _served_name(self.names[i], attrs[i])
+            if copy is None:
+                continue
+            direction, served_name = copy
+            target = by_name.get(served_name)
+            if target is None and profiles[i] is not None:
+                target = by_name.get(f"{_PROFILE_SUFFIX.sub('', served_name)} [profile {profiles[i]}]")
+            if target is None:
+                edges = consumers[i] if direction == "Input" else producers[i]
+                if isinstance(edges, (list, tuple)) and len(edges) == 1:
+                    target = pos_of_index.get(int(edges[0]))
+            self.served[i] = None if target == i else target
+
+    def named(self, i: int) -> frozenset[str]:
+        """The stable (initializer / path) keys of layer i."""
+        got = self._named[i]
+        if got is None:
+            got = self._named[i] = frozenset(
+                k for k in self.keys[i] if is_named_key(_PROFILE_SUFFIX.sub("", k) if "[profile" in k else k))
+        return got
+
+    def ops(self, i: int) -> list[str]:
+        """ONNX op kinds of layer i's source nodes."""
+        got = self._ops[i]
+        if got is None:
+            got = self._ops[i] = [o for o in map(op_kind, self.keys[i]) if o is not None]
+        return got
+
+    def shapes(self, i: int) -> frozenset[tuple[Any, ...]]:
+        """Input and output tensor shapes of layer i without the batch dimension."""
+        got = self._shapes[i]
+        if got is None:
+            ins, outs = self.io()
+            got = self._shapes[i] = frozenset(_shapes(ins[i]) + _shapes(outs[i]))
+        return got
+
+    def signature(self, i: int) -> tuple[Any, ...] | None:
+        ins, outs = self.io()
+        si, so = _shapes(ins[i]), _shapes(outs[i])
+        if not si and not so:
+            return None          # names-only: no structure to match on
+        return (self.ptype[i], tuple(sorted(set(self.ops(i)))), si, so)
+
+    def neighbours(self, i: int) -> set[int]:
+        """Positions of the layers that produce layer i's inputs or consume its outputs."""
+        if self._adj is None:
+            pos = {li: n for n, li in enumerate(self.index)}
+            prods, cons = _col(self.frame, "producers", None), _col(self.frame, "consumers", None)
+            self._adj = [{pos[int(x)] for x in [*_seq(p), *_seq(c)] if int(x) in pos}
+                         for p, c in zip(prods, cons, strict=True)]
+        return self._adj[i]
+
+    def io(self) -> tuple[list[Any], list[Any]]:
+        if self._io is None:
+            self._io = (_col(self.frame, "inputs", None), _col(self.frame, "outputs", None))
+        return self._io
+
+
+_COPY_PREFIXES = ("Reformatting CopyNode for ", "Reformatter ")
+
+
+def _col(frame: pd.DataFrame, name: str, default: Any) -> list[Any]:
+    """A column as a list with every missing value (NA, NaN, None) as ``default``."""
+    if name not in frame.columns:
+        return [default] * len(frame)
+    s = frame[name]
+    if s.dtype == object:
+        values = s.tolist()
+        return [default if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+                for v in values]
+    mask = s.isna().to_numpy()
+    values = s.astype(object).tolist()
+    if mask.any():
+        for i in np.flatnonzero(mask).tolist():
+            values[i] = default
+    return values
+
+
+def _seq(v: Any) -> list[Any]:
+    return list(v) if isinstance(v, (list, tuple)) else []
+
+
+def _shapes(tensors: Any) -> tuple[tuple[Any, ...], ...]:
+    if not isinstance(tensors, (list, tuple)):
+        return ()
+    out = []
+    for t in tensors:
+        shape = t.get("shape") if isinstance(t, dict) else None
+        if isinstance(shape, (list, tuple)) and len(shape) > 0:
+            out.append(tuple(shape[1:]))      # without the batch dimension
+    return tuple(out)
+
+
+def _served_name(name: str, attrs: Any) -> tuple[str, str] | None:
+    if isinstance(attrs, dict) and isinstance(attrs.get("serves"), str):
+        direction = "Input" if "Input Tensor" in name else "Output"
+        return direction, attrs["serves"]
+    m = _COPY_NODE.match(name)
+    if not m:
+        return None
+    return m.group(1), m.group(3)
+
+
+def _read_side(frame: pd.DataFrame, tag: str) -> _Side:
+    return _Side(frame, tag)
+
+
+def _root(side: _Side, i: int) -> int:
+    """Follow chains of copy reformats to the layer they ultimately serve."""
+    seen = {i}
+    while side.served[i] is not None:
+        nxt = side.served[i]
+        assert nxt is not None
+        if nxt in seen:
+            break
+        seen.add(nxt)
+        i = nxt
+    return i
+
+
+def _share_shape(a: _Side, i: int, b: _Side, j: int) -> bool:
+    sa, sb = a.shapes(i), b.shapes(j)
+    if not sa or not sb:
+        return True          # names-only: nothing to contradict the name
+    return bool(sa & sb)
