@@ -358,8 +358,10 @@ _QDQ = frozenset({"QuantizeLinear", "DequantizeLinear"})
 
 def _leftover_token(side: _Side, i: int) -> str:
     """Layer type from the graph; a quantize/dequantize reformat is not interchangeable with a plain one."""
-    qdq = "".join(f"+{op}" for op in sorted(_QDQ.intersection(side.ops(i))))
-    return (side.ptype[i] or "?") + qdq
+    ptype = side.ptype[i] or "?"
+    if ptype != "Reformat":             # a convolution holding its weight quantizer is still a convolution
+        return ptype
+    return ptype + "".join(f"+{op}" for op in sorted(_QDQ.intersection(side.ops(i))))
 
 
 def _unmatched(rest: list[int], methods: list[str]) -> list[int]:

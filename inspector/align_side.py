@@ -30,13 +30,16 @@ OP_ALIASES: dict[str, str] = {
     "maxpool": "MaxPool", "maxpool2d": "MaxPool", "averagepool": "AveragePool", "avgpool2d": "AveragePool",
     "globalaveragepool": "GlobalAveragePool", "adaptiveavgpool2d": "GlobalAveragePool",
     "softmax": "Softmax", "layernormalization": "LayerNormalization", "layernorm": "LayerNormalization",
+    "reducemean": "ReduceMean", "mean": "ReduceMean",
+    "quantlinearnode": "QuantizeLinear", "dequantlinearnode": "DequantizeLinear",
     "concat": "Concat", "cat": "Concat", "reshape": "Reshape", "flatten": "Flatten", "transpose": "Transpose",
     "shuffle": "Shuffle", "elementwise": "ElementWise", "constant": "Constant", "pwn": "PointWise",
 }
 
 # Which op names a fused layer when it holds several (first match wins); others fall back to their order.
 PRIMARY_OP_ORDER: tuple[str, ...] = (
-    "ConvTranspose", "Conv", "Gemm", "MatMul", "GlobalAveragePool", "AveragePool", "MaxPool", "Softmax",
+    "ConvTranspose", "Conv", "Gemm", "MatMul", "GlobalAveragePool", "ReduceMean", "AveragePool", "MaxPool",
+    "Softmax",
     "LayerNormalization", "BatchNormalization", "Concat", "Add", "Mul", "Relu", "Sigmoid", "Gelu",
     "QuantizeLinear", "DequantizeLinear", "Reshape", "Flatten", "Transpose", "Shuffle", "ElementWise",
 )

@@ -75,6 +75,8 @@ NOUN_RULES: tuple[tuple[frozenset[str], bool, str, str], ...] = (
     (frozenset({"Gemm"}), False, "fully connected layer (Gemm)", "fully connected layers (Gemm)"),
     (frozenset({"MatMul"}), False, "matrix multiply", "matrix multiplies"),
     (frozenset({"GlobalAveragePool"}), False, "global average pooling", "global average poolings"),
+    (frozenset({"ReduceMean"}), False, "mean reduction (global average pooling)",
+     "mean reductions (global average pooling)"),
     (frozenset({"MaxPool"}), False, "max pooling", "max poolings"),
     (frozenset({"QuantizeLinear"}), False, "quantize layer", "quantize layers"),
     (frozenset({"DequantizeLinear"}), False, "dequantize layer", "dequantize layers"),
@@ -362,10 +364,20 @@ def _same(x: Any, y: Any) -> bool:
     return (x_na and y_na) or (not x_na and not y_na and x == y)
 
 
+def _typed_ops(ops: frozenset[str], types: Any) -> frozenset[str]:
+    """Op kinds of a group, completed by what the engine graph says the layers are: a convolution layer whose
+    source nodes are named after its quantizers (``QuantLinearNode__622``, ``BiasAdd``) is a convolution."""
+    text = str(types or "")
+    if "Convolution" in text and "Deconvolution" not in text and not ops & {"Conv", "MatMul", "Gemm"}:
+        return ops | {"Conv"}
+    return ops
+
+
 def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     """The headline event of one group (exactly one per group, so event deltas add up) and its key."""
     kind = row["kind"]
-    ops_a, ops_b = _ops_set(row["a_ops"]), _ops_set(row["b_ops"])
+    ops_a = _typed_ops(_ops_set(row["a_ops"]), row.get("a_types"))
+    ops_b = _typed_ops(_ops_set(row["b_ops"]), row.get("b_types"))
     prim_a, prim_b = list(row["a_primary_ops"] or []), list(row["b_primary_ops"] or [])
     types = row.get("a_types") or row.get("b_types") or ""
     if kind == "only_a":
@@ -378,10 +390,16 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     if kind == "split":
         host = prim_a[0] if prim_a else ""
         return "split", (host, tuple(sorted(_remove_one(prim_b, host))))
-    nouns = _nouns(ops_a | ops_b, False, types)
+    # what the layers are now (B) names the group; A's ops only where B has none
+    nouns = _nouns(ops_b or ops_a, False, str(row.get("b_types") or types))
+    changes = row.get("changes") or []
+    if kind == "repartitioned" and "precision" in changes and not _same(row["a_precision"], row["b_precision"]):
+        # moving an op between neighbours does not halve their time; the precision change does
+        regrouped = (f"group of {nouns[1]} re-partitioned between layers",
+                     f"groups of {nouns[1]} re-partitioned between layers")
+        return "precision", (regrouped, row["a_precision"], row["b_precision"])
     if kind in ("repartitioned", "bucket"):
         return kind, (nouns,)
-    changes = row.get("changes") or []
     if "precision" in changes:
         if not _same(row["a_precision"], row["b_precision"]):
             return "precision", (nouns, row["a_precision"], row["b_precision"])
@@ -535,6 +553,7 @@ CAUSE_TITLES: dict[str, str] = {
     "structure": "Layers added or removed",
     "kernels": "Kernel choice changed at the same precision (tactics, formats, reformats)",
     "bucket": "Not explained: layers compared only as a bucket of their type",
+    "timing": "Same layers and kernels, different measured time",
 }
 MAX_CAUSES = 3
 
@@ -547,7 +566,7 @@ def _cause_of(event: Mapping[str, Any]) -> str | None:
     if kind == "output_precision":
         return "qdq" if "INT8" in (event["a"], event["b"]) else "precision"
     return {"precision": "precision", "fused": "fusion", "split": "fusion", "repartitioned": "fusion",
-            "tactic": "kernels", "format": "kernels", "bucket": "bucket"}.get(kind)
+            "tactic": "kernels", "format": "kernels", "bucket": "bucket", "unchanged": "timing"}.get(kind)
 
 
 def _cause_title(cause: str, events: Sequence[Mapping[str, Any]]) -> str:
@@ -595,6 +614,9 @@ def _summary(a_name: str, b_name: str, totals: dict[str, float], found: list[dic
     """What differs besides the engine first, then the headline, the build change, at most MAX_CAUSES causes
     with their ms, then the rest in one line."""
     lines = []
+    if mode_note and mode_note.startswith("A and B look like different networks"):
+        lines.append(mode_note)          # said before anything that sounds confident
+        mode_note = None
     if context:
         lines.append("Run on a different setup: " + "; ".join(context) + " (part of the difference may be the "
                      "setup, not the engine).")

@@ -129,8 +129,8 @@ def test_different_networks_are_refused_with_exit_3_unless_forced(capsys: pytest
     assert "\n" not in err and "--force" in err
     forced = diff(mobilenet, resnet, findings=False, force=True)
     lines = forced.summary.splitlines()
-    assert lines[0].startswith("Run on a different setup: GPU: NVIDIA TITAN RTX -> NVIDIA GeForce RTX 3090")
-    assert "look like different networks" in forced.summary
+    assert lines[0].startswith("A and B look like different networks")           # before anything confident
+    assert lines[1].startswith("Run on a different setup: GPU: NVIDIA TITAN RTX -> NVIDIA GeForce RTX 3090")
 
 
 def test_resnet18_vs_resnet50_is_refused_too() -> None:
@@ -165,3 +165,24 @@ def test_json_carries_headline_causes_and_similarity() -> None:
     data = orjson.loads(render(r, "json"))
     assert data["headline"] == r.headline and data["causes"][0]["cause"] == "fusion"
     assert math.isclose(data["structural_similarity"], r.similarity)
+
+
+def test_review_findings_precision_not_fusion_and_causes_add_up() -> None:
+    """TensorRT review: a re-partitioned Conv+Add group that also moved FP16 -> INT8 is a precision change
+    (moving an add does not halve two convolutions' time); "unchanged" groups that changed time are a cause
+    too, so the causes add up to the per-layer difference; downsample convolutions are not "with adds"."""
+    _, _, r = run("r50 fp16->qat")
+    assert all(c["cause"] != "fusion" for c in r.causes)
+    assert "4 groups of convolutions with fused residual adds re-partitioned between layers moved from FP16 to INT8" \
+        in r.summary
+    assert "34 convolutions" not in r.summary and "33 convolutions moved from FP16 to INT8" in r.summary
+    for key in PAIRS:
+        _, _, res = run(key)
+        total = math.fsum(c["delta_ms"] for c in res.causes)
+        assert total == pytest.approx(res.totals["delta_ms"], abs=1e-9), key
+    _, _, r18 = run("r18 qat->qat-residual")
+    out = [e for e in r18.events if e["event"] == "output_precision" and e["b"] == "INT8"]
+    assert sorted((e["what"], e["count"]) for e in out) == [("3 convolutions", 3),
+                                                            ("7 convolutions with fused residual adds", 7)]
+    _, _, r50 = run("r50 fp32->qat")
+    assert "quantize layer (resnet50/quant_conv1_conv" not in r50.summary     # a convolution, by its type

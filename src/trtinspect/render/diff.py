@@ -66,7 +66,7 @@ def _layers_cell(row: Mapping[Any, Any]) -> str:
 # Said under every group table, so the cells need no decoding.
 GROUP_LEGEND = ("layers: engine layers of the group in A \u2192 B (reformat copies counted apart); precision: "
                 "compute precision in A \u2192 B (\"X in/Y out\" when a layer writes another precision); "
-                "delta %: of the group's time in A.")
+                "delta %: of the group's time in A; findings: lint findings on the group's layers.")
 
 
 def _prec(row: Mapping[Any, Any]) -> str:
@@ -377,6 +377,7 @@ def render_html(result: DiffResult, *, top: int = 20) -> str:
         _html_table(["metric", "A ms", "B ms", "delta ms", "source"], e2e_rows, numeric={1, 2, 3}),
         *divs,
         "<h2>Aligned groups (execution order of A)</h2>",
+        f"<p class=\"note\">{html.escape(GROUP_LEGEND)}</p>",
         _html_table([*GROUP_HEADERS, "findings detail"], rows, classes, numeric={3, 4, 5, 6}),
         "<h2>Layers of each group</h2>",
         _html_table(["id", "A layers", "B layers"], layer_rows),

@@ -31,7 +31,7 @@ def printable(text: object) -> str:
 
 def md_text(text: object) -> str:
     """Text made inert in Markdown: HTML-escaped, Markdown punctuation backslash-escaped, controls shown."""
-    out = html.escape(printable(text), quote=False)
+    out = html.escape(printable(text), quote=False).replace("&gt;", ">")    # ">" opens no tag
     for ch in _MD_ACTIVE:
         out = out.replace(ch, "\\" + ch)
     return out
