@@ -312,3 +312,21 @@ def test_dashboard_section_shows_the_summaries() -> None:
     assert tables["nsys-cuda_gpu_kern_sum"].data[0]["total_ns"] == 31121662
     assert "No TensorRT activity" in str(section.children[1].children)
     assert nsys_section(trtinspect.load("sample:resnet18-a100/qat")) is None
+
+
+@pytest.mark.parametrize("which", ["h100", "rtx3060", "generated"])
+def test_summaries_from_loaded_frames_equal_the_sql_scan(which: str, nsys_generated: tuple[Path, Any]) -> None:
+    """A TensorRT export is read into frames for attribution; its kernel/API/memory summaries are then taken
+    from those frames. They must equal the SQL scan's, row for row."""
+    from trtinspect.parsers.nsys.sqlite import read_nsys_sqlite
+
+    path = {"h100": H100, "rtx3060": RTX3060, "generated": nsys_generated[0]}[which]
+    sql = summarise(path)
+    frames = summarise(path, export=read_nsys_sqlite(path))
+    assert set(sql.reports) == set(frames.reports)
+    for name, frame in sql.reports.items():
+        key = ["name", "style"] if name == "nvtx_sum" else ["name"]
+        a = frame.sort_values(key, ignore_index=True)
+        b = frames.reports[name].sort_values(key, ignore_index=True)
+        pd.testing.assert_frame_equal(a, b, check_like=False)
+    pd.testing.assert_frame_equal(sql.streams, frames.streams)

@@ -37,7 +37,7 @@ from trtinspect.parsers.nsys.sqlite import (
     read_nsys_sqlite,
     resolve_table,
 )
-from trtinspect.parsers.nsys.stats import NsysStats, summarise
+from trtinspect.parsers.nsys.stats import NsysStats, has_tensorrt_activity, summarise
 from trtinspect.parsers.nsys.stats_csv import NsysCsvReport, read_nsys_stats_csv, report_title
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,12 @@ def bundle_from_nsys(
     names-only frame built from the NVTX range names, and the per-layer times join them by name.
     """
     p = Path(path)
-    stats = stats if stats is not None else summarise(p)
+    if stats is None and has_tensorrt_activity(p):
+        export = read_nsys_sqlite(p, progress=progress)
+        stats = summarise(p, export=export)  # kernel/API/memory summaries from the frames just read
+    else:
+        export = None
+        stats = stats if stats is not None else summarise(p)
     bundle = EngineBundle(name=name or p.stem)
     bundle.sources = {"nsys_sqlite": [p]}
     bundle.detailed = False
@@ -94,7 +99,8 @@ def bundle_from_nsys(
         if layer_info is not None:
             bundle.notes.append(f"{Path(layer_info).name} not joined: the export has no TensorRT layer ranges")
         return bundle
-    export = read_nsys_sqlite(p, progress=progress)
+    if export is None:
+        export = read_nsys_sqlite(p, progress=progress)
     att = attribute(export, pid=pid)
     bundle.profile = att.profile
     bundle.times = att.times

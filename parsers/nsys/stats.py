@@ -704,6 +704,20 @@ def tensorrt_activity(
     return False, f"no NVTX ranges in the {TENSORRT_DOMAIN} domain and no trtexec process"
 
 
+def has_tensorrt_activity(path: Path) -> bool:
+    """:func:`tensorrt_activity` of an export file (a few small queries; False for what is not an export)."""
+    con = open_readonly(path)
+    try:
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+        found = {k: t for k, cands in TABLES.items() if (t := resolve_table(names, cands)) is not None}
+        ctx = _Ctx(path=path, tables=found, strings={}, by=())
+        return tensorrt_activity(con, found, ctx_processes(con, ctx))[0]
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        con.close()
+
+
 # ----------------------------------------------------------------------------------------------------
 # Entry point
 
@@ -737,11 +751,14 @@ def _run_pass(path: Path, ctx: _Ctx, table: str) -> _Pass:
         con.close()
 
 
-def summarise(path: str | Path, *, by: Sequence[str] = (), workers: int = 2) -> NsysStats:
+def summarise(path: str | Path, *, by: Sequence[str] = (), workers: int = 2, export: Any = None) -> NsysStats:
     """The ``nsys stats`` summaries of an export (see the module docstring).
 
     ``by``: any of ``pid``, ``device_id``, ``stream_id`` to split cuda_gpu_kern_sum rows further (nsys itself
-    groups by name only; the default reproduces it). Raises :class:`TrtInspectError` on bad input.
+    groups by name only; the default reproduces it). ``export``: the file's
+    :class:`~trtinspect.parsers.nsys.sqlite.NsysExport` when already read (for attribution): the kernel, API and
+    memory summaries then come from its frames instead of a second scan. Raises :class:`TrtInspectError` on bad
+    input.
     """
     p = Path(path)
     bad = set(by) - set(SCOPE_EXPRS)
@@ -749,7 +766,7 @@ def summarise(path: str | Path, *, by: Sequence[str] = (), workers: int = 2) -> 
         raise ValueError(f"by: unknown {sorted(bad)}; choose from {sorted(SCOPE_EXPRS)}")
     con = open_readonly(p)
     try:
-        return _summarise(con, p, tuple(by), workers)
+        return _summarise(con, p, tuple(by), workers, export)
     except sqlite3.DatabaseError as exc:
         raise TrtInspectError(
             f"corrupt or unreadable SQLite database ({exc})",
@@ -760,7 +777,7 @@ def summarise(path: str | Path, *, by: Sequence[str] = (), workers: int = 2) -> 
         con.close()
 
 
-def _summarise(con: sqlite3.Connection, p: Path, by: tuple[str, ...], workers: int) -> NsysStats:
+def _summarise(con: sqlite3.Connection, p: Path, by: tuple[str, ...], workers: int, export: Any) -> NsysStats:
     names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
     found = {k: t for k, cands in TABLES.items() if (t := resolve_table(names, cands)) is not None}
     if (osrt := resolve_table(names, ("OSRT_API",))) is not None:
@@ -778,11 +795,15 @@ def _summarise(con: sqlite3.Connection, p: Path, by: tuple[str, ...], workers: i
             todo.append(table)
         else:
             missing.update({r: WHY_MISSING[table] for r in reports_of})
+    pre: dict[str, _Pass] = {}
+    if export is not None and not by:
+        pre = passes_from_export(export, _memcpy_labels(con, ctx))
+        todo = [t for t in todo if t not in pre]
     # the largest tables first, so the two workers finish together
     todo.sort(key=lambda t: -counts.get(t, counts.get("memcpy", 0) + counts.get("memset", 0)))
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         passes = [pool.submit(_run_pass, p, ctx, t) for t in todo]
-        results = [f.result() for f in passes]
+        results = [*pre.values(), *(f.result() for f in passes)]
     reports = {name: frame for r in results for name, frame in r.reports.items()}
     reports = {name: reports[name] for name in REPORTS if name in reports}  # nsys' order
     for r in [r for r, frame in reports.items() if frame.empty]:
@@ -843,3 +864,88 @@ def report_section(stats: NsysStats, top: int) -> dict[str, Any]:
         "not_available": dict(stats.missing),
         "streams": _records(stats.streams),
     }
+
+
+# ----------------------------------------------------------------------------------------------------
+# The same passes from frames already loaded (an export read for attribution): no second scan
+
+
+def _cat_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """Category codes of ``values`` (NA -> an extra group named None) and the name of each code."""
+    cat = values.astype("category")
+    codes = np.asarray(cat.cat.codes, dtype=np.int64)
+    names: list[Any] = [str(c) for c in cat.cat.categories]
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(names), codes)
+        names.append(None)
+    return codes, names
+
+
+def _ints(values: pd.Series) -> np.ndarray:
+    return values.astype("Int64").to_numpy(dtype=np.int64, na_value=NULL)
+
+
+def _frame_scope_part(prefix: str, frame: pd.DataFrame, dur: np.ndarray, nbytes: np.ndarray | None) -> pd.DataFrame:
+    keys = Codes()
+    code = keys.add([_ints(frame["pid"]), _ints(frame["device_id"]), _ints(frame["stream_id"])])
+    return _stream_part(prefix, keys, code, dur, nbytes)
+
+
+def passes_from_export(export: Any, labels: dict[int, str]) -> dict[str, _Pass]:
+    """kernels, runtime and memops passes computed from an :class:`~trtinspect.parsers.nsys.sqlite.NsysExport`
+    (same rows, grouping and statistics as the SQL passes; NVTX and OS runtime still come from SQL: their
+    grouping differs from the export's frames)."""
+    out: dict[str, _Pass] = {}
+    if "kernels" in export.tables_present:
+        k = export.kernels
+        codes, names = _cat_codes(k["name"])
+        dur = k["duration_ns"].to_numpy(dtype=np.int64)
+        frame = _sum_frame("cuda_gpu_kern_sum", names, group_stats(codes, dur))
+        out["kernels"] = _Pass({"cuda_gpu_kern_sum": frame}, _frame_scope_part("kernel", k, dur, None))
+    if "runtime" in export.tables_present:
+        r = export.runtime
+        codes, names = _cat_codes(r["name"])
+        frame = _sum_frame("cuda_api_sum", [api_display_name(n) for n in names],
+                           group_stats(codes, r["duration_ns"].to_numpy(dtype=np.int64)))
+        out["runtime"] = _Pass({"cuda_api_sum": frame})
+    if "memcpy" in export.tables_present or "memset" in export.tables_present:
+        out["memops"] = _memops_from_frame(export.memops, labels)
+    return out
+
+
+def _memops_from_frame(m: pd.DataFrame, labels: dict[int, str]) -> _Pass:
+    names: list[Any] = []
+    codes: list[np.ndarray] = []
+    durs: list[np.ndarray] = []
+    sizes: list[np.ndarray] = []
+    parts: list[pd.DataFrame] = []
+    op = m["op"].astype(str).to_numpy()
+    for logical in ("memcpy", "memset"):
+        sub = m[op == logical]
+        if sub.empty:
+            continue
+        dur = sub["duration_ns"].to_numpy(dtype=np.int64)
+        nbytes = _ints(sub["bytes"])
+        parts.append(_frame_scope_part(logical, sub, dur, nbytes))
+        if logical == "memcpy":
+            kind = _ints(sub["copy_kind"])
+            row = np.full(len(sub), -1, dtype=np.int64)
+            for k in sorted({int(x) for x in np.unique(kind)} & set(labels)):
+                row[kind == k] = len(names)
+                names.append(f"[CUDA memcpy {labels[k]}]")
+            known = row >= 0
+            codes.append(row[known])
+            durs.append(dur[known])
+            sizes.append(nbytes[known])
+        else:
+            codes.append(np.full(len(sub), len(names), dtype=np.int64))
+            durs.append(dur)
+            sizes.append(nbytes)
+            names.append("[CUDA memset]")
+    code = np.concatenate(codes) if codes else np.empty(0, np.int64)
+    by_time = _sum_frame("cuda_gpu_mem_time_sum", names, group_stats(code, np.concatenate(durs) if durs else code))
+    by_time = by_time.sort_values("total_ns", ascending=False, kind="stable", ignore_index=True)
+    return _Pass(
+        {"cuda_gpu_mem_time_sum": by_time, "cuda_gpu_mem_size_sum": _size_frame(code, sizes, names)},
+        _merge_parts(parts),
+    )
