@@ -58,7 +58,7 @@ END_TO_END: tuple[tuple[str, str, str], ...] = (
     ("d2h", "d2h_ms", "D2H Latency"),
     ("enqueue", "enqueue_ms", "Enqueue Time"),
 )
-E2E_SOURCES = {FROM_TIMES: "times (mean over iterations)", FROM_SUMMARY: "performance summary (mean)"}
+E2E_SOURCES = {FROM_TIMES: "times (mean of the measured iterations)", FROM_SUMMARY: "performance summary (mean)"}
 
 # How a group is named in the summary, from its ONNX op kinds (first rule whose ops are all present wins).
 # (required ops, standalone reformat only, singular, plural)

@@ -67,7 +67,7 @@ def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> d
         "unmatched": {"profile": unmatched_profile, "layers": unmatched_layers},
         "findings": None,
         "findings_status": "not run",
-        "notes": list(bundle.notes),
+        "notes": list(bundle.notes) + [n for n in bundle.timing.notes if n not in bundle.notes],
     }
     if "nsys_stats" in bundle.extras:  # the `nsys stats` summaries of an Nsight Systems export
         report["nsys"] = nsys_report_section(bundle.extras["nsys_stats"], top)
@@ -137,10 +137,28 @@ def _timing(bundle: EngineBundle) -> dict[str, Any]:
     """H2D / compute / D2H / latency as the report shows them: the bundle's one timing summary."""
     t = bundle.timing
     out: dict[str, Any] = {"source": t.source, "iterations": t.iterations if t.source == FROM_TIMES else None,
-                           "throughput_qps": _num(t.throughput_qps, 3)}
-    for key, stats in t.metrics.items():
-        out[key] = {"mean": _num(stats.mean), "median": _num(stats.median), "p99": _num(stats.p99)}
+                           "throughput_qps": _num(t.throughput_qps, 3),
+                           "total_host_walltime_s": _num(t.walltime_s), "total_gpu_compute_s": _num(t.gpu_compute_s),
+                           "per": "iteration", "batch": t.batch, "batch_source": t.batch_source,
+                           "window": None, "agreement": [
+                               {"metric": a.metric, "stat": a.stat, "trtexec": a.printed, "recomputed": _full(a.ours),
+                                "status": a.status} for a in t.agreement]}
+    if t.window is not None:
+        w = t.window
+        out["window"] = {"first_iteration": w.first + 1, "measured": w.count, "exported": w.total,
+                         "warmup_ms": w.warmup_ms, "warmup_source": w.warmup_source}
+    for key, stats in t.metrics.items():  # unrounded: renderers print 6 significant digits as trtexec does
+        out[key] = {"mean": _full(stats.mean), "median": _full(stats.median), "p99": _full(stats.p99),
+                    "min": _full(stats.min), "max": _full(stats.max),
+                    "percentiles": {f"p{p:g}": _full(v) for p, v in sorted(stats.percentiles.items())},
+                    "per_sample_mean": _full(stats.mean / t.batch) if stats.mean is not None and t.batch else None,
+                    "unmeasured": stats.unmeasured}
     return out
+
+
+def _full(value: Any) -> float | None:
+    f = _num(value, 17)
+    return None if f is None else float(value)
 
 
 def _warnings(frame: pd.DataFrame) -> list[dict[str, Any]]:

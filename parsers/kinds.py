@@ -122,6 +122,8 @@ def apply_profile_metadata(ctx: LoadContext, paths: list[Path]) -> None:
         bundle.summary = pm.summary
         bundle.inference_options.update(pm.inference_options)
         _merge_device(bundle, pm.device_information, override=True)
+        if pm.tool:  # written by `trtinspect profile`: its times hold measured iterations only
+            bundle.extras["times_writer"] = "trtinspect profile"
         if pm.tool.get("tensorrt_version"):
             bundle.trt_version = str(pm.tool["tensorrt_version"])
         if pm.gpu_state:

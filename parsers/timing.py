@@ -3,24 +3,33 @@
 Every command reads its end-to-end figures from :attr:`EngineBundle.timing
 <trtinspect.parsers.model.EngineBundle.timing>`, which calls :func:`timing_summary` once per bundle: the
 ``report`` timing table, the cost basis of ``lint`` (``cost_pct``), the end-to-end rows of ``diff``, the
-samples ``check`` tests and the dashboard. Changing how the figures are computed (which iterations, which
-percentile rule) means changing this module only.
+samples ``check`` tests and the dashboard. Changing how the figures are computed means changing this module
+(and :mod:`trtinspect.parsers.trtexec_summary`, trtexec's rules) only.
 
-Rule today (issue 12 replaces it with trtexec's window and percentile rule): per metric, statistics of the
-per-iteration times (``--exportTimes``: mean, median, numpy's linear-interpolation 99th percentile over every
-exported iteration) when the bundle has them, else trtexec's performance summary (a log or TREx metadata); the
-enqueue time prefers the summary, because an exported ``enqueue_ms`` is a difference of two 6-significant-digit
-timestamps (0.01 ms resolution after 1 s of run time). The samples ``check`` tests are the per-iteration values.
+The rule (issue 12): with a trtexec ``--exportTimes`` file, the figures are trtexec's own, recomputed with its
+rules (:mod:`~trtinspect.parsers.trtexec_summary`): the measured window starts at the first iteration whose
+compute starts at or after the warm-up (``--warmUp`` from the options, metadata or command line; 200 ms, trtexec's
+default, when unknown, said in a note); min, max, float32 mean, trtexec's median and percentiles. Where the bundle
+also holds trtexec's printed summary (a log or TREx metadata) every figure is compared with it and the agreement
+is stated. Figures a times file cannot give exactly (enqueue time, a difference of two timestamps printed with 6
+significant digits; throughput and total host walltime, which depend on those timestamps) come from the printed
+summary when there is one. Per-iteration times not written by trtexec (``trtinspect profile``, nsys) have no
+warm-up in them: every iteration is measured, with the same median/percentile rule and a float64 mean. Without
+times, the figures are trtexec's printed summary. H2D and D2H are "not measured" when the options say data
+transfers were disabled. The samples ``check`` tests are the per-iteration values of the measured window.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from trtinspect.parsers import trtexec_summary as trt
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -34,9 +43,11 @@ METRICS: dict[str, str] = {
     "enqueue_ms": "Enqueue Time",
     "end_to_end_ms": "End-to-End Host Latency",
 }
-SUMMARY_PREFERRED = ("enqueue_ms",)
+SUMMARY_PREFERRED = trt.FROM_TIMESTAMPS
 FROM_TIMES = "times"
 FROM_SUMMARY = "summary"
+NOT_MEASURED = "not measured (data transfers disabled)"
+TRANSFERS = ("h2d_ms", "d2h_ms")
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,10 @@ class Stats:
     median: float | None = None
     p99: float | None = None
     source: str | None = None   # "times" (per-iteration export) | "summary" (trtexec's) | None
+    min: float | None = None
+    max: float | None = None
+    percentiles: dict[float, float] = field(default_factory=dict)   # 90.0 -> value (p99 included)
+    unmeasured: str | None = None   # why there is no figure although the run had the metric (NOT_MEASURED)
 
     @property
     def known(self) -> bool:
@@ -54,14 +69,35 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class Window:
+    """Which exported iterations are measured (trtexec's rule, see module doc)."""
+
+    first: int                 # index of the first measured iteration in the times file
+    total: int                 # iterations in the times file
+    warmup_ms: float | None    # None: the times were not written by trtexec (no warm-up in them)
+    warmup_source: str
+
+    @property
+    def count(self) -> int:
+        return self.total - self.first
+
+
+@dataclass(frozen=True)
 class TimingSummary:
     """End-to-end timing of one engine (see module doc)."""
 
     metrics: dict[str, Stats]                        # every key of METRICS, unknown ones with mean None
-    iterations: int | None = None                    # iterations in the per-iteration window (times)
-    throughput_qps: float | None = None              # trtexec's throughput (summary)
+    iterations: int | None = None                    # iterations in the measured window (times)
+    throughput_qps: float | None = None              # trtexec's throughput (summary, else the times)
     # per-iteration values in the window, per metric (times only): what check's statistics test
     samples: dict[str, np.ndarray] = field(default_factory=dict)
+    window: Window | None = None
+    walltime_s: float | None = None                  # trtexec's Total Host Walltime
+    gpu_compute_s: float | None = None               # trtexec's Total GPU Compute Time
+    batch: int | None = None                         # samples per iteration, where known
+    batch_source: str | None = None
+    agreement: list[trt.Agreement] = field(default_factory=list)   # recomputed vs printed, figure by figure
+    notes: list[str] = field(default_factory=list)
 
     @property
     def source(self) -> str | None:
@@ -84,37 +120,132 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(f) or math.isinf(f) else f
 
 
-def _times_stats(values: np.ndarray) -> Stats:
-    if values.size == 0:
-        return Stats()
-    return Stats(_num(values.mean()), _num(np.median(values)), _num(np.percentile(values, 99)), FROM_TIMES)
+def _from_recomputed(m: trt.MetricSummary) -> Stats:
+    return Stats(m.mean, m.median, m.percentiles.get(99.0), FROM_TIMES, m.min, m.max, dict(m.percentiles))
 
 
 def _summary_stats(summary: pd.DataFrame, metric: str) -> Stats:
     rows = summary[summary["metric"] == metric]
-    lookup = dict(zip(rows["stat"].astype(str), rows["value"], strict=False))
-    stats = Stats(_num(lookup.get("mean")), _num(lookup.get("median")), _num(lookup.get("p99")), FROM_SUMMARY)
+    lookup = {str(s): _num(v) for s, v in zip(rows["stat"].astype(str), rows["value"], strict=False)}
+    pct = {float(k[1:]): v for k, v in lookup.items() if v is not None and re.fullmatch(r"p\d+(?:\.\d+)?", k)}
+    stats = Stats(lookup.get("mean"), lookup.get("median"), lookup.get("p99"), FROM_SUMMARY, lookup.get("min"),
+                  lookup.get("max"), pct)
     return stats if stats.known else Stats()
 
 
+def _scalar(summary: pd.DataFrame, metric: str) -> float | None:
+    hit = summary[(summary["metric"] == metric) & (summary["stat"] == "value")] if not summary.empty else summary
+    return None if hit.empty else _num(hit["value"].iloc[0])
+
+
+# ------------------------------------------------------------------------------------------ what the run did
+def transfers_disabled(options: dict[str, str], commands: list[str]) -> bool:
+    """Did the run skip host/device copies (``--noDataTransfers``; options ``Data transfers: Disabled``)?"""
+    value = str(options.get("Data transfers", "")).strip().lower()
+    if value:
+        return value.startswith("disabled")
+    return any("--noDataTransfers" in c for c in commands)
+
+
+_SHAPE = re.compile(r"^\s*[^=:]+[=:]\s*(?P<dims>\d+(?:x\d+)*)\s*$")
+
+
+def batch_of(bundle: EngineBundle) -> tuple[int | None, str | None]:
+    """Samples per iteration: the implicit batch (``Batch: 16``), else the first dimension shared by every
+    input shape the run used (explicit batch; an assumption, said where it is shown), else None."""
+    opts = bundle.inference_options
+    text = str(opts.get("Batch", "")).strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text), f"implicit batch (inference options 'Batch: {text}')"
+    for key in ("Input inference shape", "Input inference shapes", "Shapes"):
+        value = str(opts.get(key, "")).strip()
+        if not value or value.lower() == "model":
+            continue
+        firsts = set()
+        for part in re.split(r"[,;]", value):
+            m = _SHAPE.match(part)
+            if m is None:
+                firsts = set()
+                break
+            firsts.add(int(m.group("dims").split("x")[0]))
+        if len(firsts) == 1:
+            n = firsts.pop()
+            return n, f"first dimension of the input shape '{value}'"
+    return None, None
+
+
+def _times_writer(bundle: EngineBundle) -> str:
+    if "nsys_sqlite" in bundle.sources:
+        return "nsys"
+    return str(bundle.extras.get("times_writer", "trtexec"))
+
+
+def _window(bundle: EngineBundle, writer: str) -> tuple[float | None, str]:
+    if writer != "trtexec":
+        return None, f"per-iteration times written by {writer}: no warm-up in them, every iteration is measured"
+    return trt.warmup_ms(bundle.inference_options, list(bundle.extras.get("commands") or []))
+
+
+# ------------------------------------------------------------------------------------------------ the summary
 def timing_summary(bundle: EngineBundle) -> TimingSummary:
     """The bundle's end-to-end timing (computed once per bundle by ``EngineBundle.timing``)."""
-    times, summary = bundle.times, bundle.summary
-    samples: dict[str, np.ndarray] = {}
-    if not times.empty:
-        for key in METRICS:
-            if key in times:
-                samples[key] = times[key].to_numpy(dtype="float64", na_value=np.nan)
-                samples[key] = samples[key][~np.isnan(samples[key])]
+    summary = bundle.summary
+    commands = list(bundle.extras.get("commands") or [])
+    notes: list[str] = []
+    rec = _recompute(bundle, notes)
     metrics: dict[str, Stats] = {}
     for key, name in METRICS.items():
-        from_times = _times_stats(samples.get(key, np.empty(0)))
+        from_times = _from_recomputed(rec.metrics[key]) if rec is not None and key in rec.metrics else Stats()
         from_summary = _summary_stats(summary, name) if not summary.empty else Stats()
         first, second = (from_summary, from_times) if key in SUMMARY_PREFERRED else (from_times, from_summary)
         metrics[key] = first if first.known else second
-    throughput = None
-    if not summary.empty:
-        tput = summary[summary["metric"] == "Throughput"]
-        if not tput.empty:
-            throughput = _num(tput["value"].iloc[0])
-    return TimingSummary(metrics, len(times) if not times.empty else None, throughput, samples)
+    if transfers_disabled(bundle.inference_options, commands):
+        for key in TRANSFERS:
+            metrics[key] = Stats(unmeasured=NOT_MEASURED)
+    agreement = trt.compare(rec, summary, bundle.times) if rec is not None and not summary.empty else []
+    line = trt.describe(agreement)
+    if line:
+        notes.append(line)
+    batch, batch_source = batch_of(bundle)
+    throughput = _scalar(summary, "Throughput")
+    walltime = _scalar(summary, "Total Host Walltime")
+    gpu_total = rec.gpu_compute_s if rec is not None and rec.gpu_compute_s is not None else _scalar(
+        summary, "Total GPU Compute Time")
+    if rec is not None:
+        throughput = throughput if throughput is not None else rec.throughput_qps
+        walltime = walltime if walltime is not None else rec.walltime_s
+    window = None
+    if rec is not None:
+        window = Window(rec.first, rec.total, rec.warmup_ms if rec.era != "other" else None, rec.warmup_source)
+    samples = rec.samples if rec is not None else {}
+    return TimingSummary(metrics, rec.iterations if rec is not None else None, throughput, samples, window,
+                         walltime, gpu_total, batch, batch_source, agreement, notes)
+
+
+def _recompute(bundle: EngineBundle, notes: list[str]) -> trt.Recomputed | None:
+    times = bundle.times
+    if times.empty:
+        return None
+    writer = _times_writer(bundle)
+    warmup, source = _window(bundle, writer)
+    percentiles = trt.percentiles_of(bundle.summary) if not bundle.summary.empty else list(trt.DEFAULT_PERCENTILES)
+    if 99.0 not in percentiles:
+        percentiles = [*percentiles, 99.0]
+    era = str(bundle.extras.get("times_era", "unknown")) if writer == "trtexec" else "other"
+    rec = trt.recompute(times, warmup=warmup if warmup is not None else -math.inf, warmup_source=source,
+                        percentiles=percentiles, batch=trt.batch_size(bundle.inference_options), era=era,
+                        exact=writer == "trtexec")
+    if rec is None:
+        notes.append(f"no exported iteration starts its compute after the {warmup:g} ms warm-up ({source}): "
+                     "the times file holds warm-up only; per-iteration figures are not shown")
+        return None
+    if writer != "trtexec":
+        notes.append(f"measured window: all {rec.total} exported iterations ({source})")
+    elif rec.first:
+        notes.append(f"measured window: iterations {rec.first + 1}-{rec.total} of the times file, as trtexec "
+                     f"reports them; the first {rec.first} ran in the {warmup:g} ms warm-up ({source})")
+    else:
+        notes.append(f"measured window: all {rec.total} exported iterations (none starts inside the "
+                     f"{warmup:g} ms warm-up; {source})")
+    notes.extend(rec.notes)
+    return rec

@@ -165,21 +165,32 @@ def percentile_index(p: float, n: int) -> int:
 
 
 def summarize(values: np.ndarray, percentiles: Sequence[float], *, run_order_mean: bool = False) -> MetricSummary:
-    """trtexec's statistics of one metric (float32 values in run order)."""
-    s = np.sort(values.astype(F32), kind="stable")
+    """trtexec's statistics of one metric (values in run order). float32 values get trtexec's float32 mean and
+    median; float64 values (times not written by trtexec) the same order statistics with a float64 mean."""
+    single = values.dtype == F32
+    s = np.sort(values, kind="stable")
     n = int(s.size)
-    mean = F32(float32_sum(values if run_order_mean else s) / F32(n))
+    if single:
+        mean = float(F32(float32_sum(values if run_order_mean else s) / F32(n)))
+    else:
+        mean = float(math.fsum(s.tolist()) / n)
     m = n // 2
-    median = s[m] if n % 2 else F32(F32(s[m - 1] + s[m]) / F32(2))
+    if n % 2:
+        median = float(s[m])
+    else:
+        median = float(F32(F32(s[m - 1] + s[m]) / F32(2))) if single else float((s[m - 1] + s[m]) / 2)
     pct = {float(p): float(s[percentile_index(p, n)]) for p in percentiles}
-    return MetricSummary(float(s[0]), float(s[-1]), float(mean), float(median), pct)
+    return MetricSummary(float(s[0]), float(s[-1]), mean, median, pct)
 
 
 # ----------------------------------------------------------------------------------------------- compute
 def recompute(times: pd.DataFrame, *, warmup: float = DEFAULT_WARMUP_MS, warmup_source: str = "",
               percentiles: Sequence[float] = DEFAULT_PERCENTILES, batch: int = 1,
-              era: str = "unknown") -> Recomputed | None:
-    """trtexec's summary of a TIMES frame; None when no iteration is in the measured window."""
+              era: str = "unknown", exact: bool = True) -> Recomputed | None:
+    """trtexec's summary of a TIMES frame; None when no iteration is in the measured window.
+
+    ``exact``: the times were written by trtexec (durations are recovered on their float32 grid and summed in
+    float32 as trtexec does); False for times other tools wrote (float64 throughout)."""
     total = len(times)
     notes: list[str] = []
     starts = times["compute_start_ms"].to_numpy("float64", na_value=np.nan)
@@ -202,7 +213,9 @@ def recompute(times: pd.DataFrame, *, warmup: float = DEFAULT_WARMUP_MS, warmup_
         if np.isnan(raw).all():
             continue
         start = window[start_col].to_numpy("float64", na_value=np.nan) if start_col else None
-        if key == "enqueue_ms":  # endEnq - startEnq in float32, from the printed timestamps
+        if not exact:
+            vals, n_snapped = raw, 0
+        elif key == "enqueue_ms":  # endEnq - startEnq in float32, from the printed timestamps
             raw32 = (window["enqueue_end_ms"].to_numpy("float64").astype(F32)
                      - window["enqueue_start_ms"].to_numpy("float64").astype(F32))
             vals, n_snapped = raw32.astype(F32), 0
@@ -210,12 +223,13 @@ def recompute(times: pd.DataFrame, *, warmup: float = DEFAULT_WARMUP_MS, warmup_
             vals, n_snapped = snap(raw, start)
         f32cols[key], snapped[key] = vals, n_snapped
     parts = [f32cols.get(k) for k in ("h2d_ms", "compute_ms", "d2h_ms")]
-    if parts[1] is not None:  # latency() = h2d + compute + d2h, each float32
+    if parts[1] is not None and exact:  # latency() = h2d + compute + d2h, each float32
         zero = np.zeros_like(parts[1])
         h2d, d2h = (p if p is not None else zero for p in (parts[0], parts[2]))
-        f32cols["latency_ms"] = F32(h2d + parts[1]) + d2h
+        f32cols["latency_ms"] = (h2d + parts[1]) + d2h
     elif "latency_ms" in window and window["latency_ms"].notna().any():
-        f32cols["latency_ms"] = window["latency_ms"].to_numpy("float64").astype(F32)
+        lat = window["latency_ms"].to_numpy("float64")
+        f32cols["latency_ms"] = lat.astype(F32) if exact else lat
     run_order = era == "7.x"
     for key in METRICS:
         vals = f32cols.get(key)
@@ -232,7 +246,9 @@ def recompute(times: pd.DataFrame, *, warmup: float = DEFAULT_WARMUP_MS, warmup_
         if wall_ms > 0:
             walltime = float(wall_ms / F32(1000))
             throughput = float(F32(F32(batch * n) / wall_ms) * F32(1000))
-    if "compute_ms" in metrics:
+    if "compute_ms" in metrics and not exact:
+        gpu_total = metrics["compute_ms"].mean * n / 1000
+    elif "compute_ms" in metrics:
         if run_order:
             gpu_total = float(float32_sum(f32cols["compute_ms"]) / F32(1000))
         else:

@@ -237,9 +237,7 @@ def test_lost_fp16_is_compared_not_refused(bundles: dict[str, trtinspect.EngineB
     r = run_check([fp16], [fp32])
     assert r.changes == ["build precision changed: FP32+FP16 -> FP32"]
     assert r.exit_code == 1 and r.end_to_end.status == "regression"
-    want = (fp32.times["compute_ms"].median() - fp16.times["compute_ms"].median()) / fp16.times[
-        "compute_ms"
-    ].median()
+    want = (fp32.timing.gpu_compute.median - fp16.timing.gpu_compute.median) / fp16.timing.gpu_compute.median
     assert r.end_to_end.delta_pct == pytest.approx(100 * want)
     reg = r.regressed_groups
     assert "Conv_0 + Relu_1" in set(reg["label"])
@@ -352,7 +350,7 @@ def test_pooled_iterations_versus_single_summary(bundles: dict[str, trtinspect.E
     # one side with iterations, the other with a summary only: both fall back to per-run values
     r = run_check([b], [no_times])
     assert r.end_to_end.source == "runs"
-    assert r.end_to_end.base_ms == pytest.approx(b.times["compute_ms"].mean())
+    assert r.end_to_end.base_ms == pytest.approx(b.timing.gpu_compute.mean)
 
 
 def test_bad_input(bundles: dict[str, trtinspect.EngineBundle]) -> None:

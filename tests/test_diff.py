@@ -31,8 +31,9 @@ def profile_avg(variant: str) -> dict[str, float]:
 
 
 def gpu_compute_mean(variant: str) -> float:
-    recs = orjson.loads(resnet_file(variant, "timing.json").read_bytes())
-    return sum(r["computeMs"] for r in recs) / len(recs)
+    """trtexec's printed GPU compute mean (6 significant digits): what the bundle's timing reproduces."""
+    meta = orjson.loads(resnet_file(variant, "profile.metadata.json").read_bytes())
+    return float(meta["performance_summary"]["GPU Compute Time"][2])
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +56,12 @@ def test_group_deltas_reconcile_with_profile_totals(results: dict[tuple[str, str
     # every profiled layer is timed (the TREx bundles have one profile row per layer)
     assert (r.groups["a_untimed"] == 0).all() and (r.groups["b_untimed"] == 0).all()
     # the profiling overhead is shown: per-layer total minus mean GPU compute from the timing file
-    assert r.totals["a_gpu_compute_ms"] == pytest.approx(gpu_compute_mean(a), rel=1e-9)
-    assert r.totals["a_profiling_gap_ms"] == pytest.approx(ta - gpu_compute_mean(a), rel=1e-9)
+    assert r.totals["a_gpu_compute_ms"] == pytest.approx(gpu_compute_mean(a), rel=1e-5)
+    assert r.totals["a_profiling_gap_ms"] == pytest.approx(ta - r.totals["a_gpu_compute_ms"], rel=1e-9)
     e2e = r.end_to_end.set_index("metric")
-    assert e2e.loc["gpu_compute", "b_ms"] == pytest.approx(gpu_compute_mean(b), rel=1e-9)
-    assert {"latency", "h2d", "gpu_compute", "d2h"} <= set(e2e.index)
+    assert e2e.loc["gpu_compute", "b_ms"] == pytest.approx(gpu_compute_mean(b), rel=1e-5)
+    assert {"latency", "gpu_compute"} <= set(e2e.index)
+    assert not {"h2d", "d2h"} & set(e2e.index)  # data transfers disabled: not measured, not 0
     # events partition the groups, so their deltas add up too
     assert math.fsum(e["delta_ms"] for e in r.events) == pytest.approx(tb - ta, abs=1e-9)
     assert sorted(g for e in r.events for g in e["group_ids"]) == sorted(r.groups["group_id"])

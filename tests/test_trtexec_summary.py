@@ -148,3 +148,60 @@ def test_snap_keeps_values_that_are_not_on_the_grid() -> None:
     assert n == 0 and float(vals[0]) == pytest.approx(0.123457, rel=1e-6)
     vals, n = ts.snap(np.array([0.349854]), np.array([3000.0]))
     assert n == 1 and float(vals[0]) * 4096 == 1433.0
+
+
+# ------------------------------------------------------------------------------------ the bundle's one summary
+def test_every_command_reads_the_same_gpu_compute() -> None:
+    """report, lint, diff and check all show trtexec's window mean (issue 12: they used to disagree)."""
+    from trtinspect.inspector import check_inputs
+    from trtinspect.inspector.diff import diff
+    from trtinspect.inspector.lint import lint
+    from trtinspect.inspector.report import build_report
+
+    a, b = load(EXT / "trex-titanrtx-mobilenet" / "qat"), load(EXT / "trex-titanrtx-mobilenet" / "qat-residuals")
+    printed = 0.352143
+    assert ts.printed(build_report(a, lint=False)["timing"]["compute_ms"]["mean"]) == "0.352143"
+    findings = lint(a)
+    assert ts.printed(findings.attrs["end_to_end_ms"]) == "0.352143"
+    assert diff(a, b).totals["a_gpu_compute_ms"] == pytest.approx(printed, rel=2e-6)
+    source, samples = check_inputs.end_to_end_samples([a])
+    assert source == "iterations" and len(samples[0]) == 8490
+    assert float(np.median(samples[0])) == pytest.approx(a.timing.gpu_compute.median)
+
+
+def test_transfers_disabled_are_not_measured_not_zero() -> None:
+    from trtinspect.inspector.report import build_report
+    from trtinspect.render.report import render_text
+
+    b = load(EXT / "trex-rtx3090-resnet50" / "fp16")
+    t = b.timing
+    assert t.metrics["h2d_ms"].unmeasured == "not measured (data transfers disabled)" and not t.metrics["h2d_ms"].known
+    text = render_text(build_report(b, lint=False))
+    assert "H2D                         not measured (data transfers disabled)" in text
+    assert "Latency per iteration of batch 32" in text and "mean/sample" in text
+    assert "747 measured iteration(s) (of 795 exported; the first 48 ran in the warm-up)" in text
+    assert t.batch == 32 and "input_1=32x224x224x3" in (t.batch_source or "")
+
+
+def test_unknown_warmup_is_trtexecs_default_with_a_note(tmp_path: Path) -> None:
+    src = EXT / "trex-titanrtx-mobilenet" / "qat"
+    for name in ("mobilenet.qat.onnx.engine.timing.json", "mobilenet.qat.onnx.engine.profile.json"):
+        (tmp_path / name).write_bytes((src / name).read_bytes())
+    t = load(tmp_path).timing
+    assert t.window is not None and t.window.warmup_ms == 200.0 and t.iterations == 8490
+    assert any("trtexec's default 200 ms assumed" in n for n in t.notes)
+    assert ts.printed(t.gpu_compute.mean) == "0.352143"
+
+
+def test_times_written_by_trtinspect_profile_have_no_warmup_window(tmp_path: Path) -> None:
+    from trtinspect.parsers import bundle_writer
+
+    its = [bundle_writer.IterationTiming(i * 1.0, i * 1.0 + 0.01, i * 1.0, i * 1.0, i * 1.0, i * 1.0 + 0.5,
+                                         i * 1.0 + 0.5, i * 1.0 + 0.5) for i in range(50)]
+    meta = {"performance_summary": bundle_writer.performance_summary(its, 0.05),
+            "inference_options": {"Warm-up": "10 iterations"}, "trtinspect": {"version": "test"}}
+    bundle_writer.write_bundle(tmp_path, "x", iterations=its, metadata=meta)
+    t = load(tmp_path).timing
+    assert t.iterations == 50 and t.window is not None and t.window.first == 0 and t.window.warmup_ms is None
+    assert any("written by trtinspect profile" in n for n in t.notes)
+    assert t.gpu_compute.mean == pytest.approx(0.5)

@@ -58,25 +58,57 @@ def _headline(report: dict[str, Any]) -> list[tuple[str, str]]:
             ("Layers", layers)]
     t = report["timing"]
     if t["source"]:
-        src = (f"per-iteration times, {t['iterations']} iteration(s)" if t["source"] == "times"
-               else "trtexec performance summary")
-        if t["throughput_qps"] is not None:
-            src += f"; throughput {t['throughput_qps']} qps"
-        rows.append(("Timing", src))
+        rows.append(("Timing", _timing_source(t)))
     return rows + nsys.nsys_headline(report.get("nsys"))
 
 
+def _timing_source(t: dict[str, Any]) -> str:
+    """Where the timing table comes from, its window and throughput, in one line."""
+    if t["source"] == "times":
+        w = t.get("window")
+        src = f"per-iteration times, {t['iterations']} measured iteration(s)"
+        if w and w["exported"] != w["measured"]:
+            src += f" (of {w['exported']} exported; the first {w['first_iteration'] - 1} ran in the warm-up)"
+    else:
+        src = "trtexec performance summary"
+    if t["throughput_qps"] is not None:
+        src += f"; throughput {t['throughput_qps']:g} qps"
+    if t.get("batch"):
+        src += f"; batch {t['batch']} ({t['batch_source']})"
+        if t["batch"] > 1 and t["throughput_qps"] is not None and t["source"] == "times":
+            src += f", {t['throughput_qps'] * t['batch']:.6g} samples/s"
+    return src
+
+
 CLIPPED_COLUMNS = ("layer", "layer names", "finding", *nsys.CLIPPED)
-NUMERIC_COLUMNS = ("mean", "median", "p99", "layers", "ms/iter", "% time", "%", "cost ms", *nsys.NUMERIC)
+NUMERIC_COLUMNS = ("mean", "median", "p99", "mean/sample", "layers", "ms/iter", "% time", "%", "cost ms",
+                   *nsys.NUMERIC)
 TIMING_ROWS = [("H2D", "h2d_ms"), ("GPU compute", "compute_ms"), ("D2H", "d2h_ms"),
                ("Latency (H2D+compute+D2H)", "latency_ms"), ("End-to-end host", "end_to_end_ms"),
                ("Enqueue", "enqueue_ms")]
 
 
+def _sig(value: float | None) -> str:
+    """As trtexec prints: 6 significant digits (C++ default stream precision)."""
+    return "-" if value is None else f"{value:.6g}"
+
+
 def _timing_rows(report: dict[str, Any]) -> list[list[str]]:
     t = report["timing"]
-    return [[label, _fmt(t[key]["mean"]), _fmt(t[key]["median"]), _fmt(t[key]["p99"])]
-            for label, key in TIMING_ROWS if t[key]["mean"] is not None]
+    per_sample = bool(t.get("batch")) and t["batch"] > 1
+    rows = []
+    for label, key in TIMING_ROWS:
+        m = t[key]
+        if m["mean"] is None and m.get("unmeasured"):
+            rows.append([label, m["unmeasured"], "", "", ""][: 5 if per_sample else 4])
+            continue
+        if m["mean"] is None:
+            continue
+        row = [label, _sig(m["mean"]), _sig(m["median"]), _sig(m["p99"])]
+        if per_sample:
+            row.append(_sig(m.get("per_sample_mean")) if key != "enqueue_ms" else "-")
+        rows.append(row)
+    return rows
 
 
 def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -84,7 +116,13 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
     tables = []
     timing_rows = _timing_rows(report)
     if timing_rows:
-        tables.append(("Latency per inference (ms)", ["", "mean", "median", "p99"], timing_rows))
+        t = report["timing"]
+        header = ["", "mean", "median", "p99"]
+        title = "Latency per iteration (ms)"
+        if t.get("batch") and t["batch"] > 1:
+            header.append("mean/sample")
+            title = f"Latency per iteration of batch {t['batch']} (ms; last column per sample)"
+        tables.append((title, header, timing_rows))
     for key, title in (("by_precision", "Precision mix"), ("by_type", "Time by layer type")):
         col = "precision" if key == "by_precision" else "layer_type"
         rows = [[r[col], str(r["layers"]), _fmt(r["avg_ms"]), _fmt(r["share_pct"], 1)] for r in report[key]]
