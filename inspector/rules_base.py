@@ -250,7 +250,7 @@ class LintContext:
         gpu = self.bundle.timing.gpu_compute
         if gpu.mean is not None and gpu.mean > 0:
             where = (
-                "mean GPU compute time of the exported iterations"
+                "mean GPU compute time of the measured iterations (after the warm-up, as trtexec)"
                 if gpu.source == FROM_TIMES
                 else "trtexec GPU Compute Time (mean)"
             )
