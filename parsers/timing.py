@@ -161,7 +161,7 @@ def batch_of(bundle: EngineBundle) -> tuple[int | None, str | None]:
         value = str(opts.get(key, "")).strip()
         if not value or value.lower() == "model":
             continue
-        firsts = set()
+        firsts: set[int] = set()
         for part in re.split(r"[,;]", value):
             m = _SHAPE.match(part)
             if m is None:
