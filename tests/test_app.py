@@ -193,9 +193,12 @@ def test_selecting_a_finding_opens_and_marks_its_layers(reg: Registry) -> None:
         selected = [{"id": pos}]
         state = cb.graph_state(g, None, "hits", hits=cb.graph_hits(reg, QAT, g, None, selected)[0])
         elements, *_rest, focus = cb.engine_graph(reg, QAT, state, "precision", None, selected)
-        want = sorted(int(i) for i in findings.iloc[pos]["layer_indices"])
-        marked = sorted(e["data"]["layer_index"] for e in _nodes(elements) if "hit" in e["classes"])
-        assert marked == want[: cb.MAX_FOCUS] or set(want[: cb.MAX_FOCUS]) <= set(marked)
+        want = [int(i) for i in findings.iloc[pos]["layer_indices"]]
+        hit = [e["data"] for e in _nodes(elements) if "hit" in e["classes"]]
+        layers = {d["layer_index"] for d in hit if "layer_index" in d}
+        inside = {g.layer_index[u] for d in hit if "group" in d for u in g.tree.groups[d["group"]].units.tolist()}
+        assert set(want[: cb.MAX_FOCUS]) <= layers  # the first layers are opened and drawn as marked boxes
+        assert set(want) <= layers | inside  # the rest are inside marked groups
         assert focus["ids"]
     details = cb.finding_details(reg, QAT, [{"id": 0}])
     assert str(findings.iloc[0]["title"]) in _text(details)
