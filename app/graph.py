@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trtinspect.app.graph_tree import Tree, build_tree, module_path
+from trtinspect.app.graph_tree import BLOCK_SUFFIX, Tree, build_tree, module_path
 from trtinspect.inspector.align import op_kind
 from trtinspect.parsers.layer_names import reformat_target
 from trtinspect.parsers.model import EngineBundle
 
-LABEL_WIDTH = 28  # characters of a node's first label line
+LABEL_WIDTH = 30  # characters of a node's first label line
 OP_SHORT = {"QuantizeLinear": "Q", "DequantizeLinear": "DQ"}
 
 
@@ -56,7 +56,8 @@ def short_label(name: str, sources: list[str], width: int = LABEL_WIDTH) -> str:
     target = reformat_target(name)
     if target is not None:
         return clip("\u2192 " + short_label(target, [], width), width)
-    nodes = sources or name.split(" + ")
+    # a repeated-block suffix ("conv1.weight [b3]") names the group, not the box
+    nodes = [BLOCK_SUFFIX.sub(r"\1", n) for n in (sources or name.split(" + "))]
     path = module_path(nodes)
     ops: list[str] = []
     for n in nodes:

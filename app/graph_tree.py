@@ -94,7 +94,7 @@ class Tree:
         return vis
 
 
-_BLOCK_SUFFIX = re.compile(r"^(.*?)\s*[\[(]([A-Za-z_]*\d+)[\])]$")
+BLOCK_SUFFIX = re.compile(r"^(.*?)\s*[\[(]([A-Za-z_]*\d+)[\])]$")
 
 
 def module_path(nodes: Sequence[str]) -> tuple[str, ...]:
@@ -105,7 +105,7 @@ def module_path(nodes: Sequence[str]) -> tuple[str, ...]:
     block: tuple[str, ...] = ()
     for raw in nodes:
         node = raw.strip()
-        m = _BLOCK_SUFFIX.match(node)
+        m = BLOCK_SUFFIX.match(node)
         if m and "Unnamed Layer" not in m.group(1):
             node = m.group(1)
             block = block or (m.group(2),)

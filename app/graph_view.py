@@ -24,8 +24,8 @@ from trtinspect.app.graph_tree import Item, Tree
 
 COLOR_BY = ("precision", "layer_type", "latency")
 MAX_VISIBLE = 400  # most boxes one view draws; expanding beyond says "collapse something first"
-LAYER_BOX = (226.0, 60.0)
-GROUP_BOX = (250.0, 66.0)
+LAYER_BOX = (246.0, 60.0)
+GROUP_BOX = (262.0, 66.0)
 GROUP_MARK = "\u25b8"  # a collapsed group: click to expand
 # fill (light, keeps black text readable) per compute precision
 PRECISION_COLORS: dict[str, str] = {

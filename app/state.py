@@ -183,7 +183,7 @@ class Registry:
             raise
         except Exception as exc:
             log.exception("engine %s cannot be shown", entry.label)
-            first = next(iter(bundle.sources.values()), [])
+            first: list[Path] = next(iter(bundle.sources.values()), [])
             raise TrtInspectError(
                 f"cannot be shown: internal error while analysing it ({type(exc).__name__}: "
                 f"{str(exc).splitlines()[0][:160] if str(exc) else 'no message'})",

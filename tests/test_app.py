@@ -143,7 +143,7 @@ def test_graph_nodes_edges_and_labels(reg: Registry) -> None:
         rec = layers[e["data"]["layer_index"]]
         assert e["data"]["full"] == rec["Name"]  # full name on hover
         lines = e["data"]["label"].split("\n")
-        assert len(lines) == 3 and len(lines[0]) <= 28
+        assert len(lines) == 3 and len(lines[0]) <= 30
         assert lines[1].endswith(reg.graph(QAT).precision_text(e["data"]["layer_index"]))
         ms = profile[rec["Name"]]
         assert lines[2] == f"{ms:.4f} ms \u00b7 {100 * ms / total:.1f}%"
