@@ -131,7 +131,8 @@ def diff_html(result: Any) -> str:
     """A diff: the one-paragraph summary, then the groups that changed most."""
     g = result.groups
     changed = g.assign(_abs=g["delta_ms"].abs()).sort_values("_abs", ascending=False, na_position="last")
-    changed = changed[changed["kind"] != "unchanged"] if "kind" in changed else changed
+    if "kind" in changed and (changed["kind"] != "unchanged").any():
+        changed = changed[changed["kind"] != "unchanged"]       # else: the largest groups, all unchanged
     rows = [
         (r["kind"], r.get("label", r.get("group_id")), _num(r["a_ms"]), _num(r["b_ms"]),
          _num(r["delta_ms"], signed=True), _num(r.get("delta_pct"), 1, signed=True))
