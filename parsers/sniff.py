@@ -30,6 +30,12 @@ KINDS = (*(k.name for k in kinds.KINDS), kinds.UNKNOWN)
 HISTORY_TABLES = frozenset({"runs", "group_measurements", "layer_measurements"})
 
 
+# Text files that are documents or code, never tool output, whatever they quote (`report docs/` reads nothing).
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".rst", ".adoc", ".html", ".htm", ".ipynb", ".py", ".pyi", ".sh", ".bash",
+                     ".toml", ".yaml", ".yml", ".cfg", ".ini", ".c", ".cc", ".cpp", ".cu", ".h", ".hpp", ".js",
+                     ".ts", ".css", ".tex")
+
+
 def read_head(path: str | Path, n: int = HEAD_BYTES) -> bytes:
     """The first ``n`` bytes of a file (missing/unreadable -> TrtInspectError)."""
     p = Path(path)
@@ -57,6 +63,8 @@ def kind_of_head(head: bytes, name: str = "") -> str:
         return "unknown"
     if _io.looks_binary(head):
         return "engine" if lower.endswith(ENGINE_SUFFIXES) else "unknown"
+    if lower.endswith(DOCUMENT_SUFFIXES):
+        return "unknown"     # documentation and source code may QUOTE trtexec output; they are not a run's output
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if text[:1] in "[{":
         for kind, rule in kinds.JSON_RULES:

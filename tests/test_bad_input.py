@@ -195,3 +195,18 @@ def test_mangled_bundle_loads_or_raises_trtinspect_error(tmp_path: Path, victim:
         assert "\n" not in str(exc)
         return
     assert bundle.name and isinstance(bundle.notes, list)
+
+
+@pytest.mark.parametrize("folder", ["docs", "tests"])
+def test_documentation_and_code_folders_are_not_engine_data(folder: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12: `report docs/` read docs/trtexec-logs.md (which quotes trtexec output) as a log and exited 0;
+    documents and source code are never tool output, whatever they quote."""
+    from trtinspect.cli import main
+
+    root = Path(__file__).resolve().parent.parent
+    for cmd in (["report"], ["lint", "--fail-on", "warning"]):
+        with pytest.raises(SystemExit) as exc:
+            main([cmd[0], str(root / folder), *cmd[1:]])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert "holds no TensorRT/trtexec files" in err and "\n" not in err
