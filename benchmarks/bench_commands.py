@@ -71,6 +71,7 @@ for linter in (lint.ConvLinter, lint.ReformatLinter, lint.SliceLinter, lint.QDQL
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float  # user + system time of the child: less disturbed by other work on a shared machine
     peak_mb: float
     rc: int
     out_bytes: int
@@ -93,6 +94,11 @@ class Result:
         return statistics.median(self.ratios)
 
     @property
+    def cpu_ratio(self) -> float:
+        return statistics.median(c.cpu_seconds / f.cpu_seconds for c, f in zip(self.command, self.floor,
+                                                                               strict=True))
+
+    @property
     def peak_mb(self) -> float:
         return max(r.peak_mb for r in self.command)
 
@@ -102,6 +108,7 @@ class Result:
             "command": self.name,
             "median_ratio": round(self.ratio, 3),
             "ratios": [round(r, 3) for r in self.ratios],
+            "median_cpu_ratio": round(self.cpu_ratio, 3),
             "median_command_s": round(statistics.median(r.seconds for r in self.command), 3),
             "median_floor_s": round(statistics.median(r.seconds for r in self.floor), 3),
             "peak_rss_mb": round(self.peak_mb, 1),
@@ -125,7 +132,8 @@ def run_once(argv: list[str], out: Path) -> Run:
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{argv} exited {proc.returncode}: {err.decode(errors='replace')[-2000:]}")
-    return Run(seconds, usage.ru_maxrss * 1024 / 1e6, proc.returncode, out.stat().st_size)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024 / 1e6, proc.returncode,
+               out.stat().st_size)
 
 
 def measure(result: Result, pairs: int, out: Path) -> Result:
@@ -227,9 +235,10 @@ def main() -> None:
     print(f"machine: {r['machine']}")
     print(f"generated: {r['layers']} layers; graph {r['graph_mb']} MB (BIG2 {r['graph2_mb']} MB); "
           f"{r['pairs']} A/B pairs each; this script's own peak RSS {r['parent_peak_rss_mb']} MB")
-    print(f"{'command':<8} {'ratio':>6} {'per pair':<36} {'cmd s':>6} {'floor s':>7} {'peak MB':>8} verdict")
+    print(f"{'command':<8} {'ratio':>6} {'per pair':<38} {'cpu':>6} {'cmd s':>6} {'floor s':>7} {'peak MB':>8} "
+          "verdict")
     for s in r["results"]:
-        print(f"{s['command']:<8} {s['median_ratio']:>5.2f}x {s['ratios']!s:<36} "
+        print(f"{s['command']:<8} {s['median_ratio']:>5.2f}x {s['ratios']!s:<38} {s['median_cpu_ratio']:>5.2f}x "
               f"{s['median_command_s']:>6.2f} {s['median_floor_s']:>7.2f} {s['peak_rss_mb']:>8.0f} {verdict(s)}")
     if args.json:
         args.json.write_text(json.dumps(r, indent=1))

@@ -22,7 +22,7 @@ import functools
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -148,7 +148,11 @@ class DiffResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN -> None)."""
-        return _jsonable({
+        return _jsonable(self.document(lambda frame: frame.to_dict(orient="records")))
+
+    def document(self, records: Callable[[pd.DataFrame], list[dict[str, Any]]]) -> dict[str, Any]:
+        """The keys of :meth:`to_dict`, frames turned into row dicts by ``records``, values not converted."""
+        return {
             "a": self.a_name,
             "b": self.b_name,
             "alignment_mode": self.alignment.mode,
@@ -159,15 +163,15 @@ class DiffResult:
             "context": self.context,
             "structural_similarity": self.similarity,
             "totals": self.totals,
-            "end_to_end": self.end_to_end.to_dict(orient="records"),
-            "by_type": self.by_type.to_dict(orient="records"),
-            "by_precision": self.by_precision.to_dict(orient="records"),
+            "end_to_end": records(self.end_to_end),
+            "by_type": records(self.by_type),
+            "by_precision": records(self.by_precision),
             "events": self.events,
-            "groups": self.groups.to_dict(orient="records"),
-            "members": self.alignment.members.to_dict(orient="records"),
+            "groups": records(self.groups),
+            "members": records(self.alignment.members),
             "notes": self.notes,
             "findings_available": self.findings_available,
-        })
+        }
 
 
 def _jsonable(obj: Any) -> Any:

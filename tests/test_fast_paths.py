@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+import numpy as np
+import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trtinspect.inspector import precision
 from trtinspect.parsers import layer_names
+from trtinspect.render import jsonout
 from trtinspect.parsers.layer_names import nodes_from_base
 
 # The general path of nodes_from_base, kept here as the reference.
@@ -49,3 +54,39 @@ def test_realistic_suffixes() -> None:
 @given(st.text(alphabet="ab_-.:19 []", max_size=16))
 def test_trailing_index_pattern_unchanged(token: str) -> None:
     assert precision._TRAILING_INDEX.sub("", token) == _OLD_TRAILING_INDEX.sub("", token)
+
+
+_SCALARS = (st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+            | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12)
+            | st.sampled_from(["re-7", "1e-7", "x 0.00001", "a,\n1e-5"]))
+_DOCS = st.recursive(_SCALARS, lambda kids: st.lists(kids, max_size=4)
+                     | st.dictionaries(st.text(max_size=6), kids, max_size=4), max_leaves=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_DOCS)
+def test_orjson_writer_gives_json_dumps_bytes(doc: object) -> None:
+    try:
+        fast = jsonout.dumps_indent2(doc)
+    except jsonout.NotFast:  # e.g. a lone surrogate: the caller keeps its exact path
+        return
+    assert fast == json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def test_orjson_writer_small_floats_and_refusals() -> None:
+    doc = {"a": [1e-7, -2.5e-9, 9.9e-05, 1e-4, 1e16, 5e-324, 0.0, -0.0], "b": "1e-7", "c": 1e-07}
+    assert jsonout.dumps_indent2(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
+    assert jsonout.dumps_indent2(1e-7) == "1e-07"
+    assert jsonout.dumps_indent2({"n": float("nan"), "na": pd.NA, "i": np.int64(3)}) == \
+        '{\n  "n": null,\n  "na": null,\n  "i": 3\n}'
+    for refused in ({1: "int key"}, 2**70, "\ud800"):
+        with pytest.raises(jsonout.NotFast):
+            jsonout.dumps_indent2(refused)
+
+
+def test_frame_records_match_to_dict() -> None:
+    frame = pd.DataFrame({"a": [1.5, float("nan")], "b": ["x", None], "c": [[1], {"k": 2}],
+                          "d": pd.array([1, None], dtype="Int64")})
+    fast = jsonout.dumps_indent2(jsonout.frame_records(frame))
+    slow = jsonout.dumps_indent2(frame.to_dict("records"))
+    assert fast == slow
