@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from trtinspect.inspector import precision
 from trtinspect.parsers import layer_names
-from trtinspect.render import jsonout
 from trtinspect.parsers.layer_names import nodes_from_base
+from trtinspect.render import jsonout
 
 # The general path of nodes_from_base, kept here as the reference.
 _OLD_TRAILING_INDEX = re.compile(r"([_\-.:]?\d+)+$")
