@@ -34,8 +34,9 @@ _MYELIN_SUFFIX_RE = re.compile(r"_myl\d+_\d+$")
 _METADATA_ENTRY_RE = re.compile(r"^\[ONNX Layer: (.*)\]$", re.S)
 _BRACKET_RE = re.compile(r"[()\[\]{}]")
 _COMPLEX_NAME_RE = re.compile(r"[()\[\]{}|]|PWN|_my")
-# Fusion syntax other than " + " and plain brackets: horizontal fusion, PWN(...), {ForeignNode[...]}, Myelin.
-_NESTED_NAME_RE = re.compile(r"[{}|]|PWN|_my")
+# A name that is not a flat "a [x] + b (y)": horizontal fusion, PWN(...), {ForeignNode[...]}, Myelin names, a
+# bracket opened inside another, or a bracket still open at a " + ".
+_NOT_FLAT_RE = re.compile(r"[{}|]|PWN|_my|[(\[][^()\[\]]*?(?:[(\[]| \+ )")
 _FUSED_HINT_RE = re.compile(r" \+ | \|\| |PWN\(|\{ForeignNode\[|__my|_myl")
 _OPENERS = "([{"
 MAX_NAME_NESTING = 64  # deeper PWN(PWN(...)) / ForeignNode nesting is kept as one node (no recursion blow-up)
@@ -156,13 +157,11 @@ def nodes_from_base(base: str) -> tuple[list[str], str]:
             stripped = base.strip()
             return ([stripped] if stripped else []), "none"
         return _vertical(base.split(" + "))
-    if " + " in base and _NESTED_NAME_RE.search(base) is None:
-        # Second fast path: "a [b3] + (Unnamed Layer* 5) [Shuffle] + c (2)": brackets inside the parts but
-        # none spanning a " + " (no piece opens more ( or [ than it closes), no other fusion syntax. This is
-        # exactly what _decompose returns for such a name (every piece is its own node).
-        pieces = base.split(" + ")
-        if all(p.count("(") <= p.count(")") and p.count("[") <= p.count("]") for p in pieces):
-            return _vertical(pieces)
+    if " + " in base and _NOT_FLAT_RE.search(base) is None:
+        # Second fast path: "a [b3] + (Unnamed Layer* 5) [Shuffle] + c (2)": brackets inside the parts, none
+        # nested and none left open across a " + ", no other fusion syntax. Every piece then opens no more
+        # brackets than it closes, and _decompose returns exactly the pieces.
+        return _vertical(base.split(" + "))
     if base.startswith("{"):
         dla = _DLA_GROUP_RE.match(base.strip())
         if dla is not None:

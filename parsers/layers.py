@@ -259,60 +259,21 @@ def _build_frame(records: list[Any], *, detailed: bool, path: str | Path | None 
         return _build_frame_impl(records, detailed=detailed, path=path, own=own)
 
 
-def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | None, own: bool
-                      ) -> tuple[pd.DataFrame, _BuildInfo]:
-    info = _BuildInfo()
-    if not isinstance(records, list):
-        raise _bad(f"layer records are {type(records).__name__}, expected a list", path)
-    n = len(records)
-    cols: dict[str, list[Any]] = {c: [None] * n for c in schema.LAYERS}
-    fmt_cache: dict[Any, tuple[str | None, str | None]] = {}
-    producer_of: dict[str, int] = {}
-    consumers_of: dict[str, list[int]] = {}
-    multi_produced: list[str] = []
-    reformat_rows: list[int] = []
-    missing_tensors = 0
-    c_name, c_base, c_prof = cols["name"], cols["base_name"], cols["profile_index"]
-    c_lt, c_pt = cols["layer_type"], cols["parameter_type"]
-    c_tn, c_tv = cols["tactic_name"], cols["tactic_value"]
-    c_in, c_out, c_inn, c_outn = cols["inputs"], cols["outputs"], cols["input_names"], cols["output_names"]
-    c_prec, c_oprec, c_ifmt, c_ofmt = cols["precision"], cols["output_precision"], cols["input_format"], \
-        cols["output_format"]
-    c_src, c_from, c_fus, c_orig = cols["source_nodes"], cols["source_from"], cols["fusion"], cols["origin"]
-    c_ref, c_w = cols["is_reformat"], cols["weights_bytes"]
-    c_sid, c_attr = cols["stream_id"], cols["attributes"]
-    for i, rec in enumerate(records):
-        if type(rec) is not dict:
-            raise _bad(f"layer record {i} is {type(rec).__name__}, expected an object", path)
-        # Every key not turned into a column stays in `attributes`: the record itself when we own it,
-        # else a copy. The popped keys are exactly CONSUMED_KEYS.
-        attrs = rec if own else dict(rec)
-        pop = attrs.pop
-        name = pop("Name", None)
-        if type(name) is not str:
-            raise _bad(f"layer record {i} has no string 'Name'", path)
-        ltype = pop("LayerType", None)
-        if type(ltype) is not str:
-            ltype = None if detailed else layer_type_from_name(split_profile_suffix(name)[0])
-        ptype = pop("ParameterType", None)
-        if type(ptype) is not str:
-            ptype = None
-        raw_in = pop("Inputs", None)
-        raw_out = pop("Outputs", None)
-        tac_name = pop("TacticName", None)
-        tac_value = pop("TacticValue", None)
-        origin = pop("Origin", None)
-        stream = pop("StreamId", None)
-        meta = attrs.get("Metadata")
-        if raw_in is None and raw_out is None:
-            missing_tensors += 1
-        in_names: list[str] = []
-        out_names: list[str] = []
-        ins = _tensor_list(raw_in, i, "Inputs", fmt_cache, info, path, in_names) if raw_in else []
-        outs = _tensor_list(raw_out, i, "Outputs", fmt_cache, info, path, out_names) if raw_out else []
+@dataclass
+class _Graph:
+    """Tensor name -> writer / readers, collected while the records are read (edges are filled after)."""
+
+    producer_of: dict[str, int] = field(default_factory=dict)
+    consumers_of: dict[str, list[int]] = field(default_factory=dict)
+    multi_produced: list[str] = field(default_factory=list)
+    reformat_rows: list[int] = field(default_factory=list)
+    missing_tensors: int = 0
+
+    def add(self, i: int, in_names: list[str], out_names: list[str]) -> None:
+        producer_of, consumers_of = self.producer_of, self.consumers_of
         for tn in out_names:
             if tn in producer_of:
-                multi_produced.append(tn)
+                self.multi_produced.append(tn)
             else:
                 producer_of[tn] = i
         for tn in in_names:
@@ -321,11 +282,78 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
                 consumers_of[tn] = [i]
             elif lst[-1] != i:
                 lst.append(i)
-        wsum: int | None = None
-        for key in WEIGHT_KEYS.intersection(attrs):
-            b = weight_bytes(attrs[key])
-            if b is not None:
-                wsum = b if wsum is None else wsum + b
+
+
+def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | None, own: bool
+                      ) -> tuple[pd.DataFrame, _BuildInfo]:
+    """Read every record into column lists, then add graph edges, reformat targets and notes."""
+    info = _BuildInfo()
+    if not isinstance(records, list):
+        raise _bad(f"layer records are {type(records).__name__}, expected a list", path)
+    n = len(records)
+    cols: dict[str, list[Any]] = {c: [None] * n for c in schema.LAYERS}
+    rows = _RowWriter(cols, info, path, detailed, own)
+    for i, rec in enumerate(records):
+        rows.read(i, rec)
+    cols["layer_index"] = list(range(n))
+    _fill_edges(cols, rows.graph)
+    _link_reformats(cols, rows.graph.reformat_rows)
+    _frame_notes(cols["name"], rows.graph, detailed, info.notes)
+    return schema.frame_from_columns(cols, schema.LAYERS), info
+
+
+class _RowWriter:
+    """Reads one layer record into row ``i`` of the column lists (one Python pass over 50,000 records)."""
+
+    def __init__(self, cols: dict[str, list[Any]], info: _BuildInfo, path: str | Path | None, detailed: bool,
+                 own: bool) -> None:
+        self.cols, self.info, self.path, self.detailed, self.own = cols, info, path, detailed, own
+        self.graph = _Graph()
+        self.fmt_cache: dict[Any, tuple[str | None, str | None]] = {}
+
+    def read(self, i: int, rec: Any) -> None:
+        if type(rec) is not dict:
+            raise _bad(f"layer record {i} is {type(rec).__name__}, expected an object", self.path)
+        # Every key not turned into a column stays in `attributes`: the record itself when we own it,
+        # else a copy. The popped keys are exactly CONSUMED_KEYS.
+        attrs = rec if self.own else dict(rec)
+        pop = attrs.pop
+        name = pop("Name", None)
+        if type(name) is not str:
+            raise _bad(f"layer record {i} has no string 'Name'", self.path)
+        ltype = pop("LayerType", None)
+        if type(ltype) is not str:
+            ltype = None if self.detailed else layer_type_from_name(split_profile_suffix(name)[0])
+        ptype = pop("ParameterType", None)
+        raw_in, raw_out = pop("Inputs", None), pop("Outputs", None)
+        if raw_in is None and raw_out is None:
+            self.graph.missing_tensors += 1
+        in_names: list[str] = []
+        out_names: list[str] = []
+        ins = _tensor_list(raw_in, i, "Inputs", self.fmt_cache, self.info, self.path, in_names) if raw_in else []
+        outs = _tensor_list(raw_out, i, "Outputs", self.fmt_cache, self.info, self.path, out_names) \
+            if raw_out else []
+        self.graph.add(i, in_names, out_names)
+        c = self.cols
+        c["name"][i] = name
+        c["layer_type"][i] = ltype
+        c["parameter_type"][i] = ptype if type(ptype) is str else None
+        c["inputs"][i], c["outputs"][i] = ins, outs
+        c["input_names"][i], c["output_names"][i] = in_names, out_names
+        self._names_and_sources(i, name, ltype, attrs)
+        self._precision(i, ltype, ins, outs)
+        c["is_reformat"][i] = c["is_reformat"][i] or ltype == "Reformat" or ptype == "Reformat"
+        tac_name, tac_value, origin = pop("TacticName", None), pop("TacticValue", None), pop("Origin", None)
+        c["tactic_name"][i] = tac_name if tac_name is None or type(tac_name) is str else _opt_str(tac_name)
+        c["tactic_value"][i] = tac_value if tac_value is None or type(tac_value) is str else _opt_str(tac_value)
+        c["origin"][i] = origin if origin is None or type(origin) is str else _opt_str(origin)
+        c["stream_id"][i] = _int64(pop("StreamId", None))
+        c["weights_bytes"][i] = _weights(attrs)
+        c["attributes"][i] = attrs
+
+    def _names_and_sources(self, i: int, name: str, ltype: str | None, attrs: dict[str, Any]) -> None:
+        """base_name, profile_index, source_nodes, source_from, fusion; a reformat's served layer."""
+        c = self.cols
         base, prof = split_profile_suffix(name)
         lkind = ltype.lower() if ltype else ""
         is_myelin = lkind in MYELIN_LAYER_TYPES
@@ -333,12 +361,13 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
         name_nodes: list[str]
         if serves is not None:
             attrs["serves"] = serves
-            reformat_rows.append(i)
+            self.graph.reformat_rows.append(i)
             name_nodes, fusion = [], "none"
         elif lkind in SYNTHETIC_LAYER_TYPES:
             name_nodes, fusion = [], "none"
         else:
             name_nodes, fusion = nodes_from_base(base)
+        meta = attrs.get("Metadata")
         meta_nodes = source_nodes_from_metadata(meta) if meta is not None else None
         if meta_nodes:
             nodes, src = meta_nodes, "metadata"
@@ -346,46 +375,49 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
                 fusion = "foreign"
         else:
             nodes, src = name_nodes, ("name" if name_nodes else "none")
+        c["base_name"][i] = base
+        c["profile_index"][i] = prof if prof is None or prof <= _INT64_MAX else None
+        c["source_nodes"][i], c["source_from"][i], c["fusion"][i] = nodes, src, fusion
+        c["is_reformat"][i] = serves is not None
+        if is_myelin:
+            self.info.myelin_records = True
+        if meta is not None:
+            self.info.has_metadata = True
+
+    def _precision(self, i: int, ltype: str | None, ins: list[dict[str, Any]], outs: list[dict[str, Any]]
+                   ) -> None:
+        """precision (compute_precision's rule, its common case inline), output precision, formats."""
+        c = self.cols
         out_prec = outs[0]["dtype"] if outs else None
-        c_name[i] = name
-        c_base[i] = base
-        c_prof[i] = prof if prof is None or prof <= _INT64_MAX else None
-        c_lt[i] = ltype
-        c_pt[i] = ptype
-        c_tn[i] = tac_name if tac_name is None or type(tac_name) is str else _opt_str(tac_name)
-        c_tv[i] = tac_value if tac_value is None or type(tac_value) is str else _opt_str(tac_value)
-        c_in[i] = ins
-        c_out[i] = outs
-        c_inn[i] = in_names
-        c_outn[i] = out_names
         if not ins:
-            c_prec[i] = out_prec
+            c["precision"][i] = out_prec
         else:
             p0 = ins[0]["dtype"]
             if p0 is not None and p0 not in INDEX_LIKE_PRECISIONS and (
-                    len(ins) == 1 or lkind not in MYELIN_UNORDERED_TYPES):
-                c_prec[i] = p0  # the common case of compute_precision's rule
+                    len(ins) == 1 or ltype is None or ltype.lower() not in MYELIN_UNORDERED_TYPES):
+                c["precision"][i] = p0
             else:
-                c_prec[i] = compute_precision(ltype, ins, out_prec)
-        c_oprec[i] = out_prec
-        c_ifmt[i] = ins[0]["layout"] if ins else None
-        c_ofmt[i] = outs[0]["layout"] if outs else None
-        c_src[i] = nodes
-        c_from[i] = src
-        c_fus[i] = fusion
-        c_orig[i] = origin if origin is None or type(origin) is str else _opt_str(origin)
-        c_ref[i] = serves is not None or ltype == "Reformat" or ptype == "Reformat"
-        c_w[i] = wsum if wsum is None or wsum <= _INT64_MAX else None
-        c_sid[i] = _int64(stream)
-        c_attr[i] = attrs
-        if is_myelin:
-            info.myelin_records = True
-        if meta is not None:
-            info.has_metadata = True
-    cols["layer_index"] = list(range(n))
-    # Graph edges through tensor names, O(total tensors).
-    c_prod, c_cons = cols["producers"], cols["consumers"]
-    for i in range(n):
+                c["precision"][i] = compute_precision(ltype, ins, out_prec)
+        c["output_precision"][i] = out_prec
+        c["input_format"][i] = ins[0]["layout"] if ins else None
+        c["output_format"][i] = outs[0]["layout"] if outs else None
+
+
+def _weights(attrs: dict[str, Any]) -> int | None:
+    """Summed bytes of a record's weight blobs (WEIGHT_KEYS), None when it has none (or too many for Int64)."""
+    wsum: int | None = None
+    for key in WEIGHT_KEYS.intersection(attrs):
+        b = weight_bytes(attrs[key])
+        if b is not None:
+            wsum = b if wsum is None else wsum + b
+    return wsum if wsum is None or wsum <= _INT64_MAX else None
+
+
+def _fill_edges(cols: dict[str, list[Any]], graph: _Graph) -> None:
+    """producers / consumers through tensor names, O(total tensors)."""
+    producer_of, consumers_of = graph.producer_of, graph.consumers_of
+    c_prod, c_cons, c_inn, c_outn = cols["producers"], cols["consumers"], cols["input_names"], cols["output_names"]
+    for i in range(len(c_prod)):
         in_n = c_inn[i]
         if len(in_n) == 1:
             p = producer_of.get(in_n[0])
@@ -397,24 +429,31 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
             c_cons[i] = list(consumers_of.get(out_n[0], ()))
         else:
             c_cons[i] = list(dict.fromkeys(j for t in out_n for j in consumers_of.get(t, ())))
-    # Reformats: index of the layer they serve (first layer with that base name).
-    if reformat_rows:
-        first_index: dict[str, int] = {}
-        for i, b in enumerate(c_base):
-            first_index.setdefault(b, i)
-        for i in reformat_rows:
-            target_index = first_index.get(c_attr[i]["serves"])
-            if target_index is not None:
-                c_attr[i]["serves_index"] = target_index
-    _name_notes(c_name, info.notes)
-    if multi_produced:
-        info.notes.append(
-            f"{len(multi_produced)} tensor(s) are written by more than one layer; edges use the first "
-            f"writer: {', '.join(repr(t) for t in multi_produced[:3])}"
+
+
+def _link_reformats(cols: dict[str, list[Any]], reformat_rows: list[int]) -> None:
+    """Reformats: index of the layer they serve (first layer with that base name)."""
+    if not reformat_rows:
+        return
+    first_index: dict[str, int] = {}
+    for i, b in enumerate(cols["base_name"]):
+        first_index.setdefault(b, i)
+    attributes = cols["attributes"]
+    for i in reformat_rows:
+        target_index = first_index.get(attributes[i]["serves"])
+        if target_index is not None:
+            attributes[i]["serves_index"] = target_index
+
+
+def _frame_notes(names: Sequence[str], graph: _Graph, detailed: bool, notes: list[str]) -> None:
+    _name_notes(names, notes)
+    if graph.multi_produced:
+        notes.append(
+            f"{len(graph.multi_produced)} tensor(s) are written by more than one layer; edges use the first "
+            f"writer: {', '.join(repr(t) for t in graph.multi_produced[:3])}"
         )
-    if detailed and missing_tensors:
-        info.notes.append(f"{missing_tensors} layer record(s) have neither Inputs nor Outputs")
-    return schema.frame_from_columns(cols, schema.LAYERS), info
+    if detailed and graph.missing_tensors:
+        notes.append(f"{graph.missing_tensors} layer record(s) have neither Inputs nor Outputs")
 
 
 def frame_from_layer_records(records: list[dict[str, Any]], *, detailed: bool = True) -> pd.DataFrame:
