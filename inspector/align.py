@@ -405,11 +405,30 @@ def _token(side: _Side, i: int) -> str:
 LCS_MAX_CELLS = 4_000_000
 
 
+# On long, repetitive token sequences (tens of thousands of layers, a few distinct types) difflib's longest-
+# block search is itself close to O(n*m): two 51,600-layer engines took over 20 minutes. Above
+# LCS_MAX_CELLS the sequences are cut into proportional windows of about WINDOW_TOKENS tokens and each
+# window pair is aligned by difflib; the opcodes of consecutive windows are contiguous.
+WINDOW_TOKENS = 512
+
+
+def _windowed_opcodes(ta: Sequence[Any], tb: Sequence[Any]) -> list[tuple[str, int, int, int, int]]:
+    n, m = len(ta), len(tb)
+    windows = max(1, min(n, m) // WINDOW_TOKENS)
+    out: list[tuple[str, int, int, int, int]] = []
+    for k in range(windows):
+        a0, a1 = n * k // windows, n * (k + 1) // windows
+        b0, b1 = m * k // windows, m * (k + 1) // windows
+        matcher = difflib.SequenceMatcher(a=ta[a0:a1], b=tb[b0:b1], autojunk=False)
+        out.extend((tag, i1 + a0, i2 + a0, j1 + b0, j2 + b0) for tag, i1, i2, j1, j2 in matcher.get_opcodes())
+    return out
+
+
 def _opcodes(ta: Sequence[Any], tb: Sequence[Any]) -> Sequence[tuple[str, int, int, int, int]]:
     """difflib-style opcodes aligning two token sequences (LCS when small enough)."""
     n, m = len(ta), len(tb)
     if n * m > LCS_MAX_CELLS:
-        return difflib.SequenceMatcher(a=ta, b=tb, autojunk=False).get_opcodes()
+        return _windowed_opcodes(ta, tb)
     table = np.zeros((n + 1, m + 1), dtype=np.int32)
     for i in range(n - 1, -1, -1):
         row, below = table[i], table[i + 1]

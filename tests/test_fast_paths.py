@@ -117,3 +117,19 @@ def test_windowed_similarity_reads_like_the_lcs_on_big_engines() -> None:
         assert len(ta) * k * len(tb) * k > mm.LCS_MAX_CELLS
         assert abs(mm.windowed_similarity(ta * k, tb * k) - lcs(ta, tb)) < 0.05
     assert mm.windowed_similarity(sides["qat"] * 200, sides["qat"] * 200) == 1.0
+
+
+def test_windowed_opcodes_cover_both_sequences() -> None:
+    from trtinspect.inspector import align
+
+    ta = list("abcab" * 900)
+    tb = list("abcb" * 1000)
+    ops = align._opcodes(ta, tb)
+    assert len(ta) * len(tb) > align.LCS_MAX_CELLS
+    assert ops[0][1] == 0 and ops[0][3] == 0 and ops[-1][2] == len(ta) and ops[-1][4] == len(tb)
+    for prev, nxt in zip(ops, ops[1:]):
+        assert prev[2] == nxt[1] and prev[4] == nxt[3]
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "equal":
+            assert ta[i1:i2] == tb[j1:j2]
+    assert all(tag == "equal" for tag, *_ in align._opcodes(ta, list(ta)))
