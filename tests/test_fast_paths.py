@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -127,7 +128,7 @@ def test_windowed_opcodes_cover_both_sequences() -> None:
     ops = align._opcodes(ta, tb)
     assert len(ta) * len(tb) > align.LCS_MAX_CELLS
     assert ops[0][1] == 0 and ops[0][3] == 0 and ops[-1][2] == len(ta) and ops[-1][4] == len(tb)
-    for prev, nxt in zip(ops, ops[1:]):
+    for prev, nxt in itertools.pairwise(ops):
         assert prev[2] == nxt[1] and prev[4] == nxt[3]
     for tag, i1, i2, j1, j2 in ops:
         if tag == "equal":
