@@ -148,7 +148,7 @@ class DiffResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN -> None)."""
-        return _jsonable(self.document(lambda frame: frame.to_dict(orient="records")))
+        return _jsonable(self.document(_to_records))
 
     def document(self, records: Callable[[pd.DataFrame], list[dict[str, Any]]]) -> dict[str, Any]:
         """The keys of :meth:`to_dict`, frames turned into row dicts by ``records``, values not converted."""
@@ -172,6 +172,10 @@ class DiffResult:
             "notes": self.notes,
             "findings_available": self.findings_available,
         }
+
+
+def _to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def _jsonable(obj: Any) -> Any:
