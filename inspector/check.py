@@ -50,6 +50,7 @@ from trtinspect.inspector.check_inputs import (
     group_runs_by_alignment,
     groups_by_name,
     lookup,
+    same_pair_note,
     validate_side,
 )
 from trtinspect.parsers import schema
@@ -520,6 +521,8 @@ def run_check(
         )
     changes = build_changes(baseline, candidate)
     notes: list[str] = []
+    if (same := same_pair_note(baseline, candidate)) is not None:
+        notes.append(same)
     if set(allow_different) & set(BUILD_CHANGES):
         notes.append(
             "--allow-different precision is no longer needed: a build precision change is part of the change "

@@ -286,6 +286,17 @@ def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
                 )
 
 
+def same_pair_note(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> str | None:
+    """A warning when a candidate run holds the baseline's own measurements: such a check compares a run with
+    itself (in CI usually both paths pointing at one folder) and passes without comparing anything."""
+    for i, c in enumerate(candidate):
+        for j, b in enumerate(baseline):
+            if _same_measurements(b, c):
+                return (f"candidate run {i} ('{c.name}') holds the same measurements as baseline run {j} "
+                        f"('{b.name}'): this check compared a run with itself; check the CI paths")
+    return None
+
+
 def _same_measurements(a: EngineBundle, b: EngineBundle) -> bool:
     """Byte-identical timing data: per-iteration times and per-layer profile (summary when neither exists)."""
     if a.has_times or a.has_profile or b.has_times or b.has_profile:

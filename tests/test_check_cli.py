@@ -361,3 +361,10 @@ def test_markdown_code_span_and_xml_text_by_hand() -> None:
     assert check_report.xml_text("a\x00b\x0bc\ud800d\ufffee\tf") == "a\\x00b\\x0bc\\ud800d\\ufffee\tf"
     assert check_report.gh_property("a:b,c%d\r\n") == "a%3Ab%2Cc%25d%0D%0A"
     assert check_report.gh_data("a:b,c%d\r\n") == "a:b,c%25d%0D%0A"
+
+
+def test_a_run_checked_against_itself_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """TensorRT review: `check --baseline X --candidate X` printed PASS +0.0% and nothing else."""
+    code, out, err = run(["--baseline", QAT, "--candidate", QAT], capsys)
+    assert code == 0
+    assert "holds the same measurements as baseline run 0" in out + err and "compared a run with itself" in out + err
