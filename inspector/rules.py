@@ -323,9 +323,9 @@ RULES: tuple[Rule, ...] = (
             "Convolution/GEMM layers whose input channels C or output channels K are padded by the "
             "vectorised format their kernel really reads/writes (INT8 NC/32HW32 -> multiples of 32, "
             "NC/4HW4 -> 4, FP16 NHWC8 -> 8; linear NCHW/NHWC pads nothing) so that at least "
-            f"{rules_kernels.MIN_PADDING_WASTE:.0%} of the C x K work is padding. Depthwise/grouped "
-            "convolutions and 3 -> 4 image inputs are skipped. Layers of one precision and multiple are one "
-            "finding."
+            f"{rules_kernels.MIN_PADDING_WASTE:.0%} of the C x K work (depthwise: of the channels) is "
+            "padding. Other grouped convolutions and 3 -> 4 image inputs are skipped. Layers of one "
+            "precision and multiple are one finding."
         ),
         evidence=(
             "precision",

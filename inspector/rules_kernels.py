@@ -120,7 +120,7 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
                 severity=severity,
                 group=group,
                 group_always=True,
-                group_title="{n} FP32 convolutions run on CUDA cores: the engine was built for FP32 only",
+                group_title="{n} FP32 convolution(s) on CUDA cores: the engine was built for FP32 only",
                 group_cause=(
                     f"the build allowed only FP32 (Precision={build or 'FP32'}); {tf32_note}. One cause for "
                     "all of them: the build precision (per-layer tactics and channels: evidence.members)"
@@ -150,15 +150,17 @@ def check_channel_alignment(ctx: LintContext) -> list[Finding]:
     """Convolutions whose channel counts are padded by the vectorised format their kernel reads/writes.
 
     The multiple is read from the layer's real formats (INT8 NC/32HW32 -> 32, NC/4HW4 -> 4, FP16 NHWC8 -> 8),
-    not assumed from the precision. Depthwise/grouped convolutions and image-input layers padded only to 4
-    (3 -> 4: nothing smaller exists) are skipped.
+    not assumed from the precision. Depthwise convolutions count their padded channels once (one filter per
+    channel); other grouped convolutions and image-input layers padded only to 4 (3 -> 4: nothing smaller
+    exists) are skipped.
     """
     out: list[Finding] = []
     for r in range(ctx.n):
         if not ctx.is_conv(r):
             continue
         c, k, g = ctx.channels(r)
-        if g > 1 or is_depthwise(ctx, r):
+        depthwise = is_depthwise(ctx, r)
+        if g > 1 and not depthwise:
             continue
         mc = vector_multiple(ctx.input_format[r])
         mk = vector_multiple(ctx.output_format[r])
@@ -171,8 +173,9 @@ def check_channel_alignment(ctx: LintContext) -> list[Finding]:
             continue
         cc = pads.get("C", (c or 1, c or 1, ""))
         kk = pads.get("K", (k or 1, k or 1, ""))
-        waste = 1.0 - (cc[0] * kk[0]) / (cc[1] * kk[1])
-        if waste < MIN_PADDING_WASTE:
+        # depthwise: one filter per channel, so the work scales with the padded channels once, not C x K
+        waste = 1.0 - (kk[0] / kk[1] if depthwise else (cc[0] * kk[0]) / (cc[1] * kk[1]))
+        if waste < MIN_PADDING_WASTE - 1e-9:  # 144 -> 160 is exactly 10%
             continue
         p = ctx.precision[r]
         parts = [f"{label}={n} pads to {padded} in {fmt}" for label, (n, padded, fmt) in pads.items()]
@@ -183,7 +186,8 @@ def check_channel_alignment(ctx: LintContext) -> list[Finding]:
                 rows=[r],
                 title=f"{short(ctx.names[r], 60)}: " + ", ".join(parts),
                 cause=f"the kernel's {p} vectorised format pads channels: " + "; ".join(parts)
-                + f" ({waste:.0%} of the C x K work is padding)",
+                + f" ({waste:.0%} of the {'per-channel' if depthwise else 'C x K'} work is padding"
+                + (", depthwise" if depthwise else "") + ")",
                 evidence={
                     "precision": p,
                     "input_channels": c,
@@ -192,6 +196,7 @@ def check_channel_alignment(ctx: LintContext) -> list[Finding]:
                     "output_format": ctx.output_format[r] or None,
                     "multiple": mults[0] if len(mults) == 1 else mults,
                     "padding_waste": round(waste, 4),
+                    "depthwise": depthwise,
                     "tactic": ctx.tactic[r] or None,
                     "tactic_class": prec.tactic_class(ctx.tactic[r]),
                 },

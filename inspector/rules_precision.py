@@ -357,15 +357,23 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
         if not prec.is_float(op):
             continue
         downs = ctx.next_compute(r, downstream=True)
-        requant = list(dict.fromkeys(x for _, path in downs for x in path if ctx.is_qdq(x)))
+        requant = list(
+            dict.fromkeys(x for _, path in downs for x in path if ctx.is_qdq(x) and not ctx.is_noop(x))
+        )
         if ctx.has_edges:
-            requant += [x for x in ctx.consumers[r] if ctx.is_qdq(x) and x not in requant]
+            requant += [x for x in ctx.consumers[r] if ctx.is_qdq(x) and not ctx.is_noop(x) and x not in requant]
         readers = [d for d, _ in downs]
         if not readers and not requant:
             continue  # feeds only the network output
         reasons = []
         float_readers = [d for d in readers if prec.is_float(ctx.precision[d])]
         residual_readers = _residual_readers(ctx, r)
+        if ctx.has_edges and not requant and not residual_readers and not any(
+            ctx.precision[x] in prec.QUANTIZED_PRECISIONS
+            for d in float_readers
+            for x, _ in ctx.next_compute(d, downstream=True)
+        ):
+            continue  # float wanted downstream all the way to the output (e.g. logits for a Softmax head)
         if float_readers:
             reasons.append(
                 f"read in float by {', '.join(repr(short(n, 50)) for n in names_of(ctx, float_readers))}"

@@ -19,7 +19,10 @@ from trtinspect.inspector.lint import LintResult, lint, select_rules, severity_a
     "--fail-on",
     type=click.Choice(["warning", "error"]),
     default=None,
-    help="Exit 1 when a finding at or above this severity exists.",
+    help=(
+        "Exit 1 when a finding at or above this severity exists (error: a proven problem whose fix is "
+        "estimated to save >= 10% of the per-layer time; docs/lint.md)."
+    ),
 )
 @click.option(
     "--rules",
@@ -43,7 +46,8 @@ def command(
     list_rules: bool,
 ) -> None:
     """Find what costs latency in ONE engine: unfused layers, reformats, INT8 fallbacks, kernels off Tensor
-    Cores..., sorted by cost in ms, each with its evidence, likely cause and what to try.
+    Cores..., one finding per root cause, sorted by severity then by what a fix could save (ms, with its
+    basis), each with its evidence, likely cause and what to try.
 
     PATHS is a bundle directory, an engine file with sidecars beside it, explicit exported files or trtexec
     logs of one engine, or sample:NAME (see `trtinspect samples`). Exit code: 0, or 1 with --fail-on when a

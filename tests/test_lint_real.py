@@ -1,0 +1,268 @@
+"""Issue 14 on real engines the first lint tests lacked (TITAN RTX MobileNet-v2 QAT and its residual-quantized
+variant; RTX 3090 ResNet-50 FP32/FP16/QAT; TensorRT 10.16 logs): honest costs, one finding per root cause,
+advice that fits the build. Expectations are computed from the raw JSON / log files, not from trtinspect.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import trtinspect
+from tests.conftest import LOGS, REPO
+from trtinspect.inspector.lint import lint, total_saving
+from trtinspect.render.lint import to_json, to_markdown, to_sarif, to_text
+
+EXT = REPO / "tests" / "data" / "external"
+MOBILENET = EXT / "trex-titanrtx-mobilenet"
+RTX = EXT / "trex-rtx3090-resnet50"
+_CACHE: dict[str, Any] = {}
+
+
+def load(path: Path) -> Any:
+    key = str(path)
+    if key not in _CACHE:
+        _CACHE[key] = trtinspect.load(path)
+    return _CACHE[key]
+
+
+def raw_layers(folder: Path) -> list[dict[str, Any]]:
+    layers: list[dict[str, Any]] = json.loads(next(folder.glob("*.graph.json")).read_text())["Layers"]
+    return layers
+
+
+def raw_profile(folder: Path) -> dict[str, float]:
+    rows = json.loads(next(folder.glob("*.profile.json")).read_text())
+    return {r["name"]: r["averageMs"] for r in rows if "name" in r}
+
+
+def dtype(t: dict[str, Any]) -> str:
+    f = t["Format/Datatype"]
+    return "INT8" if "Int8" in f else "FP16" if "FP16" in f else "FP32" if "FP32" in f else f
+
+
+def one(f: Any, rule: str) -> dict[str, Any]:
+    sub = f[f["rule_id"] == rule]
+    assert len(sub) == 1, (rule, list(sub["title"]))
+    rec: dict[str, Any] = sub.iloc[0].to_dict()
+    return rec
+
+
+# --------------------------------------------------------------------------------- MobileNet-v2 QAT (TITAN RTX)
+def expected_residual(folder: Path) -> tuple[set[str], set[str]]:
+    """INT8 convolutions writing float whose output is re-quantized by a QDQ-origin layer or read as the
+    second (residual) input of another convolution; and those re-quantizing layers."""
+    layers = raw_layers(folder)
+    readers: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for lay in layers:
+        for i, t in enumerate(lay["Inputs"]):
+            readers.setdefault(t["Name"], []).append((i, lay))
+    convs, qs = set(), set()
+    for lay in layers:
+        if lay.get("ParameterType") != "Convolution" or dtype(lay["Inputs"][0]) != "INT8":
+            continue
+        if dtype(lay["Outputs"][0]) == "INT8":
+            continue
+        rd = readers.get(lay["Outputs"][0]["Name"], [])
+        requant = [r for _, r in rd if r.get("Origin") == "QDQ"]
+        residual_reader = [r for i, r in rd if i > 0 and r.get("ParameterType") == "Convolution"]
+        own_residual = any(dtype(t) != "INT8" for t in lay["Inputs"][1:])
+        if (requant or residual_reader) and (own_residual or residual_reader):
+            convs.add(lay["Name"])
+            qs.update(r["Name"] for r in requant)
+    return convs, qs
+
+
+def test_mobilenet_qat_residual_is_one_cause_with_an_honest_saving() -> None:
+    qat, fixed = MOBILENET / "qat", MOBILENET / "qat-residuals"
+    f = lint(load(qat))
+    res = one(f, "residual-not-quantized")
+    convs, qs = expected_residual(qat)
+    assert (len(convs), len(qs)) == (15, 15)
+    assert set(res["layer_names"]) == convs | qs
+    # the 30 symptoms are absorbed (kept as evidence), not listed again as findings of their own
+    absorbed = res["evidence"]["absorbed"]
+    assert sorted(m["rule_id"] for m in absorbed) == ["int8-float-output"] * 15 + ["qdq-standalone"] * 15
+    symptoms = f[f["rule_id"].isin(["int8-float-output", "qdq-standalone"])]
+    shown = {n for names in symptoms["layer_names"] for n in names}
+    assert not shown & (convs | qs)
+    # cost: an estimated saving, not the convolutions' whole time; below what the real fix saved per layer
+    # (the two profiles), and within 25% of it
+    p_qat, p_fixed = raw_profile(qat), raw_profile(fixed)
+    real = sum(p_qat.values()) - sum(p_fixed.values())
+    assert real == pytest.approx(0.1145, abs=5e-4)
+    assert res["cost_kind"] == "estimated saving"
+    assert 0.75 * real <= res["cost_ms"] <= real
+    assert res["cost_ms"] < sum(p_qat[n] for n in convs | qs) / 2
+    # a proven fix worth >= 10% of the layer time is an error, so --fail-on error can fire
+    assert res["severity"] == "error" and res["cost_pct"] >= 10
+    assert "skip" in res["mitigation"] and "Q/DQ" in res["mitigation"]
+    # the residual-quantized engine no longer has the cause
+    assert not (lint(load(fixed))["rule_id"] == "residual-not-quantized").any()
+
+
+def test_mobilenet_advice_fits_the_build() -> None:
+    folder = MOBILENET / "qat"
+    b = load(folder)
+    meta = json.loads(next(folder.glob("*.profile.metadata.json")).read_text())
+    assert meta["inference_options"]["CUDA Graph"] == "Enabled"
+    f = lint(b)
+    assert f.attrs["cuda_graphs"] is True
+    tiny = one(f, "tiny-kernels")
+    assert "useCudaGraph" not in tiny["mitigation"] and "CUDA graphs already used" in tiny["title"]
+    assert math.isnan(tiny["cost_ms"]) and tiny["cost_kind"] == "not estimated"
+    raw = raw_layers(folder)
+    # depthwise convolutions are never flagged for running off Tensor Cores
+    depthwise = {x["Name"] for x in raw if x["LayerType"] == "CudaDepthwiseConvolution"}
+    assert len(depthwise) == 17
+    assert not any(set(n) & depthwise for n in f[f["rule_id"] == "no-tensor-cores"]["layer_names"])
+    # the C=3 image input reads NC/4HW4: it pads 3 -> 4, so no "pads to 16" / "81%" claim anywhere
+    first = next(x for x in raw if x.get("ParameterType") == "Convolution")
+    assert first["Inputs"][0]["Format/Datatype"].startswith("Four wide channel vectorized")
+    assert "81%" not in to_text(f, b) and not re.search(r"pads to 16\b", to_text(f, b))
+    ntc = one(f, "no-tensor-cores")
+    assert ntc["layer_names"] == [first["Name"]] and ntc["severity"] == "info" and "image-input" in ntc["cause"]
+    # channel alignment by the real C32 format: every non-first convolution whose C or K is not a multiple
+    # of 32 where that costs >= 10% (16, 24, 144 channels), depthwise ones included
+    expected = set()
+    for x in raw:
+        if x.get("ParameterType") != "Convolution" or x is first:
+            continue
+        c, k = x["Inputs"][0]["Dimensions"][1], x["Outputs"][0]["Dimensions"][1]
+        if "Thirty-two" in x["Inputs"][0]["Format/Datatype"] and (c % 32 or k % 32):
+            expected.add(x["Name"])
+    ca = one(f, "channel-alignment")
+    assert set(ca["layer_names"]) == expected and len(expected) == 9
+    assert ca["evidence"]["count"] == 9 and "multiples of 32" in ca["title"]
+
+
+# ------------------------------------------------------------------------------------ ResNet-50 (RTX 3090)
+def test_fp32_build_is_one_no_tensor_core_cause_and_one_reformat_kind() -> None:
+    folder = RTX / "fp32"
+    raw = raw_layers(folder)
+    f = lint(load(folder))
+    simt = {
+        x["Name"]
+        for x in raw
+        if x.get("ParameterType") == "Convolution" and x.get("TacticName")
+        and not any(w in x["TacticName"] for w in ("tensor16x8", "hmma", "tf32"))
+    }
+    assert len(simt) == 13
+    ntc = one(f, "no-tensor-cores")
+    assert set(ntc["layer_names"]) == simt and ntc["evidence"]["count"] == 13
+    assert "--fp16" in ntc["mitigation"] and ntc["cost_kind"] == "layer time"
+    reformats = {x["Name"] for x in raw if x["LayerType"] == "Reformat"}
+    rf = one(f, "reformat-copy")
+    assert set(rf["layer_names"]) == reformats and len(reformats) == 13
+
+
+@pytest.mark.parametrize(
+    ("variant", "expected"),
+    [
+        ("fp16", ["resnet50/conv1_conv/Conv2D__6", "Reformatting CopyNode for Input Tensor 0 to Conv__435 + "
+                  "resnet50/conv1_relu/Relu", "resnet50/pool1_pad/Pad"]),
+        ("qat", ["resnet50/conv1_pad/Pad", "QuantLinearNode__838", "resnet50/quant_conv1_conv/BiasAdd__1121",
+                 "resnet50/pool1_pad/Pad"]),
+    ],
+)
+def test_input_path_is_named_with_its_cost(variant: str, expected: list[str]) -> None:
+    folder = RTX / variant
+    raw = {x["Name"]: x for x in raw_layers(folder)}
+    prof = raw_profile(folder)
+    f = lint(load(folder))
+    inp = one(f, "input-path")
+    assert inp["layer_names"] == expected
+    assert inp["cost_ms"] == pytest.approx(sum(prof[n] for n in expected))
+    assert raw[expected[-1]]["LayerType"] == "Padding"
+    if variant == "fp16":  # the NHWC -> NCHW transpose of the TensorFlow input and the explicit pad
+        assert raw[expected[0]]["FirstTranspose"] == [0, 3, 1, 2]
+        assert inp["evidence"]["layers"][0]["transpose"] == [0, 3, 1, 2]
+        assert inp["cost_ms"] == pytest.approx(0.2715, abs=1e-4)
+    else:  # 0.27 ms, 11% of the per-layer time
+        assert inp["cost_ms"] == pytest.approx(0.268, abs=1e-3) and inp["cost_pct"] == pytest.approx(11.3, abs=0.1)
+
+
+ALL_BUNDLES = [
+    *(MOBILENET / v for v in ("qat", "qat-residuals")),
+    *(RTX / v for v in ("fp32", "fp16", "qat")),
+    *(REPO / "sample_engines" / "resnet18-a100" / v for v in ("fp32", "fp16", "qat", "qat-residual",
+                                                              "qat-residual-qgap")),
+]
+
+
+@pytest.mark.parametrize("folder", ALL_BUNDLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_one_denominator_never_over_100_and_each_layer_counted_once(folder: Path) -> None:
+    f = lint(load(folder))
+    total = sum(raw_profile(folder).values())
+    assert f.attrs["cost_basis_ms"] == pytest.approx(total)
+    assert (f["cost_pct"].dropna() <= 100).all()
+    assert total_saving(f) <= total
+    text = to_text(f, load(folder))
+    assert "% of per-layer time" in text or f.empty
+    for rec in f.to_dict("records"):
+        assert rec["cost_kind"] in ("estimated saving", "layer time", "not estimated") and rec["cost_method"]
+
+
+# ---------------------------------------------------------------------------------------- names-only inputs
+def test_profile_alone_gives_inferred_findings_and_no_noop_reformats() -> None:
+    path = RTX / "fp16" / "resnet.onnx.engine.profile.json"
+    prof = raw_profile(RTX / "fp16")
+    copies = [n for n in prof if n.startswith("Reformatting CopyNode")]
+    assert len(copies) == 26 and sum(1 for n in copies if prof[n] == 0) == 24
+    f = lint(trtinspect.load(path))
+    flagged = set()
+    for rec in f.to_dict("records"):
+        flagged |= {n for n in rec["layer_names"] if n.startswith("Reformatting CopyNode")}
+        if rec["rule_id"] in ("reformat-copy", "input-path"):
+            assert rec["confidence"] == "inferred"
+    assert flagged == {n for n in copies if prof[n] > 0}
+
+
+# --------------------------------------------------------------------------------------------- trtexec logs
+def test_cuda_graphs_read_from_logs() -> None:
+    with_graphs = trtinspect.load(LOGS / "trt10.16-h100" / "result-03.log")
+    assert "--useCudaGraph" in (LOGS / "trt10.16-h100" / "result-03.log").read_text().splitlines()[0]
+    assert lint(with_graphs).attrs["cuda_graphs"] is True
+    without = trtinspect.load(LOGS / "trt10.16-h100" / "result-05.log")
+    f = lint(without)
+    assert f.attrs["cuda_graphs"] is False
+    tiny = one(f, "tiny-kernels")
+    assert "--useCudaGraph" in tiny["mitigation"] and tiny["cost_kind"] == "estimated saving"
+    n = tiny["evidence"]["count"]
+    assert tiny["cost_ms"] == pytest.approx(n * 0.002, abs=0.002)  # launch overhead, not the kernels' time
+    assert tiny["cost_ms"] < tiny["evidence"]["tiny_ms"]
+
+
+# ------------------------------------------------------------------------------------- per-layer evidence
+def test_every_output_format_keeps_the_per_layer_evidence() -> None:
+    b = load(MOBILENET / "qat")
+    f = lint(b)
+    res = one(f, "residual-not-quantized")
+    text, md = to_text(f, b), to_markdown(f, b)
+    doc = json.loads(to_json(f, b))
+    sarif = json.loads(to_sarif(f, b))
+    for name in res["layer_names"]:
+        assert name in text and name in md
+    jres = next(x for x in doc["findings"] if x["rule_id"] == "residual-not-quantized")
+    assert len(jres["evidence"]["absorbed"]) == 30 and len(jres["cost_by_layer"]) == 30
+    sres = next(x for x in sarif["runs"][0]["results"] if x["ruleId"] == "residual-not-quantized")
+    assert [loc["name"] for loc in sres["locations"][0]["logicalLocations"]] == res["layer_names"]
+    assert len(sres["properties"]["evidence"]["absorbed"]) == 30
+    assert sres["level"] == "error" and "estimated saving" in sres["message"]["text"]
+    assert doc["estimated_saving_ms"] == pytest.approx(total_saving(f))
+
+
+def test_float_logits_for_a_softmax_head_are_not_an_int8_float_output_problem() -> None:
+    """RTX 3090 QAT: the INT8 `quant_predictions` GEMM writes FP32 logits for the FP32 Softmax (network
+    output); a NoOp named `copied_squeeze_after_.../quant_predictions/...` is not a re-quantizer."""
+    folder = RTX / "qat"
+    raw = {x["Name"]: x for x in raw_layers(folder)}
+    noop = next(n for n in raw if n.startswith("copied_squeeze_after_") and raw[n]["LayerType"] == "NoOp")
+    assert "quant_" in noop
+    f = lint(load(folder))
+    assert not (f["rule_id"] == "int8-float-output").any()
