@@ -710,6 +710,12 @@ def _graph_info(
 # Entry point
 
 
+def corrupt_export(path: Path, exc: sqlite3.DatabaseError) -> TrtInspectError:
+    """The one-line error for an export SQLite cannot read (shared by the reader and the summaries)."""
+    return TrtInspectError(f"corrupt or unreadable SQLite database ({exc})", path=path,
+                           hint="re-export it with `nsys export --type sqlite`")
+
+
 def read_nsys_sqlite(path: str | Path, *, progress: Progress | None = None) -> NsysExport:
     """Read an Nsight Systems SQLite export into frames. Raises :class:`TrtInspectError` on bad input."""
     p = Path(path)
@@ -717,11 +723,7 @@ def read_nsys_sqlite(path: str | Path, *, progress: Progress | None = None) -> N
     try:
         return _read(con, p, progress)
     except sqlite3.DatabaseError as exc:
-        raise TrtInspectError(
-            f"corrupt or unreadable SQLite database ({exc})",
-            path=p,
-            hint="re-export it with `nsys export --type sqlite`",
-        ) from None
+        raise corrupt_export(p, exc) from None
     except TrtInspectError as exc:
         if exc.path is None:
             raise TrtInspectError(exc.problem, path=p, hint=exc.hint) from None

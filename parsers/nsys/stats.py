@@ -45,6 +45,7 @@ from trtinspect.parsers import schema
 from trtinspect.parsers.nsys.sqlite import (
     NVTX_DOMAIN_CREATE,
     TABLES,
+    corrupt_export,
     factorize_ints,
     open_readonly,
     resolve_table,
@@ -768,11 +769,7 @@ def summarise(path: str | Path, *, by: Sequence[str] = (), workers: int = 2, exp
     try:
         return _summarise(con, p, tuple(by), workers, export)
     except sqlite3.DatabaseError as exc:
-        raise TrtInspectError(
-            f"corrupt or unreadable SQLite database ({exc})",
-            path=p,
-            hint="re-export it with `nsys export --type sqlite`",
-        ) from None
+        raise corrupt_export(p, exc) from None
     finally:
         con.close()
 
