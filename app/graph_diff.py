@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from trtinspect.app.graph import GraphModel, as_list, clip, text
-from trtinspect.app.graph_layout import layered_layout
+from trtinspect.app.graph_layout import Layout, layered_layout
 from trtinspect.app.graph_tree import Item, Tree, build_tree, module_path
 from trtinspect.app.graph_view import GROUP_BOX, GROUP_MARK, LAYER_BOX, PRECISION_COLORS, UNKNOWN_COLOR, segments
 from trtinspect.inspector.check import Thresholds
@@ -180,89 +180,117 @@ def diff_elements(
             }
         )
     present: dict[str, set[int]] = {"A": set(), "B": set()}
-    for idx, (kind, i) in enumerate(visible):
-        units = np.array([i]) if kind == "u" else tree.groups[i].units
-        n_marked = int(dg.marked[units].sum())
+    for idx, item in enumerate(visible):
         for side in ("A", "B"):
-            has = dg.has_a if side == "A" else dg.has_b
-            if not has[units].any():
-                continue
-            present[side].add(idx)
-            ms_arr = dg.a_ms if side == "A" else dg.b_ms
-            vals = ms_arr[units][has[units]]
-            ms = float(np.nansum(vals)) if len(vals) and not np.isnan(vals).all() else math.nan
-            classes = ["group" if kind == "g" else "layer"]
-            if kind == "u":
-                prec = (dg.a_prec if side == "A" else dg.b_prec)[i]
-                first = clip(dg.labels[i])
-                second = f"{prec or '?'} \u00b7 {_ms(ms)}"
-                why = dg.why[i]
-            else:
-                grp = tree.groups[i]
-                first = f"{GROUP_MARK} {clip(grp.label, 24)} ({len(units)} groups)"
-                second = _ms(ms)
-                whys = {dg.why[u] for u in units.tolist() if dg.marked[u]}
-                why = next(iter(whys)) if len(whys) == 1 else ("mixed" if whys else "")
-                prec = ""
-            label = f"{first}\n{second}"
-            if n_marked:
-                classes.append(f"mark-{why}")
-                if side == "B":
-                    a_all = dg.a_ms[units][dg.has_a[units] & dg.marked[units]]
-                    b_all = dg.b_ms[units][dg.has_b[units] & dg.marked[units]]
-                    if kind == "u":
-                        extra = _delta(float(dg.a_ms[i]), float(dg.b_ms[i])) or why
-                        if why == "precision":
-                            change = _delta(float(dg.a_ms[i]), float(dg.b_ms[i]))
-                            extra = f"{dg.a_prec[i]}\u2192{dg.b_prec[i]} {change}"
-                    else:
-                        dsum = float(np.nansum(b_all)) - float(np.nansum(a_all))
-                        extra = f"\u25cf {n_marked} changed inside, \u0394 {dsum:+.4f} ms"
-                    label += "\n" + extra.strip()
-            if hi[units].any():
-                classes.append("hit")
-            color = PRECISION_COLORS.get(prec, UNKNOWN_COLOR) if kind == "u" else "#f9fafb"
-            elements.append(
-                {
-                    "data": {
-                        "id": f"{side}{kind}{i}",
-                        "label": label,
-                        "full": (dg.labels[i] if kind == "u" else tree.groups[i].label) + f" ({side})",
-                        "kind": "group" if kind == "g" else "diffgroup",
-                        "group": i if kind == "g" else None,
-                        "unit": i if kind == "u" else None,
-                        "color": color,
-                        "w": sizes[idx][0],
-                        "h": sizes[idx][1] + (14 if n_marked and side == "B" else 0),
-                    },
-                    "position": {"x": round(lay.x[idx] + offset[side], 1), "y": round(lay.y[idx], 1)},
-                    "classes": " ".join(classes),
-                }
-            )
+            box = _box(dg, item, side, hi, sizes[idx], (lay.x[idx] + offset[side], lay.y[idx]))
+            if box is not None:
+                present[side].add(idx)
+                elements.append(box)
     index = {pair: k for k, pair in enumerate(union)}
     for side, pairs in side_pairs.items():
         for a, b in pairs:
-            if a not in present[side] or b not in present[side]:
-                continue
-            src, dst = visible[a], visible[b]
-            data: dict[str, Any] = {
-                "id": f"e{side}{src[0]}{src[1]}-{dst[0]}{dst[1]}",
-                "source": f"{side}{src[0]}{src[1]}",
-                "target": f"{side}{dst[0]}{dst[1]}",
-                "label": "",
-                "full": f"{side}: tensors between these groups",
-                "width": 1.4,
-            }
-            pts = lay.points[index[(a, b)]]
-            edge_classes = ""
-            if pts:
-                off = offset[side]
-                data["sd"], data["sw"] = segments(
-                    lay.x[a] + off, lay.y[a], lay.x[b] + off, lay.y[b], [(x + off, y) for x, y in pts]
-                )
-                edge_classes = "bent"
-            elements.append({"data": data, "classes": edge_classes})
+            if a in present[side] and b in present[side]:
+                elements.append(_side_edge(visible, lay, side, (a, b), lay.points[index[(a, b)]], offset[side]))
     return elements, visible
+
+
+def _box(
+    dg: DiffGraph,
+    item: Item,
+    side: str,
+    hi: np.ndarray,
+    size: tuple[float, float],
+    pos: tuple[float, float],
+) -> dict[str, Any] | None:
+    """The box of a visible unit or collapsed module on ``side`` ("A"/"B"); None when absent on that side."""
+    kind, i = item
+    units = np.array([i]) if kind == "u" else dg.tree.groups[i].units
+    has = dg.has_a if side == "A" else dg.has_b
+    if not has[units].any():
+        return None
+    n_marked = int(dg.marked[units].sum())
+    ms_arr = dg.a_ms if side == "A" else dg.b_ms
+    vals = ms_arr[units][has[units]]
+    ms = float(np.nansum(vals)) if len(vals) and not np.isnan(vals).all() else math.nan
+    classes = ["group" if kind == "g" else "layer"]
+    label, prec, why = _box_label(dg, item, units, side, ms)
+    if n_marked:
+        classes.append(f"mark-{why}")
+        if side == "B":
+            label += "\n" + _change_line(dg, item, units, why, n_marked)
+    if hi[units].any():
+        classes.append("hit")
+    color = PRECISION_COLORS.get(prec, UNKNOWN_COLOR) if kind == "u" else "#f9fafb"
+    return {
+        "data": {
+            "id": f"{side}{kind}{i}",
+            "label": label,
+            "full": (dg.labels[i] if kind == "u" else dg.tree.groups[i].label) + f" ({side})",
+            "kind": "group" if kind == "g" else "diffgroup",
+            "group": i if kind == "g" else None,
+            "unit": i if kind == "u" else None,
+            "color": color,
+            "w": size[0],
+            "h": size[1] + (14 if n_marked and side == "B" else 0),
+        },
+        "position": {"x": round(pos[0], 1), "y": round(pos[1], 1)},
+        "classes": " ".join(classes),
+    }
+
+
+def _box_label(dg: DiffGraph, item: Item, units: np.ndarray, side: str, ms: float) -> tuple[str, str, str]:
+    """(two-line label, precision for the fill, why it is marked) of a box."""
+    kind, i = item
+    if kind == "u":
+        prec = (dg.a_prec if side == "A" else dg.b_prec)[i]
+        return f"{clip(dg.labels[i])}\n{prec or '?'} \u00b7 {_ms(ms)}", prec, dg.why[i]
+    grp = dg.tree.groups[i]
+    whys = {dg.why[u] for u in units.tolist() if dg.marked[u]}
+    why = next(iter(whys)) if len(whys) == 1 else ("mixed" if whys else "")
+    return f"{GROUP_MARK} {clip(grp.label, 24)} ({len(units)} groups)\n{_ms(ms)}", "", why
+
+
+def _change_line(dg: DiffGraph, item: Item, units: np.ndarray, why: str, n_marked: int) -> str:
+    """The third line of a marked box on side B: the change (or the summed change inside a module)."""
+    kind, i = item
+    if kind == "u":
+        extra = _delta(float(dg.a_ms[i]), float(dg.b_ms[i])) or why
+        if why == "precision":
+            change = _delta(float(dg.a_ms[i]), float(dg.b_ms[i]))
+            extra = f"{dg.a_prec[i]}\u2192{dg.b_prec[i]} {change}"
+        return extra.strip()
+    a_all = dg.a_ms[units][dg.has_a[units] & dg.marked[units]]
+    b_all = dg.b_ms[units][dg.has_b[units] & dg.marked[units]]
+    dsum = float(np.nansum(b_all)) - float(np.nansum(a_all))
+    return f"\u25cf {n_marked} changed inside, \u0394 {dsum:+.4f} ms"
+
+
+def _side_edge(
+    visible: list[Item],
+    lay: Layout,
+    side: str,
+    pair: tuple[int, int],
+    pts: list[tuple[float, float]],
+    off: float,
+) -> dict[str, Any]:
+    """The edge between visible items ``pair`` on ``side``, bent through the layout's points ``pts``."""
+    a, b = pair
+    src, dst = visible[a], visible[b]
+    data: dict[str, Any] = {
+        "id": f"e{side}{src[0]}{src[1]}-{dst[0]}{dst[1]}",
+        "source": f"{side}{src[0]}{src[1]}",
+        "target": f"{side}{dst[0]}{dst[1]}",
+        "label": "",
+        "full": f"{side}: tensors between these groups",
+        "width": 1.4,
+    }
+    edge_classes = ""
+    if pts:
+        data["sd"], data["sw"] = segments(
+            lay.x[a] + off, lay.y[a], lay.x[b] + off, lay.y[b], [(x + off, y) for x, y in pts]
+        )
+        edge_classes = "bent"
+    return {"data": data, "classes": edge_classes}
 
 
 DIFF_STYLES: list[dict[str, Any]] = [

@@ -91,42 +91,77 @@ def layered_layout(
             continue
         dag.append((u, v) if (key[u], u) < (key[v], v) else (v, u))
     rank = _ranks(n, key, dag)
-    # nodes of the layering graph: real nodes 0..n-1, then dummies; chains[k] = path of edges[k]
-    w = list(widths)
-    rk = list(rank)
-    kk = list(key)
-    up: list[list[int]] = [[] for _ in range(n)]
-    down: list[list[int]] = [[] for _ in range(n)]
-    chains: list[list[int]] = []
+    lg = _layering(widths, rank, key, edges)
+    rows = _order_rows(lg)
+    x = _place_x(lg, rows, n)
+    rank_h = [max((heights[i] for i in row if i < n), default=10.0) for row in rows]
+    ys, cur = [], 0.0
+    for h in rank_h:
+        ys.append(cur + h / 2)
+        cur += h + RANK_GAP
+    total = len(lg.w)
+    y = [ys[lg.rk[i]] for i in range(total)]
+    lo = min(x[i] - lg.w[i] / 2 for i in range(total))
+    hi = max(x[i] + lg.w[i] / 2 for i in range(total))
+    x = [v - lo for v in x]
+    points = [[(x[d], y[d]) for d in chain] for chain in lg.chains]
+    return Layout(x[:n], y[:n], rank, points, hi - lo, cur - RANK_GAP)
+
+
+@dataclass
+class _Layering:
+    """The layering graph: real nodes ``0..n-1``, then dummies (one per rank an edge crosses); per node its
+    width ``w``, rank ``rk``, order key ``kk``, neighbours above (``up``) and below (``down``);
+    ``chains[k]``: the dummies on the path of ``edges[k]``, in the edge's direction."""
+
+    w: list[float]
+    rk: list[int]
+    kk: list[float]
+    up: list[list[int]]
+    down: list[list[int]]
+    chains: list[list[int]]
+
+
+def _layering(
+    widths: Sequence[float], rank: list[int], key: Sequence[float], edges: Sequence[tuple[int, int]]
+) -> _Layering:
+    """Break every edge that spans several ranks into a chain of dummy nodes (one chain per node pair)."""
+    n = len(widths)
+    lg = _Layering(list(widths), list(rank), list(key), [[] for _ in range(n)], [[] for _ in range(n)], [])
     seen_pairs: dict[tuple[int, int], list[int]] = {}
     for u, v in edges:
         if u == v:
-            chains.append([])
+            lg.chains.append([])
             continue
         a, b = (u, v) if (key[u], u) < (key[v], v) else (v, u)
         if (a, b) in seen_pairs:
-            chains.append(seen_pairs[(a, b)] if (a, b) == (u, v) else list(reversed(seen_pairs[(a, b)])))
+            lg.chains.append(seen_pairs[(a, b)] if (a, b) == (u, v) else list(reversed(seen_pairs[(a, b)])))
             continue
         path = [a]
-        for r in range(rk[a] + 1, rk[b]):
-            d = len(w)
-            w.append(DUMMY_WIDTH)
-            rk.append(r)
-            kk.append((key[a] + key[b]) / 2)
-            up.append([])
-            down.append([])
+        for r in range(lg.rk[a] + 1, lg.rk[b]):
+            d = len(lg.w)
+            lg.w.append(DUMMY_WIDTH)
+            lg.rk.append(r)
+            lg.kk.append((key[a] + key[b]) / 2)
+            lg.up.append([])
+            lg.down.append([])
             path.append(d)
         path.append(b)
         for s, t in pairwise(path):
-            down[s].append(t)
-            up[t].append(s)
+            lg.down[s].append(t)
+            lg.up[t].append(s)
         inner = path[1:-1]
         seen_pairs[(a, b)] = inner
-        chains.append(inner if (a, b) == (u, v) else list(reversed(inner)))
-    total = len(w)
+        lg.chains.append(inner if (a, b) == (u, v) else list(reversed(inner)))
+    return lg
+
+
+def _order_rows(lg: _Layering) -> list[list[int]]:
+    """Nodes per rank, in execution order, then reordered by barycentre sweeps (down, up, ...)."""
+    total = len(lg.w)
     levels: dict[int, list[int]] = {}
-    for i in sorted(range(total), key=lambda i: (kk[i], i)):
-        levels.setdefault(rk[i], []).append(i)
+    for i in sorted(range(total), key=lambda i: (lg.kk[i], i)):
+        levels.setdefault(lg.rk[i], []).append(i)
     n_ranks = max(levels) + 1
     rows = [levels.get(r, []) for r in range(n_ranks)]
     pos = [0.0] * total
@@ -137,7 +172,7 @@ def layered_layout(
         downward = sweep % 2 == 0
         rng = range(1, n_ranks) if downward else range(n_ranks - 2, -1, -1)
         for r in rng:
-            nb = up if downward else down
+            nb = lg.up if downward else lg.down
 
             def bary(i: int, nb: list[list[int]] = nb) -> tuple[float, float]:
                 xs = [pos[j] for j in nb[i]]
@@ -146,8 +181,14 @@ def layered_layout(
             rows[r].sort(key=bary)
             for k, i in enumerate(rows[r]):
                 pos[i] = float(k)
-    # x: start packed and centred, then pull towards neighbours
-    x = [0.0] * total
+    return rows
+
+
+def _place_x(lg: _Layering, rows: list[list[int]], n: int) -> list[float]:
+    """x centres: each rank packed and centred, then pulled towards its neighbours (order and gaps kept)."""
+    w, up, down = lg.w, lg.up, lg.down
+    n_ranks = len(rows)
+    x = [0.0] * len(w)
     for row in rows:
         cur = 0.0
         for i in row:
@@ -174,14 +215,4 @@ def layered_layout(
             ]
             for i, xi in zip(row, _pav(desired, gaps), strict=True):
                 x[i] = xi
-    rank_h = [max((heights[i] for i in row if i < n), default=10.0) for row in rows]
-    ys, cur = [], 0.0
-    for h in rank_h:
-        ys.append(cur + h / 2)
-        cur += h + RANK_GAP
-    y = [ys[rk[i]] for i in range(total)]
-    lo = min(x[i] - w[i] / 2 for i in range(total))
-    hi = max(x[i] + w[i] / 2 for i in range(total))
-    x = [v - lo for v in x]
-    points = [[(x[d], y[d]) for d in chain] for chain in chains]
-    return Layout(x[:n], y[:n], rank, points, hi - lo, cur - RANK_GAP)
+    return x

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from trtinspect.app.graph import GraphModel, clip, tensor_short, tensor_text
-from trtinspect.app.graph_layout import layered_layout
+from trtinspect.app.graph_layout import Layout, layered_layout
 from trtinspect.app.graph_tree import Item, Tree
 
 COLOR_BY = ("precision", "layer_type", "latency")
@@ -200,15 +200,7 @@ def engine_elements(
     hi = np.zeros(g.n, dtype=bool)
     hl = [h for h in highlight if 0 <= h < g.n]
     hi[hl] = True
-    vis_of = tree.unit_to_visible(visible)
-    # edges between visible items, one per pair, with the number of tensors it stands for
-    vs, vd = vis_of[g.src], vis_of[g.dst]
-    keep = vs != vd
-    n_vis = max(1, len(visible))
-    pair = vs[keep] * n_vis + vd[keep]
-    uniq, first, counts = np.unique(pair, return_index=True, return_counts=True)
-    e_src, e_dst = g.src[keep][first], g.dst[keep][first]
-    edges = [(int(p // n_vis), int(p % n_vis)) for p in uniq]
+    edges, counts, e_src, e_dst = _visible_edges(g, visible)
     sizes = [GROUP_BOX if k == "g" else LAYER_BOX for k, _ in visible]
     key = [float(i if k == "u" else tree.groups[i].units[0]) for k, i in visible]
     lay = layered_layout([s[0] for s in sizes], [s[1] for s in sizes], key, edges)
@@ -219,75 +211,135 @@ def engine_elements(
     keys: list[str] = []
     hits_visible = []
     for idx, item in enumerate(visible):
-        kind, i = item
-        first_line, rest, full = facts.lines(item)
-        if color_by == "latency":
-            m = ms[idx]
-            color = UNKNOWN_COLOR if math.isnan(m) else _ramp(math.sqrt(m / top) if top > 0 else 0.0)
-            ckey = ""
-        elif color_by == "layer_type":
-            ckey = facts.type_key(item)
-            color = type_color(ckey)
-        else:
-            ckey = facts.precision_key(item)
-            color = PRECISION_COLORS.get(ckey, UNKNOWN_COLOR)
+        color, ckey = _node_color(facts, item, color_by, ms[idx], top)
         keys.append(ckey)
-        classes = ["group"] if kind == "g" else ["layer"]
-        if kind == "u" and g.is_qdq[i]:
-            classes.append("qdq")
-        elif kind == "u" and g.is_reformat[i]:
-            classes.append("reformat")
-        n_hits = int(hi[tree.groups[i].units].sum()) if kind == "g" else int(hi[i])
-        label = f"{first_line}\n{rest}"
-        if n_hits:
-            classes.append("hit")
+        element, hit = _node_element(g, facts, item, hi, color, sizes[idx], (lay.x[idx], lay.y[idx]))
+        if hit:
             hits_visible.append(node_id(item))
-            if kind == "g":
-                label += f"\n\u25cf {n_hits} marked inside"
-        data: dict[str, Any] = {
-            "id": node_id(item),
-            "label": label,
-            "full": full,
-            "kind": "group" if kind == "g" else "layer",
-            "color": color,
-            "w": sizes[idx][0],
-            "h": sizes[idx][1] + (14 if kind == "g" and n_hits else 0),
-        }
-        if kind == "u":
-            data["layer_index"] = g.layer_index[i]
-        else:
-            data["group"] = i
-        elements.append(
-            {
-                "data": data,
-                "position": {"x": round(lay.x[idx], 1), "y": round(lay.y[idx], 1)},
-                "classes": " ".join(classes),
-            }
-        )
+        elements.append(element)
     for k, (a, b) in enumerate(edges):
-        n_t = int(counts[k])
-        t = None if g.edges_inferred else g.edge_tensor(int(e_src[k]), int(e_dst[k]))
-        if g.edges_inferred:
-            hover, short = "execution order (no tensor information in this source)", ""
-        elif n_t > 1:
-            hover = f"{n_t} tensors, e.g. {tensor_text(t)}" if t else f"{n_t} tensors"
-            short = f"{n_t} tensors"
-        else:
-            hover, short = (tensor_text(t), tensor_short(t)) if t else ("tensor", "")
-        data = {
-            "id": f"e{node_id(visible[a])}-{node_id(visible[b])}",
-            "source": node_id(visible[a]),
-            "target": node_id(visible[b]),
-            "label": short,
-            "full": hover,
-            "width": round(1.4 + min(3.0, math.log2(n_t)), 2),
-        }
-        edge_classes = "inferred" if g.edges_inferred else ""
-        pts = lay.points[k]
-        if pts:
-            data["sd"], data["sw"] = segments(lay.x[a], lay.y[a], lay.x[b], lay.y[b], pts)
-            edge_classes += " bent"
-        elements.append({"data": data, "classes": edge_classes.strip()})
+        elements.append(_edge_element(g, visible, lay, k, (a, b), int(counts[k]), (int(e_src[k]), int(e_dst[k]))))
+    return GraphElements(
+        elements,
+        legend_for(color_by, keys),
+        _view_description(g, visible),
+        visible,
+        sorted(open_set),
+        hits_visible,
+        lay.width,
+        lay.height,
+    )
+
+
+def _visible_edges(
+    g: GraphModel, visible: list[Item]
+) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray, np.ndarray]:
+    """Edges between visible items, one per pair: (pairs of visible indices, tensors per pair, and one
+    representative tensor's source and destination unit per pair)."""
+    vis_of = g.tree.unit_to_visible(visible)
+    vs, vd = vis_of[g.src], vis_of[g.dst]
+    keep = vs != vd
+    n_vis = max(1, len(visible))
+    pair = vs[keep] * n_vis + vd[keep]
+    uniq, first, counts = np.unique(pair, return_index=True, return_counts=True)
+    e_src, e_dst = g.src[keep][first], g.dst[keep][first]
+    edges = [(int(p // n_vis), int(p % n_vis)) for p in uniq]
+    return edges, counts, e_src, e_dst
+
+
+def _node_color(facts: _Facts, item: Item, color_by: str, m: float, top: float) -> tuple[str, str]:
+    """(fill colour, legend key) of a visible item; latency colours have no key (the legend is a ramp)."""
+    if color_by == "latency":
+        return (UNKNOWN_COLOR if math.isnan(m) else _ramp(math.sqrt(m / top) if top > 0 else 0.0)), ""
+    if color_by == "layer_type":
+        ckey = facts.type_key(item)
+        return type_color(ckey), ckey
+    ckey = facts.precision_key(item)
+    return PRECISION_COLORS.get(ckey, UNKNOWN_COLOR), ckey
+
+
+def _node_element(
+    g: GraphModel,
+    facts: _Facts,
+    item: Item,
+    hi: np.ndarray,
+    color: str,
+    size: tuple[float, float],
+    pos: tuple[float, float],
+) -> tuple[dict[str, Any], bool]:
+    """The cytoscape node of a visible item, and whether it holds highlighted units."""
+    kind, i = item
+    first_line, rest, full = facts.lines(item)
+    classes = ["group"] if kind == "g" else ["layer"]
+    if kind == "u" and g.is_qdq[i]:
+        classes.append("qdq")
+    elif kind == "u" and g.is_reformat[i]:
+        classes.append("reformat")
+    n_hits = int(hi[g.tree.groups[i].units].sum()) if kind == "g" else int(hi[i])
+    label = f"{first_line}\n{rest}"
+    if n_hits:
+        classes.append("hit")
+        if kind == "g":
+            label += f"\n\u25cf {n_hits} marked inside"
+    data: dict[str, Any] = {
+        "id": node_id(item),
+        "label": label,
+        "full": full,
+        "kind": "group" if kind == "g" else "layer",
+        "color": color,
+        "w": size[0],
+        "h": size[1] + (14 if kind == "g" and n_hits else 0),
+    }
+    if kind == "u":
+        data["layer_index"] = g.layer_index[i]
+    else:
+        data["group"] = i
+    element = {
+        "data": data,
+        "position": {"x": round(pos[0], 1), "y": round(pos[1], 1)},
+        "classes": " ".join(classes),
+    }
+    return element, bool(n_hits)
+
+
+def _edge_element(
+    g: GraphModel,
+    visible: list[Item],
+    lay: Layout,
+    k: int,
+    ends: tuple[int, int],
+    n_t: int,
+    tensor: tuple[int, int],
+) -> dict[str, Any]:
+    """The cytoscape edge ``k`` of the layout between visible items ``ends``, standing for ``n_t`` tensors
+    (one of them from unit ``tensor[0]`` to unit ``tensor[1]``)."""
+    a, b = ends
+    t = None if g.edges_inferred else g.edge_tensor(*tensor)
+    if g.edges_inferred:
+        hover, short = "execution order (no tensor information in this source)", ""
+    elif n_t > 1:
+        hover = f"{n_t} tensors, e.g. {tensor_text(t)}" if t else f"{n_t} tensors"
+        short = f"{n_t} tensors"
+    else:
+        hover, short = (tensor_text(t), tensor_short(t)) if t else ("tensor", "")
+    data = {
+        "id": f"e{node_id(visible[a])}-{node_id(visible[b])}",
+        "source": node_id(visible[a]),
+        "target": node_id(visible[b]),
+        "label": short,
+        "full": hover,
+        "width": round(1.4 + min(3.0, math.log2(n_t)), 2),
+    }
+    edge_classes = "inferred" if g.edges_inferred else ""
+    pts = lay.points[k]
+    if pts:
+        data["sd"], data["sw"] = segments(lay.x[a], lay.y[a], lay.x[b], lay.y[b], pts)
+        edge_classes += " bent"
+    return {"data": data, "classes": edge_classes.strip()}
+
+
+def _view_description(g: GraphModel, visible: list[Item]) -> str:
+    """What the view shows: layers drawn, layers inside collapsed groups, what edges mean."""
     n_layers = sum(1 for k, _ in visible if k == "u")
     n_groups = len(visible) - n_layers
     what = (
@@ -295,22 +347,12 @@ def engine_elements(
         if g.edges_inferred
         else "edges are tensors"
     )
-    grouping = "ONNX module" if tree.by_module else "execution-order chunk"
-    desc = (
+    grouping = "ONNX module" if g.tree.by_module else "execution-order chunk"
+    return (
         f"{g.n} layers: {n_layers} shown as layers, {g.n - n_layers} inside {n_groups} collapsed groups "
         f"(by {grouping}; click a group to expand it); {what}."
         if n_groups
         else f"All {g.n} layers; {what}."
-    )
-    return GraphElements(
-        elements,
-        legend_for(color_by, keys),
-        desc,
-        visible,
-        sorted(open_set),
-        hits_visible,
-        lay.width,
-        lay.height,
     )
 
 

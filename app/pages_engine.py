@@ -189,37 +189,7 @@ def graph_block(
     return html.Div(
         [
             html.H3(title),
-            html.Div(
-                [
-                    *(
-                        [
-                            html.Label("colour by"),
-                            dcc.RadioItems(
-                                id=f"{prefix}-color", options=color_options, value="precision", inline=True
-                            ),
-                        ]
-                        if color_options
-                        else []
-                    ),
-                    *(
-                        [
-                            dcc.Input(
-                                id=f"{prefix}-search",
-                                type="search",
-                                placeholder="search a layer name\u2026",
-                                debounce=True,
-                                className="search",
-                            )
-                        ]
-                        if search
-                        else []
-                    ),
-                    html.Button("Fit", id=f"{prefix}-fit", className="button secondary"),
-                    html.Button("Collapse all", id=f"{prefix}-collapse", className="button secondary"),
-                    html.Div(id=f"{prefix}-legend", className="legend"),
-                ],
-                className="controls",
-            ),
+            _graph_controls(prefix, color_options, search),
             html.P(id=f"{prefix}-view-text", className="muted"),
             html.Div(id=f"{prefix}-expanded", className="crumbs"),
             html.Div(
@@ -228,35 +198,65 @@ def graph_block(
                 id=f"{prefix}-hover",
                 className="hover-line",
             ),
-            html.Div(
-                [
-                    html.Div(
-                        cyto.Cytoscape(
-                            id=graph_id,
-                            elements=[],
-                            layout={"name": "preset", "fit": False},
-                            stylesheet=stylesheet if stylesheet is not None else STYLESHEET,
-                            style={"width": "100%", "height": "100%"},
-                            minZoom=0.02,
-                            maxZoom=3.0,
-                            boxSelectionEnabled=False,
-                            autoRefreshLayout=False,
-                            responsive=True,
-                        ),
-                        className="graph-canvas",
-                    ),
-                    html.Div(
-                        html.P("Click a layer or group for its details.", className="muted"),
-                        id=f"{prefix}-details",
-                        className="details",
-                    ),
-                ],
-                className="graph-row",
-            ),
+            _graph_row(graph_id, prefix, stylesheet),
             html.Div(id=f"{prefix}-fitted", hidden=True),
             dcc.Store(id=f"{prefix}-focus"),
         ],
         className="section",
+    )
+
+
+def _graph_controls(prefix: str, color_options: list[dict[str, str]], search: bool) -> html.Div:
+    """The colour choice (when there are options), the search box (when wanted), Fit, Collapse all, legend."""
+    color = [
+        html.Label("colour by"),
+        dcc.RadioItems(id=f"{prefix}-color", options=color_options, value="precision", inline=True),
+    ]
+    search_box = dcc.Input(
+        id=f"{prefix}-search",
+        type="search",
+        placeholder="search a layer name\u2026",
+        debounce=True,
+        className="search",
+    )
+    return html.Div(
+        [
+            *(color if color_options else []),
+            *([search_box] if search else []),
+            html.Button("Fit", id=f"{prefix}-fit", className="button secondary"),
+            html.Button("Collapse all", id=f"{prefix}-collapse", className="button secondary"),
+            html.Div(id=f"{prefix}-legend", className="legend"),
+        ],
+        className="controls",
+    )
+
+
+def _graph_row(graph_id: str, prefix: str, stylesheet: list[dict[str, Any]] | None) -> html.Div:
+    """The cytoscape canvas and the details panel beside it."""
+    return html.Div(
+        [
+            html.Div(
+                cyto.Cytoscape(
+                    id=graph_id,
+                    elements=[],
+                    layout={"name": "preset", "fit": False},
+                    stylesheet=stylesheet if stylesheet is not None else STYLESHEET,
+                    style={"width": "100%", "height": "100%"},
+                    minZoom=0.02,
+                    maxZoom=3.0,
+                    boxSelectionEnabled=False,
+                    autoRefreshLayout=False,
+                    responsive=True,
+                ),
+                className="graph-canvas",
+            ),
+            html.Div(
+                html.P("Click a layer or group for its details.", className="muted"),
+                id=f"{prefix}-details",
+                className="details",
+            ),
+        ],
+        className="graph-row",
     )
 
 

@@ -118,6 +118,22 @@ def create_app(
     """The dashboard for the engines in ``registry`` (and the check history at ``history_url``)."""
     max_bytes = int(max_upload_mb * 1024 * 1024)
     store = HistoryStore(history_url) if history_url else None
+    app = _dash_app(max_bytes)
+
+    @app.callback(Output("page", "children"), Input("url", "pathname"), Input("url", "search"))
+    def _route(pathname: str | None, search: str | None) -> Any:
+        return cb.render_page(registry, pathname, search, max_upload_mb=max_upload_mb, history=store)
+
+    _upload_callbacks(app, registry, max_bytes)
+    _engine_callbacks(app, registry)
+    _diff_callbacks(app, registry)
+    _clientside_callbacks(app)
+    _history_callbacks(app, store)
+    return app
+
+
+def _dash_app(max_bytes: int) -> dash.Dash:
+    """The Dash app with its layout (router, navigation), upload size limit and security headers."""
     app = dash.Dash(
         __name__,
         assets_folder=str(ASSETS),
@@ -136,10 +152,11 @@ def create_app(
         return response
 
     app.layout = html.Div([dcc.Location(id="url"), _nav(), html.Main(id="page", className="page")])
+    return app
 
-    @app.callback(Output("page", "children"), Input("url", "pathname"), Input("url", "search"))
-    def _route(pathname: str | None, search: str | None) -> Any:
-        return cb.render_page(registry, pathname, search, max_upload_mb=max_upload_mb, history=store)
+
+def _upload_callbacks(app: dash.Dash, registry: Registry, max_bytes: int) -> None:
+    """Engines page: files dropped on the upload box become engines."""
 
     @app.callback(
         Output("upload-message", "children"),
@@ -155,6 +172,10 @@ def create_app(
             raise PreventUpdate
         msg, cards = cb.upload(registry, contents, filenames, max_bytes=max_bytes)
         return msg, cards, None
+
+
+def _engine_callbacks(app: dash.Dash, registry: Registry) -> None:
+    """Engine page: graph state (tap, search, findings, collapse), the drawn graph, node and finding details."""
 
     @app.callback(
         Output("graph-state", "data"),
@@ -218,6 +239,10 @@ def create_app(
     @guarded(cb.message)
     def _finding(selected: list[Any] | None, engine_id: str) -> Any:
         return cb.finding_details(registry, engine_id, selected)
+
+
+def _diff_callbacks(app: dash.Dash, registry: Registry) -> None:
+    """Diff page: the summary, charts and table of two engines, the diff graph's state, drawing and details."""
 
     @app.callback(
         Output("diff-summary", "children"),
@@ -284,6 +309,9 @@ def create_app(
     def _diff_node(tap: Any, a: str | None, b: str | None) -> Any:
         return cb.diff_details(registry, a, b, tap)
 
+
+def _clientside_callbacks(app: dash.Dash) -> None:
+    """Browser-side fitting of both graphs to their focus and the hover line."""
     for prefix, graph_id in (("graph", "engine-graph"), ("diff", "diff-graph")):
         app.clientside_callback(
             FIT_JS.replace("GRAPH_ID", graph_id),
@@ -298,6 +326,10 @@ def create_app(
             Input(graph_id, "mouseoverEdgeData"),
             prevent_initial_call=True,
         )
+
+
+def _history_callbacks(app: dash.Dash, store: HistoryStore | None) -> None:
+    """History page: one engine's end-to-end runs and a group's trend."""
 
     @app.callback(
         Output("history-e2e", "figure"),
@@ -315,5 +347,3 @@ def create_app(
     @guarded(cb.empty_figure)
     def _trend(label: str | None, engine_name: str | None) -> Any:
         return cb.history_trend(store, engine_name, label)
-
-    return app

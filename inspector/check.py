@@ -24,7 +24,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -324,6 +324,20 @@ def decide_groups(
     """
     if meta.empty:
         return schema.empty_frame(schema.CHECK_GROUPS)
+    values, k, totals = _group_run_values(runs)
+    engine_floor = _engine_floor(totals, t)
+    testable = k[BASE] >= t.min_runs and k[CAND] >= t.min_runs
+    rows = [
+        _group_row(m, values, totals, engine_floor, t, overrides, testable) for m in meta.to_dict("records")
+    ]
+    _classify_open_rows(rows, t, testable)
+    return _group_frame(rows)
+
+
+def _group_run_values(
+    runs: pd.DataFrame,
+) -> tuple[dict[str, dict[int, np.ndarray]], dict[str, int], dict[str, float]]:
+    """Per side: each group's per-run times, the number of runs, and the mean per-run total of all groups."""
     lists: dict[str, dict[int, list[float]]] = {BASE: {}, CAND: {}}
     run_sums: dict[str, dict[int, float]] = {BASE: {}, CAND: {}}
     for gid, side, run, ms in zip(
@@ -337,60 +351,70 @@ def decide_groups(
         run_sums[side][int(run)] = run_sums[side].get(int(run), 0.0) + float(ms)
     k = {s: len(run_sums[s]) for s in (BASE, CAND)}
     totals = {s: float(np.mean(list(run_sums[s].values()))) if k[s] else math.nan for s in (BASE, CAND)}
-    engine_floor = _engine_floor(totals, t)
     values = {s: {g: np.asarray(v) for g, v in lists[s].items()} for s in (BASE, CAND)}
-    testable = k[BASE] >= t.min_runs and k[CAND] >= t.min_runs
-    rows: list[dict[str, Any]] = []
-    for m in meta.to_dict("records"):
-        gid = int(m["group_id"])
-        a, b = values[BASE].get(gid), values[CAND].get(gid)
-        a_ms = float(a.mean()) if a is not None and len(a) else math.nan
-        b_ms = float(b.mean()) if b is not None and len(b) else math.nan
-        row: dict[str, Any] = {
-            "group_id": gid,
-            "label": str(m["label"]),
-            "kind": str(m["kind"]),
-            "base_ms": a_ms,
-            "cand_ms": b_ms,
-            "layers_a": list(m["layers_a"]),
-            "layers_b": list(m["layers_b"]),
-            "share_pct": 100.0 * max(_safe_div(a_ms, totals[BASE]), _safe_div(b_ms, totals[CAND])),
-            "threshold_pct": 100.0 * t.group_threshold,
-            "floor_ms": t.floor_ms,
-            "p_value": math.nan,
-            "q_value": math.nan,
-            "p_up": math.nan,
-            "p_down": math.nan,
-            "significance": "not assessed",
-            "spread_ms": math.nan,
-            "mde_ms": math.nan,
-            "mde_pct": math.nan,
-        }
-        ov = next((o for o in overrides if o.matches(row["label"], row["layers_a"] + row["layers_b"])), None)
-        if ov is not None and ov.group_threshold is not None:
-            row["threshold_pct"] = 100.0 * ov.group_threshold
-        floor = ov.floor_ms if ov is not None and ov.floor_ms is not None else engine_floor
-        row["floor_ms"] = floor
-        if math.isnan(a_ms) or math.isnan(b_ms):
-            row.update(_one_sided(a_ms, b_ms, bool(row["layers_a"]), bool(row["layers_b"])))
-        else:
-            assert a is not None and b is not None
-            row["delta_ms"] = b_ms - a_ms
-            row["delta_pct"] = _pct(row["delta_ms"], a_ms)
-            if len(a) >= 2 and len(b) >= 2:
-                row["spread_ms"] = float(math.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2))
-            if testable:
-                row["floor_ms"] = max(floor, t.spread_factor * row["spread_ms"])
-                row["p_up"], row["p_down"] = run_t_p(a, b, "greater"), run_t_p(a, b, "less")
-            row["mde_ms"] = _mde_ms(a_ms, float(row["floor_ms"]), row["threshold_pct"] / 100.0, totals[BASE], t)
-            row["mde_pct"] = _pct(row["mde_ms"], a_ms)
-        if ov is not None and ov.ignore:
-            row["status"] = "ignored"
-            row["reason"] = (
-                f"ignored by override '{ov.match}' until {ov.expires.isoformat()}: {ov.reason}".rstrip(": ")
-            )
-        rows.append(row)
+    return values, k, totals
 
+
+def _group_row(
+    m: Mapping[Any, Any],
+    values: dict[str, dict[int, np.ndarray]],
+    totals: dict[str, float],
+    engine_floor: float,
+    t: Thresholds,
+    overrides: Sequence[Override],
+    testable: bool,
+) -> dict[str, Any]:
+    """One group's row: times, share, floor and (when testable) p-values; status only when one-sided/ignored."""
+    gid = int(m["group_id"])
+    a, b = values[BASE].get(gid), values[CAND].get(gid)
+    a_ms = float(a.mean()) if a is not None and len(a) else math.nan
+    b_ms = float(b.mean()) if b is not None and len(b) else math.nan
+    row: dict[str, Any] = {
+        "group_id": gid,
+        "label": str(m["label"]),
+        "kind": str(m["kind"]),
+        "base_ms": a_ms,
+        "cand_ms": b_ms,
+        "layers_a": list(m["layers_a"]),
+        "layers_b": list(m["layers_b"]),
+        "share_pct": 100.0 * max(_safe_div(a_ms, totals[BASE]), _safe_div(b_ms, totals[CAND])),
+        "threshold_pct": 100.0 * t.group_threshold,
+        "floor_ms": t.floor_ms,
+        "p_value": math.nan,
+        "q_value": math.nan,
+        "p_up": math.nan,
+        "p_down": math.nan,
+        "significance": "not assessed",
+        "spread_ms": math.nan,
+        "mde_ms": math.nan,
+        "mde_pct": math.nan,
+    }
+    ov = next((o for o in overrides if o.matches(row["label"], row["layers_a"] + row["layers_b"])), None)
+    if ov is not None and ov.group_threshold is not None:
+        row["threshold_pct"] = 100.0 * ov.group_threshold
+    floor = ov.floor_ms if ov is not None and ov.floor_ms is not None else engine_floor
+    row["floor_ms"] = floor
+    if math.isnan(a_ms) or math.isnan(b_ms):
+        row.update(_one_sided(a_ms, b_ms, bool(row["layers_a"]), bool(row["layers_b"])))
+    else:
+        assert a is not None and b is not None
+        row["delta_ms"] = b_ms - a_ms
+        row["delta_pct"] = _pct(row["delta_ms"], a_ms)
+        if len(a) >= 2 and len(b) >= 2:
+            row["spread_ms"] = float(math.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2))
+        if testable:
+            row["floor_ms"] = max(floor, t.spread_factor * row["spread_ms"])
+            row["p_up"], row["p_down"] = run_t_p(a, b, "greater"), run_t_p(a, b, "less")
+        row["mde_ms"] = _mde_ms(a_ms, float(row["floor_ms"]), row["threshold_pct"] / 100.0, totals[BASE], t)
+        row["mde_pct"] = _pct(row["mde_ms"], a_ms)
+    if ov is not None and ov.ignore:
+        row["status"] = "ignored"
+        row["reason"] = f"ignored by override '{ov.match}' until {ov.expires.isoformat()}: {ov.reason}".rstrip(": ")
+    return row
+
+
+def _classify_open_rows(rows: list[dict[str, Any]], t: Thresholds, testable: bool) -> None:
+    """Benjamini-Hochberg across the groups not yet decided, then each one's status and reason (in place)."""
     open_rows = [r for r in rows if "status" not in r]
     if testable:
         for direction in ("up", "down"):
@@ -399,11 +423,17 @@ def decide_groups(
                 r["q_" + direction] = float(qv)
     for r in open_rows:
         r["status"], r["reason"], r["p_value"], r["q_value"], r["significance"] = _classify(r, t, testable)
+
+
+_STATUS_ORDER = {"regression": 0, "traded": 1, "improvement": 2, "added": 3, "removed": 3, "ok": 4,
+                 "unmeasured": 5, "ignored": 6}
+
+
+def _group_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The rows as a ``schema.CHECK_GROUPS`` frame, worst regression first."""
     frame = pd.DataFrame(rows)
     frame = frame.drop(columns=[c for c in ("p_up", "p_down", "q_up", "q_down") if c in frame])
-    order = {"regression": 0, "traded": 1, "improvement": 2, "added": 3, "removed": 3, "ok": 4, "unmeasured": 5,
-             "ignored": 6}
-    frame["_o"] = frame["status"].map(order)
+    frame["_o"] = frame["status"].map(_STATUS_ORDER)
     frame = frame.sort_values(["_o", "delta_ms"], ascending=[True, False], kind="stable").drop(columns="_o")
     return schema.conform(frame.reset_index(drop=True), schema.CHECK_GROUPS)
 
@@ -501,6 +531,40 @@ def run_check(
     t = t or Thresholds()
     validate_side(baseline, BASE)
     validate_side(candidate, CAND)
+    diffs = _comparable_or_raise(baseline, candidate, allow_different)
+    notes: list[str] = []
+    if (same := same_pair_note(baseline, candidate)) is not None:
+        notes.append(same)
+    if set(allow_different) & set(BUILD_CHANGES):
+        notes.append(
+            "--allow-different precision is no longer needed: a build precision change is part of the change "
+            "under test and is always compared"
+        )
+    e2e = _end_to_end_gate(baseline, candidate, t, notes)
+    groups = _group_gate(baseline, candidate, t, overrides, grouper, e2e, notes)
+    overhead = _overhead_note(baseline, candidate)
+    if overhead:
+        notes.append(overhead)
+    return CheckResult(
+        baseline[0].name,
+        candidate[0].name,
+        len(baseline),
+        len(candidate),
+        e2e,
+        groups,
+        t,
+        list(overrides),
+        [d for d in diffs if d.field in allow_different],
+        notes,
+        _check_context(baseline, candidate),
+        changes=build_changes(baseline, candidate),
+    )
+
+
+def _comparable_or_raise(
+    baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle], allow_different: Sequence[str]
+) -> list[FieldDiff]:
+    """The environment differences of the two sides; NotComparableError for any not in ``allow_different``."""
     unknown = sorted(set(allow_different) - set(ALLOWED_FIELDS))
     if unknown:
         raise TrtInspectError(
@@ -519,15 +583,13 @@ def run_check(
             hint="compare like with like, or pass --allow-different "
             + " ".join(sorted({d.field for d in blocking})),
         )
-    changes = build_changes(baseline, candidate)
-    notes: list[str] = []
-    if (same := same_pair_note(baseline, candidate)) is not None:
-        notes.append(same)
-    if set(allow_different) & set(BUILD_CHANGES):
-        notes.append(
-            "--allow-different precision is no longer needed: a build precision change is part of the change "
-            "under test and is always compared"
-        )
+    return diffs
+
+
+def _end_to_end_gate(
+    baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle], t: Thresholds, notes: list[str]
+) -> EndToEnd:
+    """The end-to-end gate on the best source both sides have; its notes are appended to ``notes``."""
     src_b, samples_b = end_to_end_samples(baseline)
     src_c, samples_c = end_to_end_samples(candidate)
     source = _common_source(src_b, src_c)
@@ -553,7 +615,19 @@ def run_check(
                 f"candidate run(s), needs >= {t.min_runs} a side (iterations within a run are autocorrelated, "
                 f"not independent samples); the {t.threshold:.0%} threshold decided alone"
             )
+    return e2e
 
+
+def _group_gate(
+    baseline: Sequence[EngineBundle],
+    candidate: Sequence[EngineBundle],
+    t: Thresholds,
+    overrides: Sequence[Override],
+    grouper: GroupTimesFn | None,
+    e2e: EndToEnd,
+    notes: list[str],
+) -> pd.DataFrame:
+    """The per fusion group gate (empty without a per-layer profile on every run); notes appended to ``notes``."""
     if all(b.has_profile for b in [*baseline, *candidate]):
         group_fn = grouper or _default_grouper
         meta, runs = group_fn(baseline, candidate)
@@ -577,29 +651,16 @@ def run_check(
             f"{len(baseline)} baseline / {len(candidate)} candidate run(s): per-group significance "
             f"could not be assessed (needs >= {t.min_runs} runs a side); groups are judged on size alone"
         )
-    overhead = _overhead_note(baseline, candidate)
-    if overhead:
-        notes.append(overhead)
-    ctx = {
+    return groups
+
+
+def _check_context(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> dict[str, Any]:
+    return {
         "device": lookup(baseline[0].device, ["name", "Selected Device", "Name"]),
         "trt_version": baseline[0].trt_version,
         "precision_base": build_precision(baseline[0]),
         "precision_cand": build_precision(candidate[0]),
     }
-    return CheckResult(
-        baseline[0].name,
-        candidate[0].name,
-        len(baseline),
-        len(candidate),
-        e2e,
-        groups,
-        t,
-        list(overrides),
-        [d for d in diffs if d.field in allow_different],
-        notes,
-        ctx,
-        changes=changes,
-    )
 
 
 # Below this share of a side's per-layer time in groups present on both sides, the two engines are taken to

@@ -27,6 +27,7 @@ from trt_double import (
 
 from trtinspect.capture import cuda_timing, trt_backend
 from trtinspect.capture.nvtx_ranges import NvtxRanges
+from trtinspect.capture.shapes import parse_shapes
 from trtinspect.cli import cli
 from trtinspect.errors import TrtInspectError
 
@@ -175,7 +176,7 @@ def test_double_default_shape_is_profile_opt(double: Any) -> None:
 def test_double_requested_shape_used_for_io_sizes(double: Any) -> None:
     _, cudart, _, spec = double
     name = spec["inputs"][0]["name"]
-    result = run(double, warmup=0, iterations=2, shapes=trt_backend.parse_shapes(f"{name}:8x3x224x224"))
+    result = run(double, warmup=0, iterations=2, shapes=parse_shapes(f"{name}:8x3x224x224"))
     assert result.shapes[name] == (8, 3, 224, 224)
     assert result.shapes[spec["outputs"][0]["name"]] == (8, 1000)
     h2d = [n for kind, n in cudart.copies if kind == "cudaMemcpyHostToDevice"]
@@ -192,17 +193,17 @@ def test_double_requested_shape_used_for_io_sizes(double: Any) -> None:
 )
 def test_double_bad_shapes_are_refused(double: Any, shapes: str, message: str) -> None:
     with pytest.raises(TrtInspectError, match=message):
-        run(double, iterations=1, shapes=trt_backend.parse_shapes(shapes))
+        run(double, iterations=1, shapes=parse_shapes(shapes))
 
 
 @pytest.mark.parametrize("text", ["input.1", "input.1:axb", ":1x2", "x:1x-2"])
 def test_parse_shapes_rejects_malformed(text: str) -> None:
     with pytest.raises(TrtInspectError, match="--shapes"):
-        trt_backend.parse_shapes(text)
+        parse_shapes(text)
 
 
 def test_parse_shapes_splits_at_last_colon() -> None:
-    assert trt_backend.parse_shapes("a:b:1x2, c:3") == {"a:b": (1, 2), "c": (3,)}
+    assert parse_shapes("a:b:1x2, c:3") == {"a:b": (1, 2), "c": (3,)}
 
 
 def test_select_shapes_static_and_shape_tensor() -> None:

@@ -35,6 +35,7 @@ import numpy as np
 
 from trtinspect.capture import cuda_timing, gpu_state
 from trtinspect.capture.nvtx_ranges import NvtxRanges, default_ranges
+from trtinspect.capture.shapes import format_shape
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import bundle_writer
 from trtinspect.parsers._io import looks_binary, read_bytes
@@ -146,33 +147,6 @@ def _name(enum_value: Any) -> str:
 
 def _dims(d: Any) -> tuple[int, ...]:
     return tuple(int(x) for x in d)
-
-
-def parse_shapes(text: str | None) -> dict[str, tuple[int, ...]]:
-    """Parse trtexec's ``--shapes`` syntax: ``input:1x3x224x224,mask:1x128`` (name split at the last ':')."""
-    out: dict[str, tuple[int, ...]] = {}
-    if not text:
-        return out
-    for item in (s.strip() for s in text.split(",")):
-        if not item:
-            continue
-        name, sep, dims = item.rpartition(":")
-        name = name.strip().strip("'\"")
-        try:
-            shape = tuple(int(x) for x in dims.lower().split("x"))
-        except ValueError:
-            shape = ()
-        if not sep or not name or not shape or any(d < 0 for d in shape):
-            raise TrtInspectError(
-                f"cannot read --shapes entry '{item}'",
-                hint="write NAME:DxDxD, several separated by commas, e.g. input:1x3x224x224",
-            )
-        out[name] = shape
-    return out
-
-
-def format_shape(shape: tuple[int, ...]) -> str:
-    return "x".join(str(d) for d in shape)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -515,6 +489,53 @@ def profile_engine(
     context, tensors, shapes = _bind_shapes(session, opts)
     graph_json, detail = _inspect_graph(t, session.engine, context, rng, notes)
 
+    run = _measure(t, c, nv, rng, context, tensors, shapes, opts, device, notes)
+    states = {
+        k: v for k, v in (("before", gpu_before), ("start", run.gpu_start), ("end", run.gpu_end)) if v is not None
+    }
+    warnings: list[str] = []
+    if run.gpu_start is not None and run.gpu_end is not None:
+        warnings = gpu_state.drift_warnings(gpu_state.GpuState(**run.gpu_start), gpu_state.GpuState(**run.gpu_end))
+    return ProfileResult(
+        engine_path=session.path,
+        name=engine_name(session.path),
+        trt_version=session.trt_version,
+        tensors=tensors,
+        shapes=shapes,
+        graph_json=graph_json,
+        detail=detail,
+        layer_times=run.layer_times,
+        profile_iterations=run.profiled,
+        iterations=run.timings,
+        warmup_iterations=opts.warmup,
+        timing_wall_s=run.wall_s,
+        device=device,
+        gpu_states=states,
+        gpu_warnings=warnings,
+        notes=notes,
+        settings=_settings(opts, run.n_iter, run.duration, shapes),
+    )
+
+
+@dataclass
+class _Measured:
+    """What the timed phase of :func:`profile_engine` measured."""
+
+    timings: list[IterationTiming]
+    wall_s: float
+    layer_times: dict[str, list[float]]
+    profiled: int
+    gpu_start: dict[str, Any] | None
+    gpu_end: dict[str, Any] | None
+    n_iter: int | None
+    duration: float | None
+
+
+def _measure(
+    t: Any, c: Any, nv: Any, rng: NvtxRanges, context: Any, tensors: list[Any], shapes: dict[str, Any],
+    opts: ProfileOptions, device: Mapping[str, Any], notes: list[str],
+) -> _Measured:
+    """Allocate and fill the buffers, warm up, time the iterations, then the per-layer pass; buffers freed."""
     buffers = cuda_timing.Buffers(c)
     runner: cuda_timing.Runner | None = None
     try:
@@ -544,32 +565,7 @@ def profile_engine(
         if runner is not None:
             runner.close()
         buffers.free()
-
-    states = {
-        k: v for k, v in (("before", gpu_before), ("start", gpu_start), ("end", gpu_end)) if v is not None
-    }
-    warnings: list[str] = []
-    if gpu_start is not None and gpu_end is not None:
-        warnings = gpu_state.drift_warnings(gpu_state.GpuState(**gpu_start), gpu_state.GpuState(**gpu_end))
-    return ProfileResult(
-        engine_path=session.path,
-        name=engine_name(session.path),
-        trt_version=session.trt_version,
-        tensors=tensors,
-        shapes=shapes,
-        graph_json=graph_json,
-        detail=detail,
-        layer_times=layer_times,
-        profile_iterations=profiled,
-        iterations=timings,
-        warmup_iterations=opts.warmup,
-        timing_wall_s=wall_s,
-        device=device,
-        gpu_states=states,
-        gpu_warnings=warnings,
-        notes=notes,
-        settings=_settings(opts, n_iter, duration, shapes),
-    )
+    return _Measured(timings, wall_s, layer_times, profiled, gpu_start, gpu_end, n_iter, duration)
 
 
 def _open_device(c: Any, opts: ProfileOptions) -> None:

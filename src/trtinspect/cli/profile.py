@@ -85,9 +85,10 @@ def command(
             hint="pass the .engine/.plan file; `trtinspect report DIR` reads bundle directories",
         )
     from trtinspect.capture import trt_backend  # after the path checks: a missing file is reported before TensorRT
+    from trtinspect.capture.shapes import format_shape, parse_shapes
 
     opts = trt_backend.ProfileOptions(
-        shapes=trt_backend.parse_shapes(shapes),
+        shapes=parse_shapes(shapes),
         iterations=iterations,
         duration_s=duration,
         warmup=warmup,
@@ -103,7 +104,7 @@ def command(
 
     gpu = result.device.get("Selected Device", "unknown GPU")
     click.echo(f"engine {result.engine_path}  TensorRT {result.trt_version}  on {gpu}")
-    click.echo("shapes " + ", ".join(f"{k}={trt_backend.format_shape(v)}" for k, v in result.shapes.items()))
+    click.echo("shapes " + ", ".join(f"{k}={format_shape(v)}" for k, v in result.shapes.items()))
     if result.iterations:
         lat = sorted(it.latency_ms for it in result.iterations)
         comp = sorted(it.compute_ms for it in result.iterations)

@@ -182,20 +182,7 @@ def fig_engine_graph(nodes: pd.DataFrame, edges: pd.DataFrame, *, color_by: str 
         raise ValueError(f"color_by must be one of {GRAPH_COLOR_BY}, not {color_by!r}")
     fig = go.Figure()
     if not edges.empty:
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        mid_x, mid_y = [], []
-        for x0, y0, x1, y1 in edges[["x0", "y0", "x1", "y1"]].itertuples(index=False):
-            ex, ey = _edge_path(float(x0), float(y0), float(x1), float(y1))
-            xs += [*ex, None]
-            ys += [*ey, None]
-            mid_x.append(ex[len(ex) // 2])
-            mid_y.append(ey[len(ey) // 2])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#b0b0b0", "width": 1},
-                                 hoverinfo="skip", showlegend=False, name="tensors"))
-        fig.add_trace(go.Scatter(
-            x=mid_x, y=mid_y, mode="markers", marker={"size": 5, "color": "#b0b0b0", "opacity": 0.6},
-            hovertext=edges["hover"], hoverinfo="text", showlegend=False, name="tensor"))
+        _add_edge_traces(fig, edges)
     times = nodes["avg_ms"].astype("float64")
     t_max = float(times.max()) if times.notna().any() else 0.0
     if size_by_time and t_max > 0:
@@ -210,33 +197,9 @@ def fig_engine_graph(nodes: pd.DataFrame, edges: pd.DataFrame, *, color_by: str 
     common = {"mode": text_mode, "textposition": "middle right", "hoverinfo": "text",
               "textfont": {"size": 10}}
     if color_by == "latency":
-        timed = times.notna()
-        for part, is_timed in ((nodes[timed], True), (nodes[~timed], False)):
-            if part.empty:
-                continue
-            marker: dict[str, Any] = {"size": part["_size"], "opacity": part["_opacity"],
-                                      "line": {"width": 1, "color": "#444"}}
-            if is_timed:
-                marker.update(color=part["avg_ms"], colorscale=LATENCY_SCALE, cmin=0, cmax=t_max or 1,
-                              showscale=True, colorbar={"title": {"text": "ms"}, "thickness": 12})
-            else:
-                marker["color"] = COLOR_UNKNOWN
-            fig.add_trace(go.Scatter(x=part["x"], y=part["y"], text=part["label"], hovertext=part["hover"],
-                                     customdata=part["layer_index"], marker=marker,
-                                     name="timed" if is_timed else "no time", showlegend=not is_timed,
-                                     **common))
+        _add_latency_traces(fig, nodes, times.notna(), t_max, common)
     else:
-        keys = nodes[color_by].astype("string").fillna("(unknown)").replace("", "(unknown)")
-        order = sorted(keys.unique().tolist())
-        colors = PRECISION_COLORS if color_by == "precision" else _palette(order)
-        for key in order:
-            part = nodes[keys == key]
-            fig.add_trace(go.Scatter(
-                x=part["x"], y=part["y"], text=part["label"], hovertext=part["hover"],
-                customdata=part["layer_index"], name=str(key),
-                marker={"size": part["_size"], "color": colors.get(key, COLOR_UNKNOWN),
-                        "opacity": part["_opacity"], "line": {"width": 1, "color": "#444"}},
-                **common))
+        _add_key_traces(fig, nodes, color_by, common)
     if any_highlight:
         hi = nodes[nodes["highlight"]]
         fig.add_trace(go.Scatter(
@@ -253,6 +216,58 @@ def fig_engine_graph(nodes: pd.DataFrame, edges: pd.DataFrame, *, color_by: str 
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
+
+
+def _add_edge_traces(fig: go.Figure, edges: pd.DataFrame) -> None:
+    """The tensor edges as one line trace, and a hover marker at the middle of each."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    mid_x, mid_y = [], []
+    for x0, y0, x1, y1 in edges[["x0", "y0", "x1", "y1"]].itertuples(index=False):
+        ex, ey = _edge_path(float(x0), float(y0), float(x1), float(y1))
+        xs += [*ex, None]
+        ys += [*ey, None]
+        mid_x.append(ex[len(ex) // 2])
+        mid_y.append(ey[len(ey) // 2])
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#b0b0b0", "width": 1},
+                             hoverinfo="skip", showlegend=False, name="tensors"))
+    fig.add_trace(go.Scatter(
+        x=mid_x, y=mid_y, mode="markers", marker={"size": 5, "color": "#b0b0b0", "opacity": 0.6},
+        hovertext=edges["hover"], hoverinfo="text", showlegend=False, name="tensor"))
+
+
+def _add_latency_traces(fig: go.Figure, nodes: pd.DataFrame, timed: pd.Series, t_max: float,
+                        common: dict[str, Any]) -> None:
+    """Layers coloured on the latency scale (with a colour bar), untimed layers grey."""
+    for part, is_timed in ((nodes[timed], True), (nodes[~timed], False)):
+        if part.empty:
+            continue
+        marker: dict[str, Any] = {"size": part["_size"], "opacity": part["_opacity"],
+                                  "line": {"width": 1, "color": "#444"}}
+        if is_timed:
+            marker.update(color=part["avg_ms"], colorscale=LATENCY_SCALE, cmin=0, cmax=t_max or 1,
+                          showscale=True, colorbar={"title": {"text": "ms"}, "thickness": 12})
+        else:
+            marker["color"] = COLOR_UNKNOWN
+        fig.add_trace(go.Scatter(x=part["x"], y=part["y"], text=part["label"], hovertext=part["hover"],
+                                 customdata=part["layer_index"], marker=marker,
+                                 name="timed" if is_timed else "no time", showlegend=not is_timed,
+                                 **common))
+
+
+def _add_key_traces(fig: go.Figure, nodes: pd.DataFrame, color_by: str, common: dict[str, Any]) -> None:
+    """One trace (legend entry) per precision or layer type."""
+    keys = nodes[color_by].astype("string").fillna("(unknown)").replace("", "(unknown)")
+    order = sorted(keys.unique().tolist())
+    colors = PRECISION_COLORS if color_by == "precision" else _palette(order)
+    for key in order:
+        part = nodes[keys == key]
+        fig.add_trace(go.Scatter(
+            x=part["x"], y=part["y"], text=part["label"], hovertext=part["hover"],
+            customdata=part["layer_index"], name=str(key),
+            marker={"size": part["_size"], "color": colors.get(key, COLOR_UNKNOWN),
+                    "opacity": part["_opacity"], "line": {"width": 1, "color": "#444"}},
+            **common))
 
 
 def fig_iteration_breakdown(per_iter: pd.DataFrame, *, title: str = "") -> go.Figure:
