@@ -17,7 +17,7 @@ from trtinspect.parsers.device import device_name
 from trtinspect.parsers.model import EngineBundle
 from trtinspect.parsers.nsys.stats import report_section as nsys_report_section
 from trtinspect.parsers.nsys.stats_csv import csv_report_section
-from trtinspect.parsers.timing import FROM_TIMES
+from trtinspect.parsers.timing import FROM_TIMES, PER_SAMPLE
 
 UNKNOWN = "(unknown)"
 NOT_IN_LAYERS = "(profiled, not in layers)"
@@ -137,9 +137,10 @@ def _timing(bundle: EngineBundle) -> dict[str, Any]:
     """H2D / compute / D2H / latency as the report shows them: the bundle's one timing summary."""
     t = bundle.timing
     out: dict[str, Any] = {"source": t.source, "iterations": t.iterations if t.source == FROM_TIMES else None,
-                           "throughput_qps": _num(t.throughput_qps, 3),
-                           "total_host_walltime_s": _num(t.walltime_s), "total_gpu_compute_s": _num(t.gpu_compute_s),
-                           "per": "iteration", "batch": t.batch, "batch_source": t.batch_source,
+                           "throughput_qps": _full(t.throughput_qps),
+                           "total_host_walltime_s": _full(t.walltime_s), "total_gpu_compute_s": _full(t.gpu_compute_s),
+                           "per": "iteration", "per_sample_metrics": list(PER_SAMPLE) if t.batch else [],
+                           "batch": t.batch, "batch_source": t.batch_source,
                            "window": None, "agreement": [
                                {"metric": a.metric, "stat": a.stat, "trtexec": a.printed, "recomputed": _full(a.ours),
                                 "status": a.status} for a in t.agreement]}
@@ -148,11 +149,13 @@ def _timing(bundle: EngineBundle) -> dict[str, Any]:
         out["window"] = {"first_iteration": w.first + 1, "measured": w.count, "exported": w.total,
                          "warmup_ms": w.warmup_ms, "warmup_source": w.warmup_source}
     for key, stats in t.metrics.items():  # unrounded: renderers print 6 significant digits as trtexec does
-        out[key] = {"mean": _full(stats.mean), "median": _full(stats.median), "p99": _full(stats.p99),
-                    "min": _full(stats.min), "max": _full(stats.max),
+        out[key] = {"min": _full(stats.min), "max": _full(stats.max), "mean": _full(stats.mean),
+                    "median": _full(stats.median), "p99": _full(stats.p99),
                     "percentiles": {f"p{p:g}": _full(v) for p, v in sorted(stats.percentiles.items())},
-                    "per_sample_mean": _full(stats.mean / t.batch) if stats.mean is not None and t.batch else None,
                     "unmeasured": stats.unmeasured}
+        if key in PER_SAMPLE:  # per inference of one sample; enqueue, copies, host latency stay per iteration
+            out[key]["per_sample_mean"] = (_full(stats.mean / t.batch) if stats.mean is not None and t.batch
+                                           else None)
     return out
 
 

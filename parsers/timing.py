@@ -48,6 +48,9 @@ FROM_TIMES = "times"
 FROM_SUMMARY = "summary"
 NOT_MEASURED = "not measured (data transfers disabled)"
 TRANSFERS = ("h2d_ms", "d2h_ms")
+# Metrics that time one inference of the whole batch, so that a per-sample figure (/ batch) means something.
+# Enqueue time (a host call), H2D/D2H copies and end-to-end host latency are per iteration only.
+PER_SAMPLE = ("compute_ms", "latency_ms")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,11 @@ class Stats:
     @property
     def known(self) -> bool:
         return self.mean is not None
+
+    @property
+    def printed_any(self) -> bool:
+        """Any figure at all (min, max, mean, median or a percentile)."""
+        return any(v is not None for v in (self.min, self.max, self.mean, self.median)) or bool(self.percentiles)
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,8 @@ def _summary_stats(summary: pd.DataFrame, metric: str) -> Stats:
     pct = {float(k[1:]): v for k, v in lookup.items() if v is not None and re.fullmatch(r"p\d+(?:\.\d+)?", k)}
     stats = Stats(lookup.get("mean"), lookup.get("median"), lookup.get("p99"), FROM_SUMMARY, lookup.get("min"),
                   lookup.get("max"), pct)
-    return stats if stats.known else Stats()
+    # kept when trtexec printed any figure (a 7.x excerpt may lack the mean); `known` still means "has a mean"
+    return stats if stats.known or stats.printed_any else Stats()
 
 
 def _scalar(summary: pd.DataFrame, metric: str) -> float | None:
@@ -198,7 +207,8 @@ def timing_summary(bundle: EngineBundle) -> TimingSummary:
         from_times = _from_recomputed(rec.metrics[key]) if rec is not None and key in rec.metrics else Stats()
         from_summary = _summary_stats(summary, name) if not summary.empty else Stats()
         first, second = (from_summary, from_times) if key in SUMMARY_PREFERRED else (from_times, from_summary)
-        metrics[key] = first if first.known else second
+        metrics[key] = next((s for s in (first, second) if s.known), None) or (
+            first if first.printed_any or not second.printed_any else second)
     if transfers_disabled(bundle.inference_options, commands):
         for key in TRANSFERS:
             metrics[key] = Stats(unmeasured=NOT_MEASURED)

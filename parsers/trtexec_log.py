@@ -42,6 +42,8 @@ OPTION_SECTIONS = {
 # Warning kinds also recognised on lines quoted without their ``[W]`` prefix (the others are too generic).
 UNPREFIXED_WARNING_KINDS = ("unstable_compute", "missing_int8_scales", "no_conforming_impl")
 # Notes attached when trtexec says why a summary is missing.
+# What TensorRT's engine inspector prints (8.4+) for an engine built with names-only profiling verbosity.
+NAMES_ONLY_MESSAGE = "The profiling verbosity was set to ProfilingVerbosity::kLAYER_NAMES_ONLY"
 EXPLAINED_ABSENCE = {
     "Skipped inference phase": "inference was skipped (--skipInference): the log has no performance summary",
     "The e2e network timing is not reported": (
@@ -127,6 +129,8 @@ class _Parser:
         self.engine_blocks: list[list[dict[str, Any]]] = []
         self.in_engine_block = False
         self.dump_records: list[dict[str, Any]] = []
+        self.dump_names_only = False
+        self.loose7: list[dict[str, Any]] = []      # 7.x throughput/walltime lines seen outside a block
         self.warning_rows: list[dict[str, Any]] = []
         self.prefixed = 0
         self.running_seen = False
@@ -227,7 +231,7 @@ class _Parser:
         elif section == "profile":
             if self._profile_line(body, stripped):
                 return
-        elif section == "dump_layers" and self._dump_layer(sev, body, stripped):
+        elif section == "dump_layers" and self._dump_layer(sev, body, stripped, trt):
             return
         if self.in_engine_block:
             if body.startswith("Layer("):
@@ -374,9 +378,15 @@ class _Parser:
             del record["_unparsed"]
         self.engine_blocks[-1].append(record)
 
-    def _dump_layer(self, sev: str | None, body: str, stripped: str) -> bool:
+    def _dump_layer(self, sev: str | None, body: str, stripped: str, trt: bool) -> bool:
         if stripped == "Layers:" and not self.dump_records:
             return True
+        if stripped.startswith(NAMES_ONLY_MESSAGE):
+            # TensorRT's inspector says so between 'Layer Information:' and 'Layers:' (8.4+): names follow
+            self.dump_names_only = True
+            return True
+        if trt and not self.dump_records:
+            return True  # another TensorRT logger line printed while the inspector ran: the records follow
         if not stripped or stripped == "Bindings:" or (sev is not None and not stripped.startswith("Name: ")):
             self.section = "ignored" if stripped == "Bindings:" else None
             return bool(stripped == "Bindings:" or not stripped)
@@ -410,6 +420,9 @@ class _Parser:
         lowered = stripped.lower()
         if lowered in sec.SUMMARY7_BLOCKS and not trt:
             self.block7 = sec.SUMMARY7_BLOCKS[lowered]
+            if self.loose7:  # an excerpt that starts after the Host Latency block ('walltime: 5.67 s')
+                self.summaries.add(self.loose7)
+                self.loose7 = []
             if self.block7 == "Latency":
                 self.summaries.start()
             return
@@ -419,6 +432,10 @@ class _Parser:
                 self.summaries.add(rows)
                 return
             self.block7 = None
+        elif not trt and sec.SUMMARY7_VALUE_LINE.match(stripped):
+            # kept only if a 7.x block title follows (alone, 'walltime: 3 s' says too little)
+            self.loose7.extend(sec.parse_summary7_line("", stripped) or [])
+            return
         rows = None if trt else sec.parse_stat_line(stripped)
         if rows is not None:
             self._flush_pending()
@@ -489,6 +506,10 @@ class _Parser:
         blocks = [b for b in self.engine_blocks if b]
         if self.dump_records:
             out.layer_records, out.layer_records_source = self.dump_records, "dumpLayerInfo"
+            if self.dump_names_only:
+                self._note(f"--dumpLayerInfo printed layer names only ({len(self.dump_records)} layers): the "
+                           "engine was built with ProfilingVerbosity::kLAYER_NAMES_ONLY (rebuild with "
+                           "--profilingVerbosity=detailed for types, precisions and tensors)")
             if blocks:
                 self._note("both --dumpLayerInfo records and the verbose 'Engine Layer Information' block "
                            "are present; layer_records come from --dumpLayerInfo")
@@ -593,12 +614,13 @@ def looks_like_trtexec_log(head: str) -> bool:
         return False
     if _MARKERS.search(head):
         return True
-    # Headerless --dumpProfile excerpts: parse the head and see whether a profile table comes out.
+    # Excerpts without those markers (headerless --dumpProfile tables, 7.x 'GPU Compute' blocks): parse the
+    # head with the parser itself, so whatever parse_trtexec_text reads from it is taken as a log.
     parser = _Parser(None)
     for i, line in enumerate(head.splitlines()[:2000], 1):
         parser.feed(i, line.rstrip("\r"))
     parser.close()
-    return any(p.rows for p in parser.profiles) or bool(parser.engine_blocks and parser.engine_blocks[-1])
+    return parser.found_anything()
 
 
 def parse_trtexec_text(text: str, *, path: str | Path | None = None) -> TrtexecLog:

