@@ -145,17 +145,50 @@ def apply_device_metadata(ctx: LoadContext, paths: list[Path]) -> None:
         _add_source(ctx.bundle, "trex_device_metadata", p)
 
 
-def _parse_logs(paths: list[Path], bundle: EngineBundle, found: set[Path]) -> list[tuple[Path, Any]]:
+def _first_error(lg: Any) -> str | None:
+    """The first ``[E]``/``[F]`` message of a log (the root cause; trtexec's last errors are generic)."""
+    w = lg.warnings
+    if w.empty:
+        return None
+    errors = w[w["severity"] == "E"]
+    if errors.empty:
+        return None
+    text = " ".join(str(errors["message"].iloc[0]).split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _refuse_failed_run(path: Path, lg: Any) -> None:
+    """A run trtexec itself reported as FAILED that printed no engine data is not an engine to analyse."""
+    if lg.status != "FAILED" or any(has(lg) for has in LOG_PARTS.values()):
+        return
+    version = f" (TensorRT {lg.trt_version})" if lg.trt_version else ""
+    cause = _first_error(lg)
+    raise TrtInspectError(
+        f"trtexec reported FAILED{version} and printed no performance summary, layer profile or layer "
+        f"information" + (f"; first error: {cause}" if cause else ""),
+        path=path, hint="fix the build or run that failed and pass the log of a run that ends in "
+                        "'&&&& PASSED'",
+    )
+
+
+def _parse_logs(paths: list[Path], bundle: EngineBundle, found: set[Path],
+                only_logs: bool = False) -> list[tuple[Path, Any]]:
     from trtinspect.parsers.trtexec_log import parse_trtexec_log
 
     logs = []
+    failed: list[TrtInspectError] = []
     for p in paths:
         try:
-            logs.append((p, parse_trtexec_log(p)))
+            lg = parse_trtexec_log(p)
+            _refuse_failed_run(p, lg)
+            logs.append((p, lg))
         except TrtInspectError as exc:
             if p not in found:
                 raise
+            failed.append(exc)
             bundle.notes.append(f"skipped {p.name}: {exc.problem}")
+    if not logs and failed and only_logs:   # a folder holding only unusable logs is not an engine either
+        raise failed[0]
     if len(logs) > 1:
         for part, has in LOG_PARTS.items():
             holders = [p for p, lg in logs if has(lg)]
@@ -207,7 +240,8 @@ def _apply_log_options(logs: list[tuple[Path, Any]], bundle: EngineBundle) -> No
 
 def apply_logs(ctx: LoadContext, paths: list[Path]) -> None:
     """trtexec logs: options, device, summary, warnings; their layers and profile table when no file has them."""
-    ctx.logs = _parse_logs(paths, ctx.bundle, ctx.found)
+    only_logs = {k for k, v in ctx.by_kind.items() if v} <= {"trtexec_log"}
+    ctx.logs = _parse_logs(paths, ctx.bundle, ctx.found, only_logs=only_logs)
     _apply_log_options(ctx.logs, ctx.bundle)
     if not ctx.has("layer_info"):
         _layers_from_logs(ctx)

@@ -104,6 +104,14 @@ def decode_version_token(token: str) -> str | None:
     return f"{major}.{minor}.{patch}"
 
 
+def version_from_line(printed: str) -> str:
+    """Normalisation pass for the ``TensorRT version:`` line: 8.0 prints the integer NV_TENSORRT_VERSION
+    (``TensorRT version: 8003`` = 8.0.3, NVIDIA/trt-samples-for-hackathon-cn 8.0.3 logs); 8.2+ print ``8.2.3``."""
+    if printed.isdigit():
+        return decode_version_token(printed) or printed
+    return printed
+
+
 @dataclass
 class _Profile:
     iterations: int | None
@@ -404,7 +412,7 @@ class _Parser:
             return
         v = sec.VERSION_LINE.match(stripped)
         if v is not None:
-            self.version_line = v.group("version")
+            self.version_line = version_from_line(v.group("version"))
             return
         if body.startswith("Layer("):
             self._flush_pending()

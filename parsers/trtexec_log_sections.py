@@ -23,7 +23,8 @@ SEVERITY = {"V": "V", "I": "I", "W": "W", "E": "E", "F": "E"}
 STATUS = re.compile(r"^&&&& (?P<status>[A-Z]+) (?P<mid>.*?)(?: # (?P<command>.*))?$")
 VERSION_TOKEN = re.compile(r"\[TensorRT (?P<token>v\d+)\]")
 BUILD_TAG = re.compile(r"\[(?P<tag>b\d+)\]")
-VERSION_LINE = re.compile(r"^TensorRT version: (?P<version>\d+(?:\.\d+)+)\s*$")
+# dotted (8.2+: "8.2.3", "10.16.1") or 8.0's integer NV_TENSORRT_VERSION ("8003"): see version_from_line
+VERSION_LINE = re.compile(r"^TensorRT version: (?P<version>\d+(?:\.\d+)+|\d{4,6})\s*$")
 SECTION = re.compile(r"^=== (?P<title>.+?) ===\s*$")
 PROFILE_TITLE = re.compile(r"^Profile \((?P<n>\d+) iterations? ?\)$")
 

@@ -1,0 +1,203 @@
+"""Every figure `trtinspect report` gives for a public trtexec log equals the number trtexec printed.
+
+The logs are real output of TensorRT 8.0 to 11.0 on desktop, data-centre and Jetson GPUs, copied from public
+repositories and issue threads (``tests/data/external/PROVENANCE.md``). The printed numbers are read here
+from the raw text by a deliberately separate, plain reading of the summary lines (not the parser under test),
+and each reported figure must equal its printed number exactly (both are the same decimal string); every
+printed figure must also be reported. Failed runs must give one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import DATA
+
+from trtinspect.cli import cli
+
+EXT = DATA / "external"
+QUOTED = EXT / "quoted"
+FAILED = EXT / "failed"
+
+# report JSON timing key -> the metric name trtexec prints
+METRICS = {
+    "latency_ms": "Latency",
+    "end_to_end_ms": "End-to-End Host Latency",
+    "enqueue_ms": "Enqueue Time",
+    "h2d_ms": "H2D Latency",
+    "compute_ms": "GPU Compute Time",
+    "d2h_ms": "D2H Latency",
+}
+SCALARS = {
+    "throughput_qps": re.compile(r"\] Throughput: (\S+) qps$", re.M),
+    "total_host_walltime_s": re.compile(r"\] Total Host Walltime: (\S+) s$", re.M),
+    "total_gpu_compute_s": re.compile(r"\] Total GPU Compute Time: (\S+) s$", re.M),
+}
+_STAT_LINE = re.compile(r"\] (?P<metric>[A-Za-z0-9 \-]+): (?P<stats>min = .*)$", re.M)
+_STAT = re.compile(r"(min|max|mean|median|percentile\((\d+(?:\.\d+)?)%\)) = (\S+) ms")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One public log (a file, or a folder holding the byte-exact head and tail slices of one log)."""
+
+    target: str                     # relative to tests/data/external
+    version: str
+    device: str | None
+    precision: str | None
+    transfers: bool = True          # False: the log says 'Data transfers: Disabled'
+    profile_rows: int | None = None  # rows of a --dumpProfile table (Total row not counted)
+    profile_iterations: int | None = None
+    extra: dict[str, float] = field(default_factory=dict)  # hand-read figures pinned on top of the generic check
+
+    @property
+    def path(self) -> Path:
+        return EXT / self.target
+
+    def text(self) -> str:
+        files = sorted(self.path.iterdir()) if self.path.is_dir() else [self.path]
+        return "\n".join(f.read_text() for f in files)
+
+
+CASES = [
+    Case("trt8.0.3-gtx1070", "8.0.3", "NVIDIA GeForce GTX 1070", "FP32",
+         extra={"compute_ms.mean": 0.154466, "end_to_end_ms.p99": 0.304688, "throughput_qps": 6378.46}),
+    Case("trt8.6.0-rtx3090", "8.6.0", "NVIDIA GeForce RTX 3090", "FP32",
+         extra={"compute_ms.p95": 0.0457764, "h2d_ms.max": 0.268066, "total_gpu_compute_s": 2.80377}),
+    Case("trt10.14.1-rtx6000ada", "10.14.1", "NVIDIA RTX 6000 Ada Generation", "FP32",
+         extra={"compute_ms.median": 0.0285645, "d2h_ms.p90": 0.00628662, "throughput_qps": 23188.6}),
+    Case("trt11.0.0-b200", "11.0.0", "NVIDIA B200", "Strongly Typed", transfers=False,
+         extra={"compute_ms.p99": 0.0413513, "enqueue_ms.min": 0.00195312, "throughput_qps": 23215.0}),
+]
+
+
+def _printed(text: str) -> dict[str, float]:
+    """The last performance summary's figures, as printed: {"compute_ms.p99": 0.0413513, "throughput_qps": ...}."""
+    start = text.rfind("=== Performance summary ===")
+    if start < 0:
+        return {}
+    block = text[start:]
+    names = {v: k for k, v in METRICS.items()}
+    out: dict[str, float] = {}
+    for m in _STAT_LINE.finditer(block):
+        key = names.get(m.group("metric"))
+        if key is None:
+            continue
+        for stat, pct, value in _STAT.findall(m.group("stats")):
+            name = f"p{pct}" if pct else stat
+            out[f"{key}.{name}"] = float(value)
+    for key, pattern in SCALARS.items():
+        found = pattern.findall(block)
+        if found:
+            out[key] = float(found[-1])
+    return out
+
+
+def _reported(timing: dict) -> dict[str, float]:  # type: ignore[type-arg]
+    out: dict[str, float] = {}
+    for key in METRICS:
+        block = timing.get(key) or {}
+        for stat in ("min", "max", "mean", "median"):
+            if block.get(stat) is not None:
+                out[f"{key}.{stat}"] = block[stat]
+        for pct, value in (block.get("percentiles") or {}).items():
+            if value is not None:
+                out[f"{key}.{pct}"] = value
+    for key in SCALARS:
+        if timing.get(key) is not None:
+            out[key] = timing[key]
+    return out
+
+
+def _main(argv: list[str]) -> tuple[int, str, str]:
+    """The real entry point in-process (it maps TrtInspectError to one line on stderr and exit 2)."""
+    import contextlib
+    import io
+
+    from trtinspect.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(argv)
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _report(target: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["report", str(target), "--format", "json"])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.target for c in CASES])
+def test_every_reported_figure_is_the_printed_one(case: Case) -> None:
+    code, output = _report(case.path)
+    assert code == 0, output
+    report = json.loads(output)
+    text = case.text()
+    printed, reported = _printed(text), _reported(report["timing"])
+    if not case.transfers:
+        # trtexec prints 0 for H2D/D2H when transfers are off; the report says "not measured" instead.
+        assert "Data transfers: Disabled" in text
+        for key in ("h2d_ms", "d2h_ms"):
+            assert report["timing"][key]["unmeasured"] == "not measured (data transfers disabled)"
+            assert all(v == 0 for k, v in printed.items() if k.startswith(key))
+            printed = {k: v for k, v in printed.items() if not k.startswith(key)}
+    assert reported == printed                       # every figure reported, each exactly as printed
+    for key, value in case.extra.items():            # and the hand-read ones, as a check on the reading above
+        assert printed[key] == value, key
+    assert report["trt_version"] == case.version
+    assert report["device"]["name"] == case.device
+    assert report["build_precision"] == case.precision
+    if case.device:
+        assert f"Selected Device: {case.device}" in text
+    if case.precision:
+        assert f"Precision: {case.precision}" in text
+
+
+def test_trt80_integer_version_line() -> None:
+    """TensorRT 8.0 prints ``TensorRT version: 8003``; read as 8.0.3 even without the ``&&&&`` token."""
+    from trtinspect.parsers.trtexec_log import parse_trtexec_text
+
+    head = (EXT / "trt8.0.3-gtx1070" / "result-load-FP32.head.txt").read_text()
+    assert "TensorRT version: 8003\n" in head
+    without_token = "\n".join(ln for ln in head.splitlines() if not ln.startswith("&&&&")) + "\n"
+    log = parse_trtexec_text(without_token)
+    assert log.trt_version == "8.0.3" and log.version_token is None
+
+
+def test_skip_inference_build_log_has_no_figures() -> None:
+    """TensorRT 11.0 build with --skipInference: version, device, precision; no invented timing."""
+    code, output = _report(EXT / "trt11.0.0-b200" / "result-09.log")
+    assert code == 0, output
+    report = json.loads(output)
+    assert (report["trt_version"], report["device"]["name"]) == ("11.0.0", "NVIDIA B200")
+    assert report["build_precision"] == "Strongly Typed"
+    assert _reported(report["timing"]) == {}
+    assert any("--skipInference" in n for n in report["notes"])
+
+
+FAILED_CASES = sorted(p.name for p in FAILED.glob("*.log"))
+
+
+@pytest.mark.parametrize("name", FAILED_CASES)
+def test_failed_run_is_one_line_exit_2(name: str) -> None:
+    """A run trtexec reported as FAILED is refused with one line naming the file and the first error."""
+    path = FAILED / name
+    text = path.read_text()
+    assert "&&&& FAILED TensorRT.trtexec" in text
+    for target in (path, FAILED):                    # the file, and the folder that holds only failed logs
+        code, out, err = _main(["report", str(target)])
+        assert code == 2 and out == "", (code, out, err)
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        assert len(lines) == 1 and "Traceback" not in err, err
+        assert name in lines[0] and "FAILED" in lines[0] and "first error" in lines[0]
+        first_error = next(ln for ln in text.splitlines() if "] [E] " in ln).split("] [E] ", 1)[1]
+        assert " ".join(first_error.replace("[TRT] ", "", 1).split())[:60] in lines[0]
