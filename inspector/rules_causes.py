@@ -42,6 +42,7 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
         return []
     convs: list[int] = []
     requant: list[int] = []
+    requant_seen: set[int] = set()
     members: list[dict[str, Any]] = []
     for r in range(ctx.n):
         if not ctx.is_conv(r) or ctx.precision[r] not in prec.QUANTIZED_PRECISIONS:
@@ -56,7 +57,10 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
             # unquantized pooling), a different cause (int8-fallback / int8-float-output)
             continue
         convs.append(r)
-        requant.extend(q for q in qs if q not in requant)
+        for q in qs:
+            if q not in requant_seen:
+                requant_seen.add(q)
+                requant.append(q)
         why = []
         if own is not None:
             why.append(f"its fused Add reads the residual input in {own}")

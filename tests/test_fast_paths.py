@@ -134,3 +134,42 @@ def test_windowed_opcodes_cover_both_sequences() -> None:
         if tag == "equal":
             assert ta[i1:i2] == tb[j1:j2]
     assert all(tag == "equal" for tag, *_ in align._opcodes(ta, list(ta)))
+
+
+# --- lint JSON / SARIF through orjson (cost_by_layer has int keys, which orjson refuses) -------------------
+_COST_BY_LAYER = st.dictionaries(st.integers(min_value=0, max_value=10**6),
+                                 st.floats(allow_nan=False, allow_infinity=False), max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.fixed_dictionaries({"cost_by_layer": _COST_BY_LAYER | st.just({}), "evidence": _DOCS,
+                                       "cost_ms": st.floats(allow_infinity=False)}), max_size=4))
+def test_lint_records_with_int_keys_written_like_json_dumps(records: list[dict[str, object]]) -> None:
+    from trtinspect.render import lint as render_lint
+
+    slow = json.dumps([render_lint._jsonable(r) for r in records], indent=2, ensure_ascii=False)
+    try:
+        fast = jsonout.dumps_indent2(render_lint._str_keyed([dict(r) for r in records]))
+    except jsonout.NotFast:
+        return
+    assert fast == slow
+
+
+@pytest.mark.parametrize("folder", ["sample_engines/resnet18-a100/qat", "sample_engines/resnet18-a100/fp16",
+                                    "tests/data/external/trex-titanrtx-mobilenet/qat"])
+def test_lint_json_and_sarif_fast_paths_match_the_slow_ones(folder: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trtinspect import load
+    from trtinspect.inspector.lint import LintResult, lint
+    from trtinspect.render import lint as render_lint
+    from trtinspect.render import render
+
+    bundle = load(Path(__file__).resolve().parents[1] / folder)
+    result = LintResult(lint(bundle), bundle)
+    fast = {fmt: render("lint", result, fmt) for fmt in ("json", "sarif")}
+
+    def refuse(*_args: object, **_kwargs: object) -> str:
+        raise jsonout.NotFast("test: the slow path")
+
+    monkeypatch.setattr(render_lint, "dumps_indent2", refuse)
+    for fmt, text in fast.items():
+        assert text == render("lint", result, fmt), fmt

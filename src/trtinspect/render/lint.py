@@ -45,7 +45,17 @@ def _jsonable(value: Any) -> Any:
 def findings_records(findings: pd.DataFrame) -> list[dict[str, Any]]:
     """The findings as JSON-ready dicts (NaN cost -> None)."""
     cols = list(schema.FINDINGS)
-    return [_jsonable({c: rec[c] for c in cols}) for rec in findings.to_dict("records")]
+    return [_jsonable(rec) for rec in frame_records(findings, cols)]
+
+
+def _str_keyed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``cost_by_layer`` keyed by ``str(layer index)``, as :func:`_jsonable` writes it (orjson refuses int
+    keys); the records are fresh dicts (:func:`frame_records`), so they are updated in place."""
+    for rec in records:
+        by_layer = rec.get("cost_by_layer")
+        if isinstance(by_layer, dict) and by_layer:
+            rec["cost_by_layer"] = {str(k): v for k, v in by_layer.items()}
+    return records
 
 
 def primary_source(bundle: EngineBundle) -> str | None:
@@ -75,7 +85,7 @@ def to_json(findings: pd.DataFrame, bundle: EngineBundle) -> str:
         "rules": findings.attrs.get("rules"),
     }
     try:  # the same text as below, written by orjson (tens of MB for a 50,000-layer engine)
-        return dumps_indent2({**head, "findings": frame_records(findings, list(schema.FINDINGS))})
+        return dumps_indent2({**head, "findings": _str_keyed(frame_records(findings, list(schema.FINDINGS)))})
     except NotFast:
         return json.dumps({**head, "findings": findings_records(findings)}, indent=2, ensure_ascii=False)
 
@@ -339,8 +349,11 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     }
     if any(a["location"].get("uriBaseId") == SRCROOT for a in artifacts):
         run["originalUriBaseIds"] = {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}}
-    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(_jsonable(doc), indent=2, ensure_ascii=False)
+    doc = _jsonable({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]})
+    try:  # the same text as json.dumps below, written by orjson (tens of MB for a 50,000-layer engine)
+        return dumps_indent2(doc)
+    except NotFast:
+        return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
 def _text(result: LintResult, *, top: int | None = None) -> str:
