@@ -337,9 +337,30 @@ NSYS_STREAMS: Schema = {
     "gpu_ns": "Int64",              # kernel_ns + memcpy_ns + memset_ns (overlaps counted twice)
 }
 
+# nvtx_gpu_proj_sum: one row per NVTX range name and style, the ranges projected onto the GPU work launched inside
+# them (parsers.nsys.nvtx_proj). Ordered by total_proj_ns, highest first. Integer nanoseconds; averages rounded to 0.1.
+NSYS_NVTX_PROJ_SUM: Schema = {
+    "report": "string",             # "nvtx_gpu_proj_sum"
+    "name": "string",               # Range: "domain:text" (":text" in the default domain)
+    "style": "string",              # "PushPop" | "StartEnd"
+    "total_proj_ns": "int64",       # Total Proj Time: sum over instances of (last GPU op end - first GPU op start)
+    "total_range_ns": "int64",      # Total Range Time: sum of the original (CPU) range durations
+    "instances": "int64",           # Range Instances: ranges of this name that launched GPU work
+    "proj_avg_ns": "float64",       # Proj Avg: total_proj_ns / instances
+    "proj_median_ns": "float64",    # Proj Med: middle projected duration, mean of the two middle ones for an even count
+    "proj_min_ns": "int64",         # Proj Min
+    "proj_max_ns": "int64",         # Proj Max
+    "proj_stddev_ns": "float64",    # Proj StdDev: sample standard deviation (n - 1), 0 for one instance
+    "total_gpu_ops": "int64",       # Total GPU Ops: launching API calls (distinct correlation ids) inside the instances
+    "avg_gpu_ops": "float64",       # Avg GPU Ops: total_gpu_ops / instances
+    "avg_range_level": "float64",   # Avg Range Lvl: mean nesting depth on its thread (0 = outermost), over all ranges
+    "avg_children": "float64",      # Avg Num Child: mean number of projected ranges directly inside an instance
+}
+
 ALL_SCHEMAS["nsys_stat_sum"] = NSYS_STAT_SUM
 ALL_SCHEMAS["nsys_stat_size"] = NSYS_STAT_SIZE
 ALL_SCHEMAS["nsys_streams"] = NSYS_STREAMS
+ALL_SCHEMAS["nsys_nvtx_proj_sum"] = NSYS_NVTX_PROJ_SUM
 
 # One row per lint finding (inspector.lint). Sorted by cost_ms, highest first (unknown cost last).
 FINDINGS: Schema = {

@@ -163,7 +163,7 @@ def test_h100_headline_figures(stats: dict[Path, Any]) -> None:
     assert int(k["instances"].sum()) == 3442 == s.kernel_count
     m = s.reports["cuda_gpu_mem_time_sum"]
     assert int(m[m["name"].str.startswith("[CUDA memcpy")]["instances"].sum()) == 904
-    assert set(s.missing) == {"osrt_sum", "nvtx_gpu_proj_sum"}
+    assert set(s.missing) == {"osrt_sum"}
     assert not s.tensorrt and "TensorRT" in s.tensorrt_evidence
     # per process / device / stream: two processes, one GPU each
     st = s.streams
@@ -225,7 +225,8 @@ def test_api_names_drop_the_four_digit_version_suffix() -> None:
 def test_frames_follow_their_schemas(stats: dict[Path, Any]) -> None:
     for s in stats.values():
         for name, frame in s.reports.items():
-            want = schema.NSYS_STAT_SIZE if name == "cuda_gpu_mem_size_sum" else schema.NSYS_STAT_SUM
+            want = {"cuda_gpu_mem_size_sum": schema.NSYS_STAT_SIZE,
+                    "nvtx_gpu_proj_sum": schema.NSYS_NVTX_PROJ_SUM}.get(name, schema.NSYS_STAT_SUM)
             assert list(frame.columns) == list(want)
             assert {c: str(t) for c, t in frame.dtypes.items()} == want
         assert list(s.streams.columns) == list(schema.NSYS_STREAMS)
@@ -297,19 +298,27 @@ def test_agrees_with_nsys_ai_figures(stats: dict[Path, Any]) -> None:
 
 
 def test_dashboard_section_shows_the_summaries() -> None:
-    """The web app's engine page gets one table per nsys stats report for an nsys bundle (none otherwise)."""
-    from dash.dash_table.DataTable import DataTable
+    """The web app's engine page gets one dash-ag-grid grid per nsys stats report for an nsys bundle (none
+    otherwise), built in-process; nvtx_gpu_proj_sum has nsys' columns."""
+    import dash_ag_grid as dag
 
     import trtinspect
-    from trtinspect.app.nsys_section import nsys_section
+    from trtinspect.app.nsys_section import MAX_ROWS, nsys_section
 
     section = nsys_section(trtinspect.load(H100))
     assert section is not None and section.id == "nsys-stats"
-    tables = {c.id: c for c in section.children if isinstance(c, DataTable)}
+    tables = {c.id: c for c in section.children if isinstance(c, dag.AgGrid)}
     assert set(tables) == {"nsys-cuda_gpu_kern_sum", "nsys-cuda_gpu_mem_time_sum", "nsys-cuda_gpu_mem_size_sum",
-                           "nsys-cuda_api_sum", "nsys-nvtx_sum", "nsys-streams"}
-    assert len(tables["nsys-cuda_gpu_kern_sum"].data) == 41
-    assert tables["nsys-cuda_gpu_kern_sum"].data[0]["total_ns"] == 31121662
+                           "nsys-cuda_api_sum", "nsys-nvtx_sum", "nsys-nvtx_gpu_proj_sum", "nsys-streams"}
+    assert len(tables["nsys-cuda_gpu_kern_sum"].rowData) == 41
+    assert tables["nsys-cuda_gpu_kern_sum"].rowData[0]["total_ns"] == 31121662
+    proj = tables["nsys-nvtx_gpu_proj_sum"]
+    assert [d["headerName"] for d in proj.columnDefs][:5] == ["Range", "Style", "Total Proj Time (ns)",
+                                                             "Total Range Time (ns)", "Range Instances"]
+    assert len(proj.rowData) == MAX_ROWS and proj.rowData[0]["total_proj_ns"] == 159024604
+    numeric = {d["field"] for d in proj.columnDefs if d.get("type") == "numericColumn"}
+    assert "name" not in numeric and "total_proj_ns" in numeric
+    assert not any(type(c).__name__ == "DataTable" for c in section.children)
     assert "No TensorRT activity" in str(section.children[1].children)
     assert nsys_section(trtinspect.load("sample:resnet18-a100/qat")) is None
 

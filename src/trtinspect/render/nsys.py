@@ -25,12 +25,19 @@ SIZE_HEADER = ["Total (MB)", "Count", "Avg (MB)", "Med (MB)", "Min (MB)", "Max (
 STREAM_HEADER = ["pid", "process", "device", "stream", "kernels", "kernel ms", "memcpys", "memcpy ms", "memcpy MB",
                  "memsets"]
 ORDER = ["cuda_gpu_kern_sum", "cuda_gpu_mem_time_sum", "cuda_gpu_mem_size_sum", "cuda_api_sum", "nvtx_sum",
-         "osrt_sum"]
+         "nvtx_gpu_proj_sum", "osrt_sum"]
+# nvtx_gpu_proj_sum in text and markdown: six of nsys' fourteen columns, so the range names still fit 120
+# characters (NSYS_NVTX_PROJ_SUM column, nsys header, format); JSON and the dashboard carry every column
+PROJ_COLUMNS: list[tuple[str, str, str]] = [
+    ("total_proj_ns", "Total Proj Time (ns)", "int"), ("instances", "Range Instances", "int"),
+    ("proj_median_ns", "Proj Med (ns)", "one"), ("total_gpu_ops", "Total GPU Ops", "int"),
+    ("avg_range_level", "Avg Range Lvl", "one"), ("name", "Range", "text"),
+]
 # columns the shared renderers treat as numbers (right-aligned) / long names (clipped) / text (markdown)
 NUMERIC = ("Total (ms)", "Avg (ms)", "Med (ms)", "Min (ms)", "Max (ms)", "StdDev (ms)", "Start (ms)",
            "Duration (ms)", "Proj Start (ms)", "Proj Duration (ms)", *TIME_HEADER, "Num Calls", "Count",
            *SIZE_HEADER, "pid", "device", "stream", "kernels", "kernel ms", "memcpys", "memcpy ms", "memcpy MB",
-           "memsets")
+           "memsets", *(h for _, h, f in PROJ_COLUMNS if f != "text"))
 CLIPPED = ("Name", "Range", "Operation")
 TEXT = ("Name", "Range", "Operation", "Style", "process")
 
@@ -91,6 +98,12 @@ def _time_rows(name: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[l
     return header, out
 
 
+def _proj_rows(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    fmt = {"text": _clean, "int": _int, "one": _one}
+    out = [[fmt[f](r.get(c)) for c, _, f in PROJ_COLUMNS] for r in rows]
+    return [h for _, h, _ in PROJ_COLUMNS], out
+
+
 def _size_rows(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     out = [[_mb(r["total_bytes"]), _int(r["count"]), _mb(r["avg_bytes"]), _mb(r["median_bytes"]),
             _mb(r["min_bytes"]), _mb(r["max_bytes"]), _mb(r["stddev_bytes"]), _clean(r["name"])] for r in rows]
@@ -106,11 +119,16 @@ def nsys_tables(section: dict[str, Any] | None) -> list[Table]:
         rep = section["reports"].get(name)
         if rep is None or not rep["rows"]:
             continue
-        header, rows = _size_rows(rep["rows"]) if name == "cuda_gpu_mem_size_sum" else _time_rows(name,
-                                                                                                 rep["rows"])
+        if name == "cuda_gpu_mem_size_sum":
+            header, rows = _size_rows(rep["rows"])
+        elif name == "nvtx_gpu_proj_sum":
+            header, rows = _proj_rows(rep["rows"])
+        else:
+            header, rows = _time_rows(name, rep["rows"])
         shown = len(rows)
         more = f", first {shown} of {rep['total_rows']:,} rows" if rep["total_rows"] > shown else ""
-        note = ", base names" if name == "cuda_gpu_kern_sum" else ""
+        note = {"cuda_gpu_kern_sum": ", base names",
+                "nvtx_gpu_proj_sum": "; more columns in --format json"}.get(name, "")
         tables.append((f"{rep['title']} ({name}{more}{note})", header, rows))
     streams = [[_int(s["pid"]), _clean(s["process"]), _int(s["device_id"]), _int(s["stream_id"]), _int(s["kernels"]),
                 _ms(s["kernel_ns"]), _int(s["memcpys"]), _ms(s["memcpy_ns"]), _mb(s["memcpy_bytes"]),
