@@ -89,7 +89,6 @@ FUNCTION_ALLOW = {
     "trtinspect.parsers.nsys.attribution.attribute": "Nsight Systems attribution is being restructured (nsys work)",
 }
 MODULE_ALLOW = {
-    "trtinspect.parsers.nsys.stats": "nsys stats reports are being split into one module per report (nsys work)",
     "trtinspect.parsers.nsys.sqlite": "the nsys SQLite reader is being restructured with stats (nsys work)",
 }
 
