@@ -47,7 +47,7 @@ class Case:
     """One public log (a file, or a folder holding the byte-exact head and tail slices of one log)."""
 
     target: str                     # relative to tests/data/external
-    version: str
+    version: str | None             # None: the excerpt does not print it
     device: str | None
     precision: str | None
     transfers: bool = True          # False: the log says 'Data transfers: Disabled'
@@ -73,6 +73,11 @@ CASES = [
          extra={"compute_ms.median": 0.0285645, "d2h_ms.p90": 0.00628662, "throughput_qps": 23188.6}),
     Case("trt11.0.0-b200", "11.0.0", "NVIDIA B200", "Strongly Typed", transfers=False,
          extra={"compute_ms.p99": 0.0413513, "enqueue_ms.min": 0.00195312, "throughput_qps": 23215.0}),
+    # Jetson AGX Orin devkit, JetPack 6.0 DP (quoted; the excerpt stops after the Enqueue Time line)
+    Case("quoted/orin-agx-jp6-summary.meta-tegra-community113.log", None, None, None,
+         extra={"throughput_qps": 208.729, "latency_ms.p99": 4.85547, "enqueue_ms.p95": 0.372803}),
+    Case("quoted/orin-trt10.16.2-device.meta-tegra2243.log", "10.16.2", "Orin", None),
+    Case("quoted/xavier-nx-dla-trt7-header.issue1301.log", None, None, "FP32+FP16"),
 ]
 
 
@@ -193,11 +198,30 @@ def test_failed_run_is_one_line_exit_2(name: str) -> None:
     path = FAILED / name
     text = path.read_text()
     assert "&&&& FAILED TensorRT.trtexec" in text
-    for target in (path, FAILED):                    # the file, and the folder that holds only failed logs
-        code, out, err = _main(["report", str(target)])
-        assert code == 2 and out == "", (code, out, err)
-        lines = [ln for ln in err.splitlines() if ln.strip()]
-        assert len(lines) == 1 and "Traceback" not in err, err
-        assert name in lines[0] and "FAILED" in lines[0] and "first error" in lines[0]
-        first_error = next(ln for ln in text.splitlines() if "] [E] " in ln).split("] [E] ", 1)[1]
-        assert " ".join(first_error.replace("[TRT] ", "", 1).split())[:60] in lines[0]
+    code, out, err = _main(["report", str(path)])
+    assert code == 2 and out == "", (code, out, err)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert name in lines[0] and "FAILED" in lines[0] and "first error" in lines[0]
+    first_error = next(ln for ln in text.splitlines() if "] [E] " in ln).split("] [E] ", 1)[1]
+    assert " ".join(first_error.replace("[TRT] ", "", 1).split())[:60] in lines[0]
+
+
+def test_folder_of_failed_runs_is_refused() -> None:
+    """A folder holding only failed runs is not an engine either: one line, exit 2 (it was an empty report)."""
+    code, out, err = _main(["report", str(FAILED)])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, (code, out, err)
+    assert "FAILED" in err and "Traceback" not in err
+
+
+def test_jetson_device_blocks_and_dla_option() -> None:
+    """Jetson AGX Orin (TensorRT 10.16.2) device block and a 7.x Xavier NX DLA header, as printed."""
+    from trtinspect.parsers.trtexec_log import parse_trtexec_log
+
+    orin = parse_trtexec_log(QUOTED / "orin-trt10.16.2-device.meta-tegra2243.log")
+    assert (orin.device["name"], orin.device["compute_capability"], orin.device["sms"]) == ("Orin", "8.7", 8)
+    assert orin.device["global_memory_mib"] == 15536 and orin.device["compute_clock_ghz"] == 1.173
+    dla = parse_trtexec_log(QUOTED / "xavier-nx-dla-trt7-header.issue1301.log")
+    assert dla.system_options["DLACore"] == "0(With GPU fallback)"
+    assert dla.version_token is None and dla.trt_version is None      # 7.x prints no version token
+    assert dla.command is not None and "--useDLACore=0" in dla.command
