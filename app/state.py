@@ -369,7 +369,11 @@ def entry_report(e: EngineEntry) -> dict[str, Any]:
 def entry_findings(e: EngineEntry) -> pd.DataFrame:
     def compute() -> pd.DataFrame:
         from trtinspect.inspector.lint import lint
+        from trtinspect.parsers import schema
+        from trtinspect.parsers.nsys.bundle import has_tensorrt
 
+        if not has_tensorrt(e.bundle):  # an nsys export of other GPU work: no engine, no findings
+            return schema.frame_from_columns({c: [] for c in schema.FINDINGS}, schema.FINDINGS)
         return lint(e.bundle)
 
     return e.memo("findings", compute)

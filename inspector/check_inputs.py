@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
+from trtinspect.parsers.nsys.bundle import require_tensorrt
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -249,6 +250,8 @@ def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
     """One clear error for an empty side, runs with nothing to time, or runs of different engines."""
     if not bundles:
         raise TrtInspectError(f"no {side} runs given", hint=f"pass --{side} PATH (one or more bundles)")
+    for b in bundles:
+        require_tensorrt(b, f"TensorRT evidence for the {side}")  # an nsys export of other GPU work
     for b in bundles:
         if not (b.has_times or b.has_profile or gpu_compute_mean(b) is not None):
             src = ", ".join(str(p) for ps in b.sources.values() for p in ps) or b.name

@@ -25,6 +25,7 @@ from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES, SEVERITY_RANK, Rule, rules_frame
 from trtinspect.inspector.rules_base import Finding, LintContext
 from trtinspect.parsers import schema
+from trtinspect.parsers.nsys.bundle import require_tensorrt
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -101,8 +102,16 @@ def lint(bundle: EngineBundle, rules: Sequence[str] | None = None) -> pd.DataFra
     bundle and rule set (``report`` and ``diff`` reuse what ``lint`` found); do not modify the frame in place.
     """
     chosen = select_rules(rules)
+    require_tensorrt(bundle, "an engine to lint", hint=NO_ENGINE_HINT)
     key = "lint:" + ",".join(r.id for r in chosen)
     return bundle.derived(key, lambda b: _run(b, chosen))
+
+
+NO_ENGINE_HINT = (
+    "Give lint one engine's files instead: a TREx bundle folder, the graph JSON (trtexec --exportLayerInfo "
+    "--profilingVerbosity=detailed) with its --exportProfile JSON, or trtexec logs; to see TensorRT in Nsight "
+    "Systems, capture the TensorRT run with `nsys profile --trace=cuda,nvtx`"
+)
 
 
 # A proven warning whose fix is estimated to save at least this share of the summed per-layer time is an

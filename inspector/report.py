@@ -15,6 +15,7 @@ import pandas as pd
 from trtinspect.inspector.lint import lint
 from trtinspect.parsers.device import device_name
 from trtinspect.parsers.model import EngineBundle
+from trtinspect.parsers.nsys.bundle import has_tensorrt
 from trtinspect.parsers.nsys.stats import report_section as nsys_report_section
 from trtinspect.parsers.nsys.stats_csv import csv_report_section
 from trtinspect.parsers.timing import FROM_TIMES, PER_SAMPLE
@@ -170,12 +171,13 @@ def _warnings(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _findings(bundle: EngineBundle, top: int) -> tuple[list[dict[str, Any]] | None, str]:
-    """Top findings of the analyzer (all rules; computed once per bundle, errors propagate)."""
+    """Top findings of the analyzer (all rules; computed once per bundle, errors propagate), in lint's order
+    (severity, then estimated savings before upper bounds: docs/lint.md)."""
+    if not has_tensorrt(bundle):
+        return None, "not run"  # the nsys section says there is no TensorRT activity
     frame = lint(bundle)
     if len(frame) == 0:
         return [], "ok"
-    if "cost_ms" in frame:
-        frame = frame.sort_values("cost_ms", ascending=False, na_position="last")
     rows = []
     for _, r in frame.head(top).iterrows():
         layers = r.get("layers") if "layers" in r else r.get("layer_names")

@@ -119,10 +119,10 @@ RULES: tuple[Rule, ...] = (
         severity="warning",
         title="Data movement on the input path",
         checks=(
-            "Layers between the network input and the first convolution that only move data (input "
-            "Shuffle/transpose, explicit Padding, reformat, Quantize of the input), and explicit Padding "
-            "layers right after the first convolution. One finding naming them; it absorbs reformat-copy "
-            "and qdq-standalone findings on them."
+            "Layers between the network input and the first compute layer that only move data (input "
+            "Shuffle/transpose, explicit Padding, reformat, Quantize of the input), walked through tensor "
+            "edges (execution order without them). One finding naming them; it absorbs reformat-copy, "
+            "qdq-standalone and explicit-padding findings on them."
         ),
         evidence=("layers", "edges", "absorbed"),
         mitigation=(
@@ -135,6 +135,28 @@ RULES: tuple[Rule, ...] = (
         cost_method=(
             "the layers' own time (each goes away when the input arrives in the wanted layout/precision "
             "or the padding is folded into the next layer)"
+        ),
+    ),
+    Rule(
+        id="explicit-padding",
+        severity="warning",
+        title="Explicit padding layer not folded into the next layer",
+        checks=(
+            "Padding layers (layer type Padding/Pad, or a Slice named as a pad) that run their own kernel. "
+            "Those on the input path are part of the input-path finding; the others are one finding."
+        ),
+        evidence=("layer_type", "input", "output", "readers", "attributes"),
+        mitigation=(
+            "Fold the Pad into the padding attribute of the convolution/pooling that reads it in the "
+            "exported model (for max pooling, zero padding equals the pooling's own padding only when its "
+            "input is non-negative, e.g. after a ReLU)."
+        ),
+        reference=TRT_BEST_PRACTICES,
+        check=rules_causes.check_explicit_padding,
+        cost_kind="estimated saving",
+        cost_method=(
+            "the Pad layer's own time (it goes away when folded into the next layer's padding; the extra "
+            "padding work inside that layer is not subtracted)"
         ),
     ),
     Rule(

@@ -19,6 +19,7 @@ from trtinspect.inspector.rules_base import Finding, LintContext, names_of, shor
 
 RESIDUAL_ID = "residual-not-quantized"
 INPUT_ID = "input-path"
+PADDING_ID = "explicit-padding"
 
 
 def _float_residual_input(ctx: LintContext, r: int) -> str | None:
@@ -126,33 +127,33 @@ def _is_input_movement(ctx: LintContext, r: int) -> str | None:
     return None
 
 
-def _stem(ctx: LintContext) -> tuple[list[int], list[int]]:
-    """(layers before the first convolution, layers between it and the next compute layer)."""
-    if ctx.has_edges:
-        starts = [r for r in range(ctx.n) if not ctx.producers[r]]
-    else:
-        starts = [0] if ctx.n else []
-    before: list[int] = []
-    after: list[int] = []
+def _input_readers(ctx: LintContext) -> list[int]:
+    """Layers reading a network input: a tensor no layer writes (through tensor edges); without edges, the
+    first layer in execution order."""
+    if not ctx.has_edges:
+        return [0] if ctx.n else []
+    written = {t.get("name") for outs in ctx.outputs for t in outs}
+    return [r for r in range(ctx.n) if any(t.get("name") not in written for t in ctx.inputs[r])]
+
+
+def _input_path(ctx: LintContext) -> list[int]:
+    """Data-movement layers between the network input and the first compute layer (convolution, pooling,
+    ...), walked through tensor edges (execution order without them): the walk stops at any layer that is
+    neither data movement nor a no-op."""
+    rows: list[int] = []
     seen: set[int] = set()
-    frontier = [(r, 0) for r in starts]
-    while frontier:
-        r, convs = frontier.pop(0)
-        if r in seen or len(seen) > 64:
+    frontier = _input_readers(ctx)
+    while frontier and len(seen) <= 64:
+        r = frontier.pop(0)
+        if r in seen:
             continue
         seen.add(r)
-        if ctx.is_conv(r):
-            convs += 1
-            if convs > 1:
-                continue
-        elif _is_input_movement(ctx, r) is None and not ctx.is_noop(r):
-            if convs:  # a compute layer after the first convolution (pooling...) ends the stem
-                continue
-        else:
-            (after if convs else before).append(r)
-        nxt = ctx.consumers[r] if ctx.has_edges else ([r + 1] if r + 1 < ctx.n else [])
-        frontier.extend((c, convs) for c in nxt)
-    return before, after
+        if _is_input_movement(ctx, r) is not None:
+            rows.append(r)
+        elif not ctx.is_noop(r):
+            continue  # the first compute layer: the input path ends here
+        frontier.extend(ctx.consumers[r] if ctx.has_edges else ([r + 1] if r + 1 < ctx.n else []))
+    return sorted(rows)
 
 
 _ADVICE = {
@@ -167,12 +168,8 @@ _ADVICE = {
 
 
 def check_input_path(ctx: LintContext) -> list[Finding]:
-    """Data-movement layers between the network input and the first convolution, and explicit padding
-    right after it."""
-    before, after = _stem(ctx)
-    rows = [r for r in before if _is_input_movement(ctx, r)] + [
-        r for r in after if _is_input_movement(ctx, r) == "explicit padding"
-    ]
+    """Data-movement layers between the network input and the first compute layer."""
+    rows = _input_path(ctx)
     if not rows:
         return []
     kinds = {r: str(_is_input_movement(ctx, r)) for r in rows}
@@ -196,13 +193,48 @@ def check_input_path(ctx: LintContext) -> list[Finding]:
             rows=rows,
             title=f"Input path: {', '.join(dict.fromkeys(kinds.values()))} ({len(rows)} layer(s) that only "
             "move the input)",
-            cause=f"the engine moves its input through {what} before the convolutions start",
+            cause=f"the engine moves its input through {what} before the first compute layer",
             evidence={"layers": layers, "edges": "tensor" if ctx.has_edges else "execution order"},
             confidence="proven" if ctx.has_edges else "inferred",
             mitigation=advice[0].upper() + advice[1:] + ".",
-            supersedes=("reformat-copy", "qdq-standalone", "shape-layers"),
+            supersedes=("reformat-copy", "qdq-standalone", "shape-layers", PADDING_ID),
             # feeding another input format/precision is the application's change, not the model's or the
             # build's: such a finding stays a warning however large
             escalate=any(k in ("shuffle/transpose", "explicit padding") for k in kinds.values()),
         )
     ]
+
+
+# ------------------------------------------------------------------------------------- explicit-padding
+def check_explicit_padding(ctx: LintContext) -> list[Finding]:
+    """Explicit Padding layers that run their own kernel (those on the input path are absorbed by
+    ``input-path``); all of them are one finding."""
+    out: list[Finding] = []
+    for r in range(ctx.n):
+        if _is_input_movement(ctx, r) != "explicit padding":
+            continue
+        readers = [ctx.names[x] for x, _ in ctx.next_compute(r, downstream=True)]
+        typed = ctx.layer_type[r] in _PAD_TYPES or ctx.parameter_type[r] in _PAD_TYPES
+        reader = f"'{short(readers[0], 50)}'" if len(readers) == 1 else "the next layer"
+        out.append(
+            Finding(
+                rule_id=PADDING_ID,
+                rows=[r],
+                title=f"Explicit padding {short(ctx.names[r], 60)} runs as its own layer",
+                cause=f"an explicit Pad layer ({ctx.layer_type[r] or ctx.parameter_type[r] or 'by its name'}) "
+                f"copies the tensor before {reader} instead of being folded into its padding",
+                evidence={
+                    "layer_type": ctx.layer_type[r] or None,
+                    "input": ctx.tensor_desc(ctx.inputs[r][0]) if ctx.inputs[r] else None,
+                    "output": ctx.tensor_desc(ctx.outputs[r][0]) if ctx.outputs[r] else None,
+                    "readers": readers,
+                    "attributes": {k: v for k, v in ctx.attributes[r].items() if "Pad" in k} or None,
+                },
+                confidence="proven" if typed and ctx.has_edges else "inferred",
+                group="explicit padding",
+                group_title="{n} explicit padding layers run as their own layers",
+                group_cause="{n} explicit Pad layers copy tensors instead of being folded into the padding of "
+                "the layer that reads them (per layer: evidence.members)",
+            )
+        )
+    return out

@@ -8,8 +8,10 @@ from typing import Any
 from trtinspect.inspector import precision as prec
 from trtinspect.inspector.rules_base import Finding, LintContext, short
 
-# Padding share (of the Tensor Core work) from which a channel count is reported.
-MIN_PADDING_WASTE = 0.10
+# Padding share (of the Tensor Core work) from which a channel count is reported, in percent: compared in
+# integers, so 144 -> 160 channels (exactly 10%) is reported whatever float rounding would say.
+MIN_PADDING_PERCENT = 10
+MIN_PADDING_WASTE = MIN_PADDING_PERCENT / 100
 
 
 def _tensor_cores_in_engine(ctx: LintContext) -> bool:
@@ -174,9 +176,10 @@ def check_channel_alignment(ctx: LintContext) -> list[Finding]:
         cc = pads.get("C", (c or 1, c or 1, ""))
         kk = pads.get("K", (k or 1, k or 1, ""))
         # depthwise: one filter per channel, so the work scales with the padded channels once, not C x K
-        waste = 1.0 - (kk[0] / kk[1] if depthwise else (cc[0] * kk[0]) / (cc[1] * kk[1]))
-        if waste < MIN_PADDING_WASTE - 1e-9:  # 144 -> 160 is exactly 10%
+        real, padded = (kk[0], kk[1]) if depthwise else (cc[0] * kk[0], cc[1] * kk[1])
+        if 100 * (padded - real) < MIN_PADDING_PERCENT * padded:
             continue
+        waste = (padded - real) / padded
         p = ctx.precision[r]
         parts = [f"{label}={n} pads to {padded} in {fmt}" for label, (n, padded, fmt) in pads.items()]
         mults = sorted({m for m in (mc if "C" in pads else None, mk if "K" in pads else None) if m})

@@ -171,6 +171,26 @@ def _refuse_failed_run(path: Path, lg: Any) -> None:
     )
 
 
+def _refuse_several_runs(logs: list[tuple[Path, Any]], folder: Path) -> None:
+    """Refuse logs of several runs (two logs with a summary, a profile or a layer list): name every log and
+    what it holds, and how to pick one (its path; the one with a per-layer profile for lint/report)."""
+    clash = [part for part, has in LOG_PARTS.items() if sum(1 for _, lg in logs if has(lg)) > 1]
+    if not clash:
+        return
+    parts = {p: [k for k, h in LOG_PARTS.items() if h(lg)] for p, lg in logs}
+    desc = "; ".join(f"{p.name} ({', '.join(ks) or 'options only'})" for p, ks in parts.items())
+    with_profile = [p for p, ks in parts.items() if "profile" in ks]
+    pick = max(with_profile or list(parts), key=lambda p: len(parts[p]))
+    raise TrtInspectError(
+        f"cannot tell which trtexec log belongs to the engine: these {len(logs)} logs are of several runs "
+        f"(more than one has a {' / '.join(clash)}): {desc}",
+        path=folder,
+        hint=f"Pick one log by passing its path instead of the folder, e.g. {samples.display(pick)}"
+        + (" (it has the per-layer profile)" if pick in with_profile else "")
+        + ", or pass the logs of one run together",
+    )
+
+
 def _parse_logs(paths: list[Path], bundle: EngineBundle, found: set[Path],
                 only_logs: bool = False) -> list[tuple[Path, Any]]:
     from trtinspect.parsers.trtexec_log import parse_trtexec_log
@@ -190,18 +210,7 @@ def _parse_logs(paths: list[Path], bundle: EngineBundle, found: set[Path],
     if not logs and failed and only_logs:   # a folder holding only unusable logs is not an engine either
         raise failed[0]
     if len(logs) > 1:
-        for part, has in LOG_PARTS.items():
-            holders = [p for p, lg in logs if has(lg)]
-            if len(holders) > 1:
-                desc = "; ".join(
-                    f"{p.name} ({', '.join(k for k, h in LOG_PARTS.items() if h(lg)) or 'options only'})"
-                    for p, lg in logs)
-                richest = max(logs, key=lambda item: sum(h(item[1]) for h in LOG_PARTS.values()))[0]
-                raise TrtInspectError(
-                    f"cannot tell which trtexec log belongs to the engine: {len(holders)} logs each carry a "
-                    f"{part} [{desc}]", path=paths[0].parent,
-                    hint=f"name one engine's files explicitly, e.g. trtinspect report {samples.display(richest)}",
-                )
+        _refuse_several_runs(logs, paths[0].parent)
         versions = {lg.trt_version for _, lg in logs if lg.trt_version}
         if len(versions) > 1:
             raise TrtInspectError(f"the trtexec logs come from different TensorRT versions "

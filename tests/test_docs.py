@@ -17,7 +17,7 @@ from trtinspect.parsers import schema
 DOCS = REPO / "docs"
 
 
-@pytest.mark.parametrize("script", ["render_schemas.py", "render_cli_docs.py"])
+@pytest.mark.parametrize("script", ["render_schemas.py", "render_cli_docs.py", "render_lint_findings.py"])
 def test_generated_docs_are_current(script: str) -> None:
     proc = subprocess.run([sys.executable, str(REPO / "scripts" / script), "--check"],
                           capture_output=True, text=True, cwd=REPO)

@@ -101,16 +101,17 @@ def _fake_lint(monkeypatch: pytest.MonkeyPatch, fn: object) -> None:
 
 
 def test_findings_from_analyzer_hook(monkeypatch: pytest.MonkeyPatch) -> None:
-    def lint(bundle: object) -> pd.DataFrame:
-        return pd.DataFrame({"rule_id": ["R1", "R2"], "severity": ["warn", "error"],
-                             "title": ["small", "big"],
+    def lint(bundle: object) -> pd.DataFrame:  # in lint's order: severity, then savings before upper bounds
+        return pd.DataFrame({"rule_id": ["R1", "R2"], "severity": ["error", "info"],
+                             "title": ["saving", "upper bound"], "cost_kind": ["estimated saving", "layer time"],
                              "layers": [["a"], ["b", "c"]], "cost_ms": [0.01, 0.2]})
 
     _fake_lint(monkeypatch, lint)
     report = build_report(load("sample:resnet18-a100/qat"), top=5)
     assert report["findings_status"] == "ok"
-    assert [f["rule_id"] for f in report["findings"]] == ["R2", "R1"]
-    assert report["findings"][0]["layers"] == ["b", "c"]
+    # the report keeps lint's order: a larger upper bound is not shown as a bigger saving
+    assert [f["rule_id"] for f in report["findings"]] == ["R1", "R2"]
+    assert report["findings"][1]["layers"] == ["b", "c"]
     assert "Top findings" in render_text(report) and "Top findings" in render_markdown(report)
 
 

@@ -189,18 +189,27 @@ def no_tensorrt_note(stats: NsysStats) -> str:
     )
 
 
-def require_tensorrt(bundle: EngineBundle, what: str = "TensorRT evidence") -> None:
-    """Refuse an nsys bundle without TensorRT activity as ``what`` (one-line :class:`TrtInspectError`)."""
-    if bundle.extras.get("nsys_tensorrt", True):
+NSYS_TRT_HINT = (
+    "Capture the TensorRT run with `nsys profile --trace=cuda,nvtx` (TensorRT marks its layers in the TensorRT "
+    "NVTX domain); `trtinspect report` shows this export's nsys stats summaries"
+)
+
+
+def has_tensorrt(bundle: EngineBundle) -> bool:
+    """False only for an Nsight Systems input that shows no TensorRT activity (every other bundle: True)."""
+    return bool(bundle.extras.get("nsys_tensorrt", True))
+
+
+def require_tensorrt(bundle: EngineBundle, what: str = "TensorRT evidence", hint: str = NSYS_TRT_HINT) -> None:
+    """Refuse an nsys bundle without TensorRT activity as ``what`` (one-line :class:`TrtInspectError`
+    naming the file, saying "no TensorRT activity in this export" and ``hint``: what to give instead)."""
+    if has_tensorrt(bundle):
         return
     stats: NsysStats | None = bundle.extras.get("nsys_stats")
     evidence = stats.tensorrt_evidence if stats is not None else bundle.extras.get("nsys_tensorrt_evidence", "")
     path = stats.path if stats is not None else bundle.sources.get("nsys_stats_csv", [None])[0]
     raise TrtInspectError(
-        f"no TensorRT activity in this Nsight Systems input ({evidence}), so it is not {what}",
-        path=path,
-        hint="Capture the TensorRT run with `nsys profile --trace=cuda,nvtx` (TensorRT marks its layers in the "
-        "TensorRT NVTX domain); `trtinspect report` shows this export's nsys stats summaries",
+        f"no TensorRT activity in this export ({evidence}), so it is not {what}", path=path, hint=hint
     )
 
 
