@@ -14,6 +14,7 @@ import pandas as pd
 
 from trtinspect.inspector.lint import lint
 from trtinspect.parsers.device import device_name
+from trtinspect.parsers.layer_total import LayerTotal
 from trtinspect.parsers.model import EngineBundle
 from trtinspect.parsers.nsys.bundle import has_tensorrt
 from trtinspect.parsers.nsys.stats import report_section as nsys_report_section
@@ -22,6 +23,7 @@ from trtinspect.parsers.timing import FROM_TIMES, PER_SAMPLE
 
 UNKNOWN = "(unknown)"
 NOT_IN_LAYERS = "(profiled, not in layers)"
+NOT_IN_TABLE = "(in the Total row, not in this table excerpt)"
 FINDING_FIELDS = ("rule_id", "severity", "title", "cost_ms", "layers")  # "layers" may be named "layer_names"
 
 
@@ -44,7 +46,7 @@ def _label(value: Any) -> str:
 def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> dict[str, Any]:
     """Everything ``trtinspect report`` shows, as plain data (see docs/bundles.md for the keys)."""
     joined, unmatched_profile, unmatched_layers, unmatched_ms = bundle.joined()
-    total_ms = float(bundle.profile["avg_ms"].sum()) if not bundle.profile.empty else float("nan")
+    total = bundle.layer_total
     report: dict[str, Any] = {
         "name": bundle.name,
         "trt_version": bundle.trt_version,
@@ -58,11 +60,14 @@ def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> d
             "profiled": int((joined["match"] != "none").sum()) if "match" in joined else 0,
             "profile_rows": len(bundle.profile),
             "profile_iterations": bundle.extras.get("profile_iterations"),
-            "total_layer_ms": _num(total_ms),
+            "total_layer_ms": _full(total.ms),
+            "total_basis": total.basis if not bundle.profile.empty else None,
+            "rows_avg_ms": _full(total.rows_avg_ms),
+            "not_in_table_ms": _full(total.missing_ms) if total.missing_ms else None,
         },
-        "by_precision": _breakdown(joined, "precision", total_ms, unmatched_ms),
-        "by_type": _breakdown(joined, "layer_type", total_ms, unmatched_ms),
-        "top_layers": _top_layers(joined, total_ms, top),
+        "by_precision": _breakdown(joined, "precision", total, unmatched_ms),
+        "by_type": _breakdown(joined, "layer_type", total, unmatched_ms),
+        "top_layers": _top_layers(joined, total, top),
         "timing": _timing(bundle),
         "warnings": _warnings(bundle.warnings),
         "unmatched": {"profile": unmatched_profile, "layers": unmatched_layers},
@@ -90,15 +95,15 @@ def _device(device: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _breakdown(
-    joined: pd.DataFrame, column: str, total_ms: float, unmatched_ms: float
-) -> list[dict[str, Any]]:
+def _breakdown(joined: pd.DataFrame, column: str, total: LayerTotal, unmatched_ms: float) -> list[dict[str, Any]]:
     if joined.empty:
         return []
     keys = joined[column].astype(object) if column in joined else pd.Series(None, index=joined.index)
-    frame = pd.DataFrame({"key": keys, "avg_ms": joined["avg_ms"]})
+    times = joined["time_ms"] if "time_ms" in joined else pd.Series(float("nan"), index=joined.index)
+    frame = pd.DataFrame({"key": keys, "avg_ms": joined["avg_ms"], "time_ms": times})
     grouped = frame.groupby("key", sort=False, dropna=False).agg(
-        layers=("avg_ms", "size"), avg_ms=("avg_ms", "sum"), timed=("avg_ms", "count"))
+        layers=("avg_ms", "size"), avg_ms=("avg_ms", "sum"), timed=("avg_ms", "count"),
+        time_ms=("time_ms", "sum"), with_time=("time_ms", "count"))
     # label the few distinct keys (missing / blank -> "(unknown)") and merge keys that share a label
     grouped.index = pd.Index([_label(k) for k in grouped.index], name="key")
     grouped = grouped.groupby(level=0, sort=False).sum()
@@ -106,15 +111,24 @@ def _breakdown(
     rows = []
     for key, row in grouped.iterrows():
         ms = float(row["avg_ms"]) if row["timed"] else float("nan")
+        time_ms = float(row["time_ms"]) if row["timed"] and row["with_time"] == row["timed"] else None
         rows.append({column: str(key), "layers": int(row["layers"]), "avg_ms": _num(ms),
-                     "share_pct": _num(100 * ms / total_ms, 2) if total_ms and not math.isnan(ms) else None})
+                     "share_pct": _share(total, ms, time_ms)})
     if unmatched_ms:
         rows.append({column: NOT_IN_LAYERS, "layers": 0, "avg_ms": _num(unmatched_ms),
-                     "share_pct": _num(100 * unmatched_ms / total_ms, 2) if total_ms else None})
+                     "share_pct": _share(total, unmatched_ms, None)})
+    if total.missing_ms:  # an excerpt of the --dumpProfile table: the Total row holds more than its rows
+        rows.append({column: NOT_IN_TABLE, "layers": 0, "avg_ms": _num(total.missing_ms),
+                     "share_pct": _share(total, total.missing_ms, None)})
     return rows
 
 
-def _top_layers(joined: pd.DataFrame, total_ms: float, top: int) -> list[dict[str, Any]]:
+def _share(total: LayerTotal, avg_ms: float, time_ms: float | None) -> float | None:
+    share = total.share(avg_ms, time_ms)   # unrounded: the renderers print 1 decimal, as trtexec's Time %
+    return None if share is None else _full(share)
+
+
+def _top_layers(joined: pd.DataFrame, total: LayerTotal, top: int) -> list[dict[str, Any]]:
     if joined.empty or "avg_ms" not in joined or top <= 0:
         return []
     timed = joined[joined["avg_ms"].notna()]
@@ -123,13 +137,14 @@ def _top_layers(joined: pd.DataFrame, total_ms: float, top: int) -> list[dict[st
     best = timed.nlargest(top, "avg_ms", keep="first")
     rows = []
     for rank, (_, r) in enumerate(best.iterrows(), start=1):
+        time_ms = _num(r.get("time_ms"), 17)
         rows.append({
             "rank": rank,
             "name": str(r["name"]),
             "layer_type": _label(r.get("layer_type")),
             "precision": _label(r.get("precision")),
             "avg_ms": _num(r["avg_ms"]),
-            "share_pct": _num(100 * r["avg_ms"] / total_ms, 2) if total_ms else None,
+            "share_pct": _share(total, float(r["avg_ms"]), time_ms),
         })
     return rows
 

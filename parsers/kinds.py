@@ -275,6 +275,8 @@ def _profile_from_logs(ctx: LoadContext) -> None:
         p, lg = log_profiles[0]
         ctx.bundle.profile = lg.profile
         ctx.bundle.extras["profile_iterations"] = lg.profile_iterations
+        ctx.bundle.extras["profile_source"] = "dumpProfile"   # its Total row is the per-layer total (layer_total)
+        ctx.bundle.extras["profile_total_row"] = lg.profile_total
         ctx.bundle.notes.append(f"per-layer times read from the --dumpProfile table in {p.name}")
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from trtinspect.parsers import schema
 from trtinspect.parsers.join import join_profile, unmatched_profile_ms
+from trtinspect.parsers.layer_total import LayerTotal, layer_total
 from trtinspect.parsers.timing import TimingSummary, timing_summary
 
 T = TypeVar("T")
@@ -109,11 +110,21 @@ class EngineBundle:
         """
         return self.derived("timing", timing_summary)
 
+    @property
+    def layer_total(self) -> LayerTotal:
+        """THE per-layer total (ms per iteration) and its basis: a ``--dumpProfile`` table's ``Total`` row and
+        run count where printed, else the summed averages (:func:`trtinspect.parsers.layer_total.layer_total`)."""
+        return self.derived("layer_total", _layer_total)
+
     def total_layer_ms(self) -> float:
-        """Sum of per-layer average times (per iteration), NaN when no profile."""
-        if self.profile.empty:
-            return float("nan")
-        return float(self.profile["avg_ms"].sum())
+        """The per-layer total in ms per iteration (:attr:`layer_total`), NaN when no profile."""
+        return self.layer_total.ms
+
+
+def _layer_total(bundle: EngineBundle) -> LayerTotal:
+    return layer_total(bundle.profile, iterations=bundle.extras.get("profile_iterations"),
+                       total_row=bundle.extras.get("profile_total_row"),
+                       source=str(bundle.extras.get("profile_source", "")))
 
 
 def _join(bundle: EngineBundle) -> Joined:

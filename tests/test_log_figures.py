@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 from pathlib import Path
 
@@ -177,3 +178,68 @@ def test_report_prints_trtexecs_figures(path: Path) -> None:
         m = re.findall(rf"{name}: (\S+) {unit}\b", text)
         if m:
             assert f" {m[-1]} {unit}" in out, (name, m[-1])
+
+
+# ---- per-layer totals: the --dumpProfile table's Total row and run count, not summed rounded averages ----
+
+TOTAL_NEW = re.compile(r"(?:\] |^)\s*(?P<time>[\d.]+)\s+(?P<avg>[\d.]+)\s+(?:[\d.]+\s+)?100\.0\s+Total\s*$", re.M)
+TOTAL_OLD = re.compile(r"(?:\] |^)\s*Total\s+(?P<time>[\d.]+)\s+(?P<avg>[\d.]+)(?:\s+[\d.]+)?\s+100\.0\s*$", re.M)
+PROFILE_TITLE = re.compile(r"=== Profile \((?P<n>\d+) iterations")
+PROFILE_LOGS = [p for p in TEXT_LOG_FIXTURES if parse_trtexec_text(p.read_text(errors="replace")).profile.shape[0]
+                if looks_like_trtexec_log(p.read_text(errors="replace"))]
+
+
+def test_profile_fixtures_found() -> None:
+    assert len(PROFILE_LOGS) >= 6, PROFILE_LOGS
+
+
+@pytest.mark.parametrize("path", PROFILE_LOGS, ids=lambda p: p.name)
+def test_layer_total_is_the_printed_total_row(path: Path) -> None:
+    """The per-layer total is the Total row's time / the printed run count (or its printed average), and
+    rounds to the average trtexec printed; each layer's share is trtexec's Time % as printed."""
+    text = path.read_text(errors="replace")
+    code, out = _report(str(path), "--format", "json", "--top", "1000", "--no-lint")
+    assert code == 0, out
+    report = json.loads(out)
+    lay = report["layers"]
+    total = [*TOTAL_NEW.finditer(text), *TOTAL_OLD.finditer(text)]
+    runs = PROFILE_TITLE.findall(text)
+    log = parse_trtexec_text(text)
+    if not total:   # a table without its Total row: the rows shown, over the printed count when there is one
+        assert runs and "no Total row" in lay["total_basis"]
+        assert lay["total_layer_ms"] == pytest.approx(log.profile["time_ms"].sum() / int(runs[-1]), rel=1e-12)
+        return
+    time, avg = total[-1].group("time"), total[-1].group("avg")
+    decimals = len(avg.split(".")[1])
+    if runs:
+        assert lay["total_layer_ms"] == pytest.approx(float(time) / int(runs[-1]), rel=1e-12)
+        assert f"{time} ms over {runs[-1]} iterations" in lay["total_basis"]
+    else:
+        assert lay["total_layer_ms"] == float(avg) and "iteration count was not printed" in lay["total_basis"]
+    assert f"{lay['total_layer_ms']:.{decimals}f}" == avg          # rounds to what trtexec printed
+    printed_pct = dict(zip(log.profile["name"], log.profile["percentage"], strict=True))
+    for row in report["top_layers"]:
+        assert f"{row['share_pct']:.1f}" == f"{printed_pct[row['name']]:.1f}", row
+
+
+def test_fx_excerpt_total_is_the_total_row_not_the_rows() -> None:
+    """The torch.fx profile is an excerpt: its 28 rows hold 1042.01 of the Total row's 2464.87 ms."""
+    path = REPO / "sample_engines/trtexec-logs/seed-fx-vs-implicit-int8/fx-qdq-int8.profile.log"
+    code, out = _report(str(path), "--format", "json", "--no-lint")
+    assert code == 0, out
+    lay = json.loads(out)["layers"]
+    assert lay["total_layer_ms"] == 3.8038                     # the printed Total average, not 2464.87 / 649.1
+    assert lay["rows_avg_ms"] == pytest.approx(1.6081, abs=1e-9)
+    assert lay["not_in_table_ms"] == pytest.approx(3.8038 * (1 - 1042.01 / 2464.87), rel=1e-9)
+    by_type = json.loads(out)["by_type"]
+    assert by_type[-1]["layer_type"].startswith("(in the Total row") and f"{by_type[-1]['share_pct']:.2f}" == "57.73"
+    _, text = _report(str(path), "--no-lint")
+    assert "per-layer total 3.8038 ms/iter" in text and "an excerpt" in text
+
+
+def test_export_profile_total_is_the_summed_averages() -> None:
+    """--exportProfile JSON has no Total row: the averages (6 significant digits) are summed, said so."""
+    bundle = load(REPO / "sample_engines/resnet18-a100/fp16")
+    total = bundle.layer_total
+    assert total.ms == pytest.approx(float(bundle.profile["avg_ms"].sum()), rel=1e-12)
+    assert total.basis == "sum of the 36 layers' average times (count 1)"

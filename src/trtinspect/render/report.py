@@ -50,9 +50,11 @@ def _headline(report: dict[str, Any]) -> list[tuple[str, str]]:
     if lay["profile_rows"]:
         layers += f", {lay['profiled']} timed by name"
     if lay["total_layer_ms"] is not None:
-        it = lay["profile_iterations"]
-        layers += f", sum of layer times {lay['total_layer_ms']:.4f} ms/iter"
-        layers += f" (profile count {it})" if it else ""
+        layers += f", per-layer total {_sig(lay['total_layer_ms'])} ms/iter"
+        layers += f" ({lay['total_basis']})" if lay.get("total_basis") else ""
+        if lay.get("not_in_table_ms"):
+            layers += (f"; the table's rows show {lay['rows_avg_ms']:.4f} ms of it (an excerpt: "
+                       f"{lay['not_in_table_ms']:.4f} ms in no row)")
     rows = [("Engine", report["name"]), ("TensorRT", report["trt_version"] or "unknown"), ("Device", device),
             ("Model", report["model"] or "-"), ("Build precision", report["build_precision"] or "-"),
             ("Layers", layers)]
