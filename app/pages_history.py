@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from trtinspect.app.tables import grid
 from trtinspect.errors import TrtInspectError
+from trtinspect.inspector.check_inputs import centre_word
 
 MAX_RUNS = 500
 RUN_COLUMNS = [
@@ -20,6 +21,7 @@ RUN_COLUMNS = [
     ("verdict", "verdict"),
     ("e2e_base_ms", "base ms"),
     ("e2e_cand_ms", "cand ms"),
+    ("statistic", "statistic"),  # median of iterations or mean per run (the check's end-to-end centre)
     ("e2e_delta_pct", "delta %"),
     ("n_regressed_groups", "regressed groups"),
     ("device", "GPU"),
@@ -62,6 +64,7 @@ def run_records(runs: pd.DataFrame) -> list[dict[str, Any]]:
     for r in runs.to_dict(orient="records"):
         row = {col: r.get(col) for col, _ in RUN_COLUMNS}
         row["created_at"] = str(r.get("created_at"))[:19]
+        row["statistic"] = centre_word(r.get("e2e_source"))
         for col in ("e2e_base_ms", "e2e_cand_ms", "e2e_delta_pct"):
             v = row[col]
             row[col] = None if v is None or pd.isna(v) else round(float(v), 4)

@@ -39,11 +39,13 @@ from trtinspect.inspector.check_inputs import (
     BASE,
     BUILD_CHANGES,
     CAND,
+    CENTRE,
     COMPARABILITY,
     FieldDiff,
     GroupTimesFn,
     build_changes,
     build_precision,
+    centre_word,
     comparability,
     end_to_end_samples,
     gpu_compute_mean,
@@ -61,9 +63,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "ALLOWED_FIELDS", "BUILD_CHANGES", "COMPARABILITY", "CheckResult", "EndToEnd", "FieldDiff", "Override",
+    "ALLOWED_FIELDS", "BUILD_CHANGES", "CENTRE", "COMPARABILITY", "CheckResult", "EndToEnd", "FieldDiff", "Override",
     "Thresholds", "bh_adjust",
-    "comparability", "decide_end_to_end", "decide_groups", "mann_whitney_p", "run_check", "run_t_p",
+    "centre_word", "comparability", "decide_end_to_end", "decide_groups", "mann_whitney_p", "run_check", "run_t_p",
     "validate_side",
     "welch_p",
 ]
@@ -154,6 +156,21 @@ class CheckResult:
     expired: list[Override] = field(default_factory=list)  # expired overrides, ignored
     # build settings that differ (part of the change under test), e.g. "build precision changed: FP32+FP16 -> FP32"
     changes: list[str] = field(default_factory=list)
+    # what people read calls each side (default: the engine's name); the CLI sets it from the paths given when
+    # both sides are the same engine name (fp16 vs fp32 builds of resnet.onnx), e.g. "runs/base/"
+    baseline_label: str = ""
+    candidate_label: str = ""
+
+    def label(self, side: str) -> str:
+        """The name shown for ``side`` ("baseline" or "candidate"): its label, else the engine's name."""
+        if side == "baseline":
+            return self.baseline_label or self.baseline_name
+        return self.candidate_label or self.candidate_name
+
+    def side_text(self, side: str) -> str:
+        """``runs/base/ (3 runs)``: the side's label and its number of runs."""
+        k = self.k_base if side == "baseline" else self.k_cand
+        return f"{self.label(side)} ({k} run{'' if k == 1 else 's'})"
 
     @property
     def regressed_groups(self) -> pd.DataFrame:

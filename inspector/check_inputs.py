@@ -29,6 +29,17 @@ class FieldDiff:
     where: str = "baseline vs candidate"
 
 
+# The end-to-end centre per source ("iterations": pooled per-iteration samples; "runs"/"layer_sum": one value per
+# run), the word every output prints beside the numbers. The gate uses the median of iterations (robust to the
+# slow outliers a shared GPU adds); the other commands' timing tables are trtexec's mean.
+CENTRE = {"iterations": "median", "runs": "mean", "layer_sum": "mean"}
+
+
+def centre_word(source: str | None) -> str:
+    """``median`` / ``mean`` for an end-to-end source (``-`` when unknown, e.g. a check without end to end)."""
+    return CENTRE.get(str(source), "-")
+
+
 # --------------------------------------------------------------------------------------------- bundles
 
 
@@ -41,18 +52,21 @@ def lookup(d: dict[str, Any], keys: Sequence[str]) -> str | None:
     return None
 
 
+# What TREx/trtexec record instead of shapes when the run used the model's own (static) shapes: not a shape.
+SHAPE_PLACEHOLDERS = frozenset({"model"})
+_SHAPE_KEYS = ["Input inference shape", "Input inference shapes", "Shapes", "shapes", "input_shapes", "Input shapes"]
+
+
 def _shapes(b: EngineBundle) -> str | None:
-    return lookup(
-        b.inference_options,
-        [
-            "Input inference shape",
-            "Input inference shapes",
-            "Shapes",
-            "shapes",
-            "input_shapes",
-            "Input shapes",
-        ],
-    )
+    """The input shapes the run used, as recorded; None when not recorded or only a placeholder (``model``)."""
+    v = lookup(b.inference_options, _SHAPE_KEYS)
+    return None if v is None or v.strip().lower() in SHAPE_PLACEHOLDERS else v
+
+
+def shapes_placeholder(b: EngineBundle) -> bool:
+    """The run recorded a placeholder (``Input inference shapes: model``) instead of its input shapes."""
+    v = lookup(b.inference_options, _SHAPE_KEYS)
+    return v is not None and v.strip().lower() in SHAPE_PLACEHOLDERS
 
 
 def build_precision(b: EngineBundle) -> str | None:

@@ -36,6 +36,7 @@ from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
 from trtinspect.parsers.timing import FROM_SUMMARY, FROM_TIMES
+from trtinspect.textfmt import signed
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -419,7 +420,7 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
 
 
 def _fmt_ms(ms: float) -> str:
-    return f"\u2212{abs(ms):.3f} ms" if ms < 0 else f"+{ms:.3f} ms"
+    return signed(ms, 3, " ms")
 
 
 def _op_noun(op: str, plural: bool) -> str:

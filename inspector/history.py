@@ -113,6 +113,12 @@ def as_url(target: str | Path) -> str:
     return store.as_url(target)
 
 
+def check_record_target(url: str | None = None) -> str:
+    """The URL ``check --record`` will write to (default :func:`default_url`), validated before the check runs
+    so a bad target fails first, in one line (see :func:`history_store.check_record_target`)."""
+    return store.check_record_target(url, os.environ.get(ENV_DB) or DEFAULT_DB_FILE)
+
+
 def connect(url: str | None = None, *, create: bool = True) -> Engine:
     """An engine on the history store at ``url`` (default :func:`default_url`).
 

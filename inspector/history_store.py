@@ -104,6 +104,70 @@ def sqlite_path(url: str) -> Path | None:
     return Path(db)
 
 
+URL_HINT = (
+    "give a file path, sqlite:///relative/path.db (three slashes: relative to the current folder), "
+    "sqlite:////absolute/path.db, or a server URL like postgresql+psycopg://user@host/db"
+)
+
+
+def check_record_target(target: str | None, default: str) -> str:
+    """Where ``check --record`` will write, checked BEFORE any work (one-line :class:`TrtInspectError`): the URL
+    to record into, with a relative SQLite path resolved against the current folder. A file must be new (in an
+    existing, writable folder) or an SQLite file; an in-memory database keeps nothing and is refused; a server
+    URL needs its driver and must accept a connection."""
+    full = as_url(target) if target else as_url(default)
+    try:
+        parsed = sa.engine.make_url(full)
+    except sa.exc.ArgumentError:
+        raise TrtInspectError(f"'{full}' is not a database URL", hint=URL_HINT) from None
+    if parsed.get_backend_name() != "sqlite":
+        _check_server(full)
+        return full
+    db = parsed.database or ""
+    if parsed.host or parsed.port:
+        raise TrtInspectError(
+            f"'{_shown(full)}': an SQLite URL has no host part ('{parsed.host}')",
+            hint=f"write sqlite:///{parsed.host}{'/' + db if db else ''} (three slashes) for a file relative to the "
+            "current folder",
+        )
+    if not db or db == ":memory:" or db.startswith("file:"):
+        raise TrtInspectError(
+            f"'{_shown(full)}' is an in-memory or URI SQLite database: nothing recorded there would be kept",
+            hint=URL_HINT,
+        )
+    path = Path(os.path.abspath(os.path.expanduser(db)))
+    st = _stat(path)
+    if st is not None:
+        _check_existing_file(path, st, write=True)
+    else:
+        parent = _stat(path.parent)
+        if parent is None:
+            raise TrtInspectError(
+                "the folder of the history store does not exist", path=path.parent, hint="create it first"
+            )
+        if not stat.S_ISDIR(parent.st_mode):
+            raise TrtInspectError("is a file, not a folder for the history store", path=path.parent)
+        if not os.access(path.parent, os.W_OK | os.X_OK, effective_ids=EFFECTIVE):
+            raise TrtInspectError(
+                "permission denied: cannot create the history store in this folder",
+                path=path.parent,
+                hint="record into a writable folder",
+            )
+    return f"sqlite:///{path}"
+
+
+def _check_server(url: str) -> None:
+    """The driver of a server URL loads and the server accepts a connection (nothing is read or written)."""
+    engine = _server_engine(url, read_only=False)
+    try:
+        with engine.connect():
+            pass
+    except (sa.exc.SQLAlchemyError, OSError) as exc:
+        raise database_error(exc, _shown(url), "connecting to the history store") from None
+    finally:
+        engine.dispose()
+
+
 # ---------------------------------------------------------------------------------------------- file checks
 def _stat(path: Path) -> os.stat_result | None:
     """``os.stat`` with every failure as one line (None: nothing there, the path is new)."""
@@ -197,9 +261,9 @@ def _server_engine(url: str, *, read_only: bool) -> Engine:
         engine = sa.create_engine(url)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         extra = " (pip install 'trtinspect[postgres]')" if "postgres" in url else ""
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise TrtInspectError(
-            f"cannot open history database '{_shown(url)}': {exc}{extra}",
-            hint="give a file path or a SQLAlchemy URL like postgresql+psycopg://user@host/db",
+            f"cannot open history database '{_shown(url)}': {first}{extra}", hint=URL_HINT
         ) from None
     if read_only and engine.dialect.name == "postgresql":
 

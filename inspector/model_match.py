@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from trtinspect.inspector.align import LCS_MAX_CELLS, _opcodes
 from trtinspect.inspector.align_side import _read_side, _shapes, _Side, primary_op
-from trtinspect.inspector.check_inputs import BUILD_CHANGES, COMPARABILITY
+from trtinspect.inspector.check_inputs import BUILD_CHANGES, COMPARABILITY, shapes_placeholder
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -133,4 +133,14 @@ def model_match(a: EngineBundle, b: EngineBundle) -> ModelMatch:
             label = _FIELD_LABELS.get(name, name)
             (build if name in BUILD_FIELDS else context).append(f"{label} changed: {va} -> {vb}" if name in
                                                                 BUILD_FIELDS else f"{label}: {va} -> {vb}")
+    shapes = (_shapes_or_unknown(a), _shapes_or_unknown(b))
+    if "unknown" in shapes and shapes[0] != shapes[1] and None not in shapes:  # one side only a placeholder
+        context.append(f"input shapes: {shapes[0]} -> {shapes[1]}")
     return ModelMatch(similarity=sim, same_model=sim >= SAME_MODEL_MIN, context=context, build=build)
+
+
+def _shapes_or_unknown(b: EngineBundle) -> str | None:
+    """The recorded input shapes, ``unknown`` where the run recorded only a placeholder (TREx: ``model``),
+    else None (not recorded at all)."""
+    shapes = COMPARABILITY["input_shapes"](b)
+    return "unknown" if shapes is None and shapes_placeholder(b) else shapes

@@ -20,6 +20,7 @@ from trtinspect.parsers.nsys.bundle import has_tensorrt
 from trtinspect.parsers.nsys.stats import report_section as nsys_report_section
 from trtinspect.parsers.nsys.stats_csv import csv_report_section
 from trtinspect.parsers.timing import FROM_TIMES, PER_SAMPLE
+from trtinspect.samples import source_name
 
 UNKNOWN = "(unknown)"
 NOT_IN_LAYERS = "(profiled, not in layers)"
@@ -53,7 +54,7 @@ def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> d
         "device": _device(bundle.device),
         "model": bundle.model_options.get("Model") or bundle.model_options.get("ONNX") or None,
         "build_precision": bundle.build_options.get("Precision") or None,
-        "sources": {kind: [str(p) for p in paths] for kind, paths in bundle.sources.items()},
+        "sources": {kind: [source_name(p) for p in paths] for kind, paths in bundle.sources.items()},
         "layers": {
             "count": len(bundle.layers),
             "detailed": bundle.detailed,

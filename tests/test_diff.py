@@ -87,7 +87,7 @@ def test_qat_to_residual_summary_names_removed_quantizes_and_moved_adds(
     assert ev["count"] == 8
     assert ev["delta_ms"] == pytest.approx(-sum(pa[n] for n in removed), abs=1e-9)
     gain = sum(pa[n] for n in removed)
-    assert f"B removed 8 standalone quantize reformats (\u2212{gain:.3f} ms)" in r.summary
+    assert f"B removed 8 standalone quantize reformats (-{gain:.3f} ms)" in r.summary
     assert "B fused 1 max pooling into its convolution (conv1 + MaxPool_12)" in r.summary
     assert "Add and Relu nodes moved into a different fused layer" in r.summary
     # ten convolutions with residual adds now write INT8 directly (their FP16 outputs needed the quantizes)
@@ -105,7 +105,7 @@ def test_qat_to_residual_summary_names_removed_quantizes_and_moved_adds(
     assert r.summary.startswith(
         f"B (resnet-qat-residual.onnx) is {ga - gb:.3f} ms faster than A (resnet-qat.onnx) end to end, "
         f"{100 * (ga - gb) / ga:.1f}% of A's GPU compute ({ga:.3f} -> {gb:.3f} ms); per-layer profiled total "
-        "1.096 -> 0.731 ms (\u2212")
+        "1.096 -> 0.731 ms (-")
     assert r.headline == r.summary.splitlines()[0]
     assert "0.000 ms" not in r.summary
     assert [c["cause"] for c in r.causes][:3] == ["fusion", "qdq", "kernels"]

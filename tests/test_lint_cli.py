@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -131,13 +132,16 @@ def test_sarif_output_relative_under_cwd(qat_findings: object, monkeypatch: pyte
 
 
 def test_sarif_outside_cwd_uses_file_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    code, out, _ = run([str(RESNET / "qat"), "--format", "sarif"])
+    bundle = tmp_path / "elsewhere" / "qat"
+    shutil.copytree(RESNET / "qat", bundle)  # not a bundled sample (those are named sample:NAME)
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    code, out, _ = run([str(bundle), "--format", "sarif"])
     assert code == 0
     doc = json.loads(out)
     results = _check_sarif_essentials(doc)
     assert "originalUriBaseIds" not in doc["runs"][0]
-    graph = resnet_file("qat", "graph.json").resolve()
+    graph = next(bundle.glob("*.graph.json")).resolve()
     for res in results:
         assert res["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": graph.as_uri()}
 

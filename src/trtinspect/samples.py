@@ -49,6 +49,15 @@ def display(path: Path) -> str:
     return sample_name(path) or str(path)
 
 
+def source_name(path: str | Path) -> str:
+    """How an output (JSON, SARIF) names an input file: ``sample:REL`` for a bundled sample (never the install
+    path in site-packages), else the path as given, with forward slashes. ``sample:...`` stays as it is."""
+    text = str(path)
+    if text.startswith(PREFIX):
+        return text
+    return sample_name(Path(text)) or Path(text).as_posix()
+
+
 def samples_under(path: Path) -> list[str]:
     """Sample names (without the prefix) inside the samples folder ``path``; empty outside the samples."""
     name = sample_name(path)

@@ -5,7 +5,6 @@ Exit codes: 0 no regression, 1 regression, 2 bad input or tool error, 3 not comp
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from typing import Any
@@ -13,8 +12,7 @@ from typing import Any
 import click
 
 from trtinspect import render
-from trtinspect.cli.diff import side_labels
-from trtinspect.cli.options import load_evidence, write_output
+from trtinspect.cli.options import load_evidence, runs_label, side_labels, write_output
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.check import COMPARABILITY, run_check
 from trtinspect.inspector.check_config import resolve
@@ -22,7 +20,6 @@ from trtinspect.inspector.check_config import resolve
 # Options taking several values (`--baseline a b c`, as a shell glob expands): rewritten to repeated options.
 VARIADIC = ("--baseline", "--candidate", "--allow-different")
 RECORD_DEFAULT = "__default__"
-MACHINE_FORMATS = ("json", "bencher", "benchmark-json")  # keep each engine's own name
 
 
 class VariadicCommand(click.Command):
@@ -42,6 +39,15 @@ class VariadicCommand(click.Command):
             else:
                 out.append(arg)
         return super().parse_args(ctx, out)
+
+
+def _record_target(record: str | None) -> str | None:
+    """The validated URL ``--record`` writes to (None: not recording)."""
+    if record is None:
+        return None
+    from trtinspect.inspector import history  # SQLAlchemy is imported only when recording
+
+    return history.check_record_target(None if record == RECORD_DEFAULT else record)
 
 
 def _load_all(paths: tuple[str, ...], side: str) -> list[Any]:
@@ -152,6 +158,7 @@ def command(
         "allow_different": list(allow_different),
     }
     cfg = resolve(flags, config_file=config_file)
+    record_url = _record_target(record)  # a bad --record target fails before any work, in one line
     base = _load_all(baseline, "baseline")
     cand = _load_all(candidate, "candidate")
     result = run_check(base, cand, cfg.thresholds, overrides=cfg.overrides, allow_different=cfg.allow_different)
@@ -161,26 +168,24 @@ def command(
             f"({o.reason or 'no reason given'})"
         )
     result.expired = list(cfg.expired)
-    # What people read names each side by what the user gave when both engines carry the same name
-    # (fp16 vs fp32 builds of resnet.onnx); history, Bencher and JSON keep the engine's own name.
-    shown_base, shown_cand = side_labels(result.baseline_name, result.candidate_name, baseline[0], candidate[0])
-    shown = dataclasses.replace(result, baseline_name=shown_base, candidate_name=shown_cand)
-
-    # machine formats keep each engine's own name; what people read names the sides as the user gave them
+    # same engine name on both sides (fp16 vs fp32 builds of resnet.onnx): what people read names the sides by
+    # what the user gave; JSON keeps both, history and the benchmark formats the engine's own name
+    result.baseline_label, result.candidate_label = side_labels(
+        result.baseline_name, result.candidate_name, runs_label(baseline), runs_label(candidate)
+    )
     targets = {"json": json_out, "markdown": markdown, "junit": junit, "bencher": bencher,
                "benchmark-json": benchmark_json}
     if json_out != "-":
-        click.echo(render.render("check", shown, "text"))
+        click.echo(render.render("check", result, "text"))
     for fmt, target in targets.items():
         if target:
-            write_output(target, render.render("check", result if fmt in MACHINE_FORMATS else shown, fmt),
-                         f"{fmt} report")
+            write_output(target, render.render("check", result, fmt), f"{fmt} report")
     if os.environ.get("GITHUB_ACTIONS") == "true":
         click.echo(render.render("check", result, "annotations"), nl=False)
-    if record is not None:
+    if record_url is not None:
         from trtinspect.inspector import history
 
-        run_id = history.record(result, base, cand, None if record == RECORD_DEFAULT else record)
+        run_id = history.record(result, base, cand, record_url)
         click.echo(f"recorded as check #{run_id}", err=True)
     # SystemExit, not ctx.exit: the code must survive click's standalone_mode=False in cli.main.
     sys.exit(result.exit_code)

@@ -12,15 +12,16 @@ from pathlib import Path
 import click
 
 from trtinspect import render
-from trtinspect.cli.options import format_option, load_evidence, output_option, top_option, write_output
+from trtinspect.cli.options import (
+    format_option,
+    load_evidence,
+    output_option,
+    side_labels,
+    top_option,
+    write_output,
+)
 from trtinspect.inspector.diff import diff
 from trtinspect.render.diff import FILE_WIDTH
-
-
-def side_labels(name_a: str, name_b: str, arg_a: str, arg_b: str) -> tuple[str, str]:
-    """Names to show for two engines: their own names, or, when those are equal (two folders both holding
-    resnet.onnx.engine.*), the paths or sample:NAMEs the user gave."""
-    return (arg_a, arg_b) if name_a == name_b else (name_a, name_b)
 
 
 def text_width() -> int:

@@ -10,6 +10,7 @@ import click
 
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector import history
+from trtinspect.inspector.check_inputs import centre_word
 
 
 def _ms(x: Any) -> str:
@@ -53,6 +54,7 @@ def command(db: str | None, engine_name: str | None, layer: str | None, limit: i
         if trend.empty:
             click.echo(f"no recorded measurements of '{layer}'")
             return
+        click.echo("mean ms per iteration (per-layer profile), averaged over each check's runs")
         click.echo(
             f"{'check':>6}  {'when (UTC)':<19}  {'what':<5}  {'baseline ms':>11}  {'candidate ms':>12}  "
             "status  engine"
@@ -69,7 +71,7 @@ def command(db: str | None, engine_name: str | None, layer: str | None, limit: i
         click.echo("no recorded checks")
         return
     click.echo(
-        f"{'check':>6}  {'when (UTC)':<19}  {'verdict':<10}  {'e2e base':>9}  {'e2e cand':>9}  "
+        f"{'check':>6}  {'when (UTC)':<19}  {'verdict':<10}  {'e2e base':>9}  {'e2e cand':>9}  {'stat':<6}  "
         f"{'delta':>8}  {'groups':>6}  engine (vs baseline)"
     )
     for r in runs.to_dict("records"):
@@ -77,7 +79,8 @@ def command(db: str | None, engine_name: str | None, layer: str | None, limit: i
         d = "-" if delta is None or (isinstance(delta, float) and math.isnan(delta)) else f"{delta:+.2f}%"
         click.echo(
             f"{r['id']:>6}  {str(r['created_at'])[:19]:<19}  {r['verdict']:<10}  {_ms(r['e2e_base_ms']):>9}  "
-            f"{_ms(r['e2e_cand_ms']):>9}  {d:>8}  {r['n_regressed_groups']:>6}  {r['engine']} "
+            f"{_ms(r['e2e_cand_ms']):>9}  {centre_word(r.get('e2e_source')):<6}  {d:>8}  "
+            f"{r['n_regressed_groups']:>6}  {r['engine']} "
             f"(vs {r['baseline']})"
         )
 

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +63,27 @@ def top_option(help: str, default: int | None = 10, minimum: int = 0) -> Callabl
 
 def name_option() -> Callable[[F], F]:
     return click.option("--name", default=None, help="Name shown for the engine (default: from the file names).")
+
+
+def runs_label(paths: Sequence[str]) -> str:
+    """How to call one side given as one or more paths (one per run): the path of one run; for several, the
+    folder they share (``runs/base/`` for ``runs/base/*/``), else the first and the last path."""
+    if len(paths) == 1:
+        return paths[0]
+    parents = [os.path.dirname(p.rstrip("/\\")) for p in paths]
+    try:
+        common = os.path.commonpath(parents) if all(parents) else ""
+    except ValueError:  # absolute and relative paths mixed
+        common = ""
+    if common and common != os.path.dirname(common):  # not the file system root
+        return common.rstrip("/\\") + "/"
+    return f"{paths[0]}, {paths[1]}" if len(paths) == 2 else f"{paths[0]}, ..., {paths[-1]}"
+
+
+def side_labels(name_a: str, name_b: str, shown_a: str, shown_b: str) -> tuple[str, str]:
+    """Names to show for two sides: the engines' own names, or, when those are equal (two folders both holding
+    resnet.onnx.engine.*), what the user gave (:func:`runs_label` of the paths or sample:NAMEs)."""
+    return (shown_a, shown_b) if name_a == name_b else (name_a, name_b)
 
 
 def write_output(target: str | Path | None, text: str, what: str = "report") -> None:

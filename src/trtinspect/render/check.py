@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from trtinspect.inspector.check import CheckResult, EndToEnd
+from trtinspect.inspector.check import CheckResult, EndToEnd, centre_word
 
 MAX_ROWS = 15
 
@@ -47,6 +47,10 @@ def _pct(x: Any) -> str:
     return f"{v:+.1f}%"
 
 
+def _runs(k: int) -> str:
+    return f"{k} run{'' if k == 1 else 's'}"
+
+
 def statistic(e: EndToEnd) -> str:
     """Which statistic the end-to-end numbers are, e.g. "median GPU compute over 1000 vs 1200 iterations"."""
     if e.source == "iterations":
@@ -64,7 +68,7 @@ def headline(r: CheckResult) -> str:
     verdict = "REGRESSION" if r.regressed else "PASS"
     e2e = (
         f"end-to-end GPU compute {_ms(e.base_ms)} -> {_ms(e.cand_ms)} ms "
-        f"({'median' if e.source == 'iterations' else 'mean'}; {_pct(e.delta_pct)}, {e.status})"
+        f"({centre_word(e.source)}; {_pct(e.delta_pct)}, {e.status})"
         if e.source != "none"
         else "end-to-end not available"
     )
@@ -117,8 +121,9 @@ def to_dict(r: CheckResult) -> dict[str, Any]:
         "verdict": r.verdict,
         "exit_code": r.exit_code,
         "headline": headline(r),
-        "baseline": {"name": r.baseline_name, "runs": r.k_base},
-        "candidate": {"name": r.candidate_name, "runs": r.k_cand},
+        # name: the engine's own name; label: what the text, Markdown and JUnit reports call the side
+        "baseline": {"name": r.baseline_name, "label": r.label("baseline"), "runs": r.k_base},
+        "candidate": {"name": r.candidate_name, "label": r.label("candidate"), "runs": r.k_cand},
         "changes": list(r.changes),
         "context": {k: v for k, v in r.context.items()},
         "thresholds": {
@@ -152,6 +157,9 @@ def to_dict(r: CheckResult) -> dict[str, Any]:
     }
 
 
+GROUP_TIMES = "fusion groups: mean ms per iteration (per-layer profile), averaged over runs"
+
+
 def _interesting(r: CheckResult) -> pd.DataFrame:
     g = r.groups
     return g[g["status"].isin(["regression", "traded", "improvement", "added", "removed", "ignored"])]
@@ -161,13 +169,14 @@ def to_text(r: CheckResult) -> str:
     e = r.end_to_end
     lines = [headline(r), ""]
     lines.append(
-        f"baseline  {r.baseline_name} ({r.k_base} run(s))   candidate  {r.candidate_name} ({r.k_cand} run(s))"
+        f"baseline  {r.side_text('baseline')}   candidate  {r.side_text('candidate')}"
     )
     if e.source != "none":
         lines.append(f"end-to-end: {statistic(e)}: {e.reason!s}")
     rows = _interesting(r).head(MAX_ROWS)
     if not rows.empty:
         lines.append("")
+        lines.append(GROUP_TIMES)
         lines.append(
             f"{'status':<11} {'baseline ms':>11} {'cand ms':>9} {'delta':>9} {'min det.':>9} {'share':>6}  group"
         )
@@ -242,8 +251,8 @@ def to_markdown(r: CheckResult) -> str:
     icon = ":x:" if r.regressed else ":white_check_mark:"
     out = [f"### {icon} trtinspect check: {_md_escape(headline(r))}", ""]
     out.append(
-        f"Baseline {md_code(r.baseline_name)} ({r.k_base} run(s)) vs candidate {md_code(r.candidate_name)} "
-        f"({r.k_cand} run(s)); thresholds: end-to-end {r.thresholds.threshold:.0%}, "
+        f"Baseline {md_code(r.label('baseline'))} ({_runs(r.k_base)}) vs candidate {md_code(r.label('candidate'))} "
+        f"({_runs(r.k_cand)}); thresholds: end-to-end {r.thresholds.threshold:.0%}, "
         f"group {r.thresholds.group_threshold:.0%}, floor min({r.thresholds.floor_ms} ms, "
         f"{r.thresholds.floor_share:.1%} of the engine) or 3x the run-to-run spread, "
         f"share {r.thresholds.min_share:.0%}."
@@ -266,7 +275,7 @@ def to_markdown(r: CheckResult) -> str:
             "",
             f"#### {title}",
             "",
-            "| status | group | kind | baseline ms | candidate ms | delta | min detectable | why |",
+            "| status | group | kind | baseline ms (mean) | candidate ms (mean) | delta | min detectable | why |",
             "|---|---|---|---:|---:|---:|---:|---|",
         ]
         for g in frame.head(MAX_ROWS).to_dict("records"):
@@ -307,7 +316,7 @@ def xml_text(text: object) -> str:
 def to_junit(r: CheckResult) -> str:
     """JUnit XML: one ``testcase`` for end-to-end plus one per fusion group (failures = regressions). Every
     name and message goes through :func:`xml_text` (ElementTree escapes ``<&"`` but not control characters)."""
-    suite = ET.Element("testsuite", name=xml_text(f"trtinspect check {r.candidate_name}"))
+    suite = ET.Element("testsuite", name=xml_text(f"trtinspect check {r.label('candidate')}"))
     cases: list[ET.Element] = []
     e = r.end_to_end
     case = ET.Element("testcase", classname="trtinspect.check", name="end-to-end GPU compute")
@@ -370,10 +379,11 @@ def github_annotations(r: CheckResult) -> list[str]:
     e = r.end_to_end
     for change in r.changes:
         out.append(_gh("warning", "trtinspect: build changed", change))
+    e_text = f"{statistic(e)}: {e.reason!s}"
     if e.status == "regression":
-        out.append(_gh("error", "trtinspect: end-to-end regression", str(e.reason)))
+        out.append(_gh("error", "trtinspect: end-to-end regression", e_text))
     elif e.significance == "significant" and (e.delta_pct or 0) > 0:
-        out.append(_gh("warning", "trtinspect: end-to-end slower (below threshold)", str(e.reason)))
+        out.append(_gh("warning", "trtinspect: end-to-end slower (below threshold)", e_text))
     for g in r.groups.to_dict("records"):
         title = f"trtinspect: {g['label']}"
         if g["status"] == "regression":
@@ -422,7 +432,7 @@ def to_benchmark_action(r: CheckResult) -> list[dict[str, Any]]:
             "name": _bench_name(r, "end-to-end gpu compute"),
             "unit": "ms",
             "value": round(e.cand_ms, 6),
-            "extra": f"{e.n_cand} samples ({e.source})",
+            "extra": statistic(e),
         }
         if _num(e.cand_low_ms) is not None and _num(e.cand_high_ms) is not None:
             entry["range"] = f"± {(e.cand_high_ms - e.cand_low_ms) / 2:.6f}"

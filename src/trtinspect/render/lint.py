@@ -17,6 +17,7 @@ from trtinspect.inspector.rules import RULES, SEVERITIES
 from trtinspect.parsers import schema
 from trtinspect.render.escape import md_cell, printable
 from trtinspect.render.jsonout import NotFast, dumps_indent2, frame_records
+from trtinspect.samples import PREFIX, source_name
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -58,16 +59,22 @@ def _str_keyed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return records
 
 
-def primary_source(bundle: EngineBundle) -> str | None:
+def _primary_file(bundle: EngineBundle) -> str | None:
     """The input file a finding points at: the layer JSON, else the profile, else the log."""
     for kind in ("layer_info", "profile", "log", "trtexec_log"):
         files = bundle.sources.get(kind)
         if files:
-            return Path(files[0]).as_posix()
+            return str(files[0])
     for files in bundle.sources.values():
         if files:
-            return Path(files[0]).as_posix()
+            return str(files[0])
     return None
+
+
+def primary_source(bundle: EngineBundle) -> str | None:
+    """:func:`_primary_file` as outputs name it (``sample:NAME`` for a bundled sample, never its install path)."""
+    path = _primary_file(bundle)
+    return None if path is None else source_name(path)
 
 
 def to_json(findings: pd.DataFrame, bundle: EngineBundle) -> str:
@@ -227,12 +234,16 @@ SRCROOT = "%SRCROOT%"  # SARIF uriBaseId of relative artifact URIs: the director
 
 def sarif_location(path: str | Path, root: Path | None = None) -> dict[str, Any]:
     """A SARIF ``artifactLocation``: relative URI with ``uriBaseId`` %SRCROOT% when ``path`` lies under
-    ``root`` (default: the current directory), else an absolute ``file://`` URI."""
+    ``root`` (default: the current directory), ``sample:NAME`` for a bundled sample's file elsewhere, else an
+    absolute ``file://`` URI."""
     root = (root or Path.cwd()).resolve()
     p = Path(path)
     absolute = (p if p.is_absolute() else root / p).resolve()
     if absolute.is_relative_to(root) and absolute != root:
         return {"uri": quote(absolute.relative_to(root).as_posix()), "uriBaseId": SRCROOT}
+    name = source_name(absolute)
+    if name.startswith(PREFIX):  # a bundled sample: where it was installed (site-packages) says nothing
+        return {"uri": quote(name, safe=":/")}
     return {"uri": absolute.as_uri()}
 
 
@@ -289,7 +300,7 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     from trtinspect.version import __version__
 
     root = Path.cwd().resolve()
-    source = primary_source(bundle)
+    source = _primary_file(bundle)
     source_loc = sarif_location(source, root) if source else {"uri": quote(bundle.name)}
     log = _log_file(bundle)
     rule_ids = [r.id for r in RULES]

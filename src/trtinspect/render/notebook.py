@@ -175,7 +175,7 @@ def check_html(result: Any) -> str:
         parts.append(_more(len(rows), len(shown), "groups"))
     if result.notes:
         parts.append("<ul class='muted'>" + "".join(f"<li>{_e(n)}</li>" for n in result.notes) + "</ul>")
-    return _wrap(f"check: {result.candidate_name} vs {result.baseline_name}: {result.verdict}", *parts)
+    return _wrap(f"check: {result.label('candidate')} vs {result.label('baseline')}: {result.verdict}", *parts)
 
 
 # ------------------------------------------------------------------------------------------- registration

@@ -117,7 +117,7 @@ def fig_precision_changes(groups: pd.DataFrame, *, top: int = 30) -> go.Figure:
             name=str(transition), y=part["label"], x=part["delta_ms"], orientation="h",
             hovertemplate="%{y}<br>%{x:+.4f} ms<extra>" + str(transition) + "</extra>",
         ))
-    fig.update_layout(title="Groups whose precision changed: time delta B \u2212 A (ms per iteration)",
+    fig.update_layout(title="Groups whose precision changed: time delta B - A (ms per iteration)",
                       xaxis_title="delta ms (negative = B faster)", legend_title="precision",
                       height=max(300, 28 * len(frame) + 120), **LAYOUT)
     fig.update_yaxes(autorange="reversed")
