@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -219,7 +220,7 @@ def test_html_is_one_self_contained_file(results: dict[tuple[str, str], DiffResu
 
 def test_cli_diff_samples(capsys: pytest.CaptureFixture[str]) -> None:
     main(["diff", "sample:resnet18-a100/qat", "sample:resnet18-a100/qat-residual", "--top", "3"])
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # the summary wraps at the output's width
     assert "B removed 8 standalone quantize reformats" in out and "Worst regressions (top 3)" in out
 
 
@@ -469,34 +470,64 @@ def test_text_at_width_80_never_splits_numbers_or_codes(results: dict[tuple[str,
     assert "hidden at this width" in text          # the columns that did not fit are named, not folded
 
 
-def test_text_default_width_shows_every_column_unwrapped(results: dict[tuple[str, str], DiffResult]) -> None:
-    from trtinspect.render.diff import FILE_WIDTH, GROUP_HEADERS, _group_row, render_text
+def test_text_default_width_fits_120_columns(results: dict[tuple[str, str], DiffResult]) -> None:
+    """A file or pipe gets FILE_WIDTH (120) columns: every number and code whole on its row's line, text cells
+    wrapped between words (never inside one), what did not fit named; names are whole in JSON."""
+    from trtinspect.render.diff import FILE_WIDTH, GROUP_HEADERS, _group_row, render_json, render_text
 
+    assert 100 <= FILE_WIDTH <= 120
     result = results[("qat", "qat-residual")]
     text = render_text(result, top=10)
-    assert "hidden at this width" not in text
-    header = next(line for line in text.splitlines() if " kind " in line and " group " in line)
-    assert all(h in header for h in GROUP_HEADERS)
     assert max(len(line) for line in text.splitlines()) <= FILE_WIDTH
+    header = next(line for line in text.splitlines() if " kind " in line and " group " in line)
+    shown = [h for h in GROUP_HEADERS if f" {h} " in header]
+    assert shown[:7] == GROUP_HEADERS[:7]  # id, kind, group and the numbers are never hidden
+    hidden = [h for h in GROUP_HEADERS if h not in shown]
+    assert not hidden or f"hidden at this width: {', '.join(reversed(hidden))}" in text
     worse, _ = top_changes(result, 10)
+    words = set(text.split())
     for row in worse.to_dict(orient="records"):
         cells = _group_row(row)
         line = next(x for x in text.splitlines() if f" {cells[0]} " in x[:6] and cells[1] in x)
-        for cell in cells[3:10]:             # numbers, layers, precision, changes: whole, on the row's line
+        for cell in cells[3:7]:              # numbers: whole, on the row's line
             assert cell in line, (cell, line)
+        for i, cell in enumerate(cells[7:], start=7):
+            if GROUP_HEADERS[i] in shown:    # wrapped text: every word whole somewhere
+                assert all(w in words for w in cell.split()), cell
+    doc = json.loads(render_json(result, top=10))
+    assert {g["label"] for g in doc["groups"]} >= {str(x) for x in result.groups["label"]}
 
 
-def test_cli_diff_to_file_uses_wide_width(tmp_path: Path) -> None:
+def test_long_names_are_cut_in_text_and_whole_in_json(results: dict[tuple[str, str], DiffResult]) -> None:
+    from trtinspect.render.diff import LABEL_MAX_WIDTH, render_json, render_text
+
+    result = results[("qat", "qat-residual")]
+    groups = result.groups.copy()
+    long_name = "backbone.stage4.block3.attention.output_projection + bias_add + gelu_activation_fused"
+    top = groups["delta_ms"].abs().idxmax()
+    groups.loc[top, "label"] = long_name
+    long = dataclasses.replace(result, groups=groups)
+    text = render_text(long, top=10)
+    assert long_name not in text
+    cut = re.search(re.escape(long_name[:20]) + r"\S*\u2026", text)   # cut with an ellipsis, not folded
+    assert cut is not None and len(cut.group()) <= LABEL_MAX_WIDTH
+    assert max(len(line) for line in text.splitlines()) <= 120
+    assert long_name in {g["label"] for g in json.loads(render_json(long, top=10))["groups"]}
+
+
+def test_cli_diff_to_file_uses_file_width(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from trtinspect.cli import cli
+    from trtinspect.render.diff import FILE_WIDTH
 
     out = tmp_path / "d.txt"
     res = CliRunner().invoke(cli, ["diff", "sample:resnet18-a100/qat", "sample:resnet18-a100/qat-residual",
                                    "-o", str(out)], env={"COLUMNS": "80"})
     assert res.exit_code == 0, res.output
     text = out.read_text(encoding="utf-8")
-    assert "hidden at this width" not in text and "precision_changed" in text
+    assert "precision_changed" in text
+    assert 80 < max(len(line) for line in text.splitlines()) <= FILE_WIDTH  # the file's width, not COLUMNS
 
 
 def test_identical_engines_are_described_as_the_same_not_faster() -> None:

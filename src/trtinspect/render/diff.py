@@ -148,7 +148,7 @@ def _group_row(row: Mapping[Any, Any]) -> list[str]:
         str(row["group_id"]), str(row["kind"]), str(row["label"]),
         _ms(row["a_ms"]), _ms(row["b_ms"]), _ms(row["delta_ms"], signed=True), _pct(row["delta_pct"]),
         _layers_cell(row), _prec(row),
-        ",".join(row["changes"] or []) or "-", str(row["method"]), str(len(row["findings"] or [])),
+        ", ".join(row["changes"] or []) or "-", str(row["method"]), str(len(row["findings"] or [])),
     ]
 
 
@@ -156,50 +156,104 @@ GROUP_HEADERS = ["id", "kind", "group", "A ms", "B ms", "delta ms", "delta %", "
                  "changes", "method", "findings"]
 
 # Text-table columns: header -> (style, drop rank). "num": right-aligned, never wrapped; "code": short
-# identifier, never wrapped; "label": names, cut with an ellipsis at LABEL_MAX_WIDTH (never folded).
-# On a terminal too narrow for every column, columns are hidden by rank (highest first; 0 = always shown).
+# identifier, never wrapped; "text": wrapped between words (a word is never split); "label": names, cut with an
+# ellipsis at LABEL_MAX_WIDTH (never folded; the full name is in --format json). On a console too narrow for
+# every column at its narrowest, columns are hidden by rank (highest first; 0 = always shown) and named.
 TEXT_COLUMNS: dict[str, tuple[str, int]] = {
     "id": ("code", 0), "kind": ("code", 0), "group": ("label", 0), "A ms": ("num", 0), "B ms": ("num", 0),
-    "delta ms": ("num", 0), "delta %": ("num", 3), "layers": ("code", 4), "precision": ("code", 5),
-    "changes": ("label", 6), "method": ("code", 7), "findings": ("num", 8),
+    "delta ms": ("num", 0), "delta %": ("num", 3), "layers": ("text", 4), "precision": ("text", 5),
+    "changes": ("text", 6), "method": ("code", 7), "findings": ("num", 8),
     "metric": ("code", 0), "A": ("num", 0), "B": ("num", 0), "delta": ("num", 0), "source": ("label", 1),
     "key": ("label", 0), "A layers": ("num", 2), "B layers": ("num", 2),
 }
 LABEL_MAX_WIDTH = 40
-LABEL_MIN_WIDTH = 10
-FILE_WIDTH = 200      # text written to a file or a pipe: wide enough that no table wraps
+LABEL_MIN_WIDTH = 28    # a name is not cut shorter than this while a lower-rank column can be hidden instead
+LABEL_FLOOR_WIDTH = 10  # ... and never shorter than this
+TEXT_MIN_WIDTH = 12     # a wrapped text column is not narrower than this (nor than its longest word)
+# Text written to a file or a pipe (no terminal to fit): 120 columns, the width of a code review or a CI log
+# view; on a terminal the tables fit the terminal's width.
+FILE_WIDTH = 120
 
 
-def _min_table_width(headers: list[str], rows: list[list[str]], keep: list[int]) -> int:
-    """Narrowest width of a rich table with these columns: unwrapped columns at their widest cell, label
-    columns at ``LABEL_MIN_WIDTH``; 3 cells of border and padding per column plus the closing border."""
-    width = 1
-    for i in keep:
-        if TEXT_COLUMNS.get(headers[i], ("label", 0))[0] == "label":
-            width += LABEL_MIN_WIDTH + 3
-        else:
-            width += max(cell_len(c) for c in [headers[i], *(r[i] for r in rows)]) + 3
-    return width
+def _style(header: str) -> str:
+    return TEXT_COLUMNS.get(header, ("label", 0))[0]
 
 
-def _text_table(console: Console, title: str, headers: list[str], rows: list[list[str]]) -> Table:
-    """A rich table whose numbers and codes never wrap; on a narrow console, low-rank columns are hidden
-    (named in the caption) until every number fits."""
+def _col_min_width(style: str, header: str, cells: list[str], label_min: int = LABEL_MIN_WIDTH) -> int:
+    """Narrowest a column may get: its widest cell, but a label down to ``label_min`` (then cut with an
+    ellipsis) and a text down to TEXT_MIN_WIDTH or its longest word (then wrapped between words)."""
+    widest = max(cell_len(c) for c in [header, *cells])
+    if style == "label":
+        return min(widest, label_min)
+    if style == "text":
+        longest_word = max(cell_len(w) for c in [header, *cells] for w in (c.split() or [""]))
+        return min(widest, max(longest_word, TEXT_MIN_WIDTH))
+    return widest
+
+
+def _min_table_width(headers: list[str], rows: list[list[str]], keep: list[int],
+                     label_min: int = LABEL_MIN_WIDTH) -> int:
+    """Narrowest width of a rich table with these columns (see :func:`_col_min_width`); 3 cells of border and
+    padding per column plus the closing border."""
+    return 1 + sum(_col_min_width(_style(headers[i]), headers[i], [r[i] for r in rows], label_min) + 3
+                   for i in keep)
+
+
+def _fit_columns(headers: list[str], rows: list[list[str]], width: int) -> tuple[list[int], list[str], int]:
+    """Columns kept, columns hidden (highest rank first) and the label minimum so the table fits ``width``:
+    names keep LABEL_MIN_WIDTH while a column can be hidden, then shrink towards LABEL_FLOOR_WIDTH."""
     keep = list(range(len(headers)))
     hidden: list[str] = []
-    while _min_table_width(headers, rows, keep) > console.width:
+    while _min_table_width(headers, rows, keep) > width:
         droppable = [i for i in keep if TEXT_COLUMNS.get(headers[i], ("label", 0))[1] > 0]
         if not droppable:
             break
         drop = max(droppable, key=lambda i: TEXT_COLUMNS[headers[i]][1])
         keep.remove(drop)
         hidden.append(headers[drop])
+    spare = width - _min_table_width(headers, rows, keep, LABEL_FLOOR_WIDTH)
+    n_labels = sum(1 for i in keep if _style(headers[i]) == "label")
+    label_min = LABEL_MIN_WIDTH
+    if _min_table_width(headers, rows, keep) > width and n_labels:
+        label_min = max(LABEL_FLOOR_WIDTH, LABEL_FLOOR_WIDTH + spare // n_labels)
+    return keep, hidden, label_min
+
+
+def _flex_widths(headers: list[str], rows: list[list[str]], keep: list[int], width: int,
+                 label_min: int) -> dict[int, int]:
+    """Widths of the label and text columns: each its minimum, then the room left given to labels first (up to
+    LABEL_MAX_WIDTH), then to text columns (up to their widest cell), so the table is at most ``width``."""
+    out: dict[int, int] = {}
+    natural: dict[int, int] = {}
+    fixed = 1 + 3 * len(keep)
+    for i in keep:
+        style, cells = _style(headers[i]), [r[i] for r in rows]
+        widest = max(cell_len(c) for c in [headers[i], *cells])
+        if style in ("label", "text"):
+            out[i] = _col_min_width(style, headers[i], cells, label_min)
+            natural[i] = min(widest, LABEL_MAX_WIDTH) if style == "label" else widest
+        else:
+            fixed += widest
+    room = width - fixed - sum(out.values())
+    for i in sorted(out, key=lambda i: (_style(headers[i]) != "label", i)):
+        extra = max(0, min(room, natural[i] - out[i]))
+        out[i] += extra
+        room -= extra
+    return out
+
+
+def _text_table(console: Console, title: str, headers: list[str], rows: list[list[str]]) -> Table:
+    """A rich table at most the console's width whose numbers and codes never wrap: text cells wrap between
+    words, names are cut with an ellipsis (whole in --format json), and on a narrow console low-rank columns
+    are hidden (named in the caption) before a name is cut short."""
+    keep, hidden, label_min = _fit_columns(headers, rows, console.width)
+    flex = _flex_widths(headers, rows, keep, console.width, label_min)
     table = Table(title=title, title_justify="left", caption_justify="left",
                   caption=f"hidden at this width: {', '.join(hidden)}" if hidden else None)
     for i in keep:
-        style, _ = TEXT_COLUMNS.get(headers[i], ("label", 0))
-        if style == "label":
-            table.add_column(headers[i], overflow="ellipsis", max_width=LABEL_MAX_WIDTH, min_width=LABEL_MIN_WIDTH)
+        style = _style(headers[i])
+        if style in ("label", "text"):
+            table.add_column(headers[i], overflow="ellipsis" if style == "label" else "fold", width=flex[i])
         else:
             table.add_column(headers[i], no_wrap=True, justify="right" if style == "num" else "left")
     for row in rows:
