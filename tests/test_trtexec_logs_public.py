@@ -78,6 +78,8 @@ CASES = [
          extra={"throughput_qps": 208.729, "latency_ms.p99": 4.85547, "enqueue_ms.p95": 0.372803}),
     Case("quoted/orin-trt10.16.2-device.meta-tegra2243.log", "10.16.2", "Orin", None),
     Case("quoted/xavier-nx-dla-trt7-header.issue1301.log", None, None, "FP32+FP16"),
+    # Jetson Xavier NX, JetPack 5.1: head of the log and its pre-8.6 --dumpProfile table (quoted, two excerpts)
+    Case("xavier-nx-trt8.5.2-lprnet", "8.5.2", "Xavier", "FP32", profile_rows=28, profile_iterations=309),
 ]
 
 
@@ -101,6 +103,19 @@ def _printed(text: str) -> dict[str, float]:
         if found:
             out[key] = float(found[-1])
     return out
+
+
+_PROFILE_TITLE = re.compile(r"=== Profile \((\d+) iterations \) ===")
+_OLD_ROW = re.compile(r"\[I\] +(?P<name>\S.*?) +(\d+\.\d+) +(?P<avg>\d+\.\d+) +(\d+\.\d+) +(\d+\.\d+)$", re.M)
+
+
+def _printed_profile(text: str) -> tuple[int, dict[str, float], float]:
+    """(iterations, {layer: printed average ms}, Total row's average) of a pre-8.6 table with a median column."""
+    title = _PROFILE_TITLE.search(text)
+    assert title is not None
+    rows = {m.group("name"): float(m.group("avg")) for m in _OLD_ROW.finditer(text[title.end():])}
+    total = rows.pop("Total")
+    return int(title.group(1)), rows, total
 
 
 def _reported(timing: dict) -> dict[str, float]:  # type: ignore[type-arg]
@@ -161,6 +176,14 @@ def test_every_reported_figure_is_the_printed_one(case: Case) -> None:
     assert report["trt_version"] == case.version
     assert report["device"]["name"] == case.device
     assert report["build_precision"] == case.precision
+    if case.profile_rows is not None:
+        iterations, rows, total_avg = _printed_profile(text)
+        layers = report["layers"]
+        assert (layers["profile_rows"], layers["profile_iterations"]) == (case.profile_rows, iterations)
+        assert len(rows) == case.profile_rows and iterations == case.profile_iterations
+        for top in report["top_layers"]:                 # the ten slowest, each at its printed average
+            assert top["avg_ms"] == rows[top["name"]], top
+        assert round(layers["total_layer_ms"], 4) == total_avg
     if case.device:
         assert f"Selected Device: {case.device}" in text
     if case.precision:
