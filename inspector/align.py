@@ -31,7 +31,6 @@ never paired because the numbers in their names look alike.
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from trtinspect.gcpause import gc_paused
+from trtinspect.inspector import seqmatch
 from trtinspect.inspector.align_keys import alias
 from trtinspect.inspector.align_side import (
     _COPY_NODE,
@@ -419,8 +419,8 @@ def _windowed_opcodes(ta: Sequence[Any], tb: Sequence[Any]) -> list[tuple[str, i
     for k in range(windows):
         a0, a1 = n * k // windows, n * (k + 1) // windows
         b0, b1 = m * k // windows, m * (k + 1) // windows
-        matcher = difflib.SequenceMatcher(a=ta[a0:a1], b=tb[b0:b1], autojunk=False)
-        out.extend((tag, i1 + a0, i2 + a0, j1 + b0, j2 + b0) for tag, i1, i2, j1, j2 in matcher.get_opcodes())
+        window = seqmatch.opcodes(ta[a0:a1], tb[b0:b1])  # difflib's opcodes (autojunk=False), with numpy
+        out.extend((tag, i1 + a0, i2 + a0, j1 + b0, j2 + b0) for tag, i1, i2, j1, j2 in window)
     return out
 
 
