@@ -277,12 +277,39 @@ _MYELIN_SHAPE_WORDS = frozenset(
 )
 
 
-@lru_cache(maxsize=65536)
+def strip_block_suffix(text: str) -> str:
+    """``text`` without its trailing block suffixes: `` [b3]`` / `` (b3)`` groups after a space, holding no
+    bracket (``Conv_3009 [b3]`` -> ``Conv_3009``; ``PWN(Add_5)`` and ``(Unnamed Layer* 2) [Shuffle]`` keep
+    theirs: no space before, or nothing left before it). ``text`` itself when it has none."""
+    out = text
+    while out and out[-1] in ")]":
+        i = out.rfind("(" if out[-1] == ")" else "[")
+        if i <= 0 or not out[i - 1].isspace() or any(c in "[]()" for c in out[i + 1 : -1]):
+            break
+        core = out[:i].rstrip()
+        if not core:
+            break
+        out = core
+    return out
+
+
+# Runs of two or more ASCII digits. No rule of op_kind depends on such a run's value or length (its
+# patterns see "a digit run"; the digit-bearing op words are single digits: conv2d, relu6), so names that
+# differ only there ("Conv_3009 [b3]", "Conv_4009 [b4]"... the node numbers of 50,000-layer engines) share
+# one cache entry: tests/test_fast_paths.py checks the kind is unchanged.
+_DIGIT_RUN = re.compile(r"[0-9]{2,}")
+
+
 def op_kind(node: str) -> str:
     """Kind of one source node / op name.
 
     One of conv, deconv, gemm, add, act, bn, scale, qdq, const, shape, pool, other.
     """
+    return _op_kind(_DIGIT_RUN.sub("00", node))
+
+
+@lru_cache(maxsize=65536)
+def _op_kind(node: str) -> str:
     text = node.strip()
     if not text:
         return "other"
@@ -303,6 +330,12 @@ def op_kind(node: str) -> str:
         if words and all(w in _MYELIN_SHAPE_WORDS for w in words):
             return "shape"
         return "other"
+    if text[-1] in ")]":  # a block suffix exporters add to repeated blocks: "Conv_3009 [b3]", "fc.bias (b2)"
+        core = strip_block_suffix(text)
+        if core is not text:
+            low = core.lower()
+            if low.endswith((".weight", ".bias", "_weight", "_bias")):
+                return "const"
     if "quant" in low and _QDQ_WORDS.search(low):
         return "qdq"
     token = low.rsplit("/", 1)[-1]

@@ -87,9 +87,9 @@ def _s(value: Any) -> str:
 
 
 def _str_list(col: pd.Series) -> list[str]:
-    """A string column as a list of str, NA as ""."""
-    values = col.fillna("").tolist()
-    if all(type(x) is str for x in values):
+    """A string column as a list of str, NA (and any other non-string) as ""."""
+    values = col.tolist()
+    if set(map(type, values)) <= {str}:  # the usual case, checked at C speed
         return values
     return [x if isinstance(x, str) else "" for x in values]
 
@@ -104,6 +104,31 @@ def _f(value: Any) -> float:
 
 
 COST_KINDS = ("estimated saving", "layer time", "not estimated")
+
+
+def layer_op_kinds(bundle: EngineBundle) -> list[list[str]]:
+    """Op kind of every source node of every layer (a layer without source nodes: its name, unless it is
+    a reformat copy node), in the layers' row order. Computed once per bundle (:meth:`EngineBundle.derived`)
+    and shared by every LintContext of it; do not modify the lists."""
+    return bundle.derived("op_kinds", _bundle_op_kinds)
+
+
+def _bundle_op_kinds(bundle: EngineBundle) -> list[list[str]]:
+    layers = bundle.layers
+    if not len(layers):
+        return []
+    nodes = [x if isinstance(x, list) else list(x) if isinstance(x, tuple) else []
+             for x in layers["source_nodes"].tolist()]
+    return _node_kinds(_str_list(layers["name"]), nodes)
+
+
+def _node_kinds(names: list[str], source_nodes: list[list[str]]) -> list[list[str]]:
+    op_kind = prec.op_kind
+    return [
+        [op_kind(x) for x in nodes] if nodes
+        else [] if name.startswith("Reformatting CopyNode") else [op_kind(name)]
+        for name, nodes in zip(names, source_nodes, strict=True)
+    ]
 
 
 @dataclass
@@ -278,14 +303,11 @@ class LintContext:
     # ------------------------------------------------------------------ per-row classification (cached)
     @cached_property
     def node_kinds(self) -> list[list[str]]:
-        """Op kind of every source node of every layer (see :func:`precision.op_kind`)."""
-        out = []
-        for r in range(self.n):
-            nodes = self.source_nodes[r]
-            if not nodes and not self.names[r].startswith("Reformatting CopyNode"):
-                nodes = [self.names[r]]
-            out.append([prec.op_kind(x) for x in nodes])
-        return out
+        """Op kind of every source node of every layer (see :func:`precision.op_kind`), once per bundle."""
+        kinds = layer_op_kinds(self.bundle)
+        if len(kinds) == self.n:  # the joined frame keeps the layers' rows in order
+            return kinds
+        return _node_kinds(self.names, self.source_nodes)
 
     def compute_kinds(self, r: int) -> list[str]:
         """Op kinds of a layer's nodes that do work (constants and Q/DQ nodes dropped), in name order."""
@@ -383,6 +405,16 @@ class LintContext:
 
     def channels(self, r: int) -> tuple[int | None, int | None, int]:
         """(input channels C, output channels K, groups) of a convolution-like layer, None when unknown."""
+        got = self._channels.get(r)
+        if got is None:
+            got = self._channels[r] = self._read_channels(r)
+        return got
+
+    @cached_property
+    def _channels(self) -> dict[int, tuple[int | None, int | None, int]]:
+        return {}  # row -> channels(row): several rules ask for the same convolutions
+
+    def _read_channels(self, r: int) -> tuple[int | None, int | None, int]:
         attrs = self.attributes[r]
         groups = attrs.get("Groups")
         g = groups if isinstance(groups, int) and groups > 0 else 1
@@ -452,7 +484,17 @@ class LintContext:
         """Estimated ms saved if INT8 layer ``r`` wrote INT8 (and read its residual inputs in INT8) instead
         of float: its time times the share of its memory traffic that goes away, assuming the layer is
         memory-bound (time proportional to bytes moved: inputs, weights and outputs). NaN when shapes or
-        the time are unknown."""
+        the time are unknown. Computed once per row (three rules ask for the same convolutions)."""
+        got = self._int8_saving.get(r)
+        if got is None:
+            got = self._int8_saving[r] = self._int8_write_saving(r)
+        return got
+
+    @cached_property
+    def _int8_saving(self) -> dict[int, float]:
+        return {}
+
+    def _int8_write_saving(self, r: int) -> float:
         t = self.avg_ms[r]
         if math.isnan(t):
             return math.nan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from trtinspect.inspector import precision as prec
@@ -138,6 +139,7 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
     return out
 
 
+@lru_cache(maxsize=1024)
 def vector_multiple(layout: str) -> int | None:
     """Channel multiple a vectorised layout pads to: NC/32HW32 -> 32, NHWC8 -> 8, NC/4HW4 -> 4; None
     for linear layouts (NCHW, NHWC), which do not pad channels."""

@@ -173,3 +173,60 @@ def test_lint_json_and_sarif_fast_paths_match_the_slow_ones(folder: str, monkeyp
     monkeypatch.setattr(render_lint, "dumps_indent2", refuse)
     for fmt, text in fast.items():
         assert text == render("lint", result, fmt), fmt
+
+
+# --- op kinds: block suffixes, and one cache entry for names differing only in their node numbers ----------
+_OP_WORDS = st.sampled_from(["Conv", "conv2d", "Relu", "relu6", "Add", "QuantizeLinear", "DequantizeLinear",
+                             "MaxPool", "Gemm", "MatMul", "Reshape", "Constant", "node_conv", "BatchNormalization",
+                             "conv1.weight", "fc.bias", "x_weight", "Sigmoid", "foo", "copied_squeeze_after"])
+_NUMBERS = st.integers(min_value=0, max_value=123456)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "C", "conv", "Relu", "relu6", "conv2d", "quant", "_", "-", ".", ":", "/",
+                                  " ", "[", "]", "(", ")", "*", "weight", "Unnamed Layer", "__myl_", "1", "12",
+                                  "345", "٣", "node_"]), max_size=10))
+def test_op_kind_does_not_depend_on_digit_runs(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert precision._op_kind(text) == precision._op_kind(precision._DIGIT_RUN.sub("00", text))
+    assert precision.op_kind(text) == precision._op_kind(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_OP_WORDS, _NUMBERS, st.sampled_from([" [b{}]", " (b{})", " [b{}] (c)", ""]), st.integers(0, 2000))
+def test_op_kind_of_a_block_suffixed_node_is_its_core_kind(word: str, n: int, suffix: str, k: int) -> None:
+    core = word if "." in word or word.endswith("_weight") else f"{word}_{n}"
+    assert precision.op_kind(core + suffix.format(k)) == precision.op_kind(core)
+
+
+def test_op_kind_realistic_generated_names() -> None:
+    assert precision.op_kind("Conv_3009 [b3]") == "conv"
+    assert precision.op_kind("conv1.weight [b3]") == "const"
+    assert precision.op_kind("Relu_12 (b4)") == "act"
+    assert precision.op_kind("(Unnamed Layer* 2306) [Shuffle] (b2)") == "shape"
+    assert precision.strip_block_suffix("PWN(Add_5)") == "PWN(Add_5)"   # no space: not a suffix
+    assert precision.strip_block_suffix("x [a(b)]") == "x [a(b)]"       # nested: left alone
+
+
+# --- seqmatch: difflib's opcodes without difflib's quadratic block search -----------------------------------
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from("abcd"), max_size=60), st.lists(st.sampled_from("abcde"), max_size=60))
+def test_seqmatch_opcodes_are_difflibs(a: list[str], b: list[str]) -> None:
+    import difflib
+
+    from trtinspect.inspector import seqmatch
+
+    want = [tuple(op) for op in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()]
+    assert seqmatch.opcodes(a, b) == want
+    assert seqmatch.opcodes(a, a) == ([("equal", 0, len(a), 0, len(a))] if a else [])
+
+
+def test_seqmatch_on_repetitive_layer_types() -> None:
+    import difflib
+
+    from trtinspect.inspector import seqmatch
+
+    a = (["Convolution", "Reformat", "Convolution", "ElementWise", "Pooling"] * 120)[:590]
+    b = (["Convolution", "Convolution", "Reformat+QuantizeLinear", "ElementWise"] * 150)[:530]
+    want = [tuple(op) for op in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()]
+    assert seqmatch.opcodes(a, b) == want
