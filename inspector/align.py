@@ -115,15 +115,21 @@ class Alignment:
 # The alignment.
 
 
-def align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:
-    """Align two LAYERS frames into fusion groups. Pure: reads only its arguments."""
+def align(a_layers: pd.DataFrame, b_layers: pd.DataFrame, sides: tuple[_Side, _Side] | None = None) -> Alignment:
+    """Align two LAYERS frames into fusion groups. Pure: reads only its arguments.
+
+    ``sides``: the frames' per-layer facts already read by :func:`read_sides` (``diff`` shares them with
+    ``model_match``); read here when None."""
     with gc_paused():
-        return _align(a_layers, b_layers)
+        return _align(*(sides or read_sides(a_layers, b_layers)))
 
 
-def _align(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> Alignment:
-    a = _read_side(a_layers, "A")
-    b = _read_side(b_layers, "B")
+def read_sides(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> tuple[_Side, _Side]:
+    """The per-layer facts of A and B that :func:`align` and ``model_match`` read (lazy facts computed once)."""
+    return _read_side(a_layers, "A"), _read_side(b_layers, "B")
+
+
+def _align(a: _Side, b: _Side) -> Alignment:
     na, nb = len(a), len(b)
     notes: list[str] = []
     method_a: list[str] = ["unmatched"] * na
@@ -644,7 +650,9 @@ def _group_row(a: _Side, b: _Side, g: int, members: tuple[list[int], list[int]],
         method = "only"
     elif used == {"type-bucket"}:
         kind = "bucket"
-    label = _side_label(a, ca) if ca else _side_label(b, cb)
+    label_a = _side_label(a, ca) if ca else ""
+    label_b = _side_label(b, cb) if cb else ""
+    label = label_a if ca else label_b
     values = {
         "group_id": g, "kind": kind, "method": method, "changes": changes, "label": label,
         "a_layers": [a.index[i] for i in la], "b_layers": [b.index[j] for j in lb],
@@ -659,7 +667,7 @@ def _group_row(a: _Side, b: _Side, g: int, members: tuple[list[int], list[int]],
     }
     for c, v in values.items():
         cols[c].append(v)
-    return _stable_label(a, ca, b, cb)
+    return _stable_label(label_a, label_b)
 
 
 def _side_label(side: _Side, idx: list[int]) -> str:
@@ -667,11 +675,11 @@ def _side_label(side: _Side, idx: list[int]) -> str:
     return " + ".join(shorts[:3]) + (f" + {len(shorts) - 3} more" if len(shorts) > 3 else "")
 
 
-def _stable_label(a: _Side, ca: list[int], b: _Side, cb: list[int]) -> str:
+def _stable_label(label_a: str, label_b: str) -> str:
     """A group's name, the same whichever side is A: the shorter of the two sides' labels (the fused form of a
     fusion change, ``conv1`` rather than ``conv1 + MaxPool_12``), ties broken alphabetically. History trends
     (``history --layer``) key on it, so it must not depend on the direction of the comparison."""
-    labels = [x for x in (_side_label(a, ca) if ca else "", _side_label(b, cb) if cb else "") if x]
+    labels = [x for x in (label_a, label_b) if x]
     return min(labels, key=lambda x: (len(x), x)) if labels else ""
 
 

@@ -31,7 +31,8 @@ import pandas as pd
 
 from trtinspect.errors import InternalError, NotComparableError, TrtInspectError
 from trtinspect.gcpause import gc_paused
-from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, primary_op
+from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, primary_op, read_sides
+from trtinspect.inspector.align_side import _Side
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
@@ -320,12 +321,11 @@ def _findings_per_group(alignment: Alignment, side: str, frame: pd.DataFrame | N
     m = alignment.members
     m = m[m["side"] == side]
     gid_of = dict(zip(m["layer_index"].tolist(), m["group_id"].tolist(), strict=False))
-    for rec in frame.to_dict(orient="records"):
-        gids = {gid_of[i] for i in (rec.get("layer_indices") or []) if i in gid_of}
-        cost = rec.get("cost_ms")
+    columns = [frame[c].tolist() for c in ("layer_indices", "cost_ms", "severity", "title", "rule_id")]
+    for indices, cost, severity, title, rule_id in zip(*columns, strict=True):
+        gids = {gid_of[i] for i in (indices or []) if i in gid_of}
         cost_txt = f", {cost:.3f} ms" if isinstance(cost, float) and not math.isnan(cost) else ""
-        text = (f"{side}: [{rec.get('severity', '')}] {rec.get('title', '')} "
-                f"({rec.get('rule_id', '')}{cost_txt})")
+        text = f"{side}: [{severity}] {title} ({rule_id}{cost_txt})"
         for gid in sorted(gids):
             out[gid].append(text)
     return out
@@ -661,8 +661,9 @@ def diff(a: EngineBundle, b: EngineBundle, *, findings: bool = True, force: bool
 
 def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> DiffResult:
     notes: list[str] = []
-    match = _comparable(a, b, force)
-    alignment = align(a.layers, b.layers)
+    sides = read_sides(a.layers, b.layers) if len(a.layers) and len(b.layers) else None
+    match = _comparable(a, b, force, sides)
+    alignment = align(a.layers, b.layers, sides)
     notes.extend(alignment.notes)
     if not match.same_model:
         notes.append(f"compared with --force although the two engines look like different networks "
@@ -709,7 +710,8 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
     )
 
 
-def _comparable(a: EngineBundle, b: EngineBundle, force: bool) -> ModelMatch:
+def _comparable(a: EngineBundle, b: EngineBundle, force: bool,
+                sides: tuple[_Side, _Side] | None = None) -> ModelMatch:
     """Refuse what cannot be diffed: a side without layers (exit 2), two different networks (exit 3)."""
     for side, bundle in (("A", a), ("B", b)):
         if bundle.layers.empty:
@@ -717,7 +719,7 @@ def _comparable(a: EngineBundle, b: EngineBundle, force: bool) -> ModelMatch:
                 f"{side} ({bundle.name}) has no layer information to align",
                 hint=_advice(bundle, "layers"),
             )
-    match = model_match(a, b)
+    match = model_match(a, b, sides)
     if not match.same_model and not force:
         raise NotComparableError(
             f"A ({a.name}) and B ({b.name}) look like different networks: {match.reason()}"

@@ -60,9 +60,10 @@ def _tokens(side: _Side, detailed: bool) -> list[tuple[Any, ...]]:
             if side.served[i] is None and side.ptype[i] not in _SKIP_TYPES]
 
 
-def structural_similarity(a_layers: Any, b_layers: Any) -> float:
-    """Share of compute layers the two engines have in common, in order (0..1; see the module doc)."""
-    sa, sb = _read_side(a_layers, "A"), _read_side(b_layers, "B")
+def structural_similarity(a_layers: Any, b_layers: Any, sides: tuple[_Side, _Side] | None = None) -> float:
+    """Share of compute layers the two engines have in common, in order (0..1; see the module doc).
+    ``sides``: the frames' facts already read (``align.read_sides``), shared with the alignment."""
+    sa, sb = sides or (_read_side(a_layers, "A"), _read_side(b_layers, "B"))
     detailed = _has_shapes(sa) and _has_shapes(sb)
     ta, tb = _tokens(sa, detailed), _tokens(sb, detailed)
     if not ta and not tb:
@@ -119,9 +120,9 @@ _FIELD_LABELS = {"gpu": "GPU", "trt_version": "TensorRT", "input_shapes": "input
                  "precision": "build precision", "clocks": "clocks"}
 
 
-def model_match(a: EngineBundle, b: EngineBundle) -> ModelMatch:
+def model_match(a: EngineBundle, b: EngineBundle, sides: tuple[_Side, _Side] | None = None) -> ModelMatch:
     """Similarity of A and B, whether they look like one network, and what differs in their context."""
-    sim = structural_similarity(a.layers, b.layers)
+    sim = structural_similarity(a.layers, b.layers, sides)
     context: list[str] = []
     build: list[str] = []
     for name, get in _context_fields().items():
