@@ -78,16 +78,54 @@ CASES = [
          extra={"throughput_qps": 208.729, "latency_ms.p99": 4.85547, "enqueue_ms.p95": 0.372803}),
     Case("quoted/orin-trt10.16.2-device.meta-tegra2243.log", "10.16.2", "Orin", None),
     Case("quoted/xavier-nx-dla-trt7-header.issue1301.log", None, None, "FP32+FP16"),
+    # TensorRT 7.x (no version printed), implicit batch 1, Caffe ResNet-50 INT8: Host Latency / Enqueue Time
+    # (no mean, no percentile) / GPU Compute blocks
+    Case("quoted/trt7-resnet50-int8-batch1.data-statistics.log", None, None, "FP32+INT8",
+         extra={"compute_ms.mean": 55.2468, "end_to_end_ms.p99": 57.561, "enqueue_ms.median": 4.06059,
+                "total_gpu_compute_s": 3.09382, "total_host_walltime_s": 3.09807, "throughput_qps": 18.0758}),
     # Jetson Xavier NX, JetPack 5.1: head of the log and its pre-8.6 --dumpProfile table (quoted, two excerpts)
     Case("xavier-nx-trt8.5.2-lprnet", "8.5.2", "Xavier", "FP32", profile_rows=28, profile_iterations=309),
 ]
+
+
+_BLOCK7 = {"Host Latency": ("latency_ms", "end_to_end_ms"), "Enqueue Time": ("enqueue_ms", None),
+           "GPU Compute": ("compute_ms", None)}
+_LINE7 = re.compile(r"\[I\] (?P<stat>min|max|mean|median|percentile): (?P<v>\S+) ms(?: at (?P<pct>\d+)%)?"
+                    r"(?: \(end to end (?P<e2e>\S+) ms(?: at \d+%)?\))?$")
+_SCALAR7 = {"throughput": ("throughput_qps", " qps"), "walltime": ("total_host_walltime_s", " s"),
+            "total compute time": ("total_gpu_compute_s", " s")}
+
+
+def _printed7(text: str) -> dict[str, float]:
+    """TensorRT 7.x summary blocks: a title line, then ``min: X ms (end to end Y ms)`` lines, as printed."""
+    out: dict[str, float] = {}
+    block: tuple[str, str | None] | None = None
+    for line in text.splitlines():
+        body = line.split("] [I] ", 1)[-1]
+        if body in _BLOCK7:
+            block = _BLOCK7[body]
+            continue
+        name, _, value = body.partition(": ")
+        if name in _SCALAR7:
+            key, unit = _SCALAR7[name]
+            out[key] = float(value.removesuffix(unit))
+            continue
+        m = _LINE7.search(line)
+        if block is None or m is None:
+            block = None if m is None else block
+            continue
+        stat = f"p{m.group('pct')}" if m.group("stat") == "percentile" else m.group("stat")
+        out[f"{block[0]}.{stat}"] = float(m.group("v"))
+        if m.group("e2e") and block[1]:
+            out[f"{block[1]}.{stat}"] = float(m.group("e2e"))
+    return out
 
 
 def _printed(text: str) -> dict[str, float]:
     """The last performance summary's figures, as printed: {"compute_ms.p99": 0.0413513, "throughput_qps": ...}."""
     start = text.rfind("=== Performance summary ===")
     if start < 0:
-        return {}
+        return _printed7(text) if "\n" in text and "] [I] GPU Compute\n" in text else {}
     block = text[start:]
     names = {v: k for k, v in METRICS.items()}
     out: dict[str, float] = {}
