@@ -15,6 +15,7 @@ from trtinspect.app.nsys_section import nsys_section
 from trtinspect.app.pages_engines import engine_facts, facts_list
 from trtinspect.app.state import Registry
 from trtinspect.app.tables import grid
+from trtinspect.parsers.timing import TimingSummary
 from trtinspect.render import plots
 
 MAX_ITERATION_BARS = 500  # per-iteration chart: iterations are averaged in bins beyond this many
@@ -38,37 +39,60 @@ STAGE = {"h2d_ms": "H2D", "d2h_ms": "D2H"}
 
 
 def iteration_frame(reg: Registry, engine_id: str) -> tuple[pd.DataFrame, str]:
-    """Per-iteration H2D/compute/D2H (binned beyond MAX_ITERATION_BARS), else summary means (cached)."""
+    """Per-iteration H2D/compute/D2H (binned beyond MAX_ITERATION_BARS), else the timing summary's means (cached).
+
+    Reads the bundle's one timing summary (``bundle.timing``): its measured window goes to ``frame.attrs``
+    (``first_measured``: the first iteration trtexec's summary counts; ``warmup_ms``) so the chart can mark it.
+    """
     entry = reg.get(engine_id)
 
     def compute() -> tuple[pd.DataFrame, str]:
         b = entry.bundle
+        timing = b.timing
         cols = ["h2d_ms", "compute_ms", "d2h_ms"]
         if b.has_times and b.times[cols].notna().any().any():
-            t = b.times[["iteration", *cols]].reset_index(drop=True)
-            n = len(t)
-            k = max(1, math.ceil(n / MAX_ITERATION_BARS))
-            if k > 1:
-                t = t.groupby(t.index // k).agg({"iteration": "first", **{c: "mean" for c in cols}})
-                title = f"Per-iteration latency: {n} iterations, mean of every {k} (ms)"
-            else:
-                title = f"Per-iteration latency: {n} iterations (ms)"
-            idle = [STAGE[c] for c in ("h2d_ms", "d2h_ms") if not (t[c].fillna(0) > 0).any()]
-            if idle:
-                title += f"; {' and '.join(idle)} are 0 (no transfers timed, e.g. --noDataTransfers)"
-            return t.rename(columns={"iteration": "x"}), title
-        s = b.summary
-        metric = {"h2d_ms": "H2D Latency", "compute_ms": "GPU Compute Time", "d2h_ms": "D2H Latency"}
+            return _per_iteration(b.times, timing)
         row: dict[str, Any] = {"x": "mean (trtexec summary)"}
-        for col, name in metric.items():
-            hit = s[(s["metric"] == name) & (s["stat"] == "mean")]
-            row[col] = float(hit["value"].iloc[0]) if not hit.empty else math.nan
+        for col in cols:
+            mean = timing.metrics[col].mean
+            row[col] = math.nan if mean is None else mean
         frame = pd.DataFrame([row])
         if frame[cols].isna().all().all():
             return frame.iloc[0:0], "No per-iteration timing or performance summary in this engine's files"
-        return frame, "Latency from the trtexec performance summary (means, ms)"
+        return frame, "Latency from the trtexec performance summary (means, ms)" + _unmeasured(timing)
 
     return entry.memo("iterations", compute)
+
+
+def _unmeasured(timing: TimingSummary) -> str:
+    idle = [STAGE[c] for c in ("h2d_ms", "d2h_ms") if timing.metrics[c].unmeasured]
+    return f"; {' and '.join(idle)} not measured (data transfers disabled)" if idle else ""
+
+
+def _per_iteration(times: pd.DataFrame, timing: TimingSummary) -> tuple[pd.DataFrame, str]:
+    cols = ["h2d_ms", "compute_ms", "d2h_ms"]
+    t = times[["iteration", *cols]].reset_index(drop=True)
+    n = len(t)
+    k = max(1, math.ceil(n / MAX_ITERATION_BARS))
+    if k > 1:
+        t = t.groupby(t.index // k).agg({"iteration": "first", **{c: "mean" for c in cols}})
+        title = f"Per-iteration latency: {n} iterations, mean of every {k} (ms)"
+    else:
+        title = f"Per-iteration latency: {n} iterations (ms)"
+    unmeasured = _unmeasured(timing)
+    idle = [STAGE[c] for c in ("h2d_ms", "d2h_ms") if not (t[c].fillna(0) > 0).any()]
+    if unmeasured:
+        title += unmeasured
+    elif idle:
+        title += f"; {' and '.join(idle)} are 0 (no transfers timed, e.g. --noDataTransfers)"
+    frame = t.rename(columns={"iteration": "x"})
+    w = timing.window
+    if w is not None and w.first > 0:
+        first = int(times["iteration"].iloc[w.first])
+        frame.attrs["first_measured"] = first
+        frame.attrs["warmup_ms"] = w.warmup_ms
+        title += f"; shaded: {w.first} warm-up iterations ({w.warmup_ms:g} ms), not in trtexec's summary"
+    return frame, title
 
 
 def findings_records(reg: Registry, engine_id: str) -> list[dict[str, Any]]:
@@ -113,7 +137,8 @@ def breakdown_figures(reg: Registry, engine_id: str) -> list[Any]:
         out.append(
             dcc.Graph(
                 id="iteration-breakdown",
-                figure=plots.fig_iteration_breakdown(per_iter, title=title),
+                figure=plots.fig_iteration_breakdown(per_iter, title=title,
+                                                     first_measured=per_iter.attrs.get("first_measured")),
                 config={"displaylogo": False},
             )
         )

@@ -412,6 +412,16 @@ def test_iteration_breakdown_bins_real_times(reg: Registry) -> None:
     k = math.ceil(len(timing) / MAX_ITERATION_BARS)
     assert len(frame) == math.ceil(len(timing) / k) and f"{len(timing)} iterations" in title
     assert frame["compute_ms"].iloc[0] == pytest.approx(sum(t["computeMs"] for t in timing[:k]) / k, rel=1e-6)
+    # the measured window (issue 12): trtexec's summary starts at the first iteration after the warm-up
+    window = reg.get(QAT).bundle.timing.window
+    assert window is not None and window.first > 0
+    assert frame.attrs["first_measured"] == window.first and f"shaded: {window.first} warm-up iterations" in title
+    from trtinspect.render import plots
+
+    fig = plots.fig_iteration_breakdown(frame, title=title, first_measured=frame.attrs["first_measured"])
+    kinds = sorted(shape.type for shape in fig.layout.shapes)
+    assert kinds == ["line", "rect"] and fig.layout.shapes[1].x0 == window.first
+    assert "not measured (data transfers disabled)" in title   # the bundle's timing says so, not a 0 guess
     # a log with only a performance summary: one row of means
     r = Registry()
     engine_id = r.add(trtinspect.load(LOGS / "trt8.4" / "result-FP16.log"))

@@ -156,7 +156,7 @@ def test_summary_fixtures_found() -> None:
     assert len(SUMMARY_LOGS) >= 10, SUMMARY_LOGS
 
 
-@pytest.mark.parametrize("path", SUMMARY_LOGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SUMMARY_LOGS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_report_prints_trtexecs_figures(path: Path) -> None:
     text = path.read_text(errors="replace")
     printed = _printed_summary(text)
@@ -180,6 +180,62 @@ def test_report_prints_trtexecs_figures(path: Path) -> None:
             assert f" {m[-1]} {unit}" in out, (name, m[-1])
 
 
+def _markdown_table(out: str) -> tuple[list[str], dict[str, list[str]]]:
+    header = next(line for line in out.splitlines() if line.startswith("|  | min | max"))
+    columns = [c.strip() for c in header.strip().strip("|").split("|")[1:]]
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip().strip("|").split("|")[1:]]
+            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| |")}
+    return columns, rows
+
+
+BLOCK7 = {"Host Latency": "Latency (H2D+compute+D2H)", "GPU Compute": "GPU compute", "Enqueue Time": "Enqueue"}
+LINE7 = re.compile(r"(?:\] |^)(?P<stat>min|max|mean|median|percentile): (?P<v>\S+) ms(?: at (?P<p>[\d.]+)%)?"
+                   r"(?: \(end to end (?P<e2e>\S+) ms)?")
+
+
+def _printed_summary7(text: str) -> dict[str, dict[str, str]]:
+    """TensorRT 7.x blocks read straight from the text: row label -> {stat: printed string}."""
+    out: dict[str, dict[str, str]] = {}
+    block = None
+    for line in text.splitlines():
+        body = re.sub(r"^(?:\[[^\]]*\] )*", "", line).strip()
+        if body in BLOCK7:
+            block = BLOCK7[body]
+            continue
+        m = LINE7.match(body)
+        if block is None or m is None:
+            continue
+        stat = f"p{m.group('p')}" if m.group("stat") == "percentile" else m.group("stat")
+        out.setdefault(block, {})[stat] = m.group("v")
+        if m.group("e2e"):
+            out.setdefault("End-to-end host", {})[stat] = m.group("e2e")
+    return out
+
+
+SUMMARY7_LOGS = [p for p in TEXT_LOG_FIXTURES if _printed_summary7(p.read_text(errors="replace"))]
+
+
+@pytest.mark.parametrize("path", SUMMARY7_LOGS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_report_prints_trtexec7_figures(path: Path) -> None:
+    """TensorRT 7.x 'Host Latency' / 'GPU Compute' blocks: every printed figure is in the report's table."""
+    text = path.read_text(errors="replace")
+    code, out = _report(str(path), "--format", "markdown", "--no-lint")
+    assert code == 0, out
+    columns, rows = _markdown_table(out)
+    for label, stats in _printed_summary7(text).items():
+        cells = dict(zip(columns, rows[label], strict=False))
+        for stat, value in stats.items():
+            assert cells[stat] == value, (label, stat, cells[stat], value)
+    for key, unit in (("throughput", "qps"), ("walltime", "s"), ("total compute time", "s")):
+        m = re.findall(rf"\] {key}: (\S+) {unit}\b", text)
+        if m:
+            assert f" {m[-1]} {unit}" in out, (key, m[-1])
+
+
+def test_trtexec7_fixtures_found() -> None:
+    assert len(SUMMARY7_LOGS) >= 3, SUMMARY7_LOGS
+
+
 # ---- per-layer totals: the --dumpProfile table's Total row and run count, not summed rounded averages ----
 
 TOTAL_NEW = re.compile(r"(?:\] |^)\s*(?P<time>[\d.]+)\s+(?P<avg>[\d.]+)\s+(?:[\d.]+\s+)?100\.0\s+Total\s*$", re.M)
@@ -193,7 +249,7 @@ def test_profile_fixtures_found() -> None:
     assert len(PROFILE_LOGS) >= 6, PROFILE_LOGS
 
 
-@pytest.mark.parametrize("path", PROFILE_LOGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PROFILE_LOGS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_layer_total_is_the_printed_total_row(path: Path) -> None:
     """The per-layer total is the Total row's time / the printed run count (or its printed average), and
     rounds to the average trtexec printed; each layer's share is trtexec's Time % as printed."""
@@ -243,3 +299,34 @@ def test_export_profile_total_is_the_summed_averages() -> None:
     total = bundle.layer_total
     assert total.ms == pytest.approx(float(bundle.profile["avg_ms"].sum()), rel=1e-12)
     assert total.basis == "sum of the 36 layers' average times (count 1)"
+
+
+# ---- numbers written as strings in exported JSON: refused, one line, exit 2 ------------------------------
+
+TIMES_FIXTURES = sorted({*(REPO / "sample_engines").rglob("*.timing.json"), *(REPO / "tests/data").rglob("*.timing.json")})
+PROFILE_FIXTURES = sorted({*(REPO / "sample_engines").rglob("*.profile.json"),
+                           *(REPO / "tests/data").rglob("*.profile.json")})
+
+
+def test_trtexec_writes_numbers() -> None:
+    """Every real --exportTimes / --exportProfile file holds JSON numbers, never numeric strings: trtexec
+    writes them with `os << value` (sampleReporting.cpp), so a string is not trtexec's output."""
+    assert len(TIMES_FIXTURES) >= 10 and len(PROFILE_FIXTURES) >= 10
+    for path in [*TIMES_FIXTURES, *PROFILE_FIXTURES]:
+        for record in json.loads(path.read_text()):
+            for key, value in record.items():
+                if key != "name":
+                    assert isinstance(value, (int, float)) and not isinstance(value, bool), (path, key, value)
+
+
+@pytest.mark.parametrize(("kind", "key"), [("timing", "computeMs"), ("timing", "startComputeMs"),
+                                           ("profile", "averageMs"), ("profile", "timeMs")])
+def test_numeric_strings_are_refused_with_one_line(tmp_path: Path, kind: str, key: str) -> None:
+    src = REPO / "sample_engines/resnet18-a100/fp32" / f"resnet.onnx.engine.{kind}.json"
+    records = json.loads(src.read_text())
+    records[2][key] = "0.35"
+    bad = tmp_path / f"resnet.onnx.engine.{kind}.json"
+    bad.write_text(json.dumps(records))
+    code, out = _report(str(bad))
+    assert code == 2 and out.count("\n") == 1, out
+    assert str(bad) in out and f"{key} is '0.35', not a number" in out and "record 2" in out

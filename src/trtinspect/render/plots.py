@@ -270,10 +270,17 @@ def _add_key_traces(fig: go.Figure, nodes: pd.DataFrame, color_by: str, common: 
             **common))
 
 
-def fig_iteration_breakdown(per_iter: pd.DataFrame, *, title: str = "") -> go.Figure:
+def fig_iteration_breakdown(per_iter: pd.DataFrame, *, title: str = "", first_measured: float | None = None
+                            ) -> go.Figure:
     """Per-iteration H2D / GPU compute / D2H, stacked. ``per_iter`` needs ``x`` and the ms columns it has of
-    ``h2d_ms``, ``compute_ms``, ``d2h_ms`` (one row per iteration, or one row of means from a summary)."""
+    ``h2d_ms``, ``compute_ms``, ``d2h_ms`` (one row per iteration, or one row of means from a summary).
+    ``first_measured``: the first iteration trtexec's summary counts; the warm-up before it is shaded."""
     fig = go.Figure()
+    if first_measured is not None and len(per_iter) > 1:
+        fig.add_vrect(x0=per_iter["x"].iloc[0], x1=first_measured, fillcolor="#888888", opacity=0.18, line_width=0,
+                      layer="below", annotation_text="warm-up", annotation_position="top left")
+        fig.add_vline(x=first_measured, line_dash="dash", line_width=1, line_color="#444444",
+                      annotation_text="first measured iteration", annotation_position="top right")
     single = len(per_iter) == 1
     for col, name in STAGE_NAMES.items():
         if col not in per_iter or per_iter[col].isna().all():
