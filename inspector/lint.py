@@ -6,8 +6,9 @@ carries its rule, severity, layers, evidence, likely cause, cost in ms per itera
 (``cost_method``), the cost per layer (``cost_by_layer``, so totals count each layer once), the cost as % of
 ONE stated denominator (the summed per-layer profiled time), confidence (proven / inferred), mitigation and
 reference. Findings that share a root cause are one finding listing every layer (per-layer evidence in
-``evidence["members"]`` / ``evidence["absorbed"]``). Rows are sorted by severity, then cost (highest
-first); findings of unknown cost come last within their severity.
+``evidence["members"]`` / ``evidence["absorbed"]``). Rows are sorted by severity; within a severity,
+estimated savings come before layer times (upper bounds), and those before costs not estimated
+(``COST_KIND_RANK``); by cost (highest first) within each.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
 
 __all__ = [
+    "ORDER_NOTE",
     "RULES",
     "SEVERITIES",
     "LintResult",
+    "cost_label",
     "flagged_time",
     "lint",
     "rules_frame",
@@ -107,6 +110,21 @@ def lint(bundle: EngineBundle, rules: Sequence[str] | None = None) -> pd.DataFra
     return bundle.derived(key, lambda b: _run(b, chosen))
 
 
+# How findings are ranked within a severity: estimated savings first, then layer times (upper bounds, so they
+# are never shown as a bigger saving than an estimate), then costs not estimated; by cost within each.
+COST_KIND_RANK = {"estimated saving": 0, "layer time": 1, "not estimated": 2}
+COST_LABELS = {"layer time": "layer time (upper bound)"}
+ORDER_NOTE = (
+    "order: severity, then estimated savings (largest first), then layer times (upper bounds, not savings), "
+    "then costs not estimated"
+)
+
+
+def cost_label(kind: str | None) -> str:
+    """How a cost kind is shown: "layer time" says it is an upper bound."""
+    return COST_LABELS.get(kind or "", kind or "cost")
+
+
 NO_ENGINE_HINT = (
     "Give lint one engine's files instead: a TREx bundle folder, the graph JSON (trtexec --exportLayerInfo "
     "--profilingVerbosity=detailed) with its --exportProfile JSON, or trtexec logs; to see TensorRT in Nsight "
@@ -125,7 +143,7 @@ def _run(bundle: EngineBundle, chosen: Sequence[Rule]) -> pd.DataFrame:
         found: list[tuple[int, Rule, Finding]] = []
         for order, rule in enumerate(chosen):
             found.extend((order, rule, f) for f in rule.check(ctx))
-        found = _group(_absorb(found, ctx), ctx)
+        found = _group(_absorb_hot_layers(_absorb(found, ctx), ctx), ctx)
         cols: dict[str, list[Any]] = {c: [] for c in schema.FINDINGS}
         keys: list[tuple[Any, ...]] = []
         seen: dict[str, int] = {}
@@ -161,6 +179,37 @@ def _member(ctx: LintContext, f: Finding) -> dict[str, Any]:
         "cost_ms": None if math.isnan(cost) else cost,
         "evidence": f.evidence,
     }
+
+
+# Findings of these rules say where time goes or how it was measured, not why: they never absorb a hot layer.
+HOT_LAYER_ID = "hot-layer"
+NO_CAUSE_RULES = frozenset({HOT_LAYER_ID, "tiny-kernels", "unstable-timing"})
+
+
+def _absorb_hot_layers(
+    found: list[tuple[int, Rule, Finding]], ctx: LintContext
+) -> list[tuple[int, Rule, Finding]]:
+    """One layer, one cost: a ``hot-layer`` finding on a layer that another finding charges a cost to (a
+    finding with a cause) is kept as ``evidence["absorbed"]`` of the finding charging it the most, not listed
+    again. A layer a finding only names (e.g. the convolution of an unfused epilogue) stays a hot layer."""
+    hot = [i for i, (_, _, f) in enumerate(found) if f.rule_id == HOT_LAYER_ID and len(f.rows) == 1]
+    if not hot:
+        return found
+    wanted = {found[i][2].rows[0] for i in hot}
+    best: dict[int, tuple[float, int]] = {}
+    for j, (_, _, f) in enumerate(found):
+        if f.rule_id in NO_CAUSE_RULES:
+            continue
+        for r, ms in _saving(ctx, f).items():
+            if r in wanted and not math.isnan(ms) and (r not in best or ms > best[r][0]):
+                best[r] = (ms, j)
+    gone: set[int] = set()
+    for i in hot:
+        f = found[i][2]
+        if f.rows[0] in best:
+            found[best[f.rows[0]][1]][2].evidence.setdefault("absorbed", []).append(_member(ctx, f))
+            gone.add(i)
+    return [x for i, x in enumerate(found) if i not in gone]
 
 
 def _absorb(found: list[tuple[int, Rule, Finding]], ctx: LintContext) -> list[tuple[int, Rule, Finding]]:
@@ -257,7 +306,7 @@ def _append(
     order: int,
     seen: dict[str, int],
 ) -> None:
-    """Add one finding to the column lists, and its sort key (severity, cost desc, unknown last, rule)."""
+    """Add one finding to the column lists, and its sort key (severity, cost basis, cost desc, rule)."""
     rows = list(dict.fromkeys(f.rows))
     names = [ctx.names[r] for r in rows]
     saving = _saving(ctx, f)
@@ -308,7 +357,7 @@ def _append(
     keys.append(
         (
             -SEVERITY_RANK[severity],
-            unknown,
+            COST_KIND_RANK.get(kind, len(COST_KIND_RANK)),
             0.0 if unknown else -cost,
             order,
             indices[0] if indices else -1,

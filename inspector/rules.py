@@ -30,6 +30,8 @@ DL_PERF_CONV = (
     "https://docs.nvidia.com/deeplearning/performance/dl-performance-convolutional/index.html"
     "#tensor-core-shape"
 )
+# How a warning becomes an error (lint.ERROR_SAVING_SHARE), said in `--list-rules` and the rule table.
+ESCALATION = "a proven finding whose estimated saving is >= 10% of the per-layer time is an error"
 TRTEXEC_DOC = "https://docs.nvidia.com/deeplearning/tensorrt/latest/reference/command-line-programs.html"
 
 
@@ -44,6 +46,10 @@ class Rule:
     reference: str
     check: CheckFn
     needs_profile: bool = False
+    # Every severity its findings can have (default: only ``severity``) and, when more than one, how the
+    # severity of a finding is decided (shown by `lint --list-rules`; tests check findings stay in range).
+    severities: tuple[str, ...] = ()
+    severity_rule: str = ""
     # What its cost number is (one of rules_base.COST_KINDS) and how it is computed, unless a finding says.
     cost_kind: str = "layer time"
     cost_method: str = "the per-layer profiled time of the layers named (an upper bound on any saving)"
@@ -81,6 +87,8 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
         check=rules_fusion.check,
+        severities=("warning", "error"),
+        severity_rule=ESCALATION,
         cost_kind="estimated saving",
         cost_method=(
             "the time of the separate epilogue layer and of the reformat/Q/DQ layers between (they go "
@@ -107,6 +115,8 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
         check=rules_causes.check_residual_not_quantized,
+        severities=("warning", "error"),
+        severity_rule=ESCALATION,
         cost_kind="estimated saving",
         cost_method=(
             "the standalone Quantize layers' time (they go away) plus each convolution's share of memory "
@@ -131,6 +141,12 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=TRT_IO_FORMATS,
         check=rules_causes.check_input_path,
+        severities=("warning", "error"),
+        severity_rule=(
+            "an error when proven, its estimated saving is >= 10% of the per-layer time and it holds an input "
+            "transpose or explicit padding the model can drop; made only of an input reformat/Quantize (the "
+            "application's input format) it stays a warning"
+        ),
         cost_kind="estimated saving",
         cost_method=(
             "the layers' own time (each goes away when the input arrives in the wanted layout/precision "
@@ -153,6 +169,8 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=TRT_BEST_PRACTICES,
         check=rules_causes.check_explicit_padding,
+        severities=("warning", "error"),
+        severity_rule=ESCALATION,
         cost_kind="estimated saving",
         cost_method=(
             "the Pad layer's own time (it goes away when folded into the next layer's padding; the extra "
@@ -187,6 +205,8 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=TRT_IO_FORMATS,
         check=rules_precision.check_reformats,
+        severities=("warning", "error"),
+        severity_rule=ESCALATION,
         cost_kind="estimated saving",
         cost_method=(
             "the reformat's own time (it goes away when its producer and reader agree on the format)"
@@ -210,6 +230,11 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
         check=rules_precision.check_qdq,
+        severities=("info", "warning", "error"),
+        severity_rule=(
+            "info for a Quantize of the network input (only the application can feed INT8); otherwise "
+            + ESCALATION
+        ),
         cost_kind="estimated saving",
         cost_method=(
             "the Q/DQ layer's own time (it goes away when folded into a neighbour)"
@@ -247,6 +272,8 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=TRT_QUANTIZATION,
         check=rules_precision.check_int8_fallback,
+        severities=("warning", "error"),
+        severity_rule=ESCALATION,
         cost_kind="estimated saving",
         cost_method=(
             "the conversion layers around it (reformat, Q/DQ), which go away once it runs in INT8, plus "
@@ -279,6 +306,8 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
         check=rules_precision.check_int8_float_output,
+        severities=("warning", "error"),
+        severity_rule=ESCALATION,
         cost_kind="estimated saving",
         cost_method=(
             "the re-quantize layers that go away, plus the convolution's share of memory traffic saved by "
@@ -331,6 +360,11 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=DL_PERF_CONV,
         check=rules_kernels.check_no_tensor_cores,
+        severities=("info", "warning"),
+        severity_rule=(
+            "info for an image-input layer (C <= 4: a CUDA-core first layer is the usual choice); never an "
+            "error: its cost is a layer time (an upper bound), not an estimated saving"
+        ),
         cost_kind="layer time",
         cost_method=(
             "the convolution's own time: an upper bound, not a saving (how much faster a Tensor Core "
@@ -465,12 +499,20 @@ RULES: tuple[Rule, ...] = (
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
 
 
+def severity_range(rule: Rule) -> tuple[str, ...]:
+    """The severities a rule's findings can have, lowest first."""
+    return tuple(s for s in SEVERITIES if s in (rule.severities or (rule.severity,)))
+
+
 def rules_frame() -> pd.DataFrame:
-    """The rule table as a frame (one row per rule, the fields of :class:`Rule` but the function)."""
+    """The rule table as a frame (one row per rule, the fields of :class:`Rule` but the function and cost
+    fields; ``severities`` lists every severity a rule's findings can have, ``severity_rule`` says how)."""
     return pd.DataFrame(
         {
             "id": [r.id for r in RULES],
             "severity": [r.severity for r in RULES],
+            "severities": [list(severity_range(r)) for r in RULES],
+            "severity_rule": [r.severity_rule or f"always {r.severity}" for r in RULES],
             "title": [r.title for r in RULES],
             "checks": [r.checks for r in RULES],
             "evidence": [list(r.evidence) for r in RULES],

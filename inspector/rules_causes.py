@@ -110,13 +110,20 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
 _PAD_TYPES = frozenset({"Padding", "Pad"})
 
 
+def _is_padding(ctx: LintContext, r: int) -> bool:
+    """An explicit padding layer that runs a kernel (Padding/Pad type, or a Slice named as a pad)."""
+    if ctx.layer_type[r] in _PAD_TYPES or ctx.parameter_type[r] in _PAD_TYPES or (
+        ctx.parameter_type[r] == "Slice" and "pad" in ctx.names[r].lower()
+    ):
+        return not ctx.is_noop(r) and ctx.avg_ms[r] != 0
+    return False
+
+
 def _is_input_movement(ctx: LintContext, r: int) -> str | None:
     """What kind of input-path data movement layer ``r`` is (None: not one)."""
     if ctx.is_noop(r) or ctx.avg_ms[r] == 0:
         return None
-    if ctx.layer_type[r] in _PAD_TYPES or ctx.parameter_type[r] in _PAD_TYPES or (
-        ctx.parameter_type[r] == "Slice" and "pad" in ctx.names[r].lower()
-    ):
+    if _is_padding(ctx, r):
         return "explicit padding"
     if ctx.is_qdq(r):
         return "input quantize"
@@ -211,7 +218,7 @@ def check_explicit_padding(ctx: LintContext) -> list[Finding]:
     ``input-path``); all of them are one finding."""
     out: list[Finding] = []
     for r in range(ctx.n):
-        if _is_input_movement(ctx, r) != "explicit padding":
+        if not _is_padding(ctx, r):
             continue
         readers = [ctx.names[x] for x, _ in ctx.next_compute(r, downstream=True)]
         typed = ctx.layer_type[r] in _PAD_TYPES or ctx.parameter_type[r] in _PAD_TYPES
@@ -238,3 +245,10 @@ def check_explicit_padding(ctx: LintContext) -> list[Finding]:
             )
         )
     return out
+
+
+def explained_data_movement(ctx: LintContext) -> list[int]:
+    """Data-movement layers ``input-path`` and ``explicit-padding`` give a cause for (other rules leave them
+    to those two)."""
+    pads = [r for r in range(ctx.n) if _is_padding(ctx, r)]
+    return sorted({*_input_path(ctx), *pads})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from trtinspect.inspector import rules_causes
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
 
 THRESHOLDS: dict[str, dict[str, float]] = {
@@ -128,9 +129,13 @@ def check_tiny_kernels(ctx: LintContext) -> list[Finding]:
 
 
 def check_shape_layers(ctx: LintContext) -> list[Finding]:
-    """Shape, cast, reshape, shuffle, copy layers taking a large share of the time (or of the layers)."""
+    """Shape, cast, reshape, shuffle, copy layers taking a large share of the time (or of the layers).
+
+    Layers another rule gives a cause for are left to it: the input path (``input-path``) and explicit
+    padding layers (``explicit-padding``)."""
     th = THRESHOLDS["shape-layers"]
-    rows = [r for r in range(ctx.n) if ctx.is_shape_only(r) and not ctx.is_noop(r)]
+    explained = set(rules_causes.explained_data_movement(ctx))
+    rows = [r for r in range(ctx.n) if ctx.is_shape_only(r) and not ctx.is_noop(r) and r not in explained]
     if len(rows) < th["min_count"]:
         return []
     total = ctx.per_layer_total_ms

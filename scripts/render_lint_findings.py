@@ -13,7 +13,7 @@ from pathlib import Path
 from _docgen import write_or_check
 
 import trtinspect
-from trtinspect.inspector.lint import lint, total_saving
+from trtinspect.inspector.lint import cost_label, lint, total_saving
 from trtinspect.render.escape import md_cell
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ def section(rel: str) -> list[str]:
     out += ["| severity | rule | cost (ms) | % | cost basis | confidence | finding |",
             "|---|---|---|---|---|---|---|"]
     for r in f.to_dict("records"):
-        kind = "layer time (upper bound)" if r["cost_kind"] == "layer time" else r["cost_kind"]
+        kind = cost_label(r["cost_kind"])
         pct = "" if math.isnan(r["cost_pct"]) else f"{r['cost_pct']:.1f}"
         out.append(f"| {r['severity']} | `{r['rule_id']}` | {_ms(r['cost_ms'])} | {pct} | {kind} | "
                    f"{r['confidence']} | {md_cell(r['title'])} |")

@@ -37,7 +37,7 @@ def test_click_runner_smoke() -> None:
     result = CliRunner().invoke(
         cli, ["lint", "sample:resnet18-a100/qat-residual-qgap"], catch_exceptions=False
     )
-    assert result.exit_code == 0 and "3 finding(s)" in result.output
+    assert result.exit_code == 0 and "2 finding(s)" in result.output
 
 
 @pytest.fixture(scope="module")
@@ -171,9 +171,11 @@ def test_sarif_log_findings_have_region_and_message_once(monkeypatch: pytest.Mon
 
 def test_list_rules_needs_no_path() -> None:
     code, out, _ = run(["--list-rules"])
-    assert code == 0 and [ln.split()[0] for ln in out.splitlines()] == [r.id for r in RULES]
+    ids = [ln.split()[0] for ln in out.splitlines() if not ln.startswith(" ")]
+    assert code == 0 and ids == [r.id for r in RULES]
     code, out, _ = run(["--list-rules", "--rules", "hot-layer,reformat-copy"])
-    assert code == 0 and [ln.split()[0] for ln in out.splitlines()] == ["hot-layer", "reformat-copy"]
+    ids = [ln.split()[0] for ln in out.splitlines() if not ln.startswith(" ")]
+    assert code == 0 and ids == ["hot-layer", "reformat-copy"]
 
 
 def test_missing_path_is_a_usage_error() -> None:

@@ -20,8 +20,9 @@ from tests.conftest import LOGS, REPO
 from trtinspect.cli import main
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.check import run_check
-from trtinspect.inspector.lint import lint, total_saving
+from trtinspect.inspector.lint import ERROR_SAVING_SHARE, lint, total_saving
 from trtinspect.inspector.report import build_report
+from trtinspect.inspector.rules import RULES_BY_ID, severity_range
 from trtinspect.render.lint import to_json, to_markdown, to_sarif, to_text
 
 EXT = REPO / "tests" / "data" / "external"
@@ -359,3 +360,95 @@ def test_folder_of_several_trtexec_runs_says_which_files_and_how_to_pick() -> No
     # and the advice works: that one log lints
     code, out, _ = run_cli(["lint", str(folder / "fx-qdq-int8.profile.log")])
     assert code == 0 and "unfused-conv-epilogue" in out
+
+
+# ------------------------------------------------------------------------- one layer, one cost; ranking
+FX_LOG = LOGS / "seed-fx-vs-implicit-int8" / "fx-qdq-int8.profile.log"
+NO_CAUSE = {"hot-layer", "tiny-kernels", "unstable-timing"}
+
+
+@pytest.mark.parametrize("path", [*ALL_BUNDLES, FX_LOG], ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_hot_layer_is_not_a_second_finding_on_a_costed_layer(path: Path) -> None:
+    """A layer another finding charges a cost to is not also a hot-layer finding: the hot layer is kept as
+    evidence of the finding charging it the most, and totals count the layer once."""
+    f = lint(load(path))
+    charged: dict[int, str] = {}
+    for rec in f.to_dict("records"):
+        if rec["rule_id"] not in NO_CAUSE:
+            charged.update({int(li): rec["rule_id"] for li in rec["cost_by_layer"]})
+    hot = f[f["rule_id"] == "hot-layer"]
+    assert not {li for idx in hot["layer_indices"] for li in idx} & set(charged)
+    for rec in f.to_dict("records"):
+        for m in rec["evidence"].get("absorbed", []):
+            if m["rule_id"] == "hot-layer":  # kept whole, on a layer this finding charges
+                layer = m["layers"][0]
+                assert layer in rec["layer_names"] and rec["rule_id"] not in NO_CAUSE
+
+
+def test_a100_qat_conv1_is_one_finding_with_its_hot_layer_inside() -> None:
+    """A100 QAT `conv1` (0.2017 ms) was listed by no-tensor-cores and hot-layer at its whole time."""
+    folder = REPO / "sample_engines" / "resnet18-a100" / "qat"
+    conv1 = next(n for n in raw_profile(folder) if n.endswith("Conv_9"))
+    f = lint(load(folder))
+    on_conv1 = f[f["layer_names"].map(lambda names: conv1 in names)]
+    assert set(on_conv1["rule_id"]) == {"no-tensor-cores", "int8-fallback"}  # the fallback charges its write
+    ntc = one(f, "no-tensor-cores")
+    hot = [m for m in ntc["evidence"]["absorbed"] if m["rule_id"] == "hot-layer"]
+    assert len(hot) == 1 and hot[0]["layers"] == [conv1]
+    assert hot[0]["cost_ms"] == pytest.approx(raw_profile(folder)[conv1])
+    assert "replaces 1 hot-layer finding(s) on these layers" in to_text(f, load(folder))
+    assert "absorbed: (hot-layer) Hot layer: conv1" in to_markdown(f, load(folder)).replace("\\", "")
+    # the fx-QDQ ConvTranspose is only *named* by the unfused-activation finding (its cost is the separate
+    # activation), so it stays a hot layer of its own
+    fx = lint(load(FX_LOG))
+    assert one(fx, "hot-layer")["cost_kind"] == "layer time"
+
+
+@pytest.mark.parametrize("path", [*ALL_BUNDLES, FX_LOG], ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_upper_bounds_never_rank_as_bigger_savings(path: Path) -> None:
+    """Within a severity: estimated savings (by cost), then layer times (upper bounds), then not estimated;
+    every output says which basis each cost has."""
+    f = lint(load(path))
+    rank = {"estimated saving": 0, "layer time": 1, "not estimated": 2}
+    sev = {"error": 0, "warning": 1, "info": 2}
+    keys = [(sev[s], rank[k], -c if c == c else 0.0)
+            for s, k, c in zip(f["severity"], f["cost_kind"], f["cost_ms"], strict=True)]
+    assert keys == sorted(keys)
+    text, md = to_text(f, load(path)), to_markdown(f, load(path))
+    if (f["cost_kind"] == "layer time").any():
+        assert "layer time (upper bound)" in text and "layer time (upper bound)" in md
+    if len(f):
+        assert "then layer times (upper bounds, not savings)" in text
+
+
+def test_fp32_build_ranks_the_estimated_saving_above_the_upper_bound() -> None:
+    """A100 FP32: the 0.0451 ms reformat (estimated saving) ranks above the 0.5222 ms CUDA-core Conv_0 (its
+    layer time: how much a Tensor Core kernel would save is not estimated)."""
+    f = lint(load(REPO / "sample_engines" / "resnet18-a100" / "fp32"))
+    assert list(f["rule_id"]) == ["reformat-copy", "no-tensor-cores"]
+    assert list(f["cost_kind"]) == ["estimated saving", "layer time"]
+    assert f["cost_ms"].iloc[1] > f["cost_ms"].iloc[0]
+
+
+# ------------------------------------------------------------------------------------ severity ranges
+@pytest.mark.parametrize("path", [*ALL_BUNDLES, FX_LOG], ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_severity_is_within_its_rules_declared_range(path: Path) -> None:
+    f = lint(load(path))
+    for rule_id, severity in zip(f["rule_id"], f["severity"], strict=True):
+        assert severity in severity_range(RULES_BY_ID[rule_id]), (rule_id, severity)
+
+
+def test_list_rules_shows_the_severity_range_and_how_it_is_decided() -> None:
+    """`--list-rules` said "warning" for rules that print error on real engines."""
+    code, out, _ = run_cli(["lint", "--list-rules"])
+    assert code == 0
+    lines = {ln.split()[0]: ln for ln in out.splitlines() if not ln.startswith(" ")}
+    errors = {r for p in ALL_BUNDLES for r, s in zip(lint(load(p))["rule_id"], lint(load(p))["severity"],
+                                                     strict=True) if s == "error"}
+    assert errors >= {"residual-not-quantized", "int8-fallback"}
+    for rule_id in errors:
+        assert "warning|error" in lines[rule_id]
+    assert "info|warning " in lines["no-tensor-cores"] and "info|warning|error" in lines["qdq-standalone"]
+    assert lines["hot-layer"].split()[1] == "info"
+    assert f"{ERROR_SAVING_SHARE:.0%} of the per-layer time is an error" in out
+    assert "image-input" in out  # why no-tensor-cores can be info

@@ -10,6 +10,17 @@ import click
 from trtinspect import render
 from trtinspect.cli.options import format_option, load, name_option, paths_argument, top_option
 from trtinspect.inspector.lint import LintResult, lint, select_rules, severity_at_least
+from trtinspect.inspector.rules import severity_range
+
+
+def _list_rules(rules_spec: str | None) -> None:
+    """One line per rule: id, every severity its findings can have (default first when it is not the
+    lowest), title; then how the severity is decided, for rules with more than one."""
+    for rule in select_rules(rules_spec):
+        levels = severity_range(rule)
+        click.echo(f"{rule.id:24} {'|'.join(levels):21} {rule.title}")
+        if len(levels) > 1:
+            click.echo(f"{'':24}   severity: {rule.severity} by default; {rule.severity_rule}")
 
 
 @click.command("lint")
@@ -33,7 +44,11 @@ from trtinspect.inspector.lint import LintResult, lint, select_rules, severity_a
 )
 @top_option("Show only the N costliest findings (text/markdown; 0 = all). --fail-on still sees all.", default=None)
 @name_option()
-@click.option("--list-rules", is_flag=True, help="List the rules (those chosen by --rules) and exit; needs no PATH.")
+@click.option(
+    "--list-rules",
+    is_flag=True,
+    help="List the rules (those chosen by --rules), the severities each can give and how, and exit; needs no PATH.",
+)
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -54,8 +69,7 @@ def command(
     finding at or above that severity exists; 2 on bad input.
     """
     if list_rules:
-        for rule in select_rules(rules_spec):
-            click.echo(f"{rule.id:24} {rule.severity:8} {rule.title}")
+        _list_rules(rules_spec)
         return
     if not paths:
         raise click.UsageError("Missing argument 'PATHS...' (only --list-rules runs without one).", ctx=ctx)

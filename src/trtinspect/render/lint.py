@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from trtinspect.inspector.lint import LintResult, total_saving
+from trtinspect.inspector.lint import ORDER_NOTE, LintResult, cost_label, total_saving
 from trtinspect.inspector.rules import RULES, SEVERITIES
 from trtinspect.parsers import schema
 from trtinspect.render.escape import md_cell, printable
@@ -101,7 +101,7 @@ def _cost_text(cost: float, pct: float, kind: str | None = None) -> str:
     if cost is None or math.isnan(cost):
         return "cost: " + ("not estimated" if kind == "not estimated" else "unknown")
     share = "" if pct is None or math.isnan(pct) else f" ({pct:.1f}% of per-layer time)"
-    return f"{cost:.4f} ms {kind or 'cost'}{share}"
+    return f"{cost:.4f} ms {cost_label(kind)}{share}"
 
 
 def basis_line(findings: pd.DataFrame) -> str:
@@ -144,15 +144,18 @@ def _per_layer_lines(rec: dict[str, Any], *, detail: bool = True) -> list[str]:
     """Per-layer evidence of a grouped / root-cause finding: each layer with its charged cost, then the
     findings it replaced (``detail=False``: counted per rule, not listed)."""
     names = list(rec["layer_names"])
-    if len(names) < 2:
-        return []
-    by_layer: dict[Any, Any] = rec.get("cost_by_layer") or {}
-    out = [f"layers ({len(names)}):"]
-    for li, name in zip(rec["layer_indices"], names, strict=True):
-        ms = by_layer.get(li, by_layer.get(str(li)))
-        out.append(f"  - {name}" + ("" if ms is None else f"  [{float(ms):.4f} ms]"))
     raw_ev = rec.get("evidence")
     ev: dict[str, Any] = raw_ev if isinstance(raw_ev, dict) else {}
+    if len(names) < 2:  # one layer: only the findings it replaced (e.g. the hot layer it is)
+        if not names or not ev.get("absorbed"):
+            return []
+        out = [f"layer: {names[0]}"]
+    else:
+        by_layer: dict[Any, Any] = rec.get("cost_by_layer") or {}
+        out = [f"layers ({len(names)}):"]
+        for li, name in zip(rec["layer_indices"], names, strict=True):
+            ms = by_layer.get(li, by_layer.get(str(li)))
+            out.append(f"  - {name}" + ("" if ms is None else f"  [{float(ms):.4f} ms]"))
     if not detail and ev.get("absorbed"):
         per_rule = Counter(str(m.get("rule_id")) for m in ev["absorbed"])
         out.append(
@@ -174,6 +177,8 @@ def to_text(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = N
     lines = [f"trtinspect lint: {bundle.name}", basis_line(findings)]
     lines.append(f"graph edges: {findings.attrs.get('edges', 'unknown')}")
     lines.append(summary_line(findings, bundle))
+    if len(findings):
+        lines.append(ORDER_NOTE)
     shown = findings if top is None else findings.head(top)
     for i, rec in enumerate(shown.to_dict("records"), start=1):
         lines.append("")
@@ -200,15 +205,18 @@ def to_markdown(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None
     shown = findings if top is None else findings.head(top)
     out = [f"# trtinspect lint: {_md(bundle.name)}", "", _md(basis_line(findings)), ""]
     out += [_md(summary_line(findings, bundle)), ""]
+    if len(findings):
+        out += [_md(ORDER_NOTE), ""]
     out += [
-        "| # | severity | rule | cost (ms) | % | cost kind | confidence | finding |",
+        "| # | severity | rule | cost (ms) | % | cost basis | confidence | finding |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for i, rec in enumerate(shown.to_dict("records"), start=1):
         cost = "unknown" if math.isnan(rec["cost_ms"]) else f"{rec['cost_ms']:.4f}"
         pct = "" if math.isnan(rec["cost_pct"]) else f"{rec['cost_pct']:.1f}"
+        basis = _md(cost_label(rec.get("cost_kind")))
         out.append(
-            f"| {i} | {rec['severity']} | `{rec['rule_id']}` | {cost} | {pct} | {_md(rec.get('cost_kind') or '')} | "
+            f"| {i} | {rec['severity']} | `{rec['rule_id']}` | {cost} | {pct} | {basis} | "
             f"{rec['confidence']} | {_md(rec['title'])} |"
         )
     out.append("")
@@ -263,7 +271,7 @@ def _sarif_message(rec: dict[str, Any]) -> str:
     cost, pct, cause = rec["cost_ms"], rec["cost_pct"], str(rec["cause"])
     if cost is not None:
         cost_text = (
-            f"Cost: {cost:.4f} ms per iteration ({rec.get('cost_kind')}"
+            f"Cost: {cost:.4f} ms per iteration ({cost_label(rec.get('cost_kind'))}"
             + (f", {pct:.1f}% of per-layer time" if pct is not None else "")
             + f"; {rec.get('cost_method')})."
         )
