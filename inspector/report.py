@@ -16,9 +16,6 @@ from trtinspect.inspector.lint import lint
 from trtinspect.parsers.device import device_name
 from trtinspect.parsers.layer_total import LayerTotal
 from trtinspect.parsers.model import EngineBundle
-from trtinspect.parsers.nsys.bundle import has_tensorrt
-from trtinspect.parsers.nsys.stats import report_section as nsys_report_section
-from trtinspect.parsers.nsys.stats_csv import csv_report_section
 from trtinspect.parsers.timing import FROM_TIMES, PER_SAMPLE
 from trtinspect.samples import source_name
 
@@ -76,9 +73,14 @@ def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> d
         "findings_status": "not run",
         "notes": list(bundle.notes) + [n for n in bundle.timing.notes if n not in bundle.notes],
     }
+    # nsys modules are imported only for bundles that carry their sections (start-up of every other report)
     if "nsys_stats" in bundle.extras:  # the `nsys stats` summaries of an Nsight Systems export
+        from trtinspect.parsers.nsys.stats import report_section as nsys_report_section
+
         report["nsys"] = nsys_report_section(bundle.extras["nsys_stats"], top)
     if "nsys_stats_csv" in bundle.extras:  # `nsys stats --format csv` reports given as files
+        from trtinspect.parsers.nsys.stats_csv import csv_report_section
+
         report["nsys_csv"] = csv_report_section(bundle.extras["nsys_stats_csv"], top)
     if lint:
         report["findings"], report["findings_status"] = _findings(bundle, top)
@@ -189,8 +191,11 @@ def _warnings(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _findings(bundle: EngineBundle, top: int) -> tuple[list[dict[str, Any]] | None, str]:
     """Top findings of the analyzer (all rules; computed once per bundle, errors propagate), in lint's order
     (severity, then estimated savings before upper bounds: docs/lint.md)."""
-    if not has_tensorrt(bundle):
-        return None, "not run"  # the nsys section says there is no TensorRT activity
+    if "nsys_tensorrt" in bundle.extras:  # only nsys inputs may lack TensorRT: the nsys package loads only for them
+        from trtinspect.parsers.nsys.bundle import has_tensorrt
+
+        if not has_tensorrt(bundle):
+            return None, "not run"  # the nsys section says there is no TensorRT activity
     frame = lint(bundle)
     if len(frame) == 0:
         return [], "ok"

@@ -22,7 +22,6 @@ from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.parsers import _io, kinds, sniff
 from trtinspect.parsers.model import EngineBundle
-from trtinspect.parsers.trtexec_log import looks_json
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +172,8 @@ def _unknown_file(path: Path) -> TrtInspectError:
         return TrtInspectError(
             "binary data that is not a TensorRT engine (.engine/.plan/.trt) or an nsys SQLite export",
             path=path, hint=hint)
+    from trtinspect.parsers.trtexec_log import looks_json  # only for this message: not a start-up import
+
     text = head.decode("utf-8", errors="replace")
     what = "JSON, but not a TensorRT/trtexec export" if looks_json(text) else "not a trtexec log"
     return TrtInspectError(

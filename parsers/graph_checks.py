@@ -14,14 +14,14 @@ Duplicate layer names and tensors with several writers are noted by the layer pa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
 
 from trtinspect.gcpause import gc_paused
 
-__all__ = ["graph_notes"]
+__all__ = ["graph_notes", "parsed_graph_notes"]
 
 _SHOW = 3
 
@@ -71,33 +71,53 @@ def _graph_notes(frame: pd.DataFrame, bindings: Sequence[str] | None) -> list[st
     index = frame["layer_index"].tolist()
     pos = {li: i for i, li in enumerate(index)}
     producers = [v if isinstance(v, list) else _seq(v) for v in frame["producers"].tolist()]
-    notes = []
     empty: list[Any] = []
     ins = frame["input_names"].tolist() if "input_names" in frame.columns else [empty] * n
     outs = frame["output_names"].tolist() if "output_names" in frame.columns else [empty] * n
     ins = [v if isinstance(v, list) else _seq(v) for v in ins]
     outs = [v if isinstance(v, list) else _seq(v) for v in outs]
-
-    def names(rows: list[int]) -> list[str]:
-        col = frame["name"]
-        return [str(col.iat[i]) for i in rows[:_SHOW]] + [""] * max(0, len(rows) - _SHOW)
-
     loops = [i for i in range(n) if ins[i] and outs[i] and not set(ins[i]).isdisjoint(outs[i])]
-    if loops:
-        notes.append(f"{len(loops)} layer(s) read a tensor they write themselves (a self-loop TensorRT cannot "
-                     f"build): {_listed(names(loops))}")
     # An engine lists its layers in execution order, so every producer comes first; only a graph with a
     # backward edge can hold a cycle (then Kahn's algorithm finds its layers).
     backward = any(pos.get(p, -1) >= i for i, prods in enumerate(producers) for p in prods)
     cyc = _cycle_members(n, producers, pos) if backward else []
-    if cyc:
-        notes.append(f"the layer graph has a cycle through {len(cyc)} layer(s) (an engine is acyclic; edges "
-                     f"and execution order may be wrong): {_listed(names(cyc))}")
+    ghosts: list[str] = []
     if bindings is not None:
         known = {t for o in outs for t in o}
         known.update(bindings)
         ghosts = list(dict.fromkeys(t for i in ins for t in i if t not in known))
-        if ghosts:
-            notes.append(f"{len(ghosts)} tensor(s) are read but written by no layer and are not engine bindings "
-                         f"(missing layers?): {_listed([str(t) for t in ghosts])}")
+    return _notes(frame["name"].tolist(), loops, cyc, ghosts)
+
+
+def parsed_graph_notes(names: Sequence[str], producers: list[list[int]], loops: list[int], backward: bool,
+                       read: Iterable[str], written: Container[str], bindings: Sequence[str] | None
+                       ) -> list[str]:
+    """:func:`graph_notes` from what the layer parser collected in its one pass (layer_index = position).
+
+    ``loops``: rows reading a tensor they write; ``backward``: some producer is not before its reader;
+    ``read``: every tensor read, in the order first read; ``written``: every tensor some layer writes.
+    """
+    n = len(names)
+    cyc = _cycle_members(n, producers, {i: i for i in range(n)}) if backward else []
+    ghosts: list[str] = []
+    if bindings is not None:
+        bound = set(bindings)
+        ghosts = [t for t in read if t not in written and t not in bound]
+    return _notes(names, loops, cyc, ghosts)
+
+
+def _notes(names: Sequence[Any], loops: list[int], cyc: list[int], ghosts: list[str]) -> list[str]:
+    def shown(rows: list[int]) -> list[str]:
+        return [str(names[i]) for i in rows[:_SHOW]] + [""] * max(0, len(rows) - _SHOW)
+
+    notes = []
+    if loops:
+        notes.append(f"{len(loops)} layer(s) read a tensor they write themselves (a self-loop TensorRT cannot "
+                     f"build): {_listed(shown(loops))}")
+    if cyc:
+        notes.append(f"the layer graph has a cycle through {len(cyc)} layer(s) (an engine is acyclic; edges "
+                     f"and execution order may be wrong): {_listed(shown(cyc))}")
+    if ghosts:
+        notes.append(f"{len(ghosts)} tensor(s) are read but written by no layer and are not engine bindings "
+                     f"(missing layers?): {_listed([str(t) for t in ghosts])}")
     return notes

@@ -38,7 +38,7 @@ from trtinspect.parsers.formats import (
     is_plain_datatype,
     weight_bytes,
 )
-from trtinspect.parsers.graph_checks import graph_notes
+from trtinspect.parsers.graph_checks import graph_notes, parsed_graph_notes
 from trtinspect.parsers.layer_names import (
     NAME_LAYER_TYPES,
     layer_type_from_name,
@@ -153,6 +153,11 @@ class _BuildInfo:
     plain_formats: bool = False
     descriptive_formats: bool = False
     myelin_records: bool = False
+    # What the graph notes need, collected while reading (graph_checks.parsed_graph_notes): no frame reads.
+    graph: _Graph | None = None
+    names: list[str] = field(default_factory=list)
+    producers: list[list[int]] = field(default_factory=list)
+    backward: bool = False
 
 
 def _bad(message: str, path: str | Path | None) -> TrtInspectError:
@@ -169,24 +174,19 @@ def _tensor_list(raw: Any, index: int, key: str, fmt_cache: dict[Any, tuple[str 
         if type(t) is not dict:
             raise _bad(f"layer record {index}: an entry of '{key}' is {type(t).__name__}, expected an object",
                        path)
-        tname = t.get("Name")
-        if type(tname) is not str and tname is not None:
-            raise _bad(f"layer record {index}: a tensor of '{key}' has a non-string Name", path)
-        fmt = t.get("Format/Datatype")
+        get = t.get
+        tname = get("Name")
+        if tname is not None:
+            if type(tname) is not str:
+                raise _bad(f"layer record {index}: a tensor of '{key}' has a non-string Name", path)
+            names.append(tname)
+        fmt = get("Format/Datatype")
         parsed = fmt_cache.get(fmt) if type(fmt) is str else None
         if parsed is None:
             fmt, parsed = _tensor_format(t, fmt, fmt_cache, info)
-        if tname is not None:
-            names.append(tname)
-        dims = t.get("Dimensions")
-        out.append({
-            "name": tname,
-            "shape": dims if type(dims) is list else None,
-            "format": fmt,
-            "dtype": parsed[0],
-            "layout": parsed[1],
-            "location": t.get("Location"),
-        })
+        dims = get("Dimensions")
+        out.append({"name": tname, "shape": dims if type(dims) is list else None, "format": fmt,
+                    "dtype": parsed[0], "layout": parsed[1], "location": get("Location")})
     return out
 
 
@@ -261,12 +261,17 @@ def _build_frame(records: list[Any], *, detailed: bool, path: str | Path | None 
 
 @dataclass
 class _Graph:
-    """Tensor name -> writer / readers, collected while the records are read (edges are filled after)."""
+    """Tensor name -> writer / readers, collected while the records are read (edges are filled after).
+
+    ``consumers_of`` holds every tensor read, in the order first read; ``producer_of`` every tensor written
+    (its first writer). ``loops``: rows that read a tensor they write themselves.
+    """
 
     producer_of: dict[str, int] = field(default_factory=dict)
     consumers_of: dict[str, list[int]] = field(default_factory=dict)
     multi_produced: list[str] = field(default_factory=list)
     reformat_rows: list[int] = field(default_factory=list)
+    loops: list[int] = field(default_factory=list)
     missing_tensors: int = 0
 
     def add(self, i: int, in_names: list[str], out_names: list[str]) -> None:
@@ -282,36 +287,55 @@ class _Graph:
                 consumers_of[tn] = [i]
             elif lst[-1] != i:
                 lst.append(i)
+        if in_names and out_names and (
+                in_names[0] == out_names[0] if len(in_names) == 1 == len(out_names)
+                else not set(in_names).isdisjoint(out_names)):
+            self.loops.append(i)
+
+
+# What _RowWriter.read returns for one record, in this order; layer_index, producers and consumers are
+# filled once every record is read.
+_ROW_COLUMNS: tuple[str, ...] = (
+    "name", "layer_type", "parameter_type", "inputs", "outputs", "input_names", "output_names",
+    "base_name", "profile_index", "source_nodes", "source_from", "fusion", "is_reformat",
+    "precision", "output_precision", "input_format", "output_format",
+    "tactic_name", "tactic_value", "origin", "stream_id", "weights_bytes", "attributes",
+)
 
 
 def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | None, own: bool
                       ) -> tuple[pd.DataFrame, _BuildInfo]:
-    """Read every record into column lists, then add graph edges, reformat targets and notes."""
+    """Read every record into one row tuple, transpose them into columns, add edges and notes."""
     info = _BuildInfo()
     if not isinstance(records, list):
         raise _bad(f"layer records are {type(records).__name__}, expected a list", path)
     n = len(records)
-    cols: dict[str, list[Any]] = {c: [None] * n for c in schema.LAYERS}
-    rows = _RowWriter(cols, info, path, detailed, own)
-    for i, rec in enumerate(records):
-        rows.read(i, rec)
+    if n == 0:
+        return schema.empty_frame(schema.LAYERS), info
+    rows = _RowWriter(info, path, detailed, own)
+    read = rows.read
+    table = [read(i, rec) for i, rec in enumerate(records)]
+    cols: dict[str, list[Any]] = dict(zip(_ROW_COLUMNS, map(list, zip(*table, strict=True)), strict=True))
+    del table
     cols["layer_index"] = list(range(n))
-    _fill_edges(cols, rows.graph)
-    _link_reformats(cols, rows.graph.reformat_rows)
-    _frame_notes(cols["name"], rows.graph, detailed, info.notes)
+    graph = rows.graph
+    cols["producers"], cols["consumers"], info.backward = _edges(cols, graph)
+    _link_reformats(cols, graph.reformat_rows)
+    _frame_notes(cols["name"], graph, detailed, info.notes)
+    info.graph = graph
+    info.names, info.producers = cols["name"], cols["producers"]
     return schema.frame_from_columns(cols, schema.LAYERS), info
 
 
 class _RowWriter:
-    """Reads one layer record into row ``i`` of the column lists (one Python pass over 50,000 records)."""
+    """Reads one layer record into one row tuple (_ROW_COLUMNS; one Python pass over 50,000 records)."""
 
-    def __init__(self, cols: dict[str, list[Any]], info: _BuildInfo, path: str | Path | None, detailed: bool,
-                 own: bool) -> None:
-        self.cols, self.info, self.path, self.detailed, self.own = cols, info, path, detailed, own
+    def __init__(self, info: _BuildInfo, path: str | Path | None, detailed: bool, own: bool) -> None:
+        self.info, self.path, self.detailed, self.own = info, path, detailed, own
         self.graph = _Graph()
         self.fmt_cache: dict[Any, tuple[str | None, str | None]] = {}
 
-    def read(self, i: int, rec: Any) -> None:
+    def read(self, i: int, rec: Any) -> tuple[Any, ...]:
         if type(rec) is not dict:
             raise _bad(f"layer record {i} is {type(rec).__name__}, expected an object", self.path)
         # Every key not turned into a column stays in `attributes`: the record itself when we own it,
@@ -325,6 +349,8 @@ class _RowWriter:
         if type(ltype) is not str:
             ltype = None if self.detailed else layer_type_from_name(split_profile_suffix(name)[0])
         ptype = pop("ParameterType", None)
+        if type(ptype) is not str:
+            ptype = None
         raw_in, raw_out = pop("Inputs", None), pop("Outputs", None)
         if raw_in is None and raw_out is None:
             self.graph.missing_tensors += 1
@@ -334,26 +360,23 @@ class _RowWriter:
         outs = _tensor_list(raw_out, i, "Outputs", self.fmt_cache, self.info, self.path, out_names) \
             if raw_out else []
         self.graph.add(i, in_names, out_names)
-        c = self.cols
-        c["name"][i] = name
-        c["layer_type"][i] = ltype
-        c["parameter_type"][i] = ptype if type(ptype) is str else None
-        c["inputs"][i], c["outputs"][i] = ins, outs
-        c["input_names"][i], c["output_names"][i] = in_names, out_names
-        self._names_and_sources(i, name, ltype, attrs)
-        self._precision(i, ltype, ins, outs)
-        c["is_reformat"][i] = c["is_reformat"][i] or ltype == "Reformat" or ptype == "Reformat"
+        base, prof, nodes, src, fusion, serves = self._names_and_sources(i, name, ltype, attrs)
+        out_prec = outs[0]["dtype"] if outs else None
         tac_name, tac_value, origin = pop("TacticName", None), pop("TacticValue", None), pop("Origin", None)
-        c["tactic_name"][i] = tac_name if tac_name is None or type(tac_name) is str else _opt_str(tac_name)
-        c["tactic_value"][i] = tac_value if tac_value is None or type(tac_value) is str else _opt_str(tac_value)
-        c["origin"][i] = origin if origin is None or type(origin) is str else _opt_str(origin)
-        c["stream_id"][i] = _int64(pop("StreamId", None))
-        c["weights_bytes"][i] = _weights(attrs)
-        c["attributes"][i] = attrs
+        return (
+            name, ltype, ptype, ins, outs, in_names, out_names,
+            base, prof, nodes, src, fusion, serves or ltype == "Reformat" or ptype == "Reformat",
+            _row_precision(ltype, ins, out_prec), out_prec,
+            ins[0]["layout"] if ins else None, outs[0]["layout"] if outs else None,
+            tac_name if tac_name is None or type(tac_name) is str else _opt_str(tac_name),
+            tac_value if tac_value is None or type(tac_value) is str else _opt_str(tac_value),
+            origin if origin is None or type(origin) is str else _opt_str(origin),
+            _int64(pop("StreamId", None)), _weights(attrs), attrs,
+        )
 
-    def _names_and_sources(self, i: int, name: str, ltype: str | None, attrs: dict[str, Any]) -> None:
-        """base_name, profile_index, source_nodes, source_from, fusion; a reformat's served layer."""
-        c = self.cols
+    def _names_and_sources(self, i: int, name: str, ltype: str | None, attrs: dict[str, Any]
+                           ) -> tuple[str, int | None, list[str], str, str, bool]:
+        """base_name, profile_index, source_nodes, source_from, fusion, is a reformat (serves a layer)."""
         base, prof = split_profile_suffix(name)
         lkind = ltype.lower() if ltype else ""
         is_myelin = lkind in MYELIN_LAYER_TYPES
@@ -375,32 +398,23 @@ class _RowWriter:
                 fusion = "foreign"
         else:
             nodes, src = name_nodes, ("name" if name_nodes else "none")
-        c["base_name"][i] = base
-        c["profile_index"][i] = prof if prof is None or prof <= _INT64_MAX else None
-        c["source_nodes"][i], c["source_from"][i], c["fusion"][i] = nodes, src, fusion
-        c["is_reformat"][i] = serves is not None
         if is_myelin:
             self.info.myelin_records = True
         if meta is not None:
             self.info.has_metadata = True
+        return (base, prof if prof is None or prof <= _INT64_MAX else None, nodes, src, fusion,
+                serves is not None)
 
-    def _precision(self, i: int, ltype: str | None, ins: list[dict[str, Any]], outs: list[dict[str, Any]]
-                   ) -> None:
-        """precision (compute_precision's rule, its common case inline), output precision, formats."""
-        c = self.cols
-        out_prec = outs[0]["dtype"] if outs else None
-        if not ins:
-            c["precision"][i] = out_prec
-        else:
-            p0 = ins[0]["dtype"]
-            if p0 is not None and p0 not in INDEX_LIKE_PRECISIONS and (
-                    len(ins) == 1 or ltype is None or ltype.lower() not in MYELIN_UNORDERED_TYPES):
-                c["precision"][i] = p0
-            else:
-                c["precision"][i] = compute_precision(ltype, ins, out_prec)
-        c["output_precision"][i] = out_prec
-        c["input_format"][i] = ins[0]["layout"] if ins else None
-        c["output_format"][i] = outs[0]["layout"] if outs else None
+
+def _row_precision(ltype: str | None, ins: list[dict[str, Any]], out_prec: str | None) -> str | None:
+    """compute_precision's rule, its common case (one main input of a TensorRT layer) inline."""
+    if not ins:
+        return out_prec
+    p0 = ins[0]["dtype"]
+    if p0 is not None and p0 not in INDEX_LIKE_PRECISIONS and (
+            len(ins) == 1 or ltype is None or ltype.lower() not in MYELIN_UNORDERED_TYPES):
+        return p0
+    return compute_precision(ltype, ins, out_prec)
 
 
 def _weights(attrs: dict[str, Any]) -> int | None:
@@ -413,31 +427,41 @@ def _weights(attrs: dict[str, Any]) -> int | None:
     return wsum if wsum is None or wsum <= _INT64_MAX else None
 
 
-def _fill_edges(cols: dict[str, list[Any]], graph: _Graph) -> None:
-    """producers / consumers through tensor names, O(total tensors)."""
+def _edges(cols: dict[str, list[Any]], graph: _Graph) -> tuple[list[list[int]], list[list[int]], bool]:
+    """producers / consumers through tensor names, O(total tensors); whether an edge points backward."""
     producer_of, consumers_of = graph.producer_of, graph.consumers_of
-    c_prod, c_cons, c_inn, c_outn = cols["producers"], cols["consumers"], cols["input_names"], cols["output_names"]
-    for i in range(len(c_prod)):
+    c_inn, c_outn = cols["input_names"], cols["output_names"]
+    n = len(c_inn)
+    c_prod: list[list[int]] = [[]] * n
+    c_cons: list[list[int]] = [[]] * n
+    backward = False
+    for i in range(n):
         in_n = c_inn[i]
         if len(in_n) == 1:
             p = producer_of.get(in_n[0])
-            c_prod[i] = [] if p is None else [p]
+            if p is None:
+                c_prod[i] = []
+            else:
+                c_prod[i] = [p]
+                backward = backward or p >= i
         else:
-            c_prod[i] = list(dict.fromkeys(producer_of[t] for t in in_n if t in producer_of))
+            ps = list(dict.fromkeys(producer_of[t] for t in in_n if t in producer_of))
+            c_prod[i] = ps
+            backward = backward or any(p >= i for p in ps)
         out_n = c_outn[i]
         if len(out_n) == 1:
             c_cons[i] = list(consumers_of.get(out_n[0], ()))
         else:
             c_cons[i] = list(dict.fromkeys(j for t in out_n for j in consumers_of.get(t, ())))
+    return c_prod, c_cons, backward
 
 
 def _link_reformats(cols: dict[str, list[Any]], reformat_rows: list[int]) -> None:
     """Reformats: index of the layer they serve (first layer with that base name)."""
     if not reformat_rows:
         return
-    first_index: dict[str, int] = {}
-    for i, b in enumerate(cols["base_name"]):
-        first_index.setdefault(b, i)
+    bases = cols["base_name"]
+    first_index = dict(zip(reversed(bases), range(len(bases) - 1, -1, -1), strict=True))  # first row wins
     attributes = cols["attributes"]
     for i in reformat_rows:
         target_index = first_index.get(attributes[i]["serves"])
@@ -566,7 +590,12 @@ def _parse_obj(obj: Any, *, path: str | Path | None, own: bool) -> tuple[LayerIn
         raise _bad("'Layers' mixes name strings and layer records", path)
     frame, info = _build_frame(layers, detailed=True, path=path, own=own)
     notes.extend(info.notes)
-    notes.extend(graph_notes(frame, bindings))
+    if info.graph is not None:  # the same notes as graph_checks.graph_notes(frame, bindings), from the pass
+        g = info.graph
+        notes.extend(parsed_graph_notes(info.names, info.producers, g.loops, info.backward, g.consumers_of,
+                                        g.producer_of, bindings))
+    else:
+        notes.extend(graph_notes(frame, bindings))
     if info.plain_formats or info.has_metadata or info.myelin_records:
         generation: str | None = "10.x"
     elif info.descriptive_formats:

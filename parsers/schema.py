@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 Schema = dict[str, str]
@@ -402,8 +403,28 @@ def frame_from_columns(columns: Mapping[str, list[Any]], schema: Mapping[str, st
         values = columns.get(col)
         if values is None:
             values = [None] * n
-        out[col] = pd.Series(values, dtype=dtype)
+        out[col] = column_series(values, dtype)
     return pd.DataFrame(out, copy=False)
+
+
+_INT_OR_NONE = frozenset({int, type(None)})
+
+
+def column_series(values: list[Any], dtype: str) -> pd.Series:
+    """``pd.Series(values, dtype=dtype)``, built without pandas' per-value inference where that is safe:
+    ``object`` columns (lists, dicts) are laid into an object array as they are, and ``Int64`` columns of
+    plain ints and None become data + mask arrays. Same values, dtype and index (tests/test_fast_paths.py)."""
+    n = len(values)
+    if dtype == "object":
+        return pd.Series(np.fromiter(values, dtype=object, count=n), dtype=object, copy=False)
+    if dtype == "Int64" and set(map(type, values)) <= _INT_OR_NONE:
+        try:
+            data = np.fromiter((0 if v is None else v for v in values), dtype=np.int64, count=n)
+        except OverflowError:  # outside int64: pandas says so
+            return pd.Series(values, dtype=dtype)
+        mask = np.fromiter((v is None for v in values), dtype=bool, count=n)
+        return pd.Series(pd.arrays.IntegerArray(data, mask), copy=False)
+    return pd.Series(values, dtype=cast(Any, dtype))
 
 # One row per fusion group of an alignment of two engines A and B (inspector.align). Layer lists hold
 # layer_index values; every layer of A and of B is in exactly one group (copy reformats in the group they serve).

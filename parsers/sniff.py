@@ -13,7 +13,6 @@ The file name is used only where content cannot decide (binary engines, nsys rep
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from trtinspect.errors import TrtInspectError
@@ -82,6 +81,8 @@ def kind_of_head(head: bytes, name: str = "") -> str:
 
 def is_history_db(path: str | Path) -> bool:
     """True for trtinspect's own check-history database (an SQLite file holding :data:`HISTORY_TABLES`)."""
+    import sqlite3  # only SQLite files get here: not a start-up import of every command
+
     try:
         con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:

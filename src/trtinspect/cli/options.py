@@ -20,7 +20,6 @@ import trtinspect
 from trtinspect import render
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers.model import EngineBundle
-from trtinspect.parsers.nsys.bundle import require_tensorrt
 
 F = TypeVar("F", bound=Callable[..., Any])
 PATHS_HELP = ("a bundle directory, an engine file with sidecars beside it, explicit exported files or trtexec "
@@ -35,6 +34,8 @@ def load(*paths: str | Path, name: str | None = None) -> EngineBundle:
 def load_evidence(*paths: str | Path, name: str | None = None, what: str = "TensorRT evidence") -> EngineBundle:
     """:func:`load`, refusing an Nsight Systems export without TensorRT activity (check and diff compare
     TensorRT engines; such an export has no engine to compare)."""
+    from trtinspect.parsers.nsys.bundle import require_tensorrt  # here: the nsys package is not start-up cost
+
     bundle = load(*paths, name=name)
     require_tensorrt(bundle, what)
     return bundle

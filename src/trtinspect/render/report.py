@@ -8,10 +8,6 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
-
 from trtinspect.render import nsys
 from trtinspect.render.escape import md_cell, printable
 
@@ -200,6 +196,10 @@ def _lists(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 def render_text(report: dict[str, Any], *, width: int = 120) -> str:
     """Rich tables rendered to plain text (no colour codes), readable in a terminal or a CI log."""
+    from rich import box  # imported here: json and markdown reports do not need rich (process start-up)
+    from rich.console import Console
+    from rich.table import Table
+
     buf = io.StringIO()
     console = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False)
     head = Table(box=None, show_header=False, pad_edge=False)
