@@ -8,6 +8,7 @@ See docs/engine-layer-json.md.
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 # Name patterns -> layer_type when only names are known (names-only JSON, profile tables).
@@ -33,10 +34,15 @@ _MYELIN_INTERNAL_RE = re.compile(r"^__my[a-z]*\d*_")
 _MYELIN_SUFFIX_RE = re.compile(r"_myl\d+_\d+$")
 _METADATA_ENTRY_RE = re.compile(r"^\[ONNX Layer: (.*)\]$", re.S)
 _BRACKET_RE = re.compile(r"[()\[\]{}]")
-_COMPLEX_NAME_RE = re.compile(r"[()\[\]{}|]|PWN|_my")
-# A name that is not a flat "a [x] + b (y)": horizontal fusion, PWN(...), {ForeignNode[...]}, Myelin names, a
-# bracket opened inside another, or a bracket still open at a " + ".
-_NOT_FLAT_RE = re.compile(r"[{}|]|PWN|_my|[(\[][^()\[\]]*?(?:[(\[]| \+ )")
+# A bracket opened inside another, or still open at a " + " (the "(" or "[" is followed, before any bracket,
+# by another opener or by " + "). With the checks for "{", "}", "|", "PWN" and "_my" this says that a name is
+# not a flat "a [x] + b (y)" (tests/test_fast_paths.py compares it with the lazy form
+# ``[(\[][^()\[\]]*?(?:[(\[]| \+ )``, which backtracks at every character). Scanning a run consumes it
+# whole: possessive quantifiers from Python 3.11, a lookahead + backreference (the same atomic step) before.
+if sys.version_info >= (3, 11):
+    _OPEN_ACROSS_RE = re.compile(r"[(\[][^()\[\] ]*+(?: (?!\+ )[^()\[\] ]*+)*+[ (\[]")
+else:  # pragma: no cover - Python 3.10
+    _OPEN_ACROSS_RE = re.compile(r"[(\[](?=((?:[^()\[\] ]+| (?!\+ ))*))\1[ (\[]")
 _FUSED_HINT_RE = re.compile(r" \+ | \|\| |PWN\(|\{ForeignNode\[|__my|_myl")
 _OPENERS = "([{"
 MAX_NAME_NESTING = 64  # deeper PWN(PWN(...)) / ForeignNode nesting is kept as one node (no recursion blow-up)
@@ -143,25 +149,33 @@ def source_nodes_from_name(name: str) -> tuple[list[str], str]:
 
 
 def _vertical(pieces: list[str]) -> tuple[list[str], str]:
-    nodes = [s for s in (p.strip() for p in pieces) if s]
+    nodes = [p.strip() for p in pieces]
+    if "" in nodes:
+        nodes = [s for s in nodes if s]
     if len(set(nodes)) != len(nodes):
         nodes = list(dict.fromkeys(nodes))
     return nodes, "vertical"
 
 
+def is_flat(base: str) -> bool:
+    """No horizontal fusion, PWN(...), {ForeignNode[...]} or Myelin name, and no bracket nested in another or
+    left open across a " + " (brackets inside the parts are fine: ``a [b3] + (Unnamed Layer* 5) [Shuffle]``)."""
+    return not ("{" in base or "}" in base or "|" in base or "PWN" in base or "_my" in base) \
+        and _OPEN_ACROSS_RE.search(base) is None
+
+
 def nodes_from_base(base: str) -> tuple[list[str], str]:
     """source_nodes_from_name for a name without profile suffix that is not a reformat."""
-    if _COMPLEX_NAME_RE.search(base) is None:
-        # Fast path, most layers: plain "a + b + c" (no brackets, PWN, ForeignNode or Myelin names).
-        if " + " not in base:
-            stripped = base.strip()
-            return ([stripped] if stripped else []), "none"
-        return _vertical(base.split(" + "))
-    if " + " in base and _NOT_FLAT_RE.search(base) is None:
-        # Second fast path: "a [b3] + (Unnamed Layer* 5) [Shuffle] + c (2)": brackets inside the parts, none
-        # nested and none left open across a " + ", no other fusion syntax. Every piece then opens no more
-        # brackets than it closes, and _decompose returns exactly the pieces.
-        return _vertical(base.split(" + "))
+    if is_flat(base):
+        # Fast path, most layers: a plain or bracketed "a [b3] + (Unnamed Layer* 5) [Shuffle] + c (2)". Every
+        # piece opens no more brackets than it closes, so _decompose returns exactly the pieces; a name
+        # without " + " is one node (or none: a synthetic "[...]" record).
+        if " + " in base:
+            return _vertical(base.split(" + "))
+        if base.startswith("[") and _SYNTHETIC_NAME_RE.match(base):
+            return [], "none"
+        stripped = base.strip()
+        return ([stripped] if stripped else []), "none"
     if base.startswith("{"):
         dla = _DLA_GROUP_RE.match(base.strip())
         if dla is not None:

@@ -244,7 +244,9 @@ def _name_notes(names: Sequence[str], notes: list[str]) -> None:
             f"{len(dups)} layer name(s) occur more than once (all rows kept, a join by name is ambiguous "
             f"for them): {', '.join(repr(d) for d in dups[:3])}{' ...' if len(dups) > 3 else ''}"
         )
-    ctrl = [n for n in names if _CONTROL_RE.search(n)] if _CONTROL_RE.search("".join(names)) else []
+    joined = "".join(names)  # printable text has no control character: one C-level test of every name
+    ctrl = [n for n in names if _CONTROL_RE.search(n)] \
+        if not joined.isprintable() and _CONTROL_RE.search(joined) else []
     if ctrl:
         notes.append(
             f"{len(ctrl)} layer name(s) contain control characters (kept raw in `name`): "
@@ -419,6 +421,8 @@ def _row_precision(ltype: str | None, ins: list[dict[str, Any]], out_prec: str |
 
 def _weights(attrs: dict[str, Any]) -> int | None:
     """Summed bytes of a record's weight blobs (WEIGHT_KEYS), None when it has none (or too many for Int64)."""
+    if WEIGHT_KEYS.isdisjoint(attrs):  # most records: no set built
+        return None
     wsum: int | None = None
     for key in WEIGHT_KEYS.intersection(attrs):
         b = weight_bytes(attrs[key])

@@ -8,13 +8,14 @@ tests/test_fast_paths.py (which holds the fast paths of lint, diff and JSON writ
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trtinspect.parsers import layers, schema
+from trtinspect.parsers import layer_names, layers, schema
 from trtinspect.parsers.graph_checks import graph_notes, parsed_graph_notes
 
 _TENSORS = st.sampled_from(["t0", "t1", "t2", "t3", "t4", "in", "out"])
@@ -84,3 +85,96 @@ def _same(a: pd.Series, b: pd.Series) -> bool:
 def test_column_series_matches_pandas(ints: list[Any], objects: list[Any], mixed: list[Any]) -> None:
     for values, dtype in ((ints, "Int64"), (objects, "object"), (mixed, "Int64")):
         assert _same(schema.column_series(values, dtype), pd.Series(values, dtype=dtype))
+
+
+# The lazy form of the "bracket open inside another or across ' + '" test that nodes_from_base used before.
+_LAZY_NOT_FLAT = re.compile(r"[{}|]|PWN|_my|[(\[][^()\[\]]*?(?:[(\[]| \+ )")
+_NAME_TEXT = st.text(alphabet="ab1_.()[] *+{|}PWNmy", max_size=24)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_NAME_TEXT, st.booleans())
+def test_flat_name_check_matches_the_lazy_pattern(text: str, spaced: bool) -> None:
+    name = text.replace("+", " + ") if spaced else text
+    assert layer_names.is_flat(name) == (_LAZY_NOT_FLAT.search(name) is None)
+
+
+_COMPLEX = re.compile(r"[()\[\]{}|]|PWN|_my")
+
+
+def _old_nodes_from_base(base: str) -> tuple[list[str], str]:
+    """nodes_from_base as it was before the one-check fast path (two regular expressions, lazy pattern)."""
+    if _COMPLEX.search(base) is None:
+        if " + " not in base:
+            stripped = base.strip()
+            return ([stripped] if stripped else []), "none"
+        return layer_names._vertical(base.split(" + "))
+    if " + " in base and _LAZY_NOT_FLAT.search(base) is None:
+        return layer_names._vertical(base.split(" + "))
+    if base.startswith("{"):
+        dla = layer_names._DLA_GROUP_RE.match(base.strip())
+        if dla is not None:
+            return list(dict.fromkeys(p.strip() for p in dla.group(1).split(",") if p.strip())), "foreign"
+    if layer_names._FUSED_HINT_RE.search(base) is None:
+        if base.startswith("[") and layer_names._SYNTHETIC_NAME_RE.match(base):
+            return [], "none"
+        stripped = base.strip()
+        return ([stripped] if stripped else []), "none"
+    kinds: set[str] = set()
+    nodes = list(dict.fromkeys(layer_names._decompose(base, kinds)))
+    if not kinds:
+        return nodes, "none"
+    return nodes, (next(iter(kinds)) if len(kinds) == 1 else "mixed")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_NAME_TEXT, st.booleans())
+def test_names_match_the_previous_parser(text: str, spaced: bool) -> None:
+    name = text.replace("+", " + ") if spaced else text
+    assert layer_names.nodes_from_base(name) == _old_nodes_from_base(name)
+
+
+_PROFILE_VALUES = (st.floats(min_value=0, max_value=2e9) | st.integers(min_value=-3, max_value=10**10)
+                   | st.booleans() | st.none() | st.text(max_size=3))
+
+
+@st.composite
+def _profile_docs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    keys = draw(st.sampled_from([("name", "timeMs", "averageMs", "percentage"),
+                                 ("name", "timeMs", "averageMs", "medianMs", "percentage")]))
+    regular = draw(st.booleans())  # the usual file (fast path) or anything (general path)
+    out: list[dict[str, Any]] = [{"count": draw(st.integers(1, 50))}] if draw(st.booleans()) else []
+    for i in range(draw(st.integers(0, 6))):
+        if regular:
+            out.append({"name": f"layer {i}", **{k: draw(st.floats(0, 100) | st.integers(0, 100))
+                                                 for k in keys[1:]}})
+        else:
+            rec = {k: draw(_PROFILE_VALUES) for k in keys if draw(st.integers(0, 9)) > 0}
+            if draw(st.booleans()):
+                rec["name"] = draw(st.text(max_size=4))
+            out.append(rec)
+    return out
+
+
+def _profile_outcome(doc: list[dict[str, Any]], fast: bool) -> tuple[Any, ...]:
+    from trtinspect.errors import TrtInspectError
+    from trtinspect.parsers import profile
+
+    saved = profile._uniform_columns
+    try:
+        if not fast:
+            profile._uniform_columns = lambda records: None  # type: ignore[assignment]
+        meta, frame = profile.profile_from_obj(doc)
+    except TrtInspectError as exc:
+        return ("error", str(exc))
+    finally:
+        profile._uniform_columns = saved
+    return (meta, {c: (str(frame[c].dtype), frame[c].tolist()) for c in frame.columns}, frame.index.tolist())
+
+
+@settings(max_examples=400, deadline=None)
+@given(_profile_docs())
+def test_profile_fast_path_matches_the_general_path(doc: list[dict[str, Any]]) -> None:
+    fast = _profile_outcome(doc, fast=True)
+    general = _profile_outcome(doc, fast=False)
+    assert repr(fast) == repr(general)
