@@ -121,9 +121,10 @@ class Result:
 
 
 # The children run as an installed command runs: with their compiled bytecode. An environment that sets
-# PYTHONDONTWRITEBYTECODE (some sandboxes and CI images do) would make every child of an editable install
-# recompile trtinspect's modules from source (about 0.4 s a run here), a cost a user's installed package
-# (pip compiles it at install time) never pays; the uncounted warm-up run writes the .pyc files.
+# PYTHONDONTWRITEBYTECODE (some sandboxes and CI images do) never writes the .pyc files of an editable
+# install, so every child whose modules have no up-to-date .pyc (a fresh checkout, or sources edited since)
+# recompiles them from source (about 0.5 s CPU a run here), a cost a user's installed package (pip compiles
+# it at install time) never pays; without the variable the uncounted warm-up run writes them.
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
