@@ -135,11 +135,6 @@ def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.Da
                 meta.count = count
             break
     positions = [i for i, r in enumerate(obj) if not ("count" in r and "name" not in r)]
-    fast = _uniform_columns([obj[i] for i in positions])
-    if fast is not None:
-        if meta.count is None:
-            meta.notes.append('profile has no {"count": N} header; iteration count unknown')
-        return fast
     raw = pd.DataFrame.from_records([obj[i] for i in positions]) if positions else pd.DataFrame()
     if raw.empty or not all(k in raw.columns for k in REQUIRED_KEYS):
         raise _wrong_kind(obj, path) if positions or not obj else TrtInspectError(
@@ -175,48 +170,6 @@ def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.Da
     if meta.count is None:
         meta.notes.append('profile has no {"count": N} header; iteration count unknown')
     return schema.conform(frame, schema.PROFILE)
-
-
-_NUMBER_TYPES = frozenset({int, float})
-
-
-def _uniform_columns(records: list[dict[str, Any]]) -> pd.DataFrame | None:
-    """The PROFILE frame of the usual file in one pass over its records, or None to take the general path.
-
-    Usual: every record has the same keys, the required ones among them, a string name and plain finite
-    numbers within range; then every record is a good row and the general path (one frame of all records,
-    per-value checks) would give the same frame (tests/test_fast_paths_load.py compares them).
-    """
-    if not records:
-        return None
-    keys = list(records[0])
-    if not set(REQUIRED_KEYS).issubset(keys) or set(map(len, records)) != {len(keys)}:
-        return None
-    try:
-        values = {k: [r[k] for r in records] for k in keys if k in KEY_MAP}
-    except KeyError:  # the same number of keys, not the same keys
-        return None
-    if set(map(type, values["name"])) != {str}:
-        return None
-    columns: dict[str, list[Any]] = {"name": values["name"]}
-    for key, col in KEY_MAP.items():
-        if key == "name":
-            continue
-        if key not in values:
-            columns[col] = [float("nan")] * len(records)
-            continue
-        if not set(map(type, values[key])) <= _NUMBER_TYPES:
-            return None
-        try:
-            numbers = np.array(values[key], dtype="float64")
-        except OverflowError:  # an int beyond any float
-            return None
-        if not (np.isfinite(numbers).all() and (numbers >= 0).all() and (numbers <= _io.MAX_MS).all()):
-            return None  # the general path names the first bad value
-        columns[col] = numbers.tolist()
-    columns["row"] = list(range(len(records)))
-    columns["name_recovered"] = [False] * len(records)
-    return schema.frame_from_columns(columns, schema.PROFILE)
 
 
 def _float(text: str | None) -> float:
