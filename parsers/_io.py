@@ -63,7 +63,7 @@ def read_bytes(path: str | Path, *, what: str, max_bytes: int = MAX_JSON_BYTES) 
         data = p.read_bytes()
     except OSError as exc:
         raise TrtInspectError(f"cannot read file: {exc.strerror}", path=p) from None
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): that copies the whole file when it ends in a newline
         raise TrtInspectError(f"file is empty (expected {what})", path=p, hint="re-run the export that wrote it")
     return data
 

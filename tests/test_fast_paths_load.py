@@ -133,3 +133,9 @@ def test_names_match_the_previous_parser(text: str, spaced: bool) -> None:
     name = text.replace("+", " + ") if spaced else text
     assert layer_names.nodes_from_base(name) == _old_nodes_from_base(name)
 
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=12) | st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x85a", max_size=8).map(str.encode))
+def test_empty_file_check_matches_strip(data: bytes) -> None:
+    assert (not data or data.isspace()) == (not data.strip())
