@@ -23,6 +23,7 @@ from trtinspect.cli import cli
 EXT = DATA / "external"
 QUOTED = EXT / "quoted"
 FAILED = EXT / "failed"
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_engines" / "trtexec-logs"
 
 # report JSON timing key -> the metric name trtexec prints
 METRICS = {
@@ -57,7 +58,8 @@ class Case:
 
     @property
     def path(self) -> Path:
-        return EXT / self.target
+        return SAMPLES / self.target.removeprefix("sample:") if self.target.startswith("sample:") \
+            else EXT / self.target
 
     def text(self) -> str:
         files = sorted(self.path.iterdir()) if self.path.is_dir() else [self.path]
@@ -83,6 +85,19 @@ CASES = [
     Case("quoted/trt7-resnet50-int8-batch1.data-statistics.log", None, None, "FP32+INT8",
          extra={"compute_ms.mean": 55.2468, "end_to_end_ms.p99": 57.561, "enqueue_ms.median": 4.06059,
                 "total_gpu_compute_s": 3.09382, "total_host_walltime_s": 3.09807, "throughput_qps": 18.0758}),
+    # The logs the tests already had, now checked figure by figure too
+    Case("trt8.2-gtx1070", "8.2.3", "NVIDIA GeForce GTX 1070", "FP32"),
+    Case("quoted/xavier-agx-trt8.4.meta-tegra952.log", "8.4.0", None, None),
+    Case("quoted/xavier-nx.meta-tegra1124.log", None, None, None),
+    Case("quoted/trt10-multipercentile.issue4177.log", None, None, None),
+    Case("quoted/trt7-host-latency.issue2054.log", None, None, None,
+         extra={"throughput_qps": 0.0, "end_to_end_ms.mean": 3.00909}),   # trtexec printed "throughput: 0 qps"
+    Case("quoted/xavier-agx-trt7-host-latency.hax-conn.log", None, None, None),
+    Case("quoted/xavier-agx-dla-trt7.1.3.hax-conn.log", None, None, None, extra={"compute_ms.p99": 3.87695}),
+    Case("sample:trt10.16-h100/result-01.log", "10.16.1", "NVIDIA H100 PCIe", "FP32"),
+    Case("sample:trt10.16-h100/result-03.log", "10.16.1", "NVIDIA H100 PCIe", None, transfers=False),
+    Case("sample:trt8.4/result-FP16.log", "8.4.1", "NVIDIA GeForce GTX 1070", "FP32+FP16"),
+    Case("sample:trt8.4/result-loadAndInference.log", "8.4.1", "NVIDIA GeForce GTX 1070", "FP32"),
     # Jetson Xavier NX, JetPack 5.1: head of the log and its pre-8.6 --dumpProfile table (quoted, two excerpts)
     Case("xavier-nx-trt8.5.2-lprnet", "8.5.2", "Xavier", "FP32", profile_rows=28, profile_iterations=309),
 ]
@@ -101,7 +116,7 @@ def _printed7(text: str) -> dict[str, float]:
     out: dict[str, float] = {}
     block: tuple[str, str | None] | None = None
     for line in text.splitlines():
-        body = line.split("] [I] ", 1)[-1]
+        body = line.split("[I] ", 1)[-1]             # with or without the date prefix
         if body in _BLOCK7:
             block = _BLOCK7[body]
             continue
@@ -125,7 +140,7 @@ def _printed(text: str) -> dict[str, float]:
     """The last performance summary's figures, as printed: {"compute_ms.p99": 0.0413513, "throughput_qps": ...}."""
     start = text.rfind("=== Performance summary ===")
     if start < 0:
-        return _printed7(text) if "\n" in text and "] [I] GPU Compute\n" in text else {}
+        return _printed7(text) if re.search(r"\[I\] (?:Host Latency|GPU Compute)$", text, re.M) else {}
     block = text[start:]
     names = {v: k for k, v in METRICS.items()}
     out: dict[str, float] = {}
