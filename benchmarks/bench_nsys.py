@@ -87,8 +87,8 @@ def _show_progress(path: Path) -> None:
     """One extra load with the terminal progress bar, only when stderr is a terminal."""
     if not sys.stderr.isatty():
         return
-    from trtinspect.parsers.nsys.bundle import terminal_progress
     from trtinspect.parsers.nsys.sqlite import read_nsys_sqlite
+    from trtinspect.render.progress import terminal_progress
 
     with terminal_progress() as progress:
         read_nsys_sqlite(path, progress=progress)

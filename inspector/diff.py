@@ -33,6 +33,7 @@ from trtinspect.errors import InternalError, NotComparableError, TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, primary_op, read_sides
 from trtinspect.inspector.align_side import _Side
+from trtinspect.inspector.check_inputs import require_engine_evidence
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
@@ -654,7 +655,11 @@ def diff(a: EngineBundle, b: EngineBundle, *, findings: bool = True, force: bool
     """Align engines A and B and account for their latency difference group by group.
 
     Raises :class:`~trtinspect.errors.NotComparableError` when A and B look like different networks
-    (:func:`~trtinspect.inspector.model_match.model_match`), unless ``force``."""
+    (:func:`~trtinspect.inspector.model_match.model_match`), unless ``force``; raises
+    :class:`~trtinspect.errors.TrtInspectError` for an Nsight Systems input without TensorRT activity (no engine
+    to diff)."""
+    for bundle in (a, b):
+        require_engine_evidence(bundle, "an engine to diff")
     with gc_paused():
         return _diff(a, b, findings=findings, force=force)
 

@@ -51,12 +51,12 @@ EngineReader = Callable[[Path], "EngineBundle | None"]
 
 
 def load(*paths: str | Path, name: str | None = None, max_file_bytes: int | None = None,
-         engine_reader: EngineReader | None = None, terminal_progress: bool = False) -> EngineBundle:
+         engine_reader: EngineReader | None = None, progress: kinds.Progress | None = None) -> EngineBundle:
     """Load ONE engine bundle: a directory, an engine file with sidecars, explicit files or ``sample:NAME``.
 
     ``engine_reader`` reads an engine file that has no sidecars (``trtinspect.load`` passes the TensorRT
-    backend); ``terminal_progress`` draws a progress bar on a terminal while a long nsys export loads (the
-    command line sets it; library callers get no output). Raises :class:`TrtInspectError` for missing,
+    backend); ``progress(stage, done, total)`` is called while a long nsys export loads (the command line passes
+    a callback drawing a progress bar; nothing here draws or prints). Raises :class:`TrtInspectError` for missing,
     unreadable, ambiguous or unsupported input.
     """
     if not paths:
@@ -73,10 +73,10 @@ def load(*paths: str | Path, name: str | None = None, max_file_bytes: int | None
         for f in files:
             _check_size(f.path, limit)
             by_kind[f.kind].append(f.path)
-        bundle = group(dict(by_kind), name, terminal_progress)
+        bundle = group(dict(by_kind), name, progress)
     elif alone is not None:
         _check_size(files[0].path, limit)
-        bundle = alone(files[0].path, terminal_progress)
+        bundle = alone(files[0].path, progress)
     else:
         with gc_paused():
             bundle = from_files(files, name=name or label, max_file_bytes=limit, engine=engine,

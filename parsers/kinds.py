@@ -47,9 +47,10 @@ class LoadContext:
 
 
 Applier = Callable[[LoadContext, list[Path]], None]
-AloneLoader = Callable[[Path, bool], EngineBundle]   # (path, terminal_progress) -> bundle
-# (files by kind, name, terminal_progress) -> bundle: this kind's files with the companions the loader accepts
-GroupLoader = Callable[[dict[str, list[Path]], "str | None", bool], EngineBundle]
+Progress = Callable[[str, int, int], None]  # progress(stage, done, total), passed in by the caller (the CLI)
+AloneLoader = Callable[[Path, "Progress | None"], EngineBundle]   # (path, progress) -> bundle
+# (files by kind, name, progress) -> bundle: this kind's files with the companions the loader accepts
+GroupLoader = Callable[[dict[str, list[Path]], "str | None", "Progress | None"], EngineBundle]
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class InputKind:
     detect: JsonRule | str                      # a JSON content rule, or how sniff detects it (words)
     single: bool = True                         # one engine has at most one such file
     apply: Applier | None = None                # applies the kind's files to the bundle (in table order)
-    load_alone: Callable[[Path, bool], EngineBundle] | None = None   # a whole bundle from this one file
+    load_alone: AloneLoader | None = None   # a whole bundle from this one file
     load_with: GroupLoader | None = None         # a whole bundle from this kind's files (+ accepted companions)
     refuse: tuple[str, str] | None = None       # (problem, hint with {stem} and {name}): cannot be read
     engine_data: bool = True                    # False: found in folders, skipped with a note
@@ -339,15 +340,12 @@ def layers_from_profile_names(bundle: EngineBundle) -> None:
                             "tensors unknown; export with --profilingVerbosity=detailed --exportLayerInfo)")
 
 
-def load_nsys(by_kind: dict[str, list[Path]], name: str | None, terminal_progress: bool = False) -> EngineBundle:
+def load_nsys(by_kind: dict[str, list[Path]], name: str | None, progress: Progress | None = None) -> EngineBundle:
     """Nsight Systems input is a whole bundle: ONE SQLite export (optionally with the engine's layer-information
     JSON), or any number of ``nsys stats --format csv`` reports (see :mod:`trtinspect.parsers.nsys.bundle`)."""
     from trtinspect.parsers.nsys import bundle as nsys_bundle
 
-    if terminal_progress and by_kind.get("nsys_sqlite"):
-        with nsys_bundle.terminal_progress() as progress:
-            return nsys_bundle.from_nsys_files(by_kind, name=name, progress=progress)
-    return nsys_bundle.from_nsys_files(by_kind, name=name)
+    return nsys_bundle.from_nsys_files(by_kind, name=name, progress=progress)
 
 
 # ------------------------------------------------------------------------------------------------- the table

@@ -368,3 +368,21 @@ def test_a_run_checked_against_itself_says_so(capsys: pytest.CaptureFixture[str]
     code, out, err = run(["--baseline", QAT, "--candidate", QAT], capsys)
     assert code == 0
     assert "holds the same measurements as baseline run 0" in out + err and "compared a run with itself" in out + err
+
+
+def test_library_check_and_diff_refuse_an_export_without_tensorrt() -> None:
+    """The library entry points refuse it too (not only the CLI): run_check and diff raise the project's user
+    error naming the file and the reason, before any timing or alignment work."""
+    import trtinspect
+    from trtinspect.errors import TrtInspectError
+    from trtinspect.inspector.check import run_check
+    from trtinspect.inspector.diff import diff
+
+    export = trtinspect.load(DATA / "nsys" / "h100_2gpu_1s.sqlite")
+    engine = trtinspect.load(QAT)
+    for call in (lambda: run_check([export], [engine]), lambda: run_check([engine], [export]),
+                 lambda: diff(export, engine), lambda: diff(engine, export)):
+        with pytest.raises(TrtInspectError) as info:
+            call()
+        msg = str(info.value)
+        assert "h100_2gpu_1s.sqlite" in msg and "no TensorRT activity" in msg and "\n" not in msg

@@ -86,7 +86,6 @@ FUNCTION_ALLOW = {
     "work",
     "trtinspect.inspector.rules_precision.check_int8_fallback": "precision rules are being split with the lint "
     "rule work",
-    "trtinspect.parsers.nsys.attribution.attribute": "Nsight Systems attribution is being restructured (nsys work)",
 }
 MODULE_ALLOW = {
     "trtinspect.parsers.nsys.sqlite": "the nsys SQLite reader is being restructured with stats (nsys work)",

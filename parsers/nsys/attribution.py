@@ -453,13 +453,97 @@ def _layer_profile(ops: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
 # Entry point
 
 
+@dataclass
+class _Ranges:
+    """NVTX masks and, per GPU operation, the index of its innermost range of each kind (-1: none)."""
+
+    in_domain: np.ndarray
+    push_pop: np.ndarray
+    start_end: np.ndarray
+    is_enqueue: np.ndarray
+    enq_idx: np.ndarray
+
+
+def _attach_all(ops: pd.DataFrame, nvtx: pd.DataFrame, domain: str, notes: list[str]) -> _Ranges:
+    """Innermost NVTX range, TensorRT layer range and enqueue range of every op's launch (adds ``nvtx_range``,
+    ``nvtx_domain``, ``layer`` to ``ops``)."""
+    etype = nvtx["event_type"].to_numpy()
+    in_domain = _cat_match(nvtx["domain"], lambda x: x == domain)
+    is_enqueue = in_domain & _cat_match(nvtx["text"], lambda x: isinstance(x, str) and bool(ENQUEUE_RANGE.match(x)))
+    push_pop = etype == NVTX_PUSH_POP
+    start_end = etype == NVTX_START_END
+    any_idx = _attach_ranges(ops, nvtx, push_pop, notes=notes, what="NVTX")
+    layer_idx = _attach_ranges(ops, nvtx, push_pop & in_domain & ~is_enqueue, notes=notes, what=f"{domain} layer")
+    if (start_end & in_domain).any():  # Myelin-style start/end ranges: used where no push/pop layer range is open
+        se_idx = _attach_ranges(ops, nvtx, start_end & in_domain & ~is_enqueue, notes=notes,
+                                what=f"{domain} start/end")
+        layer_idx = np.where(layer_idx >= 0, layer_idx, se_idx)
+    enq_idx = _attach_ranges(ops, nvtx, push_pop & is_enqueue, notes=notes, what="enqueue")
+    ops["nvtx_range"] = _take(nvtx["text"], any_idx)
+    ops["nvtx_domain"] = _take(nvtx["domain"], any_idx)
+    ops["layer"] = _take(nvtx["text"], layer_idx)
+    return _Ranges(in_domain, push_pop, start_end, is_enqueue, enq_idx)
+
+
+def _choose_pid(ops: pd.DataFrame, engine_pids: list[int], pid: int | None, notes: list[str]) -> int | None:
+    """The process the per-layer / per-iteration frames describe (see the module docstring)."""
+    if pid is not None:
+        return pid
+    op_pid = ops["pid"]
+    if engine_pids:
+        layer_counts = op_pid[ops["layer"].notna()].value_counts()
+        candidates = [p for p in layer_counts.index if int(p) in engine_pids] or engine_pids
+        pid = int(candidates[0])
+        if len(engine_pids) > 1:
+            notes.append(
+                f"{len(engine_pids)} processes ran TensorRT engines (pids {', '.join(map(str, engine_pids))}); "
+                f"per-layer and per-iteration figures are for pid {pid} (choose another with pid=)"
+            )
+    elif op_pid.notna().any():
+        pid = int(op_pid.value_counts().index[0])
+        if op_pid.nunique() > 1:
+            notes.append(
+                f"GPU work from {op_pid.nunique()} processes; per-iteration figures are for pid {pid}, "
+                "the one with the most GPU operations"
+            )
+    return pid
+
+
+def _iterations(ops: pd.DataFrame, nvtx: pd.DataFrame, r: _Ranges, in_pid: np.ndarray, pid: int | None,
+                notes: list[str]) -> tuple[np.ndarray, pd.DataFrame | None, str]:
+    """Iteration of every op (-1: none), the enqueue ranges (or None) and where iterations came from."""
+    enq_mask = r.push_pop & r.is_enqueue
+    if pid is not None:
+        enq_mask = enq_mask & (nvtx["pid"] == pid).fillna(False).to_numpy(dtype=bool)
+    if enq_mask.any():
+        it, enq = _enqueue_iterations(ops, nvtx, enq_mask, r.enq_idx)
+        return np.where(in_pid, it, -1), enq, "enqueue"
+    if pid is not None:
+        notes.append("no TensorRT enqueue ranges: iterations cut from the H2D -> compute -> D2H order of GPU work")
+        return _structural_iterations(ops, np.flatnonzero(in_pid)), None, "structure"
+    return np.full(len(ops), -1, dtype=np.int64), None, "none"
+
+
+def _graph_blocked(ops: pd.DataFrame, in_pid: np.ndarray, pid: int | None, export: NsysExport,
+                   notes: list[str]) -> str | None:
+    """Why per-layer time is refused for CUDA-graph work of the chosen process, or None (no graph work)."""
+    graph_work = in_pid & (
+        _cat_match(ops["api_name"], lambda x: isinstance(x, str) and bool(GRAPH_LAUNCH_API.match(x)))
+        | _cat_match(ops["op"], lambda x: x == "graph")
+    )
+    if not graph_work.any():
+        return None
+    blocked = graph_block_reason(int(graph_work.sum()), pid, export.cuda_graph)
+    notes.append(blocked)
+    return blocked
+
+
 def attribute(
     export: NsysExport, *, pid: int | None = None, domain: str = TENSORRT_DOMAIN
 ) -> NsysAttribution:
     """Join GPU work to launches, NVTX ranges, TensorRT layers and iterations (see the module docstring)."""
     notes: list[str] = []
-    ops = _gpu_ops(export)
-    ops = _join_runtime(ops, export.runtime, notes)
+    ops = _join_runtime(_gpu_ops(export), export.runtime, notes)
     unmatched = int(ops["api_start_ns"].isna().sum())
     if unmatched:
         notes.append(
@@ -467,88 +551,14 @@ def attribute(
             "(launched before the capture window or through an untraced API)"
         )
     nvtx = export.nvtx
-    etype = nvtx["event_type"].to_numpy()
-    text = nvtx["text"]
-    in_domain = _cat_match(nvtx["domain"], lambda x: x == domain)
-    is_enqueue = in_domain & _cat_match(text, lambda x: isinstance(x, str) and bool(ENQUEUE_RANGE.match(x)))
-    push_pop = etype == NVTX_PUSH_POP
-    start_end = etype == NVTX_START_END
-
-    any_idx = _attach_ranges(ops, nvtx, push_pop, notes=notes, what="NVTX")
-    layer_idx = _attach_ranges(
-        ops, nvtx, push_pop & in_domain & ~is_enqueue, notes=notes, what=f"{domain} layer"
-    )
-    if (
-        start_end & in_domain
-    ).any():  # Myelin-style start/end ranges: used where no push/pop layer range is open
-        se_idx = _attach_ranges(
-            ops, nvtx, start_end & in_domain & ~is_enqueue, notes=notes, what=f"{domain} start/end"
-        )
-        layer_idx = np.where(layer_idx >= 0, layer_idx, se_idx)
-    enq_idx = _attach_ranges(ops, nvtx, push_pop & is_enqueue, notes=notes, what="enqueue")
-
-    ops["nvtx_range"] = _take(nvtx["text"], any_idx)
-    ops["nvtx_domain"] = _take(nvtx["domain"], any_idx)
-    ops["layer"] = _take(nvtx["text"], layer_idx)
-
-    # Which process to describe.
-    engine_pids = sorted(
-        int(p) for p in pd.unique(nvtx.loc[in_domain & (push_pop | start_end), "pid"].dropna())
-    )
-    op_pid = ops["pid"]
-    if pid is None:
-        if engine_pids:
-            layer_counts = op_pid[ops["layer"].notna()].value_counts()
-            candidates = [p for p in layer_counts.index if int(p) in engine_pids] or engine_pids
-            pid = int(candidates[0])
-            if len(engine_pids) > 1:
-                notes.append(
-                    f"{len(engine_pids)} processes ran TensorRT engines (pids "
-                    f"{', '.join(map(str, engine_pids))}); per-layer and per-iteration figures are for pid "
-                    f"{pid} (choose another with pid=)"
-                )
-        elif op_pid.notna().any():
-            pid = int(op_pid.value_counts().index[0])
-            if op_pid.nunique() > 1:
-                notes.append(
-                    f"GPU work from {op_pid.nunique()} processes; per-iteration figures are for pid {pid}, "
-                    "the one with the most GPU operations"
-                )
-    in_pid = (
-        (op_pid == pid).fillna(False).to_numpy(dtype=bool) if pid is not None else np.zeros(len(ops), bool)
-    )
-
-    # CUDA graphs: replays carry no per-layer ranges.
-    blocked = None
-    graph_work = in_pid & (
-        _cat_match(ops["api_name"], lambda x: isinstance(x, str) and bool(GRAPH_LAUNCH_API.match(x)))
-        | _cat_match(ops["op"], lambda x: x == "graph")
-    )
-    if graph_work.any():
-        blocked = graph_block_reason(int(graph_work.sum()), pid, export.cuda_graph)
-        notes.append(blocked)
-
-    # Iterations.
-    enq_mask = push_pop & is_enqueue
-    if pid is not None:
-        enq_mask = enq_mask & (nvtx["pid"] == pid).fillna(False).to_numpy(dtype=bool)
-    enq: pd.DataFrame | None = None
-    if enq_mask.any():
-        it, enq = _enqueue_iterations(ops, nvtx, enq_mask, enq_idx)
-        it = np.where(in_pid, it, -1)
-        source = "enqueue"
-    elif pid is not None:
-        it = _structural_iterations(ops, np.flatnonzero(in_pid))
-        source = "structure"
-        notes.append(
-            "no TensorRT enqueue ranges: iterations cut from the H2D -> compute -> D2H order of GPU work"
-        )
-    else:
-        it = np.full(len(ops), -1, dtype=np.int64)
-        source = "none"
+    r = _attach_all(ops, nvtx, domain, notes)
+    engine_pids = sorted(int(p) for p in pd.unique(nvtx.loc[r.in_domain & (r.push_pop | r.start_end), "pid"].dropna()))
+    pid = _choose_pid(ops, engine_pids, pid, notes)
+    in_pid = (ops["pid"] == pid).fillna(False).to_numpy(dtype=bool) if pid is not None else np.zeros(len(ops), bool)
+    blocked = _graph_blocked(ops, in_pid, pid, export, notes)  # CUDA graphs: replays carry no per-layer ranges
+    it, enq, source = _iterations(ops, nvtx, r, in_pid, pid, notes)
     ops["iteration"] = pd.array(np.where(it >= 0, it, 0), dtype="Int64")
     ops.loc[it < 0, "iteration"] = pd.NA
-
     ops = schema.conform(ops.reindex(columns=list(schema.NSYS_OPS)), schema.NSYS_OPS)
     times, gaps = _times_and_gaps(ops[in_pid] if pid is not None else ops.iloc[:0], enq, pid)
     if blocked is None and engine_pids:
@@ -558,20 +568,10 @@ def attribute(
         if not engine_pids:
             notes.append(
                 f"no NVTX ranges in the {domain} domain: no per-layer times (profile TensorRT with "
-                "`nsys profile --trace=cuda,nvtx` and build with --profilingVerbosity=detailed or "
-                "layer_names_only)"
+                "`nsys profile --trace=cuda,nvtx` and build with --profilingVerbosity=detailed or layer_names_only)"
             )
-    return NsysAttribution(
-        ops=ops,
-        profile=profile,
-        times=times,
-        gaps=gaps,
-        pid=pid,
-        engine_pids=engine_pids,
-        iteration_source=source,
-        per_layer_blocked=blocked,
-        notes=notes,
-    )
+    return NsysAttribution(ops=ops, profile=profile, times=times, gaps=gaps, pid=pid, engine_pids=engine_pids,
+                           iteration_source=source, per_layer_blocked=blocked, notes=notes)
 
 
 def graph_block_reason(n_ops: int, pid: int | None, g: dict[str, Any]) -> str:

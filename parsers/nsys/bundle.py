@@ -10,14 +10,16 @@
 * ``device`` -- the GPU the chosen process ran on (TARGET_INFO_GPU);
 * ``extras["nsys"]`` -- the :class:`NsysExport`; ``extras["nsys_attribution"]`` -- the
   :class:`NsysAttribution` (``ops`` frame of every GPU operation with its launch and ranges, ``gaps``).
+
+Progress is reported through a ``progress(stage, done, total)`` callback the caller passes in (the command line
+passes one drawing a bar on a terminal, :func:`trtinspect.render.progress.terminal_progress`); this layer never
+draws or prints.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -310,31 +312,3 @@ def summary_from_times(times: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     return schema.frame_from_records(records, schema.SUMMARY)
-
-
-@contextlib.contextmanager
-def terminal_progress(description: str = "reading nsys export") -> Iterator[Progress | None]:
-    """A ``progress`` callback drawing a rich progress bar on stderr; None when stderr is not a terminal."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, TaskID, TextColumn, TimeElapsedColumn
-    from rich.progress import Progress as RichProgress
-
-    with RichProgress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(f"{description}: {stage}", total=max(total, 1))
-            bar.update(tasks[stage], completed=done, total=max(total, 1))
-
-        yield update

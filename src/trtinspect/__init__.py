@@ -28,8 +28,11 @@ if TYPE_CHECKING:
 
 
 def load(*paths: Any, name: str | None = None, max_file_bytes: int | None = None,
-         terminal_progress: bool = False) -> EngineBundle:
+         terminal_progress: bool = False, progress: Any = None) -> EngineBundle:
     """Load one engine bundle from a directory, an engine file with sidecars, or explicit files.
+
+    ``progress(stage, done, total)`` is called while a long Nsight Systems export loads; ``terminal_progress``
+    draws a bar on stderr instead when it is a terminal (the command line's choice).
 
     See :func:`trtinspect.parsers.bundle.load` (``max_file_bytes`` caps any one input file; default 2 GiB or
     ``$TRTINSPECT_MAX_FILE_BYTES``). An engine file without sidecar files is profiled live with TensorRT when
@@ -37,8 +40,14 @@ def load(*paths: Any, name: str | None = None, max_file_bytes: int | None = None
     """
     from trtinspect.parsers.bundle import load as _load
 
-    return _load(*paths, name=name, max_file_bytes=max_file_bytes, engine_reader=_read_engine_with_tensorrt,
-                 terminal_progress=terminal_progress)
+    if not terminal_progress:
+        return _load(*paths, name=name, max_file_bytes=max_file_bytes, engine_reader=_read_engine_with_tensorrt,
+                     progress=progress)
+    from trtinspect.render.progress import terminal_progress as bar
+
+    with bar() as progress:  # the parsers report progress through the callback; the bar is drawn here
+        return _load(*paths, name=name, max_file_bytes=max_file_bytes, engine_reader=_read_engine_with_tensorrt,
+                     progress=progress)
 
 
 def _read_engine_with_tensorrt(engine: Path) -> EngineBundle | None:
