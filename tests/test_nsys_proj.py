@@ -277,3 +277,26 @@ def check_against_reference_small(path: Path) -> int:
 def test_reports_the_reason_when_it_cannot_be_computed() -> None:
     s = summarise(DATA / "nsys" / "nsight-2025.5.2.sqlite")
     assert s.missing["nvtx_gpu_proj_sum"] == "no NVTX_EVENTS table (profile with --trace=nvtx)"
+
+
+def test_factorised_ids_give_the_same_answer(monkeypatch: pytest.MonkeyPatch,
+                                             h100_ref: dict[int, tuple[Any, ...]]) -> None:
+    """Ids that do not pack into one int64 key (a VM id or process over 2^31) take the factorised join: same
+    answer on the real export (forced here by a key expression that always gives NULL)."""
+    monkeypatch.setattr(nvtx_proj, "PACKED_KEY", "NULL")
+    trace, _ = ours(H100)
+    assert trace == h100_ref
+
+
+def test_large_exports_leave_it_out_and_say_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over PROJECTION_MAX_ROWS API calls + NVTX events it is left out by default with the reason (the other
+    summaries keep issue 16's 10M-kernel targets); projection=True computes it anyway, False never."""
+    from trtinspect.parsers.nsys import stats as stats_mod
+
+    monkeypatch.setattr(stats_mod, "PROJECTION_MAX_ROWS", 1000)
+    s = summarise(H100)
+    assert "nvtx_gpu_proj_sum" not in s.reports
+    why = s.missing["nvtx_gpu_proj_sum"]
+    assert why.startswith("not computed: 22,578 CUDA API calls + NVTX events exceed 1,000") and "projection=True" in why
+    assert "nvtx_gpu_proj_sum" in summarise(H100, projection=True).reports
+    assert "left out by the caller" in summarise(H100, projection=False).missing["nvtx_gpu_proj_sum"]

@@ -32,15 +32,28 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import schema
 from trtinspect.parsers.nsys.sqlite import NVTX_DOMAIN_CREATE, factorize_ints
-from trtinspect.parsers.nsys.stats_core import NULL, Codes, group_stats, round1, stream_columns, stream_grouped
+from trtinspect.parsers.nsys.stats_core import (
+    CHUNK_ROWS,
+    NULL,
+    Codes,
+    chunks,
+    group_stats,
+    round1,
+    rowid_span,
+    stream_columns,
+    stream_grouped,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,38 +131,85 @@ def read_ranges(con: sqlite3.Connection, table: str) -> Ranges:
     return Ranges(g.keys[0], g.codes[0], thread, start, end, rowid)
 
 
+# One int64 per (process, correlation id), computed by SQLite: the process bits above the 32-bit id. NULL (and a
+# fallback to factorised ids) where a value does not fit: a VM id or process over 2^31, an id outside 32 bits.
+PACKED_KEY = ("CASE WHEN ({tid} >> 24) BETWEEN 0 AND 2147483647 AND correlationId BETWEEN 0 AND 4294967295 "
+              "THEN (({tid} >> 24) << 32) | correlationId END")
+GPU_WHERE = "correlationId IS NOT NULL AND globalPid IS NOT NULL"
+API_WHERE = "correlationId IS NOT NULL AND globalTid IS NOT NULL"
+
+
+def _gpu_spans(con: sqlite3.Connection, tables: dict[str, str]) -> tuple[np.ndarray, ...] | None:
+    """(sorted unique key, first start, last end) of the GPU work per (process, correlation id); None when a key
+    does not fit :data:`PACKED_KEY`."""
+    parts = [stream_columns(con, tables[t], [PACKED_KEY.format(tid="globalPid"), "start", '"end"'],
+                            where=GPU_WHERE) for t in GPU_TABLES if t in tables]
+    key, gstart, gend = (p[0] if len(parts) == 1 else np.concatenate(p) for p in zip(*parts, strict=True))
+    del parts
+    if len(key) and key.min() == NULL:
+        return None
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    gstart = gstart[order]
+    gend = gend[order]
+    del order
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, np.int64)
+    if len(first) == len(key):  # one operation per launch (the usual case): nothing to reduce
+        return key, gstart, gend
+    return key[first], np.minimum.reduceat(gstart, first), np.maximum.reduceat(gend, first)
+
+
 def read_calls(con: sqlite3.Connection, tables: dict[str, str]) -> Calls:
-    """API calls joined to the GPU work they launched (correlationId and process), one entry per call."""
-    ops = [stream_columns(con, tables[t], ["globalPid", "correlationId", "start", '"end"'],
-                          where="correlationId IS NOT NULL AND globalPid IS NOT NULL")
+    """API calls joined to the GPU work they launched (correlationId and process), one entry per call. The
+    runtime table is looked up chunk by chunk, so only the calls that launched GPU work are kept."""
+    spans = _gpu_spans(con, tables)
+    if spans is None:
+        return _read_calls_factorised(con, tables)
+    ukey, gmin, gmax = spans
+    out = [np.empty(rowid_span(con, tables["runtime"]), dtype=np.int64) for _ in range(5)]
+    n = 0
+    exprs = [PACKED_KEY.format(tid="globalTid"), "globalTid", "start", '"end"']
+    for key, tid, start, end in chunks(con, tables["runtime"], exprs, API_WHERE, CHUNK_ROWS):
+        if len(ukey) == 0:
+            break
+        if key.min() == NULL:
+            return _read_calls_factorised(con, tables)
+        pos = np.minimum(np.searchsorted(ukey, key), len(ukey) - 1)
+        hit = np.flatnonzero(ukey[pos] == key)
+        m = len(hit)
+        for arr, values in zip(out, (tid[hit], start[hit], end[hit], gmin[pos[hit]], gmax[pos[hit]]), strict=True):
+            arr[n : n + m] = values
+        n += m
+    return Calls(*(a[:n] for a in out))
+
+
+def _read_calls_factorised(con: sqlite3.Connection, tables: dict[str, str]) -> Calls:
+    """:func:`read_calls` for ids that do not pack into one int64: processes factorised first."""
+    ops = [stream_columns(con, tables[t], ["globalPid", "correlationId", "start", '"end"'], where=GPU_WHERE)
            for t in GPU_TABLES if t in tables]
     gpid, corr, gstart, gend = (np.concatenate([o[k] for o in ops]) for k in range(4))
     rt_tid, rt_corr, rt_start, rt_end = stream_columns(
-        con, tables["runtime"], ["globalTid", "correlationId", "start", '"end"'],
-        where="correlationId IS NOT NULL AND globalTid IS NOT NULL")
+        con, tables["runtime"], ["globalTid", "correlationId", "start", '"end"'], where=API_WHERE)
     empty = np.empty(0, np.int64)
     if len(gpid) == 0 or len(rt_tid) == 0:
         return Calls(empty, empty, empty, empty, empty)
-    # One key per (process, correlation id): process codes from the GPU side, the call's process looked up there.
     procs, pcode = factorize_ints(gpid)
-    span = int(max(corr.max(), rt_corr.max())) + 1
-    if len(procs) * span >= 2**62 or min(int(corr.min()), int(rt_corr.min())) < 0:
-        raise ValueError("correlation ids out of range")  # never seen: CUPTI ids are 32-bit
-    key = pcode * span + corr
-    del pcode, gpid, corr
+    lo = min(int(corr.min()), int(rt_corr.min()))
+    span = int(max(corr.max(), rt_corr.max())) - lo + 1
+    if len(procs) * span >= 2**62:
+        raise TrtInspectError("correlation ids span more than 2^62 values; this export is not summarised")
+    key = pcode * span + (corr - lo)
     order = np.argsort(key, kind="stable")
     key = key[order]
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     ukey = key[first]
     gmin = np.minimum.reduceat(gstart[order], first)
     gmax = np.maximum.reduceat(gend[order], first)
-    del key, order, gstart, gend
     rt_pid = rt_tid & ~np.int64(THREAD_BITS)
     ppos = np.minimum(np.searchsorted(procs, rt_pid), len(procs) - 1)
-    known = procs[ppos] == rt_pid
-    rkey = ppos * span + rt_corr
+    rkey = ppos * span + (rt_corr - lo)
     pos = np.minimum(np.searchsorted(ukey, rkey), len(ukey) - 1)
-    hit = known & (ukey[pos] == rkey)
+    hit = (procs[ppos] == rt_pid) & (ukey[pos] == rkey)
     pos = pos[hit]
     return Calls(rt_tid[hit], rt_start[hit], rt_end[hit], gmin[pos], gmax[pos])
 
@@ -257,10 +317,11 @@ class Projected:
 def project(ranges: Ranges, calls: Calls) -> Projected:
     """Project every range onto the GPU work launched inside it (see the module docstring)."""
     r_order = np.lexsort((-ranges.end, ranges.start, ranges.thread))  # stable: ties keep file (rowid) order
-    rt, rs, re_, rc = (ranges.thread[r_order], ranges.start[r_order], ranges.end[r_order], ranges.code[r_order])
-    rid = ranges.rowid[r_order]
+    rt, rs, re_, rc, rid = (a[r_order] for a in (ranges.thread, ranges.start, ranges.end, ranges.code, ranges.rowid))
+    del r_order
     c_order = np.lexsort((calls.start, calls.thread))
     c = Calls(*(a[c_order] for a in (calls.thread, calls.start, calls.end, calls.gpu_start, calls.gpu_end)))
+    del c_order
     parts: list[tuple[np.ndarray, ...]] = []
     r_threads, r_first = np.unique(rt, return_index=True)
     r_bounds = np.append(r_first, len(rt))
@@ -367,15 +428,33 @@ def summary_frame(p: Projected, names: list[tuple[str, str]]) -> pd.DataFrame:
     return schema.conform(frame.reset_index(drop=True), schema.NSYS_NVTX_PROJ_SUM)
 
 
-def nvtx_gpu_proj_sum(con: sqlite3.Connection, tables: dict[str, str]) -> pd.DataFrame:
-    """nvtx_gpu_proj_sum of the export behind ``con`` (``tables``: logical name -> table, as ``summarise``)."""
+def _ranges_and_names(con: sqlite3.Connection, tables: dict[str, str]) -> tuple[Ranges, list[tuple[str, str]]]:
     ranges = read_ranges(con, tables["nvtx"])
-    if len(ranges.code) == 0:
-        return schema.empty_frame(schema.NSYS_NVTX_PROJ_SUM)
-    calls = read_calls(con, tables)
+    return ranges, range_names(con, tables["nvtx"], tables.get("strings"), ranges.keys)
+
+
+def nvtx_gpu_proj_sum(con: sqlite3.Connection, tables: dict[str, str],
+                      connect: Callable[[], sqlite3.Connection] | None = None) -> pd.DataFrame:
+    """nvtx_gpu_proj_sum of the export behind ``con`` (``tables``: logical name -> table, as ``summarise``).
+    ``connect``: opens another read-only connection to the same file; the NVTX ranges are then read on it in a
+    second thread while the launches are read on ``con``."""
+    if connect is None:
+        ranges, names = _ranges_and_names(con, tables)
+        calls = read_calls(con, tables)
+    else:
+        def other() -> tuple[Ranges, list[tuple[str, str]]]:
+            c = connect()
+            try:
+                return _ranges_and_names(c, tables)
+            finally:
+                c.close()
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(other)
+            calls = read_calls(con, tables)
+            ranges, names = pending.result()
     p = project(ranges, calls)
     del calls
-    names = range_names(con, tables["nvtx"], tables.get("strings"), ranges.keys)
     log.debug("nvtx_gpu_proj_sum: %d ranges, %d projected", len(ranges.code), len(p.code))
     return summary_frame(p, names)
 

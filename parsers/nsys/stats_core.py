@@ -25,7 +25,7 @@ KEYS3 = ["pid", "device_id", "stream_id"]
 # Streaming columns out of SQLite
 
 
-def _chunks(
+def chunks(
     con: sqlite3.Connection, table: str, exprs: Sequence[str], where: str, chunk: int
 ) -> Iterator[list[np.ndarray]]:
     """Integer SQL expressions over ``table`` (rows passing ``where``), one rowid chunk at a time, as int64
@@ -50,17 +50,25 @@ def _chunks(
         yield out
 
 
+def rowid_span(con: sqlite3.Connection, table: str) -> int:
+    lo, hi = con.execute(f'SELECT min(rowid), max(rowid) FROM "{table}"').fetchone()
+    return 0 if lo is None else int(hi) - int(lo) + 1
+
+
 def stream_columns(
     con: sqlite3.Connection, table: str, exprs: Sequence[str], *, where: str = "1", chunk: int = CHUNK_ROWS
 ) -> list[np.ndarray]:
-    """Integer SQL expressions over ``table`` as whole int64 arrays (see :func:`_chunks`)."""
-    parts: list[list[np.ndarray]] = [[] for _ in exprs]
-    for arrays in _chunks(con, table, exprs, where, chunk):
+    """Integer SQL expressions over ``table`` as whole int64 arrays (see :func:`chunks`), filled into arrays
+    reserved for the rowid span (untouched pages cost nothing), so no column is ever held twice."""
+    span = rowid_span(con, table)
+    out = [np.empty(span, dtype=np.int64) for _ in exprs]
+    n = 0
+    for arrays in chunks(con, table, exprs, where, chunk):
+        m = len(arrays[0])
         for k, arr in enumerate(arrays):
-            parts[k].append(arr)
-    return [np.concatenate(p) if len(p) != 1 else p[0] for p in parts] if parts[0] else [
-        np.empty(0, np.int64) for _ in exprs
-    ]
+            out[k][n : n + m] = arr
+        n += m
+    return [a[:n] for a in out]
 
 
 class Codes:
@@ -114,7 +122,7 @@ def stream_grouped(
     vals = [np.empty(span, dtype=np.int64) for _ in values]
     n = 0
     exprs = [e for g in groups for e in g] + list(values)
-    for arrays in _chunks(con, table, exprs, where, chunk):
+    for arrays in chunks(con, table, exprs, where, chunk):
         m = len(arrays[0])
         k = 0
         for gi, g in enumerate(groups):
