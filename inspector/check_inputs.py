@@ -260,21 +260,10 @@ def runs_for(
     return pd.DataFrame(recs, columns=["group_id", "side", "run", "ms"])
 
 
-def require_engine_evidence(bundle: EngineBundle, what: str) -> None:
-    """Refuse an Nsight Systems input without TensorRT activity as ``what`` (one-line TrtInspectError naming the
-    file and the reason); any other bundle passes. The library's check and diff call it, not only the CLI."""
-    if "nsys_tensorrt" in bundle.extras:
-        from trtinspect.parsers.nsys.bundle import require_tensorrt
-
-        require_tensorrt(bundle, what)
-
-
 def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
     """One clear error for an empty side, runs with nothing to time, or runs of different engines."""
     if not bundles:
         raise TrtInspectError(f"no {side} runs given", hint=f"pass --{side} PATH (one or more bundles)")
-    for b in bundles:  # an Nsight Systems export without TensorRT activity holds no engine to check
-        require_engine_evidence(b, f"TensorRT evidence for the {side}")
     for b in bundles:
         require_tensorrt(b, f"TensorRT evidence for the {side}")  # an nsys export of other GPU work
     for b in bundles:

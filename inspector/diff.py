@@ -33,10 +33,10 @@ from trtinspect.errors import InternalError, NotComparableError, TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, primary_op, read_sides
 from trtinspect.inspector.align_side import _Side
-from trtinspect.inspector.check_inputs import require_engine_evidence
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
+from trtinspect.parsers.nsys.bundle import require_tensorrt
 from trtinspect.parsers.timing import FROM_SUMMARY, FROM_TIMES
 from trtinspect.textfmt import signed
 
@@ -659,7 +659,7 @@ def diff(a: EngineBundle, b: EngineBundle, *, findings: bool = True, force: bool
     :class:`~trtinspect.errors.TrtInspectError` for an Nsight Systems input without TensorRT activity (no engine
     to diff)."""
     for bundle in (a, b):
-        require_engine_evidence(bundle, "an engine to diff")
+        require_tensorrt(bundle, "an engine to diff")
     with gc_paused():
         return _diff(a, b, findings=findings, force=force)
 

@@ -287,3 +287,27 @@ def test_layer_info_json_joins_nsys_layer_times(generated: tuple[Path, dict[str,
     assert any(f"{graph.name}: " in n and "match a layer by name" in n for n in b.notes)
     with pytest.raises(trtinspect.TrtInspectError, match="on its own"):
         trtinspect.load(generated[0], graph, graph.with_name("resnet-qat.onnx.engine.profile.json"))
+
+
+def test_large_tensorrt_exports_skip_attribution_and_say_why(
+    nsys_generated: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over ATTRIBUTION_MAX_OPS GPU operations the per-layer attribution (every event in memory, ~0.7 GB per
+    million) is skipped by default: the bundle keeps the nsys stats summaries, says why in its notes, and check and
+    diff refuse it with that reason; attribution=True forces it."""
+    from trtinspect.errors import TrtInspectError
+    from trtinspect.inspector.diff import diff
+    from trtinspect.parsers.nsys import bundle as nsys_bundle
+
+    path, _ = nsys_generated
+    monkeypatch.setattr(nsys_bundle, "ATTRIBUTION_MAX_OPS", 100)
+    b = bundle_from_nsys(path)
+    assert b.profile.empty and b.times.empty and "nsys_attribution" not in b.extras
+    assert "cuda_gpu_kern_sum" in b.extras["nsys_stats"].reports and b.extras["nsys_tensorrt"]
+    note = next(n for n in b.notes if n.startswith("per-layer attribution not computed"))
+    assert "GPU operations exceed 100" in note and "attribution=True" in note
+    with pytest.raises(TrtInspectError, match="per-layer attribution was not computed") as info:
+        diff(b, b)
+    assert path.name in str(info.value)
+    assert not bundle_from_nsys(path, attribution=True).profile.empty
+    assert bundle_from_nsys(path, attribution=False).profile.empty

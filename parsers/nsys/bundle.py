@@ -63,6 +63,39 @@ SUMMARY_STATS: dict[str, Callable[[pd.Series], float]] = {
 }
 
 
+# Per-layer attribution loads every kernel, copy, API call and NVTX event into frames: about 0.7 GB per million
+# GPU operations (docs/nsys.md, Performance). Above this many it is skipped by default and the bundle says so
+# (the nsys stats summaries are still computed); bundle_from_nsys(path, attribution=True) forces it.
+ATTRIBUTION_MAX_OPS = 2_000_000
+
+
+def _gpu_op_count(path: Path) -> int:
+    con = open_readonly(path)
+    try:
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        tables = [t for k in ("kernels", "memcpy", "memset") if (t := resolve_table(names, TABLES[k])) is not None]
+        return sum(int(con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables)
+    finally:
+        con.close()
+
+
+def attribution_skipped(path: Path, attribution: bool | None) -> str | None:
+    """Why per-layer attribution is skipped for this export (by choice or size), or None to run it."""
+    if attribution is True:
+        return None
+    if attribution is False:
+        return "left out by the caller (attribution=False)"
+    n = _gpu_op_count(path)
+    if n <= ATTRIBUTION_MAX_OPS:
+        return None
+    return (f"{n:,} GPU operations exceed {ATTRIBUTION_MAX_OPS:,}: it loads every event into memory, about "
+            f"{0.7 * n / 1e6:.1f} GB")
+
+
+SKIPPED_ADVICE = ("the nsys stats summaries cover the whole export; for per-layer times capture fewer iterations "
+                  "(trtexec --iterations, nsys --duration) or call bundle_from_nsys(path, attribution=True)")
+
+
 def bundle_from_nsys(
     path: str | Path,
     *,
@@ -71,6 +104,7 @@ def bundle_from_nsys(
     progress: Progress | None = None,
     stats: NsysStats | None = None,
     layer_info: str | Path | None = None,
+    attribution: bool | None = None,
 ) -> EngineBundle:
     """Read ``path`` (an nsys SQLite export) and return one engine bundle.
 
@@ -82,9 +116,12 @@ def bundle_from_nsys(
 
     ``layer_info``: the engine's layer-information JSON (``trtexec --exportLayerInfo``); its layers replace the
     names-only frame built from the NVTX range names, and the per-layer times join them by name.
+    ``attribution``: run the per-layer attribution (True), never (False), or up to :data:`ATTRIBUTION_MAX_OPS`
+    GPU operations (None); when skipped, ``extras["nsys_attribution_skipped"]`` says why.
     """
     p = Path(path)
-    if stats is None and has_tensorrt_activity(p):
+    skipped: str | None = None
+    if stats is None and has_tensorrt_activity(p) and (skipped := attribution_skipped(p, attribution)) is None:
         export = read_nsys_sqlite(p, progress=progress)
         stats = summarise(p, export=export)  # kernel/API/memory summaries from the frames just read
     else:
@@ -100,6 +137,16 @@ def bundle_from_nsys(
         bundle.notes.append(no_tensorrt_note(stats))
         if layer_info is not None:
             bundle.notes.append(f"{Path(layer_info).name} not joined: the export has no TensorRT layer ranges")
+        return bundle
+    if skipped is None and export is None:
+        skipped = attribution_skipped(p, attribution)
+    if skipped is not None:
+        bundle.device = _device_without_attribution(p, stats)
+        bundle.notes += [f"TensorRT activity: {stats.tensorrt_evidence}",
+                         f"per-layer attribution not computed ({skipped}); {SKIPPED_ADVICE}"]
+        bundle.extras["nsys_attribution_skipped"] = skipped
+        if layer_info is not None:
+            bundle.notes.append(f"{Path(layer_info).name} not joined: no per-layer attribution")
         return bundle
     if export is None:
         export = read_nsys_sqlite(p, progress=progress)
@@ -204,7 +251,13 @@ def has_tensorrt(bundle: EngineBundle) -> bool:
 
 def require_tensorrt(bundle: EngineBundle, what: str = "TensorRT evidence", hint: str = NSYS_TRT_HINT) -> None:
     """Refuse an nsys bundle without TensorRT activity as ``what`` (one-line :class:`TrtInspectError`
-    naming the file, saying "no TensorRT activity in this export" and ``hint``: what to give instead)."""
+    naming the file, saying "no TensorRT activity in this export" and ``hint``: what to give instead). Also refuses
+    a TensorRT export whose per-layer attribution was skipped for its size (:func:`attribution_skipped`)."""
+    skipped = bundle.extras.get("nsys_attribution_skipped")
+    if skipped is not None:
+        raise TrtInspectError(f"per-layer attribution was not computed for this Nsight Systems export ({skipped}), "
+                              f"so it is not {what}", path=bundle.sources.get("nsys_sqlite", [None])[0],
+                              hint="capture fewer iterations, or load it with bundle_from_nsys(path, attribution=True)")
     if has_tensorrt(bundle):
         return
     stats: NsysStats | None = bundle.extras.get("nsys_stats")
