@@ -88,7 +88,6 @@ FUNCTION_ALLOW = {
     "rule work",
 }
 MODULE_ALLOW = {
-    "trtinspect.parsers.nsys.sqlite": "the nsys SQLite reader is being restructured with stats (nsys work)",
 }
 
 
