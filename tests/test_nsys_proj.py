@@ -300,3 +300,27 @@ def test_large_exports_leave_it_out_and_say_why(monkeypatch: pytest.MonkeyPatch)
     assert why.startswith("not computed: 22,578 CUDA API calls + NVTX events exceed 1,000") and "projection=True" in why
     assert "nvtx_gpu_proj_sum" in summarise(H100, projection=True).reports
     assert "left out by the caller" in summarise(H100, projection=False).missing["nvtx_gpu_proj_sum"]
+
+
+def test_report_prints_it_in_every_format() -> None:
+    """`trtinspect report` shows nvtx_gpu_proj_sum: text and Markdown with nsys' headers (six columns, the rest
+    in JSON), JSON with every column; the figures are the summary frame's."""
+    from click.testing import CliRunner
+
+    from trtinspect.cli import cli
+
+    frame = summarise(H100).reports["nvtx_gpu_proj_sum"]
+    top = frame.iloc[0]
+    text = CliRunner().invoke(cli, ["report", str(H100)]).output
+    assert "NVTX GPU Projection Summary (nvtx_gpu_proj_sum, first 10 of 3,212 rows" in text
+    assert "Total Proj Time (ns)" in text and str(int(top["total_proj_ns"])) in text
+    md = CliRunner().invoke(cli, ["report", str(H100), "--format", "markdown"]).output
+    assert "| Total Proj Time (ns) | Range Instances | Proj Med (ns) | Total GPU Ops | Avg Range Lvl | Range |" in md
+    js = CliRunner().invoke(cli, ["report", str(H100), "--format", "json"]).output
+    import json
+
+    rep = json.loads(js)["nsys"]["reports"]["nvtx_gpu_proj_sum"]
+    assert rep["total_rows"] == len(frame) and rep["title"] == "NVTX GPU Projection Summary"
+    row = rep["rows"][0]
+    assert set(row) == set(schema.NSYS_NVTX_PROJ_SUM) - {"report"}
+    assert row["total_proj_ns"] == int(top["total_proj_ns"]) and row["avg_children"] == float(top["avg_children"])
