@@ -230,3 +230,43 @@ def test_seqmatch_on_repetitive_layer_types() -> None:
     b = (["Convolution", "Convolution", "Reformat+QuantizeLinear", "ElementWise"] * 150)[:530]
     want = [tuple(op) for op in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()]
     assert seqmatch.opcodes(a, b) == want
+
+
+# --- LintContext's column reads and per-row memos; facts shared by model_match and align ---------------------
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=5), st.integers(0, 3)), max_size=8),
+       st.sampled_from(["object", "string"]))
+def test_str_list_matches_fillna_reading(values: list[object], dtype: str) -> None:
+    from trtinspect.inspector.rules_base import _str_list
+
+    if dtype == "string":
+        values = [v if v is None or isinstance(v, str) else str(v) for v in values]
+    col = pd.Series(values, dtype=dtype)
+    reference = [x if isinstance(x, str) else "" for x in col.fillna("").tolist()]
+    assert _str_list(col) == reference
+
+
+@pytest.mark.parametrize("folder", ["sample_engines/resnet18-a100/qat-residual",
+                                    "tests/data/external/trex-titanrtx-mobilenet/qat"])
+def test_lint_context_memos_and_shared_sides_match_fresh_reads(folder: str) -> None:
+    from trtinspect import load
+    from trtinspect.inspector import align as align_mod
+    from trtinspect.inspector import model_match as mm
+    from trtinspect.inspector.rules_base import LintContext, _node_kinds
+
+    bundle = load(Path(__file__).resolve().parents[1] / folder)
+    ctx = LintContext(bundle)
+    assert ctx.node_kinds == _node_kinds(ctx.names, ctx.source_nodes)
+    for r in range(ctx.n):
+        assert ctx.channels(r) == ctx._read_channels(r) == ctx.channels(r)
+        fresh = ctx._int8_write_saving(r)
+        memo = ctx.int8_write_saving(r)
+        assert memo == fresh or (np.isnan(memo) and np.isnan(fresh))
+    other = load(Path(__file__).resolve().parents[1] / "sample_engines/resnet18-a100/qat")
+    sides = align_mod.read_sides(bundle.layers, other.layers)
+    assert mm.structural_similarity(bundle.layers, other.layers, sides) == \
+        mm.structural_similarity(bundle.layers, other.layers)
+    shared = align_mod.align(bundle.layers, other.layers, sides)
+    fresh_alignment = align_mod.align(bundle.layers, other.layers)
+    pd.testing.assert_frame_equal(shared.groups, fresh_alignment.groups)
+    pd.testing.assert_frame_equal(shared.members, fresh_alignment.members)
