@@ -541,8 +541,9 @@ def run_check(
     overrides: Sequence[Override] = (),
     allow_different: Sequence[str] = (),
     grouper: GroupTimesFn | None = None,
+    expired: Sequence[Override] = (),
 ) -> CheckResult:
-    """Check candidate runs against baseline runs.
+    """Check candidate runs against baseline runs (``expired``: overrides past their date, ignored and said).
 
     Raises NotComparableError (CLI exit 3) or TrtInspectError (exit 2)."""
     t = t or Thresholds()
@@ -562,6 +563,10 @@ def run_check(
     overhead = _overhead_note(baseline, candidate)
     if overhead:
         notes.append(overhead)
+    notes += [
+        f"override '{o.match}' expired on {o.expires.isoformat()} and was ignored ({o.reason or 'no reason given'})"
+        for o in expired
+    ]
     return CheckResult(
         baseline[0].name,
         candidate[0].name,
@@ -574,6 +579,7 @@ def run_check(
         [d for d in diffs if d.field in allow_different],
         notes,
         _check_context(baseline, candidate),
+        list(expired),
         changes=build_changes(baseline, candidate),
     )
 

@@ -274,6 +274,12 @@ def _server_engine(url: str, *, read_only: bool) -> Engine:
     return engine
 
 
+def shown_name(url: str) -> str:
+    """How to name a store in a message: an SQLite file's path, else the URL without its password."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else _shown(url)
+
+
 def _shown(url: str) -> str:
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)

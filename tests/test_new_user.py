@@ -44,7 +44,8 @@ def test_relative_sqlite_url_records_in_the_current_folder(
     monkeypatch.chdir(tmp_path)
     code, out, err = run(["check", "--baseline", QAT, "--candidate", QAT, "--record", "sqlite:///relative.db"],
                          capsys)
-    assert code == 0 and "PASS" in out and "recorded as check #1" in err
+    assert code == 0 and "PASS" in out
+    assert f"recorded as check #1 in {tmp_path / 'relative.db'}" in err  # where the relative URL resolved
     assert (tmp_path / "relative.db").is_file()
 
 

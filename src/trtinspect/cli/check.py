@@ -161,13 +161,8 @@ def command(
     record_url = _record_target(record)  # a bad --record target fails before any work, in one line
     base = _load_all(baseline, "baseline")
     cand = _load_all(candidate, "candidate")
-    result = run_check(base, cand, cfg.thresholds, overrides=cfg.overrides, allow_different=cfg.allow_different)
-    for o in cfg.expired:
-        result.notes.append(
-            f"override '{o.match}' expired on {o.expires.isoformat()} and was ignored "
-            f"({o.reason or 'no reason given'})"
-        )
-    result.expired = list(cfg.expired)
+    result = run_check(base, cand, cfg.thresholds, overrides=cfg.overrides, allow_different=cfg.allow_different,
+                       expired=cfg.expired)
     # same engine name on both sides (fp16 vs fp32 builds of resnet.onnx): what people read names the sides by
     # what the user gave; JSON keeps both, history and the benchmark formats the engine's own name
     result.baseline_label, result.candidate_label = side_labels(
@@ -186,6 +181,6 @@ def command(
         from trtinspect.inspector import history
 
         run_id = history.record(result, base, cand, record_url)
-        click.echo(f"recorded as check #{run_id}", err=True)
+        click.echo(f"recorded as check #{run_id} in {history.store.shown_name(record_url)}", err=True)
     # SystemExit, not ctx.exit: the code must survive click's standalone_mode=False in cli.main.
     sys.exit(result.exit_code)
