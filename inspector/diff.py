@@ -765,6 +765,10 @@ def _totals(a: EngineBundle, b: EngineBundle, a_lt: pd.DataFrame, b_lt: pd.DataF
         totals[f"{side}_gpu_compute_ms"] = gpu
         # per-layer profiling synchronises after every layer: its total exceeds real compute by this gap
         totals[f"{side}_profiling_gap_ms"] = total - gpu   # NaN when either is unknown
+    for side, lt, rows in (("A", a.layer_total, a_total), ("B", b.layer_total, b_total)):
+        if lt.missing_ms:  # the Total row of a --dumpProfile excerpt holds more than its rows (issue 12)
+            notes.append(f"{side}: the --dumpProfile table is an excerpt: its Total row gives {lt.ms:.4f} ms per "
+                         f"iteration, its rows {rows:.4f} ms; the totals and group deltas here cover the rows")
     for side, key in (("A", "a_unmatched_profile_ms"), ("B", "b_unmatched_profile_ms")):
         if totals[key] > 0:
             notes.append(f"{side}: {totals[key]:.3f} ms of profiled time is in rows that match no layer name "

@@ -170,6 +170,10 @@ def test_seed_logs_without_shared_nodes_are_labelled() -> None:
     assert "share no ONNX source node names" in r.summary and "order-and-type" in r.summary
     assert any("share no ONNX source node" in n for n in r.notes)
     assert math.fsum(r.groups["delta_ms"]) == pytest.approx(r.totals["b_layers_ms"] - r.totals["a_layers_ms"])
+    # both tables are excerpts (issue 12): the notes give the printed Total rows, the rows cover less
+    assert "A: the --dumpProfile table is an excerpt: its Total row gives 3.8038 ms per iteration, its rows " \
+        "1.6081 ms" in " ".join(r.notes)
+    assert any(n.startswith("B: the --dumpProfile table is an excerpt: its Total row gives 3.1414") for n in r.notes)
 
 
 def test_layerless_bundle_is_a_user_error(tmp_path: Path) -> None:
