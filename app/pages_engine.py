@@ -15,11 +15,12 @@ from trtinspect.app.nsys_section import nsys_section
 from trtinspect.app.pages_engines import engine_facts, facts_list
 from trtinspect.app.state import Registry
 from trtinspect.app.tables import grid
+from trtinspect.inspector.lint import cost_label
 from trtinspect.parsers.timing import TimingSummary
 from trtinspect.render import plots
 
 MAX_ITERATION_BARS = 500  # per-iteration chart: iterations are averaged in bins beyond this many
-MAX_FINDINGS_ROWS = 500  # findings table rows sent to the browser (highest cost first)
+MAX_FINDINGS_ROWS = 500  # findings table rows sent to the browser (in lint's order)
 TOP_LAYERS = 15
 COLOR_OPTIONS = [
     {"label": "precision", "value": "precision"},
@@ -32,6 +33,7 @@ FINDING_COLUMNS = [
     ("title", "finding"),
     ("cost_ms", "cost ms"),
     ("cost_pct", "cost %"),
+    ("cost_basis", "cost basis"),
     ("confidence", "confidence"),
     ("n_layers", "layers"),
 ]
@@ -110,6 +112,7 @@ def findings_records(reg: Registry, engine_id: str) -> list[dict[str, Any]]:
                 "title": str(r.title),
                 "cost_ms": None if math.isnan(cost) else round(cost, 4),
                 "cost_pct": None if math.isnan(pct) else round(pct, 2),
+                "cost_basis": cost_label(str(r.cost_kind)),
                 "confidence": str(r.confidence),
                 "n_layers": len(as_list(r.layer_indices)),
             }
@@ -177,7 +180,7 @@ def findings_table(reg: Registry, engine_id: str) -> list[Any]:
     rows: Any = findings_records(reg, engine_id)
     total = len(reg.findings(engine_id))
     note = (
-        f"{total} findings, highest cost first"
+        f"{total} findings, by severity, then estimated savings before layer times (upper bounds), each by cost"
         + (f"; the first {MAX_FINDINGS_ROWS} shown" if total > len(rows) else "")
         + ". Click a column to sort; select a finding to show its layers in the graph above."
     )

@@ -363,7 +363,8 @@ ALL_SCHEMAS["nsys_stat_size"] = NSYS_STAT_SIZE
 ALL_SCHEMAS["nsys_streams"] = NSYS_STREAMS
 ALL_SCHEMAS["nsys_nvtx_proj_sum"] = NSYS_NVTX_PROJ_SUM
 
-# One row per lint finding (inspector.lint). Sorted by cost_ms, highest first (unknown cost last).
+# One row per lint finding (inspector.lint). Sorted by severity, then cost_kind (estimated saving, layer time, not
+# estimated), then cost_ms, highest first.
 FINDINGS: Schema = {
     "finding_id": "string",         # stable id: rule_id + short hash of the layer names involved
     "rule_id": "string",            # id of the rule in trtinspect.inspector.rules.RULES

@@ -42,7 +42,7 @@ def _list_rules(rules_spec: str | None) -> None:
     metavar="IDS",
     help="Rules to run (id,id) or to skip (-id,-id). `--list-rules` shows the ids.",
 )
-@top_option("Show only the N costliest findings (text/markdown; 0 = all). --fail-on still sees all.", default=None)
+@top_option("Show only the first N findings (text/markdown; 0 = all). --fail-on still sees all.", default=None)
 @name_option()
 @click.option(
     "--list-rules",
@@ -61,8 +61,8 @@ def command(
     list_rules: bool,
 ) -> None:
     """Find what costs latency in ONE engine: unfused layers, reformats, INT8 fallbacks, kernels off Tensor
-    Cores..., one finding per root cause, sorted by severity then by what a fix could save (ms, with its
-    basis), each with its evidence, likely cause and what to try.
+    Cores..., one finding per root cause, sorted by severity, then estimated savings before layer times
+    (upper bounds), each by cost in ms, with its basis, evidence, likely cause and what to try.
 
     PATHS is a bundle directory, an engine file with sidecars beside it, explicit exported files or trtexec
     logs of one engine, or sample:NAME (see `trtinspect samples`). Exit code: 0, or 1 with --fail-on when a

@@ -110,7 +110,8 @@ def bundle_html(bundle: EngineBundle) -> str:
 
 
 def findings_html(findings: pd.DataFrame) -> str:
-    """Lint findings, highest cost first (the frame :func:`trtinspect.inspector.lint.lint` returns)."""
+    """Lint findings in lint's order (severity, then estimated savings before layer times, each by cost: the
+    frame :func:`trtinspect.inspector.lint.lint` returns)."""
     if findings.empty:
         return _wrap("lint: no findings")
     rows = [
