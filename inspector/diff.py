@@ -36,6 +36,7 @@ from trtinspect.inspector.align_side import _Side
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
+from trtinspect.parsers.layer_total import rows_total
 from trtinspect.parsers.nsys.bundle import require_tensorrt
 from trtinspect.parsers.timing import FROM_SUMMARY, FROM_TIMES
 from trtinspect.textfmt import signed
@@ -738,8 +739,7 @@ def _comparable(a: EngineBundle, b: EngineBundle, force: bool,
 def _totals(a: EngineBundle, b: EngineBundle, a_lt: pd.DataFrame, b_lt: pd.DataFrame, gt: pd.DataFrame,
             e2e: pd.DataFrame, both_timed: bool, notes: list[str]) -> dict[str, float]:
     """Per-layer totals, their reconciliation with the group deltas, end-to-end GPU compute, profiling gap."""
-    a_total = _layers_total(a_lt)
-    b_total = _layers_total(b_lt)
+    a_total, b_total = rows_total(a_lt), rows_total(b_lt)
     if both_timed:
         group_sum = math.fsum(gt["delta_ms"].tolist())
         residual = group_sum - (b_total - a_total)
@@ -788,13 +788,6 @@ def _advice(bundle: EngineBundle, missing: str) -> str:
     if missing == "layers":
         return "export it with trtexec --exportLayerInfo (or --exportProfile / --dumpProfile for names)"
     return "export with trtexec --exportProfile or --dumpProfile"
-
-
-def _layers_total(layer_times: pd.DataFrame) -> float:
-    """Sum of the profiled layer times (untimed layers count 0 ms); NaN when no layer is timed."""
-    if not is_timed(layer_times):
-        return math.nan
-    return math.fsum(v for v in layer_times["avg_ms"].tolist() if not math.isnan(v))
 
 
 def _unmatched_ms(bundle: EngineBundle) -> float:

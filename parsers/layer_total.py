@@ -91,3 +91,11 @@ def layer_total(profile: pd.DataFrame, *, iterations: int | None, total_row: dic
         return LayerTotal(rows_time / n, basis, n, rows_time, rows_avg)
     return LayerTotal(rows_avg, f"sum of the {len(profile)} rows' averages as printed (4 decimals; the table has "
                       "neither a Total row nor an iteration count)", None, None, rows_avg)
+
+
+def rows_total(layer_times: pd.DataFrame) -> float:
+    """Sum of the profiled layer times of a joined frame (untimed layers count 0 ms); NaN when no layer is timed.
+    What ``diff`` reconciles its group deltas with (the rows, not a table's ``Total`` row)."""
+    if layer_times.empty or "avg_ms" not in layer_times or not bool(layer_times["avg_ms"].notna().any()):
+        return math.nan
+    return math.fsum(v for v in layer_times["avg_ms"].tolist() if not math.isnan(v))
