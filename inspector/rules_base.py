@@ -302,6 +302,15 @@ class LintContext:
 
     # ------------------------------------------------------------------ per-row classification (cached)
     @cached_property
+    def input_readers(self) -> list[int]:
+        """Rows reading a network input: a tensor no layer writes (through tensor edges); without edges, the
+        first row in execution order."""
+        if not self.has_edges:
+            return [0] if self.n else []
+        written = {t.get("name") for outs in self.outputs for t in outs}
+        return [r for r, ins in enumerate(self.inputs) if any(t.get("name") not in written for t in ins)]
+
+    @cached_property
     def node_kinds(self) -> list[list[str]]:
         """Op kind of every source node of every layer (see :func:`precision.op_kind`), once per bundle."""
         kinds = layer_op_kinds(self.bundle)

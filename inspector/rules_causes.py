@@ -134,22 +134,13 @@ def _is_input_movement(ctx: LintContext, r: int) -> str | None:
     return None
 
 
-def _input_readers(ctx: LintContext) -> list[int]:
-    """Layers reading a network input: a tensor no layer writes (through tensor edges); without edges, the
-    first layer in execution order."""
-    if not ctx.has_edges:
-        return [0] if ctx.n else []
-    written = {t.get("name") for outs in ctx.outputs for t in outs}
-    return [r for r in range(ctx.n) if any(t.get("name") not in written for t in ctx.inputs[r])]
-
-
 def _input_path(ctx: LintContext) -> list[int]:
     """Data-movement layers between the network input and the first compute layer (convolution, pooling,
     ...), walked through tensor edges (execution order without them): the walk stops at any layer that is
     neither data movement nor a no-op."""
     rows: list[int] = []
     seen: set[int] = set()
-    frontier = _input_readers(ctx)
+    frontier = list(ctx.input_readers)
     while frontier and len(seen) <= 64:
         r = frontier.pop(0)
         if r in seen:
