@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -217,7 +218,7 @@ def _from_directory(directory: Path) -> list[SourceFile]:
     classified = [_classify(p, found=True) for p in entries]
     known = [f for f in classified if f.kind not in ("unknown", HISTORY_KIND)]
     if not known:
-        raise TrtInspectError("holds no TensorRT/trtexec files", path=directory, hint=_directory_hint(directory))
+        raise _no_engine_files(directory)
     # `model.engine` and its `layers_model.json` pairing are one engine: group keys by their engine stem,
     # and name each engine by a path `load` accepts (an engine-suffixed key, else STEM.engine)
     engines: dict[str, str] = {}
@@ -235,17 +236,68 @@ def _from_directory(directory: Path) -> list[SourceFile]:
     return known + [f for f in classified if f.kind == HISTORY_KIND]
 
 
+# Folder hints look one level down, at most this many subfolders and files in each (a hint, not a search).
+_HINT_MAX_DIRS, _HINT_MAX_FILES, _HINT_LISTED = 200, 100, 8
+
+
+def _no_engine_files(directory: Path) -> TrtInspectError:
+    """A folder without engine files: its subfolders that hold some (named), a sample name, else the export."""
+    bundles = _subfolders_with_engine_files(directory)
+    if bundles:
+        listed = ", ".join(bundles[:_HINT_LISTED]) + (f", ... ({len(bundles) - _HINT_LISTED} more)"
+                                                        if len(bundles) > _HINT_LISTED else "")
+        what = "a bundle in a subfolder" if len(bundles) == 1 else f"{len(bundles)} bundles in subfolders"
+        return TrtInspectError(f"this folder holds {what}: {listed}", path=directory,
+                               hint=f"give one, e.g. {samples.display(directory / bundles[0])}")
+    return TrtInspectError("holds no TensorRT/trtexec files", path=directory, hint=_directory_hint(directory))
+
+
+def _subfolders_with_engine_files(directory: Path) -> list[str]:
+    """Names of the subfolders directly inside ``directory`` that hold a recognised engine file (sniffed).
+
+    Subfolders on another file system (``/proc``, ``/sys`` under ``/``), hidden ones, empty files and files that
+    are not regular are skipped: a hint must never hang or read a device."""
+    try:
+        device = directory.stat().st_dev
+        subdirs = sorted(p for p in directory.iterdir()
+                         if not p.name.startswith((".", "_")) and p.is_dir() and not p.is_symlink())
+    except OSError:
+        return []
+    found = []
+    for sub in subdirs[:_HINT_MAX_DIRS]:
+        try:
+            if sub.stat().st_dev != device:
+                continue
+            entries = sorted(sub.iterdir())[:_HINT_MAX_FILES]
+            if any(_is_engine_file(p) for p in entries):
+                found.append(sub.name)
+        except OSError:
+            continue
+    return found
+
+
+def _is_engine_file(path: Path) -> bool:
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    if not stat.S_ISREG(st.st_mode) or st.st_size == 0 or path.name.startswith("."):
+        return False
+    if sniff.read_head(path)[:2] == b"#!":  # a script (tests/fake_trtexec prints a log) is not its output
+        return False
+    kind = sniff.detect_kind(path)
+    return kind not in ("unknown", HISTORY_KIND) and _is_engine_data(kind)
+
+
 def _directory_hint(directory: Path) -> str:
-    """What to pass instead of a folder without engine files: a sample name, a subfolder, or the export."""
+    """What to pass instead of a folder without engine files (none in its subfolders): a sample, the export."""
     inside = samples.samples_under(directory)
     if inside:
         return (f"name one of its samples (subfolders or files), e.g. {samples.PREFIX}{inside[0]}; "
                 "`trtinspect samples` lists them all")
     if samples.sample_name(directory) is not None:
         return "not a sample folder; `trtinspect samples` lists the samples"
-    subdirs = sorted(p.name for p in directory.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
-    hint = (f"name one of its subfolders, e.g. {directory / subdirs[0]}" if subdirs
-            else "pass the folder holding the files trtexec exported")
+    hint = "pass the folder holding the files trtexec exported (no subfolder here holds any either)"
     if any(p.is_file() and p.suffix == ".sqlite" and sniff.detect_kind(p) == HISTORY_KIND
            for p in directory.iterdir()):
         hint += f" ({HISTORY_NOTE.replace('FILE', 'FILE.sqlite')})"
@@ -350,8 +402,8 @@ def _refuse_foreign_profile(bundle: EngineBundle, ctx: kinds.LoadContext) -> Non
     Files found by scanning a folder or beside an engine are kept with a note (see :func:`_finish`)."""
     if bundle.profile.empty or bundle.layers.empty:
         return
-    layer_src = (bundle.sources.get("layer_info") or [None])[0] or _log_with(ctx, "layers")
-    prof_src = (bundle.sources.get("profile") or [None])[0] or _log_with(ctx, "profile")
+    layer_src = next(iter(bundle.sources.get("layer_info", [])), None) or _log_with(ctx, "layers")
+    prof_src = next(iter(bundle.sources.get("profile", [])), None) or _log_with(ctx, "profile")
     if layer_src is None or prof_src is None or layer_src == prof_src or {layer_src, prof_src} & ctx.found:
         return
     joined = bundle.joined()
