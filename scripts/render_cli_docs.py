@@ -25,7 +25,8 @@ the code disagree. Every command's `--help` works without TensorRT, a GPU or any
 Exit codes, for every command: **0** success, **1** the command's own failure verdict (`lint --fail-on`,
 `check` regression), **2** bad input or a tool error (one line on stderr: file, what is wrong, what to do;
 never a traceback, except an internal bug under `--debug`), **3** `check`: baseline and candidate are not
-comparable.
+comparable. A usage error (a missing argument, an unknown option or choice) is one line too, exit 2:
+`trtinspect diff: error: Missing argument 'B' (see trtinspect diff --help)`.
 
 PATH arguments accept a bundle directory, an engine file with sidecar files beside it, trtexec JSON exports or
 logs, an Nsight Systems SQLite export, or a bundled sample as `sample:NAME` (`trtinspect samples` lists them).

@@ -26,8 +26,21 @@ class TrtInspectError(Exception):
             parts.append(f"{self.path}: ")
         parts.append(self.problem.rstrip("."))
         if self.hint:
-            parts.append(f". {self.hint.rstrip('.')}")
+            parts.append(f". {sentence(self.hint).rstrip('.')}")
         return "".join(parts) + "."
+
+
+# First words that are names written in lower case (commands, packages): a hint starting with one keeps it.
+_LOWER_NAMES = frozenset({"pip", "trtinspect", "trtexec", "nsys", "python", "polygraphy", "sqlite"})
+
+
+def sentence(text: str) -> str:
+    """``text`` as the start of a sentence: its first letter capitalised, unless the first word is a name
+    written in lower case (``trtexec``, ``pip``, a path, a flag)."""
+    first = text.split(" ", 1)[0]
+    if not first[:1].islower() or first.lower() in _LOWER_NAMES or not first.replace("-", "").isalpha():
+        return text
+    return text[0].upper() + text[1:]
 
 
 class NotComparableError(TrtInspectError):

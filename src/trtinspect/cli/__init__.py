@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo("trtinspect: aborted", err=True)
         sys.exit(2)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(usage_error_line(exc), err=True)
         sys.exit(2)
     except NotComparableError as exc:
         click.echo(f"trtinspect: not comparable: {exc}", err=True)
@@ -104,6 +104,16 @@ def main(argv: list[str] | None = None) -> Any:
             err=True,
         )
         sys.exit(2)
+
+
+def usage_error_line(exc: click.ClickException) -> str:
+    """A click error in one line: ``trtinspect CMD: error: WHAT (see trtinspect CMD --help)``.
+
+    Click's own form takes three lines (Usage / Try / Error) and says less about what to do."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None and ctx.command_path else "trtinspect"
+    return f"{where}: error: {message} (see {where} --help)"
 
 
 # Commands that keep running (a web server): they get the normal interpreter and exit.

@@ -22,6 +22,7 @@ def _ms(x: Any) -> str:
 
 
 @click.command("history")
+@click.argument("db_arg", metavar="[DB]", required=False)
 @click.option(
     "--db",
     default=None,
@@ -40,11 +41,16 @@ def _ms(x: Any) -> str:
     help="Check the store (SQLite integrity check, rows of no check, partial checks) and print its counts; "
     "exit 2 if anything is wrong.",
 )
-def command(db: str | None, engine_name: str | None, layer: str | None, limit: int, verify: bool) -> None:
+def command(db_arg: str | None, db: str | None, engine_name: str | None, layer: str | None, limit: int,
+            verify: bool) -> None:
     """List recorded checks (newest first), or with --layer the layer's time across them (oldest first).
 
-    Reading never creates or changes the store; only `check --record` writes it.
+    DB (or --db) is the history database: a SQLAlchemy URL or a SQLite file. Reading never creates or changes
+    the store; only `check --record` writes it.
     """
+    if db_arg is not None and db is not None and db_arg != db:
+        raise TrtInspectError(f"two history databases given ({db_arg} and --db {db})", hint="give one")
+    db = db if db is not None else db_arg
     engine = history.connect(db, create=False)
     if verify:
         _verify(engine)
