@@ -85,7 +85,8 @@ class Thresholds:
     alpha: float = 0.05  # significance level (end-to-end p; per-group BH q)
     spread_factor: float = 3.0  # floor >= spread_factor x run-to-run spread when K >= min_runs
     min_runs: int = 3  # runs a side needed to test significance (end to end: one median per run; per group)
-    # fail on slower groups even when end-to-end GPU compute improved significantly (else they are "traded")
+    # fail on slower groups even when end-to-end GPU compute improved (beyond the threshold, and significantly
+    # when tested; else they are "traded")
     strict_groups: bool = False
 
 
@@ -128,6 +129,7 @@ class EndToEnd:
     significance: str = "not assessed"
     status: str = "ok"
     reason: str = ""
+    untested: str = ""  # why no significance test ran, e.g. "not tested for significance: 1 run per side"
 
     @property
     def delta_ms(self) -> float:
@@ -281,6 +283,11 @@ def decide_end_to_end(
     per_b = [_finite(r) for r in base_runs]
     per_c = [_finite(r) for r in cand_runs]
     per_b, per_c = [r for r in per_b if r.size], [r for r in per_c if r.size]
+    if not per_b or not per_c:  # e.g. a summary without the GPU compute line on one side
+        empty = [side for side, runs in (("baseline", per_b), ("candidate", per_c)) if not runs]
+        return EndToEnd(source="none", status="unavailable",
+                        reason=f"no {_SOURCE_WORDS.get(source, source)} on the {' and '.join(empty)} side "
+                               "(the end-to-end evidence the other side has)")
     base, cand = np.concatenate(per_b), np.concatenate(per_c)
     e = EndToEnd(source=source, n_base=len(base), n_cand=len(cand))
     if source == "iterations":
@@ -306,11 +313,9 @@ def decide_end_to_end(
     sig_ok = e.significance != "not significant"
     big = abs(rel) >= t.threshold
     size = f"{e.delta_pct:+.2f}% ({e.delta_ms:+.4f} ms)"
-    p_txt = (
-        f"p{_prob(e.p_value)} ({what})"
-        if math.isfinite(e.p_value)
-        else f"significance not assessed ({len(run_b)} vs {len(run_c)} runs; needs >= {t.min_runs} a side)"
-    )
+    if not math.isfinite(e.p_value):
+        e.untested = untested_phrase(len(run_b), len(run_c), t.min_runs)
+    p_txt = f"p{_prob(e.p_value)} ({what})" if math.isfinite(e.p_value) else e.untested
     if big and sig_ok:
         e.status = "regression" if rel > 0 else "improvement"
         e.reason = f"{size}, beyond the {t.threshold:.0%} threshold; {p_txt}"
@@ -319,6 +324,17 @@ def decide_end_to_end(
     else:
         e.reason = f"{size} within the {t.threshold:.0%} threshold; {p_txt}"
     return e
+
+
+_SOURCE_WORDS = {"iterations": "per-iteration times", "runs": "GPU compute figure of a performance summary",
+                 "layer_sum": "per-layer profile"}
+
+
+def untested_phrase(n_base: int, n_cand: int, min_runs: int) -> str:
+    """Why a change was not tested for significance, e.g. ``not tested for significance: 1 run per side``."""
+    runs = (f"{n_base} run{'s' if n_base != 1 else ''} per side" if n_base == n_cand
+            else f"{n_base} baseline / {n_cand} candidate run(s)")
+    return f"not tested for significance: {runs}, a test needs >= {min_runs} a side"
 
 
 def _finite(values: Any) -> np.ndarray:
@@ -394,6 +410,8 @@ def _group_row(
         "cand_ms": b_ms,
         "layers_a": list(m["layers_a"]),
         "layers_b": list(m["layers_b"]),
+        "base_share_pct": 100.0 * _safe_div(a_ms, totals[BASE]),
+        "cand_share_pct": 100.0 * _safe_div(b_ms, totals[CAND]),
         "share_pct": 100.0 * max(_safe_div(a_ms, totals[BASE]), _safe_div(b_ms, totals[CAND])),
         "threshold_pct": 100.0 * t.group_threshold,
         "floor_ms": t.floor_ms,
@@ -516,7 +534,7 @@ def _classify(row: dict[str, Any], t: Thresholds, testable: bool) -> tuple[str, 
     if abs(delta) < floor:
         failed.append(f"below the {floor:.4f} ms floor")
     if share < 100.0 * t.min_share:
-        failed.append(f"group is {share:.2f}% of time (< {t.min_share:.0%})")
+        failed.append(f"group is {share:.2f}% of per-layer time on either side (< {t.min_share:.0%})")
     if sig == "not significant":
         failed.append(f"not significant after Benjamini-Hochberg (q{_prob(q)})")
     if not failed and abs(delta) > 0:
@@ -526,7 +544,8 @@ def _classify(row: dict[str, Any], t: Thresholds, testable: bool) -> tuple[str, 
             if sig == "significant"
             else f"significance not assessed (< {t.min_runs} runs a side)"
         )
-        reason = f"{size}: >= {thr:.0f}%, >= {floor:.4f} ms floor, {share:.1f}% of time; {sig_txt}"
+        reason = (f"{size}: >= {thr:.0f}%, >= {floor:.4f} ms floor, {share:.1f}% of per-layer time (larger "
+                  f"side); {sig_txt}")
     else:
         status = "ok"
         reason = f"{size}: " + ("; ".join(failed) if failed else "no change")
@@ -560,6 +579,11 @@ def run_check(
         )
     e2e = _end_to_end_gate(baseline, candidate, t, notes)
     groups = _group_gate(baseline, candidate, t, overrides, grouper, e2e, notes)
+    if e2e.status == "unavailable" and groups.empty:  # nothing was compared: never a PASS
+        raise TrtInspectError(
+            f"nothing to compare: {e2e.reason}, so neither the end-to-end nor the per-group gate can run",
+            hint="give both sides the same evidence (trtexec --exportTimes=FILE --exportProfile=FILE, or logs "
+                 "with a performance summary on both sides)")
     overhead = _overhead_note(baseline, candidate)
     if overhead:
         notes.append(overhead)
@@ -634,9 +658,9 @@ def _end_to_end_gate(
             )
         else:
             notes.append(
-                f"end-to-end significance was not assessed: {len(baseline)} baseline / {len(candidate)} "
-                f"candidate run(s), needs >= {t.min_runs} a side (iterations within a run are autocorrelated, "
-                f"not independent samples); the {t.threshold:.0%} threshold decided alone"
+                f"end-to-end change {untested_phrase(len(baseline), len(candidate), t.min_runs)} "
+                "(iterations within a run are autocorrelated, not independent samples); the "
+                f"{t.threshold:.0%} threshold decided alone"
             )
     return e2e
 
@@ -658,15 +682,20 @@ def _group_gate(
         groups = decide_groups(meta, runs, t, overrides)
         traded = _trade_off(groups, e2e, t)
         if traded:
+            gain = (f"improved significantly ({e2e.delta_pct:+.1f}%)" if e2e.significance == "significant"
+                    else f"improved by {-e2e.delta_pct:.1f}% ({e2e.untested}; judged on size alone)")
             notes.append(
-                f"{traded} group(s) got slower while end-to-end GPU compute improved significantly "
-                f"({e2e.delta_pct:+.1f}%): time moved between groups (e.g. through fusion), reported as "
-                "'traded', not failing; set strict_groups (--strict-groups) to fail on them"
+                f"{traded} group(s) got slower while end-to-end GPU compute {gain}: time moved between groups "
+                "(e.g. through fusion), reported as 'traded', not failing; set strict_groups "
+                "(--strict-groups) to fail on them"
             )
     else:
         groups = schema.empty_frame(schema.CHECK_GROUPS)
+        lacking = [side for side, runs in (("baseline", baseline), ("candidate", candidate))
+                   if not all(b.has_profile for b in runs)]
+        where = "on both sides" if len(lacking) == 2 else f"on the {lacking[0]} side"
         notes.append(
-            "per-layer profile missing on one side: only the end-to-end gate ran "
+            f"per-layer profile missing {where}: only the end-to-end gate ran "
             "(export with trtexec --exportProfile)"
         )
     if min(len(baseline), len(candidate)) < t.min_runs and not groups.empty:
@@ -692,7 +721,9 @@ MIN_MATCHED_SHARE = 0.5
 
 
 def _trade_off(groups: pd.DataFrame, e2e: EndToEnd, t: Thresholds) -> int:
-    """Mark slower groups 'traded' when the engine as a whole got significantly faster; how many were."""
+    """Mark slower groups 'traded' when the engine as a whole got faster (an end-to-end 'improvement': beyond
+    the threshold, and significant when K >= min_runs made a test possible; on size alone otherwise, as every
+    verdict then is); how many were. docs/check.md says why."""
     if t.strict_groups or e2e.status != "improvement" or groups.empty:
         return 0
     hit = groups["status"] == "regression"

@@ -640,8 +640,11 @@ def _summary(a_name: str, b_name: str, totals: dict[str, float], found: list[dic
         lines += [f"{n}. {c['text']}." for n, c in enumerate(top, start=1)]
     else:
         lines.append("No structural or precision change.")
-    rest = [CAUSE_TITLES[c["cause"]] + _delta_tail(c["delta_ms"]) if not math.isnan(c["delta_ms"])
-            else CAUSE_TITLES[c["cause"]] for c in found if c not in top]
+    # a cause left out of the top is under SAME_MS net: its changes cancel out ("(the same)" would contradict a
+    # title such as "different measured time")
+    rest = [CAUSE_TITLES[c["cause"]] + (f" (net under {SAME_MS} ms)" if abs(c["delta_ms"]) < SAME_MS
+                                        else f" ({_fmt_ms(c['delta_ms'])})")
+            if not math.isnan(c["delta_ms"]) else CAUSE_TITLES[c["cause"]] for c in found if c not in top]
     if rest or moved:
         lines.append("Also: " + "; ".join(rest + moved[:2]) + ".")
     if mode_note:

@@ -144,7 +144,9 @@ CHECK_GROUPS: Schema = {
     "cand_ms": "float64",           # mean over candidate runs
     "delta_ms": "float64",          # cand_ms - base_ms (added/removed: +cand_ms / -base_ms)
     "delta_pct": "float64",         # 100 * delta / base_ms (inf when base_ms == 0 < delta)
-    "share_pct": "float64",         # larger of its shares of per-layer total time (baseline, candidate)
+    "base_share_pct": "float64",    # its share of the BASELINE's per-layer total time (0 when absent there)
+    "cand_share_pct": "float64",    # its share of the CANDIDATE's per-layer total time (0 when absent there)
+    "share_pct": "float64",         # max(base_share_pct, cand_share_pct): the min_share criterion's figure
     "spread_ms": "float64",         # pooled run-to-run standard deviation (NaN with < 2 runs a side)
     "floor_ms": "float64",          # absolute floor applied: max(min(floor_ms, floor_share x engine), 3 x spread if K >= 3)
     "threshold_pct": "float64",     # relative threshold applied (after overrides)

@@ -204,7 +204,7 @@ def test_same_named_engines_labelled_statistic_named_and_tiny_p(
     unescape = {"&lt;": "<", "&gt;": ">"}
     for text in (out, *(re.sub("&[lg]t;", lambda m: unescape[m.group()], x) for x in (markdown, junit))):
         assert re.search(r"\bp=0(?![.\d])", text) is None
-        assert "significance not assessed (1 vs 1 runs; needs >= 3 a side)" in text  # one run a side: no p
+        assert "not tested for significance: 1 run per side, a test needs >= 3 a side" in text  # one run a side: no p
     n_regressed = re.search(r"(\d+) fusion group\(s\) regressed", out)
     assert n_regressed is not None and int(n_regressed.group(1)) > 15  # > MAX_ROWS: overflow line
     assert "(use --json for all)" in markdown and "JSON report" not in markdown

@@ -84,8 +84,8 @@ def _load_all(paths: tuple[str, ...], side: str) -> list[Any]:
     "--strict-groups",
     is_flag=True,
     default=None,
-    help="Fail on slower groups even when end-to-end GPU compute improved significantly (default: report "
-    "them as 'traded').",
+    help="Fail on slower groups even when end-to-end GPU compute improved beyond --threshold (significantly, "
+    "when >= 3 runs a side allow a test; on size alone with fewer). Default: report them as 'traded'.",
 )
 @click.option(
     "--config",

@@ -68,7 +68,8 @@ def headline(r: CheckResult) -> str:
     verdict = "REGRESSION" if r.regressed else "PASS"
     e2e = (
         f"end-to-end GPU compute {_ms(e.base_ms)} -> {_ms(e.cand_ms)} ms "
-        f"({centre_word(e.source)}; {_pct(e.delta_pct)}, {e.status})"
+        f"({centre_word(e.source)}; {_pct(e.delta_pct)}, {e.status}"
+        f"{', not tested for significance' if e.untested and e.status in ('improvement', 'regression') else ''})"
         if e.source != "none"
         else "end-to-end not available"
     )
@@ -93,6 +94,7 @@ def _e2e_dict(e: EndToEnd) -> dict[str, Any]:
         "test": e.test,
         "significance": e.significance,
         "reason": e.reason,
+        "untested": e.untested or None,
     }
 
 
@@ -157,7 +159,13 @@ def to_dict(r: CheckResult) -> dict[str, Any]:
     }
 
 
-GROUP_TIMES = "fusion groups: mean ms per iteration (per-layer profile), averaged over runs"
+GROUP_TIMES = ("fusion groups: mean ms per iteration (per-layer profile), averaged over runs; base % / cand %: "
+               "the group's share of that side's per-layer total time")
+
+
+def _share(value: Any) -> str:
+    v = _num(value)
+    return "-" if v is None or v == 0 else f"{v:.1f}%"
 
 
 def _interesting(r: CheckResult) -> pd.DataFrame:
@@ -178,12 +186,14 @@ def to_text(r: CheckResult) -> str:
         lines.append("")
         lines.append(GROUP_TIMES)
         lines.append(
-            f"{'status':<11} {'baseline ms':>11} {'cand ms':>9} {'delta':>9} {'min det.':>9} {'share':>6}  group"
+            f"{'status':<11} {'baseline ms':>11} {'cand ms':>9} {'delta':>9} {'min det.':>9} {'base %':>6} "
+            f"{'cand %':>6}  group"
         )
         for g in rows.to_dict("records"):
             lines.append(
                 f"{g['status']:<11} {_ms(g['base_ms']):>11} {_ms(g['cand_ms']):>9} "
-                f"{_pct(g['delta_pct']):>9} {_pct(g['mde_pct']):>9} {g['share_pct']:>5.1f}%  {g['label']}"
+                f"{_pct(g['delta_pct']):>9} {_pct(g['mde_pct']):>9} {_share(g['base_share_pct']):>6} "
+                f"{_share(g['cand_share_pct']):>6}  {g['label']}"
             )
         more = len(_interesting(r)) - len(rows)
         if more > 0:
@@ -223,7 +233,7 @@ def mde_summary(r: CheckResult) -> str | None:
     top = both.loc[both["base_ms"].astype(float).idxmax()]
     big = both[both["share_pct"].astype(float) >= 100 * r.thresholds.min_share]["mde_pct"].astype(float)
     span = f"; {big.min():+.0f}% to {big.max():+.0f}% over the {len(big)} group(s) >= " \
-        f"{r.thresholds.min_share:.0%} of time" if len(big) > 1 else ""
+        f"{r.thresholds.min_share:.0%} of time on either side" if len(big) > 1 else ""
     return (
         f"minimum detectable change per group (--json mde_pct): largest group {top['label']} "
         f"{_pct(top['mde_pct'])} ({_ms(top['mde_ms'])} ms; floor {_ms(top['floor_ms'])} ms){span}"
