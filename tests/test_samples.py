@@ -56,7 +56,7 @@ def test_samples_command_lists_them() -> None:
 def test_sample_typo_suggests_closest_name() -> None:
     with pytest.raises(trtinspect.TrtInspectError) as err:
         resolve("sample:resnet18-a100/fp61")
-    assert "did you mean sample:resnet18-a100/fp16" in str(err.value)
+    assert "Did you mean sample:resnet18-a100/fp16" in str(err.value)
 
 
 @pytest.mark.parametrize("arg", ["sample:", "sample:resnet18-a100"])
