@@ -53,6 +53,8 @@ from trtinspect.inspector.check_inputs import (
     groups_by_name,
     lookup,
     same_pair_note,
+    source_words,
+    untested_phrase,
     validate_side,
 )
 from trtinspect.parsers import schema
@@ -286,7 +288,7 @@ def decide_end_to_end(
     if not per_b or not per_c:  # e.g. a summary without the GPU compute line on one side
         empty = [side for side, runs in (("baseline", per_b), ("candidate", per_c)) if not runs]
         return EndToEnd(source="none", status="unavailable",
-                        reason=f"no {_SOURCE_WORDS.get(source, source)} on the {' and '.join(empty)} side "
+                        reason=f"no {source_words(source)} on the {' and '.join(empty)} side "
                                "(the end-to-end evidence the other side has)")
     base, cand = np.concatenate(per_b), np.concatenate(per_c)
     e = EndToEnd(source=source, n_base=len(base), n_cand=len(cand))
@@ -324,17 +326,6 @@ def decide_end_to_end(
     else:
         e.reason = f"{size} within the {t.threshold:.0%} threshold; {p_txt}"
     return e
-
-
-_SOURCE_WORDS = {"iterations": "per-iteration times", "runs": "GPU compute figure of a performance summary",
-                 "layer_sum": "per-layer profile"}
-
-
-def untested_phrase(n_base: int, n_cand: int, min_runs: int) -> str:
-    """Why a change was not tested for significance, e.g. ``not tested for significance: 1 run per side``."""
-    runs = (f"{n_base} run{'s' if n_base != 1 else ''} per side" if n_base == n_cand
-            else f"{n_base} baseline / {n_cand} candidate run(s)")
-    return f"not tested for significance: {runs}, a test needs >= {min_runs} a side"
 
 
 def _finite(values: Any) -> np.ndarray:

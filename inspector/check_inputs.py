@@ -40,6 +40,22 @@ def centre_word(source: str | None) -> str:
     return CENTRE.get(str(source), "-")
 
 
+_SOURCE_WORDS = {"iterations": "per-iteration times", "runs": "GPU compute figure of a performance summary",
+                 "layer_sum": "per-layer profile"}
+
+
+def untested_phrase(n_base: int, n_cand: int, min_runs: int) -> str:
+    """Why a change was not tested for significance, e.g. ``not tested for significance: 1 run per side``."""
+    runs = (f"{n_base} run{'s' if n_base != 1 else ''} per side" if n_base == n_cand
+            else f"{n_base} baseline / {n_cand} candidate run(s)")
+    return f"not tested for significance: {runs}, a test needs >= {min_runs} a side"
+
+
+def source_words(source: str) -> str:
+    """The end-to-end evidence ``source`` in words, e.g. ``per-iteration times``."""
+    return _SOURCE_WORDS.get(source, source)
+
+
 # --------------------------------------------------------------------------------------------- bundles
 
 

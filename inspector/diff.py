@@ -521,6 +521,7 @@ def _untimed_head(a_name: str, b_name: str, untimed: Sequence[str], ga: float, g
 
 
 SAME_MS = 0.0005      # below this a difference prints as 0.000 ms: said as "the same", never "(+0.000 ms)"
+NET_TAIL = f" (net under {SAME_MS} ms)"  # a cause whose changes cancel out (never "different time (the same)")
 
 
 def headline(a_name: str, b_name: str, totals: Mapping[str, float]) -> str:
@@ -551,8 +552,8 @@ def headline(a_name: str, b_name: str, totals: Mapping[str, float]) -> str:
             "no end-to-end GPU compute on both sides.")
 
 
-def _delta_tail(d: float) -> str:
-    return " (the same)" if abs(d) < SAME_MS else f" ({_fmt_ms(d)})"
+def _delta_tail(d: float, same: str = " (the same)") -> str:
+    return same if abs(d) < SAME_MS else f" ({_fmt_ms(d)})"
 
 
 # Root causes: each headline event belongs to one cause (first matching rule); causes are ranked by the sum
@@ -640,11 +641,8 @@ def _summary(a_name: str, b_name: str, totals: dict[str, float], found: list[dic
         lines += [f"{n}. {c['text']}." for n, c in enumerate(top, start=1)]
     else:
         lines.append("No structural or precision change.")
-    # a cause left out of the top is under SAME_MS net: its changes cancel out ("(the same)" would contradict a
-    # title such as "different measured time")
-    rest = [CAUSE_TITLES[c["cause"]] + (f" (net under {SAME_MS} ms)" if abs(c["delta_ms"]) < SAME_MS
-                                        else f" ({_fmt_ms(c['delta_ms'])})")
-            if not math.isnan(c["delta_ms"]) else CAUSE_TITLES[c["cause"]] for c in found if c not in top]
+    rest = [CAUSE_TITLES[c["cause"]] + ("" if math.isnan(c["delta_ms"]) else _delta_tail(c["delta_ms"], NET_TAIL))
+            for c in found if c not in top]
     if rest or moved:
         lines.append("Also: " + "; ".join(rest + moved[:2]) + ".")
     if mode_note:
