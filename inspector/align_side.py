@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trtinspect.inspector.precision import strip_block_suffix
+
 __all__ = ["OP_ALIASES", "PRIMARY_OP_ORDER", "is_named_key", "op_kind", "primary_op"]
 
 # Operator spellings of different exporters -> one canonical ONNX-style op kind (lower-case, no "_").
@@ -66,12 +68,15 @@ def is_named_key(node: str) -> bool:
 
 def op_kind(node: str) -> str | None:
     """The operator kind a source-node name stands for (``Conv_84`` -> ``Conv``, ``conv2d_109`` -> ``Conv``,
-    ``(Unnamed Layer* 306) [Shuffle]`` -> ``Shuffle``); None for initializers and unknown names."""
-    if node.endswith((".weight", ".bias")):
-        return None
+    ``(Unnamed Layer* 306) [Shuffle]`` -> ``Shuffle``, ``(Unnamed Layer* 741) [Quantize]_output_.dequant`` ->
+    ``DequantizeLinear``, ``Conv_3009 [b3]`` -> ``Conv``); None for initializers and unknown names."""
     m = _UNNAMED.search(node)
     if m:
-        return _canonical_op(m.group(1))
+        return _unnamed_op(m.group(1), node[m.end():])
+    if node[-1:] in ")]":
+        node = strip_block_suffix(node)     # "Conv_3009 [b3]", "Conv_5 [profile 1]": precision.op_kind's rule
+    if node.endswith((".weight", ".bias")):
+        return None
     last = node.rstrip("/").rsplit("/", 1)[-1]
     m = _NUMBERED_OP.match(last)
     if m:
@@ -79,6 +84,18 @@ def op_kind(node: str) -> str | None:
     if "/" in node and _PLAIN_OP.match(last):
         return _canonical_op(last)
     return None
+
+
+def _unnamed_op(layer_type: str, rest: str) -> str:
+    """The op of a name built on an unnamed layer's output: ``(Unnamed Layer* 741) [Quantize]_output_.dequant``
+    dequantizes the Quantize layer's output (DequantizeLinear); ``[Constant]_output_per_channel_quant``
+    quantizes a constant (QuantizeLinear); a bare ``(Unnamed Layer* 306) [Shuffle]`` is its own type."""
+    low = rest.lower()
+    if "dequant" in low:
+        return "DequantizeLinear"
+    if "quant" in low:
+        return "QuantizeLinear"
+    return _canonical_op(layer_type)
 
 
 def primary_op(ops: Iterable[str]) -> str | None:

@@ -241,6 +241,11 @@ def test_empty_sides() -> None:
     ("Conv_84", "Conv"), ("conv2d_109", "Conv"), ("conv_transpose2d_3", "ConvTranspose"),
     ("quantize_per_channel_110_input", "QuantizeLinear"), ("(Unnamed Layer* 306) [Shuffle]", "Shuffle"),
     ("layer1.0.conv1.weight", None), ("/layer1/layer1.0/conv1/Conv", "Conv"),
+    # the op a name stands for, not the unnamed layer it is built on (TensorRT review of the fx pair)
+    ("(Unnamed Layer* 741) [Quantize]_output_.dequant", "DequantizeLinear"),
+    ("(Unnamed Layer* 592) [Constant]_output_per_channel_quant", "QuantizeLinear"),
+    # block suffixes, as precision.op_kind reads them (strip_block_suffix is shared)
+    ("Conv_3009 [b3]", "Conv"), ("Conv_5 [profile 1]", "Conv"), ("fc.bias (b2)", None),
 ])
 def test_op_kind(node: str, kind: str | None) -> None:
     assert op_kind(node) == kind

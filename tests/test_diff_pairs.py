@@ -186,3 +186,10 @@ def test_review_findings_precision_not_fusion_and_causes_add_up() -> None:
                                                             ("7 convolutions with fused residual adds", 7)]
     _, _, r50 = run("r50 fp32->qat")
     assert "quantize layer (resnet50/quant_conv1_conv" not in r50.summary     # a convolution, by its type
+
+
+def test_fx_dequantize_layers_are_named_by_their_op() -> None:
+    """``(Unnamed Layer* 741) [Quantize]_output_.dequant`` dequantizes: the fx pair says so (TensorRT review)."""
+    a, b = (trtinspect.load(p) for p in reversed(PAIRS["centernet fx->implicit"]))
+    r = diff(a, b, findings=False)
+    assert "3 dequantize layers" in r.summary and "quantize layers" not in r.summary.replace("dequantize", "")
