@@ -26,7 +26,9 @@ source node". Every layer of A and of B ends in exactly one group; a group with 
 When the two engines share **no** source node at all (different exporters: fx ``conv2d_109`` vs ``Conv_109``),
 the alignment falls back to ``order-and-type``: a sequence alignment of each layer's primary op kind in
 execution order (:class:`difflib.SequenceMatcher`); the mode and every group's method say so. Layers are
-never paired because the numbers in their names look alike.
+never paired because the numbers in their names look alike. That pairing is fusion-aware
+(:mod:`trtinspect.inspector.align_fusion`): merged ``a || b`` layers pair with their parts' counterparts and a
+fused ``Conv + Add + Relu`` with the other engine's conv and its separate add+relu.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from scipy.sparse.csgraph import connected_components
 
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector import seqmatch
+from trtinspect.inspector.align_fusion import fusion_changed, order_and_type_groups
 from trtinspect.inspector.align_keys import alias
 from trtinspect.inspector.align_side import (
     _COPY_NODE,
@@ -467,24 +470,15 @@ def _order_and_type(
     a: _Side, b: _Side, core_a: list[int], core_b: list[int],
     groups: dict[int, tuple[list[int], list[int]]], method_a: list[str], method_b: list[str],
 ) -> tuple[list[int], list[int]]:
-    ta = [_token(a, i) for i in core_a]
-    tb = [_token(b, j) for j in core_b]
-    rest_a: list[int] = []
-    rest_b: list[int] = []
-    for tag, i1, i2, j1, j2 in _opcodes(ta, tb):
-        sa, sb = core_a[i1:i2], core_b[j1:j2]
-        if tag == "equal":
-            for i, j in zip(sa, sb, strict=False):
-                groups[len(groups)] = ([i], [j])
-        elif tag == "replace":
-            groups[len(groups)] = (list(sa), list(sb))
-        else:
-            rest_a.extend(sa)
-            rest_b.extend(sb)
-            continue
-        for i in sa:
+    """Pair by a sequence alignment of op-kind tokens (one per part of a merged ``a || b`` layer); a pair
+    whose op kinds differ takes in the other side's unpaired neighbours holding what it lacks (align_fusion)."""
+    paired, rest_a, rest_b = order_and_type_groups(a, b, core_a, core_b, _token, _opcodes,
+                                                    LCS_MAX_CELLS)
+    for la, lb in paired:
+        groups[len(groups)] = (la, lb)
+        for i in la:
             method_a[i] = "order-and-type"
-        for j in sb:
+        for j in lb:
             method_b[j] = "order-and-type"
     return rest_a, rest_b
 
@@ -650,6 +644,8 @@ def _group_row(a: _Side, b: _Side, g: int, members: tuple[list[int], list[int]],
         method = "only"
     elif used == {"type-bucket"}:
         kind = "bucket"
+    elif len(ca) == len(cb) == 1 and used == {"order-and-type"} and fusion_changed(a, ca[0], b, cb[0]):
+        kind = "repartitioned"     # names only, paired by order, Conv+Add+Relu vs add+relu: a fusion change
     label_a = _side_label(a, ca) if ca else ""
     label_b = _side_label(b, cb) if cb else ""
     label = label_a if ca else label_b

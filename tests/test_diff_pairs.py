@@ -193,3 +193,63 @@ def test_fx_dequantize_layers_are_named_by_their_op() -> None:
     a, b = (trtinspect.load(p) for p in reversed(PAIRS["centernet fx->implicit"]))
     r = diff(a, b, findings=False)
     assert "3 dequantize layers" in r.summary and "quantize layers" not in r.summary.replace("dequantize", "")
+
+
+def _pairs_by_name(r: DiffResult, direction: int) -> set[tuple[tuple[str, ...], tuple[str, ...], str]]:
+    """(implicit layer names, fx layer names, kind) of every two-sided group, whichever side is A."""
+    m = r.alignment.members
+    names = {(s, g): tuple(sorted(m.loc[(m["side"] == s) & (m["group_id"] == g), "name"]))
+             for s in ("A", "B") for g in r.groups["group_id"]}
+    out = set()
+    for g, kind in zip(r.groups["group_id"], r.groups["kind"], strict=True):
+        a, b = names[("A", g)], names[("B", g)]
+        if a and b:
+            kind = {"fused": "split"}.get(kind, kind) if direction else kind
+            out.add((b, a, kind) if direction else (a, b, kind))
+    return out
+
+
+def _group(pairs: set[tuple[tuple[str, ...], tuple[str, ...], str]], implicit: str) -> tuple[tuple[str, ...], str]:
+    hits = [(fx, kind) for imp, fx, kind in pairs if any(implicit in n for n in imp)]
+    assert len(hits) == 1, hits
+    return hits[0]
+
+
+def test_fx_pair_fusion_changes_are_grouped_not_unchanged() -> None:
+    """TensorRT review of the fx vs implicit INT8 tables: fx's Q/DQ blocked Conv+Add fusion (the fused
+    Conv+Add+Relu pairs with fx's conv AND its separate add+relu), a merged ``||`` layer pairs with its parts'
+    counterparts, the heads' 1x1 convs pair with their true counterparts; the same pairing in both directions."""
+    fx, imp = PAIRS["centernet fx->implicit"]
+    fwd = diff(trtinspect.load(imp), trtinspect.load(fx), findings=False)
+    rev = diff(trtinspect.load(fx), trtinspect.load(imp), findings=False)
+    pairs = _pairs_by_name(fwd, 0)
+    assert pairs == _pairs_by_name(rev, 1)
+    for conv, fx_conv, fx_add in (("Conv_109 ", "conv2d_109", "add_30 + relu_100"),
+                                  ("Conv_116 ", "conv2d_112", "add_31 + relu_103")):
+        names, kind = _group(pairs, conv)
+        assert kind == "split" and len(names) == 2 and fx_add in names and any(fx_conv in n for n in names)
+    names, kind = _group(pairs, "Conv_101 ")
+    assert names == ("add_29 + relu_97",) and kind == "repartitioned"     # its conv is outside the excerpt
+    names, kind = _group(pairs, "Conv_129 ")
+    assert kind == "split" and [any(c in n for n in names) for c in ("conv2d_114", "conv2d_116", "conv2d_118")] \
+        == [True] * 3 and len(names) == 3
+    for conv, twin in (("Conv_131", "conv2d_115"), ("Conv_134", "conv2d_117"), ("Conv_137", "conv2d_119")):
+        names, _ = _group(pairs, conv)
+        assert len(names) == 1 and twin in names[0]
+    for tconv in ("ConvTranspose_120", "ConvTranspose_123", "ConvTranspose_126"):   # fx's relu runs apart
+        names, kind = _group(pairs, tconv)
+        assert kind == "split" and any(n.startswith("PWN(relu_") for n in names)
+    g = fwd.groups
+    assert not ((g["kind"] == "unchanged") & (g["a_ops"] != g["b_ops"]) & g["a_ops"].str.contains("Add")).any()
+    assert "convolutions" not in fwd.summary.split("Layers added or removed")[-1].split("\n")[0]
+    assert "Fusion changed" in fwd.summary and "3 dequantize layers" in fwd.summary
+    assert math.fsum(g["delta_ms"]) == pytest.approx(fwd.totals["b_layers_ms"] - fwd.totals["a_layers_ms"])
+
+
+def test_order_and_type_sees_maxpool_fused_into_conv1() -> None:
+    """r18 FP32 vs QAT-residual-qgap (no shared node names): conv1 + MaxPool_2 is one fusion-change group,
+    not a precision change plus a removed max pooling (the limit the checked-pairs table used to note)."""
+    _, _, r = run("r18 fp32->qgap")
+    g = r.groups[r.groups["label"].str.contains("MaxPool_2")]
+    assert len(g) == 1 and g["kind"].iloc[0] == "fused" and g["n_a"].iloc[0] == 2
+    assert "B removed 1 max pooling" not in r.summary
