@@ -70,35 +70,8 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
         if ctx.has_edges:
             ev["producers"] = names_of(ctx, producers)
             ev["consumers"] = names_of(ctx, consumers)
-        at_input = ctx.has_edges and not ctx.producers[r]
-        at_output = ctx.has_edges and not ctx.consumers[r]
-        (ip, il), (op, ol) = _desc(in_t), _desc(out_t)
-        if kind == "unknown":
-            cause = (
-                f"a reformat serving {serves}; the layer formats are not recorded (names-only source), "
-                "so precision vs layout conversion is unknown"
-            )
-        else:
-            what = {
-                "precision": f"converts precision {ip} -> {op}",
-                "layout": f"converts layout {il} -> {ol} ({ip})",
-                "precision+layout": f"converts {ip}/{il} -> {op}/{ol}",
-                "copy": f"copies {ip}/{il} unchanged",
-            }[kind]
-            if at_input:
-                cause = (
-                    f"{what} at the network input: the engine input is {ip}/{il} but {serves} runs on "
-                    f"{op}/{ol}"
-                )
-            elif at_output:
-                cause = f"{what} at the network output: the engine output is declared {op}/{ol}"
-            else:
-                prod = repr(short(ctx.names[producers[0]], 50)) if producers else "its producer"
-                reader = serves
-                if target is not None and target[0] == "output":  # converts the served layer's OUTPUT
-                    reader = (", ".join(repr(short(n, 50)) for n in names_of(ctx, consumers))
-                              if consumers else "its readers")
-                cause = f"{what}: {prod} writes {ip}/{il} while {reader} read(s) {op}/{ol}"
+        cause = _reformat_cause(ctx, r, kind, (in_t, out_t), serves, target, (producers, consumers))
+        ip, op = _desc(in_t)[0], _desc(out_t)[0]
         signature = f"{kind}, {ip} -> {op}" if kind != "unknown" else "formats unknown"
         out.append(
             Finding(
@@ -123,6 +96,42 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
     return out
 
 
+def _reformat_cause(
+    ctx: LintContext,
+    r: int,
+    kind: str,
+    tensors: tuple[dict[str, Any] | None, dict[str, Any] | None],
+    serves: str,
+    target: tuple[str, int, str] | None,
+    neighbours: tuple[list[int], list[int]],
+) -> str:
+    """What reformat ``r`` converts, and between which layers."""
+    in_t, out_t = tensors
+    producers, consumers = neighbours
+    at_input = ctx.has_edges and not ctx.producers[r]
+    at_output = ctx.has_edges and not ctx.consumers[r]
+    (ip, il), (op, ol) = _desc(in_t), _desc(out_t)
+    if kind == "unknown":
+        return (
+            f"a reformat serving {serves}; the layer formats are not recorded (names-only source), "
+            "so precision vs layout conversion is unknown"
+        )
+    what = {
+        "precision": f"converts precision {ip} -> {op}",
+        "layout": f"converts layout {il} -> {ol} ({ip})",
+        "precision+layout": f"converts {ip}/{il} -> {op}/{ol}",
+        "copy": f"copies {ip}/{il} unchanged",
+    }[kind]
+    if at_input:
+        return f"{what} at the network input: the engine input is {ip}/{il} but {serves} runs on {op}/{ol}"
+    if at_output:
+        return f"{what} at the network output: the engine output is declared {op}/{ol}"
+    prod = repr(short(ctx.names[producers[0]], 50)) if producers else "its producer"
+    reader = serves
+    if target is not None and target[0] == "output":  # converts the served layer's OUTPUT
+        reader = ", ".join(repr(short(n, 50)) for n in names_of(ctx, consumers)) if consumers else "its readers"
+    return f"{what}: {prod} writes {ip}/{il} while {reader} read(s) {op}/{ol}"
+
 # ------------------------------------------------------------------------------------------- qdq-standalone
 def check_qdq(ctx: LintContext) -> list[Finding]:
     """Quantize/Dequantize layers that TensorRT could not fold into a neighbouring layer."""
@@ -134,16 +143,7 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
         in_t = ins[0] if ins else None
         out_t = outs[0] if outs else None
         ip, op = _desc(in_t)[0], _desc(out_t)[0]
-        if ip and op:
-            op_name = (
-                "Quantize"
-                if op in prec.QUANTIZED_PRECISIONS and ip not in prec.QUANTIZED_PRECISIONS
-                else "Dequantize"
-                if ip in prec.QUANTIZED_PRECISIONS and op not in prec.QUANTIZED_PRECISIONS
-                else "Q/DQ"
-            )
-        else:
-            op_name = "Dequantize" if "dequant" in ctx.names[r].lower() else "Quantize"
+        op_name = _qdq_operation(ctx, r, ip, op)
         ups = ctx.next_compute(r, downstream=False)
         downs = ctx.next_compute(r, downstream=True)
         ev: dict[str, Any] = {
@@ -158,61 +158,7 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
         else:  # execution order only: neighbours, not proven producers/consumers
             ev["previous_layer"] = ctx.names[r - 1] if r > 0 else None
             ev["next_layer"] = ctx.names[r + 1] if r + 1 < ctx.n else None
-        severity = None
-        reasons: list[str] = []
-        kinds: list[str] = []
-        direct_prod = ctx.producers[r]
-        if ctx.has_edges and not direct_prod:
-            kinds.append("quantizes the network input")
-            reasons.append(
-                f"quantizes the {ip or 'float'} network input: there is no earlier layer to fold it into"
-            )
-            severity = "info"
-        for p in direct_prod:
-            readers = [c for c in ctx.consumers[p] if c != r]
-            float_readers = [c for c in readers if not ctx.is_qdq(c)]
-            if float_readers and op_name == "Quantize":
-                kinds.append("tensor also read unquantized")
-                reasons.append(
-                    f"the tensor it quantizes (written by {short(ctx.names[p], 50)!r}) is also read "
-                    "unquantized "
-                    f"by {', '.join(repr(short(n, 50)) for n in names_of(ctx, float_readers))}; the producer "
-                    "must "
-                    "write float, so the Quantize runs as its own kernel"
-                )
-                ev["float_readers"] = names_of(ctx, float_readers)
-        for u, _ in ups:
-            if (
-                ctx.precision[u]
-                and prec.is_float(ctx.precision[u])
-                and op_name == "Quantize"
-                and not ctx.is_conv(u)
-            ):
-                kinds.append("producer runs in float")
-                reasons.append(
-                    f"its producer {short(ctx.names[u], 50)!r} runs in {ctx.precision[u]} (not quantized), "
-                    "so its output is quantized separately"
-                )
-            elif (
-                ctx.is_conv(u)
-                and prec.is_float(ctx.output_precision[u])
-                and op_name == "Quantize"
-                and ctx.precision[u] in prec.QUANTIZED_PRECISIONS
-            ):
-                kinds.append("INT8 producer writes float")
-                reasons.append(
-                    f"the INT8 layer {short(ctx.names[u], 50)!r} writes {ctx.output_precision[u]} "
-                    "instead of INT8"
-                )
-        if op_name == "Dequantize":
-            float_cons = [d for d, _ in downs if prec.is_float(ctx.precision[d])]
-            float_cons += [d for d in ctx.consumers[r] if d not in float_cons and _reads_float(ctx, r, d)]
-            if float_cons:
-                kinds.append("dequantizes for float readers")
-                reasons.append(
-                    f"dequantizes for {', '.join(repr(short(n, 50)) for n in names_of(ctx, float_cons))},"
-                    " which read(s) the tensor in float (e.g. as the residual input of a fused Add)"
-                )
+        severity, reasons, kinds = _qdq_reasons(ctx, r, op_name, ip, ev)
         if not reasons:
             kinds.append("no neighbour accepted the scale")
             reasons.append(
@@ -235,6 +181,82 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
             )
         )
     return out
+
+
+def _qdq_operation(ctx: LintContext, r: int, ip: str | None, op: str | None) -> str:
+    """Quantize, Dequantize or Q/DQ, from the tensor precisions (the layer name without them)."""
+    if ip and op:
+        if op in prec.QUANTIZED_PRECISIONS and ip not in prec.QUANTIZED_PRECISIONS:
+            return "Quantize"
+        if ip in prec.QUANTIZED_PRECISIONS and op not in prec.QUANTIZED_PRECISIONS:
+            return "Dequantize"
+        return "Q/DQ"
+    return "Dequantize" if "dequant" in ctx.names[r].lower() else "Quantize"
+
+
+def _qdq_reasons(
+    ctx: LintContext, r: int, op_name: str, ip: str | None, ev: dict[str, Any]
+) -> tuple[str | None, list[str], list[str]]:
+    """Why standalone Q/DQ layer ``r`` was not folded: (severity override, reasons, reason kinds);
+    records the float readers in ``ev``."""
+    ups = ctx.next_compute(r, downstream=False)
+    downs = ctx.next_compute(r, downstream=True)
+    severity: str | None = None
+    reasons: list[str] = []
+    kinds: list[str] = []
+    direct_prod = ctx.producers[r]
+    if ctx.has_edges and not direct_prod:
+        kinds.append("quantizes the network input")
+        reasons.append(
+            f"quantizes the {ip or 'float'} network input: there is no earlier layer to fold it into"
+        )
+        severity = "info"
+    for p in direct_prod:
+        readers = [c for c in ctx.consumers[p] if c != r]
+        float_readers = [c for c in readers if not ctx.is_qdq(c)]
+        if float_readers and op_name == "Quantize":
+            kinds.append("tensor also read unquantized")
+            reasons.append(
+                f"the tensor it quantizes (written by {short(ctx.names[p], 50)!r}) is also read "
+                "unquantized "
+                f"by {', '.join(repr(short(n, 50)) for n in names_of(ctx, float_readers))}; the producer "
+                "must "
+                "write float, so the Quantize runs as its own kernel"
+            )
+            ev["float_readers"] = names_of(ctx, float_readers)
+    for u, _ in ups:
+        if (
+            ctx.precision[u]
+            and prec.is_float(ctx.precision[u])
+            and op_name == "Quantize"
+            and not ctx.is_conv(u)
+        ):
+            kinds.append("producer runs in float")
+            reasons.append(
+                f"its producer {short(ctx.names[u], 50)!r} runs in {ctx.precision[u]} (not quantized), "
+                "so its output is quantized separately"
+            )
+        elif (
+            ctx.is_conv(u)
+            and prec.is_float(ctx.output_precision[u])
+            and op_name == "Quantize"
+            and ctx.precision[u] in prec.QUANTIZED_PRECISIONS
+        ):
+            kinds.append("INT8 producer writes float")
+            reasons.append(
+                f"the INT8 layer {short(ctx.names[u], 50)!r} writes {ctx.output_precision[u]} "
+                "instead of INT8"
+            )
+    if op_name == "Dequantize":
+        float_cons = [d for d, _ in downs if prec.is_float(ctx.precision[d])]
+        float_cons += [d for d in ctx.consumers[r] if d not in float_cons and _reads_float(ctx, r, d)]
+        if float_cons:
+            kinds.append("dequantizes for float readers")
+            reasons.append(
+                f"dequantizes for {', '.join(repr(short(n, 50)) for n in names_of(ctx, float_cons))},"
+                " which read(s) the tensor in float (e.g. as the residual input of a fused Add)"
+            )
+    return severity, reasons, kinds
 
 
 # ------------------------------------------------------------------------------------------- int8
@@ -300,26 +322,7 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
             "build_log": warnings,
         }
         kind = ctx.parameter_type[r] or ctx.layer_type[r] or "layer"
-        cause = (
-            f"{kind} layer runs in {p} between INT8 layers "
-            f"({short(ctx.names[up8[0][0]], 40)!r} -> {short(ctx.names[down8[0][0]], 40)!r}): its "
-            "input/output "
-            "were not quantized (no Q/DQ around it, or no calibration scale), so TensorRT picked a float "
-            "kernel"
-        )
-        if conversions:
-            cause += (
-                f"; {len(conversions)} conversion layer(s) around it "
-                f"({', '.join(short(n, 40) for n in names_of(ctx, conversions))})"
-                + ("" if math.isnan(conv_ms) else f" cost {conv_ms:.4f} ms and would likely go away in INT8")
-            )
-        if float_writers:
-            cause += (
-                f"; the INT8 producer(s) {', '.join(repr(short(n, 40)) for n in names_of(ctx, float_writers))} "
-                "write float for it"
-            )
-        if warnings:
-            cause += f"; the build log says: {warnings[0]}"
+        cause = _fallback_cause(ctx, r, kind, (up8[0][0], down8[0][0]), conversions, float_writers, warnings)
         saving = {x: ctx.avg_ms[x] for x in conversions}
         for u in float_writers:
             saving[u] = ctx.int8_write_saving(u)
@@ -336,6 +339,40 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
             )
         )
     return out
+
+
+def _fallback_cause(
+    ctx: LintContext,
+    r: int,
+    kind: str,
+    between: tuple[int, int],
+    conversions: list[int],
+    float_writers: list[int],
+    warnings: list[str],
+) -> str:
+    """The cause text of an int8-fallback finding on layer ``r`` (between: an INT8 producer and consumer)."""
+    conv_ms = ctx.time_of(conversions)
+    cause = (
+        f"{kind} layer runs in {ctx.precision[r]} between INT8 layers "
+        f"({short(ctx.names[between[0]], 40)!r} -> {short(ctx.names[between[1]], 40)!r}): its "
+        "input/output "
+        "were not quantized (no Q/DQ around it, or no calibration scale), so TensorRT picked a float "
+        "kernel"
+    )
+    if conversions:
+        cause += (
+            f"; {len(conversions)} conversion layer(s) around it "
+            f"({', '.join(short(n, 40) for n in names_of(ctx, conversions))})"
+            + ("" if math.isnan(conv_ms) else f" cost {conv_ms:.4f} ms and would likely go away in INT8")
+        )
+    if float_writers:
+        cause += (
+            f"; the INT8 producer(s) {', '.join(repr(short(n, 40)) for n in names_of(ctx, float_writers))} "
+            "write float for it"
+        )
+    if warnings:
+        cause += f"; the build log says: {warnings[0]}"
+    return cause
 
 
 def _warnings_for(ctx: LintContext, r: int) -> list[str]:
