@@ -48,7 +48,7 @@ from trtinspect.inspector.check_inputs import (
     centre_word,
     comparability,
     end_to_end_samples,
-    gpu_compute_mean,
+    gpu_compute_median,
     group_runs_by_alignment,
     groups_by_name,
     lookup,
@@ -120,7 +120,7 @@ class EndToEnd:
     source: str  # "iterations" | "runs" | "layer_sum" | "none"
     n_base: int = 0
     n_cand: int = 0
-    base_ms: float = math.nan  # centre: median of pooled iterations, else mean of per-run values
+    base_ms: float = math.nan  # centre: median of pooled iterations or of per-run medians; layer_sum: mean
     cand_ms: float = math.nan
     base_low_ms: float = math.nan  # 5th / 95th percentile of the samples (per-run values: min / max)
     base_high_ms: float = math.nan
@@ -271,7 +271,8 @@ def decide_end_to_end(
     """End-to-end gate. ``*_runs``: one array per run (per-iteration samples for source "iterations", one
     value per run otherwise).
 
-    The size is the change of the centre (median of pooled iterations; mean of per-run values). The test is on
+    The size is the change of the centre (median of pooled iterations; median of the per-run printed medians;
+    mean of per-run per-layer totals). The test is on
     RUN-level statistics: one median per run (per-run value for "runs"/"layer_sum"), a one-sided Welch t-test,
     only with >= ``min_runs`` runs a side. Iterations within a run are autocorrelated (clocks, temperature), so
     pooling them as independent samples would make any drift "significant"; with fewer runs significance is
@@ -292,7 +293,13 @@ def decide_end_to_end(
                                "(the end-to-end evidence the other side has)")
     base, cand = np.concatenate(per_b), np.concatenate(per_c)
     e = EndToEnd(source=source, n_base=len(base), n_cand=len(cand))
-    if source == "iterations":
+    if source == "runs":  # one printed median per run: the centre is their median (the printed one for 1 run)
+        e.base_ms, e.cand_ms = float(np.median(base)), float(np.median(cand))
+        e.base_low_ms, e.base_high_ms = float(base.min()), float(base.max())
+        e.cand_low_ms, e.cand_high_ms = float(cand.min()), float(cand.max())
+        run_b, run_c = base, cand
+        what = "per-run medians"
+    elif source == "iterations":
         e.base_ms, e.cand_ms = float(np.median(base)), float(np.median(cand))
         e.base_low_ms, e.base_high_ms = (float(x) for x in np.percentile(base, [5, 95]))
         e.cand_low_ms, e.cand_high_ms = (float(x) for x in np.percentile(cand, [5, 95]))
@@ -771,7 +778,7 @@ def _downgrade(bundles: Sequence[EngineBundle], source: str) -> tuple[str, list[
     if source == "runs":
         vals = []
         for b in bundles:
-            m = gpu_compute_mean(b)
+            m = gpu_compute_median(b)
             vals.append(np.array([m if m is not None else math.nan]))
         return source, vals
     if source == "layer_sum":

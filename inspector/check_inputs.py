@@ -29,10 +29,12 @@ class FieldDiff:
     where: str = "baseline vs candidate"
 
 
-# The end-to-end centre per source ("iterations": pooled per-iteration samples; "runs"/"layer_sum": one value per
-# run), the word every output prints beside the numbers. The gate uses the median of iterations (robust to the
-# slow outliers a shared GPU adds); the other commands' timing tables are trtexec's mean.
-CENTRE = {"iterations": "median", "runs": "mean", "layer_sum": "mean"}
+# The end-to-end centre per source ("iterations": pooled per-iteration samples; "runs": one printed median per run;
+# "layer_sum": one per-layer total per run), the word every output prints beside the numbers. One rule for GPU
+# compute, whatever the input: the median of the measured window as trtexec prints it (robust to the slow
+# outliers a shared GPU adds). A summary log's "median = " is used as printed, never its mean; over several runs
+# the centre is the median of the per-run medians. The per-layer total has no median (a sum of per-layer means).
+CENTRE = {"iterations": "median", "runs": "median", "layer_sum": "mean"}
 
 
 def centre_word(source: str | None) -> str:
@@ -167,9 +169,9 @@ def end_to_end_samples(bundles: Sequence[EngineBundle]) -> tuple[str, list[np.nd
     samples = [b.timing.samples.get("compute_ms") for b in bundles]
     if all(s is not None and s.size for s in samples):
         return "iterations", [s for s in samples if s is not None]
-    means = [gpu_compute_mean(b) for b in bundles]
-    if all(m is not None for m in means):
-        return "runs", [np.array([m]) for m in means if m is not None]
+    medians = [gpu_compute_median(b) for b in bundles]
+    if all(m is not None for m in medians):
+        return "runs", [np.array([m]) for m in medians if m is not None]
     if all(b.has_profile for b in bundles):
         return "layer_sum", [np.array([b.total_layer_ms()]) for b in bundles]
     return "none", []
@@ -178,6 +180,12 @@ def end_to_end_samples(bundles: Sequence[EngineBundle]) -> tuple[str, list[np.nd
 def gpu_compute_mean(b: EngineBundle) -> float | None:
     """Mean GPU compute time per iteration of one run (the bundle's timing summary), None when unknown."""
     return b.timing.gpu_compute.mean
+
+
+def gpu_compute_median(b: EngineBundle) -> float | None:
+    """Median GPU compute time per iteration of one run as trtexec prints it (the bundle's timing summary: the
+    measured window's "median = " of a log, or the same rule over exported times), None when unknown."""
+    return b.timing.gpu_compute.median
 
 
 def _layer_ms(b: EngineBundle) -> pd.Series:
@@ -283,7 +291,7 @@ def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
     for b in bundles:
         require_tensorrt(b, f"TensorRT evidence for the {side}")  # an nsys export of other GPU work
     for b in bundles:
-        if not (b.has_times or b.has_profile or gpu_compute_mean(b) is not None):
+        if not (b.has_times or b.has_profile or gpu_compute_median(b) is not None):
             src = ", ".join(str(p) for ps in b.sources.values() for p in ps) or b.name
             raise TrtInspectError(
                 f"{side} run '{b.name}' holds no timing data (no per-iteration times, summary or profile)",

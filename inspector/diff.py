@@ -525,7 +525,8 @@ NET_TAIL = f" (net under {SAME_MS} ms)"  # a cause whose changes cancel out (nev
 
 
 def headline(a_name: str, b_name: str, totals: Mapping[str, float]) -> str:
-    """One sentence: who is faster, by how much end to end (the trtexec-consistent GPU compute) and in
+    """One sentence: who is faster, by how much end to end (the trtexec-consistent GPU compute: its mean per
+    iteration over the measured window, labelled as such) and in
     per-layer profiled time. The one percentage is of A's end-to-end GPU compute (of A's per-layer total
     when there is no end-to-end figure), and says so."""
     ta, tb = totals["a_layers_ms"], totals["b_layers_ms"]
@@ -537,10 +538,11 @@ def headline(a_name: str, b_name: str, totals: Mapping[str, float]) -> str:
     if not (math.isnan(ga) or math.isnan(gb)) and ga > 0:
         d = gb - ga
         if abs(d) < SAME_MS:
-            return (f"B ({b_name}) and A ({a_name}) take the same end-to-end GPU compute time ({ga:.3f} ms); "
+            return (f"B ({b_name}) and A ({a_name}) take the same end-to-end GPU compute time (mean per iteration: "
+                    f"{ga:.3f} ms); "
                     f"{per_layer}{_delta_tail(tb - ta)}.")
         return (f"B ({b_name}) is {abs(d):.3f} ms {'slower' if d > 0 else 'faster'} than A ({a_name}) end to "
-                f"end, {abs(100 * d / ga):.1f}% of A's GPU compute ({ga:.3f} -> {gb:.3f} ms); "
+                f"end, {abs(100 * d / ga):.1f}% of A's GPU compute (mean per iteration: {ga:.3f} -> {gb:.3f} ms); "
                 f"{per_layer}{_delta_tail(tb - ta)}.")
     d = tb - ta
     if ta <= 0:

@@ -105,8 +105,8 @@ def test_qat_to_residual_summary_names_removed_quantizes_and_moved_adds(
     ga, gb = t["a_gpu_compute_ms"], t["b_gpu_compute_ms"]
     assert r.summary.startswith(
         f"B (resnet-qat-residual.onnx) is {ga - gb:.3f} ms faster than A (resnet-qat.onnx) end to end, "
-        f"{100 * (ga - gb) / ga:.1f}% of A's GPU compute ({ga:.3f} -> {gb:.3f} ms); per-layer profiled total "
-        "1.096 -> 0.731 ms (-")
+        f"{100 * (ga - gb) / ga:.1f}% of A's GPU compute (mean per iteration: {ga:.3f} -> {gb:.3f} ms); "
+        "per-layer profiled total 1.096 -> 0.731 ms (-")
     assert r.headline == r.summary.splitlines()[0]
     assert "0.000 ms" not in r.summary
     assert [c["cause"] for c in r.causes][:3] == ["fusion", "qdq", "kernels"]

@@ -56,7 +56,9 @@ def statistic(e: EndToEnd) -> str:
     if e.source == "iterations":
         return f"median GPU compute over {e.n_base} vs {e.n_cand} iterations (pooled runs)"
     if e.source == "runs":
-        return f"mean of per-run GPU compute means ({e.n_base} vs {e.n_cand} runs)"
+        return (f"median GPU compute as trtexec prints it (median of the per-run medians, {e.n_base} vs "
+                f"{e.n_cand} runs)" if max(e.n_base, e.n_cand) > 1 else
+                "median GPU compute as trtexec prints it (1 vs 1 runs)")
     if e.source == "layer_sum":
         return f"mean of per-run per-layer totals ({e.n_base} vs {e.n_cand} runs)"
     return "not available"
