@@ -160,7 +160,7 @@ def _timing(bundle: EngineBundle) -> dict[str, Any]:
                            "total_host_walltime_s": _full(t.walltime_s), "total_gpu_compute_s": _full(t.gpu_compute_s),
                            "per": "iteration", "per_sample_metrics": list(PER_SAMPLE) if t.batch else [],
                            "batch": t.batch, "batch_source": t.batch_source,
-                           "window": None, "agreement": [
+                           "window": None, "inference_skipped": _inference_skipped(bundle), "agreement": [
                                {"metric": a.metric, "stat": a.stat, "trtexec": a.printed, "recomputed": _full(a.ours),
                                 "status": a.status} for a in t.agreement]}
     if t.window is not None:
@@ -176,6 +176,12 @@ def _timing(bundle: EngineBundle) -> dict[str, Any]:
             out[key]["per_sample_mean"] = (_full(stats.mean / t.batch) if stats.mean is not None and t.batch
                                            else None)
     return out
+
+
+def _inference_skipped(bundle: EngineBundle) -> bool:
+    """A trtexec build-only run (--skipInference, said in its notes by the log parser): nothing was timed."""
+    return not bundle.timing.gpu_compute.known and any(
+        "no inference was run (--skipInference)" in str(n) for n in bundle.notes)
 
 
 def _full(value: Any) -> float | None:

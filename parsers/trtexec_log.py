@@ -42,10 +42,12 @@ OPTION_SECTIONS = {
 # Warning kinds also recognised on lines quoted without their ``[W]`` prefix (the others are too generic).
 UNPREFIXED_WARNING_KINDS = ("unstable_compute", "missing_int8_scales", "no_conforming_impl")
 # Notes attached when trtexec says why a summary is missing.
+SKIPPED_INFERENCE = ("no inference was run (--skipInference): build only; the log has no performance summary and "
+                     "no timing")
 # What TensorRT's engine inspector prints (8.4+) for an engine built with names-only profiling verbosity.
 NAMES_ONLY_MESSAGE = "The profiling verbosity was set to ProfilingVerbosity::kLAYER_NAMES_ONLY"
 EXPLAINED_ABSENCE = {
-    "Skipped inference phase": "inference was skipped (--skipInference): the log has no performance summary",
+    "Skipped inference phase": SKIPPED_INFERENCE,
     "The e2e network timing is not reported": (
         "--dumpProfile ran without --separateProfileRun: trtexec printed the layer profile but no "
         "end-to-end performance summary"

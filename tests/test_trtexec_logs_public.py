@@ -263,6 +263,14 @@ def test_skip_inference_build_log_has_no_figures() -> None:
     assert report["build_precision"] == "Strongly Typed"
     assert _reported(report["timing"]) == {}
     assert any("--skipInference" in n for n in report["notes"])
+    assert report["timing"]["inference_skipped"] is True
+    # text and Markdown: said as a build-only run, no empty timing table, no "data transfers disabled"
+    for fmt in ("text", "markdown"):
+        result = CliRunner().invoke(cli, ["report", str(EXT / "trt11.0.0-b200" / "result-09.log"), "--format", fmt])
+        text = result.output
+        assert result.exit_code == 0, text
+        assert "no inference was run (--skipInference): build only" in text
+        assert "Timing per iteration" not in text and "data transfers disabled" not in text
 
 
 FAILED_CASES = sorted(p.name for p in FAILED.glob("*.log"))

@@ -55,7 +55,9 @@ def _headline(report: dict[str, Any]) -> list[tuple[str, str]]:
             ("Model", report["model"] or "-"), ("Build precision", report["build_precision"] or "-"),
             ("Layers", layers)]
     t = report["timing"]
-    if t["source"]:
+    if t.get("inference_skipped"):
+        rows.append(("Timing", "no inference was run (--skipInference): build only"))
+    elif t["source"]:
         rows.append(("Timing", _timing_source(t)))
     totals = _totals(t)
     if totals:
@@ -141,7 +143,7 @@ def _timing_rows(report: dict[str, Any]) -> list[list[str]]:
 def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) of every table, shared by the text and markdown renderers."""
     tables = []
-    timing_rows = _timing_rows(report)
+    timing_rows = [] if report["timing"].get("inference_skipped") else _timing_rows(report)
     if timing_rows:
         t = report["timing"]
         header, per_sample = _timing_header(t)
