@@ -567,6 +567,7 @@ def run_check(
     validate_side(baseline, BASE)
     validate_side(candidate, CAND)
     diffs = _comparable_or_raise(baseline, candidate, allow_different)
+    _same_network_or_raise(baseline, candidate)
     notes: list[str] = []
     if (same := same_pair_note(baseline, candidate)) is not None:
         notes.append(same)
@@ -729,16 +730,36 @@ def _trade_off(groups: pd.DataFrame, e2e: EndToEnd, t: Thresholds) -> int:
     return int(hit.sum())
 
 
+def _same_network_or_raise(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> None:
+    """NotComparableError (exit 3) when baseline and candidate look like different networks, by the rule ``diff``
+    uses (:func:`~trtinspect.inspector.model_match.model_match`: structural similarity of the compute layers);
+    sides without layer information are judged by their grouping (:func:`_check_same_model`)."""
+    b, c = baseline[0], candidate[0]
+    if b.layers.empty or c.layers.empty:
+        return
+    from trtinspect.inspector.model_match import model_match
+
+    match = model_match(b, c)
+    if not match.same_model:
+        raise NotComparableError(
+            f"baseline '{b.name}' and candidate '{c.name}' look like different networks: {match.reason()}",
+            fields=["model"],
+            hint="check compares two builds of one network; check that both sides profile the same network",
+        )
+
+
 def _check_same_model(meta: pd.DataFrame, runs: pd.DataFrame, base_name: str, cand_name: str) -> None:
-    """TrtInspectError (exit 2) when the grouping says baseline and candidate are different networks."""
+    """NotComparableError (exit 3) when the fusion groups pair almost none of the time: no layer found on both
+    sides, or under ``MIN_MATCHED_SHARE`` of a side's per-layer time in groups found on both sides (a few
+    coincident auto-numbered names such as ``Conv_0``). The alignment mode is not a criterion: layers paired by
+    execution order (no shared ONNX source node name) are still one network when :func:`_same_network_or_raise`
+    says so, as in ``diff``."""
     if meta.empty:
         return
     both = (meta["layers_a"].map(len) > 0) & (meta["layers_b"].map(len) > 0)
     why = None
     if not both.any():
         why = "share no layers"
-    elif str(meta.attrs.get("alignment_mode", "")).startswith("order-and-type"):
-        why = "share no ONNX source node name (layers could only be paired by execution order)"
     else:
         shared = set(meta.loc[both, "group_id"].astype(int))
         first = runs[runs["run"] == 0]
@@ -751,8 +772,9 @@ def _check_same_model(meta: pd.DataFrame, runs: pd.DataFrame, base_name: str, ca
                        "both sides")
                 break
     if why is not None:
-        raise TrtInspectError(
+        raise NotComparableError(
             f"baseline '{base_name}' and candidate '{cand_name}' {why}: they look like different models",
+            fields=["model"],
             hint="check that both sides profile the same network",
         )
 

@@ -375,18 +375,28 @@ def test_bad_input(bundles: dict[str, trtinspect.EngineBundle]) -> None:
 
 
 def test_different_models_are_refused_not_gated() -> None:
-    """A ResNet-18 against another network (names share no source node, or only a few auto-numbered ones)
-    must be bad input (exit 2), not a verdict: the order-and-type fallback or coincident `Conv_N` names
-    must not turn two different models into 'regression' / 'pass'."""
+    """A ResNet-18 against another network (structurally different, or sharing only a few auto-numbered names)
+    is not comparable (exit 3, field "model"), not a verdict: coincident `Conv_N` names must not turn two
+    different models into 'regression' / 'pass'. The rule is diff's (inspector.model_match)."""
     resnet = trtinspect.load(RESNET / "qat-residual")
     seed = trtinspect.load(LOGS / "seed-fx-vs-implicit-int8" / "implicit-int8.profile.log")
     h100 = trtinspect.load(LOGS / "trt10.16-h100" / "result-05.log")
-    # H100 Myelin engine: no shared source node at all (the alignment falls back to order and type)
-    with pytest.raises(TrtInspectError, match="different models"):
+    # H100 Myelin engine: structurally unlike ResNet-18 (0% of compute layers line up), as diff says
+    with pytest.raises(NotComparableError, match="different networks: only 0% of their compute layers") as err:
         run_check([resnet], [h100], allow_different=list(check.COMPARABILITY))
+    assert err.value.fields == ["model"]
     # the seed network shares one numbered name with ResNet-18: 2% of the time is matched
-    with pytest.raises(TrtInspectError, match="different models"):
+    with pytest.raises(NotComparableError, match="different models"):
         run_check([resnet], [seed], allow_different=list(check.COMPARABILITY))
+
+
+def test_one_network_rule_with_diff() -> None:
+    """ResNet-18 FP16 vs QAT on the A100 share no ONNX source node name (layers pair by execution order), yet
+    are one network: diff aligns them (structural similarity 100%), and check now gates them instead of
+    refusing them as 'different models' (exit 2)."""
+    a, b = trtinspect.load(RESNET / "fp16"), trtinspect.load(RESNET / "qat")
+    r = run_check([a], [b])
+    assert not r.groups.empty and r.changes == ["build precision changed: FP32+FP16 -> FP32+FP16+INT8"]
 
 
 def test_duplicate_layer_names_are_not_double_counted(tmp_path: Path) -> None:

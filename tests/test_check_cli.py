@@ -401,3 +401,14 @@ def test_summary_logs_use_the_printed_median(capsys: pytest.CaptureFixture[str],
     assert (e2e["base_ms"], e2e["cand_ms"]) == (pytest.approx(3.81421), pytest.approx(3.24609))
     assert e2e["statistic"].startswith("median GPU compute as trtexec prints it")
     assert "(median;" in doc["headline"]
+
+
+def test_model_rule_shared_with_diff(capsys: pytest.CaptureFixture[str]) -> None:
+    """One rule for 'different networks' in check and diff (inspector.model_match): A100 ResNet-18 FP16 vs QAT
+    is one network (gated, exit 1 here: two groups slower), the H100 Myelin engine is another (exit 3, once)."""
+    code, out, err = run(["--baseline", str(RESNET / "fp16"), "--candidate", str(RESNET / "qat")], capsys)
+    assert code in (0, 1) and out.startswith(("REGRESSION", "PASS")), err
+    code, out, err = run(["--baseline", str(RESNET / "fp16"), "--candidate",
+                          str(Path(__file__).parents[1] / "sample_engines/trtexec-logs/trt10.16-h100/result-05.log"),
+                          "--allow-different", "gpu", "trt_version", "input_shapes"], capsys)
+    assert code == 3 and out == "" and err.count("different networks") == 1, err
