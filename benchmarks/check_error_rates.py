@@ -212,7 +212,7 @@ def rates(
         aa_mw_only += mann_whitney_p(pooled_b, pooled_c, "greater") <= t.alpha
         row = r.groups[r.groups["group_id"] == int(big["group_id"])]
         if not row.empty:
-            mde_largest.append(float(row["mde_pct"].iloc[0]))
+            mde_largest.append(float(row["size_threshold_pct"].iloc[0]))
         for s in slowdowns:
             rr = run_check(base, inject_e2e(cand, s), t, grouper=grouper)
             det_e2e[s] += rr.end_to_end.status == "regression"
@@ -350,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
             "",
             _table(results, slowdowns, t),
             "",
-            "Minimum detectable change of the largest group (median over the splits of the check's `mde_pct`; "
+            "Minimum detectable change of the largest group (median over the splits of the check's "
+            "`size_threshold_pct`; "
             "with K >= 3 a change must also be significant):",
             "",
             _mde_table(results),

@@ -11,7 +11,9 @@ Two gates, both documented with their reasoning in ``docs/check.md``:
   floor (``floor_share`` 0.5% of the engine's per-layer time, at most ``floor_ms`` 0.01 ms; raised to 3x the
   group's run-to-run spread with K >= 3 runs a side) AND the group holds >= ``min_share`` (1%) of per-layer time
   AND, with K >= 3, a one-sided t-test on the per-run group times survives Benjamini-Hochberg across groups.
-  Each group reports its minimum detectable change (``mde_ms``, ``mde_pct``).
+  Each group reports its size threshold (``size_threshold_ms``, ``size_threshold_pct``): the smallest slowdown the
+  fixed size rule flags, not a measured detection limit (with one profiled iteration a side nothing is measured
+  about the noise).
 
 Groups on one side only are added/removed time, never a regression by themselves. Differences in the
 environment (GPU, TensorRT version, input shapes, locked clocks where recorded) make the engines not comparable
@@ -58,6 +60,7 @@ from trtinspect.inspector.check_inputs import (
     validate_side,
 )
 from trtinspect.parsers import schema
+from trtinspect.parsers.model import SINGLE_SAMPLE
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -419,8 +422,8 @@ def _group_row(
         "p_down": math.nan,
         "significance": "not assessed",
         "spread_ms": math.nan,
-        "mde_ms": math.nan,
-        "mde_pct": math.nan,
+        "size_threshold_ms": math.nan,
+        "size_threshold_pct": math.nan,
     }
     ov = next((o for o in overrides if o.matches(row["label"], row["layers_a"] + row["layers_b"])), None)
     if ov is not None and ov.group_threshold is not None:
@@ -438,8 +441,9 @@ def _group_row(
         if testable:
             row["floor_ms"] = max(floor, t.spread_factor * row["spread_ms"])
             row["p_up"], row["p_down"] = run_t_p(a, b, "greater"), run_t_p(a, b, "less")
-        row["mde_ms"] = _mde_ms(a_ms, float(row["floor_ms"]), row["threshold_pct"] / 100.0, totals[BASE], t)
-        row["mde_pct"] = _pct(row["mde_ms"], a_ms)
+        row["size_threshold_ms"] = _size_threshold_ms(a_ms, float(row["floor_ms"]), row["threshold_pct"] / 100.0,
+                                                      totals[BASE], t)
+        row["size_threshold_pct"] = _pct(row["size_threshold_ms"], a_ms)
     if ov is not None and ov.ignore:
         row["status"] = "ignored"
         row["reason"] = f"ignored by override '{ov.match}' until {ov.expires.isoformat()}: {ov.reason}".rstrip(": ")
@@ -481,8 +485,8 @@ def _engine_floor(totals: dict[str, float], t: Thresholds) -> float:
     return min(t.floor_ms, t.floor_share * total)
 
 
-def _mde_ms(base_ms: float, floor: float, threshold: float, total: float, t: Thresholds) -> float:
-    """Minimum detectable change of a group (ms): the smallest slowdown that meets the relative threshold, the
+def _size_threshold_ms(base_ms: float, floor: float, threshold: float, total: float, t: Thresholds) -> float:
+    """Size threshold of a group (ms): the smallest slowdown that meets the relative threshold, the
     floor, and the share criterion (the group must reach ``min_share`` of the engine's time after growing by
     it). With K >= min_runs it must also be significant, which needs more than this when runs scatter."""
     if not math.isfinite(base_ms) or t.min_share >= 1:  # min_share 100%: no group can ever be flagged
@@ -697,6 +701,11 @@ def _group_gate(
             f"per-layer profile missing {where}: only the end-to-end gate ran "
             "(export with trtexec --exportProfile)"
         )
+    single = [side for side, runs in ((BASE, baseline), (CAND, candidate))
+              if all(b.profile_sample_note() for b in runs)]
+    if single and not groups.empty:
+        notes.append(f"{' and '.join(single)}: {SINGLE_SAMPLE} (every run's profile holds one iteration): the "
+                     "'threshold' column is the fixed size rule, not a measured detection limit")
     if min(len(baseline), len(candidate)) < t.min_runs and not groups.empty:
         notes.append(
             f"{len(baseline)} baseline / {len(candidate)} candidate run(s): per-group significance "

@@ -37,6 +37,7 @@ from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
 from trtinspect.parsers.layer_total import rows_total
+from trtinspect.parsers.model import SINGLE_SAMPLE
 from trtinspect.parsers.nsys.bundle import require_tensorrt
 from trtinspect.parsers.timing import FROM_SUMMARY, FROM_TIMES
 from trtinspect.textfmt import signed
@@ -686,6 +687,10 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
                else f"it has no per-layer profile ({NO_TIMING})")
         notes.append(f"{side} ({bundle.name}) has no per-layer timing: {why}; its group times are unknown "
                      f"(shown as -), not 0 ms ({_advice(bundle, 'timing')})")
+    single = [f"{side} ({bundle.name})" for side, bundle in (("A", a), ("B", b)) if bundle.profile_sample_note()]
+    if single:
+        notes.append(f"{' and '.join(single)}: {SINGLE_SAMPLE}: a group's delta is one measurement a side, "
+                     "its run-to-run noise unknown")
     gt = group_times(alignment, a_lt, b_lt)
     groups = alignment.groups.merge(gt.drop(columns=["kind", "label"]), on="group_id", how="left")
     e2e = _end_to_end_frame(a, b)

@@ -162,6 +162,8 @@ def _run(bundle: EngineBundle, chosen: Sequence[Rule]) -> pd.DataFrame:
             "edges": "tensor" if ctx.has_edges else "execution order",
             "rules": [r.id for r in chosen],
             "bundle": bundle.name,
+            "profile_runs": bundle.profile_runs,
+            "profile_note": bundle.profile_sample_note(),
         }
     )
     return frame

@@ -116,9 +116,24 @@ class EngineBundle:
         run count where printed, else the summed averages (:func:`trtinspect.parsers.layer_total.layer_total`)."""
         return self.derived("layer_total", _layer_total)
 
+    @property
+    def profile_runs(self) -> int | None:
+        """How many profiled iterations the per-layer times average (the ``{"count": N}`` header of an
+        ``--exportProfile`` JSON, a ``--dumpProfile`` table's printed count), None when unknown or no profile."""
+        return self.layer_total.iterations if self.has_profile else None
+
+    def profile_sample_note(self) -> str | None:
+        """:data:`SINGLE_SAMPLE` when the per-layer times come from one profiled iteration, else None."""
+        return SINGLE_SAMPLE if self.profile_runs == 1 else None
+
     def total_layer_ms(self) -> float:
         """The per-layer total in ms per iteration (:attr:`layer_total`), NaN when no profile."""
         return self.layer_total.ms
+
+
+# What lint, diff and check say when a per-layer profile holds one iteration (timeMs == averageMs): every
+# per-layer time is one measurement; nothing about its run-to-run spread is known.
+SINGLE_SAMPLE = "per-layer times from 1 profiled run: single sample, no spread"
 
 
 def _layer_total(bundle: EngineBundle) -> LayerTotal:

@@ -150,8 +150,9 @@ CHECK_GROUPS: Schema = {
     "spread_ms": "float64",         # pooled run-to-run standard deviation (NaN with < 2 runs a side)
     "floor_ms": "float64",          # absolute floor applied: max(min(floor_ms, floor_share x engine), 3 x spread if K >= 3)
     "threshold_pct": "float64",     # relative threshold applied (after overrides)
-    "mde_ms": "float64",            # minimum detectable change: smallest slowdown the size criteria can flag (ms)
-    "mde_pct": "float64",           # the same relative to base_ms (with K >= 3 it must also be significant)
+    # the size threshold: smallest slowdown the fixed size rule flags (ms); not a measured detection limit
+    "size_threshold_ms": "float64",
+    "size_threshold_pct": "float64",  # the same relative to base_ms (with K >= 3 it must also be significant)
     "p_value": "float64",           # one-sided p of the change in the flagged direction (NaN: not assessed)
     "q_value": "float64",           # Benjamini-Hochberg adjusted p across groups
     "significance": "string",       # significant | not significant | not assessed

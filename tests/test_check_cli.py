@@ -412,3 +412,34 @@ def test_model_rule_shared_with_diff(capsys: pytest.CaptureFixture[str]) -> None
                           str(Path(__file__).parents[1] / "sample_engines/trtexec-logs/trt10.16-h100/result-05.log"),
                           "--allow-different", "gpu", "trt_version", "input_shapes"], capsys)
     assert code == 3 and out == "" and err.count("different networks") == 1, err
+
+
+def test_single_sample_profiles_and_untested_verdict(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """RTX 3090 ResNet-50 profiles hold {"count": 1}: check says so and labels its column 'threshold' (a fixed
+    rule, not a measured detection limit) in text, Markdown and JSON; the verdict says its basis (1 vs 1 runs)."""
+    md, js = tmp_path / "o.md", tmp_path / "o.json"
+    code, out, _ = run(["--baseline", str(RTX3090 / "qat"), "--candidate", str(RTX3090 / "fp16"),
+                        "--markdown", str(md), "--json", str(js)], capsys)
+    assert code == 1
+    head = out.splitlines()[0]
+    assert head.endswith("regressed (threshold only; 1 vs 1 runs, not tested for significance)")
+    assert "regression; threshold only; 1 vs 1 runs, not tested for significance)" in head
+    assert "per-layer times from 1 profiled run: single sample, no spread" in out
+    assert " threshold " in out and "min det" not in out and "minimum detectable" not in out
+    text = md.read_text()
+    assert "threshold (size rule)" in text and "min detectable" not in text
+    group = json.loads(js.read_text())["groups"][0]
+    assert "size_threshold_pct" in group and "mde_pct" not in group
+
+
+def test_single_sample_said_by_lint_and_diff() -> None:
+    """lint and diff state the single profiled iteration of the A100 ResNet-18 profiles ({"count": 1})."""
+    import trtinspect
+    from trtinspect.inspector.diff import diff
+    from trtinspect.inspector.lint import lint
+
+    qat = trtinspect.load(RESNET / "qat")
+    assert qat.profile_runs == 1
+    assert lint(qat).attrs["profile_note"] == "per-layer times from 1 profiled run: single sample, no spread"
+    r = diff(trtinspect.load(RESNET / "qat-residual"), qat, findings=False)
+    assert any("single sample, no spread" in n for n in r.notes)

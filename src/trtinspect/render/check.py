@@ -68,15 +68,18 @@ def headline(r: CheckResult) -> str:
     e = r.end_to_end
     n = len(r.regressed_groups)
     verdict = "REGRESSION" if r.regressed else "PASS"
+    untested = f"threshold only; {r.k_base} vs {r.k_cand} runs, not tested for significance"
+    basis = f"; {untested}" if e.untested and e.status in ("regression", "improvement") else ""
     e2e = (
         f"end-to-end GPU compute {_ms(e.base_ms)} -> {_ms(e.cand_ms)} ms "
-        f"({centre_word(e.source)}; {_pct(e.delta_pct)}, {e.status}"
-        f"{', not tested for significance' if e.untested and e.status in ('improvement', 'regression') else ''})"
+        f"({centre_word(e.source)}; {_pct(e.delta_pct)}, {e.status}{basis})"
         if e.source != "none"
         else "end-to-end not available"
     )
     traded = int((r.groups["status"] == "traded").sum()) if not r.groups.empty else 0
     extra = f" ({traded} slower but traded for the end-to-end gain)" if traded else ""
+    if n and (r.regressed_groups["significance"] == "not assessed").all():
+        extra += f" ({untested})"
     changed = "".join(f"{c}; " for c in r.changes)  # e.g. a lost --fp16: said before anything else
     return f"{verdict}: {changed}{e2e}; {n} fusion group(s) regressed{extra}"
 
@@ -188,13 +191,13 @@ def to_text(r: CheckResult) -> str:
         lines.append("")
         lines.append(GROUP_TIMES)
         lines.append(
-            f"{'status':<11} {'baseline ms':>11} {'cand ms':>9} {'delta':>9} {'min det.':>9} {'base %':>6} "
+            f"{'status':<11} {'baseline ms':>11} {'cand ms':>9} {'delta':>9} {'threshold':>10} {'base %':>6} "
             f"{'cand %':>6}  group"
         )
         for g in rows.to_dict("records"):
             lines.append(
                 f"{g['status']:<11} {_ms(g['base_ms']):>11} {_ms(g['cand_ms']):>9} "
-                f"{_pct(g['delta_pct']):>9} {_pct(g['mde_pct']):>9} {_share(g['base_share_pct']):>6} "
+                f"{_pct(g['delta_pct']):>9} {_pct(g['size_threshold_pct']):>10} {_share(g['base_share_pct']):>6} "
                 f"{_share(g['cand_share_pct']):>6}  {g['label']}"
             )
         more = len(_interesting(r)) - len(rows)
@@ -202,9 +205,9 @@ def to_text(r: CheckResult) -> str:
             lines.append(f"... {more} more (see --json)")
     ok = int((r.groups["status"] == "ok").sum())
     lines.append(f"{ok} group(s) within thresholds")
-    mde = mde_summary(r)
-    if mde:
-        lines.append(mde)
+    size = threshold_summary(r)
+    if size:
+        lines.append(size)
     unmeasured = int((r.groups["status"] == "unmeasured").sum())
     if unmeasured:
         lines.append(f"{unmeasured} group(s) without a profiled time on one side (not judged; see --json)")
@@ -223,22 +226,26 @@ def term_text(text: object) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text).replace("\n", " "))
 
 
-def mde_summary(r: CheckResult) -> str | None:
-    """One line on what the check could have caught: the minimum detectable change of the largest group and
-    the range over groups holding >= min_share of the time."""
+def threshold_summary(r: CheckResult) -> str | None:
+    """One line on the size rule: the threshold of the largest group and the range over groups holding
+    >= min_share of the time (a fixed rule: 10% or the absolute floor, not a measured detection limit)."""
     g = r.groups
-    if g.empty or "mde_pct" not in g:
+    if g.empty or "size_threshold_pct" not in g:
         return None
-    both = g[g["mde_pct"].map(lambda v: _num(v) is not None) & g["base_ms"].map(lambda v: _num(v) is not None)]
+    known = g["size_threshold_pct"].map(lambda v: _num(v) is not None)
+    both = g[known & g["base_ms"].map(lambda v: _num(v) is not None)]
     if both.empty:
         return None
     top = both.loc[both["base_ms"].astype(float).idxmax()]
-    big = both[both["share_pct"].astype(float) >= 100 * r.thresholds.min_share]["mde_pct"].astype(float)
+    shares = both["share_pct"].astype(float)
+    big = both[shares >= 100 * r.thresholds.min_share]["size_threshold_pct"].astype(float)
     span = f"; {big.min():+.0f}% to {big.max():+.0f}% over the {len(big)} group(s) >= " \
         f"{r.thresholds.min_share:.0%} of time on either side" if len(big) > 1 else ""
     return (
-        f"minimum detectable change per group (--json mde_pct): largest group {top['label']} "
-        f"{_pct(top['mde_pct'])} ({_ms(top['mde_ms'])} ms; floor {_ms(top['floor_ms'])} ms){span}"
+        f"size threshold per group (fixed rule, not a measured detection limit; --json size_threshold_pct): "
+        f"largest group {top['label']} "
+        f"{_pct(top['size_threshold_pct'])} ({_ms(top['size_threshold_ms'])} ms; "
+        f"floor {_ms(top['floor_ms'])} ms){span}"
     )
 
 
@@ -287,20 +294,21 @@ def to_markdown(r: CheckResult) -> str:
             "",
             f"#### {title}",
             "",
-            "| status | group | kind | baseline ms (mean) | candidate ms (mean) | delta | min detectable | why |",
+            "| status | group | kind | baseline ms (mean) | candidate ms (mean) | delta | threshold (size rule) "
+            "| why |",
             "|---|---|---|---:|---:|---:|---:|---|",
         ]
         for g in frame.head(MAX_ROWS).to_dict("records"):
             out.append(
                 f"| {g['status']} | {md_code(g['label'])} | {g['kind']} | {_ms(g['base_ms'])} | "
-                f"{_ms(g['cand_ms'])} | {_pct(g['delta_pct'])} | {_pct(g['mde_pct'])} | "
+                f"{_ms(g['cand_ms'])} | {_pct(g['delta_pct'])} | {_pct(g['size_threshold_pct'])} | "
                 f"{_md_escape(str(g['reason']))} |"
             )
         if len(frame) > MAX_ROWS:
             out.append(f"\n{len(frame) - MAX_ROWS} more (use --json for all).")
-    mde = mde_summary(r)
-    if mde:
-        out += ["", _md_escape(mde)]
+    size = threshold_summary(r)
+    if size:
+        out += ["", _md_escape(size)]
     if r.notes or r.allowed_differences:
         out += ["", "<details><summary>Notes</summary>", ""]
         out += [

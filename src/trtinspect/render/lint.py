@@ -90,6 +90,8 @@ def to_json(findings: pd.DataFrame, bundle: EngineBundle) -> str:
         "has_profile": findings.attrs.get("has_profile"),
         "edges": findings.attrs.get("edges"),
         "rules": findings.attrs.get("rules"),
+        "profile_runs": findings.attrs.get("profile_runs"),
+        "profile_note": findings.attrs.get("profile_note"),
     }
     try:  # the same text as below, written by orjson (tens of MB for a 50,000-layer engine)
         return dumps_indent2({**head, "findings": _str_keyed(frame_records(findings, list(schema.FINDINGS)))})
@@ -117,6 +119,8 @@ def basis_line(findings: pd.DataFrame) -> str:
             f" (end to end: {e2e:.4f} ms, {findings.attrs.get('end_to_end_source')}; per-layer profiling adds "
             f"overhead, so the per-layer sum is {basis_ms / e2e:.2f}x that)"
         )
+    if findings.attrs.get("profile_note"):
+        line += f"; {findings.attrs['profile_note']}"
     return line
 
 
