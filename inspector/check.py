@@ -59,6 +59,7 @@ from trtinspect.inspector.check_inputs import (
     untested_phrase,
     validate_side,
 )
+from trtinspect.inspector.check_model import check_same_model, same_network_or_raise
 from trtinspect.parsers import schema
 from trtinspect.parsers.model import SINGLE_SAMPLE
 
@@ -571,7 +572,7 @@ def run_check(
     validate_side(baseline, BASE)
     validate_side(candidate, CAND)
     diffs = _comparable_or_raise(baseline, candidate, allow_different)
-    _same_network_or_raise(baseline, candidate)
+    same_network_or_raise(baseline, candidate)
     notes: list[str] = []
     if (same := same_pair_note(baseline, candidate)) is not None:
         notes.append(same)
@@ -681,7 +682,7 @@ def _group_gate(
     if all(b.has_profile for b in [*baseline, *candidate]):
         group_fn = grouper or _default_grouper
         meta, runs = group_fn(baseline, candidate)
-        _check_same_model(meta, runs, baseline[0].name, candidate[0].name)
+        check_same_model(meta, runs, baseline[0].name, candidate[0].name)
         groups = decide_groups(meta, runs, t, overrides)
         traded = _trade_off(groups, e2e, t)
         if traded:
@@ -723,11 +724,6 @@ def _check_context(baseline: Sequence[EngineBundle], candidate: Sequence[EngineB
     }
 
 
-# Below this share of a side's per-layer time in groups present on both sides, the two engines are taken to
-# be different models (legitimate fusion/precision changes of one ResNet-18 keep >= 79% matched).
-MIN_MATCHED_SHARE = 0.5
-
-
 def _trade_off(groups: pd.DataFrame, e2e: EndToEnd, t: Thresholds) -> int:
     """Mark slower groups 'traded' when the engine as a whole got faster (an end-to-end 'improvement': beyond
     the threshold, and significant when K >= min_runs made a test possible; on size alone otherwise, as every
@@ -737,55 +733,6 @@ def _trade_off(groups: pd.DataFrame, e2e: EndToEnd, t: Thresholds) -> int:
     hit = groups["status"] == "regression"
     groups.loc[hit, "status"] = "traded"
     return int(hit.sum())
-
-
-def _same_network_or_raise(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> None:
-    """NotComparableError (exit 3) when baseline and candidate look like different networks, by the rule ``diff``
-    uses (:func:`~trtinspect.inspector.model_match.model_match`: structural similarity of the compute layers);
-    sides without layer information are judged by their grouping (:func:`_check_same_model`)."""
-    b, c = baseline[0], candidate[0]
-    if b.layers.empty or c.layers.empty:
-        return
-    from trtinspect.inspector.model_match import model_match
-
-    match = model_match(b, c)
-    if not match.same_model:
-        raise NotComparableError(
-            f"baseline '{b.name}' and candidate '{c.name}' look like different networks: {match.reason()}",
-            fields=["model"],
-            hint="check compares two builds of one network; check that both sides profile the same network",
-        )
-
-
-def _check_same_model(meta: pd.DataFrame, runs: pd.DataFrame, base_name: str, cand_name: str) -> None:
-    """NotComparableError (exit 3) when the fusion groups pair almost none of the time: no layer found on both
-    sides, or under ``MIN_MATCHED_SHARE`` of a side's per-layer time in groups found on both sides (a few
-    coincident auto-numbered names such as ``Conv_0``). The alignment mode is not a criterion: layers paired by
-    execution order (no shared ONNX source node name) are still one network when :func:`_same_network_or_raise`
-    says so, as in ``diff``."""
-    if meta.empty:
-        return
-    both = (meta["layers_a"].map(len) > 0) & (meta["layers_b"].map(len) > 0)
-    why = None
-    if not both.any():
-        why = "share no layers"
-    else:
-        shared = set(meta.loc[both, "group_id"].astype(int))
-        first = runs[runs["run"] == 0]
-        for side in (BASE, CAND):
-            rows = first[first["side"] == side]
-            total = float(rows["ms"].sum())
-            matched = float(rows.loc[rows["group_id"].isin(shared), "ms"].sum())
-            if total > 0 and matched / total < MIN_MATCHED_SHARE:
-                why = (f"have only {matched / total:.0%} of the {side}'s per-layer time in layers found on "
-                       "both sides")
-                break
-    if why is not None:
-        raise NotComparableError(
-            f"baseline '{base_name}' and candidate '{cand_name}' {why}: they look like different models",
-            fields=["model"],
-            hint="check that both sides profile the same network",
-        )
 
 
 def _default_grouper(

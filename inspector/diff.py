@@ -37,7 +37,7 @@ from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
 from trtinspect.parsers.layer_total import rows_total
-from trtinspect.parsers.model import SINGLE_SAMPLE
+from trtinspect.parsers.model import single_sample_sides
 from trtinspect.parsers.nsys.bundle import require_tensorrt
 from trtinspect.parsers.timing import FROM_SUMMARY, FROM_TIMES
 from trtinspect.textfmt import signed
@@ -526,10 +526,8 @@ NET_TAIL = f" (net under {SAME_MS} ms)"  # a cause whose changes cancel out (nev
 
 
 def headline(a_name: str, b_name: str, totals: Mapping[str, float]) -> str:
-    """One sentence: who is faster, by how much end to end (the trtexec-consistent GPU compute: its mean per
-    iteration over the measured window, labelled as such) and in
-    per-layer profiled time. The one percentage is of A's end-to-end GPU compute (of A's per-layer total
-    when there is no end-to-end figure), and says so."""
+    """One sentence: who is faster, by how much end to end (trtexec's mean GPU compute, labelled so) and per layer;
+    the one percentage is of A's end-to-end GPU compute (else of A's per-layer total), and says so."""
     ta, tb = totals["a_layers_ms"], totals["b_layers_ms"]
     ga, gb = totals.get("a_gpu_compute_ms", math.nan), totals.get("b_gpu_compute_ms", math.nan)
     untimed = [side for side, t in (("A", ta), ("B", tb)) if math.isnan(t)]
@@ -540,8 +538,7 @@ def headline(a_name: str, b_name: str, totals: Mapping[str, float]) -> str:
         d = gb - ga
         if abs(d) < SAME_MS:
             return (f"B ({b_name}) and A ({a_name}) take the same end-to-end GPU compute time (mean per iteration: "
-                    f"{ga:.3f} ms); "
-                    f"{per_layer}{_delta_tail(tb - ta)}.")
+                    f"{ga:.3f} ms); {per_layer}{_delta_tail(tb - ta)}.")
         return (f"B ({b_name}) is {abs(d):.3f} ms {'slower' if d > 0 else 'faster'} than A ({a_name}) end to "
                 f"end, {abs(100 * d / ga):.1f}% of A's GPU compute (mean per iteration: {ga:.3f} -> {gb:.3f} ms); "
                 f"{per_layer}{_delta_tail(tb - ta)}.")
@@ -687,10 +684,8 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
                else f"it has no per-layer profile ({NO_TIMING})")
         notes.append(f"{side} ({bundle.name}) has no per-layer timing: {why}; its group times are unknown "
                      f"(shown as -), not 0 ms ({_advice(bundle, 'timing')})")
-    single = [f"{side} ({bundle.name})" for side, bundle in (("A", a), ("B", b)) if bundle.profile_sample_note()]
-    if single:
-        notes.append(f"{' and '.join(single)}: {SINGLE_SAMPLE}: a group's delta is one measurement a side, "
-                     "its run-to-run noise unknown")
+    if single := single_sample_sides([(f"A ({a.name})", a), (f"B ({b.name})", b)]):
+        notes.append(f"{single}: a group's delta is one measurement a side, its run-to-run noise unknown")
     gt = group_times(alignment, a_lt, b_lt)
     groups = alignment.groups.merge(gt.drop(columns=["kind", "label"]), on="group_id", how="left")
     e2e = _end_to_end_frame(a, b)

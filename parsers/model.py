@@ -7,7 +7,7 @@ are empty frames with their schema (see ``trtinspect.parsers.schema``) and the r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -134,6 +134,13 @@ class EngineBundle:
 # What lint, diff and check say when a per-layer profile holds one iteration (timeMs == averageMs): every
 # per-layer time is one measurement; nothing about its run-to-run spread is known.
 SINGLE_SAMPLE = "per-layer times from 1 profiled run: single sample, no spread"
+
+
+def single_sample_sides(sides: Sequence[tuple[str, EngineBundle]]) -> str | None:
+    """``"A (x) and B (y): per-layer times from 1 profiled run: single sample, no spread"`` for the named sides
+    whose per-layer profile holds one iteration, None when none does."""
+    single = [name for name, bundle in sides if bundle.profile_sample_note()]
+    return f"{' and '.join(single)}: {SINGLE_SAMPLE}" if single else None
 
 
 def _layer_total(bundle: EngineBundle) -> LayerTotal:

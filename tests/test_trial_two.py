@@ -60,7 +60,7 @@ def test_check_with_one_run_a_side_never_says_significantly(capsys: pytest.Captu
                         "--candidate", "sample:resnet18-a100/qat-residual"], capsys)
     assert code == 0  # the trade rule applies on size alone, as every verdict does without a test (docs/check.md)
     assert "significantly" not in out and "significance not assessed" not in out
-    assert "improvement, not tested for significance" in out.splitlines()[0]
+    assert "improvement; threshold only; 1 vs 1 runs, not tested for significance)" in out.splitlines()[0]
     assert ("2 group(s) got slower while end-to-end GPU compute improved by 38.2% (not tested for significance: "
             "1 run per side") in out
     # one stated denominator per column: each side's share of its own per-layer total
