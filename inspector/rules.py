@@ -103,11 +103,14 @@ RULES: tuple[Rule, ...] = (
         checks=(
             "In an engine with graph edges: INT8 convolutions writing FP16/FP32 because the residual (skip) "
             "input of their fused Add is float, or because their output is the float residual input of a "
-            "later fused Add, plus the standalone Quantize layers that re-quantize those outputs. One "
-            "finding for the whole engine; it absorbs the int8-float-output and qdq-standalone findings on "
-            "those layers (kept as evidence.absorbed)."
+            "later fused Add, plus the standalone Quantize layers that re-quantize those outputs, plus INT8 "
+            "fallbacks (float layers between INT8 layers) whose output, or the tensor a reformat/Quantize "
+            "after them reads, is also the unquantized residual input of a fused Add (e.g. a MaxPool feeding "
+            "the first residual block: with the skip branch quantized TensorRT fuses it into the convolution "
+            "in INT8). One finding for the whole engine; it absorbs the int8-float-output, qdq-standalone, "
+            "reformat-copy and int8-fallback findings on those layers (kept as evidence.absorbed)."
         ),
-        evidence=("convolutions", "quantize_layers", "absorbed"),
+        evidence=("convolutions", "quantize_layers", "fallbacks", "absorbed"),
         mitigation=(
             "Quantize the residual branch: put Q/DQ on the skip-connection input of every Add (both Add "
             "inputs quantized), so TensorRT fuses Conv+Add in INT8, writes INT8 and drops the standalone "
@@ -121,7 +124,8 @@ RULES: tuple[Rule, ...] = (
         cost_method=(
             "the standalone Quantize layers' time (they go away) plus each convolution's share of memory "
             "traffic saved by writing INT8 and reading the residual in INT8 (time x (1 - bytes after / "
-            "bytes before), assuming memory-bound)"
+            "bytes before), assuming memory-bound); for a fallback layer, as int8-fallback counts it: its "
+            "conversion layers plus its INT8 producers' float-write traffic (the layer itself is not counted)"
         ),
     ),
     Rule(

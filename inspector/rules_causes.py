@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from trtinspect.inspector import precision as prec
+from trtinspect.inspector import rules_precision
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
 
 RESIDUAL_ID = "residual-not-quantized"
@@ -80,30 +81,92 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
                 "estimated_saving_ms": ctx.int8_write_saving(r),
             }
         )
-    if not convs:
+    fallbacks, fb_rows, fb_saving = _residual_fallbacks(ctx)
+    if not convs and not fallbacks:
         return []
     saving = {q: ctx.avg_ms[q] for q in requant}
     for r in convs:
         saving[r] = ctx.int8_write_saving(r)
+    saving.update({r: ms for r, ms in fb_saving.items() if r not in saving})
     precisions = sorted({ctx.output_precision[r] for r in convs})
     return [
         Finding(
             rule_id=RESIDUAL_ID,
-            rows=[*convs, *requant],
+            rows=list(dict.fromkeys([*convs, *requant, *fb_rows])),
             title=(
                 f"Residual branch not quantized: {len(convs)} INT8 convolutions write "
-                f"{'/'.join(precisions)} and {len(requant)} Quantize layers run on their own"
+                f"{'/'.join(precisions) or 'float'} and {len(requant)} Quantize layers run on their own"
+                + (f"; {len(fallbacks)} layer(s) fall back to float" if fallbacks else "")
             ),
             cause=(
                 f"{len(convs)} INT8 convolutions fused with (or feeding) a residual Add read the skip-branch "
                 "input in float, so TensorRT makes them write float and re-quantizes each output with a "
                 "standalone Quantize layer: the residual (skip) branch of the Adds has no Q/DQ"
+                + _fallback_sentence(fallbacks)
             ),
-            evidence={"convolutions": members, "quantize_layers": names_of(ctx, requant)},
+            evidence={
+                "convolutions": members,
+                "quantize_layers": names_of(ctx, requant),
+                **({"fallbacks": fallbacks} if fallbacks else {}),
+            },
             saving=saving,
-            supersedes=("int8-float-output", "qdq-standalone", "reformat-copy"),
+            supersedes=("int8-float-output", "qdq-standalone", "reformat-copy", "int8-fallback"),
         )
     ]
+
+
+def _residual_fallbacks(ctx: LintContext) -> tuple[list[dict[str, Any]], list[int], dict[int, float]]:
+    """INT8 fallbacks (float layers between INT8 layers) whose output, or the tensor a reformat/Quantize
+    after them reads, is also the unquantized residual input of a fused Add: the float residual is why
+    they stay float (quantizing the skip branch lets TensorRT fuse them in INT8). Returns their evidence,
+    their rows (layer, conversions, INT8 producers writing float) and the estimated saving per row, as the
+    int8-fallback rule counts it."""
+    if not rules_precision.int8_allowed(ctx)[0]:
+        return [], [], {}
+    members: list[dict[str, Any]] = []
+    rows: list[int] = []
+    saving: dict[int, float] = {}
+    for r in range(ctx.n):
+        if not prec.is_float(ctx.precision[r]) or ctx.is_passthrough(r):
+            continue
+        parts = rules_precision.fallback_parts(ctx, r)
+        if parts is None:
+            continue
+        _, down8, float_writers, conversions = parts
+        readers = rules_precision.fallback_residual_readers(ctx, r, down8)
+        if not readers:
+            continue
+        own = {x: ctx.avg_ms[x] for x in conversions}
+        own.update({u: ctx.int8_write_saving(u) for u in float_writers})
+        rows += [r, *conversions, *float_writers]
+        saving.update(own)
+        members.append(
+            {
+                "layer": ctx.names[r],
+                "precision": ctx.precision[r],
+                "residual_readers": names_of(ctx, readers),
+                "conversions": names_of(ctx, conversions),
+                "int8_producers_writing_float": names_of(ctx, float_writers),
+                "layer_ms": ctx.avg_ms[r],
+                "estimated_saving_ms": math.fsum(v for v in own.values() if not math.isnan(v)),
+            }
+        )
+    return members, rows, saving
+
+
+def _fallback_sentence(fallbacks: list[dict[str, Any]]) -> str:
+    if not fallbacks:
+        return ""
+    what = ", ".join(
+        f"{short(m['layer'], 40)} ({m['precision']}, read unquantized as the residual of "
+        f"{', '.join(repr(short(n, 40)) for n in m['residual_readers'])})"
+        for m in fallbacks
+    )
+    return (
+        f"; {len(fallbacks)} layer(s) between INT8 layers fall back to float for the same reason: {what}; "
+        "their conversion layers and the float writes of their INT8 producers go away with the skip-branch "
+        "Q/DQ (TensorRT then fuses them in INT8)"
+    )
 
 
 # ------------------------------------------------------------------------------------------- input-path

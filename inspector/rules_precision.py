@@ -284,25 +284,10 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
         p = ctx.precision[r]
         if not prec.is_float(p) or ctx.is_passthrough(r):
             continue
-        ups = ctx.next_compute(r, downstream=False)
-        downs = ctx.next_compute(r, downstream=True)
-        up8 = [(u, path) for u, path in ups if ctx.precision[u] in prec.QUANTIZED_PRECISIONS]
-        down8 = [(d, path) for d, path in downs if ctx.precision[d] in prec.QUANTIZED_PRECISIONS]
-        if not up8 or not down8:
+        parts = fallback_parts(ctx, r)
+        if parts is None:
             continue
-        float_writers = [
-            u for u, _ in up8 if ctx.is_conv(u) and prec.is_float(ctx.output_precision[u])
-        ]
-        # standalone Dequantize layers feeding a float writer's residual input exist for the same reason
-        dq_in = [
-            x
-            for u in float_writers
-            for x in ctx.producers[u]
-            if ctx.is_qdq(x) and not ctx.is_noop(x) and _reads_float(ctx, x, u, non_first=True)
-        ]
-        conversions = list(
-            dict.fromkeys([x for _, path in up8 for x in path] + [x for _, path in down8 for x in path] + dq_in)
-        )
+        up8, down8, float_writers, conversions = parts
         conv_ms = ctx.time_of(conversions)
         warnings = _warnings_for(ctx, r)
         ev: dict[str, Any] = {
@@ -339,6 +324,47 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
             )
         )
     return out
+
+
+def fallback_parts(
+    ctx: LintContext, r: int
+) -> tuple[list[tuple[int, list[int]]], list[tuple[int, list[int]]], list[int], list[int]] | None:
+    """For a float layer ``r`` between INT8 layers: (INT8 producers with the paths to them, INT8 consumers
+    with theirs, INT8 convolutions writing float for it, conversion layers around it); None otherwise."""
+    ups = ctx.next_compute(r, downstream=False)
+    downs = ctx.next_compute(r, downstream=True)
+    up8 = [(u, path) for u, path in ups if ctx.precision[u] in prec.QUANTIZED_PRECISIONS]
+    down8 = [(d, path) for d, path in downs if ctx.precision[d] in prec.QUANTIZED_PRECISIONS]
+    if not up8 or not down8:
+        return None
+    float_writers = [u for u, _ in up8 if ctx.is_conv(u) and prec.is_float(ctx.output_precision[u])]
+    # standalone Dequantize layers feeding a float writer's residual input exist for the same reason
+    dq_in = [
+        x
+        for u in float_writers
+        for x in ctx.producers[u]
+        if ctx.is_qdq(x) and not ctx.is_noop(x) and _reads_float(ctx, x, u, non_first=True)
+    ]
+    conversions = list(
+        dict.fromkeys([x for _, path in up8 for x in path] + [x for _, path in down8 for x in path] + dq_in)
+    )
+    return up8, down8, float_writers, conversions
+
+
+def fallback_residual_readers(ctx: LintContext, r: int, down8: list[tuple[int, list[int]]]) -> list[int]:
+    """Fused-Add convolutions reading the output of float layer ``r`` (or of a reformat/Quantize input
+    after it) unquantized as their residual input: the float output is the residual branch's doing."""
+    if not ctx.has_edges:
+        return []
+    after = [r, *(x for _, path in down8 for x in path)]
+    return list(
+        dict.fromkeys(
+            c
+            for x in after
+            for c in ctx.consumers[x]
+            if ctx.is_conv(c) and _reads_float(ctx, x, c, non_first=True)
+        )
+    )
 
 
 def _fallback_cause(
