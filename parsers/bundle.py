@@ -388,23 +388,23 @@ def from_files(files: Sequence[SourceFile], *, name: str, max_file_bytes: int | 
     return bundle
 
 
-# A profile given explicitly beside another file's layers is another engine's when under this share of its rows
-# match layer names AND those rows hold under this share of its profiled time (2 of 26 rows, 17% of the time,
-# for resnet-qat's layers with resnet-qat-residual's profile). A genuine excerpt (a --dumpProfile excerpt in a
-# log) has few rows, but its rows are the engine's layers: it passes.
+# A profile from another file than the layers (named by the user, found in one folder or beside an engine) is
+# another engine's when under this share of its rows match layer names AND those rows hold under this share of
+# its profiled time (2 of 26 rows, 17% of the time, for resnet-qat's layers with resnet-qat-residual's profile).
+# A genuine excerpt (a --dumpProfile excerpt in a log) has few rows, but its rows are the engine's layers: it
+# passes. Every real bundle in the repository matches 100% of its rows (docs/bundles.md).
 MIN_MATCHED_PROFILE_SHARE = 0.5
 
 
 def _refuse_foreign_profile(bundle: EngineBundle, ctx: kinds.LoadContext) -> None:
-    """Refuse layers and a profile from two files the user named when the profile's names are mostly not
-    layer names (under :data:`MIN_MATCHED_PROFILE_SHARE` of its rows and of its time): two engines mixed.
-
-    Files found by scanning a folder or beside an engine are kept with a note (see :func:`_finish`)."""
+    """Refuse layers and a profile from two files when the profile's names are mostly not layer names (under
+    :data:`MIN_MATCHED_PROFILE_SHARE` of its rows and of its time): two engines mixed. One rule whether the
+    user named the files or they were found in one folder (same stem) or beside an engine."""
     if bundle.profile.empty or bundle.layers.empty:
         return
     layer_src = next(iter(bundle.sources.get("layer_info", [])), None) or _log_with(ctx, "layers")
     prof_src = next(iter(bundle.sources.get("profile", [])), None) or _log_with(ctx, "profile")
-    if layer_src is None or prof_src is None or layer_src == prof_src or {layer_src, prof_src} & ctx.found:
+    if layer_src is None or prof_src is None or layer_src == prof_src:
         return
     joined = bundle.joined()
     times = bundle.profile["avg_ms"].to_numpy(dtype="float64", na_value=float("nan"))

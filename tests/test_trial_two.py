@@ -8,6 +8,7 @@ suggested folders that do not load; 5. click usage errors took three lines; 6. w
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def test_library_load_refuses_the_mix_and_keeps_genuine_excerpts(tmp_path: Path)
     excerpt.write_text(json.dumps(records[:7]))
     b = trtinspect.load(graph, excerpt)
     assert len(b.profile) == 6 and not b.unmatched_profile
-    # the same mix found in one folder stays a note (tests/test_bundle.py), and the engine's own pair loads
+    # the engine's own pair loads (the same mix found in one folder is refused too: tests below)
     assert not trtinspect.load(graph, resnet_file("qat", "profile.json")).unmatched_profile
 
 
@@ -167,3 +168,46 @@ def test_error_hints_start_a_sentence(capsys: pytest.CaptureFixture[str], tmp_pa
     err = run(["report", str(empty)], capsys)[2]
     assert "file is empty. Re-run the export that wrote it." in err
     assert TrtInspectError("x", hint="trtexec --help lists it").one_line() == "x. trtexec --help lists it."
+
+
+def _mixed_folder(tmp_path: Path) -> Path:
+    """qat's graph and fp32's profile (both real A100 exports) under ONE TREx stem in one folder."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(resnet_file("qat", "graph.json"), folder / "x.onnx.engine.graph.json")
+    shutil.copy(resnet_file("fp32", "profile.json"), folder / "x.onnx.engine.profile.json")
+    return folder
+
+
+@pytest.mark.parametrize("command", ["report", "lint"])
+@pytest.mark.parametrize("target", ["folder", "engine"])
+def test_folder_with_another_engines_profile_is_refused(command: str, target: str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Same rule as named files: found in one folder (same stem) or beside an engine, 0 of 32 rows match."""
+    folder = _mixed_folder(tmp_path)
+    path = folder if target == "folder" else folder / "x.onnx.engine"
+    code, out, err = run([command, str(path)], capsys)
+    assert code == 2 and not out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "the profile does not belong to this engine: 0 of 32 profiled layers match its layer names" in err
+    assert str(folder / "x.onnx.engine.profile.json") in err and str(folder / "x.onnx.engine.graph.json") in err
+    assert "Pass the profile exported with" in err and "Traceback" not in err
+
+
+def test_check_names_the_mixed_bundle_not_different_models(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _mixed_folder(tmp_path)
+    code, out, err = run(["check", "--baseline", str(resnet_file("qat", "graph.json").parent),
+                          "--candidate", str(folder)], capsys)
+    assert code == 2, (out, err)
+    assert "the profile does not belong to this engine: 0 of 32" in err
+    assert "different models" not in err and "share no ONNX source node" not in err
+    assert str(folder / "x.onnx.engine.profile.json") in err
+
+
+def test_real_bundles_in_one_folder_still_load() -> None:
+    """Every bundled TREx sample (its own graph and profile in one folder) passes: 100% of rows match."""
+    for name in ("fp16", "fp32", "qat", "qat-residual", "qat-residual-qgap"):
+        b = trtinspect.load(resnet_file(name, "graph.json").parent)
+        assert not b.unmatched_profile and not any("different engines" in n for n in b.notes), name
