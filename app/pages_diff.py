@@ -145,7 +145,8 @@ def charts(result: Any) -> list[Any]:
         dcc.Graph(
             id="diff-waterfall",
             figure=plots.fig_diff_waterfall(
-                result.groups, t["a_layers_ms"], t["b_layers_ms"], a_label="A", b_label="B"
+                result.groups, t["a_layers_ms"], t["b_layers_ms"], a_label="A", b_label="B",
+                not_listed_ms=t.get("b_not_listed_ms", 0.0) - t.get("a_not_listed_ms", 0.0),
             ),
             config=cfg,
         ),

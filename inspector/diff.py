@@ -33,6 +33,7 @@ from trtinspect.errors import InternalError, NotComparableError, TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, primary_op, read_sides
 from trtinspect.inspector.align_side import _Side
+from trtinspect.inspector.diff_excerpt import excerpt_notes, excerpt_tail, not_listed_ms
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
@@ -533,7 +534,7 @@ def headline(a_name: str, b_name: str, totals: Mapping[str, float]) -> str:
     untimed = [side for side, t in (("A", ta), ("B", tb)) if math.isnan(t)]
     if untimed:
         return _untimed_head(a_name, b_name, untimed, ga, gb) + "."
-    per_layer = f"per-layer profiled total {ta:.3f} -> {tb:.3f} ms"
+    per_layer = f"per-layer profiled total {ta:.3f} -> {tb:.3f} ms{excerpt_tail(totals)}"
     if not (math.isnan(ga) or math.isnan(gb)) and ga > 0:
         d = gb - ga
         if abs(d) < SAME_MS:
@@ -548,7 +549,8 @@ def headline(a_name: str, b_name: str, totals: Mapping[str, float]) -> str:
     if abs(d) < SAME_MS:
         return f"B ({b_name}) and A ({a_name}) take the same per-layer time ({ta:.3f} ms); no end-to-end figure."
     return (f"B ({b_name}) is {abs(d):.3f} ms {'slower' if d > 0 else 'faster'} than A ({a_name}) in per-layer "
-            f"profiled time, {abs(100 * d / ta):.1f}% of A's per-layer total ({ta:.3f} -> {tb:.3f} ms); "
+            f"profiled time, {abs(100 * d / ta):.1f}% of A's per-layer total ({ta:.3f} -> {tb:.3f} ms"
+            f"{excerpt_tail(totals)}); "
             "no end-to-end GPU compute on both sides.")
 
 
@@ -743,9 +745,12 @@ def _totals(a: EngineBundle, b: EngineBundle, a_lt: pd.DataFrame, b_lt: pd.DataF
             e2e: pd.DataFrame, both_timed: bool, notes: list[str]) -> dict[str, float]:
     """Per-layer totals, their reconciliation with the group deltas, end-to-end GPU compute, profiling gap."""
     a_total, b_total = rows_total(a_lt), rows_total(b_lt)
+    a_rest, b_rest = not_listed_ms(a, a_total), not_listed_ms(b, b_total)   # an excerpt's remainder
+    a_total, b_total = a_total + a_rest, b_total + b_rest
+    notes.extend(excerpt_notes(a, b, a_rest, b_rest))
     if both_timed:
         group_sum = math.fsum(gt["delta_ms"].tolist())
-        residual = group_sum - (b_total - a_total)
+        residual = group_sum + (b_rest - a_rest) - (b_total - a_total)
         if abs(residual) > RECONCILE_TOL_MS * max(1.0, abs(a_total) + abs(b_total)):
             raise InternalError(f"group deltas ({group_sum:.9f} ms) do not add up to the difference of "
                                 f"per-layer totals ({b_total - a_total:.9f} ms)")
@@ -753,14 +758,13 @@ def _totals(a: EngineBundle, b: EngineBundle, a_lt: pd.DataFrame, b_lt: pd.DataF
         group_sum = residual = math.nan
         notes.append("group deltas are not reconciled: that needs per-layer timing on both sides")
     totals: dict[str, float] = {
-        "a_layers_ms": a_total,
-        "b_layers_ms": b_total,
+        "a_layers_ms": a_total, "b_layers_ms": b_total,
         "delta_ms": b_total - a_total,
         "delta_pct": 100.0 * (b_total - a_total) / a_total if a_total > 0 else math.nan,
         "sum_group_delta_ms": group_sum,
         "reconcile_residual_ms": residual,
-        "a_unmatched_profile_ms": _unmatched_ms(a),
-        "b_unmatched_profile_ms": _unmatched_ms(b),
+        "a_not_listed_ms": a_rest, "b_not_listed_ms": b_rest,
+        "a_unmatched_profile_ms": _unmatched_ms(a), "b_unmatched_profile_ms": _unmatched_ms(b),
     }
     for side, total in (("a", a_total), ("b", b_total)):
         hit = e2e[e2e["metric"] == "gpu_compute"]
@@ -768,10 +772,6 @@ def _totals(a: EngineBundle, b: EngineBundle, a_lt: pd.DataFrame, b_lt: pd.DataF
         totals[f"{side}_gpu_compute_ms"] = gpu
         # per-layer profiling synchronises after every layer: its total exceeds real compute by this gap
         totals[f"{side}_profiling_gap_ms"] = total - gpu   # NaN when either is unknown
-    for side, lt, rows in (("A", a.layer_total, a_total), ("B", b.layer_total, b_total)):
-        if lt.missing_ms:  # the Total row of a --dumpProfile excerpt holds more than its rows (issue 12)
-            notes.append(f"{side}: the --dumpProfile table is an excerpt: its Total row gives {lt.ms:.4f} ms per "
-                         f"iteration, its rows {rows:.4f} ms; the totals and group deltas here cover the rows")
     for side, key in (("A", "a_unmatched_profile_ms"), ("B", "b_unmatched_profile_ms")):
         if totals[key] > 0:
             notes.append(f"{side}: {totals[key]:.3f} ms of profiled time is in rows that match no layer name "
@@ -794,6 +794,4 @@ def _advice(bundle: EngineBundle, missing: str) -> str:
 
 
 def _unmatched_ms(bundle: EngineBundle) -> float:
-    if not bundle.unmatched_profile or bundle.profile.empty:
-        return 0.0
-    return bundle.unmatched_profile_ms()
+    return 0.0 if not bundle.unmatched_profile or bundle.profile.empty else bundle.unmatched_profile_ms()

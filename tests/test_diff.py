@@ -169,11 +169,42 @@ def test_seed_logs_without_shared_nodes_are_labelled() -> None:
     assert r.mode == MODE_ORDER
     assert "share no ONNX source node names" in r.summary and "order-and-type" in r.summary
     assert any("share no ONNX source node" in n for n in r.notes)
-    assert math.fsum(r.groups["delta_ms"]) == pytest.approx(r.totals["b_layers_ms"] - r.totals["a_layers_ms"])
     # both tables are excerpts (issue 12): the notes give the printed Total rows, the rows cover less
     assert "A: the --dumpProfile table is an excerpt: its Total row gives 3.8038 ms per iteration, its rows " \
         "1.6081 ms" in " ".join(r.notes)
     assert any(n.startswith("B: the --dumpProfile table is an excerpt: its Total row gives 3.1414") for n in r.notes)
+    rest = r.totals["b_not_listed_ms"] - r.totals["a_not_listed_ms"]   # both logs quote an excerpt of the table
+    assert math.fsum(r.groups["delta_ms"]) + rest == pytest.approx(r.totals["b_layers_ms"] - r.totals["a_layers_ms"])
+
+
+def test_excerpt_totals_are_the_total_rows() -> None:
+    """The seed logs quote some rows of --dumpProfile tables whose Total rows say 3.1414 and 3.8038 ms: diff's
+    per-layer totals are those (as report's), the unlisted rest is its own line and the deltas still add up."""
+    from click.testing import CliRunner
+
+    from trtinspect.cli import cli
+
+    d = LOGS / "seed-fx-vs-implicit-int8"
+    a, b = trtinspect.load(d / "implicit-int8.profile.log"), trtinspect.load(d / "fx-qdq-int8.profile.log")
+    r = diff(a, b)
+    t = r.totals
+    assert (t["a_layers_ms"], t["b_layers_ms"]) == (pytest.approx(3.1414), pytest.approx(3.8038))
+    assert (t["a_layers_ms"], t["b_layers_ms"]) == (a.layer_total.ms, b.layer_total.ms)
+    assert t["a_not_listed_ms"] == pytest.approx(3.1414 - 1.4451)
+    assert t["b_not_listed_ms"] == pytest.approx(3.8038 - 1.6081)
+    assert math.fsum(r.groups["delta_ms"]) == pytest.approx(1.6081 - 1.4451)
+    assert abs(t["reconcile_residual_ms"]) < 1e-9
+    assert "(3.141 -> 3.804 ms; A and B: the --dumpProfile Total rows, the rows listed are an excerpt)" in r.headline
+    assert sum("the --dumpProfile table is an excerpt" in n for n in r.notes) == 2
+    res = CliRunner().invoke(cli, ["diff", str(d / "implicit-int8.profile.log"), str(d / "fx-qdq-int8.profile.log")],
+                             env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "per-layer total: A 3.1414 ms, B 3.8038 ms, delta +0.6624 ms" in res.output
+    assert "not listed in the excerpt +0.4994 ms (A 1.6963 ms, B 2.1957 ms)" in res.output
+    # the other direction, and a side that is not an excerpt, add nothing
+    assert diff(b, a).totals["a_not_listed_ms"] == t["b_not_listed_ms"]
+    full = trtinspect.load(RESNET / "qat")
+    assert diff(full, full).totals["a_not_listed_ms"] == 0.0
 
 
 def test_layerless_bundle_is_a_user_error(tmp_path: Path) -> None:

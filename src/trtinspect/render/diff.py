@@ -116,6 +116,19 @@ def _side_total(ms: float) -> str:
     return "- (no per-layer timing)" if math.isnan(ms) else f"{ms:.4f} ms"
 
 
+def not_listed_delta(t: Mapping[str, float]) -> float:
+    """B's minus A's time not listed in a --dumpProfile excerpt (0 when neither side is an excerpt)."""
+    return t.get("b_not_listed_ms", 0.0) - t.get("a_not_listed_ms", 0.0)
+
+
+def _not_listed(t: dict[str, float]) -> str:
+    """The unlisted remainder of an excerpt's per-layer total, as its own term of the reconciliation."""
+    a, b = t.get("a_not_listed_ms", 0.0), t.get("b_not_listed_ms", 0.0)
+    if not (a or b):
+        return ""
+    return f", not listed in the excerpt {b - a:+.4f} ms (A {a:.4f} ms, B {b:.4f} ms)"
+
+
 def _totals_lines(result: DiffResult) -> list[str]:
     t = result.totals
     untimed = untimed_sides(result)
@@ -127,7 +140,7 @@ def _totals_lines(result: DiffResult) -> list[str]:
         lines = [
             f"per-layer total: A {t['a_layers_ms']:.4f} ms, B {t['b_layers_ms']:.4f} ms, "
             f"delta {t['delta_ms']:+.4f} ms ({_pct(t['delta_pct'])})",
-            f"sum of group deltas {t['sum_group_delta_ms']:+.4f} ms (reconciled, residual "
+            f"sum of group deltas {t['sum_group_delta_ms']:+.4f} ms{_not_listed(t)} (reconciled, residual "
             f"{t['reconcile_residual_ms']:.1e} ms)",
         ]
     for side in ("a", "b"):
@@ -406,7 +419,7 @@ def render_html(result: DiffResult, *, top: int = 20) -> str:
     # every chart plots per-layer times or deltas: none without timing on both sides (no fake 0 ms bars)
     figs = [] if untimed else [
         plots.fig_diff_waterfall(result.groups, result.totals["a_layers_ms"], result.totals["b_layers_ms"],
-                                 top=top),
+                                 top=top, not_listed_ms=not_listed_delta(result.totals)),
         plots.fig_time_by_type(result.by_type),
         plots.fig_precision_changes(result.groups),
     ]

@@ -30,8 +30,9 @@ def _txt(value: Any) -> str:
 
 
 def fig_diff_waterfall(groups: pd.DataFrame, a_total_ms: float, b_total_ms: float, *, top: int = 20,
-                       a_label: str = "A", b_label: str = "B") -> go.Figure:
-    """Waterfall from A's per-layer total to B's: one step per group (largest |delta| first, the rest summed).
+                       a_label: str = "A", b_label: str = "B", not_listed_ms: float = 0.0) -> go.Figure:
+    """Waterfall from A's per-layer total to B's: one step per group (largest |delta| first, the rest summed),
+    and one for the delta of time not listed in a --dumpProfile excerpt (``not_listed_ms``, when not 0).
 
     ``groups`` needs ``label``, ``kind`` and ``delta_ms`` (e.g. ``DiffResult.groups``).
     """
@@ -53,6 +54,11 @@ def fig_diff_waterfall(groups: pd.DataFrame, a_total_ms: float, b_total_ms: floa
         y.append(float(rest["delta_ms"].sum()))
         measure.append("relative")
         text.append(f"{y[-1]:+.3f}")
+    if not_listed_ms:
+        x.append("not listed in the excerpt")
+        y.append(float(not_listed_ms))
+        measure.append("relative")
+        text.append(f"{not_listed_ms:+.3f}")
     x.append(f"{b_label} total")
     y.append(b_total_ms)
     measure.append("total")
