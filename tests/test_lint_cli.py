@@ -205,3 +205,24 @@ def test_bad_input_exit_2_without_traceback(tmp_path: Path, content: bytes, what
 def test_unknown_rule_exit_2() -> None:
     code, _, err = run(["sample:resnet18-a100/qat", "--rules", "nope"])
     assert code == 2 and "unknown lint rule" in err and "Traceback" not in err
+
+
+def test_lint_text_prose_wraps_at_the_output_width() -> None:
+    """New-user trial: lint text prose lines reached 530 characters; they wrap between words at COLUMNS (120
+    for a file or pipe), under their label; JSON keeps each text whole."""
+    from click.testing import CliRunner
+
+    from trtinspect.cli import cli
+
+    for columns, width in (("", 120), ("90", 90)):
+        res = CliRunner().invoke(cli, ["lint", "sample:resnet18-a100/qat"], env={"COLUMNS": columns})
+        assert res.exit_code == 0, res.output
+        prose = [line for line in res.output.splitlines() if not line.lstrip().startswith(("- ", "layers"))]
+        assert max(len(line) for line in prose) <= width
+        assert "     cause: " in res.output and "\n            " in res.output   # hanging indent under the label
+    data = CliRunner().invoke(cli, ["lint", "sample:resnet18-a100/qat", "--format", "json"]).output
+    flat = " ".join(res.output.split())
+    import json
+
+    for finding in json.loads(data)["findings"]:
+        assert " ".join(str(finding["cause"]).split()) in flat     # whole, only re-wrapped

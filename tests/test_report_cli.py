@@ -161,3 +161,39 @@ def test_text_report_wraps_warnings_and_notes_without_cutting() -> None:
     assert all(line.startswith(("  - ", "    ")) or not line or line.endswith(":") for line in tail)
     assert max(len(line) for line in tail if " " in line.strip()) <= width
     assert "…" not in text[text.index("Warnings:"):]
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+def test_timing_caption_wraps_between_words(width: int) -> None:
+    """New-user trial: at 120 columns the batch-4 caption was cut as '(data tra' / 'disabled)'."""
+    text = render_text(build_report(load(LOGS / "trt10.16-h100" / "result-03.log")), width=width)
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Timing per iteration of batch 4"))
+    caption = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        caption.append(line)
+    assert max(len(line) for line in caption) <= width
+    assert "H2D and D2H not measured (data transfers disabled)" in " ".join(caption)   # no word cut in two
+    words = set(" ".join(caption).split())
+    assert "tra" not in words and "transfers" in words
+
+
+def test_text_width_follows_columns_else_120(monkeypatch: pytest.MonkeyPatch) -> None:
+    """report, lint and diff share one width rule: COLUMNS when set, the terminal's, else 120 (file or pipe)."""
+    from trtinspect.cli.options import text_width
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert text_width() == 120          # pytest's stdout is not a terminal
+    monkeypatch.setenv("COLUMNS", "77")
+    assert text_width() == 77
+    monkeypatch.setenv("COLUMNS", "wide")
+    assert text_width() == 120
+    log = str(LOGS / "trt10.16-h100" / "result-03.log")
+    for columns in ("70", "150"):
+        out = CliRunner().invoke(cli, ["report", log], env={"COLUMNS": columns}, catch_exceptions=False).output
+        assert max(len(line) for line in out.splitlines()) <= int(columns)
+    assert any(len(line) > 120 for line in out.splitlines())      # 150 columns used, not a fixed width
+    piped = CliRunner().invoke(cli, ["report", log], env={"COLUMNS": ""}, catch_exceptions=False).output
+    assert max(len(line) for line in piped.splitlines()) <= 120

@@ -7,9 +7,12 @@ finds it, and the outputs agree with one another.
 
 from __future__ import annotations
 
-__all__ = ["MINUS", "signed"]
+__all__ = ["FILE_WIDTH", "MINUS", "signed"]
 
 MINUS = "-"
+# Text written to a file or a pipe without COLUMNS set (no terminal to fit): 120 columns, the width of a code
+# review or a CI log view (trtinspect.cli.options.text_width).
+FILE_WIDTH = 120
 
 
 def signed(value: float, digits: int = 3, unit: str = "") -> str:

@@ -5,8 +5,6 @@ A thin layer over :func:`trtinspect.inspector.diff.diff` and :mod:`trtinspect.re
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 
 import click
@@ -17,18 +15,12 @@ from trtinspect.cli.options import (
     load_evidence,
     output_option,
     side_labels,
+    text_width,
     top_option,
     write_output,
 )
 from trtinspect.inspector.diff import diff
-from trtinspect.render.diff import FILE_WIDTH
-
-
-def text_width() -> int:
-    """Console width for text output: the terminal's, or a fixed wide width for a file or pipe (no wrapping)."""
-    if sys.stdout.isatty():
-        return shutil.get_terminal_size((FILE_WIDTH, 40)).columns
-    return FILE_WIDTH
+from trtinspect.textfmt import FILE_WIDTH
 
 
 @click.command("diff")
@@ -57,7 +49,7 @@ def command(a: str, b: str, fmt: str, output: Path | None, top: int, no_lint: bo
     bundle_b = load_evidence(b, what="an engine to diff")
     bundle_a.name, bundle_b.name = side_labels(bundle_a.name, bundle_b.name, a, b)
     result = diff(bundle_a, bundle_b, findings=not no_lint, force=force)
-    # text on a terminal fits the terminal; in a file or pipe it is wide enough that no table wraps
+    # text on a terminal fits the terminal (or COLUMNS); in a file or pipe 120 columns
     width = text_width() if output is None else FILE_WIDTH
     write_output(output, render.render("diff", result, fmt, top=top, width=width))
     if output is not None:

@@ -8,7 +8,7 @@ import sys
 import click
 
 from trtinspect import render
-from trtinspect.cli.options import format_option, load, name_option, paths_argument, top_option
+from trtinspect.cli.options import format_option, load, name_option, paths_argument, text_width, top_option
 from trtinspect.inspector.lint import LintResult, lint, select_rules, severity_at_least
 from trtinspect.inspector.rules import severity_range
 
@@ -76,7 +76,8 @@ def command(
     rules = select_rules(rules_spec)  # validate ids before loading anything
     bundle = load(*paths, name=name)
     findings = lint(bundle, [r.id for r in rules])
-    text = render.render("lint", LintResult(findings, bundle), fmt, top=None if top in (None, 0) else top)
+    wrap = {"width": text_width()} if fmt == "text" else {}      # prose wraps in text output only
+    text = render.render("lint", LintResult(findings, bundle), fmt, top=None if top in (None, 0) else top, **wrap)
     click.echo(text, nl=not text.endswith("\n"))
     if fail_on is not None and any(severity_at_least(s, fail_on) for s in findings["severity"].tolist()):
         sys.stdout.flush()

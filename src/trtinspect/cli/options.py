@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +22,7 @@ import trtinspect
 from trtinspect import render
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers.model import EngineBundle
+from trtinspect.textfmt import FILE_WIDTH
 
 F = TypeVar("F", bound=Callable[..., Any])
 PATHS_HELP = ("a bundle directory, an engine file with sidecars beside it, explicit exported files or trtexec "
@@ -102,3 +105,14 @@ def write_output(target: str | Path | None, text: str, what: str = "report") -> 
     except OSError as exc:
         raise TrtInspectError(f"cannot write the {what}: {exc.strerror}", path=path,
                               hint="check that the folder exists and is writable") from None
+
+
+def text_width() -> int:
+    """Width of text output (report, diff, check, lint): COLUMNS when set to a positive number, else the
+    terminal's width, else :data:`~trtinspect.textfmt.FILE_WIDTH` (120) for a file or pipe."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((FILE_WIDTH, 40)).columns
+    return FILE_WIDTH

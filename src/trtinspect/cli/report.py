@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-
 import click
 
 from trtinspect import render
-from trtinspect.cli.options import format_option, load, name_option, paths_argument, top_option
+from trtinspect.cli.options import format_option, load, name_option, paths_argument, text_width, top_option
 from trtinspect.inspector.report import build_report
 from trtinspect.parsers.bundle import require_detailed as ensure_detailed
 
@@ -32,6 +30,5 @@ def command(paths: tuple[str, ...], fmt: str, top: int, name: str | None, no_lin
     if require_detailed:
         ensure_detailed(bundle, "precision and layer-type breakdowns need detailed layer information")
     report = build_report(bundle, top=top, lint=not no_lint)
-    width = max(100, shutil.get_terminal_size((120, 40)).columns)
-    text = render.render("report", report, fmt, width=width)
+    text = render.render("report", report, fmt, width=text_width())
     click.echo(text, nl=not text.endswith("\n"))

@@ -23,6 +23,7 @@ from rich.text import Text
 from trtinspect.inspector.diff import DiffResult
 from trtinspect.render.escape import md_cell, md_text, printable
 from trtinspect.render.jsonout import NotFast, dumps_indent2, frame_records
+from trtinspect.textfmt import FILE_WIDTH
 
 __all__ = ["FILE_WIDTH", "FORMATS", "no_delta_note", "render", "render_html", "render_json", "render_markdown",
            "render_text", "top_changes", "untimed_sides"]
@@ -183,9 +184,7 @@ LABEL_MAX_WIDTH = 40
 LABEL_MIN_WIDTH = 28    # a name is not cut shorter than this while a lower-rank column can be hidden instead
 LABEL_FLOOR_WIDTH = 10  # ... and never shorter than this
 TEXT_MIN_WIDTH = 12     # a wrapped text column is not narrower than this (nor than its longest word)
-# Text written to a file or a pipe (no terminal to fit): 120 columns, the width of a code review or a CI log
-# view; on a terminal the tables fit the terminal's width.
-FILE_WIDTH = 120
+# FILE_WIDTH (trtinspect.textfmt): text written to a file or a pipe; on a terminal the tables fit its width.
 
 
 def _style(header: str) -> str:

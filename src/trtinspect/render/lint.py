@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -177,24 +178,37 @@ def _per_layer_lines(rec: dict[str, Any], *, detail: bool = True) -> list[str]:
     return out
 
 
-def to_text(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = None) -> str:
-    lines = [f"trtinspect lint: {bundle.name}", basis_line(findings)]
+def _prose(text: str, width: int | None, indent: str = "", label: str = "") -> list[str]:
+    """A prose line (``indent`` + ``label`` + ``text``), wrapped between words at ``width`` (None: one line)
+    under its label; a word longer than a line (a layer name, a path) stays whole."""
+    first = indent + label
+    if width is None:
+        return [first + text]
+    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=" " * len(first),
+                         break_long_words=False, break_on_hyphens=False) or [first]
+
+
+def to_text(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = None,
+            width: int | None = None) -> str:
+    """``width``: wrap prose lines (summary, title, cause, cost, try) at this many columns (None: unwrapped)."""
+    lines = [f"trtinspect lint: {bundle.name}", *_prose(basis_line(findings), width)]
     lines.append(f"graph edges: {findings.attrs.get('edges', 'unknown')}")
-    lines.append(summary_line(findings, bundle))
+    lines.extend(_prose(summary_line(findings, bundle), width))
     if len(findings):
-        lines.append(ORDER_NOTE)
+        lines.extend(_prose(ORDER_NOTE, width))
     shown = findings if top is None else findings.head(top)
     for i, rec in enumerate(shown.to_dict("records"), start=1):
         lines.append("")
-        lines.append(
-            f"{i:>3}. [{rec['severity']}] {rec['rule_id']}  "
-            f"{_cost_text(rec['cost_ms'], rec['cost_pct'], rec.get('cost_kind'))}  {rec['confidence']}"
-        )
-        lines.append(f"     {rec['title']}")
-        lines.append(f"     cause: {rec['cause']}")
-        lines.append(f"     cost:  {rec.get('cost_method')}")
-        lines.append(f"     try:   {rec['mitigation']}")
-        lines.extend(f"     {x}" for x in _per_layer_lines(rec, detail=False))
+        head = f"{_cost_text(rec['cost_ms'], rec['cost_pct'], rec.get('cost_kind'))}  {rec['confidence']}"
+        lines.extend(_prose(head, width, "", f"{i:>3}. [{rec['severity']}] {rec['rule_id']}  "))
+        lines.extend(_prose(str(rec["title"]), width, "     "))
+        lines.extend(_prose(str(rec["cause"]), width, "     ", "cause: "))
+        lines.extend(_prose(str(rec.get("cost_method")), width, "     ", "cost:  "))
+        lines.extend(_prose(str(rec["mitigation"]), width, "     ", "try:   "))
+        for x in _per_layer_lines(rec, detail=False):   # layer names ("- name") stay whole, sentences wrap
+            body = x.lstrip()
+            indent = " " * (5 + len(x) - len(body))
+            lines.extend([f"     {x}"] if body.startswith("- ") else _prose(body, width, indent))
     if top is not None and len(findings) > top:
         lines.append("")
         lines.append(f"... {len(findings) - top} more (use --top 0 for all)")
@@ -379,8 +393,8 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
         return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
-def _text(result: LintResult, *, top: int | None = None) -> str:
-    return to_text(result.findings, result.bundle, top=top)
+def _text(result: LintResult, *, top: int | None = None, width: int | None = None) -> str:
+    return to_text(result.findings, result.bundle, top=top, width=width)
 
 
 def _markdown(result: LintResult, *, top: int | None = None) -> str:

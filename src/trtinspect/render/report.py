@@ -211,7 +211,9 @@ def render_text(report: dict[str, Any], *, width: int = 120) -> str:
         head.add_row(k, v)
     console.print(head)
     for title, header, rows in _tables(report):
-        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+        # the title is prose: wrapped between words here (rich folds a title at the table's width mid-word)
+        console.print(_wrap(title, width, "", ""), markup=False, soft_wrap=True)
+        table = Table(box=box.SIMPLE_HEAD)
         # short columns keep their full width; long names share what is left and end in an ellipsis
         natural = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
         clipped = [h in CLIPPED_COLUMNS for h in header]
@@ -230,10 +232,14 @@ def render_text(report: dict[str, Any], *, width: int = 120) -> str:
         console.print(f"{title}:")
         for item in items:
             # wrap at word boundaries with a hanging indent; a word longer than a line (a path) stays whole
-            wrapped = textwrap.fill(item, width=width, initial_indent="  - ", subsequent_indent="    ",
-                                    break_long_words=False, break_on_hyphens=False)
-            console.print(wrapped, markup=False, soft_wrap=True)
+            console.print(_wrap(item, width, "  - ", "    "), markup=False, soft_wrap=True)
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> str:
+    """Prose wrapped at word boundaries with a hanging indent; a word longer than a line (a path) stays whole."""
+    return textwrap.fill(text, width=width, initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False)
 
 
 TEXT_COLUMNS = ("layer", "type", "precision", "layer type", "finding", "layer names", "rule", "severity", *nsys.TEXT)
