@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from trtinspect.inspector.lint import ORDER_NOTE, LintResult, cost_label, total_saving
-from trtinspect.inspector.rules import RULES, SEVERITIES
+from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES
 from trtinspect.parsers import schema
 from trtinspect.render.escape import md_cell, printable
 from trtinspect.render.jsonout import NotFast, dumps_indent2, frame_records
@@ -145,6 +145,24 @@ def summary_line(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     return line
 
 
+def _bracket(ms: float, kind: str | None) -> str:
+    """A per-layer cost in brackets, saying what it is: a saving, or the layer's own time (an upper bound)."""
+    if kind == "estimated saving":
+        return f"[saves ~{ms:.4f} ms]"
+    if kind == "layer time":
+        return f"[layer time {ms:.4f} ms]"
+    return f"[{ms:.4f} ms]"
+
+
+def _rule_cost_kind(member: dict[str, Any]) -> str | None:
+    """The cost kind of an absorbed finding: its own when recorded, else its rule's."""
+    kind = member.get("cost_kind")
+    if kind:
+        return str(kind)
+    rule = RULES_BY_ID.get(str(member.get("rule_id")))
+    return None if rule is None else rule.cost_kind
+
+
 def _per_layer_lines(rec: dict[str, Any], *, detail: bool = True) -> list[str]:
     """Per-layer evidence of a grouped / root-cause finding: each layer with its charged cost, then the
     findings it replaced (``detail=False``: counted per rule, not listed)."""
@@ -160,7 +178,7 @@ def _per_layer_lines(rec: dict[str, Any], *, detail: bool = True) -> list[str]:
         out = [f"layers ({len(names)}):"]
         for li, name in zip(rec["layer_indices"], names, strict=True):
             ms = by_layer.get(li, by_layer.get(str(li)))
-            out.append(f"  - {name}" + ("" if ms is None else f"  [{float(ms):.4f} ms]"))
+            out.append(f"  - {name}" + ("" if ms is None else f"  {_bracket(float(ms), rec.get('cost_kind'))}"))
     if not detail and ev.get("absorbed"):
         per_rule = Counter(str(m.get("rule_id")) for m in ev["absorbed"])
         out.append(
@@ -173,7 +191,8 @@ def _per_layer_lines(rec: dict[str, Any], *, detail: bool = True) -> list[str]:
             continue
         for m in ev.get(key, []) or []:
             cost = m.get("cost_ms")
-            cost_txt = "" if cost is None else f" [{cost:.4f} ms]"
+            kind = rec.get("cost_kind") if key == "members" else _rule_cost_kind(m)
+            cost_txt = "" if cost is None else f" {_bracket(float(cost), kind)}"
             out.append(f"  {label}: ({m.get('rule_id')}) {m.get('title')}{cost_txt}: {m.get('cause')}")
     return out
 
