@@ -454,16 +454,7 @@ def _opcodes(ta: Sequence[Any], tb: Sequence[Any]) -> Sequence[tuple[str, int, i
             i += 1
         else:
             j += 1
-    out: list[tuple[str, int, int, int, int]] = []
-    pi = pj = 0
-    for i, j in [*pairs, (n, m)]:
-        if i > pi or j > pj:
-            tag = "replace" if i > pi and j > pj else "delete" if i > pi else "insert"
-            out.append((tag, pi, i, pj, j))
-        if i < n and j < m:
-            out.append(("equal", i, i + 1, j, j + 1))
-        pi, pj = i + 1, j + 1
-    return out
+    return seqmatch.opcodes_from_pairs(pairs, n, m)
 
 
 def _order_and_type(

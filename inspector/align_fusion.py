@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from trtinspect.inspector import seqmatch
 from trtinspect.inspector.align_side import _Side, op_kind, primary_op
 from trtinspect.parsers.layer_names import source_nodes_from_name
 
@@ -134,16 +135,7 @@ def weighted_opcodes(ta: Sequence[str], tb: Sequence[str], ca: Sequence[frozense
             i += 1
         else:
             j += 1
-    out: list[tuple[str, int, int, int, int]] = []
-    pi = pj = 0
-    for i, j in [*pairs, (n, m)]:
-        if i > pi or j > pj:
-            tag = "replace" if i > pi and j > pj else "delete" if i > pi else "insert"
-            out.append((tag, pi, i, pj, j))
-        if i < n and j < m:
-            out.append(("equal", i, i + 1, j, j + 1))
-        pi, pj = i + 1, j + 1
-    return out
+    return seqmatch.opcodes_from_pairs(pairs, n, m)
 
 
 Groups = list[tuple[list[int], list[int]]]

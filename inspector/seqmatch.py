@@ -107,3 +107,19 @@ def opcodes(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[Opcode]:
         if size:
             out.append(("equal", ai, i, bj, j))
     return out
+
+
+def opcodes_from_pairs(pairs: Sequence[tuple[int, int]], n: int, m: int) -> list[Opcode]:
+    """difflib-style opcodes from matched index pairs (increasing in both sequences, one item each) of two
+    sequences of lengths ``n`` and ``m``: each pair an ``equal`` of one item, the gaps between pairs
+    ``replace`` / ``delete`` / ``insert``."""
+    out: list[Opcode] = []
+    pi = pj = 0
+    for i, j in [*pairs, (n, m)]:
+        if i > pi or j > pj:
+            tag = "replace" if i > pi and j > pj else "delete" if i > pi else "insert"
+            out.append((tag, pi, i, pj, j))
+        if i < n and j < m:
+            out.append(("equal", i, i + 1, j, j + 1))
+        pi, pj = i + 1, j + 1
+    return out
