@@ -50,3 +50,16 @@ def nsys_generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
     """A small generated two-process TensorRT-shaped nsys export in a temporary folder, and its truth."""
     out = tmp_path_factory.mktemp("nsys_gen") / "trt_resnet18_generated.sqlite"
     return out, nsys_generator().generate(out, iterations=7, processes=2, seed=3)
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the ``trtinspect`` command in-process: (exit status, stdout, stderr)."""
+    from trtinspect.cli import main
+
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -14,10 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA, RESNET
+from conftest import DATA, RESNET, run_cli
 
 import trtinspect
-from trtinspect.cli import main
 from trtinspect.cli.options import runs_label
 
 FP16, QAT = "sample:resnet18-a100/fp16", "sample:resnet18-a100/qat"
@@ -26,13 +25,7 @@ RTX3090 = DATA / "external" / "trex-rtx3090-resnet50"
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(args, capsys)
 
 
 # ------------------------------------------------------------------------------------------ 1. --record URL

@@ -12,21 +12,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import resnet_file
+from conftest import resnet_file, run_cli
 
 import trtinspect
-from trtinspect.cli import main
 from trtinspect.errors import TrtInspectError
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(args, capsys)
 
 
 # ------------------------------------------------------------------------- 1. two engines' files mixed
