@@ -235,37 +235,22 @@ class LintContext:
         return rows
 
     def _per_layer_total(self) -> float:
-        """Per-iteration total of all layers: the sum of avg_ms, or, when the profile is an excerpt (its
-        reported percentages say the whole engine took longer), avg_ms / percentage of its largest row."""
-        timed_sum = math.fsum(t for t in self.avg_ms if not math.isnan(t))
-        prof = self.bundle.profile
-        if prof.empty or "percentage" not in prof:
-            return timed_sum
-        pct = prof["percentage"].to_numpy(dtype="float64", na_value=math.nan)
-        avg = prof["avg_ms"].to_numpy(dtype="float64", na_value=math.nan)
-        ok = (pct > 0) & (avg > 0)
-        if not ok.any():
-            return timed_sum
-        i = int(pct[ok].argmax())
-        estimate = float(avg[ok][i] * 100.0 / pct[ok][i])
-        # Only trust the estimate when it clearly exceeds the rows' sum (rounded percentages add noise).
-        return estimate if estimate > timed_sum * 1.05 else timed_sum
+        """The bundle's per-layer total (:attr:`EngineBundle.layer_total`, ms per iteration): the figure
+        report, diff and check show, read here rather than recomputed."""
+        return self.bundle.layer_total.ms if self.has_profile else math.nan
 
     def _cost_basis(self) -> tuple[str, float]:
-        """The ONE denominator of cost_pct: the summed per-layer profiled time.
+        """The ONE denominator of cost_pct: the bundle's per-layer total and its basis.
 
         Costs are per-layer profiled times (or estimates made from them), so they are divided by the same
         measurement: any set of layers is at most 100%. End-to-end GPU compute time is a different run
         (per-layer profiling adds 20-35% overhead) and is only reported beside it (:meth:`_end_to_end`).
         """
+        total = self.bundle.layer_total
         if self.per_layer_total_ms > 0:
-            basis = (
-                "summed per-layer profiled time"
-                if self.per_layer_total_ms
-                <= math.fsum(t for t in self.avg_ms if not math.isnan(t)) * 1.0000001
-                else "per-layer total implied by the profile's percentages (the profile is an excerpt)"
-            )
-            return basis, self.per_layer_total_ms
+            summed = total.total_time_ms is None and total.ms == total.rows_avg_ms
+            return ("summed per-layer profiled time" if summed else f"per-layer total ({total.basis})",
+                    self.per_layer_total_ms)
         return "unknown", math.nan
 
     def _end_to_end(self) -> tuple[float, str]:

@@ -63,7 +63,7 @@ def layer_total(profile: pd.DataFrame, *, iterations: int | None, total_row: dic
     if profile.empty:
         return LayerTotal(math.nan, "no per-layer profile")
     avg = profile["avg_ms"].to_numpy("float64", na_value=np.nan)
-    rows_avg = float(np.nansum(avg))
+    rows_avg = math.fsum(avg[~np.isnan(avg)].tolist())  # correctly rounded: the sum diff's rows_total gives
     times = profile["time_ms"].to_numpy("float64", na_value=np.nan)
     rows_time = float(np.nansum(times)) if not np.isnan(times).all() else None
     n = iterations if iterations and iterations > 0 else None
