@@ -794,4 +794,4 @@ def _advice(bundle: EngineBundle, missing: str) -> str:
 
 
 def _unmatched_ms(bundle: EngineBundle) -> float:
-    return 0.0 if not bundle.unmatched_profile or bundle.profile.empty else bundle.unmatched_profile_ms()
+    return bundle.unmatched_profile_ms()

@@ -442,8 +442,7 @@ def _refuse(by_kind: dict[str, list[Path]]) -> None:
 
 def _finish(bundle: EngineBundle) -> None:
     if not bundle.profile.empty and not bundle.layers.empty:
-        unmatched_profile = bundle.unmatched_profile = bundle.joined().unmatched_profile
-        unmatched_layers = bundle.unmatched_layers = bundle.joined().unmatched_layers
+        unmatched_profile, unmatched_layers = bundle.unmatched_profile, bundle.unmatched_layers
         if unmatched_profile:
             bundle.notes.append(f"{len(unmatched_profile)} profiled name(s) match no layer (kept out of "
                                 "per-layer tables): " + ", ".join(repr(n) for n in unmatched_profile[:3]))

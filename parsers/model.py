@@ -53,9 +53,6 @@ class EngineBundle:
     sources: dict[str, list[Path]] = field(default_factory=dict)   # kind -> files that fed this bundle
     # True when layers came from a detailed graph (tensors, formats, edges); False for names-only sources.
     detailed: bool = False
-    # Profile rows whose name matched no layer, and layers no profile row timed (join is by name).
-    unmatched_profile: list[str] = field(default_factory=list)
-    unmatched_layers: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)                  # what was missing / recovered / assumed
     extras: dict[str, Any] = field(default_factory=dict)            # source-specific extras (e.g. nsys frames)
     # Derived figures, computed on first use and kept (see :meth:`derived`); not part of equality or repr.
@@ -98,9 +95,22 @@ class EngineBundle:
         """
         return self.joined().frame
 
+    @property
+    def unmatched_profile(self) -> list[str]:
+        """Profile rows whose name matched no layer (from the one join; [] unless both layers and profile)."""
+        return self.joined().unmatched_profile if self._both() else []
+
+    @property
+    def unmatched_layers(self) -> list[str]:
+        """Layers no profile row timed (from the one join; [] unless both layers and profile)."""
+        return self.joined().unmatched_layers if self._both() else []
+
     def unmatched_profile_ms(self) -> float:
-        """Summed average time of the profile rows no layer took (0 without a profile)."""
-        return self.joined().unmatched_profile_ms
+        """Summed average time of the profile rows no layer took (0 unless both layers and profile)."""
+        return self.joined().unmatched_profile_ms if self._both() else 0.0
+
+    def _both(self) -> bool:
+        return not self.profile.empty and not self.layers.empty
 
     @property
     def timing(self) -> TimingSummary:
