@@ -188,13 +188,17 @@ def gpu_compute_median(b: EngineBundle) -> float | None:
     return b.timing.gpu_compute.median
 
 
-def _layer_ms(b: EngineBundle) -> pd.Series:
-    """Per-iteration time of each profiled layer, indexed by name (duplicates summed)."""
+def _layer_ms(b: EngineBundle) -> dict[str, float]:
+    """Per-iteration time of each timed layer by name (duplicates summed): the bundle's one join of profile
+    to layers (:meth:`EngineBundle.layer_times`). Without layers (nothing to join to) the groups are the
+    profile's own rows (:func:`groups_by_name`), so the profile rows are read by name."""
+    frame = b.layer_times() if not b.layers.empty else b.profile
     sums: dict[str, float] = {}
-    names, values = b.profile["name"].astype(str), b.profile["avg_ms"].to_numpy(dtype=float)
+    names, values = frame["name"].astype(str).tolist(), frame["avg_ms"].to_numpy(dtype=float).tolist()
     for name, ms in zip(names, values, strict=True):
-        sums[name] = sums.get(name, 0.0) + ms
-    return pd.Series(sums, dtype="float64")
+        if ms == ms:  # untimed layers (NaN) add nothing
+            sums[name] = sums.get(name, 0.0) + ms
+    return sums
 
 
 GroupTimesFn = Callable[
@@ -275,10 +279,10 @@ def runs_for(
     recs: list[dict[str, Any]] = []
     for side, bundles, col in ((BASE, baseline, "layers_a"), (CAND, candidate, "layers_b")):
         for run, b in enumerate(bundles):
-            ms = _layer_ms(b).to_dict()
+            ms = _layer_ms(b)
             for gid, layers in zip(meta["group_id"], meta[col], strict=True):
                 # ms is per NAME (duplicates summed): count each name once per group
-                vals = [ms[name] for name in dict.fromkeys(layers) if name in ms and ms[name] == ms[name]]
+                vals = [ms[name] for name in dict.fromkeys(layers) if name in ms]
                 if vals:
                     recs.append({"group_id": int(gid), "side": side, "run": run, "ms": float(sum(vals))})
     return pd.DataFrame(recs, columns=["group_id", "side", "run", "ms"])
