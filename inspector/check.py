@@ -62,6 +62,7 @@ from trtinspect.inspector.check_inputs import (
 from trtinspect.inspector.check_model import check_same_model, same_network_or_raise
 from trtinspect.parsers import schema
 from trtinspect.parsers.model import SINGLE_SAMPLE
+from trtinspect.parsers.trtexec_summary import summarize
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -269,6 +270,9 @@ def bh_adjust(p_values: Sequence[float]) -> np.ndarray:
 # --------------------------------------------------------------------------------------------- end to end
 
 
+SPREAD = (5.0, 95.0)   # the pooled iterations' spread (low, high): trtexec's percentile rule
+
+
 def decide_end_to_end(
     base_runs: Sequence[np.ndarray], cand_runs: Sequence[np.ndarray], source: str, t: Thresholds
 ) -> EndToEnd:
@@ -297,18 +301,20 @@ def decide_end_to_end(
                                "(the end-to-end evidence the other side has)")
     base, cand = np.concatenate(per_b), np.concatenate(per_c)
     e = EndToEnd(source=source, n_base=len(base), n_cand=len(cand))
+    # medians and percentiles: trtexec's rules, the one implementation the timing summary uses
     if source == "runs":  # one printed median per run: the centre is their median (the printed one for 1 run)
-        e.base_ms, e.cand_ms = float(np.median(base)), float(np.median(cand))
+        e.base_ms, e.cand_ms = summarize(base, ()).median, summarize(cand, ()).median
         e.base_low_ms, e.base_high_ms = float(base.min()), float(base.max())
         e.cand_low_ms, e.cand_high_ms = float(cand.min()), float(cand.max())
         run_b, run_c = base, cand
         what = "per-run medians"
     elif source == "iterations":
-        e.base_ms, e.cand_ms = float(np.median(base)), float(np.median(cand))
-        e.base_low_ms, e.base_high_ms = (float(x) for x in np.percentile(base, [5, 95]))
-        e.cand_low_ms, e.cand_high_ms = (float(x) for x in np.percentile(cand, [5, 95]))
-        run_b = np.array([np.median(r) for r in per_b])
-        run_c = np.array([np.median(r) for r in per_c])
+        sb, sc = summarize(base, SPREAD), summarize(cand, SPREAD)
+        e.base_ms, e.cand_ms = sb.median, sc.median
+        e.base_low_ms, e.base_high_ms = (sb.percentiles[p] for p in SPREAD)
+        e.cand_low_ms, e.cand_high_ms = (sc.percentiles[p] for p in SPREAD)
+        run_b = np.array([summarize(r, ()).median for r in per_b])
+        run_c = np.array([summarize(r, ()).median for r in per_c])
         what = "per-run medians"
     else:
         e.base_ms, e.cand_ms = float(np.mean(base)), float(np.mean(cand))

@@ -21,14 +21,15 @@ unless ``overwrite=True``.
 from __future__ import annotations
 
 import json
-import math
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from trtinspect.errors import TrtInspectError
+from trtinspect.parsers.trtexec_summary import summarize
 
 SUFFIXES: dict[str, str] = {
     "graph": ".engine.graph.json",
@@ -120,29 +121,22 @@ def profile_records(layer_times: Mapping[str, Sequence[float]], count: int) -> l
                 "name": name,
                 "timeMs": totals[name],
                 "averageMs": totals[name] / n if n else 0.0,
-                "medianMs": float(statistics.median(ts)) if n else 0.0,
+                "medianMs": summarize(np.asarray(ts, dtype="float64"), ()).median if n else 0.0,
                 "percentage": 100.0 * totals[name] / grand if grand > 0 else 0.0,
             }
         )
     return out
 
 
-def _percentile(sorted_values: Sequence[float], pct: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    if not sorted_values:
-        return float("nan")
-    k = max(0, min(len(sorted_values) - 1, math.ceil(pct / 100.0 * len(sorted_values)) - 1))
-    return float(sorted_values[k])
-
-
 def stats(values: Sequence[float]) -> dict[str, float]:
-    """min/max/mean/median and the trtexec percentiles of ``values``."""
-    v = sorted(float(x) for x in values)
-    if not v:
+    """min/max/mean/median and the trtexec percentiles of ``values``, with trtexec's rules
+    (:func:`trtinspect.parsers.trtexec_summary.summarize`, the one implementation every command reads back)."""
+    if not len(values):
         return {}
-    out = {"min": v[0], "max": v[-1], "mean": statistics.fmean(v), "median": float(statistics.median(v))}
+    m = summarize(np.asarray(values, dtype="float64"), [float(p) for p in PERCENTILES])
+    out = {"min": m.min, "max": m.max, "mean": m.mean, "median": m.median}
     for p in PERCENTILES:
-        out[f"p{p}"] = _percentile(v, p)
+        out[f"p{p}"] = m.percentiles[float(p)]
     return out
 
 

@@ -287,8 +287,15 @@ def test_double_bundle_loads_with_trtinspect_load(double: Any, tmp_path: Path) -
     compute = sorted(it.compute_ms for it in result.iterations)
     summary = bundle.summary.set_index(["metric", "stat"])["value"]
     assert summary[("GPU Compute Time", "max")] == pytest.approx(compute[-1])
-    assert summary[("GPU Compute Time", "p99")] == pytest.approx(compute[-1])  # nearest rank of 4 values
+    assert summary[("GPU Compute Time", "p99")] == pytest.approx(compute[-1])  # trtexec's rule: index 3 of 4
     assert summary[("GPU Compute Time", "median")] == pytest.approx(statistics.median(compute))
+    # the written summary and the one read back from the times are one computation (trtexec's rules)
+    gpu = bundle.timing.gpu_compute
+    assert gpu.source == "times"
+    read_back = {"min": gpu.min, "max": gpu.max, "mean": gpu.mean, "median": gpu.median,
+                 **{f"p{p:g}": v for p, v in gpu.percentiles.items()}}
+    for stat in ("min", "max", "mean", "median", "p90", "p95", "p99"):
+        assert summary[("GPU Compute Time", stat)] == pytest.approx(read_back[stat], rel=1e-12), stat
     assert bundle.device.get("name") == "Test Double GPU (not real)"
 
 

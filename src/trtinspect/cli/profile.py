@@ -86,6 +86,7 @@ def command(
         )
     from trtinspect.capture import trt_backend  # after the path checks: a missing file is reported before TensorRT
     from trtinspect.capture.shapes import format_shape, parse_shapes
+    from trtinspect.parsers import bundle_writer
 
     opts = trt_backend.ProfileOptions(
         shapes=parse_shapes(shapes),
@@ -106,11 +107,11 @@ def command(
     click.echo(f"engine {result.engine_path}  TensorRT {result.trt_version}  on {gpu}")
     click.echo("shapes " + ", ".join(f"{k}={format_shape(v)}" for k, v in result.shapes.items()))
     if result.iterations:
-        lat = sorted(it.latency_ms for it in result.iterations)
-        comp = sorted(it.compute_ms for it in result.iterations)
+        lat = bundle_writer.stats([it.latency_ms for it in result.iterations])["median"]
+        comp = bundle_writer.stats([it.compute_ms for it in result.iterations])["median"]
         click.echo(
             f"{len(result.iterations)} iterations after {result.warmup_iterations} warm-up: "
-            f"latency median {lat[len(lat) // 2]:.4f} ms, GPU compute median {comp[len(comp) // 2]:.4f} ms"
+            f"latency median {lat:.4f} ms, GPU compute median {comp:.4f} ms"
         )
     if result.layer_times:
         click.echo(
