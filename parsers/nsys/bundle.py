@@ -28,6 +28,7 @@ import pandas as pd
 
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import schema
+from trtinspect.parsers.layers import frame_from_names, parse_layer_info
 from trtinspect.parsers.model import EngineBundle
 from trtinspect.parsers.nsys.attribution import NsysAttribution, attribute
 from trtinspect.parsers.nsys.sqlite import (
@@ -155,7 +156,7 @@ def bundle_from_nsys(
     bundle.profile = att.profile
     bundle.times = att.times
     bundle.summary = summary_from_times(att.times)
-    bundle.layers = _layers(att, bundle.notes)
+    bundle.layers = _layers(att)
     if layer_info is not None:
         _apply_layer_info(bundle, Path(layer_info))
     bundle.device = device_of(export, att)
@@ -175,8 +176,6 @@ def bundle_from_nsys(
 
 def _apply_layer_info(bundle: EngineBundle, path: Path) -> None:
     """Replace the names-only layers with the engine's layer information; say how many range names join."""
-    from trtinspect.parsers.layers import parse_layer_info
-
     meta, frame = parse_layer_info(path)
     ranges = set(bundle.profile["name"].astype(str))
     names = set(frame["name"].astype(str)) if not frame.empty else set()
@@ -289,14 +288,9 @@ def _device_without_attribution(path: Path, stats: NsysStats) -> dict[str, Any]:
     return _device_fields(row)
 
 
-def _layers(att: NsysAttribution, notes: list[str]) -> pd.DataFrame:
+def _layers(att: NsysAttribution) -> pd.DataFrame:
     names = att.profile["name"].astype(str).tolist()
     if not names:
-        return schema.empty_frame(schema.LAYERS)
-    try:
-        from trtinspect.parsers.layers import frame_from_names
-    except ImportError:
-        notes.append("layer frame not built: trtinspect.parsers.layers.frame_from_names is unavailable")
         return schema.empty_frame(schema.LAYERS)
     layers: pd.DataFrame = frame_from_names(names)
     return layers

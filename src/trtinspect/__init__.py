@@ -75,12 +75,9 @@ def _register_notebook_display() -> None:
 
     if "IPython" not in sys.modules:
         return
-    try:
-        from trtinspect.render.notebook import register
+    from trtinspect.render.notebook import register
 
-        register()
-    except Exception:  # display is a nicety: never let it break `import trtinspect`
-        return
+    register()  # looks up the running IPython shell (guarded there); does nothing outside one
 
 
 def __getattr__(attr: str) -> Any:
