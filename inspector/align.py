@@ -45,22 +45,21 @@ from scipy.sparse.csgraph import connected_components
 
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector import seqmatch
-from trtinspect.inspector.align_fusion import fusion_changed, order_and_type_groups
+from trtinspect.inspector.align_fusion import order_and_type_groups
+from trtinspect.inspector.align_groups import output_frames
 from trtinspect.inspector.align_keys import alias
 from trtinspect.inspector.align_side import (
-    _COPY_NODE,
     _PROFILE_SUFFIX,
     OP_ALIASES,
     PRIMARY_OP_ORDER,
     _read_side,
-    _root,
     _share_shape,
     _Side,
     is_named_key,
     op_kind,
     primary_op,
 )
-from trtinspect.parsers import schema
+from trtinspect.inspector.align_side import token as _token
 
 __all__ = [
     "MODE_DIVERGED",
@@ -403,12 +402,6 @@ def _buckets(
     return _unmatched(rest_a, method_a), _unmatched(rest_b, method_b)
 
 
-def _token(side: _Side, i: int) -> str:
-    if _COPY_NODE.match(side.names[i]):
-        return "Reformat"
-    return primary_op(side.ops(i)) or side.ptype[i] or "?"
-
-
 # Longest-common-subsequence alignment is exact but O(n*m); above this many cells, difflib's faster
 # longest-block heuristic is used instead.
 LCS_MAX_CELLS = 4_000_000
@@ -475,206 +468,16 @@ def _order_and_type(
 
 
 # --------------------------------------------------------------------------------------------------------
-# Classification and the output frames.
-
-CHANGE_KINDS: tuple[str, ...] = ("precision", "format", "tactic")   # priority for a 1->1 group's kind
-
-
-def _uniq(values: Sequence[Any]) -> str | None:
-    if len(values) == 1:
-        v = values[0]
-        return None if v is None or v == "" else str(v)
-    seen = [v for v in dict.fromkeys(values) if v is not None and v != ""]
-    return "/".join(str(v) for v in seen) if seen else None
-
-
-def _short(side: _Side, i: int) -> str:
-    keys = side.keys[i]
-    for suffix in (".weight", ".bias"):
-        mods = [k[: -len(suffix)] for k in keys if k.endswith(suffix)]
-        if mods:
-            return ",".join(dict.fromkeys(mods))
-    name = side.names[i]
-    return name if len(name) <= 60 else name[:57] + "..."
-
-
-def _norm(v: Any) -> str | None:
-    return None if v is None or v == "" else str(v)
-
-
-def _facts(side: _Side, core: list[int]) -> tuple[str | None, ...]:
-    """(precision, output precision, input formats, output formats, tactic, layer types) of a group side."""
-    if len(core) == 1:
-        i = core[0]
-        return (_norm(side.precision[i]), _norm(side.out_precision[i]), _norm(side.in_format[i]),
-                _norm(side.out_format[i]), _norm(side.tactic[i]), _norm(side.layer_type[i]))
-    return (
-        _uniq([side.precision[i] for i in core]), _uniq([side.out_precision[i] for i in core]),
-        _uniq([side.in_format[i] for i in core]), _uniq([side.out_format[i] for i in core]),
-        _uniq([side.tactic[i] for i in core]), _uniq([side.layer_type[i] for i in core]),
-    )
-
-
-def _differs(x: str | None, y: str | None) -> bool:
-    """A fact changed only when both sides know it: names-only layers (no precision, format, tactic or
-    type) are unknown, not different."""
-    return x is not None and y is not None and x != y
-
-
-def _classify(na: int, nb: int, fa: tuple[str | None, ...], fb: tuple[str | None, ...],
-              ra: int, rb: int, *, same_layers: bool = False) -> tuple[str, list[str]]:
-    """Group kind and changes; ``same_layers``: both sides hold the same layer names in the same order (an n->n
-    group of layers sharing source nodes, e.g. duplicate names, is not a re-partitioning then)."""
-    changes: list[str] = []
-    if na and nb:
-        if _differs(fa[0], fb[0]) or _differs(fa[1], fb[1]):
-            changes.append("precision")
-        if _differs(fa[2], fb[2]) or _differs(fa[3], fb[3]) or ra != rb:
-            changes.append("format")
-        if _differs(fa[4], fb[4]) or _differs(fa[5], fb[5]):
-            changes.append("tactic")
-    if not nb:
-        return "only_a", changes
-    if not na:
-        return "only_b", changes
-    if na > 1 and nb == 1:
-        return "fused", changes
-    if na == 1 and nb > 1:
-        return "split", changes
-    if na > 1 and nb > 1 and not same_layers:
-        return "repartitioned", changes
-    for c in CHANGE_KINDS:
-        if c in changes:
-            return f"{c}_changed", changes
-    return "unchanged", changes
+# The output frames (inspector.align_groups).
 
 
 def _finish(
     a: _Side, b: _Side, groups: dict[int, tuple[list[int], list[int]]],
     method_a: list[str], method_b: list[str], mode: str, n_shared: int, notes: list[str],
 ) -> Alignment:
-    renum = _execution_order(groups, len(b))
-    full = {renum[g]: (list(la), list(lb)) for g, (la, lb) in groups.items()}
-    member_cols = _members(a, b, groups, renum, full, method_a, method_b)
-    cols: dict[str, list[Any]] = {c: [] for c in schema.DIFF_GROUPS}
-    stable_labels: dict[int, str] = {}
-    for g in range(len(full)):
-        stable_labels[g] = _group_row(a, b, g, full[g], method_a, method_b, cols)
-    return Alignment(
-        groups=schema.frame_from_columns(cols, schema.DIFF_GROUPS),
-        members=schema.frame_from_columns(member_cols, schema.DIFF_MEMBERS),
-        mode=mode,
-        shared_source_nodes=n_shared,
-        notes=notes,
-        stable_labels=stable_labels,
-    )
-
-
-def _execution_order(groups: dict[int, tuple[list[int], list[int]]], nb: int) -> dict[int, int]:
-    """Old group id -> new: by first A layer, B-only groups after the A group preceding them in B."""
-    gid_b: dict[int, int] = {}
-    for g, (_, lb) in groups.items():
-        for j in lb:
-            gid_b[j] = g
-    sort_key: dict[int, float] = {g: float(min(la)) for g, (la, _) in groups.items() if la}
-    last = -1.0
-    bump = 0.0
-    for j in range(nb):
-        found = gid_b.get(j)
-        if found is None:
-            continue
-        g = found
-        if g in sort_key:
-            last, bump = sort_key[g], 0.0
-        else:
-            bump += 1e-6
-            sort_key[g] = last + 0.5 + bump
-    order = sorted(groups, key=lambda g: sort_key.get(g, float("inf")))
-    return {g: new for new, g in enumerate(order)}
-
-
-def _members(a: _Side, b: _Side, groups: dict[int, tuple[list[int], list[int]]], renum: dict[int, int],
-             full: dict[int, tuple[list[int], list[int]]], method_a: list[str],
-             method_b: list[str]) -> dict[str, list[Any]]:
-    """DIFF_MEMBERS columns; copy reformats join the group of the layer they serve (added to ``full``)."""
-    member_cols: dict[str, list[Any]] = {c: [] for c in schema.DIFF_MEMBERS}
-    group_of_a = {i: renum[g] for g, (la, _) in groups.items() for i in la}
-    group_of_b = {j: renum[g] for g, (_, lb) in groups.items() for j in lb}
-    for side, group_of, methods, pos in ((a, group_of_a, method_a, 0), (b, group_of_b, method_b, 1)):
-        gids, meths = [], []
-        for i in range(len(side)):
-            if side.served[i] is not None:
-                g = group_of[_root(side, i)]
-                full[g][pos].append(i)
-                gids.append(g)
-                meths.append("served")
-            else:
-                gids.append(group_of[i])
-                meths.append(methods[i])
-        member_cols["side"] += [side.tag] * len(side)
-        member_cols["layer_index"] += side.index
-        member_cols["name"] += side.names
-        member_cols["group_id"] += gids
-        member_cols["method"] += meths
-    return member_cols
-
-
-def _group_row(a: _Side, b: _Side, g: int, members: tuple[list[int], list[int]], method_a: list[str],
-               method_b: list[str], cols: dict[str, list[Any]]) -> str:
-    """Append group ``g``'s DIFF_GROUPS row to ``cols``; return its direction-independent label."""
-    la, lb = sorted(members[0]), sorted(members[1])
-    ca = [i for i in la if a.served[i] is None]
-    cb = [j for j in lb if b.served[j] is None]
-    ra, rb = len(la) - len(ca), len(lb) - len(cb)
-    fa, fb = _facts(a, ca), _facts(b, cb)
-    kind, changes = _classify(len(ca), len(cb), fa, fb, ra, rb,
-                              same_layers=[a.names[i] for i in ca] == [b.names[j] for j in cb])
-    used = ({method_a[i] for i in ca} | {method_b[j] for j in cb}) - {"only"}
-    method = "/".join(sorted(used)) if used else "only"
-    if kind in ("only_a", "only_b"):
-        method = "only"
-    elif used == {"type-bucket"}:
-        kind = "bucket"
-    elif len(ca) == len(cb) == 1 and used == {"order-and-type"} and fusion_changed(a, ca[0], b, cb[0]):
-        kind = "repartitioned"     # names only, paired by order, Conv+Add+Relu vs add+relu: a fusion change
-    label_a = _side_label(a, ca) if ca else ""
-    label_b = _side_label(b, cb) if cb else ""
-    label = label_a if ca else label_b
-    values = {
-        "group_id": g, "kind": kind, "method": method, "changes": changes, "label": label,
-        "a_layers": [a.index[i] for i in la], "b_layers": [b.index[j] for j in lb],
-        "n_a": len(ca), "n_b": len(cb), "a_reformats": ra, "b_reformats": rb,
-        "a_types": fa[5], "b_types": fb[5],
-        "a_ops": _uniq([o for i in ca for o in a.ops(i)]),
-        "b_ops": _uniq([o for j in cb for o in b.ops(j)]),
-        "a_primary_ops": [_token(a, i) for i in ca], "b_primary_ops": [_token(b, j) for j in cb],
-        "a_precision": fa[0], "b_precision": fb[0],
-        "a_output_precision": fa[1], "b_output_precision": fb[1],
-        "a_format": _fmt(fa), "b_format": _fmt(fb), "a_tactic": fa[4], "b_tactic": fb[4],
-    }
-    for c, v in values.items():
-        cols[c].append(v)
-    return _stable_label(label_a, label_b)
-
-
-def _side_label(side: _Side, idx: list[int]) -> str:
-    shorts = list(dict.fromkeys(_short(side, i) for i in idx))
-    return " + ".join(shorts[:3]) + (f" + {len(shorts) - 3} more" if len(shorts) > 3 else "")
-
-
-def _stable_label(label_a: str, label_b: str) -> str:
-    """A group's name, the same whichever side is A: the shorter of the two sides' labels (the fused form of a
-    fusion change, ``conv1`` rather than ``conv1 + MaxPool_12``), ties broken alphabetically. History trends
-    (``history --layer``) key on it, so it must not depend on the direction of the comparison."""
-    labels = [x for x in (label_a, label_b) if x]
-    return min(labels, key=lambda x: (len(x), x)) if labels else ""
-
-
-def _fmt(facts: tuple[str | None, ...]) -> str | None:
-    fin, fout = facts[2], facts[3]
-    if fin is None and fout is None:
-        return None
-    return f"{fin or '?'} -> {fout or '?'}"
+    group_frame, member_frame, stable_labels = output_frames(a, b, groups, method_a, method_b)
+    return Alignment(groups=group_frame, members=member_frame, mode=mode, shared_source_nodes=n_shared,
+                     notes=notes, stable_labels=stable_labels)
 
 
 def groups_frame(alignment: Alignment) -> pd.DataFrame:

@@ -66,10 +66,30 @@ def is_named_key(node: str) -> bool:
     return "." in node or "/" in node or _DIGIT.search(node) is None
 
 
+# Runs of two or more ASCII digits. Whether op_kind's patterns match, and where, depends only on where digits
+# are (``\d+`` and ``\d``), never on a run's value or length, so names that differ only in such runs
+# ("Conv_3009 [b3]", "Conv_4012 [b4]": the node numbers of big engines) share one cache entry. The one thing
+# that can carry a run is a raw name returned as it is (an op spelling outside OP_ALIASES, ``Foo12``): a
+# cached kind holding a digit is recomputed on the name itself. tests/test_fast_paths.py checks both.
+_DIGIT_RUN = re.compile(r"[0-9]{2,}")
+
+
 def op_kind(node: str) -> str | None:
     """The operator kind a source-node name stands for (``Conv_84`` -> ``Conv``, ``conv2d_109`` -> ``Conv``,
     ``(Unnamed Layer* 306) [Shuffle]`` -> ``Shuffle``, ``(Unnamed Layer* 741) [Quantize]_output_.dequant`` ->
     ``DequantizeLinear``, ``Conv_3009 [b3]`` -> ``Conv``); None for initializers and unknown names."""
+    kind = _op_kind_of_shape(_DIGIT_RUN.sub("00", node))
+    if kind is not None and _DIGIT.search(kind) is not None:
+        return _op_kind(node)            # a raw spelling with digits: this node's own
+    return kind
+
+
+@functools.lru_cache(maxsize=65536)
+def _op_kind_of_shape(node: str) -> str | None:
+    return _op_kind(node)
+
+
+def _op_kind(node: str) -> str | None:
     m = _UNNAMED.search(node)
     if m:
         return _unnamed_op(m.group(1), node[m.end():])
@@ -106,6 +126,13 @@ def primary_op(ops: Iterable[str]) -> str | None:
         if op in present:
             return op
     return ops[0] if ops else None
+
+
+def token(side: _Side, i: int) -> str:
+    """The op kind naming layer i (``Reformat`` for TensorRT's copy reformats), else its layer type."""
+    if _COPY_NODE.match(side.names[i]):
+        return "Reformat"
+    return primary_op(side.ops(i)) or side.ptype[i] or "?"
 
 
 # --------------------------------------------------------------------------------------------------------
