@@ -133,6 +133,8 @@ def read_sides(a_layers: pd.DataFrame, b_layers: pd.DataFrame) -> tuple[_Side, _
 
 def _align(a: _Side, b: _Side) -> Alignment:
     na, nb = len(a), len(b)
+    a.read_all_ops()           # every step below reads op kinds
+    b.read_all_ops()
     notes: list[str] = []
     method_a: list[str] = ["unmatched"] * na
     method_b: list[str] = ["unmatched"] * nb
@@ -179,7 +181,9 @@ def _source_edges(a: _Side, b: _Side, core_a: list[int], core_b: list[int],
         )
         return MODE_ORDER, 0, edges_src, edges_dst
     mode = MODE_SOURCE
-    conflicts = _conflicts(a, b, shared, idx_a, idx_b)
+    stable = _stable_keys(shared)
+    numbered = [k for k, st in zip(shared, stable, strict=True) if not st]
+    conflicts = _conflicts(a, b, numbered, idx_a, idx_b)
     if conflicts:
         mode = MODE_DIVERGED
         k, i, j = conflicts[0]
@@ -188,10 +192,11 @@ def _source_edges(a: _Side, b: _Side, core_a: list[int], core_b: list[int],
             f"conflicts, e.g. '{k}' is in A layer '{a.names[i]}' and B layer '{b.names[j]}'); "
             "numbered names were trusted only where initializer names and tensor shapes agree"
         )
-    named_a, named_b = _named_links(a, b, shared, idx_a, idx_b) if conflicts else ({}, {})
-    for k in shared:
+    named_a, named_b = (_named_links([k for k, st in zip(shared, stable, strict=True) if st], idx_a, idx_b)
+                        if conflicts else ({}, {}))
+    for k, st in zip(shared, stable, strict=True):
         la, lb = idx_a[k], idx_b[k]
-        if mode == MODE_DIVERGED and not is_named_key(_PROFILE_SUFFIX.sub("", k)):
+        if mode == MODE_DIVERGED and not st:
             for i in la:
                 for j in lb:
                     if ((not a.named(i) or not b.named(j)) and _share_shape(a, i, b, j)
@@ -227,30 +232,44 @@ def _source_groups(n: int, na: int, core_a: list[int], core_b: list[int], edges_
 
 
 def _key_index(side: _Side, core: list[int]) -> dict[str, list[int]]:
-    """Source-node name (and export alias, see align_keys) -> the layers of one side holding it."""
-    idx: dict[str, list[int]] = defaultdict(list)
+    """Source-node name (and export alias, see align_keys) -> the layers of one side holding it, names in order
+    of first appearance (a layer's own names, then their aliases)."""
+    idx: dict[str, list[int]] = {}
+    keys_of = side.keys
     for i in core:
-        keys = side.keys[i]
+        keys = keys_of[i]
         for k in keys:
-            idx[k].append(i)
-            side.key_set.add(k)
+            got = idx.get(k)
+            if got is None:
+                idx[k] = [i]
+            else:
+                got.append(i)
+        side.key_set.update(keys)
         for k in keys:
+            if "/" not in k:        # alias(k) is None for names without a path
+                continue
             al = alias(k)
             if al is not None and al not in keys:
-                if not idx[al] or idx[al][-1] != i:
-                    idx[al].append(i)
+                got = idx.get(al)
+                if got is None:
+                    idx[al] = [i]
+                elif got[-1] != i:
+                    got.append(i)
                 side.alias_set.add(al)
     return idx
 
 
-def _named_links(a: _Side, b: _Side, shared: list[str], idx_a: dict[str, list[int]],
+def _stable_keys(keys: list[str]) -> list[bool]:
+    """Per key: is it a stable (initializer / path) name (is_named_key, profile suffix ignored)?"""
+    return [is_named_key(_PROFILE_SUFFIX.sub("", k) if "[profile" in k else k) for k in keys]
+
+
+def _named_links(named: list[str], idx_a: dict[str, list[int]],
                  idx_b: dict[str, list[int]]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-    """Layers tied through stable (initializer / path) names: A position -> B positions, and back."""
+    """Layers tied through stable (initializer / path) names ``named``: A position -> B positions, and back."""
     fwd: dict[int, set[int]] = defaultdict(set)
     back: dict[int, set[int]] = defaultdict(set)
-    for k in shared:
-        if not is_named_key(_PROFILE_SUFFIX.sub("", k)):
-            continue
+    for k in named:
         for i in idx_a[k]:
             for j in idx_b[k]:
                 fwd[i].add(j)
@@ -270,13 +289,11 @@ def _fusable(a: _Side, i: int, b: _Side, j: int, named_a: dict[int, set[int]],
 
 
 def _conflicts(
-    a: _Side, b: _Side, shared: list[str], idx_a: dict[str, list[int]], idx_b: dict[str, list[int]]
+    a: _Side, b: _Side, numbered: list[str], idx_a: dict[str, list[int]], idx_b: dict[str, list[int]]
 ) -> list[tuple[str, int, int]]:
     """(key, i, j) where a numbered key links two layers whose initializer names are disjoint."""
     out = []
-    for k in shared:
-        if is_named_key(_PROFILE_SUFFIX.sub("", k)):
-            continue
+    for k in numbered:
         for i in idx_a[k]:
             for j in idx_b[k]:
                 if a.named(i) and b.named(j) and not (a.named(i) & b.named(j)):

@@ -89,6 +89,26 @@ def _op_kind_of_shape(node: str) -> str | None:
     return _op_kind(node)
 
 
+_SEP = "\x1f"          # joins names for op_kinds' one pass (a name holding it: one name at a time)
+
+
+def op_kinds(nodes: list[str]) -> list[str | None]:
+    """:func:`op_kind` of each name: all names reduced to their digit-run shapes in one pass over their
+    joined text, each distinct shape's kind computed once."""
+    shapes = _DIGIT_RUN.sub("00", _SEP.join(nodes)).split(_SEP) if nodes else []
+    if len(shapes) != len(nodes):
+        return [op_kind(k) for k in nodes]
+    memo: dict[str, tuple[str | None, bool]] = {}
+    out: list[str | None] = []
+    for node, shape in zip(nodes, shapes, strict=True):
+        got = memo.get(shape)
+        if got is None:
+            kind = _op_kind_of_shape(shape)
+            got = memo[shape] = (kind, kind is not None and _DIGIT.search(kind) is not None)
+        out.append(_op_kind(node) if got[1] else got[0])
+    return out
+
+
 def _op_kind(node: str) -> str | None:
     m = _UNNAMED.search(node)
     if m:
@@ -128,11 +148,17 @@ def primary_op(ops: Iterable[str]) -> str | None:
     return ops[0] if ops else None
 
 
+@functools.lru_cache(maxsize=4096)
+def _primary_of(ops: tuple[str, ...]) -> str | None:
+    return primary_op(ops)
+
+
 def token(side: _Side, i: int) -> str:
     """The op kind naming layer i (``Reformat`` for TensorRT's copy reformats), else its layer type."""
-    if _COPY_NODE.match(side.names[i]):
+    name = side.names[i]
+    if name.startswith("Reformatting CopyNode for ") and _COPY_NODE.match(name):
         return "Reformat"
-    return primary_op(side.ops(i)) or side.ptype[i] or "?"
+    return _primary_of(tuple(side.ops(i))) or side.ptype[i] or "?"
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -171,7 +197,10 @@ class _Side:
         self._ops: list[list[str] | None] = [None] * n
         self._shapes: list[frozenset[tuple[Any, ...]] | None] = [None] * n
         self._io: tuple[list[Any], list[Any]] | None = None
-        self._adj: list[set[int]] | None = None
+        self._tensor_shapes: tuple[list[tuple[tuple[Any, ...], ...]], list[tuple[tuple[Any, ...], ...]]] | None = None
+        self._adj: list[set[int] | None] | None = None      # neighbours, read per layer when first asked
+        self._pos: dict[int, int] = {}
+        self._edges: tuple[list[Any], list[Any]] = ([], [])
         self._find_served(frame, profiles)
 
     def __len__(self) -> int:
@@ -216,17 +245,35 @@ class _Side:
             got = self._ops[i] = [o for o in map(op_kind, self.keys[i]) if o is not None]
         return got
 
+    def read_all_ops(self) -> None:
+        """Compute :meth:`ops` of every layer at once (:func:`op_kinds` over all source-node names)."""
+        kinds = op_kinds([k for keys in self.keys for k in keys])
+        start = 0
+        for i, keys in enumerate(self.keys):
+            end = start + len(keys)
+            if self._ops[i] is None:
+                self._ops[i] = [o for o in kinds[start:end] if o is not None]
+            start = end
+
     def shapes(self, i: int) -> frozenset[tuple[Any, ...]]:
         """Input and output tensor shapes of layer i without the batch dimension."""
         got = self._shapes[i]
         if got is None:
-            ins, outs = self.io()
-            got = self._shapes[i] = frozenset(_shapes(ins[i]) + _shapes(outs[i]))
+            ins, outs = self.tensor_shapes()
+            got = self._shapes[i] = frozenset(ins[i] + outs[i])
         return got
 
+    def tensor_shapes(self) -> tuple[list[tuple[tuple[Any, ...], ...]], list[tuple[tuple[Any, ...], ...]]]:
+        """Every layer's input shapes and output shapes without the batch dimension (:func:`_shapes`), read
+        once (model_match's tokens and the aligner's signatures share them)."""
+        if self._tensor_shapes is None:
+            ins, outs = self.io()
+            self._tensor_shapes = ([_shapes(t) for t in ins], [_shapes(t) for t in outs])
+        return self._tensor_shapes
+
     def signature(self, i: int) -> tuple[Any, ...] | None:
-        ins, outs = self.io()
-        si, so = _shapes(ins[i]), _shapes(outs[i])
+        ins, outs = self.tensor_shapes()
+        si, so = ins[i], outs[i]
         if not si and not so:
             return None          # names-only: no structure to match on
         return (self.ptype[i], tuple(sorted(set(self.ops(i)))), si, so)
@@ -234,11 +281,15 @@ class _Side:
     def neighbours(self, i: int) -> set[int]:
         """Positions of the layers that produce layer i's inputs or consume its outputs."""
         if self._adj is None:
-            pos = {li: n for n, li in enumerate(self.index)}
-            prods, cons = _col(self.frame, "producers", None), _col(self.frame, "consumers", None)
-            self._adj = [{pos[int(x)] for x in [*_seq(p), *_seq(c)] if int(x) in pos}
-                         for p, c in zip(prods, cons, strict=True)]
-        return self._adj[i]
+            self._pos = {li: n for n, li in enumerate(self.index)}
+            self._edges = (_col(self.frame, "producers", None), _col(self.frame, "consumers", None))
+            self._adj = [None] * len(self)
+        got = self._adj[i]
+        if got is None:
+            pos = self._pos
+            got = self._adj[i] = {pos[int(x)] for x in [*_seq(self._edges[0][i]), *_seq(self._edges[1][i])]
+                                  if int(x) in pos}
+        return got
 
     def io(self) -> tuple[list[Any], list[Any]]:
         if self._io is None:
@@ -254,11 +305,14 @@ def _col(frame: pd.DataFrame, name: str, default: Any) -> list[Any]:
     if name not in frame.columns:
         return [default] * len(frame)
     s = frame[name]
+    mask = s.isna().to_numpy()
     if s.dtype == object:
         values = s.tolist()
-        return [default if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
-                for v in values]
-    mask = s.isna().to_numpy()
+        for i in np.flatnonzero(mask).tolist():     # pandas' NA test finds a superset of the values replaced
+            v = values[i]
+            if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+                values[i] = default
+        return values
     values = s.astype(object).tolist()
     if mask.any():
         for i in np.flatnonzero(mask).tolist():

@@ -44,9 +44,9 @@ _SKIP_TYPES = frozenset({"Reformat", "NoOp"})
 def _token(side: _Side, i: int, detailed: bool) -> tuple[Any, ...]:
     if not detailed:                     # names only on one side: the op kind is all both sides share
         return (primary_op(side.ops(i)) or "?",)
-    ins, outs = side.io()
-    ci = tuple(s[:1] for s in _shapes(ins[i]))
-    co = tuple(s[:1] for s in _shapes(outs[i]))
+    ins, outs = side.tensor_shapes()
+    ci = tuple(s[:1] for s in ins[i])
+    co = tuple(s[:1] for s in outs[i])
     return (side.ptype[i] or "?", ci, co)
 
 

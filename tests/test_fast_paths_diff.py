@@ -93,3 +93,13 @@ def test_op_kind_raw_spellings_keep_their_digits() -> None:
     assert align_side.op_kind("/m/Layer10") == "Layer10"
     assert align_side.op_kind("conv2d_109 [b12]") == "Conv"
     assert align_side.op_kind("Conv_3009 [b3]") == align_side.op_kind("Conv_12 [b45]") == "Conv"
+
+
+_NAME_PARTS = st.lists(st.sampled_from(["Conv", "conv2d", "_", "12", "3", "007", " [b", "]", "/", "Foo", "\x1f",
+                                        ".weight", "(Unnamed Layer* ", ") [Shuffle]", "٣"]), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_NAME_PARTS.map("".join), max_size=12))
+def test_op_kinds_in_one_pass_equal_op_kind_one_at_a_time(names: list[str]) -> None:
+    assert align_side.op_kinds(names) == [align_side._op_kind(n) for n in names]
