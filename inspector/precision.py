@@ -7,7 +7,10 @@ naming convention is one entry, not a code change. Used by ``trtinspect.inspecto
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
+
+import numpy as np
 
 # --- precisions -------------------------------------------------------------------------------------
 
@@ -308,6 +311,22 @@ def op_kind(node: str) -> str:
     return _op_kind(_DIGIT_RUN.sub("00", node))
 
 
+_SEP = "\x00"  # joins names for the one-pass scans below (op_kinds falls back when a name holds it)
+
+
+def op_kinds(nodes: Sequence[str]) -> list[str]:
+    """``[op_kind(x) for x in nodes]``: the digit runs of all nodes replaced in one pass over their joined
+    text, then each distinct normalised node classified once (50,000-layer engines: 135,000 nodes, a few
+    hundred distinct)."""
+    if not nodes:
+        return []
+    parts = _DIGIT_RUN.sub("00", _SEP.join(nodes)).split(_SEP)
+    if len(parts) != len(nodes):  # a node holding the separator: one at a time
+        return [op_kind(x) for x in nodes]
+    kinds = {x: _op_kind(x) for x in set(parts)}
+    return list(map(kinds.__getitem__, parts))
+
+
 @lru_cache(maxsize=65536)
 def _op_kind(node: str) -> str:
     text = node.strip()
@@ -369,3 +388,23 @@ def reformat_target(name: str) -> tuple[str, int, str] | None:
 def is_reformat_name(name: str) -> bool:
     low = name.lower()
     return low.startswith("reformatting copynode") or "reformatter" in low
+
+
+_REFORMAT_WORDS = re.compile("reformatting copynode|reformatter")
+
+
+def reformat_name_rows(names: Sequence[str]) -> list[int]:
+    """Positions of the names :func:`is_reformat_name` accepts, in order: the joined ASCII names are
+    scanned once for its words and only the names holding one are checked (non-ASCII names: one at a time,
+    as lower-casing may change their length)."""
+    joined = _SEP.join(names)
+    if not joined.isascii():
+        return [i for i, x in enumerate(names) if is_reformat_name(x)]
+    found = [m.start() for m in _REFORMAT_WORDS.finditer(joined.lower())]
+    if not found:
+        return []
+    seps = np.flatnonzero(np.frombuffer(joined.encode("ascii"), dtype=np.uint8) == 0)  # ASCII: byte = char
+    if len(seps) != len(names) - 1:  # a name holding the separator
+        return [i for i, x in enumerate(names) if is_reformat_name(x)]
+    hits = dict.fromkeys(np.searchsorted(seps, found).tolist())  # a match's row: the separators before it
+    return [i for i in hits if is_reformat_name(names[i])]

@@ -11,7 +11,8 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from itertools import accumulate, chain, compress
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -88,10 +89,20 @@ def _s(value: Any) -> str:
 
 def _str_list(col: pd.Series) -> list[str]:
     """A string column as a list of str, NA (and any other non-string) as ""."""
+    if isinstance(col.dtype, pd.StringDtype):  # only str and NA in it: NA filled in one numpy pass
+        out: list[str] = col.to_numpy(dtype=object, na_value="").tolist()
+        return out
     values = col.tolist()
     if set(map(type, values)) <= {str}:  # the usual case, checked at C speed
         return values
     return [x if isinstance(x, str) else "" for x in values]
+
+
+def _shared_str_list(col: pd.Series) -> list[str]:
+    """:func:`_str_list` with equal strings as one object (the parsers give each row its own): the many
+    per-row comparisons and lookups rules make on type columns then hash nothing and compare by identity."""
+    one: dict[str, str] = {}
+    return [one.setdefault(x, x) if isinstance(x, str) else "" for x in col.to_numpy(dtype=object).tolist()]
 
 
 def _f(value: Any) -> float:
@@ -123,12 +134,15 @@ def _bundle_op_kinds(bundle: EngineBundle) -> list[list[str]]:
 
 
 def _node_kinds(names: list[str], source_nodes: list[list[str]]) -> list[list[str]]:
-    op_kind = prec.op_kind
-    return [
-        [op_kind(x) for x in nodes] if nodes
-        else [] if name.startswith("Reformatting CopyNode") else [op_kind(name)]
+    """Op kinds per layer: its source nodes', else its name's (none for a reformat copy node), all nodes of
+    all layers classified in one :func:`precision.op_kinds` pass."""
+    todo = [
+        nodes if nodes else [] if name.startswith("Reformatting CopyNode") else [name]
         for name, nodes in zip(names, source_nodes, strict=True)
     ]
+    kinds = prec.op_kinds(list(chain.from_iterable(todo)))
+    ends = list(accumulate(map(len, todo)))
+    return [kinds[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 @dataclass
@@ -166,6 +180,53 @@ class Finding:
     supersedes: tuple[str, ...] = ()
 
 
+def _by_columns(decide: Callable[..., bool | None], *columns: list[str]) -> tuple[list[bool], list[int]]:
+    """``decide(*values)`` of every row, computed once per distinct combination of the columns' values,
+    and the rows it left open (None: False in the list until the caller decides them)."""
+    keys = list(zip(*columns, strict=True))
+    memo = {k: decide(*k) for k in set(keys)}
+    values = list(map(memo.__getitem__, keys))
+    if None not in memo.values():
+        return cast("list[bool]", values), []  # no None among them
+    open_rows = [r for r, v in enumerate(values) if v is None]
+    return [bool(v) for v in values], open_rows
+
+
+def _qdq_by_types(origin: str, layer_type: str, parameter_type: str) -> bool | None:
+    """Q/DQ layer by its Origin and types; None: decided by its name and node kinds."""
+    if origin.upper() == "QDQ" or layer_type in QDQ_TYPES or parameter_type in QDQ_TYPES:
+        return True
+    if origin:
+        return False  # an Origin other than QDQ (REFORMAT...): not a Q/DQ layer
+    if layer_type and layer_type not in NAME_TYPED_LAYERS:
+        return False  # a detailed record of a compute layer type (CaskConvolution, ...)
+    return None  # a reformat name is not a Q/DQ layer; else only Q/DQ nodes in its name
+
+
+def _conv_by_types(parameter_type: str, layer_type: str) -> bool | None:
+    if parameter_type in CONV_PARAMETER_TYPES or layer_type in CONV_LAYER_TYPES:
+        return True
+    if parameter_type or layer_type:
+        return False
+    return None
+
+
+def _epilogue_by_types(parameter_type: str, layer_type: str) -> bool | None:
+    if parameter_type in EPILOGUE_PARAMETER_TYPES or layer_type in EPILOGUE_LAYER_TYPES:
+        return True
+    if parameter_type and parameter_type not in EPILOGUE_PARAMETER_TYPES:
+        return False
+    return None
+
+
+def _shape_by_types(parameter_type: str, layer_type: str) -> bool | None:
+    if parameter_type in SHAPE_PARAMETER_TYPES or layer_type in SHAPE_PARAMETER_TYPES:
+        return True
+    if parameter_type or layer_type not in ("", "Myelin", "kgen", "fusion"):
+        return False
+    return None
+
+
 class LintContext:
     """Per-row views of one bundle, plus the neighbour walks rules share. Build once, read by every rule."""
 
@@ -175,38 +236,16 @@ class LintContext:
         self.n = len(layers)
         self.has_profile = bundle.has_profile and self.n > 0
         frame = bundle.layer_times() if self.has_profile else layers
-        self.layer_index: list[int] = [int(x) for x in frame["layer_index"].tolist()]
+        self._frame = frame  # the columns below that not every rule reads are converted when first read
+        li = frame["layer_index"]
+        self.layer_index: list[int] = li.tolist() if li.dtype == "int64" else [int(x) for x in li.tolist()]
         self.names: list[str] = _str_list(frame["name"])
-        self.layer_type: list[str] = _str_list(frame["layer_type"])
-        self.parameter_type: list[str] = _str_list(frame["parameter_type"])
-        self.tactic: list[str] = _str_list(frame["tactic_name"])
-        self.precision: list[str] = _str_list(frame["precision"])
-        self.output_precision: list[str] = _str_list(frame["output_precision"])
-        self.input_format: list[str] = _str_list(frame["input_format"])
-        self.output_format: list[str] = _str_list(frame["output_format"])
-        self.origin: list[str] = _str_list(frame["origin"])
-        self.is_reformat_col: list[bool] = frame["is_reformat"].fillna(False).astype(bool).tolist()
-        self.source_nodes: list[list[str]] = [
-            x if isinstance(x, list) else list(x) if isinstance(x, tuple) else []
-            for x in frame["source_nodes"].tolist()
-        ]
-        self.fusion: list[str] = _str_list(frame["fusion"])
-        self.inputs: list[list[dict[str, Any]]] = [
-            x if isinstance(x, list) else [] for x in frame["inputs"].tolist()
-        ]
-        self.outputs: list[list[dict[str, Any]]] = [
-            x if isinstance(x, list) else [] for x in frame["outputs"].tolist()
-        ]
-        self.attributes: list[dict[str, Any]] = [
-            x if isinstance(x, dict) else {} for x in frame["attributes"].tolist()
-        ]
+        self.layer_type: list[str] = _shared_str_list(frame["layer_type"])
+        self.parameter_type: list[str] = _shared_str_list(frame["parameter_type"])
         if self.has_profile:
             self.avg_ms = frame["avg_ms"].to_numpy(dtype="float64", na_value=math.nan).tolist()
-            self.median_ms = frame["median_ms"].to_numpy(dtype="float64", na_value=math.nan).tolist()
         else:
             self.avg_ms = [math.nan] * self.n
-            self.median_ms = [math.nan] * self.n
-        self.row_of: dict[int, int] = {li: r for r, li in enumerate(self.layer_index)}
         prods = frame["producers"].tolist()
         conss = frame["consumers"].tolist()
         if self.layer_index == list(range(self.n)):  # the usual case: layer_index is the row position
@@ -218,11 +257,78 @@ class LintContext:
         # Edges are real only when the layers came from a detailed graph that named tensors.
         self.has_edges = bool(bundle.detailed) and (any(self.producers) or any(self.consumers))
         self.detailed = bool(bundle.detailed)
-        wb = frame["weights_bytes"] if "weights_bytes" in frame else pd.Series([math.nan] * self.n)
-        self.weights_bytes: list[float] = wb.to_numpy(dtype="float64", na_value=math.nan).tolist()
         self.per_layer_total_ms = self._per_layer_total()
         self.cost_basis, self.total_ms = self._cost_basis()
         self.end_to_end_ms, self.end_to_end_source = self._end_to_end()
+
+    # ------------------------------------------------------------------ per-row columns read when first used
+    @cached_property
+    def tactic(self) -> list[str]:
+        return _shared_str_list(self._frame["tactic_name"])
+
+    @cached_property
+    def precision(self) -> list[str]:
+        return _str_list(self._frame["precision"])
+
+    @cached_property
+    def output_precision(self) -> list[str]:
+        return _str_list(self._frame["output_precision"])
+
+    @cached_property
+    def input_format(self) -> list[str]:
+        return _str_list(self._frame["input_format"])
+
+    @cached_property
+    def output_format(self) -> list[str]:
+        return _str_list(self._frame["output_format"])
+
+    @cached_property
+    def origin(self) -> list[str]:
+        return _shared_str_list(self._frame["origin"])
+
+    @cached_property
+    def fusion(self) -> list[str]:
+        return _str_list(self._frame["fusion"])
+
+    @cached_property
+    def is_reformat_col(self) -> list[bool]:
+        return self._frame["is_reformat"].fillna(False).astype(bool).tolist()
+
+    @cached_property
+    def source_nodes(self) -> list[list[str]]:
+        return [
+            x if isinstance(x, list) else list(x) if isinstance(x, tuple) else []
+            for x in self._frame["source_nodes"].tolist()
+        ]
+
+    @cached_property
+    def inputs(self) -> list[list[dict[str, Any]]]:
+        return [x if isinstance(x, list) else [] for x in self._frame["inputs"].tolist()]
+
+    @cached_property
+    def outputs(self) -> list[list[dict[str, Any]]]:
+        return [x if isinstance(x, list) else [] for x in self._frame["outputs"].tolist()]
+
+    @cached_property
+    def attributes(self) -> list[dict[str, Any]]:
+        return [x if isinstance(x, dict) else {} for x in self._frame["attributes"].tolist()]
+
+    @cached_property
+    def median_ms(self) -> list[float]:
+        if not self.has_profile:
+            return [math.nan] * self.n
+        return self._frame["median_ms"].to_numpy(dtype="float64", na_value=math.nan).tolist()
+
+    @cached_property
+    def weights_bytes(self) -> list[float]:
+        frame = self._frame
+        wb = frame["weights_bytes"] if "weights_bytes" in frame else pd.Series([math.nan] * self.n)
+        values: list[float] = wb.to_numpy(dtype="float64", na_value=math.nan).tolist()
+        return values
+
+    @cached_property
+    def row_of(self) -> dict[int, int]:
+        return {li: r for r, li in enumerate(self.layer_index)}
 
     def _rows(self, value: Any) -> list[int]:
         if not isinstance(value, (list, tuple)):
@@ -303,42 +409,64 @@ class LintContext:
             return kinds
         return _node_kinds(self.names, self.source_nodes)
 
+    def kinds_of(self, r: int) -> list[str]:
+        """``node_kinds[r]``; without building ``node_kinds`` for every row when only some rows need it
+        (most layers' roles are decided by their types). Do not modify the list."""
+        if "node_kinds" in self.__dict__:
+            return self.node_kinds[r]
+        got = self._row_kinds.get(r)
+        if got is None:
+            self.prefetch_kinds([r])
+            got = self._row_kinds[r]
+        return got
+
+    def prefetch_kinds(self, rows: Sequence[int]) -> None:
+        """Compute :meth:`kinds_of` of many rows in one pass (:func:`precision.op_kinds`)."""
+        memo = self._row_kinds
+        todo = [r for r in dict.fromkeys(rows) if r not in memo]
+        if todo and "node_kinds" not in self.__dict__:
+            names, nodes = self.names, self.source_nodes
+            memo.update(zip(todo, _node_kinds([names[r] for r in todo], [nodes[r] for r in todo]), strict=True))
+
+    @cached_property
+    def _row_kinds(self) -> dict[int, list[str]]:
+        return {}
+
     def compute_kinds(self, r: int) -> list[str]:
         """Op kinds of a layer's nodes that do work (constants and Q/DQ nodes dropped), in name order."""
         if self.names[r].startswith("PWN("):
-            return [k if k in prec.EPILOGUE_KINDS else "act" for k in self.node_kinds[r] if k != "const"]
-        return [k for k in self.node_kinds[r] if k not in ("const", "qdq")]
+            return [k if k in prec.EPILOGUE_KINDS else "act" for k in self.kinds_of(r) if k != "const"]
+        return [k for k in self.kinds_of(r) if k not in ("const", "qdq")]
 
+    # Each classification below is decided once per distinct combination of the type columns it reads
+    # (a handful on any engine); only rows whose types leave it open read their names or node kinds.
     @cached_property
     def _noop(self) -> list[bool]:
         return [t in NOOP_TYPES for t in self.layer_type]
 
     @cached_property
+    def _reformat_named(self) -> list[bool]:
+        """Rows whose name is a reformat's (:func:`precision.is_reformat_name`)."""
+        out = [False] * self.n
+        for r in prec.reformat_name_rows(self.names):
+            out[r] = True
+        return out
+
+    @cached_property
     def _qdq(self) -> list[bool]:
-        out = []
-        for r in range(self.n):
-            if (
-                self.origin[r].upper() == "QDQ"
-                or self.layer_type[r] in QDQ_TYPES
-                or self.parameter_type[r] in QDQ_TYPES
-            ):
-                out.append(True)
-            elif self.origin[r] or prec.is_reformat_name(self.names[r]):
-                out.append(
-                    False
-                )  # an Origin other than QDQ (REFORMAT...) or a reformat name: not a Q/DQ layer
-            elif self.layer_type[r] and self.layer_type[r] not in NAME_TYPED_LAYERS:
-                out.append(False)  # a detailed record of a compute layer type (CaskConvolution, ...)
-            else:
-                kinds = [k for k in self.node_kinds[r] if k != "const"]
-                out.append(bool(kinds) and all(k == "qdq" for k in kinds))
+        out, todo = _by_columns(_qdq_by_types, self.origin, self.layer_type, self.parameter_type)
+        named = self._reformat_named
+        self.prefetch_kinds(todo)
+        for r in todo:  # no Origin, no type that decides it: only Q/DQ nodes in its name?
+            kinds = [k for k in self.kinds_of(r) if k != "const"]
+            out[r] = not named[r] and bool(kinds) and all(k == "qdq" for k in kinds)
         return out
 
     @cached_property
     def _reformat(self) -> list[bool]:
         return [
-            (self.is_reformat_col[r] or prec.is_reformat_name(self.names[r])) and not self._qdq[r]
-            for r in range(self.n)
+            (a or b) and not q
+            for a, b, q in zip(self.is_reformat_col, self._reformat_named, self._qdq, strict=True)
         ]
 
     @cached_property
@@ -347,15 +475,25 @@ class LintContext:
 
     @cached_property
     def _conv(self) -> list[bool]:
-        out = []
-        for r in range(self.n):
-            if self.parameter_type[r] in CONV_PARAMETER_TYPES or self.layer_type[r] in CONV_LAYER_TYPES:
-                out.append(True)
-            elif self.parameter_type[r] or self.layer_type[r]:
-                out.append(False)
-            else:
-                kinds = self.compute_kinds(r)
-                out.append(bool(kinds) and any(k in prec.COMPUTE_KINDS for k in kinds))
+        out, todo = _by_columns(_conv_by_types, self.parameter_type, self.layer_type)
+        self.prefetch_kinds(todo)
+        for r in todo:  # no type at all: read from the node kinds
+            kinds = self.compute_kinds(r)
+            out[r] = bool(kinds) and any(k in prec.COMPUTE_KINDS for k in kinds)
+        return out
+
+    @cached_property
+    def conv_rows(self) -> list[int]:
+        """Rows of convolution-like layers (:meth:`is_conv`), in order."""
+        return list(compress(range(self.n), self._conv))
+
+    @cached_property
+    def _shape_only(self) -> list[bool]:
+        out, todo = _by_columns(_shape_by_types, self.parameter_type, self.layer_type)
+        self.prefetch_kinds(todo)
+        for r in todo:
+            kinds = [k for k in self.kinds_of(r) if k != "const"]
+            out[r] = bool(kinds) and all(k == "shape" for k in kinds)
         return out
 
     def is_noop(self, r: int) -> bool:
@@ -380,22 +518,16 @@ class LintContext:
 
     def is_epilogue_only(self, r: int) -> bool:
         """A layer doing only work TensorRT normally fuses into a convolution (add, activation, BN, scale)."""
-        if self.is_passthrough(r) or self.is_conv(r):
+        if self._passthrough[r] or self._conv[r]:
             return False
-        if self.parameter_type[r] in EPILOGUE_PARAMETER_TYPES or self.layer_type[r] in EPILOGUE_LAYER_TYPES:
-            return True
-        if self.parameter_type[r] and self.parameter_type[r] not in EPILOGUE_PARAMETER_TYPES:
-            return False
+        by_type = _epilogue_by_types(self.parameter_type[r], self.layer_type[r])
+        if by_type is not None:
+            return by_type
         kinds = self.compute_kinds(r)
         return bool(kinds) and all(k in prec.EPILOGUE_KINDS for k in kinds)
 
     def is_shape_only(self, r: int) -> bool:
-        if self.parameter_type[r] in SHAPE_PARAMETER_TYPES or self.layer_type[r] in SHAPE_PARAMETER_TYPES:
-            return True
-        if self.parameter_type[r] or self.layer_type[r] not in ("", "Myelin", "kgen", "fusion"):
-            return False
-        kinds = [k for k in self.node_kinds[r] if k != "const"]
-        return bool(kinds) and all(k == "shape" for k in kinds)
+        return self._shape_only[r]
 
     def channels(self, r: int) -> tuple[int | None, int | None, int]:
         """(input channels C, output channels K, groups) of a convolution-like layer, None when unknown."""
@@ -409,21 +541,14 @@ class LintContext:
         return {}  # row -> channels(row): several rules ask for the same convolutions
 
     def _read_channels(self, r: int) -> tuple[int | None, int | None, int]:
-        attrs = self.attributes[r]
-        groups = attrs.get("Groups")
-        g = groups if isinstance(groups, int) and groups > 0 else 1
-        c = k = None
-        ins, outs = self.inputs[r], self.outputs[r]
-        if ins and isinstance(ins[0].get("shape"), list) and len(ins[0]["shape"]) >= 2:
-            dim = ins[0]["shape"][1]
-            c = dim if isinstance(dim, int) and dim > 0 else None
-        out_maps = attrs.get("OutMaps")
-        if isinstance(out_maps, int) and out_maps > 0:
-            k = out_maps
-        elif outs and isinstance(outs[0].get("shape"), list) and len(outs[0]["shape"]) >= 2:
-            dim = outs[0]["shape"][1]
-            k = dim if isinstance(dim, int) and dim > 0 else None
-        return c, k, g
+        return _channels_of(self.attributes[r], self.inputs[r], self.outputs[r])
+
+    def prefetch_channels(self, rows: Iterable[int]) -> None:
+        """:meth:`channels` of many rows in one pass."""
+        memo, attrs, ins, outs = self._channels, self.attributes, self.inputs, self.outputs
+        for r in rows:
+            if r not in memo:
+                memo[r] = _channels_of(attrs[r], ins[r], outs[r])
 
     # ------------------------------------------------------------------ neighbour walks
     def next_compute(self, r: int, *, downstream: bool, max_hops: int = 4) -> list[tuple[int, list[int]]]:
@@ -435,7 +560,11 @@ class LintContext:
             step = self.consumers if downstream else self.producers
             first = step[r]
             passthrough = self._passthrough
-            if not any(passthrough[x] for x in first):  # the common case: direct compute neighbours
+            if len(first) == 1:  # the most common case: one direct neighbour
+                x = first[0]
+                if not passthrough[x]:
+                    return [] if x == r else [(x, [])]
+            elif not any(passthrough[x] for x in first):  # direct compute neighbours
                 return [(x, []) for x in dict.fromkeys(first) if x != r]
             out: list[tuple[int, list[int]]] = []
             frontier: list[tuple[int, list[int]]] = [(x, []) for x in step[r]]
@@ -447,7 +576,7 @@ class LintContext:
                     if x in seen:
                         continue
                     seen.add(x)
-                    if self.is_passthrough(x):
+                    if passthrough[x]:
                         nxt.extend((y, [*path, x]) for y in step[x])
                     else:
                         out.append((x, path))
@@ -514,6 +643,25 @@ class LintContext:
     def tensor_desc(self, t: dict[str, Any]) -> str:
         parts = [str(t.get("dtype") or "?"), str(t.get("layout") or "?")]
         return "/".join(parts)
+
+
+def _channels_of(
+    attrs: dict[str, Any], ins: list[dict[str, Any]], outs: list[dict[str, Any]]
+) -> tuple[int | None, int | None, int]:
+    """(C, K, groups) from a layer's attributes and tensors (:meth:`LintContext.channels`)."""
+    groups = attrs.get("Groups")
+    g = groups if isinstance(groups, int) and groups > 0 else 1
+    c = k = None
+    if ins and isinstance(ins[0].get("shape"), list) and len(ins[0]["shape"]) >= 2:
+        dim = ins[0]["shape"][1]
+        c = dim if isinstance(dim, int) and dim > 0 else None
+    out_maps = attrs.get("OutMaps")
+    if isinstance(out_maps, int) and out_maps > 0:
+        k = out_maps
+    elif outs and isinstance(outs[0].get("shape"), list) and len(outs[0]["shape"]) >= 2:
+        dim = outs[0]["shape"][1]
+        k = dim if isinstance(dim, int) and dim > 0 else None
+    return c, k, g
 
 
 CheckFn = Callable[[LintContext], list[Finding]]

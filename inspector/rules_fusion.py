@@ -12,11 +12,16 @@ _KIND_WORDS = {"add": "add", "act": "activation", "bn": "batch-norm", "scale": "
 _NO_ACTIVATION = {"", "NONE", "kNONE", "None"}
 
 
+def _activation_fused(attrs: dict[str, Any]) -> bool:
+    """The convolution's attributes say it fused an activation."""
+    act = attrs.get("Activation")
+    return (isinstance(act, str) and act not in _NO_ACTIVATION) or attrs.get("HasReLU") == 1
+
+
 def epilogue_state(ctx: LintContext, r: int) -> str:
     """What a convolution layer fused after the convolution: "closed" (an activation), "add", "open"."""
     attrs = ctx.attributes[r]
-    act = attrs.get("Activation")
-    if (isinstance(act, str) and act not in _NO_ACTIVATION) or attrs.get("HasReLU") == 1:
+    if _activation_fused(attrs):
         return "closed"
     kinds = ctx.compute_kinds(r)
     last_conv = max((i for i, k in enumerate(kinds) if k in prec.COMPUTE_KINDS), default=-1)
@@ -89,8 +94,8 @@ def _cause(
                 kinds.append("convolution output is a network output")
                 reasons.append(f"the output of {short(ctx.names[c], 50)!r} is a network output")
     else:
-        conv_has_qdq = any("qdq" in ctx.node_kinds[c] for c in convs)
-        epi_has_qdq = "qdq" in ctx.node_kinds[e]
+        conv_has_qdq = any("qdq" in ctx.kinds_of(c) for c in convs)
+        epi_has_qdq = "qdq" in ctx.kinds_of(e)
         epi_kinds = set(_epilogue_kinds(ctx, e))
         if conv_has_qdq and not epi_has_qdq and not qdq and "add" in epi_kinds:
             kinds.append("residual branch of the add not quantized (Q/DQ network)")
@@ -128,9 +133,10 @@ def check(ctx: LintContext) -> list[Finding]:
     proven = ctx.has_edges
     found: dict[int, tuple[list[int], list[int]]] = {}  # epilogue row -> (conv rows, rows between)
     order: list[int] = []
-    for r in range(ctx.n):
-        if not ctx.is_conv(r):
-            continue
+    attributes = ctx.attributes
+    candidates = [r for r in ctx.conv_rows if not _activation_fused(attributes[r])]  # others are "closed"
+    ctx.prefetch_kinds(candidates)
+    for r in candidates:
         state = epilogue_state(ctx, r)
         if state == "closed":
             continue

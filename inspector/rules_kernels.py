@@ -15,8 +15,13 @@ MIN_PADDING_PERCENT = 10
 MIN_PADDING_WASTE = MIN_PADDING_PERCENT / 100
 
 
-def _tensor_cores_in_engine(ctx: LintContext) -> bool:
-    return any(prec.tactic_class(t) == "tensor_core" for t in ctx.tactic if t)
+def _tactic_classes(ctx: LintContext) -> dict[str, str]:
+    """:func:`precision.tactic_class` of each distinct tactic name of the engine."""
+    return {t: prec.tactic_class(t) for t in set(ctx.tactic)}
+
+
+def _tensor_cores_in_engine(classes: dict[str, str]) -> bool:
+    return any(c == "tensor_core" for t, c in classes.items() if t)
 
 
 def _wants_tensor_cores(ctx: LintContext, r: int, tc_elsewhere: bool) -> bool:
@@ -49,12 +54,20 @@ def is_image_input(ctx: LintContext, r: int) -> bool:
     if ctx.has_edges:
         ups = ctx.next_compute(r, downstream=False, max_hops=6)
         return all(ctx.is_shape_only(u) for u, _ in ups)
-    return not any(ctx.is_conv(x) for x in range(r))
+    convs = ctx.conv_rows
+    return not convs or convs[0] >= r  # no convolution before it
 
 
 def _build_precisions(ctx: LintContext) -> str:
     opt = str(ctx.bundle.build_options.get("Precision", "") or "")
     return opt.upper()
+
+
+def _fp32_only(ctx: LintContext, build: str) -> bool:
+    """The engine was built for FP32 only: its build precision says so, else every layer is FP32/TF32."""
+    if build:
+        return "FP16" not in build and "INT8" not in build and "BF16" not in build
+    return set(ctx.precision) <= {"FP32", "TF32", ""}
 
 
 def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
@@ -64,15 +77,15 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
     info: a CUDA-core first-layer kernel is the usual choice. In an FP32-only build every such layer has one
     cause (the build), so they are one finding.
     """
-    tc_elsewhere = _tensor_cores_in_engine(ctx)
-    n_tc = sum(1 for r in range(ctx.n) if ctx.is_conv(r) and prec.tactic_class(ctx.tactic[r]) == "tensor_core")
+    classes = _tactic_classes(ctx)
+    tc_elsewhere = _tensor_cores_in_engine(classes)
+    tactics = ctx.tactic
+    convs = [(r, classes[tactics[r]]) for r in ctx.conv_rows]
+    n_tc = sum(1 for _, c in convs if c == "tensor_core")
     build = _build_precisions(ctx)
-    fp32_only = bool(build) and "FP16" not in build and "INT8" not in build and "BF16" not in build
-    fp32_only = fp32_only or (not build and all(p in ("FP32", "TF32", "") for p in ctx.precision))
+    fp32_only = _fp32_only(ctx, build)
     out: list[Finding] = []
-    for r in range(ctx.n):
-        if not ctx.is_conv(r) or prec.tactic_class(ctx.tactic[r]) != "simt":
-            continue
+    for r in [r for r, c in convs if c == "simt"]:
         if not _wants_tensor_cores(ctx, r, tc_elsewhere) or is_depthwise(ctx, r):
             continue
         c, k, g = ctx.channels(r)
@@ -159,15 +172,14 @@ def check_channel_alignment(ctx: LintContext) -> list[Finding]:
     exists) are skipped.
     """
     out: list[Finding] = []
-    for r in range(ctx.n):
-        if not ctx.is_conv(r):
-            continue
+    in_fmt, out_fmt = ctx.input_format, ctx.output_format
+    multiples = [(r, vector_multiple(in_fmt[r]), vector_multiple(out_fmt[r])) for r in ctx.conv_rows]
+    multiples = [x for x in multiples if x[1] is not None or x[2] is not None]  # others pad nothing
+    ctx.prefetch_channels(r for r, _, _ in multiples)
+    for r, mc, mk in multiples:
         c, k, g = ctx.channels(r)
-        depthwise = is_depthwise(ctx, r)
-        if g > 1 and not depthwise:
+        if g > 1 and not is_depthwise(ctx, r):
             continue
-        mc = vector_multiple(ctx.input_format[r])
-        mk = vector_multiple(ctx.output_format[r])
         pads = {}
         if c is not None and mc is not None and c % mc and not (mc <= 4 and c <= 4):
             pads["C"] = (c, -(-c // mc) * mc, ctx.input_format[r])
@@ -175,6 +187,7 @@ def check_channel_alignment(ctx: LintContext) -> list[Finding]:
             pads["K"] = (k, -(-k // mk) * mk, ctx.output_format[r])
         if not pads:
             continue
+        depthwise = is_depthwise(ctx, r)
         cc = pads.get("C", (c or 1, c or 1, ""))
         kk = pads.get("K", (k or 1, k or 1, ""))
         # depthwise: one filter per channel, so the work scales with the padded channels once, not C x K

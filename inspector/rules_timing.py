@@ -134,8 +134,11 @@ def check_shape_layers(ctx: LintContext) -> list[Finding]:
     Layers another rule gives a cause for are left to it: the input path (``input-path``) and explicit
     padding layers (``explicit-padding``)."""
     th = THRESHOLDS["shape-layers"]
+    rows = [r for r in range(ctx.n) if ctx.is_shape_only(r) and not ctx.is_noop(r)]
+    if len(rows) < th["min_count"]:  # fewer still once the explained ones are left out
+        return []
     explained = set(rules_causes.explained_data_movement(ctx))
-    rows = [r for r in range(ctx.n) if ctx.is_shape_only(r) and not ctx.is_noop(r) and r not in explained]
+    rows = [r for r in rows if r not in explained]
     if len(rows) < th["min_count"]:
         return []
     total = ctx.per_layer_total_ms

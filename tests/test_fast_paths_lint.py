@@ -1,0 +1,218 @@
+"""The lint engine's column-wise fast paths give exactly what the per-row code gives (issue 11, speed half).
+
+The per-row reference implementations below are the general code the fast paths replaced, kept as the
+oracle: classification by distinct type values, node kinds computed for the rows that need them, batched
+op kinds, the one-pass reformat-name scan, candidate rows of the rules, and the absorb/member engine step.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trtinspect.inspector import precision as prec
+from trtinspect.inspector import rules_base as rb
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLES = [
+    "sample_engines/resnet18-a100/qat-residual",
+    "sample_engines/resnet18-a100/qat",
+    "sample_engines/resnet18-a100/fp32",
+    "tests/data/external/trex-titanrtx-mobilenet/qat",
+    "tests/data/external/trex-rtx3090-resnet50/qat",
+    "tests/data/external/trex-rtx3090-resnet50/fp32",
+    "sample_engines/trtexec-logs/trt8.4/result-FP16.log",
+]
+
+_NODE = st.text(alphabet="aCcnovQqDdeRrfmtiu_.0123456789 /\x00()[]*+-LlyNGPW", max_size=24)
+_NAMES = st.sampled_from([
+    "Reformatting CopyNode for Input Tensor 0 to Conv_3", "reformatting copynode x", "a reformatter b",
+    "REFORMATTER", "Conv_12", "QuantizeLinear_7", "x\x00reformatter", "\u0130Reformatter", "conv\u017f",
+    "K\u212aReformatting CopyNode", "",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_NODE, max_size=12))
+def test_op_kinds_is_op_kind_of_each(nodes: list[str]) -> None:
+    assert prec.op_kinds(nodes) == [prec.op_kind(x) for x in nodes]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_NAMES | _NODE, max_size=12))
+def test_reformat_name_rows_is_is_reformat_name(names: list[str]) -> None:
+    assert prec.reformat_name_rows(names) == [i for i, x in enumerate(names) if prec.is_reformat_name(x)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=5), st.integers(0, 3)), max_size=8),
+       st.sampled_from(["object", "string"]))
+def test_shared_str_list_is_str_list(values: list[object], dtype: str) -> None:
+    if dtype == "string":
+        values = [v if v is None or isinstance(v, str) else str(v) for v in values]
+    col = pd.Series(values, dtype=dtype)
+    assert rb._shared_str_list(col) == rb._str_list(col)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "Reformatting CopyNode for Output Tensor 0 to a", "Conv_1",
+                                           "PWN(Relu_3)"]), st.lists(_NODE, max_size=3)), max_size=8))
+def test_node_kinds_batch_is_per_row(rows: list[tuple[str, list[str]]]) -> None:
+    names = [n for n, _ in rows]
+    nodes = [x for _, x in rows]
+    want = [
+        [prec.op_kind(x) for x in ns] if ns else [] if name.startswith("Reformatting CopyNode") else
+        [prec.op_kind(name)]
+        for name, ns in zip(names, nodes, strict=True)
+    ]
+    assert rb._node_kinds(names, nodes) == want
+
+
+# --- the per-row classification the column-wise one replaced (reference) ----------------------------------
+def _ref_qdq(ctx: rb.LintContext, r: int) -> bool:
+    if (ctx.origin[r].upper() == "QDQ" or ctx.layer_type[r] in rb.QDQ_TYPES
+            or ctx.parameter_type[r] in rb.QDQ_TYPES):
+        return True
+    if ctx.origin[r] or prec.is_reformat_name(ctx.names[r]):
+        return False
+    if ctx.layer_type[r] and ctx.layer_type[r] not in rb.NAME_TYPED_LAYERS:
+        return False
+    kinds = [k for k in ctx.node_kinds[r] if k != "const"]
+    return bool(kinds) and all(k == "qdq" for k in kinds)
+
+
+def _ref_conv(ctx: rb.LintContext, r: int) -> bool:
+    if ctx.parameter_type[r] in rb.CONV_PARAMETER_TYPES or ctx.layer_type[r] in rb.CONV_LAYER_TYPES:
+        return True
+    if ctx.parameter_type[r] or ctx.layer_type[r]:
+        return False
+    kinds = ctx.compute_kinds(r)
+    return bool(kinds) and any(k in prec.COMPUTE_KINDS for k in kinds)
+
+
+def _ref_epilogue_only(ctx: rb.LintContext, r: int, passthrough: bool, conv: bool) -> bool:
+    if passthrough or conv:
+        return False
+    if ctx.parameter_type[r] in rb.EPILOGUE_PARAMETER_TYPES or ctx.layer_type[r] in rb.EPILOGUE_LAYER_TYPES:
+        return True
+    if ctx.parameter_type[r] and ctx.parameter_type[r] not in rb.EPILOGUE_PARAMETER_TYPES:
+        return False
+    kinds = ctx.compute_kinds(r)
+    return bool(kinds) and all(k in prec.EPILOGUE_KINDS for k in kinds)
+
+
+def _ref_shape_only(ctx: rb.LintContext, r: int) -> bool:
+    if ctx.parameter_type[r] in rb.SHAPE_PARAMETER_TYPES or ctx.layer_type[r] in rb.SHAPE_PARAMETER_TYPES:
+        return True
+    if ctx.parameter_type[r] or ctx.layer_type[r] not in ("", "Myelin", "kgen", "fusion"):
+        return False
+    kinds = [k for k in ctx.node_kinds[r] if k != "const"]
+    return bool(kinds) and all(k == "shape" for k in kinds)
+
+
+@pytest.mark.parametrize("folder", BUNDLES)
+def test_column_wise_classification_is_the_per_row_one(folder: str) -> None:
+    from trtinspect import load
+
+    bundle = load(ROOT / folder)
+    fresh = rb.LintContext(bundle)  # rows read one at a time, before node_kinds is built
+    lazy = [fresh.kinds_of(r) for r in range(fresh.n)]
+    ctx = rb.LintContext(bundle)
+    assert lazy == ctx.node_kinds
+    assert ctx.layer_type == rb._str_list(ctx._frame["layer_type"])
+    assert ctx.parameter_type == rb._str_list(ctx._frame["parameter_type"])
+    assert ctx.origin == rb._str_list(ctx._frame["origin"])
+    assert ctx.tactic == rb._str_list(ctx._frame["tactic_name"])
+    qdq = [_ref_qdq(ctx, r) for r in range(ctx.n)]
+    reformat = [(ctx.is_reformat_col[r] or prec.is_reformat_name(ctx.names[r])) and not qdq[r]
+                for r in range(ctx.n)]
+    noop = [t in rb.NOOP_TYPES for t in ctx.layer_type]
+    passthrough = [a or b or c for a, b, c in zip(reformat, qdq, noop, strict=True)]
+    conv = [_ref_conv(ctx, r) for r in range(ctx.n)]
+    for ctx_ in (fresh, ctx):
+        assert [ctx_.is_qdq(r) for r in range(ctx.n)] == qdq
+        assert [ctx_.is_reformat(r) for r in range(ctx.n)] == reformat
+        assert [ctx_.is_passthrough(r) for r in range(ctx.n)] == passthrough
+        assert [ctx_.is_conv(r) for r in range(ctx.n)] == conv
+        assert ctx_.conv_rows == [r for r in range(ctx.n) if conv[r]]
+        assert [ctx_.is_shape_only(r) for r in range(ctx.n)] == [_ref_shape_only(ctx, r) for r in range(ctx.n)]
+        assert [ctx_.is_epilogue_only(r) for r in range(ctx.n)] == [
+            _ref_epilogue_only(ctx, r, passthrough[r], conv[r]) for r in range(ctx.n)]
+    ctx.prefetch_channels(range(ctx.n))
+    assert [ctx.channels(r) for r in range(ctx.n)] == [fresh._read_channels(r) for r in range(ctx.n)]
+
+
+def _ref_member(ctx: rb.LintContext, f: rb.Finding) -> dict[str, object]:
+    if f.cost_ms is not None and math.isnan(f.cost_ms):
+        saving: dict[int, float] = {}
+    elif f.saving is not None:
+        saving = dict(f.saving)
+    else:
+        saving = {r: ctx.avg_ms[r] for r in dict.fromkeys(f.rows)}
+    cost = math.fsum(saving.values()) if saving else math.nan
+    return {"rule_id": f.rule_id, "layers": [ctx.names[r] for r in dict.fromkeys(f.rows)], "title": f.title,
+            "cause": f.cause, "cost_ms": None if math.isnan(cost) else cost, "evidence": f.evidence}
+
+
+def _ref_absorb(found: list, ctx: rb.LintContext) -> list:  # type: ignore[type-arg]
+    if not any(f.supersedes and f.rows for _, _, f in found):
+        return found
+    by_first: dict[tuple[str, int], list[int]] = {}
+    for i, (_, _, f) in enumerate(found):
+        if f.rows:
+            by_first.setdefault((f.rule_id, f.rows[0]), []).append(i)
+    gone: set[int] = set()
+    for j, (_, _, root) in enumerate(found):
+        if not root.supersedes or not root.rows or j in gone:
+            continue
+        rows = set(root.rows)
+        absorbed = root.evidence.setdefault("absorbed", [])
+        for rule_id in root.supersedes:
+            for r in dict.fromkeys(root.rows):
+                for i in by_first.get((rule_id, r), ()):
+                    f = found[i][2]
+                    if i in gone or i == j or not rows.issuperset(f.rows):
+                        continue
+                    absorbed.append(_ref_member(ctx, f))
+                    gone.add(i)
+        if not absorbed:
+            del root.evidence["absorbed"]
+    return [x for i, x in enumerate(found) if i not in gone]
+
+
+_ROWS = st.lists(st.integers(0, 5), min_size=0, max_size=4)
+_FINDING = st.builds(
+    lambda rule, rows, sup, cost, saving: rb.Finding(
+        rule_id=rule, rows=rows, title=f"t{rows}", cause="c", evidence={}, supersedes=sup, cost_ms=cost,
+        saving=saving),
+    st.sampled_from(["a", "b", "c"]), _ROWS,
+    st.sampled_from([(), ("a",), ("b", "a"), ("c", "b", "a")]),
+    st.sampled_from([None, math.nan, 1.0]),
+    st.none() | st.dictionaries(st.integers(0, 5), st.sampled_from([0.5, -0.0, math.nan, 1e-9]), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_FINDING, max_size=10))
+def test_absorb_is_the_reference(findings: list[rb.Finding]) -> None:
+    import copy
+    import json
+
+    from trtinspect.inspector import lint
+
+    class _Ctx:
+        def __init__(self) -> None:
+            self.names = [f"L{i}" for i in range(6)]
+            self.avg_ms = [0.1, math.nan, -0.0, 0.25, 1e-7, 3.0]
+
+    a = [(0, None, f) for f in findings]
+    b = copy.deepcopy(a)
+    got = lint._absorb(a, _Ctx())  # type: ignore[arg-type]
+    want = _ref_absorb(b, _Ctx())  # type: ignore[arg-type]
+    dump = [json.dumps([f.rule_id, f.rows, f.evidence], sort_keys=False) for _, _, f in got]
+    assert dump == [json.dumps([f.rule_id, f.rows, f.evidence], sort_keys=False) for _, _, f in want]
