@@ -399,7 +399,13 @@ class LintContext:
         if not self.has_edges:
             return [0] if self.n else []
         written = {t.get("name") for outs in self.outputs for t in outs}
-        return [r for r, ins in enumerate(self.inputs) if any(t.get("name") not in written for t in ins)]
+        readers = []
+        for r, ins in enumerate(self.inputs):
+            for t in ins:
+                if t.get("name") not in written:
+                    readers.append(r)
+                    break
+        return readers
 
     @cached_property
     def node_kinds(self) -> list[list[str]]:
@@ -643,6 +649,14 @@ class LintContext:
     def tensor_desc(self, t: dict[str, Any]) -> str:
         parts = [str(t.get("dtype") or "?"), str(t.get("layout") or "?")]
         return "/".join(parts)
+
+    # ---- precision-rule caches (lintprec)
+    @cached_property
+    def rule_cache(self) -> dict[str, Any]:
+        """What several precision/cause rules derive from the same rows (INT8 layers writing float, the
+        layers between INT8 layers, ...), built once per context by the first rule that asks; keyed by what
+        it is (see :func:`rules_precision.shared`). Do not modify what it holds."""
+        return {}
 
 
 def _channels_of(

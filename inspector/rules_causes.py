@@ -25,17 +25,11 @@ PADDING_ID = "explicit-padding"
 
 def _float_residual_input(ctx: LintContext, r: int) -> str | None:
     """The dtype of a float non-first input of layer ``r`` (the residual input of a fused Add), else None."""
-    for i, t in enumerate(ctx.inputs[r]):
-        if i > 0 and prec.is_float(t.get("dtype")):
+    ins = ctx.inputs[r]
+    for t in ins[1:] if len(ins) > 1 else ():
+        if prec.is_float(t.get("dtype")):
             return str(t.get("dtype"))
     return None
-
-
-def _reads_as_residual(ctx: LintContext, producer: int, consumer: int) -> bool:
-    mine = {t.get("name") for t in ctx.outputs[producer]}
-    return any(
-        i > 0 and t.get("name") in mine and prec.is_float(t.get("dtype")) for i, t in enumerate(ctx.inputs[consumer])
-    )
 
 
 def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
@@ -46,14 +40,11 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
     requant: list[int] = []
     requant_seen: set[int] = set()
     members: list[dict[str, Any]] = []
-    for r in range(ctx.n):
-        if not ctx.is_conv(r) or ctx.precision[r] not in prec.QUANTIZED_PRECISIONS:
-            continue
-        if not prec.is_float(ctx.output_precision[r]):
-            continue
+    names, qdq, noop = ctx.names, ctx.is_qdq, ctx.is_noop
+    for r in rules_precision.int8_float_writers(ctx):
         own = _float_residual_input(ctx, r)
-        readers = [c for c in ctx.consumers[r] if ctx.is_conv(c) and _reads_as_residual(ctx, r, c)]
-        qs = [c for c in ctx.consumers[r] if ctx.is_qdq(c) and not ctx.is_noop(c)]
+        readers = rules_precision.residual_readers_of(ctx, r)
+        qs = [c for c in ctx.consumers[r] if qdq(c) and not noop(c)]
         if (own is None and not readers) or not (qs or readers):
             # float output not re-quantized nor read as a residual: its reader wants float (e.g. an
             # unquantized pooling), a different cause (int8-fallback / int8-float-output)
@@ -73,10 +64,10 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
             )
         members.append(
             {
-                "convolution": ctx.names[r],
+                "convolution": names[r],
                 "output_precision": ctx.output_precision[r],
                 "why_float": "; ".join(why),
-                "requantized_by": names_of(ctx, qs),
+                "requantized_by": [names[q] for q in qs],
                 "layer_ms": ctx.avg_ms[r],
                 "estimated_saving_ms": ctx.int8_write_saving(r),
             }
@@ -126,13 +117,7 @@ def _residual_fallbacks(ctx: LintContext) -> tuple[list[dict[str, Any]], list[in
     members: list[dict[str, Any]] = []
     rows: list[int] = []
     saving: dict[int, float] = {}
-    for r in range(ctx.n):
-        if not prec.is_float(ctx.precision[r]) or ctx.is_passthrough(r):
-            continue
-        parts = rules_precision.fallback_parts(ctx, r)
-        if parts is None:
-            continue
-        _, down8, float_writers, conversions = parts
+    for r, (_, down8, float_writers, conversions) in rules_precision.fallbacks(ctx).items():
         readers = rules_precision.fallback_residual_readers(ctx, r, down8)
         if not readers:
             continue
@@ -180,6 +165,21 @@ def _is_padding(ctx: LintContext, r: int) -> bool:
     ):
         return not ctx.is_noop(r) and ctx.avg_ms[r] != 0
     return False
+
+
+def padding_rows(ctx: LintContext) -> list[int]:
+    """The rows :func:`_is_padding` holds for, in order (once per context)."""
+    return rules_precision.shared(ctx, "padding_rows", _padding_rows)
+
+
+def _padding_rows(ctx: LintContext) -> list[int]:
+    lt, pt, names = ctx.layer_type, ctx.parameter_type, ctx.names
+    maybe = [
+        r
+        for r in range(ctx.n)
+        if lt[r] in _PAD_TYPES or pt[r] in _PAD_TYPES or (pt[r] == "Slice" and "pad" in names[r].lower())
+    ]
+    return [r for r in maybe if _is_padding(ctx, r)]
 
 
 def _is_input_movement(ctx: LintContext, r: int) -> str | None:
@@ -271,9 +271,7 @@ def check_explicit_padding(ctx: LintContext) -> list[Finding]:
     """Explicit Padding layers that run their own kernel (those on the input path are absorbed by
     ``input-path``); all of them are one finding."""
     out: list[Finding] = []
-    for r in range(ctx.n):
-        if not _is_padding(ctx, r):
-            continue
+    for r in padding_rows(ctx):
         readers = [ctx.names[x] for x, _ in ctx.next_compute(r, downstream=True)]
         typed = ctx.layer_type[r] in _PAD_TYPES or ctx.parameter_type[r] in _PAD_TYPES
         reader = f"'{short(readers[0], 50)}'" if len(readers) == 1 else "the next layer"
@@ -304,5 +302,4 @@ def check_explicit_padding(ctx: LintContext) -> list[Finding]:
 def explained_data_movement(ctx: LintContext) -> list[int]:
     """Data-movement layers ``input-path`` and ``explicit-padding`` give a cause for (other rules leave them
     to those two)."""
-    pads = [r for r in range(ctx.n) if _is_padding(ctx, r)]
-    return sorted({*_input_path(ctx), *pads})
+    return sorted({*_input_path(ctx), *padding_rows(ctx)})

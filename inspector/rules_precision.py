@@ -4,10 +4,59 @@ quantized convolutions with float outputs, and INT8 warnings from the build log.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from trtinspect.inspector import precision as prec
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
+
+_T = TypeVar("_T")
+_FLOAT = prec.FLOAT_PRECISIONS
+_QUANT = prec.QUANTIZED_PRECISIONS
+Neighbours = list[tuple[int, list[int]]]  # what LintContext.next_compute returns: (row, passthrough rows between)
+
+
+def shared(ctx: LintContext, key: str, build: Callable[[LintContext], _T]) -> _T:
+    """What ``build(ctx)`` returns, built once per context (several rules ask for the same rows)."""
+    cache = ctx.rule_cache
+    if key not in cache:
+        cache[key] = build(ctx)
+    return cast(_T, cache[key])
+
+
+def int8_float_writers(ctx: LintContext) -> list[int]:
+    """INT8 convolutions/GEMMs whose output precision is float, in row order (once per context)."""
+    return shared(ctx, "int8_float_writers", _int8_float_writers)
+
+
+def _int8_float_writers(ctx: LintContext) -> list[int]:
+    prc, out = ctx.precision, ctx.output_precision
+    return [r for r in range(ctx.n) if prc[r] in _QUANT and out[r] in _FLOAT and ctx.is_conv(r)]
+
+
+def _residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
+    """Rows with float non-first inputs (the residual input of a fused Add) -> the names of those inputs."""
+    out: dict[int, set[Any]] = {}
+    for r, ins in enumerate(ctx.inputs):
+        if len(ins) > 1:
+            names = {t.get("name") for t in ins[1:] if t.get("dtype") in _FLOAT}
+            if names:
+                out[r] = names
+    return out
+
+
+def reads_residual(ctx: LintContext, producer: int, consumer: int) -> bool:
+    """Whether ``consumer`` reads one of ``producer``'s output tensors in float as a non-first input (the
+    residual input of a fused Add): ``_reads_float(ctx, producer, consumer, non_first=True)``, from a
+    per-context index of the rows that have such inputs."""
+    names = shared(ctx, "residual_inputs", _residual_inputs).get(consumer)
+    return names is not None and any(t.get("name") in names for t in ctx.outputs[producer])
+
+
+def _quoted(ctx: LintContext, rows: list[int], width: int) -> str:
+    """The layers' names, cut to ``width``, quoted and comma-separated (as cause texts list them)."""
+    names = ctx.names
+    return ", ".join([repr(short(names[x], width)) for x in rows])
 
 
 def _desc(t: dict[str, Any] | None) -> tuple[str | None, str | None]:
@@ -136,47 +185,48 @@ def _reformat_cause(
 def check_qdq(ctx: LintContext) -> list[Finding]:
     """Quantize/Dequantize layers that TensorRT could not fold into a neighbouring layer."""
     out: list[Finding] = []
-    for r in range(ctx.n):
-        if not ctx.is_qdq(r) or ctx.is_noop(r):
-            continue
+    names, desc, has_edges, n = ctx.names, ctx.tensor_desc, ctx.has_edges, ctx.n
+    for r in [r for r in range(n) if ctx.is_qdq(r) and not ctx.is_noop(r)]:
         ins, outs = ctx.inputs[r], ctx.outputs[r]
         in_t = ins[0] if ins else None
         out_t = outs[0] if outs else None
-        ip, op = _desc(in_t)[0], _desc(out_t)[0]
+        ip = in_t.get("dtype") if in_t else None
+        op = out_t.get("dtype") if out_t else None
         op_name = _qdq_operation(ctx, r, ip, op)
         ups = ctx.next_compute(r, downstream=False)
         downs = ctx.next_compute(r, downstream=True)
         ev: dict[str, Any] = {
             "operation": op_name,
-            "input": ctx.tensor_desc(in_t) if in_t else None,
-            "output": ctx.tensor_desc(out_t) if out_t else None,
+            "input": desc(in_t) if in_t else None,
+            "output": desc(out_t) if out_t else None,
             "origin": ctx.origin[r] or None,
         }
-        if ctx.has_edges:
-            ev["producers"] = names_of(ctx, [u for u, _ in ups])
-            ev["consumers"] = names_of(ctx, [d for d, _ in downs])
+        if has_edges:
+            ev["producers"] = [names[u] for u, _ in ups]
+            ev["consumers"] = [names[d] for d, _ in downs]
         else:  # execution order only: neighbours, not proven producers/consumers
-            ev["previous_layer"] = ctx.names[r - 1] if r > 0 else None
-            ev["next_layer"] = ctx.names[r + 1] if r + 1 < ctx.n else None
-        severity, reasons, kinds = _qdq_reasons(ctx, r, op_name, ip, ev)
+            ev["previous_layer"] = names[r - 1] if r > 0 else None
+            ev["next_layer"] = names[r + 1] if r + 1 < n else None
+        severity, reasons, kinds = _qdq_reasons(ctx, r, op_name, ip, ev, (ups, downs))
         if not reasons:
             kinds.append("no neighbour accepted the scale")
             reasons.append(
                 "no neighbouring layer accepted the Q/DQ scale (TensorRT folds Q into the producer's "
                 "output and DQ into the consumer's input only for supported patterns)"
             )
+        kind = kinds[0]
         out.append(
             Finding(
                 rule_id="qdq-standalone",
                 rows=[r],
-                title=f"Standalone {op_name} layer {short(ctx.names[r], 60)}",
-                cause="; ".join(dict.fromkeys(reasons)),
+                title=f"Standalone {op_name} layer {short(names[r], 60)}",
+                cause=reasons[0] if len(reasons) == 1 else "; ".join(dict.fromkeys(reasons)),
                 evidence=ev,
                 severity=severity,
                 confidence="proven" if ctx.origin[r].upper() == "QDQ" or (ip and op) else "inferred",
-                group=f"{op_name} | {kinds[0]}",
-                group_title=f"{{n}} standalone {op_name} layers: {kinds[0]}",
-                group_cause=f"{{n}} {op_name} layers run as their own kernels for one reason: {kinds[0]} "
+                group=f"{op_name} | {kind}",
+                group_title=f"{{n}} standalone {op_name} layers: {kind}",
+                group_cause=f"{{n}} {op_name} layers run as their own kernels for one reason: {kind} "
                 "(per-layer causes: evidence.members)",
             )
         )
@@ -195,12 +245,10 @@ def _qdq_operation(ctx: LintContext, r: int, ip: str | None, op: str | None) -> 
 
 
 def _qdq_reasons(
-    ctx: LintContext, r: int, op_name: str, ip: str | None, ev: dict[str, Any]
+    ctx: LintContext, r: int, op_name: str, ip: str | None, ev: dict[str, Any], walks: tuple[Neighbours, Neighbours]
 ) -> tuple[str | None, list[str], list[str]]:
     """Why standalone Q/DQ layer ``r`` was not folded: (severity override, reasons, reason kinds);
-    records the float readers in ``ev``."""
-    ups = ctx.next_compute(r, downstream=False)
-    downs = ctx.next_compute(r, downstream=True)
+    records the float readers in ``ev``. ``walks``: its compute producers and consumers (next_compute)."""
     severity: str | None = None
     reasons: list[str] = []
     kinds: list[str] = []
@@ -211,64 +259,68 @@ def _qdq_reasons(
             f"quantizes the {ip or 'float'} network input: there is no earlier layer to fold it into"
         )
         severity = "info"
-    for p in direct_prod:
-        readers = [c for c in ctx.consumers[p] if c != r]
-        float_readers = [c for c in readers if not ctx.is_qdq(c)]
-        if float_readers and op_name == "Quantize":
-            kinds.append("tensor also read unquantized")
-            reasons.append(
-                f"the tensor it quantizes (written by {short(ctx.names[p], 50)!r}) is also read "
-                "unquantized "
-                f"by {', '.join(repr(short(n, 50)) for n in names_of(ctx, float_readers))}; the producer "
-                "must "
-                "write float, so the Quantize runs as its own kernel"
-            )
-            ev["float_readers"] = names_of(ctx, float_readers)
-    for u, _ in ups:
-        if (
-            ctx.precision[u]
-            and prec.is_float(ctx.precision[u])
-            and op_name == "Quantize"
-            and not ctx.is_conv(u)
-        ):
-            kinds.append("producer runs in float")
-            reasons.append(
-                f"its producer {short(ctx.names[u], 50)!r} runs in {ctx.precision[u]} (not quantized), "
-                "so its output is quantized separately"
-            )
-        elif (
-            ctx.is_conv(u)
-            and prec.is_float(ctx.output_precision[u])
-            and op_name == "Quantize"
-            and ctx.precision[u] in prec.QUANTIZED_PRECISIONS
-        ):
-            kinds.append("INT8 producer writes float")
-            reasons.append(
-                f"the INT8 layer {short(ctx.names[u], 50)!r} writes {ctx.output_precision[u]} "
-                "instead of INT8"
-            )
-    if op_name == "Dequantize":
-        float_cons = [d for d, _ in downs if prec.is_float(ctx.precision[d])]
+    if op_name == "Quantize":
+        _quantize_reasons(ctx, r, walks[0], reasons, kinds, ev)
+    elif op_name == "Dequantize":
+        float_cons = [d for d, _ in walks[1] if prec.is_float(ctx.precision[d])]
         float_cons += [d for d in ctx.consumers[r] if d not in float_cons and _reads_float(ctx, r, d)]
         if float_cons:
             kinds.append("dequantizes for float readers")
             reasons.append(
-                f"dequantizes for {', '.join(repr(short(n, 50)) for n in names_of(ctx, float_cons))},"
+                f"dequantizes for {_quoted(ctx, float_cons, 50)},"
                 " which read(s) the tensor in float (e.g. as the residual input of a fused Add)"
             )
     return severity, reasons, kinds
 
 
+def _quantize_reasons(
+    ctx: LintContext, r: int, ups: Neighbours, reasons: list[str], kinds: list[str], ev: dict[str, Any]
+) -> None:
+    """Why standalone Quantize layer ``r`` was not folded into its producer (appended to reasons/kinds)."""
+    names, qdq = ctx.names, ctx.is_qdq
+    for p in ctx.producers[r]:
+        float_readers = [c for c in ctx.consumers[p] if c != r and not qdq(c)]
+        if float_readers:
+            kinds.append("tensor also read unquantized")
+            reasons.append(
+                f"the tensor it quantizes (written by {short(names[p], 50)!r}) is also read "
+                "unquantized "
+                f"by {_quoted(ctx, float_readers, 50)}; the producer "
+                "must "
+                "write float, so the Quantize runs as its own kernel"
+            )
+            ev["float_readers"] = [names[c] for c in float_readers]
+    precision, out_precision = ctx.precision, ctx.output_precision
+    for u, _ in ups:
+        pu = precision[u]
+        if pu and pu in _FLOAT and not ctx.is_conv(u):
+            kinds.append("producer runs in float")
+            reasons.append(
+                f"its producer {short(names[u], 50)!r} runs in {pu} (not quantized), "
+                "so its output is quantized separately"
+            )
+        elif out_precision[u] in _FLOAT and pu in _QUANT and ctx.is_conv(u):
+            kinds.append("INT8 producer writes float")
+            reasons.append(
+                f"the INT8 layer {short(names[u], 50)!r} writes {out_precision[u]} "
+                "instead of INT8"
+            )
+
+
 # ------------------------------------------------------------------------------------------- int8
 def int8_allowed(ctx: LintContext) -> tuple[bool, str]:
-    """Whether INT8 was allowed in this engine, and the evidence."""
+    """Whether INT8 was allowed in this engine, and the evidence (once per context)."""
+    return shared(ctx, "int8_allowed", _int8_allowed)
+
+
+def _int8_allowed(ctx: LintContext) -> tuple[bool, str]:
     precision_opt = ctx.bundle.build_options.get("Precision", "")
     if "int8" in str(precision_opt).lower():
         return True, f"build options: Precision={precision_opt}"
     for key, value in ctx.bundle.build_options.items():
         if key.lower() == "int8" and str(value).lower() in ("1", "true", "yes", "enabled"):
             return True, f"build options: {key}={value}"
-    n_int8 = sum(1 for p in ctx.precision if p == "INT8")
+    n_int8 = ctx.precision.count("INT8")
     if n_int8:
         return True, f"{n_int8} layer(s) run in INT8"
     return False, ""
@@ -280,14 +332,8 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
     if not allowed:
         return []
     out: list[Finding] = []
-    for r in range(ctx.n):
+    for r, (up8, down8, float_writers, conversions) in fallbacks(ctx).items():
         p = ctx.precision[r]
-        if not prec.is_float(p) or ctx.is_passthrough(r):
-            continue
-        parts = fallback_parts(ctx, r)
-        if parts is None:
-            continue
-        up8, down8, float_writers, conversions = parts
         conv_ms = ctx.time_of(conversions)
         warnings = _warnings_for(ctx, r)
         ev: dict[str, Any] = {
@@ -326,9 +372,26 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
     return out
 
 
-def fallback_parts(
-    ctx: LintContext, r: int
-) -> tuple[list[tuple[int, list[int]]], list[tuple[int, list[int]]], list[int], list[int]] | None:
+FallbackParts = tuple[Neighbours, Neighbours, list[int], list[int]]
+
+
+def fallbacks(ctx: LintContext) -> dict[int, FallbackParts]:
+    """Float compute layers between INT8 layers -> their :func:`fallback_parts`, in row order (once per
+    context: int8-fallback and residual-not-quantized both ask)."""
+    return shared(ctx, "fallbacks", _fallbacks)
+
+
+def _fallbacks(ctx: LintContext) -> dict[int, FallbackParts]:
+    out: dict[int, FallbackParts] = {}
+    prc = ctx.precision
+    for r in [r for r in range(ctx.n) if prc[r] in _FLOAT and not ctx.is_passthrough(r)]:
+        parts = fallback_parts(ctx, r)
+        if parts is not None:
+            out[r] = parts
+    return out
+
+
+def fallback_parts(ctx: LintContext, r: int) -> FallbackParts | None:
     """For a float layer ``r`` between INT8 layers: (INT8 producers with the paths to them, INT8 consumers
     with theirs, INT8 convolutions writing float for it, conversion layers around it); None otherwise."""
     ups = ctx.next_compute(r, downstream=False)
@@ -343,7 +406,7 @@ def fallback_parts(
         x
         for u in float_writers
         for x in ctx.producers[u]
-        if ctx.is_qdq(x) and not ctx.is_noop(x) and _reads_float(ctx, x, u, non_first=True)
+        if ctx.is_qdq(x) and not ctx.is_noop(x) and reads_residual(ctx, x, u)
     ]
     conversions = list(
         dict.fromkeys([x for _, path in up8 for x in path] + [x for _, path in down8 for x in path] + dq_in)
@@ -362,7 +425,7 @@ def fallback_residual_readers(ctx: LintContext, r: int, down8: list[tuple[int, l
             c
             for x in after
             for c in ctx.consumers[x]
-            if ctx.is_conv(c) and _reads_float(ctx, x, c, non_first=True)
+            if reads_residual(ctx, x, c) and ctx.is_conv(c)
         )
     )
 
@@ -413,59 +476,46 @@ def _warnings_for(ctx: LintContext, r: int) -> list[str]:
 def check_int8_float_output(ctx: LintContext) -> list[Finding]:
     """INT8 convolutions/GEMMs whose output is float and read by further layers (not a network output)."""
     out: list[Finding] = []
-    for r in range(ctx.n):
-        if not ctx.is_conv(r) or ctx.precision[r] not in prec.QUANTIZED_PRECISIONS:
-            continue
+    names, precision, avg_ms, has_edges = ctx.names, ctx.precision, ctx.avg_ms, ctx.has_edges
+    for r in int8_float_writers(ctx):
         op = ctx.output_precision[r]
-        if not prec.is_float(op):
-            continue
         downs = ctx.next_compute(r, downstream=True)
-        requant = list(
-            dict.fromkeys(x for _, path in downs for x in path if ctx.is_qdq(x) and not ctx.is_noop(x))
-        )
-        if ctx.has_edges:
-            requant += [x for x in ctx.consumers[r] if ctx.is_qdq(x) and not ctx.is_noop(x) and x not in requant]
+        requant = _requantizers(ctx, r, downs)
         readers = [d for d, _ in downs]
         if not readers and not requant:
             continue  # feeds only the network output
-        reasons = []
-        float_readers = [d for d in readers if prec.is_float(ctx.precision[d])]
-        residual_readers = _residual_readers(ctx, r)
-        if ctx.has_edges and not requant and not residual_readers and not any(
-            ctx.precision[x] in prec.QUANTIZED_PRECISIONS
-            for d in float_readers
-            for x, _ in ctx.next_compute(d, downstream=True)
+        float_readers = [d for d in readers if precision[d] in _FLOAT]
+        residual_readers = residual_readers_of(ctx, r)
+        if has_edges and not requant and not residual_readers and not any(
+            precision[x] in _QUANT for d in float_readers for x, _ in ctx.next_compute(d, downstream=True)
         ):
             continue  # float wanted downstream all the way to the output (e.g. logits for a Softmax head)
+        reasons = []
         if float_readers:
-            reasons.append(
-                f"read in float by {', '.join(repr(short(n, 50)) for n in names_of(ctx, float_readers))}"
-            )
+            reasons.append(f"read in float by {_quoted(ctx, float_readers, 50)}")
         if residual_readers:
             reasons.append(
                 "the residual (non-first) input of the fused Add in "
-                f"{', '.join(repr(short(n, 50)) for n in names_of(ctx, residual_readers))}, which reads it "
+                f"{_quoted(ctx, residual_readers, 50)}, which reads it "
                 "in "
                 f"{op}: the residual branch is not quantized"
             )
         if requant:
-            reasons.append(
-                f"quantized again by {', '.join(repr(short(n, 40)) for n in names_of(ctx, requant))}"
-            )
+            reasons.append(f"quantized again by {_quoted(ctx, requant, 40)}")
         if not reasons:
             reasons.append(f"declared {op} by the network (no Q/DQ after it)")
         ev = {
-            "precision": ctx.precision[r],
+            "precision": precision[r],
             "output_precision": op,
             "output_format": ctx.output_format[r],
             "tactic": ctx.tactic[r] or None,
-            "readers": names_of(ctx, readers),
-            "float_readers": names_of(ctx, float_readers),
-            "residual_readers": names_of(ctx, residual_readers),
-            "requantized_by": names_of(ctx, requant),
+            "readers": [names[x] for x in readers],
+            "float_readers": [names[x] for x in float_readers],
+            "residual_readers": [names[x] for x in residual_readers],
+            "requantized_by": [names[x] for x in requant],
             "requantize_ms": ctx.time_of(requant),
         }
-        saving = {x: ctx.avg_ms[x] for x in requant}
+        saving = {x: avg_ms[x] for x in requant}
         saving[r] = ctx.int8_write_saving(r)
         out.append(
             Finding(
@@ -473,12 +523,23 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
                 rows=[r, *requant],
                 saving=saving,
                 supersedes=("qdq-standalone",),
-                title=f"INT8 layer writes {op}: {short(ctx.names[r], 70)}",
+                title=f"INT8 layer writes {op}: {short(names[r], 70)}",
                 cause=f"the INT8 layer writes {op} because its output is " + "; ".join(reasons),
                 evidence=ev,
             )
         )
     return out
+
+
+def _requantizers(ctx: LintContext, r: int, downs: Neighbours) -> list[int]:
+    """Standalone Q/DQ layers on the way from ``r`` to its compute readers, or reading it directly."""
+    qdq, noop = ctx.is_qdq, ctx.is_noop
+    requant = [x for _, path in downs for x in path if qdq(x) and not noop(x)]
+    if len(requant) > 1:
+        requant = list(dict.fromkeys(requant))
+    if ctx.has_edges:
+        requant += [x for x in ctx.consumers[r] if qdq(x) and not noop(x) and x not in requant]
+    return requant
 
 
 def _reads_float(ctx: LintContext, producer: int, consumer: int, *, non_first: bool = False) -> bool:
@@ -490,11 +551,11 @@ def _reads_float(ctx: LintContext, producer: int, consumer: int, *, non_first: b
     )
 
 
-def _residual_readers(ctx: LintContext, r: int) -> list[int]:
+def residual_readers_of(ctx: LintContext, r: int) -> list[int]:
     """Direct consumers that read ``r``'s output in float as a non-first input (a fused residual Add)."""
     if not ctx.has_edges:
         return []
-    return [c for c in ctx.consumers[r] if ctx.is_conv(c) and _reads_float(ctx, r, c, non_first=True)]
+    return [c for c in ctx.consumers[r] if reads_residual(ctx, r, c) and ctx.is_conv(c)]
 
 
 def check_int8_build_warnings(ctx: LintContext) -> list[Finding]:
