@@ -142,7 +142,7 @@ def _node_kinds(names: list[str], source_nodes: list[list[str]]) -> list[list[st
     ]
     kinds = prec.op_kinds(list(chain.from_iterable(todo)))
     ends = list(accumulate(map(len, todo)))
-    return [kinds[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+    return [kinds[a:b] for a, b in zip([0, *ends], ends, strict=False)]  # starts: one more than ends
 
 
 @dataclass
