@@ -137,13 +137,14 @@ def weight_bytes(blob: Any) -> int | None:
     wtype = blob.get("Type")
     if type(count) is not int or count < 0 or not isinstance(wtype, str):
         return None
-    bits = _type_bits(wtype)
+    bits = type_bits(wtype)
     if bits is None:
         return None
     return (count * bits + 7) // 8
 
 
 @lru_cache(maxsize=256)
-def _type_bits(wtype: str) -> int | None:
+def type_bits(wtype: str) -> int | None:
+    """Bits per element of a weights "Type" ("Int8" -> 8), None when the type names no known precision."""
     precision = format_precision(wtype)[0]
     return PRECISION_BITS.get(precision) if precision else None

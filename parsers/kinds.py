@@ -289,7 +289,7 @@ def apply_layer_info(ctx: LoadContext, paths: list[Path]) -> None:
     p = paths[0]
     meta, frame = layer_parser.parse_layer_info(p)
     bundle.layers = frame
-    bundle.detailed = bool(getattr(meta, "detailed", _frame_is_detailed(frame)))
+    bundle.detailed = bool(meta.detailed)
     _note(bundle, p, getattr(meta, "notes", None) or [])
     _add_source(bundle, "layer_info", p)
     if not bundle.detailed and not any("names-only" in n for n in bundle.notes):

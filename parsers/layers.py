@@ -36,6 +36,7 @@ from trtinspect.parsers.formats import (
     TENSOR_FORMAT_LAYOUTS,
     format_precision,
     is_plain_datatype,
+    type_bits,
     weight_bytes,
 )
 from trtinspect.parsers.graph_checks import graph_notes, parsed_graph_notes
@@ -164,35 +165,9 @@ def _bad(message: str, path: str | Path | None) -> TrtInspectError:
     return TrtInspectError(message, path=path, hint=EXPORT_HINT)
 
 
-def _tensor_list(raw: Any, index: int, key: str, fmt_cache: dict[Any, tuple[str | None, str | None]],
-                 info: _BuildInfo, path: str | Path | None, names: list[str]) -> list[dict[str, Any]]:
-    """Tensors of one record as schema dicts; their non-null names are appended to ``names``."""
-    if type(raw) is not list:
-        raise _bad(f"layer record {index}: '{key}' is {type(raw).__name__}, expected a list of tensors", path)
-    out = []
-    for t in raw:
-        if type(t) is not dict:
-            raise _bad(f"layer record {index}: an entry of '{key}' is {type(t).__name__}, expected an object",
-                       path)
-        get = t.get
-        tname = get("Name")
-        if tname is not None:
-            if type(tname) is not str:
-                raise _bad(f"layer record {index}: a tensor of '{key}' has a non-string Name", path)
-            names.append(tname)
-        fmt = get("Format/Datatype")
-        parsed = fmt_cache.get(fmt) if type(fmt) is str else None
-        if parsed is None:
-            fmt, parsed = _tensor_format(t, fmt, fmt_cache, info)
-        dims = get("Dimensions")
-        out.append({"name": tname, "shape": dims if type(dims) is list else None, "format": fmt,
-                    "dtype": parsed[0], "layout": parsed[1], "location": get("Location")})
-    return out
-
-
 def _tensor_format(t: dict[str, Any], fmt: Any, fmt_cache: dict[Any, tuple[str | None, str | None]],
                    info: _BuildInfo) -> tuple[str | None, tuple[str | None, str | None]]:
-    """Slow path of _tensor_list: first sight of a format string, or a tensor without "Format/Datatype"."""
+    """Slow path of _RowWriter.tensors: first sight of a format string, or a tensor without "Format/Datatype"."""
     if fmt is None:
         fmt = t.get("Format", t.get("Datatype"))
     if not isinstance(fmt, str):
@@ -266,7 +241,9 @@ class _Graph:
     """Tensor name -> writer / readers, collected while the records are read (edges are filled after).
 
     ``consumers_of`` holds every tensor read, in the order first read; ``producer_of`` every tensor written
-    (its first writer). ``loops``: rows that read a tensor they write themselves.
+    (its first writer). ``loops``: rows that read a tensor they write themselves. ``producers``: each row's
+    producers as far as the rows before it (and itself) tell; ``recheck``: rows reading a tensor no row up to
+    them writes (an engine input, or a backward edge), whose producers are looked up again once all are read.
     """
 
     producer_of: dict[str, int] = field(default_factory=dict)
@@ -275,20 +252,36 @@ class _Graph:
     reformat_rows: list[int] = field(default_factory=list)
     loops: list[int] = field(default_factory=list)
     missing_tensors: int = 0
+    producers: list[list[int]] = field(default_factory=list)
+    recheck: list[int] = field(default_factory=list)
+    backward: bool = False
 
     def add(self, i: int, in_names: list[str], out_names: list[str]) -> None:
+        """Row ``i`` (rows are added in order) writes ``out_names`` and reads ``in_names``."""
         producer_of, consumers_of = self.producer_of, self.consumers_of
         for tn in out_names:
             if tn in producer_of:
                 self.multi_produced.append(tn)
             else:
                 producer_of[tn] = i
+        prods: list[int] = []
+        unknown = False
         for tn in in_names:
             lst = consumers_of.get(tn)
             if lst is None:
                 consumers_of[tn] = [i]
             elif lst[-1] != i:
                 lst.append(i)
+            p = producer_of.get(tn)
+            if p is None:
+                unknown = True
+            elif p not in prods:
+                prods.append(p)
+                if p == i:
+                    self.backward = True
+        self.producers.append(prods)
+        if unknown:
+            self.recheck.append(i)
         if in_names and out_names and (
                 in_names[0] == out_names[0] if len(in_names) == 1 == len(out_names)
                 else not set(in_names).isdisjoint(out_names)):
@@ -329,13 +322,28 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
     return schema.frame_from_columns(cols, schema.LAYERS), info
 
 
+# What the rules need to know of a LayerType, worked out once per distinct value: (a Myelin record, a
+# synthetic scheduling record, a Myelin kernel whose inputs have no order).
+_KindFlags = tuple[bool, bool, bool]
+
+
+def _kind_flags(ltype: str | None) -> _KindFlags:
+    lkind = ltype.lower() if ltype else ""
+    return lkind in MYELIN_LAYER_TYPES, lkind in SYNTHETIC_LAYER_TYPES, lkind in MYELIN_UNORDERED_TYPES
+
+
 class _RowWriter:
-    """Reads one layer record into one row tuple (_ROW_COLUMNS; one Python pass over 50,000 records)."""
+    """Reads one layer record into one row tuple (_ROW_COLUMNS; one Python pass over 50,000 records).
+
+    What depends only on a distinct value is worked out once: tensor format strings (``fmt_cache``), layer
+    types (``kinds``) and weight types (``bits``)."""
 
     def __init__(self, info: _BuildInfo, path: str | Path | None, detailed: bool, own: bool) -> None:
         self.info, self.path, self.detailed, self.own = info, path, detailed, own
         self.graph = _Graph()
         self.fmt_cache: dict[Any, tuple[str | None, str | None]] = {}
+        self.kinds: dict[str | None, _KindFlags] = {}
+        self.bits: dict[str, int | None] = {}
 
     def read(self, i: int, rec: Any) -> tuple[Any, ...]:
         if type(rec) is not dict:
@@ -350,113 +358,130 @@ class _RowWriter:
         ltype = pop("LayerType", None)
         if type(ltype) is not str:
             ltype = None if self.detailed else layer_type_from_name(split_profile_suffix(name)[0])
+        flags = self.kinds.get(ltype)
+        if flags is None:
+            flags = self.kinds[ltype] = _kind_flags(ltype)
+            if flags[0]:
+                self.info.myelin_records = True
         ptype = pop("ParameterType", None)
         if type(ptype) is not str:
             ptype = None
         raw_in, raw_out = pop("Inputs", None), pop("Outputs", None)
         if raw_in is None and raw_out is None:
             self.graph.missing_tensors += 1
-        in_names: list[str] = []
-        out_names: list[str] = []
-        ins = _tensor_list(raw_in, i, "Inputs", self.fmt_cache, self.info, self.path, in_names) if raw_in else []
-        outs = _tensor_list(raw_out, i, "Outputs", self.fmt_cache, self.info, self.path, out_names) \
-            if raw_out else []
+        ins, in_names = self.tensors(raw_in, i, "Inputs") if raw_in else ([], [])
+        outs, out_names = self.tensors(raw_out, i, "Outputs") if raw_out else ([], [])
         self.graph.add(i, in_names, out_names)
-        base, prof, nodes, src, fusion, serves = self._names_and_sources(i, name, ltype, attrs)
+        base, prof = split_profile_suffix(name) if name[-1:] == "]" else (name, None)
+        nodes, src, fusion, serves = self._sources(i, base, flags, attrs)
         out_prec = outs[0]["dtype"] if outs else None
+        if ins:
+            prec = ins[0]["dtype"]
+            if prec is None or prec in INDEX_LIKE_PRECISIONS or (flags[2] and len(ins) > 1):
+                prec = compute_precision(ltype, ins, out_prec)
+        else:
+            prec = out_prec
         tac_name, tac_value, origin = pop("TacticName", None), pop("TacticValue", None), pop("Origin", None)
         return (
             name, ltype, ptype, ins, outs, in_names, out_names,
-            base, prof, nodes, src, fusion, serves or ltype == "Reformat" or ptype == "Reformat",
-            _row_precision(ltype, ins, out_prec), out_prec,
+            base, prof if prof is None or prof <= _INT64_MAX else None, nodes, src, fusion,
+            serves or ltype == "Reformat" or ptype == "Reformat", prec, out_prec,
             ins[0]["layout"] if ins else None, outs[0]["layout"] if outs else None,
             tac_name if tac_name is None or type(tac_name) is str else _opt_str(tac_name),
             tac_value if tac_value is None or type(tac_value) is str else _opt_str(tac_value),
             origin if origin is None or type(origin) is str else _opt_str(origin),
-            _int64(pop("StreamId", None)), _weights(attrs), attrs,
+            _int64(pop("StreamId", None)), None if WEIGHT_KEYS.isdisjoint(attrs) else self.weights(attrs),
+            attrs,
         )
 
-    def _names_and_sources(self, i: int, name: str, ltype: str | None, attrs: dict[str, Any]
-                           ) -> tuple[str, int | None, list[str], str, str, bool]:
-        """base_name, profile_index, source_nodes, source_from, fusion, is a reformat (serves a layer)."""
-        base, prof = split_profile_suffix(name)
-        lkind = ltype.lower() if ltype else ""
-        is_myelin = lkind in MYELIN_LAYER_TYPES
-        serves = reformat_target_base(base)
+    def tensors(self, raw: Any, index: int, key: str) -> tuple[list[dict[str, Any]], list[str]]:
+        """Tensors of one record as schema dicts, and their non-null names."""
+        if type(raw) is not list:
+            raise _bad(f"layer record {index}: '{key}' is {type(raw).__name__}, expected a list of tensors",
+                       self.path)
+        fmt_cache = self.fmt_cache
+        out = []
+        names = []
+        for t in raw:
+            if type(t) is not dict:
+                raise _bad(f"layer record {index}: an entry of '{key}' is {type(t).__name__}, expected an "
+                           "object", self.path)
+            get = t.get
+            tname = get("Name")
+            if tname is not None:
+                if type(tname) is not str:
+                    raise _bad(f"layer record {index}: a tensor of '{key}' has a non-string Name", self.path)
+                names.append(tname)
+            fmt = get("Format/Datatype")
+            parsed = fmt_cache.get(fmt) if type(fmt) is str else None
+            if parsed is None:
+                fmt, parsed = _tensor_format(t, fmt, fmt_cache, self.info)
+            dims = get("Dimensions")
+            out.append({"name": tname, "shape": dims if type(dims) is list else None, "format": fmt,
+                        "dtype": parsed[0], "layout": parsed[1], "location": get("Location")})
+        return out, names
+
+    def _sources(self, i: int, base: str, flags: _KindFlags, attrs: dict[str, Any]
+                 ) -> tuple[list[str], str, str, bool]:
+        """source_nodes, source_from, fusion, is a reformat (serves a layer)."""
+        is_myelin = flags[0]
+        serves = reformat_target_base(base) if base.startswith("Reformatting CopyNode for ") \
+            or " reformatter " in base else None
         name_nodes: list[str]
         if serves is not None:
             attrs["serves"] = serves
             self.graph.reformat_rows.append(i)
             name_nodes, fusion = [], "none"
-        elif lkind in SYNTHETIC_LAYER_TYPES:
+        elif flags[1]:
             name_nodes, fusion = [], "none"
         else:
             name_nodes, fusion = nodes_from_base(base)
         meta = attrs.get("Metadata")
-        meta_nodes = source_nodes_from_metadata(meta) if meta is not None else None
+        if meta is None:
+            return name_nodes, ("name" if name_nodes else "none"), fusion, serves is not None
+        self.info.has_metadata = True
+        meta_nodes = source_nodes_from_metadata(meta)
         if meta_nodes:
-            nodes, src = meta_nodes, "metadata"
             if is_myelin and fusion == "none" and len(meta_nodes) > 1:  # Myelin-fused region
                 fusion = "foreign"
-        else:
-            nodes, src = name_nodes, ("name" if name_nodes else "none")
-        if is_myelin:
-            self.info.myelin_records = True
-        if meta is not None:
-            self.info.has_metadata = True
-        return (base, prof if prof is None or prof <= _INT64_MAX else None, nodes, src, fusion,
-                serves is not None)
+            return meta_nodes, "metadata", fusion, serves is not None
+        return name_nodes, ("name" if name_nodes else "none"), fusion, serves is not None
 
-
-def _row_precision(ltype: str | None, ins: list[dict[str, Any]], out_prec: str | None) -> str | None:
-    """compute_precision's rule, its common case (one main input of a TensorRT layer) inline."""
-    if not ins:
-        return out_prec
-    p0 = ins[0]["dtype"]
-    if p0 is not None and p0 not in INDEX_LIKE_PRECISIONS and (
-            len(ins) == 1 or ltype is None or ltype.lower() not in MYELIN_UNORDERED_TYPES):
-        return p0
-    return compute_precision(ltype, ins, out_prec)
-
-
-def _weights(attrs: dict[str, Any]) -> int | None:
-    """Summed bytes of a record's weight blobs (WEIGHT_KEYS), None when it has none (or too many for Int64)."""
-    if WEIGHT_KEYS.isdisjoint(attrs):  # most records: no set built
-        return None
-    wsum: int | None = None
-    for key in WEIGHT_KEYS.intersection(attrs):
-        b = weight_bytes(attrs[key])
-        if b is not None:
-            wsum = b if wsum is None else wsum + b
-    return wsum if wsum is None or wsum <= _INT64_MAX else None
+    def weights(self, attrs: dict[str, Any]) -> int | None:
+        """Summed bytes of a record's weight blobs (WEIGHT_KEYS, as formats.weight_bytes counts them), None when
+        it has none (or too many for Int64)."""
+        bits_of = self.bits
+        wsum: int | None = None
+        for key in WEIGHT_KEYS.intersection(attrs):
+            blob = attrs[key]
+            if not isinstance(blob, dict):
+                continue
+            count, wtype = blob.get("Count"), blob.get("Type")
+            if type(count) is not int or count < 0 or not isinstance(wtype, str):
+                continue
+            bits = bits_of[wtype] if wtype in bits_of else bits_of.setdefault(wtype, type_bits(wtype))
+            if bits is not None:
+                b = (count * bits + 7) // 8
+                wsum = b if wsum is None else wsum + b
+        return wsum if wsum is None or wsum <= _INT64_MAX else None
 
 
 def _edges(cols: dict[str, list[Any]], graph: _Graph) -> tuple[list[list[int]], list[list[int]], bool]:
-    """producers / consumers through tensor names, O(total tensors); whether an edge points backward."""
+    """producers / consumers through tensor names, O(total tensors); whether an edge points backward.
+
+    Producers come from the pass (``graph.producers``); the rows it could not settle are looked up again."""
     producer_of, consumers_of = graph.producer_of, graph.consumers_of
     c_inn, c_outn = cols["input_names"], cols["output_names"]
-    n = len(c_inn)
-    c_prod: list[list[int]] = [[]] * n
-    c_cons: list[list[int]] = [[]] * n
-    backward = False
-    for i in range(n):
-        in_n = c_inn[i]
-        if len(in_n) == 1:
-            p = producer_of.get(in_n[0])
-            if p is None:
-                c_prod[i] = []
-            else:
-                c_prod[i] = [p]
-                backward = backward or p >= i
-        else:
-            ps = list(dict.fromkeys(producer_of[t] for t in in_n if t in producer_of))
-            c_prod[i] = ps
-            backward = backward or any(p >= i for p in ps)
-        out_n = c_outn[i]
-        if len(out_n) == 1:
-            c_cons[i] = list(consumers_of.get(out_n[0], ()))
-        else:
-            c_cons[i] = list(dict.fromkeys(j for t in out_n for j in consumers_of.get(t, ())))
+    c_prod = graph.producers
+    backward = graph.backward
+    for i in graph.recheck:
+        ps = list(dict.fromkeys(producer_of[t] for t in c_inn[i] if t in producer_of))
+        c_prod[i] = ps
+        backward = backward or any(p >= i for p in ps)
+    c_cons: list[list[int]] = [
+        list(consumers_of.get(out_n[0], ())) if len(out_n) == 1
+        else list(dict.fromkeys(j for t in out_n for j in consumers_of.get(t, ())))
+        for out_n in c_outn]
     return c_prod, c_cons, backward
 
 

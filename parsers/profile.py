@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,58 @@ def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.Da
                 meta.count = count
             break
     positions = [i for i, r in enumerate(obj) if not ("count" in r and "name" not in r)]
+    frame = _plain_records_frame([obj[i] for i in positions])
+    if frame is not None:  # every record well-formed: the columns straight from the records
+        if meta.count is None:
+            meta.notes.append('profile has no {"count": N} header; iteration count unknown')
+        return frame
+    return _from_records(obj, positions, meta, path)
+
+
+_PLAIN_NUMBER = frozenset({float, int})
+_FAST_KEYS = frozenset(KEY_MAP)
+
+
+def _plain_records_frame(records: list[dict[str, Any]]) -> pd.DataFrame | None:
+    """The PROFILE frame of records that all hold the same keys (the four or five of ``KEY_MAP``), a string
+    ``name`` and finite, non-negative plain numbers up to ``MAX_MS``; None for anything else (the general path
+    then reads, checks and reports it). Same frame as the general path (tests/test_fast_paths_load.py)."""
+    keys = tuple(records[0]) if records else ()
+    if not (_FAST_KEYS.issuperset(keys) and all(k in keys for k in REQUIRED_KEYS)
+            and set(map(len, records)) == {len(keys)}):
+        return None
+    try:  # one C-level pass: a record lacking one of the keys (so holding another) raises KeyError
+        rows = list(map(itemgetter(*keys), records))
+    except KeyError:
+        return None
+    by_key = dict(zip(keys, zip(*rows, strict=True), strict=True))
+    names = by_key["name"]
+    if set(map(type, names)) != {str}:
+        return None
+    n = len(records)
+    columns: dict[str, Any] = {"name": pd.array(names, dtype="string")}
+    for key in NUMERIC_KEYS:
+        values = by_key.get(key)
+        if values is None:  # medianMs before TensorRT 8.4
+            columns[KEY_MAP[key]] = np.full(n, np.nan)
+            continue
+        if not _PLAIN_NUMBER.issuperset(map(type, values)):
+            return None
+        try:
+            array = np.array(values, dtype=np.float64)
+        except OverflowError:
+            return None
+        if not (np.isfinite(array).all() and (array >= 0).all() and (array <= _io.MAX_MS).all()):
+            return None
+        columns[KEY_MAP[key]] = array
+    columns["row"] = np.arange(n, dtype=np.int64)
+    columns["name_recovered"] = np.zeros(n, dtype=bool)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _from_records(obj: list[dict[str, Any]], positions: list[int], meta: ProfileMeta, path: str | Path | None
+                  ) -> pd.DataFrame:
+    """The general path of :func:`_from_decoded`: any keys, missing or bad values (checked and reported)."""
     raw = pd.DataFrame.from_records([obj[i] for i in positions]) if positions else pd.DataFrame()
     if raw.empty or not all(k in raw.columns for k in REQUIRED_KEYS):
         raise _wrong_kind(obj, path) if positions or not obj else TrtInspectError(
