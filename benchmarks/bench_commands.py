@@ -21,7 +21,12 @@ Optional peer: ``--trex-python PY`` times TREx (NVIDIA trt-engine-explorer) load
 and running its four linters, with the interpreter ``PY`` of a separate virtual environment that has
 ``trex`` installed (it pins old pandas: never install it into the project's environment).
 
-    python benchmarks/bench_commands.py [--layers 51600] [--pairs 5] [--only report,lint,diff]
+``--phases`` also prints, for information, where the time of each command goes INSIDE its process (imports,
+load, lint, build, render, write; the phases of one run, timed with ``time.perf_counter`` and
+``time.process_time`` around the functions the command calls). That split is not the command figure: the
+command figure is the whole process above, which adds interpreter start-up and exit.
+
+    python benchmarks/bench_commands.py [--layers 51600] [--pairs 5] [--only report,lint,diff] [--phases]
                                         [--trex-python /tmp/trex-venv/bin/python] [--json OUT.json]
     pytest -m benchmark benchmarks/      # asserts the targets below
 """
@@ -65,6 +70,65 @@ from trex import lint
 plan = trex.EnginePlan(sys.argv[1], sys.argv[2])
 for linter in (lint.ConvLinter, lint.ReformatLinter, lint.SliceLinter, lint.QDQLinter):
     linter(plan).lint()
+"""
+
+
+# In-process phases of one command (--phases): the command runs through trtinspect.cli.main, as the console
+# script runs it (collector off), with the functions it calls wrapped in timers; a phase's time excludes the
+# phases nested in it (lint inside the report build). Written as JSON to the file named by argv[1].
+PHASES_SNIPPET = r"""
+import gc, importlib, json, os, sys, time
+wall0, cpu0 = time.perf_counter(), time.process_time()
+gc.disable()
+out_file, command, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+import trtinspect.cli
+mod = importlib.import_module("trtinspect.cli." + command)
+wall1, cpu1 = time.perf_counter(), time.process_time()
+phases = {"import": [wall1 - wall0, cpu1 - cpu0]}
+stack = []
+
+def timed(name, fn):
+    def wrapper(*a, **k):
+        stack.append([0.0, 0.0])
+        w, c = time.perf_counter(), time.process_time()
+        try:
+            return fn(*a, **k)
+        finally:
+            dw, dc = time.perf_counter() - w, time.process_time() - c
+            inner = stack.pop()
+            acc = phases.setdefault(name, [0.0, 0.0])
+            acc[0] += dw - inner[0]
+            acc[1] += dc - inner[1]
+            if stack:
+                stack[-1][0] += dw
+                stack[-1][1] += dc
+    return wrapper
+
+from trtinspect import render
+from trtinspect.cli import options
+WRAP = {"load": ["load", "load_evidence"], "lint": ["lint"], "build": ["build_report", "diff"],
+        "write": ["echo_output", "write_output"]}
+# the command module and the analyses that call lint (only those the command imported: timing imports nothing)
+modules = [mod] + [sys.modules[m] for m in ("trtinspect.inspector.report", "trtinspect.inspector.diff")
+                   if m in sys.modules]
+for phase, names in WRAP.items():
+    for name in names:
+        for m in modules:
+            if callable(getattr(m, name, None)) and not isinstance(getattr(m, name), type(sys)):
+                setattr(m, name, timed(phase, getattr(m, name)))
+for name in ("render", "render_output"):
+    setattr(render, name, timed("render", getattr(render, name)))
+options.trtinspect.load = timed("load", options.trtinspect.load)
+code = 0
+try:
+    trtinspect.cli.main([command, *args])
+except SystemExit as exc:
+    code = exc.code or 0
+sys.stdout.flush()
+phases["in-process total"] = [time.perf_counter() - wall0, time.process_time() - cpu0]
+with open(out_file, "w") as fh:
+    json.dump({"phases": phases, "rc": code}, fh)
+os._exit(0)
 """
 
 
@@ -159,6 +223,33 @@ def measure(result: Result, pairs: int, out: Path) -> Result:
     return result
 
 
+def phases(result: Result, out: Path) -> dict[str, list[float]]:
+    """The in-process phase split of one run of ``result``'s command (see PHASES_SNIPPET): phase -> [wall s,
+    cpu s], plus the whole process of that run as "whole process" (for comparison only)."""
+    argv = result.argv
+    command, args = argv[1], argv[2:]
+    data_file = out.with_name("phases.json")
+    snippet = [sys.executable, "-c", PHASES_SNIPPET, str(data_file), command, *args]
+    run = run_once(snippet, out)
+    split: dict[str, list[float]] = json.loads(data_file.read_text())["phases"]
+    split["whole process"] = [run.seconds, run.cpu_seconds]
+    return split
+
+
+def print_phases(name: str, split: dict[str, list[float]]) -> None:
+    """One line per in-process phase (wall s, cpu s), the rest inside the process, and what the whole
+    process adds outside it (interpreter start-up, exit)."""
+    print(f"  {name}: in-process phases of one run (for information; NOT the command figure)")
+    print(f"    {'phase':<18} {'wall s':>7} {'cpu s':>7}")
+    inside, whole = split["in-process total"], split["whole process"]
+    named = {k: v for k, v in split.items() if k not in ("in-process total", "whole process")}
+    rest = [inside[0] - sum(v[0] for v in named.values()), inside[1] - sum(v[1] for v in named.values())]
+    rows = [*named.items(), ("other in-process", rest), ("in-process total", inside),
+            ("start + exit", [whole[0] - inside[0], whole[1] - inside[1]]), ("whole process", whole)]
+    for phase, (wall, cpu) in rows:
+        print(f"    {phase:<18} {wall:7.3f} {cpu:7.3f}")
+
+
 def trtinspect_exe() -> str:
     exe = Path(sys.executable).with_name("trtinspect")
     found = str(exe) if exe.exists() else shutil.which("trtinspect")
@@ -197,14 +288,16 @@ def plan(big: Path, big2: Path, only: list[str], trex_python: str | None) -> lis
 
 
 def run(layers: int = LAYERS, pairs: int = 5, only: list[str] | None = None,
-        trex_python: str | None = None) -> dict[str, Any]:
+        trex_python: str | None = None, with_phases: bool = False) -> dict[str, Any]:
     only = only or list(TARGETS)
     with tempfile.TemporaryDirectory(prefix="trtinspect-bench-") as tmp_name:
         tmp = Path(tmp_name)
         big = generate(tmp, layers, "qat")
         big2 = generate(tmp, layers, "qat-residual") if "diff" in only else big
         results = [measure(r, pairs, tmp / "out") for r in plan(big, big2, only, trex_python)]
+        split = {r.name: phases(r, tmp / "out") for r in results if with_phases and r.name in TARGETS}
         return {
+            "phases": split,
             "machine": machine(),
             "layers": layers,
             "graph_mb": round(graph_of(big).stat().st_size / 1e6, 1),
@@ -238,8 +331,10 @@ def main() -> None:
     ap.add_argument("--only", default=",".join(TARGETS), help="commands to time (report,lint,diff)")
     ap.add_argument("--trex-python", default=None, help="python of a venv with TREx installed (peer)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    ap.add_argument("--phases", action="store_true",
+                    help="also print the in-process phase split of one run of each command (information only)")
     args = ap.parse_args()
-    r = run(args.layers, args.pairs, [c for c in args.only.split(",") if c], args.trex_python)
+    r = run(args.layers, args.pairs, [c for c in args.only.split(",") if c], args.trex_python, args.phases)
     print(f"machine: {r['machine']}")
     print(f"generated: {r['layers']} layers; graph {r['graph_mb']} MB (BIG2 {r['graph2_mb']} MB); "
           f"{r['pairs']} A/B pairs each; this script's own peak RSS {r['parent_peak_rss_mb']} MB")
@@ -248,6 +343,8 @@ def main() -> None:
     for s in r["results"]:
         print(f"{s['command']:<8} {s['median_ratio']:>5.2f}x {s['ratios']!s:<38} {s['median_cpu_ratio']:>5.2f}x "
               f"{s['median_command_s']:>6.2f} {s['median_floor_s']:>7.2f} {s['peak_rss_mb']:>8.0f} {verdict(s)}")
+    for name, split in r["phases"].items():
+        print_phases(name, split)
     if args.json:
         args.json.write_text(json.dumps(r, indent=1))
 

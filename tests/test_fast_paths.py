@@ -75,6 +75,15 @@ def test_orjson_writer_gives_json_dumps_bytes(doc: object) -> None:
     assert fast == json.dumps(doc, indent=2, ensure_ascii=False)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(min_value=-2e-4, max_value=2e-4) | st.floats(allow_nan=False, allow_infinity=False)
+                | st.sampled_from(["0.0000", "re-7", "x 1e-5", "e-1"]), max_size=8))
+def test_small_floats_spelled_as_python(values: list[object]) -> None:
+    """Floats below 1e-4 (where orjson's spelling differs) among text that looks like them."""
+    doc = {"v": values, "0.00001": values[:1], "k e-7": 1e-7}
+    assert jsonout.dumps_indent2_bytes(doc) == json.dumps(doc, indent=2, ensure_ascii=False).encode()
+
+
 def test_orjson_writer_small_floats_and_refusals() -> None:
     doc = {"a": [1e-7, -2.5e-9, 9.9e-05, 1e-4, 1e16, 5e-324, 0.0, -0.0], "b": "1e-7", "c": 1e-07}
     assert jsonout.dumps_indent2(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
@@ -161,7 +170,7 @@ def test_lint_json_and_sarif_fast_paths_match_the_slow_ones(folder: str, monkeyp
     from trtinspect import load
     from trtinspect.inspector.lint import LintResult, lint
     from trtinspect.render import lint as render_lint
-    from trtinspect.render import render
+    from trtinspect.render import render, render_output
 
     bundle = load(Path(__file__).resolve().parents[1] / folder)
     result = LintResult(lint(bundle), bundle)
@@ -171,8 +180,25 @@ def test_lint_json_and_sarif_fast_paths_match_the_slow_ones(folder: str, monkeyp
         raise jsonout.NotFast("test: the slow path")
 
     monkeypatch.setattr(render_lint, "dumps_indent2", refuse)
+    monkeypatch.setattr(render_lint, "dumps_indent2_bytes", refuse)
     for fmt, text in fast.items():
         assert text == render("lint", result, fmt), fmt
+    assert isinstance(render_output("lint", result, "json"), str)   # the slow path's text, as it is
+
+
+@pytest.mark.parametrize("kind", ["lint", "report"])
+def test_render_output_gives_render_text(kind: str) -> None:
+    """Every format through render_output (bytes where a module declares BYTES_FORMATS) is render's text."""
+    from trtinspect import load
+    from trtinspect.inspector.lint import LintResult, lint
+    from trtinspect.inspector.report import build_report
+    from trtinspect.render import formats, render, render_output
+
+    bundle = load(Path(__file__).resolve().parents[1] / "sample_engines/resnet18-a100/qat")
+    result = LintResult(lint(bundle), bundle) if kind == "lint" else build_report(bundle)
+    for fmt in formats(kind):
+        out = render_output(kind, result, fmt, width=100)
+        assert (out.decode() if isinstance(out, bytes) else out) == render(kind, result, fmt, width=100), fmt
 
 
 # --- op kinds: block suffixes, and one cache entry for names differing only in their node numbers ----------

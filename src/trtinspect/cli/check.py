@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from trtinspect import render
+from trtinspect.cli import keep_until_exit
 from trtinspect.cli.options import load_evidence, runs_label, side_labels, write_output
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.check import COMPARABILITY, run_check
@@ -163,6 +164,7 @@ def command(
     cand = _load_all(candidate, "candidate")
     result = run_check(base, cand, cfg.thresholds, overrides=cfg.overrides, allow_different=cfg.allow_different,
                        expired=cfg.expired)
+    keep_until_exit(result)
     # same engine name on both sides (fp16 vs fp32 builds of resnet.onnx): what people read names the sides by
     # what the user gave; JSON keeps both, history and the benchmark formats the engine's own name
     result.baseline_label, result.candidate_label = side_labels(

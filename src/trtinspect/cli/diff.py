@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from trtinspect import render
+from trtinspect.cli import keep_until_exit
 from trtinspect.cli.options import (
     format_option,
     load_evidence,
@@ -51,6 +52,8 @@ def command(a: str, b: str, fmt: str, output: Path | None, top: int, no_lint: bo
     result = diff(bundle_a, bundle_b, findings=not no_lint, force=force)
     # text on a terminal fits the terminal (or COLUMNS); in a file or pipe 120 columns
     width = text_width() if output is None else FILE_WIDTH
-    write_output(output, render.render("diff", result, fmt, top=top, width=width))
+    text = render.render("diff", result, fmt, top=top, width=width)
+    keep_until_exit(result, text)
+    write_output(output, text)
     if output is not None:
         click.echo(f"wrote {fmt} report to {output}", err=True)

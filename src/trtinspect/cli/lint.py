@@ -8,7 +8,16 @@ import sys
 import click
 
 from trtinspect import render
-from trtinspect.cli.options import format_option, load, name_option, paths_argument, text_width, top_option
+from trtinspect.cli import keep_until_exit
+from trtinspect.cli.options import (
+    echo_output,
+    format_option,
+    load,
+    name_option,
+    paths_argument,
+    text_width,
+    top_option,
+)
 from trtinspect.inspector.lint import LintResult, lint, select_rules, severity_at_least
 from trtinspect.inspector.rules import severity_range
 
@@ -77,8 +86,10 @@ def command(
     bundle = load(*paths, name=name)
     findings = lint(bundle, [r.id for r in rules])
     wrap = {"width": text_width()} if fmt == "text" else {}      # prose wraps in text output only
-    text = render.render("lint", LintResult(findings, bundle), fmt, top=None if top in (None, 0) else top, **wrap)
-    click.echo(text, nl=not text.endswith("\n"))
+    top_n = None if top in (None, 0) else top
+    text = render.render_output("lint", LintResult(findings, bundle), fmt, top=top_n, **wrap)
+    keep_until_exit(findings, text)
+    echo_output(text)
     if fail_on is not None and any(severity_at_least(s, fail_on) for s in findings["severity"].tolist()):
         sys.stdout.flush()
         # SystemExit, not ctx.exit: the code must survive click's standalone_mode=False in cli.main.

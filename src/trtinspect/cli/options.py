@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import shutil
 import sys
@@ -20,6 +21,7 @@ import click
 
 import trtinspect
 from trtinspect import render
+from trtinspect.cli import keep_until_exit
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers.model import EngineBundle
 from trtinspect.textfmt import FILE_WIDTH
@@ -30,8 +32,11 @@ PATHS_HELP = ("a bundle directory, an engine file with sidecars beside it, expli
 
 
 def load(*paths: str | Path, name: str | None = None) -> EngineBundle:
-    """Load one engine bundle for a command (see :func:`trtinspect.load`)."""
-    return trtinspect.load(*paths, name=name, terminal_progress=True)
+    """Load one engine bundle for a command (see :func:`trtinspect.load`); in the console process it is kept
+    until the process ends (:func:`trtinspect.cli.keep_until_exit`)."""
+    bundle = trtinspect.load(*paths, name=name, terminal_progress=True)
+    keep_until_exit(bundle)
+    return bundle
 
 
 def load_evidence(*paths: str | Path, name: str | None = None, what: str = "TensorRT evidence") -> EngineBundle:
@@ -90,21 +95,59 @@ def side_labels(name_a: str, name_b: str, shown_a: str, shown_b: str) -> tuple[s
     return (shown_a, shown_b) if name_a == name_b else (name_a, name_b)
 
 
-def write_output(target: str | Path | None, text: str, what: str = "report") -> None:
-    """Write ``text`` to standard output (``None`` or ``-``) or to a file; a file that is
-    ``$GITHUB_STEP_SUMMARY`` is appended to, as GitHub Actions expects."""
+def write_output(target: str | Path | None, text: str | bytes, what: str = "report") -> None:
+    """Write ``text`` (or the same text as UTF-8 bytes, :func:`trtinspect.render.render_output`) to standard
+    output (``None`` or ``-``, :func:`echo_output`) or to a file; a file that is ``$GITHUB_STEP_SUMMARY`` is
+    appended to, as GitHub Actions expects."""
     if target is None or str(target) == "-":
-        click.echo(text, nl=not text.endswith("\n"))
+        echo_output(text)
         return
     path = Path(target)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     append = bool(summary) and path == Path(str(summary))
     try:
-        with path.open("a" if append else "w", encoding="utf-8") as fh:
-            fh.write(text)
+        if isinstance(text, bytes):
+            with path.open("ab" if append else "wb") as bfh:
+                bfh.write(text)
+        else:
+            with path.open("a" if append else "w", encoding="utf-8") as fh:
+                fh.write(text)
     except OSError as exc:
         raise TrtInspectError(f"cannot write the {what}: {exc.strerror}", path=path,
                               hint="check that the folder exists and is writable") from None
+
+
+def echo_output(text: str | bytes) -> None:
+    """A command's output on standard output, ending in one newline (``click.echo``'s text).
+
+    UTF-8 bytes (a JSON document of tens of MB as orjson wrote it) go to the binary stream beneath when standard
+    output writes UTF-8: the same bytes, without decoding them here and, in click, stripping colour codes from
+    and encoding 72 MB again (a JSON document holds no raw control characters, so there is nothing to strip).
+    """
+    if isinstance(text, bytes):
+        binary = _utf8_binary(sys.stdout)
+        if binary is None:
+            text = text.decode()
+        else:
+            sys.stdout.flush()
+            binary.write(text)
+            if not text.endswith(b"\n"):
+                binary.write(b"\n")
+            binary.flush()
+            return
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+def _utf8_binary(stream: Any) -> Any:
+    """The binary buffer beneath a text stream that encodes UTF-8, else None."""
+    encoding = getattr(stream, "encoding", None)
+    binary = getattr(stream, "buffer", None)
+    if binary is None or not isinstance(encoding, str):
+        return None
+    try:
+        return binary if codecs.lookup(encoding).name == "utf-8" else None
+    except LookupError:
+        return None
 
 
 def text_width() -> int:

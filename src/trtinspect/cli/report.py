@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from trtinspect import render
+from trtinspect.cli import keep_until_exit
 from trtinspect.cli.options import format_option, load, name_option, paths_argument, text_width, top_option
 from trtinspect.inspector.report import build_report
 from trtinspect.parsers.bundle import require_detailed as ensure_detailed
@@ -31,4 +32,5 @@ def command(paths: tuple[str, ...], fmt: str, top: int, name: str | None, no_lin
         ensure_detailed(bundle, "precision and layer-type breakdowns need detailed layer information")
     report = build_report(bundle, top=top, lint=not no_lint)
     text = render.render("report", report, fmt, width=text_width())
+    keep_until_exit(report, text)
     click.echo(text, nl=not text.endswith("\n"))

@@ -4,8 +4,10 @@ junit or annotations, and the plotly figures shared by the web app and HTML repo
 The renderer contract: each result kind has a module here declaring ``FORMATS``, a mapping from format name to a
 renderer ``fn(result, **options) -> str``. Options are keywords (``top``: how many rows, ``width``: text width);
 :func:`render` passes each renderer only the options it declares, so a command can pass the same options to any
-format. Modules are imported when first used. Nothing below this package prints or draws; nothing here computes
-an analysis. See docs/architecture.md.
+format. A module may also declare ``BYTES_FORMATS`` (format -> ``fn(result, **options) -> bytes | str``): the
+same text as UTF-8 bytes, for documents of tens of MB that a command writes out (:func:`render_output`), or the
+``str`` itself when the renderer's exact fallback made one. Modules are imported when first used. Nothing
+below this package prints or draws; nothing here computes an analysis. See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -37,6 +39,21 @@ def render(kind: str, result: Any, fmt: str, **options: Any) -> str:
     table = formats(kind)
     if fmt not in table:
         raise ValueError(f"unknown {kind} format {fmt!r}; choose one of {', '.join(table)}")
-    fn = table[fmt]
+    text: str = _call(table[fmt], result, options)
+    return text
+
+
+def render_output(kind: str, result: Any, fmt: str, **options: Any) -> str | bytes:
+    """:func:`render`'s text, or the same text as UTF-8 bytes where the module's ``BYTES_FORMATS`` has ``fmt``
+    (a command writes them as they are: no decode here, no encode on the way out)."""
+    table: Mapping[str, Callable[..., bytes | str]] = getattr(importlib.import_module(RESULTS[kind]),
+                                                              "BYTES_FORMATS", {})
+    if fmt not in table:
+        return render(kind, result, fmt, **options)
+    out: str | bytes = _call(table[fmt], result, options)
+    return out
+
+
+def _call(fn: Callable[..., Any], result: Any, options: dict[str, Any]) -> Any:
     accepted = inspect.signature(fn).parameters
     return fn(result, **{k: v for k, v in options.items() if k in accepted})

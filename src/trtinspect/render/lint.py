@@ -17,7 +17,7 @@ from trtinspect.inspector.lint import ORDER_NOTE, LintResult, cost_label, total_
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES
 from trtinspect.parsers import schema
 from trtinspect.render.escape import md_cell, printable
-from trtinspect.render.jsonout import NotFast, dumps_indent2, frame_records
+from trtinspect.render.jsonout import NotFast, dumps_indent2, dumps_indent2_bytes, frame_records
 from trtinspect.samples import PREFIX, source_name
 
 if TYPE_CHECKING:
@@ -78,8 +78,8 @@ def primary_source(bundle: EngineBundle) -> str | None:
     return None if path is None else source_name(path)
 
 
-def to_json(findings: pd.DataFrame, bundle: EngineBundle) -> str:
-    head = {
+def _json_head(findings: pd.DataFrame, bundle: EngineBundle) -> dict[str, Any]:
+    return {
         "engine": bundle.name,
         "source": primary_source(bundle),
         "cost_basis": findings.attrs.get("cost_basis"),
@@ -94,8 +94,19 @@ def to_json(findings: pd.DataFrame, bundle: EngineBundle) -> str:
         "profile_runs": findings.attrs.get("profile_runs"),
         "profile_note": findings.attrs.get("profile_note"),
     }
-    try:  # the same text as below, written by orjson (tens of MB for a 50,000-layer engine)
-        return dumps_indent2({**head, "findings": _str_keyed(frame_records(findings, list(schema.FINDINGS)))})
+
+
+def to_json(findings: pd.DataFrame, bundle: EngineBundle) -> str:
+    out = to_json_bytes(findings, bundle)
+    return out.decode() if isinstance(out, bytes) else out
+
+
+def to_json_bytes(findings: pd.DataFrame, bundle: EngineBundle) -> bytes | str:
+    """:func:`to_json` as orjson writes it (UTF-8 bytes, tens of MB for a 50,000-layer engine), or the ``str``
+    of the exact slow path when orjson can't write the document."""
+    head = _json_head(findings, bundle)
+    try:
+        return dumps_indent2_bytes({**head, "findings": _str_keyed(frame_records(findings, list(schema.FINDINGS)))})
     except NotFast:
         return json.dumps({**head, "findings": findings_records(findings)}, indent=2, ensure_ascii=False)
 
@@ -427,4 +438,8 @@ FORMATS: dict[str, Callable[..., str]] = {
     "json": lambda result: to_json(result.findings, result.bundle),
     "markdown": _markdown,
     "sarif": lambda result: to_sarif(result.findings, result.bundle),
+}
+# the same JSON as UTF-8 bytes, for commands that write it out (trtinspect.render.render_output)
+BYTES_FORMATS: dict[str, Callable[..., bytes | str]] = {
+    "json": lambda result: to_json_bytes(result.findings, result.bundle),
 }
