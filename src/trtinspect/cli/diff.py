@@ -52,7 +52,7 @@ def command(a: str, b: str, fmt: str, output: Path | None, top: int, no_lint: bo
     result = diff(bundle_a, bundle_b, findings=not no_lint, force=force)
     # text on a terminal fits the terminal (or COLUMNS); in a file or pipe 120 columns
     width = text_width() if output is None else FILE_WIDTH
-    text = render.render("diff", result, fmt, top=top, width=width)
+    text = render.render_output("diff", result, fmt, top=top, width=width)
     keep_until_exit(result, text)
     write_output(output, text)
     if output is not None:

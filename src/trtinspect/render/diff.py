@@ -22,7 +22,7 @@ from rich.text import Text
 
 from trtinspect.inspector.diff import DiffResult
 from trtinspect.render.escape import md_cell, md_text, printable
-from trtinspect.render.jsonout import NotFast, dumps_indent2, frame_records
+from trtinspect.render.jsonout import NotFast, dumps_indent2_bytes, frame_records
 from trtinspect.textfmt import FILE_WIDTH
 
 __all__ = ["FILE_WIDTH", "FORMATS", "no_delta_note", "render", "render_html", "render_json", "render_markdown",
@@ -320,10 +320,16 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -
 
 def render_json(result: DiffResult, *, top: int = 10) -> str:
     """The whole result as JSON (every group and member; ``top`` is not applied)."""
+    return render_json_bytes(result).decode()
+
+
+def render_json_bytes(result: DiffResult, *, top: int = 10) -> bytes:
+    """:func:`render_json` as UTF-8 bytes, as orjson writes them (a command writes 100 MB as they are)."""
     try:  # the same text as the exact path below, without converting ~100,000 rows value by value first
-        return dumps_indent2(result.document(frame_records), python_float_spelling=False, options=_JSON_OPTIONS)
+        return dumps_indent2_bytes(result.document(frame_records), python_float_spelling=False,
+                                   options=_JSON_OPTIONS)
     except NotFast:
-        return orjson.dumps(result.to_dict(), option=_JSON_OPTIONS).decode()
+        return orjson.dumps(result.to_dict(), option=_JSON_OPTIONS)
 
 
 _JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY
@@ -468,6 +474,8 @@ FORMATS: dict[str, Callable[..., str]] = {
     "markdown": render_markdown,
     "html": render_html,
 }
+# the same JSON as UTF-8 bytes, for commands that write it out (trtinspect.render.render_output)
+BYTES_FORMATS: dict[str, Callable[..., bytes | str]] = {"json": render_json_bytes}
 
 
 def render(result: DiffResult, fmt: str = "text", *, top: int = 10) -> str:
