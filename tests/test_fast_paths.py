@@ -179,24 +179,29 @@ def test_lint_json_and_sarif_fast_paths_match_the_slow_ones(folder: str, monkeyp
     def refuse(*_args: object, **_kwargs: object) -> str:
         raise jsonout.NotFast("test: the slow path")
 
-    monkeypatch.setattr(render_lint, "dumps_indent2", refuse)
     monkeypatch.setattr(render_lint, "dumps_indent2_bytes", refuse)
     for fmt, text in fast.items():
         assert text == render("lint", result, fmt), fmt
-    assert isinstance(render_output("lint", result, "json"), str)   # the slow path's text, as it is
+    for fmt in fast:
+        assert isinstance(render_output("lint", result, fmt), str)   # the slow path's text, as it is
 
 
-@pytest.mark.parametrize("kind", ["lint", "report"])
+@pytest.mark.parametrize("kind", ["lint", "report", "diff"])
 def test_render_output_gives_render_text(kind: str) -> None:
     """Every format through render_output (bytes where a module declares BYTES_FORMATS) is render's text."""
     from trtinspect import load
+    from trtinspect.inspector.diff import diff
     from trtinspect.inspector.lint import LintResult, lint
     from trtinspect.inspector.report import build_report
     from trtinspect.render import formats, render, render_output
 
-    bundle = load(Path(__file__).resolve().parents[1] / "sample_engines/resnet18-a100/qat")
-    result = LintResult(lint(bundle), bundle) if kind == "lint" else build_report(bundle)
+    samples = Path(__file__).resolve().parents[1] / "sample_engines/resnet18-a100"
+    bundle = load(samples / "qat")
+    result: object = {"lint": lambda: LintResult(lint(bundle), bundle), "report": lambda: build_report(bundle),
+                      "diff": lambda: diff(bundle, load(samples / "qat-residual"))}[kind]()
     for fmt in formats(kind):
+        if fmt == "html":   # plotly gives each figure a fresh random id
+            continue
         out = render_output(kind, result, fmt, width=100)
         assert (out.decode() if isinstance(out, bytes) else out) == render(kind, result, fmt, width=100), fmt
 
@@ -296,3 +301,21 @@ def test_lint_context_memos_and_shared_sides_match_fresh_reads(folder: str) -> N
     fresh_alignment = align_mod.align(bundle.layers, other.layers)
     pd.testing.assert_frame_equal(shared.groups, fresh_alignment.groups)
     pd.testing.assert_frame_equal(shared.members, fresh_alignment.members)
+
+
+# --- lint text: prose lines that fit as they are skip textwrap; the rest are wrapped once per distinct text --
+_PROSE = st.text(alphabet=st.sampled_from(list("ab -.\t\n\r\x0b\x0c\xa0\u2028é")), max_size=40)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_PROSE, st.integers(min_value=8, max_value=60), st.sampled_from(["", "     "]),
+       st.sampled_from(["", "cause: ", "  1. [info] x  "]))
+def test_lint_prose_lines_are_textwraps(text: str, width: int, indent: str, label: str) -> None:
+    import textwrap
+
+    from trtinspect.render import lint as render_lint
+
+    first = indent + label
+    expected = textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=" " * len(first),
+                             break_long_words=False, break_on_hyphens=False) or [first]
+    assert render_lint._prose(text, width, indent, label) == expected

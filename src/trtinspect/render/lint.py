@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import textwrap
@@ -17,7 +18,7 @@ from trtinspect.inspector.lint import ORDER_NOTE, LintResult, cost_label, total_
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES
 from trtinspect.parsers import schema
 from trtinspect.render.escape import md_cell, printable
-from trtinspect.render.jsonout import NotFast, dumps_indent2, dumps_indent2_bytes, frame_records
+from trtinspect.render.jsonout import NotFast, dumps_indent2_bytes, frame_records
 from trtinspect.samples import PREFIX, source_name
 
 if TYPE_CHECKING:
@@ -210,12 +211,31 @@ def _per_layer_lines(rec: dict[str, Any], *, detail: bool = True) -> list[str]:
 
 def _prose(text: str, width: int | None, indent: str = "", label: str = "") -> list[str]:
     """A prose line (``indent`` + ``label`` + ``text``), wrapped between words at ``width`` (None: one line)
-    under its label; a word longer than a line (a layer name, a path) stays whole."""
+    under its label; a word longer than a line (a layer name, a path) stays whole.
+
+    A text that fits on its line as it is (no whitespace that textwrap would replace or drop) is that line;
+    other texts are wrapped once per distinct (text, width, label): findings repeat their advice."""
     first = indent + label
     if width is None:
         return [first + text]
-    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=" " * len(first),
-                         break_long_words=False, break_on_hyphens=False) or [first]
+    if len(first) + len(text) <= width and text and _AS_IS(text) and not text[0].isspace():
+        return [first + text]
+    return list(_wrapped(text, width, first))
+
+
+def _AS_IS(text: str) -> bool:
+    """True when textwrap keeps ``text`` unchanged on one line: only plain spaces as whitespace (it replaces
+    tabs and line breaks) and none at the end (it drops that)."""
+    return not text[-1].isspace() and (text.isprintable() or not any(c in _REPLACED for c in text))
+
+
+_REPLACED = frozenset("\t\n\x0b\x0c\r")
+
+
+@functools.lru_cache(maxsize=4096)
+def _wrapped(text: str, width: int, first: str) -> tuple[str, ...]:
+    return tuple(textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=" " * len(first),
+                               break_long_words=False, break_on_hyphens=False) or [first])
 
 
 def to_text(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = None,
@@ -353,6 +373,60 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     Artifact URIs are relative to the current directory (``uriBaseId`` %SRCROOT%, declared in
     ``originalUriBaseIds``) for files under it, as code-scanning uploads expect; other files get
     absolute ``file://`` URIs."""
+    out = to_sarif_bytes(findings, bundle)
+    return out.decode() if isinstance(out, bytes) else out
+
+
+def to_sarif_bytes(findings: pd.DataFrame, bundle: EngineBundle) -> bytes | str:
+    """:func:`to_sarif` as UTF-8 bytes (tens of MB for a 50,000-layer engine), or the ``str`` of the exact
+    slow path.
+
+    The fast path hands orjson the findings as :func:`frame_records` gives them (as lint JSON does) instead of
+    converting every nested value with :func:`_jsonable` twice; only the few values the messages are written
+    from are converted."""
+    try:
+        return dumps_indent2_bytes(_sarif_doc(findings, bundle, _str_keyed(frame_records(findings,
+                                                                                        list(schema.FINDINGS)))))
+    except NotFast:
+        pass
+    doc = _jsonable(_sarif_doc(findings, bundle, findings_records(findings)))
+    try:  # the same text as json.dumps below, written by orjson
+        return dumps_indent2_bytes(doc)
+    except NotFast:
+        return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+_MESSAGE_FIELDS = ("title", "cause", "cost_ms", "cost_pct", "cost_kind", "cost_method")
+_SARIF_PROPERTIES = ("finding_id", "cost_ms", "cost_pct", "cost_kind", "cost_method", "cost_by_layer", "confidence",
+                     "layer_indices", "layer_names", "evidence", "mitigation")
+
+
+def _sarif_result(rec: dict[str, Any], rule_ids: list[str], source_loc: dict[str, Any], log: Path | None,
+                  root: Path) -> dict[str, Any]:
+    """One finding as a SARIF result (``rec``: a findings record, its values converted or not)."""
+    evidence = rec["evidence"]
+    line_no = _jsonable(evidence.get("line_no")) if isinstance(evidence, dict) else None
+    physical: dict[str, Any] = {"artifactLocation": source_loc}
+    if log is not None and isinstance(line_no, int) and line_no >= 1:
+        physical = {"artifactLocation": sarif_location(log, root), "region": {"startLine": line_no}}
+    return {
+        "ruleId": rec["rule_id"],
+        "ruleIndex": rule_ids.index(rec["rule_id"]),
+        "level": LEVELS[rec["severity"]],
+        "message": {"text": _sarif_message({k: _jsonable(rec[k]) for k in _MESSAGE_FIELDS})},
+        "locations": [
+            {
+                "physicalLocation": physical,
+                "logicalLocations": [{"name": n, "kind": "member"} for n in rec["layer_names"]],
+            }
+        ],
+        "partialFingerprints": {"trtinspectFindingId/v1": rec["finding_id"]},
+        "properties": {k: rec[k] for k in _SARIF_PROPERTIES},
+    }
+
+
+def _sarif_doc(findings: pd.DataFrame, bundle: EngineBundle, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The SARIF document of :func:`to_sarif` around the findings ``records``."""
     from trtinspect.version import __version__
 
     root = Path.cwd().resolve()
@@ -361,43 +435,7 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     log = _log_file(bundle)
     rule_ids = [r.id for r in RULES]
     driver_rules = _sarif_rules()
-    results = []
-    for rec in findings_records(findings):
-        line_no = (rec["evidence"] or {}).get("line_no") if isinstance(rec["evidence"], dict) else None
-        physical: dict[str, Any] = {"artifactLocation": source_loc}
-        if log is not None and isinstance(line_no, int) and line_no >= 1:
-            physical = {"artifactLocation": sarif_location(log, root), "region": {"startLine": line_no}}
-        results.append(
-            {
-                "ruleId": rec["rule_id"],
-                "ruleIndex": rule_ids.index(rec["rule_id"]),
-                "level": LEVELS[rec["severity"]],
-                "message": {"text": _sarif_message(rec)},
-                "locations": [
-                    {
-                        "physicalLocation": physical,
-                        "logicalLocations": [{"name": n, "kind": "member"} for n in rec["layer_names"]],
-                    }
-                ],
-                "partialFingerprints": {"trtinspectFindingId/v1": rec["finding_id"]},
-                "properties": {
-                    k: rec[k]
-                    for k in (
-                        "finding_id",
-                        "cost_ms",
-                        "cost_pct",
-                        "cost_kind",
-                        "cost_method",
-                        "cost_by_layer",
-                        "confidence",
-                        "layer_indices",
-                        "layer_names",
-                        "evidence",
-                        "mitigation",
-                    )
-                },
-            }
-        )
+    results = [_sarif_result(rec, rule_ids, source_loc, log, root) for rec in records]
     artifacts = [
         {"location": sarif_location(p, root)} for p in dict.fromkeys(p for fs in bundle.sources.values() for p in fs)
     ]
@@ -416,11 +454,7 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     }
     if any(a["location"].get("uriBaseId") == SRCROOT for a in artifacts):
         run["originalUriBaseIds"] = {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}}
-    doc = _jsonable({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]})
-    try:  # the same text as json.dumps below, written by orjson (tens of MB for a 50,000-layer engine)
-        return dumps_indent2(doc)
-    except NotFast:
-        return json.dumps(doc, indent=2, ensure_ascii=False)
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def _text(result: LintResult, *, top: int | None = None, width: int | None = None) -> str:
@@ -442,4 +476,5 @@ FORMATS: dict[str, Callable[..., str]] = {
 # the same JSON as UTF-8 bytes, for commands that write it out (trtinspect.render.render_output)
 BYTES_FORMATS: dict[str, Callable[..., bytes | str]] = {
     "json": lambda result: to_json_bytes(result.findings, result.bundle),
+    "sarif": lambda result: to_sarif_bytes(result.findings, result.bundle),
 }
