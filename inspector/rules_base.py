@@ -398,14 +398,33 @@ class LintContext:
         first row in execution order."""
         if not self.has_edges:
             return [0] if self.n else []
-        written = {t.get("name") for outs in self.outputs for t in outs}
+        # The edges come from the tensor names: each producer of a row writes at least one tensor the row
+        # reads, so a row reading a tensor no layer writes has fewer producers than inputs, and a tensor it
+        # reads that no producer of it writes is written by no layer. Only those rows are looked at.
+        outputs, producers = self.outputs, self.producers
         readers = []
         for r, ins in enumerate(self.inputs):
-            for t in ins:
-                if t.get("name") not in written:
-                    readers.append(r)
-                    break
+            prods = producers[r]
+            if len(prods) < len(ins) and self._reads_unwritten(ins, [t for p in prods for t in outputs[p]]):
+                readers.append(r)
         return readers
+
+    def _reads_unwritten(self, ins: list[dict[str, Any]], written_by_producers: list[dict[str, Any]]) -> bool:
+        """Whether one of the tensors ``ins`` is written by no layer (``written_by_producers``: the
+        outputs of the row's producers)."""
+        mine = {t.get("name") for t in written_by_producers}
+        for t in ins:
+            name = t.get("name")
+            if name in mine:
+                continue
+            if name is not None or not self._unnamed_output:
+                return True
+        return False
+
+    @cached_property
+    def _unnamed_output(self) -> bool:
+        """Whether some layer writes a tensor without a name (it counts as written for unnamed inputs)."""
+        return any(t.get("name") is None for outs in self.outputs for t in outs)
 
     @cached_property
     def node_kinds(self) -> list[list[str]]:

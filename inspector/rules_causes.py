@@ -40,11 +40,11 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
     requant: list[int] = []
     requant_seen: set[int] = set()
     members: list[dict[str, Any]] = []
-    names, qdq, noop = ctx.names, ctx.is_qdq, ctx.is_noop
-    for r in rules_precision.int8_float_writers(ctx):
-        own = _float_residual_input(ctx, r)
-        readers = rules_precision.residual_readers_of(ctx, r)
-        qs = [c for c in ctx.consumers[r] if qdq(c) and not noop(c)]
+    names, qdq, noop, consumers, avg_ms = ctx.names, ctx.is_qdq, ctx.is_noop, ctx.consumers, ctx.avg_ms
+    residual_in = rules_precision.residual_inputs(ctx)
+    for r, readers in rules_precision.residual_readers(ctx).items():
+        own = _float_residual_input(ctx, r) if r in residual_in else None
+        qs = [c for c in consumers[r] if qdq(c) and not noop(c)]
         if (own is None and not readers) or not (qs or readers):
             # float output not re-quantized nor read as a residual: its reader wants float (e.g. an
             # unquantized pooling), a different cause (int8-fallback / int8-float-output)
@@ -60,15 +60,15 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
         if readers:
             why.append(
                 "its output is the residual input of the fused Add in "
-                + ", ".join(repr(short(n, 50)) for n in names_of(ctx, readers))
+                + ", ".join([repr(short(names[x], 50)) for x in readers])
             )
         members.append(
             {
                 "convolution": names[r],
                 "output_precision": ctx.output_precision[r],
-                "why_float": "; ".join(why),
+                "why_float": why[0] if len(why) == 1 else "; ".join(why),
                 "requantized_by": [names[q] for q in qs],
-                "layer_ms": ctx.avg_ms[r],
+                "layer_ms": avg_ms[r],
                 "estimated_saving_ms": ctx.int8_write_saving(r),
             }
         )

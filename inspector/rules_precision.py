@@ -45,11 +45,38 @@ def _residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
     return out
 
 
+def residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
+    """Rows with float non-first inputs (the residual input of a fused Add) -> the names of those inputs
+    (once per context)."""
+    return shared(ctx, "residual_inputs", _residual_inputs)
+
+
+def residual_readers(ctx: LintContext) -> dict[int, list[int]]:
+    """Each of :func:`int8_float_writers` -> its direct consumers that are convolutions reading its output in
+    float as a non-first input (the residual input of their fused Add); once per context."""
+    return shared(ctx, "residual_readers", _residual_readers)
+
+
+def _residual_readers(ctx: LintContext) -> dict[int, list[int]]:
+    rows = int8_float_writers(ctx)
+    if not ctx.has_edges:
+        return {r: [] for r in rows}
+    index, consumers, outputs, conv = residual_inputs(ctx), ctx.consumers, ctx.outputs, ctx.is_conv
+    out: dict[int, list[int]] = {}
+    for r in rows:
+        found = [c for c in consumers[r] if c in index]
+        if found:
+            mine = {t.get("name") for t in outputs[r]}
+            found = [c for c in found if not mine.isdisjoint(index[c]) and conv(c)]
+        out[r] = found
+    return out
+
+
 def reads_residual(ctx: LintContext, producer: int, consumer: int) -> bool:
     """Whether ``consumer`` reads one of ``producer``'s output tensors in float as a non-first input (the
     residual input of a fused Add): ``_reads_float(ctx, producer, consumer, non_first=True)``, from a
     per-context index of the rows that have such inputs."""
-    names = shared(ctx, "residual_inputs", _residual_inputs).get(consumer)
+    names = residual_inputs(ctx).get(consumer)
     return names is not None and any(t.get("name") in names for t in ctx.outputs[producer])
 
 
@@ -477,6 +504,7 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
     """INT8 convolutions/GEMMs whose output is float and read by further layers (not a network output)."""
     out: list[Finding] = []
     names, precision, avg_ms, has_edges = ctx.names, ctx.precision, ctx.avg_ms, ctx.has_edges
+    readers_of = residual_readers(ctx)
     for r in int8_float_writers(ctx):
         op = ctx.output_precision[r]
         downs = ctx.next_compute(r, downstream=True)
@@ -485,18 +513,18 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
         if not readers and not requant:
             continue  # feeds only the network output
         float_readers = [d for d in readers if precision[d] in _FLOAT]
-        residual_readers = residual_readers_of(ctx, r)
-        if has_edges and not requant and not residual_readers and not any(
+        res_readers = readers_of[r]
+        if has_edges and not requant and not res_readers and not any(
             precision[x] in _QUANT for d in float_readers for x, _ in ctx.next_compute(d, downstream=True)
         ):
             continue  # float wanted downstream all the way to the output (e.g. logits for a Softmax head)
         reasons = []
         if float_readers:
             reasons.append(f"read in float by {_quoted(ctx, float_readers, 50)}")
-        if residual_readers:
+        if res_readers:
             reasons.append(
                 "the residual (non-first) input of the fused Add in "
-                f"{_quoted(ctx, residual_readers, 50)}, which reads it "
+                f"{_quoted(ctx, res_readers, 50)}, which reads it "
                 "in "
                 f"{op}: the residual branch is not quantized"
             )
@@ -511,7 +539,7 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
             "tactic": ctx.tactic[r] or None,
             "readers": [names[x] for x in readers],
             "float_readers": [names[x] for x in float_readers],
-            "residual_readers": [names[x] for x in residual_readers],
+            "residual_readers": [names[x] for x in res_readers],
             "requantized_by": [names[x] for x in requant],
             "requantize_ms": ctx.time_of(requant),
         }
@@ -549,13 +577,6 @@ def _reads_float(ctx: LintContext, producer: int, consumer: int, *, non_first: b
         (i > 0 or not non_first) and t.get("name") in mine and prec.is_float(t.get("dtype"))
         for i, t in enumerate(ctx.inputs[consumer])
     )
-
-
-def residual_readers_of(ctx: LintContext, r: int) -> list[int]:
-    """Direct consumers that read ``r``'s output in float as a non-first input (a fused residual Add)."""
-    if not ctx.has_edges:
-        return []
-    return [c for c in ctx.consumers[r] if reads_residual(ctx, r, c) and ctx.is_conv(c)]
 
 
 def check_int8_build_warnings(ctx: LintContext) -> list[Finding]:
