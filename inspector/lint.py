@@ -355,8 +355,9 @@ def _saving(ctx: LintContext, f: Finding) -> dict[int, float]:
     if f.cost_ms is not None and math.isnan(f.cost_ms):
         return {}
     if f.saving is not None:
-        return dict(f.saving)
-    return {r: ctx.avg_ms[r] for r in dict.fromkeys(f.rows)}
+        return f.saving  # read only
+    avg = ctx.avg_ms
+    return {r: avg[r] for r in dict.fromkeys(f.rows)}
 
 
 def _append(
@@ -370,7 +371,7 @@ def _append(
 ) -> None:
     """Add one finding to the column lists, and its sort key (severity, cost basis, cost desc, rule)."""
     rows = list(dict.fromkeys(f.rows))
-    names = [ctx.names[r] for r in rows]
+    names = list(map(ctx.names.__getitem__, rows))
     saving = _saving(ctx, f)
     cost = math.fsum(saving.values()) if saving else math.nan  # NaN propagates from any untimed layer
     total = ctx.total_ms
@@ -396,7 +397,7 @@ def _append(
     cause = f.cause
     if math.isnan(cost) and not ctx.has_profile:
         cause = f"{cause} (cost unknown: no per-layer profile)"
-    indices = [ctx.layer_index[r] for r in rows]
+    indices = rows if ctx.index_is_row else list(map(ctx.layer_index.__getitem__, rows))
     cols["finding_id"].append(_finding_id(rule.id, names, seen))
     cols["rule_id"].append(rule.id)
     cols["severity"].append(severity)
@@ -409,9 +410,14 @@ def _append(
     cols["cost_pct"].append(pct)
     cols["cost_kind"].append(kind)
     cols["cost_method"].append(method)
-    cols["cost_by_layer"].append(
-        {ctx.layer_index[r]: ms for r, ms in saving.items() if not math.isnan(ms)} if saving else {}
-    )
+    isnan = math.isnan
+    if not saving:
+        by_layer = {}
+    elif ctx.index_is_row:
+        by_layer = {r: ms for r, ms in saving.items() if not isnan(ms)}
+    else:
+        by_layer = {ctx.layer_index[r]: ms for r, ms in saving.items() if not isnan(ms)}
+    cols["cost_by_layer"].append(by_layer)
     cols["confidence"].append(f.confidence)
     cols["mitigation"].append(f.mitigation or rule.mitigation)
     cols["reference"].append(rule.reference)

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate, chain, compress
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from trtinspect.inspector import precision as prec
@@ -180,16 +181,45 @@ class Finding:
     supersedes: tuple[str, ...] = ()
 
 
-def _by_columns(decide: Callable[..., bool | None], *columns: list[str]) -> tuple[list[bool], list[int]]:
-    """``decide(*values)`` of every row, computed once per distinct combination of the columns' values,
-    and the rows it left open (None: False in the list until the caller decides them)."""
-    keys = list(zip(*columns, strict=True))
-    memo = {k: decide(*k) for k in set(keys)}
-    values = list(map(memo.__getitem__, keys))
-    if None not in memo.values():
-        return cast("list[bool]", values), []  # no None among them
-    open_rows = [r for r, v in enumerate(values) if v is None]
-    return [bool(v) for v in values], open_rows
+# Type-level decisions are tabulated over every combination of the columns' distinct values up to this many
+# combinations (a few dozen on real engines); beyond it, over the combinations that occur.
+_TABLE_LIMIT = 4096
+
+
+def _by_codes(
+    decide: Callable[..., bool | None], coded: Sequence[tuple[np.ndarray, list[str]]]
+) -> tuple[list[bool], list[int]]:
+    """``decide(*values)`` of every row, computed once per combination of the columns' distinct values
+    (``coded``: each column's factorized codes and distinct values), and the rows it left open (None;
+    False in the list until the caller decides them)."""
+    shape = tuple(len(values) for _, values in coded)
+    if math.prod(shape) <= _TABLE_LIMIT:
+        table = np.empty(shape, dtype=np.int8)
+        for at in np.ndindex(*shape):
+            table[at] = _verdict(decide(*(values[i] for (_, values), i in zip(coded, at, strict=True))))
+        verdicts = table[tuple(codes for codes, _ in coded)]
+    else:
+        key = np.ravel_multi_index(tuple(codes for codes, _ in coded), shape)
+        combos, inverse = np.unique(key, return_inverse=True)
+        found = np.unravel_index(combos, shape)
+        table = np.array([
+            _verdict(decide(*(values[int(i)] for (_, values), i in zip(coded, at, strict=True))))
+            for at in zip(*found, strict=True)
+        ], dtype=np.int8)
+        verdicts = table[inverse.reshape(-1)]
+    out: list[bool] = (verdicts == 1).tolist()
+    return out, np.flatnonzero(verdicts == 2).tolist()
+
+
+def _verdict(value: bool | None) -> int:
+    return 2 if value is None else int(value)
+
+
+def _codes(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Factorized codes of a str column and its distinct values (cheap on :func:`_shared_str_list` lists:
+    one hash per distinct string)."""
+    codes, uniques = pd.factorize(np.array(values, dtype=object))
+    return codes, uniques.tolist()
 
 
 def _qdq_by_types(origin: str, layer_type: str, parameter_type: str) -> bool | None:
@@ -248,7 +278,8 @@ class LintContext:
             self.avg_ms = [math.nan] * self.n
         prods = frame["producers"].tolist()
         conss = frame["consumers"].tolist()
-        if self.layer_index == list(range(self.n)):  # the usual case: layer_index is the row position
+        self.index_is_row = self.layer_index == list(range(self.n))
+        if self.index_is_row:  # the usual case: layer_index is the row position
             self.producers: list[list[int]] = [p if isinstance(p, list) else self._rows(p) for p in prods]
             self.consumers: list[list[int]] = [c if isinstance(c, list) else self._rows(c) for c in conss]
         else:
@@ -465,6 +496,17 @@ class LintContext:
 
     # Each classification below is decided once per distinct combination of the type columns it reads
     # (a handful on any engine); only rows whose types leave it open read their names or node kinds.
+    def _coded(self, column: str) -> tuple[np.ndarray, list[str]]:
+        """:func:`_codes` of one of the per-row str columns (``layer_type``, ``origin``...), once."""
+        got = self._column_codes.get(column)
+        if got is None:
+            got = self._column_codes[column] = _codes(getattr(self, column))
+        return got
+
+    @cached_property
+    def _column_codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:
+        return {}
+
     @cached_property
     def _noop(self) -> list[bool]:
         return [t in NOOP_TYPES for t in self.layer_type]
@@ -479,7 +521,8 @@ class LintContext:
 
     @cached_property
     def _qdq(self) -> list[bool]:
-        out, todo = _by_columns(_qdq_by_types, self.origin, self.layer_type, self.parameter_type)
+        out, todo = _by_codes(_qdq_by_types, [self._coded("origin"), self._coded("layer_type"),
+                                                      self._coded("parameter_type")])
         named = self._reformat_named
         self.prefetch_kinds(todo)
         for r in todo:  # no Origin, no type that decides it: only Q/DQ nodes in its name?
@@ -500,7 +543,7 @@ class LintContext:
 
     @cached_property
     def _conv(self) -> list[bool]:
-        out, todo = _by_columns(_conv_by_types, self.parameter_type, self.layer_type)
+        out, todo = _by_codes(_conv_by_types, [self._coded("parameter_type"), self._coded("layer_type")])
         self.prefetch_kinds(todo)
         for r in todo:  # no type at all: read from the node kinds
             kinds = self.compute_kinds(r)
@@ -514,7 +557,7 @@ class LintContext:
 
     @cached_property
     def _shape_only(self) -> list[bool]:
-        out, todo = _by_columns(_shape_by_types, self.parameter_type, self.layer_type)
+        out, todo = _by_codes(_shape_by_types, [self._coded("parameter_type"), self._coded("layer_type")])
         self.prefetch_kinds(todo)
         for r in todo:
             kinds = [k for k in self.kinds_of(r) if k != "const"]
@@ -543,13 +586,24 @@ class LintContext:
 
     def is_epilogue_only(self, r: int) -> bool:
         """A layer doing only work TensorRT normally fuses into a convolution (add, activation, BN, scale)."""
-        if self._passthrough[r] or self._conv[r]:
-            return False
-        by_type = _epilogue_by_types(self.parameter_type[r], self.layer_type[r])
-        if by_type is not None:
-            return by_type
-        kinds = self.compute_kinds(r)
-        return bool(kinds) and all(k in prec.EPILOGUE_KINDS for k in kinds)
+        return self._epilogue_only[r]
+
+    @cached_property
+    def _epilogue_only(self) -> list[bool]:
+        by_type, todo = _by_codes(_epilogue_by_types, [self._coded("parameter_type"), self._coded("layer_type")])
+        passthrough, conv = self._passthrough, self._conv
+        out = [e and not p and not c for e, p, c in zip(by_type, passthrough, conv, strict=True)]
+        todo = [r for r in todo if not passthrough[r] and not conv[r]]
+        self.prefetch_kinds(todo)
+        for r in todo:  # no type that decides it: read from the node kinds
+            kinds = self.compute_kinds(r)
+            out[r] = bool(kinds) and all(k in prec.EPILOGUE_KINDS for k in kinds)
+        return out
+
+    @cached_property
+    def epilogue_rows(self) -> list[int]:
+        """Rows of layers doing only epilogue work (:meth:`is_epilogue_only`), in order."""
+        return list(compress(range(self.n), self._epilogue_only))
 
     def is_shape_only(self, r: int) -> bool:
         return self._shape_only[r]
@@ -591,27 +645,12 @@ class LintContext:
                     return [] if x == r else [(x, [])]
             elif not any(passthrough[x] for x in first):  # direct compute neighbours
                 return [(x, []) for x in dict.fromkeys(first) if x != r]
-            out: list[tuple[int, list[int]]] = []
-            frontier: list[tuple[int, list[int]]] = [(x, []) for x in step[r]]
-            seen = {r}
-            hops = 0
-            while frontier and hops <= max_hops:
-                nxt: list[tuple[int, list[int]]] = []
-                for x, path in frontier:
-                    if x in seen:
-                        continue
-                    seen.add(x)
-                    if passthrough[x]:
-                        nxt.extend((y, [*path, x]) for y in step[x])
-                    else:
-                        out.append((x, path))
-                frontier = nxt
-                hops += 1
-            return out
+            return _walk(step, passthrough, r, max_hops)
         seq: list[int] = []
         x = r + (1 if downstream else -1)
+        passthrough = self._passthrough
         while 0 <= x < self.n and len(seq) <= max_hops:
-            if self.is_passthrough(x):
+            if passthrough[x]:
                 seq.append(x)
                 x += 1 if downstream else -1
                 continue
@@ -676,6 +715,41 @@ class LintContext:
         layers between INT8 layers, ...), built once per context by the first rule that asks; keyed by what
         it is (see :func:`rules_precision.shared`). Do not modify what it holds."""
         return {}
+
+
+def _walk(step: list[list[int]], passthrough: list[bool], r: int, max_hops: int) -> list[tuple[int, list[int]]]:
+    """:meth:`LintContext.next_compute` through tensor edges: breadth first from ``r`` through passthrough
+    layers, ``max_hops`` + 1 levels at most. A chain of single neighbours is followed without the level lists
+    until it branches."""
+    seen = {r}
+    path: list[int] = []
+    nxt = step[r]
+    hops = 0
+    while len(nxt) == 1 and hops <= max_hops:  # one layer on this level
+        x = nxt[0]
+        if x in seen:
+            return []
+        seen.add(x)
+        if not passthrough[x]:
+            return [(x, path)]
+        nxt = step[x]
+        path = [*path, x]
+        hops += 1
+    out: list[tuple[int, list[int]]] = []
+    frontier = [(x, [*path]) for x in nxt]  # a list of its own for each, as the levels below
+    while frontier and hops <= max_hops:
+        level: list[tuple[int, list[int]]] = []
+        for x, at in frontier:
+            if x in seen:
+                continue
+            seen.add(x)
+            if passthrough[x]:
+                level.extend((y, [*at, x]) for y in step[x])
+            else:
+                out.append((x, at))
+        frontier = level
+        hops += 1
+    return out
 
 
 def _channels_of(

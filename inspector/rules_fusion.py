@@ -133,16 +133,19 @@ def check(ctx: LintContext) -> list[Finding]:
     proven = ctx.has_edges
     found: dict[int, tuple[list[int], list[int]]] = {}  # epilogue row -> (conv rows, rows between)
     order: list[int] = []
+    if not ctx.epilogue_rows:  # no layer an unfused epilogue could be
+        return []
     attributes = ctx.attributes
-    candidates = [r for r in ctx.conv_rows if not _activation_fused(attributes[r])]  # others are "closed"
-    ctx.prefetch_kinds(candidates)
-    for r in candidates:
+    for r in ctx.conv_rows:
+        if _activation_fused(attributes[r]):
+            continue  # "closed"
+        after = [(e, btw) for e, btw in ctx.next_compute(r, downstream=True, max_hops=3) if ctx.is_epilogue_only(e)]
+        if not after:
+            continue
         state = epilogue_state(ctx, r)
         if state == "closed":
             continue
-        for e, between in ctx.next_compute(r, downstream=True, max_hops=3):
-            if not ctx.is_epilogue_only(e):
-                continue
+        for e, between in after:
             kinds = _epilogue_kinds(ctx, e)
             if state == "add" and "act" not in kinds:
                 continue

@@ -216,3 +216,48 @@ def test_absorb_is_the_reference(findings: list[rb.Finding]) -> None:
     want = _ref_absorb(b, _Ctx())  # type: ignore[arg-type]
     dump = [json.dumps([f.rule_id, f.rows, f.evidence], sort_keys=False) for _, _, f in got]
     assert dump == [json.dumps([f.rule_id, f.rows, f.evidence], sort_keys=False) for _, _, f in want]
+
+
+def _ref_next_compute(ctx: rb.LintContext, r: int, downstream: bool, max_hops: int) -> list[tuple[int, list[int]]]:
+    step = ctx.consumers if downstream else ctx.producers
+    if not any(ctx.is_passthrough(x) for x in step[r]):  # the old direct-neighbour path
+        return [(x, []) for x in dict.fromkeys(step[r]) if x != r]
+    out: list[tuple[int, list[int]]] = []
+    frontier: list[tuple[int, list[int]]] = [(x, []) for x in step[r]]
+    seen = {r}
+    hops = 0
+    while frontier and hops <= max_hops:
+        nxt: list[tuple[int, list[int]]] = []
+        for x, path in frontier:
+            if x in seen:
+                continue
+            seen.add(x)
+            if ctx.is_passthrough(x):
+                nxt.extend((y, [*path, x]) for y in step[x])
+            else:
+                out.append((x, path))
+        frontier = nxt
+        hops += 1
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 7).flatmap(lambda n: st.tuples(
+    st.lists(st.lists(st.integers(0, n - 1), max_size=3), min_size=n, max_size=n),
+    st.lists(st.booleans(), min_size=n, max_size=n),
+    st.integers(0, n - 1), st.integers(0, 4))))
+def test_next_compute_through_edges_is_the_breadth_first_walk(
+    case: tuple[list[list[int]], list[bool], int, int],
+) -> None:
+    edges, passthrough, r, max_hops = case
+    ctx = object.__new__(rb.LintContext)
+    ctx.has_edges = True
+    ctx.n = len(edges)
+    ctx.consumers = edges
+    ctx.producers = [[a for a in range(len(edges)) if b in edges[a]] for b in range(len(edges))]
+    ctx.__dict__["_passthrough"] = passthrough
+    for downstream in (True, False):
+        got = ctx.next_compute(r, downstream=downstream, max_hops=max_hops)
+        assert got == _ref_next_compute(ctx, r, downstream, max_hops)
+        paths = [p for _, p in got]
+        assert len({id(p) for p in paths}) == len(paths)  # no two results share a path list
