@@ -251,56 +251,64 @@ def _absorb_hot_layers(
 
 def _absorb(found: list[tuple[int, Rule, Finding]], ctx: LintContext) -> list[tuple[int, Rule, Finding]]:
     """Drop findings a root-cause finding covers (its ``supersedes`` rules, all their layers among its
-    rows), keeping them as ``evidence["absorbed"]`` of the root-cause finding. Linear in the findings:
-    candidates are looked up by their rule and first layer."""
+    rows), keeping them as ``evidence["absorbed"]`` of the root-cause finding, in the order of those rules,
+    then of its rows. Linear in the findings: candidates are looked up by their rule and first layer; the
+    members of all roots are built in one loop."""
     if not any(f.supersedes and f.rows for _, _, f in found):
         return found
-    by_first: dict[str, dict[int, list[int]]] = {}  # rule id -> first row -> finding positions
-    for i, (_, _, f) in enumerate(found):
-        if f.rows:
-            at = by_first.setdefault(f.rule_id, {}).setdefault(f.rows[0], [])
-            at.append(i)
+    by_first = _by_first(found)
     gone: set[int] = set()
+    taken: list[Finding] = []
+    plan: list[tuple[Finding, int, int]] = []  # root, its members' span in taken
     for j, (_, _, root) in enumerate(found):
         if not root.supersedes or not root.rows or j in gone:
             continue
-        absorbed = _absorbed_by(root, j, found, by_first, gone, ctx)
-        had = "absorbed" in root.evidence
-        if had:
-            root.evidence["absorbed"].extend(absorbed)
-            if not root.evidence["absorbed"]:
-                del root.evidence["absorbed"]
-        elif absorbed:
-            root.evidence["absorbed"] = absorbed
+        start = len(taken)
+        rows = dict.fromkeys(root.rows)
+        for rule_id in root.supersedes:
+            firsts = by_first.get(rule_id)
+            if not firsts:
+                continue
+            for r in (rows if len(rows) <= len(firsts) else [r for r in rows if r in firsts]):
+                for i in firsts.get(r, ()):
+                    if i in gone or i == j:
+                        continue
+                    f = found[i][2]
+                    if len(f.rows) > 1 and not rows.keys() >= set(f.rows):
+                        continue
+                    taken.append(f)
+                    gone.add(i)
+        plan.append((root, start, len(taken)))
+    members = _members(ctx, taken)
+    for root, start, end in plan:
+        ev = root.evidence
+        if "absorbed" in ev:
+            ev["absorbed"].extend(members[start:end])
+            if not ev["absorbed"]:
+                del ev["absorbed"]
+        elif end > start:
+            ev["absorbed"] = members[start:end]
     return [x for i, x in enumerate(found) if i not in gone] if gone else found
 
 
-def _absorbed_by(
-    root: Finding,
-    j: int,
-    found: list[tuple[int, Rule, Finding]],
-    by_first: dict[str, dict[int, list[int]]],
-    gone: set[int],
-    ctx: LintContext,
-) -> list[dict[str, Any]]:
-    """Members of the findings root ``found[j]`` absorbs (marked ``gone``): those of its ``supersedes``
-    rules whose first layer is one of its rows, in the order of those rules, then of its rows."""
-    rows = dict.fromkeys(root.rows)
-    take: list[Finding] = []
-    for rule_id in root.supersedes:
-        firsts = by_first.get(rule_id)
-        if not firsts:
+def _by_first(found: list[tuple[int, Rule, Finding]]) -> dict[str, dict[int, list[int]]]:
+    """Rule id -> first row -> positions of that rule's findings starting there (in order)."""
+    by_first: dict[str, dict[int, list[int]]] = {}
+    rule_id = None
+    firsts: dict[int, list[int]] = {}
+    for i, (_, _, f) in enumerate(found):
+        rows = f.rows
+        if not rows:
             continue
-        for r in (rows if len(rows) <= len(firsts) else [r for r in rows if r in firsts]):
-            for i in firsts.get(r, ()):
-                if i in gone or i == j:
-                    continue
-                f = found[i][2]
-                if len(f.rows) > 1 and not all(x in rows for x in f.rows):
-                    continue
-                take.append(f)
-                gone.add(i)
-    return _members(ctx, take)
+        if f.rule_id != rule_id:  # a rule's findings come together: one lookup per run of them
+            rule_id = f.rule_id
+            firsts = by_first.setdefault(rule_id, {})
+        at = firsts.get(rows[0])
+        if at is None:
+            firsts[rows[0]] = [i]
+        else:
+            at.append(i)
+    return by_first
 
 
 def _group(found: list[tuple[int, Rule, Finding]], ctx: LintContext) -> list[tuple[int, Rule, Finding]]:

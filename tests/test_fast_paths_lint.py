@@ -187,13 +187,14 @@ def _ref_absorb(found: list, ctx: rb.LintContext) -> list:  # type: ignore[type-
 
 _ROWS = st.lists(st.integers(0, 5), min_size=0, max_size=4)
 _FINDING = st.builds(
-    lambda rule, rows, sup, cost, saving: rb.Finding(
-        rule_id=rule, rows=rows, title=f"t{rows}", cause="c", evidence={}, supersedes=sup, cost_ms=cost,
+    lambda rule, rows, sup, cost, saving, ev: rb.Finding(
+        rule_id=rule, rows=rows, title=f"t{rows}", cause="c", evidence=ev, supersedes=sup, cost_ms=cost,
         saving=saving),
     st.sampled_from(["a", "b", "c"]), _ROWS,
     st.sampled_from([(), ("a",), ("b", "a"), ("c", "b", "a")]),
     st.sampled_from([None, math.nan, 1.0]),
     st.none() | st.dictionaries(st.integers(0, 5), st.sampled_from([0.5, -0.0, math.nan, 1e-9]), max_size=3),
+    st.sampled_from([0, 0, 1, 2]).map(lambda k: [{}, {"absorbed": []}, {"absorbed": ["before"]}][k]),
 )
 
 
