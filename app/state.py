@@ -109,7 +109,7 @@ def bad_number(bundle: EngineBundle) -> TrtInspectError | None:
             where = f" of layer {str(frame['name'].iloc[row])[:80]!r}"
         elif "metric" in frame:
             where = f" of {frame['metric'].iloc[row]} {frame['stat'].iloc[row]}"
-        files = bundle.sources.get(frame_name) or bundle.sources.get("log") or []
+        files = bundle.sources.get(frame_name) or bundle.sources.get("trtexec_log") or []
         total = sum(f[3] for f in found)
         more = f" ({total} such values)" if total > 1 else ""
         return TrtInspectError(

@@ -781,7 +781,7 @@ def _totals(a: EngineBundle, b: EngineBundle, a_lt: pd.DataFrame, b_lt: pd.DataF
 
 def _advice(bundle: EngineBundle, missing: str) -> str:
     """What to do about missing layers or per-layer timing, for the kind of input this bundle came from."""
-    if "nsys_sqlite" in bundle.sources or "nsys_csv" in bundle.sources:
+    if "nsys_sqlite" in bundle.sources or "nsys_stats_csv" in bundle.sources:
         if missing == "layers":
             return ("an Nsight Systems export names layers only through TensorRT's NVTX ranges: profile with "
                     "`nsys profile --trace=cuda,nvtx` on an engine built with --profilingVerbosity=detailed, or "

@@ -612,7 +612,7 @@ def check_int8_build_warnings(ctx: LintContext) -> list[Finding]:
                     "line_no": int(line_no),
                     "message": str(message),
                     "layer": layer_name or None,
-                    "log": [str(p) for p in ctx.bundle.sources.get("log", [])],
+                    "log": [str(p) for p in ctx.bundle.sources.get("trtexec_log", [])],
                 },
                 cost_ms=ctx.time_of(matched) if matched else math.nan,
             )

@@ -4,6 +4,7 @@ warnings, tiny kernels, shape layers and unstable timing. Records follow the exp
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -140,8 +141,11 @@ def test_build_log_warnings_become_findings() -> None:
         },
         {"kind": "aux_streams", "severity": "I", "line_no": 50, "layer": None, "message": "aux streams"},
     ]
-    f = lint(engine(recs, {"Conv_1": (0.2, 0.2), "Softmax_2": (0.05, 0.05)}, warn), ["int8-build-warning"])
+    b = engine(recs, {"Conv_1": (0.2, 0.2), "Softmax_2": (0.05, 0.05)}, warn)
+    b.sources["trtexec_log"] = [Path("build.log")]   # the kind the loader records a log under
+    f = lint(b, ["int8-build-warning"])
     assert [e["line_no"] for e in f["evidence"]] == [12, 40]
+    assert [e["log"] for e in f["evidence"]] == [["build.log"], ["build.log"]]   # was [] (a stale kind name)
     assert f.iloc[0]["layer_names"] == ["Softmax_2"] and f.iloc[0]["cost_ms"] == 0.05
     assert f.iloc[1]["layer_names"] == [] and pd.isna(f.iloc[1]["cost_ms"])
 

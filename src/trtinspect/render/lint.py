@@ -63,7 +63,7 @@ def _str_keyed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _primary_file(bundle: EngineBundle) -> str | None:
     """The input file a finding points at: the layer JSON, else the profile, else the log."""
-    for kind in ("layer_info", "profile", "log", "trtexec_log"):
+    for kind in ("layer_info", "profile", "trtexec_log"):
         files = bundle.sources.get(kind)
         if files:
             return str(files[0])
@@ -325,7 +325,7 @@ def sarif_location(path: str | Path, root: Path | None = None) -> dict[str, Any]
 
 def _log_file(bundle: EngineBundle) -> Path | None:
     """The one trtexec log the bundle read, if exactly one (log line numbers refer to it)."""
-    logs = [Path(p) for kind in ("trtexec_log", "log") for p in bundle.sources.get(kind, [])]
+    logs = [Path(p) for p in bundle.sources.get("trtexec_log", [])]
     return logs[0] if len(dict.fromkeys(logs)) == 1 else None
 
 
