@@ -378,7 +378,7 @@ FINDINGS: Schema = {
     "evidence": "object",           # dict: formats, precisions, tactic, source names, edges, thresholds...
     "cause": "string",              # likely cause, in words
     "cost_ms": "float64",           # ms per iteration a fix could save (see cost_kind); NaN = unknown / not estimated
-    "cost_pct": "float64",          # cost_ms as % of the summed per-layer profiled time (the one denominator)
+    "cost_pct": "float64",          # cost_ms as % of the per-layer total (EngineBundle.layer_total, the one denominator)
     "cost_kind": "string",          # "estimated saving" | "layer time" (an upper bound) | "not estimated"
     "cost_method": "string",        # how cost_ms was computed, in words
     "cost_by_layer": "object",      # dict[int, float]: layer_index -> ms charged there (totals count a layer once)

@@ -2,7 +2,8 @@
 
 Every command reads its end-to-end figures from :attr:`EngineBundle.timing
 <trtinspect.parsers.model.EngineBundle.timing>`, which calls :func:`timing_summary` once per bundle: the
-``report`` timing table, the cost basis of ``lint`` (``cost_pct``), the end-to-end rows of ``diff``, the
+``report`` timing table, the end-to-end time ``lint`` shows beside its cost basis (``cost_pct`` divides by the
+per-layer total, :attr:`EngineBundle.layer_total`, never by this), the end-to-end rows of ``diff``, the
 samples ``check`` tests and the dashboard. Changing how the figures are computed means changing this module
 (and :mod:`trtinspect.parsers.trtexec_summary`, trtexec's rules) only.
 
