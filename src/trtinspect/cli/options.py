@@ -159,3 +159,97 @@ def text_width() -> int:
     if sys.stdout.isatty():
         return shutil.get_terminal_size((FILE_WIDTH, 40)).columns
     return FILE_WIDTH
+
+
+# --------------------------------------------------------------------------------------- check's option groups
+def option_group(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Several option decorators applied as one, in the order listed (as they would be stacked)."""
+
+    def apply(f: F) -> F:
+        for decorate in reversed(decorators):
+            f = decorate(f)
+        return f
+
+    return apply
+
+
+class VariadicCommand(click.Command):
+    """A command whose ``multiple`` options with a ``...`` metavar (``--baseline PATH...``) take every value up
+    to the next option, as a shell glob expands them (``--baseline runs/base/*/``): rewritten to repeated
+    options before click parses them."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        variadic = {opt for p in self.params if isinstance(p, click.Option) and p.multiple
+                    and str(p.metavar or "").endswith("...") for opt in p.opts}
+        out: list[str] = []
+        current: str | None = None
+        for arg in args:
+            if arg in variadic:
+                current = arg
+                continue
+            if current is not None and arg.startswith("-") and arg != "-":
+                current = None
+            out += [current, arg] if current is not None else [arg]
+        return super().parse_args(ctx, out)
+
+
+# check's gate settings: passed to inspector.check_config.resolve as one dict (None: from the config or default)
+GATE_SETTINGS = ("threshold", "group_threshold", "floor_ms", "floor_share", "min_share", "alpha", "strict_groups",
+                 "allow_different")
+
+
+def gate_options(fields: Sequence[str]) -> Callable[[F], F]:
+    """``check``'s thresholds, ``--config`` and ``--allow-different FIELD...`` (``fields``: what may differ)."""
+    return option_group(
+        click.option("--threshold", default=None, help="End-to-end relative threshold [5%]."),
+        click.option("--group-threshold", default=None, help="Per fusion group relative threshold [10%]."),
+        click.option("--floor-ms", default=None, help="Per group absolute floor: upper bound in ms [0.01]."),
+        click.option("--floor-share", default=None,
+                     help="Per group absolute floor as a share of the engine's per-layer time [0.5%]; the floor is "
+                     "the smaller of the two, raised to 3x the measured run-to-run spread with >= 3 runs a side."),
+        click.option("--min-share", default=None,
+                     help="Smallest share of total time a group needs to be flagged [1%]."),
+        click.option("--alpha", default=None,
+                     help="Significance level (p end-to-end, BH q per group) [0.05]."),
+        click.option("--strict-groups", is_flag=True, default=None,
+                     help="Fail on slower groups even when end-to-end GPU compute improved beyond --threshold "
+                     "(significantly, when >= 3 runs a side allow a test; on size alone with fewer). Default: "
+                     "report them as 'traded'."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+                     help="TOML config (default: trtinspect.toml or pyproject.toml [tool.trtinspect.check])."),
+        click.option("--allow-different", multiple=True, metavar="FIELD...",
+                     help=f"Compare although this field differs: {', '.join(fields)}."),
+    )
+
+
+# Formats a result is written to a file in (``--FORMAT FILE``): every format its renderer declares but text
+# (standard output) and annotations (printed under GitHub Actions). (metavar, help) where not the default.
+NOT_FILE_FORMATS = ("text", "annotations")
+FILE_FORMAT_HELP: dict[str, tuple[str, str]] = {
+    "json": ("FILE|-", "Write the full result as JSON."),
+    "markdown": ("FILE", 'Write Markdown (e.g. "$GITHUB_STEP_SUMMARY").'),
+    "junit": ("FILE", "Write JUnit XML (a test case per fusion group)."),
+    "bencher": ("FILE", "Write Bencher Metric Format JSON."),
+    "benchmark-json": ("FILE", "Write github-action-benchmark customSmallerIsBetter JSON."),
+}
+
+
+def file_format_dest(fmt: str) -> str:
+    """The parameter name of ``--FORMAT FILE`` (``benchmark-json`` -> ``to_benchmark_json``)."""
+    return "to_" + fmt.replace("-", "_")
+
+
+def file_format_options(kind: str) -> Callable[[F], F]:
+    """One ``--FORMAT FILE`` option per file format :mod:`trtinspect.render` declares for ``kind``; read them
+    back with :func:`file_format_targets`."""
+    fmts = [f for f in render.formats(kind) if f not in NOT_FILE_FORMATS]
+    return option_group(*(
+        click.option(f"--{fmt}", file_format_dest(fmt), default=None,
+                     metavar=FILE_FORMAT_HELP.get(fmt, ("FILE", ""))[0],
+                     help=FILE_FORMAT_HELP.get(fmt, ("", f"Write {fmt}."))[1])
+        for fmt in fmts))
+
+
+def file_format_targets(kind: str, values: dict[str, Any]) -> dict[str, str | None]:
+    """format -> FILE (or None) from a command's keyword arguments (the options of :func:`file_format_options`)."""
+    return {fmt: values.get(file_format_dest(fmt)) for fmt in render.formats(kind) if fmt not in NOT_FILE_FORMATS}
