@@ -20,6 +20,7 @@ from flask import Response
 from trtinspect.app import callbacks as cb
 from trtinspect.app.pages_history import HistoryStore
 from trtinspect.app.state import DEFAULT_MAX_UPLOAD_MB, Registry
+from trtinspect.parsers.bundle import EngineReader
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +91,10 @@ def guarded(fallback: Callable[[str], Any]) -> Callable[[Callable[..., Any]], Ca
     return wrap
 
 
-def build_registry(paths: Sequence[str] = ()) -> Registry:
-    """A registry of the given engines, or of every bundled sample when no path is given."""
-    reg = Registry()
+def build_registry(paths: Sequence[str] = (), engine_reader: EngineReader | None = None) -> Registry:
+    """A registry of the given engines, or of every bundled sample when no path is given; ``engine_reader``
+    reads an engine file without sidecars (see :class:`Registry`)."""
+    reg = Registry(engine_reader=engine_reader)
     if paths:
         reg.load_paths(paths)
     else:

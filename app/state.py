@@ -5,9 +5,11 @@ by upload. Each gets a short id (a slug such as ``resnet18-a100-qat``); pages an
 id only, never by path. Per engine, the report facts, the analyzer's findings and the graph model are
 computed once, on first use, under a per-engine lock; diffs are cached per ordered pair (bounded LRU).
 
-Uploads are written to a private temporary directory (mode 0700), parsed by :func:`trtinspect.parsers.bundle.load`
-with a size limit, and the directory is removed at once: nothing a browser sends is kept on disk, and
-serialized engines (``.engine``/``.plan``/``.trt`` or binary content) are refused, never deserialized.
+Engines are loaded by :func:`trtinspect.parsers.bundle.load`, with the engine reader the caller passes in
+(``trtinspect serve`` passes TensorRT's; the app itself never imports capture code or the top package).
+Uploads are written to a private temporary directory (mode 0700), parsed with a size limit and no engine
+reader, and the directory is removed at once: nothing a browser sends is kept on disk, and serialized engines
+(``.engine``/``.plan``/``.trt`` or binary content) are refused, never deserialized.
 
 Every engine is ADMITTED before it is registered (:meth:`Registry.admit`): its times must be finite,
 non-negative numbers (:func:`bad_number`), and its heavy work (report, findings, graph model, card) is done
@@ -34,12 +36,12 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-import trtinspect
 from trtinspect import samples
 from trtinspect.app.graph import GraphModel
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.report import build_report
 from trtinspect.parsers import sniff
+from trtinspect.parsers.bundle import EngineReader, load
 from trtinspect.parsers.model import EngineBundle
 
 log = logging.getLogger(__name__)
@@ -154,7 +156,10 @@ def slug(text: str) -> str:
 class Registry:
     """Thread-safe map ``id -> EngineEntry`` plus the per-pair diff cache."""
 
-    def __init__(self, *, max_uploads: int = MAX_UPLOADED_ENGINES) -> None:
+    def __init__(self, *, max_uploads: int = MAX_UPLOADED_ENGINES, engine_reader: EngineReader | None = None) -> None:
+        """``engine_reader`` reads an engine file given without sidecars (``trtinspect serve`` passes
+        TensorRT's; None: such a file is refused with how to export it). Uploads never use it."""
+        self._engine_reader = engine_reader
         self._lock = threading.RLock()
         self._entries: OrderedDict[str, EngineEntry] = OrderedDict()
         self._diffs: OrderedDict[tuple[str, str], Any] = OrderedDict()
@@ -301,7 +306,7 @@ class Registry:
         """Load each PATH as one engine (directory, engine file with sidecars, file or sample:NAME)."""
         ids = []
         for p in paths:
-            b = trtinspect.load(p)
+            b = load(p, engine_reader=self._engine_reader)
             label = p if p.startswith(samples.PREFIX) else b.name
             try:
                 ids.append(
@@ -318,7 +323,7 @@ class Registry:
         ids = []
         for name in samples.list_samples():
             try:
-                b = trtinspect.load(samples.PREFIX + name)
+                b = load(samples.PREFIX + name, engine_reader=self._engine_reader)
             except TrtInspectError as exc:
                 log.info("skipping sample %s: %s", name, exc)
                 continue
@@ -349,7 +354,7 @@ class Registry:
                     raise TrtInspectError(SERIALIZED_ENGINE, path=Path(name))
                 paths.append(p)
             try:
-                b = trtinspect.load(*paths, max_file_bytes=max_bytes)
+                b = load(*paths, max_file_bytes=max_bytes)  # engines were refused above
             except TrtInspectError as exc:
                 raise TrtInspectError(str(exc).replace(str(tmp) + "/", "")) from None
         finally:

@@ -72,3 +72,26 @@ def test_the_scan_finds_the_kinds_the_loader_records() -> None:
 def test_every_sources_key_is_a_declared_kind(path: Path) -> None:
     stale = _kinds_used(ast.parse(path.read_text(encoding="utf-8"))) - set(BY_NAME)
     assert not stale, f"{path.relative_to(REPO)} reads bundle.sources[{sorted(stale)}]: not in parsers.kinds"
+
+
+def _imports_top_package(tree: ast.AST) -> list[int]:
+    """Lines importing the top package ``trtinspect`` itself (not one of its modules), anywhere in a module."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name == "trtinspect" for a in node.names):
+            lines.append(node.lineno)
+        if isinstance(node, ast.ImportFrom) and node.module == "trtinspect" and node.level == 0:
+            lines += [node.lineno for a in node.names if not (REPO / "src" / "trtinspect" / a.name).exists()
+                      and not (REPO / "src" / "trtinspect" / f"{a.name}.py").exists()
+                      and a.name not in ("parsers", "inspector", "app")]
+    return lines
+
+
+@pytest.mark.parametrize("package", ["parsers", "inspector", "app", "src/trtinspect/render",
+                                     "src/trtinspect/capture"])
+def test_only_the_cli_imports_the_top_package(package: str) -> None:
+    """``trtinspect`` (the library entry point, which hands the loader TensorRT's engine reader) sits above
+    every layer: a layer below cli importing it, even inside a function, is an import cycle."""
+    found = {str(p.relative_to(REPO)): lines for p in sorted((REPO / package).rglob("*.py"))
+             if (lines := _imports_top_package(ast.parse(p.read_text(encoding="utf-8"))))}
+    assert not found, found

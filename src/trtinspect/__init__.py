@@ -41,16 +41,16 @@ def load(*paths: Any, name: str | None = None, max_file_bytes: int | None = None
     from trtinspect.parsers.bundle import load as _load
 
     if not terminal_progress:
-        return _load(*paths, name=name, max_file_bytes=max_file_bytes, engine_reader=_read_engine_with_tensorrt,
+        return _load(*paths, name=name, max_file_bytes=max_file_bytes, engine_reader=read_engine_with_tensorrt,
                      progress=progress)
     from trtinspect.render.progress import terminal_progress as bar
 
     with bar() as progress:  # the parsers report progress through the callback; the bar is drawn here
-        return _load(*paths, name=name, max_file_bytes=max_file_bytes, engine_reader=_read_engine_with_tensorrt,
+        return _load(*paths, name=name, max_file_bytes=max_file_bytes, engine_reader=read_engine_with_tensorrt,
                      progress=progress)
 
 
-def _read_engine_with_tensorrt(engine: Path) -> EngineBundle | None:
+def read_engine_with_tensorrt(engine: Path) -> EngineBundle | None:
     """The loader's engine reader: TensorRT when it imports, else None (the loader then says how to export)."""
     from trtinspect.capture import trt_backend
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from trtinspect.cli.options import paths_argument
 from trtinspect.errors import TrtInspectError
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def is_loopback(host: str) -> bool:
 
 
 @click.command("serve")
-@click.argument("paths", nargs=-1)
+@paths_argument(required=False)
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -76,13 +77,14 @@ def command(
             f"--debug is refused on the non-loopback host {host}: debug mode runs code sent by the browser",
             hint="drop --debug or bind --host 127.0.0.1",
         )
+    from trtinspect import read_engine_with_tensorrt
     from trtinspect.app.server import build_registry, create_app
 
     if history_url is None:
         history_url = _default_history()
     # every engine is admitted (checked and analysed) here, before the server starts: a file the dashboard
     # cannot show stops `serve` with one line (exit 2), never a traceback from a thread later
-    registry = build_registry(paths)
+    registry = build_registry(paths, engine_reader=read_engine_with_tensorrt)
     if len(registry) == 0:
         raise TrtInspectError("no engine could be loaded", hint="pass PATH arguments")
     app = create_app(registry, history_url=history_url, max_upload_mb=max_upload_mb)
