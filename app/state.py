@@ -33,14 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 import pandas as pd
 
 from trtinspect import samples
 from trtinspect.app.graph import GraphModel
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.report import build_report
-from trtinspect.parsers import sniff
+from trtinspect.parsers import numbers, sniff
 from trtinspect.parsers.bundle import EngineReader, load
 from trtinspect.parsers.model import EngineBundle
 
@@ -58,23 +57,6 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 _SUFFIX = re.compile(r"\.(log|json|txt|sqlite)$")
 
 
-# Numbers a drawable engine must hold as finite (and, for times, non-negative) values:
-# frame -> (column, field name in the exported file, negative allowed, NaN allowed)
-CHECKED_NUMBERS: dict[str, tuple[tuple[str, str, bool, bool], ...]] = {
-    "profile": (
-        ("time_ms", "timeMs", False, False),
-        ("avg_ms", "averageMs", False, False),
-        ("median_ms", "medianMs", False, True),  # NaN: the source has no median (TensorRT 8.2 era)
-        ("percentage", "percentage", False, True),
-    ),
-    "times": tuple(
-        (c, c, False, True)
-        for c in ("latency_ms", "compute_ms", "h2d_ms", "d2h_ms", "enqueue_ms", "compute_start_ms")
-    ),
-    "summary": (("value", "value", True, True),),
-}
-
-
 def _number_text(v: float) -> str:
     if math.isnan(v):
         return "NaN"
@@ -85,41 +67,27 @@ def _number_text(v: float) -> str:
 
 def bad_number(bundle: EngineBundle) -> TrtInspectError | None:
     """The first (in file order) non-finite or negative time of a bundle as a one-line error naming the
-    file, the field and the value; None when every checked number is usable."""
-    for frame_name, checks in CHECKED_NUMBERS.items():
-        frame: pd.DataFrame = getattr(bundle, frame_name)
-        if frame.empty:
-            continue
-        found: list[tuple[int, str, float, int]] = []  # (row, field, value, how many in the column)
-        for column, field_name, negative_ok, nan_ok in checks:
-            if column not in frame:
-                continue
-            values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            bad = np.isinf(values)
-            if not nan_ok:
-                bad |= np.isnan(values)
-            if not negative_ok:
-                bad |= values < 0
-            hits = np.flatnonzero(bad)
-            if len(hits):
-                found.append((int(hits[0]), field_name, float(values[hits[0]]), len(hits)))
-        if not found:
-            continue
-        row, field_name, value, _ = min(found)
-        where = ""
-        if "name" in frame:
-            where = f" of layer {str(frame['name'].iloc[row])[:80]!r}"
-        elif "metric" in frame:
-            where = f" of {frame['metric'].iloc[row]} {frame['stat'].iloc[row]}"
-        files = bundle.sources.get(frame_name) or bundle.sources.get("trtexec_log") or []
-        total = sum(f[3] for f in found)
-        more = f" ({total} such values)" if total > 1 else ""
-        return TrtInspectError(
-            f"{field_name}{where} is {_number_text(value)}{more}: times must be finite, non-negative milliseconds",
-            path=Path(files[0].name) if files else None,
-            hint="re-export it with trtexec",
-        )
-    return None
+    file, the field and the value; None when every checked number is usable. The check is the parsers' one
+    (:func:`trtinspect.parsers.numbers.first_bad` with the rules of a drawable engine)."""
+    hit = numbers.first_bad(bundle, numbers.DRAWABLE)
+    if hit is None:
+        return None
+    bad, total = hit
+    frame: pd.DataFrame = getattr(bundle, bad.frame)
+    row = bad.first_row
+    where = ""
+    if "name" in frame:
+        where = f" of layer {str(frame['name'].iloc[row])[:80]!r}"
+    elif "metric" in frame:
+        where = f" of {frame['metric'].iloc[row]} {frame['stat'].iloc[row]}"
+    source = numbers.source_file(bundle, bad.frame)
+    more = f" ({total} such values)" if total > 1 else ""
+    return TrtInspectError(
+        f"{bad.rule.field}{where} is {_number_text(bad.value)}{more}: times must be finite, non-negative "
+        "milliseconds",
+        path=Path(source.name) if source is not None else None,
+        hint="re-export it with trtexec",
+    )
 
 
 class UnknownEngine(KeyError):

@@ -12,6 +12,7 @@ import pandas as pd
 
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers.nsys.bundle import require_tensorrt
+from trtinspect.parsers.numbers import EVIDENCE, bad_columns, source_file
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -355,20 +356,6 @@ def _name_set(b: EngineBundle) -> frozenset[str]:
     return frozenset(b.profile["name"].astype(str))
 
 
-def _files(b: EngineBundle, kind: str) -> str:
-    paths = b.sources.get(kind) or [p for ps in b.sources.values() for p in ps]
-    return str(paths[0]) if paths else b.name
-
-
-def _bad_values(values: np.ndarray) -> str | None:
-    """What is wrong with a column of times (NaN / infinite / negative), or None."""
-    n_nan, n_inf = int(np.isnan(values).sum()), int(np.isinf(values).sum())
-    n_neg = int((values[np.isfinite(values)] < 0).sum())
-    parts = [f"{n} {what}" for n, what in ((n_nan, "NaN or non-numeric"), (n_inf, "infinite"), (n_neg, "negative"))
-             if n]
-    return ", ".join(parts) + " value(s)" if parts else None
-
-
 def _refuse_broken_evidence(b: EngineBundle, side: str) -> None:
     """Broken evidence never passes: a damaged (truncated, records lost) profile, or times that are NaN,
     infinite, negative or not numbers, is one error naming the file (CLI exit 2). Parsers may refuse some of
@@ -379,15 +366,9 @@ def _refuse_broken_evidence(b: EngineBundle, side: str) -> None:
             path=path,
             hint="re-export it with trtexec --exportProfile=FILE; a check never judges incomplete evidence",
         )
-    checks = (("times", b.times, "compute_ms", "per-iteration GPU compute time"),
-              ("profile", b.profile, "avg_ms", "per-layer average time"))
-    for kind, frame, column, what in checks:
-        if frame.empty or column not in frame:
-            continue
-        bad = _bad_values(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float))
-        if bad:
-            raise TrtInspectError(
-                f"{side} run '{b.name}': {bad} in the {what} ({column})",
-                path=_files(b, kind),
-                hint="times must be finite, non-negative numbers; re-export the run",
-            )
+    for bad in bad_columns(b, EVIDENCE):   # the parsers' one number check, with what check compares
+        raise TrtInspectError(
+            f"{side} run '{b.name}': {bad.counts_text()} in the {bad.rule.what} ({bad.rule.column})",
+            path=str(source_file(b, bad.frame) or b.name),
+            hint="times must be finite, non-negative numbers; re-export the run",
+        )
