@@ -18,11 +18,11 @@ All times are per-iteration milliseconds: the profile's ``avg_ms`` for layers.
 
 from __future__ import annotations
 
-import functools
+import itertools
 import logging
 import math
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +31,19 @@ import pandas as pd
 
 from trtinspect.errors import InternalError, NotComparableError, TrtInspectError
 from trtinspect.gcpause import gc_paused
-from trtinspect.inspector.align import MODE_ORDER, OP_ALIASES, Alignment, align, primary_op, read_sides
+from trtinspect.inspector.align import MODE_ORDER, Alignment, align, read_sides
 from trtinspect.inspector.align_side import _Side
+from trtinspect.inspector.diff_events import (  # re-exported: the vocabulary of diff's sentences
+    EVENT_PRIORITY,
+    EVENT_TEXT,
+    KNOWN_OPS,
+    NOUN_RULES,
+    TYPE_NOUNS,
+    _fmt_ms,
+    events,
+    moved_ops,
+    noun,
+)
 from trtinspect.inspector.diff_excerpt import excerpt_notes, excerpt_tail, not_listed_ms
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
@@ -41,14 +52,14 @@ from trtinspect.parsers.layer_total import rows_total
 from trtinspect.parsers.model import single_sample_sides
 from trtinspect.parsers.nsys.bundle import require_tensorrt
 from trtinspect.parsers.timing import FROM_SUMMARY, FROM_TIMES
-from trtinspect.textfmt import signed
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NO_TIMING", "RECONCILE_TOL_MS", "DiffResult", "diff", "group_times", "is_timed"]
+__all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "NOUN_RULES", "NO_TIMING", "RECONCILE_TOL_MS", "TYPE_NOUNS",
+           "DiffResult", "diff", "group_times", "is_timed", "noun"]
 
 # Sum of group deltas vs difference of per-layer totals: allowed floating-point disagreement.
 RECONCILE_TOL_MS = 1e-9
@@ -66,63 +77,6 @@ END_TO_END: tuple[tuple[str, str, str], ...] = (
 )
 E2E_SOURCES = {FROM_TIMES: "times (mean of the measured iterations)", FROM_SUMMARY: "performance summary (mean)"}
 
-# How a group is named in the summary, from its ONNX op kinds (first rule whose ops are all present wins).
-# (required ops, standalone reformat only, singular, plural)
-NOUN_RULES: tuple[tuple[frozenset[str], bool, str, str], ...] = (
-    (frozenset({"QuantizeLinear"}), True, "standalone quantize reformat", "standalone quantize reformats"),
-    (frozenset({"DequantizeLinear"}), True, "standalone dequantize reformat",
-     "standalone dequantize reformats"),
-    (frozenset({"Conv", "Add"}), False, "convolution with a fused residual add",
-     "convolutions with fused residual adds"),
-    (frozenset({"Conv", "MaxPool"}), False, "convolution with fused max pooling",
-     "convolutions with fused max pooling"),
-    (frozenset({"ConvTranspose"}), False, "transposed convolution", "transposed convolutions"),
-    (frozenset({"Conv"}), False, "convolution", "convolutions"),
-    (frozenset({"Gemm"}), False, "fully connected layer (Gemm)", "fully connected layers (Gemm)"),
-    (frozenset({"MatMul"}), False, "matrix multiply", "matrix multiplies"),
-    (frozenset({"GlobalAveragePool"}), False, "global average pooling", "global average poolings"),
-    (frozenset({"ReduceMean"}), False, "mean reduction (global average pooling)",
-     "mean reductions (global average pooling)"),
-    (frozenset({"MaxPool"}), False, "max pooling", "max poolings"),
-    (frozenset({"QuantizeLinear"}), False, "quantize layer", "quantize layers"),
-    (frozenset({"DequantizeLinear"}), False, "dequantize layer", "dequantize layers"),
-    (frozenset({"Add"}), False, "add", "adds"),
-)
-
-KNOWN_OPS = frozenset(OP_ALIASES.values())
-
-# Engine layer types that move or reshape data rather than compute what their ONNX name says: a Shuffle
-# named ``Conv2D__6`` (an NHWC->NCHW transpose) is a shuffle, not a convolution. Named by type first.
-TYPE_NOUNS: dict[str, tuple[str, str]] = {
-    "Shuffle": ("shuffle layer (transpose/reshape)", "shuffle layers (transpose/reshape)"),
-    "NoOp": ("no-op layer", "no-op layers"),
-    "Reformat": ("reformat layer", "reformat layers"),
-    "Padding": ("padding layer", "padding layers"),
-    "Slice": ("slice layer", "slice layers"),
-    "Constant": ("constant layer", "constant layers"),
-    "Identity": ("identity layer", "identity layers"),
-    "Cast": ("cast layer", "cast layers"),
-}
-_QDQ_OPS = frozenset({"QuantizeLinear", "DequantizeLinear"})
-
-# Summary sentence per event kind ({what} noun phrase with its count, {a}/{b} values, {ms} " (signed delta)",
-# empty when a side has no per-layer timing).
-EVENT_TEXT: dict[str, str] = {
-    "removed": "B removed {what}{ms}",
-    "added": "B added {what}{ms}",
-    "fused": "B fused {what}{ms}",
-    "split": "B split {what}{ms}",
-    "repartitioned": "{what} {were} re-partitioned into different layers{ms}",
-    "bucket": "{what} could only be compared as a bucket of their type{ms}",
-    "precision": "{what} moved from {a} to {b}{ms}",
-    "output_precision": "{what} now output{s} {b} instead of {a}{ms}",
-    "format": "{what} changed tensor formats or reformats{ms}",
-    "tactic": "{what} changed tactic only{ms}",
-    "unchanged": "{what} {are} unchanged{ms}",
-}
-# Order of headline events within a group (one per group, so event deltas add up to the total delta).
-EVENT_PRIORITY = ("removed", "added", "fused", "split", "repartitioned", "bucket", "precision",
-                  "output_precision", "format", "tactic", "unchanged")
 
 
 @dataclass
@@ -229,27 +183,40 @@ def group_times(alignment: Alignment, a_layer_times: pd.DataFrame,
     A side with no timed layer at all (:func:`is_timed` false) has unknown times: its ``*_ms`` and every
     ``delta_ms`` / ``delta_pct`` are NaN (not 0 ms).
     """
-    ms_a, ms_b = _ms_by_index(a_layer_times), _ms_by_index(b_layer_times)
     timed_a, timed_b = is_timed(a_layer_times), is_timed(b_layer_times)
     g = alignment.groups
-    rows: dict[str, list[Any]] = {c: [] for c in schema.GROUP_TIMES}
-    for gid, kind, label, la, lb in zip(g["group_id"].tolist(), g["kind"].tolist(), g["label"].tolist(),
-                                        g["a_layers"].tolist(), g["b_layers"].tolist(), strict=False):
-        va = [ms_a.get(i, math.nan) for i in la]
-        vb = [ms_b.get(j, math.nan) for j in lb]
-        a_ms = math.fsum(v for v in va if not math.isnan(v)) if timed_a else math.nan
-        b_ms = math.fsum(v for v in vb if not math.isnan(v)) if timed_b else math.nan
-        delta = b_ms - a_ms
-        rows["group_id"].append(gid)
-        rows["kind"].append(kind)
-        rows["label"].append(label)
-        rows["a_ms"].append(a_ms)
-        rows["b_ms"].append(b_ms)
-        rows["delta_ms"].append(delta)
-        rows["delta_pct"].append(100.0 * delta / a_ms if a_ms > 0 else math.nan)
-        rows["a_untimed"].append(sum(1 for v in va if math.isnan(v)))
-        rows["b_untimed"].append(sum(1 for v in vb if math.isnan(v)))
+    a_ms, a_untimed = _side_times(g["a_layers"].tolist(), a_layer_times, timed_a)
+    b_ms, b_untimed = _side_times(g["b_layers"].tolist(), b_layer_times, timed_b)
+    delta = b_ms - a_ms
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(a_ms > 0, 100.0 * delta / a_ms, math.nan)
+    rows: dict[str, list[Any]] = {
+        "group_id": g["group_id"].tolist(), "kind": g["kind"].tolist(), "label": g["label"].tolist(),
+        "a_ms": a_ms.tolist(), "b_ms": b_ms.tolist(), "delta_ms": delta.tolist(), "delta_pct": pct.tolist(),
+        "a_untimed": a_untimed.tolist(), "b_untimed": b_untimed.tolist(),
+    }
     return schema.frame_from_columns(rows, schema.GROUP_TIMES)
+
+
+def _side_times(layers: list[list[int]], layer_times: pd.DataFrame, timed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(time, untimed layers) of each group's layers on one side: ``math.fsum`` of the timed layers' avg_ms (NaN
+    for an untimed side). Groups of one or two timed layers are added over the whole column (one IEEE addition
+    is exact-then-rounded, as fsum is); more, or a sum that is not finite, go through fsum itself."""
+    n = len(layers)
+    lens = np.fromiter(map(len, layers), dtype=np.int64, count=n)
+    ms_of = _ms_by_index(layer_times)
+    flat = list(itertools.chain.from_iterable(layers))
+    ms = np.fromiter(map(ms_of.get, flat, itertools.repeat(math.nan)), dtype=np.float64, count=len(flat))
+    gid = np.repeat(np.arange(n, dtype=np.int64), lens)
+    missing = np.isnan(ms)
+    untimed = np.bincount(gid[missing], minlength=n)
+    if not timed:
+        return np.full(n, math.nan), untimed
+    sums = np.bincount(gid[~missing], weights=ms[~missing], minlength=n).astype(np.float64)  # int when empty
+    ends = np.cumsum(lens)
+    for k in np.flatnonzero((lens - untimed > 2) | ~np.isfinite(sums)).tolist():
+        sums[k] = math.fsum(v for v in ms[ends[k] - lens[k]:ends[k]].tolist() if not math.isnan(v))
+    return sums, untimed
 
 
 def _totals_by(col: str, a_lt: pd.DataFrame, b_lt: pd.DataFrame) -> pd.DataFrame:
@@ -334,182 +301,6 @@ def _findings_per_group(alignment: Alignment, side: str, frame: pd.DataFrame | N
             out[gid].append(text)
     return out
 
-
-# --------------------------------------------------------------------------------------------- summary
-
-
-@functools.lru_cache(maxsize=4096)
-def _ops_set(text: Any) -> frozenset[str]:
-    if not isinstance(text, str) or not text:
-        return frozenset()
-    return frozenset(text.split("/"))
-
-
-def noun(ops: frozenset[str], standalone_reformat: bool, plural: bool, fallback: str = "") -> str:
-    """Readable name of a group: by its engine layer type when that type only moves data (``TYPE_NOUNS``;
-    ``fallback`` carries the layer types, "/"-joined), else from its ONNX op kinds (``NOUN_RULES``)."""
-    kinds = {t for t in fallback.split("/") if t}
-    if kinds and kinds <= TYPE_NOUNS.keys() and not (ops & _QDQ_OPS):
-        one, many = TYPE_NOUNS[min(kinds)] if len(kinds) == 1 else ("data-movement layer", "data-movement layers")
-        return many if plural else one
-    for required, reformat_only, one, many in NOUN_RULES:
-        if required <= ops and (not reformat_only or (standalone_reformat and ops == required)):
-            return many if plural else one
-    name = primary_op(sorted(op for op in ops if op in KNOWN_OPS)) or fallback or "other"
-    return f"{name} layers" if plural else f"{name} layer"
-
-
-def _remove_one(items: list[str], item: str) -> list[str]:
-    out = list(items)
-    if item in out:
-        out.remove(item)
-    return out
-
-
-@functools.lru_cache(maxsize=4096)
-def _nouns(ops: frozenset[str], standalone_reformat: bool, fallback: str) -> tuple[str, str]:
-    return noun(ops, standalone_reformat, False, fallback), noun(ops, standalone_reformat, True, fallback)
-
-
-def _same(x: Any, y: Any) -> bool:
-    """Equality where two missing values are equal (pd.NA-safe)."""
-    x_na, y_na = x is None or x is pd.NA, y is None or y is pd.NA
-    return (x_na and y_na) or (not x_na and not y_na and x == y)
-
-
-def _typed_ops(ops: frozenset[str], types: Any) -> frozenset[str]:
-    """Op kinds of a group, completed by what the engine graph says the layers are: a convolution layer whose
-    source nodes are named after its quantizers (``QuantLinearNode__622``, ``BiasAdd``) is a convolution."""
-    text = str(types or "")
-    if "Convolution" in text and "Deconvolution" not in text and not ops & {"Conv", "MatMul", "Gemm"}:
-        return ops | {"Conv"}
-    return ops
-
-
-def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
-    """The headline event of one group (exactly one per group, so event deltas add up) and its key."""
-    kind = row["kind"]
-    ops_a = _typed_ops(_ops_set(row["a_ops"]), row.get("a_types"))
-    ops_b = _typed_ops(_ops_set(row["b_ops"]), row.get("b_types"))
-    prim_a, prim_b = list(row["a_primary_ops"] or []), list(row["b_primary_ops"] or [])
-    types = row.get("a_types") or row.get("b_types") or ""
-    if kind == "only_a":
-        return "removed", (_nouns(ops_a, row.get("a_types") == "Reformat", types),)
-    if kind == "only_b":
-        return "added", (_nouns(ops_b, row.get("b_types") == "Reformat", types),)
-    if kind == "fused":
-        host = prim_b[0] if prim_b else ""
-        return "fused", (tuple(sorted(_remove_one(prim_a, host))), host)
-    if kind == "split":
-        host = prim_a[0] if prim_a else ""
-        return "split", (host, tuple(sorted(_remove_one(prim_b, host))))
-    # what the layers are now (B) names the group; A's ops only where B has none
-    nouns = _nouns(ops_b or ops_a, False, str(row.get("b_types") or types))
-    changes = row.get("changes") or []
-    if kind == "repartitioned" and "precision" in changes and not _same(row["a_precision"], row["b_precision"]):
-        # moving an op between neighbours does not halve their time; the precision change does
-        regrouped = (f"group of {nouns[1]} re-partitioned between layers",
-                     f"groups of {nouns[1]} re-partitioned between layers")
-        return "precision", (regrouped, row["a_precision"], row["b_precision"])
-    if kind in ("repartitioned", "bucket"):
-        return kind, (nouns,)
-    if "precision" in changes:
-        if not _same(row["a_precision"], row["b_precision"]):
-            return "precision", (nouns, row["a_precision"], row["b_precision"])
-        return "output_precision", (nouns, row["a_output_precision"], row["b_output_precision"])
-    for c in ("format", "tactic"):
-        if c in changes:
-            return c, (nouns,)
-    return "unchanged", (nouns,)
-
-
-def _fmt_ms(ms: float) -> str:
-    return signed(ms, 3, " ms")
-
-
-def _op_noun(op: str, plural: bool) -> str:
-    return noun(frozenset({op}), False, plural, op)
-
-
-def _describe(event: str, key: tuple[Any, ...], count: int, label: str | None) -> tuple[str, Any, Any]:
-    """(noun phrase, a value, b value) of an aggregated event."""
-    many = count != 1
-    tag = f" ({label})" if label and not many else ""
-    if event in ("removed", "added"):
-        return f"{count} {key[0][1] if many else key[0][0]}{tag}", None, None
-    if event == "fused":
-        absorbed, host = key
-        parts = [_op_noun(op, many) for op in dict.fromkeys(absorbed)] or ["layers"]
-        whose = "their" if many else "its"
-        return f"{count} {' and '.join(parts)} into {whose} {_op_noun(host, many)}{tag}", None, None
-    if event == "split":
-        host, pieces = key
-        return f"{count} {_op_noun(host, many)} into {1 + len(pieces)} layers each{tag}", None, None
-    what = f"{count} {key[0][1]}" if many else f"{key[0][0]}{tag}"
-    if event in ("precision", "output_precision"):
-        return what, key[1], key[2]
-    return what, None, None
-
-
-EVENT_COLUMNS = ("group_id", "kind", "label", "changes", "n_a", "n_b", "a_ops", "b_ops", "a_primary_ops",
-                 "b_primary_ops", "a_types", "b_types", "a_precision", "b_precision", "a_output_precision",
-                 "b_output_precision", "delta_ms")
-
-
-def _records(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[dict[str, Any]]:
-    """Rows as dicts of plain Python values (NA -> None); much faster than ``DataFrame.to_dict``."""
-    lists = [[None if v is pd.NA else v for v in frame[c].tolist()] for c in columns]
-    for values in zip(*lists, strict=True):
-        yield dict(zip(columns, values, strict=True))
-
-
-def _events(groups: pd.DataFrame) -> list[dict[str, Any]]:
-    """Group headline events aggregated by kind and key, largest absolute delta first."""
-    agg: dict[tuple[str, tuple[Any, ...]], dict[str, Any]] = {}
-    for row in _records(groups, EVENT_COLUMNS):
-        event, key = _group_event(row)
-        slot = agg.setdefault((event, key), {"event": event, "groups": 0, "layers": 0, "delta_ms": 0.0,
-                                             "group_ids": [], "labels": []})
-        slot["groups"] += 1
-        slot["layers"] += int(row["n_b"] if event == "added" else row["n_a"])
-        slot["delta_ms"] += float(row["delta_ms"])
-        slot["group_ids"].append(int(row["group_id"]))
-        slot["labels"].append(str(row["label"]))
-    out = []
-    for (event, key), slot in agg.items():
-        count = slot["layers"] if event in ("removed", "added") else slot["groups"]
-        what, a_val, b_val = _describe(event, key, count, slot["labels"][0] if slot["groups"] == 1 else None)
-        one = count == 1
-        d = slot["delta_ms"]
-        text = EVENT_TEXT[event].format(what=what, a=a_val or "unknown", b=b_val or "unknown",
-                                        ms="" if math.isnan(d) else f" ({_fmt_ms(d)})",
-                                        s="s" if one else "", are="is" if one else "are",
-                                        were="was" if one else "were")
-        out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text})
-    # largest |delta| first; without per-layer timing (NaN deltas) the most layers/groups first
-    out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
-                            EVENT_PRIORITY.index(e["event"])))
-    return out
-
-
-def _moved_ops(groups: pd.DataFrame) -> list[str]:
-    """Op kinds B fuses into a different layer than A did (seen when exports number nodes differently)."""
-    gained: Counter[str] = Counter()
-    lost: Counter[str] = Counter()
-    cols = (groups["a_ops"].tolist(), groups["b_ops"].tolist(), groups["kind"].tolist())
-    for a_ops, b_ops, kind in zip(*cols, strict=True):
-        if kind in ("only_a", "only_b"):
-            continue
-        sa, sb = _ops_set(a_ops), _ops_set(b_ops)
-        for op in sb - sa:
-            gained[op] += 1
-        for op in sa - sb:
-            lost[op] += 1
-    by_count: dict[int, list[str]] = defaultdict(list)
-    for op in sorted(set(gained) & set(lost)):
-        by_count[min(gained[op], lost[op])].append(op)
-    return [f"{n} {' and '.join(ops)} node{'s' if n != 1 else ''} moved into a different fused layer"
-            for n, ops in sorted(by_count.items(), reverse=True)]
 
 
 def _untimed_head(a_name: str, b_name: str, untimed: Sequence[str], ga: float, gb: float) -> str:
@@ -701,9 +492,9 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         f_a, f_b = _findings_per_group(alignment, "A", fa), _findings_per_group(alignment, "B", fb)
     groups["findings"] = pd.Series([f_a.get(g, []) + f_b.get(g, []) for g in groups["group_id"].tolist()],
                                    index=groups.index, dtype="object")
-    events = _events(groups)
-    found = causes(events)
-    moved = _moved_ops(groups) if alignment.mode != MODE_ORDER else []
+    found_events = events(groups)
+    found = causes(found_events)
+    moved = moved_ops(groups) if alignment.mode != MODE_ORDER else []
     mode_note = None
     if alignment.mode == MODE_ORDER:
         mode_note = ("The engines share no ONNX source node names, so layers were aligned by execution "
@@ -715,7 +506,7 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
     return DiffResult(
         a_name=a.name, b_name=b.name, alignment=alignment, groups=groups,
         by_type=_totals_by("layer_type", a_lt, b_lt), by_precision=_totals_by("precision", a_lt, b_lt),
-        end_to_end=e2e, totals=totals, events=events, summary=summary, notes=notes,
+        end_to_end=e2e, totals=totals, events=found_events, summary=summary, notes=notes,
         findings_available=findings_available, causes=found, similarity=match.similarity,
         context=list(match.context) + list(match.build), headline=headline(a.name, b.name, totals),
     )

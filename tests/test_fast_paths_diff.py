@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -103,3 +106,83 @@ _NAME_PARTS = st.lists(st.sampled_from(["Conv", "conv2d", "_", "12", "3", "007",
 @given(st.lists(_NAME_PARTS.map("".join), max_size=12))
 def test_op_kinds_in_one_pass_equal_op_kind_one_at_a_time(names: list[str]) -> None:
     assert align_side.op_kinds(names) == [align_side._op_kind(n) for n in names]
+
+
+# --- diff: group times over whole columns == fsum per group; events decided once per distinct group facts ---
+def _group_times_reference(layers: list[list[int]], ms_of: dict[int, float], timed: bool) -> list[tuple[float, int]]:
+    out = []
+    for la in layers:
+        va = [ms_of.get(i, math.nan) for i in la]
+        a_ms = math.fsum(v for v in va if not math.isnan(v)) if timed else math.nan
+        out.append((a_ms, sum(1 for v in va if math.isnan(v))))
+    return out
+
+
+_MS = st.one_of(st.floats(allow_nan=True, allow_infinity=False, width=64), st.sampled_from([0.1, 0.2, 0.3, -0.0,
+                                                                                            1e308, 1e-320]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 12), max_size=5), max_size=8), st.lists(_MS, min_size=10, max_size=10),
+       st.booleans())
+def test_side_times_equal_fsum_per_group(layers: list[list[int]], values: list[float], timed: bool) -> None:
+    from trtinspect.inspector import diff as diff_mod
+
+    frame = pd.DataFrame({"layer_index": list(range(10)), "avg_ms": values})
+    try:
+        want = _group_times_reference(layers, diff_mod._ms_by_index(frame), timed)
+    except OverflowError:
+        with pytest.raises(OverflowError):
+            diff_mod._side_times(layers, frame, timed)
+        return
+    sums, untimed = diff_mod._side_times(layers, frame, timed)
+    got = list(zip(sums.tolist(), untimed.tolist(), strict=True))
+    assert [(repr(x), n) for x, n in got] == [(repr(x), n) for x, n in want]
+
+
+def _events_reference(groups: pd.DataFrame) -> list[dict[str, object]]:
+    """The per-row aggregation events() replaces (inspector.diff before issue 11)."""
+    from trtinspect.inspector import diff_events as ev
+
+    agg: dict[tuple[str, tuple[object, ...]], dict[str, object]] = {}
+    columns = ("group_id", "label", "n_a", "n_b", "delta_ms", *ev.FACT_COLUMNS)
+    lists = [[None if v is pd.NA else v for v in groups[c].tolist()] for c in columns]
+    for values in zip(*lists, strict=True):
+        row = dict(zip(columns, values, strict=True))
+        event, key = ev._group_event(row)
+        slot: dict[str, Any] = agg.setdefault((event, key), {"event": event, "groups": 0, "layers": 0,
+                                                             "delta_ms": 0.0, "group_ids": [], "labels": []})
+        slot["groups"] += 1
+        slot["layers"] += int(row["n_b"] if event == "added" else row["n_a"])
+        slot["delta_ms"] += float(row["delta_ms"])
+        slot["group_ids"].append(int(row["group_id"]))
+        slot["labels"].append(str(row["label"]))
+    out = []
+    for (event, key), slot in agg.items():
+        count = slot["layers"] if event in ("removed", "added") else slot["groups"]
+        what, a_val, b_val = ev._describe(event, key, count, slot["labels"][0] if slot["groups"] == 1 else None)
+        one = count == 1
+        d = slot["delta_ms"]
+        text = ev.EVENT_TEXT[event].format(what=what, a=a_val or "unknown", b=b_val or "unknown",
+                                           ms="" if math.isnan(d) else f" ({ev._fmt_ms(d)})",
+                                           s="s" if one else "", are="is" if one else "are",
+                                           were="was" if one else "were")
+        out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text})
+    out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
+                            ev.EVENT_PRIORITY.index(e["event"])))
+    return out
+
+
+def test_diff_events_and_group_times_equal_the_row_by_row_code() -> None:
+    from trtinspect.inspector import diff as diff_mod
+
+    for a, b in _bundle_pairs():
+        result = diff_mod.diff(a, b, findings=False, force=True)
+        assert orjson.dumps(result.events) == orjson.dumps(_events_reference(result.groups))
+        g = result.alignment.groups
+        for side, bundle in (("a", a), ("b", b)):
+            lt = bundle.layer_times()
+            want = _group_times_reference(g[f"{side}_layers"].tolist(), diff_mod._ms_by_index(lt),
+                                          diff_mod.is_timed(lt))
+            assert [repr(x) for x, _ in want] == [repr(x) for x in result.groups[f"{side}_ms"].tolist()]
+            assert [n for _, n in want] == result.groups[f"{side}_untimed"].tolist()

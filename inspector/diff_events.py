@@ -1,0 +1,286 @@
+"""The headline events of a diff (pure): each fusion group's one event (removed, added, fused, precision, ...),
+aggregated by kind and what the layers are, with a sentence each. Split out of :mod:`trtinspect.inspector.diff`,
+which re-exports the public names.
+
+:func:`events` decides each group's event once per distinct combination of the group facts it reads (kind,
+op kinds, types, primary ops, changes, precisions) -- two 51,600-layer engines have 61,600 groups and a few
+dozen combinations -- and adds up counts, layers and deltas per event over whole columns (``np.bincount``
+adds in group order, as a running sum does).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from trtinspect.inspector.align import OP_ALIASES, primary_op
+from trtinspect.textfmt import signed
+
+__all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "NOUN_RULES", "TYPE_NOUNS", "events", "moved_ops", "noun"]
+
+# How a group is named in the summary, from its ONNX op kinds (first rule whose ops are all present wins).
+# (required ops, standalone reformat only, singular, plural)
+NOUN_RULES: tuple[tuple[frozenset[str], bool, str, str], ...] = (
+    (frozenset({"QuantizeLinear"}), True, "standalone quantize reformat", "standalone quantize reformats"),
+    (frozenset({"DequantizeLinear"}), True, "standalone dequantize reformat",
+     "standalone dequantize reformats"),
+    (frozenset({"Conv", "Add"}), False, "convolution with a fused residual add",
+     "convolutions with fused residual adds"),
+    (frozenset({"Conv", "MaxPool"}), False, "convolution with fused max pooling",
+     "convolutions with fused max pooling"),
+    (frozenset({"ConvTranspose"}), False, "transposed convolution", "transposed convolutions"),
+    (frozenset({"Conv"}), False, "convolution", "convolutions"),
+    (frozenset({"Gemm"}), False, "fully connected layer (Gemm)", "fully connected layers (Gemm)"),
+    (frozenset({"MatMul"}), False, "matrix multiply", "matrix multiplies"),
+    (frozenset({"GlobalAveragePool"}), False, "global average pooling", "global average poolings"),
+    (frozenset({"ReduceMean"}), False, "mean reduction (global average pooling)",
+     "mean reductions (global average pooling)"),
+    (frozenset({"MaxPool"}), False, "max pooling", "max poolings"),
+    (frozenset({"QuantizeLinear"}), False, "quantize layer", "quantize layers"),
+    (frozenset({"DequantizeLinear"}), False, "dequantize layer", "dequantize layers"),
+    (frozenset({"Add"}), False, "add", "adds"),
+)
+
+KNOWN_OPS = frozenset(OP_ALIASES.values())
+
+# Engine layer types that move or reshape data rather than compute what their ONNX name says: a Shuffle
+# named ``Conv2D__6`` (an NHWC->NCHW transpose) is a shuffle, not a convolution. Named by type first.
+TYPE_NOUNS: dict[str, tuple[str, str]] = {
+    "Shuffle": ("shuffle layer (transpose/reshape)", "shuffle layers (transpose/reshape)"),
+    "NoOp": ("no-op layer", "no-op layers"),
+    "Reformat": ("reformat layer", "reformat layers"),
+    "Padding": ("padding layer", "padding layers"),
+    "Slice": ("slice layer", "slice layers"),
+    "Constant": ("constant layer", "constant layers"),
+    "Identity": ("identity layer", "identity layers"),
+    "Cast": ("cast layer", "cast layers"),
+}
+_QDQ_OPS = frozenset({"QuantizeLinear", "DequantizeLinear"})
+
+# Summary sentence per event kind ({what} noun phrase with its count, {a}/{b} values, {ms} " (signed delta)",
+# empty when a side has no per-layer timing).
+EVENT_TEXT: dict[str, str] = {
+    "removed": "B removed {what}{ms}",
+    "added": "B added {what}{ms}",
+    "fused": "B fused {what}{ms}",
+    "split": "B split {what}{ms}",
+    "repartitioned": "{what} {were} re-partitioned into different layers{ms}",
+    "bucket": "{what} could only be compared as a bucket of their type{ms}",
+    "precision": "{what} moved from {a} to {b}{ms}",
+    "output_precision": "{what} now output{s} {b} instead of {a}{ms}",
+    "format": "{what} changed tensor formats or reformats{ms}",
+    "tactic": "{what} changed tactic only{ms}",
+    "unchanged": "{what} {are} unchanged{ms}",
+}
+# Order of headline events within a group (one per group, so event deltas add up to the total delta).
+EVENT_PRIORITY = ("removed", "added", "fused", "split", "repartitioned", "bucket", "precision",
+                  "output_precision", "format", "tactic", "unchanged")
+
+
+
+@functools.lru_cache(maxsize=4096)
+def _ops_set(text: Any) -> frozenset[str]:
+    if not isinstance(text, str) or not text:
+        return frozenset()
+    return frozenset(text.split("/"))
+
+
+def noun(ops: frozenset[str], standalone_reformat: bool, plural: bool, fallback: str = "") -> str:
+    """Readable name of a group: by its engine layer type when that type only moves data (``TYPE_NOUNS``;
+    ``fallback`` carries the layer types, "/"-joined), else from its ONNX op kinds (``NOUN_RULES``)."""
+    kinds = {t for t in fallback.split("/") if t}
+    if kinds and kinds <= TYPE_NOUNS.keys() and not (ops & _QDQ_OPS):
+        one, many = TYPE_NOUNS[min(kinds)] if len(kinds) == 1 else ("data-movement layer", "data-movement layers")
+        return many if plural else one
+    for required, reformat_only, one, many in NOUN_RULES:
+        if required <= ops and (not reformat_only or (standalone_reformat and ops == required)):
+            return many if plural else one
+    name = primary_op(sorted(op for op in ops if op in KNOWN_OPS)) or fallback or "other"
+    return f"{name} layers" if plural else f"{name} layer"
+
+
+def _remove_one(items: list[str], item: str) -> list[str]:
+    out = list(items)
+    if item in out:
+        out.remove(item)
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _nouns(ops: frozenset[str], standalone_reformat: bool, fallback: str) -> tuple[str, str]:
+    return noun(ops, standalone_reformat, False, fallback), noun(ops, standalone_reformat, True, fallback)
+
+
+def _same(x: Any, y: Any) -> bool:
+    """Equality where two missing values are equal (pd.NA-safe)."""
+    x_na, y_na = x is None or x is pd.NA, y is None or y is pd.NA
+    return (x_na and y_na) or (not x_na and not y_na and x == y)
+
+
+def _typed_ops(ops: frozenset[str], types: Any) -> frozenset[str]:
+    """Op kinds of a group, completed by what the engine graph says the layers are: a convolution layer whose
+    source nodes are named after its quantizers (``QuantLinearNode__622``, ``BiasAdd``) is a convolution."""
+    text = str(types or "")
+    if "Convolution" in text and "Deconvolution" not in text and not ops & {"Conv", "MatMul", "Gemm"}:
+        return ops | {"Conv"}
+    return ops
+
+
+def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
+    """The headline event of one group (exactly one per group, so event deltas add up) and its key."""
+    kind = row["kind"]
+    ops_a = _typed_ops(_ops_set(row["a_ops"]), row.get("a_types"))
+    ops_b = _typed_ops(_ops_set(row["b_ops"]), row.get("b_types"))
+    prim_a, prim_b = list(row["a_primary_ops"] or []), list(row["b_primary_ops"] or [])
+    types = row.get("a_types") or row.get("b_types") or ""
+    if kind == "only_a":
+        return "removed", (_nouns(ops_a, row.get("a_types") == "Reformat", types),)
+    if kind == "only_b":
+        return "added", (_nouns(ops_b, row.get("b_types") == "Reformat", types),)
+    if kind == "fused":
+        host = prim_b[0] if prim_b else ""
+        return "fused", (tuple(sorted(_remove_one(prim_a, host))), host)
+    if kind == "split":
+        host = prim_a[0] if prim_a else ""
+        return "split", (host, tuple(sorted(_remove_one(prim_b, host))))
+    # what the layers are now (B) names the group; A's ops only where B has none
+    nouns = _nouns(ops_b or ops_a, False, str(row.get("b_types") or types))
+    changes = row.get("changes") or []
+    if kind == "repartitioned" and "precision" in changes and not _same(row["a_precision"], row["b_precision"]):
+        # moving an op between neighbours does not halve their time; the precision change does
+        regrouped = (f"group of {nouns[1]} re-partitioned between layers",
+                     f"groups of {nouns[1]} re-partitioned between layers")
+        return "precision", (regrouped, row["a_precision"], row["b_precision"])
+    if kind in ("repartitioned", "bucket"):
+        return kind, (nouns,)
+    if "precision" in changes:
+        if not _same(row["a_precision"], row["b_precision"]):
+            return "precision", (nouns, row["a_precision"], row["b_precision"])
+        return "output_precision", (nouns, row["a_output_precision"], row["b_output_precision"])
+    for c in ("format", "tactic"):
+        if c in changes:
+            return c, (nouns,)
+    return "unchanged", (nouns,)
+
+
+def _fmt_ms(ms: float) -> str:
+    return signed(ms, 3, " ms")
+
+
+def _op_noun(op: str, plural: bool) -> str:
+    return noun(frozenset({op}), False, plural, op)
+
+
+def _describe(event: str, key: tuple[Any, ...], count: int, label: str | None) -> tuple[str, Any, Any]:
+    """(noun phrase, a value, b value) of an aggregated event."""
+    many = count != 1
+    tag = f" ({label})" if label and not many else ""
+    if event in ("removed", "added"):
+        return f"{count} {key[0][1] if many else key[0][0]}{tag}", None, None
+    if event == "fused":
+        absorbed, host = key
+        parts = [_op_noun(op, many) for op in dict.fromkeys(absorbed)] or ["layers"]
+        whose = "their" if many else "its"
+        return f"{count} {' and '.join(parts)} into {whose} {_op_noun(host, many)}{tag}", None, None
+    if event == "split":
+        host, pieces = key
+        return f"{count} {_op_noun(host, many)} into {1 + len(pieces)} layers each{tag}", None, None
+    what = f"{count} {key[0][1]}" if many else f"{key[0][0]}{tag}"
+    if event in ("precision", "output_precision"):
+        return what, key[1], key[2]
+    return what, None, None
+
+
+# The group facts an event is decided on (_group_event reads nothing else).
+FACT_COLUMNS = ("kind", "a_ops", "b_ops", "a_types", "b_types", "a_primary_ops", "b_primary_ops", "changes",
+                "a_precision", "b_precision", "a_output_precision", "b_output_precision")
+_LIST_FACTS = frozenset({"a_primary_ops", "b_primary_ops", "changes"})
+
+
+def _plain(column: pd.Series) -> list[Any]:
+    """A column's values as plain Python values, pd.NA as None."""
+    if isinstance(column.dtype, pd.StringDtype):
+        return cast(Any, column).to_numpy(dtype=object, na_value=None).tolist()
+    return [None if v is pd.NA else v for v in column.tolist()]
+
+
+def _event_codes(groups: pd.DataFrame) -> tuple[list[int], list[tuple[str, tuple[Any, ...]]]]:
+    """Each group's slot number and the slots' (event, key), in order of first appearance; _group_event runs
+    once per distinct combination of FACT_COLUMNS (list values compared as tuples, a missing list as none)."""
+    facts = [[tuple(v) if v else () for v in _plain(groups[c])] if c in _LIST_FACTS else _plain(groups[c])
+             for c in FACT_COLUMNS]
+    memo: dict[tuple[Any, ...], int] = {}
+    slots: dict[tuple[str, tuple[Any, ...]], int] = {}
+    codes: list[int] = []
+    for row in zip(*facts, strict=True):
+        slot = memo.get(row)
+        if slot is None:
+            slot = memo[row] = slots.setdefault(_group_event(dict(zip(FACT_COLUMNS, row, strict=True))), len(slots))
+        codes.append(slot)
+    return codes, list(slots)
+
+
+def events(groups: pd.DataFrame) -> list[dict[str, Any]]:
+    """Group headline events aggregated by kind and key, largest absolute delta first."""
+    codes, keys = _event_codes(groups)
+    if not codes:
+        return []
+    code = np.asarray(codes, dtype=np.int64)
+    n_slots = len(keys)
+    added = np.array([event == "added" for event, _ in keys], dtype=bool)
+    n_groups = np.bincount(code, minlength=n_slots).tolist()
+    layers = np.zeros(n_slots, dtype=np.int64)
+    np.add.at(layers, code, np.where(added[code], groups["n_b"].to_numpy(dtype=np.int64),
+                                     groups["n_a"].to_numpy(dtype=np.int64)))
+    # bincount adds each slot's deltas in group order from 0.0: the running sum's rounding
+    delta = np.bincount(code, weights=groups["delta_ms"].to_numpy(dtype=np.float64), minlength=n_slots).tolist()
+    order = np.argsort(code, kind="stable")
+    gids = groups["group_id"].to_numpy()[order].tolist()
+    labels = [str(v) for v in np.asarray(_plain(groups["label"]), dtype=object)[order].tolist()]
+    out = []
+    start = 0
+    for s, ((event, key), count_groups) in enumerate(zip(keys, n_groups, strict=True)):
+        end = start + count_groups
+        slot = {"event": event, "groups": count_groups, "layers": int(layers[s]), "delta_ms": delta[s],
+                "group_ids": gids[start:end], "labels": labels[start:end]}
+        start = end
+        count = slot["layers"] if event in ("removed", "added") else count_groups
+        what, a_val, b_val = _describe(event, key, count, slot["labels"][0] if count_groups == 1 else None)
+        one = count == 1
+        d = slot["delta_ms"]
+        text = EVENT_TEXT[event].format(what=what, a=a_val or "unknown", b=b_val or "unknown",
+                                        ms="" if math.isnan(d) else f" ({_fmt_ms(d)})",
+                                        s="s" if one else "", are="is" if one else "are",
+                                        were="was" if one else "were")
+        out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text})
+    # largest |delta| first; without per-layer timing (NaN deltas) the most layers/groups first
+    out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
+                            EVENT_PRIORITY.index(e["event"])))
+    return out
+
+
+def moved_ops(groups: pd.DataFrame) -> list[str]:
+    """Op kinds B fuses into a different layer than A did (seen when exports number nodes differently)."""
+    gained: Counter[str] = Counter()
+    lost: Counter[str] = Counter()
+    cols = (groups["a_ops"].tolist(), groups["b_ops"].tolist(), groups["kind"].tolist())
+    for a_ops, b_ops, kind in zip(*cols, strict=True):
+        if kind in ("only_a", "only_b"):
+            continue
+        sa, sb = _ops_set(a_ops), _ops_set(b_ops)
+        for op in sb - sa:
+            gained[op] += 1
+        for op in sa - sb:
+            lost[op] += 1
+    by_count: dict[int, list[str]] = defaultdict(list)
+    for op in sorted(set(gained) & set(lost)):
+        by_count[min(gained[op], lost[op])].append(op)
+    return [f"{n} {' and '.join(ops)} node{'s' if n != 1 else ''} moved into a different fused layer"
+            for n, ops in sorted(by_count.items(), reverse=True)]
+
