@@ -110,7 +110,7 @@ class DiffResult:
         """JSON-ready dict (NaN -> None)."""
         return _jsonable(self.document(_to_records))
 
-    def document(self, records: Callable[[pd.DataFrame], list[dict[str, Any]]]) -> dict[str, Any]:
+    def document(self, records: Callable[[pd.DataFrame], Any]) -> dict[str, Any]:
         """The keys of :meth:`to_dict`, frames turned into row dicts by ``records``, values not converted."""
         return {
             "a": self.a_name,

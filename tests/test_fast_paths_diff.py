@@ -186,3 +186,13 @@ def test_diff_events_and_group_times_equal_the_row_by_row_code() -> None:
                                           diff_mod.is_timed(lt))
             assert [repr(x) for x, _ in want] == [repr(x) for x in result.groups[f"{side}_ms"].tolist()]
             assert [n for _, n in want] == result.groups[f"{side}_untimed"].tolist()
+
+
+def test_diff_json_fast_writer_equals_the_exact_path() -> None:
+    from trtinspect.inspector import diff as diff_mod
+    from trtinspect.render import diff as render_diff
+
+    for a, b in _bundle_pairs()[:3] + _bundle_pairs()[-2:]:
+        result = diff_mod.diff(a, b, force=True)
+        exact = orjson.dumps(result.to_dict(), option=render_diff._JSON_OPTIONS).decode()
+        assert render_diff.render_json(result) == exact
