@@ -7,9 +7,10 @@ a fused layer. Split out of :mod:`trtinspect.inspector.align`, which re-exports 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -98,14 +99,13 @@ def op_kinds(nodes: list[str]) -> list[str | None]:
     shapes = _DIGIT_RUN.sub("00", _SEP.join(nodes)).split(_SEP) if nodes else []
     if len(shapes) != len(nodes):
         return [op_kind(k) for k in nodes]
-    memo: dict[str, tuple[str | None, bool]] = {}
-    out: list[str | None] = []
-    for node, shape in zip(nodes, shapes, strict=True):
-        got = memo.get(shape)
-        if got is None:
-            kind = _op_kind_of_shape(shape)
-            got = memo[shape] = (kind, kind is not None and _DIGIT.search(kind) is not None)
-        out.append(_op_kind(node) if got[1] else got[0])
+    kind_of = {shape: _op_kind_of_shape(shape) for shape in set(shapes)}
+    out = list(map(kind_of.__getitem__, shapes))
+    raw = {shape for shape, kind in kind_of.items() if kind is not None and _DIGIT.search(kind) is not None}
+    if raw:                          # a raw spelling with digits: each node's own
+        for n, shape in enumerate(shapes):
+            if shape in raw:
+                out[n] = _op_kind(nodes[n])
     return out
 
 
@@ -177,7 +177,8 @@ class _Side:
         profiles = _col(frame, "profile_index", None)
         raw = _col(frame, "source_nodes", None)
         if all(p is None for p in profiles):
-            self.keys: list[list[str]] = [list(v) if isinstance(v, (list, tuple)) else [] for v in raw]
+            self.keys: list[list[str]] = [v if type(v) is list else list(v) if isinstance(v, tuple) else []
+                                          for v in raw]          # the frame's lists, never changed here
         else:                  # multi-profile engines: a node's copies per profile are different keys
             self.keys = [[f"{k} [profile {p}]" if p is not None else str(k) for k in v]
                          if isinstance(v, (list, tuple)) else [] for v, p in zip(raw, profiles, strict=True)]
@@ -211,11 +212,8 @@ class _Side:
         if not candidates:
             return
         attrs = _col(frame, "attributes", None)
-        producers, consumers = _col(frame, "producers", None), _col(frame, "consumers", None)
-        pos_of_index = {li: i for i, li in enumerate(self.index)}
-        by_name: dict[str, int] = {}
-        for i, nm in enumerate(self.names):
-            by_name.setdefault(nm, i)
+        edge_lists: tuple[list[Any], list[Any], dict[int, int]] | None = None   # read when first needed
+        by_name = dict(zip(reversed(self.names), range(len(self.names) - 1, -1, -1), strict=True))  # first of a name
         for i in candidates:
             copy = _served_name(self.names[i], attrs[i])
             if copy is None:
@@ -225,6 +223,10 @@ class _Side:
             if target is None and profiles[i] is not None:
                 target = by_name.get(f"{_PROFILE_SUFFIX.sub('', served_name)} [profile {profiles[i]}]")
             if target is None:
+                if edge_lists is None:
+                    edge_lists = (_col(frame, "producers", None), _col(frame, "consumers", None),
+                                  {li: n for n, li in enumerate(self.index)})
+                producers, consumers, pos_of_index = edge_lists
                 edges = consumers[i] if direction == "Input" else producers[i]
                 if isinstance(edges, (list, tuple)) and len(edges) == 1:
                     target = pos_of_index.get(int(edges[0]))
@@ -247,13 +249,10 @@ class _Side:
 
     def read_all_ops(self) -> None:
         """Compute :meth:`ops` of every layer at once (:func:`op_kinds` over all source-node names)."""
-        kinds = op_kinds([k for keys in self.keys for k in keys])
-        start = 0
-        for i, keys in enumerate(self.keys):
-            end = start + len(keys)
-            if self._ops[i] is None:
-                self._ops[i] = [o for o in kinds[start:end] if o is not None]
-            start = end
+        kinds = op_kinds(list(itertools.chain.from_iterable(self.keys)))
+        ends = list(itertools.accumulate(map(len, self.keys)))
+        self._ops = [[o for o in kinds[e - len(keys):e] if o is not None]
+                     for keys, e in zip(self.keys, ends, strict=True)]
 
     def shapes(self, i: int) -> frozenset[tuple[Any, ...]]:
         """Input and output tensor shapes of layer i without the batch dimension."""
@@ -305,6 +304,8 @@ def _col(frame: pd.DataFrame, name: str, default: Any) -> list[Any]:
     if name not in frame.columns:
         return [default] * len(frame)
     s = frame[name]
+    if isinstance(s.dtype, (pd.StringDtype, pd.Int64Dtype)):
+        return cast(Any, s).to_numpy(dtype=object, na_value=default).tolist()
     mask = s.isna().to_numpy()
     if s.dtype == object:
         values = s.tolist()
@@ -325,14 +326,11 @@ def _seq(v: Any) -> list[Any]:
 
 
 def _shapes(tensors: Any) -> tuple[tuple[Any, ...], ...]:
+    """The shapes of the tensors that have one, each without the batch dimension."""
     if not isinstance(tensors, (list, tuple)):
         return ()
-    out = []
-    for t in tensors:
-        shape = t.get("shape") if isinstance(t, dict) else None
-        if isinstance(shape, (list, tuple)) and len(shape) > 0:
-            out.append(tuple(shape[1:]))      # without the batch dimension
-    return tuple(out)
+    return tuple([tuple(shape[1:]) for t in tensors
+                  if isinstance(t, dict) and isinstance(shape := t.get("shape"), (list, tuple)) and shape])
 
 
 def _served_name(name: str, attrs: Any) -> tuple[str, str] | None:

@@ -56,8 +56,13 @@ def _has_shapes(side: _Side) -> bool:
 
 
 def _tokens(side: _Side, detailed: bool) -> list[tuple[Any, ...]]:
-    return [_token(side, i, detailed) for i in range(len(side))
-            if side.served[i] is None and side.ptype[i] not in _SKIP_TYPES]
+    keep = [i for i, (served, ptype) in enumerate(zip(side.served, side.ptype, strict=True))
+            if served is None and ptype not in _SKIP_TYPES]
+    if not detailed:
+        return [_token(side, i, detailed) for i in keep]
+    ins, outs = side.tensor_shapes()
+    ptypes = side.ptype              # _token's detailed token, inlined
+    return [(ptypes[i] or "?", tuple([s[:1] for s in ins[i]]), tuple([s[:1] for s in outs[i]])) for i in keep]
 
 
 def structural_similarity(a_layers: Any, b_layers: Any, sides: tuple[_Side, _Side] | None = None) -> float:

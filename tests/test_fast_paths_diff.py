@@ -196,3 +196,12 @@ def test_diff_json_fast_writer_equals_the_exact_path() -> None:
         result = diff_mod.diff(a, b, force=True)
         exact = orjson.dumps(result.to_dict(), option=render_diff._JSON_OPTIONS).decode()
         assert render_diff.render_json(result) == exact
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=4)), min_size=1, max_size=8),
+       st.lists(st.one_of(st.none(), st.integers(-3, 3)), min_size=1, max_size=8))
+def test_side_columns_read_like_fillna(texts: list[str | None], ints: list[int | None]) -> None:
+    for values, dtype, default in ((texts, "string", ""), (ints, "Int64", 0)):
+        frame = pd.DataFrame({"c": pd.Series(values, dtype=dtype)})
+        assert align_side._col(frame, "c", default) == [default if v is None else v for v in values]
