@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.inspector.align_fusion import fusion_changed
-from trtinspect.inspector.align_side import _root, _Side, token
+from trtinspect.inspector.align_side import _COPY_NODE, _root, _Side, primary_op, token
 from trtinspect.parsers import schema
 
 __all__ = ["CHANGE_KINDS", "group_values", "output_frames"]
@@ -146,12 +146,14 @@ def _uniq(values: Sequence[Any]) -> str | None:
 
 
 def _short(side: _Side, i: int) -> str:
-    keys = side.keys[i]
+    return _short_of(side.keys[i], side.names[i])
+
+
+def _short_of(keys: list[str], name: str) -> str:
     for suffix in (".weight", ".bias"):
         mods = [k[: -len(suffix)] for k in keys if k.endswith(suffix)]
         if mods:
             return ",".join(dict.fromkeys(mods))
-    name = side.names[i]
     return name if len(name) <= 60 else name[:57] + "..."
 
 
@@ -265,28 +267,52 @@ def _fmt(facts: tuple[str | None, ...]) -> str | None:
 # Groups of at most one core layer a side, column by column (the same values as group_values).
 
 
-def _single_facts(side: _Side, first: list[int]) -> dict[str, list[Any]]:
+def _single_facts(side: _Side, first: list[int]) -> dict[str, np.ndarray]:
     """Per group, the facts of its one core layer (position ``first``; len(side): none), as group_values
-    gives them for a side of at most one core layer."""
+    gives them for a side of at most one core layer: each fact computed per layer, then gathered."""
     n = len(side)
-    pos = [p for p in first if p < n]
+    take = np.asarray(first, dtype=np.int64)
 
-    def gather(values: list[Any], none: Any) -> list[Any]:
-        it = iter(values)
-        return [next(it) if p < n else none for p in first]
+    def gather(values: list[Any], none: Any) -> np.ndarray:
+        column = np.empty(n + 1, dtype=object)
+        column[:n] = values
+        column[n] = none
+        return column[take]
 
-    ops = [side.ops(i) for i in pos]
+    def norm(values: list[Any]) -> np.ndarray:
+        return gather([None if v is None or v == "" else str(v) for v in values], None)
+
+    ops, tokens = _op_facts(side)
+
     return {
-        "precision": gather([_norm(side.precision[i]) for i in pos], None),
-        "output_precision": gather([_norm(side.out_precision[i]) for i in pos], None),
-        "in_format": gather([_norm(side.in_format[i]) for i in pos], None),
-        "out_format": gather([_norm(side.out_format[i]) for i in pos], None),
-        "tactic": gather([_norm(side.tactic[i]) for i in pos], None),
-        "types": gather([_norm(side.layer_type[i]) for i in pos], None),
-        "ops": gather([_uniq(o) for o in ops], None),
-        "primary": gather([token(side, i) for i in pos], None),
-        "label": gather([_short(side, i) for i in pos], ""),
+        "precision": norm(side.precision), "output_precision": norm(side.out_precision),
+        "in_format": norm(side.in_format), "out_format": norm(side.out_format),
+        "tactic": norm(side.tactic), "types": norm(side.layer_type),
+        "ops": gather(ops, None), "primary": gather(tokens, None),
+        "label": gather(_shorts(side), ""),
     }
+
+
+def _shorts(side: _Side) -> list[str]:
+    """:func:`_short` of every layer (only the keys ending in .weight / .bias can name a module)."""
+    return [_short_of([k for k in keys if k.endswith((".weight", ".bias"))], name)
+            for keys, name in zip(side.keys, side.names, strict=True)]
+
+
+def _op_facts(side: _Side) -> tuple[list[str | None], list[str]]:
+    """Every layer's op kinds "/"-joined (``_uniq(ops)``) and :func:`token`, once per distinct op list."""
+    memo: dict[tuple[str, ...], tuple[str | None, str | None]] = {}
+    uniq: list[str | None] = []
+    tokens: list[str] = []
+    for i, (name, ptype) in enumerate(zip(side.names, side.ptype, strict=True)):
+        ops = tuple(side.ops(i))
+        got = memo.get(ops)
+        if got is None:
+            got = memo[ops] = (_uniq(ops), primary_op(ops))
+        uniq.append(got[0])
+        tokens.append("Reformat" if name.startswith("Reformatting CopyNode for ") and _COPY_NODE.match(name)
+                      else got[1] or ptype or "?")
+    return uniq, tokens
 
 
 def _differ(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -305,7 +331,7 @@ def _single_columns(a: _Side, b: _Side, ga: _SideGroups, gb: _SideGroups, method
     def differ(*keys: str) -> np.ndarray:
         out = np.zeros(n_groups, dtype=bool)
         for k in keys:
-            out |= _differ(np.array(fa[k], dtype=object), np.array(fb[k], dtype=object))
+            out |= _differ(fa[k], fb[k])
         return out
 
     precision = both & differ("precision", "output_precision")
@@ -320,7 +346,7 @@ def _single_columns(a: _Side, b: _Side, ga: _SideGroups, gb: _SideGroups, method
     for g in np.flatnonzero(~has_a).tolist():
         kinds[g] = "only_b"
     methods = _single_methods(a, b, ga.first, gb.first, method_a, method_b, kinds)
-    labels_a, labels_b = fa["label"], fb["label"]
+    labels_a, labels_b = fa["label"].tolist(), fb["label"].tolist()
     cols: dict[str, list[Any]] = {
         "group_id": list(range(n_groups)), "kind": kinds, "method": methods,
         "changes": [list(changes_of[k]) for k in code],
@@ -328,21 +354,23 @@ def _single_columns(a: _Side, b: _Side, ga: _SideGroups, gb: _SideGroups, method
         "a_layers": ga.layers, "b_layers": gb.layers,
         "n_a": ga.n_core.tolist(), "n_b": gb.n_core.tolist(),
         "a_reformats": ga.reformats.tolist(), "b_reformats": gb.reformats.tolist(),
-        "a_types": fa["types"], "b_types": fb["types"], "a_ops": fa["ops"], "b_ops": fb["ops"],
-        "a_primary_ops": [[t] if t is not None else [] for t in fa["primary"]],
-        "b_primary_ops": [[t] if t is not None else [] for t in fb["primary"]],
-        "a_precision": fa["precision"], "b_precision": fb["precision"],
-        "a_output_precision": fa["output_precision"], "b_output_precision": fb["output_precision"],
-        "a_format": _formats(fa), "b_format": _formats(fb), "a_tactic": fa["tactic"], "b_tactic": fb["tactic"],
+        "a_types": fa["types"].tolist(), "b_types": fb["types"].tolist(),
+        "a_ops": fa["ops"].tolist(), "b_ops": fb["ops"].tolist(),
+        "a_primary_ops": [[t] if t is not None else [] for t in fa["primary"].tolist()],
+        "b_primary_ops": [[t] if t is not None else [] for t in fb["primary"].tolist()],
+        "a_precision": fa["precision"].tolist(), "b_precision": fb["precision"].tolist(),
+        "a_output_precision": fa["output_precision"].tolist(), "b_output_precision": fb["output_precision"].tolist(),
+        "a_format": _formats(fa), "b_format": _formats(fb),
+        "a_tactic": fa["tactic"].tolist(), "b_tactic": fb["tactic"].tolist(),
     }
     stable = [(x if (len(x), x) <= (len(y), y) else y) if x and y else x or y
               for x, y in zip(labels_a, labels_b, strict=True)]
     return cols, stable
 
 
-def _formats(facts: dict[str, list[Any]]) -> list[str | None]:
+def _formats(facts: dict[str, np.ndarray]) -> list[str | None]:
     return [None if fin is None and fout is None else f"{fin or '?'} -> {fout or '?'}"
-            for fin, fout in zip(facts["in_format"], facts["out_format"], strict=True)]
+            for fin, fout in zip(facts["in_format"].tolist(), facts["out_format"].tolist(), strict=True)]
 
 
 def _single_methods(a: _Side, b: _Side, first_a: list[int], first_b: list[int], method_a: list[str],
