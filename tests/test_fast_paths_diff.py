@@ -205,3 +205,34 @@ def test_side_columns_read_like_fillna(texts: list[str | None], ints: list[int |
     for values, dtype, default in ((texts, "string", ""), (ints, "Int64", 0)):
         frame = pd.DataFrame({"c": pd.Series(values, dtype=dtype)})
         assert align_side._col(frame, "c", default) == [default if v is None else v for v in values]
+
+
+def _key_index_reference(keys_of: list[list[str]], core: list[int]) -> dict[str, list[int]]:
+    from collections import defaultdict
+
+    from trtinspect.inspector.align_keys import alias
+
+    idx: dict[str, list[int]] = defaultdict(list)
+    for i in core:
+        keys = keys_of[i]
+        for k in keys:
+            idx[k].append(i)
+        for k in keys:
+            al = alias(k)
+            if al is not None and al not in keys and (not idx[al] or idx[al][-1] != i):
+                idx[al].append(i)
+    return dict(idx)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["Conv_1", "Relu_2", "w.weight", "x", "/m/quant_conv/Conv", "/m/conv/Conv",
+                                          "Add_3"]), max_size=4), max_size=8), st.data())
+def test_key_index_equals_the_appending_loop(keys_of: list[list[str]], data: st.DataObject) -> None:
+    core = sorted(data.draw(st.sets(st.integers(0, max(len(keys_of) - 1, 0)), max_size=len(keys_of))))
+    frame = pd.DataFrame({"name": [f"l{i}" for i in range(len(keys_of))], "layer_index": list(range(len(keys_of))),
+                          "source_nodes": keys_of})
+    side = align_side._Side(frame, "A")
+    got = align_mod._key_index(side, core)   # one pass, aliases only for path names
+    want = _key_index_reference(side.keys, core)
+    assert list(got.items()) == list(want.items())
+    assert side.key_set == {k for i in core for k in side.keys[i]}
