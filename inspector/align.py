@@ -40,8 +40,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector import seqmatch
@@ -302,13 +300,26 @@ def _conflicts(
 
 
 def _components(n: int, src: list[int], dst: list[int]) -> np.ndarray:
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    data = np.ones(len(src), dtype=np.int8)
-    rows, cols = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
-    graph = coo_matrix((data, (rows, cols)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    return np.asarray(labels)
+    """Connected components of the undirected graph on ``n`` nodes with edges ``src[k] - dst[k]``: each node's
+    component label (the smallest node of its component). Label propagation over the edge arrays: each pass
+    hooks the larger label of an edge's ends onto the smaller, then follows labels to their roots; it stops
+    when no edge joins two labels (numpy only: scipy's csgraph costs more to import than to run here)."""
+    labels = np.arange(n, dtype=np.int64)
+    u, v = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    while u.size:
+        lu, lv = labels[u], labels[v]
+        apart = lu != lv
+        if not apart.any():
+            break
+        lu, lv = lu[apart], lv[apart]
+        low = np.minimum(lu, lv)
+        np.minimum.at(labels, np.maximum(lu, lv), low)
+        while True:                       # each label to its root (labels only ever point lower)
+            up = labels[labels]
+            if np.array_equal(up, labels):
+                break
+            labels = up
+    return labels
 
 
 def _same_name(

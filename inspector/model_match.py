@@ -22,10 +22,11 @@ precision) is listed in :attr:`ModelMatch.context`, so a diff can say it first.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from trtinspect.inspector.align import LCS_MAX_CELLS, _opcodes
 from trtinspect.inspector.align_side import _read_side, _shapes, _Side, primary_op
@@ -94,12 +95,22 @@ def windowed_similarity(ta: Sequence[Any], tb: Sequence[Any]) -> float:
     if not na or not nb:
         return 0.0
     windows = max(1, min(na, nb) // WINDOW_TOKENS)
-    shared = 0
-    for w in range(windows):
-        ca = Counter(ta[na * w // windows: na * (w + 1) // windows])
-        cb = Counter(tb[nb * w // windows: nb * (w + 1) // windows])
-        shared += sum((ca & cb).values())
+    index: dict[Any, int] = {}
+    codes_a = np.fromiter((index.setdefault(t, len(index)) for t in ta), dtype=np.int64, count=na)
+    codes_b = np.fromiter((index.setdefault(t, len(index)) for t in tb), dtype=np.int64, count=nb)
+    k = len(index)
+    # each window's count of each token on each side; the shared tokens of a window are the smaller counts
+    # (Counter's &), summed over tokens and windows
+    counts_a = np.bincount(_window_of(na, windows) * k + codes_a, minlength=windows * k)
+    counts_b = np.bincount(_window_of(nb, windows) * k + codes_b, minlength=windows * k)
+    shared = int(np.minimum(counts_a, counts_b).sum())
     return 2.0 * shared / (na + nb)
+
+
+def _window_of(n: int, windows: int) -> np.ndarray:
+    """Window of each position: window w holds positions n*w//windows up to n*(w+1)//windows."""
+    starts = np.array([n * w // windows for w in range(windows)], dtype=np.int64)
+    return np.searchsorted(starts, np.arange(n, dtype=np.int64), side="right") - 1
 
 
 @dataclass

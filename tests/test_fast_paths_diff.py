@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pandas as pd
 import pytest
@@ -236,3 +237,43 @@ def test_key_index_equals_the_appending_loop(keys_of: list[list[str]], data: st.
     want = _key_index_reference(side.keys, core)
     assert list(got.items()) == list(want.items())
     assert side.key_set == {k for i in core for k in side.keys[i]}
+
+
+# --- align._components (numpy label propagation) partitions like scipy's connected_components ----------------
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 30), st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=40))
+def test_components_partition_like_scipy(n: int, edges: list[tuple[int, int]]) -> None:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    edges = [(u, v) for u, v in edges if u < n and v < n]
+    src, dst = [u for u, _ in edges], [v for _, v in edges]
+    got = align_mod._components(n, src, dst)
+    if n == 0:
+        assert len(got) == 0
+        return
+    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
+    _, want = connected_components(graph, directed=False)
+    pairs = set(zip(got.tolist(), want.tolist(), strict=True))
+    assert len(pairs) == len(set(got.tolist())) == len(set(want.tolist()))
+
+
+# --- model_match.windowed_similarity over whole columns == Counter per window --------------------------------
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from("abcd"), min_size=0, max_size=1500), st.lists(st.sampled_from("abce"), max_size=1500))
+def test_windowed_similarity_equals_counters_per_window(ta: list[str], tb: list[str]) -> None:
+    from collections import Counter
+
+    from trtinspect.inspector import model_match as mm
+
+    na, nb = len(ta), len(tb)
+    want = 0.0
+    if na and nb:
+        windows = max(1, min(na, nb) // mm.WINDOW_TOKENS)
+        shared = 0
+        for w in range(windows):
+            ca = Counter(ta[na * w // windows: na * (w + 1) // windows])
+            cb = Counter(tb[nb * w // windows: nb * (w + 1) // windows])
+            shared += sum((ca & cb).values())
+        want = 2.0 * shared / (na + nb)
+    assert mm.windowed_similarity(ta, tb) == want

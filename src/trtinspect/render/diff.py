@@ -12,19 +12,19 @@ import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 import pandas as pd
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from trtinspect.inspector.diff import DiffResult
 from trtinspect.render.escape import md_cell, md_text, printable
 from trtinspect.render.jsonout import NotFast, dumps_indent2_bytes
 from trtinspect.textfmt import FILE_WIDTH
+
+if TYPE_CHECKING:    # rich is imported by the text renderer only (JSON and Markdown never draw)
+    from rich.console import Console
+    from rich.table import Table
 
 __all__ = ["FILE_WIDTH", "FORMATS", "no_delta_note", "render", "render_html", "render_json", "render_markdown",
            "render_text", "top_changes", "untimed_sides"]
@@ -195,6 +195,8 @@ def _style(header: str) -> str:
 def _col_min_width(style: str, header: str, cells: list[str], label_min: int = LABEL_MIN_WIDTH) -> int:
     """Narrowest a column may get: its widest cell, but a label down to ``label_min`` (then cut with an
     ellipsis) and a text down to TEXT_MIN_WIDTH or its longest word (then wrapped between words)."""
+    from rich.cells import cell_len
+
     widest = max(cell_len(c) for c in [header, *cells])
     if style == "label":
         return min(widest, label_min)
@@ -236,6 +238,8 @@ def _flex_widths(headers: list[str], rows: list[list[str]], keep: list[int], wid
                  label_min: int) -> dict[int, int]:
     """Widths of the label and text columns: each its minimum, then the room left given to labels first (up to
     LABEL_MAX_WIDTH), then to text columns (up to their widest cell), so the table is at most ``width``."""
+    from rich.cells import cell_len
+
     out: dict[int, int] = {}
     natural: dict[int, int] = {}
     fixed = 1 + 3 * len(keep)
@@ -259,6 +263,8 @@ def _text_table(console: Console, title: str, headers: list[str], rows: list[lis
     """A rich table at most the console's width whose numbers and codes never wrap: text cells wrap between
     words, names are cut with an ellipsis (whole in --format json), and on a narrow console low-rank columns
     are hidden (named in the caption) before a name is cut short."""
+    from rich.table import Table
+
     keep, hidden, label_min = _fit_columns(headers, rows, console.width)
     flex = _flex_widths(headers, rows, keep, console.width, label_min)
     table = Table(title=title, title_justify="left", caption_justify="left",
@@ -282,6 +288,9 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -
 
     ``width``: the console width (the terminal's, or :data:`FILE_WIDTH` for a file or pipe). Numbers and
     codes are never wrapped; at a narrow width low-priority columns are hidden instead."""
+    from rich.console import Console
+    from rich.text import Text
+
     buf = io.StringIO()
     console = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False)
     console.print(Text(f"trtinspect diff  A: {result.a_name}  B: {result.b_name}", style="bold"))
