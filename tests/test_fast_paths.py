@@ -319,3 +319,25 @@ def test_lint_prose_lines_are_textwraps(text: str, width: int, indent: str, labe
     expected = textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=" " * len(first),
                              break_long_words=False, break_on_hyphens=False) or [first]
     assert render_lint._prose(text, width, indent, label) == expected
+
+
+# --- Markdown escaping: each replacement runs only when its character occurs (same text as the plain chain) -
+def _reference_md_cell(text: object) -> str:
+    import html
+
+    from trtinspect.render.escape import printable
+
+    out = html.escape(printable(text), quote=False).replace("&gt;", ">")
+    for ch in ("\\", "`", "[", "]", "|", "*", "_", "~", "!"):
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\r", " ").replace("\n", " ")
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2100) | st.sampled_from(list("&<>\\`[]|*_~!\r\n\t\x1b\x85")),
+               max_size=30))
+def test_md_cell_matches_the_plain_replacement_chain(text: str) -> None:
+    from trtinspect.render.escape import md_cell
+
+    assert md_cell(text) == _reference_md_cell(text)
+    assert md_cell(text + " &gt; <b>") == _reference_md_cell(text + " &gt; <b>")

@@ -14,7 +14,6 @@ HTML output uses :func:`html.escape`; GitHub workflow commands have their own ru
 
 from __future__ import annotations
 
-import html
 import re
 
 __all__ = ["md_cell", "md_text", "printable", "xml_text"]
@@ -22,6 +21,7 @@ __all__ = ["md_cell", "md_text", "printable", "xml_text"]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _MD_ACTIVE = ("\\", "`", "[", "]", "|", "*", "_", "~", "!")
+_MD_ESCAPED = tuple((ch, "\\" + ch) for ch in _MD_ACTIVE)   # the backslash first: the others add one
 
 
 def printable(text: object) -> str:
@@ -30,16 +30,26 @@ def printable(text: object) -> str:
 
 
 def md_text(text: object) -> str:
-    """Text made inert in Markdown: HTML-escaped, Markdown punctuation backslash-escaped, controls shown."""
-    out = html.escape(printable(text), quote=False).replace("&gt;", ">")    # ">" opens no tag
-    for ch in _MD_ACTIVE:
-        out = out.replace(ch, "\\" + ch)
+    """Text made inert in Markdown: HTML-escaped (``&`` and ``<``; ``>`` opens no tag), Markdown punctuation
+    backslash-escaped, controls shown. Each step runs only when its characters occur (a findings table escapes
+    100,000 names)."""
+    out = str(text)
+    if _CONTROL.search(out) is not None:
+        out = printable(out)
+    if "&" in out:
+        out = out.replace("&", "&amp;")
+    if "<" in out:
+        out = out.replace("<", "&lt;")
+    for ch, escaped in _MD_ESCAPED:
+        if ch in out:
+            out = out.replace(ch, escaped)
     return out
 
 
 def md_cell(text: object) -> str:
     """:func:`md_text` for one table cell (no line breaks)."""
-    return md_text(text).replace("\r", " ").replace("\n", " ")
+    out = md_text(text)
+    return out.replace("\r", " ").replace("\n", " ") if "\r" in out or "\n" in out else out
 
 
 def xml_text(text: object) -> str:

@@ -279,7 +279,8 @@ def to_markdown(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None
         "| # | severity | rule | cost (ms) | % | cost basis | confidence | finding |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for i, rec in enumerate(shown.to_dict("records"), start=1):
+    records = shown.to_dict("records")
+    for i, rec in enumerate(records, start=1):
         cost = "unknown" if math.isnan(rec["cost_ms"]) else f"{rec['cost_ms']:.4f}"
         pct = "" if math.isnan(rec["cost_pct"]) else f"{rec['cost_pct']:.1f}"
         basis = _md(cost_label(rec.get("cost_kind")))
@@ -288,7 +289,7 @@ def to_markdown(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None
             f"{rec['confidence']} | {_md(rec['title'])} |"
         )
     out.append("")
-    for i, rec in enumerate(shown.to_dict("records"), start=1):
+    for i, rec in enumerate(records, start=1):
         out += [
             f"**{i}. {_md(rec['title'])}**",
             "",
