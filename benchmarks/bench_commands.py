@@ -119,6 +119,7 @@ for phase, names in WRAP.items():
 for name in ("render", "render_output"):
     setattr(render, name, timed("render", getattr(render, name)))
 options.trtinspect.load = timed("load", options.trtinspect.load)
+trtinspect.cli._kept = []   # as console_main: big objects are kept until the process ends, not freed
 code = 0
 try:
     trtinspect.cli.main([command, *args])
