@@ -149,7 +149,7 @@ def source_nodes_from_name(name: str) -> tuple[list[str], str]:
 
 
 def _vertical(pieces: list[str]) -> tuple[list[str], str]:
-    nodes = [p.strip() for p in pieces]
+    nodes = list(map(str.strip, pieces))
     if "" in nodes:
         nodes = [s for s in nodes if s]
     if len(set(nodes)) != len(nodes):
@@ -161,7 +161,7 @@ def is_flat(base: str) -> bool:
     """No horizontal fusion, PWN(...), {ForeignNode[...]} or Myelin name, and no bracket nested in another or
     left open across a " + " (brackets inside the parts are fine: ``a [b3] + (Unnamed Layer* 5) [Shuffle]``)."""
     return not ("{" in base or "}" in base or "|" in base or "PWN" in base or "_my" in base) \
-        and _OPEN_ACROSS_RE.search(base) is None
+        and (("(" not in base and "[" not in base) or _OPEN_ACROSS_RE.search(base) is None)
 
 
 def nodes_from_base(base: str) -> tuple[list[str], str]:

@@ -414,6 +414,21 @@ def frame_from_columns(columns: Mapping[str, list[Any]], schema: Mapping[str, st
 _INT_OR_NONE = frozenset({int, type(None)})
 
 
+def _int64_data_and_mask(values: list[int | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Values (0 where None) and the None mask of a list of ints and Nones, whole-array steps only (a column
+    of no value at all, e.g. ``stream_id``, costs nothing); OverflowError outside int64."""
+    n = len(values)
+    missing = values.count(None)
+    if missing == n:
+        return np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+    if missing == 0:
+        return np.array(values, dtype=np.int64), np.zeros(n, dtype=bool)
+    objects = np.array(values, dtype=object)
+    mask = np.equal(objects, cast(Any, None))
+    objects[mask] = 0
+    return objects.astype(np.int64), mask
+
+
 def column_series(values: list[Any], dtype: str) -> pd.Series:
     """``pd.Series(values, dtype=dtype)``, built without pandas' per-value inference where that is safe:
     ``object`` columns (lists, dicts) are laid into an object array as they are, and ``Int64`` columns of
@@ -423,10 +438,9 @@ def column_series(values: list[Any], dtype: str) -> pd.Series:
         return pd.Series(np.fromiter(values, dtype=object, count=n), dtype=object, copy=False)
     if dtype == "Int64" and set(map(type, values)) <= _INT_OR_NONE:
         try:
-            data = np.fromiter((0 if v is None else v for v in values), dtype=np.int64, count=n)
+            data, mask = _int64_data_and_mask(values)
         except OverflowError:  # outside int64: pandas says so
             return pd.Series(values, dtype=dtype)
-        mask = np.fromiter((v is None for v in values), dtype=bool, count=n)
         return pd.Series(pd.arrays.IntegerArray(data, mask), copy=False)
     return pd.Series(values, dtype=cast(Any, dtype))
 
