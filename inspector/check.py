@@ -60,6 +60,7 @@ from trtinspect.inspector.check_inputs import (
     validate_side,
 )
 from trtinspect.inspector.check_model import check_same_model, same_network_or_raise
+from trtinspect.inspector.check_names import unmatched_names_or_raise
 from trtinspect.parsers import schema
 from trtinspect.parsers.model import SINGLE_SAMPLE
 from trtinspect.parsers.trtexec_summary import summarize
@@ -690,6 +691,7 @@ def _group_gate(
         meta, runs = group_fn(baseline, candidate)
         check_same_model(meta, runs, baseline[0].name, candidate[0].name)
         groups = decide_groups(meta, runs, t, overrides)
+        unmatched_names_or_raise(groups, [*baseline, *candidate])
         traded = _trade_off(groups, e2e, t)
         if traded:
             gain = (f"improved significantly ({e2e.delta_pct:+.1f}%)" if e2e.significance == "significant"

@@ -6,6 +6,7 @@ The bundle keeps the result (:meth:`trtinspect.parsers.model.EngineBundle.layer_
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import defaultdict, deque
@@ -54,6 +55,39 @@ def _exact_pass(lnames: list[Any], pnames: list[Any], prof_idx: np.ndarray, used
             used[j] = True
 
 
+def json_decoded(name: Any) -> str | None:
+    """``name`` read as the body of a JSON string (``a\\\\b`` -> ``a\\b``, ``\\u00e9`` -> ``é``), or None when it
+    holds no backslash or is no valid JSON string body."""
+    if not isinstance(name, str) or "\\" not in name:
+        return None
+    try:
+        decoded = json.loads(f'"{name}"')
+    except ValueError:
+        return None
+    return decoded if isinstance(decoded, str) and decoded != name else None
+
+
+def _decoded_pass(lnames: list[Any], pnames: list[Any], prof_idx: np.ndarray, used: np.ndarray,
+                  match: np.ndarray) -> None:
+    """Profile names kept verbatim (trtexec writes them unescaped) whose JSON-decoded form is a layer's name: a
+    profile written with JSON escapes (``\\\\``, ``\\"``, ``\\n``, ``\\u00e9``) names the layers the graph JSON
+    names, since both files' strings then decode the same way."""
+    decoded: dict[str, deque[int]] = defaultdict(deque)
+    for jj in np.flatnonzero(~used):
+        name = json_decoded(pnames[jj])
+        if name is not None:
+            decoded[name].append(int(jj))
+    if not decoded:
+        return
+    for ii in np.flatnonzero(prof_idx < 0):
+        queue = decoded.get(lnames[ii]) if isinstance(lnames[ii], str) else None
+        if queue:
+            j = queue.popleft()
+            prof_idx[ii] = j
+            used[j] = True
+            match[ii] = "decoded"
+
+
 def unmatched_profile_ms(profile: pd.DataFrame, joined: pd.DataFrame) -> float:
     """Summed average time of the profile rows no layer took, given ``joined`` from :func:`join_profile`.
 
@@ -70,9 +104,10 @@ def unmatched_profile_ms(profile: pd.DataFrame, joined: pd.DataFrame) -> float:
 def join_profile(layers: pd.DataFrame, profile: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Join profile rows to layers BY NAME: ``(layers + time columns, unmatched_profile, unmatched_layers)``.
 
-    Exact names first, then :func:`normalise_name`; duplicated names pair up in order of occurrence. The
-    result is the layers frame plus ``time_ms``, ``avg_ms``, ``median_ms``, ``percentage`` (NaN where no row
-    matched, never filled), ``profile_row`` (Int64) and ``match`` (``exact`` | ``normalised`` | ``none``).
+    Exact names first, then :func:`normalise_name`, then the profile name read as a JSON string body
+    (:func:`_decoded_pass`); duplicated names pair up in order of occurrence. The result is the layers frame
+    plus ``time_ms``, ``avg_ms``, ``median_ms``, ``percentage`` (NaN where no row matched, never filled),
+    ``profile_row`` (Int64) and ``match`` (``exact`` | ``normalised`` | ``decoded`` | ``none``).
     """
     n = len(layers)
     out = layers.copy(deep=False)
@@ -95,6 +130,8 @@ def join_profile(layers: pd.DataFrame, profile: pd.DataFrame) -> tuple[pd.DataFr
                     prof_idx[ii] = j
                     used[j] = True
                     match[ii] = "normalised"
+        if not used.all() and (prof_idx < 0).any():
+            _decoded_pass(lnames, pnames, prof_idx, used, match)
     matched = prof_idx >= 0
     for col in JOIN_COLUMNS:
         values = np.full(n, np.nan)
