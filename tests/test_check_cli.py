@@ -443,3 +443,24 @@ def test_single_sample_said_by_lint_and_diff() -> None:
     assert lint(qat).attrs["profile_note"] == "per-layer times from 1 profiled run: single sample, no spread"
     r = diff(trtinspect.load(RESNET / "qat-residual"), qat, findings=False)
     assert any("single sample, no spread" in n for n in r.notes)
+
+
+def test_group_shares_use_the_bundle_layer_total_on_an_excerpt(capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path) -> None:
+    """seed implicit-int8 vs fx-qdq-int8 --dumpProfile excerpts: group shares, the engine floor and the 1% share
+    criterion are against each side's per-layer total (the Total row: 3.1414 / 3.8038 ms, what report, lint and
+    diff use), not the 1.4451 ms the listed rows hold; so Conv_129 + ... is 8.4% (0.2632/3.1414, not 18.2%), the
+    floor is 0.01 ms, Conv_109/Conv_116 + Add (0.0323 ms, 0.85% < 1%) are not flagged, and the unlisted part of
+    each total is said."""
+    f = Path(__file__).parents[1] / "sample_engines/trtexec-logs/seed-fx-vs-implicit-int8"
+    code, out, _ = run(["--baseline", str(f / "implicit-int8.profile.log"),
+                        "--candidate", str(f / "fx-qdq-int8.profile.log"), "--json", str(tmp_path / "o.json")], capsys)
+    doc = json.loads((tmp_path / "o.json").read_text())
+    groups = {g["label"]: g for g in doc["groups"]}
+    top = next(g for label, g in groups.items() if label.startswith("Conv_129 + Relu_130"))
+    assert top["base_share_pct"] == pytest.approx(100 * 0.2632 / 3.1414, abs=0.01)
+    assert {g["floor_ms"] for g in groups.values() if g["status"] != "added"} == {0.01}
+    regressed = {label for label, g in groups.items() if g["status"] == "regression"}
+    assert not any(label.startswith(("Conv_109", "Conv_116")) for label in regressed)
+    assert code == 1 and len(regressed) == 3
+    assert "the listed rows hold 1.4451 ms, the 1.6963 ms no row lists is in no group" in out
