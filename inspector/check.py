@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import special, stats
 
 from trtinspect.errors import NotComparableError, TrtInspectError
+from trtinspect.inspector.check_excerpt import excerpt_notes, side_layer_totals
 from trtinspect.inspector.check_inputs import (
     ALLOWED_FIELDS,
     BASE,
@@ -363,10 +364,7 @@ def decide_groups(
     ``meta``: one row per group: group_id, kind, label, layers_a (list), layers_b (list).
     ``runs``: long frame group_id, side ("baseline"/"candidate"), run (int), ms — the group's per-iteration
     time in each run. A group with no rows on one side exists on the other side only.
-    ``layer_totals``: per side, the mean over its runs of the bundles' per-layer total
-    (:attr:`EngineBundle.layer_total`, the denominator report, lint and diff use); shares, the engine floor
-    and the share criterion are taken against it. Without it (or where it is not finite) the mean per-run sum
-    of the groups stands in (a table excerpt then inflates every share).
+    ``layer_totals``: per side, the per-layer total shares, floor and share criterion use (see check_excerpt).
     Returns a frame with ``schema.CHECK_GROUPS`` columns, worst regression first.
     """
     if meta.empty:
@@ -699,9 +697,9 @@ def _group_gate(
         group_fn = grouper or _default_grouper
         meta, runs = group_fn(baseline, candidate)
         check_same_model(meta, runs, baseline[0].name, candidate[0].name)
-        groups = decide_groups(meta, runs, t, overrides, _side_layer_totals(baseline, candidate))
+        groups = decide_groups(meta, runs, t, overrides, side_layer_totals(baseline, candidate))
         unmatched_names_or_raise(groups, [*baseline, *candidate])
-        notes += _excerpt_notes(baseline, candidate, runs)
+        notes += excerpt_notes(baseline, candidate, runs)
         traded = _trade_off(groups, e2e, t)
         if traded:
             gain = (f"improved significantly ({e2e.delta_pct:+.1f}%)" if e2e.significance == "significant"
@@ -731,35 +729,6 @@ def _group_gate(
             f"could not be assessed (needs >= {t.min_runs} runs a side); groups are judged on size alone"
         )
     return groups
-
-
-def _side_layer_totals(
-    baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]
-) -> dict[str, float]:
-    """Per side, the mean over its runs of the per-layer total (``layer_total.ms``; NaN when none is known)."""
-    out = {}
-    for side, bundles in ((BASE, baseline), (CAND, candidate)):
-        ms = [b.layer_total.ms for b in bundles if math.isfinite(b.layer_total.ms)]
-        out[side] = math.fsum(ms) / len(ms) if ms else math.nan
-    return out
-
-
-def _excerpt_notes(
-    baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle], runs: pd.DataFrame
-) -> list[str]:
-    """One note per side whose --dumpProfile tables are excerpts: the Total row, what the listed rows hold, and
-    the part of the per-layer total no row lists (in no group, yet in the denominator of every share)."""
-    out = []
-    for side, bundles in ((BASE, baseline), (CAND, candidate)):
-        if not any(b.layer_total.missing_ms for b in bundles):
-            continue
-        mine = runs[runs["side"] == side]
-        rows_ms = float(mine.groupby("run")["ms"].sum().mean()) if not mine.empty else 0.0
-        total = math.fsum(b.layer_total.ms for b in bundles) / len(bundles)
-        out.append(f"{side}: the --dumpProfile table is an excerpt: shares are of the per-layer total "
-                   f"{total:.4f} ms ({bundles[0].layer_total.basis}); the listed rows hold {rows_ms:.4f} ms, "
-                   f"the {total - rows_ms:.4f} ms no row lists is in no group")
-    return out
 
 
 def _check_context(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> dict[str, Any]:

@@ -1,0 +1,43 @@
+"""check's denominator: each side's per-layer total (:attr:`EngineBundle.layer_total`, what report, lint and diff
+use), not the sum of the fusion groups' rows, which on a ``--dumpProfile`` table excerpt is only the listed part
+(seed implicit-int8: 1.4451 of 3.1414 ms) and would inflate every share, lower the engine floor and pass the 1%
+share criterion for groups below it. Where the profile is an excerpt, the unlisted part is said."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from trtinspect.inspector.check_inputs import BASE, CAND
+from trtinspect.parsers.model import EngineBundle
+
+
+def side_layer_totals(
+    baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]
+) -> dict[str, float]:
+    """Per side, the mean over its runs of the per-layer total (``layer_total.ms``; NaN when none is known)."""
+    out = {}
+    for side, bundles in ((BASE, baseline), (CAND, candidate)):
+        ms = [b.layer_total.ms for b in bundles if math.isfinite(b.layer_total.ms)]
+        out[side] = math.fsum(ms) / len(ms) if ms else math.nan
+    return out
+
+
+def excerpt_notes(
+    baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle], runs: pd.DataFrame
+) -> list[str]:
+    """One note per side whose --dumpProfile tables are excerpts: the Total row, what the listed rows hold, and
+    the part of the per-layer total no row lists (in no group, yet in the denominator of every share)."""
+    out = []
+    for side, bundles in ((BASE, baseline), (CAND, candidate)):
+        if not any(b.layer_total.missing_ms for b in bundles):
+            continue
+        mine = runs[runs["side"] == side]
+        rows_ms = float(mine.groupby("run")["ms"].sum().mean()) if not mine.empty else 0.0
+        total = math.fsum(b.layer_total.ms for b in bundles) / len(bundles)
+        out.append(f"{side}: the --dumpProfile table is an excerpt: shares are of the per-layer total "
+                   f"{total:.4f} ms ({bundles[0].layer_total.basis}); the listed rows hold {rows_ms:.4f} ms, "
+                   f"the {total - rows_ms:.4f} ms no row lists is in no group")
+    return out
