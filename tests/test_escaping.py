@@ -116,3 +116,41 @@ def test_check_formats(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[
             keys = [p.split("=", 1)[0] for p in props.split(",")]
             assert set(keys) <= {"title", "file", "line", "endLine", "col", "endColumn"}, line
             assert "file" not in keys, line                           # nothing injected a file= property
+
+
+LOG = ROOT / "sample_engines" / "trtexec-logs" / "trt10.16-h100" / "result-05.log"
+# rich markup and emoji codes in layer names of a real trtexec log: printed exactly by the text renderers
+RICH_NAMES = {"node_conv2d_myl0_1": "{ForeignNode[/model/conv/Conv.../model/relu/Relu]}",
+              "node_conv2d_1_myl3_1": "[/x]", "node_linear_myl5_2": "[bold]b",
+              "node_linear_1_2_myl5_3": "[link=https://e.example]l[/link]", "node_max_pool2d_1": "back\\slash\\",
+              "__myl_MaxrSubExpSum_myl5_4": ":smile: \\[i]"}
+
+
+def test_text_output_prints_rich_markup_names_exactly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """report/diff text used to parse names as rich markup: "[/x]" was an internal error (exit 2) and
+    "{ForeignNode[a...b]}" (TensorRT 8.6+ Myelin names) printed as "{ForeignNode}"."""
+    text = LOG.read_text(encoding="utf-8")
+    for old, new in RICH_NAMES.items():
+        assert text.count(f"   {old}\n") == 1
+        text = text.replace(f"   {old}\n", f"   {new}\n")
+    log = tmp_path / "hostile[b]y[i].log"              # the engine name (file stem) is in the summary too
+    log.write_text(text, encoding="utf-8")
+    code, out, err = run(["report", str(log), "--name", "run[/x] [bold]"], capsys)
+    assert code == 0, err
+    assert "run[/x] [bold]" in out
+    for name in RICH_NAMES.values():
+        assert name in out, name
+    code, out, err = run(["diff", str(LOG), str(log)], capsys)
+    assert code == 0 and "internal error" not in err, err
+    assert "{ForeignNode[/model/conv/Conv" in out and "B: hostile[b]y[i]" in out and "(hostile[b]y[i])" in out
+
+
+def test_real_foreign_node_name_in_text(capsys: pytest.CaptureFixture[str]) -> None:
+    """A real Jetson Xavier NX log: its Myelin layer keeps its whole name in report and diff text."""
+    log = str(ROOT / "tests" / "data" / "external" / "xavier-nx-trt8.5.2-lprnet" / "profile.log")
+    code, out, err = run(["report", log], capsys)
+    assert code == 0, err
+    assert "{ForeignNode[lstm_W...Max_reduce_min]}" in out and "{ForeignNode}" not in out
+    code, out, err = run(["diff", log, log], capsys)
+    assert code == 0, err
+    assert "{ForeignNode}" not in out

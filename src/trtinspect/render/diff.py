@@ -292,7 +292,10 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -
     from rich.text import Text
 
     buf = io.StringIO()
-    console = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False)
+    # markup and emoji codes off: names, paths and notes from the inputs are printed exactly (a layer named
+    # "{ForeignNode[/model/conv/Conv...]}" is not rich markup); styles are set as arguments, never in text
+    console = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False,
+                      markup=False, emoji=False)
     console.print(Text(f"trtinspect diff  A: {result.a_name}  B: {result.b_name}", style="bold"))
     console.print(f"alignment: {result.alignment.mode} ({result.alignment.shared_source_nodes} shared source "
                   f"nodes, {len(result.groups)} groups)")

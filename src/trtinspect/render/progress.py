@@ -24,7 +24,7 @@ def terminal_progress(description: str = "reading nsys export") -> Iterator[Prog
     from rich.progress import Progress as RichProgress
 
     with RichProgress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),     # stage names are printed as they are
         BarColumn(),
         TextColumn("{task.completed:,}/{task.total:,}"),
         TimeElapsedColumn(),

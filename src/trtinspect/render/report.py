@@ -203,7 +203,10 @@ def render_text(report: dict[str, Any], *, width: int = 120) -> str:
     from rich.table import Table
 
     buf = io.StringIO()
-    console = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False)
+    # markup and emoji codes off: names, paths and notes from the inputs are printed exactly (a layer named
+    # "{ForeignNode[/model/conv/Conv...]}" is not rich markup); styles are set as arguments, never in text
+    console = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False,
+                      markup=False, emoji=False)
     head = Table(box=None, show_header=False, pad_edge=False)
     head.add_column(style="bold")
     head.add_column(overflow="fold")
