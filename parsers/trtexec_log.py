@@ -510,6 +510,7 @@ class _Parser:
             out.profile_layout = prof.layout
             if len(profiles) > 1:
                 self._note(f"{len(profiles)} layer profile tables found; the last one is used")
+            self._refuse_bad_profile(prof)
             if prof.total is not None:
                 self._check_profile_total(prof)
         # layer records
@@ -533,6 +534,32 @@ class _Parser:
                        "read; their Inputs/Outputs are left empty")
         out.warnings = schema.frame_from_records(self.warning_rows, schema.WARNINGS)
         return out
+
+    def _refuse_bad_profile(self, prof: _Profile) -> None:
+        """A --dumpProfile table with a non-finite, absurd or negative value, or a Total row of 0 ms over rows
+        that took time, is damaged evidence: one line naming the row, exit 2 (never a diff or a PASS on it)."""
+        keys = (("time_ms", "Time(ms)"), ("avg_ms", "Avg.(ms)"), ("median_ms", "Median(ms)"),
+                ("percentage", "Time(%)"))
+        rows = [*prof.rows, *([dict(prof.total, name="Total")] if prof.total is not None else [])]
+        median_column = (prof.layout == "8.6+" and prof.has_median) or prof.ncols == 4
+        for i, row in enumerate(rows):
+            for key, label in keys:
+                value = row.get(key)
+                if key == "median_ms" and value != value and not median_column:
+                    continue        # no Median column (before TensorRT 8.4), or a headerless excerpt
+                why = _io.bad_number(label, value)
+                if why is not None:
+                    where = "the Total row" if row["name"] == "Total" and i == len(prof.rows) else \
+                        f"row {i + 1} ({row['name'][:60]!r})"
+                    raise TrtInspectError(f"--dumpProfile table, {where}: {why}", path=self.out.path,
+                                          hint="the layer profile table is damaged or edited; re-run trtexec "
+                                               "with --dumpProfile")
+        summed = sum(r["time_ms"] for r in prof.rows)
+        if prof.total is not None and prof.total.get("time_ms") == 0 and prof.rows:
+            what = f"its rows sum to {summed:.2f} ms" if summed > 0 else "so does every row: no time was measured"
+            raise TrtInspectError(f"--dumpProfile table: the Total row says 0 ms but {what}", path=self.out.path,
+                                  hint="the layer profile table is damaged or edited; re-run trtexec with "
+                                       "--dumpProfile")
 
     def _check_profile_total(self, prof: _Profile) -> None:
         total = prof.total or {}
