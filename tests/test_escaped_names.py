@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import run_cli
 
-from trtinspect.cli import main
 from trtinspect.parsers.join import json_decoded
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,16 +43,6 @@ def bundle(tmp: Path, tag: str, slow: float = 1.0, graph: bool = True) -> Path:
     return out
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code: Any = 0
-    try:
-        main(argv)
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return int(code), out.out, out.err
-
-
 def test_json_decoded() -> None:
     assert json_decoded("a\\\\b") == "a\\b" and json_decoded("caf\\u00e9") == "café"
     assert json_decoded("plain") is None and json_decoded("bad \\q escape") is None
@@ -62,11 +51,11 @@ def test_json_decoded() -> None:
 
 def test_escaped_names_are_timed_and_a_regression_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base, cand = bundle(tmp_path, "base"), bundle(tmp_path, "cand", slow=3.0)
-    code, out, err = run(["report", str(cand), "--format", "json"], capsys)
+    code, out, err = run_cli(["report", str(cand), "--format", "json"], capsys)
     assert code == 0, err
     report = json.loads(out)
     assert report["unmatched"] == {"profile": [], "layers": []}
-    code, out, err = run(["check", "--baseline", str(base), "--candidate", str(cand)], capsys)
+    code, out, err = run_cli(["check", "--baseline", str(base), "--candidate", str(cand)], capsys)
     assert code == 1, out + err          # it used to PASS: "1 group(s) without a profiled time"
     assert out.startswith("REGRESSION") and "without a profiled time" not in out
 
@@ -75,6 +64,6 @@ def test_names_that_disagree_are_not_comparable(tmp_path: Path, capsys: pytest.C
     """The profile names layers the graph does not (renamed in the profile only): exit 3, never PASS."""
     base = bundle(tmp_path, "base", graph=False)
     cand = bundle(tmp_path, "cand", slow=3.0, graph=False)
-    code, out, err = run(["check", "--baseline", str(base), "--candidate", str(cand)], capsys)
+    code, out, err = run_cli(["check", "--baseline", str(base), "--candidate", str(cand)], capsys)
     assert code == 3, out + err
     assert "not comparable" in err and "Conv_0 + Relu_1" in err and len(err.strip().splitlines()) == 1

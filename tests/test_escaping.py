@@ -8,11 +8,10 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import run_cli
 
-from trtinspect.cli import main
 from trtinspect.render.escape import md_cell, md_text, printable, xml_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,16 +46,6 @@ def hostile_bundle(tmp: Path, name: str, slow: float = 1.0) -> Path:
     return out
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code: Any = 0
-    try:
-        main(argv)
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return int(code), out.out, out.err
-
-
 def test_escape_helpers() -> None:
     assert "<" not in md_text("<script>") and "\\|" in md_cell("a|b") and "\n" not in md_cell("a\nb")
     assert printable("a\x1bb") == "a\\x1bb" and printable("tab\tnl\n") == "tab\tnl\n"
@@ -70,11 +59,11 @@ def test_report_lint_diff_every_format(kind: str, tmp_path: Path, capsys: pytest
     outputs: dict[str, str] = {}
     for cmd, fmts in (("report", ("text", "markdown", "json")), ("lint", ("text", "markdown", "json", "sarif"))):
         for fmt in fmts:
-            code, out, err = run([cmd, bundle, "--format", fmt], capsys)
+            code, out, err = run_cli([cmd, bundle, "--format", fmt], capsys)
             assert code in (0, 1) and "internal error" not in err, (cmd, fmt, err)
             outputs[f"{cmd}-{fmt}"] = out
     for fmt in ("text", "markdown", "json", "html"):
-        code, out, err = run(["diff", "sample:resnet18-a100/qat", bundle, "--format", fmt], capsys)
+        code, out, err = run_cli(["diff", "sample:resnet18-a100/qat", bundle, "--format", fmt], capsys)
         assert code == 0, err
         outputs[f"diff-{fmt}"] = out
     assert any(name in o or json.dumps(name)[1:-1] in o for o in outputs.values()) or kind == "control"
@@ -102,7 +91,7 @@ def test_check_formats(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[
     cand = hostile_bundle(tmp_path, name, slow=40.0)
     junit, md = tmp_path / "j.xml", tmp_path / "m.md"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    code, out, err = run(["check", "--baseline", str(base), "--candidate", str(cand), "--junit", str(junit),
+    code, out, err = run_cli(["check", "--baseline", str(base), "--candidate", str(cand), "--junit", str(junit),
                           "--markdown", str(md)], capsys)
     assert code in (0, 1), err
     ET.parse(junit)                                                     # well-formed XML 1.0
@@ -135,12 +124,12 @@ def test_text_output_prints_rich_markup_names_exactly(tmp_path: Path, capsys: py
         text = text.replace(f"   {old}\n", f"   {new}\n")
     log = tmp_path / "hostile[b]y[i].log"              # the engine name (file stem) is in the summary too
     log.write_text(text, encoding="utf-8")
-    code, out, err = run(["report", str(log), "--name", "run[/x] [bold]"], capsys)
+    code, out, err = run_cli(["report", str(log), "--name", "run[/x] [bold]"], capsys)
     assert code == 0, err
     assert "run[/x] [bold]" in out
     for name in RICH_NAMES.values():
         assert name in out, name
-    code, out, err = run(["diff", str(LOG), str(log)], capsys)
+    code, out, err = run_cli(["diff", str(LOG), str(log)], capsys)
     assert code == 0 and "internal error" not in err, err
     assert "{ForeignNode[/model/conv/Conv" in out and "B: hostile[b]y[i]" in out and "(hostile[b]y[i])" in out
 
@@ -148,9 +137,9 @@ def test_text_output_prints_rich_markup_names_exactly(tmp_path: Path, capsys: py
 def test_real_foreign_node_name_in_text(capsys: pytest.CaptureFixture[str]) -> None:
     """A real Jetson Xavier NX log: its Myelin layer keeps its whole name in report and diff text."""
     log = str(ROOT / "tests" / "data" / "external" / "xavier-nx-trt8.5.2-lprnet" / "profile.log")
-    code, out, err = run(["report", log], capsys)
+    code, out, err = run_cli(["report", log], capsys)
     assert code == 0, err
     assert "{ForeignNode[lstm_W...Max_reduce_min]}" in out and "{ForeignNode}" not in out
-    code, out, err = run(["diff", log, log], capsys)
+    code, out, err = run_cli(["diff", log, log], capsys)
     assert code == 0, err
     assert "{ForeignNode}" not in out

@@ -5,11 +5,9 @@ edited per case."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-from trtinspect.cli import main
+from conftest import run_cli
 
 LOG = Path(__file__).resolve().parent.parent / "sample_engines" / "trtexec-logs" / "trt10.16-h100" / "result-05.log"
 ROW = "      193.50       0.0105       0.0098      12.7   node_conv2d_myl0_1"
@@ -21,16 +19,6 @@ CASES = {
 }
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code: Any = 0
-    try:
-        main(argv)
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return int(code), out.out, out.err
-
-
 @pytest.mark.parametrize("case", list(CASES))
 def test_corrupt_profile_value_is_bad_input(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     old, new, says = CASES[case]
@@ -39,7 +27,7 @@ def test_corrupt_profile_value_is_bad_input(case: str, tmp_path: Path, capsys: p
     bad = tmp_path / f"{case}.log"
     bad.write_text(text.replace(old + "\n", new + "\n"), encoding="utf-8")
     for argv in (["report", str(bad)], ["lint", str(bad)], ["diff", str(LOG), str(bad)]):
-        code, out, err = run(argv, capsys)
+        code, out, err = run_cli(argv, capsys)
         assert code == 2, (argv, out, err)
         lines = err.strip().splitlines()
         assert len(lines) == 1 and bad.name in lines[0] and says in lines[0] and "--dumpProfile" in lines[0], err
