@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import DATA, RESNET
+from conftest import DATA, RESNET, run_cli
 
 from trtinspect.cli import main
 
@@ -464,3 +464,12 @@ def test_group_shares_use_the_bundle_layer_total_on_an_excerpt(capsys: pytest.Ca
     assert not any(label.startswith(("Conv_109", "Conv_116")) for label in regressed)
     assert code == 1 and len(regressed) == 3
     assert "the listed rows hold 1.4451 ms, the 1.6963 ms no row lists is in no group" in out
+
+
+def test_two_formats_to_stdout_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--json - --markdown -` would write two documents on one stream: one line, exit 2, before any loading."""
+    code, out, err = run_cli(["check", "--baseline", "sample:resnet18-a100/fp32", "--candidate",
+                              "sample:resnet18-a100/fp16", "--json", "-", "--markdown", "-"], capsys)
+    assert code == 2 and out == ""
+    assert "--json - and --markdown - would both write to standard output" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 2

@@ -66,6 +66,7 @@ def command(baseline: tuple[str, ...], candidate: tuple[str, ...], config_file: 
     flags["allow_different"] = list(flags["allow_different"])
     cfg = resolve(flags, config_file=config_file)
     record_url = _record_target(record)  # a bad --record target fails before any work, in one line
+    targets = file_format_targets("check", options)  # so do two formats sent to standard output
     base = _load_all(baseline, "baseline")
     cand = _load_all(candidate, "candidate")
     result = run_check(base, cand, cfg.thresholds, overrides=cfg.overrides, allow_different=cfg.allow_different,
@@ -76,7 +77,6 @@ def command(baseline: tuple[str, ...], candidate: tuple[str, ...], config_file: 
     result.baseline_label, result.candidate_label = side_labels(
         result.baseline_name, result.candidate_name, runs_label(baseline), runs_label(candidate)
     )
-    targets = file_format_targets("check", options)
     if targets.get("json") != "-":
         click.echo(render.render("check", result, "text"))
     for fmt, target in targets.items():

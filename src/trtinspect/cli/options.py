@@ -251,5 +251,14 @@ def file_format_options(kind: str) -> Callable[[F], F]:
 
 
 def file_format_targets(kind: str, values: dict[str, Any]) -> dict[str, str | None]:
-    """format -> FILE (or None) from a command's keyword arguments (the options of :func:`file_format_options`)."""
-    return {fmt: values.get(file_format_dest(fmt)) for fmt in render.formats(kind) if fmt not in NOT_FILE_FORMATS}
+    """format -> FILE (or None) from a command's keyword arguments (the options of :func:`file_format_options`).
+
+    At most one format may go to standard output (``-``): two documents on one stream parse as neither."""
+    targets = {fmt: values.get(file_format_dest(fmt)) for fmt in render.formats(kind) if fmt not in NOT_FILE_FORMATS}
+    to_stdout = [f"--{fmt} -" for fmt, target in targets.items() if target == "-"]
+    if len(to_stdout) > 1:
+        raise TrtInspectError(
+            f"{' and '.join(to_stdout)} would both write to standard output",
+            hint="send at most one format to '-' and give the others a file name",
+        )
+    return targets
