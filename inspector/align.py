@@ -465,17 +465,7 @@ def _opcodes(ta: Sequence[Any], tb: Sequence[Any]) -> Sequence[tuple[str, int, i
         ti = ta[i]
         for j in range(m - 1, -1, -1):
             row[j] = below[j + 1] + 1 if ti == tb[j] else max(below[j], row[j + 1])
-    pairs: list[tuple[int, int]] = []
-    i = j = 0
-    while i < n and j < m:
-        if ta[i] == tb[j] and table[i, j] == table[i + 1, j + 1] + 1:
-            pairs.append((i, j))
-            i, j = i + 1, j + 1
-        elif table[i + 1, j] >= table[i, j + 1]:
-            i += 1
-        else:
-            j += 1
-    return seqmatch.opcodes_from_pairs(pairs, n, m)
+    return seqmatch.opcodes_from_table(table, n, m, lambda i, j: 1 if ta[i] == tb[j] else 0)
 
 
 def _order_and_type(

@@ -125,17 +125,9 @@ def weighted_opcodes(ta: Sequence[str], tb: Sequence[str], ca: Sequence[frozense
             if ti == tb[j]:
                 best = max(best, below[j + 1] + (2 if ci == cb[j] else 1))
             row[j] = best
-    pairs: list[tuple[int, int]] = []
-    i = j = 0
-    while i < n and j < m:
-        if ta[i] == tb[j] and table[i, j] == table[i + 1, j + 1] + (2 if ca[i] == cb[j] else 1):
-            pairs.append((i, j))
-            i, j = i + 1, j + 1
-        elif table[i + 1, j] >= table[i, j + 1]:
-            i += 1
-        else:
-            j += 1
-    return seqmatch.opcodes_from_pairs(pairs, n, m)
+    return seqmatch.opcodes_from_table(
+        table, n, m, lambda i, j: (2 if ca[i] == cb[j] else 1) if ta[i] == tb[j] else 0
+    )
 
 
 Groups = list[tuple[list[int], list[int]]]

@@ -14,7 +14,7 @@ their merging and the opcodes are difflib's (tests/test_fast_paths.py compares t
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 import numpy as np
 
@@ -123,3 +123,21 @@ def opcodes_from_pairs(pairs: Sequence[tuple[int, int]], n: int, m: int) -> list
             out.append(("equal", i, i + 1, j, j + 1))
         pi, pj = i + 1, j + 1
     return out
+
+
+def opcodes_from_table(table: np.ndarray, n: int, m: int, gain: Callable[[int, int], int]) -> list[Opcode]:
+    """difflib-style opcodes read back from a filled longest/heaviest common subsequence table (``table[i, j]``:
+    the best score of ``a[i:]`` vs ``b[j:]``); ``gain(i, j)`` is what pairing item i with item j is worth (0: no
+    match). Ties prefer skipping an item of ``a``, as both LCS variants in align always did."""
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < n and j < m:
+        g = gain(i, j)
+        if g and table[i, j] == table[i + 1, j + 1] + g:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif table[i + 1, j] >= table[i, j + 1]:
+            i += 1
+        else:
+            j += 1
+    return opcodes_from_pairs(pairs, n, m)
