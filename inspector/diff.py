@@ -278,7 +278,7 @@ def _end_to_end_frame(a: EngineBundle, b: EngineBundle) -> pd.DataFrame:
 
 def _lint_findings(bundle: EngineBundle, notes: list[str]) -> pd.DataFrame | None:
     try:
-        frame = lint(bundle)
+        frame = lint(bundle, detail=False)
     except TrtInspectError as exc:
         notes.append(f"analyzer findings unavailable for {bundle.name}: {exc}")
         return None

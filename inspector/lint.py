@@ -97,17 +97,24 @@ def _finding_id(rule_id: str, names: Iterable[str], seen: dict[str, int]) -> str
     return base if n == 0 else f"{base}-{n + 1}"
 
 
-def lint(bundle: EngineBundle, rules: Sequence[str] | None = None) -> pd.DataFrame:
+def lint(bundle: EngineBundle, rules: Sequence[str] | None = None, *, detail: bool = True) -> pd.DataFrame:
     """Findings of the selected rules (all by default) on ``bundle``, as a FINDINGS frame sorted by cost.
 
     The frame's ``attrs`` hold ``cost_basis`` (what ``cost_pct`` divides by), ``cost_basis_ms``,
     ``has_profile``, ``edges`` ("tensor" or "execution order") and ``rules`` (ids run). Computed once per
     bundle and rule set (``report`` and ``diff`` reuse what ``lint`` found); do not modify the frame in place.
+
+    ``detail=False`` is for callers that show only each finding's id, rule, severity, title, cost and layers
+    (``report``, ``diff``): the rows, their order and those columns are exactly what ``detail=True`` gives,
+    but ``cause`` and ``evidence`` may be empty (per-layer evidence of absorbed and grouped findings is not
+    built). A detailed result already computed for the bundle is returned instead.
     """
     chosen = select_rules(rules)
     require_tensorrt(bundle, "an engine to lint", hint=NO_ENGINE_HINT)
     key = "lint:" + ",".join(r.id for r in chosen)
-    return bundle.derived(key, lambda b: _run(b, chosen))
+    if detail or bundle.has_derived(key):
+        return bundle.derived(key, lambda b: _run(b, chosen, detail=True))
+    return bundle.derived("lint-summary:" + key[5:], lambda b: _run(b, chosen, detail=False))
 
 
 # How findings are ranked within a severity: estimated savings first, then layer times (upper bounds, so they
@@ -137,9 +144,9 @@ NO_ENGINE_HINT = (
 ERROR_SAVING_SHARE = 0.10
 
 
-def _run(bundle: EngineBundle, chosen: Sequence[Rule]) -> pd.DataFrame:
+def _run(bundle: EngineBundle, chosen: Sequence[Rule], *, detail: bool) -> pd.DataFrame:
     with gc_paused():  # many small acyclic objects on large engines: see trtinspect.gcpause
-        ctx = LintContext(bundle)
+        ctx = LintContext(bundle, detail=detail)
         found: list[tuple[int, Rule, Finding]] = []
         for order, rule in enumerate(chosen):
             found.extend((order, rule, f) for f in rule.check(ctx))
@@ -244,7 +251,8 @@ def _absorb_hot_layers(
     for i in hot:
         f = found[i][2]
         if f.rows[0] in best:
-            found[best[f.rows[0]][1]][2].evidence.setdefault("absorbed", []).append(_member(ctx, f))
+            if ctx.detail:
+                found[best[f.rows[0]][1]][2].evidence.setdefault("absorbed", []).append(_member(ctx, f))
             gone.add(i)
     return [x for i, x in enumerate(found) if i not in gone]
 
@@ -279,8 +287,8 @@ def _absorb(found: list[tuple[int, Rule, Finding]], ctx: LintContext) -> list[tu
                     taken.append(f)
                     gone.add(i)
         plan.append((root, start, len(taken)))
-    members = _members(ctx, taken)
-    for root, start, end in plan:
+    members = _members(ctx, taken) if ctx.detail else []
+    for root, start, end in plan if ctx.detail else ():
         ev = root.evidence
         if "absorbed" in ev:
             ev["absorbed"].extend(members[start:end])
@@ -330,10 +338,12 @@ def _group(found: list[tuple[int, Rule, Finding]], ctx: LintContext) -> list[tup
         for f in members:
             for r, ms in _saving(ctx, f).items():
                 saving[r] = ms if r not in saving or math.isnan(saving[r]) else max(saving[r], ms)
-        evidence: dict[str, Any] = {"group": first.group, "count": n, "members": [_member(ctx, f) for f in members]}
-        absorbed = [a for f in members for a in f.evidence.get("absorbed", [])]
-        if absorbed:
-            evidence["absorbed"] = absorbed
+        evidence: dict[str, Any] = {}
+        if ctx.detail:
+            evidence = {"group": first.group, "count": n, "members": [_member(ctx, f) for f in members]}
+            absorbed = [a for f in members for a in f.evidence.get("absorbed", [])]
+            if absorbed:
+                evidence["absorbed"] = absorbed
         ranks = [SEVERITY_RANK[f.severity or rule.severity] for f in members]
         merged[idx[0]] = (
             order,

@@ -202,7 +202,7 @@ def _findings(bundle: EngineBundle, top: int) -> tuple[list[dict[str, Any]] | No
 
         if not has_tensorrt(bundle):
             return None, "not run"  # the nsys section says there is no TensorRT activity
-    frame = lint(bundle)
+    frame = lint(bundle, detail=False)
     if len(frame) == 0:
         return [], "ok"
     rows = []

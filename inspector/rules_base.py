@@ -260,8 +260,8 @@ def _shape_by_types(parameter_type: str, layer_type: str) -> bool | None:
 class LintContext:
     """Per-row views of one bundle, plus the neighbour walks rules share. Build once, read by every rule."""
 
-    def __init__(self, bundle: EngineBundle) -> None:
-        self.bundle = bundle
+    def __init__(self, bundle: EngineBundle, *, detail: bool = True) -> None:
+        self.bundle, self.detail = bundle, detail  # detail False: rules may leave cause/evidence empty
         layers = bundle.layers
         self.n = len(layers)
         self.has_profile = bundle.has_profile and self.n > 0

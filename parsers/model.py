@@ -83,6 +83,12 @@ class EngineBundle:
         self._derived[key] = (stamp, value)
         return value
 
+    def has_derived(self, key: str) -> bool:
+        """Whether :meth:`derived` holds a current value under ``key`` (computed, frames not replaced since)."""
+        stamp = (self.layers, self.profile, self.times, self.summary, self.warnings)
+        hit = self._derived.get(key)
+        return hit is not None and all(a is b for a, b in zip(hit[0], stamp, strict=True))
+
     def joined(self) -> Joined:
         """The profile joined to the layers by name, once per bundle (every command reads this one join)."""
         return self.derived("join", _join)

@@ -210,6 +210,7 @@ def test_absorb_is_the_reference(findings: list[rb.Finding]) -> None:
         def __init__(self) -> None:
             self.names = [f"L{i}" for i in range(6)]
             self.avg_ms = [0.1, math.nan, -0.0, 0.25, 1e-7, 3.0]
+            self.detail = True
 
     a = [(0, None, f) for f in findings]
     b = copy.deepcopy(a)

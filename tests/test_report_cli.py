@@ -103,7 +103,7 @@ def _fake_lint(monkeypatch: pytest.MonkeyPatch, fn: object) -> None:
 
 
 def test_findings_from_analyzer_hook(monkeypatch: pytest.MonkeyPatch) -> None:
-    def lint(bundle: object) -> pd.DataFrame:  # in lint's order: severity, then savings before upper bounds
+    def lint(bundle: object, detail: bool = True) -> pd.DataFrame:
         return pd.DataFrame({"rule_id": ["R1", "R2"], "severity": ["error", "info"],
                              "title": ["saving", "upper bound"], "cost_kind": ["estimated saving", "layer time"],
                              "layers": [["a"], ["b", "c"]], "cost_ms": [0.01, 0.2]})
@@ -118,7 +118,7 @@ def test_findings_from_analyzer_hook(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_analyzer_errors_are_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    def lint(bundle: object) -> pd.DataFrame:
+    def lint(bundle: object, detail: bool = True) -> pd.DataFrame:
         raise RuntimeError("analyzer bug")
 
     _fake_lint(monkeypatch, lint)
