@@ -100,6 +100,17 @@ CASES = [
     Case("sample:trt8.4/result-loadAndInference.log", "8.4.1", "NVIDIA GeForce GTX 1070", "FP32"),
     # Jetson Xavier NX, JetPack 5.1: head of the log and its pre-8.6 --dumpProfile table (quoted, two excerpts)
     Case("xavier-nx-trt8.5.2-lprnet", "8.5.2", "Xavier", "FP32", profile_rows=28, profile_iterations=309),
+    # TensorRT 9.1 (v9100): one GPU Compute Time line and the PASSED line, no summary header (quoted)
+    Case("quoted/trt9.1-gpu-compute.issue3364.log", "9.1.0", None, None,
+         extra={"compute_ms.p99": 30.2909, "compute_ms.mean": 29.2394}),
+    # Jetson AGX Orin, a thread about DLA engines (Nov 2022): 8.5+ summary of a 2.24 s/iteration run (quoted)
+    Case("quoted/orin-dla-thread-summary.issue2426.log", None, None, None,
+         extra={"throughput_qps": 0.406047, "compute_ms.p95": 2239.32, "total_host_walltime_s": 24.6277}),
+    # TensorRT 10.4 (NGC pytorch:24.09), RTX 3060 Laptop GPU: device block and summary of one build+run
+    # (H2D/D2H printed as 0; the excerpt does not include the option line saying why)
+    Case("trt10.4-rtx3060laptop", None, "NVIDIA GeForce RTX 3060 Laptop GPU", None,
+         extra={"throughput_qps": 1995.29, "compute_ms.median": 0.499023, "enqueue_ms.p99": 0.00390625,
+                "h2d_ms.max": 0.0}),
 ]
 
 
@@ -139,9 +150,9 @@ def _printed7(text: str) -> dict[str, float]:
 def _printed(text: str) -> dict[str, float]:
     """The last performance summary's figures, as printed: {"compute_ms.p99": 0.0413513, "throughput_qps": ...}."""
     start = text.rfind("=== Performance summary ===")
-    if start < 0:
-        return _printed7(text) if re.search(r"\[I\] (?:Host Latency|GPU Compute)$", text, re.M) else {}
-    block = text[start:]
+    if start < 0 and re.search(r"\[I\] (?:Host Latency|GPU Compute)$", text, re.M):
+        return _printed7(text)
+    block = text[max(start, 0):]                    # an excerpt without the header: its summary lines
     names = {v: k for k, v in METRICS.items()}
     out: dict[str, float] = {}
     for m in _STAT_LINE.finditer(block):

@@ -1,8 +1,9 @@
 """trtexec's performance summary recomputed from real ``--exportTimes`` files (issue 12).
 
 Every real bundle that has both a times file and trtexec's printed summary (TREx ``profile.metadata.json``):
-5 A100 ResNet-18 bundles, 2 TITAN RTX MobileNet-v2 QAT bundles, 3 RTX 3090 ResNet-50 bundles. The printed
-figures are compared as trtexec prints them (6 significant digits).
+5 A100 ResNet-18 bundles, 2 TITAN RTX MobileNet-v2 QAT bundles, 3 RTX 3090 ResNet-50 bundles (TensorRT 8.x
+era) and one RTX 3060 Laptop AlexNet FP16 bundle (TensorRT 10.4, ``--warmUp=5000 --noDataTransfers
+--useCudaGraph``). The printed figures are compared as trtexec prints them (6 significant digits).
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ EXT = DATA / "external"
 REAL = [RESNET / v for v in RESNET_VARIANTS] + [
     EXT / "trex-titanrtx-mobilenet" / "qat", EXT / "trex-titanrtx-mobilenet" / "qat-residuals",
     EXT / "trex-rtx3090-resnet50" / "fp32", EXT / "trex-rtx3090-resnet50" / "fp16",
-    EXT / "trex-rtx3090-resnet50" / "qat",
+    EXT / "trex-rtx3090-resnet50" / "qat", EXT / "trex-rtx3060laptop-alexnet",
 ]
+# The warm-up each bundle's trtexec run used ("Duration: 3s (+ N ms warm up)"); 200 ms is trtexec's default.
+WARMUP = {"trex-rtx3060laptop-alexnet": 5000.0}
 # Figures a times file determines exactly (durations are recovered on their float32 grid).
 EXACT = ("GPU Compute Time", "Latency", "H2D Latency", "D2H Latency", "Total GPU Compute Time")
 
@@ -44,7 +47,7 @@ def _recompute(folder: Path) -> tuple[ts.Recomputed, list[ts.Agreement], dict[st
 @pytest.mark.parametrize("folder", REAL, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_printed_figure_is_reproduced(folder: Path) -> None:
     rec, rows, printed = _recompute(folder)
-    assert rec.warmup_ms == 200.0 and "Duration" in rec.warmup_source
+    assert rec.warmup_ms == WARMUP.get(folder.name, 200.0) and "Duration" in rec.warmup_source
     by = {(r.metric, r.stat): r for r in rows}
     n_gpu = len(printed["GPU Compute Time"])
     assert len([k for k in by if k[0] == "GPU Compute Time"]) == n_gpu  # min max mean median + percentiles
@@ -76,6 +79,18 @@ def test_rtx3090_fp16_p99_no_longer_exceeds_the_max() -> None:
     gpu = rec.metrics["compute_ms"]
     assert gpu.percentiles[99.0] <= gpu.max
     assert ts.printed(gpu.max) == "4.08575" == ts.printed(printed["GPU Compute Time"][1])
+
+
+def test_trt10_bundle_with_a_long_warmup_and_no_transfers() -> None:
+    """TensorRT 10.4 exports only the timed iterations (first at 5000 ms, after --warmUp=5000): all 6,039 are
+    the window, and every GPU/latency/throughput figure is reproduced; H2D/D2H are printed as 0."""
+    rec, rows, printed = _recompute(EXT / "trex-rtx3060laptop-alexnet")
+    assert (rec.total, rec.first, rec.iterations) == (6039, 0, 6039)
+    p99 = rec.metrics["compute_ms"].percentiles[99.0]
+    assert ts.printed(p99) == "0.5" == ts.printed(printed["GPU Compute Time"][6])
+    by = {(r.metric, r.stat): r for r in rows}
+    assert by[("Throughput", "value")].status == "exact" and ts.printed(by[("Throughput", "value")].ours) == "2012.22"
+    assert printed["H2D Latency"] == [0.0] * 7 and by[("H2D Latency", "max")].status == "exact"
 
 
 def test_describe_says_what_agrees() -> None:
