@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import resnet_file
@@ -123,8 +126,16 @@ def test_serve_process_from_another_directory(tmp_path: Path) -> None:
         first_layer = json.loads(resnet_file("qat", "graph.json").read_text())["Layers"][0]["Name"]
         assert first_layer in page
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        proc.send_signal(signal.SIGTERM)
+        start = time.perf_counter()
+        code = proc.wait(timeout=10)
+        stopped_in = time.perf_counter() - start
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    # new-user trial: "Dash is running" twice, ANSI colour codes into a pipe, ~3 s to stop on SIGTERM
+    assert code == 0, out
+    assert stopped_in < 2.0, stopped_in
+    assert "\x1b" not in out and "Dash is running" not in out, out
+    assert out.splitlines() == [f"trtinspect: serving 1 engine on http://127.0.0.1:{port}/ (Ctrl+C stops)"]
 
 
 def test_serve_shows_the_default_history_store_when_there_is_one(
@@ -140,3 +151,56 @@ def test_serve_shows_the_default_history_store_when_there_is_one(
     assert _default_history() == "trtinspect-history.sqlite"
     monkeypatch.setenv("TRTINSPECT_HISTORY_DB", "postgresql://ci/latency")
     assert _default_history() == "postgresql://ci/latency"
+
+
+def _registry_app() -> Any:
+    from trtinspect.app.server import build_registry, create_app
+
+    return create_app(build_registry(["sample:resnet18-a100/qat"]))
+
+
+def test_dashboard_server_in_process_starts_and_stops() -> None:
+    """The server the `serve` command runs, on a thread of the test process: answers HTTP, stops promptly."""
+    from trtinspect.app.serving import DashboardServer
+
+    server = DashboardServer(_registry_app(), port=0)
+    assert server.url == f"http://127.0.0.1:{server.port}/" and server.port > 0
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        with urllib.request.urlopen(server.url + "_dash-layout", timeout=10) as r:
+            assert r.status == 200 and "url" in r.read().decode()
+    finally:
+        start = time.perf_counter()
+        server.stop()
+        thread.join(timeout=5)
+    assert not thread.is_alive() and time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_dashboard_server_stops_on_signal(signum: int) -> None:
+    """SIGINT/SIGTERM end serve_until_signal at once (no KeyboardInterrupt traceback) and the previous
+    handlers come back."""
+    from trtinspect.app.serving import DashboardServer
+
+    server = DashboardServer(_registry_app(), port=0)
+    before = signal.getsignal(signum)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signum))
+    timer.start()
+    start = time.perf_counter()
+    assert server.serve_until_signal() == signum
+    assert time.perf_counter() - start < 3.0
+    assert signal.getsignal(signum) is before
+    with pytest.raises(OSError):    # the socket is closed
+        urllib.request.urlopen(server.url, timeout=2)
+
+
+def test_serve_busy_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        with pytest.raises(SystemExit) as exc:
+            main(["serve", "sample:resnet18-a100/qat", "--port", str(s.getsockname()[1])])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("trtinspect: error: cannot listen on 127.0.0.1:") and len(err.splitlines()) == 1

@@ -159,15 +159,13 @@ def console_main() -> NoReturn:
     point only (the library never does this): the collector is off for the run, and after the command has
     finished, exit handlers have run (logging is flushed) and stdout/stderr are flushed, the process ends
     with ``os._exit`` and the same exit status; the objects a command handed to :func:`keep_until_exit` are
-    never freed one by one. ``serve`` keeps the normal interpreter; ``--debug`` tracebacks still come from
-    Python itself.
+    never freed one by one. ``serve`` runs with the collector on and nothing kept, and ends the same way once
+    stopped (a prompt exit on SIGTERM/SIGINT); ``--debug`` tracebacks still come from Python itself.
     """
     global _kept
-    argv = sys.argv[1:]
-    if _command_name(argv) in LONG_RUNNING:
-        raise SystemExit(main())
-    gc.disable()
-    _kept = []
+    if _command_name(sys.argv[1:]) not in LONG_RUNNING:
+        gc.disable()
+        _kept = []
     code = 0
     try:
         main()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import signal
 from pathlib import Path
 
 import click
@@ -90,10 +91,25 @@ def command(
     app = create_app(registry, history_url=history_url, max_upload_mb=max_upload_mb)
     if not is_loopback(host):
         click.echo(f"warning: binding {host}: anyone who can reach this port can see these engines", err=True)
-    click.echo(
-        f"trtinspect: serving {len(registry)} engines on http://{host}:{port}/ (Ctrl+C stops)", err=True
-    )
-    app.run(host=host, port=port, debug=debug_mode)
+    if debug_mode:   # Dash's own runner: reloader and in-browser tracebacks (a developer's mode)
+        click.echo(f"trtinspect: serving {len(registry)} engines on http://{host}:{port}/ (debug)", err=True)
+        app.run(host=host, port=port, debug=True)
+        return
+    from trtinspect.app.serving import DashboardServer
+
+    try:
+        server = DashboardServer(app, host=host, port=port)
+    except OSError as exc:
+        raise TrtInspectError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                              hint="pick another --port (0: any free port) or stop what uses it") from None
+    # one line, on standard output: the URL to open (plain text: no colour codes in a file or pipe)
+    click.echo(f"trtinspect: serving {_engines(len(registry))} on {server.url} (Ctrl+C stops)")
+    signum = server.serve_until_signal()
+    log.info("stopped by %s", signal.Signals(signum).name if signum else "shutdown")
+
+
+def _engines(n: int) -> str:
+    return "1 engine" if n == 1 else f"{n} engines"
 
 
 def _default_history() -> str | None:
