@@ -44,7 +44,7 @@ from trtinspect.inspector.diff_events import (  # re-exported: the vocabulary of
     moved_ops,
     noun,
 )
-from trtinspect.inspector.diff_excerpt import excerpt_notes, excerpt_tail, not_listed_ms
+from trtinspect.inspector.diff_excerpt import excerpt_notes, excerpt_tail, not_listed_ms, side_total_ms
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
@@ -535,13 +535,14 @@ def _comparable(a: EngineBundle, b: EngineBundle, force: bool,
 def _totals(a: EngineBundle, b: EngineBundle, a_lt: pd.DataFrame, b_lt: pd.DataFrame, gt: pd.DataFrame,
             e2e: pd.DataFrame, both_timed: bool, notes: list[str]) -> dict[str, float]:
     """Per-layer totals, their reconciliation with the group deltas, end-to-end GPU compute, profiling gap."""
-    a_total, b_total = rows_total(a_lt), rows_total(b_lt)
-    a_rest, b_rest = not_listed_ms(a, a_total), not_listed_ms(b, b_total)   # an excerpt's remainder
-    a_total, b_total = a_total + a_rest, b_total + b_rest
+    a_rest, b_rest = not_listed_ms(a), not_listed_ms(b)   # an excerpt's remainder (the bundle's, computed once)
+    # the one per-layer total of each side (EngineBundle.layer_total): rows + unlisted rest + unmatched rows
+    a_total, b_total = side_total_ms(a, rows_total(a_lt)), side_total_ms(b, rows_total(b_lt))
     notes.extend(excerpt_notes(a, b, a_rest, b_rest))
     if both_timed:
         group_sum = math.fsum(gt["delta_ms"].tolist())
-        residual = group_sum + (b_rest - a_rest) - (b_total - a_total)
+        unmatched = _unmatched_ms(b) - _unmatched_ms(a)   # profile rows in no group (their own note)
+        residual = group_sum + (b_rest - a_rest) + unmatched - (b_total - a_total)
         if abs(residual) > RECONCILE_TOL_MS * max(1.0, abs(a_total) + abs(b_total)):
             raise InternalError(f"group deltas ({group_sum:.9f} ms) do not add up to the difference of "
                                 f"per-layer totals ({b_total - a_total:.9f} ms)")

@@ -17,15 +17,21 @@ from trtinspect.parsers.model import EngineBundle
 NOT_LISTED = "not listed in the excerpt"
 
 
-def not_listed_ms(bundle: EngineBundle, rows_ms: float) -> float:
-    """ms per iteration of ``bundle``'s per-layer total outside its grouped rows (``rows_ms``) when its
-    profile is an excerpt of a ``--dumpProfile`` table (the ``Total`` row holds clearly more); else 0."""
-    if math.isnan(rows_ms) or bundle.profile.empty:
-        return 0.0
+def not_listed_ms(bundle: EngineBundle) -> float:
+    """ms per iteration of ``bundle``'s per-layer total that no row of its ``--dumpProfile`` table lists (an
+    excerpt: the ``Total`` row holds clearly more), else 0: :attr:`LayerTotal.missing_ms`, the remainder
+    ``report`` shows too (computed once, on the bundle)."""
     total = bundle.layer_total
-    if not total.missing_ms or math.isnan(total.ms):
+    if bundle.profile.empty or not total.missing_ms or math.isnan(total.ms):
         return 0.0
-    return total.ms - rows_ms
+    return total.missing_ms
+
+
+def side_total_ms(bundle: EngineBundle, rows_ms: float) -> float:
+    """The per-layer total a side's deltas reconcile with: :attr:`EngineBundle.layer_total` (a
+    ``--dumpProfile`` table's ``Total`` row, else the summed averages: the figure report and lint show), NaN
+    when no layer is timed (``rows_ms``, the joined rows' sum, is NaN)."""
+    return math.nan if math.isnan(rows_ms) else bundle.layer_total.ms
 
 
 def excerpt_notes(a: EngineBundle, b: EngineBundle, a_rest: float, b_rest: float) -> list[str]:

@@ -65,7 +65,7 @@ def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> d
         },
         "by_precision": _breakdown(joined, "precision", total, unmatched_ms),
         "by_type": _breakdown(joined, "layer_type", total, unmatched_ms),
-        "top_layers": _top_layers(joined, total, top),
+        "top_layers": _top_layers(joined, total, top, bundle.profile),
         "timing": _timing(bundle),
         "warnings": _warnings(bundle.warnings),
         "unmatched": {"profile": unmatched_profile, "layers": unmatched_layers},
@@ -102,11 +102,9 @@ def _breakdown(joined: pd.DataFrame, column: str, total: LayerTotal, unmatched_m
     if joined.empty:
         return []
     keys = joined[column].astype(object) if column in joined else pd.Series(None, index=joined.index)
-    times = joined["time_ms"] if "time_ms" in joined else pd.Series(float("nan"), index=joined.index)
-    frame = pd.DataFrame({"key": keys, "avg_ms": joined["avg_ms"], "time_ms": times})
+    frame = pd.DataFrame({"key": keys, "avg_ms": joined["avg_ms"]})
     grouped = frame.groupby("key", sort=False, dropna=False).agg(
-        layers=("avg_ms", "size"), avg_ms=("avg_ms", "sum"), timed=("avg_ms", "count"),
-        time_ms=("time_ms", "sum"), with_time=("time_ms", "count"))
+        layers=("avg_ms", "size"), avg_ms=("avg_ms", "sum"), timed=("avg_ms", "count"))
     # label the few distinct keys (missing / blank -> "(unknown)") and merge keys that share a label
     grouped.index = pd.Index([_label(k) for k in grouped.index], name="key")
     grouped = grouped.groupby(level=0, sort=False).sum()
@@ -114,40 +112,46 @@ def _breakdown(joined: pd.DataFrame, column: str, total: LayerTotal, unmatched_m
     rows = []
     for key, row in grouped.iterrows():
         ms = float(row["avg_ms"]) if row["timed"] else float("nan")
-        time_ms = float(row["time_ms"]) if row["timed"] and row["with_time"] == row["timed"] else None
         rows.append({column: str(key), "layers": int(row["layers"]), "avg_ms": _num(ms),
-                     "share_pct": _share(total, ms, time_ms)})
+                     "share_pct": _share(total, ms)})
     if unmatched_ms:
         rows.append({column: NOT_IN_LAYERS, "layers": 0, "avg_ms": _num(unmatched_ms),
-                     "share_pct": _share(total, unmatched_ms, None)})
+                     "share_pct": _share(total, unmatched_ms)})
     if total.missing_ms:  # an excerpt of the --dumpProfile table: the Total row holds more than its rows
         rows.append({column: NOT_IN_TABLE, "layers": 0, "avg_ms": _num(total.missing_ms),
-                     "share_pct": _share(total, total.missing_ms, None)})
+                     "share_pct": _share(total, total.missing_ms)})
     return rows
 
 
-def _share(total: LayerTotal, avg_ms: float, time_ms: float | None) -> float | None:
-    share = total.share(avg_ms, time_ms)   # unrounded: the renderers print 1 decimal, as trtexec's Time %
+def _share(total: LayerTotal, ms: float) -> float | None:
+    """``ms`` (per iteration, on the total's basis) as a % of the per-layer total; unrounded: the renderers
+    print 1 decimal, as trtexec's Time %."""
+    share = total.share(ms)
     return None if share is None else _full(share)
 
 
-def _top_layers(joined: pd.DataFrame, total: LayerTotal, top: int) -> list[dict[str, Any]]:
+def _top_layers(joined: pd.DataFrame, total: LayerTotal, top: int, profile: pd.DataFrame) -> list[dict[str, Any]]:
+    """The slowest layers: ``avg_ms`` on the per-layer total's basis (what shares and lint use),
+    ``printed_avg_ms`` the average as the source printed it (a ``--dumpProfile`` table's ``Avg.(ms)``)."""
     if joined.empty or "avg_ms" not in joined or top <= 0:
         return []
     timed = joined[joined["avg_ms"].notna()]
     if timed.empty:
         return []
     best = timed.nlargest(top, "avg_ms", keep="first")
+    printed = profile["avg_ms"].to_numpy("float64", na_value=np.nan) if "avg_ms" in profile else None
     rows = []
     for rank, (_, r) in enumerate(best.iterrows(), start=1):
-        time_ms = _num(r.get("time_ms"), 17)
+        row = r.get("profile_row")
+        as_printed = printed[int(row)] if printed is not None and row is not None and not pd.isna(row) else None
         rows.append({
             "rank": rank,
             "name": str(r["name"]),
             "layer_type": _label(r.get("layer_type")),
             "precision": _label(r.get("precision")),
             "avg_ms": _num(r["avg_ms"]),
-            "share_pct": _share(total, float(r["avg_ms"]), time_ms),
+            "share_pct": _share(total, float(r["avg_ms"])),
+            "printed_avg_ms": _num(as_printed, 17),
         })
     return rows
 

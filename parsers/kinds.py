@@ -278,6 +278,7 @@ def _profile_from_logs(ctx: LoadContext) -> None:
         ctx.bundle.extras["profile_iterations"] = lg.profile_iterations
         ctx.bundle.extras["profile_source"] = "dumpProfile"   # its Total row is the per-layer total (layer_total)
         ctx.bundle.extras["profile_total_row"] = lg.profile_total
+        ctx.bundle.extras["profile_total_text"] = lg.profile_total_text   # as printed, for the basis text
         ctx.bundle.notes.append(f"per-layer times read from the --dumpProfile table in {p.name}")
 
 

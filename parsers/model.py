@@ -16,7 +16,7 @@ import pandas as pd
 
 from trtinspect.parsers import schema
 from trtinspect.parsers.join import join_profile, unmatched_profile_ms
-from trtinspect.parsers.layer_total import LayerTotal, layer_total
+from trtinspect.parsers.layer_total import LayerTotal, layer_total, per_iteration_profile
 from trtinspect.parsers.timing import TimingSummary, timing_summary
 
 T = TypeVar("T")
@@ -96,6 +96,9 @@ class EngineBundle:
     def layer_times(self) -> pd.DataFrame:
         """Layers with their profiled time columns (``avg_ms``, ``median_ms``, ``time_ms``, ``percentage``).
 
+        ``avg_ms`` is the layer's ms per iteration on the basis of :attr:`layer_total` (a ``--dumpProfile``
+        row's time share of the total, unrounded; ``profile`` keeps the averages as printed).
+
         Joined by layer name (never by position). Layers no profile row names keep NaN times.
         Computed once per bundle (:meth:`joined`); do not modify the returned frame in place.
         """
@@ -162,9 +165,12 @@ def single_sample_sides(sides: Sequence[tuple[str, EngineBundle]]) -> str | None
 def _layer_total(bundle: EngineBundle) -> LayerTotal:
     return layer_total(bundle.profile, iterations=bundle.extras.get("profile_iterations"),
                        total_row=bundle.extras.get("profile_total_row"),
+                       total_text=bundle.extras.get("profile_total_text"),
                        source=str(bundle.extras.get("profile_source", "")))
 
 
 def _join(bundle: EngineBundle) -> Joined:
-    frame, unmatched_profile, unmatched_layers = join_profile(bundle.layers, bundle.profile)
-    return Joined(frame, unmatched_profile, unmatched_layers, unmatched_profile_ms(bundle.profile, frame))
+    # per-layer times on the per-layer total's basis (a --dumpProfile row's time share, trtexec's Time % rule)
+    profile = per_iteration_profile(bundle.profile, bundle.layer_total)
+    frame, unmatched_profile, unmatched_layers = join_profile(bundle.layers, profile)
+    return Joined(frame, unmatched_profile, unmatched_layers, unmatched_profile_ms(profile, frame))

@@ -76,6 +76,7 @@ class TrtexecLog:
     profile: pd.DataFrame = field(default_factory=lambda: schema.empty_frame(schema.PROFILE))
     profile_iterations: int | None = None
     profile_total: dict[str, float] | None = None
+    profile_total_text: dict[str, str] | None = None   # the Total row's Time / Avg as printed ("3.62")
     profile_layout: str | None = None       # "8.6+" | "pre-8.6" | "headerless"
     layer_records: list[dict[str, Any]] | None = None
     layer_records_source: str | None = None  # "dumpLayerInfo" | "engine_layer_information"
@@ -120,6 +121,7 @@ class _Profile:
     layout: str | None
     rows: list[dict[str, Any]] = field(default_factory=list)
     total: dict[str, float] | None = None
+    total_text: dict[str, str] | None = None
     has_median: bool = True
     ncols: int | None = None
 
@@ -316,6 +318,7 @@ class _Parser:
             return False
         if row["name"] == "Total":
             prof.total = {k: row[k] for k in ("time_ms", "avg_ms", "median_ms", "percentage")}
+            prof.total_text = sec.printed_text(row)
             self.section = None
         else:
             prof.rows.append(row)
@@ -365,13 +368,15 @@ class _Parser:
             if any(r is None for r in parsed) or not counts:
                 return
             rows = [r for r in parsed if r is not None]
-        total = None
+        total, total_text = None, None
         if rows and rows[-1]["name"] == "Total":
             last = rows.pop()
             total = {k: last[k] for k in ("time_ms", "avg_ms", "median_ms", "percentage")}
+            total_text = sec.printed_text(last)
         if not ((total is not None and rows) or len(rows) >= 3) or not sec.consistent_rows(rows):
             return
-        prof = _Profile(iterations=None, layout="headerless", rows=rows, total=total)
+        prof = _Profile(iterations=None, layout="headerless", rows=rows, total=total,
+                        total_text=total_text if total is not None else None)
         self.profiles.append(prof)
 
     # ---- layer records ---------------------------------------------------------------------------------
@@ -507,6 +512,7 @@ class _Parser:
             rows = [dict(r, row=i) for i, r in enumerate(prof.rows)]
             out.profile = schema.frame_from_records(rows, schema.PROFILE)
             out.profile_iterations, out.profile_total = prof.iterations, prof.total
+            out.profile_total_text = prof.total_text
             out.profile_layout = prof.layout
             if len(profiles) > 1:
                 self._note(f"{len(profiles)} layer profile tables found; the last one is used")

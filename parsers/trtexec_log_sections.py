@@ -159,7 +159,13 @@ def _row(name: str, numbers: list[str]) -> dict[str, Any]:
         total, avg, pct = vals
         median = float("nan")
     return {"name": name, "time_ms": total, "avg_ms": avg, "median_ms": median, "percentage": pct,
-            "name_recovered": False}
+            "name_recovered": False, "printed": (numbers[0], numbers[1])}
+
+
+def printed_text(row: dict[str, Any]) -> dict[str, str]:
+    """A row's Time(ms) and Avg.(ms) as trtexec printed them (``"5477.95"``, ``"3.62"``)."""
+    time, avg = row["printed"]
+    return {"time_ms": time, "avg_ms": avg}
 
 
 def consistent_rows(rows: list[dict[str, Any]], rel_tol: float = 0.05) -> bool:

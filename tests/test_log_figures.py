@@ -285,8 +285,10 @@ def test_fx_excerpt_total_is_the_total_row_not_the_rows() -> None:
     assert code == 0, out
     lay = json.loads(out)["layers"]
     assert lay["total_layer_ms"] == 3.8038                     # the printed Total average, not 2464.87 / 649.1
-    assert lay["rows_avg_ms"] == pytest.approx(1.6081, abs=1e-9)
+    # the rows' time share of the printed total (not their printed averages summed, 1.6081); the rest in no row
+    assert lay["rows_avg_ms"] == pytest.approx(3.8038 * 1042.01 / 2464.87, rel=1e-12)
     assert lay["not_in_table_ms"] == pytest.approx(3.8038 * (1 - 1042.01 / 2464.87), rel=1e-9)
+    assert lay["rows_avg_ms"] + lay["not_in_table_ms"] == pytest.approx(3.8038, rel=1e-12)
     by_type = json.loads(out)["by_type"]
     assert by_type[-1]["layer_type"].startswith("(in the Total row") and f"{by_type[-1]['share_pct']:.2f}" == "57.73"
     _, text = _report(str(path), "--no-lint")

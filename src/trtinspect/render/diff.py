@@ -131,6 +131,14 @@ def _not_listed(t: dict[str, float]) -> str:
     return f", not listed in the excerpt {b - a:+.4f} ms (A {a:.4f} ms, B {b:.4f} ms)"
 
 
+def _unmatched(t: dict[str, float]) -> str:
+    """Profile rows that match no layer name: in the per-layer totals, in no group (their own term)."""
+    a, b = t.get("a_unmatched_profile_ms", 0.0), t.get("b_unmatched_profile_ms", 0.0)
+    if not (a or b):
+        return ""
+    return f", in rows that match no layer {b - a:+.4f} ms (A {a:.4f} ms, B {b:.4f} ms)"
+
+
 def _totals_lines(result: DiffResult) -> list[str]:
     t = result.totals
     untimed = untimed_sides(result)
@@ -142,8 +150,8 @@ def _totals_lines(result: DiffResult) -> list[str]:
         lines = [
             f"per-layer total: A {t['a_layers_ms']:.4f} ms, B {t['b_layers_ms']:.4f} ms, "
             f"delta {t['delta_ms']:+.4f} ms ({_pct(t['delta_pct'])})",
-            f"sum of group deltas {t['sum_group_delta_ms']:+.4f} ms{_not_listed(t)} (reconciled, residual "
-            f"{t['reconcile_residual_ms']:.1e} ms)",
+            f"sum of group deltas {t['sum_group_delta_ms']:+.4f} ms{_not_listed(t)}{_unmatched(t)} "
+            f"(reconciled, residual {t['reconcile_residual_ms']:.1e} ms)",
         ]
     for side in ("a", "b"):
         gpu, gap = t.get(f"{side}_gpu_compute_ms", math.nan), t.get(f"{side}_profiling_gap_ms", math.nan)

@@ -1,0 +1,96 @@
+"""Per-layer times and shares of a trtexec ``--dumpProfile`` table follow trtexec's ``Time %`` rule.
+
+trtexec prints a layer's ``Time %`` as its time over the total time; its ``Avg.(ms)`` column is rounded to 4
+decimals (2 in TensorRT 7). Summing or dividing the printed averages gave shares off by a tenth of a percent
+(``node_conv2d_myl0_1`` of the TensorRT 10.16 H100 log: 12.6% where trtexec printed 12.7%; rows summing to
+100.03%). The bundle's per-layer times (its join, read by report, lint, diff and check) are each row's time
+share of the per-layer total, so every share rounds to the printed ``Time %`` and the shares sum to 100%.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import run_cli
+
+from trtinspect.parsers.bundle import load
+from trtinspect.parsers.trtexec_log import parse_trtexec_text
+
+REPO = Path(__file__).resolve().parents[1]
+H100 = REPO / "sample_engines/trtexec-logs/trt10.16-h100/result-05.log"
+DLA7 = REPO / "tests/data/external/quoted/xavier-agx-dla-trt7.1.3.hax-conn.log"
+WITH_TOTAL = [
+    H100, DLA7,
+    REPO / "tests/data/external/quoted/orin-trt8.5.2.hax-conn.log",
+    REPO / "tests/data/external/xavier-nx-trt8.5.2-lprnet/profile.log",
+    REPO / "sample_engines/trtexec-logs/seed-fx-vs-implicit-int8/fx-qdq-int8.profile.log",      # excerpts
+    REPO / "sample_engines/trtexec-logs/seed-fx-vs-implicit-int8/implicit-int8.profile.log",
+]
+
+
+@pytest.mark.parametrize("path", WITH_TOTAL, ids=lambda p: p.name)
+def test_layer_shares_are_the_printed_time_percent(path: Path) -> None:
+    """Every row's share of the per-layer total rounds to the Time % trtexec printed; rows, unlisted rest and
+    unmatched rows add up to 100% of the one total."""
+    bundle = load(path)
+    total, joined = bundle.layer_total, bundle.layer_times()
+    shares = (100.0 * joined["avg_ms"] / total.ms).tolist()
+    for name, share, printed in zip(joined["name"], shares, joined["percentage"], strict=True):
+        assert f"{share:.1f}" == f"{printed:.1f}", (name, share, printed)
+    rest = 100.0 * (total.missing_ms + bundle.unmatched_profile_ms()) / total.ms
+    assert math.fsum(shares) + rest == pytest.approx(100.0, abs=1e-9)
+
+
+def test_lint_hot_layer_share_is_trtexecs(capsys: pytest.CaptureFixture[str]) -> None:
+    """The defect as a user saw it: lint said 12.6% for a layer trtexec printed at 12.7%."""
+    code, out, _ = run_cli(["lint", str(H100), "--format", "json"], capsys)
+    assert code == 0, out
+    hot = {f["layer_names"][0]: f for f in json.loads(out)["findings"] if f["rule_id"] == "hot-layer"}
+    assert f"{hot['node_conv2d_myl0_1']['cost_pct']:.1f}" == "12.7"
+    assert hot["node_conv2d_myl0_1"]["cost_ms"] == pytest.approx(193.50 / 18362 * 1529.13 / 1529.14, rel=1e-12)
+
+
+def test_trt7_two_decimal_averages_are_not_the_basis() -> None:
+    """TensorRT 7 prints Avg. Time with 2 decimals (3.33 ms): the layer's time is its 5046.37 ms share of the
+    Total row over the 1514 iterations, and the basis quotes the Total row as printed (3.62, not 3.6200)."""
+    bundle = load(DLA7)
+    row = bundle.layer_times().set_index("name").loc["prob input reformatter 0"]
+    assert row["avg_ms"] == pytest.approx(5046.37 / 1514 * 5477.95 / 5477.96, rel=1e-12)
+    assert "trtexec printed the average 3.62 ms" in bundle.layer_total.basis
+    assert "5477.95 ms over 1514 iterations" in bundle.layer_total.basis
+    assert bundle.profile.set_index("name").loc["prob input reformatter 0", "avg_ms"] == 3.33   # as printed
+
+
+def test_printed_total_text_is_kept() -> None:
+    log = parse_trtexec_text(DLA7.read_text())
+    assert log.profile_total_text == {"time_ms": "5477.95", "avg_ms": "3.62"}
+
+
+def test_diff_total_of_a_whole_table_is_its_total_row() -> None:
+    """diff's per-layer total of a whole --dumpProfile table is the bundle's (the Total row over the run count,
+    1529.13 / 18362), not its rows added up (1529.14 ms, or the printed averages: 0.0833)."""
+    from trtinspect.inspector.diff import diff
+
+    a, b = load(H100), load(H100)
+    t = diff(a, b).totals
+    assert t["a_layers_ms"] == t["b_layers_ms"] == a.layer_total.ms == 1529.13 / 18362
+    assert t["a_not_listed_ms"] == 0.0 and abs(t["reconcile_residual_ms"]) < 1e-12
+
+
+def test_unmatched_profile_rows_are_their_own_term() -> None:
+    """Profile rows no layer takes are in the per-layer total (report's row '(profiled, not in layers)') and in
+    no diff group: the reconciliation counts them as their own term."""
+    from trtinspect.inspector.diff import diff
+
+    a = load(REPO / "sample_engines/resnet18-a100/qat")
+    b = load(REPO / "sample_engines/resnet18-a100/qat")
+    extra = b.profile.iloc[[0]].assign(name="a profile row of no layer", avg_ms=0.25, time_ms=0.25)
+    b.profile = pd.concat([b.profile, extra], ignore_index=True)
+    assert b.unmatched_profile_ms() == 0.25 and b.layer_total.ms == pytest.approx(a.layer_total.ms + 0.25)
+    t = diff(a, b).totals
+    assert t["b_layers_ms"] == b.layer_total.ms and t["b_unmatched_profile_ms"] == 0.25
+    assert t["delta_ms"] == pytest.approx(0.25) and abs(t["reconcile_residual_ms"]) < 1e-9
