@@ -23,16 +23,29 @@ from trtinspect.parsers.trtexec_log import parse_trtexec_text
 REPO = Path(__file__).resolve().parents[1]
 H100 = REPO / "sample_engines/trtexec-logs/trt10.16-h100/result-05.log"
 DLA7 = REPO / "tests/data/external/quoted/xavier-agx-dla-trt7.1.3.hax-conn.log"
-WITH_TOTAL = [
-    H100, DLA7,
-    REPO / "tests/data/external/quoted/orin-trt8.5.2.hax-conn.log",
-    REPO / "tests/data/external/xavier-nx-trt8.5.2-lprnet/profile.log",
-    REPO / "sample_engines/trtexec-logs/seed-fx-vs-implicit-int8/fx-qdq-int8.profile.log",      # excerpts
-    REPO / "sample_engines/trtexec-logs/seed-fx-vs-implicit-int8/implicit-int8.profile.log",
-]
 
 
-@pytest.mark.parametrize("path", WITH_TOTAL, ids=lambda p: p.name)
+def _with_total(path: Path) -> bool:
+    text = path.read_text(errors="replace")
+    if "Total" not in text:
+        return False
+    try:
+        log = parse_trtexec_text(text)
+    except Exception:   # not a log (JSON, a failed run): not a table with a Total row
+        return False
+    return not log.profile.empty and log.profile_total is not None
+
+
+# every real log with a --dumpProfile table and its Total row (new fixtures are checked too)
+WITH_TOTAL = sorted(p for folder in (REPO / "sample_engines", REPO / "tests/data")
+                    for p in folder.rglob("*.log") if _with_total(p))
+
+
+def test_fixtures_found() -> None:
+    assert len(WITH_TOTAL) >= 7 and H100 in WITH_TOTAL and DLA7 in WITH_TOTAL, WITH_TOTAL
+
+
+@pytest.mark.parametrize("path", WITH_TOTAL, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_layer_shares_are_the_printed_time_percent(path: Path) -> None:
     """Every row's share of the per-layer total rounds to the Time % trtexec printed; rows, unlisted rest and
     unmatched rows add up to 100% of the one total."""
