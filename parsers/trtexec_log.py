@@ -148,6 +148,8 @@ class _Parser:
         self.running_seen = False
         self.runs = 0                               # '&&&& RUNNING' lines: trtexec runs in this file
         self.trace_lines = 0
+        self.other_programs: list[str] = []         # '&&&& RUNNING TensorRT.sample_ssd': not trtexec
+        self.average5: list[tuple[int, float]] = []  # pre-7.0 'Average over N runs' lines: (N, host ms)
         self.version_line: str | None = None
         self.unparsed_layers: list[int] = []
         self.last_warning_line = -1
@@ -191,6 +193,10 @@ class _Parser:
     def _status(self, body: str) -> None:
         m = sec.STATUS.match(body.rstrip())
         if m is None:
+            return
+        program = m.group("mid").split(" ", 1)[0]
+        if program.startswith("TensorRT.") and not program.startswith("TensorRT.trtexec"):
+            self.other_programs.append(program)  # another TensorRT sample's status line (sample_ssd, ...)
             return
         status = m.group("status")
         if status == "RUNNING":
@@ -459,6 +465,11 @@ class _Parser:
         if sec.TRACE_LINE.match(stripped):
             self.trace_lines += 1
             return
+        avg5 = None if trt else sec.parse_average5_line(stripped)
+        if avg5 is not None:
+            self.summaries.add(avg5[0])
+            self.average5.append(avg5[1:])
+            return
         if sev is None and sec.classify_warning(stripped)[0] in UNPREFIXED_WARNING_KINDS:
             self._flush_pending()
             self._warning(line_no, "W", stripped)  # warnings quoted without their [W] prefix
@@ -499,6 +510,12 @@ class _Parser:
         if self.running_seen and out.status is None:
             self._note("the log ends before trtexec's final '&&&& PASSED/FAILED' line (cut off, or trtexec "
                        "crashed)")
+        if self.average5:
+            runs, host = self.average5[-1]
+            self._note(f"trtexec format before TensorRT 7.0: {len(self.average5)} 'Average over N runs' line(s), "
+                       f"each the GPU time mean and percentile of a group of {runs} runs (cudaEvent time around "
+                       f"enqueue, per batch, no transfers); the last group's host walltime mean ({host:g} ms) "
+                       "has no counterpart in later summaries")
         # summary
         summaries = self.summaries.summaries()
         if summaries:
@@ -689,6 +706,10 @@ def parse_trtexec_text(text: str, *, path: str | Path | None = None) -> TrtexecL
         parser.feed(i, line[:-1] if line.endswith("\r") else line)
     parser.close()
     if not parser.found_anything():
+        if parser.other_programs:
+            raise TrtInspectError(f"not a trtexec log: this is the output of {parser.other_programs[0]} (another "
+                                  "TensorRT program), which prints none of trtexec's sections", path=path,
+                                  hint="pass the text trtexec printed (e.g. trtexec ... > run.log 2>&1)")
         raise _not_a_log(text, path)
     result = parser.finish()
     if cut_note:

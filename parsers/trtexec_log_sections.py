@@ -62,6 +62,12 @@ SUMMARY7_VALUE_LINE = re.compile(
 )
 CV = re.compile(r"coefficient of variance = (?P<value>" + NUM + r")\s*%")
 TRACE_LINE = re.compile(r"^Average on \d+ runs - GPU latency: ")
+# trtexec before TensorRT 7.0 (5.x, 6.0): one line per --iterations group of --avgRuns runs, e.g.
+# 'Average over 500 runs is 3.96139 ms (host walltime is 4.03943 ms, 99% percentile time is 6.91373).'
+AVERAGE5_LINE = re.compile(
+    r"^Average over (?P<runs>\d+) runs is (?P<gpu>" + NUM + r") ms \(host walltime is (?P<host>" + NUM
+    + r") ms, (?P<pct>\d+(?:\.\d+)?)% percentile time is (?P<p>" + NUM + r")\)\.?\s*$"
+)
 
 
 def stat_name(stat: str, pct: str | None) -> str:
@@ -88,6 +94,18 @@ def parse_stat_line(body: str) -> list[dict[str, Any]] | None:
         for s in STAT_ITEM.finditer(m.group("stats"))
     ]
     return rows or None
+
+
+def parse_average5_line(body: str) -> tuple[list[dict[str, Any]], int, float] | None:
+    """A pre-7.0 (TensorRT 5.x/6.0) 'Average over N runs' line -> (GPU Compute Time mean and percentile rows, N,
+    the host walltime mean), or None. The GPU times are cudaEvent times around each enqueue (no H2D/D2H)."""
+    m = AVERAGE5_LINE.match(body)
+    if m is None:
+        return None
+    rows = [{"metric": "GPU Compute Time", "stat": "mean", "value": float(m.group("gpu")), "unit": "ms"},
+            {"metric": "GPU Compute Time", "stat": stat_name("percentile", m.group("pct")),
+             "value": float(m.group("p")), "unit": "ms"}]
+    return rows, int(m.group("runs")), float(m.group("host"))
 
 
 def parse_summary7_line(block: str, body: str) -> list[dict[str, Any]] | None:

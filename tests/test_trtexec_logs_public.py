@@ -111,6 +111,15 @@ CASES = [
     Case("trt10.4-rtx3060laptop", None, "NVIDIA GeForce RTX 3060 Laptop GPU", None,
          extra={"throughput_qps": 1995.29, "compute_ms.median": 0.499023, "enqueue_ms.p99": 0.00390625,
                 "h2d_ms.max": 0.0}),
+    # trtexec before TensorRT 7.0 (TensorRT 5, May 2019, Caffe models, implicit batch): one 'Average over 500
+    # runs' line each, the GPU time mean and p99 of one batch (whole files, Apache-2.0)
+    Case("trt5-ai-matrix/t4-resnet50_16_int8.txt", None, None, None,
+         extra={"compute_ms.mean": 3.96139, "compute_ms.p99": 6.91373}),
+    Case("trt5-ai-matrix/v100-resnet50_64_fp16.txt", None, None, None, extra={"compute_ms.mean": 10.1428}),
+    Case("trt5-ai-matrix/p4-googlenet_bvlc_32_fp32.txt", None, None, None, extra={"compute_ms.p99": 28.432}),
+    # the same format on a Jetson Xavier (Jan 2020), dated with month 00 as that trtexec printed it (quoted)
+    Case("quoted/xavier-pre7-average.retinanet-examples118.log", None, None, None,
+         extra={"compute_ms.mean": 55.2518, "compute_ms.p99": 59.9569}),
 ]
 
 
@@ -147,8 +156,16 @@ def _printed7(text: str) -> dict[str, float]:
     return out
 
 
+_AVERAGE5 = re.compile(r"\] Average over \d+ runs is (\S+) ms \(host walltime is \S+ ms, (\d+)% percentile time "
+                       r"is (\S+)\)\.$", re.M)
+
+
 def _printed(text: str) -> dict[str, float]:
     """The last performance summary's figures, as printed: {"compute_ms.p99": 0.0413513, "throughput_qps": ...}."""
+    before7 = _AVERAGE5.findall(text)    # before TensorRT 7.0: the last 'Average over N runs' line
+    if before7:
+        mean, pct, value = before7[-1]
+        return {"compute_ms.mean": float(mean), f"compute_ms.p{pct}": float(value)}
     start = text.rfind("=== Performance summary ===")
     if start < 0 and re.search(r"\[I\] (?:Host Latency|GPU Compute)$", text, re.M):
         return _printed7(text)
@@ -283,6 +300,29 @@ def test_skip_inference_build_log_has_no_figures() -> None:
         assert result.exit_code == 0, text
         assert "no inference was run (--skipInference): build only" in text
         assert "Timing per iteration" not in text and "data transfers disabled" not in text
+
+
+def test_pre7_format_says_what_the_figures_are() -> None:
+    """'Average over N runs is X ms (host walltime is Y ms, 99% percentile time is Z).' (TensorRT 5/6): X and Z
+    are GPU times of one batch; the host walltime mean is quoted in a note, not put in a column it is not."""
+    path = EXT / "trt5-ai-matrix" / "t4-resnet50_16_int8.txt"
+    code, output = _report(path)
+    assert code == 0, output
+    report = json.loads(output)
+    note = next(n for n in report["notes"] if "before TensorRT 7.0" in n)
+    assert "group of 500 runs" in note and "4.03943 ms" in note
+    assert report["timing"]["latency_ms"]["mean"] is None and report["timing"]["end_to_end_ms"]["mean"] is None
+    result = CliRunner().invoke(cli, ["report", str(path), "--format", "markdown", "--no-lint"])
+    assert result.exit_code == 0 and "3.96139" in result.output and "6.91373" in result.output
+
+
+def test_another_tensorrt_programs_output_is_not_a_trtexec_log() -> None:
+    """'&&&& RUNNING TensorRT.sample_ssd' (a TensorRT sample, not trtexec) was an empty report with exit 0."""
+    path = EXT / "wrong-kind" / "v100-sample_ssd-vgg16_16_fp16.stdout"
+    assert path.read_text().startswith("&&&& RUNNING TensorRT.sample_ssd")
+    code, out, err = _main(["report", str(path)])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, (code, out, err)
+    assert path.name in err and "TensorRT.sample_ssd" in err and "Traceback" not in err
 
 
 FAILED_CASES = sorted(p.name for p in FAILED.glob("*.log"))
