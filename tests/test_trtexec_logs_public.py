@@ -117,6 +117,9 @@ CASES = [
          extra={"compute_ms.mean": 3.96139, "compute_ms.p99": 6.91373}),
     Case("trt5-ai-matrix/v100-resnet50_64_fp16.txt", None, None, None, extra={"compute_ms.mean": 10.1428}),
     Case("trt5-ai-matrix/p4-googlenet_bvlc_32_fp32.txt", None, None, None, extra={"compute_ms.p99": 28.432}),
+    # Jetson AGX Orin DLA (INT8, --useDLACore=0 --allowGPUFallback): the DLA/GPU layer lists and the summary's
+    # first lines of one run, as NVIDIA's DLA tutorial reprinted them (two excerpts in one file, MIT)
+    Case("quoted/orin-dla-int8.jetson_dla_tutorial.log", None, None, None, extra={"throughput_qps": 649.723}),
     # the same format on a Jetson Xavier (Jan 2020), dated with month 00 as that trtexec printed it (quoted)
     Case("quoted/xavier-pre7-average.retinanet-examples118.log", None, None, None,
          extra={"compute_ms.mean": 55.2518, "compute_ms.p99": 59.9569}),
@@ -314,6 +317,16 @@ def test_pre7_format_says_what_the_figures_are() -> None:
     assert report["timing"]["latency_ms"]["mean"] is None and report["timing"]["end_to_end_ms"]["mean"] is None
     result = CliRunner().invoke(cli, ["report", str(path), "--format", "markdown", "--no-lint"])
     assert result.exit_code == 0 and "3.96139" in result.output and "6.91373" in result.output
+
+
+def test_a_throughput_only_summary_is_shown_in_text_and_markdown() -> None:
+    """The DLA tutorial's excerpt prints only 'Throughput: 649.723 qps': JSON had it, text and Markdown dropped
+    it (the timing line was shown only with per-iteration statistics)."""
+    path = QUOTED / "orin-dla-int8.jetson_dla_tutorial.log"
+    for fmt in ("text", "markdown"):
+        result = CliRunner().invoke(cli, ["report", str(path), "--format", fmt, "--no-lint"])
+        assert result.exit_code == 0, result.output
+        assert "trtexec performance summary; throughput 649.723 qps" in result.output, fmt
 
 
 def test_another_tensorrt_programs_output_is_not_a_trtexec_log() -> None:

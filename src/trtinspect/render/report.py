@@ -57,7 +57,7 @@ def _headline(report: dict[str, Any]) -> list[tuple[str, str]]:
     t = report["timing"]
     if t.get("inference_skipped"):
         rows.append(("Timing", "no inference was run (--skipInference): build only"))
-    elif t["source"]:
+    elif t["source"] or t["throughput_qps"] is not None:   # a summary excerpt may print only Throughput
         rows.append(("Timing", _timing_source(t)))
     totals = _totals(t)
     if totals:
