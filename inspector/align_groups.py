@@ -12,7 +12,7 @@ same frame (``fast=False`` builds every row with :func:`group_values`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -293,25 +293,31 @@ def _single_facts(side: _Side, first: list[int]) -> dict[str, np.ndarray]:
     }
 
 
+_MODULE_SUFFIXES = (".weight", ".bias")
+
+
 def _shorts(side: _Side) -> list[str]:
-    """:func:`_short` of every layer (only the keys ending in .weight / .bias can name a module)."""
-    return [_short_of([k for k in keys if k.endswith((".weight", ".bias"))], name)
-            for keys, name in zip(side.keys, side.names, strict=True)]
+    """:func:`_short` of every layer: its name (shortened) unless one of its source-node names ends in .weight /
+    .bias (only those layers are looked at)."""
+    names = side.names
+    out = [name if len(name) <= 60 else name[:57] + "..." for name in names]
+    keys = side.keys
+    for i in side.layers_ending(_MODULE_SUFFIXES):
+        out[i] = _short_of([k for k in keys[i] if k.endswith(_MODULE_SUFFIXES)], names[i])
+    return out
 
 
 def _op_facts(side: _Side) -> tuple[list[str | None], list[str]]:
-    """Every layer's op kinds "/"-joined (``_uniq(ops)``) and :func:`token`, once per distinct op list."""
-    memo: dict[tuple[str, ...], tuple[str | None, str | None]] = {}
-    uniq: list[str | None] = []
-    tokens: list[str] = []
-    for i, (name, ptype) in enumerate(zip(side.names, side.ptype, strict=True)):
-        ops = tuple(side.ops(i))
-        got = memo.get(ops)
-        if got is None:
-            got = memo[ops] = (_uniq(ops), primary_op(ops))
-        uniq.append(got[0])
-        tokens.append("Reformat" if name.startswith("Reformatting CopyNode for ") and _COPY_NODE.match(name)
-                      else got[1] or ptype or "?")
+    """Every layer's op kinds "/"-joined (``_uniq(ops)``) and :func:`token`, once per distinct op list
+    (:attr:`_Side.op_class`)."""
+    side.read_all_ops()
+    classes = cast(list[int], side.op_class)
+    uniq = list(map([_uniq(ops) for ops in side.op_lists].__getitem__, classes))
+    primary = map([primary_op(ops) for ops in side.op_lists].__getitem__, classes)
+    tokens = [p or t or "?" for p, t in zip(primary, side.ptype, strict=True)]
+    for i, name in enumerate(side.names):
+        if name.startswith("Reformatting CopyNode for ") and _COPY_NODE.match(name):
+            tokens[i] = "Reformat"
     return uniq, tokens
 
 

@@ -91,6 +91,26 @@ def _op_kind_of_shape(node: str) -> str | None:
 
 
 _SEP = "\x1f"          # joins names for op_kinds' one pass (a name holding it: one name at a time)
+_LAYER_SEP = "\x1e"    # joins the layers' joined names (_layer_shapes)
+
+
+def _keys_text(keys: list[list[str]]) -> tuple[str, np.ndarray] | None:
+    """Every layer's names joined by _SEP, the layers joined by _LAYER_SEP, and each layer's start offset in
+    that text; None when a name holds a separator."""
+    joined = list(map(_SEP.join, keys))
+    text = _LAYER_SEP.join(joined)
+    lens = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    if (text.count(_LAYER_SEP) != max(len(keys) - 1, 0)
+            or text.count(_SEP) != int(np.maximum(lens - 1, 0).sum())):
+        return None
+    sizes = np.fromiter(map(len, joined), dtype=np.int64, count=len(joined)) + 1
+    return text, np.cumsum(sizes) - sizes
+
+
+def _layer_shapes(text: str) -> list[str]:
+    """Each layer's joined names (:func:`_keys_text`) with their digit runs reduced (``_DIGIT_RUN.sub`` of each
+    name: a run never spans a separator), all layers in one pass."""
+    return _DIGIT_RUN.sub("00", text).split(_LAYER_SEP)
 
 
 def op_kinds(nodes: list[str]) -> list[str | None]:
@@ -196,6 +216,11 @@ class _Side:
         self.alias_set: set[str] = set()     # and their plain-export aliases
         self._named: list[frozenset[str] | None] = [None] * n
         self._ops: list[list[str] | None] = [None] * n
+        # after read_all_ops: each layer's op-list class and the distinct op lists (ops(i) == op_lists[op_class[i]])
+        self.op_class: list[int] | None = None
+        self.op_lists: list[list[str]] = []
+        self._keys_text: tuple[str, np.ndarray] | None = None
+        self._keys_text_read = False
         self._shapes: list[frozenset[tuple[Any, ...]] | None] = [None] * n
         self._io: tuple[list[Any], list[Any]] | None = None
         self._tensor_shapes: tuple[list[tuple[tuple[Any, ...], ...]], list[tuple[tuple[Any, ...], ...]]] | None = None
@@ -248,11 +273,81 @@ class _Side:
         return got
 
     def read_all_ops(self) -> None:
-        """Compute :meth:`ops` of every layer at once (:func:`op_kinds` over all source-node names)."""
-        kinds = op_kinds(list(itertools.chain.from_iterable(self.keys)))
-        ends = list(itertools.accumulate(map(len, self.keys)))
-        self._ops = [[o for o in kinds[e - len(keys):e] if o is not None]
-                     for keys, e in zip(self.keys, ends, strict=True)]
+        """Compute :meth:`ops` of every layer at once: each layer's source-node names reduced to their digit-run
+        shapes in one pass over the joined text of all layers (:func:`op_kinds`' rule), each distinct layer shape
+        classified once. Layers of one shape share one op list (:attr:`op_class` numbers the distinct lists)."""
+        if self.op_class is not None:
+            return
+        keys = self.keys
+        if not keys:
+            self.op_class, self.op_lists = [], []
+            return
+        found = self.keys_text()
+        if found is None:                     # a name holding a separator: one name at a time
+            kinds = op_kinds(list(itertools.chain.from_iterable(keys)))
+            ends = list(itertools.accumulate(map(len, keys)))
+            self._ops = [[o for o in kinds[e - len(k):e] if o is not None] for k, e in zip(keys, ends, strict=True)]
+            self._number_op_lists()
+            return
+        memo: dict[str, int] = {}
+        lists: list[list[str]] = []
+        raw: set[int] = set()                 # classes whose kinds keep a digit: each layer's own names
+        code = memo.get
+        classes: list[int] = []
+        for shape in _layer_shapes(found[0]):
+            c = code(shape)
+            if c is None:
+                c = memo[shape] = len(lists)
+                kinds = [_op_kind_of_shape(p) for p in shape.split(_SEP)] if shape else []
+                if any(k is not None and _DIGIT.search(k) is not None for k in kinds):
+                    raw.add(c)
+                lists.append([k for k in kinds if k is not None])
+            classes.append(c)
+        self._ops = list(map(lists.__getitem__, classes))
+        if raw:
+            for i, c in enumerate(classes):
+                if c in raw:
+                    self._ops[i] = [o for o in map(op_kind, keys[i]) if o is not None]
+            self._number_op_lists()
+            return
+        self.op_class, self.op_lists = classes, lists
+
+    def keys_text(self) -> tuple[str, np.ndarray] | None:
+        """:func:`_keys_text` of this side's source-node names, read once."""
+        if not self._keys_text_read:
+            self._keys_text, self._keys_text_read = _keys_text(self.keys), True
+        return self._keys_text
+
+    def layers_ending(self, suffixes: tuple[str, ...]) -> list[int]:
+        """Positions (ascending) of the layers one of whose source-node names ends in one of ``suffixes``: each
+        suffix found before a separator (or at the end) of the joined text of all names (:func:`_keys_text`)."""
+        found = self.keys_text()
+        if found is None:
+            return [i for i, keys in enumerate(self.keys) if any(k.endswith(suffixes) for k in keys)]
+        text, starts = found
+        hits: list[int] = [len(text) - 1] if text.endswith(suffixes) else []
+        for part in (s + sep for s in suffixes if s for sep in (_SEP, _LAYER_SEP)):
+            at = text.find(part)
+            while at != -1:
+                hits.append(at)
+                at = text.find(part, at + 1)
+        if not hits:
+            return []
+        return np.unique(np.searchsorted(starts, np.asarray(hits, dtype=np.int64), side="right") - 1).tolist()
+
+    def _number_op_lists(self) -> None:
+        """:attr:`op_class` / :attr:`op_lists` from the op lists of every layer (equal lists: one class)."""
+        memo: dict[tuple[str, ...], int] = {}
+        lists: list[list[str]] = []
+        classes: list[int] = []
+        for ops in cast(list[list[str]], self._ops):
+            key = tuple(ops)
+            c = memo.get(key)
+            if c is None:
+                c = memo[key] = len(lists)
+                lists.append(ops)
+            classes.append(c)
+        self.op_class, self.op_lists = classes, lists
 
     def shapes(self, i: int) -> frozenset[tuple[Any, ...]]:
         """Input and output tensor shapes of layer i without the batch dimension."""

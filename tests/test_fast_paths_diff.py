@@ -277,3 +277,28 @@ def test_windowed_similarity_equals_counters_per_window(ta: list[str], tb: list[
             shared += sum((ca & cb).values())
         want = 2.0 * shared / (na + nb)
     assert mm.windowed_similarity(ta, tb) == want
+
+
+# --- align_side.read_all_ops: one classification per distinct layer shape == op_kind name by name ------------
+_NODE_PARTS = ["Conv_", "conv2d_", "Relu_", "Foo", "12", "3", "007", "٣", ".weight", ".bias", " [b", "]", "/m/",
+               "(Unnamed Layer* ", ") [Quantize]", "_output_.dequant", "\x1f", "\x1e", "w", "QuantizeLinear_"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.lists(st.sampled_from(_NODE_PARTS), max_size=4).map("".join), max_size=4),
+                max_size=8))
+def test_read_all_ops_equals_op_kind_per_name(keys_of: list[list[str]]) -> None:
+    frame = pd.DataFrame({"name": [f"l{i}" for i in range(len(keys_of))], "layer_index": list(range(len(keys_of))),
+                          "source_nodes": keys_of})
+    side = align_side._Side(frame, "A")
+    side.read_all_ops()
+    want = [[o for o in map(align_side.op_kind, keys) if o is not None] for keys in keys_of]
+    assert [side.ops(i) for i in range(len(keys_of))] == want
+    assert side.op_class is not None
+    assert [side.op_lists[c] for c in side.op_class] == want
+    suffixes = (".weight", ".bias")
+    assert side.layers_ending(suffixes) == [i for i, keys in enumerate(keys_of)
+                                            if any(k.endswith(suffixes) for k in keys)]
+    names = [f"l{i}" for i in range(len(keys_of))]
+    assert align_groups._shorts(side) == [align_groups._short_of(keys, name)
+                                          for keys, name in zip(keys_of, names, strict=True)]
