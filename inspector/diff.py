@@ -23,7 +23,7 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -58,8 +58,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "NOUN_RULES", "NO_TIMING", "RECONCILE_TOL_MS", "TYPE_NOUNS",
-           "DiffResult", "diff", "group_times", "is_timed", "noun"]
+__all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "MODE_END_TO_END", "NOUN_RULES", "NO_TIMING",
+           "RECONCILE_TOL_MS", "TYPE_NOUNS", "DiffResult", "diff", "group_times", "is_timed", "noun"]
 
 # Sum of group deltas vs difference of per-layer totals: allowed floating-point disagreement.
 RECONCILE_TOL_MS = 1e-9
@@ -460,6 +460,8 @@ def diff(a: EngineBundle, b: EngineBundle, *, findings: bool = True, force: bool
 
 
 def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> DiffResult:
+    if (a.layers.empty or b.layers.empty) and (only := _end_to_end_only(a, b)) is not None:
+        return only
     notes: list[str] = []
     sides = read_sides(a.layers, b.layers) if len(a.layers) and len(b.layers) else None
     match = _comparable(a, b, force, sides)
@@ -510,6 +512,76 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         findings_available=findings_available, causes=found, similarity=match.similarity,
         context=list(match.context) + list(match.build), headline=headline(a.name, b.name, totals),
     )
+
+
+# ---------------------------------------------------------------------------------- end to end only
+
+
+# alignment mode of a diff where A or B has no layer information (e.g. a trtexec log with only its summary)
+MODE_END_TO_END = "end to end only (no layer information)"
+# trtexec's names of the END_TO_END metrics, as a sentence says them (the headline's basis, in this order)
+_E2E_WORDS = {"gpu_compute": "GPU compute", "latency": "latency", "h2d": "H2D latency", "d2h": "D2H latency",
+              "enqueue": "enqueue time"}
+
+
+def _end_to_end_only(a: EngineBundle, b: EngineBundle) -> DiffResult | None:
+    """A or B has no layer information (a trtexec log with only its performance summary, a times file):
+    compare the figures trtexec printed, end to end, and say that per-layer comparison is not possible.
+
+    None when no end-to-end figure is known on both sides (the caller then refuses the side without layers)."""
+    e2e = _end_to_end_frame(a, b)
+    both = e2e[e2e["a_ms"].notna() & e2e["b_ms"].notna()]
+    if both.empty:
+        return None
+    match = model_match(a, b)
+    a_lt, b_lt = (x.layer_times().iloc[:0] for x in (a, b))      # no per-layer figures on either side
+    alignment = replace(align(a.layers.iloc[:0], b.layers.iloc[:0]), mode=MODE_END_TO_END, notes=[])
+    gt = group_times(alignment, a_lt, b_lt)
+    groups = alignment.groups.merge(gt.drop(columns=["kind", "label"]), on="group_id", how="left")
+    groups["findings"] = pd.Series([], index=groups.index, dtype="object")
+    totals = _totals(a, b, a_lt, b_lt, gt, e2e, False, [])
+    for side, bundle in (("a", a), ("b", b)):
+        qps = bundle.timing.throughput_qps
+        totals[f"{side}_throughput_qps"] = math.nan if qps is None else float(qps)
+    lacking = [(side, bundle) for side, bundle in (("A", a), ("B", b)) if bundle.layers.empty]
+    head = _end_to_end_headline(a.name, b.name, both, totals, [f"{s} ({x.name})" for s, x in lacking])
+    lines = [f"Run on a different setup: {'; '.join(match.context)} (part of the difference may be the setup, "
+             "not the engine)."] if match.context else []
+    lines.append(head)
+    lines += [change[0].upper() + change[1:] + "." for change in match.build]
+    lines.append("Without layer information trtinspect cannot tell whether A and B are builds of the same "
+                 "network: only the end-to-end figures are compared.")
+    notes = [f"{side} ({bundle.name}) has no layer information, so nothing is compared per layer, type or "
+             f"precision: {_advice(bundle, 'layers')}" for side, bundle in lacking]
+    return DiffResult(
+        a_name=a.name, b_name=b.name, alignment=alignment, groups=groups,
+        by_type=_totals_by("layer_type", a_lt, b_lt), by_precision=_totals_by("precision", a_lt, b_lt),
+        end_to_end=e2e, totals=totals, events=[], summary="\n".join(lines), notes=notes,
+        findings_available=False, causes=[], similarity=math.nan,
+        context=list(match.context) + list(match.build), headline=head,
+    )
+
+
+def _end_to_end_headline(a_name: str, b_name: str, both: pd.DataFrame, totals: Mapping[str, float],
+                         lacking: Sequence[str]) -> str:
+    """Who is faster end to end (GPU compute, else latency, else the first figure both sides have), the
+    throughput trtexec printed, and why there is no per-layer comparison."""
+    order = {key: n for n, key in enumerate(_E2E_WORDS)}
+    row = both.iloc[int(np.argmin([order.get(m, 99) for m in both["metric"].tolist()]))]
+    what, ga, gb = _E2E_WORDS.get(str(row["metric"]), str(row["metric"])), float(row["a_ms"]), float(row["b_ms"])
+    d = gb - ga
+    if abs(d) < SAME_MS:
+        first = (f"B ({b_name}) and A ({a_name}) take the same end-to-end {what} time (mean per iteration: "
+                 f"{ga:.3f} ms)")
+    else:
+        share = f", {abs(100 * d / ga):.1f}% of A's {what}" if ga > 0 else ""
+        first = (f"B ({b_name}) is {abs(d):.3f} ms {'slower' if d > 0 else 'faster'} than A ({a_name}) end to "
+                 f"end{share} (mean per iteration: {ga:.3f} -> {gb:.3f} ms)")
+    qa, qb = totals["a_throughput_qps"], totals["b_throughput_qps"]
+    if not (math.isnan(qa) or math.isnan(qb)):
+        first += f"; throughput {qa:.3f} -> {qb:.3f} qps" + (f" ({100 * (qb - qa) / qa:+.1f}%)" if qa > 0 else "")
+    who = f"{lacking[0]} and {lacking[1]} have" if len(lacking) == 2 else f"{lacking[0]} has"
+    return f"{first}. Per-layer comparison is not possible: {who} no layer information."
 
 
 def _comparable(a: EngineBundle, b: EngineBundle, force: bool,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import orjson
 import pandas as pd
 
-from trtinspect.inspector.diff import DiffResult
+from trtinspect.inspector.diff import MODE_END_TO_END, DiffResult
 from trtinspect.render.escape import md_cell, md_text, printable
 from trtinspect.render.jsonout import NotFast, dumps_indent2_bytes
 from trtinspect.textfmt import FILE_WIDTH
@@ -296,6 +296,10 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -
 
     ``width``: the console width (the terminal's, or :data:`FILE_WIDTH` for a file or pipe). Numbers and
     codes are never wrapped; at a narrow width low-priority columns are hidden instead."""
+    if result.mode == MODE_END_TO_END:     # no layer information: end-to-end figures only
+        from trtinspect.render import diff_e2e
+
+        return diff_e2e.render_text(result, width=width)
     from rich.console import Console
     from rich.text import Text
 
@@ -389,6 +393,10 @@ def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 def render_markdown(result: DiffResult, *, top: int = 10) -> str:
     """Markdown report (for a pull-request comment)."""
+    if result.mode == MODE_END_TO_END:
+        from trtinspect.render import diff_e2e
+
+        return diff_e2e.render_markdown(result)
     lines = [f"# trtinspect diff: {_md_text(result.a_name)} (A) vs {_md_text(result.b_name)} (B)", ""]
     for line in result.summary.splitlines():     # numbered causes stay a list: a blank line before each
         lines += [_md_text(line), ""]
@@ -453,6 +461,10 @@ def _html_table(headers: list[str], rows: list[list[str]], classes: list[str] | 
 
 def render_html(result: DiffResult, *, top: int = 20) -> str:
     """One self-contained HTML file: summary, waterfall, stacked time by type, precision changes, table."""
+    if result.mode == MODE_END_TO_END:
+        from trtinspect.render import diff_e2e
+
+        return diff_e2e.render_html(result)
     from trtinspect.render import plots
 
     untimed = no_delta_note(result)
