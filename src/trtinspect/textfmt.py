@@ -7,7 +7,9 @@ finds it, and the outputs agree with one another.
 
 from __future__ import annotations
 
-__all__ = ["FILE_WIDTH", "MINUS", "signed"]
+import textwrap
+
+__all__ = ["FILE_WIDTH", "MINUS", "fit_row", "signed"]
 
 MINUS = "-"
 # Text written to a file or a pipe without COLUMNS set (no terminal to fit): 120 columns, the width of a code
@@ -18,3 +20,26 @@ FILE_WIDTH = 120
 def signed(value: float, digits: int = 3, unit: str = "") -> str:
     """``+0.232 ms`` / ``-0.165 ms``: always a sign, ASCII minus, ``digits`` decimals, then ``unit``."""
     return f"{MINUS if value < 0 else '+'}{abs(value):.{digits}f}{unit}"
+
+
+# A text-table row whose last cell is a long name (a fusion group, an engine): the cells before it (numbers,
+# codes) stay whole on the first line; the name takes the room left and wraps under its own column, or, when
+# less than NAME_MIN_ROOM is left (a narrow terminal), goes under the row on lines of its own.
+NAME_MIN_ROOM = 20
+
+
+def fit_row(cells: str, name: str, width: int) -> list[str]:
+    """``cells + name`` as lines of at most ``width`` characters (``cells`` itself is never cut).
+
+    The name wraps between words where it can and inside a long word (a layer path) where it must."""
+    if len(cells) + len(name) <= width:
+        return [cells + name]
+    room = width - len(cells)
+    if room >= NAME_MIN_ROOM:
+        first, *rest = _chunks(name, room)
+        return [cells + first, *(" " * len(cells) + part for part in rest)]
+    return [cells.rstrip(), *("  " + part for part in _chunks(name, max(NAME_MIN_ROOM, width - 2)))]
+
+
+def _chunks(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False) or [""]

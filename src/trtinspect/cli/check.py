@@ -22,6 +22,7 @@ from trtinspect.cli.options import (
     load_evidence,
     runs_label,
     side_labels,
+    text_width,
     write_output,
 )
 from trtinspect.errors import TrtInspectError
@@ -78,7 +79,7 @@ def command(baseline: tuple[str, ...], candidate: tuple[str, ...], config_file: 
         result.baseline_name, result.candidate_name, runs_label(baseline), runs_label(candidate)
     )
     if targets.get("json") != "-":
-        click.echo(render.render("check", result, "text"))
+        click.echo(render.render("check", result, "text", width=text_width()))
     for fmt, target in targets.items():
         if target:
             write_output(target, render.render("check", result, fmt), f"{fmt} report")

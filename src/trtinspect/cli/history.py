@@ -8,9 +8,12 @@ from typing import Any
 
 import click
 
+from trtinspect.cli.options import text_width
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector import history
 from trtinspect.inspector.check_inputs import centre_word
+from trtinspect.render.check import term_text
+from trtinspect.textfmt import NAME_MIN_ROOM, fit_row
 
 
 def _ms(x: Any) -> str:
@@ -61,34 +64,47 @@ def command(db_arg: str | None, db: str | None, engine_name: str | None, layer: 
             click.echo(f"no recorded measurements of '{layer}'")
             return
         click.echo("mean ms per iteration (per-layer profile), averaged over each check's runs")
-        click.echo(
-            f"{'check':>6}  {'when (UTC)':<19}  {'what':<5}  {'baseline ms':>11}  {'candidate ms':>12}  "
-            "status  engine"
+        _table(
+            [(6, ">", "check"), (19, "<", "when (UTC)"), (5, "<", "what"), (11, ">", "baseline ms"),
+             (12, ">", "candidate ms"), (6, "<", "status")], "engine",
+            [([r["run_id"], str(r["created_at"])[:19], r["what"], _ms(r["base_ms"]), _ms(r["cand_ms"]),
+               r["status"] or "-"], str(r["engine"])) for r in trend.to_dict("records")],
         )
-        for r in trend.to_dict("records"):
-            when = str(r["created_at"])[:19]
-            click.echo(
-                f"{r['run_id']:>6}  {when:<19}  {r['what']:<5}  {_ms(r['base_ms']):>11}  "
-                f"{_ms(r['cand_ms']):>12}  {r['status'] or '-':<6}  {r['engine']}"
-            )
         return
     runs = history.list_runs(engine=engine, engine_name=engine_name, limit=limit)
     if runs.empty:
         click.echo("no recorded checks")
         return
-    click.echo(
-        f"{'check':>6}  {'when (UTC)':<19}  {'verdict':<10}  {'e2e base':>9}  {'e2e cand':>9}  {'stat':<6}  "
-        f"{'delta':>8}  {'groups':>6}  engine (vs baseline)"
-    )
+    rows = []
     for r in runs.to_dict("records"):
         delta = r["e2e_delta_pct"]
         d = "-" if delta is None or (isinstance(delta, float) and math.isnan(delta)) else f"{delta:+.2f}%"
-        click.echo(
-            f"{r['id']:>6}  {str(r['created_at'])[:19]:<19}  {r['verdict']:<10}  {_ms(r['e2e_base_ms']):>9}  "
-            f"{_ms(r['e2e_cand_ms']):>9}  {centre_word(r.get('e2e_source')):<6}  {d:>8}  "
-            f"{r['n_regressed_groups']:>6}  {r['engine']} "
-            f"(vs {r['baseline']})"
-        )
+        rows.append(([r["id"], str(r["created_at"])[:19], r["verdict"], _ms(r["e2e_base_ms"]), _ms(r["e2e_cand_ms"]),
+                      centre_word(r.get("e2e_source")), d, r["n_regressed_groups"]],
+                     f"{r['engine']} (vs {r['baseline']})"))
+    _table([(6, ">", "check"), (19, "<", "when (UTC)"), (10, "<", "verdict"), (9, ">", "e2e base"),
+            (9, ">", "e2e cand"), (6, "<", "stat"), (8, ">", "delta"), (6, ">", "groups")], "engine (vs baseline)",
+           rows)
+
+
+Column = tuple[int, str, str]     # width, alignment (">" or "<"), header
+
+
+def _table(columns: list[Column], name_header: str, rows: list[tuple[list[Any], str]]) -> None:
+    """Print a table whose last column is a name (an engine, its baseline) at the terminal's width (COLUMNS):
+    numbers stay whole; a long name wraps under its column, or under the row when the terminal is narrow.
+    Columns are two spaces apart, one where that is what lets the numbers fit."""
+    width = text_width()
+    gap = "  " if sum(w for w, _, _ in columns) + 2 * len(columns) + NAME_MIN_ROOM <= width else " "
+
+    def cells(values: list[Any]) -> str:
+        return "".join(f"{v!s:{align}{w}}{gap}" for v, (w, align, _) in zip(values, columns, strict=True))
+
+    for line in fit_row(cells([h for _, _, h in columns]), name_header, width):
+        click.echo(term_text(line))
+    for values, name in rows:
+        for line in fit_row(cells(values), term_text(name), width):
+            click.echo(term_text(line))
 
 
 def _verify(engine: Any) -> None:

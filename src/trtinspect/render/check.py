@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from trtinspect.inspector.check import CheckResult, EndToEnd, centre_word
+from trtinspect.textfmt import FILE_WIDTH, fit_row
 
 MAX_ROWS = 15
 
@@ -178,7 +179,10 @@ def _interesting(r: CheckResult) -> pd.DataFrame:
     return g[g["status"].isin(["regression", "traded", "improvement", "added", "removed", "ignored"])]
 
 
-def to_text(r: CheckResult) -> str:
+def to_text(r: CheckResult, *, width: int = FILE_WIDTH) -> str:
+    """The verdict for a terminal or CI log. ``width``: the group table fits it (a long group name wraps under
+    its column, or under the row on a narrow terminal; numbers stay whole); prose lines are not wrapped (the
+    first line is the verdict, kept whole for scripts)."""
     e = r.end_to_end
     lines = [headline(r), ""]
     lines.append(
@@ -195,11 +199,12 @@ def to_text(r: CheckResult) -> str:
             f"{'cand %':>6}  group"
         )
         for g in rows.to_dict("records"):
-            lines.append(
+            cells = (
                 f"{g['status']:<11} {_ms(g['base_ms']):>11} {_ms(g['cand_ms']):>9} "
                 f"{_pct(g['delta_pct']):>9} {_pct(g['size_threshold_pct']):>10} {_share(g['base_share_pct']):>6} "
-                f"{_share(g['cand_share_pct']):>6}  {g['label']}"
+                f"{_share(g['cand_share_pct']):>6}  "
             )
+            lines += fit_row(cells, term_text(g["label"]), width)
         more = len(_interesting(r)) - len(rows)
         if more > 0:
             lines.append(f"... {more} more (see --json)")
