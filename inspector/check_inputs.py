@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
-from trtinspect.parsers.nsys.bundle import require_tensorrt
+from trtinspect.parsers.model import require_tensorrt  # imports the nsys package only for nsys inputs
 from trtinspect.parsers.numbers import EVIDENCE, bad_columns, source_file
 
 if TYPE_CHECKING:

@@ -49,8 +49,7 @@ from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
 from trtinspect.parsers.layer_total import rows_total
-from trtinspect.parsers.model import single_sample_sides
-from trtinspect.parsers.nsys.bundle import require_tensorrt
+from trtinspect.parsers.model import require_tensorrt, single_sample_sides  # nsys imported for nsys inputs only
 from trtinspect.parsers.timing import FROM_SUMMARY, FROM_TIMES
 
 if TYPE_CHECKING:

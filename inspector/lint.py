@@ -26,7 +26,7 @@ from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES, SEVERITY_RANK, Rule, rules_frame
 from trtinspect.inspector.rules_base import Finding, LintContext
 from trtinspect.parsers import schema
-from trtinspect.parsers.nsys.bundle import require_tensorrt
+from trtinspect.parsers.model import require_tensorrt  # imports the nsys package only for nsys inputs
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle

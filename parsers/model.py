@@ -162,6 +162,21 @@ def single_sample_sides(sides: Sequence[tuple[str, EngineBundle]]) -> str | None
     return f"{' and '.join(single)}: {SINGLE_SAMPLE}" if single else None
 
 
+def require_tensorrt(bundle: EngineBundle, what: str = "TensorRT evidence", hint: str | None = None) -> None:
+    """:func:`trtinspect.parsers.nsys.bundle.require_tensorrt` without importing the nsys package for bundles
+    that are not Nsight Systems inputs (they always hold TensorRT evidence): report, lint and diff of trtexec
+    exports never pay the nsys modules' import. Same checks, same errors."""
+    extras = bundle.extras
+    if extras.get("nsys_attribution_skipped") is None and bool(extras.get("nsys_tensorrt", True)):
+        return
+    from trtinspect.parsers.nsys.bundle import require_tensorrt as nsys_require_tensorrt
+
+    if hint is None:
+        nsys_require_tensorrt(bundle, what)
+    else:
+        nsys_require_tensorrt(bundle, what, hint)
+
+
 def _layer_total(bundle: EngineBundle) -> LayerTotal:
     return layer_total(bundle.profile, iterations=bundle.extras.get("profile_iterations"),
                        total_row=bundle.extras.get("profile_total_row"),

@@ -309,3 +309,34 @@ def test_row_reader_matches_the_per_field_rules(records: list[dict[str, Any]]) -
     assert info.has_metadata == any(r.get("Metadata") is not None for r in records)
     assert info.myelin_records == any(str(r.get("LayerType")).lower() in layers.MYELIN_LAYER_TYPES
                                       for r in records)
+
+
+# ---- start-up: require_tensorrt without the nsys package for bundles that are not nsys inputs ----------------
+@settings(max_examples=40, deadline=None)
+@given(st.fixed_dictionaries({}, optional={"nsys_tensorrt": st.booleans() | st.none() | st.just(1),
+                                           "nsys_attribution_skipped": st.none() | st.just("too many events"),
+                                           "nsys_tensorrt_evidence": st.just("0 TensorRT ranges")}),
+       st.none() | st.just("give the engine's files"))
+def test_require_tensorrt_matches_the_nsys_check(extras: dict[str, Any], hint: str | None) -> None:
+    from trtinspect.parsers.model import EngineBundle, require_tensorrt
+    from trtinspect.parsers.nsys.bundle import require_tensorrt as nsys_require_tensorrt
+
+    def outcome(check: Any) -> str | None:
+        bundle = EngineBundle(name="x", extras=dict(extras))
+        try:
+            check(bundle, "an engine", *(() if hint is None else (hint,)))
+        except TrtInspectError as exc:
+            return str(exc)
+        return None
+
+    assert outcome(require_tensorrt) == outcome(nsys_require_tensorrt)
+
+
+def test_report_lint_and_diff_modules_do_not_import_nsys() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, trtinspect.cli.report, trtinspect.cli.lint, trtinspect.cli.diff, trtinspect.inspector.check; "
+            "print(sorted(m for m in sys.modules if 'nsys' in m and m.startswith('trtinspect.parsers')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

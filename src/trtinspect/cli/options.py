@@ -23,7 +23,7 @@ import trtinspect
 from trtinspect import render
 from trtinspect.cli import keep_until_exit
 from trtinspect.errors import TrtInspectError
-from trtinspect.parsers.model import EngineBundle
+from trtinspect.parsers.model import EngineBundle, require_tensorrt  # nsys package imported for nsys inputs only
 from trtinspect.textfmt import FILE_WIDTH
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,8 +42,6 @@ def load(*paths: str | Path, name: str | None = None) -> EngineBundle:
 def load_evidence(*paths: str | Path, name: str | None = None, what: str = "TensorRT evidence") -> EngineBundle:
     """:func:`load`, refusing an Nsight Systems export without TensorRT activity (check and diff compare
     TensorRT engines; such an export has no engine to compare)."""
-    from trtinspect.parsers.nsys.bundle import require_tensorrt  # here: the nsys package is not start-up cost
-
     bundle = load(*paths, name=name)
     require_tensorrt(bundle, what)
     return bundle
