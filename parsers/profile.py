@@ -127,8 +127,19 @@ def _wrong_kind(obj: Any, path: str | Path | None) -> TrtInspectError:
 
 def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.DataFrame:
     """PROFILE frame from a decoded profile list (vectorised: 50,000 records in well under a second)."""
-    if not isinstance(obj, list) or not all(isinstance(r, dict) for r in obj):
+    if not isinstance(obj, list) or not (set(map(type, obj)) <= _DICT or all(isinstance(r, dict) for r in obj)):
         raise _wrong_kind(obj, path)
+    # The usual file: a {"count": N} header, then records of one shape. When every record after the header
+    # fits the fast path, none of them is another header (a header lacks "name"): no scan for one is needed.
+    head = 1 if obj and "count" in obj[0] and "name" not in obj[0] else 0
+    frame = _plain_records_frame(obj[head:] if head else obj)
+    if frame is not None:
+        count = obj[0]["count"] if head else None
+        if isinstance(count, int) and not isinstance(count, bool):
+            meta.count = count
+        else:
+            meta.notes.append('profile has no {"count": N} header; iteration count unknown')
+        return frame
     for rec in obj:
         if "count" in rec and "name" not in rec:
             count = rec["count"]
@@ -136,7 +147,8 @@ def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.Da
                 meta.count = count
             break
     positions = [i for i, r in enumerate(obj) if not ("count" in r and "name" not in r)]
-    frame = _plain_records_frame([obj[i] for i in positions])
+    # headers elsewhere than first: the fast path again on the records without them
+    frame = _plain_records_frame([obj[i] for i in positions]) if len(positions) != len(obj) - head else None
     if frame is not None:  # every record well-formed: the columns straight from the records
         if meta.count is None:
             meta.notes.append('profile has no {"count": N} header; iteration count unknown')
@@ -144,6 +156,7 @@ def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.Da
     return _from_records(obj, positions, meta, path)
 
 
+_DICT = frozenset({dict})
 _PLAIN_NUMBER = frozenset({float, int})
 _FAST_KEYS = frozenset(KEY_MAP)
 

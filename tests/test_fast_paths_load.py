@@ -190,6 +190,47 @@ def test_profile_columns_fast_path_matches_the_general_path(records: list[dict[s
     assert _same_frame(fast, general[0])
 
 
+def _reference_from_decoded(obj: list[dict[str, Any]]) -> tuple[str, Any]:
+    """profile._from_decoded as it read records before the header-first fast path: find the first header,
+    drop every header, then the fast or the general path."""
+    meta = profile.ProfileMeta(None)
+    for rec in obj:
+        if "count" in rec and "name" not in rec:
+            if isinstance(rec["count"], int) and not isinstance(rec["count"], bool):
+                meta.count = rec["count"]
+            break
+    positions = [i for i, r in enumerate(obj) if not ("count" in r and "name" not in r)]
+    try:
+        frame = profile._plain_records_frame([obj[i] for i in positions])
+        if frame is None:
+            frame = profile._from_records(obj, positions, meta, None)
+        elif meta.count is None:
+            meta.notes.append('profile has no {"count": N} header; iteration count unknown')
+    except TrtInspectError as exc:
+        return "error", str(exc)
+    return "ok", (frame, meta.count, meta.notes)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_profile_records(), st.lists(st.tuples(st.integers(0, 8), st.sampled_from(
+    [{"count": 3}, {"count": True}, {"count": 2.5}, {"count": 7, "x": 1}])), max_size=2))
+def test_profile_header_first_path_matches_the_header_scan(records: list[dict[str, Any]],
+                                                           headers: list[tuple[int, dict[str, Any]]]) -> None:
+    obj = list(records)
+    for at, header in headers:
+        obj.insert(min(at, len(obj)), dict(header))
+    expected = _reference_from_decoded(obj)
+    meta = profile.ProfileMeta(None)
+    try:
+        frame = profile._from_decoded(obj, meta, None)
+    except TrtInspectError as exc:
+        assert expected == ("error", str(exc))
+        return
+    assert expected[0] == "ok"
+    ref_frame, ref_count, ref_notes = expected[1]
+    assert _same_frame(frame, ref_frame) and meta.count == ref_count and meta.notes == ref_notes
+
+
 def _same_frame(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     return (list(a.columns) == list(b.columns) and a.dtypes.equals(b.dtypes) and a.index.equals(b.index)
             and a.equals(b))
