@@ -167,22 +167,26 @@ def _bad(message: str, path: str | Path | None) -> TrtInspectError:
     return TrtInspectError(message, path=path, hint=EXPORT_HINT)
 
 
-def _tensor_format(t: dict[str, Any], fmt: Any, fmt_cache: dict[Any, tuple[str | None, str | None]],
-                   info: _BuildInfo) -> tuple[str | None, tuple[str | None, str | None]]:
+# A format string's (dtype, layout, the string itself): one string object per distinct format in every tensor.
+_Parsed = tuple[str | None, str | None, str | None]
+_NO_FORMAT: _Parsed = (None, None, None)
+
+
+def _tensor_format(t: dict[str, Any], fmt: Any, fmt_cache: dict[Any, _Parsed], info: _BuildInfo) -> _Parsed:
     """Slow path of _RowWriter.tensors: first sight of a format string, or a tensor without "Format/Datatype"."""
     if fmt is None:
         fmt = t.get("Format", t.get("Datatype"))
     if not isinstance(fmt, str):
-        return None, (None, None)
+        return _NO_FORMAT
     parsed = fmt_cache.get(fmt)
     if parsed is None:
-        parsed = format_precision(fmt)
+        parsed = (*format_precision(fmt), fmt)
         fmt_cache[fmt] = parsed
         if is_plain_datatype(fmt):
             info.plain_formats = True
         else:
             info.descriptive_formats = True
-    return fmt, parsed
+    return parsed
 
 
 def _opt_str(value: Any) -> str | None:
@@ -338,13 +342,16 @@ class _RowWriter:
     """Reads one layer record into one row tuple (_ROW_COLUMNS; one Python pass over 50,000 records).
 
     What depends only on a distinct value is worked out once: tensor format strings (``fmt_cache``), layer
-    types (``kinds``) and weight types (``bits``)."""
+    types (``kinds``) and weight types (``bits``). The string columns of few distinct values (layer and
+    parameter types, tactics, origin, tensor formats) hold one string object per distinct value (``canon``):
+    the same values in less memory, compared and read from a few hot objects."""
 
     def __init__(self, info: _BuildInfo, path: str | Path | None, detailed: bool, own: bool) -> None:
         self.info, self.path, self.detailed, self.own = info, path, detailed, own
         self.graph = _Graph()
-        self.fmt_cache: dict[Any, tuple[str | None, str | None]] = {}
-        self.kinds: dict[str | None, _KindFlags] = {}
+        self.fmt_cache: dict[Any, _Parsed] = {}
+        self.kinds: dict[str | None, tuple[str | None, _KindFlags]] = {}
+        self.canon: dict[str, str] = {}
         self.bits: dict[str, int | None] = {}
 
     def read(self, i: int, rec: Any) -> tuple[Any, ...]:
@@ -360,21 +367,22 @@ class _RowWriter:
         ltype = pop("LayerType", None)
         if type(ltype) is not str:
             ltype = None if self.detailed else layer_type_from_name(split_profile_suffix(name)[0])
-        flags = self.kinds.get(ltype)
-        if flags is None:
-            flags = self.kinds[ltype] = _kind_flags(ltype)
-            if flags[0]:
+        kind = self.kinds.get(ltype)
+        if kind is None:
+            kind = self.kinds[ltype] = (ltype, _kind_flags(ltype))
+            if kind[1][0]:
                 self.info.myelin_records = True
+        ltype, flags = kind
+        canon = self.canon.setdefault
         ptype = pop("ParameterType", None)
-        if type(ptype) is not str:
-            ptype = None
+        ptype = canon(ptype, ptype) if type(ptype) is str else None
         raw_in, raw_out = pop("Inputs", None), pop("Outputs", None)
         if raw_in is None and raw_out is None:
             self.graph.missing_tensors += 1
         ins, in_names = self.tensors(raw_in, i, "Inputs") if raw_in else ([], [])
         outs, out_names = self.tensors(raw_out, i, "Outputs") if raw_out else ([], [])
         self.graph.add(i, in_names, out_names)
-        base, prof = split_profile_suffix(name) if name[-1:] == "]" else (name, None)
+        base, prof = split_profile_suffix(name) if name[-1:] == "]" and " [profile " in name else (name, None)
         nodes, src, fusion, serves = self._sources(i, base, flags, attrs)
         out_prec = outs[0]["dtype"] if outs else None
         if ins:
@@ -383,15 +391,15 @@ class _RowWriter:
                 prec = compute_precision(ltype, ins, out_prec)
         else:
             prec = out_prec
-        tac_name, tac_value, origin = pop("TacticName", None), pop("TacticValue", None), pop("Origin", None)
+        tac, tval, origin = pop("TacticName", None), pop("TacticValue", None), pop("Origin", None)
         return (
             name, ltype, ptype, ins, outs, in_names, out_names,
             base, prof if prof is None or prof <= _INT64_MAX else None, nodes, src, fusion,
             serves or ltype == "Reformat" or ptype == "Reformat", prec, out_prec,
             ins[0]["layout"] if ins else None, outs[0]["layout"] if outs else None,
-            tac_name if tac_name is None or type(tac_name) is str else _opt_str(tac_name),
-            tac_value if tac_value is None or type(tac_value) is str else _opt_str(tac_value),
-            origin if origin is None or type(origin) is str else _opt_str(origin),
+            canon(tac, tac) if type(tac) is str else None if tac is None else _opt_str(tac),
+            canon(tval, tval) if type(tval) is str else None if tval is None else _opt_str(tval),
+            canon(origin, origin) if type(origin) is str else None if origin is None else _opt_str(origin),
             _int64(pop("StreamId", None)), None if WEIGHT_KEYS.isdisjoint(attrs) else self.weights(attrs),
             attrs,
         )
@@ -417,9 +425,9 @@ class _RowWriter:
             fmt = get("Format/Datatype")
             parsed = fmt_cache.get(fmt) if type(fmt) is str else None
             if parsed is None:
-                fmt, parsed = _tensor_format(t, fmt, fmt_cache, self.info)
+                parsed = _tensor_format(t, fmt, fmt_cache, self.info)
             dims = get("Dimensions")
-            out.append({"name": tname, "shape": dims if type(dims) is list else None, "format": fmt,
+            out.append({"name": tname, "shape": dims if type(dims) is list else None, "format": parsed[2],
                         "dtype": parsed[0], "layout": parsed[1], "location": get("Location")})
         return out, names
 
