@@ -120,6 +120,8 @@ CASES = [
     # Jetson AGX Orin DLA (INT8, --useDLACore=0 --allowGPUFallback): the DLA/GPU layer lists and the summary's
     # first lines of one run, as NVIDIA's DLA tutorial reprinted them (two excerpts in one file, MIT)
     Case("quoted/orin-dla-int8.jetson_dla_tutorial.log", None, None, None, extra={"throughput_qps": 649.723}),
+    # TensorRT 10.3 (v100300): RUNNING line and option blocks of a --loadEngine run with plugins (quoted)
+    Case("quoted/trt10.3-header.issue4099.log", "10.3.0", None, None),
     # the same format on a Jetson Xavier (Jan 2020), dated with month 00 as that trtexec printed it (quoted)
     Case("quoted/xavier-pre7-average.retinanet-examples118.log", None, None, None,
          extra={"compute_ms.mean": 55.2518, "compute_ms.p99": 59.9569}),
