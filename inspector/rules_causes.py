@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 from trtinspect.inspector import precision as prec
-from trtinspect.inspector import rules_precision
+from trtinspect.inspector import rules_facts as facts
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
 
 RESIDUAL_ID = "residual-not-quantized"
@@ -40,12 +40,13 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
     requant: list[int] = []
     requant_seen: set[int] = set()
     members: list[dict[str, Any]] = []
-    names, qdq, noop, consumers, avg_ms = ctx.names, ctx.is_qdq, ctx.is_noop, ctx.consumers, ctx.avg_ms
-    residual_in = rules_precision.residual_inputs(ctx)
-    for r, readers in rules_precision.residual_readers(ctx).items():
-        own = _float_residual_input(ctx, r) if r in residual_in else None
+    qdq, noop, consumers, detail = ctx.is_qdq, ctx.is_noop, ctx.consumers, ctx.detail
+    residual_in, savings = facts.residual_inputs(ctx), facts.int8_savings(ctx)
+    for r, readers in facts.residual_readers(ctx).items():
+        if not readers and r not in residual_in:
+            continue  # no float residual input of its own, none read from it: not this cause
         qs = [c for c in consumers[r] if qdq(c) and not noop(c)]
-        if (own is None and not readers) or not (qs or readers):
+        if not (qs or readers):
             # float output not re-quantized nor read as a residual: its reader wants float (e.g. an
             # unquantized pooling), a different cause (int8-fallback / int8-float-output)
             continue
@@ -54,32 +55,18 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
             if q not in requant_seen:
                 requant_seen.add(q)
                 requant.append(q)
-        why = []
-        if own is not None:
-            why.append(f"its fused Add reads the residual input in {own}")
-        if readers:
-            why.append(
-                "its output is the residual input of the fused Add in "
-                + ", ".join([repr(short(names[x], 50)) for x in readers])
-            )
-        members.append(
-            {
-                "convolution": names[r],
-                "output_precision": ctx.output_precision[r],
-                "why_float": why[0] if len(why) == 1 else "; ".join(why),
-                "requantized_by": [names[q] for q in qs],
-                "layer_ms": avg_ms[r],
-                "estimated_saving_ms": ctx.int8_write_saving(r),
-            }
-        )
+        if detail:
+            members.append(_residual_member(ctx, r, readers, qs, savings[r], r in residual_in))
     fallbacks, fb_rows, fb_saving = _residual_fallbacks(ctx)
     if not convs and not fallbacks:
         return []
-    saving = {q: ctx.avg_ms[q] for q in requant}
+    avg = ctx.avg_ms
+    saving = {q: avg[q] for q in requant}
     for r in convs:
-        saving[r] = ctx.int8_write_saving(r)
+        saving[r] = savings[r]
     saving.update({r: ms for r, ms in fb_saving.items() if r not in saving})
-    precisions = sorted({ctx.output_precision[r] for r in convs})
+    out_precision = ctx.output_precision
+    precisions = sorted({out_precision[r] for r in convs})
     return [
         Finding(
             rule_id=RESIDUAL_ID,
@@ -94,37 +81,68 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
                 "input in float, so TensorRT makes them write float and re-quantizes each output with a "
                 "standalone Quantize layer: the residual (skip) branch of the Adds has no Q/DQ"
                 + _fallback_sentence(fallbacks)
-            ),
+            )
+            if detail
+            else "",
             evidence={
                 "convolutions": members,
                 "quantize_layers": names_of(ctx, requant),
                 **({"fallbacks": fallbacks} if fallbacks else {}),
-            },
+            }
+            if detail
+            else {},
             saving=saving,
             supersedes=("int8-float-output", "qdq-standalone", "reformat-copy", "int8-fallback"),
         )
     ]
 
 
-def _residual_fallbacks(ctx: LintContext) -> tuple[list[dict[str, Any]], list[int], dict[int, float]]:
+def _residual_member(
+    ctx: LintContext, r: int, readers: list[int], qs: list[int], saving: float, own_float: bool
+) -> dict[str, Any]:
+    """The evidence of one INT8 convolution writing float for the residual branch."""
+    names = ctx.names
+    why = []
+    if own_float:
+        why.append(f"its fused Add reads the residual input in {_float_residual_input(ctx, r)}")
+    if readers:
+        why.append(
+            "its output is the residual input of the fused Add in "
+            + ", ".join([repr(short(names[x], 50)) for x in readers])
+        )
+    return {
+        "convolution": names[r],
+        "output_precision": ctx.output_precision[r],
+        "why_float": why[0] if len(why) == 1 else "; ".join(why),
+        "requantized_by": [names[q] for q in qs],
+        "layer_ms": ctx.avg_ms[r],
+        "estimated_saving_ms": saving,
+    }
+
+
+def _residual_fallbacks(ctx: LintContext) -> tuple[list[Any], list[int], dict[int, float]]:
     """INT8 fallbacks (float layers between INT8 layers) whose output, or the tensor a reformat/Quantize
     after them reads, is also the unquantized residual input of a fused Add: the float residual is why
-    they stay float (quantizing the skip branch lets TensorRT fuse them in INT8). Returns their evidence,
-    their rows (layer, conversions, INT8 producers writing float) and the estimated saving per row, as the
-    int8-fallback rule counts it."""
-    if not rules_precision.int8_allowed(ctx)[0]:
+    they stay float (quantizing the skip branch lets TensorRT fuse them in INT8). Returns their evidence
+    (in a context without detail: only their rows), their rows (layer, conversions, INT8 producers writing
+    float) and the estimated saving per row, as the int8-fallback rule counts it."""
+    if not facts.int8_allowed(ctx)[0]:
         return [], [], {}
-    members: list[dict[str, Any]] = []
+    members: list[Any] = []
     rows: list[int] = []
     saving: dict[int, float] = {}
-    for r, (_, down8, float_writers, conversions) in rules_precision.fallbacks(ctx).items():
-        readers = rules_precision.fallback_residual_readers(ctx, r, down8)
+    avg, detail = ctx.avg_ms, ctx.detail
+    for r, (_, down8, float_writers, conversions) in facts.fallbacks(ctx).items():
+        readers = facts.fallback_residual_readers(ctx, r, down8)
         if not readers:
             continue
-        own = {x: ctx.avg_ms[x] for x in conversions}
-        own.update({u: ctx.int8_write_saving(u) for u in float_writers})
+        own = {x: avg[x] for x in conversions}
+        own.update({u: facts.int8_saving(ctx, u) for u in float_writers})
         rows += [r, *conversions, *float_writers]
         saving.update(own)
+        if not detail:
+            members.append(r)
+            continue
         members.append(
             {
                 "layer": ctx.names[r],
@@ -132,7 +150,7 @@ def _residual_fallbacks(ctx: LintContext) -> tuple[list[dict[str, Any]], list[in
                 "residual_readers": names_of(ctx, readers),
                 "conversions": names_of(ctx, conversions),
                 "int8_producers_writing_float": names_of(ctx, float_writers),
-                "layer_ms": ctx.avg_ms[r],
+                "layer_ms": avg[r],
                 "estimated_saving_ms": math.fsum(v for v in own.values() if not math.isnan(v)),
             }
         )
@@ -169,7 +187,7 @@ def _is_padding(ctx: LintContext, r: int) -> bool:
 
 def padding_rows(ctx: LintContext) -> list[int]:
     """The rows :func:`_is_padding` holds for, in order (once per context)."""
-    return rules_precision.shared(ctx, "padding_rows", _padding_rows)
+    return facts.shared(ctx, "padding_rows", _padding_rows)
 
 
 def _padding_rows(ctx: LintContext) -> list[int]:

@@ -5,79 +5,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from itertools import compress
+from typing import Any
 
 from trtinspect.inspector import precision as prec
+from trtinspect.inspector import rules_facts as facts
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
+from trtinspect.inspector.rules_facts import Neighbours
 
-_T = TypeVar("_T")
 _FLOAT = prec.FLOAT_PRECISIONS
 _QUANT = prec.QUANTIZED_PRECISIONS
-Neighbours = list[tuple[int, list[int]]]  # what LintContext.next_compute returns: (row, passthrough rows between)
-
-
-def shared(ctx: LintContext, key: str, build: Callable[[LintContext], _T]) -> _T:
-    """What ``build(ctx)`` returns, built once per context (several rules ask for the same rows)."""
-    cache = ctx.rule_cache
-    if key not in cache:
-        cache[key] = build(ctx)
-    return cast(_T, cache[key])
-
-
-def int8_float_writers(ctx: LintContext) -> list[int]:
-    """INT8 convolutions/GEMMs whose output precision is float, in row order (once per context)."""
-    return shared(ctx, "int8_float_writers", _int8_float_writers)
-
-
-def _int8_float_writers(ctx: LintContext) -> list[int]:
-    prc, out = ctx.precision, ctx.output_precision
-    return [r for r in range(ctx.n) if prc[r] in _QUANT and out[r] in _FLOAT and ctx.is_conv(r)]
-
-
-def _residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
-    """Rows with float non-first inputs (the residual input of a fused Add) -> the names of those inputs."""
-    out: dict[int, set[Any]] = {}
-    for r, ins in enumerate(ctx.inputs):
-        if len(ins) > 1:
-            names = {t.get("name") for t in ins[1:] if t.get("dtype") in _FLOAT}
-            if names:
-                out[r] = names
-    return out
-
-
-def residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
-    """Rows with float non-first inputs (the residual input of a fused Add) -> the names of those inputs
-    (once per context)."""
-    return shared(ctx, "residual_inputs", _residual_inputs)
-
-
-def residual_readers(ctx: LintContext) -> dict[int, list[int]]:
-    """Each of :func:`int8_float_writers` -> its direct consumers that are convolutions reading its output in
-    float as a non-first input (the residual input of their fused Add); once per context."""
-    return shared(ctx, "residual_readers", _residual_readers)
-
-
-def _residual_readers(ctx: LintContext) -> dict[int, list[int]]:
-    rows = int8_float_writers(ctx)
-    if not ctx.has_edges:
-        return {r: [] for r in rows}
-    index, consumers, outputs, conv = residual_inputs(ctx), ctx.consumers, ctx.outputs, ctx.is_conv
-    out: dict[int, list[int]] = {}
-    for r in rows:
-        found = [c for c in consumers[r] if c in index]
-        if found:
-            mine = {t.get("name") for t in outputs[r]}
-            found = [c for c in found if not mine.isdisjoint(index[c]) and conv(c)]
-        out[r] = found
-    return out
-
-
-def reads_residual(ctx: LintContext, producer: int, consumer: int) -> bool:
-    """Whether ``consumer`` reads one of ``producer``'s output tensors in float as a non-first input (the
-    residual input of a fused Add): ``_reads_float(ctx, producer, consumer, non_first=True)``, from a
-    per-context index of the rows that have such inputs."""
-    names = residual_inputs(ctx).get(consumer)
-    return names is not None and any(t.get("name") in names for t in ctx.outputs[producer])
 
 
 def _quoted(ctx: LintContext, rows: list[int], width: int) -> str:
@@ -110,66 +47,107 @@ def conversion_kind(in_t: dict[str, Any] | None, out_t: dict[str, Any] | None) -
     return "copy"
 
 
+def _empty() -> dict[str, Any]:
+    """The evidence of a finding shown without it (``ctx.detail`` False): a dict of its own."""
+    return {}
+
+
 # ------------------------------------------------------------------------------------------- reformat-copy
+def _rows_where(ctx: LintContext, test: Callable[[int], bool]) -> list[int]:
+    """Rows ``test`` holds for that launch a kernel (not a no-op layer), in order."""
+    noop = ctx.is_noop
+    return [r for r in compress(range(ctx.n), map(test, range(ctx.n))) if not noop(r)]
+
+
+def _reformat_group(kind: str, signature: str) -> tuple[str, str]:
+    """The group title and cause of the reformat copies of one signature."""
+    return f"{{n}} reformat copies of one kind ({signature})", (
+        f"{{n}} reformat layers do the same kind of conversion ({signature}) between layers "
+        "that disagree on the format (neighbouring kernels of different families want different "
+        "layouts/precisions); each one's formats and the layer it serves: evidence.members"
+        if kind != "unknown"
+        else "{n} reformat layers (names only: formats not recorded, so what they convert is "
+        "unknown; a graph JSON would say)"
+    )
+
+
 def check_reformats(ctx: LintContext) -> list[Finding]:
     """Reformat / copy layers that run a kernel (NoOp reformats are elided by TensorRT and skipped)."""
+    names, avg, detail = ctx.names, ctx.avg_ms, ctx.detail
+    rows = _rows_where(ctx, ctx.is_reformat)
+    if not ctx.detailed:  # names only: a reformat timed at exactly 0 ms launched no kernel (a NoOp in the graph)
+        rows = [r for r in rows if avg[r] != 0]
+    groups: dict[str, tuple[str, str]] = {}
+    confidence = "proven" if ctx.detailed else "inferred"
+    inputs, outputs, walk = ctx.inputs, ctx.outputs, ctx.next_compute
     out: list[Finding] = []
-    for r in range(ctx.n):
-        if not ctx.is_reformat(r) or ctx.is_noop(r):
-            continue
-        if not ctx.detailed and ctx.avg_ms[r] == 0:
-            continue  # names only: a reformat timed at exactly 0 ms launched no kernel (a NoOp in the graph)
-        ins, outs = ctx.inputs[r], ctx.outputs[r]
+    for r in rows:
+        ins, outs = inputs[r], outputs[r]
         in_t = ins[0] if ins else None
         out_t = outs[0] if outs else None
         kind = conversion_kind(in_t, out_t)
-        target = prec.reformat_target(ctx.names[r])
-        producers = [p for p, _ in ctx.next_compute(r, downstream=False)]
-        consumers = [c for c, _ in ctx.next_compute(r, downstream=True)]
+        target = prec.reformat_target(names[r])
+        downs = walk(r, downstream=True) if detail or target is None else []
         if target is not None:
             served = target[2]
-            serves = f"{target[0]} tensor {target[1]} of {served!r}"
-        elif consumers:
-            served = ctx.names[consumers[0]]
-            serves = ", ".join(repr(short(n, 60)) for n in names_of(ctx, consumers))
         else:
-            served, serves = "", "unknown"
-        ev: dict[str, Any] = {
-            "conversion": kind,
-            "serves": serves,
-            "input": ctx.tensor_desc(in_t) if in_t else None,
-            "output": ctx.tensor_desc(out_t) if out_t else None,
-            "input_format": in_t.get("format") if in_t else None,
-            "output_format": out_t.get("format") if out_t else None,
-            "layer_type": ctx.layer_type[r],
-        }
-        if ctx.has_edges:
-            ev["producers"] = names_of(ctx, producers)
-            ev["consumers"] = names_of(ctx, consumers)
-        cause = _reformat_cause(ctx, r, kind, (in_t, out_t), serves, target, (producers, consumers))
+            served = names[downs[0][0]] if downs else ""
         ip, op = _desc(in_t)[0], _desc(out_t)[0]
         signature = f"{kind}, {ip} -> {op}" if kind != "unknown" else "formats unknown"
+        group = groups.get(signature)
+        if group is None:
+            group = groups[signature] = _reformat_group(kind, signature)
+        cause, ev = "", _empty()
+        if detail:
+            cause, ev = _reformat_detail(ctx, r, kind, (in_t, out_t), target, (walk(r, downstream=False), downs))
         out.append(
             Finding(
                 rule_id="reformat-copy",
                 rows=[r],
-                title=f"Reformat ({kind}) serving {short(served or ctx.names[r], 60)}",
+                title=f"Reformat ({kind}) serving {short(served or names[r], 60)}",
                 cause=cause,
                 evidence=ev,
-                confidence="proven" if ctx.detailed else "inferred",
+                confidence=confidence,
                 group=signature,
-                group_title=f"{{n}} reformat copies of one kind ({signature})",
-                group_cause=(
-                    f"{{n}} reformat layers do the same kind of conversion ({signature}) between layers "
-                    "that disagree on the format (neighbouring kernels of different families want different "
-                    "layouts/precisions); each one's formats and the layer it serves: evidence.members"
-                    if kind != "unknown"
-                    else "{n} reformat layers (names only: formats not recorded, so what they convert is "
-                    "unknown; a graph JSON would say)"
-                ),
+                group_title=group[0],
+                group_cause=group[1],
             )
         )
     return out
+
+
+def _reformat_detail(
+    ctx: LintContext,
+    r: int,
+    kind: str,
+    tensors: tuple[dict[str, Any] | None, dict[str, Any] | None],
+    target: tuple[str, int, str] | None,
+    walked: tuple[Neighbours, Neighbours],
+) -> tuple[str, dict[str, Any]]:
+    """The cause and evidence of the reformat-copy finding on row ``r``."""
+    in_t, out_t = tensors
+    producers = [p for p, _ in walked[0]]
+    consumers = [c for c, _ in walked[1]]
+    names = ctx.names
+    if target is not None:
+        serves = f"{target[0]} tensor {target[1]} of {target[2]!r}"
+    elif consumers:
+        serves = ", ".join([repr(short(names[c], 60)) for c in consumers])
+    else:
+        serves = "unknown"
+    ev: dict[str, Any] = {
+        "conversion": kind,
+        "serves": serves,
+        "input": ctx.tensor_desc(in_t) if in_t else None,
+        "output": ctx.tensor_desc(out_t) if out_t else None,
+        "input_format": in_t.get("format") if in_t else None,
+        "output_format": out_t.get("format") if out_t else None,
+        "layer_type": ctx.layer_type[r],
+    }
+    if ctx.has_edges:
+        ev["producers"] = names_of(ctx, producers)
+        ev["consumers"] = names_of(ctx, consumers)
+    return _reformat_cause(ctx, r, kind, tensors, serves, target, (producers, consumers)), ev
 
 
 def _reformat_cause(
@@ -208,56 +186,116 @@ def _reformat_cause(
         reader = ", ".join(repr(short(n, 50)) for n in names_of(ctx, consumers)) if consumers else "its readers"
     return f"{what}: {prod} writes {ip}/{il} while {reader} read(s) {op}/{ol}"
 
+
 # ------------------------------------------------------------------------------------------- qdq-standalone
+_NO_FOLD = "no neighbour accepted the scale"
+
+
+def _qdq_group(op_name: str, kind: str) -> tuple[str, str, str]:
+    """The group key, title and cause of the standalone Q/DQ layers of one operation and reason."""
+    return (
+        f"{op_name} | {kind}",
+        f"{{n}} standalone {op_name} layers: {kind}",
+        f"{{n}} {op_name} layers run as their own kernels for one reason: {kind} (per-layer causes: evidence.members)",
+    )
+
+
 def check_qdq(ctx: LintContext) -> list[Finding]:
     """Quantize/Dequantize layers that TensorRT could not fold into a neighbouring layer."""
+    names, origin, detail = ctx.names, ctx.origin, ctx.detail
+    rows = _rows_where(ctx, ctx.is_qdq)
+    groups: dict[tuple[str, str], tuple[str, str, str]] = {}
+    inputs, outputs = ctx.inputs, ctx.outputs
     out: list[Finding] = []
-    names, desc, has_edges, n = ctx.names, ctx.tensor_desc, ctx.has_edges, ctx.n
-    for r in [r for r in range(n) if ctx.is_qdq(r) and not ctx.is_noop(r)]:
-        ins, outs = ctx.inputs[r], ctx.outputs[r]
+    for r in rows:
+        ins, outs = inputs[r], outputs[r]
         in_t = ins[0] if ins else None
         out_t = outs[0] if outs else None
         ip = in_t.get("dtype") if in_t else None
         op = out_t.get("dtype") if out_t else None
         op_name = _qdq_operation(ctx, r, ip, op)
-        ups = ctx.next_compute(r, downstream=False)
-        downs = ctx.next_compute(r, downstream=True)
-        ev: dict[str, Any] = {
-            "operation": op_name,
-            "input": desc(in_t) if in_t else None,
-            "output": desc(out_t) if out_t else None,
-            "origin": ctx.origin[r] or None,
-        }
-        if has_edges:
-            ev["producers"] = [names[u] for u, _ in ups]
-            ev["consumers"] = [names[d] for d, _ in downs]
-        else:  # execution order only: neighbours, not proven producers/consumers
-            ev["previous_layer"] = names[r - 1] if r > 0 else None
-            ev["next_layer"] = names[r + 1] if r + 1 < n else None
-        severity, reasons, kinds = _qdq_reasons(ctx, r, op_name, ip, ev, (ups, downs))
-        if not reasons:
-            kinds.append("no neighbour accepted the scale")
-            reasons.append(
-                "no neighbouring layer accepted the Q/DQ scale (TensorRT folds Q into the producer's "
-                "output and DQ into the consumer's input only for supported patterns)"
-            )
-        kind = kinds[0]
+        cause, ev = "", _empty()
+        if detail:
+            severity, kind, cause, ev = _qdq_detail(ctx, r, op_name, (in_t, out_t))
+        else:
+            severity, kind = _qdq_kind(ctx, r, op_name)
+        group = groups.get((op_name, kind))
+        if group is None:
+            group = groups[op_name, kind] = _qdq_group(op_name, kind)
         out.append(
             Finding(
                 rule_id="qdq-standalone",
                 rows=[r],
                 title=f"Standalone {op_name} layer {short(names[r], 60)}",
-                cause=reasons[0] if len(reasons) == 1 else "; ".join(dict.fromkeys(reasons)),
+                cause=cause,
                 evidence=ev,
                 severity=severity,
-                confidence="proven" if ctx.origin[r].upper() == "QDQ" or (ip and op) else "inferred",
-                group=f"{op_name} | {kind}",
-                group_title=f"{{n}} standalone {op_name} layers: {kind}",
-                group_cause=f"{{n}} {op_name} layers run as their own kernels for one reason: {kind} "
-                "(per-layer causes: evidence.members)",
+                confidence="proven" if (ip and op) or origin[r].upper() == "QDQ" else "inferred",
+                group=group[0],
+                group_title=group[1],
+                group_cause=group[2],
             )
         )
     return out
+
+
+def _qdq_detail(
+    ctx: LintContext,
+    r: int,
+    op_name: str,
+    tensors: tuple[dict[str, Any] | None, dict[str, Any] | None],
+) -> tuple[str | None, str, str, dict[str, Any]]:
+    """(severity override, the first reason's kind, cause, evidence) of the qdq-standalone finding on ``r``."""
+    names, n, desc = ctx.names, ctx.n, ctx.tensor_desc
+    in_t, out_t = tensors
+    walked = ctx.next_compute(r, downstream=False), ctx.next_compute(r, downstream=True)
+    ev: dict[str, Any] = {
+        "operation": op_name,
+        "input": desc(in_t) if in_t else None,
+        "output": desc(out_t) if out_t else None,
+        "origin": ctx.origin[r] or None,
+    }
+    if ctx.has_edges:
+        ev["producers"] = [names[u] for u, _ in walked[0]]
+        ev["consumers"] = [names[d] for d, _ in walked[1]]
+    else:  # execution order only: neighbours, not proven producers/consumers
+        ev["previous_layer"] = names[r - 1] if r > 0 else None
+        ev["next_layer"] = names[r + 1] if r + 1 < n else None
+    ip = in_t.get("dtype") if in_t else None
+    severity, reasons, kinds = _qdq_reasons(ctx, r, op_name, ip, ev, walked)
+    if not reasons:
+        kinds.append(_NO_FOLD)
+        reasons.append(
+            "no neighbouring layer accepted the Q/DQ scale (TensorRT folds Q into the producer's "
+            "output and DQ into the consumer's input only for supported patterns)"
+        )
+    return severity, kinds[0], reasons[0] if len(reasons) == 1 else "; ".join(dict.fromkeys(reasons)), ev
+
+
+def _qdq_kind(ctx: LintContext, r: int, op_name: str) -> tuple[str | None, str]:
+    """(severity override, kind of the first reason) as :func:`_qdq_reasons` finds them, without the texts:
+    what a finding shown without its cause needs (its severity and group)."""
+    if ctx.has_edges and not ctx.producers[r]:
+        return "info", "quantizes the network input"
+    if op_name == "Quantize":
+        qdq, consumers = ctx.is_qdq, ctx.consumers
+        for p in ctx.producers[r]:
+            if any(c != r and not qdq(c) for c in consumers[p]):
+                return None, "tensor also read unquantized"
+        precision, out_precision, conv = ctx.precision, ctx.output_precision, ctx.is_conv
+        for u, _ in ctx.next_compute(r, downstream=False):
+            pu = precision[u]
+            if pu in _FLOAT and not conv(u):
+                return None, "producer runs in float"
+            if out_precision[u] in _FLOAT and pu in _QUANT and conv(u):
+                return None, "INT8 producer writes float"
+    elif op_name == "Dequantize":
+        precision = ctx.precision
+        if any(precision[d] in _FLOAT for d, _ in ctx.next_compute(r, downstream=True)) or any(
+            facts.reads_float(ctx, r, d) for d in ctx.consumers[r]
+        ):
+            return None, "dequantizes for float readers"
+    return None, _NO_FOLD
 
 
 def _qdq_operation(ctx: LintContext, r: int, ip: str | None, op: str | None) -> str:
@@ -272,10 +310,10 @@ def _qdq_operation(ctx: LintContext, r: int, ip: str | None, op: str | None) -> 
 
 
 def _qdq_reasons(
-    ctx: LintContext, r: int, op_name: str, ip: str | None, ev: dict[str, Any], walks: tuple[Neighbours, Neighbours]
+    ctx: LintContext, r: int, op_name: str, ip: str | None, ev: dict[str, Any], walked: tuple[Neighbours, Neighbours]
 ) -> tuple[str | None, list[str], list[str]]:
     """Why standalone Q/DQ layer ``r`` was not folded: (severity override, reasons, reason kinds);
-    records the float readers in ``ev``. ``walks``: its compute producers and consumers (next_compute)."""
+    records the float readers in ``ev``. ``walked``: its compute producers and consumers (next_compute)."""
     severity: str | None = None
     reasons: list[str] = []
     kinds: list[str] = []
@@ -287,10 +325,10 @@ def _qdq_reasons(
         )
         severity = "info"
     if op_name == "Quantize":
-        _quantize_reasons(ctx, r, walks[0], reasons, kinds, ev)
+        _quantize_reasons(ctx, r, walked[0], reasons, kinds, ev)
     elif op_name == "Dequantize":
-        float_cons = [d for d, _ in walks[1] if prec.is_float(ctx.precision[d])]
-        float_cons += [d for d in ctx.consumers[r] if d not in float_cons and _reads_float(ctx, r, d)]
+        float_cons = [d for d, _ in walked[1] if prec.is_float(ctx.precision[d])]
+        float_cons += [d for d in ctx.consumers[r] if d not in float_cons and facts.reads_float(ctx, r, d)]
         if float_cons:
             kinds.append("dequantizes for float readers")
             reasons.append(
@@ -335,63 +373,31 @@ def _quantize_reasons(
 
 
 # ------------------------------------------------------------------------------------------- int8
-def int8_allowed(ctx: LintContext) -> tuple[bool, str]:
-    """Whether INT8 was allowed in this engine, and the evidence (once per context)."""
-    return shared(ctx, "int8_allowed", _int8_allowed)
-
-
-def _int8_allowed(ctx: LintContext) -> tuple[bool, str]:
-    precision_opt = ctx.bundle.build_options.get("Precision", "")
-    if "int8" in str(precision_opt).lower():
-        return True, f"build options: Precision={precision_opt}"
-    for key, value in ctx.bundle.build_options.items():
-        if key.lower() == "int8" and str(value).lower() in ("1", "true", "yes", "enabled"):
-            return True, f"build options: {key}={value}"
-    n_int8 = ctx.precision.count("INT8")
-    if n_int8:
-        return True, f"{n_int8} layer(s) run in INT8"
-    return False, ""
-
-
 def check_int8_fallback(ctx: LintContext) -> list[Finding]:
     """Compute layers running FP16/FP32 between INT8 layers of an engine built with INT8 allowed."""
-    allowed, why = int8_allowed(ctx)
+    allowed, why = facts.int8_allowed(ctx)
     if not allowed:
         return []
     out: list[Finding] = []
-    for r, (up8, down8, float_writers, conversions) in fallbacks(ctx).items():
-        p = ctx.precision[r]
-        conv_ms = ctx.time_of(conversions)
-        warnings = _warnings_for(ctx, r)
-        ev: dict[str, Any] = {
-            "precision": p,
-            "output_precision": ctx.output_precision[r],
-            "input_format": ctx.input_format[r],
-            "output_format": ctx.output_format[r],
-            "layer_type": ctx.layer_type[r],
-            "parameter_type": ctx.parameter_type[r],
-            "tactic": ctx.tactic[r] or None,
-            "int8_allowed_because": why,
-            "int8_producers": names_of(ctx, [u for u, _ in up8]),
-            "int8_consumers": names_of(ctx, [d for d, _ in down8]),
-            "conversions": names_of(ctx, conversions),
-            "conversions_ms": conv_ms,
-            "attributable_ms": ctx.time_of([r, *conversions]),
-            "build_log": warnings,
-        }
-        kind = ctx.parameter_type[r] or ctx.layer_type[r] or "layer"
-        cause = _fallback_cause(ctx, r, kind, (up8[0][0], down8[0][0]), conversions, float_writers, warnings)
-        saving = {x: ctx.avg_ms[x] for x in conversions}
+    names, precision, avg, detail = ctx.names, ctx.precision, ctx.avg_ms, ctx.detail
+    ptype, ltype = ctx.parameter_type, ctx.layer_type
+    savings = facts.int8_savings(ctx)
+    for r, parts in facts.fallbacks(ctx).items():
+        _, _, float_writers, conversions = parts
+        p = precision[r]
+        kind = ptype[r] or ltype[r] or "layer"
+        saving = {x: avg[x] for x in conversions}
         for u in float_writers:
-            saving[u] = ctx.int8_write_saving(u)
-        ev["int8_producers_writing_float"] = names_of(ctx, float_writers)
+            got = savings.get(u)
+            saving[u] = ctx.int8_write_saving(u) if got is None else got
+        cause, ev = _fallback_detail(ctx, r, kind, parts, why) if detail else ("", {})
         out.append(
             Finding(
                 rule_id="int8-fallback",
                 rows=[r, *conversions, *float_writers],
                 saving=saving,
                 supersedes=("reformat-copy", "qdq-standalone", "int8-float-output"),
-                title=f"{kind} {short(ctx.names[r], 60)} fell back to {p} in an INT8 engine",
+                title=f"{kind} {short(names[r], 60)} fell back to {p} in an INT8 engine",
                 cause=cause,
                 evidence=ev,
             )
@@ -399,62 +405,31 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
     return out
 
 
-FallbackParts = tuple[Neighbours, Neighbours, list[int], list[int]]
-
-
-def fallbacks(ctx: LintContext) -> dict[int, FallbackParts]:
-    """Float compute layers between INT8 layers -> their :func:`fallback_parts`, in row order (once per
-    context: int8-fallback and residual-not-quantized both ask)."""
-    return shared(ctx, "fallbacks", _fallbacks)
-
-
-def _fallbacks(ctx: LintContext) -> dict[int, FallbackParts]:
-    out: dict[int, FallbackParts] = {}
-    prc = ctx.precision
-    for r in [r for r in range(ctx.n) if prc[r] in _FLOAT and not ctx.is_passthrough(r)]:
-        parts = fallback_parts(ctx, r)
-        if parts is not None:
-            out[r] = parts
-    return out
-
-
-def fallback_parts(ctx: LintContext, r: int) -> FallbackParts | None:
-    """For a float layer ``r`` between INT8 layers: (INT8 producers with the paths to them, INT8 consumers
-    with theirs, INT8 convolutions writing float for it, conversion layers around it); None otherwise."""
-    ups = ctx.next_compute(r, downstream=False)
-    downs = ctx.next_compute(r, downstream=True)
-    up8 = [(u, path) for u, path in ups if ctx.precision[u] in prec.QUANTIZED_PRECISIONS]
-    down8 = [(d, path) for d, path in downs if ctx.precision[d] in prec.QUANTIZED_PRECISIONS]
-    if not up8 or not down8:
-        return None
-    float_writers = [u for u, _ in up8 if ctx.is_conv(u) and prec.is_float(ctx.output_precision[u])]
-    # standalone Dequantize layers feeding a float writer's residual input exist for the same reason
-    dq_in = [
-        x
-        for u in float_writers
-        for x in ctx.producers[u]
-        if ctx.is_qdq(x) and not ctx.is_noop(x) and reads_residual(ctx, x, u)
-    ]
-    conversions = list(
-        dict.fromkeys([x for _, path in up8 for x in path] + [x for _, path in down8 for x in path] + dq_in)
-    )
-    return up8, down8, float_writers, conversions
-
-
-def fallback_residual_readers(ctx: LintContext, r: int, down8: list[tuple[int, list[int]]]) -> list[int]:
-    """Fused-Add convolutions reading the output of float layer ``r`` (or of a reformat/Quantize input
-    after it) unquantized as their residual input: the float output is the residual branch's doing."""
-    if not ctx.has_edges:
-        return []
-    after = [r, *(x for _, path in down8 for x in path)]
-    return list(
-        dict.fromkeys(
-            c
-            for x in after
-            for c in ctx.consumers[x]
-            if reads_residual(ctx, x, c) and ctx.is_conv(c)
-        )
-    )
+def _fallback_detail(
+    ctx: LintContext, r: int, kind: str, parts: facts.FallbackParts, why: str
+) -> tuple[str, dict[str, Any]]:
+    """The cause and evidence of the int8-fallback finding on row ``r``."""
+    up8, down8, float_writers, conversions = parts
+    warnings = facts.warnings_for(ctx, r)
+    ev: dict[str, Any] = {
+        "precision": ctx.precision[r],
+        "output_precision": ctx.output_precision[r],
+        "input_format": ctx.input_format[r],
+        "output_format": ctx.output_format[r],
+        "layer_type": ctx.layer_type[r],
+        "parameter_type": ctx.parameter_type[r],
+        "tactic": ctx.tactic[r] or None,
+        "int8_allowed_because": why,
+        "int8_producers": names_of(ctx, [u for u, _ in up8]),
+        "int8_consumers": names_of(ctx, [d for d, _ in down8]),
+        "conversions": names_of(ctx, conversions),
+        "conversions_ms": ctx.time_of(conversions),
+        "attributable_ms": ctx.time_of([r, *conversions]),
+        "build_log": warnings,
+        "int8_producers_writing_float": names_of(ctx, float_writers),
+    }
+    cause = _fallback_cause(ctx, r, kind, (up8[0][0], down8[0][0]), conversions, float_writers, warnings)
+    return cause, ev
 
 
 def _fallback_cause(
@@ -491,60 +466,33 @@ def _fallback_cause(
     return cause
 
 
-def _warnings_for(ctx: LintContext, r: int) -> list[str]:
-    w = ctx.bundle.warnings
-    if w.empty:
-        return []
-    names = {ctx.names[r], *ctx.source_nodes[r]}
-    hits = w[w["layer"].isin(list(names)).fillna(False).astype(bool)]
-    return [str(m) for m in hits["message"].tolist()]
-
-
 def check_int8_float_output(ctx: LintContext) -> list[Finding]:
     """INT8 convolutions/GEMMs whose output is float and read by further layers (not a network output)."""
     out: list[Finding] = []
-    names, precision, avg_ms, has_edges = ctx.names, ctx.precision, ctx.avg_ms, ctx.has_edges
-    readers_of = residual_readers(ctx)
-    for r in int8_float_writers(ctx):
-        op = ctx.output_precision[r]
-        downs = ctx.next_compute(r, downstream=True)
+    names, precision, out_precision, avg_ms, has_edges = (
+        ctx.names, ctx.precision, ctx.output_precision, ctx.avg_ms, ctx.has_edges,
+    )
+    readers_of, savings = facts.residual_readers(ctx), facts.int8_savings(ctx)
+    writers = facts.int8_float_writers(ctx)
+    walk, detail = ctx.next_compute, ctx.detail
+    for r in writers:
+        downs = walk(r, downstream=True)
         requant = _requantizers(ctx, r, downs)
-        readers = [d for d, _ in downs]
-        if not readers and not requant:
+        if not downs and not requant:
             continue  # feeds only the network output
+        readers = [d for d, _ in downs]
         float_readers = [d for d in readers if precision[d] in _FLOAT]
         res_readers = readers_of[r]
         if has_edges and not requant and not res_readers and not any(
-            precision[x] in _QUANT for d in float_readers for x, _ in ctx.next_compute(d, downstream=True)
+            precision[x] in _QUANT for d in float_readers for x, _ in walk(d, downstream=True)
         ):
             continue  # float wanted downstream all the way to the output (e.g. logits for a Softmax head)
-        reasons = []
-        if float_readers:
-            reasons.append(f"read in float by {_quoted(ctx, float_readers, 50)}")
-        if res_readers:
-            reasons.append(
-                "the residual (non-first) input of the fused Add in "
-                f"{_quoted(ctx, res_readers, 50)}, which reads it "
-                "in "
-                f"{op}: the residual branch is not quantized"
-            )
-        if requant:
-            reasons.append(f"quantized again by {_quoted(ctx, requant, 40)}")
-        if not reasons:
-            reasons.append(f"declared {op} by the network (no Q/DQ after it)")
-        ev = {
-            "precision": precision[r],
-            "output_precision": op,
-            "output_format": ctx.output_format[r],
-            "tactic": ctx.tactic[r] or None,
-            "readers": [names[x] for x in readers],
-            "float_readers": [names[x] for x in float_readers],
-            "residual_readers": [names[x] for x in res_readers],
-            "requantized_by": [names[x] for x in requant],
-            "requantize_ms": ctx.time_of(requant),
-        }
+        op = out_precision[r]
         saving = {x: avg_ms[x] for x in requant}
-        saving[r] = ctx.int8_write_saving(r)
+        saving[r] = savings[r]
+        cause, ev = "", _empty()
+        if detail:
+            cause, ev = _float_output_detail(ctx, r, readers, float_readers, res_readers, requant)
         out.append(
             Finding(
                 rule_id="int8-float-output",
@@ -552,11 +500,42 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
                 saving=saving,
                 supersedes=("qdq-standalone",),
                 title=f"INT8 layer writes {op}: {short(names[r], 70)}",
-                cause=f"the INT8 layer writes {op} because its output is " + "; ".join(reasons),
+                cause=cause,
                 evidence=ev,
             )
         )
     return out
+
+
+def _float_output_detail(
+    ctx: LintContext, r: int, readers: list[int], float_readers: list[int], res_readers: list[int], requant: list[int]
+) -> tuple[str, dict[str, Any]]:
+    """The cause and evidence of the int8-float-output finding on row ``r``."""
+    names, op = ctx.names, ctx.output_precision[r]
+    reasons = []
+    if float_readers:
+        reasons.append(f"read in float by {_quoted(ctx, float_readers, 50)}")
+    if res_readers:
+        reasons.append(
+            "the residual (non-first) input of the fused Add in "
+            f"{_quoted(ctx, res_readers, 50)}, which reads it in {op}: the residual branch is not quantized"
+        )
+    if requant:
+        reasons.append(f"quantized again by {_quoted(ctx, requant, 40)}")
+    if not reasons:
+        reasons.append(f"declared {op} by the network (no Q/DQ after it)")
+    ev = {
+        "precision": ctx.precision[r],
+        "output_precision": op,
+        "output_format": ctx.output_format[r],
+        "tactic": ctx.tactic[r] or None,
+        "readers": [names[x] for x in readers],
+        "float_readers": [names[x] for x in float_readers],
+        "residual_readers": [names[x] for x in res_readers],
+        "requantized_by": [names[x] for x in requant],
+        "requantize_ms": ctx.time_of(requant),
+    }
+    return f"the INT8 layer writes {op} because its output is " + "; ".join(reasons), ev
 
 
 def _requantizers(ctx: LintContext, r: int, downs: Neighbours) -> list[int]:
@@ -568,15 +547,6 @@ def _requantizers(ctx: LintContext, r: int, downs: Neighbours) -> list[int]:
     if ctx.has_edges:
         requant += [x for x in ctx.consumers[r] if qdq(x) and not noop(x) and x not in requant]
     return requant
-
-
-def _reads_float(ctx: LintContext, producer: int, consumer: int, *, non_first: bool = False) -> bool:
-    """Whether ``consumer`` reads one of ``producer``'s output tensors in a float precision."""
-    mine = {t.get("name") for t in ctx.outputs[producer]}
-    return any(
-        (i > 0 or not non_first) and t.get("name") in mine and prec.is_float(t.get("dtype"))
-        for i, t in enumerate(ctx.inputs[consumer])
-    )
 
 
 def check_int8_build_warnings(ctx: LintContext) -> list[Finding]:

@@ -11,13 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trtinspect.inspector import precision as prec
-from trtinspect.inspector import rules_causes, rules_precision
-from trtinspect.inspector.rules_base import LintContext
+from trtinspect.inspector import rules_causes, rules_facts, rules_precision
+from trtinspect.inspector.rules_base import Finding, LintContext
 from trtinspect.parsers.layers import frame_from_layer_records
 from trtinspect.parsers.model import EngineBundle
 
@@ -46,7 +48,7 @@ def _ref_residual_readers(ctx: LintContext, r: int) -> list[int]:
         return []
     return [
         c for c in ctx.consumers[r]
-        if ctx.is_conv(c) and rules_precision._reads_float(ctx, r, c, non_first=True)
+        if ctx.is_conv(c) and rules_facts.reads_float(ctx, r, c, non_first=True)
     ]
 
 
@@ -61,21 +63,59 @@ def _ref_fallbacks(ctx: LintContext) -> dict[int, Any]:
     out = {}
     for r in range(ctx.n):
         if prec.is_float(ctx.precision[r]) and not ctx.is_passthrough(r):
-            parts = rules_precision.fallback_parts(ctx, r)
+            parts = rules_facts.fallback_parts(ctx, r)
             if parts is not None:
                 out[r] = parts
     return out
 
 
+def _ref_warnings_for(ctx: LintContext, r: int) -> list[str]:
+    w = ctx.bundle.warnings
+    if w.empty:
+        return []
+    names = {ctx.names[r], *ctx.source_nodes[r]}
+    hits = w[w["layer"].isin(list(names)).fillna(False).astype(bool)]
+    return [str(m) for m in hits["message"].tolist()]
+
+
+def _same_float(a: float, b: float) -> bool:
+    return (np.isnan(a) and np.isnan(b)) or a == b
+
+
+RULES = [rules_causes.check_residual_not_quantized, rules_precision.check_reformats, rules_precision.check_qdq,
+         rules_precision.check_int8_fallback, rules_precision.check_int8_float_output]
+# what a finding shown without its cause and evidence (LintContext.detail False) must still say exactly
+DECISIONS = ["rule_id", "rows", "title", "confidence", "severity", "cost_ms", "mitigation", "cost_kind",
+             "cost_method", "group", "group_title", "group_always", "escalate", "supersedes"]
+
+
+def _decisions(f: Finding) -> tuple[Any, ...]:
+    saving = None if f.saving is None else {r: (None if np.isnan(v) else v) for r, v in f.saving.items()}
+    return (*(getattr(f, k) for k in DECISIONS), saving)
+
+
+def _check_rules(full: LintContext, summary: LintContext) -> None:
+    """The precision rules decide the same with and without detail (only cause and evidence may be empty)."""
+    for check in RULES:
+        mine, theirs = check(full), check(summary)
+        assert [_decisions(f) for f in mine] == [_decisions(f) for f in theirs], check.__name__
+        assert all(not f.cause and not f.evidence for f in theirs), check.__name__
+
+
 def _check(ctx: LintContext) -> None:
+    rows = list(range(ctx.n))
+    savings = rules_facts.int8_savings(ctx)
+    assert list(savings) == rules_facts.int8_float_writers(ctx)
+    assert all(_same_float(v, ctx._int8_write_saving(r)) for r, v in savings.items())
+    assert all(rules_facts.warnings_for(ctx, r) == _ref_warnings_for(ctx, r) for r in rows)
     assert ctx.input_readers == _ref_input_readers(ctx)
-    writers = rules_precision.int8_float_writers(ctx)
+    writers = rules_facts.int8_float_writers(ctx)
     assert writers == _ref_float_writers(ctx)
-    assert rules_precision.residual_readers(ctx) == {r: _ref_residual_readers(ctx, r) for r in writers}
+    assert rules_facts.residual_readers(ctx) == {r: _ref_residual_readers(ctx, r) for r in writers}
     for p in range(ctx.n):
         for c in ctx.consumers[p]:
-            assert rules_precision.reads_residual(ctx, p, c) == rules_precision._reads_float(ctx, p, c, non_first=True)
-    assert rules_precision.fallbacks(ctx) == _ref_fallbacks(ctx)
+            assert rules_facts.reads_residual(ctx, p, c) == rules_facts.reads_float(ctx, p, c, non_first=True)
+    assert rules_facts.fallbacks(ctx) == _ref_fallbacks(ctx)
     assert rules_causes.padding_rows(ctx) == [r for r in range(ctx.n) if rules_causes._is_padding(ctx, r)]
 
 
@@ -83,29 +123,37 @@ def _check(ctx: LintContext) -> None:
 def test_shared_facts_match_the_per_row_definitions_on_real_bundles(folder: str) -> None:
     import trtinspect
 
-    _check(LintContext(trtinspect.load(ROOT / folder)))
+    bundle = trtinspect.load(ROOT / folder)
+    ctx = LintContext(bundle)
+    _check(ctx)
+    _check_rules(ctx, LintContext(bundle, detail=False))
 
 
 # --- generated graphs ----------------------------------------------------------------------------------------
 _FORMATS = ["Channel major FP16 format where channel % 8 == 0", "Row major linear FP32",
             "Thirty-two wide channel vectorized row major Int8 format"]
-_TYPES = [("CaskConvolution", "Convolution"), ("Reformat", "Reformat"), ("TiledPooling", "Pooling"),
-          ("NoOp", ""), ("Padding", "Padding"), ("CaskPooling", "Slice")]
+_CONV = ("CaskConvolution", "Convolution")
+_TYPES = [_CONV, _CONV, _CONV, ("Reformat", "Reformat"), ("TiledPooling", "Pooling"), ("NoOp", ""),
+          ("Padding", "Padding"), ("CaskPooling", "Slice"), ("Scale", "Quantize"), ("Scale", "Dequantize")]
+# shapes as a graph JSON may hold them: the usual (most), and ones no element count can be read from
+_DIMS = [[1, 64, 8, 8]] * 12 + [[1, 32, 4, 4]] * 12 + [[8, 16], [1, -1, 4, 4], [1, 0, 4], [], [True, 3], [1, 2.5],
+                                                 [1, None], [2**70, 2], [[1, 2], [3, 4]], [2**40, 2**20, 4]]
 _TENSOR = st.fixed_dictionaries(
-    {"Dimensions": st.sampled_from([[1, 64, 8, 8], [1, 32, 4, 4]]), "Format/Datatype": st.sampled_from(_FORMATS),
-     "Location": st.just("Device")},
-    optional={"Name": st.sampled_from(["a", "b", "c", "d", "e", "f", "input"])},
+    {"Dimensions": st.sampled_from(_DIMS), "Format/Datatype": st.sampled_from([*_FORMATS, _FORMATS[2]]),
+     "Location": st.just("Device"), "Name": st.sampled_from(["a", "b", "c", "d", "e", "f", "input", None])},
 )
+_NAMES = ["Conv_{i}", "QuantizeLinear_{i}", "pad_{i}", "DequantizeLinear_{i}",
+          "Reformatting CopyNode for Input Tensor 0 to Conv_{j}",
+          "Reformatting CopyNode for Output Tensor 0 to Conv_{i}"]
 
 
 @st.composite
 def _records(draw: st.DrawFn) -> list[dict[str, Any]]:
-    n = draw(st.integers(1, 9))
+    n = draw(st.integers(1, 12))
     records = []
     for i in range(n):
         ltype, ptype = draw(st.sampled_from(_TYPES))
-        name = draw(st.sampled_from([f"Conv_{i}", f"QuantizeLinear_{i}", f"pad_{i}", f"DequantizeLinear_{i}",
-                                     f"Reformatting CopyNode for Input Tensor 0 to Conv_{i + 1}"]))
+        name = draw(st.sampled_from(_NAMES)).format(i=i, j=i + 1)
         records.append({
             "Name": name, "LayerType": ltype, "ParameterType": ptype, "TacticValue": "0x0",
             "Inputs": draw(st.lists(_TENSOR, max_size=3)), "Outputs": draw(st.lists(_TENSOR, min_size=1, max_size=2)),
@@ -113,8 +161,44 @@ def _records(draw: st.DrawFn) -> list[dict[str, Any]]:
     return records
 
 
-@settings(max_examples=300, deadline=None)
-@given(_records())
-def test_shared_facts_match_the_per_row_definitions_on_generated_graphs(records: list[dict[str, Any]]) -> None:
-    bundle = EngineBundle(name="generated", layers=frame_from_layer_records(records), detailed=True)
-    _check(LintContext(bundle))
+_MS = st.one_of(st.just(float("nan")), st.just(0.0), st.floats(0.001, 5.0))
+
+
+@st.composite
+def _engines(draw: st.DrawFn) -> tuple[EngineBundle, list[float], list[float]]:
+    """A generated graph, per-layer times and weight sizes, and build-log warnings naming some layers."""
+    records = draw(_records())
+    layers = frame_from_layer_records(records)
+    n = len(layers)
+    times = draw(st.lists(_MS, min_size=n, max_size=n))
+    weights = draw(st.lists(st.one_of(st.just(float("nan")), st.floats(0, 1e6)), min_size=n, max_size=n))
+    named = draw(st.lists(st.sampled_from([*layers["name"].tolist(), None, "other"]), max_size=4))
+    warnings = pd.DataFrame({
+        "kind": pd.Series(["missing_int8_scales"] * len(named), dtype="string"),
+        "severity": pd.Series(["W"] * len(named), dtype="string"),
+        "line_no": pd.Series(range(len(named)), dtype="int64"),
+        "message": pd.Series([f"warning {i}" for i in range(len(named))], dtype="string"),
+        "layer": pd.Series(named, dtype="string"),
+    })
+    bundle = EngineBundle(name="generated", layers=layers, detailed=True, warnings=warnings,
+                          build_options={"Precision": "FP16+INT8"})
+    return bundle, times, weights
+
+
+def _context(bundle: EngineBundle, times: list[float], weights: list[float], *, detail: bool) -> LintContext:
+    ctx = LintContext(bundle, detail=detail)
+    ctx.avg_ms = times  # the timing the rules read (the generated graph has no profile)
+    ctx.weights_bytes = weights  # type: ignore[misc]
+    return ctx
+
+
+@settings(max_examples=120, deadline=None)
+@given(_engines())
+def test_shared_facts_match_the_per_row_definitions_on_generated_graphs(
+    engine: tuple[EngineBundle, list[float], list[float]],
+) -> None:
+    bundle, times, weights = engine
+    ctx = _context(bundle, times, weights, detail=True)
+    _check(ctx)
+    summary = _context(bundle, times, weights, detail=False)
+    _check_rules(_context(bundle, times, weights, detail=True), summary)

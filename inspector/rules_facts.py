@@ -1,0 +1,318 @@
+"""Facts the precision and cause lint rules share (``rules_precision``, ``rules_causes``), each built once per
+:class:`LintContext` by the first rule that asks, in passes over whole columns rather than per finding:
+
+* which rows are INT8 convolutions writing float (:func:`int8_float_writers`) and what writing INT8 would
+  save on each (:func:`int8_savings`, the same number as :meth:`LintContext.int8_write_saving`);
+* which rows read a float tensor as a non-first input (:func:`residual_inputs`), and which of those read a
+  float writer's output (:func:`residual_readers`);
+* the float layers between INT8 layers (:func:`fallbacks`);
+* the build-log warnings per layer name (:func:`warnings_for`).
+
+tests/test_fast_paths_lintprec.py compares each with its per-row definition.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from itertools import compress
+from typing import Any, TypeVar, cast
+
+import numpy as np
+
+from trtinspect.inspector import precision as prec
+from trtinspect.inspector.rules_base import DTYPE_BYTES, LintContext
+
+_T = TypeVar("_T")
+FLOAT = prec.FLOAT_PRECISIONS
+QUANT = prec.QUANTIZED_PRECISIONS
+Neighbours = list[tuple[int, list[int]]]  # what LintContext.next_compute returns: (row, passthrough rows between)
+FallbackParts = tuple[Neighbours, Neighbours, list[int], list[int]]
+
+
+def shared(ctx: LintContext, key: str, build: Callable[[LintContext], _T]) -> _T:
+    """What ``build(ctx)`` returns, built once per context (several rules ask for the same rows)."""
+    cache = ctx.rule_cache
+    if key not in cache:
+        cache[key] = build(ctx)
+    return cast(_T, cache[key])
+
+
+def flags(values: Sequence[str], allowed: frozenset[str]) -> list[bool]:
+    """``[v in allowed for v in values]``, decided once per distinct value."""
+    table = {v: v in allowed for v in set(values)}
+    return list(map(table.__getitem__, values))
+
+
+def _precision_flags(ctx: LintContext) -> tuple[list[bool], list[bool], list[bool]]:
+    return flags(ctx.precision, FLOAT), flags(ctx.precision, QUANT), flags(ctx.output_precision, FLOAT)
+
+
+def precision_flags(ctx: LintContext) -> tuple[list[bool], list[bool], list[bool]]:
+    """Per row: precision is float, precision is quantized, output precision is float (once per context)."""
+    return shared(ctx, "precision_flags", _precision_flags)
+
+
+# ------------------------------------------------------------------------------------------- INT8 writers
+def int8_float_writers(ctx: LintContext) -> list[int]:
+    """INT8 convolutions/GEMMs whose output precision is float, in row order (once per context)."""
+    return shared(ctx, "int8_float_writers", _int8_float_writers)
+
+
+def _int8_float_writers(ctx: LintContext) -> list[int]:
+    _, quant, out_float = precision_flags(ctx)
+    conv = ctx.is_conv
+    return [r for r in compress(range(ctx.n), quant) if out_float[r] and conv(r)]
+
+
+def int8_savings(ctx: LintContext) -> dict[int, float]:
+    """:meth:`LintContext.int8_write_saving` of every :func:`int8_float_writers` row (the only rows the rules
+    ask it for), in one loop over their tensors (once per context)."""
+    return shared(ctx, "int8_savings", _int8_savings)
+
+
+def int8_saving(ctx: LintContext, r: int) -> float:
+    """:meth:`LintContext.int8_write_saving` of row ``r``, from :func:`int8_savings` when it holds it."""
+    got = int8_savings(ctx).get(r)
+    return ctx.int8_write_saving(r) if got is None else got
+
+
+class _Sizes(dict[Any, "int | None"]):
+    """dtype -> element size in bytes (``DTYPE_BYTES`` of its text), each dtype looked up once."""
+
+    def __missing__(self, dtype: Any) -> int | None:
+        size = self[dtype] = DTYPE_BYTES.get(str(dtype or ""))
+        return size
+
+
+def _int8_savings(ctx: LintContext) -> dict[int, float]:
+    """One pass over the writers' tensors, each read once: its bytes (element count x element size, both
+    read as :func:`tensor_bytes` reads them) and the bytes it would move in INT8 (a float non-first input or
+    float output: one byte per element), in the order :meth:`LintContext.int8_write_saving` adds them, so
+    the same floats."""
+    avg, inputs, outputs, weights = ctx.avg_ms, ctx.inputs, ctx.outputs, ctx.weights_bytes
+    sizes = _Sizes()
+    out: dict[int, float] = {}
+    nan = math.nan
+    for r in int8_float_writers(ctx):
+        t = avg[r]
+        if t != t:  # NaN: untimed
+            out[r] = nan
+            continue
+        try:
+            before = after = 0.0
+            first = True
+            for tensor in inputs[r]:
+                dtype = tensor.get("dtype")
+                size = sizes[dtype]
+                n = _elements(tensor.get("shape"))
+                if n < 0 or size is None:
+                    raise _Unknown
+                b = float(n * size)
+                before += b
+                after += float(n) if n and not first and dtype in FLOAT else b
+                first = False
+            for tensor in outputs[r]:
+                dtype = tensor.get("dtype")
+                size = sizes[dtype]
+                n = _elements(tensor.get("shape"))
+                if n < 0 or size is None:
+                    raise _Unknown
+                b = float(n * size)
+                before += b
+                after += float(n) if n and dtype in FLOAT else b
+        except _Unknown:
+            out[r] = nan
+            continue
+        except TypeError:  # an unhashable dtype: as the general code reads it
+            out[r] = ctx.int8_write_saving(r)
+            continue
+        w = weights[r]
+        if w == w:
+            before += w
+            after += w
+        out[r] = t * (1.0 - after / before) if before > 0 else nan
+    return out
+
+
+class _Unknown(Exception):
+    """A tensor whose bytes are unknown (no shape, no element size): the saving is NaN."""
+
+
+def _elements(shape: Any) -> int:
+    """Element count of a tensor shape (a non-empty list of ints >= 0, bools counting as ints, as
+    :func:`tensor_bytes` reads it), else -1. ``min`` and ``math.prod`` do the loop: a shape holding anything
+    but numbers makes ``min`` raise, one holding a float (or NaN) gives a product that is not an int."""
+    if not isinstance(shape, list) or not shape:
+        return -1
+    try:
+        if min(shape) < 0:
+            return -1
+    except TypeError:  # None, text, a list... among the dimensions
+        return -1
+    n = math.prod(shape)
+    return n if type(n) is int else -1
+
+
+# ------------------------------------------------------------------------------------------- residual inputs
+def residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
+    """Rows with float non-first inputs (the residual input of a fused Add) -> the names of those inputs
+    (once per context)."""
+    return shared(ctx, "residual_inputs", _residual_inputs)
+
+
+def _residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
+    out: dict[int, set[Any]] = {}
+    inputs = ctx.inputs
+    several = np.flatnonzero(np.fromiter(map(len, inputs), dtype=np.intp, count=ctx.n) > 1).tolist()
+    for r in several:
+        ins = inputs[r]
+        names = {t.get("name") for t in ins[1:] if t.get("dtype") in FLOAT}
+        if names:
+            out[r] = names
+    return out
+
+
+def residual_readers(ctx: LintContext) -> dict[int, list[int]]:
+    """Each of :func:`int8_float_writers` -> its direct consumers that are convolutions reading its output in
+    float as a non-first input (the residual input of their fused Add); once per context."""
+    return shared(ctx, "residual_readers", _residual_readers)
+
+
+def _residual_readers(ctx: LintContext) -> dict[int, list[int]]:
+    rows = int8_float_writers(ctx)
+    if not ctx.has_edges:
+        return {r: [] for r in rows}
+    index, consumers, outputs, conv = residual_inputs(ctx), ctx.consumers, ctx.outputs, ctx.is_conv
+    out: dict[int, list[int]] = {}
+    for r in rows:
+        found = [c for c in consumers[r] if c in index]
+        if found:
+            mine = {t.get("name") for t in outputs[r]}
+            found = [c for c in found if not mine.isdisjoint(index[c]) and conv(c)]
+        out[r] = found
+    return out
+
+
+def reads_residual(ctx: LintContext, producer: int, consumer: int) -> bool:
+    """Whether ``consumer`` reads one of ``producer``'s output tensors in float as a non-first input (the
+    residual input of a fused Add): ``reads_float(ctx, producer, consumer, non_first=True)``, from a
+    per-context index of the rows that have such inputs."""
+    names = residual_inputs(ctx).get(consumer)
+    return names is not None and any(t.get("name") in names for t in ctx.outputs[producer])
+
+
+def reads_float(ctx: LintContext, producer: int, consumer: int, *, non_first: bool = False) -> bool:
+    """Whether ``consumer`` reads one of ``producer``'s output tensors in a float precision."""
+    mine = {t.get("name") for t in ctx.outputs[producer]}
+    return any(
+        (i > 0 or not non_first) and t.get("name") in mine and prec.is_float(t.get("dtype"))
+        for i, t in enumerate(ctx.inputs[consumer])
+    )
+
+
+# ------------------------------------------------------------------------------------------- fallbacks
+def fallbacks(ctx: LintContext) -> dict[int, FallbackParts]:
+    """Float compute layers between INT8 layers -> their :func:`fallback_parts`, in row order (once per
+    context: int8-fallback and residual-not-quantized both ask)."""
+    return shared(ctx, "fallbacks", _fallbacks)
+
+
+def _fallbacks(ctx: LintContext) -> dict[int, FallbackParts]:
+    is_float, quant, _ = precision_flags(ctx)
+    through = ctx.is_passthrough
+    rows = [r for r in compress(range(ctx.n), is_float) if not through(r)]
+    out: dict[int, FallbackParts] = {}
+    walk = ctx.next_compute
+    for r in rows:
+        up8 = [(u, path) for u, path in walk(r, downstream=False) if quant[u]]
+        if not up8:
+            continue
+        down8 = [(d, path) for d, path in walk(r, downstream=True) if quant[d]]
+        if down8:
+            out[r] = _parts(ctx, up8, down8)
+    return out
+
+
+def fallback_parts(ctx: LintContext, r: int) -> FallbackParts | None:
+    """For a float layer ``r`` between INT8 layers: (INT8 producers with the paths to them, INT8 consumers
+    with theirs, INT8 convolutions writing float for it, conversion layers around it); None otherwise."""
+    ups = ctx.next_compute(r, downstream=False)
+    downs = ctx.next_compute(r, downstream=True)
+    up8 = [(u, path) for u, path in ups if ctx.precision[u] in QUANT]
+    down8 = [(d, path) for d, path in downs if ctx.precision[d] in QUANT]
+    if not up8 or not down8:
+        return None
+    return _parts(ctx, up8, down8)
+
+
+def _parts(ctx: LintContext, up8: Neighbours, down8: Neighbours) -> FallbackParts:
+    conv, out_precision = ctx.is_conv, ctx.output_precision
+    float_writers = [u for u, _ in up8 if conv(u) and out_precision[u] in FLOAT]
+    # standalone Dequantize layers feeding a float writer's residual input exist for the same reason
+    dq_in = [
+        x
+        for u in float_writers
+        for x in ctx.producers[u]
+        if ctx.is_qdq(x) and not ctx.is_noop(x) and reads_residual(ctx, x, u)
+    ]
+    conversions = [x for _, path in up8 for x in path] + [x for _, path in down8 for x in path] + dq_in
+    if len(conversions) > 1:
+        conversions = list(dict.fromkeys(conversions))
+    return up8, down8, float_writers, conversions
+
+
+def fallback_residual_readers(ctx: LintContext, r: int, down8: Neighbours) -> list[int]:
+    """Fused-Add convolutions reading the output of float layer ``r`` (or of a reformat/Quantize input
+    after it) unquantized as their residual input: the float output is the residual branch's doing."""
+    if not ctx.has_edges:
+        return []
+    index = residual_inputs(ctx)
+    after = [r, *(x for _, path in down8 for x in path)]
+    return list(
+        dict.fromkeys(
+            c
+            for x in after
+            for c in ctx.consumers[x]
+            if c in index and reads_residual(ctx, x, c) and ctx.is_conv(c)
+        )
+    )
+
+
+# ------------------------------------------------------------------------------------------- build log
+def int8_allowed(ctx: LintContext) -> tuple[bool, str]:
+    """Whether INT8 was allowed in this engine, and the evidence (once per context)."""
+    return shared(ctx, "int8_allowed", _int8_allowed)
+
+
+def _int8_allowed(ctx: LintContext) -> tuple[bool, str]:
+    precision_opt = ctx.bundle.build_options.get("Precision", "")
+    if "int8" in str(precision_opt).lower():
+        return True, f"build options: Precision={precision_opt}"
+    for key, value in ctx.bundle.build_options.items():
+        if key.lower() == "int8" and str(value).lower() in ("1", "true", "yes", "enabled"):
+            return True, f"build options: {key}={value}"
+    n_int8 = ctx.precision.count("INT8")
+    if n_int8:
+        return True, f"{n_int8} layer(s) run in INT8"
+    return False, ""
+
+
+def _warning_index(ctx: LintContext) -> tuple[dict[str, list[int]], list[str]]:
+    w = ctx.bundle.warnings
+    if w.empty:
+        return {}, []
+    index: dict[str, list[int]] = {}
+    for i, layer in enumerate(w["layer"].tolist()):
+        if isinstance(layer, str):
+            index.setdefault(layer, []).append(i)
+    return index, [str(m) for m in w["message"].tolist()]
+
+
+def warnings_for(ctx: LintContext, r: int) -> list[str]:
+    """The build-log warning messages naming layer ``r`` or one of its source nodes, in log order."""
+    index, messages = shared(ctx, "warning_index", _warning_index)
+    if not index:
+        return []
+    at = {i for name in (ctx.names[r], *ctx.source_nodes[r]) for i in index.get(name, ())}
+    return [messages[i] for i in sorted(at)]
