@@ -11,6 +11,7 @@ same frame (``fast=False`` builds every row with :func:`group_values`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -35,62 +36,78 @@ def output_frames(a: _Side, b: _Side, groups: Groups, method_a: list[str], metho
     renum = _execution_order(groups, len(b))
     gid_a, meth_a = _member_groups(a, groups, renum, 0, method_a)
     gid_b, meth_b = _member_groups(b, groups, renum, 1, method_b)
-    members: dict[str, list[Any]] = {
-        "side": [a.tag] * len(a) + [b.tag] * len(b), "layer_index": a.index + b.index,
-        "name": a.names + b.names, "group_id": gid_a + gid_b, "method": meth_a + meth_b,
+    members: dict[str, Any] = {      # int64 columns as arrays: the frame takes them as they are
+        "side": [a.tag] * len(a) + [b.tag] * len(b),
+        "layer_index": np.asarray(a.index + b.index, dtype=np.int64),
+        "name": a.names + b.names, "group_id": np.concatenate([gid_a, gid_b]), "method": meth_a + meth_b,
     }
     cols, stable = _group_columns(a, b, len(groups), gid_a, gid_b, method_a, method_b, fast)
     return (schema.frame_from_columns(cols, schema.DIFF_GROUPS),
             schema.frame_from_columns(members, schema.DIFF_MEMBERS), dict(enumerate(stable)))
 
 
-def _execution_order(groups: Groups, nb: int) -> dict[int, int]:
-    """Old group id -> new: by first A layer, B-only groups after the A group preceding them in B."""
-    gid_b: dict[int, int] = {}
-    for g, (_, lb) in groups.items():
-        for j in lb:
-            gid_b[j] = g
-    sort_key: dict[int, float] = {g: float(min(la)) for g, (la, _) in groups.items() if la}
+def _execution_order(groups: Groups, nb: int) -> np.ndarray:
+    """Old group id -> new (an array over the ids 0.. of ``groups``, in its order): by first A layer, B-only
+    groups after the A group preceding them in B (each B-only group's key: the last key met in B + 0.5, plus
+    1e-6 per B-only group since)."""
+    ids = list(groups)
+    n = len(ids)
+    if ids != list(range(n)):
+        raise ValueError("group ids must be 0.. in order")
+    a_lists = [la for la, _ in groups.values()]
+    b_lists = [lb for _, lb in groups.values()]
+    a_lens = np.fromiter(map(len, a_lists), dtype=np.int64, count=n)
+    b_lens = np.fromiter(map(len, b_lists), dtype=np.int64, count=n)
+    sort_key = np.full(n, np.inf)
+    has_a = a_lens > 0
+    if has_a.any():
+        flat_a = np.fromiter(itertools.chain.from_iterable(a_lists), dtype=np.int64, count=int(a_lens.sum()))
+        starts = (np.cumsum(a_lens) - a_lens)[has_a]
+        sort_key[has_a] = np.minimum.reduceat(flat_a, starts).astype(np.float64)
+    gid_b = np.full(nb, -1, dtype=np.int64)
+    flat_b = np.fromiter(itertools.chain.from_iterable(b_lists), dtype=np.int64, count=int(b_lens.sum()))
+    gid_b[flat_b] = np.repeat(np.arange(n, dtype=np.int64), b_lens)
+    keys: list[float] = sort_key.tolist()
+    known = has_a.tolist()
     last = -1.0
     bump = 0.0
-    for j in range(nb):
-        found = gid_b.get(j)
-        if found is None:
-            continue
-        g = found
-        if g in sort_key:
-            last, bump = sort_key[g], 0.0
+    for g in gid_b[gid_b >= 0].tolist():       # B layers in order
+        if known[g]:
+            last, bump = keys[g], 0.0
         else:
             bump += 1e-6
-            sort_key[g] = last + 0.5 + bump
-    order = sorted(groups, key=lambda g: sort_key.get(g, float("inf")))
-    return {g: new for new, g in enumerate(order)}
+            keys[g] = last + 0.5 + bump
+            known[g] = True
+    order = np.argsort(np.asarray(keys, dtype=np.float64), kind="stable")
+    renum = np.empty(n, dtype=np.int64)
+    renum[order] = np.arange(n, dtype=np.int64)
+    return renum
 
 
-def _member_groups(side: _Side, groups: Groups, renum: dict[int, int], pos: int,
-                   methods: list[str]) -> tuple[list[int], list[str]]:
+def _member_groups(side: _Side, groups: Groups, renum: np.ndarray, pos: int,
+                   methods: list[str]) -> tuple[np.ndarray, list[str]]:
     """(new group id, method) of each layer of one side; a copy reformat is "served" in its layer's group."""
-    group_of: dict[int, int] = {}
-    for g, members in groups.items():
-        new = renum[g]
-        for i in members[pos]:
-            group_of[i] = new
-    gids: list[int] = []
-    meths: list[str] = []
-    for i in range(len(side)):
-        if side.served[i] is not None:
-            gids.append(group_of[_root(side, i)])
-            meths.append("served")
-        else:
-            gids.append(group_of[i])
-            meths.append(methods[i])
+    n = len(side)
+    lists = [members[pos] for members in groups.values()]
+    lens = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    group_of = np.full(n, -1, dtype=np.int64)
+    flat = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64, count=int(lens.sum()))
+    group_of[flat] = np.repeat(renum, lens)
+    served = [i for i, s in enumerate(side.served) if s is not None]
+    gids = group_of.copy()
+    meths = list(methods[:n])
+    for i in served:
+        gids[i] = group_of[_root(side, i)]
+        meths[i] = "served"
+    if (gids < 0).any():
+        raise KeyError(int(np.flatnonzero(gids < 0)[0]))      # a layer in no group
     return gids, meths
 
 
 class _SideGroups:
     """One side's layers by group: layer_index lists, core and reformat counts, the first core position."""
 
-    def __init__(self, side: _Side, gids: list[int], n_groups: int) -> None:
+    def __init__(self, side: _Side, gids: np.ndarray, n_groups: int) -> None:
         n = len(side)
         gid = np.asarray(gids, dtype=np.int64)
         core = np.fromiter((s is None for s in side.served), dtype=bool, count=n)
@@ -115,8 +132,8 @@ class _SideGroups:
         return self.order[self.starts[g]:self.ends[g]]
 
 
-def _group_columns(a: _Side, b: _Side, n_groups: int, gid_a: list[int], gid_b: list[int],
-                   method_a: list[str], method_b: list[str], fast: bool) -> tuple[dict[str, list[Any]], list[str]]:
+def _group_columns(a: _Side, b: _Side, n_groups: int, gid_a: np.ndarray, gid_b: np.ndarray,
+                   method_a: list[str], method_b: list[str], fast: bool) -> tuple[dict[str, Any], list[str]]:
     """DIFF_GROUPS columns and each group's stable label."""
     ga, gb = _SideGroups(a, gid_a, n_groups), _SideGroups(b, gid_b, n_groups)
     if fast:
@@ -280,6 +297,10 @@ def _single_facts(side: _Side, first: list[int]) -> dict[str, np.ndarray]:
         return column[take]
 
     def norm(values: list[Any]) -> np.ndarray:
+        if set(map(type, values)) <= _STR_OR_NONE:     # strings already: only "" becomes None
+            column = gather(values, None)
+            column[column == ""] = None
+            return column
         return gather([None if v is None or v == "" else str(v) for v in values], None)
 
     ops, tokens = _op_facts(side)
@@ -294,6 +315,7 @@ def _single_facts(side: _Side, first: list[int]) -> dict[str, np.ndarray]:
 
 
 _MODULE_SUFFIXES = (".weight", ".bias")
+_STR_OR_NONE = frozenset({str, type(None)})
 
 
 def _shorts(side: _Side) -> list[str]:
@@ -326,7 +348,7 @@ def _differ(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _single_columns(a: _Side, b: _Side, ga: _SideGroups, gb: _SideGroups, method_a: list[str],
-                    method_b: list[str]) -> tuple[dict[str, list[Any]], list[str]]:
+                    method_b: list[str]) -> tuple[dict[str, Any], list[str]]:
     """DIFF_GROUPS columns and stable labels of every group as if each side held at most one core layer (rows
     of other groups are overwritten by the caller)."""
     n_groups = len(ga.first)
@@ -353,13 +375,14 @@ def _single_columns(a: _Side, b: _Side, ga: _SideGroups, gb: _SideGroups, method
         kinds[g] = "only_b"
     methods = _single_methods(a, b, ga.first, gb.first, method_a, method_b, kinds)
     labels_a, labels_b = fa["label"].tolist(), fb["label"].tolist()
-    cols: dict[str, list[Any]] = {
-        "group_id": list(range(n_groups)), "kind": kinds, "method": methods,
+    cols: dict[str, Any] = {
+        "group_id": np.arange(n_groups, dtype=np.int64), "kind": kinds, "method": methods,
         "changes": [list(changes_of[k]) for k in code],
         "label": [x if h else y for x, y, h in zip(labels_a, labels_b, has_a.tolist(), strict=True)],
         "a_layers": ga.layers, "b_layers": gb.layers,
-        "n_a": ga.n_core.tolist(), "n_b": gb.n_core.tolist(),
-        "a_reformats": ga.reformats.tolist(), "b_reformats": gb.reformats.tolist(),
+        # int64 columns stay arrays (the frame takes them as they are; group_values' rows are assigned into them)
+        "n_a": ga.n_core.astype(np.int64), "n_b": gb.n_core.astype(np.int64),
+        "a_reformats": ga.reformats.astype(np.int64), "b_reformats": gb.reformats.astype(np.int64),
         "a_types": fa["types"].tolist(), "b_types": fb["types"].tolist(),
         "a_ops": fa["ops"].tolist(), "b_ops": fb["ops"].tolist(),
         "a_primary_ops": [[t] if t is not None else [] for t in fa["primary"].tolist()],

@@ -61,6 +61,14 @@ def _canonical_op(raw: str) -> str:
     return OP_ALIASES.get(key, raw)
 
 
+def _is_stable(key: str) -> bool:
+    """is_named_key of a source-node key, its multi-profile suffix ignored."""
+    return is_named_key(_PROFILE_SUFFIX.sub("", key) if "[profile" in key else key)
+
+
+_NO_NAMES: frozenset[str] = frozenset()
+
+
 def is_named_key(node: str) -> bool:
     """True for names that survive a re-export: initializer / module paths (``layer1.0.conv1.weight``,
     ``/layer1/conv/Conv``) and names without digits. Auto-numbered names (``Conv_84``) are not."""
@@ -220,6 +228,11 @@ class _Side:
         self.op_class: list[int] | None = None
         self.op_lists: list[list[str]] = []
         self._keys_text: tuple[str, np.ndarray] | None = None
+        # after read_all_ops: each layer's shape class and the distinct shapes (_layer_shapes), and per class the
+        # positions of its stable names (named)
+        self._shape_class: tuple[list[int], list[str]] | None = None
+        self._stable_at: dict[int, list[int]] = {}
+        self._op_keys: dict[int, tuple[str, ...]] = {}
         self._keys_text_read = False
         self._shapes: list[frozenset[tuple[Any, ...]] | None] = [None] * n
         self._io: tuple[list[Any], list[Any]] | None = None
@@ -261,9 +274,29 @@ class _Side:
         """The stable (initializer / path) keys of layer i."""
         got = self._named[i]
         if got is None:
-            got = self._named[i] = frozenset(
-                k for k in self.keys[i] if is_named_key(_PROFILE_SUFFIX.sub("", k) if "[profile" in k else k))
+            if self._shape_class is not None:       # which names are stable is decided per layer shape
+                got = self._named_by_shape(i)
+            else:
+                got = frozenset(k for k in self.keys[i] if _is_stable(k))
+            self._named[i] = got
         return got
+
+    def _named_by_shape(self, i: int) -> frozenset[str]:
+        """:meth:`named` from the positions of the stable names of layer i's shape (read_all_ops): the
+        digit-run shape of a name keeps its dots, slashes and whether it holds a digit (all is_named_key reads)."""
+        keys = self.keys[i]
+        if not keys:
+            return _NO_NAMES
+        classes, shapes = cast(tuple[list[int], list[str]], self._shape_class)
+        c = classes[i]
+        at = self._stable_at.get(c)
+        if at is None:
+            at = self._stable_at[c] = [p for p, k in enumerate(shapes[c].split(_SEP)) if _is_stable(k)]
+        if not at:
+            return _NO_NAMES
+        if len(at) == len(keys):
+            return frozenset(keys)
+        return frozenset(map(keys.__getitem__, at))
 
     def ops(self, i: int) -> list[str]:
         """ONNX op kinds of layer i's source nodes."""
@@ -294,15 +327,18 @@ class _Side:
         raw: set[int] = set()                 # classes whose kinds keep a digit: each layer's own names
         code = memo.get
         classes: list[int] = []
+        shapes: list[str] = []
         for shape in _layer_shapes(found[0]):
             c = code(shape)
             if c is None:
                 c = memo[shape] = len(lists)
+                shapes.append(shape)
                 kinds = [_op_kind_of_shape(p) for p in shape.split(_SEP)] if shape else []
                 if any(k is not None and _DIGIT.search(k) is not None for k in kinds):
                     raw.add(c)
                 lists.append([k for k in kinds if k is not None])
             classes.append(c)
+        self._shape_class = (classes, shapes)
         self._ops = list(map(lists.__getitem__, classes))
         if raw:
             for i, c in enumerate(classes):
@@ -317,6 +353,21 @@ class _Side:
         if not self._keys_text_read:
             self._keys_text, self._keys_text_read = _keys_text(self.keys), True
         return self._keys_text
+
+    def layers_with(self, part: str) -> list[int]:
+        """Positions (ascending) of the layers one of whose source-node names contains ``part`` (no separator)."""
+        found = self.keys_text()
+        if found is None:
+            return [i for i, keys in enumerate(self.keys) if any(part in k for k in keys)]
+        text, starts = found
+        hits: list[int] = []
+        at = text.find(part)
+        while at != -1:
+            hits.append(at)
+            at = text.find(part, at + 1)
+        if not hits:
+            return []
+        return np.unique(np.searchsorted(starts, np.asarray(hits, dtype=np.int64), side="right") - 1).tolist()
 
     def layers_ending(self, suffixes: tuple[str, ...]) -> list[int]:
         """Positions (ascending) of the layers one of whose source-node names ends in one of ``suffixes``: each
@@ -370,7 +421,17 @@ class _Side:
         si, so = ins[i], outs[i]
         if not si and not so:
             return None          # names-only: no structure to match on
-        return (self.ptype[i], tuple(sorted(set(self.ops(i)))), si, so)
+        return (self.ptype[i], self._op_key(i), si, so)
+
+    def _op_key(self, i: int) -> tuple[str, ...]:
+        """Layer i's distinct op kinds, sorted (once per op class after read_all_ops)."""
+        if self.op_class is None:
+            return tuple(sorted(set(self.ops(i))))
+        c = self.op_class[i]
+        got = self._op_keys.get(c)
+        if got is None:
+            got = self._op_keys[c] = tuple(sorted(set(self.op_lists[c])))
+        return got
 
     def neighbours(self, i: int) -> set[int]:
         """Positions of the layers that produce layer i's inputs or consume its outputs."""

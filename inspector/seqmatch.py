@@ -49,6 +49,16 @@ def _longest(runs: np.ndarray, alo: int, ahi: int, blo: int, bhi: int) -> tuple[
     if alo >= ahi or blo >= bhi:
         return alo, blo, 0
     sub = runs[alo:ahi, blo:bhi]
+    # the bounded length never exceeds the run length: when the first longest run of the rectangle lies wholly
+    # inside it, that run is the first longest bounded one (an earlier cell of that length would be an earlier
+    # longest run); else every cell is bounded
+    flat = int(sub.argmax())
+    i_end, j_end = divmod(flat, bhi - blo)
+    size = int(sub[i_end, j_end])
+    if size == 0:
+        return alo, blo, 0
+    if i_end + 1 >= size and j_end + 1 >= size:
+        return alo + i_end - size + 1, blo + j_end - size + 1, size
     rows = np.arange(1, ahi - alo + 1, dtype=np.int32)[:, None]
     cols = np.arange(1, bhi - blo + 1, dtype=np.int32)[None, :]
     bounded = np.minimum(np.minimum(sub, rows), cols)

@@ -302,3 +302,79 @@ def test_read_all_ops_equals_op_kind_per_name(keys_of: list[list[str]]) -> None:
     names = [f"l{i}" for i in range(len(keys_of))]
     assert align_groups._shorts(side) == [align_groups._short_of(keys, name)
                                           for keys, name in zip(keys_of, names, strict=True)]
+
+
+# --- align_groups._execution_order: whole-array keys == the dict walk over B --------------------------------
+def _execution_order_reference(groups: dict[int, tuple[list[int], list[int]]], nb: int) -> dict[int, int]:
+    gid_b: dict[int, int] = {}
+    for g, (_, lb) in groups.items():
+        for j in lb:
+            gid_b[j] = g
+    sort_key: dict[int, float] = {g: float(min(la)) for g, (la, _) in groups.items() if la}
+    last, bump = -1.0, 0.0
+    for j in range(nb):
+        g = gid_b.get(j)
+        if g is None:
+            continue
+        if g in sort_key:
+            last, bump = sort_key[g], 0.0
+        else:
+            bump += 1e-6
+            sort_key[g] = last + 0.5 + bump
+    order = sorted(groups, key=lambda g: sort_key.get(g, float("inf")))
+    return {g: new for new, g in enumerate(order)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 12), st.integers(0, 12), st.data())
+def test_execution_order_equals_the_walk_over_b(na: int, nb: int, data: st.DataObject) -> None:
+    """Random partitions of A's and B's positions into groups (each with a layer of A or B)."""
+    n_groups = data.draw(st.integers(1, max(1, na + nb))) if na + nb else 0
+    owner_a = data.draw(st.lists(st.integers(0, max(n_groups - 1, 0)), min_size=na, max_size=na))
+    owner_b = data.draw(st.lists(st.integers(0, max(n_groups - 1, 0)), min_size=nb, max_size=nb))
+    raw = {g: ([i for i, o in enumerate(owner_a) if o == g], [j for j, o in enumerate(owner_b) if o == g])
+           for g in range(n_groups)}
+    groups = dict(enumerate(v for v in raw.values() if v[0] or v[1]))
+    want = _execution_order_reference(groups, nb)
+    got = align_groups._execution_order(groups, nb)
+    assert {g: int(got[g]) for g in groups} == want
+
+
+# --- seqmatch._longest: the first longest run read from the run table == the bounded search -----------------
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from("abc"), min_size=1, max_size=14), st.lists(st.sampled_from("abc"), min_size=1,
+                                                                           max_size=14), st.data())
+def test_longest_match_equals_the_bounded_search(a: list[str], b: list[str], data: st.DataObject) -> None:
+    from trtinspect.inspector import seqmatch
+
+    runs = seqmatch._run_lengths(*seqmatch._codes(a, b))
+    alo = data.draw(st.integers(0, len(a)))
+    ahi = data.draw(st.integers(alo, len(a)))
+    blo = data.draw(st.integers(0, len(b)))
+    bhi = data.draw(st.integers(blo, len(b)))
+    want = (alo, blo, 0)
+    if alo < ahi and blo < bhi:
+        sub = runs[alo:ahi, blo:bhi]
+        rows = np.arange(1, ahi - alo + 1)[:, None]
+        cols = np.arange(1, bhi - blo + 1)[None, :]
+        bounded = np.minimum(np.minimum(sub, rows), cols)
+        i_end, j_end = divmod(int(bounded.argmax()), bhi - blo)
+        size = int(bounded[i_end, j_end])
+        if size:
+            want = (alo + i_end - size + 1, blo + j_end - size + 1, size)
+    assert seqmatch._longest(runs, alo, ahi, blo, bhi) == want
+
+
+# --- align_side: stable names per layer shape, sorted op kinds per op class == per layer --------------------
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.lists(st.sampled_from([*_NODE_PARTS, " [profile 1]", " [profile 12]", "x.y"]),
+                                  max_size=4).map("".join), max_size=4), max_size=8))
+def test_named_and_op_keys_by_shape_equal_per_layer(keys_of: list[list[str]]) -> None:
+    frame = pd.DataFrame({"name": [f"l{i}" for i in range(len(keys_of))], "layer_index": list(range(len(keys_of))),
+                          "source_nodes": keys_of})
+    fast, slow = align_side._Side(frame, "A"), align_side._Side(frame, "A")
+    fast.read_all_ops()
+    for i, keys in enumerate(keys_of):
+        want = frozenset(k for k in keys if align_side.is_named_key(align_side._PROFILE_SUFFIX.sub("", k)))
+        assert fast.named(i) == slow.named(i) == want
+        assert fast._op_key(i) == tuple(sorted(set(slow.ops(i))))
