@@ -23,9 +23,11 @@ NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?%?")
 
 def test_fit_row() -> None:
     assert fit_row("a  1.0  ", "short", 80) == ["a  1.0  short"]
-    # 20 columns left: the name wraps between words, under its own column
+    # 20 columns left: the name wraps after a space or a separator, under its own column
     assert fit_row("x" * 60, "conv1/Conv + conv2/Conv + relu/Relu", 80) == [
-        "x" * 60 + "conv1/Conv +", " " * 60 + "conv2/Conv +", " " * 60 + "relu/Relu"]
+        "x" * 60 + "conv1/Conv + conv2/", " " * 60 + "Conv + relu/Relu"]
+    assert fit_row("x" * 93, "at::native::vectorized_elementwise_kernel", 120) == [
+        "x" * 93 + "at::native::vectorized_", " " * 93 + "elementwise_kernel"]
     # a word longer than the room is cut where it must be
     assert fit_row("x" * 60, "y" * 30, 80) == ["x" * 60 + "y" * 20, " " * 60 + "y" * 10]
     narrow = fit_row("x" * 70, "a_very_long_layer_name_without_spaces", 80)   # 10 columns left: own lines

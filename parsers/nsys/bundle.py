@@ -7,7 +7,7 @@
   durations of the kernels and copies launched inside each layer range, ``avg_ms`` per enqueue);
 * ``layers`` -- names-only LAYERS frame built from those range names (``parsers.layers.frame_from_names``);
 * ``times`` -- one row per enqueue (TIMES schema), ``summary`` -- trtexec-style statistics of it;
-* ``device`` -- the GPU the chosen process ran on (TARGET_INFO_GPU);
+* ``device`` -- the GPU the chosen process ran on (TARGET_INFO_GPU, else the GpuInfo of TARGET_INFO_SYSTEM_ENV);
 * ``extras["nsys"]`` -- the :class:`NsysExport`; ``extras["nsys_attribution"]`` -- the
   :class:`NsysAttribution` (``ops`` frame of every GPU operation with its launch and ranges, ``gaps``).
 
@@ -269,11 +269,12 @@ def require_tensorrt(bundle: EngineBundle, what: str = "TensorRT evidence", hint
 
 
 def _device_without_attribution(path: Path, stats: NsysStats) -> dict[str, Any]:
-    """The GPU that ran the most kernels, from TARGET_INFO_GPU, without loading the events."""
+    """The GPU that ran the most kernels, from TARGET_INFO_GPU (else TARGET_INFO_SYSTEM_ENV's GpuInfo), without
+    loading the events."""
     con = open_readonly(path)
     try:
         names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        gpus = read_gpus(con, resolve_table(names, TABLES["gpus"]))
+        gpus = read_gpus(con, resolve_table(names, TABLES["gpus"]), resolve_table(names, TABLES["system_env"]))
     finally:
         con.close()
     if gpus.empty:

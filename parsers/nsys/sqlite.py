@@ -17,6 +17,7 @@ per value.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sqlite3
@@ -72,6 +73,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "nvtx": ("NVTX_EVENTS",),
     "strings": ("StringIds",),
     "gpus": ("TARGET_INFO_GPU", "TARGET_INFO_CUDA_GPU"),
+    "system_env": ("TARGET_INFO_SYSTEM_ENV",),      # its GpuInfo row: the GPUs, when the two above are absent
     "meta_export": ("META_DATA_EXPORT",),
     "meta_capture": ("META_DATA_CAPTURE",),
     "memcpy_enum": ("ENUM_CUDA_MEMCPY_OPER",),
@@ -397,7 +399,49 @@ def _read_nvtx(cols: dict[str, np.ndarray], strings: dict[int, str]) -> pd.DataF
     return typed_frame(data, schema.NSYS_NVTX)
 
 
-def read_gpus(con: sqlite3.Connection, table: str | None) -> pd.DataFrame:
+def read_gpus(con: sqlite3.Connection, table: str | None, system_env: str | None = None) -> pd.DataFrame:
+    """One row per GPU from TARGET_INFO_GPU / TARGET_INFO_CUDA_GPU (``table``), else from the GpuInfo row of
+    TARGET_INFO_SYSTEM_ENV (``system_env``), which holds the same facts as JSON."""
+    gpus = _read_gpu_table(con, table)
+    if gpus.empty and system_env is not None:
+        return _gpus_from_system_env(con, system_env)
+    return gpus
+
+
+# GpuInfo in TARGET_INFO_SYSTEM_ENV: {"Gpus": [{"Id": 0, "Name": "NVIDIA GeForce RTX 3060", ...}]} (nsys 2025.5
+# export in tests/data/nsys, beside its TARGET_INFO_GPU); "{}" when nsys recorded no GPU (the 2026.2 H100 export)
+GPU_INFO_KEYS: dict[str, str] = {
+    "device_id": "Id", "name": "Name", "chip_name": "ChipName", "uuid": "Uuid", "bus_location": "BusLocation",
+    "sm_count": "SmCount", "total_memory_bytes": "TotalMemory", "clock_rate_hz": "ClockRate",
+}
+_GPU_INFO_INTS = ("device_id", "sm_count", "total_memory_bytes", "clock_rate_hz")
+
+
+def _gpus_from_system_env(con: sqlite3.Connection, table: str) -> pd.DataFrame:
+    try:
+        row = con.execute(f'SELECT value FROM "{table}" WHERE name = ?', ("GpuInfo",)).fetchone()
+        doc = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
+    except (sqlite3.Error, ValueError):     # another layout of the table, or not JSON: no GPU facts from it
+        return schema.empty_frame(schema.NSYS_GPUS)
+    found = doc.get("Gpus") if isinstance(doc, dict) else None
+    records = []
+    for gpu in found if isinstance(found, list) else []:
+        if not isinstance(gpu, dict):
+            continue
+        r: dict[str, Any] = {key: gpu.get(k) for key, k in GPU_INFO_KEYS.items()}
+        for key in _GPU_INFO_INTS:      # TotalMemory is a string of digits; anything else that is no count: unknown
+            v = r[key]
+            r[key] = int(v) if isinstance(v, int | str) and not isinstance(v, bool) and str(v).isdigit() else None
+        for key in ("name", "chip_name", "uuid", "bus_location"):
+            r[key] = str(r[key]) if isinstance(r[key], str | int) and not isinstance(r[key], bool) else None
+        major, minor = gpu.get("ComputeMajor"), gpu.get("ComputeMinor")
+        r["compute_capability"] = (f"{major}.{minor}" if all(isinstance(v, int) and not isinstance(v, bool)
+                                                              for v in (major, minor)) else None)
+        records.append(r)
+    return schema.frame_from_records(records, schema.NSYS_GPUS)
+
+
+def _read_gpu_table(con: sqlite3.Connection, table: str | None) -> pd.DataFrame:
     if table is None:
         return schema.empty_frame(schema.NSYS_GPUS)
     cols = columns_of(con, table)
@@ -545,9 +589,10 @@ def _read_rest(
     else:
         nvtx = schema.empty_frame(schema.NSYS_NVTX)
         notes.append("no NVTX_EVENTS table: no NVTX ranges were captured (profile with `--trace=cuda,nvtx`)")
-    gpus = read_gpus(con, found.get("gpus"))
+    gpus = read_gpus(con, found.get("gpus"), found.get("system_env"))
     if gpus.empty:
-        notes.append("no GPU information table (TARGET_INFO_GPU / TARGET_INFO_CUDA_GPU) in this export")
+        notes.append("no GPU information in this export (no TARGET_INFO_GPU / TARGET_INFO_CUDA_GPU table and no "
+                     "GPU in TARGET_INFO_SYSTEM_ENV's GpuInfo): the device is unknown")
     if kernels["global_pid"].isna().all():
         notes.append("kernels carry no globalPid: runtime calls are matched on correlationId alone")
     export = NsysExport(

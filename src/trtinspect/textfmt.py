@@ -7,7 +7,7 @@ finds it, and the outputs agree with one another.
 
 from __future__ import annotations
 
-import textwrap
+import re
 
 __all__ = ["FILE_WIDTH", "MINUS", "fit_row", "signed"]
 
@@ -31,7 +31,8 @@ NAME_MIN_ROOM = 20
 def fit_row(cells: str, name: str, width: int) -> list[str]:
     """``cells + name`` as lines of at most ``width`` characters (``cells`` itself is never cut).
 
-    The name wraps between words where it can and inside a long word (a layer path) where it must."""
+    The name breaks after a space or a separator (``_ : / . , +``) where it can, inside a piece only where it
+    must."""
     if len(cells) + len(name) <= width:
         return [cells + name]
     room = width - len(cells)
@@ -41,5 +42,24 @@ def fit_row(cells: str, name: str, width: int) -> list[str]:
     return [cells.rstrip(), *("  " + part for part in _chunks(name, max(NAME_MIN_ROOM, width - 2)))]
 
 
+# where a long name may break: after a space, "_", ":", "/", ".", "," or "+" (``at::native::`` /
+# ``elementwise_kernel``, ``resnet50/conv1/`` / ``Conv2D``), inside a piece only when the piece alone is too long
+_PIECE = re.compile(r"[^ _:/.,+]+[ _:/.,+]*|[ _:/.,+]+")
+
+
 def _chunks(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False) or [""]
+    lines: list[str] = []
+    line = ""
+    for piece in _PIECE.findall(text):
+        while len(line) + len(piece.rstrip()) > width:
+            if line.strip():
+                lines.append(line.rstrip())
+                line = ""
+                piece = piece.lstrip()
+                continue
+            lines.append(piece[:width])     # one piece longer than a whole line: cut it
+            piece = piece[width:]
+        line += piece
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines

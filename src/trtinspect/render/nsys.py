@@ -5,13 +5,16 @@ Input is the ``report["nsys"]`` section (:func:`trtinspect.parsers.nsys.stats.re
 nanoseconds with thousands separators, Avg/Med/StdDev with one decimal, sizes in MB (10^6 bytes, 3 decimals),
 exactly the columns of ``nsys stats`` so the two can be read side by side. Kernel names are shown by their base
 name (``void at::native::reduce_kernel<...>(...)`` -> ``at::native::reduce_kernel``); the JSON output keeps
-the full demangled names the rows are grouped by.
+the full demangled names the rows are grouped by. In text (:func:`text_table`) names are never cut: a long one
+wraps under its column (or under its row on a narrow terminal) and the numbers stay whole.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from trtinspect.textfmt import fit_row
 
 Table = tuple[str, list[str], list[list[str]]]
 
@@ -38,7 +41,8 @@ NUMERIC = ("Total (ms)", "Avg (ms)", "Med (ms)", "Min (ms)", "Max (ms)", "StdDev
            "Duration (ms)", "Proj Start (ms)", "Proj Duration (ms)", *TIME_HEADER, "Num Calls", "Count",
            *SIZE_HEADER, "pid", "device", "stream", "kernels", "kernel ms", "memcpys", "memcpy ms", "memcpy MB",
            "memsets", *(h for _, h, f in PROJ_COLUMNS if f != "text"))
-CLIPPED = ("Name", "Range", "Operation")
+CLIPPED = ("Name", "Range", "Operation")     # the last column of every nsys table: text shows it whole, wrapped
+NAME_ROOM = 25      # text_table closes its column gaps from 3 to 2 to 1 space until the name has this much room
 TEXT = ("Name", "Range", "Operation", "Style", "process")
 
 
@@ -188,3 +192,24 @@ def nsys_csv_tables(section: list[dict[str, Any]] | None) -> list[Table]:
         title = f"{rep['title']} ({rep['report']}{more}) from {_clean(rep['file'])}"
         tables.append((title, [CSV_COLUMNS[c] for c in cols], rows))
     return tables
+
+
+def text_table(header: list[str], rows: list[list[str]], width: int) -> list[str]:
+    """An nsys table for the terminal, at most ``width`` wide where the numbers allow: every column but the
+    last (numbers, ids) at its natural width and never cut; the last, the kernel / range / operation name, whole,
+    wrapped under its own column when it does not fit, or under its row on a narrow terminal (nsys prints
+    these names on one line however long; text used to end them in an ellipsis after a few characters).
+    Columns are three spaces apart as in the other report tables, fewer where that lets the numbers fit."""
+    natural = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header[:-1])]
+    right = [i > 0 and h in NUMERIC for i, h in enumerate(header[:-1])]
+    name_width = max([len(header[-1]), *(len(r[-1]) for r in rows)])
+    gap = next((g for g in (3, 2) if sum(natural) + g * len(natural) + 2 + min(name_width, NAME_ROOM) <= width), 1)
+
+    def cells(values: list[str]) -> str:
+        return "  " + "".join(f"{v:{'>' if r else '<'}{w}}" + " " * gap
+                              for v, w, r in zip(values, natural, right, strict=True))
+
+    head = fit_row(cells(header[:-1]), header[-1], width)
+    body = [line for r in rows for line in fit_row(cells(r[:-1]), r[-1], width)]
+    rule = " " + "\u2500" * (min(width, max(len(line) for line in [*head, *body])) - 1)
+    return [*head, rule, *body]

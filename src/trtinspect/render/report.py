@@ -216,6 +216,9 @@ def render_text(report: dict[str, Any], *, width: int = 120) -> str:
     for title, header, rows in _tables(report):
         # the title is prose: wrapped between words here (rich folds a title at the table's width mid-word)
         console.print(_wrap(title, width, "", ""), markup=False, soft_wrap=True)
+        if header and header[-1] in nsys.CLIPPED:    # an nsys table: whole names, wrapped, numbers whole
+            console.print("\n".join(["", *nsys.text_table(header, rows, width), ""]), markup=False, soft_wrap=True)
+            continue
         table = Table(box=box.SIMPLE_HEAD)
         # short columns keep their full width; long names share what is left and end in an ellipsis
         natural = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
