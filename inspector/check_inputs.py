@@ -298,6 +298,12 @@ def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
     for b in bundles:
         if not (b.has_times or b.has_profile or gpu_compute_median(b) is not None):
             src = ", ".join(str(p) for ps in b.sources.values() for p in ps) or b.name
+            gpu = b.timing.gpu_compute
+            if gpu.mean is not None:   # e.g. trtexec before 7.0: 'Average over N runs' gives a mean and a pP only
+                raise TrtInspectError(
+                    f"{side} run '{b.name}' has no GPU Compute Time median to compare (its summary prints the "
+                    f"mean, {gpu.mean:g} ms, without a median; check compares medians, never means)",
+                    path=src, hint="export the per-iteration times with trtexec --exportTimes=FILE")
             raise TrtInspectError(
                 f"{side} run '{b.name}' holds no timing data (no per-iteration times, summary or profile)",
                 path=src,

@@ -321,6 +321,15 @@ def test_pre7_format_says_what_the_figures_are() -> None:
     assert result.exit_code == 0 and "3.96139" in result.output and "6.91373" in result.output
 
 
+def test_check_says_a_pre7_log_has_no_median() -> None:
+    """check compares printed medians; a pre-7.0 log prints a mean and a p99 only. It said 'holds no timing
+    data (no per-iteration times, summary or profile)', which was untrue: it has a summary, without a median."""
+    base, cand = (EXT / "trt5-ai-matrix" / n for n in ("t4-resnet50_16_int8.txt", "v100-resnet50_64_fp16.txt"))
+    code, out, err = _main(["check", "--baseline", str(base), "--candidate", str(cand)])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, (code, out, err)
+    assert "no GPU Compute Time median" in err and "3.96139 ms" in err and "Traceback" not in err
+
+
 def test_a_throughput_only_summary_is_shown_in_text_and_markdown() -> None:
     """The DLA tutorial's excerpt prints only 'Throughput: 649.723 qps': JSON had it, text and Markdown dropped
     it (the timing line was shown only with per-iteration statistics)."""
