@@ -377,12 +377,17 @@ EPILOGUE_KINDS = frozenset({"add", "act", "bn", "scale"})
 _REFORMAT_NAME = re.compile(r"^Reformatting CopyNode for (Input|Output) Tensor (\d+) to (.+)$", re.DOTALL)
 
 
+_REFORMATTER_NAME = re.compile(r"^(.+) (input|output) reformatter (\d+)$", re.DOTALL)   # TensorRT 7
+
+
 def reformat_target(name: str) -> tuple[str, int, str] | None:
-    """("input"|"output", tensor index, served layer name) from a "Reformatting CopyNode for ..." name."""
+    """("input"|"output", tensor index, served layer name) from a "Reformatting CopyNode for ..." name or a
+    TensorRT 7 "<layer> input reformatter <i>" name."""
     m = _REFORMAT_NAME.match(name)
-    if not m:
-        return None
-    return m.group(1).lower(), int(m.group(2)), m.group(3)
+    if m:
+        return m.group(1).lower(), int(m.group(2)), m.group(3)
+    m = _REFORMATTER_NAME.match(name)
+    return (m.group(2), int(m.group(3)), m.group(1)) if m else None
 
 
 def is_reformat_name(name: str) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 from trtinspect.inspector import precision as prec
 from trtinspect.inspector import rules_facts as facts
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
+from trtinspect.inspector.rules_dla import DLA_MITIGATION, dla_boundary, dla_rows
 from trtinspect.inspector.rules_facts import Neighbours
 
 _FLOAT = prec.FLOAT_PRECISIONS
@@ -94,6 +95,13 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
             served = names[downs[0][0]] if downs else ""
         ip, op = _desc(in_t)[0], _desc(out_t)[0]
         signature = f"{kind}, {ip} -> {op}" if kind != "unknown" else "formats unknown"
+        dla_wait = None
+        if dla_rows(ctx):   # an engine with DLA layers: a reformat next to one waits for it (rules_dla)
+            ups = [p for p, _ in walk(r, downstream=False)]
+            near = [c for c, _ in (downs or walk(r, downstream=True))]
+            dla_wait = dla_boundary(ctx, r, target[2] if target else None, ups, near)   # no saving
+            if dla_wait:
+                signature += ", at the GPU/DLA boundary"
         group = groups.get(signature)
         if group is None:
             group = groups[signature] = _reformat_group(kind, signature)
@@ -108,6 +116,10 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
                 cause=cause,
                 evidence=ev,
                 confidence=confidence,
+                cost_ms=math.nan if dla_wait else None,
+                cost_kind="not estimated" if dla_wait else None,
+                cost_method=dla_wait,
+                mitigation=DLA_MITIGATION if dla_wait else None,
                 group=signature,
                 group_title=group[0],
                 group_cause=group[1],

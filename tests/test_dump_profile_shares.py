@@ -107,3 +107,41 @@ def test_unmatched_profile_rows_are_their_own_term() -> None:
     t = diff(a, b).totals
     assert t["b_layers_ms"] == b.layer_total.ms and t["b_unmatched_profile_ms"] == 0.25
     assert t["delta_ms"] == pytest.approx(0.25) and abs(t["reconcile_residual_ms"]) < 1e-9
+
+
+# ---- a reformat at the GPU/DLA boundary: its time is the DLA's, not a saving ---------------------------------
+
+def test_dla_boundary_reformat_is_not_estimated() -> None:
+    """TensorRT 7.1.3 on a Xavier AGX DLA: 'prob input reformatter 0' (3.33 ms of 3.62 ms) reads the DLA
+    subgraph's output; lint gave it a 3.33 ms estimated saving. It serves 'prob' (its name says so) and gets no
+    estimate, with the reason; the hot-layer finding still shows where the time goes."""
+    from trtinspect.inspector.lint import lint
+
+    f = lint(load(DLA7))
+    reformat = f[f["rule_id"] == "reformat-copy"].iloc[0]
+    assert reformat["cost_kind"] == "not estimated" and math.isnan(reformat["cost_ms"])
+    assert "DLA" in reformat["cost_method"] and "waits for the DLA" in reformat["cost_method"]
+    assert reformat["title"] == "Reformat (unknown) serving prob"
+    assert "--useDLACore" in reformat["mitigation"]
+    assert not (f["cost_kind"] == "estimated saving").any()
+    hot = f[f["rule_id"] == "hot-layer"].iloc[0]
+    assert hot["layer_names"] == ["prob input reformatter 0"] and hot["cost_kind"] == "layer time"
+
+
+def test_gpu_reformats_keep_their_estimate() -> None:
+    """No DLA layer: a reformat's own time is still its estimated saving (the H100 log)."""
+    from trtinspect.inspector.lint import lint
+
+    f = lint(load(H100))
+    reformat = f[f["rule_id"] == "reformat-copy"].iloc[0]
+    assert reformat["cost_kind"] == "estimated saving" and reformat["cost_ms"] == pytest.approx(
+        101.96 / 18362 * 1529.13 / 1529.14, rel=1e-12)
+
+
+def test_tensorrt7_reformatter_names_give_the_served_layer() -> None:
+    from trtinspect.inspector.precision import reformat_target
+
+    assert reformat_target("prob input reformatter 0") == ("input", 0, "prob")
+    assert reformat_target("conv 3 output reformatter 1") == ("output", 1, "conv 3")
+    assert reformat_target("Reformatting CopyNode for Input Tensor 0 to x") == ("input", 0, "x")
+    assert reformat_target("prob") is None
