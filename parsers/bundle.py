@@ -14,7 +14,7 @@ import os
 import re
 import stat
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,10 +29,7 @@ log = logging.getLogger(__name__)
 ENGINE_SUFFIXES = sniff.ENGINE_SUFFIXES
 # Environment override of the per-file size limit (bytes); the library argument wins.
 MAX_BYTES_ENV = "TRTINSPECT_MAX_FILE_BYTES"
-EXPORT_COMMAND = (
-    "trtexec --loadEngine={e} --profilingVerbosity=detailed --exportLayerInfo={e}.graph.json "
-    "--exportProfile={e}.profile.json --exportTimes={e}.timing.json --separateProfileRun --dumpProfile"
-)
+EXPORT_COMMAND = kinds.EXPORT_COMMAND
 # Sidecars of an engine S.engine: S.engine.* (TREx), S.*, layers_S.json / profile_S.json / times_S.json.
 _PAIRED = re.compile(r"^(?:layers|profile|times)_(?P<key>.+)\.json$")
 _ENGINE_KEY = re.compile(r"^(?P<key>.+?\.(?:engine|plan|trt))(?:\..+)?$")
@@ -46,9 +43,7 @@ class SourceFile:
 
 
 # ----------------------------------------------------------------------------------------------- entry point
-# Reads a serialized engine that has no sidecar files (e.g. TensorRT, :mod:`trtinspect.capture.trt_backend`);
-# returns None when it cannot (no TensorRT). Passed in by the caller: the loader never imports capture code.
-EngineReader = Callable[[Path], "EngineBundle | None"]
+EngineReader = kinds.EngineReader   # the caller's reader of an engine without sidecars (see kinds.apply_engine)
 
 
 def load(*paths: str | Path, name: str | None = None, max_file_bytes: int | None = None,
@@ -335,18 +330,6 @@ def _is_engine_data(kind: str) -> bool:
     return row is None or row.engine_data
 
 
-def _engine_without_sidecars(engine: Path, engine_reader: EngineReader | None) -> EngineBundle:
-    """The caller's engine reader (``trtinspect.load``: TensorRT when it imports), else how to export sidecars."""
-    bundle = engine_reader(engine) if engine_reader is not None else None
-    if bundle is not None:
-        return bundle
-    raise TrtInspectError(
-        "a serialized engine has no readable text and no sidecar files (X.engine.graph.json, .profile.json, "
-        ".timing.json) were found beside it",
-        path=engine, hint=f"export them with: {EXPORT_COMMAND.format(e=engine)}",
-    )
-
-
 # ------------------------------------------------------------------------------------------------- building
 def from_files(files: Sequence[SourceFile], *, name: str, max_file_bytes: int | None = None,
                engine: Path | None = None, engine_reader: EngineReader | None = None) -> EngineBundle:
@@ -360,12 +343,8 @@ def from_files(files: Sequence[SourceFile], *, name: str, max_file_bytes: int | 
     for f in files:
         by_kind[f.kind].append(f.path)
     _refuse(by_kind)
-    engines = by_kind.get("engine", [])
-    if len(engines) > 1:
-        raise TrtInspectError(f"{len(engines)} engine files given ({', '.join(p.name for p in engines)})",
-                              hint="load one engine at a time")
-    if not [k for k in by_kind if k != "engine"]:
-        return _engine_without_sidecars(engines[0] if engines else Path(name), engine_reader)
+    if not by_kind:    # nothing but the engine's name: read as an engine given alone
+        by_kind["engine"].append(engine or Path(name))
     for kind in kinds.SINGLE_KINDS:
         if len(by_kind.get(kind, [])) > 1:
             listed = ", ".join(str(p) for p in by_kind[kind])
@@ -375,13 +354,12 @@ def from_files(files: Sequence[SourceFile], *, name: str, max_file_bytes: int | 
         for p in paths:
             if p.exists() and p.suffix.lower() not in ENGINE_SUFFIXES:
                 _check_size(p, limit)
-    bundle = EngineBundle(name=name)
-    if engines:
-        bundle.sources["engine"] = list(engines)
-    ctx = kinds.LoadContext(bundle, by_kind, {f.path for f in files if f.found})
+    ctx = kinds.LoadContext(EngineBundle(name=name), by_kind, {f.path for f in files if f.found},
+                            engine_reader=engine_reader)
     for row in kinds.KINDS:
         if row.apply is not None and by_kind.get(row.name):
             row.apply(ctx, by_kind[row.name])
+    bundle = ctx.bundle   # an engine given alone: the engine reader's bundle
     kinds.layers_from_profile_names(bundle)
     _finish(bundle)
     _refuse_foreign_profile(bundle, ctx)

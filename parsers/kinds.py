@@ -1,11 +1,13 @@
 """The declared table of input kinds: how each file kind is recognised, parsed and applied to a bundle.
 
-:data:`KINDS` has one row per kind, in the order the loader applies them (TREx metadata, trtexec logs, layer
-information, profile, times). A row says how the kind is detected (a JSON content rule, or a note of the
-special detection in :mod:`trtinspect.parsers.sniff`), whether one engine may have only one such file, and
-how its files are applied to the bundle (``apply``), loaded on their own (``load_alone``: an nsys export),
-refused with advice (``refuse``) or skipped (not engine data). The sniffer and the loader read this table
-only; adding a kind is one row here and one parser module. See docs/architecture.md.
+:data:`KINDS` has one row per kind, in the order the loader applies them (the engine file, TREx metadata,
+trtexec logs, layer information, profile, times). An engine file given alone is read by the caller's engine
+reader, which reaches the table through :class:`LoadContext` (``engine_reader``). A row says how the kind is
+detected (a JSON content rule, or a note of the special detection in :mod:`trtinspect.parsers.sniff`),
+whether one engine may have only one such file, and how its files are applied to the bundle (``apply``),
+loaded on their own (``load_alone``: an nsys export), refused with advice (``refuse``) or skipped (not
+engine data). The sniffer and the loader read this table only; adding a kind is one row here and one parser
+module. See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -30,6 +32,14 @@ LOG_PARTS: dict[str, Callable[[Any], bool]] = {
     "layers": lambda lg: bool(lg.layer_records),
 }
 NSYS_EXPORT = "nsys export --type sqlite --output {stem}.sqlite {name}"
+EXPORT_COMMAND = (
+    "trtexec --loadEngine={e} --profilingVerbosity=detailed --exportLayerInfo={e}.graph.json "
+    "--exportProfile={e}.profile.json --exportTimes={e}.timing.json --separateProfileRun --dumpProfile"
+)
+# Reads a serialized engine that has no sidecar files (e.g. TensorRT, :mod:`trtinspect.capture.trt_backend`);
+# returns None when it cannot (no TensorRT). Passed in by the caller through the load context: the loader never
+# imports capture code.
+EngineReader = Callable[[Path], "EngineBundle | None"]
 _KEY = r'"{}"\s*:'
 
 
@@ -41,6 +51,7 @@ class LoadContext:
     by_kind: dict[str, list[Path]]
     found: set[Path] = field(default_factory=set)   # files found by scanning a folder: skipped with a note if bad
     logs: list[tuple[Path, Any]] = field(default_factory=list)
+    engine_reader: EngineReader | None = None       # the caller's reader of an engine given without sidecars
 
     def has(self, kind: str) -> bool:
         return bool(self.by_kind.get(kind))
@@ -101,6 +112,27 @@ def _frame_is_detailed(frame: pd.DataFrame) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- appliers
+def apply_engine(ctx: LoadContext, paths: list[Path]) -> None:
+    """A serialized engine (one per bundle): a source of the bundle its sidecar files make; given alone, the
+    bundle is what the caller's engine reader makes of it (``ctx.engine_reader``: ``trtinspect.load`` passes
+    TensorRT's), else it is refused with the trtexec command that exports the sidecars."""
+    if len(paths) > 1:
+        raise TrtInspectError(f"{len(paths)} engine files given ({', '.join(p.name for p in paths)})",
+                              hint="load one engine at a time")
+    if any(files for kind, files in ctx.by_kind.items() if kind != "engine"):
+        ctx.bundle.sources["engine"] = list(paths)
+        return
+    engine = paths[0]
+    read = ctx.engine_reader(engine) if ctx.engine_reader is not None else None
+    if read is None:
+        raise TrtInspectError(
+            "a serialized engine has no readable text and no sidecar files (X.engine.graph.json, .profile.json, "
+            ".timing.json) were found beside it",
+            path=engine, hint=f"export them with: {EXPORT_COMMAND.format(e=engine)}",
+        )
+    ctx.bundle = read
+
+
 def apply_build_metadata(ctx: LoadContext, paths: list[Path]) -> None:
     """TREx ``process_engine.py`` build metadata: model and build options, device."""
     from trtinspect.parsers import metadata
@@ -355,6 +387,8 @@ def _json(bracket: str, pattern: str, priority: int) -> JsonRule:
 
 
 KINDS: tuple[InputKind, ...] = (
+    InputKind("engine", "a serialized TensorRT engine (.engine / .plan / .trt)",
+              "binary content with an engine file name suffix", single=False, apply=apply_engine),
     InputKind("trex_build_metadata", "TREx build metadata (process_engine.py)",
               _json("{", _KEY.format("build_options") + "|" + _KEY.format("model_options"), 2),
               apply=apply_build_metadata),
@@ -382,8 +416,6 @@ KINDS: tuple[InputKind, ...] = (
     InputKind("nsys_rep", "an Nsight Systems report (.nsys-rep / .qdstrm / .qdrep)", "file name suffix",
               refuse=("an nsys report is a binary capture trtinspect cannot read directly",
                       "export it first: " + NSYS_EXPORT)),
-    InputKind("engine", "a serialized TensorRT engine (.engine / .plan / .trt)",
-              "binary content with an engine file name suffix", single=False),
 )
 BY_NAME: dict[str, InputKind] = {k.name: k for k in KINDS}
 UNKNOWN = "unknown"
