@@ -147,12 +147,12 @@ def check_shape_layers(ctx: LintContext) -> list[Finding]:
         share = ms / total
         if share < th["min_time_share"]:
             return []
-        measure = f"{share:.0%} of layer time"
+        measure = f"{share:.1%} of the per-layer time"   # one decimal, as every other share
     else:
         share = len(rows) / max(ctx.n, 1)
         if share < th["min_count_share_without_profile"]:
             return []
-        measure = f"{share:.0%} of the layers (no profile: time unknown)"
+        measure = f"{share:.1%} of the layers (no profile: time unknown)"
     return [
         Finding(
             rule_id="shape-layers",

@@ -168,10 +168,12 @@ def _unknown_file(path: Path) -> TrtInspectError:
         return TrtInspectError(
             "binary data that is not a TensorRT engine (.engine/.plan/.trt) or an nsys SQLite export",
             path=path, hint=hint)
-    from trtinspect.parsers.trtexec_log import looks_json  # only for this message: not a start-up import
+    from trtinspect.parsers.trtexec_log import json_scalar, looks_json  # for this message: not at start-up
 
     text = head.decode("utf-8", errors="replace")
-    what = "JSON, but not a TensorRT/trtexec export" if looks_json(text) else "not a trtexec log"
+    scalar = json_scalar(text)   # `null`, a number: JSON, but no file trtexec writes
+    what = (f"{scalar}, not an engine's files" if scalar else
+            "JSON, but not a TensorRT/trtexec export" if looks_json(text) else "not a trtexec log")
     return TrtInspectError(
         f"{what} (trtinspect reads layer information, profile and times JSON, trtexec logs, TREx metadata, "
         "nsys SQLite)", path=path, hint=hint)

@@ -13,6 +13,7 @@ Format reference and limits: ``docs/trtexec-logs.md``.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -624,8 +625,30 @@ def looks_json(text: str) -> bool:
         re.match(r"\[\s*(?:[{\[\"\]]|-?\d|true|false|null)", s) is not None
 
 
+def json_scalar(text: str) -> str | None:
+    """What a document that is one JSON scalar is (``JSON `null```, ``a JSON number (42)``), else None: such
+    a file is JSON but no export (trtexec writes objects and arrays)."""
+    s = text.strip("\ufeff \t\r\n")
+    if not s or len(s) > 200 or s[0] in "{[":
+        return None
+    try:
+        value = json.loads(s)
+    except ValueError:
+        return None
+    if value is None or isinstance(value, bool):
+        return f"JSON `{s}`"
+    if isinstance(value, (int, float)):
+        return f"a JSON number ({s})"
+    return "a JSON string" if isinstance(value, str) else None
+
+
 def _not_a_log(text: str, path: str | Path | None) -> TrtInspectError:
     head = text[:SNIFF_BYTES]
+    scalar = json_scalar(head)
+    if scalar is not None:
+        return TrtInspectError(f"{scalar}, not a trtexec log nor an engine's files", path=path,
+                               hint="pass the text trtexec printed (e.g. trtexec ... > run.log 2>&1) or the "
+                                    "files it exported (--exportLayerInfo/--exportProfile/--exportTimes)")
     if looks_json(head):
         for pattern, what, hint in _JSON_KINDS:
             if pattern.search(head):

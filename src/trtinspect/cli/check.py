@@ -76,7 +76,8 @@ def command(baseline: tuple[str, ...], candidate: tuple[str, ...], config_file: 
     # same engine name on both sides (fp16 vs fp32 builds of resnet.onnx): what people read names the sides by
     # what the user gave; JSON keeps both, history and the benchmark formats the engine's own name
     result.baseline_label, result.candidate_label = side_labels(
-        result.baseline_name, result.candidate_name, runs_label(baseline), runs_label(candidate)
+        result.baseline_name, result.candidate_name, runs_label(baseline), runs_label(candidate),
+        (baseline, candidate),
     )
     if targets.get("json") != "-":
         click.echo(render.render("check", result, "text", width=text_width()))

@@ -87,10 +87,28 @@ def runs_label(paths: Sequence[str]) -> str:
     return f"{paths[0]}, {paths[1]}" if len(paths) == 2 else f"{paths[0]}, ..., {paths[-1]}"
 
 
-def side_labels(name_a: str, name_b: str, shown_a: str, shown_b: str) -> tuple[str, str]:
+def side_labels(name_a: str, name_b: str, shown_a: str, shown_b: str,
+                paths: tuple[Sequence[str], Sequence[str]] | None = None) -> tuple[str, str]:
     """Names to show for two sides: the engines' own names, or, when those are equal (two folders both holding
-    resnet.onnx.engine.*), what the user gave (:func:`runs_label` of the paths or sample:NAMEs)."""
-    return (shown_a, shown_b) if name_a == name_b else (name_a, name_b)
+    resnet.onnx.engine.*), what the user gave (:func:`runs_label` of the paths or sample:NAMEs); when those
+    coincide too (both sides' runs in one folder, ``runs/``), each side's runs by name (:func:`runs_in`)."""
+    if name_a != name_b:
+        return name_a, name_b
+    if shown_a == shown_b and paths is not None and list(paths[0]) != list(paths[1]):
+        return runs_in(paths[0]), runs_in(paths[1])
+    return shown_a, shown_b
+
+
+def runs_in(paths: Sequence[str]) -> str:
+    """One side's runs named inside the folder they share: ``runs/{r0, r1, r2}`` (``runs/{r0, ..., r9}`` for
+    more than four), else the paths themselves (:func:`runs_label`'s fallback)."""
+    names = [os.path.basename(p.rstrip("/\\")) for p in paths]
+    parents = {os.path.dirname(p.rstrip("/\\")) for p in paths}
+    if len(parents) != 1 or not all(names):
+        return ", ".join(paths) if len(paths) <= 2 else f"{paths[0]}, ..., {paths[-1]}"
+    folder = next(iter(parents))
+    shown = ", ".join(names) if len(names) <= 4 else f"{names[0]}, ..., {names[-1]}"
+    return f"{folder}/{{{shown}}}" if folder else shown
 
 
 def write_output(target: str | Path | None, text: str | bytes, what: str = "report") -> None:

@@ -12,7 +12,6 @@ No I/O here; the CLI writes the strings.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -22,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from trtinspect.inspector.check import CheckResult, EndToEnd, centre_word
+from trtinspect.render.escape import dumps_finite
 from trtinspect.textfmt import FILE_WIDTH, fit_row
 
 MAX_ROWS = 15
@@ -478,7 +478,7 @@ def to_benchmark_action(r: CheckResult) -> list[dict[str, Any]]:
 
 
 def _json(r: CheckResult) -> str:
-    return json.dumps(to_dict(r), indent=2) + "\n"
+    return dumps_finite(to_dict(r), indent=2) + "\n"   # inf / NaN as null, as every JSON output
 
 
 # the renderer contract (trtinspect.render): format -> fn(CheckResult) -> str
@@ -487,7 +487,7 @@ FORMATS: dict[str, Callable[..., str]] = {
     "json": _json,
     "markdown": to_markdown,
     "junit": to_junit,
-    "bencher": lambda r: json.dumps(to_bencher(r), indent=2) + "\n",
-    "benchmark-json": lambda r: json.dumps(to_benchmark_action(r), indent=2) + "\n",
+    "bencher": lambda r: dumps_finite(to_bencher(r), indent=2) + "\n",
+    "benchmark-json": lambda r: dumps_finite(to_benchmark_action(r), indent=2) + "\n",
     "annotations": lambda r: "".join(line + "\n" for line in github_annotations(r)),
 }

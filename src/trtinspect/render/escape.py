@@ -14,9 +14,12 @@ HTML output uses :func:`html.escape`; GitHub workflow commands have their own ru
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from typing import Any
 
-__all__ = ["md_cell", "md_text", "printable", "xml_text"]
+__all__ = ["dumps_finite", "finite_or_null", "md_cell", "md_text", "printable", "xml_text"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -55,3 +58,25 @@ def md_cell(text: object) -> str:
 def xml_text(text: object) -> str:
     """Text with every character XML 1.0 forbids replaced (escape ``<``/``&`` with the XML writer)."""
     return _XML_FORBIDDEN.sub("\ufffd", str(text))
+
+
+def finite_or_null(obj: Any) -> Any:
+    """``obj`` with every non-finite float (inf, -inf, NaN) as None: JSON (RFC 8259) has no Infinity or NaN,
+    and every JSON output of trtinspect writes them as ``null`` (orjson, which writes the big documents, does
+    the same), never the ``Infinity`` that ``json.dumps`` would write and JSON parsers refuse."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite_or_null(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_or_null(v) for v in obj]
+    return obj
+
+
+def dumps_finite(obj: Any, **kwargs: Any) -> str:
+    """``json.dumps(obj, **kwargs)`` with non-finite numbers as ``null`` (:func:`finite_or_null`); the walk
+    happens only for a document that holds one."""
+    try:
+        return json.dumps(obj, allow_nan=False, **kwargs)
+    except ValueError:
+        return json.dumps(finite_or_null(obj), allow_nan=False, **kwargs)

@@ -29,15 +29,15 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _jsonable(value: Any) -> Any:
-    """Plain JSON values: NaN -> None, tuples -> lists, pandas/numpy scalars -> Python."""
+    """Plain JSON values: NaN / inf -> None, tuples -> lists, pandas/numpy scalars -> Python."""
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if value is None or value is pd.NA:
         return None
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
+    if isinstance(value, float):   # NaN and inf as null: JSON has neither (the orjson fast path writes null)
+        return value if math.isfinite(value) else None
     if isinstance(value, str | int | bool):
         return value
     if hasattr(value, "item"):

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import io
-import json
 import textwrap
 from collections.abc import Callable
 from typing import Any
 
 from trtinspect.render import nsys
-from trtinspect.render.escape import md_cell, printable
+from trtinspect.render.escape import dumps_finite, md_cell, printable
 
 
 def render_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False, default=str)
+    return dumps_finite(report, indent=2, ensure_ascii=False, default=str)
 
 
 def _fmt(value: Any, digits: int = 4) -> str:
