@@ -67,10 +67,14 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
     saving.update({r: ms for r, ms in fb_saving.items() if r not in saving})
     out_precision = ctx.output_precision
     precisions = sorted({out_precision[r] for r in convs})
+    rows = list(dict.fromkeys([*convs, *requant, *fb_rows]))
+    supersedes = ("int8-float-output", "qdq-standalone", "reformat-copy", "int8-fallback")
+    if not detail:  # what it absorbs, the rules after it need not find (rules_facts.absorbed_rows)
+        facts.note_final_root(ctx, RESIDUAL_ID, rows, supersedes)
     return [
         Finding(
             rule_id=RESIDUAL_ID,
-            rows=list(dict.fromkeys([*convs, *requant, *fb_rows])),
+            rows=rows,
             title=(
                 f"Residual branch not quantized: {len(convs)} INT8 convolutions write "
                 f"{'/'.join(precisions) or 'float'} and {len(requant)} Quantize layers run on their own"
@@ -92,7 +96,7 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
             if detail
             else {},
             saving=saving,
-            supersedes=("int8-float-output", "qdq-standalone", "reformat-copy", "int8-fallback"),
+            supersedes=supersedes,
         )
     ]
 
@@ -252,6 +256,34 @@ def check_input_path(ctx: LintContext) -> list[Finding]:
     if not rows:
         return []
     kinds = {r: str(_is_input_movement(ctx, r)) for r in rows}
+    advice = "; ".join(_ADVICE[k] for k in dict.fromkeys(kinds.values()))
+    supersedes = ("reformat-copy", "qdq-standalone", "shape-layers", PADDING_ID)
+    if not ctx.detail:  # what it absorbs, the rules after it need not find (rules_facts.absorbed_rows)
+        facts.note_final_root(ctx, INPUT_ID, rows, supersedes)
+    return [
+        Finding(
+            rule_id=INPUT_ID,
+            rows=rows,
+            title=f"Input path: {', '.join(dict.fromkeys(kinds.values()))} ({len(rows)} layer(s) that only "
+            "move the input)",
+            cause=_input_path_cause(ctx, rows, kinds) if ctx.detail else "",
+            evidence=_input_path_evidence(ctx, rows, kinds) if ctx.detail else {},
+            confidence="proven" if ctx.has_edges else "inferred",
+            mitigation=advice[0].upper() + advice[1:] + ".",
+            supersedes=supersedes,
+            # feeding another input format/precision is the application's change, not the model's or the
+            # build's: such a finding stays a warning however large
+            escalate=any(k in ("shuffle/transpose", "explicit padding") for k in kinds.values()),
+        )
+    ]
+
+
+def _input_path_cause(ctx: LintContext, rows: list[int], kinds: dict[int, str]) -> str:
+    what = ", ".join(f"{short(ctx.names[r], 50)} ({kinds[r]})" for r in rows)
+    return f"the engine moves its input through {what} before the first compute layer"
+
+
+def _input_path_evidence(ctx: LintContext, rows: list[int], kinds: dict[int, str]) -> dict[str, Any]:
     layers = [
         {
             "layer": ctx.names[r],
@@ -264,24 +296,7 @@ def check_input_path(ctx: LintContext) -> list[Finding]:
         }
         for r in rows
     ]
-    what = ", ".join(f"{short(ctx.names[r], 50)} ({kinds[r]})" for r in rows)
-    advice = "; ".join(_ADVICE[k] for k in dict.fromkeys(kinds.values()))
-    return [
-        Finding(
-            rule_id=INPUT_ID,
-            rows=rows,
-            title=f"Input path: {', '.join(dict.fromkeys(kinds.values()))} ({len(rows)} layer(s) that only "
-            "move the input)",
-            cause=f"the engine moves its input through {what} before the first compute layer",
-            evidence={"layers": layers, "edges": "tensor" if ctx.has_edges else "execution order"},
-            confidence="proven" if ctx.has_edges else "inferred",
-            mitigation=advice[0].upper() + advice[1:] + ".",
-            supersedes=("reformat-copy", "qdq-standalone", "shape-layers", PADDING_ID),
-            # feeding another input format/precision is the application's change, not the model's or the
-            # build's: such a finding stays a warning however large
-            escalate=any(k in ("shuffle/transpose", "explicit padding") for k in kinds.values()),
-        )
-    ]
+    return {"layers": layers, "edges": "tensor" if ctx.has_edges else "execution order"}
 
 
 # ------------------------------------------------------------------------------------- explicit-padding

@@ -316,3 +316,44 @@ def warnings_for(ctx: LintContext, r: int) -> list[str]:
         return []
     at = {i for name in (ctx.names[r], *ctx.source_nodes[r]) for i in index.get(name, ())}
     return [messages[i] for i in sorted(at)]
+
+
+# ------------------------------------------------------------------------------------------- summary mode
+# Root causes that no rule supersedes: the lint engine (lint._absorb) drops every finding of a rule in their
+# ``supersedes`` whose rows are all among theirs, and keeps it only as per-layer evidence of the root. A
+# context without detail (report, diff) shows no such evidence, so the rules that run after these roots
+# need not make those findings at all. tests/test_fast_paths_lintprec.py checks that no rule supersedes them.
+FINAL_ROOTS = ("residual-not-quantized", "input-path")
+
+
+def _new_roots(ctx: LintContext) -> dict[str, list[set[int]]]:
+    return {}
+
+
+def note_final_root(ctx: LintContext, rule_id: str, rows: Sequence[int], supersedes: Sequence[str]) -> None:
+    """Record the rows of a finding of a :data:`FINAL_ROOTS` rule and the rules it absorbs."""
+    if rule_id not in FINAL_ROOTS:
+        raise ValueError(f"{rule_id} is not a root cause that no rule supersedes")
+    roots = shared(ctx, "final_roots", _new_roots)
+    covered = set(rows)
+    for superseded in supersedes:
+        roots.setdefault(superseded, []).append(covered)
+
+
+def absorbed_rows(ctx: LintContext, rule_id: str) -> list[set[int]]:
+    """In a context without detail: the row sets of the final roots recorded so far that absorb findings of
+    ``rule_id`` (a finding whose rows all lie in one of them is dropped by the engine); [] with detail."""
+    if ctx.detail:
+        return []
+    return shared(ctx, "final_roots", _new_roots).get(rule_id, [])
+
+
+def single_row_absorbed(ctx: LintContext, rule_id: str) -> set[int]:
+    """The rows on which a one-row finding of ``rule_id`` is absorbed (:func:`absorbed_rows`: their union)."""
+    covered = absorbed_rows(ctx, rule_id)
+    return covered[0] if len(covered) == 1 else set().union(*covered)
+
+
+def is_absorbed(covered: list[set[int]], rows: list[int]) -> bool:
+    """Whether all ``rows`` lie in one of the ``covered`` row sets (:func:`absorbed_rows`)."""
+    return any(c.issuperset(rows) for c in covered)

@@ -76,6 +76,9 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
     """Reformat / copy layers that run a kernel (NoOp reformats are elided by TensorRT and skipped)."""
     names, avg, detail = ctx.names, ctx.avg_ms, ctx.detail
     rows = _rows_where(ctx, ctx.is_reformat)
+    absorbed = facts.single_row_absorbed(ctx, "reformat-copy")
+    if absorbed:  # no detail: what a root cause absorbs is not shown (rules_facts.absorbed_rows)
+        rows = [r for r in rows if r not in absorbed]
     if not ctx.detailed:  # names only: a reformat timed at exactly 0 ms launched no kernel (a NoOp in the graph)
         rows = [r for r in rows if avg[r] != 0]
     groups: dict[str, tuple[str, str]] = {}
@@ -216,6 +219,9 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
     """Quantize/Dequantize layers that TensorRT could not fold into a neighbouring layer."""
     names, origin, detail = ctx.names, ctx.origin, ctx.detail
     rows = _rows_where(ctx, ctx.is_qdq)
+    absorbed = facts.single_row_absorbed(ctx, "qdq-standalone")
+    if absorbed:  # no detail: what a root cause absorbs is not shown (rules_facts.absorbed_rows)
+        rows = [r for r in rows if r not in absorbed]
     groups: dict[tuple[str, str], tuple[str, str, str]] = {}
     inputs, outputs = ctx.inputs, ctx.outputs
     out: list[Finding] = []
@@ -394,8 +400,12 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
     names, precision, avg, detail = ctx.names, ctx.precision, ctx.avg_ms, ctx.detail
     ptype, ltype = ctx.parameter_type, ctx.layer_type
     savings = facts.int8_savings(ctx)
+    absorbed = facts.absorbed_rows(ctx, "int8-fallback")
     for r, parts in facts.fallbacks(ctx).items():
         _, _, float_writers, conversions = parts
+        rows = [r, *conversions, *float_writers]
+        if absorbed and facts.is_absorbed(absorbed, rows):
+            continue  # no detail: what a root cause absorbs is not shown (rules_facts.absorbed_rows)
         p = precision[r]
         kind = ptype[r] or ltype[r] or "layer"
         saving = {x: avg[x] for x in conversions}
@@ -406,7 +416,7 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
         out.append(
             Finding(
                 rule_id="int8-fallback",
-                rows=[r, *conversions, *float_writers],
+                rows=rows,
                 saving=saving,
                 supersedes=("reformat-copy", "qdq-standalone", "int8-float-output"),
                 title=f"{kind} {short(names[r], 60)} fell back to {p} in an INT8 engine",
@@ -487,11 +497,15 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
     readers_of, savings = facts.residual_readers(ctx), facts.int8_savings(ctx)
     writers = facts.int8_float_writers(ctx)
     walk, detail = ctx.next_compute, ctx.detail
+    absorbed = facts.absorbed_rows(ctx, "int8-float-output")
     for r in writers:
         downs = walk(r, downstream=True)
         requant = _requantizers(ctx, r, downs)
         if not downs and not requant:
             continue  # feeds only the network output
+        rows = [r, *requant]
+        if absorbed and facts.is_absorbed(absorbed, rows):
+            continue  # no detail: what a root cause absorbs is not shown (rules_facts.absorbed_rows)
         readers = [d for d, _ in downs]
         float_readers = [d for d in readers if precision[d] in _FLOAT]
         res_readers = readers_of[r]
@@ -508,7 +522,7 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
         out.append(
             Finding(
                 rule_id="int8-float-output",
-                rows=[r, *requant],
+                rows=rows,
                 saving=saving,
                 supersedes=("qdq-standalone",),
                 title=f"INT8 layer writes {op}: {short(names[r], 70)}",

@@ -82,8 +82,8 @@ def _same_float(a: float, b: float) -> bool:
     return (np.isnan(a) and np.isnan(b)) or a == b
 
 
-RULES = [rules_causes.check_residual_not_quantized, rules_precision.check_reformats, rules_precision.check_qdq,
-         rules_precision.check_int8_fallback, rules_precision.check_int8_float_output]
+RULES = [rules_causes.check_residual_not_quantized, rules_causes.check_input_path, rules_precision.check_reformats,
+         rules_precision.check_qdq, rules_precision.check_int8_fallback, rules_precision.check_int8_float_output]
 # what a finding shown without its cause and evidence (LintContext.detail False) must still say exactly
 DECISIONS = ["rule_id", "rows", "title", "confidence", "severity", "cost_ms", "mitigation", "cost_kind",
              "cost_method", "group", "group_title", "group_always", "escalate", "supersedes"]
@@ -95,11 +95,20 @@ def _decisions(f: Finding) -> tuple[Any, ...]:
 
 
 def _check_rules(full: LintContext, summary: LintContext) -> None:
-    """The precision rules decide the same with and without detail (only cause and evidence may be empty)."""
+    """The precision rules decide the same with and without detail (only cause and evidence may be empty),
+    except that without detail they leave out the findings a final root cause (residual-not-quantized,
+    input-path: no rule supersedes them) absorbs, which lint drops: all their rows among the root's."""
+    roots: dict[str, list[set[int]]] = {}
     for check in RULES:
         mine, theirs = check(full), check(summary)
-        assert [_decisions(f) for f in mine] == [_decisions(f) for f in theirs], check.__name__
+        kept = [f for f in mine if not any(c >= set(f.rows) for c in roots.get(f.rule_id, []))]
+        assert [_decisions(f) for f in kept] == [_decisions(f) for f in theirs], check.__name__
         assert all(not f.cause and not f.evidence for f in theirs), check.__name__
+        for f in mine:
+            assert not set(f.supersedes) & set(rules_facts.FINAL_ROOTS), f.rule_id
+            if f.rule_id in rules_facts.FINAL_ROOTS:
+                for rule_id in f.supersedes:
+                    roots.setdefault(rule_id, []).append(set(f.rows))
 
 
 def _check(ctx: LintContext) -> None:
@@ -202,3 +211,31 @@ def test_shared_facts_match_the_per_row_definitions_on_generated_graphs(
     _check(ctx)
     summary = _context(bundle, times, weights, detail=False)
     _check_rules(_context(bundle, times, weights, detail=True), summary)
+
+
+@pytest.mark.parametrize("folder", BUNDLES)
+def test_no_rule_supersedes_a_final_root(folder: str) -> None:
+    """rules_facts.FINAL_ROOTS are never absorbed themselves (what lets the rules after them leave out, without
+    detail, the findings they absorb): no finding of any rule supersedes them."""
+    import trtinspect
+    from trtinspect.inspector.rules import RULES as ALL_RULES
+
+    ctx = LintContext(trtinspect.load(ROOT / folder))
+    for rule in ALL_RULES:
+        assert all(not set(f.supersedes) & set(rules_facts.FINAL_ROOTS) for f in rule.check(ctx)), rule.id
+
+
+@settings(max_examples=60, deadline=None)
+@given(_engines())
+def test_summary_lint_matches_the_full_lint_on_generated_graphs(
+    engine: tuple[EngineBundle, list[float], list[float]],
+) -> None:
+    """lint(detail=False), whose rules leave out what a final root absorbs, lists the same findings."""
+    from trtinspect.inspector.lint import lint
+
+    bundle = engine[0]
+    full = lint(bundle)
+    summary = lint(EngineBundle(name="generated", layers=bundle.layers, detailed=True, warnings=bundle.warnings,
+                                build_options=bundle.build_options), detail=False)
+    for col in ("finding_id", "rule_id", "severity", "title", "layer_indices", "cost_kind", "confidence"):
+        assert summary[col].tolist() == full[col].tolist(), col
