@@ -33,6 +33,7 @@ fused ``Conv + Add + Relu`` with the other engine's conv and its separate add+re
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -162,9 +163,13 @@ def _source_edges(a: _Side, b: _Side, core_a: list[int], core_b: list[int],
     """(mode, shared keys, edges A position -> na + B position) linking layers through source nodes."""
     na = len(a)
     idx_a = _key_index(a, core_a)
-    idx_b = _key_index(b, core_b)
+    idx_b = _key_index(b, core_b, idx_a)
     shared = [k for k in idx_a if k in idx_b]
-    n_alias = sum(1 for k in shared if not (k in a.key_set and k in b.key_set))
+    n_alias = 0
+    if a.alias_set or b.alias_set:             # without aliases every name is some layer's own
+        own_a = set(itertools.chain.from_iterable(map(a.keys.__getitem__, core_a)))
+        own_b = set(itertools.chain.from_iterable(map(b.keys.__getitem__, core_b)))
+        n_alias = sum(1 for k in shared if not (k in own_a and k in own_b))
     if n_alias:
         notes.append(
             f"{n_alias} ONNX nodes were matched through a quantization wrapper's name (quant_X in one export is "
@@ -229,31 +234,38 @@ def _source_groups(n: int, na: int, core_a: list[int], core_b: list[int], edges_
     return dict(enumerate(by_comp.values()))
 
 
-def _key_index(side: _Side, core: list[int]) -> dict[str, list[int]]:
+def _key_index(side: _Side, core: list[int], only: dict[str, Any] | None = None) -> dict[str, list[int]]:
     """Source-node name (and export alias, see align_keys) -> the layers of one side holding it, names in order
-    of first appearance (a layer's own names, then their aliases)."""
+    of first appearance (a layer's own names, then their aliases); with ``only``, just the names in ``only``
+    (the other side's index: a name it lacks is never shared). Fills ``alias_set`` with every alias."""
     idx: dict[str, list[int]] = {}
     keys_of = side.keys
+    with_path = set(side.layers_with("/"))   # alias(k) is None for names without a path
     for i in core:
         keys = keys_of[i]
         for k in keys:
+            if only is not None and k not in only:
+                continue
             got = idx.get(k)
             if got is None:
                 idx[k] = [i]
             else:
                 got.append(i)
-        side.key_set.update(keys)
+        if i not in with_path:
+            continue
         for k in keys:
-            if "/" not in k:        # alias(k) is None for names without a path
+            if "/" not in k:
                 continue
             al = alias(k)
             if al is not None and al not in keys:
+                side.alias_set.add(al)
+                if only is not None and al not in only:
+                    continue
                 got = idx.get(al)
                 if got is None:
                     idx[al] = [i]
                 elif got[-1] != i:
                     got.append(i)
-                side.alias_set.add(al)
     return idx
 
 

@@ -200,8 +200,10 @@ class _Side:
         n = len(frame)
         self.tag = tag
         self.frame = frame
-        self.names: list[str] = [str(v) for v in _col(frame, "name", "")]
-        self.index: list[int] = [int(v) for v in _col(frame, "layer_index", 0)]
+        names = _col(frame, "name", "")
+        self.names: list[str] = names if set(map(type, names)) <= {str} else [str(v) for v in names]
+        index = _col(frame, "layer_index", 0)
+        self.index: list[int] = index if set(map(type, index)) <= {int} else [int(v) for v in index]
         profiles = _col(frame, "profile_index", None)
         raw = _col(frame, "source_nodes", None)
         if all(p is None for p in profiles):
@@ -220,8 +222,7 @@ class _Side:
         self.tactic: list[Any] = [t or v for t, v in zip(_col(frame, "tactic_name", None),
                                                          _col(frame, "tactic_value", None), strict=True)]
         self.served: list[int | None] = [None] * n
-        self.key_set: set[str] = set()       # filled by _key_index: names as exported
-        self.alias_set: set[str] = set()     # and their plain-export aliases
+        self.alias_set: set[str] = set()     # filled by _key_index: the plain-export aliases of the names
         self._named: list[frozenset[str] | None] = [None] * n
         self._ops: list[list[str] | None] = [None] * n
         # after read_all_ops: each layer's op-list class and the distinct op lists (ops(i) == op_lists[op_class[i]])
