@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from trtinspect.inspector import rules_causes
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
 
@@ -22,7 +24,13 @@ THRESHOLDS: dict[str, dict[str, float]] = {
 
 
 def _timed(ctx: LintContext) -> list[int]:
-    return [r for r in range(ctx.n) if not math.isnan(ctx.avg_ms[r])]
+    return np.flatnonzero(~np.isnan(ctx.avg_array)).tolist()
+
+
+def _candidates(mask: np.ndarray) -> list[int]:
+    """Rows a column-wise test keeps (the rule then decides each of them with its per-row test, so the
+    column-wise one only has to keep every row that per-row test could accept)."""
+    return np.flatnonzero(mask).tolist()
 
 
 def check_hot_layers(ctx: LintContext) -> list[Finding]:
@@ -32,7 +40,7 @@ def check_hot_layers(ctx: LintContext) -> list[Finding]:
         return []
     limit = THRESHOLDS["hot-layer"]["min_share"]
     out: list[Finding] = []
-    for r in _timed(ctx):
+    for r in _candidates(ctx.avg_array / total >= limit):  # NaN: untimed, never a candidate
         share = ctx.avg_ms[r] / total
         if share < limit:
             continue
@@ -69,7 +77,8 @@ def check_tiny_kernels(ctx: LintContext) -> list[Finding]:
     if not ctx.has_profile or total <= 0:
         return []
     th = THRESHOLDS["tiny-kernels"]
-    tiny = [r for r in _timed(ctx) if 0 < ctx.avg_ms[r] < th["max_ms"] and not ctx.is_noop(r)]
+    avg = ctx.avg_array
+    tiny = [r for r in _candidates((avg > 0) & (avg < th["max_ms"])) if not ctx.is_noop(r)]
     tiny_ms = math.fsum(ctx.avg_ms[r] for r in tiny)
     share = tiny_ms / total
     if len(tiny) < th["min_count"] or share < th["min_share"]:
@@ -177,7 +186,10 @@ def check_unstable_timing(ctx: LintContext) -> list[Finding]:
     """Layers whose average and median differ widely, and the log's unstable-compute warning."""
     th = THRESHOLDS["unstable-timing"]
     out: list[Finding] = []
-    for r in _timed(ctx):
+    a, m = ctx.avg_array, ctx.median_array
+    with np.errstate(divide="ignore", invalid="ignore"):
+        maybe = (m > 0) & (np.maximum(a, m) >= th["min_ms"]) & (np.abs(a - m) / m >= th["min_relative_gap"])
+    for r in _candidates(maybe):  # NaN anywhere: False
         avg, med = ctx.avg_ms[r], ctx.median_ms[r]
         if math.isnan(med) or med <= 0 or max(avg, med) < th["min_ms"]:
             continue

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from trtinspect.inspector import precision as prec
 from trtinspect.inspector import rules_base as rb
+from trtinspect.inspector import rules_columns as rc
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLES = [
@@ -56,7 +57,7 @@ def test_shared_str_list_is_str_list(values: list[object], dtype: str) -> None:
     if dtype == "string":
         values = [v if v is None or isinstance(v, str) else str(v) for v in values]
     col = pd.Series(values, dtype=dtype)
-    assert rb._shared_str_list(col) == rb._str_list(col)
+    assert rc._shared_str_list(col) == rb._str_list(col)
 
 
 @settings(max_examples=200, deadline=None)
@@ -75,19 +76,19 @@ def test_node_kinds_batch_is_per_row(rows: list[tuple[str, list[str]]]) -> None:
 
 # --- the per-row classification the column-wise one replaced (reference) ----------------------------------
 def _ref_qdq(ctx: rb.LintContext, r: int) -> bool:
-    if (ctx.origin[r].upper() == "QDQ" or ctx.layer_type[r] in rb.QDQ_TYPES
-            or ctx.parameter_type[r] in rb.QDQ_TYPES):
+    if (ctx.origin[r].upper() == "QDQ" or ctx.layer_type[r] in rc.QDQ_TYPES
+            or ctx.parameter_type[r] in rc.QDQ_TYPES):
         return True
     if ctx.origin[r] or prec.is_reformat_name(ctx.names[r]):
         return False
-    if ctx.layer_type[r] and ctx.layer_type[r] not in rb.NAME_TYPED_LAYERS:
+    if ctx.layer_type[r] and ctx.layer_type[r] not in rc.NAME_TYPED_LAYERS:
         return False
     kinds = [k for k in ctx.node_kinds[r] if k != "const"]
     return bool(kinds) and all(k == "qdq" for k in kinds)
 
 
 def _ref_conv(ctx: rb.LintContext, r: int) -> bool:
-    if ctx.parameter_type[r] in rb.CONV_PARAMETER_TYPES or ctx.layer_type[r] in rb.CONV_LAYER_TYPES:
+    if ctx.parameter_type[r] in rc.CONV_PARAMETER_TYPES or ctx.layer_type[r] in rc.CONV_LAYER_TYPES:
         return True
     if ctx.parameter_type[r] or ctx.layer_type[r]:
         return False
@@ -98,16 +99,16 @@ def _ref_conv(ctx: rb.LintContext, r: int) -> bool:
 def _ref_epilogue_only(ctx: rb.LintContext, r: int, passthrough: bool, conv: bool) -> bool:
     if passthrough or conv:
         return False
-    if ctx.parameter_type[r] in rb.EPILOGUE_PARAMETER_TYPES or ctx.layer_type[r] in rb.EPILOGUE_LAYER_TYPES:
+    if ctx.parameter_type[r] in rc.EPILOGUE_PARAMETER_TYPES or ctx.layer_type[r] in rc.EPILOGUE_LAYER_TYPES:
         return True
-    if ctx.parameter_type[r] and ctx.parameter_type[r] not in rb.EPILOGUE_PARAMETER_TYPES:
+    if ctx.parameter_type[r] and ctx.parameter_type[r] not in rc.EPILOGUE_PARAMETER_TYPES:
         return False
     kinds = ctx.compute_kinds(r)
     return bool(kinds) and all(k in prec.EPILOGUE_KINDS for k in kinds)
 
 
 def _ref_shape_only(ctx: rb.LintContext, r: int) -> bool:
-    if ctx.parameter_type[r] in rb.SHAPE_PARAMETER_TYPES or ctx.layer_type[r] in rb.SHAPE_PARAMETER_TYPES:
+    if ctx.parameter_type[r] in rc.SHAPE_PARAMETER_TYPES or ctx.layer_type[r] in rc.SHAPE_PARAMETER_TYPES:
         return True
     if ctx.parameter_type[r] or ctx.layer_type[r] not in ("", "Myelin", "kgen", "fusion"):
         return False
@@ -131,7 +132,7 @@ def test_column_wise_classification_is_the_per_row_one(folder: str) -> None:
     qdq = [_ref_qdq(ctx, r) for r in range(ctx.n)]
     reformat = [(ctx.is_reformat_col[r] or prec.is_reformat_name(ctx.names[r])) and not qdq[r]
                 for r in range(ctx.n)]
-    noop = [t in rb.NOOP_TYPES for t in ctx.layer_type]
+    noop = [t in rc.NOOP_TYPES for t in ctx.layer_type]
     passthrough = [a or b or c for a, b, c in zip(reformat, qdq, noop, strict=True)]
     conv = [_ref_conv(ctx, r) for r in range(ctx.n)]
     for ctx_ in (fresh, ctx):
@@ -263,3 +264,36 @@ def test_next_compute_through_edges_is_the_breadth_first_walk(
         assert got == _ref_next_compute(ctx, r, downstream, max_hops)
         paths = [p for _, p in got]
         assert len({id(p) for p in paths}) == len(paths)  # no two results share a path list
+
+
+_MS = st.sampled_from([math.nan, 0.0, -0.0, 1e-9, 0.002, 0.0099, 0.01, 0.011, 0.012, 0.0125, 0.5, 3.0, -1.0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_MS, _MS), min_size=1, max_size=12))
+def test_timing_rules_pick_the_rows_the_per_row_tests_pick(times: list[tuple[float, float]]) -> None:
+    from types import SimpleNamespace
+
+    from trtinspect.inspector import rules_timing as rt
+
+    ctx = object.__new__(rb.LintContext)
+    n = len(times)
+    ctx.n, ctx.has_profile, ctx.detail = n, True, True
+    ctx.avg_ms, ctx.median_ms = [a for a, _ in times], [m for _, m in times]
+    ctx.per_layer_total_ms = math.fsum(a for a in ctx.avg_ms if not math.isnan(a)) or 1.0
+    ctx.names = ctx.parameter_type = ctx.layer_type = [f"L{i}" for i in range(n)]
+    ctx.__dict__.update(precision=[""] * n, tactic=[""] * n, _noop=[i % 3 == 0 for i in range(n)], cuda_graphs=None)
+    ctx.bundle = SimpleNamespace(warnings=pd.DataFrame())
+    timed = [r for r in range(n) if not math.isnan(ctx.avg_ms[r])]
+    th = rt.THRESHOLDS["unstable-timing"]
+    unstable = [r for r in timed if not (math.isnan(ctx.median_ms[r]) or ctx.median_ms[r] <= 0
+                                         or max(ctx.avg_ms[r], ctx.median_ms[r]) < th["min_ms"])
+                and abs(ctx.avg_ms[r] - ctx.median_ms[r]) / ctx.median_ms[r] >= th["min_relative_gap"]]
+    assert [f.rows[0] for f in rt.check_unstable_timing(ctx)] == unstable
+    total = ctx.per_layer_total_ms
+    hot = [r for r in timed if total > 0 and ctx.avg_ms[r] / total >= rt.THRESHOLDS["hot-layer"]["min_share"]]
+    assert [f.rows[0] for f in rt.check_hot_layers(ctx)] == hot
+    tiny = [r for r in timed if 0 < ctx.avg_ms[r] < rt.THRESHOLDS["tiny-kernels"]["max_ms"] and not ctx.is_noop(r)]
+    assert rt._timed(ctx) == timed
+    got = rt.check_tiny_kernels(ctx)
+    assert not got or got[0].rows == tiny
