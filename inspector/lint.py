@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
@@ -453,18 +454,42 @@ def _append(
 
 def total_saving(findings: pd.DataFrame, min_severity: str = "info", kinds: Sequence[str] | None = None) -> float:
     """Sum of ``cost_by_layer`` over findings at or above ``min_severity`` (of ``kinds`` of cost, default
-    "estimated saving"), each layer counted once (its largest charge); NaN when no finding has a cost."""
+    "estimated saving"), each layer counted once (its largest charge); NaN when no finding has a cost.
+
+    Each layer's charge starts at 0.0 and takes a larger one (``max``: a NaN never does); ``math.fsum`` of
+    the charges does not depend on their order. The charges are gathered in one pass and the largest per
+    layer taken column-wise (:func:`_largest_per_layer`)."""
     want = set(kinds or ("estimated saving",))
-    per_layer: dict[int, float] = {}
+    layers: list[Any] = []
+    charges: list[Any] = []
     for sev, kind, by_layer in zip(
         findings["severity"].tolist(), findings["cost_kind"].tolist(), findings["cost_by_layer"].tolist(),
         strict=True,
     ):
         if kind not in want or not severity_at_least(sev, min_severity) or not isinstance(by_layer, dict):
             continue
-        for li, ms in by_layer.items():
+        layers.extend(by_layer)
+        charges.extend(by_layer.values())
+    if not layers:
+        return math.nan
+    return math.fsum(_largest_per_layer(layers, charges))
+
+
+def _largest_per_layer(layers: list[Any], charges: list[Any]) -> list[float]:
+    """Per distinct ``int(layer)``: ``max`` of 0.0 and its charges (as floats), in any order."""
+    try:
+        keys = np.array(layers, dtype=np.int64)
+        values = np.array(charges, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):  # not plain numbers: one at a time
+        per_layer: dict[int, float] = {}
+        for li, ms in zip(layers, charges, strict=True):
             per_layer[int(li)] = max(per_layer.get(int(li), 0.0), float(ms))
-    return math.fsum(per_layer.values()) if per_layer else math.nan
+        return list(per_layer.values())
+    distinct, at = np.unique(keys, return_inverse=True)
+    largest = np.zeros(len(distinct), dtype=np.float64)
+    np.fmax.at(largest, at.reshape(-1), values)  # fmax: a NaN charge leaves the larger value
+    out: list[float] = largest.tolist()
+    return out
 
 
 def flagged_time(findings: pd.DataFrame, bundle: EngineBundle, min_severity: str = "info") -> float:

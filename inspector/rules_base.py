@@ -24,6 +24,7 @@ from trtinspect.inspector.rules_columns import (
     _codes,
     _conv_by_types,
     _epilogue_by_types,
+    _objects,
     _qdq_by_types,
     _shape_by_types,
     _shared_str_list,
@@ -109,6 +110,9 @@ class LintContext:
         self._frame = frame  # the columns below that not every rule reads are converted when first read
         li = frame["layer_index"]
         self.layer_index: list[int] = li.tolist() if li.dtype == "int64" else [int(x) for x in li.tolist()]
+        # the usual case: layer_index is the row position
+        self.index_is_row = bool((li.to_numpy() == np.arange(self.n)).all()) if li.dtype == "int64" else (
+            self.layer_index == list(range(self.n)))
         self.names: list[str] = _str_list(frame["name"])
         self.layer_type: list[str] = _shared_str_list(frame["layer_type"])
         self.parameter_type: list[str] = _shared_str_list(frame["parameter_type"])
@@ -118,10 +122,11 @@ class LintContext:
             self.avg_ms = [math.nan] * self.n
         prods = frame["producers"].tolist()
         conss = frame["consumers"].tolist()
-        self.index_is_row = self.layer_index == list(range(self.n))
-        if self.index_is_row:  # the usual case: layer_index is the row position
-            self.producers: list[list[int]] = [p if isinstance(p, list) else self._rows(p) for p in prods]
-            self.consumers: list[list[int]] = [c if isinstance(c, list) else self._rows(c) for c in conss]
+        if self.index_is_row:  # lists of rows already, unless some cell is not a list (checked at C speed)
+            self.producers: list[list[int]] = prods if set(map(type, prods)) <= {list} else [
+                p if isinstance(p, list) else self._rows(p) for p in prods]
+            self.consumers: list[list[int]] = conss if set(map(type, conss)) <= {list} else [
+                c if isinstance(c, list) else self._rows(c) for c in conss]
         else:
             self.producers = [self._rows(p) for p in prods]
             self.consumers = [self._rows(c) for c in conss]
@@ -167,22 +172,22 @@ class LintContext:
 
     @cached_property
     def source_nodes(self) -> list[list[str]]:
-        return [
-            x if isinstance(x, list) else list(x) if isinstance(x, tuple) else []
-            for x in self._frame["source_nodes"].tolist()
-        ]
+        values = self._frame["source_nodes"].tolist()
+        if set(map(type, values)) <= {list}:
+            return values
+        return [x if isinstance(x, list) else list(x) if isinstance(x, tuple) else [] for x in values]
 
     @cached_property
     def inputs(self) -> list[list[dict[str, Any]]]:
-        return [x if isinstance(x, list) else [] for x in self._frame["inputs"].tolist()]
+        return _objects(self._frame["inputs"], list, list)
 
     @cached_property
     def outputs(self) -> list[list[dict[str, Any]]]:
-        return [x if isinstance(x, list) else [] for x in self._frame["outputs"].tolist()]
+        return _objects(self._frame["outputs"], list, list)
 
     @cached_property
     def attributes(self) -> list[dict[str, Any]]:
-        return [x if isinstance(x, dict) else {} for x in self._frame["attributes"].tolist()]
+        return _objects(self._frame["attributes"], dict, dict)
 
     @cached_property
     def median_ms(self) -> list[float]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,8 +83,18 @@ def _str_list(col: pd.Series) -> list[str]:
 def _shared_str_list(col: pd.Series) -> list[str]:
     """:func:`_str_list` with equal strings as one object (the parsers give each row its own): the many
     per-row comparisons and lookups rules make on type columns then hash nothing and compare by identity."""
+    values = _str_list(col)
     one: dict[str, str] = {}
-    return [one.setdefault(x, x) if isinstance(x, str) else "" for x in col.to_numpy(dtype=object).tolist()]
+    return list(map(one.setdefault, values, values))  # each string hashed once, in C
+
+
+def _objects(col: pd.Series, kind: type, empty: Callable[[], Any]) -> list[Any]:
+    """An object column's cells as a list, a cell that is not a ``kind`` (None, NaN) as ``empty()``: the
+    list ``tolist`` gives when every cell is one (checked at C speed), else a copy."""
+    values = col.tolist()
+    if set(map(type, values)) <= {kind}:
+        return values
+    return [x if isinstance(x, kind) else empty() for x in values]
 
 
 # Type-level decisions are tabulated over every combination of the columns' distinct values up to this many

@@ -88,38 +88,10 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
     for r in [r for r, c in convs if c == "simt"]:
         if not _wants_tensor_cores(ctx, r, tc_elsewhere) or is_depthwise(ctx, r):
             continue
-        c, k, g = ctx.channels(r)
         p = ctx.precision[r]
-        mult = prec.CHANNEL_MULTIPLE.get(p, 8)
-        reasons = []
-        severity = None
-        group = None
-        if p in ("FP32", "TF32") and fp32_only:
-            group = "fp32-build"
-        if is_image_input(ctx, r) and group is None:
-            severity = "info"
-            reasons.append(
-                f"image-input layer (C={c}): a CUDA-core first-layer kernel is the usual choice, since a "
-                f"Tensor Core kernel would pad C={c} to {prec.CHANNEL_MULTIPLE.get(p, 8)} or more"
-            )
-        else:
-            if g > 1:
-                reasons.append(f"grouped convolution (groups={g}): grouped convolutions rarely map to Tensor Cores")
-            for label, n in (("input channels C", c), ("output channels K", k)):
-                if n is not None and n % mult:
-                    reasons.append(f"{label}={n} is not a multiple of {mult} ({p})")
-            if not reasons:
-                reasons.append("TensorRT timed this SIMT kernel as the fastest (often small spatial size or batch)")
-        ev: dict[str, Any] = {
-            "tactic": ctx.tactic[r],
-            "tactic_class": "simt",
-            "precision": p,
-            "input_channels": c,
-            "output_channels": k,
-            "groups": g,
-            "tensor_core_kernels_elsewhere": tc_elsewhere,
-            "build_precision": build or None,
-        }
+        group = "fp32-build" if p in ("FP32", "TF32") and fp32_only else None
+        image = is_image_input(ctx, r) and group is None
+        cause, ev = _no_tensor_cores_cause(ctx, r, image, tc_elsewhere, build) if ctx.detail else ("", {})
         tf32_note = (
             f"TF32 is already allowed ({n_tc} other convolutions run TF32 Tensor Core kernels): TensorRT timed "
             "these CUDA-core kernels faster in FP32"
@@ -131,16 +103,16 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
                 rule_id="no-tensor-cores",
                 rows=[r],
                 title=f"{short(ctx.names[r], 60)} runs on CUDA cores ({p})",
-                cause="; ".join(reasons) + f" (tactic {ctx.tactic[r]})",
+                cause=cause,
                 evidence=ev,
-                severity=severity,
+                severity="info" if image else None,
                 group=group,
                 group_always=True,
                 group_title="{n} FP32 convolution(s) on CUDA cores: the engine was built for FP32 only",
                 group_cause=(
                     f"the build allowed only FP32 (Precision={build or 'FP32'}); {tf32_note}. One cause for "
                     "all of them: the build precision (per-layer tactics and channels: evidence.members)"
-                ),
+                ) if ctx.detail else "",
                 group_mitigation=(
                     "Build with --fp16 (FP16 Tensor Core kernels; check accuracy), or INT8 with calibration "
                     "or Q/DQ"
@@ -150,6 +122,40 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
             )
         )
     return out
+
+
+def _no_tensor_cores_cause(
+    ctx: LintContext, r: int, image: bool, tc_elsewhere: bool, build: str
+) -> tuple[str, dict[str, Any]]:
+    """The cause and evidence of a ``no-tensor-cores`` finding (``image``: an image-input layer)."""
+    c, k, g = ctx.channels(r)
+    p = ctx.precision[r]
+    mult = prec.CHANNEL_MULTIPLE.get(p, 8)
+    reasons = []
+    if image:
+        reasons.append(
+            f"image-input layer (C={c}): a CUDA-core first-layer kernel is the usual choice, since a "
+            f"Tensor Core kernel would pad C={c} to {prec.CHANNEL_MULTIPLE.get(p, 8)} or more"
+        )
+    else:
+        if g > 1:
+            reasons.append(f"grouped convolution (groups={g}): grouped convolutions rarely map to Tensor Cores")
+        for label, n in (("input channels C", c), ("output channels K", k)):
+            if n is not None and n % mult:
+                reasons.append(f"{label}={n} is not a multiple of {mult} ({p})")
+        if not reasons:
+            reasons.append("TensorRT timed this SIMT kernel as the fastest (often small spatial size or batch)")
+    ev: dict[str, Any] = {
+        "tactic": ctx.tactic[r],
+        "tactic_class": "simt",
+        "precision": p,
+        "input_channels": c,
+        "output_channels": k,
+        "groups": g,
+        "tensor_core_kernels_elsewhere": tc_elsewhere,
+        "build_precision": build or None,
+    }
+    return "; ".join(reasons) + f" (tactic {ctx.tactic[r]})", ev
 
 
 @lru_cache(maxsize=1024)

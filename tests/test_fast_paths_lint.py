@@ -297,3 +297,33 @@ def test_timing_rules_pick_the_rows_the_per_row_tests_pick(times: list[tuple[flo
     assert rt._timed(ctx) == timed
     got = rt.check_tiny_kernels(ctx)
     assert not got or got[0].rows == tiny
+
+
+def _ref_total_saving(findings: pd.DataFrame, min_severity: str = "info") -> float:
+    from trtinspect.inspector.lint import severity_at_least
+
+    per_layer: dict[int, float] = {}
+    for sev, kind, by_layer in zip(findings["severity"], findings["cost_kind"], findings["cost_by_layer"],
+                                   strict=True):
+        if kind != "estimated saving" or not severity_at_least(sev, min_severity) or not isinstance(by_layer, dict):
+            continue
+        for li, ms in by_layer.items():
+            per_layer[int(li)] = max(per_layer.get(int(li), 0.0), float(ms))
+    return math.fsum(per_layer.values()) if per_layer else math.nan
+
+
+_CHARGES = st.dictionaries(st.integers(0, 6) | st.integers(2**62, 2**62 + 2) | st.sampled_from(["3", 2**70]),
+                           _MS | st.floats(-1e6, 1e6) | st.just(math.nan), max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["info", "warning", "error"]),
+                          st.sampled_from(["estimated saving", "layer time"]), _CHARGES | st.none()), max_size=6),
+       st.sampled_from(["info", "warning", "error"]))
+def test_total_saving_is_the_per_layer_max_sum(rows: list[tuple[str, str, object]], min_severity: str) -> None:
+    from trtinspect.inspector.lint import total_saving
+
+    frame = pd.DataFrame({"severity": [r[0] for r in rows], "cost_kind": [r[1] for r in rows],
+                          "cost_by_layer": pd.Series([r[2] for r in rows], dtype=object)})
+    got, want = total_saving(frame, min_severity), _ref_total_saving(frame, min_severity)
+    assert (math.isnan(got) and math.isnan(want)) or got == want
