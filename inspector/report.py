@@ -21,7 +21,7 @@ from trtinspect.samples import source_name
 
 UNKNOWN = "(unknown)"
 NOT_IN_LAYERS = "(profiled, not in layers)"
-NOT_IN_TABLE = "(in the Total row, not in this table excerpt)"
+NOT_IN_TABLE = "(in the engine total, not in this table excerpt)"
 FINDING_FIELDS = ("rule_id", "severity", "title", "cost_ms", "layers")  # "layers" may be named "layer_names"
 
 

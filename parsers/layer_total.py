@@ -103,11 +103,39 @@ def layer_total(profile: pd.DataFrame, *, iterations: int | None, total_row: Map
         basis = f"the --dumpProfile table's Total row average {printed} ms as printed"
         return LayerTotal(t_avg, basis, None, t_time, rows_avg)
     if n and rows_time is not None:
+        implied = _total_from_shares(profile, rows_time)
+        if implied is not None:   # an excerpt: its Time % column says how much of the engine's time it holds
+            pct, t_total = implied
+            basis = (f"the engine's total time recovered from the printed Time % column: the {len(profile)} "
+                     f"rows' {rows_time:g} ms are {pct:g}% of it, so about {t_total:.6g} ms over {n} iterations "
+                     f"(the table has no Total row; an estimate, Time % is printed with 1 decimal); a layer's "
+                     "part: its Time(ms) / that total, trtexec's Time % rule")
+            ms = t_total / n
+            return LayerTotal(ms, basis, n, t_total, rows_time / n, ms - rows_time / n, 1.0 / n)
         basis = (f"the {len(profile)} rows' times summed ({rows_time:g} ms) over {n} iterations (the table has "
                  "no Total row: cut or an excerpt, the engine's total may be larger)")
         return LayerTotal(rows_time / n, basis, n, rows_time, rows_time / n, 0.0, 1.0 / n)
     return LayerTotal(rows_avg, f"sum of the {len(profile)} rows' averages as printed (4 decimals; the table has "
                       "neither a Total row nor an iteration count)", None, None, rows_avg)
+
+
+# Time % is printed with 1 decimal: rows whose shares add up to less than this are an excerpt of the table.
+EXCERPT_MAX_PCT = 99.0
+
+
+def _total_from_shares(profile: pd.DataFrame, rows_time: float) -> tuple[float, float] | None:
+    """(the rows' summed Time %, the engine's total time it implies: rows_time / that share) for the rows of a
+    table without its Total row whose printed Time % add up to clearly less than 100 (an excerpt); None when
+    the column is absent, not all positive and finite, or the rows hold (about) the whole table."""
+    if "percentage" not in profile or not rows_time > 0:
+        return None
+    pct = profile["percentage"].to_numpy("float64", na_value=np.nan)
+    if len(pct) == 0 or not bool(np.isfinite(pct).all()) or not bool((pct > 0).all()):
+        return None
+    share = math.fsum(pct.tolist())
+    if share >= EXCERPT_MAX_PCT:
+        return None
+    return share, rows_time / (share / 100.0)
 
 
 def _with_times(ms: float, head: str, n: int | None, t_time: float, rows_time: float, rows: int) -> LayerTotal:
