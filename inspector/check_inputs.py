@@ -77,9 +77,14 @@ _SHAPE_KEYS = ["Input inference shape", "Input inference shapes", "Shapes", "sha
 
 
 def _shapes(b: EngineBundle) -> str | None:
-    """The input shapes the run used, as recorded; None when not recorded or only a placeholder (``model``)."""
+    """The input shapes the run used, as recorded (``x=4x1x28x28``); where the options record none or only a
+    placeholder (``model``), the shapes a trtexec log says its inputs were bound with (``x=1x1x28x28``, from
+    "Input binding for x with dimensions 1x1x28x28"); None when neither is known."""
     v = lookup(b.inference_options, _SHAPE_KEYS)
-    return None if v is None or v.strip().lower() in SHAPE_PLACEHOLDERS else v
+    if v is None or v.strip().lower() in SHAPE_PLACEHOLDERS:
+        bound = b.extras.get("input_bindings")
+        return bound if isinstance(bound, str) and bound else None
+    return v
 
 
 def shapes_placeholder(b: EngineBundle) -> bool:

@@ -71,6 +71,7 @@ class TrtexecLog:
     inference_options: dict[str, str] = field(default_factory=dict)
     system_options: dict[str, str] = field(default_factory=dict)
     reporting_options: dict[str, str] = field(default_factory=dict)
+    input_bindings: dict[str, str] = field(default_factory=dict)   # input name -> dims the run created it with
     other_options: dict[str, dict[str, str]] = field(default_factory=dict)
     device: dict[str, Any] = field(default_factory=dict)
     summary: pd.DataFrame = field(default_factory=lambda: schema.empty_frame(schema.SUMMARY))
@@ -457,6 +458,10 @@ class _Parser:
         elif not trt and sec.SUMMARY7_VALUE_LINE.match(stripped):
             # kept only if a 7.x block title follows (alone, 'walltime: 3 s' says too little)
             self.loose7.extend(sec.parse_summary7_line("", stripped) or [])
+            return
+        binding = None if trt else sec.INPUT_BINDING.match(stripped)
+        if binding is not None:   # "[Created ]Input binding for x with dimensions 1x1x28x28 and type ..."
+            self.out.input_bindings.setdefault(binding.group("name"), binding.group("dims"))
             return
         rows = None if trt else sec.parse_stat_line(stripped)
         if rows is not None:

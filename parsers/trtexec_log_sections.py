@@ -25,6 +25,9 @@ VERSION_TOKEN = re.compile(r"\[TensorRT (?P<token>v\d+)\]")
 BUILD_TAG = re.compile(r"\[(?P<tag>b\d+)\]")
 # dotted (8.2+: "8.2.3", "10.16.1") or 8.0's integer NV_TENSORRT_VERSION ("8003"): see version_from_line
 VERSION_LINE = re.compile(r"^TensorRT version: (?P<version>\d+(?:\.\d+)+|\d{4,6})\s*$")
+# The shape an input was bound with at inference (TensorRT 8.x "Created input binding for", 10.x "Input binding
+# for"): the batch the run really used even when the options say "Input inference shapes: model".
+INPUT_BINDING = re.compile(r"^(?:Created )?[Ii]nput binding for (?P<name>\S+) with dimensions (?P<dims>[0-9x]+)\b")
 SECTION = re.compile(r"^=== (?P<title>.+?) ===\s*$")
 PROFILE_TITLE = re.compile(r"^Profile \((?P<n>\d+) iterations? ?\)$")
 
