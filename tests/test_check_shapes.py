@@ -31,3 +31,17 @@ def test_check_batch_4_vs_batch_1_is_not_comparable(pair: tuple[str, str], capsy
     assert code == 3, out + err
     assert "input_shapes" in err and "4x1x28x28" in err and "1x1x28x28" in err
     assert "PASS" not in out
+
+
+def test_report_shows_the_printed_average(capsys: pytest.CaptureFixture[str]) -> None:
+    """Top layers show trtexec's printed Avg.(ms) (0.3337), not Time/iterations re-derived (103.13/309 = 0.3338):
+    Xavier NX TensorRT 8.5.2 LPRNet --dumpProfile table, tests/data/external/xavier-nx-trt8.5.2-lprnet."""
+    from tests.conftest import REPO
+
+    log = REPO / "tests/data/external/xavier-nx-trt8.5.2-lprnet/profile.log"
+    code, out, _ = run_cli(["report", "--top", "30", str(log)], capsys)
+    assert code == 0
+    lines = {ln.split()[1]: ln.split() for ln in out.splitlines() if ln.strip()[:2].strip().isdigit()}
+    assert lines["res5b_branch2a"][-2] == "0.3337"
+    assert lines["res4a_branch2b"][-2] == "0.1430"
+    assert lines["res3a_branch1"][-2] == "0.0387"

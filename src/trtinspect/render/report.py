@@ -161,7 +161,9 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
         rows = [[r[col], str(r["layers"]), _fmt(r["avg_ms"]), _fmt(r["share_pct"], 1)] for r in report[key]]
         if rows:
             tables.append((title, [col.replace("_", " "), "layers", "ms/iter", "% time"], rows))
-    top = [[str(r["rank"]), _short(r["name"]), r["layer_type"], r["precision"], _fmt(r["avg_ms"]),
+    # ms/iter as the source printed it (a --dumpProfile table's Avg.(ms)); the share follows time / total time
+    top = [[str(r["rank"]), _short(r["name"]), r["layer_type"], r["precision"],
+            _fmt(r["avg_ms"] if r.get("printed_avg_ms") is None else r["printed_avg_ms"]),
             _fmt(r["share_pct"], 1)] for r in report["top_layers"]]
     if top:
         header = ["#", "layer", "type", "precision", "ms/iter", "%"]
