@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from trtinspect.render.escape import md_cell, md_text, printable, xml_text
+from trtinspect.render.escape import md_cell, md_text, printable, printable_lines, printable_text, xml_text
 
 ROOT = Path(__file__).resolve().parent.parent
 QAT = ROOT / "sample_engines" / "resnet18-a100" / "qat"
@@ -48,7 +48,10 @@ def hostile_bundle(tmp: Path, name: str, slow: float = 1.0) -> Path:
 
 def test_escape_helpers() -> None:
     assert "<" not in md_text("<script>") and "\\|" in md_cell("a|b") and "\n" not in md_cell("a\nb")
-    assert printable("a\x1bb") == "a\\x1bb" and printable("tab\tnl\n") == "tab\tnl\n"
+    assert printable("a\x1bb") == "a\\x1bb" and printable("tab\tnl\n\r") == "tab\\x09nl\\x0a\\x0d"
+    assert printable_lines(["a", "b\nc", "  ::error x::y"]) == "a\nb\\x0ac\n  \\x3a:error x::y\n"
+    assert printable_text("own\nlayout\x1b\r\n::warning::x") == "own\nlayout\\x1b\\x0d\n\\x3a:warning::x"
+    assert md_text("a\nb") == "a\\\\x0ab"          # the backslash itself escaped: Markdown shows a\\x0ab
     ET.fromstring(f"<a>{xml_text('x' + chr(1) + chr(11) + 'y')}</a>")
 
 
@@ -105,6 +108,40 @@ def test_check_formats(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[
             keys = [p.split("=", 1)[0] for p in props.split(",")]
             assert set(keys) <= {"title", "file", "line", "endLine", "col", "endColumn"}, line
             assert "file" not in keys, line                           # nothing injected a file= property
+
+
+LINE_BREAKER = "z\n::error file=z::boom\rX"     # new-user trial: GitHub read this as its own annotation
+
+
+def _no_command_or_raw_break(out: str, key: str) -> None:
+    assert "\r" not in out and "\x1b" not in out, key
+    for line in out.splitlines():
+        assert not line.lstrip().startswith("::"), (key, line)        # GitHub trims, then looks for "::"
+
+
+def test_line_breaks_in_names_are_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A layer name is one line in every text/Markdown output: its LF and CR are shown as \\x0a / \\x0d, so no
+    output line becomes a GitHub workflow command and no CR overwrites the terminal line."""
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    bundle = str(hostile_bundle(tmp_path, LINE_BREAKER))
+    shown = "z\\x0a::error file=z::boom\\x0dX"
+    for cmd, fmt in (("lint", "text"), ("lint", "markdown"), ("report", "text"), ("report", "markdown")):
+        code, out, err = run_cli([cmd, bundle, "--format", fmt, "--top", "0"] if cmd == "lint" else
+                                 [cmd, bundle, "--format", fmt], capsys)
+        assert code == 0, err
+        _no_command_or_raw_break(out, f"{cmd}-{fmt}")
+        assert (shown if fmt == "text" else md_text(LINE_BREAKER)) in out or cmd == "report", (cmd, fmt)
+    for fmt in ("text", "markdown"):
+        code, out, err = run_cli(["diff", "sample:resnet18-a100/qat", bundle, "--format", fmt, "--top", "100"],
+                                 capsys)
+        assert code == 0, err
+        _no_command_or_raw_break(out, f"diff-{fmt}")
+        code, out, err = run_cli(["report", bundle, "--format", fmt, "--name", "A\n::error::B"], capsys)
+        assert code == 0 and "x0a::error::B" in out, err
+        _no_command_or_raw_break(out, f"report-{fmt}--name")
+    code, out, err = run_cli(["report", str(tmp_path / "a\n::error file=z::boom\r.json")], capsys)
+    assert code == 2 and err.count("\n") == 1 and "a\\x0a::error file=z::boom\\x0d.json" in err, err
 
 
 LOG = ROOT / "sample_engines" / "trtexec-logs" / "trt10.16-h100" / "result-05.log"

@@ -83,10 +83,10 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo(usage_error_line(exc), err=True)
         sys.exit(2)
     except NotComparableError as exc:
-        click.echo(f"trtinspect: not comparable: {exc}", err=True)
+        click.echo(f"trtinspect: not comparable: {printable(exc)}", err=True)
         sys.exit(3)
     except TrtInspectError as exc:
-        click.echo(f"trtinspect: error: {exc}", err=True)
+        click.echo(f"trtinspect: error: {printable(exc)}", err=True)
         sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -95,15 +95,34 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
-    except Exception as exc:  # an internal bug: say so in one line, traceback only with --debug
-        if debug:
-            raise
-        click.echo(
-            f"trtinspect: internal error: {type(exc).__name__}: {exc} "
-            "(this is a bug in trtinspect; re-run with --debug for the traceback and report it)",
-            err=True,
-        )
+    except OSError as exc:
+        if exc.filename is None:     # not about a path the user gave: a bug
+            _internal_error(exc, debug)
+        # a path the system refuses (too long, permission denied, a loop...): the user's to fix, one line
+        click.echo(f"trtinspect: error: {printable(exc.filename)}: {printable(exc.strerror or exc)}. "
+                   "Check the path (and that it can be read or written).", err=True)
         sys.exit(2)
+    except Exception as exc:  # an internal bug: say so in one line, traceback only with --debug
+        _internal_error(exc, debug)
+
+
+def _internal_error(exc: Exception, debug: bool) -> NoReturn:
+    if debug:
+        raise exc
+    click.echo(
+        f"trtinspect: internal error: {type(exc).__name__}: {printable(exc)} "
+        "(this is a bug in trtinspect; re-run with --debug for the traceback and report it)",
+        err=True,
+    )
+    sys.exit(2)
+
+
+def printable(text: object) -> str:
+    """One line of an error message: a file name's line break, CR or ESC shown as ``\\xNN`` (imported only
+    when an error is printed)."""
+    from trtinspect.render.escape import printable as one_line
+
+    return one_line(text)
 
 
 def usage_error_line(exc: click.ClickException) -> str:
@@ -113,7 +132,7 @@ def usage_error_line(exc: click.ClickException) -> str:
     message = " ".join(exc.format_message().split()).rstrip(".")
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None and ctx.command_path else "trtinspect"
-    return f"{where}: error: {message} (see {where} --help)"
+    return printable(f"{where}: error: {message} (see {where} --help)")
 
 
 # Commands that keep running (a web server): they get the normal interpreter and exit.

@@ -18,7 +18,7 @@ import orjson
 import pandas as pd
 
 from trtinspect.inspector.diff import MODE_END_TO_END, DiffResult
-from trtinspect.render.escape import md_cell, md_text, printable
+from trtinspect.render.escape import md_cell, md_text, printable, printable_text
 from trtinspect.render.jsonout import NotFast, dumps_indent2_bytes
 from trtinspect.textfmt import FILE_WIDTH
 
@@ -273,6 +273,7 @@ def _text_table(console: Console, title: str, headers: list[str], rows: list[lis
     are hidden (named in the caption) before a name is cut short."""
     from rich.table import Table
 
+    rows = [[printable(c) for c in row] for row in rows]      # a name is one line in its cell
     keep, hidden, label_min = _fit_columns(headers, rows, console.width)
     flex = _flex_widths(headers, rows, keep, console.width, label_min)
     table = Table(title=title, title_justify="left", caption_justify="left",
@@ -308,7 +309,8 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -
     # "{ForeignNode[/model/conv/Conv...]}" is not rich markup); styles are set as arguments, never in text
     console = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False,
                       markup=False, emoji=False)
-    console.print(Text(f"trtinspect diff  A: {result.a_name}  B: {result.b_name}", style="bold"))
+    names = f"A: {printable(result.a_name)}  B: {printable(result.b_name)}"
+    console.print(Text(f"trtinspect diff  {names}", style="bold"))
     console.print(f"alignment: {result.alignment.mode} ({result.alignment.shared_source_nodes} shared source "
                   f"nodes, {len(result.groups)} groups)")
     console.print()
@@ -336,8 +338,8 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -
     kinds = result.groups["kind"].value_counts()
     console.print("groups by kind: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
     for note in result.notes:
-        console.print(f"note: {note}")
-    return printable(buf.getvalue())      # names from the inputs: no raw control characters
+        console.print(f"note: {printable(note)}")
+    return printable_text(buf.getvalue())      # names from the inputs: no raw control characters
 
 
 # ------------------------------------------------------------------------------------------------- json
@@ -420,7 +422,7 @@ def render_markdown(result: DiffResult, *, top: int = 10) -> str:
         lines += [*_md_table(["key", "A ms", "B ms", "delta ms", "A layers", "B layers"], body), ""]
     if result.notes:
         lines += ["## Notes", ""] + [f"- {_md_text(n)}" for n in result.notes] + [""]
-    return "\n".join(lines)
+    return printable_text("\n".join(lines))      # a name's line break in the summary starts no command
 
 
 # ------------------------------------------------------------------------------------------------- html
@@ -497,7 +499,7 @@ def render_html(result: DiffResult, *, top: int = 20) -> str:
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(printable(title))}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(printable(title))}</h1>",
-        f'<p class="summary">{html.escape(printable(result.summary))}</p>',
+        f'<p class="summary">{html.escape(printable_text(result.summary))}</p>',
         f"<p>Alignment: <b>{html.escape(result.alignment.mode)}</b>, {len(g)} groups.</p>",
         "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in _totals_lines(result)) + "</ul>",
         _html_table(["metric", "A ms", "B ms", "delta ms", "source"], e2e_rows, numeric={1, 2, 3}),

@@ -12,7 +12,7 @@ import math
 
 from trtinspect.inspector.diff import DiffResult
 from trtinspect.render.diff import _CSS, _html_table, _md_table, _md_text, _ms, _text_table
-from trtinspect.render.escape import printable
+from trtinspect.render.escape import printable, printable_text
 from trtinspect.textfmt import FILE_WIDTH
 
 E2E_TITLE = "End to end (ms, mean per iteration)"
@@ -40,7 +40,8 @@ def render_text(result: DiffResult, *, width: int = FILE_WIDTH) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False,
                       markup=False, emoji=False)
-    console.print(Text(f"trtinspect diff  A: {result.a_name}  B: {result.b_name}", style="bold"))
+    names = f"A: {printable(result.a_name)}  B: {printable(result.b_name)}"
+    console.print(Text(f"trtinspect diff  {names}", style="bold"))
     console.print(f"comparison: {result.alignment.mode}")
     console.print()
     console.print(result.summary)
@@ -49,8 +50,8 @@ def render_text(result: DiffResult, *, width: int = FILE_WIDTH) -> str:
     if (line := throughput_line(result)) is not None:
         console.print(line)
     for note in result.notes:
-        console.print(f"note: {note}")
-    return printable(buf.getvalue())
+        console.print(f"note: {printable(note)}")
+    return printable_text(buf.getvalue())
 
 
 def render_markdown(result: DiffResult) -> str:
@@ -63,7 +64,7 @@ def render_markdown(result: DiffResult) -> str:
         lines += [_md_text(throughput), ""]
     if result.notes:
         lines += ["## Notes", ""] + [f"- {_md_text(n)}" for n in result.notes] + [""]
-    return "\n".join(lines)
+    return printable_text("\n".join(lines))
 
 
 def render_html(result: DiffResult) -> str:
@@ -73,7 +74,7 @@ def render_html(result: DiffResult) -> str:
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(printable(title))}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(printable(title))}</h1>",
-        f'<p class="summary">{html.escape(printable(result.summary))}</p>',
+        f'<p class="summary">{html.escape(printable_text(result.summary))}</p>',
         f"<p>Comparison: <b>{html.escape(result.alignment.mode)}</b>.</p>",
         f"<h2>{html.escape(E2E_TITLE)}</h2>",
         _html_table(E2E_HEADERS, _rows(result), numeric={1, 2, 3}),

@@ -5,8 +5,11 @@ elsewhere). Whatever a renderer prints from them goes through one of these funct
 
 * Markdown (:func:`md_text`, :func:`md_cell`): no raw HTML (``<script>``, ``<img onerror=...>``), no links,
   images or code spans of its own, no table breaks; line breaks become spaces in table cells.
-* Control characters (:func:`printable`): C0/C1 controls (ESC of ANSI sequences, NUL, vertical tab, ...) are
-  shown as ``\\xNN`` instead of being written to a terminal or a document.
+* Control characters (:func:`printable`): every C0/C1 control (ESC of ANSI sequences, NUL, CR, line feed,
+  tab, ...) of a name or message is shown as ``\\xNN`` instead of being written to a terminal or a document: a
+  name is one line. Only the tool's own layout breaks lines: :func:`printable_lines` joins lines of a text
+  report, :func:`printable_text` escapes a finished document whose line breaks are the renderer's (rich). Both
+  also defuse a line that would start with ``::`` (GitHub reads it as a workflow command, even indented).
 * XML 1.0 (:func:`xml_text`): characters XML forbids are replaced by U+FFFD, so JUnit readers accept the file.
 
 HTML output uses :func:`html.escape`; GitHub workflow commands have their own rules (render.check).
@@ -19,17 +22,45 @@ import math
 import re
 from typing import Any
 
-__all__ = ["dumps_finite", "finite_or_null", "md_cell", "md_text", "printable", "xml_text"]
+__all__ = ["dumps_finite", "finite_or_null", "md_cell", "md_text", "printable", "printable_lines", "printable_text",
+           "xml_text"]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")               # every C0/C1 control, line breaks included
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # all but the layout's line feed
+_COMMAND_LINE = re.compile(r"^([ \t]*):(?=:)", re.MULTILINE)     # a GitHub workflow command: "::name ...::"
 _XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _MD_ACTIVE = ("\\", "`", "[", "]", "|", "*", "_", "~", "!")
 _MD_ESCAPED = tuple((ch, "\\" + ch) for ch in _MD_ACTIVE)   # the backslash first: the others add one
 
 
+def _hex(m: re.Match[str]) -> str:
+    return f"\\x{ord(m.group()):02x}"
+
+
 def printable(text: object) -> str:
-    """``text`` with control characters shown as ``\\xNN`` (tab and newline kept)."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    """``text`` as one line: every control character (line feed, CR, tab, ESC, ...) shown as ``\\xNN``."""
+    out = str(text)
+    return out if out.isprintable() or _CONTROL.search(out) is None else _CONTROL.sub(_hex, out)
+
+
+def _defused(text: str) -> str:
+    """No line starts with ``::`` (after spaces): its first colon is shown as ``\\x3a``."""
+    return _COMMAND_LINE.sub(r"\1\\x3a", text) if "::" in text else text
+
+
+def printable_text(text: object) -> str:
+    """A finished document: its line feeds are the layout's and stay; every other control is shown as
+    ``\\xNN`` and no line starts a GitHub workflow command."""
+    out = str(text)
+    if _CONTROL_IN_TEXT.search(out) is not None:
+        out = _CONTROL_IN_TEXT.sub(_hex, out)
+    return _defused(out)
+
+
+def printable_lines(lines: list[str]) -> str:
+    """The lines of a text report, each escaped by :func:`printable` (a name's line break is shown, not
+    obeyed), joined by line feeds and ended by one; no line starts a GitHub workflow command."""
+    return _defused("\n".join([printable(line) for line in lines]) + "\n")
 
 
 def md_text(text: object) -> str:

@@ -17,7 +17,7 @@ import pandas as pd
 from trtinspect.inspector.lint import ORDER_NOTE, LintResult, cost_label, total_saving
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES
 from trtinspect.parsers import schema
-from trtinspect.render.escape import md_cell, printable
+from trtinspect.render.escape import md_cell, printable, printable_lines
 from trtinspect.render.jsonout import NotFast, dumps_indent2_bytes, frame_records
 from trtinspect.samples import PREFIX, source_name
 
@@ -215,7 +215,7 @@ def _prose(text: str, width: int | None, indent: str = "", label: str = "") -> l
 
     A text that fits on its line as it is (no whitespace that textwrap would replace or drop) is that line;
     other texts are wrapped once per distinct (text, width, label): findings repeat their advice."""
-    first = indent + label
+    first, text = indent + label, printable(text)     # a name's line break or CR is shown before wrapping
     if width is None:
         return [first + text]
     if len(first) + len(text) <= width and text and _AS_IS(text) and not text[0].isspace():
@@ -262,7 +262,7 @@ def to_text(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = N
     if top is not None and len(findings) > top:
         lines.append("")
         lines.append(f"... {len(findings) - top} more (use --top 0 for all)")
-    return printable("\n".join(lines) + "\n")      # names from the inputs: no raw control characters
+    return printable_lines(lines)      # names from the inputs: one line each, no raw control characters
 
 
 def _md(text: str) -> str:

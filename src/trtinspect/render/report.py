@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from trtinspect.render import nsys
-from trtinspect.render.escape import dumps_finite, md_cell, printable
+from trtinspect.render.escape import dumps_finite, md_cell, printable, printable_text
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -212,7 +212,7 @@ def render_text(report: dict[str, Any], *, width: int = 120) -> str:
     head.add_column(style="bold")
     head.add_column(overflow="fold")
     for k, v in _headline(report):
-        head.add_row(k, v)
+        head.add_row(k, printable(v))       # the --name, a path: one line each
     console.print(head)
     for title, header, rows in _tables(report):
         # the title is prose: wrapped between words here (rich folds a title at the table's width mid-word)
@@ -233,14 +233,14 @@ def render_text(report: dict[str, Any], *, width: int = 120) -> str:
                              max_width=min(room, natural[i]) if clipped[i] else None,
                              overflow="ellipsis" if clipped[i] else "fold")
         for r in rows:
-            table.add_row(*r)
+            table.add_row(*(printable(c) for c in r))
         console.print(table)
     for title, items in _lists(report):
         console.print(f"{title}:")
         for item in items:
             # wrap at word boundaries with a hanging indent; a word longer than a line (a path) stays whole
-            console.print(_wrap(item, width, "  - ", "    "), markup=False, soft_wrap=True)
-    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+            console.print(_wrap(printable(item), width, "  - ", "    "), markup=False, soft_wrap=True)
+    return printable_text("\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n")
 
 
 def _wrap(text: str, width: int, first: str, rest: str) -> str:
@@ -267,7 +267,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
     for title, items in _lists(report):
         lines += ["", f"## {md_cell(title)}", ""] + [f"- {_md_cell(i)}" for i in items]
-    return printable("\n".join(lines) + "\n")      # names from the inputs: no raw control characters
+    return printable_text("\n".join(lines) + "\n")      # names from the inputs: no raw control characters
 
 
 # the renderer contract (trtinspect.render): format -> fn(report dict, **options) -> str
