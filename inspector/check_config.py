@@ -21,6 +21,7 @@ Config is read from ``--config FILE``, else ``trtinspect.toml`` in the working d
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
@@ -79,6 +80,8 @@ def parse_fraction(value: Any, *, name: str, where: str = "") -> float:
         raise TrtInspectError(
             f"{name} must be a percentage like 5% or a fraction like 0.05{where_txt}, got '{value}'"
         ) from None
+    if not math.isfinite(number):       # NaN compares false with every threshold and is no JSON number
+        raise TrtInspectError(f"{name} must be a finite number{where_txt}, got '{value}'")
     if not text.endswith("%") and number > 1:
         raise TrtInspectError(
             f"{name} = {text}{where_txt} is ambiguous", hint=f"write {text}% or {number / 100:g}"
@@ -99,6 +102,8 @@ def _parse_number(value: Any, *, name: str, kind: str, where: str) -> float | in
         number = float(str(value).strip().removesuffix("ms").strip())
     except ValueError:
         raise TrtInspectError(f"{name} must be a number, got '{value}' in {where}") from None
+    if not math.isfinite(number):
+        raise TrtInspectError(f"{name} must be a finite number, got '{value}' in {where}")
     if number < 0:
         raise TrtInspectError(f"{name} must not be negative, got '{value}' in {where}")
     return int(number) if kind == "int" else number
@@ -185,6 +190,18 @@ def parse_overrides(raw: Any, where: str) -> list[Override]:
     return out
 
 
+def _check_ranges(values: dict[str, Any], where: dict[str, str]) -> None:
+    """Values that parse but mean nothing: a significance level outside (0, 1), a share above 100%."""
+    alpha = values.get("alpha")
+    if alpha is not None and not 0 < alpha < 1:
+        raise TrtInspectError(f"alpha must be between 0 and 1 (exclusive), got {alpha:g} in {where['alpha']}",
+                              hint="use e.g. --alpha 0.05")
+    for key in ("floor_share", "min_share"):
+        share = values.get(key)
+        if share is not None and share > 1:
+            raise TrtInspectError(f"{key} must be at most 100%, got {share:.4g} in {where[key]}")
+
+
 def resolve(
     flags: dict[str, Any] | None = None,
     *,
@@ -218,6 +235,7 @@ def resolve(
             )
         elif key in table:
             values[attr] = _parse_number(table[key], name=key, kind=kind, where=where)
+    _check_ranges(values, {k: "flags" if k in flags else where for k in values})
     known = {f.name for f in fields(Thresholds)}
     thresholds = replace(Thresholds(), **{k: v for k, v in values.items() if k in known})
     allow = list(flags.get("allow_different", [])) + [str(x) for x in table.get("allow_different", [])]

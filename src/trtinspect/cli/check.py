@@ -20,6 +20,7 @@ from trtinspect.cli.options import (
     file_format_targets,
     gate_options,
     load_evidence,
+    refuse_overwriting_inputs,
     runs_label,
     side_labels,
     text_width,
@@ -73,6 +74,7 @@ def command(baseline: tuple[str, ...], candidate: tuple[str, ...], config_file: 
     result = run_check(base, cand, cfg.thresholds, overrides=cfg.overrides, allow_different=cfg.allow_different,
                        expired=cfg.expired)
     keep_until_exit(result)
+    refuse_overwriting_inputs(*targets.values())      # before any output: no half-written set of reports
     # same engine name on both sides (fp16 vs fp32 builds of resnet.onnx): what people read names the sides by
     # what the user gave; JSON keeps both, history and the benchmark formats the engine's own name
     result.baseline_label, result.candidate_label = side_labels(

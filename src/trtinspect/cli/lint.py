@@ -18,6 +18,7 @@ from trtinspect.cli.options import (
     text_width,
     top_option,
 )
+from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.lint import LintResult, lint, select_rules, severity_at_least
 from trtinspect.inspector.rules import severity_range
 
@@ -85,12 +86,22 @@ def command(
     rules = select_rules(rules_spec)  # validate ids before loading anything
     bundle = load(*paths, name=name)
     findings = lint(bundle, [r.id for r in rules])
+    failing = fail_on is not None and any(severity_at_least(s, fail_on) for s in findings["severity"].tolist())
+    # no layers: "0 findings" (or a pass at --fail-on) would claim what was never checked; a log's own findings
+    # (unstable timing) are still shown when there are some and no gate is asked to pass
+    if bundle.layers.empty and (findings.empty or (fail_on is not None and not failing)):
+        raise TrtInspectError(
+            "no layer information to lint (a times file, a performance summary or a cut log has none)",
+            path=", ".join(paths),
+            hint="give the engine's layer JSON (trtexec --exportLayerInfo --profilingVerbosity=detailed) and its "
+                 "profile (--exportProfile), or a trtexec log run with --dumpLayerInfo --dumpProfile",
+        )
     wrap = {"width": text_width()} if fmt == "text" else {}      # prose wraps in text output only
     top_n = None if top in (None, 0) else top
     text = render.render_output("lint", LintResult(findings, bundle), fmt, top=top_n, **wrap)
     keep_until_exit(findings, text)
     echo_output(text)
-    if fail_on is not None and any(severity_at_least(s, fail_on) for s in findings["severity"].tolist()):
+    if failing:
         sys.stdout.flush()
         # SystemExit, not ctx.exit: the code must survive click's standalone_mode=False in cli.main.
         sys.exit(1)

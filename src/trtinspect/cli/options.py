@@ -36,7 +36,28 @@ def load(*paths: str | Path, name: str | None = None) -> EngineBundle:
     until the process ends (:func:`trtinspect.cli.keep_until_exit`)."""
     bundle = trtinspect.load(*paths, name=name, terminal_progress=True)
     keep_until_exit(bundle)
+    _inputs_read().update(os.path.realpath(p) for files in bundle.sources.values() for p in files)
     return bundle
+
+
+def _inputs_read() -> set[str]:
+    """The files this command invocation has read (real paths), kept in click's context for
+    :func:`refuse_overwriting_inputs`; a fresh set outside a command."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return set()
+    inputs: set[str] = ctx.meta.setdefault("trtinspect.inputs_read", set())
+    return inputs
+
+
+def refuse_overwriting_inputs(*targets: str | Path | None) -> None:
+    """One line, exit 2, when an output file is one of the files the command read (``diff A B -o
+    A/x.graph.json``, ``check --json BASELINE_FILE``): an output never replaces an input."""
+    inputs = _inputs_read()
+    for target in targets:
+        if target is not None and str(target) != "-" and os.path.realpath(target) in inputs:
+            raise TrtInspectError("is one of the input files; writing the output there would replace it",
+                                  path=target, hint="choose another output file")
 
 
 def load_evidence(*paths: str | Path, name: str | None = None, what: str = "TensorRT evidence") -> EngineBundle:
@@ -118,6 +139,7 @@ def write_output(target: str | Path | None, text: str | bytes, what: str = "repo
     if target is None or str(target) == "-":
         echo_output(text)
         return
+    refuse_overwriting_inputs(target)
     path = Path(target)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     append = bool(summary) and path == Path(str(summary))
