@@ -630,6 +630,9 @@ CheckFn = Callable[[LintContext], list[Finding]]
 DTYPE_BYTES = {"FP32": 4, "TF32": 4, "INT32": 4, "FP16": 2, "BF16": 2, "INT8": 1, "FP8": 1, "UINT8": 1, "BOOL": 1}
 
 
+MAX_ELEMENTS = 2**62  # elements: beyond any real tensor (a hostile file); sizes beyond it are unknown
+
+
 def tensor_bytes(tensor: dict[str, Any], dtype: str | None = None) -> float | None:
     """Bytes of a tensor record (shape x element size of ``dtype``, default its own); None when unknown."""
     shape = tensor.get("shape")
@@ -641,7 +644,7 @@ def tensor_bytes(tensor: dict[str, Any], dtype: str | None = None) -> float | No
         if not isinstance(d, int) or d < 0:
             return None
         n *= d
-    return float(n * size)
+    return float(n * size) if n <= MAX_ELEMENTS else None
 
 
 def names_of(ctx: LintContext, rows: Sequence[int]) -> list[str]:

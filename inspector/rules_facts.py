@@ -21,7 +21,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 
 from trtinspect.inspector import precision as prec
-from trtinspect.inspector.rules_base import DTYPE_BYTES, LintContext
+from trtinspect.inspector.rules_base import DTYPE_BYTES, MAX_ELEMENTS, LintContext
 
 _T = TypeVar("_T")
 FLOAT = prec.FLOAT_PRECISIONS
@@ -151,7 +151,7 @@ def _elements(shape: Any) -> int:
     except TypeError:  # None, text, a list... among the dimensions
         return -1
     n = math.prod(shape)
-    return n if type(n) is int else -1
+    return n if type(n) is int and n <= MAX_ELEMENTS else -1   # beyond any real tensor: unknown, as tensor_bytes
 
 
 # ------------------------------------------------------------------------------------------- residual inputs
