@@ -361,14 +361,7 @@ class _Side:
         if found is None:
             return [i for i, keys in enumerate(self.keys) if any(part in k for k in keys)]
         text, starts = found
-        hits: list[int] = []
-        at = text.find(part)
-        while at != -1:
-            hits.append(at)
-            at = text.find(part, at + 1)
-        if not hits:
-            return []
-        return np.unique(np.searchsorted(starts, np.asarray(hits, dtype=np.int64), side="right") - 1).tolist()
+        return _layers_at(starts, _occurrences(text, part, []))
 
     def layers_ending(self, suffixes: tuple[str, ...]) -> list[int]:
         """Positions (ascending) of the layers one of whose source-node names ends in one of ``suffixes``: each
@@ -379,13 +372,8 @@ class _Side:
         text, starts = found
         hits: list[int] = [len(text) - 1] if text.endswith(suffixes) else []
         for part in (s + sep for s in suffixes if s for sep in (_SEP, _LAYER_SEP)):
-            at = text.find(part)
-            while at != -1:
-                hits.append(at)
-                at = text.find(part, at + 1)
-        if not hits:
-            return []
-        return np.unique(np.searchsorted(starts, np.asarray(hits, dtype=np.int64), side="right") - 1).tolist()
+            _occurrences(text, part, hits)
+        return _layers_at(starts, hits)
 
     def _number_op_lists(self) -> None:
         """:attr:`op_class` / :attr:`op_lists` from the op lists of every layer (equal lists: one class)."""
@@ -522,3 +510,20 @@ def _share_shape(a: _Side, i: int, b: _Side, j: int) -> bool:
     if not sa or not sb:
         return True          # names-only: nothing to contradict the name
     return bool(sa & sb)
+
+
+def _occurrences(text: str, part: str, hits: list[int]) -> list[int]:
+    """``hits`` with every start position of ``part`` in ``text`` appended (overlapping ones included)."""
+    at = text.find(part)
+    while at != -1:
+        hits.append(at)
+        at = text.find(part, at + 1)
+    return hits
+
+
+def _layers_at(starts: np.ndarray, hits: list[int]) -> list[int]:
+    """The layers (ascending, once each) whose part of the joined text holds a position of ``hits``; ``starts``
+    are the layers' start offsets in that text (:func:`_keys_text`)."""
+    if not hits:
+        return []
+    return np.unique(np.searchsorted(starts, np.asarray(hits, dtype=np.int64), side="right") - 1).tolist()
