@@ -15,7 +15,9 @@ also holds trtexec's printed summary (a log or TREx metadata) every figure is co
 is stated. Figures a times file cannot give exactly (enqueue time, a difference of two timestamps printed with 6
 significant digits; throughput and total host walltime, which depend on those timestamps) come from the printed
 summary when there is one. Per-iteration times not written by trtexec (``trtinspect profile``, nsys) have no
-warm-up in them: every iteration is measured, with the same median/percentile rule and a float64 mean. Without
+warm-up in them: every iteration is measured, with the same median/percentile rule and a float64 mean; they are
+not trtexec's figures, so nothing is compared with trtexec and a note says how they were computed (for nsys: which
+GPU work makes an iteration, ``extras["times_method"]``, and trtexec's rules, :data:`trtexec_summary.RULES`). Without
 times, the figures are trtexec's printed summary. H2D and D2H are "not measured" when the options say data
 transfers were disabled. The samples ``check`` tests are the per-iteration values of the measured window.
 """
@@ -48,6 +50,7 @@ SUMMARY_PREFERRED = trt.FROM_TIMESTAMPS
 FROM_TIMES = "times"
 FROM_SUMMARY = "summary"
 NOT_MEASURED = "not measured (data transfers disabled)"
+NOT_TRTEXEC = "timing figures computed by trtinspect from these per-iteration times"
 TRANSFERS = ("h2d_ms", "d2h_ms")
 # Metrics that time one inference of the whole batch, so that a per-sample figure (/ batch) means something.
 # Enqueue time (a host call), H2D/D2H copies and end-to-end host latency are per iteration only.
@@ -213,7 +216,10 @@ def timing_summary(bundle: EngineBundle) -> TimingSummary:
     if transfers_disabled(bundle.inference_options, commands):
         for key in TRANSFERS:
             metrics[key] = Stats(unmeasured=NOT_MEASURED)
-    agreement = trt.compare(rec, summary, bundle.times) if rec is not None and not summary.empty else []
+    # only figures trtexec printed are compared (a summary `trtinspect profile` wrote is not trtexec's)
+    printed_by_trtexec = _times_writer(bundle) == "trtexec"
+    agreement = (trt.compare(rec, summary, bundle.times)
+                 if rec is not None and not summary.empty and printed_by_trtexec else [])
     line = trt.describe(agreement)
     if line:
         notes.append(line)
@@ -251,7 +257,10 @@ def _recompute(bundle: EngineBundle, notes: list[str]) -> trt.Recomputed | None:
                      "the times file holds warm-up only; per-iteration figures are not shown")
         return None
     if writer != "trtexec":
-        notes.append(f"measured window: all {rec.total} exported iterations ({source})")
+        method = bundle.extras.get("times_method")
+        notes.append(f"measured window: all {rec.total} exported iterations ({source})"
+                     + (f"; {method}" if method else ""))
+        notes.append(f"{NOT_TRTEXEC} (not printed by trtexec): {trt.RULES}")
     elif rec.first:
         notes.append(f"measured window: iterations {rec.first + 1}-{rec.total} of the times file, as trtexec "
                      f"reports them; the first {rec.first} ran in the {warmup:g} ms warm-up ({source})")

@@ -158,6 +158,11 @@ def float32_sum(values: np.ndarray) -> np.float32:
     return F32(np.cumsum(values.astype(F32), dtype=F32)[-1])
 
 
+RULES = ("min/max the ends of the sorted values, float64 mean, median the middle value (or the mean of the two "
+         "middle ones), percentile p the sorted value at max(n - 1 - int((1 - p/100) * n), 0) "
+         "(trtexec's rules, no interpolation)")
+
+
 def percentile_index(p: float, n: int) -> int:
     """trtexec's ``findPercentile`` index into the ascending values."""
     exclude = int(F32(F32(1) - F32(p) / F32(100)) * F32(n))

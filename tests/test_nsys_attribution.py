@@ -9,10 +9,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from conftest import DATA, REPO, nsys_generator
 
 import trtinspect
-from trtinspect.cli import main
+from trtinspect.cli import cli, main
 from trtinspect.parsers import schema
 from trtinspect.parsers.nsys.attribution import (
     NsysAttribution,
@@ -240,9 +241,8 @@ def test_generated_bundle_load_and_cli(
     assert joined["avg_ms"].notna().all() and not b.unmatched_profile
     assert b.device["name"] == "Generated GPU (A100-shaped)" and b.device["sms"] == 108
     assert any("generated export" in n for n in b.notes)
-    assert b.summary.set_index(["metric", "stat"]).loc[
-        ("GPU Compute Time", "mean"), "value"
-    ] == pytest.approx(b.times["compute_ms"].mean())
+    assert b.summary.empty  # nothing here was printed by trtexec
+    assert b.timing.gpu_compute.mean == pytest.approx(b.times["compute_ms"].mean())
     loaded = trtinspect.load(path)
     assert loaded.profile["name"].tolist() == truth["layers"]
     main_exit = None
@@ -252,6 +252,34 @@ def test_generated_bundle_load_and_cli(
         main_exit = exc.code
     out = capsys.readouterr().out
     assert main_exit in (None, 0) and "Generated GPU" in out
+
+
+def test_nsys_timing_uses_trtexecs_rule_and_claims_no_trtexec_figure(tmp_path: Path) -> None:
+    """Review defect: the generated TensorRT export's timing table used trtexec's percentile rule while a note
+    compared it with np.percentile figures labelled "trtexec" (no trtexec ran). Now: one rule (trtexec's, from
+    parsers/trtexec_summary.py), no agreement, and a note saying how the figures were computed."""
+    import json
+
+    path = tmp_path / "gen-trt.sqlite"
+    nsys_generator().generate(path, iterations=20)
+    b = bundle_from_nsys(path)
+    compute = np.sort(b.times["compute_ms"].to_numpy())
+    n = len(compute)
+    assert n == 20
+    t = b.timing
+    f32 = np.float32
+    for p in (90.0, 95.0, 99.0):  # trtexec (float arithmetic): timings[max(n - 1 - int((1 - p/100) * n), 0)]
+        assert t.gpu_compute.percentiles[p] == compute[max(n - 1 - int((f32(1) - f32(p) / f32(100)) * f32(n)), 0)]
+    assert t.gpu_compute.percentiles[99.0] == compute[-1] and t.agreement == []
+    res = CliRunner().invoke(cli, ["report", str(path)], terminal_width=120)
+    out = " ".join(res.output.split())
+    assert res.exit_code == 0 and "trtexec's summary" not in out and "vs trtexec" not in out
+    assert "1.99535" in out.split("GPU compute", 1)[1].split("\n")[0]
+    assert "computed by trtinspect from these per-iteration times (not printed by trtexec)" in out
+    assert "ExecutionContext::enqueue range" in out and "max(n - 1 - int((1 - p/100) * n), 0)" in out
+    js = json.loads(CliRunner().invoke(cli, ["report", str(path), "--format", "json"]).output)
+    assert js["timing"]["agreement"] == []
+    assert js["timing"]["compute_ms"]["percentiles"]["p90"] == compute[n - 1 - 2]  # int((1 - 0.9f) * 20) = 2
 
 
 def test_check_and_diff_work_on_nsys_exports(generated: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:

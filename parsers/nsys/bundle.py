@@ -6,7 +6,8 @@
 * ``profile`` -- per-layer GPU time from the TensorRT NVTX layer ranges (PROFILE schema; sum of the GPU
   durations of the kernels and copies launched inside each layer range, ``avg_ms`` per enqueue);
 * ``layers`` -- names-only LAYERS frame built from those range names (``parsers.layers.frame_from_names``);
-* ``times`` -- one row per enqueue (TIMES schema), ``summary`` -- trtexec-style statistics of it;
+* ``times`` -- one row per enqueue (TIMES schema); no ``summary`` (trtexec printed nothing here: the end-to-end
+  statistics are computed once from ``times`` by :mod:`trtinspect.parsers.timing`, with trtexec's rules);
 * ``device`` -- the GPU the chosen process ran on (TARGET_INFO_GPU, else the GpuInfo of TARGET_INFO_SYSTEM_ENV);
 * ``extras["nsys"]`` -- the :class:`NsysExport`; ``extras["nsys_attribution"]`` -- the
   :class:`NsysAttribution` (``ops`` frame of every GPU operation with its launch and ranges, ``gaps``).
@@ -19,11 +20,9 @@ draws or prints.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
@@ -44,25 +43,6 @@ from trtinspect.parsers.nsys.stats import NsysStats, has_tensorrt_activity, summ
 from trtinspect.parsers.nsys.stats_csv import NsysCsvReport, read_nsys_stats_csv, report_title
 
 log = logging.getLogger(__name__)
-
-# TIMES column -> SUMMARY metric (the names trtexec prints in its performance summary).
-SUMMARY_METRICS: dict[str, str] = {
-    "latency_ms": "Latency",
-    "h2d_ms": "H2D Latency",
-    "compute_ms": "GPU Compute Time",
-    "d2h_ms": "D2H Latency",
-    "enqueue_ms": "Enqueue Time",
-}
-SUMMARY_STATS: dict[str, Callable[[pd.Series], float]] = {
-    "min": lambda s: float(s.min()),
-    "max": lambda s: float(s.max()),
-    "mean": lambda s: float(s.mean()),
-    "median": lambda s: float(s.median()),
-    "p90": lambda s: float(np.percentile(s, 90)),
-    "p95": lambda s: float(np.percentile(s, 95)),
-    "p99": lambda s: float(np.percentile(s, 99)),
-}
-
 
 # Per-layer attribution loads every kernel, copy, API call and NVTX event into frames: peak RSS 0.70 GB at 1.03 M
 # and 1.66 GB at 2.07 M GPU operations (generated TensorRT exports; docs/nsys.md, Performance). Above this many it
@@ -155,7 +135,9 @@ def bundle_from_nsys(
     att = attribute(export, pid=pid)
     bundle.profile = att.profile
     bundle.times = att.times
-    bundle.summary = summary_from_times(att.times)
+    # no `summary`: nothing here was printed by trtexec; the timing summary (parsers/timing.py) computes the
+    # figures once from these times with trtexec's rules and says how (extras["times_method"])
+    bundle.extras["times_method"] = times_method(att)
     bundle.layers = _layers(att)
     if layer_info is not None:
         _apply_layer_info(bundle, Path(layer_info))
@@ -337,27 +319,12 @@ def _device_fields(row: pd.Series) -> dict[str, Any]:
     return out
 
 
-def summary_from_times(times: pd.DataFrame) -> pd.DataFrame:
-    """trtexec-style statistics (SUMMARY schema) over the per-iteration frame."""
-    records: list[dict[str, Any]] = []
-    for col, metric in SUMMARY_METRICS.items():
-        s = times[col].dropna() if col in times else pd.Series(dtype=float)
-        if s.empty:
-            continue
-        records += [
-            {"metric": metric, "stat": stat, "value": fn(s), "unit": "ms"}
-            for stat, fn in SUMMARY_STATS.items()
-        ]
-    if len(times) > 1:
-        start = times[["h2d_start_ms", "compute_start_ms"]].min(axis=1).min()
-        end = times[["compute_end_ms", "d2h_end_ms"]].max(axis=1).max()
-        if end > start:
-            records.append(
-                {
-                    "metric": "Throughput",
-                    "stat": "value",
-                    "value": len(times) / ((end - start) / 1e3),
-                    "unit": "qps",
-                }
-            )
-    return schema.frame_from_records(records, schema.SUMMARY)
+def times_method(att: NsysAttribution) -> str:
+    """How the per-iteration times of an nsys bundle were cut (shown with the timing summary)."""
+    if att.iteration_source == "enqueue":
+        cut = ("one iteration per TensorRT ExecutionContext::enqueue range: GPU compute from the first start to the "
+               "last end of the kernels launched inside it, H2D/D2H the copies launched before/after it")
+    else:
+        cut = ("iterations cut from the GPU work itself (no enqueue ranges): each H2D* -> compute* -> D2H* run of "
+               "operations, GPU compute from its first kernel start to its last kernel end")
+    return f"Nsight Systems export, process {att.pid}: {cut}"
