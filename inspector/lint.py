@@ -399,7 +399,7 @@ def _append(
     method = f.cost_method or rule.cost_method
     if math.isnan(cost):
         kind = "not estimated"
-        if not ctx.has_profile:
+        if not ctx.has_profile and rows:  # a finding about the whole run (no layers) keeps its own method
             method = "no per-layer profile: layer times unknown"
     severity = f.severity or rule.severity
     if severity not in SEVERITY_RANK:
@@ -414,7 +414,7 @@ def _append(
     ):
         severity = "error"
     cause = f.cause
-    if math.isnan(cost) and not ctx.has_profile:
+    if math.isnan(cost) and not ctx.has_profile and rows:
         cause = f"{cause} (cost unknown: no per-layer profile)"
     indices = rows if ctx.index_is_row else list(map(ctx.layer_index.__getitem__, rows))
     cols["finding_id"].append(_finding_id(rule.id, names, seen))

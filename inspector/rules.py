@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from trtinspect.inspector import rules_causes, rules_fusion, rules_kernels, rules_precision, rules_timing
+from trtinspect.inspector import (
+    rules_causes,
+    rules_fusion,
+    rules_kernels,
+    rules_precision,
+    rules_run,
+    rules_timing,
+)
 from trtinspect.inspector.rules_base import CheckFn
 
 SEVERITIES = ("info", "warning", "error")
@@ -276,8 +283,12 @@ RULES: tuple[Rule, ...] = (
         ),
         reference=TRT_QUANTIZATION,
         check=rules_precision.check_int8_fallback,
-        severities=("warning", "error"),
-        severity_rule=ESCALATION,
+        severities=("info", "warning", "error"),
+        severity_rule=(
+            "info in a Q/DQ (explicitly quantized) network when no Q/DQ is on the layer's input (float is what "
+            "the network's quantization asked for; title 'runs in FP16: its input is not quantized'); "
+            "otherwise warning, and " + ESCALATION
+        ),
         cost_kind="estimated saving",
         cost_method=(
             "the conversion layers around it (reformat, Q/DQ), which go away once it runs in INT8, plus "
@@ -479,13 +490,16 @@ RULES: tuple[Rule, ...] = (
         severity="info",
         title="Unstable timing",
         checks=(
-            "Layers whose average and median time differ by at least {g:.0%} (and at least {ms:.0f} us), and "
-            "trtexec's 'GPU compute time is unstable' warning."
+            "Layers whose printed average and median time differ by at least {g:.0%} (and at least {ms:.0f} us), "
+            "and trtexec's 'GPU compute time is unstable' warning: the log's own line, else trtexec's rule on the "
+            "measured iterations of a times file (coefficient of variation of GPU Compute Time over 1% for "
+            "TensorRT 8.4 to 10.13.0, over 2.5% from 10.13.2 and when the version is unknown)."
         ).format(
             g=rules_timing.THRESHOLDS["unstable-timing"]["min_relative_gap"],
             ms=rules_timing.THRESHOLDS["unstable-timing"]["min_ms"] * 1000,
         ),
-        evidence=("avg_ms", "median_ms", "relative_gap", "line_no", "message"),
+        evidence=("avg_ms", "median_ms", "relative_gap", "line_no", "message", "coefficient_of_variation_pct",
+                  "threshold_pct", "threshold_basis", "iterations", "gpu_compute_mean_ms"),
         mitigation=(
             "Lock GPU clocks (nvidia-smi -lgc), keep other work off the GPU, use more iterations "
             "(--iterations / --duration) and compare medians."
@@ -497,6 +511,52 @@ RULES: tuple[Rule, ...] = (
             "a measurement-quality finding: nothing to save"
         ),
         needs_profile=True,
+    ),
+    Rule(
+        id=rules_run.ENQUEUE_ID,
+        severity="warning",
+        title="Throughput may be bound by enqueue time",
+        checks=(
+            "trtexec's rule, exactly: the median Enqueue Time is more than {r:g} x the median GPU Compute Time "
+            "(float32 comparison of trtexec's medians: the printed summary, or recomputed from --exportTimes). "
+            "Needs a performance summary or a times file, no layers."
+        ).format(r=rules_run.THRESHOLDS[rules_run.ENQUEUE_ID]["enqueue_over_compute"]),
+        evidence=("enqueue_median_ms", "gpu_compute_median_ms", "threshold", "enqueue_over_compute", "medians_from",
+                  "gpu_busy_share", "cuda_graphs", "line_no"),
+        mitigation=(
+            "Shorten the host's work per inference: CUDA graphs (trtexec --useCudaGraph) unless the run used "
+            "them, --useSpinWait, several inference streams (--infStreams), a larger batch."
+        ),
+        reference=TRTEXEC_DOC,
+        check=rules_run.check_enqueue_bound,
+        severities=("info", "warning"),
+        severity_rule=(
+            "warning; info when trtexec's totals show the GPU busy at least {b:.0%} of the host walltime (the "
+            "long enqueue then mostly waited for the GPU)"
+        ).format(b=rules_run.THRESHOLDS[rules_run.ENQUEUE_ID]["busy_share_info"]),
+        cost_kind="not estimated",
+        cost_method="not estimated: host time is not a layer's time",
+    ),
+    Rule(
+        id=rules_run.TRANSFER_ID,
+        severity="warning",
+        title="Throughput may be bound by host/device transfers",
+        checks=(
+            "trtexec's rule, exactly: the median H2D Latency (or D2H Latency) is at least the median GPU "
+            "Compute Time (float32 comparison of trtexec's medians). Not checked when the run disabled data "
+            "transfers."
+        ),
+        evidence=("h2d_median_ms", "d2h_median_ms", "gpu_compute_median_ms", "medians_from", "line_no"),
+        mitigation=(
+            "In the application: pinned (page-locked) host buffers, copies on their own stream overlapping the "
+            "previous inference (double buffering), data kept on the GPU between stages (pre/post-processing "
+            "on the GPU), smaller I/O types (FP16/INT8 bindings: trtexec --inputIOFormats/--outputIOFormats). "
+            "To time the engine alone: trtexec --noDataTransfers (TensorRT 11: without --includeDataTransfers)."
+        ),
+        reference=TRTEXEC_DOC,
+        check=rules_run.check_transfer_bound,
+        cost_kind="not estimated",
+        cost_method="not estimated: copy time is not a layer's time",
     ),
 )
 

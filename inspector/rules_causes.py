@@ -78,7 +78,7 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
             title=(
                 f"Residual branch not quantized: {len(convs)} INT8 convolutions write "
                 f"{'/'.join(precisions) or 'float'} and {len(requant)} Quantize layers run on their own"
-                + (f"; {len(fallbacks)} layer(s) fall back to float" if fallbacks else "")
+                + (f"; {len(fallbacks)} layer(s) run in float" if fallbacks else "")
             ),
             cause=(
                 f"{len(convs)} INT8 convolutions fused with (or feeding) a residual Add read the skip-branch "
@@ -170,7 +170,7 @@ def _fallback_sentence(fallbacks: list[dict[str, Any]]) -> str:
         for m in fallbacks
     )
     return (
-        f"; {len(fallbacks)} layer(s) between INT8 layers fall back to float for the same reason: {what}; "
+        f"; {len(fallbacks)} layer(s) between INT8 layers run in float for the same reason: {what}; "
         "their conversion layers and the float writes of their INT8 producers go away with the skip-branch "
         "Q/DQ (TensorRT then fuses them in INT8)"
     )

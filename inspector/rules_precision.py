@@ -413,18 +413,38 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
             got = savings.get(u)
             saving[u] = ctx.int8_write_saving(u) if got is None else got
         cause, ev = _fallback_detail(ctx, r, kind, parts, why) if detail else ("", {})
+        # Q/DQ network, no Q/DQ on the layer's input: float is what the network's quantization asked for
+        asked = _qdq_network(ctx) and not _input_quantized(ctx, parts[0])
         out.append(
             Finding(
                 rule_id="int8-fallback",
                 rows=rows,
                 saving=saving,
                 supersedes=("reformat-copy", "qdq-standalone", "int8-float-output"),
-                title=f"{kind} {short(names[r], 60)} fell back to {p} in an INT8 engine",
+                title=f"{kind} {short(names[r], 60)} runs in {p}: its input is not quantized (no Q/DQ on it)"
+                if asked else f"{kind} {short(names[r], 60)} fell back to {p} in an INT8 engine",
                 cause=cause,
                 evidence=ev,
+                severity="info" if asked else None,
             )
         )
     return out
+
+
+def _qdq_network(ctx: LintContext) -> bool:
+    """An explicitly quantized (Q/DQ) engine: some layer is a Quantize/Dequantize layer (once per context)."""
+    cache = ctx.rule_cache
+    if "qdq_network" not in cache:
+        cache["qdq_network"] = any(map(ctx.is_qdq, range(ctx.n)))
+    found: bool = cache["qdq_network"]
+    return found
+
+
+def _input_quantized(ctx: LintContext, up8: Neighbours) -> bool:
+    """Whether the layer's input was quantized: a Q/DQ layer between it and an INT8 producer, or an INT8
+    producer writing INT8 for it (then a float kernel is a real fallback)."""
+    qdq, out_precision = ctx.is_qdq, ctx.output_precision
+    return any(out_precision[u] in _QUANT or any(qdq(x) for x in path) for u, path in up8)
 
 
 def _fallback_detail(

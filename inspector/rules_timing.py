@@ -12,6 +12,7 @@ import numpy as np
 
 from trtinspect.inspector import rules_causes
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
+from trtinspect.parsers.timing import FROM_TIMES
 
 THRESHOLDS: dict[str, dict[str, float]] = {
     "hot-layer": {"min_share": 0.10},
@@ -182,15 +183,41 @@ def check_shape_layers(ctx: LintContext) -> list[Finding]:
     ]
 
 
+def printed_averages(ctx: LintContext) -> np.ndarray:
+    """Each row's average as its source printed it (a ``--dumpProfile`` table's ``Avg.(ms)``, a profile JSON's
+    ``averageMs``), NaN where untimed. ``ctx.avg_ms`` is on the per-layer total's basis (a table row's time
+    share of its Total row, trtexec's Time % rule), which can differ in the last printed digit; figures shown
+    per layer are the printed ones."""
+    cache = ctx.rule_cache
+    if "printed_avg" not in cache:
+        derived = ctx.avg_array
+        out = derived
+        profile = ctx.bundle.profile
+        if ctx.has_profile and "avg_ms" in profile:
+            joined = ctx.bundle.layer_times()
+            rows = joined.get("profile_row")
+            if rows is not None and len(rows) == ctx.n:
+                at = rows.to_numpy(dtype="float64", na_value=np.nan)
+                printed = profile["avg_ms"].to_numpy(dtype="float64", na_value=np.nan)
+                ok = ~np.isnan(at)
+                out = derived.copy()
+                out[ok] = printed[at[ok].astype(np.int64)]
+                out[ok & np.isnan(out)] = derived[ok & np.isnan(out)]
+        cache["printed_avg"] = out
+    printed_avg: np.ndarray = cache["printed_avg"]
+    return printed_avg
+
+
 def check_unstable_timing(ctx: LintContext) -> list[Finding]:
-    """Layers whose average and median differ widely, and the log's unstable-compute warning."""
+    """Layers whose average and median differ widely (both as printed), and the log's unstable-compute
+    warning."""
     th = THRESHOLDS["unstable-timing"]
     out: list[Finding] = []
-    a, m = ctx.avg_array, ctx.median_array
+    a, m = printed_averages(ctx), ctx.median_array
     with np.errstate(divide="ignore", invalid="ignore"):
         maybe = (m > 0) & (np.maximum(a, m) >= th["min_ms"]) & (np.abs(a - m) / m >= th["min_relative_gap"])
     for r in _candidates(maybe):  # NaN anywhere: False
-        avg, med = ctx.avg_ms[r], ctx.median_ms[r]
+        avg, med = float(a[r]), ctx.median_ms[r]
         if math.isnan(med) or med <= 0 or max(avg, med) < th["min_ms"]:
             continue
         gap = abs(avg - med) / med
@@ -226,4 +253,72 @@ def check_unstable_timing(ctx: LintContext) -> list[Finding]:
                     cost_ms=math.nan,
                 )
             )
+    if not any(not f.rows for f in out):  # trtexec's own warning is not in these files: apply its rule
+        out.extend(_unstable_compute(ctx))
     return out
+
+
+# trtexec's kUNSTABLE_PERF_REPORTING_THRESHOLD (coefficient of variation of GPU Compute Time, %): 1.0 from
+# TensorRT 8.4 (when the check was added) until 10.13.0, 2.5 from 10.13.2 (the OSS releases' sampleReporting.cpp)
+CV_THRESHOLDS: tuple[tuple[tuple[int, ...], float], ...] = (((10, 13, 2), 2.5), ((8, 4), 1.0))
+CV_CURRENT = 2.5
+
+
+def _version(text: str | None) -> tuple[int, ...] | None:
+    parts = []
+    for p in str(text or "").split("."):
+        if not p.isdigit():
+            break
+        parts.append(int(p))
+    return tuple(parts) if len(parts) >= 2 else None
+
+
+def cv_threshold(version: str | None) -> tuple[float | None, str]:
+    """trtexec's CV threshold (%) for the TensorRT version and how it was chosen; None: that trtexec did not
+    check."""
+    v = _version(version)
+    if v is None:
+        return CV_CURRENT, f"TensorRT version unknown: current trtexec's {CV_CURRENT:g}% (1% in 8.4 to 10.13.0)"
+    for since, pct in CV_THRESHOLDS:
+        if v >= since:
+            return pct, f"trtexec {version}'s threshold"
+    return None, f"trtexec {version} did not check it (added in 8.4)"
+
+
+def coefficient_of_variation(values: np.ndarray, mean: float, *, float32: bool) -> float:
+    """trtexec's ``findCoeffOfVariance``: population standard deviation / mean x 100, the squared deviations
+    summed in float32 in ascending order (float64 for times other tools wrote)."""
+    if float32:
+        f = np.float32
+        dev = np.sort(values.astype(f)) - f(mean)
+        var = np.cumsum(dev * dev, dtype=f)[-1] / f(values.size)
+        return float(f(np.sqrt(f(var))) / f(mean) * f(100))
+    return float(np.sqrt(np.mean((values - mean) ** 2)) / mean * 100)
+
+
+def _unstable_compute(ctx: LintContext) -> list[Finding]:
+    """trtexec's "GPU compute time is unstable" rule on the measured iterations of a times file."""
+    timing = ctx.bundle.timing
+    gpu, samples = timing.gpu_compute, timing.samples.get("compute_ms")
+    if gpu.source != FROM_TIMES or samples is None or not samples.size or not gpu.mean or gpu.mean <= 0:
+        return []
+    threshold, chosen = cv_threshold(ctx.bundle.trt_version)
+    exact = timing.window is not None and timing.window.warmup_ms is not None   # written by trtexec
+    cv = coefficient_of_variation(samples, gpu.mean, float32=exact)
+    if threshold is None or not cv > threshold:
+        return []
+    return [
+        Finding(
+            rule_id="unstable-timing",
+            rows=[],
+            title=f"GPU compute time is unstable, with coefficient of variance = {cv:.6g}% (trtexec's rule: > "
+            f"{threshold:g}%)",
+            cause=f"trtexec's rule (samples/common/sampleReporting.cpp): the GPU Compute Time of the {samples.size} "
+            f"measured iterations has a coefficient of variation (standard deviation / mean) of {cv:.6g}%, over "
+            f"{threshold:g}% ({chosen}); trtexec prints this warning after its summary. Iterations differ: clock "
+            "changes, other work on the GPU, or data-dependent work",
+            evidence={"coefficient_of_variation_pct": round(cv, 4), "threshold_pct": threshold,
+                      "threshold_basis": chosen, "iterations": int(samples.size), "gpu_compute_mean_ms": gpu.mean},
+            cost_ms=math.nan,
+        )
+    ]

@@ -283,7 +283,9 @@ def test_timing_rules_pick_the_rows_the_per_row_tests_pick(times: list[tuple[flo
     ctx.per_layer_total_ms = math.fsum(a for a in ctx.avg_ms if not math.isnan(a)) or 1.0
     ctx.names = ctx.parameter_type = ctx.layer_type = [f"L{i}" for i in range(n)]
     ctx.__dict__.update(precision=[""] * n, tactic=[""] * n, _noop=[i % 3 == 0 for i in range(n)], cuda_graphs=None)
-    ctx.bundle = SimpleNamespace(warnings=pd.DataFrame())
+    # no profile frame (the printed averages are the averages) and no times file (no CV rule)
+    ctx.bundle = SimpleNamespace(warnings=pd.DataFrame(), profile=pd.DataFrame(),
+                                 timing=SimpleNamespace(gpu_compute=SimpleNamespace(source=None), samples={}))
     timed = [r for r in range(n) if not math.isnan(ctx.avg_ms[r])]
     th = rt.THRESHOLDS["unstable-timing"]
     unstable = [r for r in timed if not (math.isnan(ctx.median_ms[r]) or ctx.median_ms[r] <= 0

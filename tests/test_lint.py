@@ -18,7 +18,7 @@ import pytest
 import trtinspect
 from tests.conftest import LOGS, REPO, resnet_file
 from trtinspect.errors import TrtInspectError
-from trtinspect.inspector.lint import flagged_time, lint, select_rules, total_saving
+from trtinspect.inspector.lint import COST_KIND_RANK, flagged_time, lint, select_rules, total_saving
 from trtinspect.inspector.rules import RULES, rules_frame
 from trtinspect.parsers import schema
 
@@ -163,9 +163,12 @@ def test_findings_frame_follows_schema() -> None:
     # sorted by severity, then cost (highest first)
     ranks = [("info", "warning", "error").index(s) for s in f["severity"]]
     assert ranks == sorted(ranks, reverse=True)
-    for sev in set(f["severity"]):
-        costs = f.loc[f["severity"] == sev, "cost_ms"].tolist()
-        assert costs == sorted(costs, reverse=True)
+    for sev in set(f["severity"]):  # within a severity: estimated savings, then layer times, each by cost
+        kinds = [COST_KIND_RANK[k] for k in f.loc[f["severity"] == sev, "cost_kind"]]
+        assert kinds == sorted(kinds)
+        for kind in set(f["cost_kind"]):
+            costs = f.loc[(f["severity"] == sev) & (f["cost_kind"] == kind), "cost_ms"].tolist()
+            assert costs == sorted(costs, reverse=True)
     # ONE denominator: the summed per-layer profiled time (the same measurement as the costs)
     total = sum(r["averageMs"] for r in raw_profile("qat").values())
     assert f.attrs["cost_basis"] == "summed per-layer profiled time"

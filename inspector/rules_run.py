@@ -1,0 +1,192 @@
+"""Rules about the whole timed run, read from the bundle's one timing summary (``EngineBundle.timing``):
+trtexec's own throughput warnings, reproduced exactly.
+
+trtexec (``samples/common/sampleReporting.cpp``, ``printEpilog``, TensorRT 8.0 and later) compares medians of
+the measured iterations after printing its performance summary:
+
+* ``enqueue-bound``: ``Enqueue Time median > 0.8 x GPU Compute Time median`` ("Throughput may be bound by
+  Enqueue Time rather than GPU Compute and the GPU may be under-utilized.");
+* ``transfer-bound``: ``H2D Latency median >= GPU Compute Time median`` (inputs) and the same for ``D2H
+  Latency`` (outputs) ("Throughput may be bound by host-to-device / device-to-host transfers ...").
+
+The comparison is made as trtexec makes it, in float32. The medians are trtexec's: the printed summary's
+(6 significant digits, so a case within the last printed digit of the threshold may differ from what trtexec
+decided), or recomputed from an ``--exportTimes`` file with trtexec's rules. These findings have no layers and
+no cost on the per-layer basis: a host-side limit is not a layer's time. What the GPU idled is bounded by
+trtexec's totals (Total Host Walltime - Total GPU Compute Time) and said in the finding.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from trtinspect.inspector.rules_base import Finding, LintContext
+from trtinspect.parsers.timing import Stats
+
+ENQUEUE_ID = "enqueue-bound"
+TRANSFER_ID = "transfer-bound"
+THRESHOLDS: dict[str, dict[str, float]] = {
+    # trtexec's kENQUEUE_BOUND_REPORTING_THRESHOLD (enqueueBoundReportingThreshold before 8.6)
+    ENQUEUE_ID: {"enqueue_over_compute": 0.8, "busy_share_info": 0.95},
+    # trtexec: h2d/d2h median >= GPU compute median
+    TRANSFER_ID: {"transfer_over_compute": 1.0},
+}
+SOURCE = "trtexec's rule (samples/common/sampleReporting.cpp, printEpilog)"
+NO_TRANSFERS_NOTE = (
+    "--noDataTransfers does not change it: trtexec launches the copies outside the timed enqueue call"
+)
+
+
+def _printed(value: float) -> str:
+    """A figure as trtexec prints it (6 significant digits)."""
+    return f"{value:.6g}"
+
+
+def _medians(ctx: LintContext, key: str) -> tuple[Stats, Stats] | None:
+    timing = ctx.bundle.timing
+    metric, gpu = timing.metrics.get(key), timing.gpu_compute
+    if metric is None or metric.median is None or gpu.median is None or gpu.median <= 0:
+        return None
+    return metric, gpu
+
+
+def _warning_line(ctx: LintContext, text: str) -> int | None:
+    """The log line where trtexec printed this warning itself, if the bundle's log has it."""
+    w = ctx.bundle.warnings
+    if w.empty:
+        return None
+    for line_no, message in zip(w["line_no"].tolist(), w["message"].tolist(), strict=True):
+        if text in str(message):
+            return int(line_no)
+    return None
+
+
+def _busy(ctx: LintContext) -> tuple[float | None, str]:
+    """GPU busy share of the host walltime from trtexec's totals, and a sentence saying it."""
+    t = ctx.bundle.timing
+    wall, gpu = t.walltime_s, t.gpu_compute_s
+    if not wall or gpu is None or wall <= 0:
+        return None, "trtexec's totals (Total Host Walltime, Total GPU Compute Time) are not in these files"
+    share = gpu / wall
+    said = (f"Total GPU Compute Time {_printed(gpu)} s of Total Host Walltime {_printed(wall)} s "
+            f"(GPU busy {share:.1%})")
+    if share > 1:
+        return None, said + ": inferences overlapped (several streams), so the idle time is not known"
+    return share, said
+
+
+def _graph_advice(ctx: LintContext) -> str:
+    graphs = ctx.cuda_graphs
+    if graphs:
+        return ("the run already used CUDA graphs (one graph launch per inference), so what remains is the "
+                "launch itself and any wait inside it")
+    advice = ("run with CUDA graphs (trtexec --useCudaGraph; TensorRT 11's trtexec uses them unless "
+              "--noCudaGraph; in an application, capture enqueueV3 in a CUDA graph): one graph launch "
+              "replaces the per-kernel launches")
+    if graphs is None:
+        advice += " (if the run did not already use them: these files do not say)"
+    return advice
+
+
+def check_enqueue_bound(ctx: LintContext) -> list[Finding]:
+    """trtexec's enqueue-bound warning: median enqueue time > 0.8 x median GPU compute time."""
+    got = _medians(ctx, "enqueue_ms")
+    if got is None:
+        return []
+    enq, gpu = got
+    ratio = THRESHOLDS[ENQUEUE_ID]["enqueue_over_compute"]
+    assert enq.median is not None and gpu.median is not None
+    if not np.float32(enq.median) > np.float32(ratio) * np.float32(gpu.median):
+        return []
+    share, busy = _busy(ctx)
+    line = _warning_line(ctx, "bound by Enqueue Time")
+    mostly_busy = share is not None and share >= THRESHOLDS[ENQUEUE_ID]["busy_share_info"]
+    where = "trtexec's printed summary" if enq.source == "summary" else "the --exportTimes iterations"
+    cause = (
+        f"{SOURCE}: the median Enqueue Time (the host's time in the enqueue call of one inference) "
+        f"{_printed(enq.median)} ms is more than {ratio:g} x the median GPU Compute Time "
+        f"{_printed(gpu.median)} ms (medians from {where}), so the host may not keep the GPU fed"
+        + ("" if line is None else f"; trtexec printed this warning on line {line}")
+        + f". {busy}"
+    )
+    if mostly_busy:
+        assert share is not None
+        cause += (
+            ": the GPU was rarely idle, so in this run the long enqueue mostly waited for the GPU (an enqueue "
+            "call blocks when CUDA's launch queue is full) rather than starving it; a faster enqueue could add "
+            f"at most {1 - share:.1%} throughput"
+        )
+    ev: dict[str, Any] = {
+        "enqueue_median_ms": enq.median,
+        "gpu_compute_median_ms": gpu.median,
+        "threshold": ratio,
+        "enqueue_over_compute": round(enq.median / gpu.median, 4),
+        "medians_from": enq.source,
+        "gpu_busy_share": None if share is None else round(share, 4),
+        "cuda_graphs": ctx.cuda_graphs,
+        "line_no": line,
+    }
+    tail = f"; the GPU was still busy {share:.1%} of the host walltime" if mostly_busy and share else ""
+    return [
+        Finding(
+            rule_id=ENQUEUE_ID,
+            rows=[],
+            title=(f"Throughput may be bound by Enqueue Time: median {_printed(enq.median)} ms > {ratio:g} x GPU "
+                   f"compute median {_printed(gpu.median)} ms{tail}"),
+            cause=cause,
+            evidence=ev,
+            severity="info" if mostly_busy else None,
+            cost_ms=math.nan,
+            cost_method=(
+                "not estimated: host time is not a layer's time; "
+                + (f"what the GPU idled (1 - {share:.1%} of the walltime) bounds the throughput a faster enqueue "
+                   "could add" if share is not None else "the GPU's idle time is not known (" + busy + ")")
+            ),
+            mitigation=(
+                f"Shorten the host's work per inference: {_graph_advice(ctx)}; --useSpinWait (the host wakes as "
+                "soon as an inference finishes; more CPU); several inference streams (trtexec --infStreams=2, "
+                "an application's threads/streams) so one inference is enqueued while another runs; a larger "
+                f"batch (one enqueue for more samples). {NO_TRANSFERS_NOTE}."
+            ),
+        )
+    ]
+
+
+def check_transfer_bound(ctx: LintContext) -> list[Finding]:
+    """trtexec's transfer-bound warnings: median H2D (or D2H) latency >= median GPU compute time."""
+    out: list[Finding] = []
+    for key, what, text, direction in (
+        ("h2d_ms", "host-to-device transfers for the inputs", "bound by host-to-device", "H2D Latency"),
+        ("d2h_ms", "device-to-host transfers for the outputs", "bound by device-to-host", "D2H Latency"),
+    ):
+        got = _medians(ctx, key)
+        if got is None:
+            continue
+        copy, gpu = got
+        assert copy.median is not None and gpu.median is not None
+        if not np.float32(copy.median) >= np.float32(gpu.median):
+            continue
+        line = _warning_line(ctx, text)
+        out.append(
+            Finding(
+                rule_id=TRANSFER_ID,
+                rows=[],
+                title=(f"Throughput may be bound by {what}: {direction} median {_printed(copy.median)} ms >= GPU "
+                       f"compute median {_printed(gpu.median)} ms"),
+                cause=(
+                    f"{SOURCE}: the median {direction} {_printed(copy.median)} ms is at least the median GPU "
+                    f"Compute Time {_printed(gpu.median)} ms, so the copies, not the engine, may limit throughput"
+                    + ("" if line is None else f"; trtexec printed this warning on line {line}")
+                    + ". trtexec's advice (measure the engine without the copies: --noDataTransfers, TensorRT 11: "
+                    "leave out --includeDataTransfers) changes the measurement, not the application"
+                ),
+                evidence={f"{key[:3]}_median_ms": copy.median, "gpu_compute_median_ms": gpu.median,
+                          "medians_from": copy.source, "line_no": line},
+                cost_ms=math.nan,
+                cost_method="not estimated: copy time is not a layer's time",
+            )
+        )
+    return out
