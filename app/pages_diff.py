@@ -15,6 +15,7 @@ from trtinspect.app.state import Registry
 from trtinspect.app.tables import grid
 from trtinspect.render import plots
 from trtinspect.render.diff import no_delta_note
+from trtinspect.render.escape import printable_lines
 
 MAX_GROUP_ROWS = 1000  # aligned-table rows sent to the browser (largest |delta| first)
 GROUP_COLUMNS = [
@@ -81,7 +82,8 @@ def group_records(groups: pd.DataFrame) -> list[dict[str, Any]]:
 def summary_block(result: Any) -> list[Any]:
     t = result.totals
     e2e = result.end_to_end
-    out: list[Any] = [html.P(result.summary, className="summary")]
+    # a name's line feed or bidi control is shown, not obeyed (render.escape: the one rule)
+    out: list[Any] = [html.P(printable_lines(result.summary_sentences())[:-1], className="summary")]
     if (why := no_delta_note(result)) is not None:
         totals = ", ".join(
             f"{side} " + ("\u2014 (no per-layer timing)" if math.isnan(ms) else f"{ms:.3f} ms")

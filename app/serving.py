@@ -2,10 +2,13 @@
 
 ``Dash.run`` (Flask's development runner) prints its own banner twice (Dash's logger writes to stdout and the
 root logger repeats it), colours werkzeug's lines with ANSI codes even into a file or pipe, and leaves the
-process to Python's default SIGTERM handling. :class:`DashboardServer` binds the socket first (so the real
-URL is known, ``--port 0`` included), logs each request as plain text at INFO (shown with ``-v``), and stops
-when :meth:`~DashboardServer.stop` is called from any thread, or when SIGTERM/SIGINT arrive while
-:meth:`~DashboardServer.serve_until_signal` runs. Tests run it in-process on a thread.
+process to Python's default SIGTERM handling; with ``debug=True`` it also starts werkzeug's reloader, which runs
+the whole command again in a child process (``* Restarting with stat``, ``* Debugger PIN``). Both modes of
+``serve`` run this server instead (debug mode: Dash's dev tools on, no reloader). :class:`DashboardServer` binds
+the socket first (so the real URL is known, ``--port 0`` included), logs each request as plain text at INFO
+(shown with ``-v``), and stops when :meth:`~DashboardServer.stop` is called from any thread, or when
+SIGTERM/SIGINT arrive while :meth:`~DashboardServer.serve_until_signal` runs. Tests run it in-process on a
+thread.
 """
 
 from __future__ import annotations
@@ -66,9 +69,11 @@ class _Stop(Exception):
 class DashboardServer:
     """A threaded HTTP server for one Dash app, bound at construction (``port=0`` picks a free port)."""
 
-    def __init__(self, app: dash.Dash, host: str = "127.0.0.1", port: int = 8050) -> None:
-        # the settings Dash.run applies before serving: dev tools off (no reloader, no debugger)
-        app.enable_dev_tools(debug=False)
+    def __init__(self, app: dash.Dash, host: str = "127.0.0.1", port: int = 8050, *, debug: bool = False) -> None:
+        # the settings Dash.run applies before serving: Dash's dev tools (in-browser error tracebacks, callback
+        # graph, asset hot reload) only in debug mode; never werkzeug's reloader process or its debugger console
+        # (a reloader re-runs the command in a child: every line printed twice, and its own banner)
+        app.enable_dev_tools(debug=debug)
         # bound here, not by werkzeug: a port in use is an OSError for the caller (werkzeug prints two lines
         # and calls sys.exit(1))
         with _listening_socket(host, port) as sock:

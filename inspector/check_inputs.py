@@ -13,6 +13,9 @@ import pandas as pd
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers.model import require_tensorrt  # imports the nsys package only for nsys inputs
 from trtinspect.parsers.numbers import EVIDENCE, bad_columns, source_file
+from trtinspect.parsers.run_facts import build_precision as build_precision  # check reads it from here
+from trtinspect.parsers.run_facts import input_shapes, lookup
+from trtinspect.parsers.run_facts import shapes_placeholder as shapes_placeholder  # model_match reads it here
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -62,47 +65,10 @@ def source_words(source: str) -> str:
 # --------------------------------------------------------------------------------------------- bundles
 
 
-def lookup(d: dict[str, Any], keys: Sequence[str]) -> str | None:
-    low = {str(k).lower(): v for k, v in d.items()}
-    for k in keys:
-        v = low.get(k.lower())
-        if v not in (None, "", [], {}):
-            return str(v)
-    return None
-
-
-# What TREx/trtexec record instead of shapes when the run used the model's own (static) shapes: not a shape.
-SHAPE_PLACEHOLDERS = frozenset({"model"})
-_SHAPE_KEYS = ["Input inference shape", "Input inference shapes", "Shapes", "shapes", "input_shapes", "Input shapes"]
-
-
 def _shapes(b: EngineBundle) -> str | None:
-    """The input shapes the run used, as recorded (``x=4x1x28x28``); where the options record none or only a
-    placeholder (``model``), the shapes a trtexec log says its inputs were bound with (``x=1x1x28x28``, from
-    "Input binding for x with dimensions 1x1x28x28"); None when neither is known."""
-    v = lookup(b.inference_options, _SHAPE_KEYS)
-    if v is None or v.strip().lower() in SHAPE_PLACEHOLDERS:
-        bound = b.extras.get("input_bindings")
-        return bound if isinstance(bound, str) and bound else None
-    return v
-
-
-def shapes_placeholder(b: EngineBundle) -> bool:
-    """The run recorded a placeholder (``Input inference shapes: model``) instead of its input shapes."""
-    v = lookup(b.inference_options, _SHAPE_KEYS)
-    return v is not None and v.strip().lower() in SHAPE_PLACEHOLDERS
-
-
-def build_precision(b: EngineBundle) -> str | None:
-    v = lookup(b.build_options, ["Precision", "precision"])
-    if v is not None:
-        return v
-    flags = [
-        f
-        for f in ("fp16", "bf16", "int8", "fp8", "int4", "best", "tf32", "noTF32", "stronglyTyped")
-        if str(lookup(b.build_options, [f, "--" + f]) or "").lower() in ("true", "enabled", "1", "yes")
-    ]
-    return "+".join(flags) if flags else None
+    """The input shapes the run used (:func:`trtinspect.parsers.run_facts.input_shapes`: the one rule that
+    ``report`` shows too)."""
+    return input_shapes(b)[0]
 
 
 # Clocks the run was held at, where recorded: locked clocks (nvidia-smi -lgc/-lmc) or the application clocks

@@ -100,6 +100,12 @@ class DiffResult:
     similarity: float = math.nan            # structural similarity of A and B (inspector.model_match)
     context: list[str] = field(default_factory=list)             # build/run fields that differ
     headline: str = ""
+    # the summary's lines as built: a renderer escapes each line, so a line break inside a name stays in its line
+    summary_lines: list[str] = field(default_factory=list)
+
+    def summary_sentences(self) -> list[str]:
+        """The summary's lines (a name's own line feed is inside one of them, never a line of its own)."""
+        return self.summary_lines or self.summary.split("\n")
 
     @property
     def mode(self) -> str:
@@ -414,7 +420,7 @@ def causes(events: Sequence[Mapping[str, Any]], max_effects: int = 3) -> list[di
 
 def _summary(a_name: str, b_name: str, totals: dict[str, float], found: list[dict[str, Any]],
              moved: list[str], mode_note: str | None, context: Sequence[str] = (),
-             build: Sequence[str] = ()) -> str:
+             build: Sequence[str] = ()) -> list[str]:
     """What differs besides the engine first, then the headline, the build change, at most MAX_CAUSES causes
     with their ms, then the rest in one line."""
     lines = []
@@ -439,7 +445,7 @@ def _summary(a_name: str, b_name: str, totals: dict[str, float], found: list[dic
         lines.append("Also: " + "; ".join(rest + moved[:2]) + ".")
     if mode_note:
         lines.append(mode_note)
-    return "\n".join(lines)
+    return lines
 
 
 # --------------------------------------------------------------------------------------------- entry point
@@ -507,9 +513,10 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
     return DiffResult(
         a_name=a.name, b_name=b.name, alignment=alignment, groups=groups,
         by_type=_totals_by("layer_type", a_lt, b_lt), by_precision=_totals_by("precision", a_lt, b_lt),
-        end_to_end=e2e, totals=totals, events=found_events, summary=summary, notes=notes,
+        end_to_end=e2e, totals=totals, events=found_events, summary="\n".join(summary), notes=notes,
         findings_available=findings_available, causes=found, similarity=match.similarity,
         context=list(match.context) + list(match.build), headline=headline(a.name, b.name, totals),
+        summary_lines=summary,
     )
 
 
@@ -557,7 +564,7 @@ def _end_to_end_only(a: EngineBundle, b: EngineBundle) -> DiffResult | None:
         by_type=_totals_by("layer_type", a_lt, b_lt), by_precision=_totals_by("precision", a_lt, b_lt),
         end_to_end=e2e, totals=totals, events=[], summary="\n".join(lines), notes=notes,
         findings_available=False, causes=[], similarity=math.nan,
-        context=list(match.context) + list(match.build), headline=head,
+        context=list(match.context) + list(match.build), headline=head, summary_lines=lines,
     )
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.inspector.lint import lint
+from trtinspect.parsers import run_facts
 from trtinspect.parsers.device import device_name
 from trtinspect.parsers.layer_total import LayerTotal
 from trtinspect.parsers.model import EngineBundle
@@ -48,9 +49,11 @@ def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> d
     report: dict[str, Any] = {
         "name": bundle.name,
         "trt_version": bundle.trt_version,
-        "device": _device(bundle.device),
-        "model": bundle.model_options.get("Model") or bundle.model_options.get("ONNX") or None,
-        "build_precision": bundle.build_options.get("Precision") or None,
+        "device": _device(bundle),
+        "model": _model(bundle.model_options),
+        "build_precision": run_facts.build_precision(bundle),
+        "inputs": _inputs(bundle),
+        "build": {"workspace": run_facts.workspace(bundle), "max_batch": _max_batch(bundle)},
         "sources": {kind: [source_name(p) for p in paths] for kind, paths in bundle.sources.items()},
         "layers": {
             "count": len(bundle.layers),
@@ -87,15 +90,36 @@ def build_report(bundle: EngineBundle, *, top: int = 10, lint: bool = True) -> d
     return report
 
 
-def _device(device: dict[str, Any]) -> dict[str, Any]:
-    """The device facts the report shows (canonical keys, see trtinspect.parsers.device)."""
+def _device(bundle: EngineBundle) -> dict[str, Any]:
+    """The device facts the report shows (canonical keys, see trtinspect.parsers.device), the CUDA device index
+    and the DLA core the run selected (trtexec's System Options)."""
+    device = bundle.device
     memory = device.get("global_memory_mib")
     return {
         "name": device_name(device),
         "compute_capability": device.get("compute_capability"),
         "sms": device.get("sms"),
         "memory": None if memory is None else f"{memory} MiB",
+        "index": run_facts.device_index(bundle),
+        "dla_core": run_facts.dla_core(bundle),
     }
+
+
+def _model(options: dict[str, str]) -> str | None:
+    """The model file: the weights (``Model``, ``ONNX``, ``UFF``), else a Caffe prototxt run with random weights."""
+    return next((options[k] for k in ("Model", "ONNX", "UFF", "Prototxt") if options.get(k)), None)
+
+
+def _inputs(bundle: EngineBundle) -> dict[str, Any]:
+    """The input shapes the run used and where they come from (:func:`run_facts.input_shapes`)."""
+    shapes, source = run_facts.input_shapes(bundle)
+    return {"shapes": shapes, "source": source}
+
+
+def _max_batch(bundle: EngineBundle) -> int | None:
+    """The implicit-batch engine's maximum batch (``Max batch: 16``); None for explicit batch or unknown."""
+    text = str(bundle.build_options.get("Max batch", "")).strip()
+    return int(text) if text.isdigit() else None
 
 
 def _breakdown(joined: pd.DataFrame, column: str, total: LayerTotal, unmatched_ms: float) -> list[dict[str, Any]]:

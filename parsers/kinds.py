@@ -264,6 +264,8 @@ def _apply_log_options(logs: list[tuple[Path, Any]], bundle: EngineBundle) -> No
         for target, source in pairs:
             for k, v in (source or {}).items():
                 target.setdefault(k, v)
+        for k, v in (lg.system_options or {}).items():   # Device (index), DLACore: parsers.run_facts
+            bundle.extras.setdefault("system_options", {}).setdefault(k, v)
         if lg.input_bindings and "input_bindings" not in bundle.extras:
             bundle.extras["input_bindings"] = ",".join(f"{k}={v}" for k, v in lg.input_bindings.items())
         _merge_device(bundle, lg.device or {})

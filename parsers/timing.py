@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from trtinspect.parsers import run_facts
 from trtinspect.parsers import trtexec_summary as trt
 
 if TYPE_CHECKING:
@@ -165,26 +166,36 @@ _SHAPE = re.compile(r"^\s*[^=:]+[=:]\s*(?P<dims>\d+(?:x\d+)*)\s*$")
 
 def batch_of(bundle: EngineBundle) -> tuple[int | None, str | None]:
     """Samples per iteration: the implicit batch (``Batch: 16``), else the first dimension shared by every
-    input shape the run used (explicit batch; an assumption, said where it is shown), else None."""
+    input shape the run used (explicit batch: the shapes option, else the shapes trtexec bound its inputs with;
+    an assumption, said where it is shown), else None."""
     opts = bundle.inference_options
-    text = str(opts.get("Batch", "")).strip()
-    if text.isdigit() and int(text) > 0:
-        return int(text), f"implicit batch (inference options 'Batch: {text}')"
+    implicit = run_facts.implicit_batch(bundle)
+    if implicit is not None:
+        return implicit, f"implicit batch (inference options 'Batch: {opts.get('Batch', '').strip()}')"
     for key in ("Input inference shape", "Input inference shapes", "Shapes"):
         value = str(opts.get(key, "")).strip()
         if not value or value.lower() == "model":
             continue
-        firsts: set[int] = set()
-        for part in re.split(r"[,;]", value):
-            m = _SHAPE.match(part)
-            if m is None:
-                firsts = set()
-                break
-            firsts.add(int(m.group("dims").split("x")[0]))
-        if len(firsts) == 1:
-            n = firsts.pop()
+        n = _first_dimension(value)
+        if n is not None:
             return n, f"first dimension of the input shape '{value}'"
+    bound = bundle.extras.get("input_bindings")
+    if str(opts.get("Batch", "")).strip().lower() == "explicit" and isinstance(bound, str) and bound:
+        n = _first_dimension(bound)   # explicit batch only: an implicit-batch binding has no batch dimension
+        if n is not None:
+            return n, f"first dimension of the input binding '{bound}'"
     return None, None
+
+
+def _first_dimension(shapes: str) -> int | None:
+    """The first dimension every ``name=AxBxC`` (or ``name:AxB``) of a list shares, else None."""
+    firsts: set[int] = set()
+    for part in re.split(r"[,;]", shapes):
+        m = _SHAPE.match(part)
+        if m is None:
+            return None
+        firsts.add(int(m.group("dims").split("x")[0]))
+    return firsts.pop() if len(firsts) == 1 else None
 
 
 def _times_writer(bundle: EngineBundle) -> str:

@@ -152,6 +152,7 @@ class _Parser:
         self.trace_lines = 0
         self.other_programs: list[str] = []         # '&&&& RUNNING TensorRT.sample_ssd': not trtexec
         self.average5: list[tuple[int, float]] = []  # pre-7.0 'Average over N runs' lines: (N, host ms)
+        self.arguments5: dict[str, str] = {}        # pre-7.0 argument echo lines: name -> value ("" for a flag)
         self.version_line: str | None = None
         self.unparsed_layers: list[int] = []
         self.last_warning_line = -1
@@ -459,6 +460,8 @@ class _Parser:
             # kept only if a 7.x block title follows (alone, 'walltime: 3 s' says too little)
             self.loose7.extend(sec.parse_summary7_line("", stripped) or [])
             return
+        if not trt and self._argument5(stripped):
+            return
         binding = None if trt else sec.INPUT_BINDING.match(stripped)
         if binding is not None:   # "[Created ]Input binding for x with dimensions 1x1x28x28 and type ..."
             self.out.input_bindings.setdefault(binding.group("name"), binding.group("dims"))
@@ -489,6 +492,24 @@ class _Parser:
             self.pending.append((line_no, stripped))
             return
         self._flush_pending()
+
+    def _argument5(self, stripped: str) -> bool:
+        """A pre-7.0 trtexec argument echo (``batch: 16``, ``int8``) or network input (``Input "data": 3x224x224``),
+        read only before any option section (TensorRT 7+ prints its options in sections instead)."""
+        out = self.out
+        if self.section is not None or out.model_options or out.build_options or out.inference_options:
+            return False
+        m = sec.ARGUMENT5.match(stripped)
+        if m is not None and sec.is_argument5(m.group("name"), m.group("value")):
+            name, value = m.group("name"), m.group("value") or ""
+            old = self.arguments5.get(name)
+            self.arguments5[name] = value if old is None else f"{old}; {value}"   # --output given twice
+            return True
+        i = sec.INPUT5.match(stripped) if self.arguments5 else None
+        if i is not None:   # CHW without the batch (implicit batch): the batch is the 'batch' argument
+            out.input_bindings.setdefault(i.group("name"), i.group("dims"))
+            return True
+        return False
 
     def _note(self, note: str) -> None:
         if note not in self.out.notes:
@@ -522,6 +543,8 @@ class _Parser:
                        f"each the GPU time mean and percentile of a group of {runs} runs (cudaEvent time around "
                        f"enqueue, per batch, no transfers); the last group's host walltime mean ({host:g} ms) "
                        "has no counterpart in later summaries")
+        if self.arguments5:
+            self._apply_arguments5()
         # summary
         summaries = self.summaries.summaries()
         if summaries:
@@ -563,6 +586,20 @@ class _Parser:
                        "read; their Inputs/Outputs are left empty")
         out.warnings = schema.frame_from_records(self.warning_rows, schema.WARNINGS)
         return out
+
+    def _apply_arguments5(self) -> None:
+        """The pre-7.0 argument echo as the option sections later trtexec prints (one vocabulary downstream)."""
+        read = []
+        for attr, options in sec.options_from_arguments5(self.arguments5).items():
+            target: dict[str, str] = getattr(self.out, attr)
+            for key, value in options.items():
+                if key not in target:
+                    target[key] = value
+                    if key in ("Batch", "Precision", "Workspace", "DLACore"):
+                        read.append(f"{key}: {value}")
+        self._note("trtexec before TensorRT 7.0 echoes its arguments one per line (`batch: 16`, `int8`); read as "
+                   f"the options TensorRT 7+ prints ({', '.join(read)}; an argument not given takes trtexec 5's "
+                   "default: batch 1, workspace 16 MB, FP32 without --fp16/--int8)")
 
     def _refuse_bad_profile(self, prof: _Profile) -> None:
         """A --dumpProfile table with a non-finite, absurd or negative value, or a Total row of 0 ms over rows

@@ -28,6 +28,20 @@ VERSION_LINE = re.compile(r"^TensorRT version: (?P<version>\d+(?:\.\d+)+|\d{4,6}
 # The shape an input was bound with at inference (TensorRT 8.x "Created input binding for", 10.x "Input binding
 # for"): the batch the run really used even when the options say "Input inference shapes: model".
 INPUT_BINDING = re.compile(r"^(?:Created )?[Ii]nput binding for (?P<name>\S+) with dimensions (?P<dims>[0-9x]+)\b")
+# trtexec before TensorRT 7.0 echoed each argument it parsed, one per line, before building: ``batch: 16``
+# (``--name=value``) or a bare ``int8`` (a flag); then ``Input "data": 3x224x224`` per Caffe input (CHW, no batch:
+# implicit batch). The names are those trtexec 5.x accepted (its parseArgs); see docs/trtexec-logs.md.
+ARGUMENTS5 = frozenset({
+    "model", "deploy", "saveEngine", "loadEngine", "engine", "uff", "onnx", "calib", "input", "output", "uffInput",
+    "batch", "iterations", "avgRuns", "device", "workspace", "useDLACore", "percentile", "safe", "fp16", "int8",
+    "verbose", "allowGPUFallback", "useSpinWait", "dumpOutput", "dumpLayerTime", "inputDataTypes",
+    "outputDataTypes", "inputTensorFormats", "outputTensorFormats",
+})
+_NUMERIC5 = frozenset({"batch", "iterations", "avgRuns", "device", "workspace", "useDLACore", "percentile"})
+_FLAGS5 = frozenset({"safe", "fp16", "int8", "verbose", "allowGPUFallback", "useSpinWait", "dumpOutput",
+                     "dumpLayerTime"})
+ARGUMENT5 = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9]*)(?:: (?P<value>.*))?$")
+INPUT5 = re.compile(r'^Input "(?P<name>[^"]+)": (?P<dims>\d+(?:x\d+)*)\s*$')
 SECTION = re.compile(r"^=== (?P<title>.+?) ===\s*$")
 PROFILE_TITLE = re.compile(r"^Profile \((?P<n>\d+) iterations? ?\)$")
 
@@ -109,6 +123,51 @@ def parse_average5_line(body: str) -> tuple[list[dict[str, Any]], int, float] | 
             {"metric": "GPU Compute Time", "stat": stat_name("percentile", m.group("pct")),
              "value": float(m.group("p")), "unit": "ms"}]
     return rows, int(m.group("runs")), float(m.group("host"))
+
+
+def is_argument5(name: str, value: str | None) -> bool:
+    """Whether ``name: value`` is an argument echo of trtexec 5.x: a known name, a number for its numeric
+    arguments (a 7.x ``percentile: 1.67 ms at 99%`` summary line is not), nothing after a flag."""
+    if name not in ARGUMENTS5:
+        return False
+    if name in _FLAGS5:
+        return value is None
+    if name in _NUMERIC5:
+        return value is not None and re.fullmatch(r"-?\d+(?:\.\d+)?", value) is not None
+    return value is not None
+
+
+def options_from_arguments5(args: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The arguments a pre-7.0 trtexec echoed (``{"batch": "16", "int8": ""}``) as the option sections TensorRT
+    7+ prints, in its wording (``Batch: 16``, ``Precision: FP32+INT8``, ``Workspace: 16 MB``), so that every
+    reader of options sees one vocabulary. An absent argument takes trtexec 5's default (batch 1, workspace
+    16 MB, FP32, device 0): the echo lists every argument given. A loaded engine (``--loadEngine``) was built
+    elsewhere, so its build options are not known and none are given."""
+    model: dict[str, str] = {}
+    for key, fmt in (("deploy", "Caffe"), ("uff", "UFF"), ("onnx", "ONNX")):
+        if key in args:
+            model["Format"] = fmt
+            break
+    if args.get("model") or args.get("onnx") or args.get("uff"):
+        model["Model"] = args.get("model") or args.get("onnx") or args.get("uff") or ""
+    if "deploy" in args:
+        model["Prototxt"] = args["deploy"]
+    if "output" in args:
+        model["Output"] = args["output"]
+    batch = args.get("batch") or "1"
+    build: dict[str, str] = {}
+    if "loadEngine" not in args:
+        precision = "FP32" + ("+FP16" if "fp16" in args else "") + ("+INT8" if "int8" in args else "")
+        build = {"Max batch": batch, "Workspace": f"{args.get('workspace') or 16} MB", "Precision": precision}
+        if "calib" in args:
+            build["Calibration"] = args["calib"]
+    inference = {"Batch": batch}
+    system = {"Device": args.get("device") or "0"}
+    dla = args.get("useDLACore", "-1")
+    if dla.lstrip("-").isdigit() and int(dla) >= 0:
+        system["DLACore"] = dla + ("(With GPU fallback)" if "allowGPUFallback" in args else "")
+    return {"model_options": model, "build_options": build, "inference_options": inference,
+            "system_options": system}
 
 
 def parse_summary7_line(block: str, body: str) -> list[dict[str, Any]] | None:

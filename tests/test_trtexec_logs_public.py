@@ -113,10 +113,11 @@ CASES = [
                 "h2d_ms.max": 0.0}),
     # trtexec before TensorRT 7.0 (TensorRT 5, May 2019, Caffe models, implicit batch): one 'Average over 500
     # runs' line each, the GPU time mean and p99 of one batch (whole files, Apache-2.0)
-    Case("trt5-ai-matrix/t4-resnet50_16_int8.txt", None, None, None,
+    # (the build precision from the echoed --int8 / --fp16 flags, none: FP32)
+    Case("trt5-ai-matrix/t4-resnet50_16_int8.txt", None, None, "FP32+INT8",
          extra={"compute_ms.mean": 3.96139, "compute_ms.p99": 6.91373}),
-    Case("trt5-ai-matrix/v100-resnet50_64_fp16.txt", None, None, None, extra={"compute_ms.mean": 10.1428}),
-    Case("trt5-ai-matrix/p4-googlenet_bvlc_32_fp32.txt", None, None, None, extra={"compute_ms.p99": 28.432}),
+    Case("trt5-ai-matrix/v100-resnet50_64_fp16.txt", None, None, "FP32+FP16", extra={"compute_ms.mean": 10.1428}),
+    Case("trt5-ai-matrix/p4-googlenet_bvlc_32_fp32.txt", None, None, "FP32", extra={"compute_ms.p99": 28.432}),
     # Jetson AGX Orin DLA (INT8, --useDLACore=0 --allowGPUFallback): the DLA/GPU layer lists and the summary's
     # first lines of one run, as NVIDIA's DLA tutorial reprinted them (two excerpts in one file, MIT)
     Case("quoted/orin-dla-int8.jetson_dla_tutorial.log", None, None, None, extra={"throughput_qps": 649.723}),
@@ -273,7 +274,10 @@ def test_every_reported_figure_is_the_printed_one(case: Case) -> None:
         assert round(layers["total_layer_ms"], 4) == total_avg
     if case.device:
         assert f"Selected Device: {case.device}" in text
-    if case.precision:
+    if case.precision and "Average over" in text:   # before TensorRT 7.0: the echoed flags (none: FP32)
+        flags = {"FP32": "", "FP32+INT8": "\n[I] int8\n", "FP32+FP16": "\n[I] fp16\n"}[case.precision]
+        assert flags in text and ("[I] int8" in text) == ("INT8" in case.precision)
+    elif case.precision:
         assert f"Precision: {case.precision}" in text
 
 

@@ -41,7 +41,8 @@ def is_loopback(host: str) -> bool:
     "--debug",
     "debug_mode",
     is_flag=True,
-    help="Dash debug mode (reloader, in-browser tracebacks); refused on a non-loopback host.",
+    help="Dash debug mode (dev tools: in-browser error tracebacks, callback graph, asset hot reload; no "
+    "reloader process); refused on a non-loopback host.",
 )
 @click.option(
     "--max-upload-mb",
@@ -91,19 +92,16 @@ def command(
     app = create_app(registry, history_url=history_url, max_upload_mb=max_upload_mb)
     if not is_loopback(host):
         click.echo(f"warning: binding {host}: anyone who can reach this port can see these engines", err=True)
-    if debug_mode:   # Dash's own runner: reloader and in-browser tracebacks (a developer's mode)
-        click.echo(f"trtinspect: serving {len(registry)} engines on http://{host}:{port}/ (debug)", err=True)
-        app.run(host=host, port=port, debug=True)
-        return
     from trtinspect.app.serving import DashboardServer
 
-    try:
-        server = DashboardServer(app, host=host, port=port)
+    try:   # debug mode: Dash's dev tools (in-browser tracebacks), the same server, the same one line
+        server = DashboardServer(app, host=host, port=port, debug=debug_mode)
     except OSError as exc:
         raise TrtInspectError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                               hint="pick another --port (0: any free port) or stop what uses it") from None
     # one line, on standard output: the URL to open (plain text: no colour codes in a file or pipe)
-    click.echo(f"trtinspect: serving {_engines(len(registry))} on {server.url} (Ctrl+C stops)")
+    mode = "debug mode; " if debug_mode else ""
+    click.echo(f"trtinspect: serving {_engines(len(registry))} on {server.url} ({mode}Ctrl+C stops)")
     signum = server.serve_until_signal()
     log.info("stopped by %s", signal.Signals(signum).name if signum else "shutdown")
 

@@ -11,14 +11,14 @@ import io
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 import pandas as pd
 
 from trtinspect.inspector.diff import MODE_END_TO_END, DiffResult
-from trtinspect.render.escape import md_cell, md_text, printable, printable_text
+from trtinspect.render.escape import md_cell, md_text, printable, printable_lines, printable_text
 from trtinspect.render.jsonout import NotFast, dumps_indent2_bytes
 from trtinspect.textfmt import FILE_WIDTH
 
@@ -314,7 +314,7 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -
     console.print(f"alignment: {result.alignment.mode} ({result.alignment.shared_source_nodes} shared source "
                   f"nodes, {len(result.groups)} groups)")
     console.print()
-    console.print(result.summary)
+    console.print(printable_lines(result.summary_sentences())[:-1])   # a name's line feed is shown
     console.print()
     for line in _totals_lines(result):
         console.print(line)
@@ -400,7 +400,7 @@ def render_markdown(result: DiffResult, *, top: int = 10) -> str:
 
         return diff_e2e.render_markdown(result)
     lines = [f"# trtinspect diff: {_md_text(result.a_name)} (A) vs {_md_text(result.b_name)} (B)", ""]
-    for line in result.summary.splitlines():     # numbered causes stay a list: a blank line before each
+    for line in result.summary_sentences():     # numbered causes stay a list: a blank line before each
         lines += [_md_text(line), ""]
     lines += [f"Alignment: **{result.alignment.mode}**, {len(result.groups)} groups.", ""]
     lines += [f"- {_md_text(line)}" for line in _totals_lines(result)] + [""]
@@ -440,8 +440,9 @@ tr.better td.delta{color:#070}
 """
 
 
-def _html_table(headers: list[str], rows: list[list[str]], classes: list[str] | None = None,
+def _html_table(headers: list[str], rows: Sequence[Sequence[str | list[str]]], classes: list[str] | None = None,
                 numeric: set[int] | None = None) -> str:
+    """A table; a cell given as a list of names shows one name a line (each escaped; the breaks are ours)."""
     numeric = numeric or set()
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     out = [f"<table><thead><tr>{head}</tr></thead><tbody>"]
@@ -455,7 +456,9 @@ def _html_table(headers: list[str], rows: list[list[str]], classes: list[str] | 
             if headers[i].startswith("delta"):
                 attrs.append("delta")
             cattr = f' class="{" ".join(attrs)}"' if attrs else ""
-            cells.append(f"<td{cattr}>{html.escape(printable(c))}</td>")
+            text = "<br>".join(html.escape(printable(x)) for x in c) if isinstance(c, list) else \
+                html.escape(printable(c))
+            cells.append(f"<td{cattr}>{text}</td>")
         out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
@@ -490,8 +493,7 @@ def render_html(result: DiffResult, *, top: int = 20) -> str:
     cols = (members["side"].tolist(), members["group_id"].tolist(), members["name"].tolist())
     for side, gid, name in zip(*cols, strict=True):
         names[(side, gid)].append(str(name))
-    layer_rows = [[str(gid), "\n".join(names[("A", gid)]) or "-", "\n".join(names[("B", gid)]) or "-"]
-                  for gid in g["group_id"].tolist()]
+    layer_rows = [[str(gid), names[("A", gid)] or "-", names[("B", gid)] or "-"] for gid in g["group_id"].tolist()]
     e2e_rows = [[str(r.metric), _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), str(r.source)]
                 for r in result.end_to_end.itertuples(index=False)]
     title = f"trtinspect diff: {result.a_name} (A) vs {result.b_name} (B)"
@@ -499,7 +501,7 @@ def render_html(result: DiffResult, *, top: int = 20) -> str:
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(printable(title))}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(printable(title))}</h1>",
-        f'<p class="summary">{html.escape(printable_text(result.summary))}</p>',
+        f'<p class="summary">{html.escape(printable_lines(result.summary_sentences())[:-1])}</p>',
         f"<p>Alignment: <b>{html.escape(result.alignment.mode)}</b>, {len(g)} groups.</p>",
         "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in _totals_lines(result)) + "</ul>",
         _html_table(["metric", "A ms", "B ms", "delta ms", "source"], e2e_rows, numeric={1, 2, 3}),

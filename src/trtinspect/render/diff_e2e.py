@@ -12,7 +12,7 @@ import math
 
 from trtinspect.inspector.diff import DiffResult
 from trtinspect.render.diff import _CSS, _html_table, _md_table, _md_text, _ms, _text_table
-from trtinspect.render.escape import printable, printable_text
+from trtinspect.render.escape import printable, printable_lines, printable_text
 from trtinspect.textfmt import FILE_WIDTH
 
 E2E_TITLE = "End to end (ms, mean per iteration)"
@@ -44,7 +44,7 @@ def render_text(result: DiffResult, *, width: int = FILE_WIDTH) -> str:
     console.print(Text(f"trtinspect diff  {names}", style="bold"))
     console.print(f"comparison: {result.alignment.mode}")
     console.print()
-    console.print(result.summary)
+    console.print(printable_lines(result.summary_sentences())[:-1])   # a name's line feed is shown
     console.print()
     console.print(_text_table(console, E2E_TITLE, E2E_HEADERS, _rows(result)))
     if (line := throughput_line(result)) is not None:
@@ -56,7 +56,7 @@ def render_text(result: DiffResult, *, width: int = FILE_WIDTH) -> str:
 
 def render_markdown(result: DiffResult) -> str:
     lines = [f"# trtinspect diff: {_md_text(result.a_name)} (A) vs {_md_text(result.b_name)} (B)", ""]
-    for line in result.summary.splitlines():
+    for line in result.summary_sentences():
         lines += [_md_text(line), ""]
     lines += [f"Comparison: **{result.alignment.mode}**.", "", f"## {E2E_TITLE}", ""]
     lines += [*_md_table(E2E_HEADERS, _rows(result)), ""]
@@ -74,7 +74,7 @@ def render_html(result: DiffResult) -> str:
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(printable(title))}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(printable(title))}</h1>",
-        f'<p class="summary">{html.escape(printable_text(result.summary))}</p>',
+        f'<p class="summary">{html.escape(printable_lines(result.summary_sentences())[:-1])}</p>',
         f"<p>Comparison: <b>{html.escape(result.alignment.mode)}</b>.</p>",
         f"<h2>{html.escape(E2E_TITLE)}</h2>",
         _html_table(E2E_HEADERS, _rows(result), numeric={1, 2, 3}),

@@ -6,10 +6,12 @@ elsewhere). Whatever a renderer prints from them goes through one of these funct
 * Markdown (:func:`md_text`, :func:`md_cell`): no raw HTML (``<script>``, ``<img onerror=...>``), no links,
   images or code spans of its own, no table breaks; line breaks become spaces in table cells.
 * Control characters (:func:`printable`): every C0/C1 control (ESC of ANSI sequences, NUL, CR, line feed,
-  tab, ...) of a name or message is shown as ``\\xNN`` instead of being written to a terminal or a document: a
-  name is one line. Only the tool's own layout breaks lines: :func:`printable_lines` joins lines of a text
-  report, :func:`printable_text` escapes a finished document whose line breaks are the renderer's (rich). Both
-  also defuse a line that would start with ``::`` (GitHub reads it as a workflow command, even indented).
+  tab, ...) of a name or message is shown as ``\\xNN``, Unicode's line/paragraph separators and bidirectional
+  controls (U+2028, U+202E, ...) as ``\\uXXXX``, instead of being written to a terminal or a document: a
+  name is one line, shown in the order it is written. Only the tool's own layout breaks lines:
+  :func:`printable_lines` joins lines of a text report, :func:`printable_text` escapes a finished document whose
+  line breaks are the renderer's (rich). Both also defuse a line that would start with ``::`` (GitHub reads it
+  as a workflow command, even indented). Every renderer uses these (one rule; no renderer has its own).
 * XML 1.0 (:func:`xml_text`): characters XML forbids are replaced by U+FFFD, so JUnit readers accept the file.
 
 HTML output uses :func:`html.escape`; GitHub workflow commands have their own rules (render.check).
@@ -25,8 +27,12 @@ from typing import Any
 __all__ = ["dumps_finite", "finite_or_null", "md_cell", "md_text", "printable", "printable_lines", "printable_text",
            "xml_text"]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")               # every C0/C1 control, line breaks included
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # all but the layout's line feed
+# Unicode's own line breaks (U+2028/U+2029: str.splitlines, editors and browsers break lines there) and the
+# bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9) that reorder what follows on screen ("Trojan
+# Source"): shown as \\uXXXX, like the C0/C1 controls as \\xNN.
+_UNICODE_CONTROLS = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_UNICODE_CONTROLS}]")        # every control, line breaks included
+_CONTROL_IN_TEXT = re.compile(f"[\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f{_UNICODE_CONTROLS}]")   # all but the layout's \\n
 _COMMAND_LINE = re.compile(r"^([ \t]*):(?=:)", re.MULTILINE)     # a GitHub workflow command: "::name ...::"
 _XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _MD_ACTIVE = ("\\", "`", "[", "]", "|", "*", "_", "~", "!")
@@ -34,11 +40,13 @@ _MD_ESCAPED = tuple((ch, "\\" + ch) for ch in _MD_ACTIVE)   # the backslash firs
 
 
 def _hex(m: re.Match[str]) -> str:
-    return f"\\x{ord(m.group()):02x}"
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def printable(text: object) -> str:
-    """``text`` as one line: every control character (line feed, CR, tab, ESC, ...) shown as ``\\xNN``."""
+    """``text`` as one line: every control character (line feed, CR, tab, ESC, ...) shown as ``\\xNN``, Unicode
+    line separators and bidirectional controls as ``\\uXXXX``."""
     out = str(text)
     return out if out.isprintable() or _CONTROL.search(out) is None else _CONTROL.sub(_hex, out)
 

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from trtinspect.parsers.model import EngineBundle
+from trtinspect.render.escape import printable, printable_lines
 
 MAX_ROWS = 15
 STYLE = (
@@ -28,7 +29,8 @@ STYLE = (
 
 
 def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+    """A value as HTML text: escaped, controls shown (render.escape.printable: the one rule)."""
+    return html.escape("" if value is None else printable(value), quote=True)
 
 
 def _num(value: Any, digits: int = 4, signed: bool = False) -> str:
@@ -139,7 +141,7 @@ def diff_html(result: Any) -> str:
          _num(r["delta_ms"], signed=True), _num(r.get("delta_pct"), 1, signed=True))
         for r in changed.head(MAX_ROWS).to_dict("records")
     ]
-    parts = [f"<p>{_e(result.summary)}</p>"]
+    parts = [f"<p>{html.escape(printable_lines(result.summary_sentences())[:-1])}</p>"]
     if rows:
         parts.append(table(["change", "fusion group", "A ms", "B ms", "delta ms", "delta %"], rows,
                            numeric=(2, 3, 4, 5)))

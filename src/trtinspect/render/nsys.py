@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from trtinspect.render.escape import printable
 from trtinspect.textfmt import fit_row
 
 Table = tuple[str, list[str], list[list[str]]]
@@ -72,9 +73,8 @@ def _ms(v: Any) -> str:
 
 
 def _clean(text: Any) -> str:
-    s = "(none)" if text is None else str(text)
-    s = s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", " ")
-    return "".join(ch if ch.isprintable() else "?" for ch in s)
+    """A name from the export as one line (render.escape.printable: the one escaping rule)."""
+    return "(none)" if text is None else printable(text)
 
 
 def _time_rows(name: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:

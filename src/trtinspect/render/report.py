@@ -23,22 +23,18 @@ def _fmt(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
-def _printable(text: str) -> str:
-    """One line of printable text: control characters escaped or replaced, nothing cut."""
-    clean = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", " ")
-    return "".join(ch if ch.isprintable() else "?" for ch in clean)
-
-
 def _short(name: str, width: int = 70) -> str:
-    clean = _printable(name)
+    clean = printable(name)
     return clean if len(clean) <= width else clean[: width - 1] + "…"
 
 
 def _headline(report: dict[str, Any]) -> list[tuple[str, str]]:
     dev = report["device"]
-    device = dev["name"] or "unknown"
+    device = dev["name"] or ("unknown" + (f" (CUDA device {dev['index']})" if dev.get("index") else ""))
     if dev["compute_capability"]:
         device += f" (SM {dev['compute_capability']})"
+    if dev.get("dla_core"):
+        device += f"; DLA core {_dla(dev['dla_core'])}"
     lay = report["layers"]
     layers = (f"{lay['count']} ({'detailed' if lay['detailed'] else 'names only'})" if lay["count"]
               else "none in these files")
@@ -51,8 +47,16 @@ def _headline(report: dict[str, Any]) -> list[tuple[str, str]]:
             layers += (f"; the table's rows show {lay['rows_avg_ms']:.4f} ms of it (an excerpt: "
                        f"{lay['not_in_table_ms']:.4f} ms in no row)")
     rows = [("Engine", report["name"]), ("TensorRT", report["trt_version"] or "unknown"), ("Device", device),
-            ("Model", report["model"] or "-"), ("Build precision", report["build_precision"] or "-"),
-            ("Layers", layers)]
+            ("Model", report["model"] or "-"), ("Build precision", report["build_precision"] or "-")]
+    inputs = report.get("inputs") or {}
+    if inputs.get("shapes"):
+        rows.append(("Inputs", f"{inputs['shapes']} ({inputs['source']})"))
+    build = report.get("build") or {}
+    parts = [f"implicit batch, max batch {build['max_batch']}" if build.get("max_batch") else "",
+             f"workspace {build['workspace']}" if build.get("workspace") else ""]
+    if any(parts):
+        rows.append(("Build", ", ".join(p for p in parts if p)))
+    rows.append(("Layers", layers))
     t = report["timing"]
     if t.get("inference_skipped"):
         rows.append(("Timing", "no inference was run (--skipInference): build only"))
@@ -62,6 +66,13 @@ def _headline(report: dict[str, Any]) -> list[tuple[str, str]]:
     if totals:
         rows.append(("Totals", totals))
     return rows + nsys.nsys_headline(report.get("nsys"))
+
+
+def _dla(printed: str) -> str:
+    """trtexec's ``DLACore: 0(With GPU fallback)`` as ``0 (with GPU fallback)``."""
+    core, _, rest = printed.partition("(")
+    return f"{core.strip()} ({rest.rstrip(')').strip()[:1].lower()}{rest.rstrip(')').strip()[1:]})" if rest \
+        else core.strip()
 
 
 def _timing_source(t: dict[str, Any]) -> str:
@@ -180,7 +191,7 @@ def _lists(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
     out = []
     if report["warnings"]:
         # warnings and notes are never cut: their end is usually the advice (the text renderer wraps them)
-        out.append(("Warnings", [f"[{w['severity']}] {w['kind']}: {_printable(w['message'])}"
+        out.append(("Warnings", [f"[{w['severity']}] {w['kind']}: {printable(w['message'])}"
                                  for w in report["warnings"]]))
     um = report["unmatched"]
     items = [f"profiled, no such layer: {_short(n)}" for n in um["profile"][:10]]
@@ -193,7 +204,7 @@ def _lists(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
         out.append(("Findings", [report["findings_status"]]))
     notes = report["notes"] + nsys.nsys_missing(report.get("nsys"))
     if notes:
-        out.append(("Notes", [_printable(n) for n in notes]))
+        out.append(("Notes", [printable(n) for n in notes]))
     return out
 
 
