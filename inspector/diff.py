@@ -370,7 +370,7 @@ MAX_CAUSES = 3
 
 def _cause_of(event: Mapping[str, Any]) -> str | None:
     kind = event["event"]
-    if kind in ("removed", "added"):
+    if kind in ("removed", "added", "reformat_moved"):   # a moved reformat: the layers it moved with
         return "qdq" if "standalone quantize" in event["what"] or "standalone dequantize" in event["what"] \
             else "structure"
     if kind == "output_precision":

@@ -22,7 +22,8 @@ import pandas as pd
 from trtinspect.inspector.align import OP_ALIASES, primary_op
 from trtinspect.textfmt import signed
 
-__all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "NOUN_RULES", "TYPE_NOUNS", "events", "moved_ops", "noun"]
+__all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "NOUN_RULES", "TYPE_NOUNS", "events", "moved_ops",
+           "moved_reformats", "noun"]
 
 # How a group is named in the summary, from its ONNX op kinds (first rule whose ops are all present wins).
 # (required ops, standalone reformat only, singular, plural)
@@ -79,7 +80,7 @@ EVENT_TEXT: dict[str, str] = {
     "unchanged": "{what} {are} unchanged{ms}",
 }
 # Order of headline events within a group (one per group, so event deltas add up to the total delta).
-EVENT_PRIORITY = ("removed", "added", "fused", "split", "repartitioned", "bucket", "precision",
+EVENT_PRIORITY = ("removed", "added", "reformat_moved", "fused", "split", "repartitioned", "bucket", "precision",
                   "output_precision", "format", "tactic", "unchanged")
 
 
@@ -227,7 +228,21 @@ def _event_codes(groups: pd.DataFrame) -> tuple[list[int], list[tuple[str, tuple
 
 
 def events(groups: pd.DataFrame) -> list[dict[str, Any]]:
-    """Group headline events aggregated by kind and key, largest absolute delta first."""
+    """Group headline events aggregated by kind and key, largest absolute delta first; reformat copies that
+    moved to (or from) the layers B added (removed) are one event with those layers (:func:`moved_reformats`)."""
+    moved = moved_reformats(groups)
+    if moved is None:
+        out = _aggregate(groups)
+    else:
+        out = [*_aggregate(groups[~groups["group_id"].isin(moved["group_ids"])]), moved]
+    # largest |delta| first; without per-layer timing (NaN deltas) the most layers/groups first
+    out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
+                            EVENT_PRIORITY.index(e["event"])))
+    return out
+
+
+def _aggregate(groups: pd.DataFrame) -> list[dict[str, Any]]:
+    """The events of ``groups`` aggregated by kind and key, in order of first appearance."""
     codes, keys = _event_codes(groups)
     if not codes:
         return []
@@ -259,10 +274,71 @@ def events(groups: pd.DataFrame) -> list[dict[str, Any]]:
                                         s="s" if one else "", are="is" if one else "are",
                                         were="was" if one else "were")
         out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text})
-    # largest |delta| first; without per-layer timing (NaN deltas) the most layers/groups first
-    out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
-                            EVENT_PRIORITY.index(e["event"])))
     return out
+
+
+def _running_sum(values: list[float]) -> float:
+    total = 0.0
+    for v in values:          # in group order from 0.0, as the aggregated events add (bincount)
+        total += v
+    return total
+
+
+def moved_reformats(groups: pd.DataFrame) -> dict[str, Any] | None:
+    """One event for reformat copies that moved between layers, else None.
+
+    TensorRT inserts a reformat copy where a layer needs another tensor format. When B adds layers (a dequantize
+    TensorRT could not fuse) the copy that A ran for the next layer can move in front of the added layer: A's
+    layers lose their copies (a format change), B's added layers bring them. Counted apart these are two findings
+    that cancel (-0.049 ms "changed tensor formats", +0.050 ms "added 3 dequantize layers" on the fx vs implicit
+    INT8 tables); they have one root cause, the added layers. The move is recognised when the copies B's added
+    layers hold (only-B groups with reformats) are exactly as many as the copies paired groups whose only change
+    is formats lost (``a_reformats - b_reformats``); mirrored for layers B removed. The event's delta is the net of
+    all those groups. Without tensor edges (profile tables) the pairing is by count, said in the text."""
+    if groups.empty or "a_reformats" not in groups:
+        return None
+    kind = groups["kind"].to_numpy(dtype=object)
+    ra = groups["a_reformats"].to_numpy(dtype=np.int64)
+    rb = groups["b_reformats"].to_numpy(dtype=np.int64)
+    paired = kind == "format_changed"
+    if not paired.any():
+        return None
+    changes = groups["changes"].to_numpy(dtype=object)
+    for i in np.flatnonzero(paired).tolist():     # a precision change is its own cause, not a moved copy
+        c = changes[i]
+        paired[i] = "precision" not in (c if isinstance(c, (list, tuple, np.ndarray)) else ())
+    for side, own in (("only_b", rb), ("only_a", ra)):
+        new = np.flatnonzero((kind == side) & (own > 0))
+        lost = ra - rb if side == "only_b" else rb - ra
+        old = np.flatnonzero(paired & (lost > 0))
+        if len(new) and len(old) and int(own[new].sum()) == int(lost[old].sum()):
+            return _moved_event(groups, side, new.tolist(), old.tolist(), int(own[new].sum()))
+    return None
+
+
+def _moved_event(groups: pd.DataFrame, side: str, new: list[int], old: list[int], copies: int) -> dict[str, Any]:
+    """The one event of reformat copies moved to B's added layers (``side`` only_b) or from B's removed ones."""
+    ev_new, ev_old = _aggregate(groups.iloc[new]), _aggregate(groups.iloc[old])
+    what_new = " and ".join(e["what"] for e in ev_new)
+    what_old = " and ".join(e["what"] for e in ev_old)
+    deltas = groups["delta_ms"].to_numpy(dtype=np.float64)
+    d_new, d_old = _running_sum(deltas[new].tolist()), _running_sum(deltas[old].tolist())
+    ids = sorted(new + old)
+    net = _running_sum(deltas[ids].tolist())
+    cop = "reformat copy" if copies == 1 else "reformat copies"
+    if side == "only_b":
+        head = f"B added {what_new} and the {copies} {cop} A ran for {what_old} moved to them"
+        parts = f"{_fmt_ms(d_old)} where the copies were, {_fmt_ms(d_new)} for the added layers with the copies"
+    else:
+        head = f"B removed {what_new} and the {copies} {cop} A ran for them moved to {what_old}"
+        parts = f"{_fmt_ms(d_new)} for the removed layers with the copies, {_fmt_ms(d_old)} where the copies went"
+    ms = " (matched by count)" if math.isnan(net) else f" ({_fmt_ms(net)} net: {parts}; matched by count)"
+    labels = [str(v) for v in _plain(groups.set_index("group_id").loc[ids, "label"])]
+    count = sum(e["count"] for e in ev_new)
+    return {"event": "reformat_moved", "groups": len(ids), "layers": sum(e["layers"] for e in ev_new),
+            "delta_ms": net, "group_ids": ids, "labels": labels, "count": count, "what": what_new, "a": None,
+            "b": None, "text": head + ms}
+
 
 
 def moved_ops(groups: pd.DataFrame) -> list[str]:
