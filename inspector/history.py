@@ -22,6 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from trtinspect.errors import TrtInspectError
 from trtinspect.inspector import history_store as store
 
 if TYPE_CHECKING:  # annotations only: reading the history never needs scipy (check's statistics)
@@ -115,8 +116,20 @@ def as_url(target: str | Path) -> str:
 
 def check_record_target(url: str | None = None) -> str:
     """The URL ``check --record`` will write to (default :func:`default_url`), validated before the check runs
-    so a bad target fails first, in one line (see :func:`history_store.check_record_target`)."""
-    return store.check_record_target(url, os.environ.get(ENV_DB) or DEFAULT_DB_FILE)
+    so a bad target fails first, in one line (see :func:`history_store.check_record_target`). An existing
+    SQLite file is opened read-only here: one that is not a trtinspect store (an nsys export), is damaged or
+    is of a newer layout is refused before the check runs, not after it has printed its verdict."""
+    full = store.check_record_target(url, os.environ.get(ENV_DB) or DEFAULT_DB_FILE)
+    path = store.sqlite_path(full)
+    if path is not None and path.exists():
+        try:
+            connect(full, create=False).dispose()
+        except TrtInspectError as exc:
+            if exc.hint != "give the file `trtinspect check --record` wrote":  # the reader's hint
+                raise
+            raise TrtInspectError(exc.problem, path=exc.path, hint="record into a new path or into a store "
+                                  "`trtinspect check --record` wrote") from None
+    return full
 
 
 def connect(url: str | None = None, *, create: bool = True) -> Engine:

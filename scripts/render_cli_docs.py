@@ -25,8 +25,16 @@ the code disagree. Every command's `--help` works without TensorRT, a GPU or any
 Exit codes, for every command: **0** success, **1** the command's own failure verdict (`lint --fail-on`,
 `check` regression), **2** bad input or a tool error (one line on stderr: file, what is wrong, what to do;
 never a traceback, except an internal bug under `--debug`), **3** `check`: baseline and candidate are not
-comparable. A usage error (a missing argument, an unknown option or choice) is one line too, exit 2:
-`trtinspect diff: error: Missing argument 'B' (see trtinspect diff --help)`.
+comparable, **130** interrupted (Ctrl-C). A usage error (a missing argument, an unknown option or choice) is one
+line too, exit 2: `trtinspect diff: error: Missing argument 'B' (see trtinspect diff --help)`. A closed
+standard output (`trtinspect lint ... --format sarif | head -1`) never changes the exit status, whatever the
+format: the rest of the output is dropped and the command ends with its own code (so `set -o pipefail` reads
+the verdict, not the pipe).
+
+Outputs never replace what a command reads: an output file (`check --json/--markdown/...`, `diff -o`) that is
+an input file, the `--config` file or the `--record` history store, or two outputs given one file, are refused
+(exit 2) before any work, as is an output whose folder does not exist. `capture --out` must be a new or empty
+folder; `profile --out` replaces bundle files only with `--overwrite`.
 
 PATH arguments accept a bundle directory, an engine file with sidecar files beside it, trtexec JSON exports or
 logs, an Nsight Systems SQLite export, or a bundled sample as `sample:NAME` (`trtinspect samples` lists them).

@@ -179,6 +179,11 @@ def check_options(opts: CaptureOptions) -> None:
         raise TrtInspectError(
             "the output directory already holds a capture", path=opts.out, hint="choose a new --out directory"
         )
+    if opts.out.is_dir() and any(opts.out.iterdir()):  # the saved engine, logs and bundles would replace files
+        raise TrtInspectError(
+            "--out is a folder that already holds files; capture writes into a new (or empty) folder and never "
+            "replaces a file", path=opts.out, hint="choose a new --out directory"
+        )
 
 
 def _error_lines(log_path: Path, limit: int = 3) -> list[str]:

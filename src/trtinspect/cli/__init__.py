@@ -37,6 +37,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 log = logging.getLogger("trtinspect")
 
 
+class _StdoutClosed(Exception):
+    """Standard output's reader went away outside :func:`trtinspect.cli.options.echo_output` (which carries on
+    writing nowhere)."""
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -47,6 +52,12 @@ class LazyGroup(click.Group):
         module = importlib.import_module(COMMANDS[cmd_name][0])
         cmd: click.Command = module.command
         return cmd
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # click would exit 1 (a failed gate to CI); main ends with 0
+            raise _StdoutClosed from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
@@ -76,7 +87,10 @@ def main(argv: list[str] | None = None) -> Any:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         return cli.main(args=argv, prog_name="trtinspect", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C: click turns it into Abort
+            click.echo("trtinspect: interrupted", err=True)
+            sys.exit(130)
         click.echo("trtinspect: aborted", err=True)
         sys.exit(2)
     except click.ClickException as exc:
@@ -93,7 +107,10 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("trtinspect: interrupted", err=True)
         sys.exit(130)
-    except BrokenPipeError:
+    except (BrokenPipeError, _StdoutClosed):
+        from trtinspect.cli.options import discard_stdout
+
+        discard_stdout()
         sys.exit(0)
     except OSError as exc:
         if exc.filename is None:     # not about a path the user gave: a bug

@@ -17,7 +17,7 @@ from trtinspect.samples import resolve
     "out_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="New directory for run-<k>/ bundles, logs and capture.json.",
+    help="New (or empty) directory for run-<k>/ bundles, logs and capture.json; never one holding files.",
 )
 @click.option(
     "--runs", type=click.IntRange(min=1), default=3, show_default=True, help="How many trtexec runs (K)."

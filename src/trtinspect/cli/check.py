@@ -16,9 +16,11 @@ from trtinspect.cli import keep_until_exit
 from trtinspect.cli.options import (
     GATE_SETTINGS,
     VariadicCommand,
+    echo_output,
     file_format_options,
     file_format_targets,
     gate_options,
+    guard_outputs,
     load_evidence,
     refuse_overwriting_inputs,
     runs_label,
@@ -33,13 +35,15 @@ from trtinspect.inspector.check_config import resolve
 RECORD_DEFAULT = "__default__"
 
 
-def _record_target(record: str | None) -> str | None:
-    """The validated URL ``--record`` writes to (None: not recording)."""
+def _record_target(record: str | None) -> tuple[str | None, str | None]:
+    """The validated URL ``--record`` writes to and its SQLite file ((None, None): not recording)."""
     if record is None:
-        return None
+        return None, None
     from trtinspect.inspector import history  # SQLAlchemy is imported only when recording
 
-    return history.check_record_target(None if record == RECORD_DEFAULT else record)
+    url = history.check_record_target(None if record == RECORD_DEFAULT else record)
+    path = history.store.sqlite_path(url)
+    return url, None if path is None else str(path)
 
 
 def _load_all(paths: tuple[str, ...], side: str) -> list[Any]:
@@ -67,8 +71,11 @@ def command(baseline: tuple[str, ...], candidate: tuple[str, ...], config_file: 
     flags = {k: options[k] for k in GATE_SETTINGS}
     flags["allow_different"] = list(flags["allow_different"])
     cfg = resolve(flags, config_file=config_file)
-    record_url = _record_target(record)  # a bad --record target fails before any work, in one line
+    record_url, record_file = _record_target(record)  # a bad --record target fails before any work, in one line
     targets = file_format_targets("check", options)  # so do two formats sent to standard output
+    # and an output onto the config, the history store, an input or another output
+    guard_outputs({f"--{fmt}": target for fmt, target in targets.items()}, cfg.source, record_file,
+                  *baseline, *candidate)
     base = _load_all(baseline, "baseline")
     cand = _load_all(candidate, "candidate")
     result = run_check(base, cand, cfg.thresholds, overrides=cfg.overrides, allow_different=cfg.allow_different,
@@ -82,7 +89,7 @@ def command(baseline: tuple[str, ...], candidate: tuple[str, ...], config_file: 
         (baseline, candidate),
     )
     if targets.get("json") != "-":
-        click.echo(render.render("check", result, "text", width=text_width()))
+        echo_output(render.render("check", result, "text", width=text_width()))
     for fmt, target in targets.items():
         if target:
             write_output(target, render.render("check", result, fmt), f"{fmt} report")

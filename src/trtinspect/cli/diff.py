@@ -13,6 +13,7 @@ from trtinspect import render
 from trtinspect.cli import keep_until_exit
 from trtinspect.cli.options import (
     format_option,
+    guard_outputs,
     load_evidence,
     output_option,
     side_labels,
@@ -46,6 +47,7 @@ def command(a: str, b: str, fmt: str, output: Path | None, top: int, no_lint: bo
     refused with exit code 3 unless --force; the same network built for another GPU, TensorRT version,
     input shape or precision is compared, and what differs is said first.
     """
+    guard_outputs({"--output": output}, a, b)
     bundle_a = load_evidence(a, what="an engine to diff")
     bundle_b = load_evidence(b, what="an engine to diff")
     bundle_a.name, bundle_b.name = side_labels(bundle_a.name, bundle_b.name, a, b)

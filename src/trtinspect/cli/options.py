@@ -10,10 +10,11 @@
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,6 +59,36 @@ def refuse_overwriting_inputs(*targets: str | Path | None) -> None:
         if target is not None and str(target) != "-" and os.path.realpath(target) in inputs:
             raise TrtInspectError("is one of the input files; writing the output there would replace it",
                                   path=target, hint="choose another output file")
+
+
+def guard_outputs(outputs: Mapping[str, str | Path | None], *read_only: str | Path | None) -> None:
+    """Check a command's output files BEFORE any work (one line, exit 2): no output is one of the paths the
+    command only reads (``read_only``: its input paths, ``--config``, the history store of ``--record`` for the
+    other outputs), no two outputs share a file, and each can be created (not a folder, its folder exists).
+
+    ``outputs``: option (``--json``) -> file (None or ``-``: none / standard output). The read-only paths join
+    the files :func:`load` reads, which :func:`refuse_overwriting_inputs` checks again once they are known."""
+    inputs = _inputs_read()
+    inputs.update(os.path.realpath(p) for p in read_only if p is not None and str(p) not in ("", "-")
+                  and not str(p).startswith("sample:"))
+    seen: dict[str, str] = {}
+    for option, target in outputs.items():
+        if target is None or str(target) == "-":
+            continue
+        real = os.path.realpath(target)
+        if real in inputs:
+            raise TrtInspectError(f"is a file this command reads; writing the {option} output there would "
+                                  "replace it", path=target, hint=f"give {option} another file")
+        if real in seen:
+            raise TrtInspectError(f"is given to both {seen[real]} and {option}; one file would keep only the "
+                                  "last output", path=target, hint="give each output its own file")
+        seen[real] = option
+        if os.path.isdir(real):
+            raise TrtInspectError(f"is a folder, not a file for the {option} output", path=target,
+                                  hint="give a file name")
+        if not os.path.isdir(os.path.dirname(real)):
+            raise TrtInspectError(f"the folder of the {option} output does not exist", path=target,
+                                  hint="create the folder first or give another path")
 
 
 def load_evidence(*paths: str | Path, name: str | None = None, what: str = "TensorRT evidence") -> EngineBundle:
@@ -162,18 +193,33 @@ def echo_output(text: str | bytes) -> None:
     output writes UTF-8: the same bytes, without decoding them here and, in click, stripping colour codes from
     and encoding 72 MB again (a JSON document holds no raw control characters, so there is nothing to strip).
     """
-    if isinstance(text, bytes):
-        binary = _utf8_binary(sys.stdout)
-        if binary is None:
-            text = text.decode()
-        else:
-            sys.stdout.flush()
-            binary.write(text)
-            if not text.endswith(b"\n"):
-                binary.write(b"\n")
-            binary.flush()
-            return
-    click.echo(text, nl=not text.endswith("\n"))
+    try:
+        if isinstance(text, bytes):
+            binary = _utf8_binary(sys.stdout)
+            if binary is None:
+                text = text.decode()
+            else:
+                sys.stdout.flush()
+                binary.write(text)
+                if not text.endswith(b"\n"):
+                    binary.write(b"\n")
+                binary.flush()
+                return
+        click.echo(text, nl=not text.endswith("\n"))
+    except BrokenPipeError:
+        discard_stdout()
+
+
+def discard_stdout() -> None:
+    """The reader of standard output went away (``... | head -1``): what is still written goes nowhere, and the
+    command ends with its own exit status (0, or 1 for a regression / --fail-on), whatever the format and however
+    long the output; an exit status never says that a pipe closed (docs/cli.md, exit codes)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):  # no real stream (tests): nothing to do
+        pass
 
 
 def _utf8_binary(stream: Any) -> Any:

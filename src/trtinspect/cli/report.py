@@ -6,7 +6,15 @@ import click
 
 from trtinspect import render
 from trtinspect.cli import keep_until_exit
-from trtinspect.cli.options import format_option, load, name_option, paths_argument, text_width, top_option
+from trtinspect.cli.options import (
+    echo_output,
+    format_option,
+    load,
+    name_option,
+    paths_argument,
+    text_width,
+    top_option,
+)
 from trtinspect.inspector.report import build_report
 from trtinspect.parsers.bundle import require_detailed as ensure_detailed
 
@@ -33,4 +41,4 @@ def command(paths: tuple[str, ...], fmt: str, top: int, name: str | None, no_lin
     report = build_report(bundle, top=top, lint=not no_lint)
     text = render.render("report", report, fmt, width=text_width())
     keep_until_exit(report, text)
-    click.echo(text, nl=not text.endswith("\n"))
+    echo_output(text)
