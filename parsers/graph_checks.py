@@ -102,7 +102,13 @@ def parsed_graph_notes(names: Sequence[str], producers: list[list[int]], loops: 
     ghosts: list[str] = []
     if bindings is not None:
         bound = set(bindings)
-        ghosts = [t for t in read if t not in written and t not in bound]
+        if isinstance(written, dict | set | frozenset):  # the unwritten tensors by set steps in C, then in order
+            unwritten = set(read)
+            unwritten.difference_update(written)
+            unwritten.difference_update(bound)
+            ghosts = [t for t in read if t in unwritten] if unwritten else []
+        else:
+            ghosts = [t for t in read if t not in written and t not in bound]
     return _notes(names, loops, cyc, ghosts)
 
 

@@ -166,7 +166,8 @@ def is_flat(base: str) -> bool:
 
 def nodes_from_base(base: str) -> tuple[list[str], str]:
     """source_nodes_from_name for a name without profile suffix that is not a reformat."""
-    if is_flat(base):
+    if not ("{" in base or "}" in base or "|" in base or "PWN" in base or "_my" in base) \
+            and (("(" not in base and "[" not in base) or _OPEN_ACROSS_RE.search(base) is None):  # is_flat
         # Fast path, most layers: a plain or bracketed "a [b3] + (Unnamed Layer* 5) [Shuffle] + c (2)". Every
         # piece opens no more brackets than it closes, so _decompose returns exactly the pieces; a name
         # without " + " is one node (or none: a synthetic "[...]" record).

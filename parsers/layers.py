@@ -211,9 +211,11 @@ def _int64(value: Any) -> int | None:
     return None
 
 
-def _name_notes(names: Sequence[str], notes: list[str]) -> None:
+def _name_notes(names: Sequence[str], notes: list[str], distinct: bool | None = None) -> None:
+    """Notes on duplicate names and names with control characters (``distinct``: whether the names are all
+    distinct, when the caller knows)."""
     dups: list[str] = []
-    if len(set(names)) != len(names):
+    if not distinct if distinct is not None else len(set(names)) != len(names):
         seen: dict[str, int] = {}
         for n in names:
             c = seen.get(n, 0)
@@ -318,11 +320,11 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
     table = [read(i, rec) for i, rec in enumerate(records)]
     cols: dict[str, list[Any]] = dict(zip(_ROW_COLUMNS, map(list, zip(*table, strict=True)), strict=True))
     del table
-    cols["layer_index"] = list(range(n))
+    cols["layer_index"] = range(n)  # type: ignore[assignment]  # pandas makes a range an arange, in C
     graph = rows.graph
     cols["producers"], cols["consumers"], info.backward = _edges(cols, graph)
-    _link_reformats(cols, graph.reformat_rows)
-    _frame_notes(cols["name"], graph, detailed, info.notes)
+    distinct = _link_reformats(cols, graph.reformat_rows)
+    _frame_notes(cols["name"], graph, detailed, info.notes, distinct)
     info.graph = graph
     info.names, info.producers = cols["name"], cols["producers"]
     return schema.frame_from_columns(cols, schema.LAYERS), info
@@ -381,9 +383,38 @@ class _RowWriter:
             self.graph.missing_tensors += 1
         ins, in_names = self.tensors(raw_in, i, "Inputs") if raw_in else ([], [])
         outs, out_names = self.tensors(raw_out, i, "Outputs") if raw_out else ([], [])
-        self.graph.add(i, in_names, out_names)
+        graph = self.graph
+        if len(in_names) == 1 == len(out_names):  # _Graph.add of one tensor read and one written
+            tn, tin = out_names[0], in_names[0]
+            producer_of = graph.producer_of
+            if tn in producer_of:
+                graph.multi_produced.append(tn)
+            else:
+                producer_of[tn] = i
+            lst = graph.consumers_of.get(tin)
+            if lst is None:
+                graph.consumers_of[tin] = [i]
+            elif lst[-1] != i:
+                lst.append(i)
+            p = producer_of.get(tin)
+            if p is None:
+                graph.producers.append([])
+                graph.recheck.append(i)
+            else:
+                graph.producers.append([p])
+                if p == i:
+                    graph.backward = True
+            if tin == tn:
+                graph.loops.append(i)
+        else:
+            graph.add(i, in_names, out_names)
         base, prof = split_profile_suffix(name) if name[-1:] == "]" and " [profile " in name else (name, None)
-        nodes, src, fusion, serves = self._sources(i, base, flags, attrs)
+        if flags[1] or "Metadata" in attrs or base.startswith("Reformatting CopyNode for ") \
+                or " reformatter " in base:
+            nodes, src, fusion, serves = self._sources(i, base, flags, attrs)
+        else:  # _sources of a layer named after its source nodes
+            nodes, fusion = nodes_from_base(base)
+            src, serves = ("name" if nodes else "none"), False
         out_prec = outs[0]["dtype"] if outs else None
         if ins:
             prec = ins[0]["dtype"]
@@ -400,7 +431,8 @@ class _RowWriter:
             canon(tac, tac) if type(tac) is str else None if tac is None else _opt_str(tac),
             canon(tval, tval) if type(tval) is str else None if tval is None else _opt_str(tval),
             canon(origin, origin) if type(origin) is str else None if origin is None else _opt_str(origin),
-            _int64(pop("StreamId", None)), None if WEIGHT_KEYS.isdisjoint(attrs) else self.weights(attrs),
+            None if (sid := pop("StreamId", None)) is None else _int64(sid),
+            None if WEIGHT_KEYS.isdisjoint(attrs) else self.weights(attrs),
             attrs,
         )
 
@@ -410,6 +442,15 @@ class _RowWriter:
             raise _bad(f"layer record {index}: '{key}' is {type(raw).__name__}, expected a list of tensors",
                        self.path)
         fmt_cache = self.fmt_cache
+        if len(raw) == 1:  # most tensor lists: one named tensor of a known format
+            t = raw[0]
+            if type(t) is dict:
+                tname, fmt = t.get("Name"), t.get("Format/Datatype")
+                parsed = fmt_cache.get(fmt) if type(fmt) is str else None
+                if parsed is not None and type(tname) is str:
+                    dims = t.get("Dimensions")
+                    return [{"name": tname, "shape": dims if type(dims) is list else None, "format": parsed[2],
+                             "dtype": parsed[0], "layout": parsed[1], "location": t.get("Location")}], [tname]
         out = []
         names = []
         for t in raw:
@@ -488,17 +529,21 @@ def _edges(cols: dict[str, list[Any]], graph: _Graph) -> tuple[list[list[int]], 
         ps = list(dict.fromkeys(producer_of[t] for t in c_inn[i] if t in producer_of))
         c_prod[i] = ps
         backward = backward or any(p >= i for p in ps)
+    # A row writing one tensor takes that tensor's reader list itself (the graph is complete and nothing
+    # appends to it any more): no copy of 51,600 lists. Rows writing several tensors, or none, get their own.
+    get = consumers_of.get
     c_cons: list[list[int]] = [
-        list(consumers_of.get(out_n[0], ())) if len(out_n) == 1
-        else list(dict.fromkeys(j for t in out_n for j in consumers_of.get(t, ())))
+        (get(out_n[0]) or []) if len(out_n) == 1
+        else list(dict.fromkeys(j for t in out_n for j in get(t, ())))
         for out_n in c_outn]
     return c_prod, c_cons, backward
 
 
-def _link_reformats(cols: dict[str, list[Any]], reformat_rows: list[int]) -> None:
-    """Reformats: index of the layer they serve (first layer with that base name)."""
+def _link_reformats(cols: dict[str, list[Any]], reformat_rows: list[int]) -> bool | None:
+    """Reformats: index of the layer they serve (first layer with that base name). Returns whether the layer
+    names are all distinct when that came for free (the base names are the names), else None."""
     if not reformat_rows:
-        return
+        return None
     bases = cols["base_name"]
     first_index = dict(zip(reversed(bases), range(len(bases) - 1, -1, -1), strict=True))  # first row wins
     attributes = cols["attributes"]
@@ -506,10 +551,12 @@ def _link_reformats(cols: dict[str, list[Any]], reformat_rows: list[int]) -> Non
         target_index = first_index.get(attributes[i]["serves"])
         if target_index is not None:
             attributes[i]["serves_index"] = target_index
+    return len(first_index) == len(bases) if bases == cols["name"] else None
 
 
-def _frame_notes(names: Sequence[str], graph: _Graph, detailed: bool, notes: list[str]) -> None:
-    _name_notes(names, notes)
+def _frame_notes(names: Sequence[str], graph: _Graph, detailed: bool, notes: list[str],
+                 distinct: bool | None = None) -> None:
+    _name_notes(names, notes, distinct)
     if graph.multi_produced:
         notes.append(
             f"{len(graph.multi_produced)} tensor(s) are written by more than one layer; edges use the first "
