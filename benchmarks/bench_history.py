@@ -12,6 +12,7 @@ machine and its load; the ratio is the figure to read.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
 import subprocess
 import sys
@@ -33,13 +34,20 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     qat = trtinspect.load(RESNET / "qat")
-    result = run_check([qat], [qat])
+    # check refuses a run against itself: a GENERATED second run of qat (scripts/derive_rerun.py) is the candidate
+    spec = importlib.util.spec_from_file_location("derive_rerun", RESNET.parents[1] / "scripts" / "derive_rerun.py")
+    assert spec is not None and spec.loader is not None
+    derive = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(derive)
+    with tempfile.TemporaryDirectory() as tmp:
+        rerun = trtinspect.load(derive.derive(RESNET / "qat", Path(tmp) / "qat-rerun.generated"))
+    result = run_check([qat], [rerun])
     folder = Path(tempfile.mkdtemp(prefix="bench-history-"))
     store = folder / "h.sqlite"
     engine = history.connect(str(store))
     t0 = time.perf_counter()
     for _ in range(args.checks):
-        history.record(result, [qat] * args.runs, [qat] * args.runs, engine=engine)
+        history.record(result, [qat] * args.runs, [rerun] * args.runs, engine=engine)
     record_s = (time.perf_counter() - t0) / args.checks
     engine.dispose()
     counts = history.summary(history.connect(str(store), create=False))

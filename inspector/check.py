@@ -55,7 +55,8 @@ from trtinspect.inspector.check_inputs import (
     group_runs_by_alignment,
     groups_by_name,
     lookup,
-    same_pair_note,
+    metric_name,
+    refuse_same_pair,
     source_words,
     untested_phrase,
     validate_side,
@@ -587,9 +588,8 @@ def run_check(
     validate_side(candidate, CAND)
     diffs = _comparable_or_raise(baseline, candidate, allow_different)
     same_network_or_raise(baseline, candidate)
+    refuse_same_pair(baseline, candidate)
     notes: list[str] = []
-    if (same := same_pair_note(baseline, candidate)) is not None:
-        notes.append(same)
     if set(allow_different) & set(BUILD_CHANGES):
         notes.append(
             "--allow-different precision is no longer needed: a build precision change is part of the change "
@@ -705,8 +705,8 @@ def _group_gate(
             gain = (f"improved significantly ({e2e.delta_pct:+.1f}%)" if e2e.significance == "significant"
                     else f"improved by {-e2e.delta_pct:.1f}% ({e2e.untested}; judged on size alone)")
             notes.append(
-                f"{traded} group(s) got slower while end-to-end GPU compute {gain}: time moved between groups "
-                "(e.g. through fusion), reported as 'traded', not failing; set strict_groups "
+                f"{traded} group(s) got slower while {metric_name(e2e.source, short=True)} {gain}: time moved "
+                "between groups (e.g. through fusion), reported as 'traded', not failing; set strict_groups "
                 "(--strict-groups) to fail on them"
             )
     else:

@@ -3,14 +3,18 @@ validation of each side's runs. Pure functions of bundles; the decisions live in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
+from trtinspect.parsers.layer_total import per_iteration_profile
 from trtinspect.parsers.model import require_tensorrt  # imports the nsys package only for nsys inputs
 from trtinspect.parsers.numbers import EVIDENCE, bad_columns, source_file
 from trtinspect.parsers.run_facts import build_precision as build_precision  # check reads it from here
@@ -48,6 +52,19 @@ def centre_word(source: str | None) -> str:
 
 _SOURCE_WORDS = {"iterations": "per-iteration times", "runs": "GPU compute figure of a performance summary",
                  "layer_sum": "per-layer profile"}
+
+
+# What the end-to-end figure IS, by its source, in every output (headline, JUnit case, benchmark names, notes): a
+# per-layer profile's sum is not GPU compute time (it holds profiler overhead and whatever the profile missed).
+_METRIC = {"iterations": "end-to-end GPU compute", "runs": "end-to-end GPU compute",
+           "layer_sum": "per-layer profile sum (not GPU compute time)"}
+
+
+def metric_name(source: str | None, *, short: bool = False) -> str:
+    """The end-to-end figure's name for ``source``: ``end-to-end GPU compute`` or ``per-layer profile sum (...)``
+    (``short``: without the parenthesis)."""
+    name = _METRIC.get(str(source), "end-to-end")
+    return name.split(" (", 1)[0] if short else name
 
 
 def untested_phrase(n_base: int, n_cand: int, min_runs: int) -> str:
@@ -160,17 +177,40 @@ def gpu_compute_median(b: EngineBundle) -> float | None:
     return b.timing.gpu_compute.median
 
 
-def _layer_ms(b: EngineBundle) -> dict[str, float]:
-    """Per-iteration time of each timed layer by name (duplicates summed): the bundle's one join of profile
-    to layers (:meth:`EngineBundle.layer_times`). Without layers (nothing to join to) the groups are the
-    profile's own rows (:func:`groups_by_name`), so the profile rows are read by name."""
-    frame = b.layer_times() if not b.layers.empty else b.profile
+def profile_per_iteration(b: EngineBundle) -> pd.DataFrame:
+    """The run's profile rows with ``avg_ms`` the figure check judges and history records: ms per iteration on
+    the per-layer total's basis (:func:`~trtinspect.parsers.layer_total.per_iteration_profile`): an
+    ``--exportProfile`` JSON's ``averageMs`` (its timeMs / count), a ``--dumpProfile`` row's Time(ms) share of the
+    Total row over the iterations (unrounded, trtexec's Time % rule), never the 4-decimal printed average
+    (0.0017 printed is 31.40 ms / 18,362 = 0.00171 ms: the printed digit alone moves a small layer by up to 3%)."""
+    return per_iteration_profile(b.profile, b.layer_total)
+
+
+def profile_ms_by_name(b: EngineBundle) -> dict[str, float]:
+    """Each profiled name's ms per iteration on :func:`profile_per_iteration`'s basis, rows of one name summed
+    (NaN when none of them is timed): what a fusion group adds up, and what ``check --record`` stores per layer."""
+    frame = profile_per_iteration(b)
+    return _by_name(frame["name"].astype(str).tolist(), frame["avg_ms"].to_numpy(dtype=float).tolist(), keep_nan=True)
+
+
+def _by_name(names: list[str], values: list[float], *, keep_nan: bool = False) -> dict[str, float]:
     sums: dict[str, float] = {}
-    names, values = frame["name"].astype(str).tolist(), frame["avg_ms"].to_numpy(dtype=float).tolist()
     for name, ms in zip(names, values, strict=True):
         if ms == ms:  # untimed layers (NaN) add nothing
             sums[name] = sums.get(name, 0.0) + ms
+        elif keep_nan:
+            sums.setdefault(name, math.nan)
     return sums
+
+
+def _layer_ms(b: EngineBundle) -> dict[str, float]:
+    """Per-iteration time of each timed layer by name (duplicates summed): the bundle's one join of profile
+    to layers (:meth:`EngineBundle.layer_times`). Without layers (nothing to join to) the groups are the
+    profile's own rows (:func:`groups_by_name`), read by name on the same basis (:func:`profile_per_iteration`)."""
+    if b.layers.empty:
+        return {name: ms for name, ms in profile_ms_by_name(b).items() if ms == ms}
+    frame = b.layer_times()
+    return _by_name(frame["name"].astype(str).tolist(), frame["avg_ms"].to_numpy(dtype=float).tolist())
 
 
 GroupTimesFn = Callable[
@@ -212,11 +252,33 @@ def alignment_groups(alignment: Any) -> pd.DataFrame:
             "group_id": pd.Series(gids, dtype="int64"),
             "kind": [str(k) for k in groups["kind"]],
             # the direction-independent name (history trends survive a fusion change), else diff's label
-            "label": [str(stable.get(g, x)) for g, x in zip(gids, groups["label"], strict=True)],
+            "label": [whole_label(str(stable.get(g, x)), [*names.get(("A", g), []), *names.get(("B", g), [])])
+                      for g, x in zip(gids, groups["label"], strict=True)],
             "layers_a": [names.get(("A", g), []) for g in gids],
             "layers_b": [names.get(("B", g), []) for g in gids],
         }
     )
+
+
+# align names a group by its layers' names cut to 60 characters (inspector.align_groups: 57 + "..."); long
+# TensorRT fused names ("Reformatting CopyNode for Input Tensor 0 to {ForeignNode[...]}") then read alike
+_CUT_AT, _CUT_KEEP = 60, 57
+
+
+def whole_label(label: str, layers: Iterable[str]) -> str:
+    """``label`` with every layer name align cut (``prefix...``) written whole, in one pass (names may hold
+    ``...`` themselves): a check names each group unambiguously (renderers wrap long names to the width) and
+    history trends key on a name no two groups share. Names cut alike are all written (``a + b``)."""
+    if "..." not in label:
+        return label
+    whole: dict[str, list[str]] = {}
+    for name in dict.fromkeys(layers):
+        if len(name) > _CUT_AT:
+            whole.setdefault(name[:_CUT_KEEP] + "...", []).append(name)
+    if not whole:
+        return label
+    cut = re.compile("|".join(re.escape(c) for c in sorted(whole, key=len, reverse=True)))
+    return cut.sub(lambda m: " + ".join(whole[m.group()]), label)
 
 
 def groups_by_name(
@@ -309,15 +371,42 @@ def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
                 )
 
 
-def same_pair_note(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> str | None:
-    """A warning when a candidate run holds the baseline's own measurements: such a check compares a run with
-    itself (in CI usually both paths pointing at one folder) and passes without comparing anything."""
+def refuse_same_pair(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> None:
+    """A candidate run that is a baseline run is bad input (exit 2, like the same run twice on one side): every
+    kind of timing evidence both hold is identical (``qat`` and ``qat/``, ``sample:X`` and its folder, a copied
+    folder, one log given to both, a folder and its own profile file), or they hold the same per-iteration
+    times (a copied --exportTimes file: thousands of identical floats are one measurement). Such a check
+    compares a run with itself and would pass without comparing anything; a check never passes without
+    evidence."""
     for i, c in enumerate(candidate):
         for j, b in enumerate(baseline):
-            if _same_measurements(b, c):
-                return (f"candidate run {i} ('{c.name}') holds the same measurements as baseline run {j} "
-                        f"('{b.name}'): this check compared a run with itself; check the CI paths")
-    return None
+            why = _one_run(b, c)
+            if why:
+                raise TrtInspectError(
+                    f"candidate run {i} ('{c.name}') is baseline run {j} ('{b.name}'): {why}; a run checked "
+                    "against itself compares nothing and never passes",
+                    path=_where(c),
+                    hint="point --baseline and --candidate at different profiling runs (check the CI paths)",
+                )
+
+
+def _one_run(a: EngineBundle, b: EngineBundle) -> str:
+    """Why runs ``a`` and ``b`` are one run ('' when they are not)."""
+    if a.has_times and len(a.times) > 1 and a.times.equals(b.times):
+        return f"the same per-iteration times ({len(a.times)} iterations)"
+    kinds = [(what, fa, fb) for what, fa, fb in (
+        ("per-iteration times", a.times, b.times), ("per-layer profile", a.profile, b.profile),
+        ("performance summary", a.summary, b.summary)) if not (fa.empty or fb.empty)]
+    if kinds and all(fa.equals(fb) for _, fa, fb in kinds):
+        return f"the same {' and '.join(what for what, _, _ in kinds)}"
+    return ""
+
+
+def _where(b: EngineBundle) -> str | None:
+    """Where a run's files are: their one folder, else its first file (None for a bundle built in memory)."""
+    paths = [Path(p) for ps in b.sources.values() for p in ps]
+    folders = {p.parent for p in paths}
+    return str(next(iter(folders))) if len(folders) == 1 else str(paths[0]) if paths else None
 
 
 def _same_measurements(a: EngineBundle, b: EngineBundle) -> bool:

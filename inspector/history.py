@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector import history_store as store
+from trtinspect.inspector.check_inputs import profile_ms_by_name
 
 if TYPE_CHECKING:  # annotations only: reading the history never needs scipy (check's statistics)
     from trtinspect.inspector.check import CheckResult
@@ -243,7 +244,8 @@ def _insert_layers(
     rows = []
     for side, bundles in (("baseline", baseline), ("candidate", candidate)):
         for i, b in enumerate(bundles):
-            for name, ms in zip(b.profile["name"], b.profile["avg_ms"], strict=True):
+            # the figure check judged: ms per iteration on the per-layer total's basis, one name's rows summed
+            for name, ms in profile_ms_by_name(b).items():
                 rows.append(
                     {"run_id": run_id, "side": side, "run_index": i, "layer": str(name), "avg_ms": _f(ms)}
                 )

@@ -52,6 +52,37 @@ def nsys_generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
     return out, nsys_generator().generate(out, iterations=7, processes=2, seed=3)
 
 
+def _derive_module() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("derive_rerun", REPO / "scripts" / "derive_rerun.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def derive_rerun(src: Path, out: Path, part: int = 1, of: int = 2) -> Path:
+    """scripts/derive_rerun.py: a GENERATED second run of the real bundle ``src`` in ``out`` (every ``of``-th of
+    its real iterations from ``part``; every other file copied byte for byte)."""
+    out_path: Path = _derive_module().derive(src, out, part, of)
+    return out_path
+
+
+def thin_times(folder: Path, part: int = 1, of: int = 2) -> Path:
+    """scripts/derive_rerun.py: in a copied bundle ``folder``, keep every ``of``-th real iteration from ``part``
+    (a test that edits the copy's profile then has another run, not the source's per-iteration times again)."""
+    out_path: Path = _derive_module().thin_times(folder, part, of)
+    return out_path
+
+
+@pytest.fixture(scope="session")
+def qat_rerun(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A GENERATED second run of the real A100 ResNet-18 qat bundle (its odd iterations): ``check`` of qat
+    against it compares two distinct runs of one engine (a run against itself is refused)."""
+    return derive_rerun(RESNET / "qat", tmp_path_factory.mktemp("rerun") / "qat-rerun.generated")
+
+
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run the ``trtinspect`` command in-process: (exit status, stdout, stderr)."""
     from trtinspect.cli import main

@@ -437,7 +437,7 @@ def test_graph_model_on_every_sample(reg: Registry) -> None:
         assert sorted(e["data"]["layer_index"] for e in _nodes(elements)) == sorted(g.layer_index)
 
 
-def test_history_callbacks(tmp_path: Path) -> None:
+def test_history_callbacks(tmp_path: Path, qat_rerun: Path) -> None:
     from trtinspect.app.pages_history import HistoryStore
     from trtinspect.inspector import history
     from trtinspect.inspector.check import run_check
@@ -446,9 +446,10 @@ def test_history_callbacks(tmp_path: Path) -> None:
         trtinspect.load(resnet_file("qat", "graph.json").parent),
         trtinspect.load(resnet_file("qat-residual", "graph.json").parent),
     )
+    rerun = trtinspect.load(qat_rerun)   # a GENERATED second run of qat (conftest)
     url = history.as_url(tmp_path / "h.sqlite")
-    checks = [run_check([qat], [qat]), run_check([qat], [res]), run_check([qat], [qat])]
-    for c, cand in zip(checks, (qat, res, qat), strict=True):
+    checks = [run_check([qat], [rerun]), run_check([qat], [res]), run_check([qat], [rerun])]
+    for c, cand in zip(checks, (rerun, res, rerun), strict=True):
         history.record(c, [qat], [cand], url)
     store = HistoryStore(url)
     assert store.engine_names() == [qat.name, res.name]  # most checks first

@@ -47,13 +47,14 @@ sync_api = pytest.importorskip(
 
 
 @pytest.fixture(scope="module")
-def history_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def history_url(tmp_path_factory: pytest.TempPathFactory, qat_rerun: Path) -> str:
     from trtinspect.inspector import history
     from trtinspect.inspector.check import run_check
 
     qat, res = trtinspect.load(RESNET / "qat"), trtinspect.load(RESNET / "qat-residual")
+    rerun = trtinspect.load(qat_rerun)   # a GENERATED second run of qat (conftest)
     url = history.as_url(tmp_path_factory.mktemp("hist") / "h.sqlite")
-    for base, cand in ((qat, qat), (qat, res), (qat, qat)):
+    for base, cand in ((qat, rerun), (qat, res), (qat, rerun)):
         history.record(run_check([base], [cand]), [base], [cand], url)
     return url
 

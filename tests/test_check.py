@@ -270,11 +270,11 @@ def test_lost_fp16_rtx3090_resnet50() -> None:
     assert r.exit_code == 1 and r.end_to_end.delta_pct > 100 and len(r.regressed_groups) >= 5
 
 
-def test_environment_differences_still_exit_3(bundles: dict[str, trtinspect.EngineBundle]) -> None:
+def test_environment_differences_still_exit_3(bundles: dict[str, trtinspect.EngineBundle], qat_rerun: Path) -> None:
     """Exit 3 stays for the environment: GPU, TensorRT version, input shapes, locked clocks where recorded.
     The device's maximum clock (TREx compute_clock_ghz) is a property of the GPU model: never a difference."""
-    qat = bundles["qat"]
-    faster_max_clock = dataclasses.replace(qat, device={**qat.device, "compute_clock_ghz": 1.98})
+    qat, rerun = bundles["qat"], trtinspect.load(qat_rerun)   # a GENERATED second run of qat (conftest)
+    faster_max_clock = dataclasses.replace(rerun, device={**rerun.device, "compute_clock_ghz": 1.98})
     assert run_check([qat], [faster_max_clock]).exit_code == 0
     for field_name, changed in (
         ("trt_version", dataclasses.replace(qat, trt_version="10.3.0")),
@@ -296,10 +296,12 @@ def test_environment_differences_still_exit_3(bundles: dict[str, trtinspect.Engi
 
 
 def test_self_check_passes_and_fusion_changes_are_added_removed(
-    bundles: dict[str, trtinspect.EngineBundle],
+    bundles: dict[str, trtinspect.EngineBundle], qat_rerun: Path
 ) -> None:
-    r = run_check([bundles["qat"]], [bundles["qat"]])
-    assert r.exit_code == 0 and r.end_to_end.delta_ms == 0 and (r.groups["delta_ms"] == 0).all()
+    """Another run of the same engine (GENERATED from qat's own iterations and profile) passes; qat against itself
+    compares nothing and is refused (test_a_run_against_itself_never_passes)."""
+    r = run_check([bundles["qat"]], [trtinspect.load(qat_rerun)])
+    assert r.exit_code == 0 and abs(r.end_to_end.delta_pct) < 0.1 and (r.groups["delta_ms"] == 0).all()
     r = run_check([bundles["qat"]], [bundles["qat-residual"]])
     removed = r.groups[r.groups["status"] == "removed"]
     # qat-residual drops standalone quantize layers: they are removed time, never regressions
@@ -349,9 +351,14 @@ def test_pooled_iterations_versus_single_summary(bundles: dict[str, trtinspect.E
     ].iloc[0]
     assert src == "runs" and samples[0][0] == pytest.approx(median)
     # one side with iterations, the other with a summary only: both fall back to one printed median per run
-    r = run_check([b], [no_times])
+    res = bundles["qat-residual"]
+    r = run_check([b], [dataclasses.replace(res, times=schema.empty_frame(schema.TIMES))])
     assert r.end_to_end.source == "runs"
     assert r.end_to_end.base_ms == pytest.approx(b.timing.gpu_compute.median)
+    assert r.end_to_end.cand_ms == pytest.approx(res.timing.gpu_compute.median)
+    # qat's own summary and profile without its times: the same run, never compared with qat
+    with pytest.raises(TrtInspectError, match="the same per-layer profile and performance summary"):
+        run_check([b], [no_times])
 
 
 def test_bad_input(bundles: dict[str, trtinspect.EngineBundle]) -> None:
@@ -363,7 +370,7 @@ def test_bad_input(bundles: dict[str, trtinspect.EngineBundle]) -> None:
     with pytest.raises(TrtInspectError, match="different engines"):
         run_check([bundles["qat"], bundles["fp16"]], [bundles["qat"]])
     with pytest.raises(TrtInspectError, match="unknown --allow-different"):
-        run_check([bundles["qat"]], [bundles["qat"]], allow_different=["colour"])
+        run_check([bundles["qat"]], [bundles["qat-residual"]], allow_different=["colour"])
     # different GPU named in the device dict
     other = dataclasses.replace(
         bundles["qat"],
@@ -403,10 +410,11 @@ def test_duplicate_layer_names_are_not_double_counted(tmp_path: Path) -> None:
     rows: list[dict[str, float | str]] = []
     for name, ms in (("Conv_0 + Relu_1", 0.1), ("dup", 0.1), ("dup", 0.2), ("Conv_2", 0.1)):
         rows.append({"name": name, "timeMs": 100 * ms, "averageMs": ms, "medianMs": ms, "percentage": 10.0})
-    path = tmp_path / "dup.profile.json"
+    path, other = tmp_path / "dup.profile.json", tmp_path / "dup2.profile.json"
     path.write_text(json.dumps([{"count": 100}, *rows]))
+    other.write_text(json.dumps([{"count": 200}, *({**r, "timeMs": 2 * float(r["timeMs"])} for r in rows)]))
     b = trtinspect.load(path)
-    r = run_check([b], [b])
+    r = run_check([b], [trtinspect.load(other)])   # another run (count 200) with the same averages
     dup = r.groups[r.groups["label"].str.contains("dup")].iloc[0]
     assert dup["base_ms"] == pytest.approx(0.3) and dup["cand_ms"] == pytest.approx(0.3)
     assert r.groups["base_ms"].sum() == pytest.approx(b.profile["avg_ms"].sum())
@@ -447,8 +455,9 @@ def test_the_same_run_twice_on_one_side_is_refused(bundles: dict[str, trtinspect
     qat = bundles["qat"]
     with pytest.raises(TrtInspectError, match="runs 0 and 1 hold identical measurements"):
         run_check([qat, qat, qat], [bundles["qat-residual"]])
-    # the same engine as baseline and candidate (an A/A check) stays allowed
-    assert run_check([qat], [qat]).exit_code == 0
+    # the same run as baseline and candidate compares nothing: refused too (exit 2, never a PASS)
+    with pytest.raises(TrtInspectError, match=r"candidate run 0 \('resnet-qat.onnx'\) is baseline run 0"):
+        run_check([qat], [qat])
 
 
 def test_fusion_group_names_do_not_depend_on_the_direction(

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import DATA, RESNET, run_cli
+from conftest import DATA, LOGS, RESNET, run_cli
 
 from trtinspect.cli import main
 
@@ -210,11 +210,14 @@ def test_same_named_engines_labelled_statistic_named_and_tiny_p(
     assert "(use --json for all)" in markdown and "JSON report" not in markdown
 
 
-def test_distinct_names_are_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["--baseline", QAT, "--candidate", QAT, "--json", str(tmp_path / "r.json")], capsys)
+def test_distinct_names_are_kept(tmp_path: Path, qat_rerun: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # another run of the same engine (GENERATED, conftest): the same engine name on both sides
+    code, out, _ = run(["--baseline", QAT, "--candidate", str(qat_rerun), "--json", str(tmp_path / "r.json")],
+                       capsys)
     assert code == 0
-    name = json.loads((tmp_path / "r.json").read_text())["baseline"]["name"]
-    assert name != QAT and f"baseline  {QAT} " in out   # same file both sides: the argument is shown
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["baseline"]["name"] == doc["candidate"]["name"] != QAT
+    assert f"baseline  {QAT} " in out   # the same engine name both sides: the argument is shown
 
 
 # ------------------------------------------------------------------------------ broken evidence (gap 4)
@@ -271,7 +274,7 @@ def test_nsys_export_without_tensorrt_is_refused(capsys: pytest.CaptureFixture[s
 
 # ------------------------------------------------------------------------------ hostile names (issue 17)
 
-# under 60 characters: longer names are shortened for labels (the full name stays in the JSON's layer lists)
+# labels name layers whole (they were cut at 60 characters, leaving this one's HTML out of every report)
 HOSTILE = "Conv_8,file=ci.yml,line=1,title=X::\x01\x0b\x1b[31m`<img src=x>%0A|"
 
 
@@ -323,7 +326,9 @@ def test_hostile_layer_names_are_escaped_in_every_format(
     ET.parse(xml)
     text = md.read_text()
     row = next(line for line in text.splitlines() if "Conv_8" in line)
-    assert "`Conv_8,file=ci.yml,line=1,title=X::" in row and "<img" not in text
+    assert "`Conv_8,file=ci.yml,line=1,title=X::" in row and "`<img src=x>%0A\\|``" in row
+    outside_code = re.sub(r"(`+)(.+?)(?<!`)\1(?!`)", "", text)     # in a code span HTML is shown, not run
+    assert "<img" not in outside_code and "&lt;img" in text
 
 
 def test_raw_control_characters_in_names_every_format(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -363,11 +368,30 @@ def test_markdown_code_span_and_xml_text_by_hand() -> None:
     assert check_report.gh_data("a:b,c%d\r\n") == "a:b,c%25d%0D%0A"
 
 
-def test_a_run_checked_against_itself_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    """TensorRT review: `check --baseline X --candidate X` printed PASS +0.0% and nothing else."""
-    code, out, err = run(["--baseline", QAT, "--candidate", QAT], capsys)
-    assert code == 0
-    assert "holds the same measurements as baseline run 0" in out + err and "compared a run with itself" in out + err
+def test_a_run_checked_against_itself_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """TensorRT review: `check --baseline X --candidate X` printed PASS +0.0% and nothing else; then PASS with a
+    note. A candidate that is a baseline run - the same folder, `qat` and `qat/`, `sample:` and its folder, a
+    copy, the folder and its own profile, a copy whose --exportTimes file is the baseline's, one log twice - is
+    bad input: exit 2, one line, never a verdict (docs/check.md, exit codes)."""
+    copy, times_copy = tmp_path / "qatcopy", tmp_path / "times-copied"
+    shutil.copytree(QAT, copy)
+    shutil.copytree(QAT, times_copy)   # another profile, the baseline's per-iteration times
+    prof = next(times_copy.glob("*.profile.json"))
+    prof.write_text(prof.read_text(encoding="utf-8").replace("0.06144,", "0.06145,"), encoding="utf-8")
+    monkeypatch.chdir(RESNET)
+    log = str(LOGS / "trt10.16-h100" / "result-01.log")
+    for base, cand, why in (
+        (QAT, QAT, "the same per-iteration times"), ("qat", "qat/", "the same per-iteration times"),
+        ("sample:resnet18-a100/qat", "qat", "the same"), (str(copy), QAT, "the same"),
+        ("qat", next(Path("qat").glob("*.profile.json")), "the same per-layer profile"),
+        ("qat", str(times_copy), "the same per-iteration times (3614 iterations)"),
+        (log, log, "the same performance summary"),
+    ):
+        code, out, err = run(["--baseline", base, "--candidate", str(cand)], capsys)
+        assert code == 2 and out == "", (base, cand, out)
+        assert err.count("\n") == 1 and "is baseline run 0" in err and why in err, err
+        assert "compares nothing and never passes" in err and "Traceback" not in err
 
 
 def test_library_check_and_diff_refuse_an_export_without_tensorrt() -> None:

@@ -26,6 +26,12 @@ def qat() -> trtinspect.EngineBundle:
 
 
 @pytest.fixture(scope="module")
+def rerun(qat_rerun: Path) -> trtinspect.EngineBundle:
+    """A GENERATED second run of qat (conftest.qat_rerun): a check of qat against it changes nothing."""
+    return trtinspect.load(qat_rerun)
+
+
+@pytest.fixture(scope="module")
 def qat_res() -> trtinspect.EngineBundle:
     return trtinspect.load(RESNET / "qat-residual")
 
@@ -40,12 +46,12 @@ def _counts(url: str) -> dict[str, int]:
 
 
 def test_record_list_trend(
-    tmp_path: Path, qat: trtinspect.EngineBundle, qat_res: trtinspect.EngineBundle
+    tmp_path: Path, qat: trtinspect.EngineBundle, rerun: trtinspect.EngineBundle, qat_res: trtinspect.EngineBundle
 ) -> None:
     url = history.as_url(tmp_path / "h.sqlite")
-    r1 = run_check([qat], [qat])
+    r1 = run_check([qat], [rerun])
     r2 = run_check([qat], [qat_res])
-    id1 = history.record(r1, [qat], [qat], url)
+    id1 = history.record(r1, [qat], [rerun], url)
     id2 = history.record(r2, [qat], [qat_res], url)
     assert id2 > id1
     counts = _counts(url)
@@ -71,11 +77,11 @@ def test_record_list_trend(
 
 
 def test_failure_mid_record_leaves_store_unchanged(
-    tmp_path: Path, qat: trtinspect.EngineBundle, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, qat: trtinspect.EngineBundle, rerun: trtinspect.EngineBundle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = history.as_url(tmp_path / "h.sqlite")
-    result = run_check([qat], [qat])
-    history.record(result, [qat], [qat], url)
+    result = run_check([qat], [rerun])
+    history.record(result, [qat], [rerun], url)
     before = _counts(url)
 
     def boom(*_args: object, **_kw: object) -> None:
@@ -84,7 +90,7 @@ def test_failure_mid_record_leaves_store_unchanged(
     # the run row and group rows are written before the layers: the failure comes half-way
     monkeypatch.setattr(history, "_insert_layers", boom)
     with pytest.raises(RuntimeError, match="disk vanished"):
-        history.record(result, [qat], [qat], url)
+        history.record(result, [qat], [rerun], url)
     assert _counts(url) == before
 
     def interrupt(*_args: object, **_kw: object) -> None:
@@ -92,15 +98,15 @@ def test_failure_mid_record_leaves_store_unchanged(
 
     monkeypatch.setattr(history, "_insert_layers", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        history.record(result, [qat], [qat], url)
+        history.record(result, [qat], [rerun], url)
     assert _counts(url) == before
 
 
-def test_cli_record_and_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_record_and_history(tmp_path: Path, qat_rerun: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "ci.sqlite"
     qat_dir = str(RESNET / "qat")
     with pytest.raises(SystemExit) as exc:
-        main(["check", "--baseline", qat_dir, "--candidate", qat_dir, "--record", str(db)])
+        main(["check", "--baseline", qat_dir, "--candidate", str(qat_rerun), "--record", str(db)])
     assert exc.value.code == 0
     capsys.readouterr()
     main(["history", "--db", str(db)])
@@ -123,17 +129,17 @@ def test_history_bad_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_bare_record_uses_env_or_default(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, qat_rerun: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    qat_dir = str(RESNET / "qat")
+    qat_dir, rerun_dir = str(RESNET / "qat"), str(qat_rerun)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(history.ENV_DB, raising=False)
     with pytest.raises(SystemExit):
-        main(["check", "--baseline", qat_dir, "--record", "--candidate", qat_dir])
+        main(["check", "--baseline", qat_dir, "--record", "--candidate", rerun_dir])
     assert (tmp_path / history.DEFAULT_DB_FILE).is_file()
     monkeypatch.setenv(history.ENV_DB, str(tmp_path / "env.sqlite"))
     with pytest.raises(SystemExit):
-        main(["check", "--baseline", qat_dir, "--candidate", qat_dir, "--record"])
+        main(["check", "--baseline", qat_dir, "--candidate", rerun_dir, "--record"])
     assert len(history.list_runs(history.as_url(tmp_path / "env.sqlite"))) == 1
     assert len(history.list_runs(history.as_url(tmp_path / history.DEFAULT_DB_FILE))) == 1
 
@@ -199,10 +205,9 @@ def test_reading_never_creates_or_changes_a_file(tmp_path: Path, capsys: pytest.
 
 
 def test_record_creates_only_new_paths_or_appends_to_a_store(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, qat_rerun: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    qat_dir = str(RESNET / "qat")
-    check = ["check", "--baseline", qat_dir, "--candidate", qat_dir, "--record"]
+    check = ["check", "--baseline", str(RESNET / "qat"), "--candidate", str(qat_rerun), "--record"]
     targets = _not_stores(tmp_path)
     before = _snapshot(tmp_path)
     for target in targets:
@@ -221,12 +226,12 @@ def test_record_creates_only_new_paths_or_appends_to_a_store(
     assert _cli(["history", "--db", str(new), "--check"], capsys)[0] == 0
 
 
-def _damaged_store(tmp_path: Path, qat: trtinspect.EngineBundle) -> Path:
+def _damaged_store(tmp_path: Path, qat: trtinspect.EngineBundle, rerun: trtinspect.EngineBundle) -> Path:
     """A real store of several checks with 30 KB in its middle overwritten (fixed seed)."""
     import random
 
     path = tmp_path / "damaged.sqlite"
-    result = run_check([qat], [qat])
+    result = run_check([qat], [rerun])
     engine = history.connect(str(path))
     for _ in range(6):
         history.record(result, [qat] * 3, [qat] * 3, engine=engine)
@@ -240,9 +245,10 @@ def _damaged_store(tmp_path: Path, qat: trtinspect.EngineBundle) -> Path:
 
 
 def test_damaged_store_is_one_line_for_every_history_command(
-    tmp_path: Path, qat: trtinspect.EngineBundle, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, qat: trtinspect.EngineBundle, rerun: trtinspect.EngineBundle, qat_rerun: Path,
+    capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _damaged_store(tmp_path, qat)
+    path = _damaged_store(tmp_path, qat, rerun)
     before = _snapshot(tmp_path)
     for extra in READERS:
         code, err = _cli(["history", "--db", str(path), *extra], capsys)
@@ -250,7 +256,8 @@ def test_damaged_store_is_one_line_for_every_history_command(
         assert "damaged" in _one_error_line(err)
     assert _snapshot(tmp_path) == before
     qat_dir = str(RESNET / "qat")
-    code, err = _cli(["check", "--baseline", qat_dir, "--candidate", qat_dir, "--record", str(path)], capsys)
+    code, err = _cli(["check", "--baseline", qat_dir, "--candidate", str(qat_rerun), "--record", str(path)],
+                     capsys)
     assert code == 2 and "damaged" in _one_error_line(err)
     assert _snapshot(tmp_path) == before
     from trtinspect.app.pages_history import HistoryStore
@@ -259,7 +266,7 @@ def test_damaged_store_is_one_line_for_every_history_command(
         HistoryStore(str(path))
 
 
-def test_symlink_loop_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_symlink_loop_is_one_line(tmp_path: Path, qat_rerun: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
     a.symlink_to(b)
     b.symlink_to(a)
@@ -270,7 +277,7 @@ def test_symlink_loop_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[
         for args in (
             ["history", "--db", str(target)],
             ["history", "--db", str(target), "--check"],
-            ["check", "--baseline", qat_dir, "--candidate", qat_dir, "--record", str(target)],
+            ["check", "--baseline", qat_dir, "--candidate", str(qat_rerun), "--record", str(target)],
         ):
             code, err = _cli(args, capsys)
             assert code == 2 and what in _one_error_line(err), (args, err)
@@ -313,15 +320,16 @@ def open_folder() -> Iterator[Path]:
 
 
 def test_unreadable_store_and_folder_are_one_line(
-    open_folder: Path, qat: trtinspect.EngineBundle, capsys: pytest.CaptureFixture[str]
+    open_folder: Path, qat_rerun: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Permission errors need a user that is not root: as root the commands run with effective uid/gid 65534."""
-    bundle = open_folder / "qat"
+    bundle, rerun = open_folder / "qat", open_folder / "qat" / "rerun"
     shutil.copytree(RESNET / "qat", bundle)  # readable by anyone, wherever the checkout lives
-    for p in [bundle, *bundle.iterdir()]:
+    shutil.copytree(qat_rerun, rerun)        # (a GENERATED second run, inside: the folder list below is unchanged)
+    for p in [bundle, *bundle.iterdir(), *rerun.iterdir()]:
         p.chmod(0o755 if p.is_dir() else 0o644)
     store = open_folder / "h.sqlite"
-    check = ["check", "--baseline", str(bundle), "--candidate", str(bundle), "--record"]
+    check = ["check", "--baseline", str(bundle), "--candidate", str(rerun), "--record"]
     assert _cli([*check, str(store)], capsys)[0] == 0  # also imports everything the commands below use
     assert _cli(["history", "--db", str(store), "--layer", "x"], capsys)[0] == 0
     locked = open_folder / "locked"

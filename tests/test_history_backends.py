@@ -38,8 +38,14 @@ def qat() -> trtinspect.EngineBundle:
 
 
 @pytest.fixture(scope="module")
-def aa(qat: trtinspect.EngineBundle) -> CheckResult:
-    return run_check([qat], [qat])
+def rerun(qat_rerun: Path) -> trtinspect.EngineBundle:
+    """A GENERATED second run of qat (conftest.qat_rerun; history_writer.py derives the same one)."""
+    return trtinspect.load(qat_rerun)
+
+
+@pytest.fixture(scope="module")
+def aa(qat: trtinspect.EngineBundle, rerun: trtinspect.EngineBundle) -> CheckResult:
+    return run_check([qat], [rerun])
 
 
 @pytest.fixture(scope="session")
@@ -110,10 +116,11 @@ def _writer(url: str, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_record_and_read(store_url: str, qat: trtinspect.EngineBundle, aa: CheckResult) -> None:
+def test_record_and_read(store_url: str, qat: trtinspect.EngineBundle, rerun: trtinspect.EngineBundle,
+                         aa: CheckResult) -> None:
     cand = trtinspect.load(RESNET / "qat-residual")
     r2 = run_check([qat], [cand])
-    id1 = history.record(aa, [qat], [qat], store_url)
+    id1 = history.record(aa, [qat], [rerun], store_url)
     id2 = history.record(r2, [qat], [cand], store_url)
     runs = history.list_runs(store_url)
     assert list(runs["id"]) == [id2, id1]
@@ -139,9 +146,10 @@ def test_four_concurrent_writers(store_url: str, qat: trtinspect.EngineBundle, a
     _assert_sound(store_url, 12, aa, 2 * len(qat.profile))
 
 
-def test_writer_killed_mid_transaction(store_url: str, qat: trtinspect.EngineBundle, aa: CheckResult) -> None:
+def test_writer_killed_mid_transaction(store_url: str, qat: trtinspect.EngineBundle, rerun: trtinspect.EngineBundle,
+                                       aa: CheckResult) -> None:
     """SIGKILL while a check's rows are written but not committed: the store keeps exactly what it had."""
-    history.record(aa, [qat], [qat], store_url)
+    history.record(aa, [qat], [rerun], store_url)
     before = _counts(store_url)
     p = _writer(store_url, "hang")
     assert p.stdout is not None
@@ -153,7 +161,7 @@ def test_writer_killed_mid_transaction(store_url: str, qat: trtinspect.EngineBun
     # a reader comes first (SQLite: replays the journal the killed writer left), then a writer
     _assert_sound(store_url, 1, aa, 2 * len(qat.profile))
     assert _counts(store_url) == before
-    history.record(aa, [qat], [qat], store_url)
+    history.record(aa, [qat], [rerun], store_url)
     _assert_sound(store_url, 2, aa, 2 * len(qat.profile))
 
 
@@ -216,7 +224,7 @@ def _layout(url: str) -> tuple[set[str], set[str]]:
 
 
 def test_version1_store_is_read_unchanged_then_migrated_by_a_writer(
-    store_url: str, tmp_path: Path, qat: trtinspect.EngineBundle, aa: CheckResult
+    store_url: str, tmp_path: Path, qat: trtinspect.EngineBundle, rerun: trtinspect.EngineBundle, aa: CheckResult
 ) -> None:
     url = _v1_store(store_url, tmp_path)
     file_bytes = V1_STORE.read_bytes()
@@ -230,7 +238,7 @@ def test_version1_store_is_read_unchanged_then_migrated_by_a_writer(
     if url.startswith("sqlite"):
         assert Path(url.removeprefix("sqlite:///")).read_bytes() == file_bytes
 
-    new_id = history.record(aa, [qat], [qat], url)  # a writer migrates, in the same transaction as nothing else
+    new_id = history.record(aa, [qat], [rerun], url)  # a writer migrates, in the same transaction as nothing else
     tables, cols = _layout(url)
     assert "schema_version" in tables and set(history.V2_ONLY) <= cols
     engine = history.connect(url, create=False)
@@ -241,8 +249,9 @@ def test_version1_store_is_read_unchanged_then_migrated_by_a_writer(
     assert history.verify(engine) == []
 
 
-def test_newer_schema_version_is_refused(store_url: str, qat: trtinspect.EngineBundle, aa: CheckResult) -> None:
-    history.record(aa, [qat], [qat], store_url)
+def test_newer_schema_version_is_refused(store_url: str, qat: trtinspect.EngineBundle,
+                                        rerun: trtinspect.EngineBundle, aa: CheckResult) -> None:
+    history.record(aa, [qat], [rerun], store_url)
     engine = sa.create_engine(store_url)
     with engine.begin() as conn:
         conn.execute(sa.update(history.schema_table).values(version=history.SCHEMA_VERSION + 7))

@@ -32,11 +32,11 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def test_relative_sqlite_url_records_in_the_current_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, qat_rerun: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(["check", "--baseline", QAT, "--candidate", QAT, "--record", "sqlite:///relative.db"],
-                         capsys)
+    code, out, err = run(["check", "--baseline", QAT, "--candidate", str(qat_rerun), "--record",
+                          "sqlite:///relative.db"], capsys)
     assert code == 0 and "PASS" in out
     assert f"recorded as check #1 in {tmp_path / 'relative.db'}" in err  # where the relative URL resolved
     assert (tmp_path / "relative.db").is_file()
@@ -54,11 +54,12 @@ def test_relative_sqlite_url_records_in_the_current_folder(
     ],
 )
 def test_bad_record_target_fails_first_in_one_line(
-    target: str, needle: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    target: str, needle: str, tmp_path: Path, qat_rerun: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Refused before any engine is loaded: no verdict on stdout, one line on stderr, exit 2, nothing written."""
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(["check", "--baseline", QAT, "--candidate", QAT, "--record", target], capsys)
+    code, out, err = run(["check", "--baseline", QAT, "--candidate", str(qat_rerun), "--record", target], capsys)
     assert code == 2 and out == ""
     assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
@@ -76,15 +77,16 @@ def test_runs_label() -> None:
     assert runs_label(["/a/r0", "/b/r1"]) == "/a/r0, /b/r1"  # only the root in common
 
 
-def _split_runs(root: Path, k: int) -> list[str]:
-    """k runs of the real qat bundle, each holding every k-th of its real iterations (derived at test time)."""
+def _split_runs(root: Path, parts: range, of: int = 6) -> list[str]:
+    """Runs of the real qat bundle, run i holding every ``of``-th of its real iterations from i (derived at test
+    time); give each side other parts (the same part on both sides is one run, refused)."""
     src = RESNET / "qat"
     iterations = json.loads(next(src.glob("*.timing.json")).read_text())
     runs = []
-    for i in range(k):
-        run_dir = root / f"run{i}"
+    for n, i in enumerate(parts):
+        run_dir = root / f"run{n}"
         shutil.copytree(src, run_dir)
-        next(run_dir.glob("*.timing.json")).write_text(json.dumps(iterations[i::k]))
+        next(run_dir.glob("*.timing.json")).write_text(json.dumps(iterations[i::of]))
         runs.append(str(run_dir))
     return runs
 
@@ -92,8 +94,8 @@ def _split_runs(root: Path, k: int) -> list[str]:
 def test_several_runs_are_named_by_their_folder_in_every_format(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base = _split_runs(tmp_path / "base", 3)
-    cand = _split_runs(tmp_path / "cand", 3)
+    base = _split_runs(tmp_path / "base", range(0, 3))
+    cand = _split_runs(tmp_path / "cand", range(3, 6))
     md, js = tmp_path / "r.md", tmp_path / "r.json"
     code, out, _ = run(["check", "--baseline", *base, "--candidate", *cand, "--markdown", str(md),
                         "--json", str(js)], capsys)

@@ -283,19 +283,26 @@ def test_nsys_timing_uses_trtexecs_rule_and_claims_no_trtexec_figure(tmp_path: P
 
 
 def test_check_and_diff_work_on_nsys_exports(generated: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
-    """`check` and `diff` run on nsys data like on trtexec exports (GENERATED export, A/A comparison)."""
+    """`check` and `diff` run on nsys data like on trtexec exports (GENERATED exports: two runs of one engine,
+    seeds 3 and 4; the same export on both sides is one run, refused)."""
     import json
 
     path, _ = generated
+    other = tmp_path / "trt_resnet18_generated_seed4.sqlite"
+    nsys_generator().generate(other, iterations=7, processes=2, seed=4)
     out = tmp_path / "check.json"
     with pytest.raises(SystemExit) as exc:
-        main(["check", "--baseline", str(path), "--candidate", str(path), "--json", str(out)])
-    assert exc.value.code == 0
+        main(["check", "--baseline", str(path), "--candidate", str(other), "--json", str(out)])
     result = json.loads(out.read_text())
-    bundle = bundle_from_nsys(path)
-    assert result["end_to_end"]["base_ms"] == pytest.approx(float(bundle.times["compute_ms"].median()))
-    assert result["verdict"] == "pass" or result["exit_code"] == 0
-    assert result["end_to_end"]["delta_ms"] == pytest.approx(0.0)
+    assert exc.value.code == result["exit_code"] in (0, 1)
+    bundle, cand = bundle_from_nsys(path), bundle_from_nsys(other)
+    e2e = result["end_to_end"]
+    assert e2e["source"] == "iterations" and result["groups"]
+    assert e2e["base_ms"] == pytest.approx(float(bundle.times["compute_ms"].median()))
+    assert e2e["cand_ms"] == pytest.approx(float(cand.times["compute_ms"].median()))
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--baseline", str(path), "--candidate", str(path)])
+    assert exc.value.code == 2
 
     from trtinspect.inspector.diff import diff
 

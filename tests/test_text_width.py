@@ -64,12 +64,13 @@ def test_check_table_fits(base: Path, cand: Path, columns: int, capsys: pytest.C
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> str:
+def store(tmp_path_factory: pytest.TempPathFactory, qat_rerun: Path) -> str:
     """A history store with a long engine name (a CI path), written by `check --record`'s store code."""
     qat, res = trtinspect.load(RESNET / "qat"), trtinspect.load(RESNET / "qat-residual")
+    rerun = trtinspect.load(qat_rerun)   # a GENERATED second run of qat (conftest)
     res.name = "ci/builds/2026-12-06/very-long-branch-name/resnet18-qat-residual-int8-best.engine"
     url = history.as_url(tmp_path_factory.mktemp("h") / "h.sqlite")
-    history.record(run_check([qat], [qat]), [qat], [qat], url)
+    history.record(run_check([qat], [rerun]), [qat], [rerun], url)
     history.record(run_check([qat], [res]), [qat], [res], url)
     return url
 

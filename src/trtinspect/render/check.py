@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from trtinspect.inspector.check import CheckResult, EndToEnd, centre_word
+from trtinspect.inspector.check_inputs import metric_name
 from trtinspect.render.escape import dumps_finite
 from trtinspect.textfmt import FILE_WIDTH, fit_row
 
@@ -61,7 +62,7 @@ def statistic(e: EndToEnd) -> str:
                 f"{e.n_cand} runs)" if max(e.n_base, e.n_cand) > 1 else
                 "median GPU compute as trtexec prints it (1 vs 1 runs)")
     if e.source == "layer_sum":
-        return f"mean of per-run per-layer totals ({e.n_base} vs {e.n_cand} runs)"
+        return f"mean of per-run per-layer profile sums, not GPU compute time ({e.n_base} vs {e.n_cand} runs)"
     return "not available"
 
 
@@ -72,7 +73,7 @@ def headline(r: CheckResult) -> str:
     untested = f"threshold only; {r.k_base} vs {r.k_cand} runs, not tested for significance"
     basis = f"; {untested}" if e.untested and e.status in ("regression", "improvement") else ""
     e2e = (
-        f"end-to-end GPU compute {_ms(e.base_ms)} -> {_ms(e.cand_ms)} ms "
+        f"{metric_name(e.source)} {_ms(e.base_ms)} -> {_ms(e.cand_ms)} ms "
         f"({centre_word(e.source)}; {_pct(e.delta_pct)}, {e.status}{basis})"
         if e.source != "none"
         else "end-to-end not available"
@@ -344,7 +345,7 @@ def to_junit(r: CheckResult) -> str:
     suite = ET.Element("testsuite", name=xml_text(f"trtinspect check {r.label('candidate')}"))
     cases: list[ET.Element] = []
     e = r.end_to_end
-    case = ET.Element("testcase", classname="trtinspect.check", name="end-to-end GPU compute")
+    case = ET.Element("testcase", classname="trtinspect.check", name=_e2e_name(e))
     e_reason = xml_text("".join(f"{c}; " for c in r.changes) + f"{statistic(e)}: {e.reason!s}")
     if e.status == "regression":
         ET.SubElement(case, "failure", message=e_reason, type="regression").text = e_reason
@@ -406,9 +407,9 @@ def github_annotations(r: CheckResult) -> list[str]:
         out.append(_gh("warning", "trtinspect: build changed", change))
     e_text = f"{statistic(e)}: {e.reason!s}"
     if e.status == "regression":
-        out.append(_gh("error", "trtinspect: end-to-end regression", e_text))
+        out.append(_gh("error", f"trtinspect: {_gate(e)} regression", e_text))
     elif e.significance == "significant" and (e.delta_pct or 0) > 0:
-        out.append(_gh("warning", "trtinspect: end-to-end slower (below threshold)", e_text))
+        out.append(_gh("warning", f"trtinspect: {_gate(e)} slower (below threshold)", e_text))
     for g in r.groups.to_dict("records"):
         title = f"trtinspect: {g['label']}"
         if g["status"] == "regression":
@@ -428,6 +429,16 @@ def github_annotations(r: CheckResult) -> list[str]:
     return out
 
 
+def _e2e_name(e: EndToEnd) -> str:
+    """The end-to-end figure's name (a test case / metric name): ``end-to-end GPU compute``, or ``per-layer
+    profile sum`` (another figure, so another series) when that was compared."""
+    return metric_name(e.source, short=True) if e.source != "none" else "end-to-end GPU compute"
+
+
+def _gate(e: EndToEnd) -> str:
+    return "per-layer profile sum" if e.source == "layer_sum" else "end-to-end"
+
+
 def _bench_name(r: CheckResult, part: str) -> str:
     return f"{r.candidate_name}/{part}"
 
@@ -440,7 +451,7 @@ def to_bencher(r: CheckResult) -> dict[str, Any]:
         m: dict[str, float] = {"value": e.cand_ms * 1e6}
         if _num(e.cand_low_ms) is not None and _num(e.cand_high_ms) is not None:
             m["lower_value"], m["upper_value"] = e.cand_low_ms * 1e6, e.cand_high_ms * 1e6
-        out[_bench_name(r, "end-to-end gpu compute")] = {"latency": m}
+        out[_bench_name(r, _e2e_name(e).lower())] = {"latency": m}
     for g in r.groups.to_dict("records"):
         v = _num(g["cand_ms"])
         if v is not None:
@@ -454,7 +465,7 @@ def to_benchmark_action(r: CheckResult) -> list[dict[str, Any]]:
     e = r.end_to_end
     if _num(e.cand_ms) is not None:
         entry: dict[str, Any] = {
-            "name": _bench_name(r, "end-to-end gpu compute"),
+            "name": _bench_name(r, _e2e_name(e).lower()),
             "unit": "ms",
             "value": round(e.cand_ms, 6),
             "extra": statistic(e),
