@@ -438,3 +438,25 @@ def _refuse_broken_evidence(b: EngineBundle, side: str) -> None:
             path=str(source_file(b, bad.frame) or b.name),
             hint="times must be finite, non-negative numbers; re-export the run",
         )
+    zero = _zero_time(b)
+    if zero:   # 0 ms of GPU work is no measurement: it read as a -100% "improvement" and passed
+        raise TrtInspectError(
+            f"{side} run '{b.name}': {zero}; an engine cannot run in no time, so this measured nothing",
+            path=_where(b) or b.name,
+            hint="re-export the run (trtexec --exportTimes=FILE --exportProfile=FILE); a check never passes "
+                 "without evidence",
+        )
+
+
+def _zero_time(b: EngineBundle) -> str:
+    """What of a run's timing evidence says the engine took 0 ms ('' when none does): the median GPU compute
+    time of its iterations or of its summary, or its per-layer profile's total."""
+    samples = b.timing.samples.get("compute_ms")
+    if samples is not None and samples.size and float(np.median(samples)) <= 0:
+        return f"its median GPU compute time is 0 ms ({samples.size} iterations)"
+    median = gpu_compute_median(b)
+    if (samples is None or not samples.size) and median is not None and median <= 0:
+        return "its performance summary's GPU compute median is 0 ms"
+    if b.has_profile and not b.total_layer_ms() > 0:
+        return "its per-layer profile adds up to 0 ms"
+    return ""

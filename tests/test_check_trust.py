@@ -143,3 +143,22 @@ def test_history_sums_a_names_rows_as_check_does(tmp_path: Path) -> None:
     trend = history.layer_trend("dup", url)
     layer = trend[trend["what"] == "layer"].iloc[0]
     assert layer["base_ms"] == pytest.approx(0.3) == r.groups.set_index("label").loc["dup", "base_ms"]
+
+
+def test_zero_gpu_time_is_no_measurement(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A times file whose iterations took 0 ms (computeMs 0: a broken export) read as a -100% improvement and
+    PASSed, trading two slower groups for the 'gain'. It is refused like other broken evidence (exit 2)."""
+    import shutil
+
+    from conftest import RESNET
+
+    cand = tmp_path / "zero"
+    shutil.copytree(RESNET / "qat-residual", cand)
+    timing = next(cand.glob("*.timing.json"))
+    rows = json.loads(timing.read_text())
+    for x in rows:
+        x["computeMs"], x["latencyMs"], x["endComputeMs"] = 0, 0, x["startComputeMs"]
+    timing.write_text(json.dumps(rows))
+    code, out, err = run_cli(["check", "--baseline", str(RESNET / "qat"), "--candidate", str(cand)], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1, (out, err)
+    assert f"{cand}: candidate run 'resnet-qat-residual.onnx': its median GPU compute time is 0 ms" in err
