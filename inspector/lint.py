@@ -26,6 +26,7 @@ from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES, SEVERITY_RANK, Rule, rules_frame
 from trtinspect.inspector.rules_base import Finding, LintContext
+from trtinspect.inspector.rules_facts import attach_sunk
 from trtinspect.parsers import schema
 from trtinspect.parsers.model import require_tensorrt  # imports the nsys package only for nsys inputs
 
@@ -149,8 +150,13 @@ def _run(bundle: EngineBundle, chosen: Sequence[Rule], *, detail: bool) -> pd.Da
     with gc_paused():  # many small acyclic objects on large engines: see trtinspect.gcpause
         ctx = LintContext(bundle, detail=detail)
         found: list[tuple[int, Rule, Finding]] = []
+        ctx.rules_run = []
         for order, rule in enumerate(chosen):
-            found.extend((order, rule, f) for f in rule.check(ctx))
+            got = rule.check(ctx)
+            found.extend((order, rule, f) for f in got)
+            ctx.rules_run.append(rule.id)
+            ctx.roots_found = ctx.roots_found or any(f.supersedes for f in got)
+        attach_sunk(ctx)  # the members final roots absorbed as the rules ran (rules_facts.Sink)
         found = _group(_absorb_hot_layers(_absorb(found, ctx), ctx), ctx)
         cols: dict[str, list[Any]] = {c: [] for c in schema.FINDINGS}
         keys: list[tuple[Any, ...]] = []

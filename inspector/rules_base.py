@@ -103,6 +103,10 @@ class LintContext:
 
     def __init__(self, bundle: EngineBundle, *, detail: bool = True) -> None:
         self.bundle, self.detail = bundle, detail  # detail False: rules may leave cause/evidence empty
+        # Set by the lint engine as it runs the rules: the ids run so far and whether one of them found a root
+        # cause (a finding with ``supersedes``); None when a rule is called on its own (rules_facts.Sink).
+        self.rules_run: list[str] | None = None
+        self.roots_found = False
         layers = bundle.layers
         self.n = len(layers)
         self.has_profile = bundle.has_profile and self.n > 0

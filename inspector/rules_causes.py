@@ -69,36 +69,36 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
     precisions = sorted({out_precision[r] for r in convs})
     rows = list(dict.fromkeys([*convs, *requant, *fb_rows]))
     supersedes = ("int8-float-output", "qdq-standalone", "reformat-copy", "int8-fallback")
-    if not detail:  # what it absorbs, the rules after it need not find (rules_facts.absorbed_rows)
-        facts.note_final_root(ctx, RESIDUAL_ID, rows, supersedes)
-    return [
-        Finding(
-            rule_id=RESIDUAL_ID,
-            rows=rows,
-            title=(
-                f"Residual branch not quantized: {len(convs)} INT8 convolutions write "
-                f"{'/'.join(precisions) or 'float'} and {len(requant)} Quantize layers run on their own"
-                + (f"; {len(fallbacks)} layer(s) run in float" if fallbacks else "")
-            ),
-            cause=(
-                f"{len(convs)} INT8 convolutions fused with (or feeding) a residual Add read the skip-branch "
-                "input in float, so TensorRT makes them write float and re-quantizes each output with a "
-                "standalone Quantize layer: the residual (skip) branch of the Adds has no Q/DQ"
-                + _fallback_sentence(fallbacks)
-            )
-            if detail
-            else "",
-            evidence={
-                "convolutions": members,
-                "quantize_layers": names_of(ctx, requant),
-                **({"fallbacks": fallbacks} if fallbacks else {}),
-            }
-            if detail
-            else {},
-            saving=saving,
-            supersedes=supersedes,
+    root = Finding(
+        rule_id=RESIDUAL_ID,
+        rows=rows,
+        title=(
+            f"Residual branch not quantized: {len(convs)} INT8 convolutions write "
+            f"{'/'.join(precisions) or 'float'} and {len(requant)} Quantize layers run on their own"
+            + (f"; {len(fallbacks)} layer(s) run in float" if fallbacks else "")
+        ),
+        cause=(
+            f"{len(convs)} INT8 convolutions fused with (or feeding) a residual Add read the skip-branch "
+            "input in float, so TensorRT makes them write float and re-quantizes each output with a "
+            "standalone Quantize layer: the residual (skip) branch of the Adds has no Q/DQ"
+            + _fallback_sentence(fallbacks)
         )
-    ]
+        if detail
+        else "",
+        evidence={
+            "convolutions": members,
+            "quantize_layers": names_of(ctx, requant),
+            **({"fallbacks": fallbacks} if fallbacks else {}),
+        }
+        if detail
+        else {},
+        saving=saving,
+        supersedes=supersedes,
+    )
+    facts.note_final_root(ctx, root)  # what it absorbs, the rules after it need not find (rules_facts.Sink)
+    if not detail:
+        facts.note_root_writers(ctx, convs)
+    return [root]
 
 
 def _residual_member(
@@ -258,24 +258,22 @@ def check_input_path(ctx: LintContext) -> list[Finding]:
     kinds = {r: str(_is_input_movement(ctx, r)) for r in rows}
     advice = "; ".join(_ADVICE[k] for k in dict.fromkeys(kinds.values()))
     supersedes = ("reformat-copy", "qdq-standalone", "shape-layers", PADDING_ID)
-    if not ctx.detail:  # what it absorbs, the rules after it need not find (rules_facts.absorbed_rows)
-        facts.note_final_root(ctx, INPUT_ID, rows, supersedes)
-    return [
-        Finding(
-            rule_id=INPUT_ID,
-            rows=rows,
-            title=f"Input path: {', '.join(dict.fromkeys(kinds.values()))} ({len(rows)} layer(s) that only "
-            "move the input)",
-            cause=_input_path_cause(ctx, rows, kinds) if ctx.detail else "",
-            evidence=_input_path_evidence(ctx, rows, kinds) if ctx.detail else {},
-            confidence="proven" if ctx.has_edges else "inferred",
-            mitigation=advice[0].upper() + advice[1:] + ".",
-            supersedes=supersedes,
-            # feeding another input format/precision is the application's change, not the model's or the
-            # build's: such a finding stays a warning however large
-            escalate=any(k in ("shuffle/transpose", "explicit padding") for k in kinds.values()),
-        )
-    ]
+    root = Finding(
+        rule_id=INPUT_ID,
+        rows=rows,
+        title=f"Input path: {', '.join(dict.fromkeys(kinds.values()))} ({len(rows)} layer(s) that only "
+        "move the input)",
+        cause=_input_path_cause(ctx, rows, kinds) if ctx.detail else "",
+        evidence=_input_path_evidence(ctx, rows, kinds) if ctx.detail else {},
+        confidence="proven" if ctx.has_edges else "inferred",
+        mitigation=advice[0].upper() + advice[1:] + ".",
+        supersedes=supersedes,
+        # feeding another input format/precision is the application's change, not the model's or the
+        # build's: such a finding stays a warning however large
+        escalate=any(k in ("shuffle/transpose", "explicit padding") for k in kinds.values()),
+    )
+    facts.note_final_root(ctx, root)  # what it absorbs, the rules after it need not find (rules_facts)
+    return [root]
 
 
 def _input_path_cause(ctx: LintContext, rows: list[int], kinds: dict[int, str]) -> str:

@@ -21,7 +21,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 
 from trtinspect.inspector import precision as prec
-from trtinspect.inspector.rules_base import DTYPE_BYTES, MAX_ELEMENTS, LintContext
+from trtinspect.inspector.rules_base import DTYPE_BYTES, MAX_ELEMENTS, Finding, LintContext
 
 _T = TypeVar("_T")
 FLOAT = prec.FLOAT_PRECISIONS
@@ -330,13 +330,20 @@ def _new_roots(ctx: LintContext) -> dict[str, list[set[int]]]:
     return {}
 
 
-def note_final_root(ctx: LintContext, rule_id: str, rows: Sequence[int], supersedes: Sequence[str]) -> None:
-    """Record the rows of a finding of a :data:`FINAL_ROOTS` rule and the rules it absorbs."""
-    if rule_id not in FINAL_ROOTS:
-        raise ValueError(f"{rule_id} is not a root cause that no rule supersedes")
+def note_final_root(ctx: LintContext, root: Finding) -> None:
+    """Record the rows of a finding of a :data:`FINAL_ROOTS` rule and the rules it absorbs: without detail,
+    for :func:`absorbed_rows`; with detail, a :class:`Sink` for the rules after it when the engine allows."""
+    if root.rule_id not in FINAL_ROOTS:
+        raise ValueError(f"{root.rule_id} is not a root cause that no rule supersedes")
+    if ctx.detail:
+        if _sink_allowed(ctx, root):
+            sinks, one = shared(ctx, "sinks", _new_sinks), Sink(root)
+            for superseded in root.supersedes:
+                sinks.setdefault(superseded, one)
+        return
     roots = shared(ctx, "final_roots", _new_roots)
-    covered = set(rows)
-    for superseded in supersedes:
+    covered = set(root.rows)
+    for superseded in root.supersedes:
         roots.setdefault(superseded, []).append(covered)
 
 
@@ -354,6 +361,105 @@ def single_row_absorbed(ctx: LintContext, rule_id: str) -> set[int]:
     return covered[0] if len(covered) == 1 else set().union(*covered)
 
 
+def note_root_writers(ctx: LintContext, convs: Sequence[int]) -> None:
+    """Record the INT8 float writers a final root lists with all their direct Quantize readers (the
+    residual-not-quantized convolutions), for :func:`surely_absorbed`."""
+    ctx.rule_cache["root_writers"] = set(convs)
+
+
+def surely_absorbed(ctx: LintContext) -> Callable[[int], bool]:
+    """Without detail: whether the int8-float-output finding of float writer ``r`` is absorbed, decided
+    without walking from it: ``r`` and its direct Quantize readers are rows of one final root
+    (:func:`note_root_writers`), and every passthrough layer reading ``r`` feeds only layers that are no
+    passthrough, so the Q/DQ layers on the way to its compute readers are among those readers."""
+    writers: set[int] = ctx.rule_cache.get("root_writers", set())
+    consumers, through = ctx.consumers, ctx._passthrough
+
+    def test(r: int) -> bool:
+        return r in writers and not any(through[d] for c in consumers[r] if through[c] for d in consumers[c])
+
+    return test
+
+
 def is_absorbed(covered: list[set[int]], rows: list[int]) -> bool:
     """Whether all ``rows`` lie in one of the ``covered`` row sets (:func:`absorbed_rows`)."""
     return any(c.issuperset(rows) for c in covered)
+
+
+# ------------------------------------------------------------------------------------------- detail mode
+# With detail, the findings a final root absorbs are kept as its ``evidence["absorbed"]`` members (tens of
+# thousands on large engines). When the root's rule runs before every rule it absorbs and before any other
+# root-cause finding (the default rule order; the engine says so through LintContext.rules_run and
+# roots_found), the rules after it build those members directly into the root's :class:`Sink`, in the order
+# lint._absorb would give them, instead of findings for the engine to look up, absorb and convert.
+SINK_ROOTS = frozenset({"residual-not-quantized"})  # every rule it supersedes makes its members through a Sink
+
+
+def _sink_allowed(ctx: LintContext, root: Finding) -> bool:
+    run = ctx.rules_run
+    return (root.rule_id in SINK_ROOTS and run is not None and not ctx.roots_found
+            and not set(root.supersedes) & set(run))
+
+
+def _new_sinks(ctx: LintContext) -> dict[str, Sink]:
+    return {}
+
+
+class Sink:
+    """The members a final root absorbs, made by the rules it supersedes (:func:`sink`)."""
+
+    def __init__(self, root: Finding) -> None:
+        self.root = root
+        self.covered = set(root.rows)
+        self._pos: dict[int, int] | None = None
+        self._members: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+
+    def covers(self, rows: Sequence[int]) -> bool:
+        """Whether the root absorbs a finding on ``rows`` (all of them among its rows)."""
+        return rows[0] in self.covered if len(rows) == 1 else bool(rows) and self.covered.issuperset(rows)
+
+    def take(self, ctx: LintContext, rule_id: str, rows: list[int], title: str, cause: str,
+             evidence: dict[str, Any], saving: dict[int, float] | None = None, cost_ms: float | None = None) -> None:
+        """Keep the finding of ``rule_id`` on ``rows`` (:meth:`covers`) as a member, as lint._members makes it."""
+        if self._pos is None:
+            self._pos = {r: i for i, r in enumerate(dict.fromkeys(self.root.rows))}
+        names, avg = ctx.names, ctx.avg_ms
+        if len(rows) != 1:
+            rows = list(dict.fromkeys(rows))
+        if cost_ms is not None and math.isnan(cost_ms):
+            cost = math.nan
+        elif saving is not None:
+            cost = math.fsum(saving.values()) if saving else math.nan
+        else:
+            cost = math.fsum([avg[r] for r in rows])
+        member = {"rule_id": rule_id, "layers": [names[r] for r in rows], "title": title, "cause": cause,
+                  "cost_ms": None if math.isnan(cost) else cost, "evidence": evidence}
+        at = self.root.supersedes.index(rule_id)
+        self._members.setdefault(at, []).append((self._pos[rows[0]], member))
+
+    def members(self) -> list[dict[str, Any]]:
+        """The members in lint._absorb's order: by the rules in the root's ``supersedes``, then by the root
+        row each starts on, then in the order they were made."""
+        out: list[dict[str, Any]] = []
+        for at in sorted(self._members):
+            out += [m for _, m in sorted(self._members[at], key=_first)]
+        return out
+
+
+def _first(item: tuple[int, dict[str, Any]]) -> int:
+    return item[0]
+
+
+def sink(ctx: LintContext, rule_id: str) -> Sink | None:
+    """With detail: the :class:`Sink` of the final root absorbing findings of ``rule_id``, if there is one."""
+    if not ctx.detail:
+        return None
+    return shared(ctx, "sinks", _new_sinks).get(rule_id)
+
+
+def attach_sunk(ctx: LintContext) -> None:
+    """Give each final root the members its :class:`Sink` holds (the engine calls it before lint._absorb)."""
+    for one in {id(x): x for x in shared(ctx, "sinks", _new_sinks).values()}.values():
+        members = one.members()
+        if members:
+            one.root.evidence.setdefault("absorbed", []).extend(members)

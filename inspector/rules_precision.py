@@ -84,6 +84,7 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
     groups: dict[str, tuple[str, str]] = {}
     confidence = "proven" if ctx.detailed else "inferred"
     inputs, outputs, walk = ctx.inputs, ctx.outputs, ctx.next_compute
+    sink = facts.sink(ctx, "reformat-copy")
     out: list[Finding] = []
     for r in rows:
         ins, outs = inputs[r], outputs[r]
@@ -105,17 +106,21 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
             dla_wait = dla_boundary(ctx, r, target[2] if target else None, ups, near)   # no saving
             if dla_wait:
                 signature += ", at the GPU/DLA boundary"
-        group = groups.get(signature)
-        if group is None:
-            group = groups[signature] = _reformat_group(kind, signature)
+        title = f"Reformat ({kind}) serving {short(served or names[r], 60)}"
         cause, ev = "", _empty()
         if detail:
             cause, ev = _reformat_detail(ctx, r, kind, (in_t, out_t), target, (walk(r, downstream=False), downs))
+            if sink is not None and r in sink.covered:  # a member of the root cause (rules_facts.Sink)
+                sink.take(ctx, "reformat-copy", [r], title, cause, ev, cost_ms=math.nan if dla_wait else None)
+                continue
+        group = groups.get(signature)
+        if group is None:
+            group = groups[signature] = _reformat_group(kind, signature)
         out.append(
             Finding(
                 rule_id="reformat-copy",
                 rows=[r],
-                title=f"Reformat ({kind}) serving {short(served or names[r], 60)}",
+                title=title,
                 cause=cause,
                 evidence=ev,
                 confidence=confidence,
@@ -224,6 +229,7 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
         rows = [r for r in rows if r not in absorbed]
     groups: dict[tuple[str, str], tuple[str, str, str]] = {}
     inputs, outputs = ctx.inputs, ctx.outputs
+    sink = facts.sink(ctx, "qdq-standalone")
     out: list[Finding] = []
     for r in rows:
         ins, outs = inputs[r], outputs[r]
@@ -232,9 +238,13 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
         ip = in_t.get("dtype") if in_t else None
         op = out_t.get("dtype") if out_t else None
         op_name = _qdq_operation(ctx, r, ip, op)
+        title = f"Standalone {op_name} layer {short(names[r], 60)}"
         cause, ev = "", _empty()
         if detail:
             severity, kind, cause, ev = _qdq_detail(ctx, r, op_name, (in_t, out_t))
+            if sink is not None and r in sink.covered:  # a member of the root cause (rules_facts.Sink)
+                sink.take(ctx, "qdq-standalone", [r], title, cause, ev)
+                continue
         else:
             severity, kind = _qdq_kind(ctx, r, op_name)
         group = groups.get((op_name, kind))
@@ -244,7 +254,7 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
             Finding(
                 rule_id="qdq-standalone",
                 rows=[r],
-                title=f"Standalone {op_name} layer {short(names[r], 60)}",
+                title=title,
                 cause=cause,
                 evidence=ev,
                 severity=severity,
@@ -401,6 +411,7 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
     ptype, ltype = ctx.parameter_type, ctx.layer_type
     savings = facts.int8_savings(ctx)
     absorbed = facts.absorbed_rows(ctx, "int8-fallback")
+    sink = facts.sink(ctx, "int8-fallback")
     for r, parts in facts.fallbacks(ctx).items():
         _, _, float_writers, conversions = parts
         rows = [r, *conversions, *float_writers]
@@ -415,14 +426,18 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
         cause, ev = _fallback_detail(ctx, r, kind, parts, why) if detail else ("", {})
         # Q/DQ network, no Q/DQ on the layer's input: float is what the network's quantization asked for
         asked = _qdq_network(ctx) and not _input_quantized(ctx, parts[0])
+        title = (f"{kind} {short(names[r], 60)} runs in {p}: its input is not quantized (no Q/DQ on it)"
+                 if asked else f"{kind} {short(names[r], 60)} fell back to {p} in an INT8 engine")
+        if sink is not None and sink.covers(rows):  # a member of the root cause (rules_facts.Sink)
+            sink.take(ctx, "int8-fallback", rows, title, cause, ev, saving)
+            continue
         out.append(
             Finding(
                 rule_id="int8-fallback",
                 rows=rows,
                 saving=saving,
                 supersedes=("reformat-copy", "qdq-standalone", "int8-float-output"),
-                title=f"{kind} {short(names[r], 60)} runs in {p}: its input is not quantized (no Q/DQ on it)"
-                if asked else f"{kind} {short(names[r], 60)} fell back to {p} in an INT8 engine",
+                title=title,
                 cause=cause,
                 evidence=ev,
                 severity="info" if asked else None,
@@ -518,7 +533,11 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
     writers = facts.int8_float_writers(ctx)
     walk, detail = ctx.next_compute, ctx.detail
     absorbed = facts.absorbed_rows(ctx, "int8-float-output")
+    sink = facts.sink(ctx, "int8-float-output")
+    sure = facts.surely_absorbed(ctx) if absorbed else None
     for r in writers:
+        if sure is not None and sure(r):
+            continue  # no detail: what a root cause absorbs is not shown (rules_facts.surely_absorbed)
         downs = walk(r, downstream=True)
         requant = _requantizers(ctx, r, downs)
         if not downs and not requant:
@@ -536,16 +555,20 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
         op = out_precision[r]
         saving = {x: avg_ms[x] for x in requant}
         saving[r] = savings[r]
+        title = f"INT8 layer writes {op}: {short(names[r], 70)}"
         cause, ev = "", _empty()
         if detail:
             cause, ev = _float_output_detail(ctx, r, readers, float_readers, res_readers, requant)
+            if sink is not None and sink.covers(rows):  # a member of the root cause (rules_facts.Sink)
+                sink.take(ctx, "int8-float-output", rows, title, cause, ev, saving)
+                continue
         out.append(
             Finding(
                 rule_id="int8-float-output",
                 rows=rows,
                 saving=saving,
                 supersedes=("qdq-standalone",),
-                title=f"INT8 layer writes {op}: {short(names[r], 70)}",
+                title=title,
                 cause=cause,
                 evidence=ev,
             )

@@ -1,0 +1,70 @@
+"""The members a final root cause absorbs, built directly by the rules it supersedes (rules_facts.Sink, issue 11
+speed half), are exactly what the engine's absorb step (lint._absorb) makes of those rules' findings: the same
+lint JSON (every finding, its evidence and its absorbed members in the same order) on every real bundle and log
+the project ships, in the default rule order and in orders where the root cause does
+not run first (then the rules make findings and the engine absorbs them, as before).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import trtinspect
+from trtinspect.inspector import rules_facts
+from trtinspect.inspector.lint import lint
+from trtinspect.render.lint import to_json
+
+ROOT = Path(__file__).resolve().parents[1]
+INPUTS = [
+    *sorted(str(p) for p in (ROOT / "sample_engines/resnet18-a100").iterdir() if p.is_dir()),
+    *sorted(str(p) for p in (ROOT / "tests/data/external/trex-rtx3090-resnet50").iterdir() if p.is_dir()),
+    *sorted(str(p) for p in (ROOT / "tests/data/external/trex-titanrtx-mobilenet").iterdir() if p.is_dir()),
+    *sorted(str(p) for p in (ROOT / "sample_engines/trtexec-logs").rglob("*.log")),
+]
+
+ORDERS: list[list[str] | None] = [
+    None,
+    ["residual-not-quantized", "int8-float-output", "qdq-standalone"],
+    ["int8-float-output", "residual-not-quantized", "qdq-standalone", "reformat-copy", "int8-fallback"],
+    ["input-path", "residual-not-quantized", "reformat-copy", "qdq-standalone", "int8-fallback"],
+    ["-unfused-conv-epilogue", "-input-path"],
+]
+
+
+def _json(path: str, rules: list[str] | None) -> str | None:
+    try:
+        bundle = trtinspect.load(path)
+        return to_json(lint(bundle, rules), bundle)
+    except trtinspect.TrtInspectError:
+        return None
+
+
+@pytest.mark.parametrize("path", INPUTS, ids=lambda p: str(Path(p).relative_to(ROOT)))
+def test_sunk_members_are_the_absorbed_findings(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    got = [_json(path, rules) for rules in ORDERS]
+    monkeypatch.setattr(rules_facts, "SINK_ROOTS", frozenset())  # every finding made, then absorbed
+    want = [_json(path, rules) for rules in ORDERS]
+    assert got == want
+
+
+def test_the_default_order_sinks_on_a_residual_engine() -> None:
+    """The path is taken where it matters (a Q/DQ engine with an unquantized residual branch)."""
+    bundle = trtinspect.load(ROOT / "sample_engines/resnet18-a100/qat")
+    taken: list[Any] = []
+    original = rules_facts.Sink.take
+
+    def take(self: rules_facts.Sink, *args: Any, **kwargs: Any) -> None:
+        taken.append(args[1])
+        original(self, *args, **kwargs)
+
+    rules_facts.Sink.take = take  # type: ignore[method-assign]
+    try:
+        findings = lint(bundle)
+    finally:
+        rules_facts.Sink.take = original  # type: ignore[method-assign]
+    assert {"int8-float-output", "qdq-standalone"} <= set(taken)
+    root = findings[findings["rule_id"] == "residual-not-quantized"]["evidence"].iloc[0]
+    assert len(root["absorbed"]) == len(taken)
