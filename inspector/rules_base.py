@@ -290,13 +290,19 @@ class LintContext:
         # The edges come from the tensor names: each producer of a row writes at least one tensor the row
         # reads, so a row reading a tensor no layer writes has fewer producers than inputs, and a tensor it
         # reads that no producer of it writes is written by no layer. Only those rows are looked at.
-        outputs, producers = self.outputs, self.producers
+        outputs, producers, inputs = self.outputs, self.producers, self.inputs
+        fewer = np.fromiter(map(len, producers), dtype=np.intp, count=self.n) < self.n_inputs
         readers = []
-        for r, ins in enumerate(self.inputs):
+        for r in np.flatnonzero(fewer).tolist():
             prods = producers[r]
-            if len(prods) < len(ins) and self._reads_unwritten(ins, [t for p in prods for t in outputs[p]]):
+            if self._reads_unwritten(inputs[r], [t for p in prods for t in outputs[p]]):
                 readers.append(r)
         return readers
+
+    @cached_property
+    def n_inputs(self) -> np.ndarray:
+        """Number of input tensors of each row (an intp array)."""
+        return np.fromiter(map(len, self.inputs), dtype=np.intp, count=self.n)
 
     def _reads_unwritten(self, ins: list[dict[str, Any]], written_by_producers: list[dict[str, Any]]) -> bool:
         """Whether one of the tensors ``ins`` is written by no layer (``written_by_producers``: the
@@ -382,10 +388,11 @@ class LintContext:
         out, todo = _by_codes(_qdq_by_types, [self._coded("origin"), self._coded("layer_type"),
                                                       self._coded("parameter_type")])
         named = self._reformat_named
+        todo = [r for r in todo if not named[r]]  # a reformat's name: not a Q/DQ layer (False)
         self.prefetch_kinds(todo)
         for r in todo:  # no Origin, no type that decides it: only Q/DQ nodes in its name?
             kinds = [k for k in self.kinds_of(r) if k != "const"]
-            out[r] = not named[r] and bool(kinds) and all(k == "qdq" for k in kinds)
+            out[r] = bool(kinds) and all(k == "qdq" for k in kinds)
         return out
 
     @cached_property
@@ -563,8 +570,7 @@ class LintContext:
         return t * (1.0 - after / before) if before > 0 else math.nan
 
     def tensor_desc(self, t: dict[str, Any]) -> str:
-        parts = [str(t.get("dtype") or "?"), str(t.get("layout") or "?")]
-        return "/".join(parts)
+        return f"{t.get('dtype') or '?'!s}/{t.get('layout') or '?'!s}"
 
     # ---- precision-rule caches (lintprec)
     @cached_property

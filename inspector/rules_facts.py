@@ -164,7 +164,7 @@ def residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
 def _residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
     out: dict[int, set[Any]] = {}
     inputs = ctx.inputs
-    several = np.flatnonzero(np.fromiter(map(len, inputs), dtype=np.intp, count=ctx.n) > 1).tolist()
+    several = np.flatnonzero(ctx.n_inputs > 1).tolist()
     for r in several:
         ins = inputs[r]
         names = {t.get("name") for t in ins[1:] if t.get("dtype") in FLOAT}
