@@ -405,7 +405,8 @@ def _append(
     method = f.cost_method or rule.cost_method
     if math.isnan(cost):
         kind = "not estimated"
-        if not ctx.has_profile and rows:  # a finding about the whole run (no layers) keeps its own method
+        # a finding about the whole run (no layers), or one whose cost is not a layer time, keeps its own method
+        if not ctx.has_profile and rows and f.cost_method is None:
             method = "no per-layer profile: layer times unknown"
     severity = f.severity or rule.severity
     if severity not in SEVERITY_RANK:
@@ -420,7 +421,7 @@ def _append(
     ):
         severity = "error"
     cause = f.cause
-    if math.isnan(cost) and not ctx.has_profile and rows:
+    if math.isnan(cost) and not ctx.has_profile and rows and f.cost_method is None:
         cause = f"{cause} (cost unknown: no per-layer profile)"
     indices = rows if ctx.index_is_row else list(map(ctx.layer_index.__getitem__, rows))
     cols["finding_id"].append(_finding_id(rule.id, names, seen))

@@ -14,6 +14,7 @@ import pandas as pd
 
 from trtinspect.inspector import (
     rules_causes,
+    rules_dla,
     rules_fusion,
     rules_kernels,
     rules_precision,
@@ -40,6 +41,7 @@ DL_PERF_CONV = (
 # How a warning becomes an error (lint.ERROR_SAVING_SHARE), said in `--list-rules` and the rule table.
 ESCALATION = "a proven finding whose estimated saving is >= 10% of the per-layer time is an error"
 TRTEXEC_DOC = "https://docs.nvidia.com/deeplearning/tensorrt/latest/reference/command-line-programs.html"
+TRT_DLA = "https://docs.nvidia.com/deeplearning/tensorrt/latest/inference-library/work-with-dla.html"
 
 
 @dataclass(frozen=True)
@@ -557,6 +559,30 @@ RULES: tuple[Rule, ...] = (
         check=rules_run.check_transfer_bound,
         cost_kind="not estimated",
         cost_method="not estimated: copy time is not a layer's time",
+    ),
+    Rule(
+        id=rules_dla.FALLBACK_ID,
+        severity="warning",
+        title="DLA engine: layers fell back to the GPU",
+        checks=(
+            "In an engine with DLA layers (TensorRT 7 {a,b,c} subgraph names, or the [DlaLayer] entries of the "
+            "'Layers Running on DLA / GPU' lists TensorRT 8.x/10.x print), the layers that run on the GPU "
+            "(reformats, no-ops and DLA bookkeeping rows aside) and the number of DLA<->GPU transitions "
+            "between consecutive layers (execution order; from the lists alone, the order their ONNX node "
+            "numbers give, else a lower bound)."
+        ),
+        evidence=("gpu_layers", "dla_subgraphs", "transitions", "order", "gpu_layers_ms"),
+        mitigation=(
+            "Keep the DLA work in one piece: replace or restructure the layers the DLA cannot run (see the "
+            "DLA supported layers and restrictions in the TensorRT documentation; e.g. GlobalAveragePool as an "
+            "AveragePool with a fixed kernel), or run the network's tail on the GPU in one piece. Fewer "
+            "DLA<->GPU transitions mean fewer copies and synchronisations. Measure with nsys profile "
+            "--accelerator-trace=nvmedia and compare with a GPU-only build (trtexec without --useDLACore)."
+        ),
+        reference=TRT_DLA,
+        check=rules_dla.check_dla_gpu_fallback,
+        cost_kind="not estimated",
+        cost_method="not measured: the transitions' copies and synchronisations are not in these files",
     ),
 )
 

@@ -7,16 +7,27 @@ row's time is mostly the DLA's run, not a copy a format change could remove (the
 ``tests/data/external/quoted``: ``prob input reformatter 0`` 3.33 ms of 3.62 ms, the DLA subgraph 0.20 ms).
 ``reformat-copy`` therefore gives such a reformat no estimate and says why (:func:`dla_boundary`).
 
-A DLA layer is one whose type is ``DLA`` (TensorRT 7's ``{a,b,c}`` subgraph names, see
-``trtinspect.parsers.layer_names``). Without tensor edges the neighbours are found in execution order, past
-TensorRT 7's DLA bookkeeping rows (``data to nvm``, ``... finish``).
+A DLA layer is one whose type is ``DLA``: TensorRT 7's ``{a,b,c}`` subgraph names (see
+``trtinspect.parsers.layer_names``), and the ``[DlaLayer]`` entries of the "Layers Running on DLA / GPU" lists
+TensorRT 8.x/10.x print when building for a DLA (``{ForeignNode[a...b]}`` names a DLA subgraph there, but also a
+Myelin region on the GPU, so the name alone does not tell; ``trtinspect.parsers.trtexec_log_layers``). Without
+tensor edges the neighbours are found in execution order, past TensorRT 7's DLA bookkeeping rows (``data to
+nvm``, ``... finish``).
+
+``dla-gpu-fallback`` (:func:`check_dla_gpu_fallback`) names the layers of a DLA engine that run on the GPU and
+counts the DLA<->GPU transitions between consecutive layers.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from itertools import pairwise
 
-from trtinspect.inspector.rules_base import LintContext, short
+import numpy as np
+
+from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
+from trtinspect.inspector.rules_timing import printed_averages
 
 DLA_TYPE = "DLA"
 # TensorRT 7 rows around a DLA subgraph that move or wait for its data: "data to nvm", "data copy finish",
@@ -85,3 +96,72 @@ def dla_boundary(ctx: LintContext, r: int, served: str | None, producers: list[i
     return (f"not estimated: the reformat {what} DLA layer {short(ctx.names[row], 60)!r}; the profiler times "
             "it on the GPU, where it waits for the DLA to finish, so its time is mostly the DLA's run, which no "
             f"format change saves. Time the DLA itself with Nsight Systems ({NSYS_DLA})")
+
+
+# ------------------------------------------------------------------------------------------ dla-gpu-fallback
+FALLBACK_ID = "dla-gpu-fallback"
+# How the rows are ordered (bundle.extras["layer_order"], set by the loader for TensorRT's DLA/GPU layer lists)
+ORDER_FROM_NAMES = "onnx-node-numbers"
+ORDER_PRINTED = "printed"
+
+
+def _device_sequence(ctx: LintContext, dla: frozenset[int]) -> list[int]:
+    """Rows that run work, in row order: DLA subgraphs and GPU layers (no reformat, no-op or DLA bookkeeping
+    row: a reformat at a boundary is part of the transition, not a layer that fell back)."""
+    names, reformat, noop = ctx.names, ctx.is_reformat, ctx.is_noop
+    return [r for r in range(ctx.n)
+            if r in dla or not (reformat(r) or noop(r) or _DLA_BOOKKEEPING.search(names[r]))]
+
+
+def check_dla_gpu_fallback(ctx: LintContext) -> list[Finding]:
+    """Layers of a DLA engine that run on the GPU, and the DLA<->GPU transitions they cause."""
+    dla = dla_rows(ctx)
+    if not dla:
+        return []
+    seq = _device_sequence(ctx, dla)
+    gpu = [r for r in seq if r not in dla]
+    if not gpu:
+        return []
+    order = ctx.bundle.extras.get("layer_order")
+    k = len(dla)
+    if order == ORDER_PRINTED:
+        transitions: int | None = None
+        how = (f"execution order unknown (TensorRT's DLA/GPU lists, names without ONNX node numbers): at least "
+               f"{max(2 * (k - 1), 1)}")
+    else:
+        transitions = sum(1 for a, b in pairwise(seq) if (a in dla) != (b in dla))
+        how = ("between consecutive layers, in the order the ONNX node numbers in their names give"
+               if order == ORDER_FROM_NAMES else "between consecutive layers in execution order")
+    gpu_names = names_of(ctx, gpu)
+    listed = ", ".join(short(n, 50) for n in gpu_names[:4]) + (f", ... ({len(gpu)} in all)" if len(gpu) > 4 else "")
+    count = f"{transitions}" if transitions is not None else f"at least {max(2 * (k - 1), 1)}"
+    printed = printed_averages(ctx)[gpu] if ctx.has_profile else np.array([math.nan])
+    timed = math.nan if np.isnan(printed).any() else math.fsum(printed.tolist())
+    measured = ("" if math.isnan(timed) else
+                f"; the GPU layers' own profiled time is {timed:.4g} ms per iteration (printed averages; they run "
+                "either way)")
+    return [
+        Finding(
+            rule_id=FALLBACK_ID,
+            rows=[*gpu],
+            title=f"DLA engine: {len(gpu)} layer(s) fell back to the GPU ({listed}); {count} DLA<->GPU transition(s)",
+            cause=(
+                f"{len(gpu)} layer(s) the DLA cannot run execute on the GPU (built with GPU fallback) and the DLA "
+                f"work runs as {k} subgraph(s); each DLA<->GPU transition ({count}, counted {how}) copies or "
+                "reformats the tensor between the engines and synchronises them"
+            ),
+            evidence={
+                "gpu_layers": gpu_names,
+                "dla_subgraphs": names_of(ctx, sorted(dla)),
+                "transitions": transitions,
+                "order": order or "execution order",
+                "gpu_layers_ms": None if math.isnan(timed) else timed,
+            },
+            confidence="proven" if order is None else "inferred",
+            cost_ms=math.nan,
+            cost_method=(
+                "not measured: the transitions' copies and waits are not in these files (a per-layer profile "
+                f"times a DLA subgraph only as its launch on the GPU); measure with {NSYS_DLA}{measured}"
+            ),
+        )
+    ]

@@ -300,8 +300,11 @@ def _layers_from_logs(ctx: LoadContext) -> None:
 
     for p, lg in ctx.logs:
         if lg.layer_records:
-            ctx.bundle.layers = layer_parser.frame_from_layer_records(lg.layer_records, detailed=True)
-            ctx.bundle.detailed = _frame_is_detailed(ctx.bundle.layers)
+            lists = lg.layer_records_source == "device_lists"   # DLA/GPU placement lists: names and kinds only
+            ctx.bundle.layers = layer_parser.frame_from_layer_records(lg.layer_records, detailed=not lists)
+            ctx.bundle.detailed = False if lists else _frame_is_detailed(ctx.bundle.layers)
+            if lists:
+                ctx.bundle.extras["layer_order"] = lg.layer_order
             ctx.bundle.notes.append(f"layers read from the layer information printed in {p.name}")
             return
 

@@ -81,7 +81,9 @@ class TrtexecLog:
     profile_total_text: dict[str, str] | None = None   # the Total row's Time / Avg as printed ("3.62")
     profile_layout: str | None = None       # "8.6+" | "pre-8.6" | "headerless"
     layer_records: list[dict[str, Any]] | None = None
-    layer_records_source: str | None = None  # "dumpLayerInfo" | "engine_layer_information"
+    layer_records_source: str | None = None  # "dumpLayerInfo" | "engine_layer_information" | "device_lists"
+    device_layers: list[dict[str, Any]] | None = None  # the DLA / GPU lists of a DLA build (trtexec_log_layers)
+    layer_order: str | None = None                     # their order: "onnx-node-numbers" | "printed"
     warnings: pd.DataFrame = field(default_factory=lambda: schema.empty_frame(schema.WARNINGS))
     lines_without_prefix: bool = False
     notes: list[str] = field(default_factory=list)
@@ -155,6 +157,7 @@ class _Parser:
         self.arguments5: dict[str, str] = {}        # pre-7.0 argument echo lines: name -> value ("" for a flag)
         self.version_line: str | None = None
         self.unparsed_layers: list[int] = []
+        self.device_lists = layers_text.DeviceLists()   # "Layers Running on DLA / GPU", one per build
         self.last_warning_line = -1
 
     # ---- per line --------------------------------------------------------------------------------------
@@ -430,6 +433,8 @@ class _Parser:
         if v is not None:
             self.version_line = version_from_line(v.group("version"))
             return
+        if stripped[:1] in "-[" and self.device_lists.feed(stripped):
+            return
         if body.startswith("Layer("):
             self._flush_pending()
             self._engine_layer(line_no, body)
@@ -581,6 +586,7 @@ class _Parser:
             if len(blocks) > 1:
                 self._note(f"{len(blocks)} 'Engine Layer Information' blocks found (several builds); "
                            "the last one is used")
+        self.device_lists.apply(out, self._note)
         if self.unparsed_layers:
             self._note(f"{len(self.unparsed_layers)} layer record(s) had tensor lists that could not be "
                        "read; their Inputs/Outputs are left empty")
@@ -641,6 +647,7 @@ class _Parser:
             o.status or o.command or o.version_token or self.version_line or o.device or self.running_seen
             or any(getattr(o, a) for a in OPTION_SECTIONS.values()) or self.summaries.summaries()
             or any(p.rows for p in self.profiles) or self.dump_records or any(self.engine_blocks)
+            or any(self.device_lists.lists)
             or self.trace_lines
         )
 

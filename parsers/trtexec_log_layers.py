@@ -16,6 +16,7 @@ suffix, never by splitting on separators.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -202,3 +203,117 @@ def _fields(parts: list[str]) -> dict[str, Any]:
             key, val = key.rstrip(":"), ""
         out[key] = _value(val) if key != "Metadata" and key != "TacticValue" else val
     return out
+
+
+# ---- TensorRT 8.x/10.x build log: where each layer runs on a DLA engine ----------------------------------
+#   [I] [TRT] ---------- Layers Running on DLA ----------
+#   [I] [TRT] [DlaLayer] {ForeignNode[Conv_0...Relu_7]}
+#   [I] [TRT] ---------- Layers Running on GPU ----------
+#   [I] [TRT] [GpuLayer] REDUCE: GlobalAveragePool_8
+DEVICE_HEADER = re.compile(r"^-+ Layers Running on (?P<device>DLA|GPU) -+$")
+_DEVICE_LAYER = re.compile(r"^\[(?P<device>Dla|Gpu)Layer\] (?:(?P<type>[A-Z][A-Z0-9_]*): )?(?P<name>\S.*)$")
+# The printed layer kinds (TensorRT's LayerType enum names) as --exportLayerInfo spells them.
+_PRINTED_TYPES = {
+    "ACTIVATION": "Activation", "CAST": "Cast", "CONCATENATION": "Concatenation", "CONSTANT": "Constant",
+    "CONVOLUTION": "Convolution", "DECONVOLUTION": "Deconvolution", "ELEMENTWISE": "ElementWise",
+    "FULLY_CONNECTED": "FullyConnected", "GATHER": "Gather", "IDENTITY": "Identity",
+    "MATRIX_MULTIPLY": "MatrixMultiply", "PADDING": "Padding", "PLUGIN": "Plugin", "PLUGIN_V2": "PluginV2",
+    "PLUGIN_V3": "PluginV3", "POOLING": "Pooling", "REDUCE": "Reduce", "RESIZE": "Resize", "SCALE": "Scale",
+    "SHUFFLE": "Shuffle", "SLICE": "Slice", "SOFTMAX": "SoftMax", "TOPK": "TopK", "UNARY": "Unary",
+}
+DLA_LAYER_TYPE = "DLA"
+_NODE_INDEX = re.compile(r"_(\d+)$")      # ONNX exporters name nodes Op_N (Conv_0, GlobalAveragePool_8)
+_AFTER = re.compile(r"_after_(?P<of>.+)$")  # TensorRT's inserted layers: reshape_after_X, copied_squeeze_after_X
+
+
+def parse_device_layer(stripped: str) -> dict[str, Any] | None:
+    """``[DlaLayer] NAME`` / ``[GpuLayer] TYPE: NAME`` -> a layer record (``LayerType`` "DLA" for a DLA
+    subgraph, the printed kind for a GPU layer; ``Device`` kept as an attribute), else None."""
+    m = _DEVICE_LAYER.match(stripped)
+    if m is None:
+        return None
+    dla = m.group("device") == "Dla"
+    printed = m.group("type")
+    ltype = DLA_LAYER_TYPE if dla else _PRINTED_TYPES.get(printed or "", (printed or "").title().replace("_", ""))
+    return {"Name": m.group("name").rstrip(), "LayerType": ltype, "Device": "DLA" if dla else "GPU"}
+
+
+def _nodes(name: str) -> list[str]:
+    inner = name[len("{ForeignNode["):-2] if name.startswith("{ForeignNode[") and name.endswith("]}") else name
+    return [n.strip() for part in inner.split("...") for n in part.split(" + ") if n.strip()]
+
+
+def _first_index(name: str) -> int | None:
+    found = [int(m.group(1)) for n in _nodes(name) if (m := _NODE_INDEX.search(n)) is not None]
+    return min(found) if found else None
+
+
+def order_device_layers(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+    """The DLA and GPU layers in execution order, inferred from the ONNX node numbers in their names (a
+    ``{ForeignNode[a...b]}`` DLA subgraph starts at ``a``; a layer TensorRT inserted, ``X_after_Y``, follows
+    the layer holding ``Y``), and True; the printed order (DLA list, then GPU list) and False when a name
+    gives no position."""
+    keys: list[float | None] = []
+    for rec in records:
+        name = str(rec["Name"])
+        after = None if name.startswith("{") else _AFTER.search(name)
+        key: float | None = None
+        if after is not None:
+            of = after.group("of")
+            key = _first_index(of)
+            holder = next((r for r in records if r is not rec and of in str(r["Name"])), None)
+            if holder is not None:
+                base = _first_index(str(holder["Name"]))
+                key = None if base is None else max(base, key if key is not None else base)
+            key = None if key is None else key + 0.5
+        else:
+            first = _first_index(name)
+            key = None if first is None else float(first)
+        keys.append(key)
+    if any(k is None for k in keys) or len(set(keys)) < len(keys):
+        return records, False
+    order = sorted(range(len(records)), key=lambda i: keys[i] or 0.0)
+    return [records[i] for i in order], True
+
+
+def device_lists_note(records: list[dict[str, Any]], ordered: bool) -> str:
+    """What the bundle's layers are when they come from the DLA/GPU lists (a note the report shows)."""
+    n_dla = sum(r["Device"] == "DLA" for r in records)
+    order = ("in the order the ONNX node numbers in their names give (Op_N; a layer TensorRT inserted, "
+             "X_after_Y, after Y)" if ordered else
+             "as printed (the DLA list, then the GPU list): the names carry no ONNX node numbers, so the "
+             "execution order is unknown")
+    return (f"layers from TensorRT's 'Layers Running on DLA / GPU' lists: {n_dla} DLA subgraph(s) and "
+            f"{len(records) - n_dla} GPU layer(s), names only, {order}")
+
+
+class DeviceLists:
+    """Collects TensorRT's "Layers Running on DLA / GPU" lists of a log (one pair per build)."""
+
+    def __init__(self) -> None:
+        self.lists: list[list[dict[str, Any]]] = []
+
+    def feed(self, stripped: str) -> bool:
+        """Take one line (without its prefix) if it belongs to the lists."""
+        header = DEVICE_HEADER.match(stripped)
+        if header is not None:
+            if header.group("device") == "DLA" or not self.lists:
+                self.lists.append([])
+            return True
+        record = parse_device_layer(stripped) if self.lists else None
+        if record is None:
+            return False
+        self.lists[-1].append(record)
+        return True
+
+    def apply(self, out: Any, note: Callable[[str], None]) -> None:
+        """The last build's lists into ``out`` (a TrtexecLog): ``device_layers`` and ``layer_order``, and its
+        ``layer_records`` (source "device_lists", with a note) when the log has no other layer information."""
+        lists = [d for d in self.lists if d]
+        if not lists:
+            return
+        records, ordered = order_device_layers(lists[-1])
+        out.device_layers, out.layer_order = records, "onnx-node-numbers" if ordered else "printed"
+        if out.layer_records is None:
+            out.layer_records, out.layer_records_source = [dict(r) for r in records], "device_lists"
+            note(device_lists_note(records, ordered))

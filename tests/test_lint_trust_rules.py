@@ -148,3 +148,57 @@ def test_qdq_network_float_layer_is_not_a_fallback(path: Any, layer: str, precis
     assert hit[0]["title"] == f"Pooling {layer} runs in {precision}: its input is not quantized (no Q/DQ on it)"
     titles = json.dumps(findings)
     assert "fell back" not in titles and "fall back to float" not in titles
+
+
+# ------------------------------------------------------------------------------------------ dla-gpu-fallback
+DLA_LOG = EXTERNAL / "quoted" / "orin-dla-int8.jetson_dla_tutorial.log"
+
+
+def test_dla_gpu_fallback_layers_and_transitions(capsys: pytest.CaptureFixture[str]) -> None:
+    """`lint orin-dla-int8.jetson_dla_tutorial.log`: lines 4-6 put GlobalAveragePool_8 (and TensorRT's inserted
+    squeeze after the last DLA subgraph) on the GPU between/after the two DLA subgraphs: DLA -> GPU -> DLA -> GPU,
+    3 transitions (order from the ONNX node numbers: inferred); cost not measured."""
+    findings = _lint_json(str(DLA_LOG), capsys)
+    assert [f["rule_id"] for f in findings] == ["dla-gpu-fallback"]
+    f = findings[0]
+    gpu = ["GlobalAveragePool_8", "copied_squeeze_after_(Unnamed Layer* 20) [ElementWise]"]
+    assert f["layer_names"] == gpu and f["evidence"]["gpu_layers"] == gpu
+    assert f["evidence"]["transitions"] == 3 and f["evidence"]["order"] == "onnx-node-numbers"
+    assert len(f["evidence"]["dla_subgraphs"]) == 2 and f["confidence"] == "inferred"
+    assert f["severity"] == "warning" and f["cost_ms"] is None and f["cost_method"].startswith("not measured")
+    assert "3 DLA<->GPU transition(s)" in f["title"] and "GlobalAveragePool_8" in f["title"]
+
+
+def test_dla_lists_are_the_layers_of_the_report(capsys: pytest.CaptureFixture[str]) -> None:
+    """`report` on the same log lists its 4 layers (was "Layers none in these files") and says where they come
+    from; the DLA subgraphs are DLA layers, the GPU layers keep the kind TensorRT printed."""
+    code, out, err = run_cli(["report", str(DLA_LOG), "--format", "json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["layers"]["count"] == 4
+    assert any("2 DLA subgraph(s) and 2 GPU layer(s)" in n for n in doc["notes"])
+    b = trtinspect.load(DLA_LOG)
+    assert b.layers["name"].tolist() == [
+        "{ForeignNode[Conv_0...Relu_7]}", "GlobalAveragePool_8", b.layers["name"].iloc[2],
+        "copied_squeeze_after_(Unnamed Layer* 20) [ElementWise]"]
+    assert b.layers["layer_type"].tolist() == ["DLA", "Reduce", "DLA", "Shuffle"]
+    code, out, _ = run_cli(["report", str(DLA_LOG)], capsys)
+    assert "none in these files" not in out and "Layers           4 (names only)" in out
+    assert "dla-gpu-fallback" in out
+
+
+def test_trt7_dla_profile_counts_its_transition() -> None:
+    """TensorRT 7.1.3 Xavier AGX profile: the DLA subgraph, then `prob` on the GPU (its input reformatter and the
+    DLA bookkeeping rows are not fallbacks): 1 transition, in execution order (proven)."""
+    f = lint(trtinspect.load(EXTERNAL / "quoted" / "xavier-agx-dla-trt7.1.3.hax-conn.log"), ["dla-gpu-fallback"])
+    assert len(f) == 1
+    assert f.iloc[0]["layer_names"] == ["prob"] and f.iloc[0]["evidence"]["transitions"] == 1
+    assert f.iloc[0]["confidence"] == "proven" and f.iloc[0]["evidence"]["gpu_layers_ms"] == 0.01   # as printed
+
+
+def test_dla_fix_leaves_one_subgraph_and_one_transition(capsys: pytest.CaptureFixture[str]) -> None:
+    """The tutorial's fix (GlobalAveragePool as a 2x2 AveragePool): one DLA subgraph, then TensorRT's
+    reshape_after_Gemm_15 on the GPU (placed after the subgraph holding Gemm_15): 1 transition."""
+    findings = _lint_json(str(EXTERNAL / "quoted" / "orin-dla-int8-avgpool.jetson_dla_tutorial.log"), capsys)
+    assert [f["rule_id"] for f in findings] == ["dla-gpu-fallback"]
+    assert findings[0]["layer_names"] == ["reshape_after_Gemm_15"] and findings[0]["evidence"]["transitions"] == 1
