@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from trtinspect.app.tables import grid
 from trtinspect.errors import TrtInspectError
-from trtinspect.inspector.check_inputs import centre_word
+from trtinspect.inspector.check_inputs import centre_word, metric_name
 
 MAX_RUNS = 500
 RUN_COLUMNS = [
@@ -64,7 +64,8 @@ def run_records(runs: pd.DataFrame) -> list[dict[str, Any]]:
     for r in runs.to_dict(orient="records"):
         row = {col: r.get(col) for col, _ in RUN_COLUMNS}
         row["created_at"] = str(r.get("created_at"))[:19]
-        row["statistic"] = centre_word(r.get("e2e_source"))
+        source = r.get("e2e_source")   # a per-layer profile sum says so: it is not GPU compute time
+        row["statistic"] = centre_word(source) + (f" {metric_name(source)}" if source == "layer_sum" else "")
         for col in ("e2e_base_ms", "e2e_cand_ms", "e2e_delta_pct"):
             v = row[col]
             row[col] = None if v is None or pd.isna(v) else round(float(v), 4)

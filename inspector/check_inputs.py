@@ -67,6 +67,17 @@ def metric_name(source: str | None, *, short: bool = False) -> str:
     return name.split(" (", 1)[0] if short else name
 
 
+# `history`'s statistic column: the centre, and for a per-layer profile sum what the figure is (the column also holds
+# GPU compute medians, which a profile sum is not comparable with)
+_HISTORY_STAT = {"iterations": "median", "runs": "median", "layer_sum": "lsum"}
+HISTORY_LSUM = "lsum: mean per-run per-layer profile sum, not GPU compute time"
+
+
+def history_stat(source: str | None) -> str:
+    """``median`` (GPU compute) or ``lsum`` (a per-layer profile sum, :data:`HISTORY_LSUM`); ``-`` when unknown."""
+    return _HISTORY_STAT.get(str(source), "-")
+
+
 def untested_phrase(n_base: int, n_cand: int, min_runs: int) -> str:
     """Why a change was not tested for significance, e.g. ``not tested for significance: 1 run per side``."""
     runs = (f"{n_base} run{'s' if n_base != 1 else ''} per side" if n_base == n_cand
@@ -403,10 +414,11 @@ def _one_run(a: EngineBundle, b: EngineBundle) -> str:
 
 
 def _where(b: EngineBundle) -> str | None:
-    """Where a run's files are: their one folder, else its first file (None for a bundle built in memory)."""
+    """Where a run is: its one file, else its files' one folder, else its first file (None for a bundle built in
+    memory)."""
     paths = [Path(p) for ps in b.sources.values() for p in ps]
     folders = {p.parent for p in paths}
-    return str(next(iter(folders))) if len(folders) == 1 else str(paths[0]) if paths else None
+    return str(paths[0]) if len(paths) == 1 or len(folders) > 1 else str(next(iter(folders))) if paths else None
 
 
 def _same_measurements(a: EngineBundle, b: EngineBundle) -> bool:

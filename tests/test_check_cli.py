@@ -392,6 +392,7 @@ def test_a_run_checked_against_itself_is_refused(capsys: pytest.CaptureFixture[s
         assert code == 2 and out == "", (base, cand, out)
         assert err.count("\n") == 1 and "is baseline run 0" in err and why in err, err
         assert "compares nothing and never passes" in err and "Traceback" not in err
+        assert cand != log or err.startswith(f"trtinspect: error: {log}: "), err   # one file: named itself
 
 
 def test_library_check_and_diff_refuse_an_export_without_tensorrt() -> None:

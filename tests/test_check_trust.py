@@ -162,3 +162,19 @@ def test_zero_gpu_time_is_no_measurement(tmp_path: Path, capsys: pytest.CaptureF
     code, out, err = run_cli(["check", "--baseline", str(RESNET / "qat"), "--candidate", str(cand)], capsys)
     assert code == 2 and out == "" and err.count("\n") == 1, (out, err)
     assert f"{cand}: candidate run 'resnet-qat-residual.onnx': its median GPU compute time is 0 ms" in err
+
+
+def test_history_names_a_profile_sum(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`history` lists a check judged on the per-layer profile sum as 'lsum' (said under the table), not beside
+    GPU compute medians as a 'mean' of the same figure; the web app's statistic column names it."""
+    from trtinspect.app.pages_history import run_records
+
+    db = tmp_path / "h.sqlite"
+    code, _, err = run_cli(["check", "--baseline", str(H100), "--candidate", str(_rerun(tmp_path, 1.01)),
+                            "--record", str(db)], capsys)
+    assert code == 0, err
+    code, out, _ = run_cli(["history", "--db", str(db)], capsys)
+    assert code == 0 and " lsum " in out and out.rstrip().endswith(
+        "lsum: mean per-run per-layer profile sum, not GPU compute time"), out
+    runs = history.list_runs(history.as_url(db))
+    assert run_records(runs)[0]["statistic"] == "mean per-layer profile sum (not GPU compute time)"

@@ -11,7 +11,7 @@ import click
 from trtinspect.cli.options import text_width
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector import history
-from trtinspect.inspector.check_inputs import centre_word
+from trtinspect.inspector.check_inputs import HISTORY_LSUM, history_stat
 from trtinspect.render.check import term_text
 from trtinspect.textfmt import NAME_MIN_ROOM, fit_row
 
@@ -80,11 +80,13 @@ def command(db_arg: str | None, db: str | None, engine_name: str | None, layer: 
         delta = r["e2e_delta_pct"]
         d = "-" if delta is None or (isinstance(delta, float) and math.isnan(delta)) else f"{delta:+.2f}%"
         rows.append(([r["id"], str(r["created_at"])[:19], r["verdict"], _ms(r["e2e_base_ms"]), _ms(r["e2e_cand_ms"]),
-                      centre_word(r.get("e2e_source")), d, r["n_regressed_groups"]],
+                      history_stat(r.get("e2e_source")), d, r["n_regressed_groups"]],
                      f"{r['engine']} (vs {r['baseline']})"))
     _table([(6, ">", "check"), (19, "<", "when (UTC)"), (10, "<", "verdict"), (9, ">", "e2e base"),
             (9, ">", "e2e cand"), (6, "<", "stat"), (8, ">", "delta"), (6, ">", "groups")], "engine (vs baseline)",
            rows)
+    if any(row[0][5] == "lsum" for row in rows):
+        click.echo(HISTORY_LSUM)
 
 
 Column = tuple[int, str, str]     # width, alignment (">" or "<"), header
