@@ -100,6 +100,11 @@ def _page(
         if len(reg) == 0:
             return not_found("No engines loaded: add some on the Engines page first.")
         a, b = query.get("a", []), query.get("b", [])
+        # an id given but not loaded is said, side by side, never swapped for another engine
+        unknown = [f"No engine '{ids[0]}' on this server ({side})." for side, ids in (("A", a), ("B", b))
+                   if ids and ids[0] not in reg]
+        if unknown:
+            return not_found(" ".join(unknown))
         return pages_diff.layout(reg, a[0] if a else None, b[0] if b else None)
     if path == "/history":
         return pages_history.layout(history, history_error)

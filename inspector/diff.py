@@ -38,13 +38,24 @@ from trtinspect.inspector.diff_events import (  # re-exported: the vocabulary of
     EVENT_TEXT,
     KNOWN_OPS,
     NOUN_RULES,
+    PARALLEL,
+    QDQ_NEXT,
     TYPE_NOUNS,
     _fmt_ms,
     events,
     moved_ops,
+    next_to_changed_qdq,
     noun,
+    parallel_parts,
 )
-from trtinspect.inspector.diff_excerpt import excerpt_notes, excerpt_tail, not_listed_ms, side_total_ms
+from trtinspect.inspector.diff_excerpt import (
+    edge_note,
+    excerpt_edges,
+    excerpt_notes,
+    excerpt_tail,
+    not_listed_ms,
+    side_total_ms,
+)
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
@@ -373,9 +384,12 @@ def _cause_of(event: Mapping[str, Any]) -> str | None:
     if kind in ("removed", "added", "reformat_moved"):   # a moved reformat: the layers it moved with
         return "qdq" if "standalone quantize" in event["what"] or "standalone dequantize" in event["what"] \
             else "structure"
+    if kind in ("precision", "output_precision") and event.get(QDQ_NEXT):
+        return "qdq"          # its neighbouring Q/DQ layer came or went: one root cause with it
     if kind == "output_precision":
         return "qdq" if "INT8" in (event["a"], event["b"]) else "precision"
-    return {"precision": "precision", "fused": "fusion", "split": "fusion", "repartitioned": "fusion",
+    return {"precision": "precision", "fused": "fusion", "split": "fusion", "merged": "fusion",
+            "unmerged": "fusion", "repartitioned": "fusion",
             "tactic": "kernels", "format": "kernels", "bucket": "bucket", "unchanged": "timing"}.get(kind)
 
 
@@ -405,8 +419,9 @@ def causes(events: Sequence[Mapping[str, Any]], max_effects: int = 3) -> list[di
         d = math.nan if any(math.isnan(x) for x in deltas) else math.fsum(deltas)
         effects = [e["text"] for e in evs]
         # effects that round to 0.000 ms are counted, not printed as "(+0.000 ms)"
-        visible = [e["text"] for e in evs if math.isnan(e["delta_ms"]) or abs(e["delta_ms"]) >= SAME_MS]
-        shown = visible[:max_effects]
+        visible = [e for e in evs if math.isnan(e["delta_ms"]) or abs(e["delta_ms"]) >= SAME_MS]
+        # what a Q/DQ change did to its neighbours' precision is the point of the cause: always said
+        shown = [e["text"] for i, e in enumerate(visible) if i < max_effects or e.get(QDQ_NEXT)]
         hidden = len(effects) - len(shown)
         more = f"; and {hidden} smaller change{'s' if hidden != 1 else ''}" if hidden else ""
         ms = "" if math.isnan(d) else f" ({_fmt_ms(d)})"
@@ -488,6 +503,9 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         notes.append(f"{single}: a group's delta is one measurement a side, its run-to-run noise unknown")
     gt = group_times(alignment, a_lt, b_lt)
     groups = alignment.groups.merge(gt.drop(columns=["kind", "label"]), on="group_id", how="left")
+    groups["excerpt_edge"] = excerpt_edges(groups, {"a": (a, a_lt), "b": (b, b_lt)})
+    if (edge := edge_note(groups)) is not None:
+        notes.append(edge)
     e2e = _end_to_end_frame(a, b)
     totals = _totals(a, b, a_lt, b_lt, gt, e2e, timed["A"] and timed["B"], notes)
     findings_available = False
@@ -497,9 +515,12 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         fa, fb = _lint_findings(a, notes), _lint_findings(b, notes)
         findings_available = fa is not None or fb is not None
         f_a, f_b = _findings_per_group(alignment, "A", fa), _findings_per_group(alignment, "B", fb)
+    groups[QDQ_NEXT] = next_to_changed_qdq(groups, {"a": a.layers, "b": b.layers})
+    groups[PARALLEL] = parallel_parts(groups, {"a": _names(a), "b": _names(b)})
     groups["findings"] = pd.Series([f_a.get(g, []) + f_b.get(g, []) for g in groups["group_id"].tolist()],
                                    index=groups.index, dtype="object")
     found_events = events(groups)
+    groups = groups.drop(columns=[QDQ_NEXT, PARALLEL])     # facts of the events, not columns of the output
     found = causes(found_events)
     moved = moved_ops(groups) if alignment.mode != MODE_ORDER else []
     mode_note = None
@@ -544,6 +565,7 @@ def _end_to_end_only(a: EngineBundle, b: EngineBundle) -> DiffResult | None:
     alignment = replace(align(a.layers.iloc[:0], b.layers.iloc[:0]), mode=MODE_END_TO_END, notes=[])
     gt = group_times(alignment, a_lt, b_lt)
     groups = alignment.groups.merge(gt.drop(columns=["kind", "label"]), on="group_id", how="left")
+    groups["excerpt_edge"] = excerpt_edges(groups, {"a": (a, a_lt), "b": (b, b_lt)})
     groups["findings"] = pd.Series([], index=groups.index, dtype="object")
     totals = _totals(a, b, a_lt, b_lt, gt, e2e, False, [])
     for side, bundle in (("a", a), ("b", b)):
@@ -661,6 +683,12 @@ def _advice(bundle: EngineBundle, missing: str) -> str:
     if missing == "layers":
         return "export it with trtexec --exportLayerInfo (or --exportProfile / --dumpProfile for names)"
     return "export with trtexec --exportProfile or --dumpProfile"
+
+
+def _names(bundle: EngineBundle) -> list[str]:
+    """Layer names by layer_index (0..n-1 in order)."""
+    layers = bundle.layers
+    return [str(x) for x in layers["name"].tolist()] if "name" in layers else []
 
 
 def _unmatched_ms(bundle: EngineBundle) -> float:

@@ -63,6 +63,11 @@ TYPE_NOUNS: dict[str, tuple[str, str]] = {
     "Cast": ("cast layer", "cast layers"),
 }
 _QDQ_OPS = frozenset({"QuantizeLinear", "DequantizeLinear"})
+# Group fact (and event key): the group's precision changed next to a standalone Q/DQ layer A or B lacks.
+QDQ_NEXT = "next_to_changed_qdq"
+# Group fact: parallel parts of the one layer a fused (split) group has in B (A): TensorRT joins the layers it
+# merges horizontally (siblings reading one tensor) with " || "; 0 when that layer is no horizontal merge.
+PARALLEL = "parallel_parts"
 
 # Summary sentence per event kind ({what} noun phrase with its count, {a}/{b} values, {ms} " (signed delta)",
 # empty when a side has no per-layer timing).
@@ -70,7 +75,9 @@ EVENT_TEXT: dict[str, str] = {
     "removed": "B removed {what}{ms}",
     "added": "B added {what}{ms}",
     "fused": "B fused {what}{ms}",
+    "merged": "B merged {what}{ms}",
     "split": "B split {what}{ms}",
+    "unmerged": "B ran {what}{ms}",
     "repartitioned": "{what} {were} re-partitioned into different layers{ms}",
     "bucket": "{what} could only be compared as a bucket of their type{ms}",
     "precision": "{what} moved from {a} to {b}{ms}",
@@ -80,8 +87,8 @@ EVENT_TEXT: dict[str, str] = {
     "unchanged": "{what} {are} unchanged{ms}",
 }
 # Order of headline events within a group (one per group, so event deltas add up to the total delta).
-EVENT_PRIORITY = ("removed", "added", "reformat_moved", "fused", "split", "repartitioned", "bucket", "precision",
-                  "output_precision", "format", "tactic", "unchanged")
+EVENT_PRIORITY = ("removed", "added", "reformat_moved", "fused", "merged", "split", "unmerged", "repartitioned",
+                  "bucket", "precision", "output_precision", "format", "tactic", "unchanged")
 
 
 
@@ -144,11 +151,16 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
         return "removed", (_nouns(ops_a, row.get("a_types") == "Reformat", types),)
     if kind == "only_b":
         return "added", (_nouns(ops_b, row.get("b_types") == "Reformat", types),)
+    parts = int(row.get(PARALLEL) or 0)
     if kind == "fused":
         host = prim_b[0] if prim_b else ""
+        if parts > 1:          # siblings merged side by side (a || b), not one fused into another
+            return "merged", (host, parts)
         return "fused", (tuple(sorted(_remove_one(prim_a, host))), host)
     if kind == "split":
         host = prim_a[0] if prim_a else ""
+        if parts > 1:
+            return "unmerged", (host, parts)
         return "split", (host, tuple(sorted(_remove_one(prim_b, host))))
     # what the layers are now (B) names the group; A's ops only where B has none
     nouns = _nouns(ops_b or ops_a, False, str(row.get("b_types") or types))
@@ -161,9 +173,13 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     if kind in ("repartitioned", "bucket"):
         return kind, (nouns,)
     if "precision" in changes:
+        qdq = (QDQ_NEXT,) if row.get(QDQ_NEXT) else ()   # its Q/DQ neighbour changed: that is the cause
         if not _same(row["a_precision"], row["b_precision"]):
-            return "precision", (nouns, row["a_precision"], row["b_precision"])
-        return "output_precision", (nouns, row["a_output_precision"], row["b_output_precision"])
+            return "precision", (nouns, row["a_precision"], row["b_precision"], *qdq)
+        a_out, b_out = row["a_output_precision"], row["b_output_precision"]
+        if "INT8" in (a_out, b_out):     # writing INT8 or not is a Q/DQ change anyway (diff._cause_of)
+            qdq = ()
+        return "output_precision", (nouns, a_out, b_out, *qdq)
     for c in ("format", "tactic"):
         if c in changes:
             return c, (nouns,)
@@ -189,6 +205,14 @@ def _describe(event: str, key: tuple[Any, ...], count: int, label: str | None) -
         parts = [_op_noun(op, many) for op in dict.fromkeys(absorbed)] or ["layers"]
         whose = "their" if many else "its"
         return f"{count} {' and '.join(parts)} into {whose} {_op_noun(host, many)}{tag}", None, None
+    if event in ("merged", "unmerged"):
+        host, parts = key
+        what = f"{parts} parallel {_op_noun(host, True)}"
+        if event == "merged":
+            return (f"{count} times {what} into one layer each{tag}" if many else f"{what} into one layer{tag}"), \
+                None, None
+        return (f"{count} times {what} as separate layers (A merged them into one each){tag}" if many
+                else f"{what} as separate layers (A merged them into one){tag}"), None, None
     if event == "split":
         host, pieces = key
         return f"{count} {_op_noun(host, many)} into {1 + len(pieces)} layers each{tag}", None, None
@@ -200,7 +224,7 @@ def _describe(event: str, key: tuple[Any, ...], count: int, label: str | None) -
 
 # The group facts an event is decided on (_group_event reads nothing else).
 FACT_COLUMNS = ("kind", "a_ops", "b_ops", "a_types", "b_types", "a_primary_ops", "b_primary_ops", "changes",
-                "a_precision", "b_precision", "a_output_precision", "b_output_precision")
+                "a_precision", "b_precision", "a_output_precision", "b_output_precision", QDQ_NEXT, PARALLEL)
 _LIST_FACTS = frozenset({"a_primary_ops", "b_primary_ops", "changes"})
 
 
@@ -214,8 +238,8 @@ def _plain(column: pd.Series) -> list[Any]:
 def _event_codes(groups: pd.DataFrame) -> tuple[list[int], list[tuple[str, tuple[Any, ...]]]]:
     """Each group's slot number and the slots' (event, key), in order of first appearance; _group_event runs
     once per distinct combination of FACT_COLUMNS (list values compared as tuples, a missing list as none)."""
-    facts = [[tuple(v) if v else () for v in _plain(groups[c])] if c in _LIST_FACTS else _plain(groups[c])
-             for c in FACT_COLUMNS]
+    facts = [[tuple(v) if v else () for v in _plain(groups[c])] if c in _LIST_FACTS
+             else _plain(groups[c]) if c in groups else [False] * len(groups) for c in FACT_COLUMNS]
     memo: dict[tuple[Any, ...], int] = {}
     slots: dict[tuple[str, tuple[Any, ...]], int] = {}
     codes: list[int] = []
@@ -273,7 +297,8 @@ def _aggregate(groups: pd.DataFrame) -> list[dict[str, Any]]:
                                         ms="" if math.isnan(d) else f" ({_fmt_ms(d)})",
                                         s="s" if one else "", are="is" if one else "are",
                                         were="was" if one else "were")
-        out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text})
+        out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text,
+                    **({QDQ_NEXT: True} if QDQ_NEXT in key else {})})
     return out
 
 
@@ -360,3 +385,53 @@ def moved_ops(groups: pd.DataFrame) -> list[str]:
     return [f"{n} {' and '.join(ops)} node{'s' if n != 1 else ''} moved into a different fused layer"
             for n, ops in sorted(by_count.items(), reverse=True)]
 
+
+
+def next_to_changed_qdq(groups: pd.DataFrame, layers: Mapping[str, pd.DataFrame]) -> list[bool]:
+    """Per group: did its precision change next to a standalone Q/DQ layer that only one side has?
+
+    Removing (adding) a quantize/dequantize pair changes what its neighbours read and write: A's global average
+    pooling between ``DequantizeLinear_291`` and ``QuantizeLinear_298`` runs FP32; without the pair (B) it runs
+    INT8. The precision change and the Q/DQ layers are one root cause, the Q/DQ placement. A neighbour is a
+    producer or consumer (``layers[side]``'s ``producers`` / ``consumers``, by ``layer_index``) of a layer of an
+    only-A (only-B) group whose ONNX ops are all Q/DQ, on that side."""
+    kinds = groups["kind"].tolist()
+    flag = [False] * len(groups)
+    changed = [i for i, c in enumerate(groups["changes"].tolist())
+               if kinds[i] not in ("only_a", "only_b") and c is not None and "precision" in list(c)]
+    if not changed:
+        return flag
+    ops = {"a": groups["a_ops"].tolist(), "b": groups["b_ops"].tolist()}
+    for side, frame in layers.items():
+        if frame.empty or "producers" not in frame or "consumers" not in frame:
+            continue
+        own = groups[f"{side}_layers"].tolist()
+        qdq = [x for i, k in enumerate(kinds) if k == f"only_{side}" and _ops_set(ops[side][i])
+               and _ops_set(ops[side][i]) <= _QDQ_OPS for x in own[i]]
+        if not qdq:
+            continue
+        at = frame.set_index("layer_index")
+        near: set[int] = set()
+        for li in qdq:
+            if li in at.index:
+                for col in ("producers", "consumers"):
+                    near.update(int(x) for x in (at.at[li, col] if at.at[li, col] is not None else ()))
+        for i in changed:
+            if near.intersection(int(x) for x in own[i]):
+                flag[i] = True
+    return flag
+
+
+def parallel_parts(groups: pd.DataFrame, names: Mapping[str, list[str]]) -> list[int]:
+    """Per group: the parallel parts of the one layer a fused group has in B (a split group in A) when that
+    layer is a horizontal merge (``Conv_129 + Relu_130 || Conv_132 + Relu_133 || Conv_135 + Relu_136``: 3), else
+    0. ``names[side]`` lists that side's layer names by ``layer_index``."""
+    out = [0] * len(groups)
+    cols = (groups["kind"].tolist(), groups["a_layers"].tolist(), groups["b_layers"].tolist())
+    for i, (kind, la, lb) in enumerate(zip(*cols, strict=True)):
+        side, layers = ("b", lb) if kind == "fused" else ("a", la) if kind == "split" else ("", [])
+        merged = [names[side][int(x)] for x in layers if 0 <= int(x) < len(names[side])
+                  and " || " in names[side][int(x)]]
+        if len(merged) == 1:
+            out[i] = len([p for p in merged[0].split(" || ") if p.strip()])
+    return out

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+import pandas as pd
+
 from trtinspect.parsers.model import EngineBundle
 
 NOT_LISTED = "not listed in the excerpt"
@@ -55,3 +57,40 @@ def excerpt_tail(totals: Mapping[str, float]) -> str:
     who = " and ".join(sides)
     return (f"; {who}: the --dumpProfile Total row{'s' if len(sides) == 2 else ''}, the rows listed are an "
             "excerpt")
+
+
+# Group kinds whose A and B layers are not the same layers: at an excerpt's edge the rest may be cut off.
+_UNMATCHED_KINDS = frozenset({"repartitioned", "fused", "split", "bucket"})
+
+
+def excerpt_edges(groups: pd.DataFrame, sides: Mapping[str, tuple[EngineBundle, pd.DataFrame]]) -> list[bool]:
+    """Per group: does it hold the first or last listed row of a side whose ``--dumpProfile`` table is an
+    excerpt, and pair layers that differ (``_UNMATCHED_KINDS``)? Such a group's partner rows may be cut off
+    (A's first row ``add_29 + relu_97`` whose convolution the excerpt left out, paired with B's ``Conv_101 +
+    Add_103 + Relu_104``), so its delta compares different work: it is not ranked as a regression or an
+    improvement. ``sides`` maps "a" / "b" to the bundle and its ``layer_times()``."""
+    edge = [False] * len(groups)
+    kinds = groups["kind"].tolist()
+    for side, (bundle, lt) in sides.items():
+        if not not_listed_ms(bundle) or lt.empty:
+            continue
+        timed = lt.loc[lt["avg_ms"].notna(), "layer_index"]
+        if timed.empty:
+            continue
+        ends = {int(timed.min()), int(timed.max())}
+        for i, (kind, layers) in enumerate(zip(kinds, groups[f"{side}_layers"].tolist(), strict=True)):
+            if kind in _UNMATCHED_KINDS and layers and ends & {int(x) for x in layers}:
+                edge[i] = True
+    return edge
+
+
+def edge_note(groups: pd.DataFrame) -> str | None:
+    """The note naming the groups :func:`excerpt_edges` keeps out of the regression/improvement ranking."""
+    hit = groups[groups["excerpt_edge"]]
+    if hit.empty:
+        return None
+    names = ", ".join(f"{gid} ({label})" for gid, label in zip(hit["group_id"].tolist(), hit["label"].tolist(),
+                                                              strict=True))
+    many = len(hit) != 1
+    return (f"group{'s' if many else ''} {names} at the edge of a --dumpProfile excerpt pair{'' if many else 's'} "
+            "layers that differ, their partner rows possibly cut off: not ranked as a regression or improvement")

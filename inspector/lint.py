@@ -364,6 +364,9 @@ def _group(found: list[tuple[int, Rule, Finding]], ctx: LintContext) -> list[tup
                 confidence="proven" if all(f.confidence == "proven" for f in members) else "inferred",
                 severity=SEVERITIES[max(ranks)],
                 mitigation=first.group_mitigation or first.mitigation,
+                # members without a cost (NaN: nothing to save) make a group without one, not a 0 ms cost
+                cost_ms=math.nan if all(f.cost_ms is not None and math.isnan(f.cost_ms) for f in members)
+                else None,
                 saving=saving,
                 cost_kind=first.cost_kind,
                 cost_method=first.cost_method,

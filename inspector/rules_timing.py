@@ -237,6 +237,13 @@ def check_unstable_timing(ctx: LintContext) -> list[Finding]:
                 cost_ms=math.nan,
                 cost_kind="not estimated",
                 cost_method="a measurement-quality finding: nothing to save",
+                # one cause (noisy timing of the run), one finding listing every layer
+                group="unstable layers",
+                group_title=f"Unstable timing: {{n}} layers whose average and median differ by "
+                f"{th['min_relative_gap']:.0%} or more",
+                group_cause="outlier iterations (clock changes, other work on the GPU, or data-dependent work) "
+                "make these {n} layers' times unreliable: one cause, the run's timing noise (per layer: "
+                "evidence.members, average vs median as printed)",
             )
         )
     w = ctx.bundle.warnings

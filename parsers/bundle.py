@@ -238,52 +238,103 @@ _HINT_MAX_DIRS, _HINT_MAX_FILES, _HINT_LISTED = 200, 100, 8
 
 
 def _no_engine_files(directory: Path) -> TrtInspectError:
-    """A folder without engine files: its subfolders that hold some (named), a sample name, else the export."""
+    """A folder without engine files: its subfolders that hold some (named, each with a path that loads), a
+    sample name, else the export."""
     bundles = _subfolders_with_engine_files(directory)
     if bundles:
-        listed = ", ".join(bundles[:_HINT_LISTED]) + (f", ... ({len(bundles) - _HINT_LISTED} more)"
-                                                        if len(bundles) > _HINT_LISTED else "")
+        listed = ", ".join(b[0] for b in bundles[:_HINT_LISTED]) + (
+            f", ... ({len(bundles) - _HINT_LISTED} more)" if len(bundles) > _HINT_LISTED else "")
         what = "a bundle in a subfolder" if len(bundles) == 1 else f"{len(bundles)} bundles in subfolders"
+        if any(b[2] for b in bundles):      # not every subfolder is one bundle: say what each holds
+            what = f"engine files in {len(bundles)} subfolder{'s' if len(bundles) != 1 else ''}"
+        # a folder that loads as it is first, then one a level down, then a single file
+        best = min(bundles, key=lambda b: b[2])
         return TrtInspectError(f"this folder holds {what}: {listed}", path=directory,
-                               hint=f"give one, e.g. {samples.display(directory / bundles[0])}")
+                               hint=f"give one, e.g. {samples.display(directory / best[1])}")
     return TrtInspectError("holds no TensorRT/trtexec files", path=directory, hint=_directory_hint(directory))
 
 
-def _subfolders_with_engine_files(directory: Path) -> list[str]:
-    """Names of the subfolders directly inside ``directory`` that hold a recognised engine file (sniffed).
-
-    Subfolders on another file system (``/proc``, ``/sys`` under ``/``), hidden ones, empty files and files that
-    are not regular are skipped: a hint must never hang or read a device."""
+def _subdirs(directory: Path) -> list[Path]:
+    """Subfolders of ``directory`` a hint may look into: same file system, not hidden, not links."""
     try:
         device = directory.stat().st_dev
         subdirs = sorted(p for p in directory.iterdir()
                          if not p.name.startswith((".", "_")) and p.is_dir() and not p.is_symlink())
+        return [p for p in subdirs[:_HINT_MAX_DIRS] if p.stat().st_dev == device]
     except OSError:
         return []
+
+
+def _engine_files_in(sub: Path) -> list[tuple[Path, str]]:
+    """(file, kind) of the recognised engine files directly in ``sub`` (at most _HINT_MAX_FILES looked at)."""
+    try:
+        entries = sorted(sub.iterdir())[:_HINT_MAX_FILES]
+    except OSError:
+        return []
+    return [(p, kind) for p in entries if (kind := _engine_file_kind(p)) is not None]
+
+
+# How a folder hint names several files of one kind (logs of several runs, two exports).
+_HINT_NOUNS = {"trtexec_log": "trtexec logs", "nsys_sqlite": "Nsight Systems exports",
+               "nsys_stats_csv": "nsys stats reports"}
+
+
+def _folder_hint(sub: Path, name: str) -> tuple[str, str, int] | None:
+    """(how the listing names ``sub``, the path under the parent to suggest, rank) when ``sub`` holds engine
+    files. A folder holding two files of one kind (two Nsight Systems exports, logs of several trtexec runs)
+    does not load as one bundle: the suggestion is one of those files. Rank 0: the folder loads; 2: a file."""
+    files = _engine_files_in(sub)
+    if not files:
+        return None
+    found = [k for _, k in files]
+    repeated = next((k for k in found if found.count(k) > 1), None)
+    if repeated is None:
+        return name, name, 0
+    first = next(p for p, k in files if k == repeated)
+    what = _HINT_NOUNS.get(repeated, f"files of one kind ({repeated})")
+    return f"{name} ({found.count(repeated)} {what}: name one)", f"{name}/{first.name}", 2
+
+
+def _subfolders_with_engine_files(directory: Path) -> list[tuple[str, str, int]]:
+    """Per subfolder directly inside ``directory`` that holds a recognised engine file (sniffed), or whose own
+    subfolders do (one level further, as ``trex-a100-resnet18/fp16``): (listing text, path under
+    ``directory`` to suggest, rank: 0 loads as a folder, 1 a bundle a level down, 2 a single file). Subfolders
+    a level down are looked at only when some subfolder holds engine files itself.
+
+    Subfolders on another file system (``/proc``, ``/sys`` under ``/``), hidden ones, empty files and files that
+    are not regular are skipped: a hint must never hang or read a device."""
+    subs = _subdirs(directory)
+    direct = [_folder_hint(sub, sub.name) for sub in subs]
+    if not any(direct):     # a level further only in a folder of bundles (not tests/ holding data/nsys/...)
+        return []
     found = []
-    for sub in subdirs[:_HINT_MAX_DIRS]:
-        try:
-            if sub.stat().st_dev != device:
-                continue
-            entries = sorted(sub.iterdir())[:_HINT_MAX_FILES]
-            if any(_is_engine_file(p) for p in entries):
-                found.append(sub.name)
-        except OSError:
+    for sub, hint in zip(subs, direct, strict=True):
+        if hint is not None:
+            found.append(hint)
             continue
+        inner = [h for s in _subdirs(sub)[:_HINT_LISTED] if (h := _folder_hint(s, f"{sub.name}/{s.name}"))]
+        if inner:
+            best = min(inner, key=lambda h: h[2])
+            many = len(inner) != 1
+            n = f"{len(inner)} bundles in its subfolders" if many else "1 bundle in its subfolder"
+            if best[2]:             # none of them loads as a folder
+                n = f"engine files in {len(inner)} of its subfolders" if many else "engine files in its subfolder"
+            found.append((f"{sub.name} ({n})", best[1], max(best[2], 1)))
     return found
 
 
-def _is_engine_file(path: Path) -> bool:
+def _engine_file_kind(path: Path) -> str | None:
+    """The sniffed kind of a regular, non-empty, non-script file that holds engine data, else None."""
     try:
         st = path.stat()
     except OSError:
-        return False
+        return None
     if not stat.S_ISREG(st.st_mode) or st.st_size == 0 or path.name.startswith("."):
-        return False
+        return None
     if sniff.read_head(path)[:2] == b"#!":  # a script (tests/fake_trtexec prints a log) is not its output
-        return False
+        return None
     kind = sniff.detect_kind(path)
-    return kind not in ("unknown", HISTORY_KIND) and _is_engine_data(kind)
+    return kind if kind not in ("unknown", HISTORY_KIND) and _is_engine_data(kind) else None
 
 
 def _directory_hint(directory: Path) -> str:

@@ -380,6 +380,11 @@ def test_router(reg: Registry) -> None:
     assert "engine-graph" in page and "findings-table" in page and "iteration-breakdown" in page
     assert "Not found" in text("/engine/..%2F..%2Fetc%2Fpasswd") and "Not found" in text("/nowhere")
     assert QAT_RES in text("/diff", f"?a={QAT}&b={QAT_RES}")
+    # new-user trial: /diff?a=nope&b=... showed another engine as A without a word; now the /engine/ message
+    page = text("/diff", f"?a=nope&b={QAT}")
+    assert "Not found" in page and "No engine 'nope' on this server (A)." in page and "A (baseline)" not in page
+    page = text("/diff", "?a=nope&b=gone")
+    assert "No engine 'nope' on this server (A)." in page and "No engine 'gone' on this server (B)." in page
     assert "--history" in text("/history")
 
 

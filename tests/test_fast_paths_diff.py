@@ -168,7 +168,8 @@ def _events_reference(groups: pd.DataFrame) -> list[dict[str, object]]:
                                            ms="" if math.isnan(d) else f" ({ev._fmt_ms(d)})",
                                            s="s" if one else "", are="is" if one else "are",
                                            were="was" if one else "were")
-        out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text})
+        out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text,
+                    **({ev.QDQ_NEXT: True} if ev.QDQ_NEXT in key else {})})
     out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
                             ev.EVENT_PRIORITY.index(e["event"])))
     return out
@@ -179,7 +180,10 @@ def test_diff_events_and_group_times_equal_the_row_by_row_code() -> None:
 
     for a, b in _bundle_pairs():
         result = diff_mod.diff(a, b, findings=False, force=True)
-        assert orjson.dumps(result.events) == orjson.dumps(_events_reference(result.groups))
+        facts = result.groups.copy()      # the event facts diff computes and drops from its output
+        facts[diff_mod.QDQ_NEXT] = diff_mod.next_to_changed_qdq(facts, {"a": a.layers, "b": b.layers})
+        facts[diff_mod.PARALLEL] = diff_mod.parallel_parts(facts, {"a": diff_mod._names(a), "b": diff_mod._names(b)})
+        assert orjson.dumps(result.events) == orjson.dumps(_events_reference(facts))
         g = result.alignment.groups
         for side, bundle in (("a", a), ("b", b)):
             lt = bundle.layer_times()

@@ -107,10 +107,16 @@ def _top_sections(result: DiffResult, top: int) -> list[tuple[str, pd.DataFrame]
 
 
 def top_changes(result: DiffResult, top: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(worst regressions, best improvements): at most ``top`` groups each, largest change first."""
+    """(worst regressions, best improvements): at most ``top`` groups each, largest change first. A regression
+    is a group whose delta is above 0 at the tables' resolution (4 decimals, as ``_ms`` prints it): a delta that
+    prints as +0.0000 (two sources rounding one time differently) is neither; an unmatched group at the edge of
+    a --dumpProfile excerpt (its partner cut off) is neither either (``excerpt_edge``)."""
     g = result.groups
-    worse = g[g["delta_ms"] > 0].sort_values("delta_ms", ascending=False, kind="stable").head(top)
-    better = g[g["delta_ms"] < 0].sort_values("delta_ms", ascending=True, kind="stable").head(top)
+    shown = g["delta_ms"].round(4)
+    if "excerpt_edge" in g:
+        shown = shown.where(~g["excerpt_edge"].fillna(False).astype(bool), 0.0)
+    worse = g[shown > 0].sort_values("delta_ms", ascending=False, kind="stable").head(top)
+    better = g[shown < 0].sort_values("delta_ms", ascending=True, kind="stable").head(top)
     return worse, better
 
 
@@ -321,7 +327,10 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -
     if (why := no_delta_note(result)) is not None:
         console.print(why)
     for title, frame in _top_sections(result, top):
-        rows = [_group_row(row) for row in frame.to_dict(orient="records")] or [["-"] * len(GROUP_HEADERS)]
+        if frame.empty:
+            console.print(f"{title}: none")
+            continue
+        rows = [_group_row(row) for row in frame.to_dict(orient="records")]
         console.print(_text_table(console, title, GROUP_HEADERS, rows))
     if _top_sections(result, top):
         console.print(GROUP_LEGEND)
@@ -408,6 +417,9 @@ def render_markdown(result: DiffResult, *, top: int = 10) -> str:
         lines += [f"> {why}", ""]
     for title, frame in _top_sections(result, top):
         lines += [f"## {title}", ""]
+        if frame.empty:
+            lines += ["none", ""]
+            continue
         lines += [*_md_table(GROUP_HEADERS, [_group_row(r) for r in frame.to_dict(orient="records")]), ""]
     lines += [f"_{GROUP_LEGEND}_", ""]
     if not result.end_to_end.empty:
