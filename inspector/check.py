@@ -48,6 +48,7 @@ from trtinspect.inspector.check_inputs import (
     GroupTimesFn,
     build_changes,
     build_precision,
+    build_unknowns,
     centre_word,
     comparability,
     end_to_end_samples,
@@ -56,6 +57,7 @@ from trtinspect.inspector.check_inputs import (
     groups_by_name,
     lookup,
     metric_name,
+    per_sample_note,
     refuse_same_pair,
     source_words,
     untested_phrase,
@@ -590,12 +592,16 @@ def run_check(
     same_network_or_raise(baseline, candidate)
     refuse_same_pair(baseline, candidate)
     notes: list[str] = []
+    notes += build_unknowns(baseline, candidate)
     if set(allow_different) & set(BUILD_CHANGES):
         notes.append(
             "--allow-different precision is no longer needed: a build precision change is part of the change "
             "under test and is always compared"
         )
     e2e = _end_to_end_gate(baseline, candidate, t, notes)
+    allowed = [d for d in diffs if d.field in allow_different]
+    if (per_sample := per_sample_note(baseline, candidate, allowed, e2e.base_ms, e2e.cand_ms)) is not None:
+        notes.append(per_sample)
     groups = _group_gate(baseline, candidate, t, overrides, grouper, e2e, notes)
     if e2e.status == "unavailable" and groups.empty:  # nothing was compared: never a PASS
         raise TrtInspectError(
@@ -618,7 +624,7 @@ def run_check(
         groups,
         t,
         list(overrides),
-        [d for d in diffs if d.field in allow_different],
+        allowed,
         notes,
         _check_context(baseline, candidate),
         list(expired),

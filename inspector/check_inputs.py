@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
+from trtinspect.parsers import run_settings
 from trtinspect.parsers.layer_total import per_iteration_profile
 from trtinspect.parsers.model import require_tensorrt  # imports the nsys package only for nsys inputs
 from trtinspect.parsers.numbers import EVIDENCE, bad_columns, source_file
@@ -117,13 +118,37 @@ def _clocks(b: EngineBundle) -> str | None:
     return " ".join(f"{k}={v}" for k, v in sorted(found.items())) or None
 
 
-# field -> how to read it from a bundle (None = unknown, never a difference). The ENVIRONMENT of a measurement:
-# a difference makes the check exit 3 (not comparable). Declared once; docs/check.md.
+def _on_off(read: Callable[[EngineBundle], bool | None]) -> Callable[[EngineBundle], str | None]:
+    def get(b: EngineBundle) -> str | None:
+        v = read(b)
+        return None if v is None else "enabled" if v else "disabled"
+    return get
+
+
+def _profiler(b: EngineBundle) -> str | None:
+    v = run_settings.profiled_timing(b)
+    return None if v is None else "profiler on in the timed run" if v else "timed run not profiled"
+
+
+def _streams(b: EngineBundle) -> str | None:
+    v = run_settings.streams(b)
+    return None if v is None else str(v)
+
+
+# field -> how to read it from a bundle (None = unknown, never a difference). The ENVIRONMENT of a measurement
+# and the trtexec inference settings that change the times it reports (parsers/run_settings.py says how each
+# does): a difference makes the check exit 3 (not comparable). Declared once; docs/check.md.
 COMPARABILITY: dict[str, Callable[[EngineBundle], str | None]] = {
     "gpu": lambda b: lookup(b.device, ["name", "Selected Device", "Name", "device", "gpu"]),
     "trt_version": lambda b: b.trt_version or None,
     "input_shapes": _shapes,
     "clocks": _clocks,
+    "cuda_graph": _on_off(run_settings.cuda_graph),
+    "spin_wait": _on_off(run_settings.spin_wait),
+    "streams": _streams,
+    "threads": _on_off(run_settings.threads),
+    "data_transfers": _on_off(run_settings.transfers),
+    "profiling": _profiler,
 }
 
 # Build settings that are part of the change under test: compared, reported first, never "not comparable".
@@ -137,12 +162,32 @@ ALLOWED_FIELDS = (*COMPARABILITY, *BUILD_CHANGES)
 
 
 def build_changes(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[str]:
-    """``build precision changed: FP32+FP16 -> FP32`` lines, one per build setting that differs."""
+    """``build precision changed: FP32+FP16 -> FP32`` lines, one per build setting known on both sides that
+    differs (unknown is never a change: :func:`build_unknowns` says so instead)."""
     out = []
     for name, get in BUILD_CHANGES.items():
         vb, vc = get(baseline[0]), get(candidate[0])
-        if vb != vc and not (vb is None and vc is None):
-            out.append(f"build {name} changed: {vb or 'unknown'} -> {vc or 'unknown'}")
+        if vb is not None and vc is not None and vb != vc:
+            out.append(f"build {name} changed: {vb} -> {vc}")
+    return out
+
+
+def build_unknowns(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[str]:
+    """A note per build setting known on one side only (not compared), e.g. ``build precision of the candidate
+    is unknown (baseline: FP32): not compared; ...``."""
+    out = []
+    for name, get in BUILD_CHANGES.items():
+        values = {BASE: get(baseline[0]), CAND: get(candidate[0])}
+        unknown = [side for side, v in values.items() if v is None]
+        if len(unknown) != 1:
+            continue
+        side = unknown[0]
+        known = BASE if side == CAND else CAND
+        loaded = (baseline if side == BASE else candidate)[0].extras.get("loaded_engine")
+        why = (f"the run loaded a serialized engine ({loaded}) and its log records no build settings"
+               if loaded else "its files record no build settings")
+        out.append(f"build {name} of the {side} is unknown ({why}; {known}: {values[known]}): not compared, "
+                   "so a precision change would go unseen")
     return out
 
 
@@ -161,6 +206,27 @@ def comparability(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBu
         if vb is not None and vc is not None and vb != vc:
             diffs.append(FieldDiff(name, vb, vc))
     return diffs
+
+
+def per_sample_note(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle],
+                    allowed: Sequence[FieldDiff], base_ms: float, cand_ms: float) -> str | None:
+    """With input shapes allowed to differ, each side's iteration processes a different input: the end-to-end
+    centres per sample (divided by each side's batch, ``EngineBundle.timing.batch``), or why there are none."""
+    diff = next((d for d in allowed if d.field == "input_shapes" and d.where == "baseline vs candidate"), None)
+    if diff is None or not (np.isfinite(base_ms) and np.isfinite(cand_ms)):
+        return None
+    head = "input shapes differ (allowed): each side's iteration processes a different input, and the verdict " \
+           "compares per-iteration times"
+    nb, nc = baseline[0].timing.batch, candidate[0].timing.batch
+    if not nb or not nc:
+        sides = " and ".join(s for s, n in ((BASE, nb), (CAND, nc)) if not n)
+        return f"{head}; no per-sample figure: the batch of the {sides} is not recorded"
+    if nb == nc:
+        return f"{head}; both run batch {nb}: the inputs differ in other dimensions, so no per-sample figure"
+    b, c = base_ms / nb, cand_ms / nc
+    pct = f" ({100 * (c - b) / b:+.1f}%)" if b > 0 else ""
+    return (f"{head}; per sample (batch {nb} vs {nc}): {b:.4g} -> {c:.4g} ms{pct}, the {centre_word('iterations')} "
+            "per iteration divided by the batch")
 
 
 def end_to_end_samples(bundles: Sequence[EngineBundle]) -> tuple[str, list[np.ndarray]]:

@@ -133,7 +133,9 @@ def _context_fields() -> dict[str, Callable[[EngineBundle], Any]]:
 BUILD_FIELDS = frozenset({"precision"})
 
 _FIELD_LABELS = {"gpu": "GPU", "trt_version": "TensorRT", "input_shapes": "input shapes",
-                 "precision": "build precision", "clocks": "clocks"}
+                 "precision": "build precision", "clocks": "clocks", "cuda_graph": "CUDA graph",
+                 "spin_wait": "spin-wait", "streams": "inference streams", "threads": "threads",
+                 "data_transfers": "data transfers", "profiling": "per-layer profiler"}
 
 
 def model_match(a: EngineBundle, b: EngineBundle, sides: tuple[_Side, _Side] | None = None) -> ModelMatch:

@@ -259,7 +259,12 @@ def _apply_log_options(logs: list[tuple[Path, Any]], bundle: EngineBundle) -> No
     warnings = []
     for p, lg in logs:
         bundle.trt_version = bundle.trt_version or lg.trt_version
-        pairs = ((bundle.model_options, lg.model_options), (bundle.build_options, lg.build_options),
+        # a --loadEngine run's Build Options (TensorRT 8.x prints its defaults, e.g. 'Precision: FP32') say
+        # nothing about how the engine was built: not build facts (docs/trtexec-logs.md)
+        build = {} if lg.loaded_engine else lg.build_options
+        if lg.loaded_engine:
+            bundle.extras.setdefault("loaded_engine", lg.loaded_engine)
+        pairs = ((bundle.model_options, lg.model_options), (bundle.build_options, build),
                  (bundle.inference_options, lg.inference_options))
         for target, source in pairs:
             for k, v in (source or {}).items():

@@ -51,10 +51,28 @@ def shapes_placeholder(b: EngineBundle) -> bool:
     return v is not None and v.strip().lower() in SHAPE_PLACEHOLDERS
 
 
+_BATCH_FLAG = re.compile(r"(?:^|\s)--batch=(?P<n>\d+)(?=\s|$)")
+
+
 def implicit_batch(b: EngineBundle) -> int | None:
-    """The implicit batch of the run (``Batch: 16``; trtexec prints ``Batch: Explicit`` otherwise), else None."""
+    """The implicit batch of the run (see :func:`implicit_batch_read`), else None."""
+    return implicit_batch_read(b)[0]
+
+
+def implicit_batch_read(b: EngineBundle) -> tuple[int | None, str | None]:
+    """(the implicit batch of a TensorRT <= 8.x run, where it was read): inference options ``Batch: 16``
+    (trtexec prints ``Batch: Explicit`` otherwise), else ``--batch=16`` on the trtexec command line of the
+    ``&&&&`` line (a log quoted without its options block); (None, None) for explicit batch or unknown. trtexec's
+    throughput counts samples (batchSize x iterations / walltime) under an implicit batch."""
     text = str(b.inference_options.get("Batch", "")).strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
+    if text.isdigit() and int(text) > 0:
+        return int(text), f"inference options 'Batch: {text}'"
+    if not text:
+        for command in b.extras.get("commands") or []:
+            m = _BATCH_FLAG.search(str(command))
+            if m is not None and int(m.group("n")) > 0:
+                return int(m.group("n")), f"command line '--batch={m.group('n')}'"
+    return None, None
 
 
 def input_shapes(b: EngineBundle) -> tuple[str | None, str | None]:

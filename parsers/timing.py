@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from trtinspect.parsers import run_facts
+from trtinspect.parsers import run_facts, run_settings
 from trtinspect.parsers import trtexec_summary as trt
 
 if TYPE_CHECKING:
@@ -155,23 +155,21 @@ def _scalar(summary: pd.DataFrame, metric: str) -> float | None:
 # ------------------------------------------------------------------------------------------ what the run did
 def transfers_disabled(options: dict[str, str], commands: list[str]) -> bool:
     """Did the run skip host/device copies (``--noDataTransfers``; options ``Data transfers: Disabled``)?"""
-    value = str(options.get("Data transfers", "")).strip().lower()
-    if value:
-        return value.startswith("disabled")
-    return any("--noDataTransfers" in c for c in commands)
+    return run_settings.data_transfers(options, commands) is False
 
 
 _SHAPE = re.compile(r"^\s*[^=:]+[=:]\s*(?P<dims>\d+(?:x\d+)*)\s*$")
 
 
 def batch_of(bundle: EngineBundle) -> tuple[int | None, str | None]:
-    """Samples per iteration: the implicit batch (``Batch: 16``), else the first dimension shared by every
-    input shape the run used (explicit batch: the shapes option, else the shapes trtexec bound its inputs with;
-    an assumption, said where it is shown), else None."""
+    """Samples per iteration: the implicit batch (:func:`trtinspect.parsers.run_facts.implicit_batch`: ``Batch:
+    16``, else ``--batch=16`` on the command line), else the first dimension shared by every input shape the run
+    used (explicit batch: the shapes option, else the shapes trtexec bound its inputs with; an assumption, said
+    where it is shown), else None."""
     opts = bundle.inference_options
-    implicit = run_facts.implicit_batch(bundle)
+    implicit, source = run_facts.implicit_batch_read(bundle)
     if implicit is not None:
-        return implicit, f"implicit batch (inference options 'Batch: {opts.get('Batch', '').strip()}')"
+        return implicit, f"implicit batch ({source})"
     for key in ("Input inference shape", "Input inference shapes", "Shapes"):
         value = str(opts.get(key, "")).strip()
         if not value or value.lower() == "model":
@@ -261,7 +259,7 @@ def _recompute(bundle: EngineBundle, notes: list[str]) -> trt.Recomputed | None:
         percentiles = [*percentiles, 99.0]
     era = str(bundle.extras.get("times_era", "unknown")) if writer == "trtexec" else "other"
     rec = trt.recompute(times, warmup=warmup if warmup is not None else -math.inf, warmup_source=source,
-                        percentiles=percentiles, batch=trt.batch_size(bundle.inference_options), era=era,
+                        percentiles=percentiles, batch=run_facts.implicit_batch(bundle) or 1, era=era,
                         exact=writer == "trtexec")
     if rec is None:
         notes.append(f"no exported iteration starts its compute after the {warmup:g} ms warm-up ({source}): "

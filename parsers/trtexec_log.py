@@ -72,6 +72,7 @@ class TrtexecLog:
     system_options: dict[str, str] = field(default_factory=dict)
     reporting_options: dict[str, str] = field(default_factory=dict)
     input_bindings: dict[str, str] = field(default_factory=dict)   # input name -> dims the run created it with
+    loaded_engine: str | None = None        # the serialized engine the run loaded (--loadEngine), else None
     other_options: dict[str, dict[str, str]] = field(default_factory=dict)
     device: dict[str, Any] = field(default_factory=dict)
     summary: pd.DataFrame = field(default_factory=lambda: schema.empty_frame(schema.SUMMARY))
@@ -92,6 +93,20 @@ class TrtexecLog:
         """One number of the performance summary, e.g. ``summary_value("GPU Compute Time", "median")``."""
         hit = self.summary[(self.summary["metric"] == metric) & (self.summary["stat"] == stat)]
         return None if hit.empty else float(hit["value"].iloc[-1])
+
+
+_LOAD_ENGINE_FLAG = re.compile(r"(?:^|\s)--loadEngine=(?P<path>\S+)")
+
+
+def loaded_engine(log: TrtexecLog) -> str | None:
+    """The engine file a ``--loadEngine`` run loaded (build option ``Load engine:``, else the command line of the
+    RUNNING/PASSED line), None for a run that built its engine. Such a run's ``=== Build Options ===`` (printed
+    by TensorRT 8.x whatever the run did; 10.x omits it) are trtexec's unused defaults, not build facts."""
+    value = log.build_options.get("Load engine", "").strip()
+    if value:
+        return value
+    m = _LOAD_ENGINE_FLAG.search(log.command or "")
+    return m.group("path") if m is not None else None
 
 
 def decode_version_token(token: str) -> str | None:
@@ -529,6 +544,7 @@ class _Parser:
         self._flush_pending()
         out = self.out
         out.lines_without_prefix = self.prefixed == 0
+        out.loaded_engine = loaded_engine(out)
         # version
         decoded = decode_version_token(out.version_token) if out.version_token else None
         out.trt_version = self.version_line or decoded

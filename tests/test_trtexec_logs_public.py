@@ -67,9 +67,9 @@ class Case:
 
 
 CASES = [
-    Case("trt8.0.3-gtx1070", "8.0.3", "NVIDIA GeForce GTX 1070", "FP32",
+    Case("trt8.0.3-gtx1070", "8.0.3", "NVIDIA GeForce GTX 1070", None,
          extra={"compute_ms.mean": 0.154466, "end_to_end_ms.p99": 0.304688, "throughput_qps": 6378.46}),
-    Case("trt8.6.0-rtx3090", "8.6.0", "NVIDIA GeForce RTX 3090", "FP32",
+    Case("trt8.6.0-rtx3090", "8.6.0", "NVIDIA GeForce RTX 3090", None,
          extra={"compute_ms.p95": 0.0457764, "h2d_ms.max": 0.268066, "total_gpu_compute_s": 2.80377}),
     Case("trt10.14.1-rtx6000ada", "10.14.1", "NVIDIA RTX 6000 Ada Generation", "FP32",
          extra={"compute_ms.median": 0.0285645, "d2h_ms.p90": 0.00628662, "throughput_qps": 23188.6}),
@@ -86,7 +86,7 @@ CASES = [
          extra={"compute_ms.mean": 55.2468, "end_to_end_ms.p99": 57.561, "enqueue_ms.median": 4.06059,
                 "total_gpu_compute_s": 3.09382, "total_host_walltime_s": 3.09807, "throughput_qps": 18.0758}),
     # The logs the tests already had, now checked figure by figure too
-    Case("trt8.2-gtx1070", "8.2.3", "NVIDIA GeForce GTX 1070", "FP32"),
+    Case("trt8.2-gtx1070", "8.2.3", "NVIDIA GeForce GTX 1070", None),
     Case("quoted/xavier-agx-trt8.4.meta-tegra952.log", "8.4.0", None, None),
     Case("quoted/xavier-nx.meta-tegra1124.log", None, None, None),
     Case("quoted/trt10-multipercentile.issue4177.log", None, None, None),
@@ -97,9 +97,9 @@ CASES = [
     Case("sample:trt10.16-h100/result-01.log", "10.16.1", "NVIDIA H100 PCIe", "FP32"),
     Case("sample:trt10.16-h100/result-03.log", "10.16.1", "NVIDIA H100 PCIe", None, transfers=False),
     Case("sample:trt8.4/result-FP16.log", "8.4.1", "NVIDIA GeForce GTX 1070", "FP32+FP16"),
-    Case("sample:trt8.4/result-loadAndInference.log", "8.4.1", "NVIDIA GeForce GTX 1070", "FP32"),
+    Case("sample:trt8.4/result-loadAndInference.log", "8.4.1", "NVIDIA GeForce GTX 1070", None),
     # Jetson Xavier NX, JetPack 5.1: head of the log and its pre-8.6 --dumpProfile table (quoted, two excerpts)
-    Case("xavier-nx-trt8.5.2-lprnet", "8.5.2", "Xavier", "FP32", profile_rows=28, profile_iterations=309),
+    Case("xavier-nx-trt8.5.2-lprnet", "8.5.2", "Xavier", None, profile_rows=28, profile_iterations=309),
     # TensorRT 9.1 (v9100): one GPU Compute Time line and the PASSED line, no summary header (quoted)
     Case("quoted/trt9.1-gpu-compute.issue3364.log", "9.1.0", None, None,
          extra={"compute_ms.p99": 30.2909, "compute_ms.mean": 29.2394}),
