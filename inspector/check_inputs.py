@@ -186,8 +186,7 @@ def build_unknowns(baseline: Sequence[EngineBundle], candidate: Sequence[EngineB
         loaded = (baseline if side == BASE else candidate)[0].extras.get("loaded_engine")
         why = (f"the run loaded a serialized engine ({loaded}) and its log records no build settings"
                if loaded else "its files record no build settings")
-        out.append(f"build {name} of the {side} is unknown ({why}; {known}: {values[known]}): not compared, "
-                   "so a precision change would go unseen")
+        out.append(f"build {name} of the {side} is unknown ({why}; {known}: {values[known]}): not compared")
     return out
 
 

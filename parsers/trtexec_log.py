@@ -95,20 +95,6 @@ class TrtexecLog:
         return None if hit.empty else float(hit["value"].iloc[-1])
 
 
-_LOAD_ENGINE_FLAG = re.compile(r"(?:^|\s)--loadEngine=(?P<path>\S+)")
-
-
-def loaded_engine(log: TrtexecLog) -> str | None:
-    """The engine file a ``--loadEngine`` run loaded (build option ``Load engine:``, else the command line of the
-    RUNNING/PASSED line), None for a run that built its engine. Such a run's ``=== Build Options ===`` (printed
-    by TensorRT 8.x whatever the run did; 10.x omits it) are trtexec's unused defaults, not build facts."""
-    value = log.build_options.get("Load engine", "").strip()
-    if value:
-        return value
-    m = _LOAD_ENGINE_FLAG.search(log.command or "")
-    return m.group("path") if m is not None else None
-
-
 def decode_version_token(token: str) -> str | None:
     """``v8401`` -> ``8.4.1``; ``v101601`` -> ``10.16.1`` (NV_TENSORRT_VERSION: 8.x M*1000+m*100+p, 10.x
     M*10000+m*100+p). Five digits are read as M*10000+m*100+p with a one-digit major."""
@@ -544,7 +530,7 @@ class _Parser:
         self._flush_pending()
         out = self.out
         out.lines_without_prefix = self.prefixed == 0
-        out.loaded_engine = loaded_engine(out)
+        out.loaded_engine = sec.loaded_engine(out.build_options, out.command)
         # version
         decoded = decode_version_token(out.version_token) if out.version_token else None
         out.trt_version = self.version_line or decoded

@@ -367,3 +367,17 @@ class SummaryBuilder:
 
     def summaries(self) -> list[list[dict[str, Any]]]:
         return [*self.done, self.rows] if self.rows else list(self.done)
+
+
+_LOAD_ENGINE_FLAG = re.compile(r"(?:^|\s)--loadEngine=(?P<path>\S+)")
+
+
+def loaded_engine(build_options: dict[str, str], command: str | None) -> str | None:
+    """The engine file a ``--loadEngine`` run loaded (build option ``Load engine:``, else the command line of the
+    RUNNING/PASSED line), None for a run that built its engine. Such a run's ``=== Build Options ===`` (printed
+    by TensorRT 8.x whatever the run did; 10.x omits it) are trtexec's unused defaults, not build facts."""
+    value = build_options.get("Load engine", "").strip()
+    if value:
+        return value
+    m = _LOAD_ENGINE_FLAG.search(command or "")
+    return m.group("path") if m is not None else None

@@ -111,7 +111,10 @@ def test_run_settings_block_the_check() -> None:
     assert code == 1, out
     assert "allowed difference: cuda_graph 'disabled' vs 'enabled' (baseline vs candidate)" in out
     assert "allowed difference: data_transfers 'enabled' vs 'disabled' (baseline vs candidate)" in out
-    assert "note: input shapes differ (allowed): each side's iteration processes a different input" in out
+    assert ("note: input shapes differ (allowed): each side's iteration processes a different input, and the "
+            "verdict compares per-iteration times; per sample (batch 1 vs 4): 0.03613 -> 0.009705 ms (-73.1%)") in out
+    code, out = _invoke("diff", str(H100 / "result-01.log"), str(H100 / "result-03.log"))
+    assert code == 0 and "CUDA graph: disabled -> enabled" in out and "data transfers: enabled -> disabled" in out
 
 
 def test_run_settings_read_from_options_and_command_lines() -> None:
