@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trtinspect.inspector.lint import lint
+from trtinspect.inspector.lint import cost_label, lint
 from trtinspect.parsers import run_facts
 from trtinspect.parsers.device import device_name
 from trtinspect.parsers.layer_total import LayerTotal
@@ -23,7 +23,8 @@ from trtinspect.samples import source_name
 UNKNOWN = "(unknown)"
 NOT_IN_LAYERS = "(profiled, not in layers)"
 NOT_IN_TABLE = "(in the engine total, not in this table excerpt)"
-FINDING_FIELDS = ("rule_id", "severity", "title", "cost_ms", "layers")  # "layers" may be named "layer_names"
+# "layers" may be named "layer_names"; cost_kind / cost_basis: what cost_ms is (lint's cost kind and its label)
+FINDING_FIELDS = ("rule_id", "severity", "title", "cost_ms", "cost_kind", "cost_basis", "layers")
 
 
 def _num(value: Any, digits: int = 6) -> float | None:
@@ -242,8 +243,12 @@ def _findings(bundle: EngineBundle, top: int) -> tuple[list[dict[str, Any]] | No
             layers = [str(layers)]
         else:
             layers = []
+        kind = r.get("cost_kind")
+        kind = str(kind) if isinstance(kind, str) and kind else None
         rows.append({
             "rule_id": _label(r.get("rule_id")), "severity": _label(r.get("severity")),
-            "title": _label(r.get("title")), "cost_ms": _num(r.get("cost_ms")), "layers": layers,
+            "title": _label(r.get("title")), "cost_ms": _num(r.get("cost_ms")),
+            # an estimated saving and a layer's own time (an upper bound) are different numbers: say which
+            "cost_kind": kind, "cost_basis": cost_label(kind) if kind else UNKNOWN, "layers": layers,
         })
     return rows, "ok"

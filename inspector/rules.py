@@ -15,6 +15,7 @@ import pandas as pd
 from trtinspect.inspector import (
     rules_causes,
     rules_dla,
+    rules_facts,
     rules_fusion,
     rules_kernels,
     rules_precision,
@@ -130,12 +131,7 @@ RULES: tuple[Rule, ...] = (
         severities=("warning", "error"),
         severity_rule=ESCALATION,
         cost_kind="estimated saving",
-        cost_method=(
-            "the standalone Quantize layers' time (they go away) plus each convolution's share of memory "
-            "traffic saved by writing INT8 and reading the residual in INT8 (time x (1 - bytes after / "
-            "bytes before), assuming memory-bound); for a fallback layer, as int8-fallback counts it: its "
-            "conversion layers plus its INT8 producers' float-write traffic (the layer itself is not counted)"
-        ),
+        cost_method=rules_facts.RESIDUAL_COST,
     ),
     Rule(
         id="input-path",
@@ -292,11 +288,7 @@ RULES: tuple[Rule, ...] = (
             "otherwise warning, and " + ESCALATION
         ),
         cost_kind="estimated saving",
-        cost_method=(
-            "the conversion layers around it (reformat, Q/DQ), which go away once it runs in INT8, plus "
-            "the float-write traffic of INT8 producers writing float (memory-bound estimate); the layer "
-            "itself keeps running (an INT8 kernel may be faster too: not estimated)"
-        ),
+        cost_method=rules_facts.FALLBACK_COST,
     ),
     Rule(
         id="int8-float-output",
@@ -326,11 +318,7 @@ RULES: tuple[Rule, ...] = (
         severities=("warning", "error"),
         severity_rule=ESCALATION,
         cost_kind="estimated saving",
-        cost_method=(
-            "the re-quantize layers that go away, plus the convolution's share of memory traffic saved by "
-            "writing INT8 (time x (1 - bytes after / bytes before), assuming it is memory-bound); the "
-            "convolution itself keeps running"
-        ),
+        cost_method=rules_facts.FLOAT_OUTPUT_COST,
     ),
     Rule(
         id="int8-build-warning",

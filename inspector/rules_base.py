@@ -30,6 +30,7 @@ from trtinspect.inspector.rules_columns import (
     _shared_str_list,
     _str_list,
 )
+from trtinspect.parsers.device import peak_memory_bandwidth
 from trtinspect.parsers.timing import FROM_TIMES
 
 if TYPE_CHECKING:
@@ -534,9 +535,11 @@ class LintContext:
 
     def int8_write_saving(self, r: int) -> float:
         """Estimated ms saved if INT8 layer ``r`` wrote INT8 (and read its residual inputs in INT8) instead
-        of float: its time times the share of its memory traffic that goes away, assuming the layer is
-        memory-bound (time proportional to bytes moved: inputs, weights and outputs). NaN when shapes or
-        the time are unknown. Computed once per row (three rules ask for the same convolutions)."""
+        of float: the bytes that no longer move (a float output or float non-first input at 1 byte per element)
+        at the GPU's peak memory bandwidth, never more than the layer's time (:meth:`bytes_saving_ms`). An
+        estimate from bytes, not a measurement: a compute-bound kernel or a tensor that stays in L2 saves less
+        (docs/lint.md, "Costs against a real fix"). NaN when shapes, the time or the bandwidth are unknown.
+        Computed once per row (three rules ask for the same convolutions)."""
         got = self._int8_saving.get(r)
         if got is None:
             got = self._int8_saving[r] = self._int8_write_saving(r)
@@ -567,7 +570,20 @@ class LintContext:
         if not math.isnan(w):
             before += w
             after += w
-        return t * (1.0 - after / before) if before > 0 else math.nan
+        return self.bytes_saving_ms(before - after, t) if before > 0 else math.nan
+
+    @cached_property
+    def memory_bandwidth(self) -> tuple[float, str] | None:
+        """The GPU's peak DRAM bandwidth (bytes/s, how it was found) from the bundle's device; None: unknown."""
+        return peak_memory_bandwidth(self.bundle.device or {})
+
+    def bytes_saving_ms(self, saved_bytes: float, layer_ms: float) -> float:
+        """The ms ``saved_bytes`` take at the GPU's peak memory bandwidth, at most ``layer_ms`` (a layer cannot
+        save more than its own time); NaN when the bandwidth or the time is unknown."""
+        bw = self.memory_bandwidth
+        if bw is None or math.isnan(layer_ms):
+            return math.nan
+        return min(saved_bytes / bw[0] * 1e3, layer_ms)
 
     def tensor_desc(self, t: dict[str, Any]) -> str:
         return f"{t.get('dtype') or '?'!s}/{t.get('layout') or '?'!s}"

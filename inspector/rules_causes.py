@@ -57,13 +57,14 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
                 requant.append(q)
         if detail:
             members.append(_residual_member(ctx, r, readers, qs, savings[r], r in residual_in))
-    fallbacks, fb_rows, fb_saving = _residual_fallbacks(ctx)
+    fallbacks, fb_rows, fb_saving, fb_float_writers = _residual_fallbacks(ctx)
     if not convs and not fallbacks:
         return []
     avg = ctx.avg_ms
     saving = {q: avg[q] for q in requant}
-    for r in convs:
-        saving[r] = savings[r]
+    if ctx.memory_bandwidth is not None:  # the float-write part is estimated from bytes at that bandwidth
+        for r in convs:
+            saving[r] = savings[r]
     saving.update({r: ms for r, ms in fb_saving.items() if r not in saving})
     out_precision = ctx.output_precision
     precisions = sorted({out_precision[r] for r in convs})
@@ -89,11 +90,13 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
             "convolutions": members,
             "quantize_layers": names_of(ctx, requant),
             **({"fallbacks": fallbacks} if fallbacks else {}),
+            **facts.bytes_evidence(ctx, saving, [*convs, *fb_float_writers]),
         }
         if detail
         else {},
         saving=saving,
         supersedes=supersedes,
+        cost_method=facts.bytes_method(ctx, facts.RESIDUAL_COST),
     )
     facts.note_final_root(ctx, root)  # what it absorbs, the rules after it need not find (rules_facts.Sink)
     if not detail:
@@ -124,16 +127,17 @@ def _residual_member(
     }
 
 
-def _residual_fallbacks(ctx: LintContext) -> tuple[list[Any], list[int], dict[int, float]]:
+def _residual_fallbacks(ctx: LintContext) -> tuple[list[Any], list[int], dict[int, float], list[int]]:
     """INT8 fallbacks (float layers between INT8 layers) whose output, or the tensor a reformat/Quantize
     after them reads, is also the unquantized residual input of a fused Add: the float residual is why
     they stay float (quantizing the skip branch lets TensorRT fuse them in INT8). Returns their evidence
     (in a context without detail: only their rows), their rows (layer, conversions, INT8 producers writing
-    float) and the estimated saving per row, as the int8-fallback rule counts it."""
+    float), the estimated saving per row, as the int8-fallback rule counts it, and the INT8 producers."""
     if not facts.int8_allowed(ctx)[0]:
-        return [], [], {}
+        return [], [], {}, []
     members: list[Any] = []
     rows: list[int] = []
+    writers: list[int] = []
     saving: dict[int, float] = {}
     avg, detail = ctx.avg_ms, ctx.detail
     for r, (_, down8, float_writers, conversions) in facts.fallbacks(ctx).items():
@@ -141,8 +145,10 @@ def _residual_fallbacks(ctx: LintContext) -> tuple[list[Any], list[int], dict[in
         if not readers:
             continue
         own = {x: avg[x] for x in conversions}
-        own.update({u: facts.int8_saving(ctx, u) for u in float_writers})
+        if ctx.memory_bandwidth is not None:  # estimated from bytes at that bandwidth (facts.bytes_method)
+            own.update({u: facts.int8_saving(ctx, u) for u in float_writers})
         rows += [r, *conversions, *float_writers]
+        writers += float_writers
         saving.update(own)
         if not detail:
             members.append(r)
@@ -158,7 +164,7 @@ def _residual_fallbacks(ctx: LintContext) -> tuple[list[Any], list[int], dict[in
                 "estimated_saving_ms": math.fsum(v for v in own.values() if not math.isnan(v)),
             }
         )
-    return members, rows, saving
+    return members, rows, saving, writers
 
 
 def _fallback_sentence(fallbacks: list[dict[str, Any]]) -> str:

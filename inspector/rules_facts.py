@@ -71,6 +71,50 @@ def int8_savings(ctx: LintContext) -> dict[int, float]:
     return shared(ctx, "int8_savings", _int8_savings)
 
 
+BYTES_ESTIMATE = (
+    "the bytes the convolution no longer moves when it writes INT8 and reads the residual in INT8 (1 byte per "
+    "element instead of 2 or 4) at the GPU's peak memory bandwidth, at most its own time: an estimate from "
+    "bytes, not measured (a compute-bound kernel, or a tensor that stays in L2, saves less)"
+)
+
+
+def bytes_method(ctx: LintContext, method: str) -> str | None:
+    """A rule's cost method (``method``) whose float-write part is :data:`BYTES_ESTIMATE`, with the bandwidth
+    this engine's estimate used, or saying that part is not estimated because the bandwidth is unknown; None
+    without a per-layer profile (lint then says the costs are unknown for that reason)."""
+    if not ctx.has_profile:
+        return None
+    bw = ctx.memory_bandwidth
+    if bw is None:
+        return (f"{method}; the GPU's memory bandwidth is unknown (no memory clock / bus width in these files): "
+                "the float-write traffic is not estimated")
+    return f"{method}; bandwidth: {bw[1]}"
+
+
+RESIDUAL_COST = (
+    "the standalone Quantize layers' time (they go away) plus, per convolution, " + BYTES_ESTIMATE + "; for a "
+    "fallback layer, as int8-fallback counts it: its conversion layers plus its INT8 producers' float-write "
+    "bytes (the layer itself is not counted)"
+)
+FALLBACK_COST = (
+    "the conversion layers around it (reformat, Q/DQ), which go away once it runs in INT8, plus, for each INT8 "
+    "producer writing float, " + BYTES_ESTIMATE + "; the layer itself keeps running (an INT8 kernel may be "
+    "faster too: not estimated)"
+)
+FLOAT_OUTPUT_COST = (
+    "the re-quantize layers that go away, plus " + BYTES_ESTIMATE + "; the convolution itself keeps running"
+)
+
+
+def bytes_evidence(ctx: LintContext, saving: dict[int, float], rows: Sequence[int]) -> dict[str, Any]:
+    """Evidence of the part of a finding's saving estimated from bytes (``rows``' entries of ``saving``) and
+    the bandwidth it used (None: unknown, that part not estimated)."""
+    bw = ctx.memory_bandwidth
+    part = math.fsum(v for r in rows if r in saving and not math.isnan(v := saving[r]))
+    return {"saving_from_bytes_ms": part if bw is not None else None,
+            "memory_bandwidth": bw[1] if bw is not None else None}
+
+
 def int8_saving(ctx: LintContext, r: int) -> float:
     """:meth:`LintContext.int8_write_saving` of row ``r``, from :func:`int8_savings` when it holds it."""
     got = int8_savings(ctx).get(r)
@@ -131,7 +175,7 @@ def _int8_savings(ctx: LintContext) -> dict[int, float]:
         if w == w:
             before += w
             after += w
-        out[r] = t * (1.0 - after / before) if before > 0 else nan
+        out[r] = ctx.bytes_saving_ms(before - after, t) if before > 0 else nan
     return out
 
 

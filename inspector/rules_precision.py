@@ -412,6 +412,8 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
     savings = facts.int8_savings(ctx)
     absorbed = facts.absorbed_rows(ctx, "int8-fallback")
     sink = facts.sink(ctx, "int8-fallback")
+    bandwidth = ctx.memory_bandwidth is not None
+    method = facts.bytes_method(ctx, facts.FALLBACK_COST)
     for r, parts in facts.fallbacks(ctx).items():
         _, _, float_writers, conversions = parts
         rows = [r, *conversions, *float_writers]
@@ -420,12 +422,14 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
         p = precision[r]
         kind = ptype[r] or ltype[r] or "layer"
         saving = {x: avg[x] for x in conversions}
-        for u in float_writers:
+        for u in float_writers if bandwidth else ():  # estimated from bytes at that bandwidth
             got = savings.get(u)
             saving[u] = ctx.int8_write_saving(u) if got is None else got
         cause, ev = _fallback_detail(ctx, r, kind, parts, why) if detail else ("", {})
         # Q/DQ network, no Q/DQ on the layer's input: float is what the network's quantization asked for
         asked = _qdq_network(ctx) and not _input_quantized(ctx, parts[0])
+        if detail:
+            ev.update(facts.bytes_evidence(ctx, saving, float_writers))
         title = (f"{kind} {short(names[r], 60)} runs in {p}: its input is not quantized (no Q/DQ on it)"
                  if asked else f"{kind} {short(names[r], 60)} fell back to {p} in an INT8 engine")
         if sink is not None and sink.covers(rows):  # a member of the root cause (rules_facts.Sink)
@@ -441,6 +445,7 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
                 cause=cause,
                 evidence=ev,
                 severity="info" if asked else None,
+                cost_method=method,
             )
         )
     return out
@@ -535,6 +540,8 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
     absorbed = facts.absorbed_rows(ctx, "int8-float-output")
     sink = facts.sink(ctx, "int8-float-output")
     sure = facts.surely_absorbed(ctx) if absorbed else None
+    bandwidth = ctx.memory_bandwidth is not None
+    method = facts.bytes_method(ctx, facts.FLOAT_OUTPUT_COST)
     for r in writers:
         if sure is not None and sure(r):
             continue  # no detail: what a root cause absorbs is not shown (rules_facts.surely_absorbed)
@@ -554,11 +561,13 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
             continue  # float wanted downstream all the way to the output (e.g. logits for a Softmax head)
         op = out_precision[r]
         saving = {x: avg_ms[x] for x in requant}
-        saving[r] = savings[r]
+        if bandwidth:  # estimated from bytes at that bandwidth (facts.bytes_method)
+            saving[r] = savings[r]
         title = f"INT8 layer writes {op}: {short(names[r], 70)}"
         cause, ev = "", _empty()
         if detail:
             cause, ev = _float_output_detail(ctx, r, readers, float_readers, res_readers, requant)
+            ev.update(facts.bytes_evidence(ctx, saving, [r]))
             if sink is not None and sink.covers(rows):  # a member of the root cause (rules_facts.Sink)
                 sink.take(ctx, "int8-float-output", rows, title, cause, ev, saving)
                 continue
@@ -571,6 +580,7 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
                 title=title,
                 cause=cause,
                 evidence=ev,
+                cost_method=method,
             )
         )
     return out

@@ -108,3 +108,22 @@ def device_name(device: dict[str, Any]) -> str | None:
         if isinstance(value, str) and value.strip():
             return value.strip()
     return None
+
+
+def peak_memory_bandwidth(device: Mapping[str, Any]) -> tuple[float, str] | None:
+    """The GPU's peak DRAM bandwidth in bytes/s and how it was found, or None when the device facts lack it.
+
+    2 x memory clock x bus width / 8 (double data rate), as CUDA's deviceQuery computes it from
+    ``cudaDeviceProp.memoryClockRate`` / ``memoryBusWidth`` (what trtexec prints as ``Memory Clock Rate`` and
+    ``Memory Bus Width``): an A100 80GB PCIe, 1.512 GHz x 5120 bits, gives 1935 GB/s; an H100 SXM, 2.619 GHz,
+    3352 GB/s."""
+    clock, width = device.get("memory_clock_ghz"), device.get("memory_bus_width_bits")
+    if isinstance(clock, bool) or isinstance(width, bool):
+        return None
+    if not isinstance(clock, (int, float)) or not isinstance(width, (int, float)):
+        return None
+    if not (0 < clock < 1e3 and 0 < width < 1e5):
+        return None
+    bw = 2.0 * float(clock) * 1e9 * float(width) / 8.0
+    return bw, (f"{bw / 1e9:.0f} GB/s peak DRAM bandwidth: 2 x {float(clock):g} GHz memory clock x "
+                f"{int(width)}-bit bus / 8")

@@ -199,3 +199,30 @@ def test_text_width_follows_columns_else_120(monkeypatch: pytest.MonkeyPatch) ->
     assert any(len(line) > 120 for line in out.splitlines())      # 150 columns used, not a fixed width
     piped = CliRunner().invoke(cli, ["report", log], env={"COLUMNS": ""}, catch_exceptions=False).output
     assert max(len(line) for line in piped.splitlines()) <= 120
+
+
+def test_top_findings_say_what_each_cost_is() -> None:
+    """Review defect: report's Top findings put estimated savings and layers' own times (upper bounds) in one
+    unlabelled `cost ms` column (qat: residual-not-quantized, a saving, next to no-tensor-cores 0.2017, conv1's own
+    time; result-05.log: tiny-kernels next to hot-layer). Now every format says the basis, as lint does."""
+    from trtinspect.inspector.lint import lint
+    from trtinspect.render.notebook import bundle_html, findings_html
+
+    for src, saving_rule, bound_rule in (("sample:resnet18-a100/qat", "residual-not-quantized", "no-tensor-cores"),
+                                         (str(LOGS / "trt10.16-h100" / "result-05.log"), "tiny-kernels", "hot-layer")):
+        js = json.loads(_run(src, "--format", "json"))
+        kinds = {f["rule_id"]: (f["cost_kind"], f["cost_basis"]) for f in js["findings"]}
+        assert kinds[saving_rule] == ("estimated saving", "estimated saving")
+        assert kinds[bound_rule] == ("layer time", "layer time (upper bound)")
+        text = _run(src)
+        top = text.split("Top findings", 1)[1]
+        assert "cost basis" in top.splitlines()[2]
+        row = next(line for line in top.splitlines() if f" {bound_rule} " in line)
+        assert row.rstrip().endswith("layer time (upper bound)")
+        md = _run(src, "--format", "markdown")
+        assert "| severity | rule | finding | cost ms | cost basis |" in md
+        assert any(f"| {bound_rule} |" in line and line.endswith("| layer time (upper bound) |")
+                   for line in md.splitlines())
+        bundle = load(resnet_file("qat", "graph.json").parent if src.startswith("sample:") else src)
+        for html in (bundle_html(bundle), findings_html(lint(bundle))):   # Jupyter: the report, lint
+            assert "cost basis</th>" in html and "layer time (upper bound)" in html

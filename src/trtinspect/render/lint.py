@@ -119,6 +119,16 @@ def _cost_text(cost: float, pct: float, kind: str | None = None) -> str:
     return f"{cost:.4f} ms {cost_label(kind)}{share}"
 
 
+def _bytes_clause(rec: dict[str, Any]) -> str:
+    """ "; X ms of it estimated from bytes, not measured" when part of the cost is a bytes estimate (the
+    int8-float-output / residual-not-quantized / int8-fallback float writes, docs/lint.md)."""
+    ev = rec.get("evidence")
+    part = ev.get("saving_from_bytes_ms") if isinstance(ev, dict) else None
+    if not isinstance(part, (int, float)) or not part or math.isnan(part):
+        return ""
+    return f"; {part:.4f} ms of it estimated from bytes moved, not measured"
+
+
 def basis_line(findings: pd.DataFrame) -> str:
     """The one denominator of every %, and the end-to-end time beside it (never mixed)."""
     basis = findings.attrs.get("cost_basis", "unknown")
@@ -249,7 +259,8 @@ def to_text(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = N
     shown = findings if top is None else findings.head(top)
     for i, rec in enumerate(shown.to_dict("records"), start=1):
         lines.append("")
-        head = f"{_cost_text(rec['cost_ms'], rec['cost_pct'], rec.get('cost_kind'))}  {rec['confidence']}"
+        head = f"{_cost_text(rec['cost_ms'], rec['cost_pct'], rec.get('cost_kind'))}{_bytes_clause(rec)}  "
+        head += str(rec["confidence"])
         lines.extend(_prose(head, width, "", f"{i:>3}. [{rec['severity']}] {rec['rule_id']}  "))
         lines.extend(_prose(str(rec["title"]), width, "     "))
         lines.extend(_prose(str(rec["cause"]), width, "     ", "cause: "))
@@ -294,7 +305,7 @@ def to_markdown(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None
             f"**{i}. {_md(rec['title'])}**",
             "",
             f"- cause: {_md(rec['cause'])}",
-            f"- cost: {_md(_cost_text(rec['cost_ms'], rec['cost_pct'], rec.get('cost_kind')))}: "
+            f"- cost: {_md(_cost_text(rec['cost_ms'], rec['cost_pct'], rec.get('cost_kind')) + _bytes_clause(rec))}: "
             f"{_md(rec.get('cost_method') or '')}",
             f"- try: {_md(rec['mitigation'])} ([reference]({rec['reference']}))",
         ]

@@ -104,8 +104,9 @@ def bundle_html(bundle: EngineBundle) -> str:
     if findings:
         parts.append("<b>top findings</b>")
         parts.append(
-            table(["rule", "severity", "finding", "cost ms"],
-                  [(f["rule_id"], f["severity"], f["title"], _num(f["cost_ms"])) for f in findings[:MAX_ROWS]],
+            table(["rule", "severity", "finding", "cost ms", "cost basis"],
+                  [(f["rule_id"], f["severity"], f["title"], _num(f["cost_ms"]), f.get("cost_basis"))
+                   for f in findings[:MAX_ROWS]],
                   numeric=(3,))
         )
     return _wrap(f"TensorRT engine {rep.get('name')}", *parts)
@@ -114,16 +115,18 @@ def bundle_html(bundle: EngineBundle) -> str:
 def findings_html(findings: pd.DataFrame) -> str:
     """Lint findings in lint's order (severity, then estimated savings before layer times, each by cost: the
     frame :func:`trtinspect.inspector.lint.lint` returns)."""
+    from trtinspect.inspector.lint import cost_label  # here: displaying a bundle needs no analyzer
+
     if findings.empty:
         return _wrap("lint: no findings")
     rows = [
         (r.get("severity"), r.get("rule_id"), r.get("title"), _num(r.get("cost_ms")), _num(r.get("cost_pct"), 2),
-         r.get("confidence"), r.get("mitigation", ""))
+         cost_label(r.get("cost_kind")), r.get("confidence"), r.get("mitigation", ""))
         for r in findings.head(MAX_ROWS * 2).to_dict("records")
     ]
     return _wrap(
         f"lint: {len(findings)} findings",
-        table(["severity", "rule", "finding", "cost ms", "cost %", "confidence", "what to try"], rows,
+        table(["severity", "rule", "finding", "cost ms", "cost %", "cost basis", "confidence", "what to try"], rows,
               numeric=(3, 4)),
         _more(len(rows), len(findings), "findings"),
     )

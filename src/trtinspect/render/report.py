@@ -181,9 +181,10 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
         tables.append((f"Top {len(top)} layers by time", header, top))
     if report["findings"]:
         # titles name their layers; the full layer lists are in the JSON output
-        rows = [[f["severity"], f["rule_id"], _short(f["title"], 110), _fmt(f["cost_ms"])]
-                for f in report["findings"]]
-        tables.append(("Top findings", ["severity", "rule", "finding", "cost ms"], rows))
+        # cost basis: an estimated saving, or the layers' own time (an upper bound), as lint says it
+        rows = [[f["severity"], f["rule_id"], _short(f["title"], 110), _fmt(f["cost_ms"]),
+                 str(f.get("cost_basis") or "(unknown)")] for f in report["findings"]]
+        tables.append(("Top findings", ["severity", "rule", "finding", "cost ms", "cost basis"], rows))
     return tables + nsys.nsys_tables(report.get("nsys")) + nsys.nsys_csv_tables(report.get("nsys_csv"))
 
 
@@ -260,7 +261,8 @@ def _wrap(text: str, width: int, first: str, rest: str) -> str:
                          break_long_words=False, break_on_hyphens=False)
 
 
-TEXT_COLUMNS = ("layer", "type", "precision", "layer type", "finding", "layer names", "rule", "severity", *nsys.TEXT)
+TEXT_COLUMNS = ("layer", "type", "precision", "layer type", "finding", "layer names", "rule", "severity", "cost basis",
+                *nsys.TEXT)
 
 
 def _md_cell(text: str) -> str:
