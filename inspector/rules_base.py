@@ -486,14 +486,14 @@ class LintContext:
         return {}  # row -> channels(row): several rules ask for the same convolutions
 
     def _read_channels(self, r: int) -> tuple[int | None, int | None, int]:
-        return _channels_of(self.attributes[r], self.inputs[r], self.outputs[r])
+        return channels_of(self.attributes[r], self.inputs[r], self.outputs[r])
 
     def prefetch_channels(self, rows: Iterable[int]) -> None:
         """:meth:`channels` of many rows in one pass."""
         memo, attrs, ins, outs = self._channels, self.attributes, self.inputs, self.outputs
         for r in rows:
             if r not in memo:
-                memo[r] = _channels_of(attrs[r], ins[r], outs[r])
+                memo[r] = channels_of(attrs[r], ins[r], outs[r])
 
     # ------------------------------------------------------------------ neighbour walks
     def next_compute(self, r: int, *, downstream: bool, max_hops: int = 4) -> list[tuple[int, list[int]]]:
@@ -632,7 +632,7 @@ def _walk(step: list[list[int]], passthrough: list[bool], r: int, max_hops: int)
     return out
 
 
-def _channels_of(
+def channels_of(
     attrs: dict[str, Any], ins: list[dict[str, Any]], outs: list[dict[str, Any]]
 ) -> tuple[int | None, int | None, int]:
     """(C, K, groups) from a layer's attributes and tensors (:meth:`LintContext.channels`)."""

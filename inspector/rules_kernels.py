@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from trtinspect.inspector import precision as prec
-from trtinspect.inspector.rules_base import Finding, LintContext, short
+from trtinspect.inspector.rules_base import Finding, LintContext, channels_of, short
 
 # Padding share (of the Tensor Core work) from which a channel count is reported, in percent: compared in
 # integers, so 144 -> 160 channels (exactly 10%) is reported whatever float rounding would say.
@@ -179,11 +179,14 @@ def check_channel_alignment(ctx: LintContext) -> list[Finding]:
     """
     out: list[Finding] = []
     in_fmt, out_fmt = ctx.input_format, ctx.output_format
-    multiples = [(r, vector_multiple(in_fmt[r]), vector_multiple(out_fmt[r])) for r in ctx.conv_rows]
-    multiples = [x for x in multiples if x[1] is not None or x[2] is not None]  # others pad nothing
-    ctx.prefetch_channels(r for r, _, _ in multiples)
+    convs = ctx.conv_rows
+    table = {f: vector_multiple(f) for f in {*map(in_fmt.__getitem__, convs), *map(out_fmt.__getitem__, convs)}}
+    multiples = [(r, table[in_fmt[r]], table[out_fmt[r]]) for r in convs]  # the multiple once per format
+    attrs, ins, outs = ctx.attributes, ctx.inputs, ctx.outputs
     for r, mc, mk in multiples:
-        c, k, g = ctx.channels(r)
+        if mc is None and mk is None:
+            continue  # a linear format pads nothing
+        c, k, g = channels_of(attrs[r], ins[r], outs[r])  # read once here: most pad nothing (no memo)
         if g > 1 and not is_depthwise(ctx, r):
             continue
         pads = {}
