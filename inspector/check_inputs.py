@@ -398,6 +398,36 @@ def runs_for(
     return pd.DataFrame(recs, columns=["group_id", "side", "run", "ms"])
 
 
+def _no_timing_error(b: EngineBundle, side: str) -> TrtInspectError:
+    """Why a run without times, profile or GPU compute median cannot be judged, as precisely as known."""
+    src = ", ".join(str(p) for ps in b.sources.values() for p in ps) or b.name
+    gpu = b.timing.gpu_compute
+    if gpu.mean is not None:   # e.g. trtexec before 7.0: 'Average over N runs' gives a mean and a pP only
+        return TrtInspectError(
+            f"{side} run '{b.name}' has no GPU Compute Time median to compare (its summary prints the "
+            f"mean, {gpu.mean:g} ms, without a median; check compares medians, never means)",
+            path=src, hint="export the per-iteration times with trtexec --exportTimes=FILE")
+    summary = b.summary
+    if summary is not None and len(summary):
+        # e.g. a TensorRT 7.x excerpt with the 'Host Latency' block only: host latency includes the H2D/D2H
+        # copies and host synchronisation, so it is not the GPU time check judges; the trace lines'
+        # 'GPU latency' values are averages of 10 iterations, which have no median
+        metrics = ", ".join(dict.fromkeys(str(m) for m in summary["metric"]))
+        return TrtInspectError(
+            f"{side} run '{b.name}' has no GPU compute time to compare: its performance summary prints "
+            f"{metrics} but no GPU Compute Time, and it has no per-iteration times or profile (check "
+            f"compares GPU compute medians; host latency includes the data copies)",
+            path=src,
+            hint="keep trtexec's whole summary (7.x prints a 'GPU Compute' block after 'Host Latency') "
+            "or export the per-iteration times with trtexec --exportTimes=FILE",
+        )
+    return TrtInspectError(
+        f"{side} run '{b.name}' holds no timing data (no per-iteration times, summary or profile)",
+        path=src,
+        hint="export with trtexec --exportTimes=FILE --exportProfile=FILE",
+    )
+
+
 def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
     """One clear error for an empty side, runs with nothing to time, or runs of different engines."""
     if not bundles:
@@ -406,18 +436,7 @@ def validate_side(bundles: Sequence[EngineBundle], side: str) -> None:
         require_tensorrt(b, f"TensorRT evidence for the {side}")  # an nsys export of other GPU work
     for b in bundles:
         if not (b.has_times or b.has_profile or gpu_compute_median(b) is not None):
-            src = ", ".join(str(p) for ps in b.sources.values() for p in ps) or b.name
-            gpu = b.timing.gpu_compute
-            if gpu.mean is not None:   # e.g. trtexec before 7.0: 'Average over N runs' gives a mean and a pP only
-                raise TrtInspectError(
-                    f"{side} run '{b.name}' has no GPU Compute Time median to compare (its summary prints the "
-                    f"mean, {gpu.mean:g} ms, without a median; check compares medians, never means)",
-                    path=src, hint="export the per-iteration times with trtexec --exportTimes=FILE")
-            raise TrtInspectError(
-                f"{side} run '{b.name}' holds no timing data (no per-iteration times, summary or profile)",
-                path=src,
-                hint="export with trtexec --exportTimes=FILE --exportProfile=FILE",
-            )
+            raise _no_timing_error(b, side)
     for b in bundles:
         _refuse_broken_evidence(b, side)
     for name, get in BUILD_CHANGES.items():

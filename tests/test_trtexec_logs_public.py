@@ -334,6 +334,21 @@ def test_check_says_a_pre7_log_has_no_median() -> None:
     assert "no GPU Compute Time median" in err and "3.96139 ms" in err and "Traceback" not in err
 
 
+def test_check_says_a_trt7_host_latency_summary_has_no_gpu_compute(tmp_path: Path) -> None:
+    """The #2054 excerpt (TensorRT 7.x) prints the 'Host Latency' block only, and trace lines of 'GPU latency'
+    averages over 10 runs. check said it 'holds no timing data (no ... summary ...)', which was untrue: it has
+    a summary, of host latency only. Host latency includes the copies (not the GPU time check judges) and a
+    10-run average has no median, so check refuses it and says exactly that."""
+    base, cand = tmp_path / "t7a.log", tmp_path / "t7b.log"
+    for p in (base, cand):
+        p.write_bytes((QUOTED / "trt7-host-latency.issue2054.log").read_bytes())
+    code, out, err = _main(["check", "--baseline", str(base), "--candidate", str(cand)])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, (code, out, err)
+    assert "baseline run 't7a' has no GPU compute time to compare" in err
+    assert "Latency, End-to-End Host Latency, Throughput, Total Host Walltime but no GPU Compute Time" in err
+    assert "holds no timing data" not in err and "Traceback" not in err
+
+
 def test_a_throughput_only_summary_is_shown_in_text_and_markdown() -> None:
     """The DLA tutorial's excerpt prints only 'Throughput: 649.723 qps': JSON had it, text and Markdown dropped
     it (the timing line was shown only with per-iteration statistics)."""
