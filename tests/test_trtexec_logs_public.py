@@ -123,6 +123,12 @@ CASES = [
     Case("quoted/orin-dla-int8.jetson_dla_tutorial.log", None, None, None, extra={"throughput_qps": 649.723}),
     # TensorRT 10.3 (v100300): RUNNING line and option blocks of a --loadEngine run with plugins (quoted)
     Case("quoted/trt10.3-header.issue4099.log", "10.3.0", None, None),
+    # TensorRT 10.7.0, RTX 4090 (the repository's README says so; the excerpt prints no device block):
+    # --loadEngine --useCudaGraph --useSpinWait run of a Co-DETR FP16 engine with 3 aux streams, from the
+    # version line to the last summary line (a slice of an Apache-2.0 README)
+    Case("trt10.7-rtx4090-codetr", "10.7.0", None, None,
+         extra={"throughput_qps": 32.7494, "compute_ms.median": 30.1722, "compute_ms.p95": 30.6002,
+                "d2h_ms.min": 0.00390625, "total_gpu_compute_s": 3.05129}),
     # the same format on a Jetson Xavier (Jan 2020), dated with month 00 as that trtexec printed it (quoted)
     Case("quoted/xavier-pre7-average.retinanet-examples118.log", None, None, None,
          extra={"compute_ms.mean": 55.2518, "compute_ms.p99": 59.9569}),
