@@ -67,8 +67,9 @@ def select_rules(spec: Sequence[str] | str | None) -> list[Rule]:
         return list(RULES)
     items = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) for s in s.split(",")]
     items = [s for s in items if s]
-    if not items:
-        return list(RULES)
+    if not items:  # `--rules ""`: running every rule would not be what was asked
+        raise TrtInspectError("no lint rule ids given", hint="list the rules to run (a,b) or to skip (-a,-b); "
+                              "`trtinspect lint --list-rules` shows the ids; leave --rules out to run them all")
     unknown = [s.lstrip("-") for s in items if s.lstrip("-") not in RULES_BY_ID]
     if unknown:
         raise TrtInspectError(

@@ -23,6 +23,7 @@ from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.parsers import _io, kinds, sniff
 from trtinspect.parsers.model import EngineBundle
+from trtinspect.textfmt import short_name
 
 log = logging.getLogger(__name__)
 
@@ -416,7 +417,25 @@ def from_files(files: Sequence[SourceFile], *, name: str, max_file_bytes: int | 
     kinds.layers_from_profile_names(bundle)
     _finish(bundle)
     _refuse_foreign_profile(bundle, ctx)
+    _refuse_other_engines(files)
     return bundle
+
+
+def _refuse_other_engines(files: Sequence[SourceFile]) -> None:
+    """Files the user named whose names say two engines (``A.engine.graph.json`` with ``B.engine.timing.json``):
+    a times or timing file holds no layer names that :func:`_refuse_foreign_profile` could check, so the names
+    decide, as they do for a folder (:func:`_from_directory`)."""
+    stems: dict[str, Path] = {}
+    for f in files:
+        if not f.found and (key := _engine_key(f.path.name)) is not None:
+            stems.setdefault(_strip_engine_suffix(key), f.path)
+    if len(stems) > 1:
+        (a, path_a), (b, path_b) = list(stems.items())[:2]
+        raise TrtInspectError(
+            f"{path_a} and {path_b}: the files are of {len(stems)} engines ({a}, {b}"
+            f"{', ...' if len(stems) > 2 else ''}); mixing them would pair one engine's layers with another's times",
+            hint="pass one engine's files (X.engine.graph.json, X.engine.profile.json, X.engine.timing.json with "
+                 "one X) or its bundle folder; files that really are one engine's: give them one name")
 
 
 # A profile from another file than the layers (named by the user, found in one folder or beside an engine) is
@@ -476,7 +495,7 @@ def _finish(bundle: EngineBundle) -> None:
         unmatched_profile, unmatched_layers = bundle.unmatched_profile, bundle.unmatched_layers
         if unmatched_profile:
             bundle.notes.append(f"{len(unmatched_profile)} profiled name(s) match no layer (kept out of "
-                                "per-layer tables): " + ", ".join(repr(n) for n in unmatched_profile[:3]))
+                                "per-layer tables): " + ", ".join(repr(short_name(n)) for n in unmatched_profile[:3]))
         if unmatched_layers:
             bundle.notes.append(f"{len(unmatched_layers)} layer(s) have no profiled time")
         if len(unmatched_profile) == len(bundle.profile) and len(unmatched_layers) == len(bundle.layers):

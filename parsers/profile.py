@@ -26,6 +26,7 @@ import pandas as pd
 
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import _io, schema
+from trtinspect.textfmt import short_name
 
 WHAT = "a trtexec --exportProfile JSON"
 HINT = "re-run trtexec with --exportProfile=FILE (it writes [{\"count\": N}, {\"name\": ...}, ...])"
@@ -56,6 +57,8 @@ _RECORD = re.compile(
 _RECORD_START = re.compile(r'[\[,]\s*(\{)\s*"name"\s*:', re.DOTALL)
 _COUNT = re.compile(r'\{\s*"count"\s*:\s*(\d+)\s*\}')
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
+# A JSON escape (\n, \", \u0001): a name holding only these may have been escaped by another tool.
+_JSON_ESCAPE = re.compile(r'\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})')
 
 
 @dataclass
@@ -100,15 +103,34 @@ def parse_profile_bytes(data: bytes, *, path: str | Path | None = None) -> tuple
     else:
         records = _from_raw_text(data.decode("utf-8", errors="replace"), meta, path)
         frame = schema.frame_from_records(records, schema.PROFILE)
+    _refuse_repeated_names(frame, path)
     meta.n_records = len(frame)
     meta.has_median = bool(frame["median_ms"].notna().any())
     return meta, frame
+
+
+def _refuse_repeated_names(frame: pd.DataFrame, path: str | Path | None) -> None:
+    """trtexec writes one record per engine layer and an engine's layer names are unique (no real profile in
+    tests/data or sample_engines repeats one): a repeated name (an edited or concatenated file) would be counted
+    twice in the per-layer total, so it is refused, naming it."""
+    names = frame["name"]
+    repeated = names.duplicated()
+    if not repeated.any():
+        return
+    first = str(names[repeated].iloc[0])
+    others = int(names[repeated].nunique()) - 1
+    raise TrtInspectError(
+        f"layer {short_name(first)!r} has {int((names == first).sum())} records"
+        + (f" (and {others} other name(s) repeat)" if others else "")
+        + ": trtexec writes one record per layer, so its time would be counted more than once",
+        path=path, hint="use the profile file trtexec wrote (--exportProfile), not an edited or joined copy")
 
 
 def profile_from_obj(obj: Any, *, path: str | Path | None = None) -> tuple[ProfileMeta, pd.DataFrame]:
     """Build the PROFILE frame from an already-decoded profile list (names are taken as decoded)."""
     meta = ProfileMeta(path=Path(path) if path is not None else None)
     frame = _from_decoded(obj, meta, path)
+    _refuse_repeated_names(frame, path)
     meta.n_records = len(frame)
     meta.has_median = bool(frame["median_ms"].notna().any())
     return meta, frame
@@ -293,9 +315,9 @@ def _from_raw_text(text: str, meta: ProfileMeta, path: str | Path | None) -> lis
             f"none of the {len(starts)} layer records of {WHAT} could be read (damaged or truncated)",
             path=path, hint=HINT,
         )
-    if meta.recovered:
-        meta.notes.append(f"{len(meta.recovered)} layer name(s) written unescaped by trtexec were read "
-                          "verbatim")
+    unescaped = sum(1 for name in meta.recovered if _NEEDS_ESCAPE.search(_JSON_ESCAPE.sub("", name)))
+    if unescaped:  # a name whose backslash sequences are valid JSON escapes may have been escaped: not said
+        meta.notes.append(f"{unescaped} layer name(s) written unescaped by trtexec were read verbatim")
     if lost:
         snippets = ", ".join(repr(text[s:s + 60]) for s in lost[:3])
         meta.notes.append(f"{len(lost)} profile record(s) could not be read and are missing: {snippets}"

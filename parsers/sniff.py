@@ -69,6 +69,10 @@ def kind_of_head(head: bytes, name: str = "") -> str:
         for kind, rule in kinds.JSON_RULES:
             if text[0] == rule.bracket and rule.pattern.search(text):
                 return kind
+        if text[0] == "[" and text[1:].strip() == "]":
+            # an empty list: of trtexec's exports only --exportTimes can be one (no iteration timed); its parser
+            # refuses it by name instead of a folder dropping it without a word
+            return "times"
     from trtinspect.parsers.nsys.stats_csv import looks_like_nsys_stats_csv
     from trtinspect.parsers.trtexec_log import looks_like_trtexec_log
 

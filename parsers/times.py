@@ -99,7 +99,9 @@ def times_from_obj(obj: Any, *, path: str | Path | None = None) -> tuple[TimesMe
         if isinstance(obj, dict) and "Layers" in obj:
             looks = " (it looks like an --exportLayerInfo graph JSON)"
         elif isinstance(obj, list) and not obj:
-            looks = " (empty list: no iterations were timed)"
+            raise TrtInspectError(f"an empty times export ([]): {WHAT} with no timed iteration", path=path,
+                                  hint="re-run trtexec with --exportTimes=FILE (it writes one record per timed "
+                                       "iteration), or remove the file from the bundle")
         raise TrtInspectError(f"not {WHAT}{looks}", path=path, hint=HINT)
     first = obj[0]
     if not any(k in first for k in _ANCHOR_KEYS):

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from conftest import LOGS, RESNET_VARIANTS, resnet_file
 
 from trtinspect.cli import cli
+from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.report import build_report
 from trtinspect.parsers.bundle import load
 from trtinspect.render.report import render_markdown, render_text
@@ -129,21 +130,15 @@ def test_analyzer_errors_are_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> N
     assert build_report(load("sample:resnet18-a100/qat"), lint=False)["findings_status"] == "not run"
 
 
-def test_duplicate_profile_name_unmatched_time_is_the_unmatched_row(tmp_path: Path) -> None:
-    """A name profiled twice but present once in the layers: the SECOND row is the unmatched one, and the
-    '(profiled, not in layers)' row must carry its time, so the breakdown adds up to the profile total."""
+def test_duplicate_profile_name_is_refused(tmp_path: Path) -> None:
+    """A name profiled twice but present once in the layers: trtexec writes one record per layer, so the
+    copy is refused (it was counted in the per-layer total as '(profiled, not in layers)'; new-user trial 3)."""
     records = json.loads(resnet_file("fp16", "profile.json").read_text())
-    extra = dict(records[2], averageMs=records[2]["averageMs"] * 10 + 1.0)  # same name, different time
-    records.append(extra)
+    records.append(dict(records[2], averageMs=records[2]["averageMs"] * 10 + 1.0))  # same name, different time
     prof = tmp_path / "x.engine.profile.json"
     prof.write_text(json.dumps(records))
-    report = build_report(load(resnet_file("fp16", "graph.json"), prof), lint=False)
-    total = sum(r["averageMs"] for r in records[1:])
-    assert report["unmatched"]["profile"] == [extra["name"]]
-    rows = {r["precision"]: r for r in report["by_precision"]}
-    assert rows["(profiled, not in layers)"]["avg_ms"] == pytest.approx(extra["averageMs"])
-    assert sum(r["avg_ms"] for r in report["by_precision"]) == pytest.approx(total)
-    assert sum(r["avg_ms"] for r in report["by_type"]) == pytest.approx(total)
+    with pytest.raises(TrtInspectError, match="has 2 records: trtexec writes one record per layer"):
+        load(resnet_file("fp16", "graph.json"), prof)
 
 
 def test_missing_version_note_names_the_trtexec_line() -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
@@ -251,7 +252,9 @@ def read_nsys_stats_csv(path: str | Path) -> tuple[str, pd.DataFrame]:
         if stem in TEXT_STEMS or (col == stem and stem not in COLUMN_ALIASES.values() and _mostly_text(raw)):
             columns[name] = raw.str.strip().astype("string")
             continue
-        values = pd.to_numeric(raw.str.replace(",", "", regex=False).str.strip(), errors="coerce")
+        cleaned = raw.str.replace(",", "", regex=False).str.strip()
+        values = pd.to_numeric(cleaned, errors="coerce")
+        _refuse_bad_numbers(p, header[j], cleaned, values)
         if col.endswith("_ms") and unit is not None:
             values = values * TIME_UNITS_TO_MS.get(unit, 1.0)
         elif col.endswith("_mb") and unit is not None:
@@ -262,6 +265,19 @@ def read_nsys_stats_csv(path: str | Path) -> tuple[str, pd.DataFrame]:
     frame = pd.DataFrame(columns)
     report = _report_name(p, lines[:header_at], set(frame.columns))
     return report, frame
+
+
+def _refuse_bad_numbers(path: Path, column: str, cells: pd.Series, values: pd.Series) -> None:
+    """A numeric column's cell that is not a finite number (``NaN``, ``inf``, ``x``; an empty cell is a value nsys
+    leaves out) is refused, naming the file, column and row, as a JSON input's would be."""
+    bad = (cells != "") & ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
+    if not bad.any():
+        return
+    row = int(np.flatnonzero(bad.to_numpy())[0])
+    raise TrtInspectError(
+        f"column {column.strip()!r}, data row {row + 1}: {str(cells.iloc[row])[:40]!r} is not a finite number"
+        + (f" ({int(bad.sum()) - 1} more such cell(s))" if bad.sum() > 1 else ""),
+        path=path, hint="use the CSV `nsys stats --format csv` wrote (numbers in every numeric column)")
 
 
 def _mostly_text(values: pd.Series) -> bool:

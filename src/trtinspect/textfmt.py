@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FILE_WIDTH", "MINUS", "fit_row", "signed"]
+__all__ = ["FILE_WIDTH", "MINUS", "NAME_WIDTH", "fit_row", "short_name", "signed"]
 
 MINUS = "-"
 # Text written to a file or a pipe without COLUMNS set (no terminal to fit): 120 columns, the width of a code
 # review or a CI log view (trtinspect.cli.options.text_width).
 FILE_WIDTH = 120
+
+
+# A layer name quoted in a note or an error message: cut to this many characters, ending in "…" (as table
+# cells are); the whole name is in the tables / JSON.
+NAME_WIDTH = 70
+
+
+def short_name(name: str, width: int = NAME_WIDTH) -> str:
+    """``name`` cut to ``width`` characters ending in an ellipsis when longer (notes and error messages)."""
+    return name if len(name) <= width else name[: width - 1] + "\u2026"
 
 
 def signed(value: float, digits: int = 3, unit: str = "") -> str:

@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo("trtinspect: aborted", err=True)
         sys.exit(2)
     except click.ClickException as exc:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:  # `trtinspect` alone: its help
+            click.echo(ctx.get_help(), err=True)
+            sys.exit(2)
         click.echo(usage_error_line(exc), err=True)
         sys.exit(2)
     except NotComparableError as exc:

@@ -30,12 +30,11 @@ from trtinspect.textfmt import FILE_WIDTH
 @click.argument("b", metavar="B")
 @format_option("diff", "Output format (html: one self-contained file with charts).")
 @output_option("Write the report to this file instead of standard output.")
-@top_option("How many regressions and improvements to list (text/markdown), waterfall steps (html).",
-            minimum=1)
+@top_option("How many regressions and improvements to list (text/markdown), waterfall steps (html).")
 @click.option("--no-lint", is_flag=True, help="Skip the analyzer's findings per group.")
 @click.option("--force", is_flag=True,
               help="Compare even when A and B look like different networks (otherwise exit 3).")
-def command(a: str, b: str, fmt: str, output: Path | None, top: int, no_lint: bool, force: bool) -> None:
+def command(a: str, b: str, fmt: str, output: Path | None, top: int | None, no_lint: bool, force: bool) -> None:
     """Compare engine A (baseline) with engine B and explain where the latency changed.
 
     A and B are each a bundle directory, an engine file with sidecar files beside it, an exported file or
@@ -54,7 +53,8 @@ def command(a: str, b: str, fmt: str, output: Path | None, top: int, no_lint: bo
     result = diff(bundle_a, bundle_b, findings=not no_lint, force=force)
     # text on a terminal fits the terminal (or COLUMNS); in a file or pipe 120 columns
     width = text_width() if output is None else FILE_WIDTH
-    text = render.render_output("diff", result, fmt, top=top, width=width)
+    shown = max(1, len(result.groups)) if top is None else top
+    text = render.render_output("diff", result, fmt, top=shown, width=width)
     keep_until_exit(result, text)
     write_output(output, text)
     if output is not None:

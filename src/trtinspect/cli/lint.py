@@ -52,7 +52,7 @@ def _list_rules(rules_spec: str | None) -> None:
     metavar="IDS",
     help="Rules to run (id,id) or to skip (-id,-id). `--list-rules` shows the ids.",
 )
-@top_option("Show only the first N findings (text/markdown; 0 = all). --fail-on still sees all.", default=None)
+@top_option("Show only the first N findings (text/markdown; default all). --fail-on still sees all.", default=None)
 @name_option()
 @click.option(
     "--list-rules",
@@ -97,8 +97,7 @@ def command(
                  "profile (--exportProfile), or a trtexec log run with --dumpLayerInfo --dumpProfile",
         )
     wrap = {"width": text_width()} if fmt == "text" else {}      # prose wraps in text output only
-    top_n = None if top in (None, 0) else top
-    text = render.render_output("lint", LintResult(findings, bundle), fmt, top=top_n, **wrap)
+    text = render.render_output("lint", LintResult(findings, bundle), fmt, top=top, **wrap)
     keep_until_exit(findings, text)
     echo_output(text)
     if failing:

@@ -115,9 +115,11 @@ def output_option(help: str = "Write the output to this file instead of standard
                         help=help)
 
 
-def top_option(help: str, default: int | None = 10, minimum: int = 0) -> Callable[[F], F]:
-    return click.option("--top", type=click.IntRange(min=minimum), default=default,
-                        show_default=default is not None, help=help)
+def top_option(help: str, default: int | None = 10) -> Callable[[F], F]:
+    """``--top N``: one rule for every command: the first N (N >= 1), 0 = all (``None`` to the command)."""
+    return click.option("--top", type=click.IntRange(min=0), default=default, show_default=default is not None,
+                        callback=lambda _ctx, _param, value: None if value == 0 else value,
+                        help=f"{help} 0 = all.")
 
 
 def name_option() -> Callable[[F], F]:

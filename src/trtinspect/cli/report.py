@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from trtinspect import render
@@ -27,7 +29,7 @@ from trtinspect.parsers.bundle import require_detailed as ensure_detailed
 @click.option("--no-lint", is_flag=True, help="Skip the analyzer's findings.")
 @click.option("--require-detailed", is_flag=True,
               help="Exit 2 unless the layers come from detailed layer information (for CI).")
-def command(paths: tuple[str, ...], fmt: str, top: int, name: str | None, no_lint: bool,
+def command(paths: tuple[str, ...], fmt: str, top: int | None, name: str | None, no_lint: bool,
             require_detailed: bool) -> None:
     """Summarise ONE engine: device, TensorRT version, precision mix, time by layer type, top layers,
     H2D/compute/D2H, warnings.
@@ -38,7 +40,7 @@ def command(paths: tuple[str, ...], fmt: str, top: int, name: str | None, no_lin
     bundle = load(*paths, name=name)
     if require_detailed:
         ensure_detailed(bundle, "precision and layer-type breakdowns need detailed layer information")
-    report = build_report(bundle, top=top, lint=not no_lint)
+    report = build_report(bundle, top=sys.maxsize if top is None else top, lint=not no_lint)
     text = render.render("report", report, fmt, width=text_width())
     keep_until_exit(report, text)
     echo_output(text)
