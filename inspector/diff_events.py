@@ -410,12 +410,16 @@ def next_to_changed_qdq(groups: pd.DataFrame, layers: Mapping[str, pd.DataFrame]
                and _ops_set(ops[side][i]) <= _QDQ_OPS for x in own[i]]
         if not qdq:
             continue
-        at = frame.set_index("layer_index")
+        # row of each layer_index, and the two edge columns as lists: one pass, no per-layer frame lookup
+        row = {int(li): k for k, li in enumerate(frame["layer_index"].tolist())}
+        edges = (frame["producers"].tolist(), frame["consumers"].tolist())
         near: set[int] = set()
         for li in qdq:
-            if li in at.index:
-                for col in ("producers", "consumers"):
-                    near.update(int(x) for x in (at.at[li, col] if at.at[li, col] is not None else ()))
+            k = row.get(int(li))
+            if k is not None:
+                for col in edges:
+                    if col[k] is not None:
+                        near.update(int(x) for x in col[k])
         for i in changed:
             if near.intersection(int(x) for x in own[i]):
                 flag[i] = True
