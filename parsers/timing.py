@@ -153,9 +153,10 @@ def _scalar(summary: pd.DataFrame, metric: str) -> float | None:
 
 
 # ------------------------------------------------------------------------------------------ what the run did
-def transfers_disabled(options: dict[str, str], commands: list[str]) -> bool:
-    """Did the run skip host/device copies (``--noDataTransfers``; options ``Data transfers: Disabled``)?"""
-    return run_settings.data_transfers(options, commands) is False
+def transfers_disabled(options: dict[str, str], commands: list[str], version: str | None = None) -> bool:
+    """Did the run skip host/device copies (``--noDataTransfers``; options ``Data transfers: Disabled``; TensorRT
+    11 without ``--includeDataTransfers``)?"""
+    return run_settings.data_transfers(options, commands, version) is False
 
 
 _SHAPE = re.compile(r"^\s*[^=:]+[=:]\s*(?P<dims>\d+(?:x\d+)*)\s*$")
@@ -222,7 +223,7 @@ def timing_summary(bundle: EngineBundle) -> TimingSummary:
         first, second = (from_summary, from_times) if key in SUMMARY_PREFERRED else (from_times, from_summary)
         metrics[key] = next((s for s in (first, second) if s.known), None) or (
             first if first.printed_any or not second.printed_any else second)
-    if transfers_disabled(bundle.inference_options, commands):
+    if transfers_disabled(bundle.inference_options, commands, bundle.trt_version):
         for key in TRANSFERS:
             metrics[key] = Stats(unmeasured=NOT_MEASURED)
     # only figures trtexec printed are compared (a summary `trtinspect profile` wrote is not trtexec's)

@@ -148,3 +148,44 @@ def test_implicit_batch_from_the_command_line() -> None:
     assert "Timing per iteration of batch 16 (ms)" in out
     timing = trtinspect.load(path).timing
     assert (timing.batch, timing.batch_source) == (16, "implicit batch (command line '--batch=16')")
+
+
+TRT11 = EXT / "trt11.0.0-b200"
+_TRT11_OPTION_LINES = ("Data transfers:", "Spin-wait:", "CUDA Graph:")
+
+
+def _trt11_run(tmp_path: Path, name: str, *, keep_options: bool = True, extra_flag: str = "") -> Path:
+    """The real TensorRT 11.0.0 --exportProfile run (head + tail of result-10), optionally without its three
+    option lines (a log whose settings only its command line tells) and with one more flag on its command lines."""
+    lines = []
+    for part in ("result-10.head.log", "result-10.tail.log"):
+        for line in (TRT11 / part).read_text().splitlines():
+            if not keep_options and any(k in line for k in _TRT11_OPTION_LINES):
+                continue
+            if extra_flag and line.startswith("&&&& "):
+                line = f"{line} {extra_flag}"
+            lines.append(line)
+    path = tmp_path / f"{name}.log"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_trt11_exportprofile_run_is_not_profiled_timing(tmp_path: Path) -> None:
+    """TensorRT 11 always takes the per-layer profile in a run of its own: result-10's timed iterations ran a
+    captured CUDA graph; its --exportProfile is not 'profiler on in the timed run' (final TensorRT review)."""
+    bundle = trtinspect.load(_trt11_run(tmp_path, "b11"))
+    assert run_settings.profiled_timing(bundle) is False
+    assert (run_settings.cuda_graph(bundle), run_settings.spin_wait(bundle), run_settings.transfers(bundle)) == (
+        True, True, False)
+
+
+def test_trt11_defaults_when_only_the_command_line_tells(tmp_path: Path) -> None:
+    """Without the option lines, a TensorRT 11 command line without flags means 11's defaults (the same values
+    result-10 printed), and --noCudaGraph / --noSpinWait / --includeDataTransfers turn them back."""
+    plain = trtinspect.load(_trt11_run(tmp_path, "plain", keep_options=False))
+    assert (run_settings.cuda_graph(plain), run_settings.spin_wait(plain), run_settings.transfers(plain)) == (
+        True, True, False)
+    for flag, reader in (("--noCudaGraph", run_settings.cuda_graph), ("--noSpinWait", run_settings.spin_wait),
+                         ("--includeDataTransfers", run_settings.transfers)):
+        other = trtinspect.load(_trt11_run(tmp_path, flag.strip("-"), keep_options=False, extra_flag=flag))
+        assert reader(other) is (flag == "--includeDataTransfers"), flag
