@@ -30,6 +30,7 @@ from trtinspect.inspector.rules_columns import (
     _shared_str_list,
     _str_list,
 )
+from trtinspect.parsers import run_settings
 from trtinspect.parsers.device import peak_memory_bandwidth
 from trtinspect.parsers.timing import FROM_TIMES
 
@@ -265,21 +266,10 @@ class LintContext:
 
     @cached_property
     def cuda_graphs(self) -> bool | None:
-        """Whether the timed run used CUDA graphs: True / False when the inputs say so, None when unknown.
-
-        Read from the profile metadata or log ("CUDA Graph: Enabled") and trtexec command lines
-        (``--useCudaGraph``).
-        """
-        opts = {k.lower(): str(v).strip().lower() for k, v in self.bundle.inference_options.items()}
-        value = opts.get("cuda graph")
-        commands = [str(c) for c in self.bundle.extras.get("commands", []) or []]
-        if value in ("enabled", "true", "1", "yes") or any("--usecudagraph" in c.lower() for c in commands):
-            return True
-        if value in ("disabled", "false", "0", "no"):
-            return False
-        if commands:
-            return False  # a trtexec command line without --useCudaGraph
-        return None
+        """Whether the timed run used CUDA graphs: True / False when the inputs say so, None when unknown (one
+        reader for every command: :func:`trtinspect.parsers.run_settings.cuda_graph`, which knows TensorRT 11's
+        default)."""
+        return run_settings.cuda_graph(self.bundle)
 
     # ------------------------------------------------------------------ per-row classification (cached)
     @cached_property
