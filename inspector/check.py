@@ -59,6 +59,7 @@ from trtinspect.inspector.check_inputs import (
     metric_name,
     per_sample_note,
     refuse_same_pair,
+    setting_unknowns,
     source_words,
     untested_phrase,
     validate_side,
@@ -591,8 +592,7 @@ def run_check(
     diffs = _comparable_or_raise(baseline, candidate, allow_different)
     same_network_or_raise(baseline, candidate)
     refuse_same_pair(baseline, candidate)
-    notes: list[str] = []
-    notes += build_unknowns(baseline, candidate)
+    notes: list[str] = [*build_unknowns(baseline, candidate), *setting_unknowns(baseline, candidate)]
     if set(allow_different) & set(BUILD_CHANGES):
         notes.append(
             "--allow-different precision is no longer needed: a build precision change is part of the change "

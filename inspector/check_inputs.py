@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -149,7 +150,11 @@ COMPARABILITY: dict[str, Callable[[EngineBundle], str | None]] = {
     "threads": _on_off(run_settings.threads),
     "data_transfers": _on_off(run_settings.transfers),
     "profiling": _profiler,
+    "expose_dma": _on_off(run_settings.expose_dma),
+    **{name: partial(run_settings.valued, name=name) for name in run_settings.VALUED},
 }
+# the run settings among them (the rest is the environment): trtexec inference options, parsers/run_settings.py
+RUN_SETTINGS = tuple(list(COMPARABILITY)[list(COMPARABILITY).index("cuda_graph"):])
 
 # Build settings that are part of the change under test: compared, reported first, never "not comparable".
 BUILD_CHANGES: dict[str, Callable[[EngineBundle], str | None]] = {
@@ -188,6 +193,26 @@ def build_unknowns(baseline: Sequence[EngineBundle], candidate: Sequence[EngineB
                if loaded else "its files record no build settings")
         out.append(f"build {name} of the {side} is unknown ({why}; {known}: {values[known]}): not compared")
     return out
+
+
+def setting_unknowns(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[str]:
+    """One note naming the comparability fields that could not be compared: known for one side's run 0 only (any
+    field), or unknown for both (run settings; an unrecorded GPU clock or TensorRT version of both sides is
+    common and said nowhere else either). Unknown is never a difference (:func:`comparability`), so without
+    this note a different setting would go unseen. Empty when every field was compared."""
+    sides = {BASE: baseline[0], CAND: candidate[0]}
+    values = {name: {side: get(b) for side, b in sides.items()} for name, get in COMPARABILITY.items()}
+    parts = []
+    for side, b in sides.items():
+        names = [n for n, v in values.items() if v[side] is None and any(x is not None for x in v.values())]
+        if names:
+            why = ("its files record no trtexec inference options or command line"
+                   if not b.inference_options and not b.extras.get("commands") else "its files do not record them")
+            parts.append(f"unknown for the {side} ({why}): {', '.join(names)}")
+    both = [n for n, v in values.items() if n in RUN_SETTINGS and all(x is None for x in v.values())]
+    if both:
+        parts.append(f"unknown for both sides: {', '.join(both)}")
+    return [f"settings not compared (a difference in them would go unseen): {'; '.join(parts)}"] if parts else []
 
 
 def comparability(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[FieldDiff]:
@@ -338,7 +363,7 @@ def alignment_groups(alignment: Any) -> pd.DataFrame:
 
 # align names a group by its layers' names cut to 60 characters (inspector.align_groups: 57 + "..."); long
 # TensorRT fused names ("Reformatting CopyNode for Input Tensor 0 to {ForeignNode[...]}") then read alike
-_CUT_AT, _CUT_KEEP = 60, 57
+CUT_AT, CUT_KEEP = 60, 57
 
 
 def whole_label(label: str, layers: Iterable[str]) -> str:
@@ -349,8 +374,8 @@ def whole_label(label: str, layers: Iterable[str]) -> str:
         return label
     whole: dict[str, list[str]] = {}
     for name in dict.fromkeys(layers):
-        if len(name) > _CUT_AT:
-            whole.setdefault(name[:_CUT_KEEP] + "...", []).append(name)
+        if len(name) > CUT_AT:
+            whole.setdefault(name[:CUT_KEEP] + "...", []).append(name)
     if not whole:
         return label
     cut = re.compile("|".join(re.escape(c) for c in sorted(whole, key=len, reverse=True)))

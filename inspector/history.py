@@ -24,7 +24,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector import history_store as store
-from trtinspect.inspector.check_inputs import profile_ms_by_name
+from trtinspect.inspector.check_inputs import CUT_AT, profile_ms_by_name
+from trtinspect.inspector.history_labels import CUT_MARK, CutNames, could_be_cut_form_of, may_be_cut
 
 if TYPE_CHECKING:  # annotations only: reading the history never needs scipy (check's statistics)
     from trtinspect.inspector.check import CheckResult
@@ -306,8 +307,61 @@ def labels(engine: Engine, engine_name: str | None) -> list[str]:
     with _reading(engine, "reading the recorded labels") as conn:
         groups = [str(x[0]) for x in conn.execute(qg)]
         layers = sorted(str(x[0]) for x in conn.execute(ql))
+        groups = _whole_labels(conn, groups, engine_name)
     seen = set(groups)
     return groups + [x for x in layers if x not in seen]
+
+
+def _cut_label_runs(conn: Connection, engine_name: str | None) -> dict[str, list[int]]:
+    """Stored group labels that hold ``...`` (cut by an older trtinspect, or a name's own), and their checks."""
+    r, g = runs_table, groups_table
+    q = sa.select(g.c.label, g.c.run_id).join(r, r.c.id == g.c.run_id).where(g.c.label.like(f"%{CUT_MARK}%"))
+    if engine_name:
+        q = q.where(r.c.engine == engine_name)
+    out: dict[str, list[int]] = {}
+    for label, run_id in conn.execute(q):
+        out.setdefault(str(label), []).append(int(run_id))
+    return out
+
+
+def _recorded_names(conn: Connection, run_ids: set[int]) -> dict[int, CutNames]:
+    """The long layer names (those align cut) each of ``run_ids`` recorded."""
+    lm = layers_table
+    names: dict[int, list[str]] = {i: [] for i in run_ids}
+    q = sa.select(lm.c.run_id, lm.c.layer).where(lm.c.run_id.in_(sorted(run_ids)),
+                                                 sa.func.length(lm.c.layer) > CUT_AT)
+    for run_id, layer in conn.execute(q):
+        names[int(run_id)].append(str(layer))
+    return {i: CutNames(n) for i, n in names.items()}
+
+
+def _whole_labels(conn: Connection, labels: list[str], engine_name: str | None) -> list[str]:
+    """``labels`` with those an older trtinspect stored cut read whole (:mod:`history_labels`), each once."""
+    if not any(may_be_cut(x) for x in labels):
+        return labels
+    runs = _cut_label_runs(conn, engine_name)
+    names = _recorded_names(conn, {min(ids) for ids in runs.values()})
+    known = [x for x in labels if not may_be_cut(x)]
+    return list(dict.fromkeys(names[min(runs[x])].whole(x, known) if x in runs else x for x in labels))
+
+
+def _cut_group_rows(conn: Connection, label: str, engine_name: str | None) -> pd.DataFrame:
+    """Group rows of checks that stored ``label`` cut (an older trtinspect): those whose stored label, read with
+    the layer names their own check recorded, is ``label``."""
+    r, gm = runs_table, groups_table
+    runs = {x: ids for x, ids in _cut_label_runs(conn, engine_name).items() if could_be_cut_form_of(x, label)}
+    if not runs:
+        return pd.DataFrame()
+    names = _recorded_names(conn, {i for ids in runs.values() for i in ids})
+    keep = [(x, i) for x, ids in runs.items() for i in ids
+            if (p := names[i].pattern(x)) is not None and p.fullmatch(label)]
+    if not keep:
+        return pd.DataFrame()
+    q = (sa.select(r.c.id.label("run_id"), r.c.created_at, r.c.engine, gm.c.base_ms, gm.c.cand_ms, gm.c.status,
+                   gm.c.label.label("stored_label"))
+         .join(gm, gm.c.run_id == r.c.id)
+         .where(sa.tuple_(gm.c.label, gm.c.run_id).in_(keep)))
+    return pd.read_sql(q, conn)
 
 
 def verify(engine: Engine) -> list[str]:
@@ -353,15 +407,23 @@ def layer_trend(
 ) -> pd.DataFrame:
     """A layer's (exact name) or a fusion group's (exact label) time over recorded checks, oldest first.
 
-    Columns: run_id, created_at, engine, name, what ("layer" | "group"), base_ms, cand_ms, status.
-    Layer rows average the layer's per-run times on each side.
+    Columns: run_id, created_at, engine, name, what ("layer" | "group"), base_ms, cand_ms, status, stored_label
+    (the label as the check stored it: a group label an older trtinspect stored cut is read whole,
+    :mod:`~trtinspect.inspector.history_labels`). Layer rows average the layer's per-run times on each side (a
+    run's rows of the name summed).
     """
     engine = engine or connect(url, create=False)
     r, lm, gm = runs_table, layers_table, groups_table
-    side_avg = (
-        sa.select(lm.c.run_id, lm.c.side, sa.func.avg(lm.c.avg_ms).label("ms"))
+    # a run's time is the sum of its rows of the name (stores before commit 0fd9fdd hold one row per profile row)
+    per_run = (
+        sa.select(lm.c.run_id, lm.c.side, sa.func.sum(lm.c.avg_ms).label("ms"))
         .where(lm.c.layer == layer)
-        .group_by(lm.c.run_id, lm.c.side)
+        .group_by(lm.c.run_id, lm.c.side, lm.c.run_index)
+        .subquery()
+    )
+    side_avg = (
+        sa.select(per_run.c.run_id, per_run.c.side, sa.func.avg(per_run.c.ms).label("ms"))
+        .group_by(per_run.c.run_id, per_run.c.side)
         .subquery()
     )
     q_layer = sa.select(
@@ -378,7 +440,10 @@ def layer_trend(
     with _reading(engine, "reading the layer trend") as conn:
         lay = pd.read_sql(q_layer, conn)
         grp = pd.read_sql(q_group, conn)
-    cols = ["run_id", "created_at", "engine", "name", "what", "base_ms", "cand_ms", "status"]
+        cut = _cut_group_rows(conn, layer, engine_name)
+    if not cut.empty:
+        grp = pd.concat([grp, cut], ignore_index=True) if not grp.empty else cut
+    cols = ["run_id", "created_at", "engine", "name", "what", "base_ms", "cand_ms", "status", "stored_label"]
     parts = []
     if not lay.empty:
         wide = lay.pivot_table(
@@ -388,10 +453,11 @@ def layer_trend(
         for c in ("base_ms", "cand_ms"):
             if c not in wide:
                 wide[c] = float("nan")
-        wide["name"], wide["what"], wide["status"] = layer, "layer", None
+        wide["name"], wide["what"], wide["status"], wide["stored_label"] = layer, "layer", None, layer
         parts.append(wide[cols])
     if not grp.empty:
         grp["name"], grp["what"] = layer, "group"
+        grp["stored_label"] = grp["stored_label"].fillna(layer) if "stored_label" in grp else layer
         parts.append(grp[cols])
     if not parts:
         return pd.DataFrame(columns=cols)

@@ -22,6 +22,7 @@ from trtinspect import samples
 from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.parsers import _io, kinds, sniff
+from trtinspect.parsers.kinds import EngineReader as EngineReader  # re-exported for the app (see below)
 from trtinspect.parsers.model import EngineBundle
 from trtinspect.textfmt import short_name
 
@@ -44,7 +45,9 @@ class SourceFile:
 
 
 # ----------------------------------------------------------------------------------------------- entry point
-EngineReader = kinds.EngineReader   # the caller's reader of an engine without sidecars (see kinds.apply_engine)
+# EngineReader: the caller's reader of an engine without sidecars (kinds.apply_engine). Imported above, not assigned
+# here (EngineReader = kinds.EngineReader): mypy run on the source folders takes such an assignment for a variable,
+# not a type alias ("not valid as a type").
 
 
 def load(*paths: str | Path, name: str | None = None, max_file_bytes: int | None = None,

@@ -22,7 +22,8 @@ shapes, implicit batch) are read by :mod:`trtinspect.parsers.run_facts`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from trtinspect.parsers.run_facts import lookup
@@ -150,3 +151,97 @@ def profiled_timing(bundle: EngineBundle) -> bool | None:
         return _flag(commands, "--dumpProfile") is not None or _flag(commands, "--exportProfile") is not None
     # no command line (a TREx profile metadata JSON): a trtexec per-layer profile in the bundle came from this run
     return True if bundle.has_profile and "nsys_sqlite" not in bundle.sources else None
+
+
+# ----------------------------------------------------------------------------- valued settings (TensorRT 7.1-11)
+# More inference options that change the measured times, each printed on a line of trtexec's Inference Options
+# dump (sampleOptions.cpp, ``operator<<(InferenceOptions)``) from the TensorRT version in ``since`` on:
+# ``Sleep time`` (--sleepTime, 7.1: the main stream sleeps before the first launch, so the first enqueues queue up
+# while the GPU waits), ``Idle time`` (--idleTime, 8.2: the host sleeps between iterations, the GPU idles and its
+# clocks drop), ``Persistent Cache Ratio`` (--persistentCacheRatio, 8.5: the share of the L2 cache kept for
+# persisting accesses), ``Optimization Profile Index`` (--useProfile, 10.0: which profile's kernels ran) and
+# ``Weight Streaming Budget`` (--weightStreamingBudget, 10.0: how much of a weight-streaming engine's weights stay
+# on the GPU; the others are copied in during every iteration). Defaults are trtexec's, the same up to 11.x.
+
+
+@dataclass(frozen=True)
+class _Valued:
+    key: str                            # the option line ("Sleep time")
+    flag: str                           # the command-line flag ("--sleepTime")
+    since: tuple[int, int]              # first TensorRT version whose trtexec has it
+    default: str                        # the value when the option is absent (normalised)
+    read: Callable[[str, str | None], str | None]   # printed or command-line text, TensorRT version -> value
+
+
+def _number(unit: str = "") -> Callable[[str, str | None], str | None]:
+    def read(text: str, version: str | None) -> str | None:
+        m = re.match(r"\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(?:ms)?\s*$", text)
+        return None if m is None else f"{float(m.group(1)):g}{unit}"
+    return read
+
+
+_BYTES = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}   # trtexec's base-2 suffixes
+
+
+def _budget(text: str, version: str | None) -> str | None:
+    """``off`` (every streamable weight stays on the GPU: trtexec's ``Disabled`` of 10.0, its default 100%, or
+    -2), ``automatic`` (-1), ``P%`` or ``N bytes``: one form for the printed line and the command line."""
+    t = text.strip()
+    if t.lower() in ("disabled", "automatic"):
+        return "off" if t.lower() == "disabled" else "automatic"
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*%", t)
+    if m is not None:
+        return "off" if float(m.group(1)) >= 100 else f"{float(m.group(1)):g}%"
+    m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*(bytes|[BKMG])?", t, re.IGNORECASE)
+    if m is None:
+        return None
+    unit = (m.group(2) or "").upper()
+    n = int(float(m.group(1)) * _BYTES.get(unit if unit != "BYTES" else "B", 1))
+    if n == -1:
+        return "automatic"
+    if n == -2 or (n == 0 and _version(version)[:2] == (10, 0) and not unit):   # 10.0: 0 meant disabled
+        return "off"
+    return f"{n} bytes" if n >= 0 else None
+
+
+VALUED: dict[str, _Valued] = {
+    "sleep_time": _Valued("Sleep time", "--sleepTime", (7, 1), "0 ms", _number(" ms")),
+    "idle_time": _Valued("Idle time", "--idleTime", (8, 2), "0 ms", _number(" ms")),
+    "persistent_cache_ratio": _Valued("Persistent Cache Ratio", "--persistentCacheRatio", (8, 5), "0", _number()),
+    "optimization_profile": _Valued("Optimization Profile Index", "--useProfile", (10, 0), "0", _number()),
+    "weight_streaming": _Valued("Weight Streaming Budget", "--weightStreamingBudget", (10, 0), "off", _budget),
+}
+
+
+def _version(version: str | None) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", version or "")[:3])
+
+
+def _options_dump(options: Mapping[str, str]) -> bool:
+    """The options are a whole Inference Options dump (every trtexec since 7.1 prints ``CUDA Graph``), not an
+    excerpt's few lines."""
+    return _option(options, ("CUDA Graph",)) is not None
+
+
+def valued(bundle: EngineBundle, name: str) -> str | None:
+    """The normalised value of the :data:`VALUED` setting ``name``: its option line, else a known command line
+    (a flag absent from it: trtexec's default), else a whole options dump without the line from a trtexec older
+    than the option (TREx metadata records no version: a dump without the line is taken as such), else None."""
+    s = VALUED[name]
+    text = _option(bundle.inference_options, (s.key,))
+    if text is not None:
+        return s.read(text, bundle.trt_version)
+    commands = _commands(bundle)
+    if commands:
+        m = _flag(commands, s.flag)
+        return s.default if m is None else s.read(m.group("value") or "", bundle.trt_version)
+    version = _version(bundle.trt_version)
+    if _options_dump(bundle.inference_options) and (not version or version[:2] < s.since):
+        return s.default
+    return None
+
+
+def expose_dma(bundle: EngineBundle) -> bool | None:
+    """Host<->device copies serialised with the compute instead of overlapping it (``--exposeDMA``;
+    ``ExposeDMA: Enabled``)."""
+    return switch(bundle.inference_options, _commands(bundle), ("ExposeDMA",), "--exposeDMA")

@@ -8,14 +8,15 @@ of percentiles), the ``--dumpProfile`` table in both layouts (and headerless exc
 ``Engine Layer Information`` block and ``--dumpLayerInfo`` records (as exportLayerInfo-shaped dicts, see
 :mod:`trtinspect.parsers.trtexec_log_layers`), and ``[W]``/``[E]`` warnings. Lines may carry the
 ``[date] [I] [TRT]`` prefix or none at all. Frames use the SUMMARY, PROFILE and WARNINGS schemas.
-Format reference and limits: ``docs/trtexec-logs.md``.
+Format reference and limits: ``docs/trtexec-logs.md``. The parser's seams are modules beside this one:
+``trtexec_log_options`` (option sections, the pre-7.0 argument echo), ``trtexec_log_profile`` (the per-layer
+profile table), ``trtexec_log_version`` (version normalisation), ``trtexec_log_sections`` (summary lines and
+section patterns), ``trtexec_log_layers`` (layer records) and ``trtexec_log_sniff`` (why a file is not a log).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,19 +28,21 @@ from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import _io, schema
 from trtinspect.parsers import trtexec_log_layers as layers_text
 from trtinspect.parsers import trtexec_log_sections as sec
+from trtinspect.parsers.trtexec_log_options import OPTION_SECTIONS as OPTION_SECTIONS
+from trtinspect.parsers.trtexec_log_options import OptionReader
+from trtinspect.parsers.trtexec_log_profile import ProfileReader, ProfileTable
+from trtinspect.parsers.trtexec_log_sniff import SNIFF_BYTES as SNIFF_BYTES
+from trtinspect.parsers.trtexec_log_sniff import json_scalar as json_scalar
+from trtinspect.parsers.trtexec_log_sniff import looks_json as looks_json
+from trtinspect.parsers.trtexec_log_sniff import not_a_log
+from trtinspect.parsers.trtexec_log_version import decode_version_token as decode_version_token
+from trtinspect.parsers.trtexec_log_version import settle_version
+from trtinspect.parsers.trtexec_log_version import version_from_line as version_from_line
 
 log = logging.getLogger(__name__)
 
 WHAT = "a trtexec log (the stdout of a trtexec run)"
-SNIFF_BYTES = 64 * 1024
 
-OPTION_SECTIONS = {
-    "Model Options": "model_options",
-    "Build Options": "build_options",
-    "Inference Options": "inference_options",
-    "System Options": "system_options",
-    "Reporting Options": "reporting_options",
-}
 # Warning kinds also recognised on lines quoted without their ``[W]`` prefix (the others are too generic).
 UNPREFIXED_WARNING_KINDS = ("unstable_compute", "missing_int8_scales", "no_conforming_impl")
 # Notes attached when trtexec says why a summary is missing.
@@ -95,44 +98,9 @@ class TrtexecLog:
         return None if hit.empty else float(hit["value"].iloc[-1])
 
 
-def decode_version_token(token: str) -> str | None:
-    """``v8401`` -> ``8.4.1``; ``v101601`` -> ``10.16.1`` (NV_TENSORRT_VERSION: 8.x M*1000+m*100+p, 10.x
-    M*10000+m*100+p). Five digits are read as M*10000+m*100+p with a one-digit major."""
-    digits = token.lstrip("v")
-    if not digits.isdigit():
-        return None
-    if len(digits) == 4:
-        major, minor, patch = int(digits[0]), int(digits[1]), int(digits[2:])
-    elif len(digits) == 5:
-        major, minor, patch = int(digits[0]), int(digits[1:3]), int(digits[3:])
-    elif len(digits) == 6:
-        major, minor, patch = int(digits[:2]), int(digits[2:4]), int(digits[4:])
-    else:
-        return None
-    return f"{major}.{minor}.{patch}"
-
-
-def version_from_line(printed: str) -> str:
-    """Normalisation pass for the ``TensorRT version:`` line: 8.0 prints the integer NV_TENSORRT_VERSION
-    (``TensorRT version: 8003`` = 8.0.3, NVIDIA/trt-samples-for-hackathon-cn 8.0.3 logs); 8.2+ print ``8.2.3``."""
-    if printed.isdigit():
-        return decode_version_token(printed) or printed
-    return printed
-
-
-@dataclass
-class _Profile:
-    iterations: int | None
-    layout: str | None
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    total: dict[str, float] | None = None
-    total_text: dict[str, str] | None = None
-    has_median: bool = True
-    ncols: int | None = None
-
-
-class _Parser:
-    """The line state machine. ``section`` names the block the previous lines opened."""
+class _Parser(OptionReader, ProfileReader):
+    """The line state machine (option sections: :class:`OptionReader`; per-layer profile tables:
+    :class:`ProfileReader`). ``section`` names the block the previous lines opened."""
 
     def __init__(self, path: str | Path | None) -> None:
         self.out = TrtexecLog(path=Path(path) if path is not None else None)
@@ -140,8 +108,8 @@ class _Parser:
         self.options: dict[str, str] | None = None
         self.block7: str | None = None
         self.summaries = sec.SummaryBuilder()
-        self.profiles: list[_Profile] = []
-        self.profile: _Profile | None = None
+        self.profiles: list[ProfileTable] = []
+        self.profile: ProfileTable | None = None
         self.pending: list[tuple[int, str]] = []    # candidate headerless profile rows
         self.engine_blocks: list[list[dict[str, Any]]] = []
         self.in_engine_block = False
@@ -280,117 +248,11 @@ class _Parser:
             self.summaries.start()
         elif (p := sec.PROFILE_TITLE.match(title)) is not None:
             self.section = "profile"
-            self.profile = _Profile(iterations=int(p.group("n")), layout=None)
+            self.profile = ProfileTable(iterations=int(p.group("n")), layout=None)
             self.profiles.append(self.profile)
         else:
             self.section = "ignored"
 
-    def _option(self, stripped: str, trt: bool) -> bool:
-        key, colon, value = stripped.partition(":")
-        if not stripped or not colon or trt or self.options is None:
-            self.section = None
-            return not stripped
-        key, value = key.strip(), value.strip()
-        old = self.options.get(key)
-        self.options[key] = value if old is None else f"{old}; {value}"
-        return True
-
-    def _device(self, stripped: str, trt: bool) -> bool:
-        if not stripped or trt or sec.VERSION_LINE.match(stripped):
-            self.section = None
-            return False
-        parsed = sec.parse_device_line(stripped)
-        if parsed is not None:
-            self.out.device.update(parsed)
-            return True
-        avail = sec.AVAILABLE_DEVICE.match(stripped)
-        if avail is not None:
-            entry = {"device_id": int(avail.group("id")), "name": avail.group("name"),
-                     "uuid": avail.group("uuid")}
-            self.out.device.setdefault("available", []).append(entry)
-        return True
-
-    # ---- profile ---------------------------------------------------------------------------------------
-    def _profile_line(self, body: str, stripped: str) -> bool:
-        prof = self.profile
-        if prof is None or not stripped:
-            self.section = None
-            return bool(prof is not None and not stripped)
-        if prof.layout is None:
-            new = sec.PROFILE_HEADER_NEW.match(stripped)
-            if new is not None:
-                prof.layout, prof.has_median = "8.6+", new.group("median") is not None
-                return True
-            old = sec.PROFILE_HEADER_OLD.match(stripped)
-            if old is not None:
-                prof.layout, prof.ncols = "pre-8.6", 4 if old.group("median") else 3
-                return True
-        row = self._profile_row(prof, body)
-        if row is None:
-            self.section = None
-            return False
-        if row["name"] == "Total":
-            prof.total = {k: row[k] for k in ("time_ms", "avg_ms", "median_ms", "percentage")}
-            prof.total_text = sec.printed_text(row)
-            self.section = None
-        else:
-            prof.rows.append(row)
-        return True
-
-    def _profile_header(self, stripped: str) -> bool:
-        """A table header without its ``=== Profile (N iterations ) ===`` title (an excerpt)."""
-        if sec.PROFILE_HEADER_NEW.match(stripped) or sec.PROFILE_HEADER_OLD.match(stripped):
-            self._flush_pending()
-            self.profile = _Profile(iterations=None, layout=None)
-            self.profiles.append(self.profile)
-            self.section = "profile"
-            return self._profile_line(stripped, stripped)
-        return False
-
-    @staticmethod
-    def _profile_row(prof: _Profile, body: str) -> dict[str, Any] | None:
-        if prof.layout == "8.6+":
-            return sec.profile_row_new(body, prof.has_median)
-        if prof.layout == "pre-8.6":
-            return sec.profile_row_old(body, prof.ncols)[0]
-        row = sec.profile_row_new(body)  # header line missing: let the row tell its layout
-        if row is not None:
-            prof.layout = "8.6+"
-            return row
-        row, n = sec.profile_row_old(body, None)
-        if row is not None:
-            prof.layout, prof.ncols = "pre-8.6", n
-        return row
-
-    def _flush_pending(self) -> None:
-        """Accept a run of headerless profile rows when it looks like one table (see docs)."""
-        lines, self.pending = self.pending, []
-        if not lines:
-            return
-        bodies = [b for _, b in lines]
-        new_rows = [sec.profile_row_new(b) for b in bodies]
-        if all(r is not None for r in new_rows):
-            rows: list[dict[str, Any]] = [r for r in new_rows if r is not None]
-        else:
-            counts = [len(b.split()) for b in bodies]
-            total_line = next((b for b in bodies if b.strip().split()[0] == "Total"), None)
-            ncols = (len(total_line.split()) - 1) if total_line else min(
-                sec.profile_row_old(b, None)[1] or 3 for b in bodies)
-            ncols = min(max(ncols, 3), 4)
-            parsed = [sec.profile_row_old(b, ncols)[0] for b in bodies]
-            if any(r is None for r in parsed) or not counts:
-                return
-            rows = [r for r in parsed if r is not None]
-        total, total_text = None, None
-        if rows and rows[-1]["name"] == "Total":
-            last = rows.pop()
-            total = {k: last[k] for k in ("time_ms", "avg_ms", "median_ms", "percentage")}
-            total_text = sec.printed_text(last)
-        if not ((total is not None and rows) or len(rows) >= 3) or not sec.consistent_rows(rows):
-            return
-        prof = _Profile(iterations=None, layout="headerless", rows=rows, total=total,
-                        total_text=total_text if total is not None else None)
-        self.profiles.append(prof)
 
     # ---- layer records ---------------------------------------------------------------------------------
     def _engine_layer(self, line_no: int, body: str) -> None:
@@ -499,24 +361,6 @@ class _Parser:
             return
         self._flush_pending()
 
-    def _argument5(self, stripped: str) -> bool:
-        """A pre-7.0 trtexec argument echo (``batch: 16``, ``int8``) or network input (``Input "data": 3x224x224``),
-        read only before any option section (TensorRT 7+ prints its options in sections instead)."""
-        out = self.out
-        if self.section is not None or out.model_options or out.build_options or out.inference_options:
-            return False
-        m = sec.ARGUMENT5.match(stripped)
-        if m is not None and sec.is_argument5(m.group("name"), m.group("value")):
-            name, value = m.group("name"), m.group("value") or ""
-            old = self.arguments5.get(name)
-            self.arguments5[name] = value if old is None else f"{old}; {value}"   # --output given twice
-            return True
-        i = sec.INPUT5.match(stripped) if self.arguments5 else None
-        if i is not None:   # CHW without the batch (implicit batch): the batch is the 'batch' argument
-            out.input_bindings.setdefault(i.group("name"), i.group("dims"))
-            return True
-        return False
-
     def _note(self, note: str) -> None:
         if note not in self.out.notes:
             self.out.notes.append(note)
@@ -531,12 +375,7 @@ class _Parser:
         out = self.out
         out.lines_without_prefix = self.prefixed == 0
         out.loaded_engine = sec.loaded_engine(out.build_options, out.command)
-        # version
-        decoded = decode_version_token(out.version_token) if out.version_token else None
-        out.trt_version = self.version_line or decoded
-        if self.version_line and decoded and decoded != self.version_line:
-            self._note(f"'TensorRT version: {self.version_line}' differs from the token {out.version_token} "
-                       f"(decodes to {decoded}); the version line is used")
+        settle_version(out, self.version_line, self._note)
         if self.runs > 1:
             self._note(f"{self.runs} trtexec runs in one file ('&&&& RUNNING' lines): options are merged and "
                        "the summary, profile and layers each come from the last run that printed one, which "
@@ -558,20 +397,7 @@ class _Parser:
             out.summary = schema.frame_from_records(summaries[-1], schema.SUMMARY)
             if len(summaries) > 1:
                 self._note(f"{len(summaries)} performance summaries found; the last one is used")
-        # profile
-        profiles = [p for p in self.profiles if p.rows]
-        if profiles:
-            prof = profiles[-1]
-            rows = [dict(r, row=i) for i, r in enumerate(prof.rows)]
-            out.profile = schema.frame_from_records(rows, schema.PROFILE)
-            out.profile_iterations, out.profile_total = prof.iterations, prof.total
-            out.profile_total_text = prof.total_text
-            out.profile_layout = prof.layout
-            if len(profiles) > 1:
-                self._note(f"{len(profiles)} layer profile tables found; the last one is used")
-            self._refuse_bad_profile(prof)
-            if prof.total is not None:
-                self._check_profile_total(prof)
+        self._finish_profile()
         # layer records
         blocks = [b for b in self.engine_blocks if b]
         if self.dump_records:
@@ -595,54 +421,6 @@ class _Parser:
         out.warnings = schema.frame_from_records(self.warning_rows, schema.WARNINGS)
         return out
 
-    def _apply_arguments5(self) -> None:
-        """The pre-7.0 argument echo as the option sections later trtexec prints (one vocabulary downstream)."""
-        read = []
-        for attr, options in sec.options_from_arguments5(self.arguments5).items():
-            target: dict[str, str] = getattr(self.out, attr)
-            for key, value in options.items():
-                if key not in target:
-                    target[key] = value
-                    if key in ("Batch", "Precision", "Workspace", "DLACore"):
-                        read.append(f"{key}: {value}")
-        self._note("trtexec before TensorRT 7.0 echoes its arguments one per line (`batch: 16`, `int8`); read as "
-                   f"the options TensorRT 7+ prints ({', '.join(read)}; an argument not given takes trtexec 5's "
-                   "default: batch 1, workspace 16 MB, FP32 without --fp16/--int8)")
-
-    def _refuse_bad_profile(self, prof: _Profile) -> None:
-        """A --dumpProfile table with a non-finite, absurd or negative value, or a Total row of 0 ms over rows
-        that took time, is damaged evidence: one line naming the row, exit 2 (never a diff or a PASS on it)."""
-        keys = (("time_ms", "Time(ms)"), ("avg_ms", "Avg.(ms)"), ("median_ms", "Median(ms)"),
-                ("percentage", "Time(%)"))
-        rows = [*prof.rows, *([dict(prof.total, name="Total")] if prof.total is not None else [])]
-        median_column = (prof.layout == "8.6+" and prof.has_median) or prof.ncols == 4
-        for i, row in enumerate(rows):
-            for key, label in keys:
-                value = row.get(key)
-                if key == "median_ms" and value != value and not median_column:
-                    continue        # no Median column (before TensorRT 8.4), or a headerless excerpt
-                why = _io.bad_number(label, value)
-                if why is not None:
-                    where = "the Total row" if row["name"] == "Total" and i == len(prof.rows) else \
-                        f"row {i + 1} ({row['name'][:60]!r})"
-                    raise TrtInspectError(f"--dumpProfile table, {where}: {why}", path=self.out.path,
-                                          hint="the layer profile table is damaged or edited; re-run trtexec "
-                                               "with --dumpProfile")
-        summed = sum(r["time_ms"] for r in prof.rows)
-        if prof.total is not None and prof.total.get("time_ms") == 0 and prof.rows:
-            what = f"its rows sum to {summed:.2f} ms" if summed > 0 else "so does every row: no time was measured"
-            raise TrtInspectError(f"--dumpProfile table: the Total row says 0 ms but {what}", path=self.out.path,
-                                  hint="the layer profile table is damaged or edited; re-run trtexec with "
-                                       "--dumpProfile")
-
-    def _check_profile_total(self, prof: _Profile) -> None:
-        total = prof.total or {}
-        summed = sum(r["time_ms"] for r in prof.rows)
-        reported = total.get("time_ms", math.nan)
-        if reported and abs(summed - reported) > max(0.02 * reported, 0.01 * len(prof.rows)):
-            self._note(f"profile rows sum to {summed:.2f} ms but the Total row says {reported:.2f} ms "
-                       "(an excerpt, or rows were lost)")
-
     def found_anything(self) -> bool:
         o = self.out
         return bool(
@@ -652,71 +430,6 @@ class _Parser:
             or any(self.device_lists.lists)
             or self.trace_lines
         )
-
-
-# ---- not-a-log diagnosis ---------------------------------------------------------------------------------
-
-_JSON_KINDS: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(r'"Layers"\s*:'),
-     "a TensorRT layer-information JSON (trtexec --exportLayerInfo / engine inspector)",
-     "load it with the layer-information parser (trtinspect.parsers.layers) or trtinspect.load"),
-    (re.compile(r'"count"\s*:|"averageMs"\s*:'), "a trtexec --exportProfile JSON",
-     "load it with the profile parser (trtinspect.parsers.profile) or trtinspect.load"),
-    (re.compile(r'"(?:startComputeMs|computeMs|latencyMs|startInMs)"\s*:'), "a trtexec --exportTimes JSON",
-     "load it with the times parser (trtinspect.parsers.times) or trtinspect.load"),
-]
-
-
-def looks_json(text: str) -> bool:
-    """Does this text start like a JSON document (not like a ``[I]``/``[date]`` prefixed log line)?"""
-    s = text.lstrip("\ufeff \t\r\n")
-    if s.startswith("{"):
-        return True
-    return s.startswith("[") and sec.PREFIX.match(s.split("\n", 1)[0]) is None and \
-        re.match(r"\[\s*(?:[{\[\"\]]|-?\d|true|false|null)", s) is not None
-
-
-def json_scalar(text: str) -> str | None:
-    """What a document that is one JSON scalar is (``JSON `null```, ``a JSON number (42)``), else None: such
-    a file is JSON but no export (trtexec writes objects and arrays)."""
-    s = text.strip("\ufeff \t\r\n")
-    if not s or len(s) > 200 or s[0] in "{[":
-        return None
-    try:
-        value = json.loads(s)
-    except ValueError:
-        return None
-    if value is None or isinstance(value, bool):
-        return f"JSON `{s}`"
-    if isinstance(value, (int, float)):
-        return f"a JSON number ({s})"
-    return "a JSON string" if isinstance(value, str) else None
-
-
-def _not_a_log(text: str, path: str | Path | None) -> TrtInspectError:
-    head = text[:SNIFF_BYTES]
-    scalar = json_scalar(head)
-    if scalar is not None:
-        return TrtInspectError(f"{scalar}, not a trtexec log nor an engine's files", path=path,
-                               hint="pass the text trtexec printed (e.g. trtexec ... > run.log 2>&1) or the "
-                                    "files it exported (--exportLayerInfo/--exportProfile/--exportTimes)")
-    if looks_json(head):
-        for pattern, what, hint in _JSON_KINDS:
-            if pattern.search(head):
-                return TrtInspectError(f"not a trtexec log: this is {what}", path=path, hint=hint)
-        return TrtInspectError("not a trtexec log: the file holds JSON", path=path,
-                               hint="pass the text trtexec printed (e.g. trtexec ... > run.log 2>&1)")
-    lines = [ln for ln in head.splitlines()[:20] if ln.strip()]
-    commas = [ln.count(",") for ln in lines]
-    if len(lines) >= 2 and commas[0] >= 1 and all(c == commas[0] for c in commas):
-        return TrtInspectError("not a trtexec log: it looks like CSV (every line has "
-                               f"{commas[0] + 1} comma-separated fields)", path=path,
-                               hint="pass the text trtexec printed (e.g. trtexec ... > run.log 2>&1)")
-    return TrtInspectError(
-        "not a trtexec log: no '&&&& RUNNING TensorRT.trtexec' line, option sections, device information, "
-        "performance summary, layer profile or layer information found",
-        path=path, hint="pass the text trtexec printed (e.g. trtexec ... > run.log 2>&1)",
-    )
 
 
 # ---- public API ------------------------------------------------------------------------------------------
@@ -766,7 +479,7 @@ def parse_trtexec_text(text: str, *, path: str | Path | None = None) -> TrtexecL
         raise TrtInspectError(f"binary data, not {WHAT}", path=path)
     text = _clean(text)
     if looks_json(text[:SNIFF_BYTES]):
-        raise _not_a_log(text, path)
+        raise not_a_log(text, path)
     lines = text.split("\n")
     parser = _Parser(path)
     cut_note = None
@@ -784,7 +497,7 @@ def parse_trtexec_text(text: str, *, path: str | Path | None = None) -> TrtexecL
             raise TrtInspectError(f"not a trtexec log: this is the output of {parser.other_programs[0]} (another "
                                   "TensorRT program), which prints none of trtexec's sections", path=path,
                                   hint="pass the text trtexec printed (e.g. trtexec ... > run.log 2>&1)")
-        raise _not_a_log(text, path)
+        raise not_a_log(text, path)
     result = parser.finish()
     if cut_note:
         result.notes.append(cut_note)

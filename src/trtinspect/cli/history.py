@@ -4,6 +4,7 @@ inspector.history)."""
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
 import click
@@ -70,6 +71,12 @@ def command(db_arg: str | None, db: str | None, engine_name: str | None, layer: 
             [([r["run_id"], str(r["created_at"])[:19], r["what"], _ms(r["base_ms"]), _ms(r["cand_ms"]),
                r["status"] or "-"], str(r["engine"])) for r in trend.to_dict("records")],
         )
+        cut = trend[(trend["what"] == "group") & (trend["stored_label"] != layer)]
+        if not cut.empty:
+            checks = ", ".join(f"#{i}" for i in dict.fromkeys(cut["run_id"].tolist()))
+            note = (f"check {checks} stored this group's label cut by an earlier trtinspect "
+                    f"('{cut['stored_label'].iloc[0]}'): read whole from the layer names it recorded")
+            click.echo(term_text(textwrap.fill(note, width=text_width())))
         return
     runs = history.list_runs(engine=engine, engine_name=engine_name, limit=limit)
     if runs.empty:
