@@ -179,6 +179,7 @@ def _run(bundle: EngineBundle, chosen: Sequence[Rule], *, detail: bool) -> pd.Da
             "bundle": bundle.name,
             "profile_runs": bundle.profile_runs,
             "profile_note": bundle.profile_sample_note(),
+            "per_layer_method": bundle.extras.get("per_layer_method"),
         }
     )
     return frame

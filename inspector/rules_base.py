@@ -32,6 +32,7 @@ from trtinspect.inspector.rules_columns import (
 )
 from trtinspect.parsers import run_settings
 from trtinspect.parsers.device import peak_memory_bandwidth
+from trtinspect.parsers.formats import stored_elements
 from trtinspect.parsers.timing import FROM_TIMES
 
 if TYPE_CHECKING:
@@ -254,13 +255,16 @@ class LintContext:
         """End-to-end GPU compute time per iteration and where it came from (NaN, "" when unknown): the
         bundle's one timing summary (:attr:`EngineBundle.timing`, shared by every command), shown beside the
         per-layer denominator, never mixed into it."""
-        gpu = self.bundle.timing.gpu_compute
+        timing = self.bundle.timing
+        gpu = timing.gpu_compute
         if gpu.mean is not None and gpu.mean > 0:
-            where = (
-                "mean GPU compute time of the measured iterations (after the warm-up, as trtexec)"
-                if gpu.source == FROM_TIMES
-                else "trtexec GPU Compute Time (mean)"
-            )
+            window = timing.window
+            if gpu.source != FROM_TIMES:
+                where = "trtexec GPU Compute Time (mean)"
+            elif window is not None and window.warmup_ms is None:  # not trtexec's times: report's window says how
+                where = f"mean GPU compute time of the measured iterations ({window.warmup_source})"
+            else:
+                where = "mean GPU compute time of the measured iterations (after the warm-up, as trtexec)"
             return gpu.mean, where
         return math.nan, ""
 
@@ -650,7 +654,9 @@ MAX_ELEMENTS = 2**62  # elements: beyond any real tensor (a hostile file); sizes
 
 
 def tensor_bytes(tensor: dict[str, Any], dtype: str | None = None) -> float | None:
-    """Bytes of a tensor record (shape x element size of ``dtype``, default its own); None when unknown."""
+    """Bytes of a tensor record as TensorRT stores it (elements in its layout, the channels of a vectorised
+    format padded to its vector width: :func:`~trtinspect.parsers.formats.stored_elements`, x element size of
+    ``dtype``, default its own); None when unknown."""
     shape = tensor.get("shape")
     size = DTYPE_BYTES.get(str(dtype or tensor.get("dtype") or ""))
     if not isinstance(shape, list) or not shape or size is None:
@@ -660,7 +666,7 @@ def tensor_bytes(tensor: dict[str, Any], dtype: str | None = None) -> float | No
         if not isinstance(d, int) or d < 0:
             return None
         n *= d
-    return float(n * size) if n <= MAX_ELEMENTS else None
+    return float(stored_elements(shape, n, tensor.get("layout")) * size) if n <= MAX_ELEMENTS else None
 
 
 def names_of(ctx: LintContext, rows: Sequence[int]) -> list[str]:

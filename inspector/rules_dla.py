@@ -142,6 +142,7 @@ def check_dla_gpu_fallback(ctx: LintContext) -> list[Finding]:
                 "either way)")
     return [
         Finding(
+            mitigation=_fallback_mitigation(ctx, seq, gpu, dla, order),
             rule_id=FALLBACK_ID,
             rows=[*gpu],
             title=f"DLA engine: {len(gpu)} layer(s) fell back to the GPU ({listed}); {count} DLA<->GPU transition(s)",
@@ -165,3 +166,41 @@ def check_dla_gpu_fallback(ctx: LintContext) -> list[Finding]:
             ),
         )
     ]
+
+
+# What a GPU layer of a DLA engine is, from its type or name, and what replaces it on the DLA (TensorRT's DLA
+# supported layers and restrictions): e.g. the jetson_dla_tutorial's GlobalAveragePool_8 (a REDUCE on the GPU),
+# replaced by a 2x2 AveragePool with a fixed kernel that the DLA runs.
+_GLOBAL_POOL = re.compile(r"global_?(?:average|avg|max)_?pool", re.IGNORECASE)
+MEASURE = ("Measure with " + NSYS_DLA + " and compare with a GPU-only build (trtexec without --useDLACore).")
+
+
+def _fallback_mitigation(ctx: LintContext, seq: list[int], gpu: list[int], dla: frozenset[int],
+                         order: object) -> str:
+    """Advice naming exactly the layers that fell back: those after the last DLA subgraph (the network's tail:
+    one DLA->GPU hand-over at the end) apart from those that split the DLA work."""
+    names, types = ctx.names, ctx.layer_type
+    last_dla = max((i for i, r in enumerate(seq) if r in dla), default=-1)
+    tail = [r for i, r in enumerate(seq) if i > last_dla] if order != ORDER_PRINTED else []
+    inner = [r for r in gpu if r not in tail]
+
+    def said(rows: list[int]) -> str:
+        return ", ".join(f"{short(names[r], 60)}" + (f" ({types[r]})" if types[r] else "") for r in rows)
+
+    parts: list[str] = []
+    if inner:
+        hint = ("; a GlobalAveragePool can be written as an AveragePool with a fixed kernel the DLA runs"
+                if any(_GLOBAL_POOL.search(names[r]) for r in inner) else "")
+        where = " between or before the DLA subgraphs" if order != ORDER_PRINTED else ""
+        they = "it runs" if len(inner) == 1 else "they run"
+        parts.append(f"Keep the DLA work in one piece: replace or restructure {said(inner)}, which the DLA cannot "
+                     f"run, so {they} on the GPU{where} (see the DLA supported layers and restrictions in the "
+                     f"TensorRT documentation){hint}.")
+    if tail:
+        one = len(tail) == 1
+        parts.append(f"{said(tail)} {'runs' if one else 'run'} on the GPU after the last DLA subgraph, at the "
+                     "network's tail: one DLA->GPU hand-over at the end, not a split of the DLA work; moving "
+                     f"{'it' if one else 'them'} into the application's post-processing saves that hand-over, if "
+                     "it matters.")
+    parts.append("Fewer DLA<->GPU transitions mean fewer copies and synchronisations. " + MEASURE)
+    return " ".join(parts)

@@ -22,6 +22,8 @@ import numpy as np
 
 from trtinspect.inspector import precision as prec
 from trtinspect.inspector.rules_base import DTYPE_BYTES, MAX_ELEMENTS, Finding, LintContext
+from trtinspect.parsers.device import bandwidth_unknown
+from trtinspect.parsers.formats import stored_elements
 
 _T = TypeVar("_T")
 FLOAT = prec.FLOAT_PRECISIONS
@@ -73,8 +75,11 @@ def int8_savings(ctx: LintContext) -> dict[int, float]:
 
 BYTES_ESTIMATE = (
     "the bytes the convolution no longer moves when it writes INT8 and reads the residual in INT8 (1 byte per "
-    "element instead of 2 or 4) at the GPU's peak memory bandwidth, at most its own time: an estimate from "
-    "bytes, not measured (a compute-bound kernel, or a tensor that stays in L2, saves less)"
+    "element instead of 2 or 4, each tensor counted as TensorRT stores it: channels padded to its vectorised "
+    "format's multiple) at the GPU's peak memory bandwidth, at most its own time: an estimate from bytes, not "
+    "measured, counting only the bytes not written (a compute-bound kernel, or a tensor that stays in L2, saves "
+    "less; it is a lower bound when the float output also made TensorRT pick a slower kernel, which an INT8 "
+    "output would not need)"
 )
 
 
@@ -86,7 +91,7 @@ def bytes_method(ctx: LintContext, method: str) -> str | None:
         return None
     bw = ctx.memory_bandwidth
     if bw is None:
-        return (f"{method}; the GPU's memory bandwidth is unknown (no memory clock / bus width in these files): "
+        return (f"{method}; the GPU's memory bandwidth is unknown ({bandwidth_unknown(ctx.bundle.device or {})}): "
                 "the float-write traffic is not estimated")
     return f"{method}; bandwidth: {bw[1]}"
 
@@ -149,7 +154,7 @@ def _int8_savings(ctx: LintContext) -> dict[int, float]:
             for tensor in inputs[r]:
                 dtype = tensor.get("dtype")
                 size = sizes[dtype]
-                n = _elements(tensor.get("shape"))
+                n = _stored(tensor)
                 if n < 0 or size is None:
                     raise _Unknown
                 b = float(n * size)
@@ -159,7 +164,7 @@ def _int8_savings(ctx: LintContext) -> dict[int, float]:
             for tensor in outputs[r]:
                 dtype = tensor.get("dtype")
                 size = sizes[dtype]
-                n = _elements(tensor.get("shape"))
+                n = _stored(tensor)
                 if n < 0 or size is None:
                     raise _Unknown
                 b = float(n * size)
@@ -177,6 +182,14 @@ def _int8_savings(ctx: LintContext) -> dict[int, float]:
             after += w
         out[r] = ctx.bytes_saving_ms(before - after, t) if before > 0 else nan
     return out
+
+
+def _stored(tensor: dict[str, Any]) -> int:
+    """Elements of a tensor as TensorRT stores it (:func:`~trtinspect.parsers.formats.stored_elements` of
+    :func:`_elements`), else -1."""
+    shape = tensor.get("shape")
+    n = _elements(shape)
+    return stored_elements(cast(list[int], shape), n, tensor.get("layout")) if n > 0 else n
 
 
 class _Unknown(Exception):

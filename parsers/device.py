@@ -53,6 +53,16 @@ def _ghz_from_khz(value: Any) -> float | None:
     return None if n is None else round(n / 1e6, 4)
 
 
+def _flag(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str) and value.strip().lower() in ("0", "1", "true", "false", "yes", "no"):
+        return value.strip().lower() in ("1", "true", "yes")
+    return None
+
+
 def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
@@ -74,6 +84,11 @@ DEVICE_KEYS: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {
     "memory_clock_ghz": [("memory_clock_ghz", _number), ("Memory Clock Rate", _number),
                          ("MEMORY_CLOCK_RATE", _ghz_from_khz)],
     "ecc": [("ecc", bool), ("ECC_ENABLED", bool)],
+    # whether the GPU is integrated (shares the SoC's LPDDR with the CPU): CUDA's ``integrated`` property
+    # (TREx ``*.metadata.json`` ``INTEGRATED``), nsys ``TARGET_INFO_GPU.isDiscrete`` read as its negation
+    "integrated": [("integrated", _flag), ("INTEGRATED", _flag)],
+    # peak memory bandwidth in bytes/s as a profiler recorded it (nsys TARGET_INFO_GPU.memoryBandwidth)
+    "memory_bandwidth_bytes_per_s": [("memory_bandwidth_bytes_per_s", _number)],
     "device_id": [("device_id", _int), ("Selected Device ID", _int)],
 }
 
@@ -110,13 +125,69 @@ def device_name(device: dict[str, Any]) -> str | None:
     return None
 
 
-def peak_memory_bandwidth(device: Mapping[str, Any]) -> tuple[float, str] | None:
-    """The GPU's peak DRAM bandwidth in bytes/s and how it was found, or None when the device facts lack it.
+# Compute capabilities of NVIDIA's integrated (Tegra / SoC) GPUs: 5.3 Jetson TX1/Nano, 6.2 Jetson TX2, 7.2 Jetson
+# Xavier, 8.7 Jetson Orin, 10.1 (CUDA 12.x; 11.0 from CUDA 13) Jetson Thor, 12.1 GB10 (DGX Spark). Their memory is
+# LPDDR shared with the CPU. CUDA reports on them the memory clock the EMC runs at now (an Orin at rest: 0.408 GHz,
+# tests/data/external/quoted/orin-trt10.16.2-device.meta-tegra2243.log), not its peak, and a bus width of 256 bits
+# whatever the module, so 2 x clock x width / 8 is not the peak bandwidth there.
+INTEGRATED_CAPABILITIES = frozenset({"5.3", "6.2", "7.2", "8.7", "10.1", "11.0", "12.1"})
+INTEGRATED_NAMES = re.compile(r"\b(?:xavier|orin|tegra|thor|gb10)\b", re.IGNORECASE)
+# What one device name covers (NVIDIA's Jetson module data sheets, developer.nvidia.com/embedded/jetson-modules):
+# trtexec prints "Orin" / "Xavier" for every module of the family, so the name does not say which module ran.
+INTEGRATED_FAMILIES: dict[str, str] = {
+    "orin": "Jetson Orin modules range from 34 GB/s (Orin Nano 4GB) to 204.8 GB/s (AGX Orin)",
+    "xavier": "Jetson Xavier modules range from 59.7 GB/s (Xavier NX) to 136.5 GB/s (AGX Xavier)",
+}
 
-    2 x memory clock x bus width / 8 (double data rate), as CUDA's deviceQuery computes it from
+
+def integrated_gpu(device: Mapping[str, Any]) -> str | None:
+    """Why ``device`` is an integrated GPU (its name, compute capability or CUDA's ``integrated`` flag), else
+    None (a discrete GPU, or nothing says)."""
+    name, cc = device.get("name"), device.get("compute_capability")
+    flag = device.get("integrated")
+    label = ", ".join(x for x in (name if isinstance(name, str) else None,
+                                  f"compute capability {cc}" if isinstance(cc, str) else None) if x)
+    if flag is False:
+        return None
+    if flag is True or (isinstance(cc, str) and cc in INTEGRATED_CAPABILITIES) or (
+            isinstance(name, str) and INTEGRATED_NAMES.search(name)):
+        return f"an integrated GPU ({label or 'CUDA integrated flag'})"
+    return None
+
+
+def bandwidth_unknown(device: Mapping[str, Any]) -> str:
+    """Why :func:`peak_memory_bandwidth` found no bandwidth for ``device``, in words."""
+    integrated = integrated_gpu(device)
+    if integrated is None:
+        return "no memory clock / bus width in these files"
+    name = device.get("name")
+    family = next((v for k, v in INTEGRATED_FAMILIES.items()
+                   if isinstance(name, str) and k in name.lower()), None)
+    clock, width = device.get("memory_clock_ghz"), device.get("memory_bus_width_bits")
+    said = [f"{float(clock):g} GHz" if isinstance(clock, (int, float)) and not isinstance(clock, bool) else "",
+            f"{int(width)} bits" if isinstance(width, (int, float)) and not isinstance(width, bool) else ""]
+    printed = f" (here {', '.join(x for x in said if x)})" if any(said) else ""
+    return (f"{integrated}: its memory is LPDDR shared with the CPU, and the memory clock and bus width CUDA "
+            f"reports there{printed} do not give its peak (the clock is the one the memory runs at when queried)"
+            + (f"; {family}, and the device name does not say which module ran" if family else ""))
+
+
+def peak_memory_bandwidth(device: Mapping[str, Any]) -> tuple[float, str] | None:
+    """The GPU's peak DRAM bandwidth in bytes/s and how it was found, or None when the device facts lack it
+    (:func:`bandwidth_unknown` says why).
+
+    As a profiler recorded it (Nsight Systems' ``TARGET_INFO_GPU.memoryBandwidth``, ``memory_bandwidth_bytes_per_s``),
+    else 2 x memory clock x bus width / 8 (double data rate), as CUDA's deviceQuery computes it from
     ``cudaDeviceProp.memoryClockRate`` / ``memoryBusWidth`` (what trtexec prints as ``Memory Clock Rate`` and
     ``Memory Bus Width``): an A100 80GB PCIe, 1.512 GHz x 5120 bits, gives 1935 GB/s; an H100 SXM, 2.619 GHz,
-    3352 GB/s."""
+    3352 GB/s. None on an integrated GPU (:func:`integrated_gpu`): the clock reported there is not the peak."""
+    if integrated_gpu(device) is not None:
+        return None
+    recorded = device.get("memory_bandwidth_bytes_per_s")
+    if isinstance(recorded, (int, float)) and not isinstance(recorded, bool) and 0 < recorded < 1e15:
+        bw = float(recorded)
+        return bw, (f"{bw / 1e9:.0f} GB/s memory bandwidth as Nsight Systems recorded it "
+                    "(TARGET_INFO_GPU.memoryBandwidth)")
     clock, width = device.get("memory_clock_ghz"), device.get("memory_bus_width_bits")
     if isinstance(clock, bool) or isinstance(width, bool):
         return None

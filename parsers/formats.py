@@ -148,3 +148,37 @@ def type_bits(wtype: str) -> int | None:
     """Bits per element of a weights "Type" ("Int8" -> 8), None when the type names no known precision."""
     precision = format_precision(wtype)[0]
     return PRECISION_BITS.get(precision) if precision else None
+
+
+# ---- Stored sizes of vectorised formats --------------------------------------------------------------------
+# A vectorised format stores the channel dimension padded to its vector width (TensorRT's TensorFormat docs:
+# kCHW4/kCHW32/kCDHW32 pad C to a multiple of 4/32, kCHW2/kCHW16 to 2/16, kHWC8/kHWC16/kDHWC8 to 8/16/8), so a
+# C=3 tensor in NC/32HW32 takes 32 channels of memory. The vectorised dimension is the channel one:
+# nbDims-3 for the 2-D spatial formats, nbDims-4 for the 3-D ones (NC/32DHW32, NDHWC8). Log shape forms
+# ("Half[-1,32:8,14,14]", layout "vectorized-8") are taken as 2-D spatial. Other layouts (NCHW, NHWC, DLA
+# formats) are counted as their logical size.
+_VECTORISED = re.compile(r"^(?:NC/(\d+)(D?)HW\d+|N(D?)HWC(\d+)|vectorized-(\d+))$")
+
+
+@lru_cache(maxsize=256)
+def vector_layout(layout: str) -> tuple[int, int] | None:
+    """``(vector width, position of the channel dimension from the end)`` of a vectorised layout label
+    (``"NC/32HW32"`` -> ``(32, 3)``, ``"NDHWC8"`` -> ``(8, 4)``), None for a layout stored unpadded."""
+    m = _VECTORISED.match(layout) if isinstance(layout, str) else None
+    if m is None:
+        return None
+    width = int(m.group(1) or m.group(4) or m.group(5))
+    three_d = bool(m.group(2) or m.group(3))
+    return (width, 4 if three_d else 3) if width > 1 else None
+
+
+def stored_elements(shape: list[int], elements: int, layout: Any) -> int:
+    """Elements a tensor of logical ``shape`` (``elements`` = their product) takes in ``layout``: its channel
+    dimension rounded up to the vector width of a vectorised format (:func:`vector_layout`), else ``elements``."""
+    vec = vector_layout(layout) if isinstance(layout, str) else None
+    if vec is None or elements <= 0 or len(shape) < vec[1]:
+        return elements
+    width, at = vec
+    c = shape[-at]
+    padded = -(-c // width) * width
+    return elements if padded == c else elements // c * padded

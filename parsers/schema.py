@@ -246,6 +246,8 @@ NSYS_GPUS: Schema = {
     "compute_capability": "string",  # "8.6"
     "total_memory_bytes": "Int64",
     "clock_rate_hz": "Int64",
+    "memory_bandwidth_bytes_s": "Int64",   # TARGET_INFO_GPU.memoryBandwidth: peak DRAM bandwidth, bytes/s
+    "is_discrete": "boolean",              # TARGET_INFO_GPU.isDiscrete: False for an integrated GPU
 }
 
 # One row per GPU operation (kernel, graph, memcpy, memset) with its launch and NVTX context (nsys attribution).

@@ -138,6 +138,7 @@ def bundle_from_nsys(
     # no `summary`: nothing here was printed by trtexec; the timing summary (parsers/timing.py) computes the
     # figures once from these times with trtexec's rules and says how (extras["times_method"])
     bundle.extras["times_method"] = times_method(att)
+    bundle.extras["per_layer_method"] = PER_LAYER_METHOD
     bundle.layers = _layers(att)
     if layer_info is not None:
         _apply_layer_info(bundle, Path(layer_info))
@@ -316,7 +317,19 @@ def _device_fields(row: pd.Series) -> dict[str, Any]:
     mem = row["total_memory_bytes"]
     if not pd.isna(mem):
         out["global_memory_mib"] = int(mem) // 1024**2
+    bw = row["memory_bandwidth_bytes_s"]
+    if not pd.isna(bw):   # the bandwidth the bytes estimates of lint use (parsers.device.peak_memory_bandwidth)
+        out["memory_bandwidth_bytes_per_s"] = int(bw)
+    discrete = row["is_discrete"]
+    if not pd.isna(discrete):
+        out["integrated"] = not bool(discrete)
     return out
+
+
+# How an nsys bundle's per-layer times were obtained (lint says it beside the end-to-end time): from the timed
+# iterations themselves, not from a separate run with a per-layer profiler synchronising after every layer.
+PER_LAYER_METHOD = ("the GPU time of the kernels inside each layer's NVTX range in those same iterations "
+                    "(Nsight Systems)")
 
 
 def times_method(att: NsysAttribution) -> str:

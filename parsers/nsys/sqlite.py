@@ -135,6 +135,8 @@ GPU_COLUMNS: dict[str, tuple[str, ...]] = {
     "cc_minor": ("computeMinor", "computeCapabilityMinor"),
     "total_memory_bytes": ("totalMemory", "globalMemorySize", "totalGlobalMemory"),
     "clock_rate_hz": ("clockRate", "coreClockRate"),
+    "memory_bandwidth_bytes_s": ("memoryBandwidth",),   # peak DRAM bandwidth, bytes/s (2021.2+)
+    "is_discrete": ("isDiscrete",),                     # 0: an integrated GPU (Jetson, DGX Spark)
 }
 
 # NVTX eventType values (ENUM_NSYS_EVENT_TYPE; stable across versions).
@@ -413,8 +415,9 @@ def read_gpus(con: sqlite3.Connection, table: str | None, system_env: str | None
 GPU_INFO_KEYS: dict[str, str] = {
     "device_id": "Id", "name": "Name", "chip_name": "ChipName", "uuid": "Uuid", "bus_location": "BusLocation",
     "sm_count": "SmCount", "total_memory_bytes": "TotalMemory", "clock_rate_hz": "ClockRate",
+    "memory_bandwidth_bytes_s": "MemoryBandwidth", "is_discrete": "IsDiscrete",
 }
-_GPU_INFO_INTS = ("device_id", "sm_count", "total_memory_bytes", "clock_rate_hz")
+_GPU_INFO_INTS = ("device_id", "sm_count", "total_memory_bytes", "clock_rate_hz", "memory_bandwidth_bytes_s")
 
 
 def _gpus_from_system_env(con: sqlite3.Connection, table: str) -> pd.DataFrame:
@@ -434,11 +437,17 @@ def _gpus_from_system_env(con: sqlite3.Connection, table: str) -> pd.DataFrame:
             r[key] = int(v) if isinstance(v, int | str) and not isinstance(v, bool) and str(v).isdigit() else None
         for key in ("name", "chip_name", "uuid", "bus_location"):
             r[key] = str(r[key]) if isinstance(r[key], str | int) and not isinstance(r[key], bool) else None
+        r["is_discrete"] = _flag(r["is_discrete"])
         major, minor = gpu.get("ComputeMajor"), gpu.get("ComputeMinor")
         r["compute_capability"] = (f"{major}.{minor}" if all(isinstance(v, int) and not isinstance(v, bool)
                                                               for v in (major, minor)) else None)
         records.append(r)
     return schema.frame_from_records(records, schema.NSYS_GPUS)
+
+
+def _flag(value: Any) -> bool | None:
+    """A 0/1 (or JSON true/false) column as a bool; anything else unknown."""
+    return bool(value) if type(value) in (bool, int) and value in (0, 1) else None
 
 
 def _read_gpu_table(con: sqlite3.Connection, table: str | None) -> pd.DataFrame:
@@ -458,6 +467,11 @@ def _read_gpu_table(con: sqlite3.Connection, table: str | None) -> pd.DataFrame:
         for key in ("name", "chip_name", "uuid", "bus_location"):
             if r.get(key) is not None:
                 r[key] = str(r[key])
+        if "memory_bandwidth_bytes_s" in r:   # a count of bytes/s, or unknown (a hostile file's text, a float)
+            bw = r["memory_bandwidth_bytes_s"]
+            r["memory_bandwidth_bytes_s"] = bw if type(bw) is int and 0 < bw < 2**62 else None
+        if "is_discrete" in r:
+            r["is_discrete"] = _flag(r["is_discrete"])
         records.append(r)
     return schema.frame_from_records(records, schema.NSYS_GPUS)
 

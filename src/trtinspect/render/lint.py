@@ -94,6 +94,7 @@ def _json_head(findings: pd.DataFrame, bundle: EngineBundle) -> dict[str, Any]:
         "rules": findings.attrs.get("rules"),
         "profile_runs": findings.attrs.get("profile_runs"),
         "profile_note": findings.attrs.get("profile_note"),
+        "per_layer_method": findings.attrs.get("per_layer_method"),
     }
 
 
@@ -138,10 +139,11 @@ def basis_line(findings: pd.DataFrame) -> str:
     line = f"costs in ms per iteration of the per-layer profile; every % is of the {basis} = {basis_ms:.4f} ms"
     e2e = findings.attrs.get("end_to_end_ms", math.nan)
     if e2e is not None and not math.isnan(e2e) and e2e > 0:
-        line += (
-            f" (end to end: {e2e:.4f} ms, {findings.attrs.get('end_to_end_source')}; per-layer profiling adds "
-            f"overhead, so the per-layer sum is {basis_ms / e2e:.2f}x that)"
-        )
+        method = findings.attrs.get("per_layer_method")
+        how = (f"the per-layer times are {method}, with no per-layer profiling overhead: the per-layer sum is"
+               if method else "per-layer profiling adds overhead, so the per-layer sum is")
+        source = findings.attrs.get("end_to_end_source")
+        line += f" (end to end: {e2e:.4f} ms, {source}; {how} {basis_ms / e2e:.2f}x that)"
     if findings.attrs.get("profile_note"):
         line += f"; {findings.attrs['profile_note']}"
     return line
