@@ -34,12 +34,13 @@ METRICS = {
     "compute_ms": "GPU Compute Time",
     "d2h_ms": "D2H Latency",
 }
+# each line with trtexec's log prefix ('[date] [I] '), or without it where an excerpt was pasted without it
 SCALARS = {
-    "throughput_qps": re.compile(r"\] Throughput: (\S+) qps$", re.M),
-    "total_host_walltime_s": re.compile(r"\] Total Host Walltime: (\S+) s$", re.M),
-    "total_gpu_compute_s": re.compile(r"\] Total GPU Compute Time: (\S+) s$", re.M),
+    "throughput_qps": re.compile(r"(?:\] |^)Throughput: (\S+) qps$", re.M),
+    "total_host_walltime_s": re.compile(r"(?:\] |^)Total Host Walltime: (\S+) s$", re.M),
+    "total_gpu_compute_s": re.compile(r"(?:\] |^)Total GPU Compute Time: (\S+) s$", re.M),
 }
-_STAT_LINE = re.compile(r"\] (?P<metric>[A-Za-z0-9 \-]+): (?P<stats>min = .*)$", re.M)
+_STAT_LINE = re.compile(r"(?:\] |^)(?P<metric>[A-Za-z0-9 \-]+): (?P<stats>min = .*)$", re.M)
 _STAT = re.compile(r"(min|max|mean|median|percentile\((\d+(?:\.\d+)?)%\)) = (\S+) ms")
 
 
@@ -132,6 +133,21 @@ CASES = [
     # the same format on a Jetson Xavier (Jan 2020), dated with month 00 as that trtexec printed it (quoted)
     Case("quoted/xavier-pre7-average.retinanet-examples118.log", None, None, None,
          extra={"compute_ms.mean": 55.2518, "compute_ms.p99": 59.9569}),
+    # TensorRT 10.16.0 (v101600 b72), RTX 6000 Ada: a --loadEngine run under `nsys profile` (a whole file: the log
+    # ends with Nsight Systems' own lines, its progress bar redrawn with carriage returns, after &&&& PASSED)
+    Case("trt10.16.0-rtx6000ada-nsys/result-02.log", "10.16.0", "NVIDIA RTX 6000 Ada Generation", None,
+         extra={"throughput_qps": 9014.88, "compute_ms.p95": 0.163696, "h2d_ms.max": 1.08179,
+                "total_gpu_compute_s": 1.45669}),
+    # Jetson AGX Thor, JetPack 7.0, TensorRT 10.13.3 (said in the thread; the excerpt prints no version): the
+    # summary header, Throughput and Latency, without the log prefix (quoted; no GPU Compute Time printed)
+    Case("quoted/thor-trt10.13-summary.foundationstereo208.log", None, None, None,
+         extra={"throughput_qps": 1.55139, "latency_ms.p99": 684.747, "latency_ms.median": 640.024}),
+    # Jetson AGX Orin 32GB (said in the thread): Throughput, Latency and Enqueue Time lines only (quoted)
+    Case("quoted/agx-orin-summary.igev-yolo8-8.log", None, None, None,
+         extra={"throughput_qps": 12.9581, "latency_ms.p95": 76.446, "enqueue_ms.mean": 75.8652}),
+    # Jetson Orin NX 16GB, TensorRT 10.3.0 (v100300): a --loadEngine --useCudaGraph run cut after the
+    # 'Spin-wait' option line (quoted): no figures, so none reported
+    Case("quoted/orin-nx-trt10.3-cudagraph-header.foundationstereo90.log", "10.3.0", None, None),
 ]
 
 
