@@ -148,6 +148,11 @@ CASES = [
     # Jetson Orin NX 16GB, TensorRT 10.3.0 (v100300): a --loadEngine --useCudaGraph run cut after the
     # 'Spin-wait' option line (quoted): no figures, so none reported
     Case("quoted/orin-nx-trt10.3-cudagraph-header.foundationstereo90.log", "10.3.0", None, None),
+    # Jetson Nano (Tegra X1; said in the repository, not printed), TensorRT 8.2.1 (v8201, JetPack 4.6.x): the
+    # 8.0-8.2 summary (End-to-End Host Latency, p99 only) and the PASSED line of a --best build (quoted)
+    Case("quoted/jetson-nano-trt8.2.1-summary.studienarbeit.log", "8.2.1", None, None,
+         extra={"throughput_qps": 72.2544, "end_to_end_ms.p99": 14.831, "compute_ms.median": 13.6698,
+                "d2h_ms.min": 0.00830078, "total_gpu_compute_s": 2.99948}),
 ]
 
 
