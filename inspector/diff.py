@@ -37,10 +37,13 @@ from trtinspect.inspector.diff_events import (  # re-exported: the vocabulary of
     EVENT_PRIORITY,
     EVENT_TEXT,
     KNOWN_OPS,
+    MIRROR,
     NOUN_RULES,
     PARALLEL,
     QDQ_NEXT,
     TYPE_NOUNS,
+    GroupLayers,
+    LayersOf,
     _fmt_ms,
     events,
     moved_ops,
@@ -68,7 +71,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "MODE_END_TO_END", "NOUN_RULES", "NO_TIMING",
+__all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "MIRROR", "MODE_END_TO_END", "NOUN_RULES", "NO_TIMING",
            "RECONCILE_TOL_MS", "TYPE_NOUNS", "DiffResult", "diff", "group_times", "is_timed", "noun"]
 
 # Sum of group deltas vs difference of per-layer totals: allowed floating-point disagreement.
@@ -395,13 +398,19 @@ def _cause_of(event: Mapping[str, Any]) -> str | None:
 
 def _cause_title(cause: str, events: Sequence[Mapping[str, Any]]) -> str:
     """The cause in one phrase; for Q/DQ placement, say what it let TensorRT do (write INT8 directly)."""
-    if cause == "qdq":
+    if cause == "qdq":      # said the same way in diff B A, mirrored ("no longer", "added")
         now_int8 = sum(e["count"] for e in events if e["event"] == "output_precision" and e["b"] == "INT8")
+        not_int8 = sum(e["count"] for e in events if e["event"] == "output_precision" and e["a"] == "INT8")
         gone = sum(e["count"] for e in events if e["event"] == "removed")
-        if now_int8 and gone:
+        back = sum(e["count"] for e in events if e["event"] == "added")
+        if now_int8 and gone and not (not_int8 and back):
             layers = f"{now_int8} layers now write" if now_int8 != 1 else "1 layer now writes"
             qdq = f"{gone} standalone Q/DQ layers are" if gone != 1 else "1 standalone Q/DQ layer is"
             return f"Q/DQ placement changed: {layers} INT8 directly, so {qdq} gone"
+        if not_int8 and back and not (now_int8 and gone):
+            layers = f"{not_int8} layers no longer write" if not_int8 != 1 else "1 layer no longer writes"
+            qdq = f"{back} standalone Q/DQ layers are" if back != 1 else "1 standalone Q/DQ layer is"
+            return f"Q/DQ placement changed: {layers} INT8 directly, so {qdq} added"
     return CAUSE_TITLES[cause]
 
 
@@ -519,7 +528,7 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
     groups[PARALLEL] = parallel_parts(groups, {"a": _names(a), "b": _names(b)})
     groups["findings"] = pd.Series([f_a.get(g, []) + f_b.get(g, []) for g in groups["group_id"].tolist()],
                                    index=groups.index, dtype="object")
-    found_events = events(groups)
+    found_events = events(groups, _layers_of(alignment.members, a, b))
     groups = groups.drop(columns=[QDQ_NEXT, PARALLEL])     # facts of the events, not columns of the output
     found = causes(found_events)
     moved = moved_ops(groups) if alignment.mode != MODE_ORDER else []
@@ -607,7 +616,8 @@ def _end_to_end_headline(a_name: str, b_name: str, both: pd.DataFrame, totals: M
                  f"end{share} (mean per iteration: {ga:.3f} -> {gb:.3f} ms)")
     qa, qb = totals["a_throughput_qps"], totals["b_throughput_qps"]
     if not (math.isnan(qa) or math.isnan(qb)):
-        first += f"; throughput {qa:.3f} -> {qb:.3f} qps" + (f" ({100 * (qb - qa) / qa:+.1f}%)" if qa > 0 else "")
+        first += f"; throughput {qa:.3f} -> {qb:.3f} qps"
+        first += f" ({100 * (qb - qa) / qa:+.1f}% of A's)" if qa > 0 else ""
     who = f"{lacking[0]} and {lacking[1]} have" if len(lacking) == 2 else f"{lacking[0]} has"
     return f"{first}. Per-layer comparison is not possible: {who} no layer information."
 
@@ -683,6 +693,24 @@ def _advice(bundle: EngineBundle, missing: str) -> str:
     if missing == "layers":
         return "export it with trtexec --exportLayerInfo (or --exportProfile / --dumpProfile for names)"
     return "export with trtexec --exportProfile or --dumpProfile"
+
+
+def _layers_of(members: pd.DataFrame, a: EngineBundle, b: EngineBundle) -> LayersOf:
+    """Group ids -> each group's core layers (copy reformats left out) on A and B, as (name, source nodes): what
+    names an event's one group (:func:`~trtinspect.inspector.diff_events.event_tag`)."""
+
+    def layers_of(gids: Sequence[int]) -> dict[int, GroupLayers]:
+        out: dict[int, GroupLayers] = {int(g): ([], []) for g in gids}
+        m = members[members["group_id"].isin(list(out)) & (members["method"] != "served")]
+        keys = {side: bundle.layers["source_nodes"].tolist() if "source_nodes" in bundle.layers else []
+                for side, bundle in (("A", a), ("B", b))}
+        cols = (m["side"].tolist(), m["group_id"].tolist(), m["layer_index"].tolist(), m["name"].tolist())
+        for side, gid, li, name in zip(*cols, strict=True):
+            source = keys[side][int(li)] if int(li) < len(keys[side]) else None
+            out[int(gid)][0 if side == "A" else 1].append((str(name), list(source) if source is not None else []))
+        return out
+
+    return layers_of
 
 
 def _names(bundle: EngineBundle) -> list[str]:

@@ -13,17 +13,19 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from trtinspect.inspector.align import OP_ALIASES, primary_op
+from trtinspect.inspector.align_groups import _short_of
+from trtinspect.inspector.align_side import op_kind
 from trtinspect.textfmt import signed
 
-__all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "NOUN_RULES", "TYPE_NOUNS", "events", "moved_ops",
-           "moved_reformats", "noun"]
+__all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "MAX_QDQ_HOPS", "MIRROR", "NOUN_RULES", "TYPE_NOUNS",
+           "events", "moved_ops", "moved_reformats", "noun"]
 
 # How a group is named in the summary, from its ONNX op kinds (first rule whose ops are all present wins).
 # (required ops, standalone reformat only, singular, plural)
@@ -63,8 +65,13 @@ TYPE_NOUNS: dict[str, tuple[str, str]] = {
     "Cast": ("cast layer", "cast layers"),
 }
 _QDQ_OPS = frozenset({"QuantizeLinear", "DequantizeLinear"})
-# Group fact (and event key): the group's precision changed next to a standalone Q/DQ layer A or B lacks.
+# Group fact (and event key): the group's precision changed next to a standalone Q/DQ layer A or B lacks (1), or
+# downstream of such a group in the float chain it changed (2, :data:`QDQ_DOWNSTREAM`).
 QDQ_NEXT = "next_to_changed_qdq"
+QDQ_DOWNSTREAM = "qdq_downstream"
+# How far the float chain of a Q/DQ change is followed (hops from the Q/DQ layer's neighbour), and its precisions.
+MAX_QDQ_HOPS = 4
+FLOAT_PRECISIONS = frozenset({"FP32", "FP16", "BF16", "TF32"})
 # Group fact: parallel parts of the one layer a fused (split) group has in B (A): TensorRT joins the layers it
 # merges horizontally (siblings reading one tensor) with " || "; 0 when that layer is no horizontal merge.
 PARALLEL = "parallel_parts"
@@ -80,7 +87,7 @@ EVENT_TEXT: dict[str, str] = {
     "unmerged": "B ran {what}{ms}",
     "repartitioned": "{what} {were} re-partitioned into different layers{ms}",
     "bucket": "{what} could only be compared as a bucket of their type{ms}",
-    "precision": "{what} moved from {a} to {b}{ms}",
+    "precision": "{what} moved from {a} to {b}{via}{ms}",
     "output_precision": "{what} now output{s} {b} instead of {a}{ms}",
     "format": "{what} changed tensor formats or reformats{ms}",
     "tactic": "{what} changed tactic only{ms}",
@@ -89,6 +96,13 @@ EVENT_TEXT: dict[str, str] = {
 # Order of headline events within a group (one per group, so event deltas add up to the total delta).
 EVENT_PRIORITY = ("removed", "added", "reformat_moved", "fused", "merged", "split", "unmerged", "repartitioned",
                   "bucket", "precision", "output_precision", "format", "tactic", "unchanged")
+# The event diff B A gives for a group where diff A B gives this one (the others are their own mirror).
+MIRROR: dict[str, str] = {"removed": "added", "added": "removed", "fused": "split", "split": "fused",
+                          "merged": "unmerged", "unmerged": "merged"}
+# A group's core layers on each side, as (name, source nodes): what an event's tag names.
+GroupLayers = tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]
+# group ids -> their GroupLayers (diff builds it from the alignment's members; only one-group events ask)
+LayersOf = Callable[[Sequence[int]], dict[int, GroupLayers]]
 
 
 
@@ -162,8 +176,9 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
         if parts > 1:
             return "unmerged", (host, parts)
         return "split", (host, tuple(sorted(_remove_one(prim_b, host))))
-    # what the layers are now (B) names the group; A's ops only where B has none
-    nouns = _nouns(ops_b or ops_a, False, str(row.get("b_types") or types))
+    # the op kinds both sides share name the group (the union when they share none), so diff B A names it as
+    # diff A B does: a convolution that loses its fused add in B is a convolution either way
+    nouns = _nouns((ops_a & ops_b) or (ops_a | ops_b), False, _both_types(row.get("a_types"), row.get("b_types")))
     changes = row.get("changes") or []
     if kind == "repartitioned" and "precision" in changes and not _same(row["a_precision"], row["b_precision"]):
         # moving an op between neighbours does not halve their time; the precision change does
@@ -173,7 +188,8 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     if kind in ("repartitioned", "bucket"):
         return kind, (nouns,)
     if "precision" in changes:
-        qdq = (QDQ_NEXT,) if row.get(QDQ_NEXT) else ()   # its Q/DQ neighbour changed: that is the cause
+        hop = int(row.get(QDQ_NEXT) or 0)   # its Q/DQ neighbour changed (1), or a producer that did (2): the cause
+        qdq: tuple[str, ...] = (QDQ_NEXT, QDQ_DOWNSTREAM) if hop > 1 else (QDQ_NEXT,) if hop else ()
         if not _same(row["a_precision"], row["b_precision"]):
             return "precision", (nouns, row["a_precision"], row["b_precision"], *qdq)
         a_out, b_out = row["a_output_precision"], row["b_output_precision"]
@@ -186,6 +202,12 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     return "unchanged", (nouns,)
 
 
+def _both_types(a_types: Any, b_types: Any) -> str:
+    """The layer types naming a group, the same whichever side is A: both sides' when they differ."""
+    kinds = dict.fromkeys(t for x in (a_types, b_types) if isinstance(x, str) for t in x.split("/") if t)
+    return "/".join(sorted(kinds)) if len(kinds) > 1 else next(iter(kinds), "")
+
+
 def _fmt_ms(ms: float) -> str:
     return signed(ms, 3, " ms")
 
@@ -195,31 +217,81 @@ def _op_noun(op: str, plural: bool) -> str:
 
 
 def _describe(event: str, key: tuple[Any, ...], count: int, label: str | None) -> tuple[str, Any, Any]:
-    """(noun phrase, a value, b value) of an aggregated event."""
+    """(noun phrase, a value, b value) of an aggregated event; ``label`` names its one group (None for several)."""
     many = count != 1
     tag = f" ({label})" if label and not many else ""
     if event in ("removed", "added"):
         return f"{count} {key[0][1] if many else key[0][0]}{tag}", None, None
-    if event == "fused":
-        absorbed, host = key
-        parts = [_op_noun(op, many) for op in dict.fromkeys(absorbed)] or ["layers"]
+    if event in ("fused", "split"):      # split is fused mirrored: the same ops, out of instead of into
+        absorbed, host = key if event == "fused" else key[::-1]
+        parts = [_op_noun(op, many) for op in dict.fromkeys(absorbed)]
         whose = "their" if many else "its"
-        return f"{count} {' and '.join(parts)} into {whose} {_op_noun(host, many)}{tag}", None, None
+        if not parts and event == "split":
+            return f"{count} {_op_noun(host, many)} into {1 + len(absorbed)} layers each{tag}", None, None
+        parts = parts or ["layers"]
+        where = "into" if event == "fused" else "out of"
+        return f"{count} {' and '.join(parts)} {where} {whose} {_op_noun(host, many)}{tag}", None, None
     if event in ("merged", "unmerged"):
         host, parts = key
         what = f"{parts} parallel {_op_noun(host, True)}"
         if event == "merged":
             return (f"{count} times {what} into one layer each{tag}" if many else f"{what} into one layer{tag}"), \
                 None, None
-        return (f"{count} times {what} as separate layers (A merged them into one each){tag}" if many
-                else f"{what} as separate layers (A merged them into one){tag}"), None, None
-    if event == "split":
-        host, pieces = key
-        return f"{count} {_op_noun(host, many)} into {1 + len(pieces)} layers each{tag}", None, None
+        return (f"{count} times {what} as separate layers, where A merged them into one each{tag}" if many
+                else f"{what} as separate layers, where A merged them into one{tag}"), None, None
     what = f"{count} {key[0][1]}" if many else f"{key[0][0]}{tag}"
     if event in ("precision", "output_precision"):
         return what, key[1], key[2]
     return what, None, None
+
+
+_FUSION_EVENTS = frozenset({"fused", "split", "merged", "unmerged"})
+_HELPER_OPS = frozenset({"QuantizeLinear", "DequantizeLinear", "Constant"})
+TAG_NAME_MAX = 80       # characters of one layer's name in an event's tag
+
+
+def _compact(name: str) -> str:
+    """A fused layer's name without its quantizer and weight parts (``quantize_per_channel_120_input + (Unnamed
+    Layer* 723) [Constant]_output_per_channel_quant + conv2d_114 + relu_107`` -> ``conv2d_114 + relu_107``); a
+    horizontal merge keeps its `` || ``; the whole name when nothing else is left."""
+    merged = []
+    for branch in name.split(" || "):
+        parts = [p for p in branch.split(" + ")
+                 if not p.endswith((".weight", ".bias")) and op_kind(p) not in _HELPER_OPS]
+        merged.append(" + ".join(parts))
+    out = " || ".join(m for m in merged if m) or name
+    return out if len(out) <= TAG_NAME_MAX else out[:TAG_NAME_MAX - 3] + "..."
+
+
+def _side_tag(layers: list[tuple[str, list[str]]], fusion: bool) -> str:
+    """One side's layers of a group: each by its module name (``layer4.1.conv2``) or, in a fusion change, by the
+    ops it runs (:func:`_compact`); separate layers joined with ", " (at most 3)."""
+    names = list(dict.fromkeys(_compact(n) if fusion else _short_of(keys, n) for n, keys in layers))
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def event_tag(event: str, layers: GroupLayers) -> str:
+    """What names the one group of an event: its layers on both sides ("A: x, y; B: z") when they differ or the
+    event is a fusion change (which side ran which layers), else the one name both sides share. Mirrored in
+    diff B A ("A: z; B: x, y")."""
+    fusion = event in _FUSION_EVENTS
+    tag_a, tag_b = (_side_tag(side, fusion) for side in layers)
+    if not tag_a or not tag_b:
+        return tag_a or tag_b
+    return tag_a if tag_a == tag_b and not fusion else f"A: {tag_a}; B: {tag_b}"
+
+
+def event_text(event: str, key: tuple[Any, ...], count: int, tag: str | None,
+               delta: float) -> tuple[str, Any, Any, str]:
+    """(noun phrase, a value, b value, sentence) of an aggregated event."""
+    what, a_val, b_val = _describe(event, key, count, tag)
+    one = count == 1
+    whose = "its producer's" if one else "their producers'"
+    via = f", reading {whose} {b_val} output" if QDQ_DOWNSTREAM in key else ""
+    text = EVENT_TEXT[event].format(what=what, a=a_val or "unknown", b=b_val or "unknown", via=via,
+                                    ms="" if math.isnan(delta) else f" ({_fmt_ms(delta)})",
+                                    s="s" if one else "", are="is" if one else "are", were="was" if one else "were")
+    return what, a_val, b_val, text
 
 
 # The group facts an event is decided on (_group_event reads nothing else).
@@ -251,21 +323,24 @@ def _event_codes(groups: pd.DataFrame) -> tuple[list[int], list[tuple[str, tuple
     return codes, list(slots)
 
 
-def events(groups: pd.DataFrame) -> list[dict[str, Any]]:
+def events(groups: pd.DataFrame, layers_of: LayersOf | None = None) -> list[dict[str, Any]]:
     """Group headline events aggregated by kind and key, largest absolute delta first; reformat copies that
-    moved to (or from) the layers B added (removed) are one event with those layers (:func:`moved_reformats`)."""
+    moved to (or from) the layers B added (removed) are one event with those layers (:func:`moved_reformats`).
+    ``layers_of`` gives the layers of an event's one group (its tag, :func:`event_tag`); without it the group's
+    label names it. An event's delta is the ``math.fsum`` of its groups' deltas (correctly rounded, so independent of
+    the groups' order): diff B A's is exactly the negative of diff A B's."""
     moved = moved_reformats(groups)
     if moved is None:
-        out = _aggregate(groups)
+        out = _aggregate(groups, layers_of)
     else:
-        out = [*_aggregate(groups[~groups["group_id"].isin(moved["group_ids"])]), moved]
+        out = [*_aggregate(groups[~groups["group_id"].isin(moved["group_ids"])], layers_of), moved]
     # largest |delta| first; without per-layer timing (NaN deltas) the most layers/groups first
     out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
                             EVENT_PRIORITY.index(e["event"])))
     return out
 
 
-def _aggregate(groups: pd.DataFrame) -> list[dict[str, Any]]:
+def _aggregate(groups: pd.DataFrame, layers_of: LayersOf | None = None) -> list[dict[str, Any]]:
     """The events of ``groups`` aggregated by kind and key, in order of first appearance."""
     codes, keys = _event_codes(groups)
     if not codes:
@@ -277,36 +352,28 @@ def _aggregate(groups: pd.DataFrame) -> list[dict[str, Any]]:
     layers = np.zeros(n_slots, dtype=np.int64)
     np.add.at(layers, code, np.where(added[code], groups["n_b"].to_numpy(dtype=np.int64),
                                      groups["n_a"].to_numpy(dtype=np.int64)))
-    # bincount adds each slot's deltas in group order from 0.0: the running sum's rounding
-    delta = np.bincount(code, weights=groups["delta_ms"].to_numpy(dtype=np.float64), minlength=n_slots).tolist()
     order = np.argsort(code, kind="stable")
+    deltas = groups["delta_ms"].to_numpy(dtype=np.float64)[order].tolist()
     gids = groups["group_id"].to_numpy()[order].tolist()
     labels = [str(v) for v in np.asarray(_plain(groups["label"]), dtype=object)[order].tolist()]
+    starts = (np.cumsum(n_groups) - np.asarray(n_groups, dtype=np.int64)).tolist()
+    ones = [gids[start] for start, n in zip(starts, n_groups, strict=True) if n == 1]
+    sides = layers_of(ones) if layers_of is not None and ones else {}
     out = []
-    start = 0
-    for s, ((event, key), count_groups) in enumerate(zip(keys, n_groups, strict=True)):
+    for s, ((event, key), count_groups, start) in enumerate(zip(keys, n_groups, starts, strict=True)):
         end = start + count_groups
-        slot = {"event": event, "groups": count_groups, "layers": int(layers[s]), "delta_ms": delta[s],
+        d = math.fsum(deltas[start:end])
+        slot = {"event": event, "groups": count_groups, "layers": int(layers[s]), "delta_ms": d,
                 "group_ids": gids[start:end], "labels": labels[start:end]}
-        start = end
         count = slot["layers"] if event in ("removed", "added") else count_groups
-        what, a_val, b_val = _describe(event, key, count, slot["labels"][0] if count_groups == 1 else None)
-        one = count == 1
-        d = slot["delta_ms"]
-        text = EVENT_TEXT[event].format(what=what, a=a_val or "unknown", b=b_val or "unknown",
-                                        ms="" if math.isnan(d) else f" ({_fmt_ms(d)})",
-                                        s="s" if one else "", are="is" if one else "are",
-                                        were="was" if one else "were")
+        tag = None
+        if count_groups == 1:
+            tag = event_tag(event, sides[gids[start]]) if gids[start] in sides else labels[start]
+        what, a_val, b_val, text = event_text(event, key, count, tag, d)
         out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text,
-                    **({QDQ_NEXT: True} if QDQ_NEXT in key else {})})
+                    **({QDQ_NEXT: True} if QDQ_NEXT in key else {}),
+                    **({QDQ_DOWNSTREAM: True} if QDQ_DOWNSTREAM in key else {})})
     return out
-
-
-def _running_sum(values: list[float]) -> float:
-    total = 0.0
-    for v in values:          # in group order from 0.0, as the aggregated events add (bincount)
-        total += v
-    return total
 
 
 def moved_reformats(groups: pd.DataFrame) -> dict[str, Any] | None:
@@ -347,9 +414,9 @@ def _moved_event(groups: pd.DataFrame, side: str, new: list[int], old: list[int]
     what_new = " and ".join(e["what"] for e in ev_new)
     what_old = " and ".join(e["what"] for e in ev_old)
     deltas = groups["delta_ms"].to_numpy(dtype=np.float64)
-    d_new, d_old = _running_sum(deltas[new].tolist()), _running_sum(deltas[old].tolist())
+    d_new, d_old = math.fsum(deltas[new].tolist()), math.fsum(deltas[old].tolist())
     ids = sorted(new + old)
-    net = _running_sum(deltas[ids].tolist())
+    net = math.fsum(deltas[ids].tolist())
     cop = "reformat copy" if copies == 1 else "reformat copies"
     if side == "only_b":
         head = f"B added {what_new} and the {copies} {cop} A ran for {what_old} moved to them"
@@ -387,8 +454,9 @@ def moved_ops(groups: pd.DataFrame) -> list[str]:
 
 
 
-def next_to_changed_qdq(groups: pd.DataFrame, layers: Mapping[str, pd.DataFrame]) -> list[bool]:
-    """Per group: did its precision change next to a standalone Q/DQ layer that only one side has?
+def next_to_changed_qdq(groups: pd.DataFrame, layers: Mapping[str, pd.DataFrame]) -> list[int]:
+    """Per group: 1 when its precision changed next to a standalone Q/DQ layer that only one side has, 2 when it
+    changed downstream of such a group in the float chain that Q/DQ change made (:func:`_float_chain`), else 0.
 
     Removing (adding) a quantize/dequantize pair changes what its neighbours read and write: A's global average
     pooling between ``DequantizeLinear_291`` and ``QuantizeLinear_298`` runs FP32; without the pair (B) it runs
@@ -396,34 +464,79 @@ def next_to_changed_qdq(groups: pd.DataFrame, layers: Mapping[str, pd.DataFrame]
     producer or consumer (``layers[side]``'s ``producers`` / ``consumers``, by ``layer_index``) of a layer of an
     only-A (only-B) group whose ONNX ops are all Q/DQ, on that side."""
     kinds = groups["kind"].tolist()
-    flag = [False] * len(groups)
+    flag = [0] * len(groups)
     changed = [i for i, c in enumerate(groups["changes"].tolist())
                if kinds[i] not in ("only_a", "only_b") and c is not None and "precision" in list(c)]
     if not changed:
         return flag
     ops = {"a": groups["a_ops"].tolist(), "b": groups["b_ops"].tolist()}
+    edges: dict[str, tuple[dict[int, int], list[Any], list[Any]]] = {}
     for side, frame in layers.items():
         if frame.empty or "producers" not in frame or "consumers" not in frame:
             continue
+        # row of each layer_index, and the two edge columns as lists: one pass, no per-layer frame lookup
+        edges[side] = ({int(li): k for k, li in enumerate(frame["layer_index"].tolist())},
+                       frame["producers"].tolist(), frame["consumers"].tolist())
         own = groups[f"{side}_layers"].tolist()
         qdq = [x for i, k in enumerate(kinds) if k == f"only_{side}" and _ops_set(ops[side][i])
                and _ops_set(ops[side][i]) <= _QDQ_OPS for x in own[i]]
-        if not qdq:
-            continue
-        # row of each layer_index, and the two edge columns as lists: one pass, no per-layer frame lookup
-        row = {int(li): k for k, li in enumerate(frame["layer_index"].tolist())}
-        edges = (frame["producers"].tolist(), frame["consumers"].tolist())
+        row, producers, consumers = edges[side]
         near: set[int] = set()
         for li in qdq:
             k = row.get(int(li))
             if k is not None:
-                for col in edges:
+                for col in (producers, consumers):
                     if col[k] is not None:
                         near.update(int(x) for x in col[k])
         for i in changed:
             if near.intersection(int(x) for x in own[i]):
-                flag[i] = True
+                flag[i] = 1
+    if len(edges) == 2 and any(flag):
+        _float_chain(groups, edges, changed, flag)
     return flag
+
+
+def _float_chain(groups: pd.DataFrame, edges: Mapping[str, tuple[dict[int, int], list[Any], list[Any]]],
+                 changed: list[int], flag: list[int]) -> None:
+    """Follow a Q/DQ change through the float layers it changed (``flag`` updated in place, 2 for each).
+
+    When B dequantizes ``layer4.1.conv2``'s residual input, that convolution writes FP32 instead of FP16 (a
+    neighbour of the dequantize, flag 1), and the global average pooling reading it runs FP32 instead of FP16:
+    the same root cause, one hop further. A group whose compute precision changed joins the chain when, on both
+    sides, one of its layers reads a layer of a group already in it and it runs at exactly the float precision
+    that group writes on that side (FP16 in A, FP32 in B: ``FLOAT_PRECISIONS``). Followed for at most
+    ``MAX_QDQ_HOPS`` hops; a layer that runs INT8 on either side ends the chain (its precision is a quantization
+    decision of its own)."""
+    cols = {c: groups[c].tolist() for c in ("a_precision", "b_precision", "a_output_precision",
+                                             "b_output_precision", "a_layers", "b_layers")}
+    todo = [i for i in changed if not flag[i] and cols["a_precision"][i] != cols["b_precision"][i]
+            and cols["a_precision"][i] in FLOAT_PRECISIONS and cols["b_precision"][i] in FLOAT_PRECISIONS]
+    chain = [i for i, f in enumerate(flag) if f]
+    for _hop in range(MAX_QDQ_HOPS):
+        owner = {side: {int(li): i for i in chain for li in cols[f"{side}_layers"][i]} for side in ("a", "b")}
+        found = [i for i in todo if all(_reads_chain(i, side, cols, edges[side], owner[side]) for side in ("a", "b"))]
+        if not found:
+            return
+        for i in found:
+            flag[i] = 2
+        todo = [i for i in todo if not flag[i]]
+        chain = found
+
+
+def _reads_chain(i: int, side: str, cols: Mapping[str, list[Any]],
+                 edges: tuple[dict[int, int], list[Any], list[Any]], owner: Mapping[int, int]) -> bool:
+    """Whether a layer of group ``i`` reads, on ``side``, a layer of a chain group outside ``i`` that writes the
+    precision ``i`` runs at there."""
+    row, producers, _ = edges
+    mine = {int(li) for li in cols[f"{side}_layers"][i]}
+    runs = cols[f"{side}_precision"][i]
+    for li in mine:
+        k = row.get(li)
+        for p in (producers[k] or []) if k is not None else []:
+            g = owner.get(int(p))
+            if g is not None and int(p) not in mine and cols[f"{side}_output_precision"][g] == runs:
+                return True
+    return False
 
 
 def parallel_parts(groups: pd.DataFrame, names: Mapping[str, list[str]]) -> list[int]:

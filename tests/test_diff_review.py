@@ -37,7 +37,8 @@ def test_qgap_pair_is_one_qdq_cause() -> None:
     assert "precision" not in [c["cause"] for c in d["causes"]]
     qdq = d["causes"][0]
     assert f"{qdq['delta_ms']:+.3f}" == "-0.055"
-    assert any("global average pooling (GlobalAveragePool_294) moved from FP32 to INT8" in e for e in qdq["effects"])
+    assert any("global average pooling (A: GlobalAveragePool_294; B: GlobalAveragePool_300) moved from FP32 to INT8"
+               in e for e in qdq["effects"])
     assert qdq["text"].startswith("Q/DQ placement changed: 1 layer now writes INT8 directly, so 2 standalone Q/DQ "
                                   "layers are gone (-0.055 ms)")
     # the causes still add up to the per-layer difference
@@ -61,10 +62,14 @@ def test_horizontal_merge_is_said_as_one() -> None:
     """fx vs implicit INT8: B's `Conv_129 + Relu_130 || Conv_132 + Relu_133 || Conv_135 + Relu_136` merged 3
     sibling convolutions side by side; it was "B fused 1 convolution into its convolution"."""
     out = " ".join(_run(str(FX), str(IMPLICIT)).split())
-    assert "B merged 3 parallel convolutions into one layer (" in out
+    fx = "conv2d_114 + relu_107, conv2d_116 + relu_108, conv2d_118 + relu_109"
+    merged = "Conv_129 + Relu_130 || Conv_132 + Relu_133 || Conv_135 + Relu_136"
+    # which side ran which layers, in both directions (review: the tag named only A's layers, as one layer)
+    assert f"B merged 3 parallel convolutions into one layer (A: {fx}; B: {merged}) (-0.036 ms)" in out
     assert "fused 1 convolution into its convolution" not in out
     back = " ".join(_run(str(IMPLICIT), str(FX)).split())
-    assert "B ran 3 parallel convolutions as separate layers (A merged them into one)" in back
+    assert (f"B ran 3 parallel convolutions as separate layers, where A merged them into one (A: {merged}; B: {fx}) "
+            "(+0.036 ms)") in back
 
 
 def test_excerpt_edge_group_is_not_ranked() -> None:

@@ -49,7 +49,7 @@ def test_summary_only_logs_are_compared_end_to_end(capsys: pytest.CaptureFixture
     head = doc["headline"]
     assert head.startswith(f"B ({AFTER.stem}) is 0.565 ms faster than A ({BEFORE.stem}) end to end, 14.8% of A's "
                            "GPU compute (mean per iteration: 3.816 -> 3.251 ms); throughput 260.926 -> 305.313 qps "
-                           "(+17.0%).")
+                           "(+17.0% of A's).")
     assert "Per-layer comparison is not possible" in head
     assert "cannot tell whether A and B are builds of the same network" in doc["summary"]
 

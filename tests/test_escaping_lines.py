@@ -47,8 +47,9 @@ def test_diff_summary_sentence_stays_one_line(tmp_path: Path, capsys: pytest.Cap
     text = outputs["text"]
     start = text.index("1. Layers run at another precision")
     sentence = re.sub(r" ?\n", " ", text[start:text.index("\n\n", start)])    # rich wraps prose at the width
-    assert f"CudaPooling layer ({SHOWN}) moved from FP32 to FP16 (-0.076 ms)" in sentence
-    summary_lines = [ln for ln in outputs["markdown"].splitlines() if "CudaPooling layer" in ln]
+    # named by both sides' layer types (A's TiledPooling, B's CudaPooling): the same name in diff B A
+    assert f"CudaPooling/TiledPooling layer ({SHOWN}) moved from FP32 to FP16 (-0.076 ms)" in sentence
+    summary_lines = [ln for ln in outputs["markdown"].splitlines() if "CudaPooling/TiledPooling layer" in ln]
     assert len(summary_lines) == 1 and "moved from FP32 to FP16" in summary_lines[0]
     html = re.sub(r"<script[^>]*>.*?</script>", "", outputs["html"], flags=re.DOTALL)
     para = re.search(r'<p class="summary">(.*?)</p>', html, flags=re.DOTALL)
@@ -60,7 +61,7 @@ def test_diff_summary_sentence_stays_one_line(tmp_path: Path, capsys: pytest.Cap
         assert not any(ch in outputs[fmt] for ch in RAW), fmt
     assert not any(ch in html for ch in RAW)
     doc = json.loads(outputs["json"])           # JSON's own escaping: the exact name round-trips
-    assert f"CudaPooling layer ({HOSTILE}) moved" in doc["summary"]
+    assert f"CudaPooling/TiledPooling layer ({HOSTILE}) moved" in doc["summary"]
 
 
 @pytest.mark.parametrize("cmd", ["report", "lint"])

@@ -141,8 +141,9 @@ def test_side_times_equal_fsum_per_group(layers: list[list[int]], values: list[f
     assert [(repr(x), n) for x, n in got] == [(repr(x), n) for x, n in want]
 
 
-def _events_reference(groups: pd.DataFrame) -> list[dict[str, object]]:
-    """The per-row aggregation events() replaces (inspector.diff before issue 11)."""
+def _events_reference(groups: pd.DataFrame, layers_of: Any) -> list[dict[str, object]]:
+    """The per-row aggregation events() replaces (inspector.diff before issue 11; deltas by fsum since the
+    trust-diff review, so diff B A's are exactly diff A B's negated)."""
     from trtinspect.inspector import diff_events as ev
 
     agg: dict[tuple[str, tuple[object, ...]], dict[str, object]] = {}
@@ -152,24 +153,22 @@ def _events_reference(groups: pd.DataFrame) -> list[dict[str, object]]:
         row = dict(zip(columns, values, strict=True))
         event, key = ev._group_event(row)
         slot: dict[str, Any] = agg.setdefault((event, key), {"event": event, "groups": 0, "layers": 0,
-                                                             "delta_ms": 0.0, "group_ids": [], "labels": []})
+                                                             "delta_ms": [], "group_ids": [], "labels": []})
         slot["groups"] += 1
         slot["layers"] += int(row["n_b"] if event == "added" else row["n_a"])
-        slot["delta_ms"] += float(row["delta_ms"])
+        slot["delta_ms"].append(float(row["delta_ms"]))
         slot["group_ids"].append(int(row["group_id"]))
         slot["labels"].append(str(row["label"]))
     out = []
     for (event, key), slot in agg.items():
+        slot["delta_ms"] = d = math.fsum(slot["delta_ms"])
         count = slot["layers"] if event in ("removed", "added") else slot["groups"]
-        what, a_val, b_val = ev._describe(event, key, count, slot["labels"][0] if slot["groups"] == 1 else None)
-        one = count == 1
-        d = slot["delta_ms"]
-        text = ev.EVENT_TEXT[event].format(what=what, a=a_val or "unknown", b=b_val or "unknown",
-                                           ms="" if math.isnan(d) else f" ({ev._fmt_ms(d)})",
-                                           s="s" if one else "", are="is" if one else "are",
-                                           were="was" if one else "were")
+        gid = slot["group_ids"][0]
+        tag = ev.event_tag(event, layers_of([gid])[gid]) if slot["groups"] == 1 else None
+        what, a_val, b_val, text = ev.event_text(event, key, count, tag, d)
         out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text,
-                    **({ev.QDQ_NEXT: True} if ev.QDQ_NEXT in key else {})})
+                    **({ev.QDQ_NEXT: True} if ev.QDQ_NEXT in key else {}),
+                    **({ev.QDQ_DOWNSTREAM: True} if ev.QDQ_DOWNSTREAM in key else {})})
     out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
                             ev.EVENT_PRIORITY.index(e["event"])))
     return out
@@ -183,7 +182,8 @@ def test_diff_events_and_group_times_equal_the_row_by_row_code() -> None:
         facts = result.groups.copy()      # the event facts diff computes and drops from its output
         facts[diff_mod.QDQ_NEXT] = diff_mod.next_to_changed_qdq(facts, {"a": a.layers, "b": b.layers})
         facts[diff_mod.PARALLEL] = diff_mod.parallel_parts(facts, {"a": diff_mod._names(a), "b": diff_mod._names(b)})
-        assert orjson.dumps(result.events) == orjson.dumps(_events_reference(facts))
+        layers_of = diff_mod._layers_of(result.alignment.members, a, b)
+        assert orjson.dumps(result.events) == orjson.dumps(_events_reference(facts, layers_of))
         g = result.alignment.groups
         for side, bundle in (("a", a), ("b", b)):
             lt = bundle.layer_times()

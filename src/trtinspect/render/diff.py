@@ -42,6 +42,12 @@ def _pct(v: Any) -> str:
     return f"{v:+.1f}%"
 
 
+def _pct_of_a(v: Any) -> str:
+    """The total's percentage, with its denominator (the headline's may be of A's GPU compute)."""
+    pct = _pct(v)
+    return pct if pct == "-" else f"{pct} of A's per-layer total"
+
+
 def _txt(v: Any) -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return "-"
@@ -98,12 +104,22 @@ def no_delta_note(result: DiffResult) -> str | None:
 
 
 def _top_sections(result: DiffResult, top: int) -> list[tuple[str, pd.DataFrame]]:
+    """The ranked tables and their titles: "top N" when ``top`` may have cut a table, "all N" (N: the rows it
+    lists) when it cannot have, as with ``--top 0`` (all)."""
+    g = result.groups
+    every = top >= len(g)
     if untimed_sides(result):
-        g = result.groups
         changed = g[g["kind"] != "unchanged"].head(top)
-        return [(f"Changed groups (structure only, no per-layer timing; first {top})", changed)]
+        first = f"; all {len(changed)}" if every and len(changed) else "" if every else f"; first {top}"
+        return [(f"Changed groups (structure only, no per-layer timing{first})", changed)]
     worse, better = top_changes(result, top)
-    return [(f"Worst regressions (top {top})", worse), (f"Best improvements (top {top})", better)]
+
+    def title(what: str, rows: pd.DataFrame) -> str:
+        if not every:
+            return f"{what} (top {top})"
+        return f"{what} (all {len(rows)})" if len(rows) else what     # an empty table: "...: none"
+
+    return [(title("Worst regressions", worse), worse), (title("Best improvements", better), better)]
 
 
 def top_changes(result: DiffResult, top: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -155,7 +171,7 @@ def _totals_lines(result: DiffResult) -> list[str]:
     else:
         lines = [
             f"per-layer total: A {t['a_layers_ms']:.4f} ms, B {t['b_layers_ms']:.4f} ms, "
-            f"delta {t['delta_ms']:+.4f} ms ({_pct(t['delta_pct'])})",
+            f"delta {t['delta_ms']:+.4f} ms ({_pct_of_a(t['delta_pct'])})",
             f"sum of group deltas {t['sum_group_delta_ms']:+.4f} ms{_not_listed(t)}{_unmatched(t)} "
             f"(reconciled, residual {t['reconcile_residual_ms']:.1e} ms)",
         ]

@@ -29,7 +29,7 @@ def throughput_line(result: DiffResult) -> str | None:
     qa, qb = result.totals.get("a_throughput_qps", math.nan), result.totals.get("b_throughput_qps", math.nan)
     if math.isnan(qa) or math.isnan(qb):
         return None
-    change = f", {100 * (qb - qa) / qa:+.1f}%" if qa > 0 else ""
+    change = f", {100 * (qb - qa) / qa:+.1f}% of A's" if qa > 0 else ""
     return f"throughput (trtexec's Throughput line, qps): A {qa:.3f}, B {qb:.3f} ({qb - qa:+.3f}{change})"
 
 
