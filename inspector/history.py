@@ -345,6 +345,19 @@ def _whole_labels(conn: Connection, labels: list[str], engine_name: str | None) 
     return list(dict.fromkeys(names[min(runs[x])].whole(x, known) if x in runs else x for x in labels))
 
 
+def _whole_of(conn: Connection, label: str, engine_name: str | None) -> str:
+    """A group label an older trtinspect stored cut, read whole (the one whole label of a later check it reads
+    as, else its cut names written whole where each stands for one recorded name); else ``label`` itself."""
+    runs = _cut_label_runs(conn, engine_name).get(label)
+    if not runs:
+        return label
+    head = label.split(CUT_MARK, 1)[0]
+    pattern = head.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    q = sa.select(groups_table.c.label).where(groups_table.c.label.like(pattern, escape="\\")).distinct()
+    known = [str(x[0]) for x in conn.execute(q) if not may_be_cut(str(x[0]))]
+    return _recorded_names(conn, {min(runs)})[min(runs)].whole(label, known)
+
+
 def _cut_group_rows(conn: Connection, label: str, engine_name: str | None) -> pd.DataFrame:
     """Group rows of checks that stored ``label`` cut (an older trtinspect): those whose stored label, read with
     the layer names their own check recorded, is ``label``."""
@@ -413,6 +426,9 @@ def layer_trend(
     run's rows of the name summed).
     """
     engine = engine or connect(url, create=False)
+    if may_be_cut(layer):   # asked by a label an older trtinspect stored cut: the trend is its whole label's
+        with _reading(engine, "reading the layer trend") as conn:
+            layer = _whole_of(conn, layer, engine_name)
     r, lm, gm = runs_table, layers_table, groups_table
     # a run's time is the sum of its rows of the name (stores before commit 0fd9fdd hold one row per profile row)
     per_run = (

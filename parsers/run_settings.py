@@ -5,7 +5,9 @@ trtexec's GPU Compute Time is the span between CUDA events recorded around the w
 changes the figure without any change of the engine: CUDA graphs (one graph launch instead of many kernel
 launches), several inference streams or threads sharing the GPU, host<->device copies on the copy streams, the
 per-layer profiler synchronising around every layer in the timed run (``--dumpProfile`` / ``--exportProfile``
-without ``--separateProfileRun``), and spin-wait (how fast the host sees an iteration end and enqueues the next).
+without ``--separateProfileRun``), and spin-wait (how fast the host sees an iteration end and enqueues the next);
+and the valued settings of :data:`VALUED` and :func:`expose_dma` (sleep and idle time, persistent L2 cache ratio,
+optimization profile, weight-streaming budget, exposed DMA; see below).
 
 Each reader takes the inference options (``=== Inference Options ===`` of a log, ``inference_options`` of a TREx
 profile metadata JSON) first, else the trtexec command lines of the bundle (a flag absent from a known command
@@ -156,12 +158,13 @@ def profiled_timing(bundle: EngineBundle) -> bool | None:
 # ----------------------------------------------------------------------------- valued settings (TensorRT 7.1-11)
 # More inference options that change the measured times, each printed on a line of trtexec's Inference Options
 # dump (sampleOptions.cpp, ``operator<<(InferenceOptions)``) from the TensorRT version in ``since`` on:
-# ``Sleep time`` (--sleepTime, 7.1: the main stream sleeps before the first launch, so the first enqueues queue up
-# while the GPU waits), ``Idle time`` (--idleTime, 8.2: the host sleeps between iterations, the GPU idles and its
-# clocks drop), ``Persistent Cache Ratio`` (--persistentCacheRatio, 8.5: the share of the L2 cache kept for
-# persisting accesses), ``Optimization Profile Index`` (--useProfile, 10.0: which profile's kernels ran) and
-# ``Weight Streaming Budget`` (--weightStreamingBudget, 10.0: how much of a weight-streaming engine's weights stay
-# on the GPU; the others are copied in during every iteration). Defaults are trtexec's, the same up to 11.x.
+# ``Sleep time`` (--sleepTime, 7.1: the main stream sleeps before inference starts, so the first iterations queue
+# up while the GPU waits and then run without launch gaps, measured unless the warm-up absorbs them), ``Idle
+# time`` (--idleTime, 8.2: the host sleeps between iterations, the GPU idles and its clocks drop), ``Persistent
+# Cache Ratio`` (--persistentCacheRatio, 8.5: the share of the L2 cache kept for persisting accesses),
+# ``Optimization Profile Index`` (--useProfile, 10.0: which profile's kernels ran) and ``Weight Streaming Budget``
+# (--weightStreamingBudget, 10.0: how much of a weight-streaming engine's weights stay on the GPU; the others are
+# copied in during every iteration). Defaults are trtexec's, the same up to 11.x.
 
 
 @dataclass(frozen=True)

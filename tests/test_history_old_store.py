@@ -69,6 +69,12 @@ def test_a_trend_continues_across_the_label_change(tmp_path: Path, capsys: pytes
     labels = history.labels(engine, None)
     engine.dispose()
     assert labels.count(WHOLE) == 1 and CUT not in labels
+    # asked by the cut label an older report printed: the same trend, named by the whole label
+    by_cut = history.layer_trend(CUT, history.as_url(store))
+    assert by_cut[by_cut["what"] == "group"]["run_id"].tolist() == [1, 3] and set(by_cut["name"]) == {WHOLE}
+    code, out, _ = run_cli(["history", str(store), "--layer", CUT], capsys)
+    assert code == 0 and "check #1 stored this group's label cut" in " ".join(out.split()), out
+    assert "check #3" not in out
 
 
 def test_a_name_stored_twice_in_one_run_is_summed(tmp_path: Path) -> None:

@@ -34,7 +34,8 @@ def _ms(x: Any) -> str:
     help="History database (default ./trtinspect-history.sqlite or $TRTINSPECT_HISTORY_DB).",
 )
 @click.option("--engine", "engine_name", default=None, help="Only checks of this (candidate) engine name.")
-@click.option("--layer", default=None, help="Trend of one layer (exact name) or fusion group (exact label).")
+@click.option("--layer", default=None, help="Trend of one layer (exact name) or fusion group (exact label; a label "
+              "an older trtinspect stored cut reads whole).")
 @click.option(
     "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Most recent N checks."
 )
@@ -67,11 +68,11 @@ def command(db_arg: str | None, db: str | None, engine_name: str | None, layer: 
         click.echo("mean ms per iteration (per-layer profile), averaged over each check's runs")
         _table(
             [(6, ">", "check"), (19, "<", "when (UTC)"), (5, "<", "what"), (11, ">", "baseline ms"),
-             (12, ">", "candidate ms"), (6, "<", "status")], "engine",
+             (12, ">", "candidate ms"), (11, "<", "status")], "engine",
             [([r["run_id"], str(r["created_at"])[:19], r["what"], _ms(r["base_ms"]), _ms(r["cand_ms"]),
                r["status"] or "-"], str(r["engine"])) for r in trend.to_dict("records")],
         )
-        cut = trend[(trend["what"] == "group") & (trend["stored_label"] != layer)]
+        cut = trend[(trend["what"] == "group") & (trend["stored_label"] != trend["name"])]
         if not cut.empty:
             checks = ", ".join(f"#{i}" for i in dict.fromkeys(cut["run_id"].tolist()))
             note = (f"check {checks} stored this group's label cut by an earlier trtinspect "
