@@ -128,6 +128,47 @@ def _cause(
     return "; ".join(reasons), ev
 
 
+# What is known about TensorRT fusing an activation into a quantized deconvolution (ConvTranspose): the TensorRT
+# developers' answers in NVIDIA/TensorRT issues 3412 (Nov 2023) and 1699 (Mar 2022); no release note or fusion
+# catalogue entry lists it, so the advice says where that knowledge comes from and that the files cannot tell.
+_DECONV_KNOWN = (
+    "What is known about a fused INT8 deconvolution + activation: TensorRT's developers said (NVIDIA/TensorRT "
+    "issue 3412, Nov 2023) that a Q/DQ 2-D ConvTranspose followed by an activation should fuse, a 3-D one only as "
+    "Q/DQ + ConvTranspose + activation + Q/DQ, and that Q/DQ + ConvTranspose + BatchNorm does not fuse (fold "
+    "BatchNorm into the weights before export); without a Q/DQ after it, a quantized ConvTranspose writes float "
+    "(issue 1699). Whether {version} has such a kernel for these layers is not in these files: a --verbose build "
+    "log lists the fusions applied and each layer's tactic."
+)
+
+
+def advice(ctx: LintContext, conv_kind: str, kinds: list[str], cause_kind: str) -> str | None:
+    """The mitigation for one group (None: the rule's text, written for the residual Add). An epilogue with no
+    Add gets advice about its own pattern: where the Q/DQ sits, what reads the convolution's output, and for a
+    deconvolution what is known about TensorRT's fused INT8 kernels."""
+    if "add" in kinds:
+        return None
+    conv = {"ConvTranspose": "deconvolution (ConvTranspose)", "GEMM": "GEMM"}.get(conv_kind, "convolution")
+    ops = " + ".join(_KIND_WORDS[k] for k in kinds)
+    if cause_kind.startswith("Q/DQ"):
+        text = (f"In the exported graph, look for a QuantizeLinear/DequantizeLinear pair between each {conv} and "
+                f"its {ops} and move it after the {ops} (quantize the {ops} output, where the next layer reads "
+                f"it): TensorRT does not fuse the {ops} across a Q/DQ boundary.")
+    elif cause_kind.startswith("convolution output"):
+        text = (f"The {conv} output is read by other layers or is a network output, so it is written before the "
+                f"{ops}: read the {ops} output instead, or accept the separate layer.")
+    elif cause_kind.startswith("reformat"):
+        text = (f"A reformat sits between the {conv} and its {ops}: keep both in one precision and layout (one "
+                "Q/DQ scheme, channel counts that suit the vectorised formats).")
+    else:
+        text = (f"TensorRT found no fused kernel for this {conv} + {ops}: the --verbose build log lists the "
+                f"fusion passes it applied; another precision or a ReLU/clip {ops} may fuse.")
+    if conv_kind == "ConvTranspose":
+        version = f"TensorRT {ctx.bundle.trt_version}" if ctx.bundle.trt_version else \
+            "this run's TensorRT (version not recorded)"
+        text += " " + _DECONV_KNOWN.format(version=version)
+    return text
+
+
 def check(ctx: LintContext) -> list[Finding]:
     """Convolutions whose epilogue (add/activation/BN/scale) runs as a separate engine layer."""
     proven = ctx.has_edges
@@ -163,6 +204,7 @@ def check(ctx: LintContext) -> list[Finding]:
         ops = " + ".join(_KIND_WORDS[k] for k in kinds)
         conv_kind = _conv_kind(ctx, convs[0])
         cause, ev = _cause(ctx, convs, e, between, proven)
+        mitigation = advice(ctx, conv_kind, kinds, ev["cause_kind"])
         chain = [*convs, *between, e]
         ev.update(
             {
@@ -189,6 +231,8 @@ def check(ctx: LintContext) -> list[Finding]:
                 evidence=ev,
                 confidence="proven" if proven else "inferred",
                 saving={x: ctx.avg_ms[x] for x in [*between, e]},
+                mitigation=mitigation,
+                group_mitigation=mitigation,
                 group=f"{conv_kind} -> {ops} | {ev['cause_kind']}",
                 group_title=f"{{n}} unfused {ops} layers after {conv_kind.lower()}s: {ev['cause_kind']}",
                 group_cause=(

@@ -37,7 +37,9 @@ def conversion_kind(in_t: dict[str, Any] | None, out_t: dict[str, Any] | None) -
         return "unknown"
     p_changed = ip != op
     if il is None or ol is None:  # dtype-only formats (verbose 8.x logs): the layout is not recorded
-        return "precision" if p_changed and ip and op else "unknown"
+        if not (ip and op):
+            return "unknown"
+        return "precision" if p_changed else "layout"   # same data type: the reformat converts the layout
     l_changed = il != ol
     if p_changed and l_changed:
         return "precision+layout"
@@ -60,15 +62,18 @@ def _rows_where(ctx: LintContext, test: Callable[[int], bool]) -> list[int]:
     return [r for r in compress(range(ctx.n), map(test, range(ctx.n))) if not noop(r)]
 
 
-def _reformat_group(kind: str, signature: str) -> tuple[str, str]:
+def _reformat_group(kind: str, signature: str, detailed: bool) -> tuple[str, str]:
     """The group title and cause of the reformat copies of one signature."""
+    unknown = ("{n} reformat layers (names only: formats not recorded, so what they convert is unknown; a graph "
+               "JSON would say)" if not detailed else
+               "{n} reformat layers (their tensors' formats are not in the layer information, so what they "
+               "convert is unknown)")
     return f"{{n}} reformat copies of one kind ({signature})", (
         f"{{n}} reformat layers do the same kind of conversion ({signature}) between layers "
         "that disagree on the format (neighbouring kernels of different families want different "
         "layouts/precisions); each one's formats and the layer it serves: evidence.members"
         if kind != "unknown"
-        else "{n} reformat layers (names only: formats not recorded, so what they convert is "
-        "unknown; a graph JSON would say)"
+        else unknown
     )
 
 
@@ -115,7 +120,7 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
                 continue
         group = groups.get(signature)
         if group is None:
-            group = groups[signature] = _reformat_group(kind, signature)
+            group = groups[signature] = _reformat_group(kind, signature, ctx.detailed)
         out.append(
             Finding(
                 rule_id="reformat-copy",
@@ -186,25 +191,29 @@ def _reformat_cause(
     at_output = ctx.has_edges and not ctx.consumers[r]
     (ip, il), (op, ol) = _desc(in_t), _desc(out_t)
     if kind == "unknown":
-        return (
-            f"a reformat serving {serves}; the layer formats are not recorded (names-only source), "
-            "so precision vs layout conversion is unknown"
-        )
+        where = ("the layer formats are not recorded (names-only source)" if not ctx.detailed else
+                 "the layer information gives no data type for its tensors")
+        return f"a reformat serving {serves}; {where}, so precision vs layout conversion is unknown"
     what = {
         "precision": f"converts precision {ip} -> {op}",
         "layout": f"converts layout {il} -> {ol} ({ip})",
         "precision+layout": f"converts {ip}/{il} -> {op}/{ol}",
         "copy": f"copies {ip}/{il} unchanged",
     }[kind]
+    if il is None or ol is None:   # dtype-only formats (verbose 'Engine Layer Information'): no layout named
+        what = (f"converts precision {ip} -> {op}" if kind == "precision" else
+                f"keeps {ip} -> {op}, so it converts the layout (the layer information prints each tensor's "
+                "data type and shape, not its layout)")
+    ip_l, op_l = (ip if il is None else f"{ip}/{il}"), (op if ol is None else f"{op}/{ol}")
     if at_input:
-        return f"{what} at the network input: the engine input is {ip}/{il} but {serves} runs on {op}/{ol}"
+        return f"{what} at the network input: the engine input is {ip_l} but {serves} runs on {op_l}"
     if at_output:
-        return f"{what} at the network output: the engine output is declared {op}/{ol}"
+        return f"{what} at the network output: the engine output is declared {op_l}"
     prod = repr(short(ctx.names[producers[0]], 50)) if producers else "its producer"
     reader = serves
     if target is not None and target[0] == "output":  # converts the served layer's OUTPUT
         reader = ", ".join(repr(short(n, 50)) for n in names_of(ctx, consumers)) if consumers else "its readers"
-    return f"{what}: {prod} writes {ip}/{il} while {reader} read(s) {op}/{ol}"
+    return f"{what}: {prod} writes {ip_l} while {reader} read(s) {op_l}"
 
 
 # ------------------------------------------------------------------------------------------- qdq-standalone

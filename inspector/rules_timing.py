@@ -265,9 +265,13 @@ def check_unstable_timing(ctx: LintContext) -> list[Finding]:
     return out
 
 
-# trtexec's kUNSTABLE_PERF_REPORTING_THRESHOLD (coefficient of variation of GPU Compute Time, %): 1.0 from
-# TensorRT 8.4 (when the check was added) until 10.13.0, 2.5 from 10.13.2 (the OSS releases' sampleReporting.cpp)
+# trtexec's kUNSTABLE_PERF_REPORTING_THRESHOLD (coefficient of variation of GPU Compute Time, %), read in every OSS
+# release tag of NVIDIA/TensorRT's samples/common/sampleReporting.cpp: absent in 8.0.1 and 8.2.1, 1.0 from 8.4.1
+# (when the check was added) to 10.13.0, 2.5 from 10.13.2 to 11.1 (the newest tag read). 8.3.x and 10.13.1 have
+# no OSS release, so their threshold is not known.
 CV_THRESHOLDS: tuple[tuple[tuple[int, ...], float], ...] = (((10, 13, 2), 2.5), ((8, 4), 1.0))
+CV_UNREAD: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (((8, 3), (8, 4)), ((10, 13, 1), (10, 13, 2)))
+CV_LAST_READ = (11, 1)
 CV_CURRENT = 2.5
 
 
@@ -280,16 +284,22 @@ def _version(text: str | None) -> tuple[int, ...] | None:
     return tuple(parts) if len(parts) >= 2 else None
 
 
-def cv_threshold(version: str | None) -> tuple[float | None, str]:
-    """trtexec's CV threshold (%) for the TensorRT version and how it was chosen; None: that trtexec did not
-    check."""
+def cv_threshold(version: str | None) -> tuple[float | None, str, bool]:
+    """The CV threshold (%) for the TensorRT version, how it was chosen, and whether it is that trtexec's own
+    (False: the tool's, when the version is unknown or its source was not published); None: that trtexec did
+    not check."""
     v = _version(version)
+    tool = f"the tool's threshold: {CV_CURRENT:g}% as trtexec 10.13.2+ (1% in 8.4 to 10.13.0)"
     if v is None:
-        return CV_CURRENT, f"TensorRT version unknown: current trtexec's {CV_CURRENT:g}% (1% in 8.4 to 10.13.0)"
+        return CV_CURRENT, f"TensorRT version unknown, so {tool}", False
+    if any(lo <= v < hi for lo, hi in CV_UNREAD):
+        return CV_CURRENT, f"trtexec {version}'s source was not published, so {tool}", False
     for since, pct in CV_THRESHOLDS:
         if v >= since:
-            return pct, f"trtexec {version}'s threshold"
-    return None, f"trtexec {version} did not check it (added in 8.4)"
+            if v[:2] > CV_LAST_READ:
+                return pct, f"trtexec 11.1's threshold ({version}'s source not read)", True
+            return pct, f"trtexec {version}'s threshold", True
+    return None, f"trtexec {version} did not check it (added in 8.4)", True
 
 
 def coefficient_of_variation(values: np.ndarray, mean: float, *, float32: bool) -> float:
@@ -303,13 +313,21 @@ def coefficient_of_variation(values: np.ndarray, mean: float, *, float32: bool) 
     return float(np.sqrt(np.mean((values - mean) ** 2)) / mean * 100)
 
 
+def _threshold_label(version: str | None, threshold: float, trtexecs: bool) -> str:
+    """Whose threshold the unstable-timing title states: that trtexec's (its version named), or the tool's."""
+    if trtexecs:
+        return f"trtexec {version}'s rule: > {threshold:g}%"
+    why = f"trtexec {version}'s is not published" if version else "TensorRT version unknown"
+    return f"> {threshold:g}%, the tool's threshold: {why}"
+
+
 def _unstable_compute(ctx: LintContext) -> list[Finding]:
     """trtexec's "GPU compute time is unstable" rule on the measured iterations of a times file."""
     timing = ctx.bundle.timing
     gpu, samples = timing.gpu_compute, timing.samples.get("compute_ms")
     if gpu.source != FROM_TIMES or samples is None or not samples.size or not gpu.mean or gpu.mean <= 0:
         return []
-    threshold, chosen = cv_threshold(ctx.bundle.trt_version)
+    threshold, chosen, trtexecs = cv_threshold(ctx.bundle.trt_version)
     exact = timing.window is not None and timing.window.warmup_ms is not None   # written by trtexec
     cv = coefficient_of_variation(samples, gpu.mean, float32=exact)
     if threshold is None or not cv > threshold:
@@ -318,8 +336,8 @@ def _unstable_compute(ctx: LintContext) -> list[Finding]:
         Finding(
             rule_id="unstable-timing",
             rows=[],
-            title=f"GPU compute time is unstable, with coefficient of variance = {cv:.6g}% (trtexec's rule: > "
-            f"{threshold:g}%)",
+            title=f"GPU compute time is unstable, with coefficient of variance = {cv:.6g}% "
+            f"({_threshold_label(ctx.bundle.trt_version, threshold, trtexecs)})",
             cause=f"trtexec's rule (samples/common/sampleReporting.cpp): the GPU Compute Time of the {samples.size} "
             f"measured iterations has a coefficient of variation (standard deviation / mean) of {cv:.6g}%, over "
             f"{threshold:g}% ({chosen}); trtexec prints this warning after its summary. Iterations differ: clock "

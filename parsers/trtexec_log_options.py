@@ -85,6 +85,6 @@ class OptionReader:
                     target[key] = value
                     if key in ("Batch", "Precision", "Workspace", "DLACore"):
                         read.append(f"{key}: {value}")
-        self._note("trtexec before TensorRT 7.0 echoes its arguments one per line (`batch: 16`, `int8`); read as "
-                   f"the options TensorRT 7+ prints ({', '.join(read)}; an argument not given takes trtexec 5's "
-                   "default: batch 1, workspace 16 MB, FP32 without --fp16/--int8)")
+        self._note(f"{sec.argument_echo(self.arguments5)}; read as the options TensorRT 7+ prints ({', '.join(read)}; "
+                   "an argument not given takes trtexec 5's default: batch 1, workspace 16 MB, FP32 without "
+                   "--fp16/--int8)")

@@ -137,6 +137,17 @@ def is_argument5(name: str, value: str | None) -> bool:
     return value is not None
 
 
+def argument_echo(args: dict[str, str]) -> str:
+    """What a pre-7.0 log's argument echo is, quoting two of its own lines as printed: its ``batch`` line and its
+    precision flag when it has them, else its first short lines (an argument given twice: its first line)."""
+    lines = {n: f"{n}: {v.split('; ')[0]}" if v else n for n, v in args.items()}
+    names = [str(n) for n in ("batch", "int8", "fp16") if n in lines][:2]
+    rest = sorted((n for n in lines if n not in names), key=lambda n: len(lines[n]) > 40)   # short lines first
+    names += rest[:2 - len(names)]
+    quoted = ", ".join(f"`{lines[n]}`" for n in names)
+    return f"trtexec before TensorRT 7.0 echoes its arguments one per line ({quoted})"
+
+
 def options_from_arguments5(args: dict[str, str]) -> dict[str, dict[str, str]]:
     """The arguments a pre-7.0 trtexec echoed (``{"batch": "16", "int8": ""}``) as the option sections TensorRT
     7+ prints, in its wording (``Batch: 16``, ``Precision: FP32+INT8``, ``Workspace: 16 MB``), so that every

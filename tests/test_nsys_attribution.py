@@ -276,7 +276,8 @@ def test_nsys_timing_uses_trtexecs_rule_and_claims_no_trtexec_figure(tmp_path: P
     assert res.exit_code == 0 and "trtexec's summary" not in out and "vs trtexec" not in out
     assert "1.99535" in out.split("GPU compute", 1)[1].split("\n")[0]
     assert "computed by trtinspect from these per-iteration times (not printed by trtexec)" in out
-    assert "ExecutionContext::enqueue range" in out and "max(n - 1 - int((1 - p/100) * n), 0)" in out
+    assert "ExecutionContext::enqueueV3 range" in out and "max(n - 1 - int((1 - p/100) * n), 0)" in out
+    assert "Enqueue the range's own duration" in out
     js = json.loads(CliRunner().invoke(cli, ["report", str(path), "--format", "json"]).output)
     assert js["timing"]["agreement"] == []
     assert js["timing"]["compute_ms"]["percentiles"]["p90"] == compute[n - 1 - 2]  # int((1 - 0.9f) * 20) = 2

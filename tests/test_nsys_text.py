@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from conftest import DATA, run_cli
 
-from trtinspect.render.nsys import base_name
-
 H100 = DATA / "nsys" / "h100_2gpu_1s.sqlite"          # no TARGET_INFO_GPU; GpuInfo "{}"
 RTX3060 = DATA / "nsys" / "nsight-2025.5.2.sqlite"    # TARGET_INFO_GPU and GpuInfo both name the GPU
 
@@ -42,12 +40,11 @@ def test_text_shows_every_name_whole(columns: int, capsys: pytest.CaptureFixture
     for name, rep in doc["nsys"]["reports"].items():
         shown = rep["rows"][:10]
         for row in shown:
-            label = base_name(row["name"]) if name == "cuda_gpu_kern_sum" else row["name"]
-            assert _squash(label) in flat, (name, label)
+            assert _squash(row["name"]) in flat, (name, row["name"])
     if columns >= 120:      # below that the numbers alone are wider than the terminal: they stay whole
         assert max(len(line) for line in text.splitlines()) <= columns
     # the three different cuBLAS kernels that used to read `sm80_xmma_gemm_f32…` are told apart
-    gemms = [base_name(r["name"]) for r in doc["nsys"]["reports"]["cuda_gpu_kern_sum"]["rows"][:3]]
+    gemms = [r["name"] for r in doc["nsys"]["reports"]["cuda_gpu_kern_sum"]["rows"][:3]]
     assert len(set(gemms)) == 3 and all(_squash(g) in flat for g in gemms)
 
 
@@ -103,3 +100,31 @@ def test_gpu_info_of_another_shape_is_no_gpu(tmp_path: Path) -> None:
         gpus = _gpus_from_system_env(con, "TARGET_INFO_SYSTEM_ENV")
         assert gpus.empty or gpus["sm_count"].isna().all()
     con.close()
+
+
+def test_kernel_rows_are_shown_by_the_name_they_are_grouped_by(capsys: pytest.CaptureFixture[str]) -> None:
+    """TensorRT-engineer review 3: the kernel table grouped rows by demangled name (41 rows) but showed base
+    names, so `at::native::elementwise_kernel` appeared twice (224 and 112 instances) and
+    `vectorized_elementwise_kernel` twice (220, 218), matching neither nsys' default report (full names) nor
+    `cuda_gpu_kern_sum:base` (15 rows, one vectorized_elementwise_kernel row of 1,836 instances). Now the rows are
+    nsys' default: each shown by the full demangled name it is grouped by."""
+    code, text, _ = run_cli(["report", str(H100), "--format", "text"], capsys)
+    assert code == 0
+    assert "CUDA GPU Kernel Summary (cuda_gpu_kern_sum, first 10 of 41 rows)" in text
+    assert "base names" not in text
+    con = sqlite3.connect(f"file:{H100}?mode=ro", uri=True)
+    try:
+        assert con.execute("SELECT count(DISTINCT demangledName) FROM CUPTI_ACTIVITY_KIND_KERNEL").fetchone() == (41,)
+        top = con.execute(
+            "SELECT s.value, count(*), sum(k.end - k.start) AS t FROM CUPTI_ACTIVITY_KIND_KERNEL k "
+            "JOIN StringIds s ON s.id = k.demangledName GROUP BY k.demangledName ORDER BY t DESC LIMIT 10").fetchall()
+    finally:
+        con.close()
+    flat = _squash(text)
+    elementwise = [(n, c) for n, c, _ in top if n.startswith("void at::native::elementwise_kernel<")]
+    assert sorted(c for _, c in elementwise) == [112, 224]          # two kernels, each row by its own full name
+    for n, c, total in top:
+        assert _squash(f"{total}{c}") in flat and _squash(n) in flat
+    md_code, md, _ = run_cli(["report", str(H100), "--format", "markdown"], capsys)
+    assert md_code == 0 and "base names" not in md
+    assert "| 494144 | 224 |" in md and "| void at::native::elementwise\\_kernel&lt;(int)128, (int)2, void" in md

@@ -55,6 +55,7 @@ class NsysAttribution:
     engine_pids: list[int] = field(default_factory=list)  # processes with TensorRT layer ranges
     iteration_source: str = "none"  # "enqueue" | "structure" | "none"
     per_layer_blocked: str | None = None  # why per-layer attribution was refused (CUDA graphs)
+    enqueue_ranges: list[str] = field(default_factory=list)  # the enqueue ranges' names (iteration_source "enqueue")
     notes: list[str] = field(default_factory=list)
 
 
@@ -570,8 +571,10 @@ def attribute(
                 f"no NVTX ranges in the {domain} domain: no per-layer times (profile TensorRT with "
                 "`nsys profile --trace=cuda,nvtx` and build with --profilingVerbosity=detailed or layer_names_only)"
             )
+    enqueue_ranges = [] if enq is None else sorted({str(t) for t in nvtx["text"].iloc[enq["nvtx_index"]]})
     return NsysAttribution(ops=ops, profile=profile, times=times, gaps=gaps, pid=pid, engine_pids=engine_pids,
-                           iteration_source=source, per_layer_blocked=blocked, notes=notes)
+                           iteration_source=source, per_layer_blocked=blocked, notes=notes,
+                           enqueue_ranges=enqueue_ranges)
 
 
 def graph_block_reason(n_ops: int, pid: int | None, g: dict[str, Any]) -> str:

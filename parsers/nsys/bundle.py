@@ -335,8 +335,12 @@ PER_LAYER_METHOD = ("the GPU time of the kernels inside each layer's NVTX range 
 def times_method(att: NsysAttribution) -> str:
     """How the per-iteration times of an nsys bundle were cut (shown with the timing summary)."""
     if att.iteration_source == "enqueue":
-        cut = ("one iteration per TensorRT ExecutionContext::enqueue range: GPU compute from the first start to the "
-               "last end of the kernels launched inside it, H2D/D2H the copies launched before/after it")
+        names = " / ".join(att.enqueue_ranges) or "ExecutionContext::enqueue"
+        cut = (f"one iteration per TensorRT {names} range: GPU compute from the first start to the last end of the "
+               "kernels launched inside it, H2D/D2H the copies launched before/after it, Enqueue the range's own "
+               "duration (its NVTX push to pop on the launching CPU thread: the host's time inside the enqueue "
+               "call, the span trtexec's Enqueue Time measures from outside the call; no trtexec output is read "
+               "here)")
     else:
         cut = ("iterations cut from the GPU work itself (no enqueue ranges): each H2D* -> compute* -> D2H* run of "
                "operations, GPU compute from its first kernel start to its last kernel end")

@@ -3,15 +3,14 @@
 Input is the ``report["nsys"]`` section (:func:`trtinspect.parsers.nsys.stats.report_section`); output is
 (title, header, rows) tables and headline rows for the shared text / markdown renderers. Times are integer
 nanoseconds with thousands separators, Avg/Med/StdDev with one decimal, sizes in MB (10^6 bytes, 3 decimals),
-exactly the columns of ``nsys stats`` so the two can be read side by side. Kernel names are shown by their base
-name (``void at::native::reduce_kernel<...>(...)`` -> ``at::native::reduce_kernel``); the JSON output keeps
-the full demangled names the rows are grouped by. In text (:func:`text_table`) names are never cut: a long one
+exactly the columns of ``nsys stats`` so the two can be read side by side. Kernels are shown by the full
+demangled name their rows are grouped by, as nsys' default ``cuda_gpu_kern_sum`` (its ``:base`` variant, which
+groups by base name, is not computed). In text (:func:`text_table`) names are never cut: a long one
 wraps under its column (or under its row on a narrow terminal) and the numbers stay whole.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from trtinspect.render.escape import printable
@@ -55,15 +54,6 @@ def _one(v: Any) -> str:
     return "-" if v is None else f"{float(v):.1f}"
 
 
-BASE_NAME = re.compile(r"^(?:void\s+)?([^<(]+)")
-
-
-def base_name(kernel: str) -> str:
-    """A demangled kernel name without its return type, template arguments and parameters (nsys' ``base``)."""
-    m = BASE_NAME.match(kernel)
-    return m.group(1).strip() if m and m.group(1).strip() else kernel
-
-
 def _mb(v: Any) -> str:
     return "-" if v is None else f"{float(v) / 1e6:,.3f}"
 
@@ -94,10 +84,7 @@ def _time_rows(name: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[l
             cells = [_int(r.get("pid")), _int(r.get("device_id")), _int(r.get("stream_id")), *cells]
         if name == "nvtx_sum":
             cells.append(_clean(r.get("style")))
-        label = r["name"]
-        if name == "cuda_gpu_kern_sum" and isinstance(label, str):
-            label = base_name(label)
-        cells.append(_clean(label))
+        cells.append(_clean(r["name"]))
         out.append(cells)
     return header, out
 
@@ -131,8 +118,7 @@ def nsys_tables(section: dict[str, Any] | None) -> list[Table]:
             header, rows = _time_rows(name, rep["rows"])
         shown = len(rows)
         more = f", first {shown} of {rep['total_rows']:,} rows" if rep["total_rows"] > shown else ""
-        note = {"cuda_gpu_kern_sum": ", base names",
-                "nvtx_gpu_proj_sum": "; more columns in --format json"}.get(name, "")
+        note = "; more columns in --format json" if name == "nvtx_gpu_proj_sum" else ""
         tables.append((f"{rep['title']} ({name}{more}{note})", header, rows))
     streams = [[_int(s["pid"]), _clean(s["process"]), _int(s["device_id"]), _int(s["stream_id"]), _int(s["kernels"]),
                 _ms(s["kernel_ns"]), _int(s["memcpys"]), _ms(s["memcpy_ns"]), _mb(s["memcpy_bytes"]),
