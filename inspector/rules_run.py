@@ -64,15 +64,33 @@ def _warning_line(ctx: LintContext, text: str) -> int | None:
     return None
 
 
+def _not_trtexec(ctx: LintContext) -> str | None:
+    """How the measured iterations were taken when trtexec did not write them (nsys, ``trtinspect profile``): the
+    timing summary's own words, as ``report`` shows them (``timing.window.warmup_source``); None for trtexec's."""
+    window = ctx.bundle.timing.window
+    return window.warmup_source if window is not None and window.warmup_ms is None else None
+
+
+def _medians_from(ctx: LintContext, stats: Stats) -> str:
+    if stats.source == "summary":
+        return "trtexec's printed summary"
+    other = _not_trtexec(ctx)
+    return "the --exportTimes iterations" if other is None else f"the measured iterations ({other})"
+
+
 def _busy(ctx: LintContext) -> tuple[float | None, str]:
-    """GPU busy share of the host walltime from trtexec's totals, and a sentence saying it."""
+    """GPU busy share of the host walltime from trtexec's totals (or the same totals of the measured iterations
+    when trtexec did not write them), and a sentence saying it."""
     t = ctx.bundle.timing
     wall, gpu = t.walltime_s, t.gpu_compute_s
     if not wall or gpu is None or wall <= 0:
         return None, "trtexec's totals (Total Host Walltime, Total GPU Compute Time) are not in these files"
     share = gpu / wall
+    other = _not_trtexec(ctx)
     said = (f"Total GPU Compute Time {_printed(gpu)} s of Total Host Walltime {_printed(wall)} s "
-            f"(GPU busy {share:.1%})")
+            f"(GPU busy {share:.1%})" if other is None else
+            f"GPU compute time {_printed(gpu)} s of host walltime {_printed(wall)} s over the measured iterations, "
+            f"totalled as trtexec totals them (GPU busy {share:.1%})")
     if share > 1:
         return None, said + ": inferences overlapped (several streams), so the idle time is not known"
     return share, said
@@ -104,7 +122,7 @@ def check_enqueue_bound(ctx: LintContext) -> list[Finding]:
     share, busy = _busy(ctx)
     line = _warning_line(ctx, "bound by Enqueue Time")
     mostly_busy = share is not None and share >= THRESHOLDS[ENQUEUE_ID]["busy_share_info"]
-    where = "trtexec's printed summary" if enq.source == "summary" else "the --exportTimes iterations"
+    where = _medians_from(ctx, enq)
     cause = (
         f"{SOURCE}: the median Enqueue Time (the host's time in the enqueue call of one inference) "
         f"{_printed(enq.median)} ms is more than {ratio:g} x the median GPU Compute Time "

@@ -194,3 +194,25 @@ def test_mobilenet_c24_float_write_counts_32_stored_channels() -> None:
     m = next(c for c in res["evidence"]["convolutions"] if c["convolution"].startswith("features.2.conv.2."))
     assert m["estimated_saving_ms"] == pytest.approx(32 * 56 * 56 / 672.096e9 * 1e3, rel=1e-9)
     assert "channels padded to its vectorised format's multiple" in res["cost_method"]
+
+
+def test_enqueue_bound_on_nsys_export_names_its_iterations(nsys_generated: tuple[Path, dict[str, Any]],
+                                                           tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`lint EXPORT.sqlite` on a GENERATED export whose enqueueV3 ranges were stretched to 1.8 ms (GPU compute
+    median ~1.99 ms): trtexec's enqueue-bound rule fires; its cause said the medians came from "the --exportTimes
+    iterations" and quoted trtexec's "Total Host Walltime". Now it names the iterations as report does."""
+    export = tmp_path / "generated-enqueue.sqlite"
+    shutil.copy(nsys_generated[0], export)
+    con = sqlite3.connect(export)
+    con.execute("UPDATE NVTX_EVENTS SET end = start + 1800000 WHERE text = 'ExecutionContext::enqueueV3'")
+    con.commit()
+    con.close()
+    code, out, err = run_cli(["report", str(export), "--format", "json"], capsys)
+    assert code == 0, err
+    warmup_source = json.loads(out)["timing"]["window"]["warmup_source"]
+    f = _lint_json([str(export), "--rules", "enqueue-bound"], capsys)["findings"][0]
+    assert f["rule_id"] == "enqueue-bound"
+    cause = " ".join(f["cause"].split())
+    assert f"(medians from the measured iterations ({warmup_source}))" in cause
+    assert "--exportTimes" not in cause and "Total Host Walltime" not in cause
+    assert "of host walltime" in cause and "over the measured iterations" in cause
