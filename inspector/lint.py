@@ -100,24 +100,43 @@ def _finding_id(rule_id: str, names: Iterable[str], seen: dict[str, int]) -> str
     return base if n == 0 else f"{base}-{n + 1}"
 
 
-def lint(bundle: EngineBundle, rules: Sequence[str] | None = None, *, detail: bool = True) -> pd.DataFrame:
+def lint(bundle: EngineBundle, rules: Sequence[str] | None = None, *, detail: bool = True,
+         absorbed: str = "reference") -> pd.DataFrame:
     """Findings of the selected rules (all by default) on ``bundle``, as a FINDINGS frame sorted by cost.
 
     The frame's ``attrs`` hold ``cost_basis`` (what ``cost_pct`` divides by), ``cost_basis_ms``,
-    ``has_profile``, ``edges`` ("tensor" or "execution order") and ``rules`` (ids run). Computed once per
-    bundle and rule set (``report`` and ``diff`` reuse what ``lint`` found); do not modify the frame in place.
+    ``has_profile``, ``edges`` ("tensor" or "execution order"), ``rules`` (ids run) and ``absorbed`` (how the
+    findings a finding absorbed are kept). Computed once per bundle, rule set and ``absorbed`` (``report`` and
+    ``diff`` reuse what ``lint`` found); do not modify the frame in place.
+
+    ``absorbed`` (:data:`ABSORBED_MODES`): a finding that absorbs others (one root cause, ``evidence["absorbed"]``)
+    keeps each as a reference (``"reference"``: rule_id, layers, title, cost_ms; the absorbing finding's own
+    evidence rows state the cause per layer) or whole (``"full"``: also each one's cause and evidence).
 
     ``detail=False`` is for callers that show only each finding's id, rule, severity, title, cost and layers
     (``report``, ``diff``): the rows, their order and those columns are exactly what ``detail=True`` gives,
     but ``cause`` and ``evidence`` may be empty (per-layer evidence of absorbed and grouped findings is not
     built). A detailed result already computed for the bundle is returned instead.
     """
+    if absorbed not in ABSORBED_MODES:
+        raise ValueError(f"absorbed must be one of {', '.join(ABSORBED_MODES)}, not {absorbed!r}")
     chosen = select_rules(rules)
     require_tensorrt(bundle, "an engine to lint", hint=NO_ENGINE_HINT)
-    key = "lint:" + ",".join(r.id for r in chosen)
-    if detail or bundle.has_derived(key):
-        return bundle.derived(key, lambda b: _run(b, chosen, detail=True))
-    return bundle.derived("lint-summary:" + key[5:], lambda b: _run(b, chosen, detail=False))
+    ids = ",".join(r.id for r in chosen)
+    keys = {mode: f"lint[{mode}]:{ids}" for mode in ABSORBED_MODES}
+    if detail:
+        return bundle.derived(keys[absorbed], lambda b: _run(b, chosen, detail=True, absorbed=absorbed))
+    for key in keys.values():
+        if bundle.has_derived(key):
+            return bundle.derived(key, lambda b: _run(b, chosen, detail=True, absorbed=absorbed))
+    return bundle.derived("lint-summary:" + ids, lambda b: _run(b, chosen, detail=False))
+
+
+# How a finding keeps the findings it absorbs (``evidence["absorbed"]``): as references (the default: what
+# REFERENCE_FIELDS name), or whole (also each one's cause and evidence). docs/lint.md, "One finding per root cause".
+ABSORBED_MODES = ("reference", "full")
+REFERENCE_FIELDS = ("rule_id", "layers", "title", "cost_ms")
+FULL_MEMBERS_HINT = "trtinspect lint --absorbed full keeps each absorbed finding's cause and evidence"
 
 
 # How findings are ranked within a severity: estimated savings first, then layer times (upper bounds, so they
@@ -147,9 +166,10 @@ NO_ENGINE_HINT = (
 ERROR_SAVING_SHARE = 0.10
 
 
-def _run(bundle: EngineBundle, chosen: Sequence[Rule], *, detail: bool) -> pd.DataFrame:
+def _run(bundle: EngineBundle, chosen: Sequence[Rule], *, detail: bool, absorbed: str = "full") -> pd.DataFrame:
     with gc_paused():  # many small acyclic objects on large engines: see trtinspect.gcpause
         ctx = LintContext(bundle, detail=detail)
+        ctx.full_members = absorbed == "full"
         found: list[tuple[int, Rule, Finding]] = []
         ctx.rules_run = []
         for order, rule in enumerate(chosen):
@@ -180,19 +200,22 @@ def _run(bundle: EngineBundle, chosen: Sequence[Rule], *, detail: bool) -> pd.Da
             "profile_runs": bundle.profile_runs,
             "profile_note": bundle.profile_sample_note(),
             "per_layer_method": bundle.extras.get("per_layer_method"),
+            "absorbed": absorbed if detail else None,
         }
     )
     return frame
 
 
-def _member(ctx: LintContext, f: Finding) -> dict[str, Any]:
-    """One absorbed or grouped finding, kept as per-layer evidence of the finding that replaces it."""
-    return _members(ctx, [f])[0]
+def _member(ctx: LintContext, f: Finding, *, full: bool | None = None) -> dict[str, Any]:
+    """One absorbed or grouped finding, kept as per-layer evidence of the finding that replaces it: whole
+    (``full``; a grouped finding's members always are), else as ``ctx.full_members`` says (absorbed ones)."""
+    return _members(ctx, [f], full=full)[0]
 
 
-def _members(ctx: LintContext, found: list[Finding]) -> list[dict[str, Any]]:
+def _members(ctx: LintContext, found: list[Finding], *, full: bool | None = None) -> list[dict[str, Any]]:
     """:func:`_member` of each finding (one loop: tens of thousands on large engines)."""
     names, avg, fsum, isnan, nan = ctx.names, ctx.avg_ms, math.fsum, math.isnan, math.nan
+    full = ctx.full_members if full is None else full
     out = []
     for f in found:
         rows = f.rows
@@ -208,16 +231,12 @@ def _members(ctx: LintContext, found: list[Finding]) -> list[dict[str, Any]]:
             cost = fsum(saving.values()) if saving else nan
         else:
             cost = fsum([avg[r] for r in rows]) if rows else nan
-        out.append(
-            {
-                "rule_id": f.rule_id,
-                "layers": layers,
-                "title": f.title,
-                "cause": f.cause,
-                "cost_ms": None if isnan(cost) else cost,
-                "evidence": f.evidence,
-            }
-        )
+        if full:
+            out.append({"rule_id": f.rule_id, "layers": layers, "title": f.title, "cause": f.cause,
+                        "cost_ms": None if isnan(cost) else cost, "evidence": f.evidence})
+        else:  # a reference (REFERENCE_FIELDS): the absorbing finding's rows state the cause per layer
+            out.append({"rule_id": f.rule_id, "layers": layers, "title": f.title,
+                        "cost_ms": None if isnan(cost) else cost})
     return out
 
 
@@ -349,7 +368,7 @@ def _group(found: list[tuple[int, Rule, Finding]], ctx: LintContext) -> list[tup
                 saving[r] = ms if r not in saving or math.isnan(saving[r]) else max(saving[r], ms)
         evidence: dict[str, Any] = {}
         if ctx.detail:
-            evidence = {"group": first.group, "count": n, "members": [_member(ctx, f) for f in members]}
+            evidence = {"group": first.group, "count": n, "members": _members(ctx, members, full=True)}
             absorbed = [a for f in members for a in f.evidence.get("absorbed", [])]
             if absorbed:
                 evidence["absorbed"] = absorbed

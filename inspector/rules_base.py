@@ -110,6 +110,9 @@ class LintContext:
         # cause (a finding with ``supersedes``); None when a rule is called on its own (rules_facts.Sink).
         self.rules_run: list[str] | None = None
         self.roots_found = False
+        # Set by the lint engine: whether a finding keeps the findings it absorbs whole (cause, evidence) or as
+        # references (rule, layers, title, cost: lint.ABSORBED_MODES); rules need not build what a reference drops.
+        self.full_members = True
         layers = bundle.layers
         self.n = len(layers)
         self.has_profile = bundle.has_profile and self.n > 0

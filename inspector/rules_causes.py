@@ -89,7 +89,7 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
         evidence={
             "convolutions": members,
             "quantize_layers": names_of(ctx, requant),
-            **({"fallbacks": fallbacks} if fallbacks else {}),
+            **({"fallbacks": fallbacks, "int8_allowed_because": facts.int8_allowed(ctx)[1]} if fallbacks else {}),
             **facts.bytes_evidence(ctx, saving, [*convs, *fb_float_writers]),
         }
         if detail
@@ -121,6 +121,7 @@ def _residual_member(
         "convolution": names[r],
         "output_precision": ctx.output_precision[r],
         "why_float": why[0] if len(why) == 1 else "; ".join(why),
+        "residual_readers": [names[x] for x in readers],
         "requantized_by": [names[q] for q in qs],
         "layer_ms": ctx.avg_ms[r],
         "estimated_saving_ms": saving,
@@ -159,6 +160,7 @@ def _residual_fallbacks(ctx: LintContext) -> tuple[list[Any], list[int], dict[in
                 "precision": ctx.precision[r],
                 "residual_readers": names_of(ctx, readers),
                 "conversions": names_of(ctx, conversions),
+                "qdq_layers": names_of(ctx, [x for x in conversions if ctx.is_qdq(x)]),
                 "int8_producers_writing_float": names_of(ctx, float_writers),
                 "layer_ms": avg[r],
                 "estimated_saving_ms": math.fsum(v for v in own.values() if not math.isnan(v)),

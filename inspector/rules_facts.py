@@ -475,9 +475,12 @@ class Sink:
         """Whether the root absorbs a finding on ``rows`` (all of them among its rows)."""
         return rows[0] in self.covered if len(rows) == 1 else bool(rows) and self.covered.issuperset(rows)
 
-    def take(self, ctx: LintContext, rule_id: str, rows: list[int], title: str, cause: str,
-             evidence: dict[str, Any], saving: dict[int, float] | None = None, cost_ms: float | None = None) -> None:
-        """Keep the finding of ``rule_id`` on ``rows`` (:meth:`covers`) as a member, as lint._members makes it."""
+    def take(self, ctx: LintContext, rule_id: str, rows: list[int], title: str, cause: str | None = None,
+             evidence: dict[str, Any] | None = None, saving: dict[int, float] | None = None,
+             cost_ms: float | None = None) -> None:
+        """Keep the finding of ``rule_id`` on ``rows`` (:meth:`covers`) as a member, as lint._members makes it:
+        whole with ``ctx.full_members`` (``cause`` and ``evidence`` given), else a reference (the rule need
+        not build them: :func:`full_member`)."""
         if self._pos is None:
             self._pos = {r: i for i, r in enumerate(dict.fromkeys(self.root.rows))}
         names, avg = ctx.names, ctx.avg_ms
@@ -489,8 +492,12 @@ class Sink:
             cost = math.fsum(saving.values()) if saving else math.nan
         else:
             cost = math.fsum([avg[r] for r in rows])
-        member = {"rule_id": rule_id, "layers": [names[r] for r in rows], "title": title, "cause": cause,
-                  "cost_ms": None if math.isnan(cost) else cost, "evidence": evidence}
+        if ctx.full_members:
+            member = {"rule_id": rule_id, "layers": [names[r] for r in rows], "title": title, "cause": cause,
+                      "cost_ms": None if math.isnan(cost) else cost, "evidence": evidence}
+        else:
+            member = {"rule_id": rule_id, "layers": [names[r] for r in rows], "title": title,
+                      "cost_ms": None if math.isnan(cost) else cost}
         at = self.root.supersedes.index(rule_id)
         self._members.setdefault(at, []).append((self._pos[rows[0]], member))
 
@@ -512,6 +519,12 @@ def sink(ctx: LintContext, rule_id: str) -> Sink | None:
     if not ctx.detail:
         return None
     return shared(ctx, "sinks", _new_sinks).get(rule_id)
+
+
+def full_member(ctx: LintContext, one: Sink | None, rows: Sequence[int]) -> bool:
+    """Whether a rule must build the cause and evidence of its finding on ``rows``: yes with detail, unless
+    the :class:`Sink` ``one`` takes that finding as a reference (``ctx.full_members`` False)."""
+    return ctx.detail and (ctx.full_members or one is None or not one.covers(rows))
 
 
 def attach_sunk(ctx: LintContext) -> None:

@@ -97,7 +97,9 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
         out_t = outs[0] if outs else None
         kind = conversion_kind(in_t, out_t)
         target = prec.reformat_target(names[r])
-        downs = walk(r, downstream=True) if detail or target is None else []
+        sunk = sink is not None and r in sink.covered  # a member of the root cause (rules_facts.Sink)
+        build = detail and (ctx.full_members or not sunk)  # a reference needs no cause or evidence
+        downs = walk(r, downstream=True) if build or target is None else []
         if target is not None:
             served = target[2]
         else:
@@ -113,11 +115,11 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
                 signature += ", at the GPU/DLA boundary"
         title = f"Reformat ({kind}) serving {short(served or names[r], 60)}"
         cause, ev = "", _empty()
-        if detail:
+        if build:
             cause, ev = _reformat_detail(ctx, r, kind, (in_t, out_t), target, (walk(r, downstream=False), downs))
-            if sink is not None and r in sink.covered:  # a member of the root cause (rules_facts.Sink)
-                sink.take(ctx, "reformat-copy", [r], title, cause, ev, cost_ms=math.nan if dla_wait else None)
-                continue
+        if sunk and sink is not None:
+            sink.take(ctx, "reformat-copy", [r], title, cause, ev, cost_ms=math.nan if dla_wait else None)
+            continue
         group = groups.get(signature)
         if group is None:
             group = groups[signature] = _reformat_group(kind, signature, ctx.detailed)
@@ -249,6 +251,9 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
         op_name = _qdq_operation(ctx, r, ip, op)
         title = f"Standalone {op_name} layer {short(names[r], 60)}"
         cause, ev = "", _empty()
+        if sink is not None and not ctx.full_members and r in sink.covered:  # a reference (rules_facts.Sink)
+            sink.take(ctx, "qdq-standalone", [r], title)
+            continue
         if detail:
             severity, kind, cause, ev = _qdq_detail(ctx, r, op_name, (in_t, out_t))
             if sink is not None and r in sink.covered:  # a member of the root cause (rules_facts.Sink)
@@ -416,7 +421,7 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
     if not allowed:
         return []
     out: list[Finding] = []
-    names, precision, avg, detail = ctx.names, ctx.precision, ctx.avg_ms, ctx.detail
+    names, precision, avg = ctx.names, ctx.precision, ctx.avg_ms
     ptype, ltype = ctx.parameter_type, ctx.layer_type
     savings = facts.int8_savings(ctx)
     absorbed = facts.absorbed_rows(ctx, "int8-fallback")
@@ -434,10 +439,11 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
         for u in float_writers if bandwidth else ():  # estimated from bytes at that bandwidth
             got = savings.get(u)
             saving[u] = ctx.int8_write_saving(u) if got is None else got
-        cause, ev = _fallback_detail(ctx, r, kind, parts, why) if detail else ("", {})
+        build = facts.full_member(ctx, sink, rows)  # a reference (rules_facts.Sink) needs no cause or evidence
+        cause, ev = _fallback_detail(ctx, r, kind, parts, why) if build else ("", {})
         # Q/DQ network, no Q/DQ on the layer's input: float is what the network's quantization asked for
         asked = _qdq_network(ctx) and not _input_quantized(ctx, parts[0])
-        if detail:
+        if build:
             ev.update(facts.bytes_evidence(ctx, saving, float_writers))
         title = (f"{kind} {short(names[r], 60)} runs in {p}: its input is not quantized (no Q/DQ on it)"
                  if asked else f"{kind} {short(names[r], 60)} fell back to {p} in an INT8 engine")
@@ -575,9 +581,11 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
         title = f"INT8 layer writes {op}: {short(names[r], 70)}"
         cause, ev = "", _empty()
         if detail:
-            cause, ev = _float_output_detail(ctx, r, readers, float_readers, res_readers, requant)
-            ev.update(facts.bytes_evidence(ctx, saving, [r]))
-            if sink is not None and sink.covers(rows):  # a member of the root cause (rules_facts.Sink)
+            sunk = sink is not None and sink.covers(rows)  # a member of the root cause (rules_facts.Sink)
+            if ctx.full_members or not sunk:  # a reference needs no cause or evidence
+                cause, ev = _float_output_detail(ctx, r, readers, float_readers, res_readers, requant)
+                ev.update(facts.bytes_evidence(ctx, saving, [r]))
+            if sunk and sink is not None:
                 sink.take(ctx, "int8-float-output", rows, title, cause, ev, saving)
                 continue
         out.append(

@@ -156,8 +156,11 @@ def _ref_member(ctx: rb.LintContext, f: rb.Finding) -> dict[str, object]:
     else:
         saving = {r: ctx.avg_ms[r] for r in dict.fromkeys(f.rows)}
     cost = math.fsum(saving.values()) if saving else math.nan
-    return {"rule_id": f.rule_id, "layers": [ctx.names[r] for r in dict.fromkeys(f.rows)], "title": f.title,
-            "cause": f.cause, "cost_ms": None if math.isnan(cost) else cost, "evidence": f.evidence}
+    member = {"rule_id": f.rule_id, "layers": [ctx.names[r] for r in dict.fromkeys(f.rows)], "title": f.title,
+              "cause": f.cause, "cost_ms": None if math.isnan(cost) else cost, "evidence": f.evidence}
+    if not ctx.full_members:  # a reference: the member without its cause and evidence
+        del member["cause"], member["evidence"]
+    return member
 
 
 def _ref_absorb(found: list, ctx: rb.LintContext) -> list:  # type: ignore[type-arg]
@@ -200,8 +203,8 @@ _FINDING = st.builds(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_FINDING, max_size=10))
-def test_absorb_is_the_reference(findings: list[rb.Finding]) -> None:
+@given(st.lists(_FINDING, max_size=10), st.booleans())
+def test_absorb_is_the_reference(findings: list[rb.Finding], full: bool) -> None:
     import copy
     import json
 
@@ -212,6 +215,7 @@ def test_absorb_is_the_reference(findings: list[rb.Finding]) -> None:
             self.names = [f"L{i}" for i in range(6)]
             self.avg_ms = [0.1, math.nan, -0.0, 0.25, 1e-7, 3.0]
             self.detail = True
+            self.full_members = full
 
     a = [(0, None, f) for f in findings]
     b = copy.deepcopy(a)

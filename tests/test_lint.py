@@ -247,7 +247,14 @@ def test_qat_specifics() -> None:
     # the residual cause is one finding naming every float-writing convolution and its re-quantizer
     res = f[f["rule_id"] == "residual-not-quantized"]
     assert len(res) == 1
-    assert "also read unquantized" in str(res.iloc[0]["evidence"])
+    # why each Quantize runs on its own (the tensor is also read unquantized, as a residual): in the root's own
+    # rows (the convolution it re-quantizes and that convolution's float residual readers), and in the absorbed
+    # qdq-standalone finding's cause with --absorbed full
+    rows = res.iloc[0]["evidence"]["convolutions"]
+    assert any(r["requantized_by"] == ["QuantizeLinear_40"] and r["residual_readers"] for r in rows)
+    assert "also read unquantized" not in str(res.iloc[0]["evidence"])
+    full = lint(bundle("qat"), absorbed="full")
+    assert "also read unquantized" in str(full[full["rule_id"] == "residual-not-quantized"].iloc[0]["evidence"])
 
 
 def test_one_layer_one_cost_in_totals() -> None:
@@ -288,7 +295,7 @@ def test_no_int8_findings_without_int8(variant: str) -> None:
 
 
 def test_fp16_io_reformats_are_classified() -> None:
-    f = lint(bundle("fp16"))
+    f = lint(bundle("fp16"), absorbed="full")  # the absorbed input reformat's own evidence too
     recs = f.to_dict("records")
     ev = {r["layer_names"][0]: r["evidence"] for r in recs if r["rule_id"] == "reformat-copy"}
     for r in recs:  # the input reformat is part of the input-path finding

@@ -10,6 +10,7 @@ import click
 from trtinspect import render
 from trtinspect.cli import keep_until_exit
 from trtinspect.cli.options import (
+    absorbed_option,
     echo_output,
     format_option,
     load,
@@ -19,7 +20,7 @@ from trtinspect.cli.options import (
     top_option,
 )
 from trtinspect.errors import TrtInspectError
-from trtinspect.inspector.lint import LintResult, lint, select_rules, severity_at_least
+from trtinspect.inspector.lint import ABSORBED_MODES, LintResult, lint, select_rules, severity_at_least
 from trtinspect.inspector.rules import severity_range
 
 
@@ -54,6 +55,7 @@ def _list_rules(rules_spec: str | None) -> None:
 )
 @top_option("Show only the first N findings (text/markdown; default all). --fail-on still sees all.", default=None)
 @name_option()
+@absorbed_option(ABSORBED_MODES)
 @click.option(
     "--list-rules",
     is_flag=True,
@@ -68,6 +70,7 @@ def command(
     rules_spec: str | None,
     top: int | None,
     name: str | None,
+    absorbed: str,
     list_rules: bool,
 ) -> None:
     """Find what costs latency in ONE engine: unfused layers, reformats, INT8 fallbacks, kernels off Tensor
@@ -85,7 +88,7 @@ def command(
         raise click.UsageError("Missing argument 'PATHS...' (only --list-rules runs without one).", ctx=ctx)
     rules = select_rules(rules_spec)  # validate ids before loading anything
     bundle = load(*paths, name=name)
-    findings = lint(bundle, [r.id for r in rules])
+    findings = lint(bundle, [r.id for r in rules], absorbed=absorbed)
     failing = fail_on is not None and any(severity_at_least(s, fail_on) for s in findings["severity"].tolist())
     # no layers: "0 findings" (or a pass at --fail-on) would claim what was never checked; a log's own findings
     # (unstable timing) are still shown when there are some and no gate is asked to pass

@@ -122,6 +122,15 @@ def top_option(help: str, default: int | None = 10) -> Callable[[F], F]:
                         help=f"{help} 0 = all.")
 
 
+def absorbed_option(modes: Sequence[str]) -> Callable[[F], F]:
+    """``--absorbed MODE``: how a finding keeps the findings it absorbs (``modes``: the library's, first the
+    default; :data:`trtinspect.inspector.lint.ABSORBED_MODES`)."""
+    return click.option("--absorbed", type=click.Choice(list(modes)), default=modes[0], show_default=True,
+                        help="How a root-cause finding keeps the findings it absorbs (evidence.absorbed in json, "
+                        "sarif, markdown): reference = each one's rule, layers, title and cost (the finding's own "
+                        "evidence states the cause per layer); full = also each one's cause and evidence.")
+
+
 def name_option() -> Callable[[F], F]:
     return click.option("--name", default=None, help="Name shown for the engine (default: from the file names).")
 

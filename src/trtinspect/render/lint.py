@@ -14,7 +14,14 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from trtinspect.inspector.lint import ORDER_NOTE, LintResult, cost_label, total_saving
+from trtinspect.inspector.lint import (
+    FULL_MEMBERS_HINT,
+    ORDER_NOTE,
+    REFERENCE_FIELDS,
+    LintResult,
+    cost_label,
+    total_saving,
+)
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES
 from trtinspect.parsers import schema
 from trtinspect.render.escape import md_cell, printable, printable_lines
@@ -95,7 +102,25 @@ def _json_head(findings: pd.DataFrame, bundle: EngineBundle) -> dict[str, Any]:
         "profile_runs": findings.attrs.get("profile_runs"),
         "profile_note": findings.attrs.get("profile_note"),
         "per_layer_method": findings.attrs.get("per_layer_method"),
+        **_absorbed_head(findings),
     }
+
+
+def _absorbed_head(findings: pd.DataFrame) -> dict[str, Any]:
+    """How ``evidence.absorbed`` holds the findings a finding absorbed (``absorbed``: reference / full) and, for
+    references, what each holds and how to get the rest (``absorbed_note``); nothing for a frame without it."""
+    mode = findings.attrs.get("absorbed")
+    if mode is None:
+        return {}
+    if mode != "reference":
+        return {"absorbed": mode}
+    return {"absorbed": mode, "absorbed_note": absorbed_note()}
+
+
+def absorbed_note() -> str:
+    """What an absorbed finding kept as a reference holds, and how to get the rest."""
+    return (f"evidence.absorbed lists each absorbed finding by reference ({', '.join(REFERENCE_FIELDS)}); the "
+            f"absorbing finding's own evidence states the cause per layer; {FULL_MEMBERS_HINT}")
 
 
 def to_json(findings: pd.DataFrame, bundle: EngineBundle) -> str:
@@ -187,9 +212,10 @@ def _rule_cost_kind(member: dict[str, Any]) -> str | None:
     return None if rule is None else rule.cost_kind
 
 
-def _per_layer_lines(rec: dict[str, Any], *, detail: bool = True) -> list[str]:
+def _per_layer_lines(rec: dict[str, Any], *, detail: bool = True, absorbed: str | None = None) -> list[str]:
     """Per-layer evidence of a grouped / root-cause finding: each layer with its charged cost, then the
-    findings it replaced (``detail=False``: counted per rule, not listed)."""
+    findings it replaced (``detail=False``: counted per rule, not listed). ``absorbed``: how the frame keeps
+    them (lint.ABSORBED_MODES; "reference": without cause or evidence, and the lines say how to get those)."""
     names = list(rec["layer_names"])
     raw_ev = rec.get("evidence")
     ev: dict[str, Any] = raw_ev if isinstance(raw_ev, dict) else {}
@@ -205,10 +231,13 @@ def _per_layer_lines(rec: dict[str, Any], *, detail: bool = True) -> list[str]:
             out.append(f"  - {name}" + ("" if ms is None else f"  {_bracket(float(ms), rec.get('cost_kind'))}"))
     if not detail and ev.get("absorbed"):
         per_rule = Counter(str(m.get("rule_id")) for m in ev["absorbed"])
+        listed = ("each listed by rule, layers, title and cost in --format json / markdown / sarif; "
+                  "--absorbed full adds its cause and evidence" if absorbed == "reference"
+                  else "each listed in --format json / markdown / sarif")
         out.append(
             "  replaces "
             + ", ".join(f"{n} {rule} finding(s)" for rule, n in per_rule.items())
-            + " on these layers (each listed in --format json / markdown / sarif)"
+            + f" on these layers ({listed})"
         )
     for key, label in (("members", "member"), ("absorbed", "absorbed")):
         if key == "absorbed" and not detail:
@@ -217,7 +246,10 @@ def _per_layer_lines(rec: dict[str, Any], *, detail: bool = True) -> list[str]:
             cost = m.get("cost_ms")
             kind = rec.get("cost_kind") if key == "members" else _rule_cost_kind(m)
             cost_txt = "" if cost is None else f" {_bracket(float(cost), kind)}"
-            out.append(f"  {label}: ({m.get('rule_id')}) {m.get('title')}{cost_txt}: {m.get('cause')}")
+            cause = f": {m.get('cause')}" if "cause" in m or key == "members" else ""
+            out.append(f"  {label}: ({m.get('rule_id')}) {m.get('title')}{cost_txt}{cause}")
+    if detail and absorbed == "reference" and ev.get("absorbed"):
+        out.append(f"  absorbed findings listed by reference: {FULL_MEMBERS_HINT}")
     return out
 
 
@@ -268,7 +300,8 @@ def to_text(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = N
         lines.extend(_prose(str(rec["cause"]), width, "     ", "cause: "))
         lines.extend(_prose(str(rec.get("cost_method")), width, "     ", "cost:  "))
         lines.extend(_prose(str(rec["mitigation"]), width, "     ", "try:   "))
-        for x in _per_layer_lines(rec, detail=False):   # layer names ("- name") stay whole, sentences wrap
+        # layer names ("- name") stay whole, sentences wrap
+        for x in _per_layer_lines(rec, detail=False, absorbed=findings.attrs.get("absorbed")):
             body = x.lstrip()
             indent = " " * (5 + len(x) - len(body))
             lines.extend([f"     {x}"] if body.startswith("- ") else _prose(body, width, indent))
@@ -311,7 +344,7 @@ def to_markdown(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None
             f"{_md(rec.get('cost_method') or '')}",
             f"- try: {_md(rec['mitigation'])} ([reference]({rec['reference']}))",
         ]
-        per_layer = _per_layer_lines(rec)
+        per_layer = _per_layer_lines(rec, absorbed=findings.attrs.get("absorbed"))
         if per_layer:
             out.append(f"- {_md(per_layer[0])}")
             out += [f"  {_md(x.strip()) if not x.startswith('  - ') else '- ' + _md(x[4:])}" for x in per_layer[1:]]
@@ -464,7 +497,8 @@ def _sarif_doc(findings: pd.DataFrame, bundle: EngineBundle, records: list[dict[
         },
         "artifacts": artifacts,
         "results": results,
-        "properties": {"engine": bundle.name, "cost_basis": findings.attrs.get("cost_basis")},
+        "properties": {"engine": bundle.name, "cost_basis": findings.attrs.get("cost_basis"),
+                       **_absorbed_head(findings)},
     }
     if any(a["location"].get("uriBaseId") == SRCROOT for a in artifacts):
         run["originalUriBaseIds"] = {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}}
