@@ -33,6 +33,7 @@ from trtinspect.inspector.rules_columns import (
 from trtinspect.parsers import run_settings
 from trtinspect.parsers.device import peak_memory_bandwidth
 from trtinspect.parsers.formats import stored_elements
+from trtinspect.parsers.layers import row_lists as _parsed_lists
 from trtinspect.parsers.timing import FROM_TIMES
 
 if TYPE_CHECKING:
@@ -123,23 +124,34 @@ class LintContext:
         # the usual case: layer_index is the row position
         self.index_is_row = bool((li.to_numpy() == np.arange(self.n)).all()) if li.dtype == "int64" else (
             self.layer_index == list(range(self.n)))
-        self.names: list[str] = _str_list(frame["name"])
+        # The lists the parser built the layers from, when it did (the same cells, row for row: both frames
+        # number their rows by layer_index), instead of converting the columns back into lists.
+        self._lists = _parsed_lists(layers) if self.index_is_row and len(layers) == self.n else None
+        self.names: list[str] = self._lists["name"] if self._lists else _str_list(frame["name"])
         self.layer_type: list[str] = _shared_str_list(frame["layer_type"])
         self.parameter_type: list[str] = _shared_str_list(frame["parameter_type"])
         if self.has_profile:
             self.avg_ms = frame["avg_ms"].to_numpy(dtype="float64", na_value=math.nan).tolist()
         else:
             self.avg_ms = [math.nan] * self.n
+        if self._lists:  # lists of rows (layer_index is the row position in the parser's frames)
+            self.producers: list[list[int]] = self._lists["producers"]
+            self.consumers: list[list[int]] = self._lists["consumers"]
+            self._edges_and_totals(bundle)
+            return
         prods = frame["producers"].tolist()
         conss = frame["consumers"].tolist()
         if self.index_is_row:  # lists of rows already, unless some cell is not a list (checked at C speed)
-            self.producers: list[list[int]] = prods if set(map(type, prods)) <= {list} else [
+            self.producers = prods if set(map(type, prods)) <= {list} else [
                 p if isinstance(p, list) else self._rows(p) for p in prods]
-            self.consumers: list[list[int]] = conss if set(map(type, conss)) <= {list} else [
+            self.consumers = conss if set(map(type, conss)) <= {list} else [
                 c if isinstance(c, list) else self._rows(c) for c in conss]
         else:
             self.producers = [self._rows(p) for p in prods]
             self.consumers = [self._rows(c) for c in conss]
+        self._edges_and_totals(bundle)
+
+    def _edges_and_totals(self, bundle: EngineBundle) -> None:
         # Edges are real only when the layers came from a detailed graph that named tensors.
         self.has_edges = bool(bundle.detailed) and (any(self.producers) or any(self.consumers))
         self.detailed = bool(bundle.detailed)
@@ -182,6 +194,8 @@ class LintContext:
 
     @cached_property
     def source_nodes(self) -> list[list[str]]:
+        if self._lists:
+            return self._lists["source_nodes"]
         values = self._frame["source_nodes"].tolist()
         if set(map(type, values)) <= {list}:
             return values
@@ -189,15 +203,15 @@ class LintContext:
 
     @cached_property
     def inputs(self) -> list[list[dict[str, Any]]]:
-        return _objects(self._frame["inputs"], list, list)
+        return self._lists["inputs"] if self._lists else _objects(self._frame["inputs"], list, list)
 
     @cached_property
     def outputs(self) -> list[list[dict[str, Any]]]:
-        return _objects(self._frame["outputs"], list, list)
+        return self._lists["outputs"] if self._lists else _objects(self._frame["outputs"], list, list)
 
     @cached_property
     def attributes(self) -> list[dict[str, Any]]:
-        return _objects(self._frame["attributes"], dict, dict)
+        return self._lists["attributes"] if self._lists else _objects(self._frame["attributes"], dict, dict)
 
     @cached_property
     def median_ms(self) -> list[float]:

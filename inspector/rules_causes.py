@@ -40,12 +40,12 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
     requant: list[int] = []
     requant_seen: set[int] = set()
     members: list[dict[str, Any]] = []
-    qdq, noop, consumers, detail = ctx.is_qdq, ctx.is_noop, ctx.consumers, ctx.detail
+    qdq, noop, consumers, detail = ctx._qdq, ctx._noop, ctx.consumers, ctx.detail
     residual_in, savings = facts.residual_inputs(ctx), facts.int8_savings(ctx)
     for r, readers in facts.residual_readers(ctx).items():
         if not readers and r not in residual_in:
             continue  # no float residual input of its own, none read from it: not this cause
-        qs = [c for c in consumers[r] if qdq(c) and not noop(c)]
+        qs = [c for c in consumers[r] if qdq[c] and not noop[c]]
         if not (qs or readers):
             # float output not re-quantized nor read as a residual: its reader wants float (e.g. an
             # unquantized pooling), a different cause (int8-fallback / int8-float-output)

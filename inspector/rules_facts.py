@@ -224,6 +224,11 @@ def _residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
     several = np.flatnonzero(ctx.n_inputs > 1).tolist()
     for r in several:
         ins = inputs[r]
+        if len(ins) == 2:  # the usual fused Add: one residual input, read without a set comprehension
+            t = ins[1]
+            if t.get("dtype") in FLOAT:
+                out[r] = {t.get("name")}
+            continue
         names = {t.get("name") for t in ins[1:] if t.get("dtype") in FLOAT}
         if names:
             out[r] = names
@@ -240,13 +245,19 @@ def _residual_readers(ctx: LintContext) -> dict[int, list[int]]:
     rows = int8_float_writers(ctx)
     if not ctx.has_edges:
         return {r: [] for r in rows}
-    index, consumers, outputs, conv = residual_inputs(ctx), ctx.consumers, ctx.outputs, ctx.is_conv
+    index, consumers, outputs, conv = residual_inputs(ctx), ctx.consumers, ctx.outputs, ctx._conv
     out: dict[int, list[int]] = {}
     for r in rows:
-        found = [c for c in consumers[r] if c in index]
+        cs = consumers[r]
+        found = [c for c in cs if c in index] if len(cs) != 1 else cs if cs[0] in index else []
         if found:
-            mine = {t.get("name") for t in outputs[r]}
-            found = [c for c in found if not mine.isdisjoint(index[c]) and conv(c)]
+            outs = outputs[r]
+            if len(outs) == 1:  # one tensor written: is it among the reader's residual inputs?
+                name = outs[0].get("name")
+                found = [c for c in found if name in index[c] and conv[c]]
+            else:
+                mine = {t.get("name") for t in outs}
+                found = [c for c in found if not mine.isdisjoint(index[c]) and conv[c]]
         out[r] = found
     return out
 

@@ -80,24 +80,30 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
     classes = _tactic_classes(ctx)
     tc_elsewhere = _tensor_cores_in_engine(classes)
     tactics = ctx.tactic
-    convs = [(r, classes[tactics[r]]) for r in ctx.conv_rows]
-    n_tc = sum(1 for _, c in convs if c == "tensor_core")
+    simt = [r for r in ctx.conv_rows if classes[tactics[r]] == "simt"]
     build = _build_precisions(ctx)
     fp32_only = _fp32_only(ctx, build)
-    out: list[Finding] = []
-    for r in [r for r, c in convs if c == "simt"]:
-        if not _wants_tensor_cores(ctx, r, tc_elsewhere) or is_depthwise(ctx, r):
-            continue
-        p = ctx.precision[r]
-        group = "fp32-build" if p in ("FP32", "TF32") and fp32_only else None
-        image = is_image_input(ctx, r) and group is None
-        cause, ev = _no_tensor_cores_cause(ctx, r, image, tc_elsewhere, build) if ctx.detail else ("", {})
+    group_cause = ""
+    if ctx.detail:  # said only with detail: the TF32 note and the count of Tensor Core convolutions in it
+        n_tc = sum(1 for r in ctx.conv_rows if classes[tactics[r]] == "tensor_core")
         tf32_note = (
             f"TF32 is already allowed ({n_tc} other convolutions run TF32 Tensor Core kernels): TensorRT timed "
             "these CUDA-core kernels faster in FP32"
             if tc_elsewhere
             else "no layer uses TF32 Tensor Core kernels (TF32 disabled?)"
         )
+        group_cause = (f"the build allowed only FP32 (Precision={build or 'FP32'}); {tf32_note}. One cause for "
+                       "all of them: the build precision (per-layer tactics and channels: evidence.members)")
+    mitigation = ("Build with --fp16 (FP16 Tensor Core kernels; check accuracy), or INT8 with calibration or Q/DQ"
+                  + ("" if tc_elsewhere else "; allow TF32 (do not pass --noTF32)") + ".")
+    out: list[Finding] = []
+    for r in simt:
+        if not _wants_tensor_cores(ctx, r, tc_elsewhere) or is_depthwise(ctx, r):
+            continue
+        p = ctx.precision[r]
+        group = "fp32-build" if p in ("FP32", "TF32") and fp32_only else None
+        image = is_image_input(ctx, r) and group is None
+        cause, ev = _no_tensor_cores_cause(ctx, r, image, tc_elsewhere, build) if ctx.detail else ("", {})
         out.append(
             Finding(
                 rule_id="no-tensor-cores",
@@ -109,16 +115,8 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
                 group=group,
                 group_always=True,
                 group_title="{n} FP32 convolution(s) on CUDA cores: the engine was built for FP32 only",
-                group_cause=(
-                    f"the build allowed only FP32 (Precision={build or 'FP32'}); {tf32_note}. One cause for "
-                    "all of them: the build precision (per-layer tactics and channels: evidence.members)"
-                ) if ctx.detail else "",
-                group_mitigation=(
-                    "Build with --fp16 (FP16 Tensor Core kernels; check accuracy), or INT8 with calibration "
-                    "or Q/DQ"
-                    + ("" if tc_elsewhere else "; allow TF32 (do not pass --noTF32)")
-                    + "."
-                ),
+                group_cause=group_cause,
+                group_mitigation=mitigation,
             )
         )
     return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -317,7 +318,7 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
         return schema.empty_frame(schema.LAYERS), info
     rows = _RowWriter(info, path, detailed, own)
     read = rows.read
-    table = [read(i, rec) for i, rec in enumerate(records)]
+    table = list(map(read, range(n), records))
     cols: dict[str, list[Any]] = dict(zip(_ROW_COLUMNS, map(list, zip(*table, strict=True)), strict=True))
     del table
     cols["layer_index"] = range(n)  # type: ignore[assignment]  # pandas makes a range an arange, in C
@@ -327,7 +328,30 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
     _frame_notes(cols["name"], graph, detailed, info.notes, distinct)
     info.graph = graph
     info.names, info.producers = cols["name"], cols["producers"]
-    return schema.frame_from_columns(cols, schema.LAYERS), info
+    frame = schema.frame_from_columns(cols, schema.LAYERS)
+    _keep_row_lists(frame, cols)
+    return frame, info
+
+
+# The per-row lists a LAYERS frame was built from here, kept while the frame lives (frames are read-only once
+# loaded: model.EngineBundle.derived): a reader that wants a column as a Python list (the lint's per-row views)
+# takes the list instead of converting the column back, which touches every cell of it once more.
+ROW_LIST_COLUMNS = ("name", "inputs", "outputs", "attributes", "producers", "consumers", "source_nodes")
+_ROW_LISTS: dict[int, tuple[weakref.ref[pd.DataFrame], dict[str, list[Any]]]] = {}
+
+
+def _keep_row_lists(frame: pd.DataFrame, cols: dict[str, list[Any]]) -> None:
+    key = id(frame)
+    _ROW_LISTS[key] = (weakref.ref(frame, lambda _: _ROW_LISTS.pop(key, None)),
+                       {c: cols[c] for c in ROW_LIST_COLUMNS})
+
+
+def row_lists(frame: pd.DataFrame) -> dict[str, list[Any]] | None:
+    """The lists (:data:`ROW_LIST_COLUMNS`) a LAYERS frame built by this module was made from: the same
+    objects its cells hold, in row order (``name``: str; ``inputs``/``outputs``/``producers``/``consumers``/
+    ``source_nodes``: lists; ``attributes``: dicts). None for any other frame. Do not modify them."""
+    got = _ROW_LISTS.get(id(frame))
+    return got[1] if got is not None and got[0]() is frame else None
 
 
 # What the rules need to know of a LayerType, worked out once per distinct value: (a Myelin record, a
@@ -665,14 +689,15 @@ def _parse_obj(obj: Any, *, path: str | Path | None, own: bool) -> tuple[LayerIn
         notes.append("the file lists no layers")
         meta = LayerInfoMeta(_path_str(path), True, 0, bindings, False, None, notes)
         return meta, schema.empty_frame(schema.LAYERS)
-    if all(isinstance(x, str) for x in layers):
+    types = set(map(type, layers))  # one C-level pass: what kinds of entries the list holds
+    if all(issubclass(t, str) for t in types):
         frame, name_notes = _names_frame(layers, path=path)
         notes.append("names-only layer information (engine built without --profilingVerbosity=detailed): "
                      "no tensors, formats, precisions or edges")
         notes.extend(name_notes)
         meta = LayerInfoMeta(_path_str(path), False, len(frame), bindings, False, None, notes)
         return meta, frame
-    if any(isinstance(x, str) for x in layers):
+    if any(issubclass(t, str) for t in types):
         raise _bad("'Layers' mixes name strings and layer records", path)
     frame, info = _build_frame(layers, detailed=True, path=path, own=own)
     notes.extend(info.notes)

@@ -333,3 +333,36 @@ def test_total_saving_is_the_per_layer_max_sum(rows: list[tuple[str, str, object
                           "cost_by_layer": pd.Series([r[2] for r in rows], dtype=object)})
     got, want = total_saving(frame, min_severity), _ref_total_saving(frame, min_severity)
     assert (math.isnan(got) and math.isnan(want)) or got == want
+
+
+@pytest.mark.parametrize("folder", BUNDLES)
+def test_parsed_row_lists_are_the_frame_columns(folder: str) -> None:
+    """LintContext takes the per-row lists the graph parser built the layers from (parsers.layers.row_lists)
+    instead of converting the columns back: the same values as the columns give, for the parser's frames only
+    (a copy of the frame, or a frame built elsewhere, is converted), and only while the frame lives."""
+    import gc
+
+    import trtinspect
+    from trtinspect.parsers.layers import row_lists
+    from trtinspect.parsers.model import EngineBundle
+
+    bundle = trtinspect.load(ROOT / folder)
+    lists = row_lists(bundle.layers)
+    assert lists is not None or not bundle.detailed  # a log's layers are not the graph parser's frame
+    fast = rb.LintContext(bundle)
+    copied = EngineBundle(name=bundle.name, layers=bundle.layers.copy(), profile=bundle.profile,
+                          detailed=bundle.detailed, extras=bundle.extras)
+    assert row_lists(copied.layers) is None
+    slow = rb.LintContext(copied)
+    assert slow._lists is None and (fast._lists is not None) == (lists is not None)
+    for column in ("names", "producers", "consumers", "inputs", "outputs", "attributes", "source_nodes"):
+        assert getattr(fast, column) == getattr(slow, column), column
+    frame = bundle.layers
+    del bundle, fast, lists
+    gc.collect()
+    key = id(frame)
+    del frame
+    gc.collect()
+    from trtinspect.parsers import layers as parsed
+
+    assert key not in parsed._ROW_LISTS
