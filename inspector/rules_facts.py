@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from itertools import compress
+from itertools import chain, compress
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -23,7 +23,7 @@ import numpy as np
 from trtinspect.inspector import precision as prec
 from trtinspect.inspector.rules_base import DTYPE_BYTES, MAX_ELEMENTS, Finding, LintContext
 from trtinspect.parsers.device import bandwidth_unknown
-from trtinspect.parsers.formats import stored_elements
+from trtinspect.parsers.formats import stored_elements, vector_layout
 
 _T = TypeVar("_T")
 FLOAT = prec.FLOAT_PRECISIONS
@@ -135,45 +135,47 @@ class _Sizes(dict[Any, "int | None"]):
 
 
 def _int8_savings(ctx: LintContext) -> dict[int, float]:
-    """One pass over the writers' tensors, each read once: its bytes (element count x element size, both
-    read as :func:`tensor_bytes` reads them) and the bytes it would move in INT8 (a float non-first input or
-    float output: one byte per element), in the order :meth:`LintContext.int8_write_saving` adds them, so
-    the same floats."""
+    """One pass over the writers' tensors (inputs, then outputs), each read once: its bytes (stored element
+    count x element size, both read as :func:`tensor_bytes` reads them) and the bytes it would move in INT8 (a
+    float non-first input or float output: one byte per element), in the order
+    :meth:`LintContext.int8_write_saving` adds them, so the same floats. The usual tensor (a list of ints >= 0)
+    is counted inline, its layout's vector looked up once per distinct layout; any other goes through
+    :func:`_stored`."""
     avg, inputs, outputs, weights = ctx.avg_ms, ctx.inputs, ctx.outputs, ctx.weights_bytes
-    sizes = _Sizes()
+    sizes, vectors = _Sizes(), _Vectors()
     out: dict[int, float] = {}
-    nan = math.nan
+    nan, prod = math.nan, math.prod
     for r in int8_float_writers(ctx):
         t = avg[r]
         if t != t:  # NaN: untimed
             out[r] = nan
             continue
+        ins, outs = inputs[r], outputs[r]
+        k = len(ins)  # tensors from the k-th on are outputs
         try:
             before = after = 0.0
-            first = True
-            for tensor in inputs[r]:
+            for i, tensor in enumerate(chain(ins, outs) if outs else ins):
                 dtype = tensor.get("dtype")
                 size = sizes[dtype]
-                n = _stored(tensor)
+                shape = tensor.get("shape")
+                if shape.__class__ is list and shape and min(shape) >= 0 and (n := prod(shape)).__class__ is int \
+                        and n <= MAX_ELEMENTS:
+                    vec = vectors[tensor.get("layout")] if n else None  # stored_elements, inline
+                    if vec is not None and len(shape) >= vec[1]:
+                        c = shape[-vec[1]]
+                        padded = -(-c // vec[0]) * vec[0]
+                        n = n if padded == c else n // c * padded
+                else:
+                    n = _stored(tensor)
                 if n < 0 or size is None:
                     raise _Unknown
                 b = float(n * size)
                 before += b
-                after += float(n) if n and not first and dtype in FLOAT else b
-                first = False
-            for tensor in outputs[r]:
-                dtype = tensor.get("dtype")
-                size = sizes[dtype]
-                n = _stored(tensor)
-                if n < 0 or size is None:
-                    raise _Unknown
-                b = float(n * size)
-                before += b
-                after += float(n) if n and dtype in FLOAT else b
+                after += float(n) if n and (i > 0 or i >= k) and dtype in FLOAT else b  # not the first input
         except _Unknown:
             out[r] = nan
             continue
-        except TypeError:  # an unhashable dtype: as the general code reads it
+        except TypeError:  # an unhashable dtype or layout, a dimension that is no number: as the general code
             out[r] = ctx.int8_write_saving(r)
             continue
         w = weights[r]
@@ -182,6 +184,15 @@ def _int8_savings(ctx: LintContext) -> dict[int, float]:
             after += w
         out[r] = ctx.bytes_saving_ms(before - after, t) if before > 0 else nan
     return out
+
+
+class _Vectors(dict[Any, "tuple[int, int] | None"]):
+    """layout -> :func:`~trtinspect.parsers.formats.vector_layout` (None: not a str, stored unpadded), each
+    layout looked up once."""
+
+    def __missing__(self, layout: Any) -> tuple[int, int] | None:
+        vec = self[layout] = vector_layout(layout) if isinstance(layout, str) else None
+        return vec
 
 
 def _stored(tensor: dict[str, Any]) -> int:

@@ -167,6 +167,26 @@ def vector_multiple(layout: str) -> int | None:
     return v if v > 1 else None
 
 
+def _pads_nothing(attrs: dict[str, Any], ins: list[dict[str, Any]], outs: list[dict[str, Any]], mc: int | None,
+                  mk: int | None) -> bool:
+    """Whether neither the input channels C (when its format pads to ``mc``) nor the output channels K (to
+    ``mk``) need padding, C and K read as :func:`channels_of` reads them (an unknown count pads nothing)."""
+    if mc is not None and ins:
+        shape = ins[0].get("shape")
+        if isinstance(shape, list) and len(shape) >= 2:
+            c = shape[1]
+            if isinstance(c, int) and c > 0 and c % mc and not (mc <= 4 and c <= 4):
+                return False
+    if mk is not None:
+        k = attrs.get("OutMaps")
+        if not (isinstance(k, int) and k > 0):
+            shape = outs[0].get("shape") if outs else None
+            k = shape[1] if isinstance(shape, list) and len(shape) >= 2 else None
+        if isinstance(k, int) and k > 0 and k % mk:
+            return False
+    return True
+
+
 def check_channel_alignment(ctx: LintContext) -> list[Finding]:
     """Convolutions whose channel counts are padded by the vectorised format their kernel reads/writes.
 
@@ -184,7 +204,9 @@ def check_channel_alignment(ctx: LintContext) -> list[Finding]:
     for r, mc, mk in multiples:
         if mc is None and mk is None:
             continue  # a linear format pads nothing
-        c, k, g = channels_of(attrs[r], ins[r], outs[r])  # read once here: most pad nothing (no memo)
+        if _pads_nothing(attrs[r], ins[r], outs[r], mc, mk):
+            continue  # most convolutions: the channels read here, only those a multiple is given for
+        c, k, g = channels_of(attrs[r], ins[r], outs[r])
         if g > 1 and not is_depthwise(ctx, r):
             continue
         pads = {}

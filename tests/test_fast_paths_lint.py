@@ -366,3 +366,25 @@ def test_parsed_row_lists_are_the_frame_columns(folder: str) -> None:
     from trtinspect.parsers import layers as parsed
 
     assert key not in parsed._ROW_LISTS
+
+
+_DIM = st.sampled_from([-1, 0, 1, 2, 3, 4, 6, 8, 20, 24, 32, 64, 96, None, True, False, 2.5, "8"])
+_SHAPE = st.one_of(st.lists(_DIM, min_size=2, max_size=5), st.lists(_DIM, max_size=5), st.none(), st.just("1x3"))
+_TENSOR_SHAPE = st.one_of(st.fixed_dictionaries({"shape": _SHAPE}), st.just({}))
+_TENSORS = st.one_of(st.lists(_TENSOR_SHAPE, min_size=1, max_size=2), st.just([]))
+_MULTIPLE = st.sampled_from([None, 2, 4, 8, 16, 32])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.fixed_dictionaries({}, optional={"OutMaps": _DIM, "Groups": _DIM}), _TENSORS, _TENSORS, _MULTIPLE,
+       _MULTIPLE)
+def test_pads_nothing_is_the_channels_test(attrs: dict[str, object], ins: list[dict[str, object]],
+                                           outs: list[dict[str, object]], mc: int | None, mk: int | None) -> None:
+    """channel-alignment's first test (rules_kernels._pads_nothing) decides as the channels it reads with
+    channels_of would: no C padded by the input format's multiple, no K by the output format's."""
+    from trtinspect.inspector.rules_kernels import _pads_nothing
+
+    c, k, _ = rb.channels_of(attrs, ins, outs)  # type: ignore[arg-type]
+    pads_c = c is not None and mc is not None and bool(c % mc) and not (mc <= 4 and c <= 4)
+    pads_k = k is not None and mk is not None and bool(k % mk)
+    assert _pads_nothing(attrs, ins, outs, mc, mk) == (not pads_c and not pads_k)  # type: ignore[arg-type]
