@@ -20,6 +20,7 @@ import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,8 @@ WEIGHT_KEYS: frozenset[str] = frozenset(
 )
 
 _WEIGHT_KEY_ORDER = tuple(sorted(WEIGHT_KEYS))
+# A tensor as trtexec writes it: these four keys (read in one call by _RowWriter.tensors' fast path).
+_TENSOR_KEYS = itemgetter("Name", "Format/Datatype", "Dimensions", "Location")
 
 # ---- Data: layer kinds -----------------------------------------------------------------------------------
 
@@ -466,15 +469,17 @@ class _RowWriter:
             raise _bad(f"layer record {index}: '{key}' is {type(raw).__name__}, expected a list of tensors",
                        self.path)
         fmt_cache = self.fmt_cache
-        if len(raw) == 1:  # most tensor lists: one named tensor of a known format
+        if len(raw) == 1:  # most tensor lists: one named tensor of a known format, with all four keys
             t = raw[0]
-            if type(t) is dict:
-                tname, fmt = t.get("Name"), t.get("Format/Datatype")
-                parsed = fmt_cache.get(fmt) if type(fmt) is str else None
-                if parsed is not None and type(tname) is str:
-                    dims = t.get("Dimensions")
+            if type(t) is dict and len(t) == 4:
+                try:
+                    tname, fmt, dims, location = _TENSOR_KEYS(t)
+                except KeyError:  # another key: the general path below
+                    tname = None
+                parsed = fmt_cache.get(fmt) if type(tname) is str and type(fmt) is str else None
+                if parsed is not None:
                     return [{"name": tname, "shape": dims if type(dims) is list else None, "format": parsed[2],
-                             "dtype": parsed[0], "layout": parsed[1], "location": t.get("Location")}], [tname]
+                             "dtype": parsed[0], "layout": parsed[1], "location": location}], [tname]
         out = []
         names = []
         for t in raw:
