@@ -95,7 +95,7 @@ def summary_block(result: Any) -> list[Any]:
             html.P(
                 f"Per-layer totals: A {t['a_layers_ms']:.3f} ms, B {t['b_layers_ms']:.3f} ms, delta "
                 f"{t['delta_ms']:+.3f} ms"
-                + ("" if math.isnan(t["delta_pct"]) else f" ({t['delta_pct']:+.1f}%)")
+                + ("" if math.isnan(t["delta_pct"]) else f" ({t['delta_pct']:+.1f}% of A's per-layer total)")
                 + f"; sum of group deltas {t['sum_group_delta_ms']:+.3f} ms. Alignment: {result.mode}.",
                 className="muted",
             )

@@ -270,6 +270,7 @@ def test_diff_view_accounts_for_every_group(reg: Registry) -> None:
     _summary, charts, rows, selected = cb.diff_view(reg, QAT, QAT_RES)
     result = reg.diff(QAT, QAT_RES)
     assert len(rows) == len(result.groups) and selected == []
+    assert "(-33.3% of A's per-layer total)" in str(_summary)      # each percentage names its denominator
     total_delta = sum(_profile("qat-residual").values()) - sum(_profile("qat").values())
     assert sum(r["delta_ms"] for r in rows) == pytest.approx(total_delta, abs=1e-3)
     assert [abs(r["delta_ms"]) for r in rows] == sorted((abs(r["delta_ms"]) for r in rows), reverse=True)
