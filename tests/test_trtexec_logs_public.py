@@ -153,6 +153,11 @@ CASES = [
     Case("quoted/jetson-nano-trt8.2.1-summary.studienarbeit.log", "8.2.1", None, None,
          extra={"throughput_qps": 72.2544, "end_to_end_ms.p99": 14.831, "compute_ms.median": 13.6698,
                 "d2h_ms.min": 0.00830078, "total_gpu_compute_s": 2.99948}),
+    # TensorRT 10.13.0 (v101300 b35), x86_64 Linux, GPU not stated: the trace, the full 10.x summary and the
+    # PASSED line of a --bf16 build of a Qwen-Image DiT with dynamic shapes (a slice of an Apache-2.0 README)
+    Case("trt10.13.0-qwen-image", "10.13.0", None, None,
+         extra={"throughput_qps": 0.562059, "compute_ms.p90": 1672.56, "enqueue_ms.median": 1663.63,
+                "h2d_ms.min": 0.631348, "total_host_walltime_s": 17.7917}),
 ]
 
 
