@@ -136,6 +136,19 @@ def test_outputs_say_how_absorbed_findings_are_kept() -> None:
     assert "  absorbed: (qdq-standalone) Standalone Quantize layer QuantizeLinear\\_40 \\[saves" in md
     run = json.loads(to_sarif(ref, bundle))["runs"][0]
     assert run["properties"]["absorbed"] == "reference" and "--absorbed full" in run["properties"]["absorbed_note"]
+    # SARIF: each absorbed finding is a related location of the result (its layers, rule, title and cost)
+    root = next(r for r in run["results"] if r["ruleId"] == "residual-not-quantized")
+    refs = _residual(ref)["absorbed"]
+    assert [(x["properties"]["ruleId"], [n["name"] for n in x["logicalLocations"]]) for x in root["relatedLocations"]] \
+        == [(m["rule_id"], m["layers"]) for m in refs]
+    assert [x["id"] for x in root["relatedLocations"]] == list(range(len(refs)))
+    assert "absorbed" not in root["properties"]["evidence"]
+    first = root["relatedLocations"][0]["message"]["text"]
+    assert first.startswith(f"Absorbed {refs[0]['rule_id']} finding: ")
+    assert "ms per iteration (estimated saving)" in first
+    whole = json.loads(to_sarif(full, bundle))["runs"][0]
+    root = next(r for r in whole["results"] if r["ruleId"] == "residual-not-quantized")
+    assert len(root["relatedLocations"]) == len(root["properties"]["evidence"]["absorbed"]) == len(refs)
 
 
 @pytest.mark.parametrize("mode", ABSORBED_MODES)

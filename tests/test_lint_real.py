@@ -307,7 +307,8 @@ def test_every_output_format_keeps_the_per_layer_evidence() -> None:
     assert len(jres["evidence"]["absorbed"]) == 30 and len(jres["cost_by_layer"]) == 30
     sres = next(x for x in sarif["runs"][0]["results"] if x["ruleId"] == "residual-not-quantized")
     assert [loc["name"] for loc in sres["locations"][0]["logicalLocations"]] == res["layer_names"]
-    assert len(sres["properties"]["evidence"]["absorbed"]) == 30
+    # the absorbed findings are the result's related locations (references: not repeated in its properties)
+    assert len(sres["relatedLocations"]) == 30 and "absorbed" not in sres["properties"]["evidence"]
     assert sres["level"] == "error" and "estimated saving" in sres["message"]["text"]
     assert doc["estimated_saving_ms"] == pytest.approx(total_saving(f))
 

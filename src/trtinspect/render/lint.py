@@ -106,21 +106,21 @@ def _json_head(findings: pd.DataFrame, bundle: EngineBundle) -> dict[str, Any]:
     }
 
 
-def _absorbed_head(findings: pd.DataFrame) -> dict[str, Any]:
-    """How ``evidence.absorbed`` holds the findings a finding absorbed (``absorbed``: reference / full) and, for
-    references, what each holds and how to get the rest (``absorbed_note``); nothing for a frame without it."""
+def _absorbed_head(findings: pd.DataFrame, where: str = "evidence.absorbed") -> dict[str, Any]:
+    """How ``where`` holds the findings a finding absorbed (``absorbed``: reference / full) and, for references,
+    what each holds and how to get the rest (``absorbed_note``); nothing for a frame without it."""
     mode = findings.attrs.get("absorbed")
     if mode is None:
         return {}
     if mode != "reference":
         return {"absorbed": mode}
-    return {"absorbed": mode, "absorbed_note": absorbed_note()}
+    return {"absorbed": mode, "absorbed_note": absorbed_note(where)}
 
 
-def absorbed_note() -> str:
-    """What an absorbed finding kept as a reference holds, and how to get the rest."""
-    return (f"evidence.absorbed lists each absorbed finding by reference ({', '.join(REFERENCE_FIELDS)}); the "
-            f"absorbing finding's own evidence states the cause per layer; {FULL_MEMBERS_HINT}")
+def absorbed_note(where: str = "evidence.absorbed") -> str:
+    """What an absorbed finding kept as a reference holds (in ``where``), and how to get the rest."""
+    return (f"{where} lists each absorbed finding by reference ({', '.join(REFERENCE_FIELDS)}); the absorbing "
+            f"finding's own evidence states the cause per layer; {FULL_MEMBERS_HINT}")
 
 
 def to_json(findings: pd.DataFrame, bundle: EngineBundle) -> str:
@@ -449,14 +449,20 @@ _SARIF_PROPERTIES = ("finding_id", "cost_ms", "cost_pct", "cost_kind", "cost_met
 
 
 def _sarif_result(rec: dict[str, Any], rule_ids: list[str], source_loc: dict[str, Any], log: Path | None,
-                  root: Path) -> dict[str, Any]:
-    """One finding as a SARIF result (``rec``: a findings record, its values converted or not)."""
+                  root: Path, reference: bool = False) -> dict[str, Any]:
+    """One finding as a SARIF result (``rec``: a findings record, its values converted or not). The findings it
+    absorbed are its ``relatedLocations``; ``reference`` (lint's default, references only): there alone, not
+    repeated in ``properties.evidence``."""
     evidence = rec["evidence"]
     line_no = _jsonable(evidence.get("line_no")) if isinstance(evidence, dict) else None
     physical: dict[str, Any] = {"artifactLocation": source_loc}
     if log is not None and isinstance(line_no, int) and line_no >= 1:
         physical = {"artifactLocation": sarif_location(log, root), "region": {"startLine": line_no}}
-    return {
+    absorbed = evidence.get("absorbed") if isinstance(evidence, dict) else None
+    properties = {k: rec[k] for k in _SARIF_PROPERTIES}
+    if absorbed and reference:  # the references are the related locations: not repeated in the properties
+        properties["evidence"] = {k: v for k, v in evidence.items() if k != "absorbed"}
+    result = {
         "ruleId": rec["rule_id"],
         "ruleIndex": rule_ids.index(rec["rule_id"]),
         "level": LEVELS[rec["severity"]],
@@ -468,8 +474,28 @@ def _sarif_result(rec: dict[str, Any], rule_ids: list[str], source_loc: dict[str
             }
         ],
         "partialFingerprints": {"trtinspectFindingId/v1": rec["finding_id"]},
-        "properties": {k: rec[k] for k in _SARIF_PROPERTIES},
+        "properties": properties,
     }
+    if absorbed:
+        result["relatedLocations"] = _related_locations(absorbed)
+    return result
+
+
+def _related_locations(absorbed: list[Any]) -> list[dict[str, Any]]:
+    """The findings a finding absorbed, as SARIF ``relatedLocations``: each one's layers as logical locations,
+    its rule, title and cost in the message, its rule id and cost in the location's properties."""
+    out = []
+    for i, m in enumerate(absorbed):
+        if not isinstance(m, dict):
+            continue
+        cost = _jsonable(m.get("cost_ms"))
+        text = f"Absorbed {m.get('rule_id')} finding: {_sentence(str(m.get('title')))}"
+        if isinstance(cost, (int, float)):
+            text += f" Cost: {cost:.4f} ms per iteration ({cost_label(_rule_cost_kind(m))})."
+        out.append({"id": i, "message": {"text": text},
+                    "logicalLocations": [{"name": n, "kind": "member"} for n in m.get("layers") or []],
+                    "properties": {"ruleId": m.get("rule_id"), "cost_ms": cost}})
+    return out
 
 
 def _sarif_doc(findings: pd.DataFrame, bundle: EngineBundle, records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -482,7 +508,8 @@ def _sarif_doc(findings: pd.DataFrame, bundle: EngineBundle, records: list[dict[
     log = _log_file(bundle)
     rule_ids = [r.id for r in RULES]
     driver_rules = _sarif_rules()
-    results = [_sarif_result(rec, rule_ids, source_loc, log, root) for rec in records]
+    reference = findings.attrs.get("absorbed") == "reference"
+    results = [_sarif_result(rec, rule_ids, source_loc, log, root, reference) for rec in records]
     artifacts = [
         {"location": sarif_location(p, root)} for p in dict.fromkeys(p for fs in bundle.sources.values() for p in fs)
     ]
@@ -498,7 +525,7 @@ def _sarif_doc(findings: pd.DataFrame, bundle: EngineBundle, records: list[dict[
         "artifacts": artifacts,
         "results": results,
         "properties": {"engine": bundle.name, "cost_basis": findings.attrs.get("cost_basis"),
-                       **_absorbed_head(findings)},
+                       **_absorbed_head(findings, "each result's relatedLocations")},
     }
     if any(a["location"].get("uriBaseId") == SRCROOT for a in artifacts):
         run["originalUriBaseIds"] = {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}}
