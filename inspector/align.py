@@ -46,6 +46,7 @@ from trtinspect.gcpause import gc_paused
 from trtinspect.inspector import seqmatch
 from trtinspect.inspector.align_fusion import order_and_type_groups
 from trtinspect.inspector.align_groups import output_frames
+from trtinspect.inspector.align_inputs import INPUT_CONVERSION, detach, input_conversion_pairs
 from trtinspect.inspector.align_keys import alias
 from trtinspect.inspector.align_side import (
     _PROFILE_SUFFIX,
@@ -137,12 +138,19 @@ def _align(a: _Side, b: _Side) -> Alignment:
     notes: list[str] = []
     method_a: list[str] = ["unmatched"] * na
     method_b: list[str] = ["unmatched"] * nb
-    core_a = [i for i in range(na) if a.served[i] is None]
-    core_b = [j for j in range(nb) if b.served[j] is None]
-    mode, n_shared, edges_src, edges_dst = _source_edges(a, b, core_a, core_b, notes)
     groups: dict[int, tuple[list[int], list[int]]] = {}
+    for i, j in input_conversion_pairs(a, b):     # the engine input's conversion on each side: one pair
+        detach(a, i)
+        detach(b, j)
+        groups[len(groups)] = ([i], [j])
+        method_a[i] = method_b[j] = INPUT_CONVERSION
+    core_a = [i for i in range(na) if a.served[i] is None and method_a[i] == "unmatched"]
+    core_b = [j for j in range(nb) if b.served[j] is None and method_b[j] == "unmatched"]
+    mode, n_shared, edges_src, edges_dst = _source_edges(a, b, core_a, core_b, notes)
     if mode != MODE_ORDER:
-        groups = _source_groups(na + nb, na, core_a, core_b, edges_src, edges_dst, method_a, method_b)
+        linked = _source_groups(na + nb, na, core_a, core_b, edges_src, edges_dst, method_a, method_b)
+        for pair in linked.values():
+            groups[len(groups)] = pair
         rest_a = [i for i in core_a if method_a[i] == "unmatched"]
         rest_b = [j for j in core_b if method_b[j] == "unmatched"]
         for step in (_same_name, _structural, _leftover_order, _buckets):

@@ -87,7 +87,11 @@ END_TO_END: tuple[tuple[str, str, str], ...] = (
     ("gpu_compute", "compute_ms", "GPU Compute Time"),
     ("d2h", "d2h_ms", "D2H Latency"),
     ("enqueue", "enqueue_ms", "Enqueue Time"),
+    ("end_to_end_host", "end_to_end_ms", "End-to-End Host Latency"),
 )
+# Listed only when both sides know it: the host's view of one inference (enqueue to output on the host), which
+# trtexec prints and `report` shows, but which a side may lack (a times file without it).
+_BOTH_ONLY = frozenset({"end_to_end_host"})
 E2E_SOURCES = {FROM_TIMES: "times (mean of the measured iterations)", FROM_SUMMARY: "performance summary (mean)"}
 
 
@@ -283,7 +287,7 @@ def _end_to_end_frame(a: EngineBundle, b: EngineBundle) -> pd.DataFrame:
     ea, eb = _end_to_end(a), _end_to_end(b)
     rows = []
     for key, _, _ in END_TO_END:
-        if key not in ea and key not in eb:
+        if (key not in ea and key not in eb) or (key in _BOTH_ONLY and not (key in ea and key in eb)):
             continue
         va = ea.get(key, (math.nan, ""))
         vb = eb.get(key, (math.nan, ""))
@@ -557,7 +561,7 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
 MODE_END_TO_END = "end to end only (no layer information)"
 # trtexec's names of the END_TO_END metrics, as a sentence says them (the headline's basis, in this order)
 _E2E_WORDS = {"gpu_compute": "GPU compute", "latency": "latency", "h2d": "H2D latency", "d2h": "D2H latency",
-              "enqueue": "enqueue time"}
+              "enqueue": "enqueue time", "end_to_end_host": "end-to-end host latency"}
 
 
 def _end_to_end_only(a: EngineBundle, b: EngineBundle) -> DiffResult | None:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from trtinspect.inspector.align import OP_ALIASES, primary_op
 from trtinspect.inspector.align_groups import _short_of
+from trtinspect.inspector.align_inputs import INPUT_CONVERSION
 from trtinspect.inspector.align_side import op_kind
 from trtinspect.textfmt import signed
 
@@ -179,6 +180,8 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     # the op kinds both sides share name the group (the union when they share none), so diff B A names it as
     # diff A B does: a convolution that loses its fused add in B is a convolution either way
     nouns = _nouns((ops_a & ops_b) or (ops_a | ops_b), False, _both_types(row.get("a_types"), row.get("b_types")))
+    if row.get("method") == INPUT_CONVERSION:    # a copy reformat and a quantize, each converting the engine input
+        nouns = ("engine input conversion", "engine input conversions")
     changes = row.get("changes") or []
     if kind == "repartitioned" and "precision" in changes and not _same(row["a_precision"], row["b_precision"]):
         # moving an op between neighbours does not halve their time; the precision change does
@@ -296,7 +299,7 @@ def event_text(event: str, key: tuple[Any, ...], count: int, tag: str | None,
 
 # The group facts an event is decided on (_group_event reads nothing else).
 FACT_COLUMNS = ("kind", "a_ops", "b_ops", "a_types", "b_types", "a_primary_ops", "b_primary_ops", "changes",
-                "a_precision", "b_precision", "a_output_precision", "b_output_precision", QDQ_NEXT, PARALLEL)
+                "a_precision", "b_precision", "a_output_precision", "b_output_precision", QDQ_NEXT, PARALLEL, "method")
 _LIST_FACTS = frozenset({"a_primary_ops", "b_primary_ops", "changes"})
 
 

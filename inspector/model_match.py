@@ -135,7 +135,12 @@ BUILD_FIELDS = frozenset({"precision"})
 _FIELD_LABELS = {"gpu": "GPU", "trt_version": "TensorRT", "input_shapes": "input shapes",
                  "precision": "build precision", "clocks": "clocks", "cuda_graph": "CUDA graph",
                  "spin_wait": "spin-wait", "streams": "inference streams", "threads": "threads",
-                 "data_transfers": "data transfers", "profiling": "per-layer profiler"}
+                 "data_transfers": "data transfers", "profiling": "per-layer profiler",
+                 "expose_dma": "exposed DMA (--exposeDMA)", "sleep_time": "sleep time (--sleepTime)",
+                 "idle_time": "idle time (--idleTime)",
+                 "persistent_cache_ratio": "persistent L2 cache ratio (--persistentCacheRatio)",
+                 "optimization_profile": "optimization profile (--useProfile)",
+                 "weight_streaming": "weight-streaming budget (--weightStreamingBudget)"}
 
 
 def model_match(a: EngineBundle, b: EngineBundle, sides: tuple[_Side, _Side] | None = None) -> ModelMatch:

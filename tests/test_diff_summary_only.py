@@ -20,7 +20,7 @@ from trtinspect.inspector.diff import MODE_END_TO_END, diff
 SEED = LOGS / "seed-fx-vs-implicit-int8"
 BEFORE, AFTER = SEED / "fx-qdq-int8.before-fix.summary.log", SEED / "fx-qdq-int8.after-fix.summary.log"
 METRICS = {"latency": "Latency", "h2d": "H2D Latency", "gpu_compute": "GPU Compute Time",
-           "d2h": "D2H Latency", "enqueue": "Enqueue Time"}
+           "d2h": "D2H Latency", "enqueue": "Enqueue Time", "end_to_end_host": "End-to-End Host Latency"}
 
 
 def _printed(log: Path) -> tuple[dict[str, float], float]:
