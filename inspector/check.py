@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import special, stats
 
 from trtinspect.errors import NotComparableError, TrtInspectError
-from trtinspect.inspector.check_excerpt import excerpt_notes, side_layer_totals
+from trtinspect.inspector.check_excerpt import excerpt_notes, overhead_note, side_layer_totals
 from trtinspect.inspector.check_inputs import (
     ALLOWED_FIELDS,
     BASE,
@@ -608,7 +608,7 @@ def run_check(
             f"nothing to compare: {e2e.reason}, so neither the end-to-end nor the per-group gate can run",
             hint="give both sides the same evidence (trtexec --exportTimes=FILE --exportProfile=FILE, or logs "
                  "with a performance summary on both sides)")
-    overhead = _overhead_note(baseline, candidate)
+    overhead = overhead_note(baseline, candidate)
     if overhead:
         notes.append(overhead)
     notes += [
@@ -785,15 +785,3 @@ def _downgrade(bundles: Sequence[EngineBundle], source: str) -> tuple[str, list[
         return source, [np.array([b.total_layer_ms()]) for b in bundles]
     return "none", []
 
-
-def _overhead_note(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> str | None:
-    parts = []
-    for side, b in ((BASE, baseline[0]), (CAND, candidate[0])):
-        if b.has_profile and b.has_times:
-            layers, gpu = b.total_layer_ms(), b.timing.gpu_compute.median
-            if gpu is not None and gpu > 0:
-                parts.append(
-                    f"{side} per-layer total {layers:.3f} ms vs GPU compute {gpu:.3f} ms "
-                    f"({100 * (layers - gpu) / gpu:+.0f}% profiling overhead)"
-                )
-    return "; ".join(parts) if parts else None

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from trtinspect.inspector.check_inputs import BASE, CAND
-from trtinspect.parsers.model import EngineBundle
+from trtinspect.parsers.model import EngineBundle, per_layer_gap_meaning
 
 
 def side_layer_totals(
@@ -41,3 +41,22 @@ def excerpt_notes(
                    f"{total:.4f} ms ({bundles[0].layer_total.basis}); the listed rows hold {rows_ms:.4f} ms, "
                    f"the {total - rows_ms:.4f} ms no row lists is in no group")
     return out
+
+
+def overhead_note(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> str | None:
+    """Per side with a profile and times: its per-layer total against its median GPU compute, and what the
+    difference is: per-layer profiling overhead for a trtexec profile, else the bundle's own meaning
+    (:func:`~trtinspect.parsers.model.per_layer_gap_meaning`: nsys per-layer times have no such overhead)."""
+    parts = []
+    for side, b in ((BASE, baseline[0]), (CAND, candidate[0])):
+        if b.has_profile and b.has_times:
+            layers, gpu = b.total_layer_ms(), b.timing.gpu_compute.median
+            if gpu is not None and gpu > 0:
+                meaning = per_layer_gap_meaning(b)
+                what = " profiling overhead" if meaning is None else f": {meaning}"
+                parts.append(   # nsys: a mean per-layer total against a median: the statistic is named
+                    f"{side} per-layer total {layers:.3f} ms vs {'' if meaning is None else 'median '}GPU compute "
+                    f"{gpu:.3f} ms "
+                    f"({100 * (layers - gpu) / gpu:+.0f}%{what})"
+                )
+    return "; ".join(parts) if parts else None

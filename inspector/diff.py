@@ -63,7 +63,11 @@ from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
 from trtinspect.parsers.layer_total import rows_total
-from trtinspect.parsers.model import require_tensorrt, single_sample_sides  # nsys imported for nsys inputs only
+from trtinspect.parsers.model import (  # nsys imported for nsys inputs only
+    per_layer_gap_meaning,
+    require_tensorrt,
+    single_sample_sides,
+)
 from trtinspect.parsers.timing import FROM_SUMMARY, FROM_TIMES
 
 if TYPE_CHECKING:
@@ -120,6 +124,9 @@ class DiffResult:
     headline: str = ""
     # the summary's lines as built: a renderer escapes each line, so a line break inside a name stays in its line
     summary_lines: list[str] = field(default_factory=list)
+    # side ("a"/"b") -> what its per-layer total - GPU compute is when not per-layer profiling overhead
+    # (parsers.model.per_layer_gap_meaning: nsys per-layer times); text, Markdown and HTML say it
+    gap_meanings: dict[str, str] = field(default_factory=dict)
 
     def summary_sentences(self) -> list[str]:
         """The summary's lines (a name's own line feed is inside one of them, never a line of its own)."""
@@ -550,8 +557,12 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         end_to_end=e2e, totals=totals, events=found_events, summary="\n".join(summary), notes=notes,
         findings_available=findings_available, causes=found, similarity=match.similarity,
         context=list(match.context) + list(match.build), headline=headline(a.name, b.name, totals),
-        summary_lines=summary,
+        summary_lines=summary, gap_meanings=_gap_meanings(a, b),
     )
+
+
+def _gap_meanings(a: EngineBundle, b: EngineBundle) -> dict[str, str]:
+    return {side: m for side, bundle in (("a", a), ("b", b)) if (m := per_layer_gap_meaning(bundle)) is not None}
 
 
 # ---------------------------------------------------------------------------------- end to end only
@@ -676,7 +687,8 @@ def _totals(a: EngineBundle, b: EngineBundle, a_lt: pd.DataFrame, b_lt: pd.DataF
         hit = e2e[e2e["metric"] == "gpu_compute"]
         gpu = float(hit[f"{side}_ms"].iloc[0]) if not hit.empty else math.nan
         totals[f"{side}_gpu_compute_ms"] = gpu
-        # per-layer profiling synchronises after every layer: its total exceeds real compute by this gap
+        # per-layer profiling synchronises after every layer: its total exceeds real compute by this gap (an nsys
+        # side's per-layer times have no such overhead: DiffResult.gap_meanings says what its gap is)
         totals[f"{side}_profiling_gap_ms"] = total - gpu   # NaN when either is unknown
     for side, key in (("A", "a_unmatched_profile_ms"), ("B", "b_unmatched_profile_ms")):
         if totals[key] > 0:

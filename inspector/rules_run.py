@@ -109,6 +109,29 @@ def _graph_advice(ctx: LintContext) -> str:
     return advice
 
 
+def _enqueue_advice(ctx: LintContext) -> str:
+    """enqueue-bound's mitigation in the words of the source: trtexec's flags for a trtexec run; for an Nsight
+    Systems capture (of any application, trtexec's own flags unknown) what an application does."""
+    if "nsys_sqlite" not in ctx.bundle.sources and "nsys_stats_csv" not in ctx.bundle.sources:
+        return (f"Shorten the host's work per inference: {_graph_advice(ctx)}; --useSpinWait (the host wakes as "
+                "soon as an inference finishes; more CPU); several inference streams (trtexec --infStreams=2, "
+                "an application's threads/streams) so one inference is enqueued while another runs; a larger "
+                f"batch (one enqueue for more samples). {NO_TRANSFERS_NOTE}.")
+    graphs = (_graph_advice(ctx) if ctx.cuda_graphs else
+              "capture enqueueV3 in a CUDA graph once (cudaStreamBeginCapture / cudaStreamEndCapture) and launch "
+              "the graph per inference (cudaGraphLaunch): one launch replaces the per-kernel launches (if the "
+              "application already launches a graph, what remains is the launch itself: the export's enqueue "
+              "ranges do not say)")
+    return (f"Shorten the host's work per inference: {graphs}; let the thread that waits for results spin "
+            "(cudaSetDeviceFlags(cudaDeviceScheduleSpin): it wakes as soon as an inference finishes; more CPU); "
+            "several CUDA streams, each with its own execution context, so one inference is enqueued while "
+            f"another runs; a larger batch (one enqueue for more samples). {NSYS_TRANSFERS_NOTE}.")
+
+
+NSYS_TRANSFERS_NOTE = ("The H2D/D2H copies are not in this Enqueue time: the export's iterations count the copies "
+                       "launched before and after each enqueue range as H2D/D2H")
+
+
 def check_enqueue_bound(ctx: LintContext) -> list[Finding]:
     """trtexec's enqueue-bound warning: median enqueue time > 0.8 x median GPU compute time."""
     got = _medians(ctx, "enqueue_ms")
@@ -163,12 +186,7 @@ def check_enqueue_bound(ctx: LintContext) -> list[Finding]:
                 + (f"what the GPU idled (1 - {share:.1%} of the walltime) bounds the throughput a faster enqueue "
                    "could add" if share is not None else "the GPU's idle time is not known (" + busy + ")")
             ),
-            mitigation=(
-                f"Shorten the host's work per inference: {_graph_advice(ctx)}; --useSpinWait (the host wakes as "
-                "soon as an inference finishes; more CPU); several inference streams (trtexec --infStreams=2, "
-                "an application's threads/streams) so one inference is enqueued while another runs; a larger "
-                f"batch (one enqueue for more samples). {NO_TRANSFERS_NOTE}."
-            ),
+            mitigation=_enqueue_advice(ctx),
         )
     ]
 

@@ -162,6 +162,21 @@ def single_sample_sides(sides: Sequence[tuple[str, EngineBundle]]) -> str | None
     return f"{' and '.join(single)}: {SINGLE_SAMPLE}" if single else None
 
 
+# What "per-layer total - GPU compute" is when the per-layer times were taken in the timed iterations themselves
+# (extras["per_layer_method"]: Nsight Systems' kernel time inside each layer's NVTX range) and GPU compute is each
+# iteration's first kernel start to last kernel end: no profiler synchronised after every layer.
+SAME_ITERATIONS_GAP = ("not profiling overhead: the per-layer times are kernel GPU time in the same iterations, so "
+                       "this is minus the GPU time between kernels and in kernels outside layer ranges, plus any "
+                       "overlap of kernels on several streams")
+
+
+def per_layer_gap_meaning(bundle: EngineBundle) -> str | None:
+    """What this bundle's per-layer total - GPU compute is, when it is not per-layer profiling overhead (the
+    bundle's ``per_layer_method`` fact is set): :data:`SAME_ITERATIONS_GAP`; None for a trtexec profile, whose
+    separate profiled run synchronises after every layer (callers then say "profiling overhead")."""
+    return SAME_ITERATIONS_GAP if bundle.extras.get("per_layer_method") else None
+
+
 def require_tensorrt(bundle: EngineBundle, what: str = "TensorRT evidence", hint: str | None = None) -> None:
     """:func:`trtinspect.parsers.nsys.bundle.require_tensorrt` without importing the nsys package for bundles
     that are not Nsight Systems inputs (they always hold TensorRT evidence): report, lint and diff of trtexec

@@ -182,9 +182,9 @@ def _totals_lines(result: DiffResult) -> list[str]:
         if math.isnan(gap):     # no per-layer timing on this side: no profiling overhead to show
             lines.append(f"{side.upper()}: end-to-end GPU compute {gpu:.4f} ms")
         else:
+            meaning = result.gap_meanings.get(side, "per-layer profiling overhead, not in any layer")
             lines.append(f"{side.upper()}: end-to-end GPU compute {gpu:.4f} ms; "
-                         "per-layer total - GPU compute = "
-                         f"{gap:+.4f} ms (per-layer profiling overhead, not in any layer)")
+                         f"per-layer total - GPU compute = {gap:+.4f} ms ({meaning})")
     return lines
 
 
