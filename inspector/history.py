@@ -479,3 +479,30 @@ def layer_trend(
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return out.sort_values(["run_id", "what"], kind="stable").reset_index(drop=True)
+
+
+def recorded_names(
+    url: str | None = None, *, engine_name: str | None = None, engine: Engine | None = None, limit: int = 5
+) -> list[str]:
+    """A few names ``layer_trend`` knows, for a name it does not: the slowest fusion groups (candidate side) of
+    the latest recorded check (of ``engine_name`` when given), else its slowest layers."""
+    engine = engine or connect(url, create=False)
+    r, lm, gm = runs_table, layers_table, groups_table
+    latest = sa.select(sa.func.max(r.c.id))
+    if engine_name:
+        latest = latest.where(r.c.engine == engine_name)
+    with _reading(engine, "reading the recorded names") as conn:
+        run_id = conn.execute(latest).scalar()
+        if run_id is None:
+            return []
+        groups = conn.execute(
+            sa.select(gm.c.label).where(gm.c.run_id == run_id)
+            .order_by(sa.func.coalesce(gm.c.cand_ms, gm.c.base_ms, -1.0).desc(), gm.c.id).limit(limit)
+        ).scalars().all()
+        if groups:
+            return [str(g) for g in groups]
+        layers = conn.execute(
+            sa.select(lm.c.layer).where(lm.c.run_id == run_id).group_by(lm.c.layer)
+            .order_by(sa.func.max(lm.c.avg_ms).desc(), lm.c.layer).limit(limit)
+        ).scalars().all()
+    return [str(x) for x in layers]

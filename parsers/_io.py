@@ -55,7 +55,7 @@ def read_bytes(path: str | Path, *, what: str, max_bytes: int = MAX_JSON_BYTES) 
     require_regular(p, what=what)
     if size > max_bytes:
         raise TrtInspectError(
-            f"file is {size / 1024**2:.0f} MiB, over the {max_bytes / 1024**2:.0f} MiB limit for {what}",
+            f"file is {byte_count(size)}, over the limit of {byte_count(max_bytes)} for {what}",
             path=p,
             hint="pass a smaller export or raise the limit in the library call",
         )
@@ -66,6 +66,12 @@ def read_bytes(path: str | Path, *, what: str, max_bytes: int = MAX_JSON_BYTES) 
     if not data or data.isspace():  # not data.strip(): that copies the whole file when it ends in a newline
         raise TrtInspectError(f"file is empty (expected {what})", path=p, hint="re-run the export that wrote it")
     return data
+
+
+def byte_count(n: int) -> str:
+    """A size as people check it against ``ls -l``: exact bytes, with MiB beside from 1 MiB on
+    (``1,000 bytes``, ``2,147,483,648 bytes (2048.0 MiB)``)."""
+    return f"{n:,} bytes" + (f" ({n / 1024**2:.1f} MiB)" if n >= 1024**2 else "")
 
 
 UTF8_BOM = b"\xef\xbb\xbf"

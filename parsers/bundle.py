@@ -86,15 +86,24 @@ def load(*paths: str | Path, name: str | None = None, max_file_bytes: int | None
 
 
 def _size_limit(explicit: int | None) -> int:
+    """The per-file size limit: ``max_file_bytes=``, else $TRTINSPECT_MAX_FILE_BYTES, else the default; a limit
+    that is not a positive whole number of bytes is refused (``-1`` would refuse every file, saying so badly)."""
     if explicit is not None:
+        if isinstance(explicit, bool) or not isinstance(explicit, int) or explicit <= 0:
+            raise TrtInspectError(f"max_file_bytes={explicit!r} is not a positive byte count",
+                                  hint="give the largest file size to read, in bytes, e.g. 2147483648")
         return explicit
     env = os.environ.get(MAX_BYTES_ENV)
     if env:
         try:
-            return int(env)
+            limit = int(env)
         except ValueError:
-            raise TrtInspectError(
-                f"environment variable {MAX_BYTES_ENV}={env!r} is not a byte count") from None
+            limit = 0
+        if limit <= 0:
+            raise TrtInspectError(f"environment variable {MAX_BYTES_ENV}={env!r} is not a positive byte count",
+                                  hint=f"set it to the largest file size to read, in bytes (e.g. "
+                                       f"{_io.MAX_JSON_BYTES}), or unset it")
+        return limit
     return _io.MAX_JSON_BYTES
 
 
@@ -102,7 +111,7 @@ def _check_size(path: Path, limit: int) -> None:
     size = path.stat().st_size
     if size > limit:
         raise TrtInspectError(
-            f"file is {size / 1024**2:.1f} MiB, over the {limit / 1024**2:.1f} MiB limit",
+            f"file is {_io.byte_count(size)}, over the limit of {_io.byte_count(limit)}",
             path=path, hint=f"pass a smaller export or raise the limit ({MAX_BYTES_ENV} or max_file_bytes=)",
         )
 
@@ -162,12 +171,15 @@ def collect(paths: Sequence[str | Path]) -> tuple[list[SourceFile], str, Path | 
     return files, _name_from(files, resolved[0].stem), engine
 
 
-def _unknown_file(path: Path) -> TrtInspectError:
-    """Why a file the user named is not readable, in one line."""
+def _unknown_file(path: Path, found: bool = False) -> TrtInspectError:
+    """Why a file the user named (or a folder's file its name picks, ``found``) is not readable, in one line."""
     head = _io.without_bom(sniff.read_head(path))
     hint = "pass the files trtexec wrote (--exportLayerInfo/--exportProfile/--exportTimes, its stdout)"
+    if found:
+        hint += "; its name makes it one of the engine's files: replace it, or move it out of the folder"
     if not head.strip():
-        return TrtInspectError("file is empty", path=path, hint="re-run the export that wrote it")
+        return TrtInspectError("file is empty", path=path, hint="re-run the export that wrote it" + (
+            " (or move it out of the folder)" if found else ""))
     if _io.looks_binary(head):
         return TrtInspectError(
             "binary data that is not a TensorRT engine (.engine/.plan/.trt) or an nsys SQLite export",
@@ -177,7 +189,8 @@ def _unknown_file(path: Path) -> TrtInspectError:
     text = head.decode("utf-8", errors="replace")
     scalar = json_scalar(text)   # `null`, a number: JSON, but no file trtexec writes
     what = (f"{scalar}, not an engine's files" if scalar else
-            "JSON, but not a TensorRT/trtexec export" if looks_json(text) else "not a trtexec log")
+            "JSON, but not a TensorRT/trtexec export" if looks_json(text) else
+            "not JSON" if path.suffix.lower() == ".json" else "not a trtexec log")
     return TrtInspectError(
         f"{what} (trtinspect reads layer information, profile and times JSON, trtexec logs, TREx metadata, "
         "nsys SQLite)", path=path, hint=hint)
@@ -217,6 +230,7 @@ def _name_from(files: Iterable[SourceFile], fallback: str) -> str:
 def _from_directory(directory: Path) -> list[SourceFile]:
     entries = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
     classified = [_classify(p, found=True) for p in entries]
+    _refuse_unreadable_by_name(classified)
     known = [f for f in classified if f.kind not in ("unknown", HISTORY_KIND)]
     if not known:
         raise _no_engine_files(directory)
@@ -235,6 +249,21 @@ def _from_directory(directory: Path) -> list[SourceFile]:
             hint=f"name one engine, e.g. {samples.display(directory / keys[0])}, or pass its files explicitly",
         )
     return known + [f for f in classified if f.kind == HISTORY_KIND]
+
+
+# Suffixes of the files an engine's name picks out of a folder (X.engine.graph.json, X.engine.profile.log,
+# layers_X.json): what TREx and trtexec write. Other files of the folder (notes, pictures) are not engine data.
+_EXPORT_SUFFIXES = (".json", ".log")
+
+
+def _refuse_unreadable_by_name(files: Sequence[SourceFile]) -> None:
+    """A file a folder or an engine's name picks by its name (``X.engine.graph.json``, ``X.engine.build.log``)
+    whose content is no TensorRT/trtexec data - empty, not JSON, JSON of no known export, binary - is refused
+    as if named (:func:`_unknown_file`): dropping it would load the rest as if the export had never been made
+    (an empty profile gave an end-to-end-only PASS, a damaged graph a report without layers)."""
+    for f in files:
+        if f.kind == "unknown" and f.path.suffix.lower() in _EXPORT_SUFFIXES and _engine_key(f.path.name):
+            raise _unknown_file(f.path, found=True)
 
 
 # Folder hints look one level down, at most this many subfolders and files in each (a hint, not a search).
@@ -372,6 +401,7 @@ def _from_engine(engine: Path) -> list[SourceFile]:
                    or (p.name.startswith(stem + ".") and own_key in (None, key)))
         if belongs:
             f = _classify(p, found=True)
+            _refuse_unreadable_by_name([f])
             if f.kind not in ("unknown", "engine"):
                 sidecars.append(f)
     if engine.exists():

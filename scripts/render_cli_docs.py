@@ -22,14 +22,17 @@ INTRO = """# Command line reference
 Generated from the commands' own help by `python scripts/render_cli_docs.py`; a test fails when this page and
 the code disagree. Every command's `--help` works without TensorRT, a GPU or any optional package.
 
-Exit codes, for every command: **0** success, **1** the command's own failure verdict (`lint --fail-on`,
-`check` regression), **2** bad input or a tool error (one line on stderr: file, what is wrong, what to do;
-never a traceback, except an internal bug under `--debug`), **3** `check`: baseline and candidate are not
-comparable, **130** interrupted (Ctrl-C). A usage error (a missing argument, an unknown option or choice) is one
-line too, exit 2: `trtinspect diff: error: Missing argument 'B' (see trtinspect diff --help)`. A closed
-standard output (`trtinspect lint ... --format sarif | head -1`) never changes the exit status, whatever the
-format: the rest of the output is dropped and the command ends with its own code (so `set -o pipefail` reads
-the verdict, not the pipe).
+Exit codes: **0** success, **1** the command's own failure verdict (`lint --fail-on`, `check` regression),
+**2** bad input or a tool error, for every command (one line on stderr: file, what is wrong, what to do; never
+a traceback, except an internal bug under `--debug`; a failed write to standard output, `> /dev/full`, is one
+too: `cannot write to standard output: No space left on device`), **3** not comparable: `check` (baseline and
+candidate differ in an environment field, a run setting or the network) and `diff` (A and B look like different
+networks, unless `--force`), **130** interrupted (Ctrl-C) for every command but `serve`, which stops on Ctrl-C
+(SIGINT) or SIGTERM with exit **0** (a stopped server is its normal end, [app.md](app.md)). A usage error (a
+missing argument, an unknown option or choice) is one line too, exit 2: `trtinspect diff: error: Missing
+argument 'B' (see trtinspect diff --help)`. A closed standard output (`trtinspect lint ... --format sarif |
+head -1`) never changes the exit status, whatever the format: the rest of the output is dropped and the command
+ends with its own code (so `set -o pipefail` reads the verdict, not the pipe).
 
 Outputs never replace what a command reads: an output file (`check --json/--markdown/...`, `diff -o`) that is
 an input file, the `--config` file or the `--record` history store, or two outputs given one file, are refused
@@ -40,8 +43,9 @@ PATH arguments accept a bundle directory, an engine file with sidecar files besi
 logs, an Nsight Systems SQLite export, or a bundled sample as `sample:NAME` (`trtinspect samples` lists them).
 
 Environment variables: `TRTINSPECT_HISTORY_DB` (default history store for `check --record`, `history`),
-`TRTINSPECT_MAX_FILE_BYTES` (largest input file any command reads, default 2 GiB; larger files are refused
-with exit 2),
+`TRTINSPECT_MAX_FILE_BYTES` (largest input file any command reads, in bytes, default 2 GiB; larger files are
+refused with exit 2, the message giving both sizes in bytes; a value that is not a positive whole number, such as
+`-1` or `abc`, is refused with exit 2),
 `TRTINSPECT_NVTX=0` (turn off NVTX ranges in `profile`), `GITHUB_ACTIONS=true` (set by GitHub Actions: `check`
 prints `::error`/`::warning` annotations), `TRTINSPECT_SCREENSHOTS` (tests only: where the browser tests save
 screenshots).

@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import gc
 import importlib
+import io
 import logging
 import os
 import sys
@@ -40,6 +41,36 @@ log = logging.getLogger("trtinspect")
 class _StdoutClosed(Exception):
     """Standard output's reader went away outside :func:`trtinspect.cli.options.echo_output` (which carries on
     writing nowhere)."""
+
+
+def discard_stdout() -> None:
+    """Standard output cannot take more (its reader went away, the disk is full): what is still written goes
+    nowhere, so the exit status and the one error line are all that is left to say (docs/cli.md, exit codes)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):  # no real stream (tests): nothing to do
+        pass
+
+
+def stdout_error(exc: OSError) -> TrtInspectError:
+    """A write to standard output that failed (``> /dev/full``, a full disk, a closed terminal) as one line; the
+    rest of the output is discarded. A closed pipe (BrokenPipeError) is not an error: the caller handles it."""
+    discard_stdout()
+    return TrtInspectError(f"cannot write to standard output: {exc.strerror or exc}",
+                           hint="free space where standard output goes, or send it elsewhere")
+
+
+def echo(text: str = "", nl: bool = True) -> None:
+    """``click.echo`` of one line to standard output; a failed write is one line and exit 2
+    (:func:`stdout_error`), never an internal error."""
+    try:
+        click.echo(text, nl=nl)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise stdout_error(exc) from None
 
 
 class LazyGroup(click.Group):
@@ -112,8 +143,6 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo("trtinspect: interrupted", err=True)
         sys.exit(130)
     except (BrokenPipeError, _StdoutClosed):
-        from trtinspect.cli.options import discard_stdout
-
         discard_stdout()
         sys.exit(0)
     except OSError as exc:
@@ -214,6 +243,13 @@ def console_main() -> NoReturn:
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         # a reader that went away (main treats a broken pipe as success) or a closed stream: nothing to flush
-        with contextlib.suppress(BrokenPipeError, ValueError):
+        try:
             stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+        except OSError as exc:      # the last of standard output could not be written (a full disk)
+            if stream is sys.stdout:
+                with contextlib.suppress(OSError, ValueError):
+                    print(f"trtinspect: error: {stdout_error(exc)}", file=sys.stderr)
+                code = code or 2
     os._exit(code)

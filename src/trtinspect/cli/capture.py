@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from trtinspect.cli import echo, printable
 from trtinspect.samples import resolve
 
 
@@ -83,13 +84,13 @@ def command(
         cap.check_options(opts)  # the same checks as a real capture: missing model, --out already used
         exe = cap.find_trtexec(trtexec) or trtexec or "trtexec"
         for k in range(1, runs + 1):
-            click.echo(shlex.join(cap.command_for(opts, exe, k)))
+            echo(printable(shlex.join(cap.command_for(opts, exe, k))))
         return
-    result = cap.capture(opts, progress=lambda line: click.echo(line, err=True))
-    click.echo(
-        f"captured {len(result.runs)} run(s) of {result.name} with {result.trtexec} "
+    result = cap.capture(opts, progress=lambda line: click.echo(printable(line), err=True))
+    echo(
+        f"captured {len(result.runs)} run(s) of {printable(result.name)} with {printable(result.trtexec)} "
         f"(TensorRT {result.trt_version or 'version not in log'})"
     )
     for rec in result.runs:
-        click.echo(f"  {result.out / rec.directory}  exit {rec.returncode}  {rec.duration_s:.1f} s")
-    click.echo(f"manifest: {result.manifest}")
+        echo(f"  {printable(result.out / rec.directory)}  exit {rec.returncode}  {rec.duration_s:.1f} s")
+    echo(f"manifest: {printable(result.manifest)}")

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from trtinspect import render
-from trtinspect.cli import keep_until_exit
+from trtinspect.cli import echo, keep_until_exit, printable
 from trtinspect.cli.options import (
     GATE_SETTINGS,
     VariadicCommand,
@@ -66,7 +66,8 @@ def command(baseline: tuple[str, ...], candidate: tuple[str, ...], config_file: 
 
     Give K repeated profiling runs per side for per-group significance (K >= 3), e.g.
     `--baseline runs/base/*/ --candidate runs/cand/*/`.
-    Exit 0 pass, 1 regression, 2 bad input, 3 not comparable.
+    A format given `-` (e.g. `--bencher -`) is written to standard output alone, without the text verdict; at
+    most one format goes there. Exit 0 pass, 1 regression, 2 bad input, 3 not comparable.
     """
     flags = {k: options[k] for k in GATE_SETTINGS}
     flags["allow_different"] = list(flags["allow_different"])
@@ -88,17 +89,17 @@ def command(baseline: tuple[str, ...], candidate: tuple[str, ...], config_file: 
         result.baseline_name, result.candidate_name, runs_label(baseline), runs_label(candidate),
         (baseline, candidate),
     )
-    if targets.get("json") != "-":
+    if "-" not in targets.values():   # a document on standard output is all that goes there (one stream, one parse)
         echo_output(render.render("check", result, "text", width=text_width()))
     for fmt, target in targets.items():
         if target:
             write_output(target, render.render("check", result, fmt), f"{fmt} report")
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        click.echo(render.render("check", result, "annotations"), nl=False)
+        echo(render.render("check", result, "annotations"), nl=False)
     if record_url is not None:
         from trtinspect.inspector import history
 
         run_id = history.record(result, base, cand, record_url)
-        click.echo(f"recorded as check #{run_id} in {history.store.shown_name(record_url)}", err=True)
+        click.echo(f"recorded as check #{run_id} in {printable(history.store.shown_name(record_url))}", err=True)
     # SystemExit, not ctx.exit: the code must survive click's standalone_mode=False in cli.main.
     sys.exit(result.exit_code)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from trtinspect import render
-from trtinspect.cli import keep_until_exit
+from trtinspect.cli import keep_until_exit, printable
 from trtinspect.cli.options import (
     format_option,
     guard_outputs,
@@ -58,4 +58,4 @@ def command(a: str, b: str, fmt: str, output: Path | None, top: int | None, no_l
     keep_until_exit(result, text)
     write_output(output, text)
     if output is not None:
-        click.echo(f"wrote {fmt} report to {output}", err=True)
+        click.echo(f"wrote {fmt} report to {printable(output)}", err=True)

@@ -9,11 +9,13 @@ from typing import Any
 
 import click
 
+from trtinspect.cli import echo
 from trtinspect.cli.options import text_width
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector import history
 from trtinspect.inspector.check_inputs import HISTORY_LSUM, history_stat
 from trtinspect.render.check import term_text
+from trtinspect.render.escape import printable
 from trtinspect.textfmt import NAME_MIN_ROOM, fit_row
 
 
@@ -63,9 +65,9 @@ def command(db_arg: str | None, db: str | None, engine_name: str | None, layer: 
     if layer:
         trend = history.layer_trend(layer, engine=engine, engine_name=engine_name)
         if trend.empty:
-            click.echo(f"no recorded measurements of '{layer}'")
+            _no_such_layer(layer, engine, engine_name)
             return
-        click.echo("mean ms per iteration (per-layer profile), averaged over each check's runs")
+        echo("mean ms per iteration (per-layer profile), averaged over each check's runs")
         _table(
             [(6, ">", "check"), (19, "<", "when (UTC)"), (5, "<", "what"), (11, ">", "baseline ms"),
              (12, ">", "candidate ms"), (11, "<", "status")], "engine",
@@ -77,11 +79,11 @@ def command(db_arg: str | None, db: str | None, engine_name: str | None, layer: 
             checks = ", ".join(f"#{i}" for i in dict.fromkeys(cut["run_id"].tolist()))
             note = (f"check {checks} stored this group's label cut by an earlier trtinspect "
                     f"('{cut['stored_label'].iloc[0]}'): read whole from the layer names it recorded")
-            click.echo(term_text(textwrap.fill(note, width=text_width())))
+            echo(term_text(textwrap.fill(note, width=text_width())))
         return
     runs = history.list_runs(engine=engine, engine_name=engine_name, limit=limit)
     if runs.empty:
-        click.echo("no recorded checks")
+        echo("no recorded checks")
         return
     rows = []
     for r in runs.to_dict("records"):
@@ -90,11 +92,22 @@ def command(db_arg: str | None, db: str | None, engine_name: str | None, layer: 
         rows.append(([r["id"], str(r["created_at"])[:19], r["verdict"], _ms(r["e2e_base_ms"]), _ms(r["e2e_cand_ms"]),
                       history_stat(r.get("e2e_source")), d, r["n_regressed_groups"]],
                      f"{r['engine']} (vs {r['baseline']})"))
-    _table([(6, ">", "check"), (19, "<", "when (UTC)"), (10, "<", "verdict"), (9, ">", "e2e base"),
-            (9, ">", "e2e cand"), (6, "<", "stat"), (8, ">", "delta"), (6, ">", "groups")], "engine (vs baseline)",
+    _table([(6, ">", "check"), (19, "<", "when (UTC)"), (10, "<", "verdict"), (9, ">", "base ms"),
+            (9, ">", "cand ms"), (6, "<", "stat"), (8, ">", "delta"), (6, ">", "groups")], "engine (vs baseline)",
            rows)
     if any(row[0][5] == "lsum" for row in rows):
-        click.echo(HISTORY_LSUM)
+        echo(HISTORY_LSUM)
+
+
+def _no_such_layer(layer: str, engine: Any, engine_name: str | None) -> None:
+    """No measurement of ``layer``: say so (the name escaped, as every name printed) and list a few names the
+    store has; not an error (exit 0), a query that found nothing."""
+    echo(f"no recorded measurements of '{printable(layer)}'")
+    known = history.recorded_names(engine=engine, engine_name=engine_name)
+    if known:
+        echo("names are exact fusion-group labels or layer names; the latest check recorded, e.g.:")
+        for name in known:
+            echo(f"  '{printable(name)}'")
 
 
 Column = tuple[int, str, str]     # width, alignment (">" or "<"), header
@@ -111,10 +124,10 @@ def _table(columns: list[Column], name_header: str, rows: list[tuple[list[Any], 
         return "".join(f"{v!s:{align}{w}}{gap}" for v, (w, align, _) in zip(values, columns, strict=True))
 
     for line in fit_row(cells([h for _, _, h in columns]), name_header, width):
-        click.echo(term_text(line))
+        echo(term_text(line))
     for values, name in rows:
         for line in fit_row(cells(values), term_text(name), width):
-            click.echo(term_text(line))
+            echo(term_text(line))
 
 
 def _verify(engine: Any) -> None:
@@ -125,7 +138,7 @@ def _verify(engine: Any) -> None:
             f"the history store is not sound: {problems[0]}{more}", path=history.store.info(engine).name
         )
     s = history.summary(engine)
-    click.echo(
+    echo(
         f"{s['name']}: sound; schema version {s['schema_version']}; {s['runs']} checks, "
         f"{s['group_measurements']} group rows, {s['layer_measurements']} layer rows"
     )

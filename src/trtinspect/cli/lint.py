@@ -8,7 +8,7 @@ import sys
 import click
 
 from trtinspect import render
-from trtinspect.cli import keep_until_exit
+from trtinspect.cli import echo, keep_until_exit
 from trtinspect.cli.options import (
     absorbed_option,
     echo_output,
@@ -29,9 +29,9 @@ def _list_rules(rules_spec: str | None) -> None:
     lowest), title; then how the severity is decided, for rules with more than one."""
     for rule in select_rules(rules_spec):
         levels = severity_range(rule)
-        click.echo(f"{rule.id:24} {'|'.join(levels):21} {rule.title}")
+        echo(f"{rule.id:24} {'|'.join(levels):21} {rule.title}")
         if len(levels) > 1:
-            click.echo(f"{'':24}   severity: {rule.severity} by default; {rule.severity_rule}")
+            echo(f"{'':24}   severity: {rule.severity} by default; {rule.severity_rule}")
 
 
 @click.command("lint")

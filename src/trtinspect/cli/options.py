@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import codecs
-import io
 import os
 import shutil
 import sys
@@ -22,7 +21,7 @@ import click
 
 import trtinspect
 from trtinspect import render
-from trtinspect.cli import keep_until_exit
+from trtinspect.cli import discard_stdout, keep_until_exit, stdout_error
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers.model import EngineBundle, require_tensorrt  # nsys package imported for nsys inputs only
 from trtinspect.textfmt import FILE_WIDTH
@@ -219,18 +218,8 @@ def echo_output(text: str | bytes) -> None:
         click.echo(text, nl=not text.endswith("\n"))
     except BrokenPipeError:
         discard_stdout()
-
-
-def discard_stdout() -> None:
-    """The reader of standard output went away (``... | head -1``): what is still written goes nowhere, and the
-    command ends with its own exit status (0, or 1 for a regression / --fail-on), whatever the format and however
-    long the output; an exit status never says that a pipe closed (docs/cli.md, exit codes)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):  # no real stream (tests): nothing to do
-        pass
+    except OSError as exc:       # a full disk, /dev/full: one line, exit 2 (not an internal error)
+        raise stdout_error(exc) from None
 
 
 def _utf8_binary(stream: Any) -> Any:
@@ -322,10 +311,10 @@ def gate_options(fields: Sequence[str]) -> Callable[[F], F]:
 NOT_FILE_FORMATS = ("text", "annotations")
 FILE_FORMAT_HELP: dict[str, tuple[str, str]] = {
     "json": ("FILE|-", "Write the full result as JSON."),
-    "markdown": ("FILE", 'Write Markdown (e.g. "$GITHUB_STEP_SUMMARY").'),
-    "junit": ("FILE", "Write JUnit XML (a test case per fusion group)."),
-    "bencher": ("FILE", "Write Bencher Metric Format JSON."),
-    "benchmark-json": ("FILE", "Write github-action-benchmark customSmallerIsBetter JSON."),
+    "markdown": ("FILE|-", 'Write Markdown (e.g. "$GITHUB_STEP_SUMMARY").'),
+    "junit": ("FILE|-", "Write JUnit XML (a test case per fusion group)."),
+    "bencher": ("FILE|-", "Write Bencher Metric Format JSON."),
+    "benchmark-json": ("FILE|-", "Write github-action-benchmark customSmallerIsBetter JSON."),
 }
 
 

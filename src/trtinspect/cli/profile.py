@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from trtinspect.cli import echo, printable
 from trtinspect.errors import TrtInspectError
 from trtinspect.samples import resolve
 
@@ -84,6 +85,7 @@ def command(
             path=path,
             hint="pass the .engine/.plan file; `trtinspect report DIR` reads bundle directories",
         )
+    _require_engine_file(path)
     from trtinspect.capture import trt_backend  # after the path checks: a missing file is reported before TensorRT
     from trtinspect.capture.shapes import format_shape, parse_shapes
     from trtinspect.parsers import bundle_writer
@@ -104,24 +106,46 @@ def command(
     written = trt_backend.write_profile_bundle(result, out_dir, overwrite=overwrite)
 
     gpu = result.device.get("Selected Device", "unknown GPU")
-    click.echo(f"engine {result.engine_path}  TensorRT {result.trt_version}  on {gpu}")
-    click.echo("shapes " + ", ".join(f"{k}={format_shape(v)}" for k, v in result.shapes.items()))
+    echo(f"engine {printable(result.engine_path)}  TensorRT {result.trt_version}  on {gpu}")
+    echo("shapes " + ", ".join(f"{k}={format_shape(v)}" for k, v in result.shapes.items()))
     if result.iterations:
         lat = bundle_writer.stats([it.latency_ms for it in result.iterations])["median"]
         comp = bundle_writer.stats([it.compute_ms for it in result.iterations])["median"]
-        click.echo(
+        echo(
             f"{len(result.iterations)} iterations after {result.warmup_iterations} warm-up: "
             f"latency median {lat:.4f} ms, GPU compute median {comp:.4f} ms"
         )
     if result.layer_times:
-        click.echo(
+        echo(
             f"{len(result.layer_times)} layers profiled over {result.profile_iterations} iterations; top 5:"
         )
         totals = sorted(((sum(v) / len(v), k) for k, v in result.layer_times.items()), reverse=True)[:5]
         for avg, name in totals:
-            click.echo(f"  {avg:9.4f} ms  {name}")
+            echo(f"  {avg:9.4f} ms  {printable(name)}")
     for line in result.gpu_warnings + result.notes:
-        click.echo(f"warning: {line}", err=True)
-    click.echo(f"wrote {len(written.files)} files to {written.directory}:")
+        click.echo(f"warning: {printable(line)}", err=True)
+    echo(f"wrote {len(written.files)} files to {printable(written.directory)}:")
     for kind, p in written.files.items():
-        click.echo(f"  {kind:8s} {p.name}")
+        echo(f"  {kind:8s} {printable(p.name)}")
+
+
+def _require_engine_file(path: Path) -> None:
+    """Refuse what is plainly not a serialized engine before blaming a missing TensorRT: an ONNX model (that is
+    `capture`'s input), an empty file, text (a log, JSON exports: `report` reads those). A serialized plan is
+    binary with no reliable marker, so binary content under any name goes on to TensorRT."""
+    from trtinspect.parsers import _io, sniff
+
+    if path.suffix.lower() == ".onnx":
+        raise TrtInspectError("is an ONNX model; profile takes a serialized engine", path=path,
+                              hint=f"for an ONNX model use `trtinspect capture {path} --out DIR` (trtexec builds "
+                                   "and profiles it), or build an engine first (trtexec --saveEngine=X.engine)")
+    head = _io.without_bom(sniff.read_head(path))
+    if not head.strip():
+        raise TrtInspectError("file is empty, expected a serialized engine", path=path,
+                              hint="pass the .engine/.plan file trtexec --saveEngine wrote")
+    if not _io.looks_binary(head):
+        kind = sniff.detect_kind(path)
+        what = "text" if kind == "unknown" else f"a {kind.replace('_', ' ')} file"
+        raise TrtInspectError(f"is {what}, not a serialized engine (engines are binary)", path=path,
+                              hint="pass the .engine/.plan file trtexec --saveEngine wrote; `trtinspect report "
+                                   "FILE` reads exports and logs")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from trtinspect.cli import echo, printable
 from trtinspect.samples import list_samples, samples_root
 
 
@@ -12,6 +13,6 @@ from trtinspect.samples import list_samples, samples_root
 def command(show_path: bool) -> None:
     """List the bundled sample engines; pass one to any command as sample:NAME."""
     if show_path:
-        click.echo(f"# {samples_root()}")
+        echo(f"# {printable(samples_root())}")
     for name in list_samples():
-        click.echo(f"sample:{name}")
+        echo(f"sample:{name}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from trtinspect.cli import echo
 from trtinspect.cli.options import paths_argument
 from trtinspect.errors import TrtInspectError
 
@@ -101,7 +102,7 @@ def command(
                               hint="pick another --port (0: any free port) or stop what uses it") from None
     # one line, on standard output: the URL to open (plain text: no colour codes in a file or pipe)
     mode = "debug mode; " if debug_mode else ""
-    click.echo(f"trtinspect: serving {_engines(len(registry))} on {server.url} ({mode}Ctrl+C stops)")
+    echo(f"trtinspect: serving {_engines(len(registry))} on {server.url} ({mode}Ctrl+C stops)")
     signum = server.serve_until_signal()
     log.info("stopped by %s", signal.Signals(signum).name if signum else "shutdown")
 

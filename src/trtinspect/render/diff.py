@@ -161,6 +161,12 @@ def _unmatched(t: dict[str, float]) -> str:
     return f", in rows that match no layer {b - a:+.4f} ms (A {a:.4f} ms, B {b:.4f} ms)"
 
 
+def _residual(ms: float) -> str:
+    """The reconciliation residual at the 4 decimals of the figures it reconciles: float rounding (-5.6e-17) is
+    ``0``, never a signed zero or a number nobody can check."""
+    return "0" if abs(ms) < 0.00005 else f"{ms:+.4f}"
+
+
 def _totals_lines(result: DiffResult) -> list[str]:
     t = result.totals
     untimed = untimed_sides(result)
@@ -173,7 +179,7 @@ def _totals_lines(result: DiffResult) -> list[str]:
             f"per-layer total: A {t['a_layers_ms']:.4f} ms, B {t['b_layers_ms']:.4f} ms, "
             f"delta {t['delta_ms']:+.4f} ms ({_pct_of_a(t['delta_pct'])})",
             f"sum of group deltas {t['sum_group_delta_ms']:+.4f} ms{_not_listed(t)}{_unmatched(t)} "
-            f"(reconciled, residual {t['reconcile_residual_ms']:.1e} ms)",
+            f"(reconciled, residual {_residual(t['reconcile_residual_ms'])} ms)",
         ]
     for side in ("a", "b"):
         gpu, gap = t.get(f"{side}_gpu_compute_ms", math.nan), t.get(f"{side}_profiling_gap_ms", math.nan)
