@@ -64,7 +64,7 @@ from trtinspect.inspector.check_inputs import (
     untested_phrase,
     validate_side,
 )
-from trtinspect.inspector.check_model import check_same_model, same_network_or_raise
+from trtinspect.inspector.check_model import NETWORK_HINT, check_same_model, network_mismatch
 from trtinspect.inspector.check_names import unmatched_names_or_raise
 from trtinspect.parsers import schema
 from trtinspect.parsers.model import SINGLE_SAMPLE
@@ -175,6 +175,9 @@ class CheckResult:
     # both sides are the same engine name (fp16 vs fp32 builds of resnet.onnx), e.g. "runs/base/"
     baseline_label: str = ""
     candidate_label: str = ""
+    # the config file whose settings were applied (``--config`` or found in the working directory), as given;
+    # set by the CLI, shown in the text verdict ("" when none)
+    config_file: str = ""
 
     def label(self, side: str) -> str:
         """The name shown for ``side`` ("baseline" or "candidate"): its label, else the engine's name."""
@@ -590,7 +593,6 @@ def run_check(
     validate_side(baseline, BASE)
     validate_side(candidate, CAND)
     diffs = _comparable_or_raise(baseline, candidate, allow_different)
-    same_network_or_raise(baseline, candidate)
     refuse_same_pair(baseline, candidate)
     notes: list[str] = [*build_unknowns(baseline, candidate), *setting_unknowns(baseline, candidate)]
     if set(allow_different) & set(BUILD_CHANGES):
@@ -644,16 +646,17 @@ def _comparable_or_raise(
         )
     diffs = comparability(baseline, candidate)
     blocking = [d for d in diffs if d.field not in allow_different]
-    if blocking:
-        text = "; ".join(
-            f"{d.field} differs ({d.where}): '{d.baseline}' vs '{d.candidate}'" for d in blocking
-        )
-        raise NotComparableError(
-            text,
-            fields=sorted({d.field for d in blocking}),
-            hint="compare like with like, or pass --allow-different "
-            + " ".join(sorted({d.field for d in blocking})),
-        )
+    network = network_mismatch(baseline, candidate)
+    if blocking or network is not None:
+        # every reason at once, the network first (as diff says it); --allow-different is advised only where it
+        # would make the runs comparable: it accepts environment fields, never another network
+        reasons = [f"{d.field} differs ({d.where}): '{d.baseline}' vs '{d.candidate}'" for d in blocking]
+        fields = sorted({d.field for d in blocking})
+        if network is not None:
+            more = f"; also {'; '.join(reasons)}" if reasons else ""
+            raise NotComparableError(network + more, fields=["model", *fields], hint=NETWORK_HINT)
+        raise NotComparableError("; ".join(reasons), fields=fields,
+                                 hint="compare like with like, or pass --allow-different " + " ".join(fields))
     return diffs
 
 

@@ -110,7 +110,9 @@ def _parse_number(value: Any, *, name: str, kind: str, where: str) -> float | in
 
 
 def find_config(cwd: Path) -> tuple[dict[str, Any], Path | None]:
-    """The ``check`` table of the first config file in ``cwd`` that has one."""
+    """The ``check`` table of the first config file in ``cwd`` that has one. A file found here is held to the
+    same rules as ``--config`` (:func:`_refuse_stray_keys`): a key outside the check table is refused, never
+    ignored."""
     for name in CONFIG_FILES:
         path = cwd / name
         if path.is_file():
@@ -118,6 +120,26 @@ def find_config(cwd: Path) -> tuple[dict[str, Any], Path | None]:
             if table is not None:
                 return table, path
     return {}, None
+
+
+def _refuse_stray_keys(doc: dict[str, Any], path: Path) -> None:
+    """Keys trtinspect would not read: in ``pyproject.toml`` any ``[tool.trtinspect.*]`` table but ``check``; in
+    any other config file (``trtinspect.toml``, ``--config FILE``) anything outside ``[check]`` and
+    ``[tool.trtinspect.check]`` (``threshold = "90%"`` at the top level, ``[chekc]``). A misspelled table would
+    otherwise be read as no config and the defaults would gate CI without a word."""
+    tool = doc.get("tool")
+    ours = tool.get("trtinspect") if isinstance(tool, dict) else None
+    stray = [f"tool.trtinspect.{k}" for k in ours if k != "check"] if isinstance(ours, dict) else []
+    if path.name != "pyproject.toml":
+        stray = [k for k in doc if k not in ("check", "tool")] + stray
+        if "tool" in doc and not isinstance(tool, dict):
+            stray.append("tool")
+        stray += [f"tool.{k}" for k in tool if k != "trtinspect"] if isinstance(tool, dict) else []
+    if stray:
+        where = "[tool.trtinspect.check]" if path.name == "pyproject.toml" else "[check]"
+        raise TrtInspectError(
+            f"key(s) outside the check table: {', '.join(stray)} (trtinspect reads only {where})",
+            path=path, hint=f"move the settings under {where} and fix misspelled table names (docs/check.md)")
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -129,7 +151,10 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def _check_table(doc: dict[str, Any], path: Path, *, required: bool) -> dict[str, Any] | None:
-    table = doc.get("tool", {}).get("trtinspect", {}).get("check")
+    _refuse_stray_keys(doc, path)
+    tool = doc.get("tool")
+    ours = tool.get("trtinspect") if isinstance(tool, dict) else None
+    table = ours.get("check") if isinstance(ours, dict) else None
     if table is None and path.name != "pyproject.toml":
         table = doc.get("check")
     if table is None:

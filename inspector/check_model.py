@@ -19,7 +19,7 @@ from trtinspect.inspector.check_inputs import BASE, CAND
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
 
-__all__ = ["MIN_MATCHED_SHARE", "check_same_model", "same_network_or_raise"]
+__all__ = ["MIN_MATCHED_SHARE", "NETWORK_HINT", "check_same_model", "network_mismatch", "same_network_or_raise"]
 
 # Below this share of a side's per-layer time in groups present on both sides, the two engines are taken to
 # be different models (legitimate fusion/precision changes of one ResNet-18 keep >= 79% matched).
@@ -27,22 +27,30 @@ MIN_MATCHED_SHARE = 0.5
 
 
 
-def same_network_or_raise(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> None:
-    """NotComparableError (exit 3) when baseline and candidate look like different networks, by the rule ``diff``
-    uses (:func:`~trtinspect.inspector.model_match.model_match`: structural similarity of the compute layers);
-    sides without layer information are judged by their grouping (:func:`check_same_model`)."""
+NETWORK_HINT = "check compares two builds of one network; check that both sides profile the same network"
+
+
+def network_mismatch(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> str | None:
+    """Why baseline and candidate look like different networks, by the rule ``diff`` uses
+    (:func:`~trtinspect.inspector.model_match.model_match`: structural similarity of the compute layers); None
+    when they look like one network, or a side has no layer information (then judged by its grouping,
+    :func:`check_same_model`)."""
     b, c = baseline[0], candidate[0]
     if b.layers.empty or c.layers.empty:
-        return
+        return None
     from trtinspect.inspector.model_match import model_match
 
     match = model_match(b, c)
-    if not match.same_model:
-        raise NotComparableError(
-            f"baseline '{b.name}' and candidate '{c.name}' look like different networks: {match.reason()}",
-            fields=["model"],
-            hint="check compares two builds of one network; check that both sides profile the same network",
-        )
+    if match.same_model:
+        return None
+    return f"baseline '{b.name}' and candidate '{c.name}' look like different networks: {match.reason()}"
+
+
+def same_network_or_raise(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> None:
+    """NotComparableError (exit 3, field ``model``) when :func:`network_mismatch` gives a reason."""
+    why = network_mismatch(baseline, candidate)
+    if why is not None:
+        raise NotComparableError(why, fields=["model"], hint=NETWORK_HINT)
 
 
 def check_same_model(meta: pd.DataFrame, runs: pd.DataFrame, base_name: str, cand_name: str) -> None:

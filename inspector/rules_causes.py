@@ -63,8 +63,7 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
     avg = ctx.avg_ms
     saving = {q: avg[q] for q in requant}
     if ctx.memory_bandwidth is not None:  # the float-write part is estimated from bytes at that bandwidth
-        for r in convs:
-            saving[r] = savings[r]
+        facts.add_bytes_savings(ctx, saving, convs)
     saving.update({r: ms for r, ms in fb_saving.items() if r not in saving})
     out_precision = ctx.output_precision
     precisions = sorted({out_precision[r] for r in convs})
@@ -147,7 +146,7 @@ def _residual_fallbacks(ctx: LintContext) -> tuple[list[Any], list[int], dict[in
             continue
         own = {x: avg[x] for x in conversions}
         if ctx.memory_bandwidth is not None:  # estimated from bytes at that bandwidth (facts.bytes_method)
-            own.update({u: facts.int8_saving(ctx, u) for u in float_writers})
+            facts.add_bytes_savings(ctx, own, float_writers)
         rows += [r, *conversions, *float_writers]
         writers += float_writers
         saving.update(own)

@@ -113,11 +113,46 @@ FLOAT_OUTPUT_COST = (
 
 def bytes_evidence(ctx: LintContext, saving: dict[int, float], rows: Sequence[int]) -> dict[str, Any]:
     """Evidence of the part of a finding's saving estimated from bytes (``rows``' entries of ``saving``) and
-    the bandwidth it used (None: unknown, that part not estimated)."""
+    the bandwidth it used (None: unknown, that part not estimated); ``bytes_not_estimated`` names the timed rows
+    whose tensor bytes are unknown (:func:`add_bytes_savings` left them out), only when there are some."""
     bw = ctx.memory_bandwidth
     part = math.fsum(v for r in rows if r in saving and not math.isnan(v := saving[r]))
-    return {"saving_from_bytes_ms": part if bw is not None else None,
-            "memory_bandwidth": bw[1] if bw is not None else None}
+    out: dict[str, Any] = {"saving_from_bytes_ms": part if bw is not None else None,
+                           "memory_bandwidth": bw[1] if bw is not None else None}
+    unknown = [r for r in rows if r not in saving and bytes_unknown(ctx, r)] if bw is not None else []
+    if unknown:
+        out["bytes_not_estimated"] = [_unknown_tensor(ctx, r) for r in unknown]
+    return out
+
+
+def bytes_unknown(ctx: LintContext, r: int) -> bool:
+    """Row ``r`` is timed but its float-write bytes are unknown (a tensor shape with a dynamic dimension, -1, or
+    none, or an element type of unknown size): that part of a saving cannot be estimated."""
+    return not math.isnan(ctx.avg_ms[r]) and math.isnan(int8_saving(ctx, r))
+
+
+def add_bytes_savings(ctx: LintContext, saving: dict[int, float], rows: Sequence[int]) -> None:
+    """``saving[u]`` = the float-write bytes estimate of each row ``u`` (:func:`int8_saving`), for a finding whose
+    cost includes them; a timed row whose bytes are unknown is left out, so the measured rest of the cost stays
+    (its bytes part is named in the evidence, :func:`bytes_evidence`); an untimed row stays NaN (cost unknown)."""
+    for u in rows:
+        if not bytes_unknown(ctx, u):
+            saving[u] = int8_saving(ctx, u)
+
+
+def _unknown_tensor(ctx: LintContext, r: int) -> dict[str, Any]:
+    """The layer and its first tensor whose bytes are unknown, with the shape and why."""
+    for tensor in [*ctx.inputs[r], *ctx.outputs[r]]:
+        shape = tensor.get("shape")
+        n = _elements(shape)
+        if n >= 0 and DTYPE_BYTES.get(str(tensor.get("dtype") or "")) is not None:
+            continue
+        lowest = min(shape) if isinstance(shape, list) and shape and n < 0 else 0
+        why = (f"a dynamic dimension ({lowest}), resolved at run time" if lowest < 0 else
+               "no shape" if not isinstance(shape, list) or not shape else
+               "beyond any real tensor" if n < 0 else f"element type {tensor.get('dtype')!s} of unknown size")
+        return {"layer": ctx.names[r], "tensor": tensor.get("name"), "shape": shape, "why": why}
+    return {"layer": ctx.names[r], "tensor": None, "shape": None, "why": "sizes unknown"}
 
 
 def int8_saving(ctx: LintContext, r: int) -> float:

@@ -423,7 +423,6 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
     out: list[Finding] = []
     names, precision, avg = ctx.names, ctx.precision, ctx.avg_ms
     ptype, ltype = ctx.parameter_type, ctx.layer_type
-    savings = facts.int8_savings(ctx)
     absorbed = facts.absorbed_rows(ctx, "int8-fallback")
     sink = facts.sink(ctx, "int8-fallback")
     bandwidth = ctx.memory_bandwidth is not None
@@ -436,9 +435,8 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
         p = precision[r]
         kind = ptype[r] or ltype[r] or "layer"
         saving = {x: avg[x] for x in conversions}
-        for u in float_writers if bandwidth else ():  # estimated from bytes at that bandwidth
-            got = savings.get(u)
-            saving[u] = ctx.int8_write_saving(u) if got is None else got
+        if bandwidth:  # estimated from bytes at that bandwidth
+            facts.add_bytes_savings(ctx, saving, float_writers)
         build = facts.full_member(ctx, sink, rows)  # a reference (rules_facts.Sink) needs no cause or evidence
         cause, ev = _fallback_detail(ctx, r, kind, parts, why) if build else ("", {})
         # Q/DQ network, no Q/DQ on the layer's input: float is what the network's quantization asked for
@@ -549,7 +547,7 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
     names, precision, out_precision, avg_ms, has_edges = (
         ctx.names, ctx.precision, ctx.output_precision, ctx.avg_ms, ctx.has_edges,
     )
-    readers_of, savings = facts.residual_readers(ctx), facts.int8_savings(ctx)
+    readers_of = facts.residual_readers(ctx)
     writers = facts.int8_float_writers(ctx)
     walk, detail = ctx.next_compute, ctx.detail
     absorbed = facts.absorbed_rows(ctx, "int8-float-output")
@@ -577,7 +575,7 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
         op = out_precision[r]
         saving = {x: avg_ms[x] for x in requant}
         if bandwidth:  # estimated from bytes at that bandwidth (facts.bytes_method)
-            saving[r] = savings[r]
+            facts.add_bytes_savings(ctx, saving, [r])
         title = f"INT8 layer writes {op}: {short(names[r], 70)}"
         cause, ev = "", _empty()
         if detail:

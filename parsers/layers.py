@@ -171,6 +171,25 @@ def _bad(message: str, path: str | Path | None) -> TrtInspectError:
     return TrtInspectError(message, path=path, hint=EXPORT_HINT)
 
 
+_INT_ONLY = {int}
+
+
+def _shape(dims: Any, layer: str, index: int, key: str, path: str | Path | None) -> list[int]:
+    """A tensor's ``Dimensions`` as read: a list of whole numbers (JSON integers, not ``true``) within int64, as
+    TensorRT's ``Dims`` holds them; a negative one is a dimension resolved at run time (-1 in the layer JSON of
+    engines with dynamic shapes; TensorRT 8.4's build log prints -2 too, ``Float(-2,1,28,28)``). A string,
+    a ``null`` dimension, ``1e30`` or ``10**30`` is no shape any engine has: refused naming the layer (the
+    tensor's size, and every byte estimate from it, would be made up)."""
+    if type(dims) is list and (not dims or (set(map(type, dims)) == _INT_ONLY and min(dims) >= -_INT64_MAX - 1
+                                            and max(dims) <= _INT64_MAX)):
+        return dims
+    shown = repr(dims)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise TrtInspectError(
+        f"layer '{layer}' (record {index}): a tensor of '{key}' has Dimensions {shown}: not a tensor shape "
+        "(a list of whole numbers within int64, negative for a dynamic dimension)", path=path, hint=EXPORT_HINT)
+
+
 # A format string's (dtype, layout, the string itself): one string object per distinct format in every tensor.
 _Parsed = tuple[str | None, str | None, str | None]
 _NO_FORMAT: _Parsed = (None, None, None)
@@ -408,8 +427,8 @@ class _RowWriter:
         raw_in, raw_out = pop("Inputs", None), pop("Outputs", None)
         if raw_in is None and raw_out is None:
             self.graph.missing_tensors += 1
-        ins, in_names = self.tensors(raw_in, i, "Inputs") if raw_in else ([], [])
-        outs, out_names = self.tensors(raw_out, i, "Outputs") if raw_out else ([], [])
+        ins, in_names = self.tensors(raw_in, i, "Inputs", name) if raw_in else ([], [])
+        outs, out_names = self.tensors(raw_out, i, "Outputs", name) if raw_out else ([], [])
         graph = self.graph
         if len(in_names) == 1 == len(out_names):  # _Graph.add of one tensor read and one written
             tn, tin = out_names[0], in_names[0]
@@ -463,8 +482,9 @@ class _RowWriter:
             attrs,
         )
 
-    def tensors(self, raw: Any, index: int, key: str) -> tuple[list[dict[str, Any]], list[str]]:
-        """Tensors of one record as schema dicts, and their non-null names."""
+    def tensors(self, raw: Any, index: int, key: str, layer: str = "") -> tuple[list[dict[str, Any]], list[str]]:
+        """Tensors of one record as schema dicts, and their non-null names. A shape is a list of whole numbers
+        within int64 (negative: a dynamic dimension); anything else is refused (:func:`_shape`)."""
         if type(raw) is not list:
             raise _bad(f"layer record {index}: '{key}' is {type(raw).__name__}, expected a list of tensors",
                        self.path)
@@ -478,7 +498,9 @@ class _RowWriter:
                     tname = None
                 parsed = fmt_cache.get(fmt) if type(tname) is str and type(fmt) is str else None
                 if parsed is not None:
-                    return [{"name": tname, "shape": dims if type(dims) is list else None, "format": parsed[2],
+                    if dims is not None:      # null: no shape, as when the key is absent
+                        dims = _shape(dims, layer, index, key, self.path)
+                    return [{"name": tname, "shape": dims, "format": parsed[2],
                              "dtype": parsed[0], "layout": parsed[1], "location": location}], [tname]
         out = []
         names = []
@@ -497,7 +519,9 @@ class _RowWriter:
             if parsed is None:
                 parsed = _tensor_format(t, fmt, fmt_cache, self.info)
             dims = get("Dimensions")
-            out.append({"name": tname, "shape": dims if type(dims) is list else None, "format": parsed[2],
+            if dims is not None:      # null: no shape, as when the key is absent
+                dims = _shape(dims, layer, index, key, self.path)
+            out.append({"name": tname, "shape": dims, "format": parsed[2],
                         "dtype": parsed[0], "layout": parsed[1], "location": get("Location")})
         return out, names
 

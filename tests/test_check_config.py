@@ -84,7 +84,8 @@ def test_trtinspect_toml_first_and_explicit_config(tmp_path: Path) -> None:
         ("[check]\n[[check.overrides]]\nmatch = 'x'\nexpires = 'soon'\n", "date"),
         ("[check]\nallow_different = ['colour']\n", "allow-different"),
         ("[check\nthreshold = 1\n", "not valid TOML"),
-        ("[other]\nx = 1\n", "no \\[tool.trtinspect.check\\]"),
+        ("[other]\nx = 1\n", "key\\(s\\) outside the check table: other"),
+        ("# no table\n", "no \\[tool.trtinspect.check\\]"),
     ],
 )
 def test_bad_config(tmp_path: Path, text: str, match: str) -> None:

@@ -241,7 +241,7 @@ _FORMATS = st.sampled_from(["Row major linear FP32", "Half", "Int32", "Bool", "F
                             "Int8 format", "Channel major FP16 format where channel % 8 == 0", "Float", "weird", ""])
 _TENSOR = st.fixed_dictionaries({"Name": _TENSORS, "Format/Datatype": _FORMATS | st.none() | st.integers(0, 3)},
                                 optional={"Format": _FORMATS, "Datatype": _FORMATS,
-    "Dimensions": st.lists(st.integers(-1, 64), max_size=4) | st.none() | st.just("x"), "Location": st.just("Device")})
+    "Dimensions": st.lists(st.integers(-1, 64), max_size=4) | st.none(), "Location": st.just("Device")})
 _BLOB = (st.fixed_dictionaries({"Type": st.sampled_from(["Int8", "Float", "Half", "Int4", "nope"]) | st.integers(),
                                 "Count": st.integers(-2, 10**6) | st.booleans() | st.just(2**64) | st.none()})
          | st.none() | st.integers() | st.just([1]))

@@ -211,3 +211,102 @@ def test_other_files_of_a_bundle_folder_are_still_skipped(tmp_path: Path, capsys
     (folder / "resnet-qat.onnx.engine.png").write_bytes(b"\x89PNG\x00\x01")
     code, out, _ = run_cli(["report", str(folder)], capsys)
     assert code == 0 and "Layers           37 (detailed)" in out
+
+
+# ------------------------------------------------------------------ 2. an auto-found config with stray keys
+@pytest.mark.parametrize("body", ['threshold = "90%"\n', '[chekc]\nthreshold = "90%"\n',
+                                  '[check]\nthreshold = "90%"\n\n[bogus]\nx = 1\n',
+                                  'bogus = 1\n[check]\nthreshold = "90%"\n'],
+                         ids=["top-level", "misspelled-table", "other-table", "stray-key"])
+def test_found_trtinspect_toml_with_stray_keys_is_refused(body: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "trtinspect.toml").write_text(body)
+    monkeypatch.chdir(tmp_path)
+    err = one_line_error(*run_cli(CHECK, capsys))
+    assert "trtinspect.toml: key(s) outside the check table: " in err
+    err_config = one_line_error(*run_cli([*CHECK, "--config", "trtinspect.toml"], capsys))   # as --config
+    assert err_config.split("trtinspect.toml: ", 1)[1] == err.split("trtinspect.toml: ", 1)[1]
+
+
+def test_found_pyproject_with_a_misspelled_table_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.black]\nline-length = 100\n\n[tool.trtinspect.chek]\n'
+                                             'threshold = "90%"\n')
+    monkeypatch.chdir(tmp_path)
+    err = one_line_error(*run_cli(CHECK, capsys))
+    assert "pyproject.toml: key(s) outside the check table: tool.trtinspect.chek" in err
+
+
+def test_the_applied_config_is_named_in_the_verdict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.black]\nline-length = 100\n\n[tool.trtinspect.check]\n'
+                                             'threshold = "90%"\n')
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(CHECK, capsys)
+    assert code in (0, 1) and out.splitlines()[3] == "config: pyproject.toml (found in the working directory)"
+    code, out, _ = run_cli([*CHECK, "--config", "pyproject.toml"], capsys)
+    assert out.splitlines()[3] == "config: pyproject.toml"
+    monkeypatch.chdir(RESNET)       # no config file there: no config line
+    code, out, _ = run_cli(CHECK, capsys)
+    assert "config:" not in out
+
+
+# ------------------------------------------------------------------ 8. every reason at once, the network first
+ALEXNET = str(Path(__file__).resolve().parent / "data" / "external" / "trex-rtx3060laptop-alexnet")
+
+
+@pytest.mark.parametrize("allow", [[], ["--allow-different", "gpu"]], ids=["plain", "allow-gpu"])
+def test_a_different_network_on_another_gpu_says_both_network_first(allow: list[str],
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(["check", "--baseline", "sample:resnet18-a100/qat", "--candidate", ALEXNET, *allow],
+                             capsys)
+    assert code == 3 and out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith("trtinspect: not comparable: baseline 'resnet-qat.onnx' and candidate "
+                          "'trex-rtx3060laptop-alexnet' look like different networks: only 17% ")
+    assert "--allow-different" not in err        # it cannot make another network comparable
+    assert ("gpu differs" in err) == (not allow)
+
+
+# ------------------------------------------------------------------ 4. a dynamic dimension; shapes no engine has
+def _qat_with_dims(tmp_path: Path, dims: object) -> Path:
+    folder = tmp_path / "q"
+    shutil.copytree(QAT, folder)
+    graph = next(folder.glob("*.graph.json"))
+    doc = json.loads(graph.read_text())
+    doc["Layers"][1]["Outputs"][0]["Dimensions"] = dims
+    graph.write_text(json.dumps(doc))
+    return folder
+
+
+def test_a_dynamic_dimension_keeps_the_measured_cost(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The defect's command: layer 1's output [-1,64,112,112] turned residual-not-quantized into a warning whose
+    cost line said 'not estimated; 0.0270 ms of it estimated'."""
+    folder = _qat_with_dims(tmp_path, [-1, 64, 112, 112])
+    code, out, _ = run_cli(["lint", str(folder), "--fail-on", "error"], capsys)
+    assert code == 1
+    first = " ".join(out.split("\n  1. ", 1)[1].split("proven", 1)[0].split())
+    assert first.startswith("[error] residual-not-quantized 0.2277 ms estimated saving")
+    assert "not estimated;" not in first
+    assert ("bytes of conv1.weight + QuantizeLinear_7 + Conv_9 not estimated (tensor onnx::MaxPool_136 shape "
+            "[-1, 64, 112, 112]: a dynamic dimension (-1), resolved at run time)") in first
+    code, out, _ = run_cli(["lint", str(folder), "--format", "json"], capsys)
+    root = json.loads(out)["findings"][0]
+    assert root["evidence"]["bytes_not_estimated"] == [{
+        "layer": "conv1.weight + QuantizeLinear_7 + Conv_9", "tensor": "onnx::MaxPool_136",
+        "shape": [-1, 64, 112, 112], "why": "a dynamic dimension (-1), resolved at run time"}]
+
+
+def test_unmodified_qat_has_no_bytes_note(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["lint", QAT, "--format", "json"], capsys)
+    assert code == 0 and "bytes_not_estimated" not in out
+    assert round(json.loads(out)["findings"][0]["cost_ms"], 4) == 0.2675
+
+
+@pytest.mark.parametrize("dims", [["a", 64, 112, 112], [None, 64], [1e30, 64], [10**30, 64], [True, 64], "32x64"],
+                         ids=["string", "null", "1e30", "10**30", "bool", "text"])
+def test_a_shape_no_engine_has_is_refused_naming_the_layer(dims: object, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _qat_with_dims(tmp_path, dims)
+    err = one_line_error(*run_cli(["lint", str(folder)], capsys))
+    assert "resnet-qat.onnx.engine.graph.json: layer 'conv1.weight + QuantizeLinear_7 + Conv_9' (record 1): " \
+           "a tensor of 'Outputs' has Dimensions " in err and "not a tensor shape" in err

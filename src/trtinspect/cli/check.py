@@ -89,6 +89,8 @@ def command(baseline: tuple[str, ...], candidate: tuple[str, ...], config_file: 
         result.baseline_name, result.candidate_name, runs_label(baseline), runs_label(candidate),
         (baseline, candidate),
     )
+    result.config_file = ("" if cfg.source is None else config_file if config_file is not None
+                          else f"{cfg.source.name} (found in the working directory)")
     if "-" not in targets.values():   # a document on standard output is all that goes there (one stream, one parse)
         echo_output(render.render("check", result, "text", width=text_width()))
     for fmt, target in targets.items():

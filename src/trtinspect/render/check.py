@@ -189,6 +189,8 @@ def to_text(r: CheckResult, *, width: int = FILE_WIDTH) -> str:
     lines.append(
         f"baseline  {r.side_text('baseline')}   candidate  {r.side_text('candidate')}"
     )
+    if r.config_file:
+        lines.append(f"config: {r.config_file}")
     if e.source != "none":
         lines.append(f"end-to-end: {statistic(e)}: {e.reason!s}")
     rows = _interesting(r).head(MAX_ROWS)

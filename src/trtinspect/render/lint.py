@@ -147,12 +147,24 @@ def _cost_text(cost: float, pct: float, kind: str | None = None) -> str:
 
 def _bytes_clause(rec: dict[str, Any]) -> str:
     """ "; X ms of it estimated from bytes, not measured" when part of the cost is a bytes estimate (the
-    int8-float-output / residual-not-quantized / int8-fallback float writes, docs/lint.md)."""
+    int8-float-output / residual-not-quantized / int8-fallback float writes, docs/lint.md), and the layers whose
+    bytes could not be estimated (a dynamic dimension); nothing when the cost itself is not estimated (the line
+    would contradict itself)."""
     ev = rec.get("evidence")
-    part = ev.get("saving_from_bytes_ms") if isinstance(ev, dict) else None
-    if not isinstance(part, (int, float)) or not part or math.isnan(part):
+    cost = rec.get("cost_ms")
+    if not isinstance(ev, dict) or not isinstance(cost, (int, float)) or math.isnan(cost):
         return ""
-    return f"; {part:.4f} ms of it estimated from bytes moved, not measured"
+    part = ev.get("saving_from_bytes_ms")
+    out = ""
+    if isinstance(part, (int, float)) and part and not math.isnan(part):
+        out = f"; {part:.4f} ms of it estimated from bytes moved, not measured"
+    unknown = ev.get("bytes_not_estimated")
+    if isinstance(unknown, list) and unknown:
+        first = unknown[0] if isinstance(unknown[0], dict) else {}
+        more = f" and {len(unknown) - 1} more layer(s)" if len(unknown) > 1 else ""
+        out += (f"; bytes of {first.get('layer')} not estimated (tensor {first.get('tensor')} shape "
+                f"{first.get('shape')}: {first.get('why')}){more}")
+    return out
 
 
 def basis_line(findings: pd.DataFrame) -> str:
