@@ -94,3 +94,20 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    """Run the ``trtinspect`` command in-process without a fixture: (exit status, stdout + stderr together)."""
+    import contextlib
+    import io
+
+    from trtinspect.cli import main
+
+    out = io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, out.getvalue()

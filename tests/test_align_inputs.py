@@ -11,16 +11,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import invoke as _invoke
 
-from trtinspect.cli import main
 from trtinspect.inspector.check_inputs import COMPARABILITY
 from trtinspect.inspector.model_match import _FIELD_LABELS
 
@@ -28,17 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 LOGS = REPO / "sample_engines" / "trtexec-logs"
 FP16, QAT, QGAP = ("sample:resnet18-a100/" + n for n in ("fp16", "qat", "qat-residual-qgap"))
 COPY = "Reformatting CopyNode for Input Tensor 0 to Conv_0 + Relu_1"
-
-
-def _invoke(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue()
 
 
 def _diff_json(a: str, b: str) -> dict[str, Any]:

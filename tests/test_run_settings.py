@@ -5,15 +5,13 @@ Real logs only (sample_engines/trtexec-logs, tests/data/external; provenance in 
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 import pytest
+from conftest import invoke as _invoke
 
 import trtinspect
-from trtinspect.cli import main
 from trtinspect.inspector.check import run_check
 from trtinspect.inspector.check_inputs import COMPARABILITY
 from trtinspect.parsers import run_settings
@@ -23,18 +21,6 @@ REPO = Path(__file__).resolve().parents[1]
 H100 = REPO / "sample_engines" / "trtexec-logs" / "trt10.16-h100"
 EXT = REPO / "tests" / "data" / "external"
 RUN_FIELDS = ["cuda_graph", "spin_wait", "data_transfers"]
-
-
-def _invoke(*args: str) -> tuple[int, str]:
-    """The console command in-process: exit code and stdout + stderr."""
-    out = io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue()
 
 
 def _check(*allow: str) -> tuple[int, str]:

@@ -9,34 +9,21 @@ command line edited in tmp_path (the edit is the only difference, as a rerun wit
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import invoke as _invoke
 
 import trtinspect
-from trtinspect.cli import main
 from trtinspect.parsers import run_settings
 
 REPO = Path(__file__).resolve().parents[1]
 LOGS = REPO / "sample_engines" / "trtexec-logs"
 H100, TRT84 = LOGS / "trt10.16-h100", LOGS / "trt8.4"
 A100 = REPO / "sample_engines" / "resnet18-a100"
-
-
-def _invoke(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue()
 
 
 def _edited(src: Path, dst: Path, lines: dict[str, str], flags: str) -> Path:
