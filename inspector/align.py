@@ -450,42 +450,19 @@ def _buckets(
     return _unmatched(rest_a, method_a), _unmatched(rest_b, method_b)
 
 
-# Longest-common-subsequence alignment is exact but O(n*m); above this many cells, difflib's faster
-# longest-block heuristic is used instead.
+# The alignment is exact up to this many cells (tokens of A x tokens of B), O(n*m) time and memory.
 LCS_MAX_CELLS = 4_000_000
 
 
-# On long, repetitive token sequences (tens of thousands of layers, a few distinct types) difflib's longest-
-# block search is itself close to O(n*m): two 51,600-layer engines took over 20 minutes. Above
-# LCS_MAX_CELLS the sequences are cut into proportional windows of about WINDOW_TOKENS tokens and each
-# window pair is aligned by difflib; the opcodes of consecutive windows are contiguous.
-WINDOW_TOKENS = 512
-
-
-def _windowed_opcodes(ta: Sequence[Any], tb: Sequence[Any]) -> list[tuple[str, int, int, int, int]]:
-    n, m = len(ta), len(tb)
-    windows = max(1, min(n, m) // WINDOW_TOKENS)
-    out: list[tuple[str, int, int, int, int]] = []
-    for k in range(windows):
-        a0, a1 = n * k // windows, n * (k + 1) // windows
-        b0, b1 = m * k // windows, m * (k + 1) // windows
-        window = seqmatch.opcodes(ta[a0:a1], tb[b0:b1])  # difflib's opcodes (autojunk=False), with numpy
-        out.extend((tag, i1 + a0, i2 + a0, j1 + b0, j2 + b0) for tag, i1, i2, j1, j2 in window)
-    return out
+# Above LCS_MAX_CELLS the alignment runs window by window (seqmatch.aligned_opcodes): windows of about
+# 2 x WINDOW_TOKENS tokens of the shorter side, each starting after the last pair the previous one kept.
+WINDOW_TOKENS = 256
 
 
 def _opcodes(ta: Sequence[Any], tb: Sequence[Any]) -> Sequence[tuple[str, int, int, int, int]]:
-    """difflib-style opcodes aligning two token sequences (LCS when small enough)."""
-    n, m = len(ta), len(tb)
-    if n * m > LCS_MAX_CELLS:
-        return _windowed_opcodes(ta, tb)
-    table = np.zeros((n + 1, m + 1), dtype=np.int32)
-    for i in range(n - 1, -1, -1):
-        row, below = table[i], table[i + 1]
-        ti = ta[i]
-        for j in range(m - 1, -1, -1):
-            row[j] = below[j + 1] + 1 if ti == tb[j] else max(below[j], row[j + 1])
-    return seqmatch.opcodes_from_table(table, n, m, lambda i, j: 1 if ta[i] == tb[j] else 0)
+    """difflib-style opcodes aligning two token sequences: the longest common subsequence with the fewest
+    gaps (exact up to LCS_MAX_CELLS, then window by window)."""
+    return seqmatch.aligned_opcodes(ta, tb, max_cells=LCS_MAX_CELLS, window=WINDOW_TOKENS)
 
 
 def _order_and_type(
@@ -494,8 +471,7 @@ def _order_and_type(
 ) -> tuple[list[int], list[int]]:
     """Pair by a sequence alignment of op-kind tokens (one per part of a merged ``a || b`` layer); a pair
     whose op kinds differ takes in the other side's unpaired neighbours holding what it lacks (align_fusion)."""
-    paired, rest_a, rest_b = order_and_type_groups(a, b, core_a, core_b, _token, _opcodes,
-                                                    LCS_MAX_CELLS)
+    paired, rest_a, rest_b = order_and_type_groups(a, b, core_a, core_b, _token, LCS_MAX_CELLS, WINDOW_TOKENS)
     for la, lb in paired:
         groups[len(groups)] = (la, lb)
         for i in la:

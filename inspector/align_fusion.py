@@ -13,7 +13,8 @@ implicit INT8 CenterNet profile tables):
   separate ``add_30 + relu_100``): one group, the fusion change. A 1->1 pair of names-only layers whose
   op kinds still differ (``Conv_101 + Add_103 + Relu_104`` vs ``add_29 + relu_97``, whose convolution is
   outside the excerpt) is a fusion change too (:func:`fusion_changed`), never ``unchanged``.
-* Among alignments of equal length, the one pairing equal compositions wins (:func:`weighted_opcodes`), so
+* Among alignments of equal length, the one pairing equal compositions wins (weights of
+  :func:`seqmatch.aligned_opcodes`), so
   the pairing does not depend on which engine is A.
 
 Quantize / dequantize / constant nodes and batch normalization are left out of the composition: Q/DQ
@@ -23,22 +24,23 @@ placement and BN folding are export choices, not a different fusion of the netwo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
-
-import numpy as np
 
 from trtinspect.inspector import seqmatch
 from trtinspect.inspector.align_side import _Side, op_kind, primary_op
 from trtinspect.parsers.layer_names import source_nodes_from_name
 
-__all__ = ["COMPOSITION_IGNORED", "composition", "composition_differs", "fusion_changed", "order_and_type_groups",
-           "part_ops", "weighted_opcodes"]
+__all__ = ["COMPOSITION_IGNORED", "QDQ_TOKENS", "composition", "composition_differs", "fusion_changed",
+           "order_and_type_groups", "part_ops"]
 
 # Op kinds that do not make two layers a different fusion (see the module docstring).
 COMPOSITION_IGNORED = frozenset({"QuantizeLinear", "DequantizeLinear", "Constant", "BatchNormalization"})
 
-Opcodes = Callable[[Sequence[Any], Sequence[Any]], Sequence[tuple[str, int, int, int, int]]]
-
+# The tokens of standalone quantize / dequantize layers: where the alignment leaves a run of each side
+# unpaired between two pairs, the run is one re-partition of the same compute, but such a layer is a Q/DQ
+# placement (the other engine has no counterpart; diff counts it under "Q/DQ placement changed"), so it
+# stays unpaired: B's input ``QuantizeLinear`` of the next block is not "split" out of A's reshape, and
+# an engine's extra tail is not "fused into" the other's last quantize.
+QDQ_TOKENS = frozenset({"QuantizeLinear", "DequantizeLinear"})
 
 def part_ops(side: _Side, i: int) -> list[list[str]] | None:
     """Op kinds of each part of a horizontally merged layer (``a || b``); None for any other layer."""
@@ -109,51 +111,25 @@ def _expand(side: _Side, core: list[int],
     return owners, tokens, comps
 
 
-def weighted_opcodes(ta: Sequence[str], tb: Sequence[str], ca: Sequence[frozenset[str]],
-                     cb: Sequence[frozenset[str]]) -> list[tuple[str, int, int, int, int]]:
-    """difflib-style opcodes of the heaviest common subsequence of two token sequences: equal tokens match,
-    worth 2 when the two layers' op-kind compositions are equal too, else 1. Among alignments of equal
-    length, the one that pairs ``Conv + Relu`` with ``conv2d + relu`` (not with a neighbouring
-    ``Conv + Add + Relu``) wins, whichever engine is A. O(n*m): for sequences within ``LCS_MAX_CELLS``."""
-    n, m = len(ta), len(tb)
-    table = np.zeros((n + 1, m + 1), dtype=np.int32)
-    for i in range(n - 1, -1, -1):
-        row, below = table[i], table[i + 1]
-        ti, ci = ta[i], ca[i]
-        for j in range(m - 1, -1, -1):
-            best = max(below[j], row[j + 1])
-            if ti == tb[j]:
-                best = max(best, below[j + 1] + (2 if ci == cb[j] else 1))
-            row[j] = best
-    return seqmatch.opcodes_from_table(
-        table, n, m, lambda i, j: (2 if ca[i] == cb[j] else 1) if ta[i] == tb[j] else 0
-    )
-
-
 Groups = list[tuple[list[int], list[int]]]
 
 
 def order_and_type_groups(a: _Side, b: _Side, core_a: list[int], core_b: list[int],
-                          token: Callable[[_Side, int], str], opcodes: Opcodes,
-                          max_cells: int) -> tuple[Groups, list[int], list[int]]:
-    """(paired groups in A's execution order, unpaired A layers, unpaired B layers). Above ``max_cells``
-    token pairs, ``opcodes`` (align's windowed alignment of the tokens alone) replaces the weighted one."""
+                          token: Callable[[_Side, int], str], max_cells: int,
+                          window: int) -> tuple[Groups, list[int], list[int]]:
+    """(paired groups in A's execution order, unpaired A layers, unpaired B layers). The tokens align by
+    :func:`seqmatch.aligned_opcodes`: the most equal tokens paired, then, among those alignments, the most
+    pairs whose op-kind compositions are equal too (``Conv + Relu`` with ``conv2d + relu``, not with a
+    neighbouring ``Conv + Add + Relu``, whichever engine is A), then the fewest gaps; exact up to
+    ``max_cells`` token pairs, then window by window (``window`` tokens)."""
     own_a, ta, ca = _expand(a, core_a, token)
     own_b, tb, cb = _expand(b, core_b, token)
-    codes = weighted_opcodes(ta, tb, ca, cb) if len(ta) * len(tb) <= max_cells else opcodes(ta, tb)
+    codes = seqmatch.aligned_opcodes(ta, tb, ca, cb, max_cells=max_cells, window=window)
     uf = _Union()
     paired: set[tuple[int, int]] = set()
-    for tag, i1, i2, j1, j2 in codes:
-        if tag not in ("equal", "replace"):
-            continue
-        if tag == "equal":
-            links = [((0, own_a[i]), (1, own_b[j])) for i, j in zip(range(i1, i2), range(j1, j2), strict=False)]
-        else:
-            block = [(0, own_a[i]) for i in range(i1, i2)] + [(1, own_b[j]) for j in range(j1, j2)]
-            links = [(block[0], x) for x in block[1:]]
-        for x, y in links:
-            uf.union(x, y)
-            paired.update((x, y))
+    for x, y in _links(codes, own_a, ta, own_b, tb):
+        uf.union(x, y)
+        paired.update((x, y))
     comps: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
     for node in sorted(paired):
         la, lb = comps.setdefault(uf.find(node), ([], []))
@@ -163,6 +139,38 @@ def order_and_type_groups(a: _Side, b: _Side, core_a: list[int], core_b: list[in
     rest_b = [j for j in core_b if (1, j) not in paired]
     _absorb_neighbours(a, b, core_a, core_b, groups, rest_a, rest_b)
     return groups, rest_a, rest_b
+
+
+Node = tuple[int, int]       # (0 for A / 1 for B, layer position)
+
+
+def _links(codes: Sequence[seqmatch.Opcode], own_a: list[int], ta: list[str], own_b: list[int],
+           tb: list[str]) -> list[tuple[Node, Node]]:
+    """The layer links the opcodes make: each ``equal`` token pair; a ``replace`` between two pairs (a run of
+    each side with nothing equal) is one re-partition, all its layers linked, its standalone Q/DQ layers left
+    out (:data:`QDQ_TOKENS`). A run before the first pair or after the last is not between anchors: nothing
+    says its layers are one re-partition (after the last pair it is whatever each engine has left: an
+    engine's extra blocks), so its layers pair one to one from the pair it touches outwards, as far as the
+    shorter run goes, and the rest stay unpaired."""
+    equal = [k for k, op in enumerate(codes) if op[0] == "equal"]
+    first, last = (equal[0], equal[-1]) if equal else (len(codes), len(codes))
+    links: list[tuple[Node, Node]] = []
+    for k, (tag, i1, i2, j1, j2) in enumerate(codes):
+        if tag == "equal":
+            links.extend(((0, own_a[i]), (1, own_b[j])) for i, j in zip(range(i1, i2), range(j1, j2), strict=True))
+        if tag != "replace":
+            continue
+        run_a = [(0, own_a[i]) for i in range(i1, i2) if ta[i] not in QDQ_TOKENS]
+        run_b = [(1, own_b[j]) for j in range(j1, j2) if tb[j] not in QDQ_TOKENS]
+        if not run_a or not run_b:
+            continue
+        if first < k < last:
+            links.extend((run_a[0], x) for x in [*run_a[1:], *run_b])
+        elif k < first:             # before the first pair: outwards from it is backwards
+            links.extend(zip(run_a[::-1], run_b[::-1], strict=False))
+        else:
+            links.extend(zip(run_a, run_b, strict=False))
+    return links
 
 
 def _absorb_neighbours(a: _Side, b: _Side, core_a: list[int], core_b: list[int],

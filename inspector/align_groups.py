@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.inspector.align_fusion import fusion_changed
+from trtinspect.inspector.align_inputs import INPUT_CONVERSION
 from trtinspect.inspector.align_side import _COPY_NODE, _root, _Side, primary_op, token
 from trtinspect.parsers import schema
 
@@ -246,7 +247,8 @@ def group_values(a: _Side, b: _Side, g: int, la: list[int], lb: list[int], metho
     label_a = _side_label(a, ca) if ca else ""
     label_b = _side_label(b, cb) if cb else ""
     values = {
-        "group_id": g, "kind": kind, "method": method, "changes": changes, "label": label_a if ca else label_b,
+        "group_id": g, "kind": kind, "method": method, "changes": changes,
+        "label": _both_label(label_a, label_b) if method == INPUT_CONVERSION else label_a if ca else label_b,
         "a_layers": [a.index[i] for i in la], "b_layers": [b.index[j] for j in lb],
         "n_a": len(ca), "n_b": len(cb), "a_reformats": ra, "b_reformats": rb,
         "a_types": fa[5], "b_types": fb[5],
@@ -263,6 +265,12 @@ def group_values(a: _Side, b: _Side, g: int, la: list[int], lb: list[int], metho
 def _side_label(side: _Side, idx: list[int]) -> str:
     shorts = list(dict.fromkeys(_short(side, i) for i in idx))
     return " + ".join(shorts[:3]) + (f" + {len(shorts) - 3} more" if len(shorts) > 3 else "")
+
+
+def _both_label(label_a: str, label_b: str) -> str:
+    """The label of a group whose two sides are different layers doing one job (an engine input's copy reformat
+    and the other engine's input quantize): both named, as an event names them ("A: x; B: y")."""
+    return f"A: {label_a}; B: {label_b}"
 
 
 def _stable_label(label_a: str, label_b: str) -> str:
@@ -375,10 +383,13 @@ def _single_columns(a: _Side, b: _Side, ga: _SideGroups, gb: _SideGroups, method
         kinds[g] = "only_b"
     methods = _single_methods(a, b, ga.first, gb.first, method_a, method_b, kinds)
     labels_a, labels_b = fa["label"].tolist(), fb["label"].tolist()
+    labels = [x if h else y for x, y, h in zip(labels_a, labels_b, has_a.tolist(), strict=True)]
+    for g in [g for g, m in enumerate(methods) if m == INPUT_CONVERSION]:
+        labels[g] = _both_label(labels_a[g], labels_b[g])
     cols: dict[str, Any] = {
         "group_id": np.arange(n_groups, dtype=np.int64), "kind": kinds, "method": methods,
         "changes": [list(changes_of[k]) for k in code],
-        "label": [x if h else y for x, y, h in zip(labels_a, labels_b, has_a.tolist(), strict=True)],
+        "label": labels,
         "a_layers": ga.layers, "b_layers": gb.layers,
         # int64 columns stay arrays (the frame takes them as they are; group_values' rows are assigned into them)
         "n_a": ga.n_core.astype(np.int64), "n_b": gb.n_core.astype(np.int64),

@@ -44,8 +44,11 @@ def _events(r: DiffResult, swap: bool) -> dict[frozenset[GroupKey], Mapping[str,
 
 @pytest.mark.parametrize("key", list(PAIRS))
 def test_reverse_diff_is_the_same_story_mirrored(key: str) -> None:
-    _, _, fwd = run(key)
-    rev = _reverse(key)
+    assert_mirrored(run(key)[2], _reverse(key), key)
+
+
+def assert_mirrored(fwd: DiffResult, rev: DiffResult, key: str) -> None:
+    """``rev`` (diff B A) tells ``fwd``'s (diff A B) story mirrored."""
     ef, er = _events(fwd, False), _events(rev, True)
     assert set(ef) == set(er), key                     # the same events, on the same groups
     for groups, e in ef.items():

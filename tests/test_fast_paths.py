@@ -239,30 +239,6 @@ def test_op_kind_realistic_generated_names() -> None:
     assert precision.strip_block_suffix("x [a(b)]") == "x [a(b)]"       # nested: left alone
 
 
-# --- seqmatch: difflib's opcodes without difflib's quadratic block search -----------------------------------
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from("abcd"), max_size=60), st.lists(st.sampled_from("abcde"), max_size=60))
-def test_seqmatch_opcodes_are_difflibs(a: list[str], b: list[str]) -> None:
-    import difflib
-
-    from trtinspect.inspector import seqmatch
-
-    want = [tuple(op) for op in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()]
-    assert seqmatch.opcodes(a, b) == want
-    assert seqmatch.opcodes(a, a) == ([("equal", 0, len(a), 0, len(a))] if a else [])
-
-
-def test_seqmatch_on_repetitive_layer_types() -> None:
-    import difflib
-
-    from trtinspect.inspector import seqmatch
-
-    a = (["Convolution", "Reformat", "Convolution", "ElementWise", "Pooling"] * 120)[:590]
-    b = (["Convolution", "Convolution", "Reformat+QuantizeLinear", "ElementWise"] * 150)[:530]
-    want = [tuple(op) for op in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()]
-    assert seqmatch.opcodes(a, b) == want
-
-
 # --- LintContext's column reads and per-row memos; facts shared by model_match and align ---------------------
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=5), st.integers(0, 3)), max_size=8),

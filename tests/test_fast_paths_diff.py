@@ -346,31 +346,6 @@ def test_execution_order_equals_the_walk_over_b(na: int, nb: int, data: st.DataO
     assert {g: int(got[g]) for g in groups} == want
 
 
-# --- seqmatch._longest: the first longest run read from the run table == the bounded search -----------------
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from("abc"), min_size=1, max_size=14), st.lists(st.sampled_from("abc"), min_size=1,
-                                                                           max_size=14), st.data())
-def test_longest_match_equals_the_bounded_search(a: list[str], b: list[str], data: st.DataObject) -> None:
-    from trtinspect.inspector import seqmatch
-
-    runs = seqmatch._run_lengths(*seqmatch._codes(a, b))
-    alo = data.draw(st.integers(0, len(a)))
-    ahi = data.draw(st.integers(alo, len(a)))
-    blo = data.draw(st.integers(0, len(b)))
-    bhi = data.draw(st.integers(blo, len(b)))
-    want = (alo, blo, 0)
-    if alo < ahi and blo < bhi:
-        sub = runs[alo:ahi, blo:bhi]
-        rows = np.arange(1, ahi - alo + 1)[:, None]
-        cols = np.arange(1, bhi - blo + 1)[None, :]
-        bounded = np.minimum(np.minimum(sub, rows), cols)
-        i_end, j_end = divmod(int(bounded.argmax()), bhi - blo)
-        size = int(bounded[i_end, j_end])
-        if size:
-            want = (alo + i_end - size + 1, blo + j_end - size + 1, size)
-    assert seqmatch._longest(runs, alo, ahi, blo, bhi) == want
-
-
 # --- align_side: stable names per layer shape, sorted op kinds per op class == per layer --------------------
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.lists(st.sampled_from([*_NODE_PARTS, " [profile 1]", " [profile 12]", "x.y"]),
