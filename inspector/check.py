@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
 
 from trtinspect.errors import NotComparableError, TrtInspectError
 from trtinspect.inspector.check_excerpt import excerpt_notes, overhead_note, side_layer_totals
@@ -46,9 +45,9 @@ from trtinspect.inspector.check_inputs import (
     COMPARABILITY,
     FieldDiff,
     GroupTimesFn,
+    NotCompared,
     build_changes,
     build_precision,
-    build_unknowns,
     centre_word,
     comparability,
     end_to_end_samples,
@@ -57,15 +56,20 @@ from trtinspect.inspector.check_inputs import (
     groups_by_name,
     lookup,
     metric_name,
+    not_compared_notes,
     per_sample_note,
     refuse_same_pair,
-    setting_unknowns,
+    settings_not_compared,
     source_words,
     untested_phrase,
     validate_side,
 )
 from trtinspect.inspector.check_model import NETWORK_HINT, check_same_model, network_mismatch
 from trtinspect.inspector.check_names import unmatched_names_or_raise
+from trtinspect.inspector.check_stats import bh_adjust as bh_adjust
+from trtinspect.inspector.check_stats import mann_whitney_p as mann_whitney_p
+from trtinspect.inspector.check_stats import run_t_p as run_t_p
+from trtinspect.inspector.check_stats import welch_p as welch_p
 from trtinspect.parsers import schema
 from trtinspect.parsers.model import SINGLE_SAMPLE
 from trtinspect.parsers.trtexec_summary import summarize
@@ -178,6 +182,8 @@ class CheckResult:
     # the config file whose settings were applied (``--config`` or found in the working directory), as given;
     # set by the CLI, shown in the text verdict ("" when none)
     config_file: str = ""
+    # settings unknown on a side, so not compared (check_inputs.settings_not_compared; the notes say them too)
+    settings_not_compared: list[NotCompared] = field(default_factory=list)
 
     def label(self, side: str) -> str:
         """The name shown for ``side`` ("baseline" or "candidate"): its label, else the engine's name."""
@@ -221,59 +227,6 @@ def _pct(delta: float, base: float) -> float:
 def _prob(p: float) -> str:
     """``=0.012`` style, or ``<1e-300`` for a probability that underflowed to 0 (never ``p=0``)."""
     return "<1e-300" if p == 0 else f"={p:.2g}"
-
-
-def mann_whitney_p(base: np.ndarray, cand: np.ndarray, direction: str) -> float:
-    """One-sided Mann-Whitney U p-value that ``cand`` is stochastically greater ("greater") or smaller."""
-    if len(base) < 1 or len(cand) < 1:
-        return math.nan
-    res = stats.mannwhitneyu(cand, base, alternative=direction)
-    return float(res.pvalue)
-
-
-def welch_p(base: np.ndarray, cand: np.ndarray, direction: str) -> float:
-    """One-sided Welch t-test p-value on per-run values; exact ties (zero variance) decided by the means."""
-    if len(base) < 2 or len(cand) < 2:
-        return math.nan
-    if np.var(base, ddof=1) == 0 and np.var(cand, ddof=1) == 0:
-        diff = float(np.mean(cand) - np.mean(base))
-        up = diff > 0 if direction == "greater" else diff < 0
-        return 0.0 if up else 1.0
-    # Welch's t with Welch-Satterthwaite degrees of freedom, as scipy.stats.ttest_ind(equal_var=False)
-    # computes it (a test checks they agree); written out: the scipy wrapper costs ~4 ms a call per group.
-    na, nb = len(base), len(cand)
-    va, vb = float(np.var(base, ddof=1)) / na, float(np.var(cand, ddof=1)) / nb
-    t_stat = (float(np.mean(cand)) - float(np.mean(base))) / math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
-    return float(special.stdtr(df, -t_stat if direction == "greater" else t_stat))
-
-
-def run_t_p(base: np.ndarray, cand: np.ndarray, direction: str) -> float:
-    """One-sided two-sample t-test on per-run values, the test of both gates.
-
-    With as many runs on each side (the usual K vs K) the t statistic of Welch and of Student is the same and
-    Student's pooled variance with 2K - 2 degrees of freedom is used: with equal sizes it keeps its level when the
-    variances differ (Box 1954), while Welch's degrees of freedom, estimated from K = 3 runs, collapse towards 2
-    whenever one side's runs happen to scatter more, losing power without protecting. With unequal counts:
-    :func:`welch_p`. Exact ties (zero variance) are decided by the means."""
-    na, nb = len(base), len(cand)
-    if na != nb or na < 2:
-        return welch_p(base, cand, direction)
-    va, vb = float(np.var(base, ddof=1)), float(np.var(cand, ddof=1))
-    if va == 0 and vb == 0:
-        return welch_p(base, cand, direction)
-    t_stat = (float(np.mean(cand)) - float(np.mean(base))) / math.sqrt((va + vb) / na)
-    return float(special.stdtr(2 * na - 2, -t_stat if direction == "greater" else t_stat))
-
-
-def bh_adjust(p_values: Sequence[float]) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q); NaN entries stay NaN and are not counted in the family."""
-    p = np.asarray(p_values, dtype=float)
-    q = np.full_like(p, np.nan)
-    ok = np.isfinite(p)
-    if ok.any():
-        q[ok] = stats.false_discovery_control(p[ok], method="bh")
-    return q
 
 
 # --------------------------------------------------------------------------------------------- end to end
@@ -594,7 +547,8 @@ def run_check(
     validate_side(candidate, CAND)
     diffs = _comparable_or_raise(baseline, candidate, allow_different)
     refuse_same_pair(baseline, candidate)
-    notes: list[str] = [*build_unknowns(baseline, candidate), *setting_unknowns(baseline, candidate)]
+    not_compared = settings_not_compared(baseline, candidate)
+    notes: list[str] = not_compared_notes(not_compared)
     if set(allow_different) & set(BUILD_CHANGES):
         notes.append(
             "--allow-different precision is no longer needed: a build precision change is part of the change "
@@ -631,6 +585,7 @@ def run_check(
         _check_context(baseline, candidate),
         list(expired),
         changes=build_changes(baseline, candidate),
+        settings_not_compared=not_compared,
     )
 
 

@@ -143,7 +143,10 @@ def _refuse_stray_keys(doc: dict[str, Any], path: Path) -> None:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    text = read_text(path, what="a TOML config file")
+    """The TOML document of ``path``. An empty (or blank) file is an empty document (valid TOML: no settings),
+    not a damaged export: an empty ``pyproject.toml`` or ``trtinspect.toml`` found in the working directory is no
+    config, and an empty ``--config FILE`` is refused for its missing check table, as any file without one."""
+    text = read_text(path, what="a TOML config file", empty_ok=True)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -46,17 +46,21 @@ def excerpt_notes(
 def overhead_note(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> str | None:
     """Per side with a profile and times: its per-layer total against its median GPU compute, and what the
     difference is: per-layer profiling overhead for a trtexec profile, else the bundle's own meaning
-    (:func:`~trtinspect.parsers.model.per_layer_gap_meaning`: nsys per-layer times have no such overhead)."""
-    parts = []
+    (:func:`~trtinspect.parsers.model.per_layer_gap_meaning`: nsys per-layer times have no such overhead), said
+    once after both sides' figures when both sides share it."""
+    parts: list[tuple[str, str | None]] = []
     for side, b in ((BASE, baseline[0]), (CAND, candidate[0])):
         if b.has_profile and b.has_times:
             layers, gpu = b.total_layer_ms(), b.timing.gpu_compute.median
             if gpu is not None and gpu > 0:
                 meaning = per_layer_gap_meaning(b)
-                what = " profiling overhead" if meaning is None else f": {meaning}"
-                parts.append(   # nsys: a mean per-layer total against a median: the statistic is named
+                parts.append((   # nsys: a mean per-layer total against a median: the statistic is named
                     f"{side} per-layer total {layers:.3f} ms vs {'' if meaning is None else 'median '}GPU compute "
-                    f"{gpu:.3f} ms "
-                    f"({100 * (layers - gpu) / gpu:+.0f}%{what})"
-                )
-    return "; ".join(parts) if parts else None
+                    f"{gpu:.3f} ms ({100 * (layers - gpu) / gpu:+.0f}%", meaning))
+    if not parts:
+        return None
+    shared = parts[0][1] if len(parts) == 2 and parts[0][1] is not None and parts[0][1] == parts[1][1] else None
+    if shared is not None:   # one meaning for both sides: said once
+        return "; ".join(f"{figures})" for figures, _ in parts) + f": on both sides the difference is {shared}"
+    return "; ".join(figures + (" profiling overhead)" if meaning is None else f": {meaning})")
+                     for figures, meaning in parts)

@@ -168,7 +168,7 @@ ALLOWED_FIELDS = (*COMPARABILITY, *BUILD_CHANGES)
 
 def build_changes(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[str]:
     """``build precision changed: FP32+FP16 -> FP32`` lines, one per build setting known on both sides that
-    differs (unknown is never a change: :func:`build_unknowns` says so instead)."""
+    differs (unknown is never a change: :func:`settings_not_compared` says so instead)."""
     out = []
     for name, get in BUILD_CHANGES.items():
         vb, vc = get(baseline[0]), get(candidate[0])
@@ -177,42 +177,81 @@ def build_changes(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBu
     return out
 
 
-def build_unknowns(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[str]:
-    """A note per build setting known on one side only (not compared), e.g. ``build precision of the candidate
-    is unknown (baseline: FP32): not compared; ...``."""
+@dataclass(frozen=True)
+class NotCompared:
+    """A setting ``check`` could not compare: unknown on ``sides`` (known on the other side, or unknown on both),
+    so a difference in it would go unseen. ``check --json`` lists them (``settings_not_compared``); the notes say
+    the same in sentences (:func:`not_compared_notes`)."""
+
+    setting: str                 # a COMPARABILITY field or "precision" (BUILD_CHANGES), as --allow-different names it
+    sides: tuple[str, ...]       # ("baseline",), ("candidate",) or both
+    why: str                     # why it is unknown there, one reason per side when they differ
+    known: str | None = None     # the other side's value when one side knows it (build settings), else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"setting": self.setting, "sides": list(self.sides), "why": self.why}
+
+
+def _build_why(bundles: Sequence[EngineBundle]) -> str:
+    loaded = bundles[0].extras.get("loaded_engine")
+    return (f"the run loaded a serialized engine ({loaded}) and its log records no build settings"
+            if loaded else "its files record no build settings")
+
+
+def _run_why(b: EngineBundle) -> str:
+    """Why a side's files leave run settings unknown."""
+    if b.inference_options or b.extras.get("commands"):
+        return "its files do not record it"
+    if "nsys_sqlite" in b.sources or "nsys_stats_csv" in b.sources:
+        return "an Nsight Systems export of an application records no trtexec inference options or command line"
+    return "its files record no trtexec inference options or command line"
+
+
+def settings_not_compared(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[NotCompared]:
+    """Every setting that could not be compared, in the notes' order: build settings known on one side only,
+    comparability fields known for one side's run 0 only (any field), then run settings unknown for both (an
+    unrecorded GPU clock or TensorRT version of both sides is common and said nowhere else either). Unknown is
+    never a difference (:func:`comparability`), so without this list a different setting would go unseen."""
     out = []
+    runs = {BASE: baseline, CAND: candidate}
     for name, get in BUILD_CHANGES.items():
-        values = {BASE: get(baseline[0]), CAND: get(candidate[0])}
+        values = {side: get(bundles[0]) for side, bundles in runs.items()}
         unknown = [side for side, v in values.items() if v is None]
-        if len(unknown) != 1:
-            continue
-        side = unknown[0]
-        known = BASE if side == CAND else CAND
-        loaded = (baseline if side == BASE else candidate)[0].extras.get("loaded_engine")
-        why = (f"the run loaded a serialized engine ({loaded}) and its log records no build settings"
-               if loaded else "its files record no build settings")
-        out.append(f"build {name} of the {side} is unknown ({why}; {known}: {values[known]}): not compared")
+        if len(unknown) == 1:
+            known = CAND if unknown[0] == BASE else BASE
+            out.append(NotCompared(name, (unknown[0],), _build_why(runs[unknown[0]]),
+                                   f"{known}: {values[known]}"))
+    sides = {BASE: baseline[0], CAND: candidate[0]}
+    values = {name: {side: get(b) for side, b in sides.items()} for name, get in COMPARABILITY.items()}
+    for side, b in sides.items():
+        out += [NotCompared(n, (side,), _run_why(b)) for n, v in values.items()
+                if v[side] is None and any(x is not None for x in v.values())]
+    whys = {side: _run_why(b) for side, b in sides.items()}
+    both = (whys[BASE] if whys[BASE] == whys[CAND] else
+            "; ".join(f"{side}: {why}" for side, why in whys.items()))
+    out += [NotCompared(n, (BASE, CAND), both) for n, v in values.items()
+            if n in RUN_SETTINGS and all(x is None for x in v.values())]
     return out
 
 
-def setting_unknowns(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[str]:
-    """One note naming the comparability fields that could not be compared: known for one side's run 0 only (any
-    field), or unknown for both (run settings; an unrecorded GPU clock or TensorRT version of both sides is
-    common and said nowhere else either). Unknown is never a difference (:func:`comparability`), so without
-    this note a different setting would go unseen. Empty when every field was compared."""
-    sides = {BASE: baseline[0], CAND: candidate[0]}
-    values = {name: {side: get(b) for side, b in sides.items()} for name, get in COMPARABILITY.items()}
+def not_compared_notes(entries: Sequence[NotCompared]) -> list[str]:
+    """The notes that say :func:`settings_not_compared` in sentences: one per build setting (``build precision of
+    the candidate is unknown (...; baseline: FP32): not compared``), then one naming every other field."""
+    out = [f"build {e.setting} of the {e.sides[0]} is unknown ({e.why}; {e.known}): not compared"
+           for e in entries if e.setting in BUILD_CHANGES]
     parts = []
-    for side, b in sides.items():
-        names = [n for n, v in values.items() if v[side] is None and any(x is not None for x in v.values())]
+    for side in (BASE, CAND):
+        names = [e.setting for e in entries if e.setting not in BUILD_CHANGES and e.sides == (side,)]
         if names:
-            why = ("its files record no trtexec inference options or command line"
-                   if not b.inference_options and not b.extras.get("commands") else "its files do not record them")
+            why = next(e.why for e in entries if e.sides == (side,) and e.setting not in BUILD_CHANGES)
+            why = "its files do not record them" if why == "its files do not record it" else why
             parts.append(f"unknown for the {side} ({why}): {', '.join(names)}")
-    both = [n for n, v in values.items() if n in RUN_SETTINGS and all(x is None for x in v.values())]
+    both = [e.setting for e in entries if len(e.sides) == 2]
     if both:
         parts.append(f"unknown for both sides: {', '.join(both)}")
-    return [f"settings not compared (a difference in them would go unseen): {'; '.join(parts)}"] if parts else []
+    if parts:
+        out.append(f"settings not compared (a difference in them would go unseen): {'; '.join(parts)}")
+    return out
 
 
 def comparability(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> list[FieldDiff]:

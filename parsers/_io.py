@@ -37,8 +37,9 @@ def require_regular(path: str | Path, *, what: str = "a file") -> None:
                                   hint="trtinspect reads only regular files; save the output to a file first")
 
 
-def read_bytes(path: str | Path, *, what: str, max_bytes: int = MAX_JSON_BYTES) -> bytes:
-    """Read a whole file, refusing missing, unreadable, empty or oversized files with one clear line.
+def read_bytes(path: str | Path, *, what: str, max_bytes: int = MAX_JSON_BYTES, empty_ok: bool = False) -> bytes:
+    """Read a whole file, refusing missing, unreadable, empty (unless ``empty_ok``: a config file with nothing in
+    it is no settings, not a damaged export) or oversized files with one clear line.
 
     The bytes are returned as they are (engine files are binary); text readers strip a byte-order mark with
     :func:`without_bom`.
@@ -63,7 +64,7 @@ def read_bytes(path: str | Path, *, what: str, max_bytes: int = MAX_JSON_BYTES) 
         data = p.read_bytes()
     except OSError as exc:
         raise TrtInspectError(f"cannot read file: {exc.strerror}", path=p) from None
-    if not data or data.isspace():  # not data.strip(): that copies the whole file when it ends in a newline
+    if (not data or data.isspace()) and not empty_ok:  # not data.strip(): copies the file when it ends in \n
         raise TrtInspectError(f"file is empty (expected {what})", path=p, hint="re-run the export that wrote it")
     return data
 
@@ -132,9 +133,9 @@ def decode_json(data: bytes, *, path: str | Path | None, what: str, hint: str | 
                               hint=hint or "re-run the export that wrote it") from None
 
 
-def read_text(path: str | Path, *, what: str, max_bytes: int = MAX_TEXT_BYTES) -> str:
+def read_text(path: str | Path, *, what: str, max_bytes: int = MAX_TEXT_BYTES, empty_ok: bool = False) -> str:
     """Read a text file (UTF-8, undecodable bytes replaced); binary files raise :class:`TrtInspectError`."""
-    data = without_bom(read_bytes(path, what=what, max_bytes=max_bytes))
+    data = without_bom(read_bytes(path, what=what, max_bytes=max_bytes, empty_ok=empty_ok))
     if looks_binary(data):
         raise TrtInspectError(f"binary data, not {what}", path=path)
     return data.decode("utf-8", errors="replace")

@@ -180,7 +180,7 @@ def test_no_arguments_prints_the_help(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_top_zero_means_all_in_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["report", "sample:resnet18-a100/qat", "--top", "0"], capsys)
-    assert code == 0 and "Top 37 layers by time" in out
+    assert code == 0 and "All 37 timed layers by time" in out and "Top 37" not in out    # (trust-left 1)
     code, out, _ = run_cli(["diff", "sample:resnet18-a100/qat", "sample:resnet18-a100/qat-residual", "--top", "0"],
                            capsys)
     assert code == 0 and "Worst regressions (all 7)" in out and "(top " not in out    # all: "all N" (trust-diff 4)

@@ -52,7 +52,21 @@ def _load_all(paths: tuple[str, ...], side: str) -> list[Any]:
     return [load_evidence(p, what=f"TensorRT evidence for the {side}") for p in paths]
 
 
-@click.command("check", cls=VariadicCommand)
+class CheckCommand(VariadicCommand):
+    """``check``'s runs are options: paths given without ``--baseline``/``--candidate`` (as ``diff A B`` takes
+    them) are refused with the command that takes them."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            if "unexpected extra argument" not in exc.message:
+                raise
+            raise click.UsageError(f"{exc.message}: check takes each side's runs as options, "
+                                   "e.g. trtinspect check --baseline BASE --candidate CAND", ctx) from None
+
+
+@click.command("check", cls=CheckCommand)
 @click.option("--baseline", "baseline", multiple=True, metavar="PATH...",
               help="Baseline run(s): one bundle directory / engine file / sample:NAME per run.")
 @click.option("--candidate", "candidate", multiple=True, metavar="PATH...", help="Candidate run(s), likewise.")

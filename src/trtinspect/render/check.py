@@ -162,6 +162,8 @@ def to_dict(r: CheckResult) -> dict[str, Any]:
             {"field": d.field, "baseline": d.baseline, "candidate": d.candidate, "where": d.where}
             for d in r.allowed_differences
         ],
+        # settings unknown on a side, so not compared: [{"setting", "sides", "why"}] (the notes say them too)
+        "settings_not_compared": [e.to_dict() for e in r.settings_not_compared],
         "notes": list(r.notes),
     }
 
@@ -345,6 +347,11 @@ def to_junit(r: CheckResult) -> str:
     """JUnit XML: one ``testcase`` for end-to-end plus one per fusion group (failures = regressions). Every
     name and message goes through :func:`xml_text` (ElementTree escapes ``<&"`` but not control characters)."""
     suite = ET.Element("testsuite", name=xml_text(f"trtinspect check {r.label('candidate')}"))
+    if r.settings_not_compared:   # what the notes say of them, one property per setting (JUnit has no notes)
+        props = ET.SubElement(suite, "properties")
+        for n in r.settings_not_compared:
+            ET.SubElement(props, "property", name=xml_text(f"settings_not_compared.{n.setting}"),
+                          value=xml_text(f"unknown for {' and '.join(n.sides)}: {n.why}"))
     cases: list[ET.Element] = []
     e = r.end_to_end
     case = ET.Element("testcase", classname="trtinspect.check", name=_e2e_name(e))

@@ -178,7 +178,7 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
             _fmt(r["share_pct"], 1)] for r in report["top_layers"]]
     if top:
         header = ["#", "layer", "type", "precision", "ms/iter", "%"]
-        tables.append((f"Top {len(top)} layers by time", header, top))
+        tables.append((_top_title(len(top), report["layers"]["profiled"]), header, top))
     if report["findings"]:
         # titles name their layers; the full layer lists are in the JSON output
         # cost basis: an estimated saving, or the layers' own time (an upper bound), as lint says it
@@ -186,6 +186,12 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
                  str(f.get("cost_basis") or "(unknown)")] for f in report["findings"]]
         tables.append(("Top findings", ["severity", "rule", "finding", "cost ms", "cost basis"], rows))
     return tables + nsys.nsys_tables(report.get("nsys")) + nsys.nsys_csv_tables(report.get("nsys_csv"))
+
+
+def _top_title(shown: int, timed: int) -> str:
+    """"Top N layers by time" when the list may be cut (``--top``), "All N timed layers by time" when it lists
+    every layer with a time (``--top 0``, or fewer timed layers than ``--top``), as diff's "all N"."""
+    return f"All {shown} timed layers by time" if shown >= timed else f"Top {shown} layers by time"
 
 
 def _lists(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
