@@ -64,6 +64,16 @@ def _warning_line(ctx: LintContext, text: str) -> int | None:
     return None
 
 
+def run_by(ctx: LintContext) -> str:
+    """Who ran the timed inferences, for advice in the run's own terms: ``"nsys"`` (an Nsight Systems capture of
+    an application), ``"profile"`` (``trtinspect profile``: TensorRT's Python API, one stream and execution
+    context, each inference waited for before the next), else ``"trtexec"``."""
+    bundle = ctx.bundle
+    if "nsys_sqlite" in bundle.sources or "nsys_stats_csv" in bundle.sources:
+        return "nsys"
+    return "profile" if bundle.extras.get("times_writer") == "trtinspect profile" else "trtexec"
+
+
 def _not_trtexec(ctx: LintContext) -> str | None:
     """How the measured iterations were taken when trtexec did not write them (nsys, ``trtinspect profile``): the
     timing summary's own words, as ``report`` shows them (``timing.window.warmup_source``); None for trtexec's."""
@@ -73,7 +83,7 @@ def _not_trtexec(ctx: LintContext) -> str | None:
 
 def _medians_from(ctx: LintContext, stats: Stats) -> str:
     if stats.source == "summary":
-        return "trtexec's printed summary"
+        return "the summary trtinspect profile wrote" if run_by(ctx) == "profile" else "trtexec's printed summary"
     other = _not_trtexec(ctx)
     return "the --exportTimes iterations" if other is None else f"the measured iterations ({other})"
 
@@ -111,21 +121,39 @@ def _graph_advice(ctx: LintContext) -> str:
 
 def _enqueue_advice(ctx: LintContext) -> str:
     """enqueue-bound's mitigation in the words of the source: trtexec's flags for a trtexec run; for an Nsight
-    Systems capture (of any application, trtexec's own flags unknown) what an application does."""
-    if "nsys_sqlite" not in ctx.bundle.sources and "nsys_stats_csv" not in ctx.bundle.sources:
+    Systems capture (of any application, trtexec's own flags unknown) and for ``trtinspect profile`` (TensorRT's
+    Python API) what an application does with TensorRT's and CUDA's API."""
+    by = run_by(ctx)
+    if by == "trtexec":
         return (f"Shorten the host's work per inference: {_graph_advice(ctx)}; --useSpinWait (the host wakes as "
                 "soon as an inference finishes; more CPU); several inference streams (trtexec --infStreams=2, "
                 "an application's threads/streams) so one inference is enqueued while another runs; a larger "
                 f"batch (one enqueue for more samples). {NO_TRANSFERS_NOTE}.")
-    graphs = (_graph_advice(ctx) if ctx.cuda_graphs else
-              "capture enqueueV3 in a CUDA graph once (cudaStreamBeginCapture / cudaStreamEndCapture) and launch "
-              "the graph per inference (cudaGraphLaunch): one launch replaces the per-kernel launches (if the "
-              "application already launches a graph, what remains is the launch itself: the export's enqueue "
-              "ranges do not say)")
-    return (f"Shorten the host's work per inference: {graphs}; let the thread that waits for results spin "
-            "(cudaSetDeviceFlags(cudaDeviceScheduleSpin): it wakes as soon as an inference finishes; more CPU); "
-            "several CUDA streams, each with its own execution context, so one inference is enqueued while "
-            f"another runs; a larger batch (one enqueue for more samples). {NSYS_TRANSFERS_NOTE}.")
+    if ctx.cuda_graphs:
+        graphs = _graph_advice(ctx)
+    else:
+        graphs = ("capture enqueueV3 in a CUDA graph once (cudaStreamBeginCapture / cudaStreamEndCapture) and "
+                  "launch the graph per inference (cudaGraphLaunch): one launch replaces the per-kernel launches")
+        graphs += (" (if the application already launches a graph, what remains is the launch itself: the "
+                   "export's enqueue ranges do not say)" if by == "nsys" else "")
+    spin = ("let the thread that waits for results spin (cudaSetDeviceFlags(cudaDeviceScheduleSpin): it wakes as "
+            "soon as an inference finishes; more CPU)")
+    streams = ("several CUDA streams, each with its own execution context, so one inference is enqueued while "
+               "another runs; a larger batch (one enqueue for more samples)")
+    if by == "nsys":
+        return f"Shorten the host's work per inference: {graphs}; {spin}; {streams}. {NSYS_TRANSFERS_NOTE}."
+    return (f"{PROFILE_ENQUEUE_NOTE}. In the application, shorten the host's work per inference: {graphs}; "
+            f"enqueue from C++ (IExecutionContext::enqueueV3) where the Python call's own time counts; {streams}. "
+            f"{PROFILE_TRANSFERS_NOTE}.")
+
+
+# how `trtinspect profile` (capture/cuda_timing.py) runs the timed iterations, for advice on its bundles
+PROFILE_ENQUEUE_NOTE = ("trtinspect profile timed Enqueue as the host time of one execute_async_v3 call of "
+                        "TensorRT's Python API (the binding's own time included), one inference at a time on one "
+                        "stream and execution context, each waited for before the next, so no inference was "
+                        "enqueued while another ran")
+PROFILE_TRANSFERS_NOTE = ("The H2D/D2H copies are not in this Enqueue time: trtinspect profile launches them before "
+                          "and after the execute_async_v3 call")
 
 
 NSYS_TRANSFERS_NOTE = ("The H2D/D2H copies are not in this Enqueue time: the export's iterations count the copies "
@@ -194,6 +222,7 @@ def check_enqueue_bound(ctx: LintContext) -> list[Finding]:
 def check_transfer_bound(ctx: LintContext) -> list[Finding]:
     """trtexec's transfer-bound warnings: median H2D (or D2H) latency >= median GPU compute time."""
     out: list[Finding] = []
+    advice = TRANSFER_ADVICE[run_by(ctx)]
     for key, what, text, direction in (
         ("h2d_ms", "host-to-device transfers for the inputs", "bound by host-to-device", "H2D Latency"),
         ("d2h_ms", "device-to-host transfers for the outputs", "bound by device-to-host", "D2H Latency"),
@@ -216,13 +245,33 @@ def check_transfer_bound(ctx: LintContext) -> list[Finding]:
                     f"{SOURCE}: the median {direction} {_printed(copy.median)} ms is at least the median GPU "
                     f"Compute Time {_printed(gpu.median)} ms, so the copies, not the engine, may limit throughput"
                     + ("" if line is None else f"; trtexec printed this warning on line {line}")
-                    + ". trtexec's advice (measure the engine without the copies: --noDataTransfers, TensorRT 11: "
-                    "leave out --includeDataTransfers) changes the measurement, not the application"
+                    + f". {advice[0]}"
                 ),
                 evidence={f"{key[:3]}_median_ms": copy.median, "gpu_compute_median_ms": gpu.median,
                           "medians_from": copy.source, "line_no": line},
                 cost_ms=math.nan,
                 cost_method="not estimated: copy time is not a layer's time",
+                mitigation=advice[1],
             )
         )
     return out
+
+
+# transfer-bound's (cause sentence, mitigation) by who ran the inferences (:func:`run_by`): how to time the engine
+# without the copies is that tool's own option; what an application does about the copies is the same everywhere
+_APP_COPIES = ("In the application: pinned (page-locked) host buffers, copies on their own stream overlapping the "
+               "previous inference (double buffering), data kept on the GPU between stages (pre/post-processing on "
+               "the GPU), smaller I/O types (FP16/INT8 bindings: ")
+TRANSFER_ADVICE: dict[str, tuple[str, str | None]] = {
+    "trtexec": ("trtexec's advice (measure the engine without the copies: --noDataTransfers, TensorRT 11: leave out "
+                "--includeDataTransfers) changes the measurement, not the application",
+                None),   # the rule's own mitigation (inspector/rules.py), written for trtexec runs
+    "profile": ("Measuring the engine without the copies (trtinspect profile --no-transfers) changes the "
+                "measurement, not the application; trtinspect profile copies from pinned host buffers unless its "
+                "notes say one could not be pinned",
+                _APP_COPIES + "I/O formats set when the engine is built, ITensor.allowed_formats / dtype or trtexec "
+                "--inputIOFormats/--outputIOFormats). To time the engine alone: trtinspect profile --no-transfers."),
+    "nsys": ("The export's H2D/D2H are the copies the application launched before and after each enqueue range",
+             _APP_COPIES + "I/O formats set when the engine is built, ITensor.allowed_formats / dtype or trtexec "
+             "--inputIOFormats/--outputIOFormats)."),
+}

@@ -12,6 +12,7 @@ import numpy as np
 
 from trtinspect.inspector import rules_causes
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
+from trtinspect.inspector.rules_run import run_by
 from trtinspect.parsers.timing import FROM_TIMES
 
 THRESHOLDS: dict[str, dict[str, float]] = {
@@ -115,7 +116,9 @@ def check_tiny_kernels(ctx: LintContext) -> list[Finding]:
                 mitigation=fuse[0].upper() + fuse[1:] + ".",
             )
         ]
-    launch = "run with CUDA graphs (trtexec --useCudaGraph / cudaStreamBeginCapture)"
+    launch = ("run with CUDA graphs (trtexec --useCudaGraph / cudaStreamBeginCapture)" if run_by(ctx) == "trtexec"
+              else "capture the inference in a CUDA graph in the application (cudaStreamBeginCapture / "
+                   "cudaStreamEndCapture once, cudaGraphLaunch per inference)")
     if graphs is None:
         launch += " if the run did not already use them (the inputs do not say)"
     return [

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LOGS, RESNET, nsys_generator, run_cli
+from tests.conftest import DATA, LOGS, RESNET, nsys_generator, run_cli
 from trtinspect.parsers.model import SAME_ITERATIONS_GAP
 
 QAT, QAT_RESIDUAL = "sample:resnet18-a100/qat", "sample:resnet18-a100/qat-residual"
@@ -175,3 +175,81 @@ def test_check_with_positional_paths_names_the_options(capsys: pytest.CaptureFix
     assert "Got unexpected extra arguments" in err
     assert "check takes each side's runs as options, e.g. trtinspect check --baseline BASE --candidate CAND" in err
     assert len(err.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------- 4. advice on `trtinspect profile` bundles fits the API
+def _profile_bundle(tmp_path: Path, *, layer_scale: float = 1.0, enqueue_ms: float | None = None) -> Path:
+    """A bundle written by `trtinspect profile` with the labelled TEST DOUBLE (tests/trt_double.py, no TensorRT):
+    the real A100 fp16 layer names and graph, layer times scaled by ``layer_scale``; ``enqueue_ms`` rewrites every
+    iteration's enqueue time in the timing and summary files (GENERATED derivation: enqueue-bound fires)."""
+    from trt_double import FakeCudaRuntime, FakeTensorRT, write_fake_engine
+
+    from tests.test_trt_backend import resnet_spec
+    from trtinspect.capture import trt_backend
+    from trtinspect.capture.nvtx_ranges import NvtxRanges
+
+    spec = resnet_spec()
+    spec["layers"] = [{**layer, "ms": layer["ms"] * layer_scale} for layer in spec["layers"]]
+    cudart = FakeCudaRuntime()
+    engine = write_fake_engine(tmp_path / "resnet.onnx.engine", spec)
+    result = trt_backend.profile_engine(engine, trt_backend.ProfileOptions(warmup=2, iterations=9),
+                                        trt=FakeTensorRT(cudart), cudart=cudart, nvml=None, ranges=NvtxRanges(None))
+    out = trt_backend.write_profile_bundle(result, tmp_path / "bundle")
+    if enqueue_ms is not None:
+        timing = json.loads(out.files["timing"].read_text())
+        for it in timing:
+            it["endEnqMs"] = it["startEnqMs"] + enqueue_ms
+        out.files["timing"].write_text(json.dumps(timing))
+        meta = json.loads(out.files["metadata"].read_text())
+        meta["performance_summary"]["Enqueue Time"] = [enqueue_ms] * len(meta["performance_summary"]["Enqueue Time"])
+        out.files["metadata"].write_text(json.dumps(meta))
+    return tmp_path / "bundle"
+
+
+TRTEXEC_ONLY = ("--useCudaGraph", "--noCudaGraph", "--useSpinWait", "--infStreams", "--noDataTransfers",
+                "--includeDataTransfers", "trtexec's printed summary")
+
+
+def test_enqueue_and_transfer_advice_on_a_profile_bundle_fits_the_tensorrt_api(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`lint BUNDLE` of a `trtinspect profile` bundle advised trtexec flags (--useCudaGraph, --useSpinWait,
+    --infStreams, --noDataTransfers) and read its medians as "trtexec's printed summary"; the advice now says how
+    trtinspect profile measured and what an application does with TensorRT's and CUDA's API."""
+    bundle = _profile_bundle(tmp_path, enqueue_ms=1.0)
+    code, out, err = run_cli(["lint", str(bundle), "--rules", "enqueue-bound,transfer-bound", "--format", "json"],
+                             capsys)
+    assert code == 0, err
+    found = {f["rule_id"]: f for f in json.loads(out)["findings"]}
+    assert set(found) == {"enqueue-bound", "transfer-bound"}
+    enqueue, transfer = found["enqueue-bound"], found["transfer-bound"]
+    for text in (enqueue["mitigation"], transfer["mitigation"], enqueue["cause"], transfer["cause"]):
+        assert not [flag for flag in TRTEXEC_ONLY if flag in text], text
+    assert "(medians from the summary trtinspect profile wrote)" in enqueue["cause"]
+    advice = enqueue["mitigation"]
+    assert advice.startswith("trtinspect profile timed Enqueue as the host time of one execute_async_v3 call of "
+                             "TensorRT's Python API (the binding's own time included)")
+    assert "cudaStreamBeginCapture" in advice and "cudaGraphLaunch" in advice
+    assert "IExecutionContext::enqueueV3" in advice and "its own execution context" in advice
+    assert advice.endswith("The H2D/D2H copies are not in this Enqueue time: trtinspect profile launches them "
+                           "before and after the execute_async_v3 call.")
+    assert "(trtinspect profile --no-transfers) changes the measurement, not the application" in transfer["cause"]
+    assert transfer["mitigation"].endswith("To time the engine alone: trtinspect profile --no-transfers.")
+    # a trtexec run keeps trtexec's words (real log, TensorRT 10 issue 4177)
+    log = DATA / "external" / "quoted" / "trt10-multipercentile.issue4177.log"
+    code, out, err = run_cli(["lint", str(log), "--rules", "enqueue-bound", "--format", "json"], capsys)
+    assert code == 0, err
+    assert "--infStreams=2" in json.loads(out)["findings"][0]["mitigation"]
+
+
+def test_tiny_kernel_advice_on_a_profile_bundle_names_no_trtexec_flag(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """tiny-kernels on a `trtinspect profile` bundle (double's layer times / 100: every layer under 10 us) advised
+    "trtexec --useCudaGraph"; it now advises capturing the inference in a CUDA graph in the application."""
+    bundle = _profile_bundle(tmp_path, layer_scale=0.01)
+    code, out, err = run_cli(["lint", str(bundle), "--rules", "tiny-kernels", "--format", "json"], capsys)
+    assert code == 0, err
+    [finding] = json.loads(out)["findings"]
+    assert "trtexec" not in finding["mitigation"]
+    assert finding["mitigation"].startswith("Reduce launch overhead: capture the inference in a CUDA graph in the "
+                                            "application (cudaStreamBeginCapture / cudaStreamEndCapture once, "
+                                            "cudaGraphLaunch per inference)")
