@@ -215,12 +215,12 @@ def settings_not_compared(baseline: Sequence[EngineBundle], candidate: Sequence[
     out = []
     runs = {BASE: baseline, CAND: candidate}
     for name, get in BUILD_CHANGES.items():
-        values = {side: get(bundles[0]) for side, bundles in runs.items()}
-        unknown = [side for side, v in values.items() if v is None]
+        built = {side: get(bundles[0]) for side, bundles in runs.items()}
+        unknown = [side for side, v in built.items() if v is None]
         if len(unknown) == 1:
             known = CAND if unknown[0] == BASE else BASE
             out.append(NotCompared(name, (unknown[0],), _build_why(runs[unknown[0]]),
-                                   f"{known}: {values[known]}"))
+                                   f"{known}: {built[known]}"))
     sides = {BASE: baseline[0], CAND: candidate[0]}
     values = {name: {side: get(b) for side, b in sides.items()} for name, get in COMPARABILITY.items()}
     for side, b in sides.items():
