@@ -177,15 +177,18 @@ def _run(bundle: EngineBundle, chosen: Sequence[Rule], *, detail: bool, absorbed
             found.extend((order, rule, f) for f in got)
             ctx.rules_run.append(rule.id)
             ctx.roots_found = ctx.roots_found or any(f.supersedes for f in got)
-        attach_sunk(ctx)  # the members final roots absorbed as the rules ran (rules_facts.Sink)
-        found = _group(_absorb_hot_layers(_absorb(found, ctx), ctx), ctx)
-        cols: dict[str, list[Any]] = {c: [] for c in schema.FINDINGS}
+        done = attach_sunk(ctx)  # the members final roots absorbed as the rules ran (rules_facts.Sink)
+        found = _group(_absorb_hot_layers(_absorb(found, ctx, done), ctx), ctx)
+        table: list[tuple[Any, ...]] = []
         keys: list[tuple[Any, ...]] = []
         seen: dict[str, int] = {}
         for order, rule, f in found:
-            _append(cols, keys, ctx, rule, f, order, seen)
+            row, key = _row(ctx, rule, f, order, seen)
+            table.append(row)
+            keys.append(key)
         perm = sorted(range(len(keys)), key=keys.__getitem__)
-        frame = schema.frame_from_columns({c: [v[i] for i in perm] for c, v in cols.items()}, schema.FINDINGS)
+        columns = zip(*[table[i] for i in perm], strict=True) if table else ([] for _ in _COLUMNS)
+        frame = schema.frame_from_columns(dict(zip(_COLUMNS, map(list, columns), strict=True)), schema.FINDINGS)
     frame.attrs.update(
         {
             "cost_basis": ctx.cost_basis,
@@ -285,21 +288,28 @@ def _absorb_hot_layers(
     return [x for i, x in enumerate(found) if i not in gone]
 
 
-def _absorb(found: list[tuple[int, Rule, Finding]], ctx: LintContext) -> list[tuple[int, Rule, Finding]]:
+def _absorb(
+    found: list[tuple[int, Rule, Finding]], ctx: LintContext, done: Sequence[Finding] = ()
+) -> list[tuple[int, Rule, Finding]]:
     """Drop findings a root-cause finding covers (its ``supersedes`` rules, all their layers among its
     rows), keeping them as ``evidence["absorbed"]`` of the root-cause finding, in the order of those rules,
     then of its rows. Linear in the findings: candidates are looked up by their rule and first layer; the
-    members of all roots are built in one loop."""
+    members of all roots are built in one loop. The roots in ``done`` cover no finding left (their Sink took
+    them: rules_facts.attach_sunk), so their rows are not looked through."""
     if not any(f.supersedes and f.rows for _, _, f in found):
         return found
     by_first = _by_first(found)
     gone: set[int] = set()
     taken: list[Finding] = []
     plan: list[tuple[Finding, int, int]] = []  # root, its members' span in taken
+    skip = {id(f) for f in done}
     for j, (_, _, root) in enumerate(found):
         if not root.supersedes or not root.rows or j in gone:
             continue
         start = len(taken)
+        if id(root) in skip:
+            plan.append((root, start, start))
+            continue
         rows = dict.fromkeys(root.rows)
         for rule_id in root.supersedes:
             firsts = by_first.get(rule_id)
@@ -409,31 +419,37 @@ def _saving(ctx: LintContext, f: Finding) -> dict[int, float]:
     return {r: avg[r] for r in dict.fromkeys(f.rows)}
 
 
-def _append(
-    cols: dict[str, list[Any]],
-    keys: list[tuple[Any, ...]],
-    ctx: LintContext,
-    rule: Rule,
-    f: Finding,
-    order: int,
-    seen: dict[str, int],
-) -> None:
-    """Add one finding to the column lists, and its sort key (severity, cost basis, cost desc, rule)."""
-    rows = list(dict.fromkeys(f.rows))
+# The FINDINGS columns, in the order :func:`_row` gives their values.
+_COLUMNS = ("finding_id", "rule_id", "severity", "title", "layer_indices", "layer_names", "evidence", "cause",
+            "cost_ms", "cost_pct", "cost_kind", "cost_method", "cost_by_layer", "confidence", "mitigation",
+            "reference")
+if set(_COLUMNS) != set(schema.FINDINGS) or len(_COLUMNS) != len(schema.FINDINGS):
+    raise AssertionError("lint._COLUMNS must name every FINDINGS column once")
+
+
+def _row(
+    ctx: LintContext, rule: Rule, f: Finding, order: int, seen: dict[str, int]
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """One finding's values of :data:`_COLUMNS`, and its sort key (severity, cost basis, cost desc, rule)."""
+    rows = [f.rows[0]] if len(f.rows) == 1 else list(dict.fromkeys(f.rows))
     names = list(map(ctx.names.__getitem__, rows))
     saving = _saving(ctx, f)
     cost = math.fsum(saving.values()) if saving else math.nan  # NaN propagates from any untimed layer
+    unknown = cost != cost
     total = ctx.total_ms
     pct = cost / total * 100.0 if total > 0 else math.nan
     kind = f.cost_kind or rule.cost_kind
     method = f.cost_method or rule.cost_method
-    if math.isnan(cost):
+    cause = f.cause
+    if unknown:
         kind = "not estimated"
         # a finding about the whole run (no layers), or one whose cost is not a layer time, keeps its own method
         if not ctx.has_profile and rows and f.cost_method is None:
             method = "no per-layer profile: layer times unknown"
+            cause = f"{cause} (cost unknown: no per-layer profile)"
     severity = f.severity or rule.severity
-    if severity not in SEVERITY_RANK:
+    rank = SEVERITY_RANK.get(severity)
+    if rank is None:
         raise ValueError(f"rule {rule.id} produced severity {severity!r}")
     if (
         severity == "warning"
@@ -443,44 +459,21 @@ def _append(
         and not math.isnan(pct)
         and pct >= ERROR_SAVING_SHARE * 100.0
     ):
-        severity = "error"
-    cause = f.cause
-    if math.isnan(cost) and not ctx.has_profile and rows and f.cost_method is None:
-        cause = f"{cause} (cost unknown: no per-layer profile)"
+        severity, rank = "error", SEVERITY_RANK["error"]
     indices = rows if ctx.index_is_row else list(map(ctx.layer_index.__getitem__, rows))
-    cols["finding_id"].append(_finding_id(rule.id, names, seen))
-    cols["rule_id"].append(rule.id)
-    cols["severity"].append(severity)
-    cols["title"].append(f.title)
-    cols["layer_indices"].append(indices)
-    cols["layer_names"].append(names)
-    cols["evidence"].append(f.evidence)
-    cols["cause"].append(cause)
-    cols["cost_ms"].append(cost)
-    cols["cost_pct"].append(pct)
-    cols["cost_kind"].append(kind)
-    cols["cost_method"].append(method)
-    isnan = math.isnan
+    by_layer: dict[int, float]
     if not saving:
         by_layer = {}
-    elif ctx.index_is_row:
-        by_layer = {r: ms for r, ms in saving.items() if not isnan(ms)}
+    elif not unknown:  # a cost that is a number: no NaN among what it sums (a NaN would make it NaN)
+        by_layer = dict(saving) if ctx.index_is_row else {ctx.layer_index[r]: ms for r, ms in saving.items()}
     else:
-        by_layer = {ctx.layer_index[r]: ms for r, ms in saving.items() if not isnan(ms)}
-    cols["cost_by_layer"].append(by_layer)
-    cols["confidence"].append(f.confidence)
-    cols["mitigation"].append(f.mitigation or rule.mitigation)
-    cols["reference"].append(rule.reference)
-    unknown = math.isnan(cost)
-    keys.append(
-        (
-            -SEVERITY_RANK[severity],
-            COST_KIND_RANK.get(kind, len(COST_KIND_RANK)),
-            0.0 if unknown else -cost,
-            order,
-            indices[0] if indices else -1,
-        )
-    )
+        isnan = math.isnan
+        by_layer = ({r: ms for r, ms in saving.items() if not isnan(ms)} if ctx.index_is_row else
+                    {ctx.layer_index[r]: ms for r, ms in saving.items() if not isnan(ms)})
+    values = (_finding_id(rule.id, names, seen), rule.id, severity, f.title, indices, names, f.evidence, cause,
+              cost, pct, kind, method, by_layer, f.confidence, f.mitigation or rule.mitigation, rule.reference)
+    return values, (-rank, COST_KIND_RANK.get(kind, len(COST_KIND_RANK)), 0.0 if unknown else -cost, order,
+                    indices[0] if indices else -1)
 
 
 def total_saving(findings: pd.DataFrame, min_severity: str = "info", kinds: Sequence[str] | None = None) -> float:

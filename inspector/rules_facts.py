@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from itertools import chain, compress
-from typing import Any, TypeVar, cast
+from operator import itemgetter
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 
@@ -519,6 +520,13 @@ def _new_sinks(ctx: LintContext) -> dict[str, Sink]:
     return {}
 
 
+class Reference(Protocol):
+    """What :meth:`Sink.referencer` returns: keep one finding on ``rows`` as a reference member."""
+
+    def __call__(self, rows: list[int], title: str, saving: dict[int, float] | None = None,
+                 cost_ms: float | None = None) -> None: ...
+
+
 class Sink:
     """The members a final root absorbs, made by the rules it supersedes (:func:`sink`)."""
 
@@ -527,19 +535,28 @@ class Sink:
         self.covered = set(root.rows)
         self._pos: dict[int, int] | None = None
         self._members: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+        self.asked: set[str] = set()  # the rules that asked for it (:func:`sink`)
 
     def covers(self, rows: Sequence[int]) -> bool:
         """Whether the root absorbs a finding on ``rows`` (all of them among its rows)."""
         return rows[0] in self.covered if len(rows) == 1 else bool(rows) and self.covered.issuperset(rows)
+
+    def _positions(self) -> dict[int, int]:
+        """Row -> its position among the root's rows (what orders the members), built on the first take."""
+        if self._pos is None:
+            self._pos = {r: i for i, r in enumerate(dict.fromkeys(self.root.rows))}
+        return self._pos
 
     def take(self, ctx: LintContext, rule_id: str, rows: list[int], title: str, cause: str | None = None,
              evidence: dict[str, Any] | None = None, saving: dict[int, float] | None = None,
              cost_ms: float | None = None) -> None:
         """Keep the finding of ``rule_id`` on ``rows`` (:meth:`covers`) as a member, as lint._members makes it:
         whole with ``ctx.full_members`` (``cause`` and ``evidence`` given), else a reference (the rule need
-        not build them: :func:`full_member`)."""
-        if self._pos is None:
-            self._pos = {r: i for i, r in enumerate(dict.fromkeys(self.root.rows))}
+        not build them: :func:`full_member`; :meth:`referencer` takes references in fewer steps)."""
+        if not ctx.full_members:
+            self.referencer(ctx, rule_id)(rows, title, saving, cost_ms)
+            return
+        pos = self._positions()
         names, avg = ctx.names, ctx.avg_ms
         if len(rows) != 1:
             rows = list(dict.fromkeys(rows))
@@ -549,33 +566,55 @@ class Sink:
             cost = math.fsum(saving.values()) if saving else math.nan
         else:
             cost = math.fsum([avg[r] for r in rows])
-        if ctx.full_members:
-            member = {"rule_id": rule_id, "layers": [names[r] for r in rows], "title": title, "cause": cause,
-                      "cost_ms": None if math.isnan(cost) else cost, "evidence": evidence}
-        else:
-            member = {"rule_id": rule_id, "layers": [names[r] for r in rows], "title": title,
-                      "cost_ms": None if math.isnan(cost) else cost}
+        member = {"rule_id": rule_id, "layers": [names[r] for r in rows], "title": title, "cause": cause,
+                  "cost_ms": None if math.isnan(cost) else cost, "evidence": evidence}
         at = self.root.supersedes.index(rule_id)
-        self._members.setdefault(at, []).append((self._pos[rows[0]], member))
+        self._members.setdefault(at, []).append((pos[rows[0]], member))
+
+    def referencer(self, ctx: LintContext, rule_id: str) -> Reference:
+        """What :meth:`take` does for a finding of ``rule_id`` kept as a reference (``ctx.full_members``
+        False), as one function of (rows, title, saving, cost_ms): what a rule calls for each of the tens of
+        thousands of findings it sinks. The member is lint._members' reference: rule_id, layers, title and
+        cost_ms (NaN ``cost_ms``: none; else ``math.fsum`` of ``saving``, None = the rows' profiled time)."""
+        pos = self._positions()
+        bucket = self._members.setdefault(self.root.supersedes.index(rule_id), [])
+        names, avg, fsum, isnan, nan = ctx.names, ctx.avg_ms, math.fsum, math.isnan, math.nan
+
+        def add(rows: list[int], title: str, saving: dict[int, float] | None = None,
+                cost_ms: float | None = None) -> None:
+            if len(rows) == 1:
+                layers = [names[rows[0]]]
+            else:
+                rows = list(dict.fromkeys(rows))
+                layers = [names[r] for r in rows]
+            if cost_ms is not None and isnan(cost_ms):
+                cost = nan
+            elif saving is not None:
+                cost = fsum(saving.values()) if saving else nan
+            else:
+                cost = fsum([avg[r] for r in rows])
+            bucket.append((pos[rows[0]], {"rule_id": rule_id, "layers": layers, "title": title,
+                                          "cost_ms": None if isnan(cost) else cost}))
+
+        return add
 
     def members(self) -> list[dict[str, Any]]:
         """The members in lint._absorb's order: by the rules in the root's ``supersedes``, then by the root
-        row each starts on, then in the order they were made."""
+        row each starts on, then in the order they were made (a stable sort)."""
         out: list[dict[str, Any]] = []
         for at in sorted(self._members):
-            out += [m for _, m in sorted(self._members[at], key=_first)]
+            out += [m for _, m in sorted(self._members[at], key=itemgetter(0))]
         return out
-
-
-def _first(item: tuple[int, dict[str, Any]]) -> int:
-    return item[0]
 
 
 def sink(ctx: LintContext, rule_id: str) -> Sink | None:
     """With detail: the :class:`Sink` of the final root absorbing findings of ``rule_id``, if there is one."""
     if not ctx.detail:
         return None
-    return shared(ctx, "sinks", _new_sinks).get(rule_id)
+    got = shared(ctx, "sinks", _new_sinks).get(rule_id)
+    if got is not None:  # a rule that asks takes every finding the root covers (Sink.covers) into it
+        got.asked.add(rule_id)
+    return got
 
 
 def full_member(ctx: LintContext, one: Sink | None, rows: Sequence[int]) -> bool:
@@ -584,9 +623,16 @@ def full_member(ctx: LintContext, one: Sink | None, rows: Sequence[int]) -> bool
     return ctx.detail and (ctx.full_members or one is None or not one.covers(rows))
 
 
-def attach_sunk(ctx: LintContext) -> None:
-    """Give each final root the members its :class:`Sink` holds (the engine calls it before lint._absorb)."""
+def attach_sunk(ctx: LintContext) -> list[Finding]:
+    """Give each final root the members its :class:`Sink` holds (the engine calls it before lint._absorb).
+    Returns the roots that absorb no finding the rules made: every rule they supersede that ran asked their
+    Sink (:func:`sink`), so took each finding they cover (lint._absorb need not look for any)."""
+    run = set(ctx.rules_run or ())
+    done: list[Finding] = []
     for one in {id(x): x for x in shared(ctx, "sinks", _new_sinks).values()}.values():
         members = one.members()
         if members:
             one.root.evidence.setdefault("absorbed", []).extend(members)
+        if ctx.rules_run is not None and run.intersection(one.root.supersedes) <= one.asked:
+            done.append(one.root)
+    return done

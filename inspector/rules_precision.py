@@ -56,10 +56,10 @@ def _empty() -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------- reformat-copy
-def _rows_where(ctx: LintContext, test: Callable[[int], bool]) -> list[int]:
-    """Rows ``test`` holds for that launch a kernel (not a no-op layer), in order."""
-    noop = ctx.is_noop
-    return [r for r in compress(range(ctx.n), map(test, range(ctx.n))) if not noop(r)]
+def _rows_where(ctx: LintContext, flags: list[bool]) -> list[int]:
+    """Rows whose ``flags`` hold (a per-row column) that launch a kernel (not a no-op layer), in order."""
+    noop = ctx._noop
+    return [r for r in compress(range(ctx.n), flags) if not noop[r]]
 
 
 def _reformat_group(kind: str, signature: str, detailed: bool) -> tuple[str, str]:
@@ -80,7 +80,7 @@ def _reformat_group(kind: str, signature: str, detailed: bool) -> tuple[str, str
 def check_reformats(ctx: LintContext) -> list[Finding]:
     """Reformat / copy layers that run a kernel (NoOp reformats are elided by TensorRT and skipped)."""
     names, avg, detail = ctx.names, ctx.avg_ms, ctx.detail
-    rows = _rows_where(ctx, ctx.is_reformat)
+    rows = _rows_where(ctx, ctx._reformat)
     absorbed = facts.single_row_absorbed(ctx, "reformat-copy")
     if absorbed:  # no detail: what a root cause absorbs is not shown (rules_facts.absorbed_rows)
         rows = [r for r in rows if r not in absorbed]
@@ -90,6 +90,8 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
     confidence = "proven" if ctx.detailed else "inferred"
     inputs, outputs, walk = ctx.inputs, ctx.outputs, ctx.next_compute
     sink = facts.sink(ctx, "reformat-copy")
+    refer = sink.referencer(ctx, "reformat-copy") if sink is not None and not ctx.full_members else None
+    covered: set[int] = sink.covered if sink is not None else set()
     out: list[Finding] = []
     for r in rows:
         ins, outs = inputs[r], outputs[r]
@@ -97,7 +99,7 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
         out_t = outs[0] if outs else None
         kind = conversion_kind(in_t, out_t)
         target = prec.reformat_target(names[r])
-        sunk = sink is not None and r in sink.covered  # a member of the root cause (rules_facts.Sink)
+        sunk = r in covered  # a member of the root cause (rules_facts.Sink)
         build = detail and (ctx.full_members or not sunk)  # a reference needs no cause or evidence
         downs = walk(r, downstream=True) if build or target is None else []
         if target is not None:
@@ -117,6 +119,9 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
         cause, ev = "", _empty()
         if build:
             cause, ev = _reformat_detail(ctx, r, kind, (in_t, out_t), target, (walk(r, downstream=False), downs))
+        if sunk and refer is not None:  # a reference: no cause or evidence
+            refer([r], title, None, math.nan if dla_wait else None)
+            continue
         if sunk and sink is not None:
             sink.take(ctx, "reformat-copy", [r], title, cause, ev, cost_ms=math.nan if dla_wait else None)
             continue
@@ -234,13 +239,16 @@ def _qdq_group(op_name: str, kind: str) -> tuple[str, str, str]:
 def check_qdq(ctx: LintContext) -> list[Finding]:
     """Quantize/Dequantize layers that TensorRT could not fold into a neighbouring layer."""
     names, origin, detail = ctx.names, ctx.origin, ctx.detail
-    rows = _rows_where(ctx, ctx.is_qdq)
+    rows = _rows_where(ctx, ctx._qdq)
     absorbed = facts.single_row_absorbed(ctx, "qdq-standalone")
     if absorbed:  # no detail: what a root cause absorbs is not shown (rules_facts.absorbed_rows)
         rows = [r for r in rows if r not in absorbed]
     groups: dict[tuple[str, str], tuple[str, str, str]] = {}
     inputs, outputs = ctx.inputs, ctx.outputs
     sink = facts.sink(ctx, "qdq-standalone")
+    refer = sink.referencer(ctx, "qdq-standalone") if sink is not None and not ctx.full_members else None
+    covered: set[int] = sink.covered if refer is not None and sink is not None else set()
+    operation = _qdq_operations(ctx)
     out: list[Finding] = []
     for r in rows:
         ins, outs = inputs[r], outputs[r]
@@ -248,12 +256,13 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
         out_t = outs[0] if outs else None
         ip = in_t.get("dtype") if in_t else None
         op = out_t.get("dtype") if out_t else None
-        op_name = _qdq_operation(ctx, r, ip, op)
-        title = f"Standalone {op_name} layer {short(names[r], 60)}"
-        cause, ev = "", _empty()
-        if sink is not None and not ctx.full_members and r in sink.covered:  # a reference (rules_facts.Sink)
-            sink.take(ctx, "qdq-standalone", [r], title)
+        op_name = operation(r, ip, op)
+        name = names[r]
+        title = f"Standalone {op_name} layer {name if len(name) <= 60 else name[:57] + '...'}"
+        if refer is not None and r in covered:  # a reference (rules_facts.Sink): no cause or evidence
+            refer([r], title)
             continue
+        cause, ev = "", _empty()
         if detail:
             severity, kind, cause, ev = _qdq_detail(ctx, r, op_name, (in_t, out_t))
             if sink is not None and r in sink.covered:  # a member of the root cause (rules_facts.Sink)
@@ -351,6 +360,25 @@ def _qdq_operation(ctx: LintContext, r: int, ip: str | None, op: str | None) -> 
     return "Dequantize" if "dequant" in ctx.names[r].lower() else "Quantize"
 
 
+def _qdq_operations(ctx: LintContext) -> Callable[[int, Any, Any], str]:
+    """:func:`_qdq_operation` as a function of (row, ip, op), decided once per distinct pair of tensor
+    precisions (a handful) when both are given; from the name otherwise."""
+    known: dict[tuple[Any, Any], str] = {}
+
+    def operation(r: int, ip: Any, op: Any) -> str:
+        if ip and op:
+            try:
+                return known[ip, op]
+            except KeyError:
+                got = known[ip, op] = _qdq_operation(ctx, r, ip, op)
+                return got
+            except TypeError:  # an unhashable dtype (a hostile file): decided on its own
+                pass
+        return _qdq_operation(ctx, r, ip, op)
+
+    return operation
+
+
 def _qdq_reasons(
     ctx: LintContext, r: int, op_name: str, ip: str | None, ev: dict[str, Any], walked: tuple[Neighbours, Neighbours]
 ) -> tuple[str | None, list[str], list[str]]:
@@ -421,10 +449,11 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
     if not allowed:
         return []
     out: list[Finding] = []
-    names, precision, avg = ctx.names, ctx.precision, ctx.avg_ms
+    names, precision, avg, detail = ctx.names, ctx.precision, ctx.avg_ms, ctx.detail
     ptype, ltype = ctx.parameter_type, ctx.layer_type
     absorbed = facts.absorbed_rows(ctx, "int8-fallback")
     sink = facts.sink(ctx, "int8-fallback")
+    refer = sink.referencer(ctx, "int8-fallback") if sink is not None and not ctx.full_members else None
     bandwidth = ctx.memory_bandwidth is not None
     method = facts.bytes_method(ctx, facts.FALLBACK_COST)
     for r, parts in facts.fallbacks(ctx).items():
@@ -437,15 +466,18 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
         saving = {x: avg[x] for x in conversions}
         if bandwidth:  # estimated from bytes at that bandwidth
             facts.add_bytes_savings(ctx, saving, float_writers)
-        build = facts.full_member(ctx, sink, rows)  # a reference (rules_facts.Sink) needs no cause or evidence
-        cause, ev = _fallback_detail(ctx, r, kind, parts, why) if build else ("", {})
         # Q/DQ network, no Q/DQ on the layer's input: float is what the network's quantization asked for
         asked = _qdq_network(ctx) and not _input_quantized(ctx, parts[0])
-        if build:
-            ev.update(facts.bytes_evidence(ctx, saving, float_writers))
         title = (f"{kind} {short(names[r], 60)} runs in {p}: its input is not quantized (no Q/DQ on it)"
                  if asked else f"{kind} {short(names[r], 60)} fell back to {p} in an INT8 engine")
-        if sink is not None and sink.covers(rows):  # a member of the root cause (rules_facts.Sink)
+        sunk = sink is not None and sink.covers(rows)  # a member of the root cause (rules_facts.Sink)
+        if sunk and refer is not None:  # a reference: no cause or evidence
+            refer(rows, title, saving)
+            continue
+        cause, ev = _fallback_detail(ctx, r, kind, parts, why) if detail else ("", {})
+        if detail:
+            ev.update(facts.bytes_evidence(ctx, saving, float_writers))
+        if sunk and sink is not None:
             sink.take(ctx, "int8-fallback", rows, title, cause, ev, saving)
             continue
         out.append(
@@ -548,41 +580,49 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
         ctx.names, ctx.precision, ctx.output_precision, ctx.avg_ms, ctx.has_edges,
     )
     readers_of = facts.residual_readers(ctx)
-    writers = facts.int8_float_writers(ctx)
     walk, detail = ctx.next_compute, ctx.detail
     absorbed = facts.absorbed_rows(ctx, "int8-float-output")
     sink = facts.sink(ctx, "int8-float-output")
     sure = facts.surely_absorbed(ctx) if absorbed else None
-    bandwidth = ctx.memory_bandwidth is not None
+    savings = facts.int8_savings(ctx) if ctx.memory_bandwidth is not None else None
     method = facts.bytes_method(ctx, facts.FLOAT_OUTPUT_COST)
-    for r in writers:
+    covered = sink.covered if sink is not None else None
+    refer = sink.referencer(ctx, "int8-float-output") if sink is not None and not ctx.full_members else None
+    qdq, noop, consumers = ctx._qdq, ctx._noop, ctx.consumers
+    for r in facts.int8_float_writers(ctx):
         if sure is not None and sure(r):
             continue  # no detail: what a root cause absorbs is not shown (rules_facts.surely_absorbed)
         downs = walk(r, downstream=True)
-        requant = _requantizers(ctx, r, downs)
+        requant = _requantizers(qdq, noop, consumers[r] if has_edges else None, downs)
         if not downs and not requant:
             continue  # feeds only the network output
         rows = [r, *requant]
         if absorbed and facts.is_absorbed(absorbed, rows):
             continue  # no detail: what a root cause absorbs is not shown (rules_facts.absorbed_rows)
-        readers = [d for d, _ in downs]
-        float_readers = [d for d in readers if precision[d] in _FLOAT]
         res_readers = readers_of[r]
         if has_edges and not requant and not res_readers and not any(
-            precision[x] in _QUANT for d in float_readers for x, _ in walk(d, downstream=True)
+            precision[x] in _QUANT for d, _ in downs if precision[d] in _FLOAT for x, _ in walk(d, downstream=True)
         ):
             continue  # float wanted downstream all the way to the output (e.g. logits for a Softmax head)
-        op = out_precision[r]
-        saving = {x: avg_ms[x] for x in requant}
-        if bandwidth:  # estimated from bytes at that bandwidth (facts.bytes_method)
-            facts.add_bytes_savings(ctx, saving, [r])
-        title = f"INT8 layer writes {op}: {short(names[r], 70)}"
+        saving = {x: avg_ms[x] for x in requant} if requant else {}
+        if savings is not None:  # estimated from bytes at that bandwidth: facts.add_bytes_savings(ctx, saving, [r])
+            got = savings.get(r)
+            got = ctx.int8_write_saving(r) if got is None else got
+            if got == got or avg_ms[r] != avg_ms[r]:  # a timed row whose bytes are unknown (NaN) is left out
+                saving[r] = got
+        name = names[r]
+        title = f"INT8 layer writes {out_precision[r]}: {name if len(name) <= 70 else name[:67] + '...'}"
+        # a member of the root cause (rules_facts.Sink): a reference needs no cause or evidence
+        sunk = covered is not None and (r in covered if not requant else covered.issuperset(rows))
+        if sunk and refer is not None:
+            refer(rows, title, saving)
+            continue
         cause, ev = "", _empty()
         if detail:
-            sunk = sink is not None and sink.covers(rows)  # a member of the root cause (rules_facts.Sink)
-            if ctx.full_members or not sunk:  # a reference needs no cause or evidence
-                cause, ev = _float_output_detail(ctx, r, readers, float_readers, res_readers, requant)
-                ev.update(facts.bytes_evidence(ctx, saving, [r]))
+            readers = [d for d, _ in downs]
+            float_readers = [d for d in readers if precision[d] in _FLOAT]
+            cause, ev = _float_output_detail(ctx, r, readers, float_readers, res_readers, requant)
+            ev.update(facts.bytes_evidence(ctx, saving, [r]))
             if sunk and sink is not None:
                 sink.take(ctx, "int8-float-output", rows, title, cause, ev, saving)
                 continue
@@ -632,14 +672,14 @@ def _float_output_detail(
     return f"the INT8 layer writes {op} because its output is " + "; ".join(reasons), ev
 
 
-def _requantizers(ctx: LintContext, r: int, downs: Neighbours) -> list[int]:
-    """Standalone Q/DQ layers on the way from ``r`` to its compute readers, or reading it directly."""
-    qdq, noop = ctx.is_qdq, ctx.is_noop
-    requant = [x for _, path in downs for x in path if qdq(x) and not noop(x)]
+def _requantizers(qdq: list[bool], noop: list[bool], direct: list[int] | None, downs: Neighbours) -> list[int]:
+    """Standalone Q/DQ layers (``qdq`` and not ``noop``, per row) on the way from a layer to its compute readers
+    (``downs``: its next_compute), or reading it directly (``direct``: its consumers; None without edges)."""
+    requant = [x for _, path in downs for x in path if qdq[x] and not noop[x]] if downs else []
     if len(requant) > 1:
         requant = list(dict.fromkeys(requant))
-    if ctx.has_edges:
-        requant += [x for x in ctx.consumers[r] if qdq(x) and not noop(x) and x not in requant]
+    if direct:
+        requant += [x for x in direct if qdq[x] and not noop[x] and x not in requant]
     return requant
 
 

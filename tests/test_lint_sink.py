@@ -51,21 +51,31 @@ def test_sunk_members_are_the_absorbed_findings(path: str, absorbed: str, monkey
     assert got == want
 
 
-def test_the_default_order_sinks_on_a_residual_engine() -> None:
-    """The path is taken where it matters (a Q/DQ engine with an unquantized residual branch)."""
+@pytest.mark.parametrize("absorbed", ABSORBED_MODES)
+def test_the_default_order_sinks_on_a_residual_engine(absorbed: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The path is taken where it matters (a Q/DQ engine with an unquantized residual branch): whole members
+    through Sink.take, references through the function Sink.referencer gives."""
     bundle = trtinspect.load(ROOT / "sample_engines/resnet18-a100/qat")
     taken: list[Any] = []
-    original = rules_facts.Sink.take
+    take, referencer = rules_facts.Sink.take, rules_facts.Sink.referencer
 
-    def take(self: rules_facts.Sink, *args: Any, **kwargs: Any) -> None:
-        taken.append(args[1])
-        original(self, *args, **kwargs)
+    def counting_take(self: rules_facts.Sink, *args: Any, **kwargs: Any) -> None:
+        if args[0].full_members:  # a reference goes on through referencer, which counts it
+            taken.append(args[1])
+        take(self, *args, **kwargs)
 
-    rules_facts.Sink.take = take  # type: ignore[method-assign]
-    try:
-        findings = lint(bundle)
-    finally:
-        rules_facts.Sink.take = original  # type: ignore[method-assign]
+    def counting_referencer(self: rules_facts.Sink, ctx: Any, rule_id: str) -> Any:
+        add = referencer(self, ctx, rule_id)
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            taken.append(rule_id)
+            add(*args, **kwargs)
+
+        return counted
+
+    monkeypatch.setattr(rules_facts.Sink, "take", counting_take)
+    monkeypatch.setattr(rules_facts.Sink, "referencer", counting_referencer)
+    findings = lint(bundle, absorbed=absorbed)
     assert {"int8-float-output", "qdq-standalone"} <= set(taken)
     root = findings[findings["rule_id"] == "residual-not-quantized"]["evidence"].iloc[0]
     assert len(root["absorbed"]) == len(taken)
