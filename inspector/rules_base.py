@@ -8,7 +8,7 @@ the execution order (then every conclusion drawn from it is only ``inferred``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate, chain, compress
@@ -127,6 +127,9 @@ class LintContext:
         # The lists the parser built the layers from, when it did (the same cells, row for row: both frames
         # number their rows by layer_index), instead of converting the columns back into lists.
         self._lists = _parsed_lists(layers) if self.index_is_row and len(layers) == self.n else None
+        # Whether ``inputs`` / ``outputs`` hold tensors as the graph parser makes them (parsers.layers: every
+        # key present, a shape None or a list of ints, dtype / layout / name str or None): fast paths rely on it.
+        self.parsed_tensors = self._lists is not None
         self.names: list[str] = self._lists["name"] if self._lists else _str_list(frame["name"])
         self.layer_type: list[str] = _shared_str_list(frame["layer_type"])
         self.parameter_type: list[str] = _shared_str_list(frame["parameter_type"])
@@ -304,12 +307,19 @@ class LintContext:
         # reads that no producer of it writes is written by no layer. Only those rows are looked at.
         outputs, producers, inputs = self.outputs, self.producers, self.inputs
         fewer = np.fromiter(map(len, producers), dtype=np.intp, count=self.n) < self.n_inputs
-        readers = []
-        for r in np.flatnonzero(fewer).tolist():
-            prods = producers[r]
-            if self._reads_unwritten(inputs[r], [t for p in prods for t in outputs[p]]):
-                readers.append(r)
-        return readers
+        return [r for r in np.flatnonzero(fewer).tolist()
+                if self._reads_unwritten(inputs[r], [t for p in producers[r] for t in outputs[p]])]
+
+    def iter_input_readers(self) -> Iterator[int]:
+        """:attr:`input_readers` one at a time, in order, for a walk that may stop after the first few: rows
+        are looked at only until the walk stops (:attr:`input_readers` when it was already built)."""
+        if "input_readers" in self.__dict__ or not self.has_edges:
+            yield from self.input_readers
+            return
+        outputs, producers, inputs = self.outputs, self.producers, self.inputs
+        for r, (n_prods, n_ins) in enumerate(zip(map(len, producers), map(len, inputs), strict=True)):
+            if n_prods < n_ins and self._reads_unwritten(inputs[r], [t for p in producers[r] for t in outputs[p]]):
+                yield r
 
     @cached_property
     def n_inputs(self) -> np.ndarray:

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import math
+from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 from trtinspect.inspector import precision as prec
@@ -232,9 +234,17 @@ def _input_path(ctx: LintContext) -> list[int]:
     neither data movement nor a no-op."""
     rows: list[int] = []
     seen: set[int] = set()
-    frontier = list(ctx.input_readers)
-    while frontier and len(seen) <= 64:
-        r = frontier.pop(0)
+    # breadth first from the input readers (every one of them before the rows reached from them), at most 65
+    # rows: the readers are found one at a time, only as many as the walk takes
+    frontier: deque[int] = deque()
+    readers: Iterator[int] | None = ctx.iter_input_readers()
+    while len(seen) <= 64:
+        r = next(readers, None) if readers is not None else None
+        if r is None:
+            readers = None
+            if not frontier:
+                break
+            r = frontier.popleft()
         if r in seen:
             continue
         seen.add(r)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import chain, compress
 from operator import itemgetter
 from typing import Any, Protocol, TypeVar, cast
@@ -22,7 +23,7 @@ from typing import Any, Protocol, TypeVar, cast
 import numpy as np
 
 from trtinspect.inspector import precision as prec
-from trtinspect.inspector.rules_base import DTYPE_BYTES, MAX_ELEMENTS, Finding, LintContext
+from trtinspect.inspector.rules_base import DTYPE_BYTES, MAX_ELEMENTS, Finding, LintContext, tensor_bytes
 from trtinspect.parsers.device import bandwidth_unknown
 from trtinspect.parsers.formats import stored_elements, vector_layout
 
@@ -136,9 +137,13 @@ def add_bytes_savings(ctx: LintContext, saving: dict[int, float], rows: Sequence
     """``saving[u]`` = the float-write bytes estimate of each row ``u`` (:func:`int8_saving`), for a finding whose
     cost includes them; a timed row whose bytes are unknown is left out, so the measured rest of the cost stays
     (its bytes part is named in the evidence, :func:`bytes_evidence`); an untimed row stays NaN (cost unknown)."""
+    known, avg = int8_savings(ctx), ctx.avg_ms
     for u in rows:
-        if not bytes_unknown(ctx, u):
-            saving[u] = int8_saving(ctx, u)
+        v = known.get(u)
+        if v is None:
+            v = ctx.int8_write_saving(u)
+        if v == v or avg[u] != avg[u]:  # not bytes_unknown(ctx, u): bytes known, or the row untimed
+            saving[u] = v
 
 
 def _unknown_tensor(ctx: LintContext, r: int) -> dict[str, Any]:
@@ -171,6 +176,13 @@ class _Sizes(dict[Any, "int | None"]):
 
 
 def _int8_savings(ctx: LintContext) -> dict[int, float]:
+    """:func:`int8_savings`: from the one pass over the convolutions' tensors (:func:`conv_tensors`) when the
+    graph parser made them, else :func:`_general_savings`."""
+    got = conv_tensors(ctx)
+    return got.savings if got is not None else _general_savings(ctx, int8_float_writers(ctx))
+
+
+def _general_savings(ctx: LintContext, rows: list[int]) -> dict[int, float]:
     """One pass over the writers' tensors (inputs, then outputs), each read once: its bytes (stored element
     count x element size, both read as :func:`tensor_bytes` reads them) and the bytes it would move in INT8 (a
     float non-first input or float output: one byte per element), in the order
@@ -181,7 +193,7 @@ def _int8_savings(ctx: LintContext) -> dict[int, float]:
     sizes, vectors = _Sizes(), _Vectors()
     out: dict[int, float] = {}
     nan, prod = math.nan, math.prod
-    for r in int8_float_writers(ctx):
+    for r in rows:
         t = avg[r]
         if t != t:  # NaN: untimed
             out[r] = nan
@@ -258,17 +270,106 @@ def _elements(shape: Any) -> int:
     return n if type(n) is int and n <= MAX_ELEMENTS else -1   # beyond any real tensor: unknown, as tensor_bytes
 
 
+# ------------------------------------------------------------------------------------------- convolution tensors
+@dataclass(slots=True)
+class ConvTensors:
+    """What the rules read of the convolutions' tensors (:func:`conv_tensors`)."""
+
+    savings: dict[int, float]  # :func:`int8_savings`
+    residual: dict[int, set[Any]]  # :func:`residual_inputs`
+    out_names: dict[int, Any]  # each float writer -> its one output's name, else the set of its outputs' names
+    in_channels: list[int | None]  # per LintContext.conv_rows entry: dimension 1 of its first input's shape
+    out_channels: list[int | None]  # ... and of its first output's shape (None: no such tensor or dimension)
+
+
+def conv_tensors(ctx: LintContext) -> ConvTensors | None:
+    """One pass over the tensors of every convolution (:attr:`LintContext.conv_rows`) reading, while each
+    tensor is in the CPU cache, all that the rules ask of it (tens of thousands of tensor dicts: reading
+    them costs more than the arithmetic); once per context. Only for tensors as the graph parser makes them
+    (:attr:`LintContext.parsed_tensors`): None otherwise."""
+    return shared(ctx, "conv_tensors", _conv_tensors) if ctx.parsed_tensors else None
+
+
+class _TensorBytes(dict[tuple[Any, ...], "tuple[float, float] | None"]):
+    """(shape as a tuple, dtype, layout) -> (bytes of the tensor, bytes it would move in INT8 where it is not
+    the first input: one byte per element if its dtype is float, else its bytes), computed by
+    :func:`tensor_bytes` once per distinct key; None when its bytes are unknown."""
+
+    def __missing__(self, key: tuple[Any, ...]) -> tuple[float, float] | None:
+        tensor = {"shape": list(key[0]), "dtype": key[1], "layout": key[2]}
+        b = tensor_bytes(tensor)
+        got = self[key] = None if b is None else (
+            b, (tensor_bytes(tensor, "INT8") or b) if prec.is_float(key[1]) else b)
+        return got
+
+
+def _conv_tensors(ctx: LintContext) -> ConvTensors:
+    """:func:`conv_tensors`: a parser-made ``shape`` is None or a list of ints, ``dtype``, ``layout`` and
+    ``name`` are str or None, every key present. The INT8 saving of a float writer (
+    :meth:`LintContext.int8_write_saving`) adds each tensor's bytes, looked up by its (shape, dtype, layout) and
+    sized once per distinct one (:class:`_TensorBytes`; an engine has few), in the same order: the same floats."""
+    writer = [False] * ctx.n
+    for r in int8_float_writers(ctx):
+        writer[r] = True
+    avg, inputs, outputs, weights, bw = ctx.avg_ms, ctx.inputs, ctx.outputs, ctx.weights_bytes, ctx.memory_bandwidth
+    sizes = _TensorBytes()
+    got = ConvTensors({}, {}, {}, [], [])
+    savings, residual, out_names, in_channels, out_channels = (
+        got.savings, got.residual, got.out_names, got.in_channels, got.out_channels)
+    nan, float_types = math.nan, FLOAT
+    for r in ctx.conv_rows:
+        ins, outs = inputs[r], outputs[r]
+        shape = ins[0]["shape"] if ins else None
+        in_channels.append(shape[1] if shape is not None and len(shape) >= 2 else None)
+        shape = outs[0]["shape"] if outs else None
+        out_channels.append(shape[1] if shape is not None and len(shape) >= 2 else None)
+        if len(ins) == 2:  # the usual fused Add: one residual input
+            x = ins[1]
+            if x["dtype"] in float_types:
+                residual[r] = {x["name"]}
+        elif len(ins) > 2:
+            names = {x["name"] for x in ins[1:] if x["dtype"] in float_types}
+            if names:
+                residual[r] = names
+        if not writer[r]:
+            continue
+        out_names[r] = outs[0]["name"] if len(outs) == 1 else {x["name"] for x in outs}
+        t = avg[r]
+        if t != t or bw is None:  # untimed, or the bandwidth unknown: NaN (LintContext.bytes_saving_ms)
+            savings[r] = nan
+            continue
+        k = 1 if ins else 0  # from the k-th tensor on (a non-first input, an output) its INT8 bytes count
+        before = after = 0.0
+        try:
+            for i, tensor in enumerate(ins + outs):
+                b = sizes[(tuple(tensor["shape"]), tensor["dtype"], tensor["layout"])]
+                before += b[0]  # type: ignore[index]  # None (bytes unknown): TypeError
+                after += b[1] if i >= k else b[0]  # type: ignore[index]
+        except TypeError:  # no shape (tuple(None)), or bytes unknown (None[0])
+            savings[r] = nan
+            continue
+        w = weights[r]
+        if w == w:
+            before += w
+            after += w
+        savings[r] = min((before - after) / bw[0] * 1e3, t) if before > 0 else nan
+    return got
+
+
 # ------------------------------------------------------------------------------------------- residual inputs
 def residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
-    """Rows with float non-first inputs (the residual input of a fused Add) -> the names of those inputs
-    (once per context)."""
+    """Convolutions (:meth:`LintContext.is_conv`: the only readers the rules ask about) with float non-first
+    inputs (the residual input of a fused Add) -> the names of those inputs (once per context)."""
     return shared(ctx, "residual_inputs", _residual_inputs)
 
 
 def _residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
+    got = conv_tensors(ctx)
+    if got is not None:
+        return got.residual
     out: dict[int, set[Any]] = {}
-    inputs = ctx.inputs
-    several = np.flatnonzero(ctx.n_inputs > 1).tolist()
+    inputs, conv = ctx.inputs, ctx._conv
+    several = [r for r in np.flatnonzero(ctx.n_inputs > 1).tolist() if conv[r]]
     for r in several:
         ins = inputs[r]
         if len(ins) == 2:  # the usual fused Add: one residual input, read without a set comprehension
@@ -293,18 +394,28 @@ def _residual_readers(ctx: LintContext) -> dict[int, list[int]]:
     if not ctx.has_edges:
         return {r: [] for r in rows}
     index, consumers, outputs, conv = residual_inputs(ctx), ctx.consumers, ctx.outputs, ctx._conv
+    read = conv_tensors(ctx)
+    written = read.out_names if read is not None else None
     out: dict[int, list[int]] = {}
     for r in rows:
         cs = consumers[r]
         found = [c for c in cs if c in index] if len(cs) != 1 else cs if cs[0] in index else []
         if found:
+            if written is not None:  # the output names conv_tensors read
+                mine = written[r]
+                if mine.__class__ is set:
+                    found = [c for c in found if not mine.isdisjoint(index[c]) and conv[c]]
+                else:
+                    found = [c for c in found if mine in index[c] and conv[c]]
+                out[r] = found
+                continue
             outs = outputs[r]
             if len(outs) == 1:  # one tensor written: is it among the reader's residual inputs?
                 name = outs[0].get("name")
                 found = [c for c in found if name in index[c] and conv[c]]
             else:
-                mine = {t.get("name") for t in outs}
-                found = [c for c in found if not mine.isdisjoint(index[c]) and conv[c]]
+                names = {t.get("name") for t in outs}
+                found = [c for c in found if not names.isdisjoint(index[c]) and conv[c]]
         out[r] = found
     return out
 
@@ -312,7 +423,9 @@ def _residual_readers(ctx: LintContext) -> dict[int, list[int]]:
 def reads_residual(ctx: LintContext, producer: int, consumer: int) -> bool:
     """Whether ``consumer`` reads one of ``producer``'s output tensors in float as a non-first input (the
     residual input of a fused Add): ``reads_float(ctx, producer, consumer, non_first=True)``, from a
-    per-context index of the rows that have such inputs."""
+    per-context index of the convolutions that have such inputs (another consumer is read directly)."""
+    if not ctx._conv[consumer]:
+        return reads_float(ctx, producer, consumer, non_first=True)
     names = residual_inputs(ctx).get(consumer)
     return names is not None and any(t.get("name") in names for t in ctx.outputs[producer])
 

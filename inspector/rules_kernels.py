@@ -7,7 +7,9 @@ from functools import lru_cache
 from typing import Any
 
 from trtinspect.inspector import precision as prec
+from trtinspect.inspector import rules_facts as facts
 from trtinspect.inspector.rules_base import Finding, LintContext, channels_of, short
+from trtinspect.inspector.rules_facts import ConvTensors
 
 # Padding share (of the Tensor Core work) from which a channel count is reported, in percent: compared in
 # integers, so 144 -> 160 channels (exactly 10%) is reported whatever float rounding would say.
@@ -187,6 +189,27 @@ def _pads_nothing(attrs: dict[str, Any], ins: list[dict[str, Any]], outs: list[d
     return True
 
 
+def _may_pad_parsed(ctx: LintContext, multiples: list[tuple[int, int | None, int | None]], read: ConvTensors
+                    ) -> list[tuple[int, int | None, int | None]]:
+    """The ``(row, mc, mk)`` of ``multiples`` (one per :attr:`LintContext.conv_rows` entry) that
+    :func:`_pads_nothing` does not hold for, from the channels :func:`rules_facts.conv_tensors` read: C of the
+    first input, K from ``OutMaps`` (a positive int), else of the first output."""
+    attrs = ctx.attributes
+    out = []
+    for item, c, k_out in zip(multiples, read.in_channels, read.out_channels, strict=True):
+        r, mc, mk = item
+        if mc is not None and c is not None and c > 0 and c % mc and not (mc <= 4 and c <= 4):
+            out.append(item)
+            continue
+        if mk is not None:
+            k = attrs[r].get("OutMaps")
+            if not isinstance(k, int) or k <= 0:  # no OutMaps: the output's channels
+                k = k_out
+            if k is not None and k > 0 and k % mk:
+                out.append(item)
+    return out
+
+
 def check_channel_alignment(ctx: LintContext) -> list[Finding]:
     """Convolutions whose channel counts are padded by the vectorised format their kernel reads/writes.
 
@@ -201,11 +224,12 @@ def check_channel_alignment(ctx: LintContext) -> list[Finding]:
     table = {f: vector_multiple(f) for f in {*map(in_fmt.__getitem__, convs), *map(out_fmt.__getitem__, convs)}}
     multiples = [(r, table[in_fmt[r]], table[out_fmt[r]]) for r in convs]  # the multiple once per format
     attrs, ins, outs = ctx.attributes, ctx.inputs, ctx.outputs
-    for r, mc, mk in multiples:
-        if mc is None and mk is None:
-            continue  # a linear format pads nothing
-        if _pads_nothing(attrs[r], ins[r], outs[r], mc, mk):
-            continue  # most convolutions: the channels read here, only those a multiple is given for
+    # most convolutions pad nothing: only the channels a multiple is given for are read to find them
+    read = facts.conv_tensors(ctx)
+    maybe = _may_pad_parsed(ctx, multiples, read) if read is not None else [
+        (r, mc, mk) for r, mc, mk in multiples
+        if (mc is not None or mk is not None) and not _pads_nothing(attrs[r], ins[r], outs[r], mc, mk)]
+    for r, mc, mk in maybe:
         c, k, g = channels_of(attrs[r], ins[r], outs[r])
         if g > 1 and not is_depthwise(ctx, r):
             continue

@@ -43,6 +43,23 @@ def _ref_input_readers(ctx: LintContext) -> list[int]:
     return [r for r, ins in enumerate(ctx.inputs) if any(t.get("name") not in written for t in ins)]
 
 
+def _ref_input_path(ctx: LintContext) -> list[int]:
+    rows: list[int] = []
+    seen: set[int] = set()
+    frontier = list(_ref_input_readers(ctx))
+    while frontier and len(seen) <= 64:
+        r = frontier.pop(0)
+        if r in seen:
+            continue
+        seen.add(r)
+        if rules_causes._is_input_movement(ctx, r) is not None:
+            rows.append(r)
+        elif not ctx.is_noop(r):
+            continue
+        frontier.extend(ctx.consumers[r] if ctx.has_edges else ([r + 1] if r + 1 < ctx.n else []))
+    return sorted(rows)
+
+
 def _ref_residual_readers(ctx: LintContext, r: int) -> list[int]:
     if not ctx.has_edges:
         return []
@@ -111,13 +128,55 @@ def _check_rules(full: LintContext, summary: LintContext) -> None:
                     roots.setdefault(rule_id, []).append(set(f.rows))
 
 
+def _ref_residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
+    out = {}
+    for r in range(ctx.n):
+        names = {t.get("name") for t in ctx.inputs[r][1:] if prec.is_float(t.get("dtype"))}
+        if names and ctx.is_conv(r):
+            out[r] = names
+    return out
+
+
+_MULTIPLES = [None, 2, 4, 8, 32]
+
+
+def _check_conv_tensors(ctx: LintContext) -> None:
+    """The one pass over the convolutions' tensors (rules_facts.conv_tensors, parser-made tensors) gives what the
+    general code gives: the INT8 savings, the residual inputs and readers, channel-alignment's first test."""
+    from trtinspect.inspector.rules_kernels import _may_pad_parsed, _pads_nothing
+
+    read = rules_facts.conv_tensors(ctx)
+    assert read is not None and ctx.parsed_tensors  # graph-parser tensors: the fast path runs
+    general = LintContext(ctx.bundle, detail=ctx.detail)
+    general.avg_ms, general.weights_bytes = ctx.avg_ms, ctx.weights_bytes  # type: ignore[misc]
+    general.parsed_tensors = False
+    assert rules_facts.conv_tensors(general) is None
+    fast_savings, slow_savings = rules_facts.int8_savings(ctx), rules_facts.int8_savings(general)
+    assert list(fast_savings) == list(slow_savings)
+    assert all(_same_float(v, slow_savings[r]) for r, v in fast_savings.items())
+    assert rules_facts.residual_inputs(ctx) == rules_facts.residual_inputs(general) == _ref_residual_inputs(ctx)
+    assert rules_facts.residual_readers(ctx) == rules_facts.residual_readers(general)
+    attrs, ins, outs = ctx.attributes, ctx.inputs, ctx.outputs
+    for mc in _MULTIPLES:
+        for mk in _MULTIPLES:
+            multiples = [(r, mc, mk) for r in ctx.conv_rows]
+            assert _may_pad_parsed(ctx, multiples, read) == [
+                (r, c, k) for r, c, k in multiples if not _pads_nothing(attrs[r], ins[r], outs[r], c, k)]
+
+
 def _check(ctx: LintContext) -> None:
     rows = list(range(ctx.n))
+    if ctx.parsed_tensors:
+        _check_conv_tensors(ctx)
     savings = rules_facts.int8_savings(ctx)
     assert list(savings) == rules_facts.int8_float_writers(ctx)
     assert all(_same_float(v, ctx._int8_write_saving(r)) for r, v in savings.items())
     assert all(rules_facts.warnings_for(ctx, r) == _ref_warnings_for(ctx, r) for r in rows)
-    assert ctx.input_readers == _ref_input_readers(ctx)
+    fresh = LintContext(ctx.bundle)  # one at a time, before (and after) the whole list is built
+    fresh.avg_ms = ctx.avg_ms
+    assert list(fresh.iter_input_readers()) == _ref_input_readers(ctx)
+    assert rules_causes._input_path(fresh) == _ref_input_path(ctx)  # the readers found as the walk takes them
+    assert ctx.input_readers == _ref_input_readers(ctx) == list(ctx.iter_input_readers())
     writers = rules_facts.int8_float_writers(ctx)
     assert writers == _ref_float_writers(ctx)
     assert rules_facts.residual_readers(ctx) == {r: _ref_residual_readers(ctx, r) for r in writers}
@@ -160,6 +219,27 @@ _NAMES = ["Conv_{i}", "QuantizeLinear_{i}", "pad_{i}", "DequantizeLinear_{i}",
           "Reformatting CopyNode for Output Tensor 0 to Conv_{i}"]
 
 
+def test_conv_tensors_on_every_channel_case() -> None:
+    """conv_tensors and channel-alignment's first test on convolutions with every kind of OutMaps (absent, a
+    K, zero, negative, a bool, no number) and input/output shapes (channels a format pads or not, none, a
+    dynamic one, too few dimensions, no shape), each against the general code (_check_conv_tensors)."""
+    out_maps: list[dict[str, Any]] = [{}, *({"OutMaps": v} for v in (64, 20, 3, 0, -1, True, 2.5, "64", None))]
+    dims: list[Any] = [[1, 64, 8, 8], [2, 20, 4, 4], [1, 3, 8, 8], [1, -1, 4, 4], [8], [], None]
+    records = []
+    for i, (attrs, d_in, d_out) in enumerate(
+            (a, x, y) for a in out_maps for x in [*dims, "none"] for y in dims):
+        tensor_in = [] if d_in == "none" else [
+            {"Name": f"i{i}", "Dimensions": d_in, "Format/Datatype": _FORMATS[i % 3]}]
+        records.append({"Name": f"Conv_{i}", "LayerType": "CaskConvolution", "ParameterType": "Convolution",
+                        "Inputs": tensor_in, "Outputs": [{"Name": f"o{i}", "Dimensions": d_out,
+                                                          "Format/Datatype": _FORMATS[(i + 1) % 3]}], **attrs})
+    bundle = EngineBundle(name="generated", layers=frame_from_layer_records(records), detailed=True)
+    _check_conv_tensors(LintContext(bundle))
+
+
+_OUT_MAPS = st.sampled_from([64, 20, 3, 0, -1, True, 2.5, "64", None])  # a convolution's K, or what is no K
+
+
 @st.composite
 def _records(draw: st.DrawFn) -> list[dict[str, Any]]:
     n = draw(st.integers(1, 12))
@@ -170,6 +250,7 @@ def _records(draw: st.DrawFn) -> list[dict[str, Any]]:
         records.append({
             "Name": name, "LayerType": ltype, "ParameterType": ptype, "TacticValue": "0x0",
             "Inputs": draw(st.lists(_TENSOR, max_size=3)), "Outputs": draw(st.lists(_TENSOR, min_size=1, max_size=2)),
+            **draw(st.fixed_dictionaries({}, optional={"OutMaps": _OUT_MAPS})),
         })
     return records
 
