@@ -26,7 +26,7 @@ from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES, SEVERITY_RANK, Rule, rules_frame
 from trtinspect.inspector.rules_base import Finding, LintContext
-from trtinspect.inspector.rules_facts import attach_sunk
+from trtinspect.inspector.rules_facts import attach_sunk, resolve
 from trtinspect.parsers import schema
 from trtinspect.parsers.model import require_tensorrt  # imports the nsys package only for nsys inputs
 
@@ -295,8 +295,11 @@ def _absorb(
     rows), keeping them as ``evidence["absorbed"]`` of the root-cause finding, in the order of those rules,
     then of its rows. Linear in the findings: candidates are looked up by their rule and first layer; the
     members of all roots are built in one loop. The roots in ``done`` cover no finding left (their Sink took
-    them: rules_facts.attach_sunk), so their rows are not looked through."""
+    them: rules_facts.attach_sunk), so their rows are not looked through. The cause and evidence a rule left
+    for later (rules_facts.Later) are built for the findings shown whole, before any root's members join them."""
     if not any(f.supersedes and f.rows for _, _, f in found):
+        for _, _, f in found:
+            resolve(f)
         return found
     by_first = _by_first(found)
     gone: set[int] = set()
@@ -325,6 +328,12 @@ def _absorb(
                     taken.append(f)
                     gone.add(i)
         plan.append((root, start, len(taken)))
+    for i, (_, _, f) in enumerate(found):
+        if i not in gone:
+            resolve(f)
+    if ctx.full_members:
+        for f in taken:
+            resolve(f)
     members = _members(ctx, taken) if ctx.detail else []
     for root, start, end in plan if ctx.detail else ():
         ev = root.evidence

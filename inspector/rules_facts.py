@@ -736,6 +736,32 @@ def full_member(ctx: LintContext, one: Sink | None, rows: Sequence[int]) -> bool
     return ctx.detail and (ctx.full_members or one is None or not one.covers(rows))
 
 
+class Later(dict[str, Any]):
+    """The evidence of a finding whose cause and evidence a rule left to be built only if the lint engine shows
+    the finding whole (:func:`resolve`); empty until then. A finding a root absorbs as a reference never needs
+    them (the tens of thousands of reformat, Q/DQ and float-output findings an INT8 fallback absorbs)."""
+
+    __slots__ = ("build",)
+
+    def __init__(self, build: Callable[[], tuple[str, dict[str, Any]]]) -> None:
+        super().__init__()
+        self.build = build  # () -> (cause, evidence)
+
+
+def deferring(ctx: LintContext) -> bool:
+    """Whether a rule may leave a finding's cause and evidence to :class:`Later`: with detail, when the lint
+    engine runs it (it resolves them: lint._absorb) and keeps absorbed findings as references."""
+    return ctx.detail and ctx.rules_run is not None and not ctx.full_members
+
+
+def resolve(f: Finding) -> None:
+    """Build the cause and evidence a rule left to :class:`Later` (the engine calls it for each finding it shows
+    whole: every finding no root absorbs, and with ``ctx.full_members`` the absorbed ones too)."""
+    ev = f.evidence
+    if type(ev) is Later:
+        f.cause, f.evidence = ev.build()
+
+
 def attach_sunk(ctx: LintContext) -> list[Finding]:
     """Give each final root the members its :class:`Sink` holds (the engine calls it before lint._absorb).
     Returns the roots that absorb no finding the rules made: every rule they supersede that ran asked their

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from itertools import compress
 from typing import Any
 
@@ -92,6 +93,7 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
     sink = facts.sink(ctx, "reformat-copy")
     refer = sink.referencer(ctx, "reformat-copy") if sink is not None and not ctx.full_members else None
     covered: set[int] = sink.covered if sink is not None else set()
+    later = facts.deferring(ctx)  # cause and evidence built only if the finding is shown whole
     out: list[Finding] = []
     for r in rows:
         ins, outs = inputs[r], outputs[r]
@@ -101,7 +103,7 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
         target = prec.reformat_target(names[r])
         sunk = r in covered  # a member of the root cause (rules_facts.Sink)
         build = detail and (ctx.full_members or not sunk)  # a reference needs no cause or evidence
-        downs = walk(r, downstream=True) if build or target is None else []
+        downs = walk(r, downstream=True) if (build and not later) or target is None else []
         if target is not None:
             served = target[2]
         else:
@@ -117,7 +119,9 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
                 signature += ", at the GPU/DLA boundary"
         title = f"Reformat ({kind}) serving {short(served or names[r], 60)}"
         cause, ev = "", _empty()
-        if build:
+        if build and later:
+            ev = facts.Later(partial(_reformat_texts, ctx, r, kind, (in_t, out_t), target))
+        elif build:
             cause, ev = _reformat_detail(ctx, r, kind, (in_t, out_t), target, (walk(r, downstream=False), downs))
         if sunk and refer is not None:  # a reference: no cause or evidence
             refer([r], title, None, math.nan if dla_wait else None)
@@ -146,6 +150,18 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
             )
         )
     return out
+
+
+def _reformat_texts(
+    ctx: LintContext,
+    r: int,
+    kind: str,
+    tensors: tuple[dict[str, Any] | None, dict[str, Any] | None],
+    target: tuple[str, int, str] | None,
+) -> tuple[str, dict[str, Any]]:
+    """:func:`_reformat_detail`, walking to the neighbours itself (what a deferred finding builds: facts.Later)."""
+    walked = ctx.next_compute(r, downstream=False), ctx.next_compute(r, downstream=True)
+    return _reformat_detail(ctx, r, kind, tensors, target, walked)
 
 
 def _reformat_detail(
@@ -249,6 +265,7 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
     refer = sink.referencer(ctx, "qdq-standalone") if sink is not None and not ctx.full_members else None
     covered: set[int] = sink.covered if refer is not None and sink is not None else set()
     operation = _qdq_operations(ctx)
+    later = facts.deferring(ctx)  # cause and evidence built only if the finding is shown whole
     out: list[Finding] = []
     for r in rows:
         ins, outs = inputs[r], outputs[r]
@@ -263,7 +280,10 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
             refer([r], title)
             continue
         cause, ev = "", _empty()
-        if detail:
+        if later:  # the severity and group as _qdq_kind finds them; the texts if the finding is shown
+            severity, kind = _qdq_kind(ctx, r, op_name)
+            ev = facts.Later(partial(_qdq_texts, ctx, r, op_name, (in_t, out_t)))
+        elif detail:
             severity, kind, cause, ev = _qdq_detail(ctx, r, op_name, (in_t, out_t))
             if sink is not None and r in sink.covered:  # a member of the root cause (rules_facts.Sink)
                 sink.take(ctx, "qdq-standalone", [r], title, cause, ev)
@@ -321,6 +341,14 @@ def _qdq_detail(
             "output and DQ into the consumer's input only for supported patterns)"
         )
     return severity, kinds[0], reasons[0] if len(reasons) == 1 else "; ".join(dict.fromkeys(reasons)), ev
+
+
+def _qdq_texts(
+    ctx: LintContext, r: int, op_name: str, tensors: tuple[dict[str, Any] | None, dict[str, Any] | None]
+) -> tuple[str, dict[str, Any]]:
+    """The cause and evidence :func:`_qdq_detail` gives (what a deferred finding builds: facts.Later)."""
+    _, _, cause, ev = _qdq_detail(ctx, r, op_name, tensors)
+    return cause, ev
 
 
 def _qdq_kind(ctx: LintContext, r: int, op_name: str) -> tuple[str | None, str]:
@@ -589,6 +617,7 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
     covered = sink.covered if sink is not None else None
     refer = sink.referencer(ctx, "int8-float-output") if sink is not None and not ctx.full_members else None
     qdq, noop, consumers = ctx._qdq, ctx._noop, ctx.consumers
+    later = facts.deferring(ctx)  # cause and evidence built only if the finding is shown whole
     for r in facts.int8_float_writers(ctx):
         if sure is not None and sure(r):
             continue  # no detail: what a root cause absorbs is not shown (rules_facts.surely_absorbed)
@@ -618,11 +647,10 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
             refer(rows, title, saving)
             continue
         cause, ev = "", _empty()
-        if detail:
-            readers = [d for d, _ in downs]
-            float_readers = [d for d in readers if precision[d] in _FLOAT]
-            cause, ev = _float_output_detail(ctx, r, readers, float_readers, res_readers, requant)
-            ev.update(facts.bytes_evidence(ctx, saving, [r]))
+        if later:
+            ev = facts.Later(partial(_float_output_texts, ctx, r, downs, res_readers, requant, saving))
+        elif detail:
+            cause, ev = _float_output_texts(ctx, r, downs, res_readers, requant, saving)
             if sunk and sink is not None:
                 sink.take(ctx, "int8-float-output", rows, title, cause, ev, saving)
                 continue
@@ -639,6 +667,18 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
             )
         )
     return out
+
+
+def _float_output_texts(
+    ctx: LintContext, r: int, downs: Neighbours, res_readers: list[int], requant: list[int], saving: dict[int, float]
+) -> tuple[str, dict[str, Any]]:
+    """The cause and evidence of the int8-float-output finding on row ``r`` (``downs``: its next_compute)."""
+    precision = ctx.precision
+    readers = [d for d, _ in downs]
+    float_readers = [d for d in readers if precision[d] in _FLOAT]
+    cause, ev = _float_output_detail(ctx, r, readers, float_readers, res_readers, requant)
+    ev.update(facts.bytes_evidence(ctx, saving, [r]))
+    return cause, ev
 
 
 def _float_output_detail(

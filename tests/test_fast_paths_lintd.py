@@ -6,6 +6,10 @@
   ``lint._members`` makes of the same finding.
 * ``lint._absorb`` skipping a root whose Sink took every finding it covers changes nothing.
 * ``rules_precision._qdq_operations`` (decided once per pair of tensor precisions) is ``_qdq_operation``.
+* The cause and evidence the rules leave for later (``rules_facts.Later``: built only for the findings the
+  engine shows whole) make the same lint output as built at once, on the real bundles and GENERATED engines
+  (benchmarks/generated_engine.py, BIG's recipe at 1,200 layers); a deferred Q/DQ finding's severity and group
+  come from ``_qdq_kind``, the same as ``_qdq_detail`` finds.
 """
 
 from __future__ import annotations
@@ -13,12 +17,18 @@ from __future__ import annotations
 import copy
 import json
 import math
+import sys
+import tempfile
+from functools import cache
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import trtinspect
 from trtinspect.inspector import lint, rules_facts, rules_precision
 from trtinspect.inspector import rules_base as rb
 from trtinspect.inspector.rules import RULES, SEVERITY_RANK
@@ -180,3 +190,66 @@ def test_qdq_operations_is_qdq_operation(rows: list[tuple[Any, Any, str]]) -> No
     operation = rules_precision._qdq_operations(ctx)
     for r, (ip, op, _) in enumerate(rows):
         assert operation(r, ip, op) == rules_precision._qdq_operation(ctx, r, ip, op)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = [
+    "sample_engines/resnet18-a100/qat",
+    "sample_engines/resnet18-a100/qat-residual",
+    "sample_engines/resnet18-a100/qat-residual-qgap",
+    "sample_engines/resnet18-a100/fp16",
+    "tests/data/external/trex-rtx3090-resnet50/qat",
+    "tests/data/external/trex-titanrtx-mobilenet/qat",
+    "tests/data/external/trex-titanrtx-mobilenet/qat-residuals",
+    "sample_engines/trtexec-logs/trt8.4/result-FP16.log",
+]
+
+
+@cache
+def _generated(variant: str) -> str:
+    """A GENERATED 1,200-layer engine (benchmarks/generated_engine.py: BIG's recipe), in a temporary folder."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generated_engine import generate
+
+    return str(generate(Path(tempfile.mkdtemp(prefix="trtinspect-gen-")), 1200, variant, indent=None).folder)
+
+
+def _engines() -> list[str]:
+    return [*(str(ROOT / p) for p in REAL), "generated:qat", "generated:qat-residual"]
+
+
+def _path(name: str) -> str:
+    return _generated(name.split(":", 1)[1]) if name.startswith("generated:") else name
+
+
+@pytest.mark.parametrize("name", _engines(), ids=lambda p: Path(p).name)
+def test_deferred_detail_is_the_detail(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trtinspect.render.lint import to_json, to_text
+
+    path = _path(name)
+    rules: list[list[str] | None] = [None, ["int8-float-output", "qdq-standalone", "reformat-copy", "int8-fallback"]]
+
+    def outputs() -> list[str]:
+        got = []
+        for chosen in rules:
+            bundle = trtinspect.load(path)
+            found = lint.lint(bundle, chosen)
+            got += [to_json(found, bundle), to_text(found, bundle)]
+        return got
+
+    deferred = outputs()
+    monkeypatch.setattr(rules_facts, "deferring", lambda ctx: False)
+    assert deferred == outputs()
+
+
+@pytest.mark.parametrize("name", _engines(), ids=lambda p: Path(p).name)
+def test_qdq_kind_is_the_detail_kind(name: str) -> None:
+    bundle = trtinspect.load(_path(name))
+    ctx = rb.LintContext(bundle, detail=True)
+    for r in rules_precision._rows_where(ctx, ctx._qdq):
+        ins, outs = ctx.inputs[r], ctx.outputs[r]
+        tensors = (ins[0] if ins else None, outs[0] if outs else None)
+        ip = tensors[0].get("dtype") if tensors[0] else None
+        op = tensors[1].get("dtype") if tensors[1] else None
+        op_name = rules_precision._qdq_operation(ctx, r, ip, op)
+        assert rules_precision._qdq_kind(ctx, r, op_name) == rules_precision._qdq_detail(ctx, r, op_name, tensors)[:2]
