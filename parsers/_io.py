@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import stat
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, NewType
 
 import orjson
 
@@ -102,9 +103,51 @@ def looks_binary(data: bytes) -> bool:
 
 
 def read_json(path: str | Path, *, what: str, hint: str | None = None, max_bytes: int = MAX_JSON_BYTES) -> Any:
-    """Parse a JSON file with orjson; truncated, binary or non-JSON files raise :class:`TrtInspectError`."""
+    """Parse a JSON file (:func:`loads`); truncated, binary or non-JSON files raise :class:`TrtInspectError`."""
     data = read_bytes(path, what=what, max_bytes=max_bytes)
     return decode_json(data, path=path, what=what, hint=hint)
+
+
+# ---- Decoding JSON: msgspec where it gives exactly orjson's values, orjson for everything else ---------------
+# msgspec builds the Python objects straight from the bytes; orjson first builds its own document tree (for the
+# 60 MB graph of a 50,000-layer engine ~130 MB more at the peak, and their first-touch page faults). Both return
+# the same dicts (last duplicate key wins), lists, str, int, float (correctly rounded), bool and None, and both
+# refuse the same malformed input (NaN/Infinity, lone surrogates, invalid UTF-8, a BOM, control characters,
+# trailing garbage, empty input: tests/test_json_decode.py). They differ on integers beyond int64/uint64 (orjson
+# makes them floats, msgspec exact ints) and on how deep they nest: so msgspec decodes into a type that admits
+# only integers within int64 and at most FAST_JSON_DEPTH nested arrays/objects (the deepest trtexec/TREx export
+# nests 6), and anything else it refuses goes to orjson: the value, or the error, is orjson's.
+FAST_JSON_DEPTH = 8
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+@cache
+def _fast_decoder() -> Any:
+    """The msgspec decoder of :func:`loads` (built on first use: msgspec is imported only to read JSON)."""
+    import msgspec
+
+    json_int = Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
+    value: Any = str | json_int | float | bool | None
+    level: Any = NewType  # one type object per level: no nested hashing (a plain union nests exponentially)
+    for depth in range(1, FAST_JSON_DEPTH + 1):
+        value = level(f"JsonDepth{depth}", str | json_int | float | bool | list[value] | dict[str, value] | None)
+    return msgspec.json.Decoder(value), msgspec.DecodeError
+
+
+def loads_int64(data: bytes) -> tuple[Any, bool]:
+    """``orjson.loads(data)`` (the same value, or the same :class:`orjson.JSONDecodeError`), and whether every
+    integer in it is known to be within int64 (True when msgspec decoded it)."""
+    decoder, decode_error = _fast_decoder()
+    try:
+        return decoder.decode(data), True
+    except decode_error:  # invalid JSON, an integer beyond int64, deeper nesting: orjson decides
+        return orjson.loads(data), False
+
+
+def loads(data: bytes) -> Any:
+    """``orjson.loads(data)``: the same value, or the same :class:`orjson.JSONDecodeError`, in less time and
+    memory (:func:`loads_int64`)."""
+    return loads_int64(data)[0]
 
 
 # ``"key": Infinity`` / ``NaN`` / ``-inf``: not JSON (RFC 8259), but what a non-finite float prints as.
@@ -112,6 +155,12 @@ _NON_JSON_NUMBER = re.compile(rb'"([^"\\]{1,200})"\s*:\s*(-?Infinity|NaN|-?inf(?
 
 
 def decode_json(data: bytes, *, path: str | Path | None, what: str, hint: str | None = None) -> Any:
+    return decode_json_int64(data, path=path, what=what, hint=hint)[0]
+
+
+def decode_json_int64(data: bytes, *, path: str | Path | None, what: str, hint: str | None = None
+                      ) -> tuple[Any, bool]:
+    """:func:`decode_json`, and whether every integer in the value is known to be within int64."""
     data = without_bom(data)
     if looks_binary(data):
         raise TrtInspectError(
@@ -119,7 +168,7 @@ def decode_json(data: bytes, *, path: str | Path | None, what: str, hint: str | 
             hint=hint or "a serialized engine is not readable without TensorRT; pass the JSON that trtexec exported",
         )
     try:
-        return orjson.loads(data)
+        return loads_int64(data)
     except orjson.JSONDecodeError as exc:
         literal = _NON_JSON_NUMBER.search(data)
         if literal is not None:

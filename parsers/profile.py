@@ -94,7 +94,7 @@ def parse_profile_bytes(data: bytes, *, path: str | Path | None = None) -> tuple
     strict_ok = False
     if b"\\" not in data:  # without a backslash a JSON decoder returns names exactly as trtexec wrote them
         try:
-            obj = orjson.loads(data)
+            obj = _io.loads(data)
             strict_ok = True
         except orjson.JSONDecodeError:
             strict_ok = False
