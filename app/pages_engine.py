@@ -162,8 +162,11 @@ def breakdown_figures(reg: Registry, engine_id: str) -> list[Any]:
     out.append(html.Div(charts, className="row"))
     top = pd.DataFrame(report["top_layers"][:TOP_LAYERS])
     if not top.empty:
+        # as report's table: "All N timed layers" when the chart shows every layer with a time, else "Top N"
+        every = len(top) >= report["layers"]["profiled"]
+        title = f"All {len(top)} timed layers (ms per iteration)" if every else ""
         out.append(
-            dcc.Graph(id="top-layers", figure=plots.fig_top_layers(top), config={"displaylogo": False})
+            dcc.Graph(id="top-layers", figure=plots.fig_top_layers(top, title=title), config={"displaylogo": False})
         )
     elif not report["layers"]["profile_rows"]:
         out.append(

@@ -253,3 +253,14 @@ def test_tiny_kernel_advice_on_a_profile_bundle_names_no_trtexec_flag(
     assert finding["mitigation"].startswith("Reduce launch overhead: capture the inference in a CUDA graph in the "
                                             "application (cudaStreamBeginCapture / cudaStreamEndCapture once, "
                                             "cudaGraphLaunch per inference)")
+
+
+def test_dashboard_top_layers_chart_titles_all_layers_when_it_shows_all() -> None:
+    """The dashboard's top-layers chart (15 at most) titled the 15 timed layers of the TensorRT 10.16 MNIST log
+    "Top 15 layers"; it says "All 15 timed layers" as report does; the 37-layer ResNet-18 keeps "Top 15"."""
+    import trtinspect
+
+    every = trtinspect.figures(trtinspect.load("sample:trtexec-logs/trt10.16-h100/result-05.log"))["top_layers"]
+    assert every.layout.title.text == "All 15 timed layers (ms per iteration)"
+    cut = trtinspect.figures(trtinspect.load(QAT))["top_layers"]
+    assert cut.layout.title.text == "Top 15 layers (ms per iteration)"
