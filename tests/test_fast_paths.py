@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -95,6 +96,35 @@ def test_orjson_writer_small_floats_and_refusals() -> None:
             jsonout.dumps_indent2(refused)
 
 
+@settings(max_examples=200, deadline=None)
+@given(_DOCS, st.sampled_from([b"\n", b"}", b"]\n", b"x" * 40]))
+def test_pieces_are_the_joined_bytes(doc: object, suffix: bytes) -> None:
+    """The document in pieces (views between respelled floats) is dumps_indent2_bytes' document: joined,
+    decoded, written to a stream, and at its end."""
+    import io
+
+    try:
+        pieces = jsonout.dumps_indent2_pieces(doc)
+    except jsonout.NotFast:
+        return
+    whole = jsonout.dumps_indent2_bytes(doc)
+    assert bytes(pieces) == whole and pieces.decode() == whole.decode()
+    class WriteOnly(io.BytesIO):   # a stream that overrides write alone (click's test runner): every piece goes there
+        def __init__(self) -> None:
+            super().__init__()
+            self.copy = io.BytesIO()
+
+        def write(self, data: object) -> int:
+            self.copy.write(data)   # type: ignore[arg-type]
+            return super().write(data)  # type: ignore[arg-type]
+
+    stream = WriteOnly()
+    pieces.write_to(stream)
+    assert stream.getvalue() == whole and stream.copy.getvalue() == whole
+    assert pieces.endswith(suffix) == whole.endswith(suffix)
+    assert pieces.endswith(whole[-3:]) and pieces.endswith(whole)
+
+
 def test_frame_records_match_to_dict() -> None:
     frame = pd.DataFrame({"a": [1.5, float("nan")], "b": ["x", None], "c": [[1], {"k": 2}],
                           "d": pd.array([1, None], dtype="Int64")})
@@ -180,6 +210,7 @@ def test_lint_json_and_sarif_fast_paths_match_the_slow_ones(folder: str, monkeyp
         raise jsonout.NotFast("test: the slow path")
 
     monkeypatch.setattr(render_lint, "dumps_indent2_bytes", refuse)
+    monkeypatch.setattr(render_lint, "dumps_indent2_pieces", refuse)
     for fmt, text in fast.items():
         assert text == render("lint", result, fmt), fmt
     for fmt in fast:
@@ -203,7 +234,7 @@ def test_render_output_gives_render_text(kind: str) -> None:
         if fmt == "html":   # plotly gives each figure a fresh random id
             continue
         out = render_output(kind, result, fmt, width=100)
-        assert (out.decode() if isinstance(out, bytes) else out) == render(kind, result, fmt, width=100), fmt
+        assert (out if isinstance(out, str) else out.decode()) == render(kind, result, fmt, width=100), fmt
 
 
 # --- op kinds: block suffixes, and one cache entry for names differing only in their node numbers ----------
@@ -318,3 +349,32 @@ def test_md_cell_matches_the_plain_replacement_chain(text: str) -> None:
 
     assert md_cell(text) == _reference_md_cell(text)
     assert md_cell(text + " &gt; <b>") == _reference_md_cell(text + " &gt; <b>")
+
+
+_REPORT_SCALARS = (_SCALARS | st.floats() | st.floats(width=32).map(np.float32) | st.floats().map(np.float64)
+                   | st.integers(min_value=-(2**70), max_value=2**70) | st.integers(-5, 5).map(np.int64)
+                   | st.just(pd.NA) | st.just(Path("a/b")) | st.booleans().map(np.bool_))
+_REPORT_DOCS = st.recursive(
+    _REPORT_SCALARS,
+    lambda kids: st.lists(kids, max_size=4) | st.lists(kids, max_size=3).map(tuple)
+    | st.dictionaries(st.text(max_size=6) | st.integers(0, 3), kids, max_size=4)
+    | st.tuples(kids, kids).map(lambda t: _Pair(*t)), max_leaves=30)
+
+
+class _Pair(NamedTuple):
+    a: object
+    b: object
+
+
+@settings(max_examples=400, deadline=None)
+@given(_REPORT_DOCS)
+def test_report_json_fast_path_writes_what_the_slow_path_writes(doc: object) -> None:
+    """The report's orjson path: the bytes of json.dumps(indent=2, ensure_ascii=False, default=str) with
+    non-finite numbers as null (dumps_finite), for numpy scalars, named tuples, big ints, int keys, NaN..."""
+    from trtinspect.render.escape import dumps_finite
+    from trtinspect.render.report import render_json, render_json_bytes
+
+    slow = dumps_finite(doc, indent=2, ensure_ascii=False, default=str)
+    assert render_json(doc) == slow     # type: ignore[arg-type]
+    out = render_json_bytes(doc)        # type: ignore[arg-type]
+    assert (out.decode() if isinstance(out, bytes) else out) == slow

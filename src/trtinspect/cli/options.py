@@ -24,6 +24,7 @@ from trtinspect import render
 from trtinspect.cli import discard_stdout, keep_until_exit, stdout_error
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers.model import EngineBundle, require_tensorrt  # nsys package imported for nsys inputs only
+from trtinspect.render.jsonout import Utf8Pieces
 from trtinspect.textfmt import FILE_WIDTH
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -173,8 +174,9 @@ def runs_in(paths: Sequence[str]) -> str:
     return f"{folder}/{{{shown}}}" if folder else shown
 
 
-def write_output(target: str | Path | None, text: str | bytes, what: str = "report") -> None:
-    """Write ``text`` (or the same text as UTF-8 bytes, :func:`trtinspect.render.render_output`) to standard
+def write_output(target: str | Path | None, text: str | bytes | Utf8Pieces, what: str = "report") -> None:
+    """Write ``text`` (or the same text as UTF-8 bytes, or bytes in pieces: :func:`trtinspect.render.render_output`)
+    to standard
     output (``None`` or ``-``, :func:`echo_output`) or to a file; a file that is ``$GITHUB_STEP_SUMMARY`` is
     appended to, as GitHub Actions expects."""
     if target is None or str(target) == "-":
@@ -188,6 +190,9 @@ def write_output(target: str | Path | None, text: str | bytes, what: str = "repo
         if isinstance(text, bytes):
             with path.open("ab" if append else "wb") as bfh:
                 bfh.write(text)
+        elif isinstance(text, Utf8Pieces):
+            with path.open("ab" if append else "wb") as bfh:
+                text.write_to(bfh)
         else:
             with path.open("a" if append else "w", encoding="utf-8") as fh:
                 fh.write(text)
@@ -196,21 +201,25 @@ def write_output(target: str | Path | None, text: str | bytes, what: str = "repo
                               hint="check that the folder exists and is writable") from None
 
 
-def echo_output(text: str | bytes) -> None:
+def echo_output(text: str | bytes | Utf8Pieces) -> None:
     """A command's output on standard output, ending in one newline (``click.echo``'s text).
 
-    UTF-8 bytes (a JSON document of tens of MB as orjson wrote it) go to the binary stream beneath when standard
-    output writes UTF-8: the same bytes, without decoding them here and, in click, stripping colour codes from
-    and encoding 72 MB again (a JSON document holds no raw control characters, so there is nothing to strip).
+    UTF-8 bytes (a JSON document of tens of MB as orjson wrote it, whole or in pieces) go to the binary stream
+    beneath when standard output writes UTF-8: the same bytes, without decoding them here and, in click,
+    stripping colour codes from and encoding 72 MB again (a JSON document holds no raw control characters, so
+    there is nothing to strip).
     """
     try:
-        if isinstance(text, bytes):
+        if not isinstance(text, str):
             binary = _utf8_binary(sys.stdout)
             if binary is None:
                 text = text.decode()
             else:
                 sys.stdout.flush()
-                binary.write(text)
+                if isinstance(text, bytes):
+                    binary.write(text)
+                else:
+                    text.write_to(binary)
                 if not text.endswith(b"\n"):
                     binary.write(b"\n")
                 binary.flush()

@@ -41,6 +41,6 @@ def command(paths: tuple[str, ...], fmt: str, top: int | None, name: str | None,
     if require_detailed:
         ensure_detailed(bundle, "precision and layer-type breakdowns need detailed layer information")
     report = build_report(bundle, top=sys.maxsize if top is None else top, lint=not no_lint)
-    text = render.render("report", report, fmt, width=text_width())
+    text = render.render_output("report", report, fmt, width=text_width())
     keep_until_exit(report, text)
     echo_output(text)

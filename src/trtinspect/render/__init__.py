@@ -4,8 +4,9 @@ junit or annotations, and the plotly figures shared by the web app and HTML repo
 The renderer contract: each result kind has a module here declaring ``FORMATS``, a mapping from format name to a
 renderer ``fn(result, **options) -> str``. Options are keywords (``top``: how many rows, ``width``: text width);
 :func:`render` passes each renderer only the options it declares, so a command can pass the same options to any
-format. A module may also declare ``BYTES_FORMATS`` (format -> ``fn(result, **options) -> bytes | str``): the
-same text as UTF-8 bytes, for documents of tens of MB that a command writes out (:func:`render_output`), or the
+format. A module may also declare ``BYTES_FORMATS`` (format -> ``fn(result, **options) -> bytes | str``, or
+:class:`~trtinspect.render.jsonout.Utf8Pieces`): the same text as UTF-8 bytes (whole, or in pieces written out
+without joining them), for documents of tens of MB that a command writes out (:func:`render_output`), or the
 ``str`` itself when the renderer's exact fallback made one. Modules are imported when first used. Nothing
 below this package prints or draws; nothing here computes an analysis. See docs/architecture.md.
 """
@@ -15,7 +16,10 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from trtinspect.render.jsonout import Utf8Pieces
 
 Renderer = Callable[..., str]
 
@@ -43,14 +47,14 @@ def render(kind: str, result: Any, fmt: str, **options: Any) -> str:
     return text
 
 
-def render_output(kind: str, result: Any, fmt: str, **options: Any) -> str | bytes:
-    """:func:`render`'s text, or the same text as UTF-8 bytes where the module's ``BYTES_FORMATS`` has ``fmt``
-    (a command writes them as they are: no decode here, no encode on the way out)."""
-    table: Mapping[str, Callable[..., bytes | str]] = getattr(importlib.import_module(RESULTS[kind]),
-                                                              "BYTES_FORMATS", {})
+def render_output(kind: str, result: Any, fmt: str, **options: Any) -> str | bytes | Utf8Pieces:
+    """:func:`render`'s text, or the same text as UTF-8 bytes (or bytes in pieces) where the module's
+    ``BYTES_FORMATS`` has ``fmt`` (a command writes them as they are: no decode here, no encode on the way out)."""
+    table: Mapping[str, Callable[..., str | bytes | Utf8Pieces]] = getattr(importlib.import_module(RESULTS[kind]),
+                                                                           "BYTES_FORMATS", {})
     if fmt not in table:
         return render(kind, result, fmt, **options)
-    out: str | bytes = _call(table[fmt], result, options)
+    out: str | bytes | Utf8Pieces = _call(table[fmt], result, options)
     return out
 
 

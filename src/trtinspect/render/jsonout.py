@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import orjson
@@ -33,8 +33,42 @@ class NotFast(Exception):
     """orjson cannot write this document exactly like the slow path; use the slow path."""
 
 
-def python_floats(data: bytes) -> bytes:
-    """orjson float tokens in indented output respelled the way Python's ``repr(float)`` spells them.
+class Utf8Pieces:
+    """A UTF-8 document held as its consecutive pieces: views of the buffer orjson wrote and, between them, the
+    floats :func:`python_floats` respells. Written out piece by piece (:meth:`write_to`) it is never joined into
+    a second copy of tens of MB (the copy costs a few hundredths of a second, mostly the kernel's zeroing of
+    fresh pages, and as much memory again); ``bytes(pieces)`` joins it."""
+
+    __slots__ = ("pieces",)
+
+    def __init__(self, pieces: Sequence[bytes | memoryview]) -> None:
+        self.pieces = tuple(pieces)
+
+    def __bytes__(self) -> bytes:
+        return b"".join(self.pieces)
+
+    def decode(self) -> str:
+        """The document as ``str`` (``bytes(self).decode()``)."""
+        return bytes(self).decode()
+
+    def endswith(self, suffix: bytes) -> bool:
+        """Whether the document ends with ``suffix`` (one byte or more), as ``bytes.endswith``."""
+        tail = b""
+        for piece in reversed(self.pieces):
+            tail = bytes(piece[-len(suffix):]) + tail
+            if len(tail) >= len(suffix):
+                break
+        return tail.endswith(suffix)
+
+    def write_to(self, stream: BinaryIO) -> None:
+        """Write the document to a binary stream, piece by piece (``write`` each: a stream class may override
+        ``write`` only, as click's test runner does, which ``writelines`` would bypass)."""
+        for piece in self.pieces:
+            stream.write(piece)
+
+
+def _float_fixes(data: bytes) -> dict[int, tuple[int, bytes]]:
+    """Where orjson's float tokens differ from Python's spelling: ``{start: (stop, Python's spelling)}``.
 
     In indented output every number ends its line (strings cannot hold a raw newline, and a string value
     ends in a quote), so a line whose last space-separated token is a number holds that number as a value.
@@ -51,16 +85,28 @@ def python_floats(data: bytes) -> bytes:
             stop = line_end - 1 if data[line_end - 1:line_end] == b"," else line_end
             if start not in fixes and _DIFFERENT_FLOAT.fullmatch(data, start, stop):
                 fixes[start] = (stop, repr(float(data[start:stop])).encode())
-    if not fixes:
-        return data
-    out: list[bytes] = []
+    return fixes
+
+
+def python_float_pieces(data: bytes) -> Utf8Pieces:
+    """:func:`python_floats` as :class:`Utf8Pieces` (views of ``data`` between the respelled floats)."""
+    view = memoryview(data)
+    out: list[bytes | memoryview] = []
     pos = 0
+    fixes = _float_fixes(data)
     for start in sorted(fixes):
         stop, text = fixes[start]
-        out += (data[pos:start], text)
+        out += (view[pos:start], text)
         pos = stop
-    out.append(data[pos:])
-    return b"".join(out)
+    out.append(view[pos:])
+    return Utf8Pieces(out)
+
+
+def python_floats(data: bytes) -> bytes:
+    """orjson float tokens in indented output respelled the way Python's ``repr(float)`` spells them
+    (see :func:`_float_fixes`)."""
+    pieces = python_float_pieces(data)
+    return data if len(pieces.pieces) == 1 else bytes(pieces)
 
 
 def _default(value: Any) -> Any:
@@ -94,11 +140,21 @@ def dumps_indent2_bytes(obj: Any, *, default: Any = _default, python_float_spell
                         options: int = _OPTIONS) -> bytes:
     """:func:`dumps_indent2` as UTF-8 bytes, as orjson writes them: for a document of tens of MB that is
     written out, decoding it to ``str`` and encoding it again on the way out are pure overhead."""
+    data = _orjson_dumps(obj, default, options)
+    return python_floats(data) if python_float_spelling else data
+
+
+def dumps_indent2_pieces(obj: Any, *, default: Any = _default, options: int = _OPTIONS) -> Utf8Pieces:
+    """:func:`dumps_indent2_bytes` (floats spelled as Python spells them) as :class:`Utf8Pieces`: for a
+    document of tens of MB that is written out, not joined into a second copy."""
+    return python_float_pieces(_orjson_dumps(obj, default, options))
+
+
+def _orjson_dumps(obj: Any, default: Any, options: int) -> bytes:
     try:
-        data = orjson.dumps(obj, default=default, option=options)
+        return orjson.dumps(obj, default=default, option=options)
     except (orjson.JSONEncodeError, TypeError) as exc:
         raise NotFast(str(exc)) from exc
-    return python_floats(data) if python_float_spelling else data
 
 
 def frame_records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:

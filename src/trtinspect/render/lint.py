@@ -25,7 +25,7 @@ from trtinspect.inspector.lint import (
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES
 from trtinspect.parsers import schema
 from trtinspect.render.escape import md_cell, printable, printable_lines
-from trtinspect.render.jsonout import NotFast, dumps_indent2_bytes, frame_records
+from trtinspect.render.jsonout import NotFast, Utf8Pieces, dumps_indent2_bytes, dumps_indent2_pieces, frame_records
 from trtinspect.samples import PREFIX, source_name
 
 if TYPE_CHECKING:
@@ -125,15 +125,16 @@ def absorbed_note(where: str = "evidence.absorbed") -> str:
 
 def to_json(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     out = to_json_bytes(findings, bundle)
-    return out.decode() if isinstance(out, bytes) else out
+    return out if isinstance(out, str) else out.decode()
 
 
-def to_json_bytes(findings: pd.DataFrame, bundle: EngineBundle) -> bytes | str:
-    """:func:`to_json` as orjson writes it (UTF-8 bytes, tens of MB for a 50,000-layer engine), or the ``str``
-    of the exact slow path when orjson can't write the document."""
+def to_json_bytes(findings: pd.DataFrame, bundle: EngineBundle) -> Utf8Pieces | str:
+    """:func:`to_json` as orjson writes it (UTF-8, tens of MB for a 50,000-layer engine, in pieces: see
+    :class:`~trtinspect.render.jsonout.Utf8Pieces`), or the ``str`` of the exact slow path when orjson can't
+    write the document."""
     head = _json_head(findings, bundle)
     try:
-        return dumps_indent2_bytes({**head, "findings": _str_keyed(frame_records(findings, list(schema.FINDINGS)))})
+        return dumps_indent2_pieces({**head, "findings": _str_keyed(frame_records(findings, list(schema.FINDINGS)))})
     except NotFast:
         return json.dumps({**head, "findings": findings_records(findings)}, indent=2, ensure_ascii=False)
 
@@ -433,19 +434,19 @@ def to_sarif(findings: pd.DataFrame, bundle: EngineBundle) -> str:
     ``originalUriBaseIds``) for files under it, as code-scanning uploads expect; other files get
     absolute ``file://`` URIs."""
     out = to_sarif_bytes(findings, bundle)
-    return out.decode() if isinstance(out, bytes) else out
+    return out if isinstance(out, str) else out.decode()
 
 
-def to_sarif_bytes(findings: pd.DataFrame, bundle: EngineBundle) -> bytes | str:
-    """:func:`to_sarif` as UTF-8 bytes (tens of MB for a 50,000-layer engine), or the ``str`` of the exact
-    slow path.
+def to_sarif_bytes(findings: pd.DataFrame, bundle: EngineBundle) -> Utf8Pieces | bytes | str:
+    """:func:`to_sarif` as UTF-8 (tens of MB for a 50,000-layer engine, in pieces as :func:`to_json_bytes`),
+    or the ``str`` of the exact slow path.
 
     The fast path hands orjson the findings as :func:`frame_records` gives them (as lint JSON does) instead of
     converting every nested value with :func:`_jsonable` twice; only the few values the messages are written
     from are converted."""
     try:
-        return dumps_indent2_bytes(_sarif_doc(findings, bundle, _str_keyed(frame_records(findings,
-                                                                                        list(schema.FINDINGS)))))
+        return dumps_indent2_pieces(_sarif_doc(findings, bundle, _str_keyed(frame_records(findings,
+                                                                                         list(schema.FINDINGS)))))
     except NotFast:
         pass
     doc = _jsonable(_sarif_doc(findings, bundle, findings_records(findings)))
@@ -560,8 +561,8 @@ FORMATS: dict[str, Callable[..., str]] = {
     "markdown": _markdown,
     "sarif": lambda result: to_sarif(result.findings, result.bundle),
 }
-# the same JSON as UTF-8 bytes, for commands that write it out (trtinspect.render.render_output)
-BYTES_FORMATS: dict[str, Callable[..., bytes | str]] = {
+# the same JSON as UTF-8 (in pieces), for commands that write it out (trtinspect.render.render_output)
+BYTES_FORMATS: dict[str, Callable[..., Utf8Pieces | bytes | str]] = {
     "json": lambda result: to_json_bytes(result.findings, result.bundle),
     "sarif": lambda result: to_sarif_bytes(result.findings, result.bundle),
 }

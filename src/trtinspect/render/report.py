@@ -9,10 +9,35 @@ from typing import Any
 
 from trtinspect.render import nsys
 from trtinspect.render.escape import dumps_finite, md_cell, printable, printable_text
+from trtinspect.render.jsonout import NotFast, dumps_indent2_bytes
 
 
 def render_json(report: dict[str, Any]) -> str:
-    return dumps_finite(report, indent=2, ensure_ascii=False, default=str)
+    out = render_json_bytes(report)
+    return out.decode() if isinstance(out, bytes) else out
+
+
+def render_json_bytes(report: dict[str, Any]) -> bytes | str:
+    """:func:`render_json` as UTF-8 bytes written by orjson (a 50,000-layer engine's report holds MBs of layer
+    names: the standard library's indenting encoder is pure Python), or the ``str`` of the exact slow path
+    (``json.dumps(..., indent=2, ensure_ascii=False, default=str)``, non-finite numbers as null) when orjson
+    can't write the document as it does (see :mod:`trtinspect.render.jsonout`)."""
+    try:
+        return dumps_indent2_bytes(report, default=_like_default_str)
+    except NotFast:
+        return dumps_finite(report, indent=2, ensure_ascii=False, default=str)
+
+
+def _like_default_str(value: Any) -> Any:
+    """What ``json.dumps(default=str)`` writes for a value orjson hands its ``default``: a float subclass (a
+    numpy float) as the float (non-finite: null, as :func:`dumps_finite` writes it), a tuple subclass (a named
+    tuple) as a list, anything else as ``str(value)``. (orjson writes an ``Enum`` member's value where
+    ``default=str`` writes its name; a report holds plain data, no enums.)"""
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)
 
 
 def _fmt(value: Any, digits: int = 4) -> str:
@@ -291,3 +316,5 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 # the renderer contract (trtinspect.render): format -> fn(report dict, **options) -> str
 FORMATS: dict[str, Callable[..., str]] = {"text": render_text, "markdown": render_markdown, "json": render_json}
+# the same JSON as UTF-8 bytes, for commands that write it out (trtinspect.render.render_output)
+BYTES_FORMATS: dict[str, Callable[..., bytes | str]] = {"json": render_json_bytes}
