@@ -39,8 +39,12 @@ def _exact_pass(lnames: list[Any], pnames: list[Any], prof_idx: np.ndarray, used
     if pindex.is_unique:  # the common case, hashed in C: only a name's first layer can take its row
         lindex = pd.Index(lnames, dtype=object)
         hit = pindex.get_indexer(lindex)
-        hit[lindex.duplicated(keep="first")] = -1
         found = hit >= 0
+        # layers sharing a name share its row: then only the first takes it (checked on the row numbers, not by
+        # hashing every layer name again)
+        if np.bincount(hit[found], minlength=len(pnames)).max(initial=0) > 1:
+            hit[lindex.duplicated(keep="first")] = -1
+            found = hit >= 0
         prof_idx[found] = hit[found]
         used[hit[found]] = True
         return

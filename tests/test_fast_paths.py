@@ -378,3 +378,29 @@ def test_report_json_fast_path_writes_what_the_slow_path_writes(doc: object) -> 
     assert render_json(doc) == slow     # type: ignore[arg-type]
     out = render_json_bytes(doc)        # type: ignore[arg-type]
     assert (out.decode() if isinstance(out, bytes) else out) == slow
+
+
+def _exact_pairs_reference(lnames: list[object], pnames: list[object]) -> list[int]:
+    """The k-th layer of a name takes the k-th profile row of that name (the general, queue-based rule)."""
+    from collections import defaultdict, deque
+
+    rows: dict[object, deque[int]] = defaultdict(deque)
+    for j, nm in enumerate(pnames):
+        rows[nm].append(j)
+    return [rows[nm].popleft() if rows.get(nm) else -1 for nm in lnames]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), max_size=12),
+       st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f"]), max_size=12))
+def test_exact_join_pass_pairs_names_as_the_general_rule(lnames: list[str], pnames: list[str]) -> None:
+    """The hashed exact pass (unique profile names, layers that share a name checked on row numbers) pairs
+    layers and rows as the queue-based rule does, for layer names repeated or not."""
+    from trtinspect.parsers.join import _exact_pass
+
+    prof_idx = np.full(len(lnames), -1, dtype=np.int64)
+    used = np.zeros(len(pnames), dtype=bool)
+    _exact_pass(lnames, pnames, prof_idx, used)
+    expected = _exact_pairs_reference(lnames, pnames)
+    assert prof_idx.tolist() == expected
+    assert used.tolist() == [j in expected for j in range(len(pnames))]
