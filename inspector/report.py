@@ -127,11 +127,13 @@ def _breakdown(joined: pd.DataFrame, column: str, total: LayerTotal, unmatched_m
     if joined.empty:
         return []
     keys = joined[column].astype(object) if column in joined else pd.Series(None, index=joined.index)
-    frame = pd.DataFrame({"key": keys, "avg_ms": joined["avg_ms"]})
-    grouped = frame.groupby("key", sort=False, dropna=False).agg(
-        layers=("avg_ms", "size"), avg_ms=("avg_ms", "sum"), timed=("avg_ms", "count"))
+    # the keys' groups (a missing key too) in order of first appearance, grouped by their integer codes: the
+    # key column is hashed once, not once per statistic as a grouping by the object column does
+    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
+    by = joined["avg_ms"].groupby(codes, sort=False)
+    grouped = pd.DataFrame({"layers": by.size(), "avg_ms": by.sum(), "timed": by.count()})
     # label the few distinct keys (missing / blank -> "(unknown)") and merge keys that share a label
-    grouped.index = pd.Index([_label(k) for k in grouped.index], name="key")
+    grouped.index = pd.Index([_label(k) for k in uniques], name="key")
     grouped = grouped.groupby(level=0, sort=False).sum()
     grouped = grouped.sort_values(["avg_ms", "layers"], ascending=False)
     rows = []

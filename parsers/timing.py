@@ -137,9 +137,22 @@ def _from_recomputed(m: trt.MetricSummary) -> Stats:
     return Stats(m.mean, m.median, m.percentiles.get(99.0), FROM_TIMES, m.min, m.max, dict(m.percentiles))
 
 
-def _summary_stats(summary: pd.DataFrame, metric: str) -> Stats:
-    rows = summary[summary["metric"] == metric]
-    lookup = {str(s): _num(v) for s, v in zip(rows["stat"].astype(str), rows["value"], strict=False)}
+def _by_metric(summary: pd.DataFrame) -> dict[str, list[tuple[str, Any]]]:
+    """The performance summary's ``(stat, value)`` rows of each metric, in row order: one pass over the frame,
+    not a boolean filter of it per metric."""
+    out: dict[str, list[tuple[str, Any]]] = {}
+    if summary.empty:
+        return out
+    for metric, stat, value in zip(summary["metric"].tolist(), summary["stat"].astype(str).tolist(),
+                                   summary["value"].tolist(), strict=True):
+        if isinstance(metric, str):
+            out.setdefault(metric, []).append((str(stat), value))   # a missing stat: "nan", as before
+    return out
+
+
+def _summary_stats(rows: list[tuple[str, Any]]) -> Stats:
+    """One metric's printed statistics (its :func:`_by_metric` rows)."""
+    lookup = {s: _num(v) for s, v in rows}
     pct = {float(k[1:]): v for k, v in lookup.items() if v is not None and re.fullmatch(r"p\d+(?:\.\d+)?", k)}
     stats = Stats(lookup.get("mean"), lookup.get("median"), lookup.get("p99"), FROM_SUMMARY, lookup.get("min"),
                   lookup.get("max"), pct)
@@ -147,9 +160,9 @@ def _summary_stats(summary: pd.DataFrame, metric: str) -> Stats:
     return stats if stats.known or stats.printed_any else Stats()
 
 
-def _scalar(summary: pd.DataFrame, metric: str) -> float | None:
-    hit = summary[(summary["metric"] == metric) & (summary["stat"] == "value")] if not summary.empty else summary
-    return None if hit.empty else _num(hit["value"].iloc[0])
+def _scalar(rows: list[tuple[str, Any]]) -> float | None:
+    """A metric's single printed value (its first ``value`` row), from its :func:`_by_metric` rows."""
+    return next((_num(v) for s, v in rows if s == "value"), None)
 
 
 # ------------------------------------------------------------------------------------------ what the run did
@@ -217,9 +230,10 @@ def timing_summary(bundle: EngineBundle) -> TimingSummary:
     notes: list[str] = []
     rec = _recompute(bundle, notes)
     metrics: dict[str, Stats] = {}
+    by_metric = _by_metric(summary)
     for key, name in METRICS.items():
         from_times = _from_recomputed(rec.metrics[key]) if rec is not None and key in rec.metrics else Stats()
-        from_summary = _summary_stats(summary, name) if not summary.empty else Stats()
+        from_summary = _summary_stats(by_metric.get(name, [])) if not summary.empty else Stats()
         first, second = (from_summary, from_times) if key in SUMMARY_PREFERRED else (from_times, from_summary)
         metrics[key] = next((s for s in (first, second) if s.known), None) or (
             first if first.printed_any or not second.printed_any else second)
@@ -234,10 +248,10 @@ def timing_summary(bundle: EngineBundle) -> TimingSummary:
     if line:
         notes.append(line)
     batch, batch_source = batch_of(bundle)
-    throughput = _scalar(summary, "Throughput")
-    walltime = _scalar(summary, "Total Host Walltime")
+    throughput = _scalar(by_metric.get("Throughput", []))
+    walltime = _scalar(by_metric.get("Total Host Walltime", []))
     gpu_total = rec.gpu_compute_s if rec is not None and rec.gpu_compute_s is not None else _scalar(
-        summary, "Total GPU Compute Time")
+        by_metric.get("Total GPU Compute Time", []))
     if rec is not None:
         throughput = throughput if throughput is not None else rec.throughput_qps
         walltime = walltime if walltime is not None else rec.walltime_s

@@ -404,3 +404,67 @@ def test_exact_join_pass_pairs_names_as_the_general_rule(lnames: list[str], pnam
     expected = _exact_pairs_reference(lnames, pnames)
     assert prof_idx.tolist() == expected
     assert used.tolist() == [j in expected for j in range(len(pnames))]
+
+
+# --- report breakdown and the timing summary's printed figures: one pass, same result ---------------------
+def _breakdown_groups_reference(joined: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The breakdown's groups as a grouping by the object key column computes them (before the integer codes)."""
+    from trtinspect.inspector.report import _label
+
+    keys = joined[column].astype(object) if column in joined else pd.Series(None, index=joined.index)
+    frame = pd.DataFrame({"key": keys, "avg_ms": joined["avg_ms"]})
+    grouped = frame.groupby("key", sort=False, dropna=False).agg(
+        layers=("avg_ms", "size"), avg_ms=("avg_ms", "sum"), timed=("avg_ms", "count"))
+    grouped.index = pd.Index([_label(k) for k in grouped.index], name="key")
+    return grouped.groupby(level=0, sort=False).sum().sort_values(["avg_ms", "layers"], ascending=False)
+
+
+_KEYS = st.sampled_from(["Int8", "Half", "Float", "", " ", None, float("nan"), pd.NA, "Int8 "])
+_MS = st.floats(min_value=0, max_value=5, allow_nan=False) | st.just(float("nan")) | st.sampled_from([0.1, 0.2, 0.3])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_KEYS, _MS), min_size=1, max_size=20), st.booleans())
+def test_report_breakdown_groups_as_a_grouping_by_the_key_column(rows: list[tuple[object, float]],
+                                                                 as_string: bool) -> None:
+    from trtinspect.inspector.report import _breakdown
+    from trtinspect.parsers.layer_total import LayerTotal
+
+    keys = pd.array([k for k, _ in rows], dtype="string") if as_string else [k for k, _ in rows]
+    joined = pd.DataFrame({"precision": keys, "avg_ms": [ms for _, ms in rows]})
+    total = LayerTotal(ms=10.0, basis="summed averages")
+    got = _breakdown(joined, "precision", total, 0.0)
+    want = _breakdown_groups_reference(joined, "precision")
+    assert [r["precision"] for r in got] == [str(k) for k in want.index]
+    assert [r["layers"] for r in got] == [int(n) for n in want["layers"]]
+    assert [r["avg_ms"] for r in got] == [
+        (None if not t else round(float(ms), 6)) for ms, t in zip(want["avg_ms"], want["timed"], strict=True)]
+    assert [r["layer_type"] for r in _breakdown(joined, "layer_type", total, 0.0)] == ["(unknown)"]
+
+
+def _printed_reference(summary: pd.DataFrame, metric: str) -> tuple[dict[str, object], object]:
+    """A metric's (stat -> value) and its first ``value`` row, by boolean filters of the frame (as before)."""
+    rows = summary[summary["metric"] == metric]
+    lookup = {str(s): v for s, v in zip(rows["stat"].astype(str), rows["value"], strict=False)}
+    hit = summary[(summary["metric"] == metric) & (summary["stat"] == "value")]
+    return lookup, (None if hit.empty else hit["value"].iloc[0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Latency", "GPU Compute Time", "Throughput", "latency", None]),
+                          st.sampled_from(["min", "mean", "p99", "p90.5", "value", "median", None]),
+                          st.floats(allow_nan=True, allow_infinity=True)), min_size=1, max_size=12))
+def test_timing_reads_the_summary_rows_as_boolean_filters_do(rows: list[tuple[object, object, float]]) -> None:
+    from trtinspect.parsers import timing
+
+    summary = pd.DataFrame({"metric": pd.array([r[0] for r in rows], dtype="string"),
+                            "stat": pd.array([r[1] for r in rows], dtype="string"),
+                            "value": [r[2] for r in rows], "unit": pd.array(["ms"] * len(rows), dtype="string")})
+    by_metric = timing._by_metric(summary)
+    for metric in ("Latency", "GPU Compute Time", "Throughput", "latency", "absent"):
+        lookup, value = _printed_reference(summary, metric)
+        mine = by_metric.get(metric, [])
+        assert {s: timing._num(v) for s, v in mine} == {s: timing._num(v) for s, v in lookup.items()}
+        assert timing._scalar(mine) == timing._num(value)
+        assert repr(timing._summary_stats(mine)) == repr(timing._summary_stats(
+            [(str(s), v) for s, v in lookup.items()]))
