@@ -107,7 +107,8 @@ def pseudo_runs(
         prof["avg_ms"] = prof["avg_ms"].to_numpy(dtype=float) * run_scale * layer_noise
         prof["time_ms"] = prof["avg_ms"]
         prof["median_ms"] = prof["avg_ms"]
-        runs.append(dataclasses.replace(bundle, times=t, profile=prof))
+        # no printed summary: the source run's figures would contradict this pseudo-run's iterations
+        runs.append(dataclasses.replace(bundle, times=t, profile=prof, summary=bundle.summary.iloc[0:0]))
     return runs[:k], runs[k:]
 
 

@@ -22,6 +22,7 @@ from trtinspect.parsers.numbers import EVIDENCE, bad_columns, source_file
 from trtinspect.parsers.run_facts import build_precision as build_precision  # check reads it from here
 from trtinspect.parsers.run_facts import input_shapes, lookup
 from trtinspect.parsers.run_facts import shapes_placeholder as shapes_placeholder  # model_match reads it here
+from trtinspect.parsers.trtexec_summary import contradiction
 
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
@@ -584,8 +585,9 @@ def _name_set(b: EngineBundle) -> frozenset[str]:
 
 def _refuse_broken_evidence(b: EngineBundle, side: str) -> None:
     """Broken evidence never passes: a damaged (truncated, records lost) profile, or times that are NaN,
-    infinite, negative or not numbers, is one error naming the file (CLI exit 2). Parsers may refuse some of
-    these first; this is the check's own guarantee, whichever parser read the run."""
+    infinite, negative or not numbers, or per-iteration times that contradict the run's own printed summary, is
+    one error naming the file (CLI exit 2). Parsers may refuse some of these first; this is the check's own
+    guarantee, whichever parser read the run."""
     for path, problem in b.extras.get("damaged", []):
         raise TrtInspectError(
             f"{side} run '{b.name}' has a damaged per-layer profile: {problem}",
@@ -605,6 +607,15 @@ def _refuse_broken_evidence(b: EngineBundle, side: str) -> None:
             path=_where(b) or b.name,
             hint="re-export the run (trtexec --exportTimes=FILE --exportProfile=FILE); a check never passes "
                  "without evidence",
+        )
+    off = contradiction(b.timing.agreement)
+    if off:   # a gate never decides on evidence that contradicts itself
+        raise TrtInspectError(
+            f"{side} run '{b.name}': the per-iteration times contradict the run's own performance summary "
+            f"({source_file(b, 'summary')}): {off}",
+            path=str(source_file(b, "times") or b.name),
+            hint="the times file and the summary are not of one trtexec run, or one was edited; pass the files of "
+                 "one run (its --exportTimes file with its log or TREx metadata), or leave one of them out",
         )
 
 

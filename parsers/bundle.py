@@ -18,10 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from trtinspect import samples
 from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.parsers import _io, kinds, sniff
+from trtinspect.parsers.join import FOREIGN_NODE, leftovers
 from trtinspect.parsers.kinds import EngineReader as EngineReader  # re-exported for the app (see below)
 from trtinspect.parsers.model import EngineBundle
 from trtinspect.textfmt import short_name
@@ -472,17 +475,18 @@ def _refuse_other_engines(files: Sequence[SourceFile]) -> None:
 
 
 # A profile from another file than the layers (named by the user, found in one folder or beside an engine) is
-# another engine's when under this share of its rows match layer names AND those rows hold under this share of
-# its profiled time (2 of 26 rows, 17% of the time, for resnet-qat's layers with resnet-qat-residual's profile).
-# A genuine excerpt (a --dumpProfile excerpt in a log) has few rows, but its rows are the engine's layers: it
-# passes. Every real bundle in the repository matches 100% of its rows (docs/bundles.md).
+# another engine's when (1) each file names layers the other lacks (join.Leftovers.two_engines: the A100 ResNet-18
+# fp16 graph with the fp32 profile, 6 of 32 rows unmatched and 10 of 36 layers untimed), or (2) under this share
+# of its rows match layer names AND those rows hold under this share of its profiled time (2 of 26 rows, 17% of
+# the time, for resnet-qat's layers with resnet-qat-residual's profile). A genuine excerpt (a --dumpProfile
+# excerpt in a log, a cut layer list) is a subset of the other side: it passes. Every real bundle in the
+# repository matches 100% of its rows, Myelin kernels of a ForeignNode layer aside (docs/bundles.md).
 MIN_MATCHED_PROFILE_SHARE = 0.5
 
 
 def _refuse_foreign_profile(bundle: EngineBundle, ctx: kinds.LoadContext) -> None:
-    """Refuse layers and a profile from two files when the profile's names are mostly not layer names (under
-    :data:`MIN_MATCHED_PROFILE_SHARE` of its rows and of its time): two engines mixed. One rule whether the
-    user named the files or they were found in one folder (same stem) or beside an engine."""
+    """Refuse layers and a profile from two files that cannot be one engine's (rule above): two engines mixed.
+    One rule whether the user named the files or they were found in one folder (same stem) or beside an engine."""
     if bundle.profile.empty or bundle.layers.empty:
         return
     layer_src = next(iter(bundle.sources.get("layer_info", [])), None) or _log_with(ctx, "layers")
@@ -490,19 +494,35 @@ def _refuse_foreign_profile(bundle: EngineBundle, ctx: kinds.LoadContext) -> Non
     if layer_src is None or prof_src is None or layer_src == prof_src:
         return
     joined = bundle.joined()
+    rest = leftovers(joined.unmatched_profile, joined.unmatched_layers)
     times = bundle.profile["avg_ms"].to_numpy(dtype="float64", na_value=float("nan"))
+    names = bundle.profile["name"].to_numpy(dtype=object)
     total = float(times[times == times].sum())
-    matched_rows = len(bundle.profile) - len(joined.unmatched_profile)
-    share = (total - joined.unmatched_profile_ms) / total if total > 0 else matched_rows / len(bundle.profile)
-    if share >= MIN_MATCHED_PROFILE_SHARE or matched_rows >= MIN_MATCHED_PROFILE_SHARE * len(bundle.profile):
-        return
-    raise TrtInspectError(
-        f"{prof_src} and {layer_src}: the profile does not belong to this "
-        f"engine: {matched_rows} of {len(bundle.profile)} profiled layers match its layer names "
-        f"({100 * share:.1f}% of the profiled time, under {MIN_MATCHED_PROFILE_SHARE:.0%})",
-        hint="Pass the profile exported with this engine's layer information (the same engine's "
-             "X.engine.graph.json and X.engine.profile.json), or the engine's bundle folder",
-    )
+    foreign = np.isin(names, rest.foreign) if rest.myelin_parts else None
+    foreign_ms = float(np.nansum(times[foreign])) if foreign is not None else joined.unmatched_profile_ms
+    matched_rows = len(bundle.profile) - len(rest.foreign)
+    share = (total - foreign_ms) / total if total > 0 else matched_rows / len(bundle.profile)
+    where = f"{prof_src} and {layer_src}: the profile does not belong to this engine: "
+    hint = ("Pass the profile exported with this engine's layer information (the same engine's "
+            "X.engine.graph.json and X.engine.profile.json), or the engine's bundle folder")
+    if share < MIN_MATCHED_PROFILE_SHARE and matched_rows < MIN_MATCHED_PROFILE_SHARE * len(bundle.profile):
+        raise TrtInspectError(
+            where + f"{matched_rows} of {len(bundle.profile)} profiled layers match its layer names "
+            f"({100 * share:.1f}% of the profiled time, under {MIN_MATCHED_PROFILE_SHARE:.0%})", hint=hint)
+    if rest.two_engines():
+        examples = ", ".join(repr(short_name(n)) for n in rest.foreign[:2])
+        raise TrtInspectError(
+            where + f"{len(rest.foreign)} of {len(bundle.profile)} profiled names match no layer ({examples}"
+            f"{', ...' if len(rest.foreign) > 2 else ''}) and {len(rest.untimed)} of {len(bundle.layers)} layers "
+            "have no profiled time: each file names layers the other lacks (another build or another network)",
+            hint=hint)
+    if rest.myelin_parts:
+        nodes = sum(n.startswith(FOREIGN_NODE) for n in joined.unmatched_layers)
+        bundle.notes.append(
+            f"{len(rest.myelin_parts)} profiled name(s) are Myelin kernels (e.g. "
+            f"{short_name(rest.myelin_parts[0])!r}) of the {nodes} {{ForeignNode[...]}} "
+            "layer(s), which the layer information lists as one layer each: their time is shown as profiled, not "
+            "in layers (layer information exported with --profilingVerbosity=detailed names the kernels)")
 
 
 def _log_with(ctx: kinds.LoadContext, part: str) -> Path | None:

@@ -10,6 +10,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict, deque
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -149,6 +150,43 @@ def join_profile(layers: pd.DataFrame, profile: pd.DataFrame) -> tuple[pd.DataFr
     unmatched_profile = [str(pnames[j]) for j in np.flatnonzero(~used)]
     unmatched_layers = [str(lnames[i]) for i in np.flatnonzero(~matched)] if pnames else []
     return out, unmatched_profile, unmatched_layers
+
+
+# A Myelin kernel TensorRT 10 profiles inside a {ForeignNode[...]} layer: ``node_conv2d_myl0_1``,
+# ``__mye59_0_myl0_0``, ``__myl_MaxrSubExpSum_myl5_4`` (graph 0, 3, 5 of the engine's Myelin subgraphs).
+MYELIN_PART = re.compile(r"_myl\d+_\d+$")
+FOREIGN_NODE = "{ForeignNode["
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """What the join left unpaired, read for whether profile and layers can be one engine's
+    (:func:`leftovers`)."""
+
+    foreign: list[str]        # profiled names that match no layer and are no Myelin part of a ForeignNode layer
+    myelin_parts: list[str]   # profiled Myelin kernels of a {ForeignNode[...]} layer the layers list whole
+    untimed: list[str]        # layers no profile row timed (ForeignNode layers whose parts were profiled aside)
+
+    def two_engines(self) -> bool:
+        """Each side names layers the other lacks. One engine's profile names only its layers, and its layer
+        information every layer it profiles; an excerpt of either is a subset of the other. Every real bundle
+        in the repository has neither kind of leftover (docs/bundles.md)."""
+        return bool(self.foreign) and bool(self.untimed)
+
+
+def leftovers(unmatched_profile: list[str], unmatched_layers: list[str]) -> Leftovers:
+    """Split the join's leftovers. An engine's layer information written without detailed verbosity (a
+    verbose build log's 'Engine Layer Information') lists a Myelin subgraph as one ``{ForeignNode[...]}`` layer
+    while ``--exportProfile`` / ``--dumpProfile`` time its kernels (``..._myl0_1``): real TensorRT 10.16 output
+    (fixtures trt10.16-h100 result-02.log with result-05.log). Those rows are the engine's, not a sign of another
+    engine, when such a ForeignNode layer is left untimed."""
+    foreign_nodes = [n for n in unmatched_layers if n.startswith(FOREIGN_NODE)]
+    parts = [n for n in unmatched_profile if foreign_nodes and MYELIN_PART.search(n)]
+    if not parts:
+        return Leftovers(list(unmatched_profile), [], list(unmatched_layers))
+    part_set = set(parts)
+    return Leftovers([n for n in unmatched_profile if n not in part_set], parts,
+                     [n for n in unmatched_layers if not n.startswith(FOREIGN_NODE)])
 
 
 def schema_columns() -> dict[str, str]:

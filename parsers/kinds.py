@@ -351,8 +351,12 @@ def apply_profile(ctx: LoadContext, paths: list[Path]) -> None:
     meta, frame = parse_profile(p)
     bundle.profile = frame
     bundle.extras["profile_iterations"] = meta.count
-    if meta.damaged:  # incomplete evidence: readers note it, `check` refuses it
-        bundle.extras.setdefault("damaged", []).append((p, "; ".join(meta.damaged)))
+    if meta.damaged:  # incomplete evidence (truncated, records lost): refused for every command and the upload
+        raise TrtInspectError(
+            f"incomplete layer profile: {meta.damaged[0]} (only {meta.n_records} complete layer record(s))",
+            path=p,
+            hint="re-export it with trtexec --exportProfile=FILE (a truncated copy or an interrupted export), or "
+                 "leave it out to use the rest of the bundle")
     _note(bundle, p, meta.notes)
     _add_source(bundle, "profile", p)
     log_profiles = [lp for lp, lg in ctx.logs if not lg.profile.empty]

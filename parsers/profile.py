@@ -56,6 +56,7 @@ _RECORD = re.compile(
 )
 _RECORD_START = re.compile(r'[\[,]\s*(\{)\s*"name"\s*:', re.DOTALL)
 _COUNT = re.compile(r'\{\s*"count"\s*:\s*(\d+)\s*\}')
+_ANY_COUNT = re.compile(r'\{\s*"count"\s*:([^{}]{0,60})\}')
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 # A JSON escape (\n, \", \u0001): a name holding only these may have been escaped by another tool.
 _JSON_ESCAPE = re.compile(r'\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})')
@@ -156,17 +157,14 @@ def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.Da
     head = 1 if obj and "count" in obj[0] and "name" not in obj[0] else 0
     frame = _plain_records_frame(obj[head:] if head else obj)
     if frame is not None:
-        count = obj[0]["count"] if head else None
-        if isinstance(count, int) and not isinstance(count, bool):
-            meta.count = count
+        if head:
+            meta.count = _checked_count(obj[0]["count"], path)
         else:
             meta.notes.append('profile has no {"count": N} header; iteration count unknown')
         return frame
     for rec in obj:
         if "count" in rec and "name" not in rec:
-            count = rec["count"]
-            if isinstance(count, int) and not isinstance(count, bool):
-                meta.count = count
+            meta.count = _checked_count(rec["count"], path)
             break
     positions = [i for i, r in enumerate(obj) if not ("count" in r and "name" not in r)]
     # headers elsewhere than first: the fast path again on the records without them
@@ -176,6 +174,16 @@ def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.Da
             meta.notes.append('profile has no {"count": N} header; iteration count unknown')
         return frame
     return _from_records(obj, positions, meta, path)
+
+
+def _checked_count(value: Any, path: str | Path | None, *, text: str | None = None) -> int:
+    """The ``{"count": N}`` header: the number of profiled iterations, a whole number of at least 1 (a count of
+    0, a negative, fractional or non-numeric count is a damaged or edited file: refused, naming it)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise TrtInspectError(f'the {{"count": N}} header is {text or repr(value)}, not a number of profiled '
+                          f"iterations (a whole number of at least 1); expected {WHAT}", path=path,
+                          hint="the file is damaged or was edited; re-export it with trtexec --exportProfile=FILE")
 
 
 _DICT = frozenset({dict})
@@ -285,7 +293,9 @@ def _from_raw_text(text: str, meta: ProfileMeta, path: str | Path | None) -> lis
     """Tolerant record-level re-read of a profile whose names trtexec wrote unescaped."""
     count = _COUNT.search(text)
     if count:
-        meta.count = int(count.group(1))
+        meta.count = _checked_count(int(count.group(1)), path)
+    elif (header := _ANY_COUNT.search(text)) is not None:   # {"count": -3}, {"count": "x"}: not a count
+        _checked_count(None, path, text=header.group(1).strip()[:40])
     starts = [m.start(1) for m in _RECORD_START.finditer(text)]
     records: list[dict[str, Any]] = []
     matched_starts: set[int] = set()

@@ -131,6 +131,7 @@ class _Parser(OptionReader, ProfileReader):
 
     # ---- per line --------------------------------------------------------------------------------------
     def feed(self, line_no: int, raw: str) -> None:
+        self.summaries.line_no = line_no
         m = sec.PREFIX.match(raw)
         if m is not None:
             self.prefixed += 1
@@ -498,6 +499,12 @@ def parse_trtexec_text(text: str, *, path: str | Path | None = None) -> TrtexecL
                                   "TensorRT program), which prints none of trtexec's sections", path=path,
                                   hint="pass the text trtexec printed (e.g. trtexec ... > run.log 2>&1)")
         raise not_a_log(text, path)
+    if parser.summaries.bad:   # a damaged or edited summary: never shown as '-' or passed as a figure
+        raise TrtInspectError(f"performance summary, {parser.summaries.bad[0]}"
+                              + (f" (and {len(parser.summaries.bad) - 1} more)" if len(parser.summaries.bad) > 1
+                                 else ""), path=path,
+                              hint="trtexec prints finite, non-negative figures: the log is damaged or was edited; "
+                                   "use the log trtexec wrote (trtexec ... > run.log 2>&1)")
     result = parser.finish()
     if cut_note:
         result.notes.append(cut_note)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-NUM = r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)"
+NUM = r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|[-+]?nan)"   # glibc prints NaN as nan or -nan
 
 # ``[07/07/2026-02:10:45] [I] [TRT] body``; the date part and the ``[TRT]`` tag are optional. One space after
 # the severity tag belongs to the prefix; further indentation is part of the body (warning continuations).
@@ -356,6 +356,25 @@ def classify_warning(message: str) -> tuple[str, str | None]:
     return kind, subject
 
 
+# A summary figure above this is no measurement (11.6 days in ms; the parsers' limit for any time).
+MAX_FIGURE = 1e9
+
+
+def bad_figure(row: dict[str, Any]) -> str | None:
+    """Why a performance-summary figure cannot be what trtexec printed for a run (None when it can): every figure
+    (times, throughput, walltime, the coefficient of variance) is a finite, non-negative number."""
+    value = float(row["value"])
+    what = f"{row['metric']} {row['stat']}" if row["stat"] != "value" else str(row["metric"])
+    shown = f"{value:g} {row.get('unit') or ''}".strip()
+    if value != value or value in (float("inf"), float("-inf")):
+        return f"{what} is {shown}, not a finite number"
+    if value < 0:
+        return f"{what} is {shown}, a negative figure"
+    if value > MAX_FIGURE:
+        return f"{what} is {shown}, beyond any real measurement"
+    return None
+
+
 @dataclass
 class SummaryBuilder:
     """Collects performance summaries; a header or a repeated (metric, stat) starts the next one."""
@@ -363,6 +382,8 @@ class SummaryBuilder:
     done: list[list[dict[str, Any]]] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     seen: set[tuple[str, str]] = field(default_factory=set)
+    line_no: int = 0                                   # the line being read (set by the parser)
+    bad: list[str] = field(default_factory=list)       # figures no run can print: 'line 12: GPU ... is nan'
 
     def start(self) -> None:
         if self.rows:
@@ -375,6 +396,9 @@ class SummaryBuilder:
         for r in rows:
             self.seen.add((r["metric"], r["stat"]))
             self.rows.append(r)
+            why = bad_figure(r)
+            if why is not None:
+                self.bad.append(f"line {self.line_no}: {why}")
 
     def summaries(self) -> list[list[dict[str, Any]]]:
         return [*self.done, self.rows] if self.rows else list(self.done)

@@ -329,7 +329,7 @@ def compare(rec: Recomputed, summary: pd.DataFrame, times: pd.DataFrame) -> list
         elif abs(ours - value) <= bound + _digit(value):
             status = COARSE if metric in COARSE_METRICS else NEAR
         else:
-            status = "differs"
+            status = DIFFERS
         out.append(Agreement(metric, stat, float(value), float(ours), status, bound + _digit(value)))
     return out
 
@@ -342,7 +342,7 @@ def describe(rows: Sequence[Agreement]) -> str | None:
     rest = [r for r in rows if r.status != COARSE]
     exact = sum(r.status == "exact" for r in rest)
     near = [r for r in rest if r.status == NEAR]
-    off = [r for r in rest if r.status == "differs"]
+    off = [r for r in rest if r.status == DIFFERS]
     text = f"{exact} of {len(rest)} figures of trtexec's summary reproduced exactly from the times file"
     if near:
         text += ("; within the printed precision of the exported timestamps (6 significant digits): "
@@ -354,6 +354,23 @@ def describe(rows: Sequence[Agreement]) -> str | None:
         text += "; DIFFERENT: " + ", ".join(
             f"{r.metric} {r.stat} {printed(r.ours)} vs trtexec {printed(r.printed)}" for r in off)
     return text
+
+
+DIFFERS = "differs"
+
+
+def contradiction(rows: Sequence[Agreement], *, limit: int = 3) -> str | None:
+    """The printed figures a times file contradicts beyond the export's precision, as one phrase
+    (``"GPU Compute Time median 0.913782 vs trtexec 0.862183, ... (9 figures)"``); None when none does. Every real
+    bundle holding both (tests/data, sample_engines) reproduces every figure: a difference means the two files are
+    not of one run, or one was edited."""
+    off = [r for r in rows if r.status == DIFFERS]
+    if not off:
+        return None
+    # what a check decides on first: GPU compute, its median and mean
+    off.sort(key=lambda r: (r.metric != "GPU Compute Time", {"median": 0, "mean": 1}.get(r.stat, 2)))
+    shown = ", ".join(f"{r.metric} {r.stat} {printed(r.ours)} vs trtexec {printed(r.printed)}" for r in off[:limit])
+    return shown + (f" ({len(off)} figures differ)" if len(off) > limit else "")
 
 
 def percentiles_of(summary: pd.DataFrame) -> list[float]:

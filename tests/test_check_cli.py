@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import DATA, LOGS, RESNET, run_cli
+from conftest import DATA, LOGS, RESNET, run_cli, thin_times
 
 from trtinspect.cli import main
 
@@ -95,13 +95,11 @@ def test_fp16_vs_fp32_regression_and_outputs(
 def _split_runs(tmp_path: Path, k: int, prefix: str) -> list[str]:
     """k runs of the real qat bundle, each holding every k-th of its real iterations (derived at test time)."""
     src = RESNET / "qat"
-    iterations = json.loads(next(src.glob("*.timing.json")).read_text())
     runs = []
     for i in range(k):
         run_dir = tmp_path / f"{prefix}{i}"
         shutil.copytree(src, run_dir)
-        timing = next(run_dir.glob("*.timing.json"))
-        timing.write_text(json.dumps(iterations[i::k]))
+        thin_times(run_dir, i, k)   # GENERATED: every k-th real iteration, the source run's summary emptied
         runs.append(str(run_dir))
     return runs
 

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA, RESNET, run_cli
+from conftest import DATA, RESNET, run_cli, thin_times
 
 import trtinspect
 from trtinspect.cli.options import runs_label
@@ -81,12 +81,11 @@ def _split_runs(root: Path, parts: range, of: int = 6) -> list[str]:
     """Runs of the real qat bundle, run i holding every ``of``-th of its real iterations from i (derived at test
     time); give each side other parts (the same part on both sides is one run, refused)."""
     src = RESNET / "qat"
-    iterations = json.loads(next(src.glob("*.timing.json")).read_text())
     runs = []
     for n, i in enumerate(parts):
         run_dir = root / f"run{n}"
         shutil.copytree(src, run_dir)
-        next(run_dir.glob("*.timing.json")).write_text(json.dumps(iterations[i::of]))
+        thin_times(run_dir, i, of)   # GENERATED: every of-th real iteration, the source run's summary emptied
         runs.append(str(run_dir))
     return runs
 

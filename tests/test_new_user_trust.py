@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import RESNET, run_cli
+from conftest import RESNET, run_cli, thin_times
 
 import trtinspect
 from trtinspect.cli.options import runs_in, side_labels
@@ -23,12 +23,11 @@ H100 = Path(__file__).resolve().parents[1] / "sample_engines/trtexec-logs/trt10.
 def _split_runs(folder: Path, names: list[str]) -> list[str]:
     """Runs of the real qat bundle, each holding every k-th of its real iterations (derived at test time)."""
     src = RESNET / "qat"
-    iterations = json.loads(next(src.glob("*.timing.json")).read_text())
     out = []
     for i, name in enumerate(names):
         run_dir = folder / name
         shutil.copytree(src, run_dir)
-        next(run_dir.glob("*.timing.json")).write_text(json.dumps(iterations[i::len(names)]))
+        thin_times(run_dir, i, len(names))   # GENERATED: every k-th real iteration, the source's summary emptied
         out.append(str(run_dir))
     return out
 
