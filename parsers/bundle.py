@@ -514,7 +514,8 @@ def _refuse_foreign_profile(bundle: EngineBundle, ctx: kinds.LoadContext) -> Non
         raise TrtInspectError(
             where + f"{len(rest.foreign)} of {len(bundle.profile)} profiled names match no layer ({examples}"
             f"{', ...' if len(rest.foreign) > 2 else ''}) and {len(rest.untimed)} of {len(bundle.layers)} layers "
-            "have no profiled time: each file names layers the other lacks (another build or another network)",
+            "have no profiled time: each file names layers the other lacks (another build or network, or an edited "
+            "file)",
             hint=hint)
     if rest.myelin_parts:
         nodes = sum(n.startswith(FOREIGN_NODE) for n in joined.unmatched_layers)
