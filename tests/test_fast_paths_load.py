@@ -194,11 +194,13 @@ def _reference_from_decoded(obj: list[dict[str, Any]]) -> tuple[str, Any]:
     """profile._from_decoded as it read records before the header-first fast path: find the first header,
     drop every header, then the fast or the general path."""
     meta = profile.ProfileMeta(None)
-    for rec in obj:
-        if "count" in rec and "name" not in rec:
-            if isinstance(rec["count"], int) and not isinstance(rec["count"], bool):
-                meta.count = rec["count"]
-            break
+    try:
+        for rec in obj:
+            if "count" in rec and "name" not in rec:   # the first header's count: a whole number >= 1 (trust-input)
+                meta.count = profile._checked_count(rec["count"], None)
+                break
+    except TrtInspectError as exc:
+        return "error", str(exc)
     positions = [i for i, r in enumerate(obj) if not ("count" in r and "name" not in r)]
     try:
         frame = profile._plain_records_frame([obj[i] for i in positions])
