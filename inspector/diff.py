@@ -359,7 +359,7 @@ def headline(a_name: str, b_name: str, totals: Mapping[str, float]) -> str:
     if not (math.isnan(ga) or math.isnan(gb)) and ga > 0:
         d = gb - ga
         if abs(d) < SAME_MS:
-            return (f"B ({b_name}) and A ({a_name}) take the same end-to-end GPU compute time (mean per iteration: "
+            return (f"A ({a_name}) and B ({b_name}) take the same end-to-end GPU compute time (mean per iteration: "
                     f"{ga:.3f} ms); {per_layer}{_delta_tail(tb - ta)}.")
         return (f"B ({b_name}) is {abs(d):.3f} ms {'slower' if d > 0 else 'faster'} than A ({a_name}) end to "
                 f"end, {abs(100 * d / ga):.1f}% of A's GPU compute (mean per iteration: {ga:.3f} -> {gb:.3f} ms); "
@@ -623,7 +623,7 @@ def _end_to_end_headline(a_name: str, b_name: str, both: pd.DataFrame, totals: M
     what, ga, gb = _E2E_WORDS.get(str(row["metric"]), str(row["metric"])), float(row["a_ms"]), float(row["b_ms"])
     d = gb - ga
     if abs(d) < SAME_MS:
-        first = (f"B ({b_name}) and A ({a_name}) take the same end-to-end {what} time (mean per iteration: "
+        first = (f"A ({a_name}) and B ({b_name}) take the same end-to-end {what} time (mean per iteration: "
                  f"{ga:.3f} ms)")
     else:
         share = f", {abs(100 * d / ga):.1f}% of A's {what}" if ga > 0 else ""

@@ -162,6 +162,9 @@ def collect(paths: Sequence[str | Path]) -> tuple[list[SourceFile], str, Path | 
             if p.name.lower().endswith(ENGINE_SUFFIXES):
                 files.extend(_from_engine(p))
                 continue
+            if p.is_symlink():    # exists() follows links: a loop or a dangling link is not "no such file"
+                raise TrtInspectError("is a symbolic link that leads to no file (a link loop or a missing target)",
+                                      path=p, hint="check where the link points (ls -l)")
             raise TrtInspectError("no such file", path=p, hint="check the path")
         files.append(_classify(p))
     for f in files:

@@ -255,9 +255,10 @@ def test_every_input_reaches_the_command_line(workspace: Path, tmp_path: Path) -
         workspace,
         baseline="runs/base/*",
         candidate="runs/cand/run1\nruns/slow/run1",
-        thresholds="threshold=3% group-threshold=12% floor-ms=0.02 min-share=2% alpha=0.01 strict-groups=true",
+        thresholds="threshold=3% group-threshold=12% floor-ms=0.02 floor-share=1% min-share=2% alpha=0.01 "
+                   "strict-groups=true",
         config="latency.toml",
-        allow_different="trt_version gpu_clocks",
+        allow_different="trt_version clocks",
         history_url="postgresql+psycopg://ci@db/latency",
         extra_args="--bencher bencher.json",
         path_prefix=str(fake_bin),
@@ -269,11 +270,34 @@ def test_every_input_reaches_the_command_line(workspace: Path, tmp_path: Path) -
     assert calls[1] == ["diff", "runs/base/run1", "runs/cand/run1", "--format", "html", "--output", f"{out}/diff.html"]
     assert calls[0] == [
         "check", "--baseline", "runs/base/run1", "runs/base/run2", "--candidate", "runs/cand/run1", "runs/slow/run1",
-        "--threshold", "3%", "--group-threshold", "12%", "--floor-ms", "0.02", "--min-share", "2%", "--alpha", "0.01",
-        "--strict-groups", "--config", "latency.toml", "--allow-different", "trt_version", "gpu_clocks",
+        "--threshold", "3%", "--group-threshold", "12%", "--floor-ms", "0.02", "--floor-share", "1%",
+        "--min-share", "2%", "--alpha", "0.01", "--strict-groups", "--config", "latency.toml", "--allow-different",
+        "trt_version", "clocks",
         "--record", "postgresql+psycopg://ci@db/latency", "--json", f"{out}/check.json", "--markdown",
         f"{out}/summary.md", "--junit", f"{out}/junit.xml", "--bencher", "bencher.json",
     ]
     assert run.code == 3
     assert run.outputs["verdict"] == "not-comparable" and run.outputs["exit-code"] == "3"
     assert "not comparable" in run.summary
+
+
+def test_the_action_documents_what_check_accepts() -> None:
+    """The action's own examples work: each thresholds key is a check option, each allow-different example a
+    field check knows (new-user trial 5: `gpu_clocks` and `floor-share` were wrong)."""
+    import re
+
+    import click
+
+    from trtinspect.cli import check as check_cli
+    from trtinspect.inspector.check_inputs import ALLOWED_FIELDS
+
+    text = (REPO / "action.yml").read_text(encoding="utf-8")
+    options = {o for p in check_cli.command.params if isinstance(p, click.Option) for o in p.opts}
+    case = re.search(r"\n\s*([a-z|-]+)\) args\+=\(\"--\$key\"", text)
+    assert case is not None
+    keys = case.group(1).split("|")
+    assert {f"--{k}" for k in keys} <= options
+    assert {"--threshold", "--group-threshold", "--floor-ms", "--floor-share", "--min-share", "--alpha"} <= {
+        f"--{k}" for k in keys}
+    example = re.search(r"e\.g\. ([a-z_ ]+)\n", text)
+    assert example is not None and set(example.group(1).split()) <= set(ALLOWED_FIELDS)

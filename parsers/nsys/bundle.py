@@ -181,7 +181,13 @@ def from_nsys_files(
     csvs = by_kind.get("nsys_stats_csv", [])
     others = {k: v for k, v in by_kind.items() if k not in ("nsys_sqlite", "nsys_stats_csv", "layer_info")}
     first_other = next((v[0] for v in others.values()), None)
-    if exports and (csvs or len(exports) > 1 or first_other is not None or len(by_kind.get("layer_info", [])) > 1):
+    if len(exports) > 1:
+        names = ", ".join(p.name for p in exports[:4]) + (" ..." if len(exports) > 4 else "")
+        raise TrtInspectError(
+            f"holds {len(exports)} Nsight Systems SQLite exports ({names}): load one export on its own "
+            "(optionally with the engine's layer-information JSON)", path=exports[0].parent,
+            hint="pass one .sqlite file, or one per side to diff/check")
+    if exports and (csvs or first_other is not None or len(by_kind.get("layer_info", [])) > 1):
         raise TrtInspectError(
             "load one Nsight Systems SQLite export on its own (optionally with the engine's layer-information JSON)",
             path=exports[1] if len(exports) > 1 else (csvs[0] if csvs else first_other or exports[0]),

@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> Any:
         discard_stdout()
         sys.exit(0)
     except OSError as exc:
+        if exc.filename is None and _stdout_fails(exc):  # click's own help/version text to a full stdout
+            click.echo(f"trtinspect: error: {printable(stdout_error(exc))}", err=True)
+            sys.exit(2)
         if exc.filename is None:     # not about a path the user gave: a bug
             _internal_error(exc, debug)
         # a path the system refuses (too long, permission denied, a loop...): the user's to fix, one line
@@ -154,6 +157,25 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(2)
     except Exception as exc:  # an internal bug: say so in one line, traceback only with --debug
         _internal_error(exc, debug)
+
+
+def _stdout_fails(exc: OSError) -> bool:
+    """Whether ``exc`` (an error without a file name) was raised by click writing its own text to standard
+    output: ``--help`` or ``--version`` to ``/dev/full`` fails inside ``click.echo``, before any command runs.
+    Output files are written by :mod:`trtinspect.cli.options`, naming their path in any error."""
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "echo" and frame.f_globals.get("__name__") == "click.utils":
+            target = frame.f_locals.get("file")
+            if target is sys.stdout:
+                return True
+            try:
+                return target is not None and target.fileno() == sys.stdout.fileno()
+            except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+                return False
+        tb = tb.tb_next
+    return False
 
 
 def _internal_error(exc: Exception, debug: bool) -> NoReturn:

@@ -83,7 +83,7 @@ def command(db_arg: str | None, db: str | None, engine_name: str | None, layer: 
         return
     runs = history.list_runs(engine=engine, engine_name=engine_name, limit=limit)
     if runs.empty:
-        echo("no recorded checks")
+        _no_checks(engine, engine_name)
         return
     rows = []
     for r in runs.to_dict("records"):
@@ -97,6 +97,19 @@ def command(db_arg: str | None, db: str | None, engine_name: str | None, layer: 
            rows)
     if any(row[0][5] == "lsum" for row in rows):
         echo(HISTORY_LSUM)
+
+
+def _no_checks(engine: Any, engine_name: str | None) -> None:
+    """Nothing to list: an empty store, or no check of ``engine_name`` (then the engine names it has, escaped;
+    not an error: a query that found nothing)."""
+    known = history.engine_names(engine) if engine_name else []
+    if not known:
+        echo("no recorded checks")
+        return
+    echo(f"no recorded checks of engine '{printable(engine_name)}' (--engine is an exact candidate engine name)")
+    echo(f"the store has checks of {len(known)} engine name(s), e.g.:")
+    for name in known[:10]:
+        echo(f"  '{printable(name)}'")
 
 
 def _no_such_layer(layer: str, engine: Any, engine_name: str | None) -> None:

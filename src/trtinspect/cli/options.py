@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import shutil
 import sys
@@ -21,7 +22,7 @@ import click
 
 import trtinspect
 from trtinspect import render
-from trtinspect.cli import discard_stdout, keep_until_exit, stdout_error
+from trtinspect.cli import discard_stdout, keep_until_exit, printable, stdout_error
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers.model import EngineBundle, require_tensorrt  # nsys package imported for nsys inputs only
 from trtinspect.render.jsonout import Utf8Pieces
@@ -198,7 +199,24 @@ def write_output(target: str | Path | None, text: str | bytes | Utf8Pieces, what
                 fh.write(text)
     except OSError as exc:
         raise TrtInspectError(f"cannot write the {what}: {exc.strerror}", path=path,
-                              hint="check that the folder exists and is writable") from None
+                              hint=_write_hint(exc, path)) from None
+
+
+def _write_hint(exc: OSError, path: Path) -> str:
+    """What to do when ``path`` cannot be written: about the file when it exists and is not writable, about
+    the folder when that is missing or not writable, about space when the disk is full."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "free space where the file goes, or write it elsewhere"
+    if exc.errno == errno.EISDIR or path.is_dir():
+        return "give a file name, not a folder"
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        return f"create the folder {printable(str(folder))} first, or write the file elsewhere"
+    if path.exists() and (not path.stat().st_mode & 0o222 or not os.access(path, os.W_OK)):
+        return "the file exists and is read-only: make it writable, remove it, or write elsewhere"
+    if not os.access(folder, os.W_OK):
+        return f"the folder {printable(str(folder))} is not writable: write the file elsewhere"
+    return "check that the folder exists and is writable"
 
 
 def echo_output(text: str | bytes | Utf8Pieces) -> None:

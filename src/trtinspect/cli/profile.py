@@ -129,6 +129,20 @@ def command(
         echo(f"  {kind:8s} {printable(p.name)}")
 
 
+# Binary formats that start with a fixed signature and are never a TensorRT plan (a plan has no documented
+# marker, so only these are refused before TensorRT is asked): the file's first bytes -> what it is.
+_NOT_ENGINES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"%PDF-", "a PDF document"), (b"PK\x03\x04", "a zip archive (a PyTorch .pt checkpoint is one)"),
+    (b"\x1f\x8b", "a gzip archive"), (b"\x7fELF", "an executable (ELF)"), (b"\x93NUMPY", "a NumPy array"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+
+
+def _magic_is_sqlite(head: bytes) -> bool:
+    return head.startswith(b"SQLite format 3\x00")
+
+
 def _require_engine_file(path: Path) -> None:
     """Refuse what is plainly not a serialized engine before blaming a missing TensorRT: an ONNX model (that is
     `capture`'s input), an empty file, text (a log, JSON exports: `report` reads those). A serialized plan is
@@ -143,6 +157,12 @@ def _require_engine_file(path: Path) -> None:
     if not head.strip():
         raise TrtInspectError("file is empty, expected a serialized engine", path=path,
                               hint="pass the .engine/.plan file trtexec --saveEngine wrote")
+    known = next((what for magic, what in _NOT_ENGINES if head.startswith(magic)), None)
+    if known is not None:
+        raise TrtInspectError(f"is {known}, not a serialized engine", path=path,
+                              hint="pass the .engine/.plan file trtexec --saveEngine wrote"
+                                   + ("; `trtinspect report FILE` reads Nsight Systems SQLite exports"
+                                      if _magic_is_sqlite(head) else ""))
     if not _io.looks_binary(head):
         kind = sniff.detect_kind(path)
         what = "text" if kind == "unknown" else f"a {kind.replace('_', ' ')} file"

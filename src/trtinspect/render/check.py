@@ -22,7 +22,7 @@ import pandas as pd
 
 from trtinspect.inspector.check import CheckResult, EndToEnd, centre_word
 from trtinspect.inspector.check_inputs import metric_name
-from trtinspect.render.escape import dumps_finite
+from trtinspect.render.escape import UNICODE_CONTROLS, dumps_finite
 from trtinspect.textfmt import FILE_WIDTH, fit_row
 
 MAX_ROWS = 15
@@ -228,12 +228,19 @@ def to_text(r: CheckResult, *, width: int = FILE_WIDTH) -> str:
     return "\n".join(term_text(line) for line in lines)
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The controls render.escape shows (C0/C1 but TAB and LF, Unicode line separators, bidirectional controls).
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{UNICODE_CONTROLS}]")
+
+
+def _shown(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def term_text(text: object) -> str:
-    """A name for the terminal: control characters (ANSI escapes, CR, backspace...) shown as ``\\xNN``."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text).replace("\n", " "))
+    """A name for the terminal: control characters (ANSI escapes, CR, backspace...) shown as ``\\xNN``,
+    bidirectional controls (U+202E...) and line separators as ``\\uXXXX`` (render.escape's rule)."""
+    return _CONTROL.sub(_shown, str(text).replace("\n", " "))
 
 
 def threshold_summary(r: CheckResult) -> str | None:
@@ -331,7 +338,9 @@ def to_markdown(r: CheckResult) -> str:
 
 
 # Characters XML 1.0 allows (https://www.w3.org/TR/xml/#charsets); everything else is written as \\xNN.
-_XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Bidirectional controls and line separators are allowed by XML but reorder or break what a reader shows: also
+# written as \\uNNNN (render.escape's rule).
+_XML_FORBIDDEN = re.compile(f"[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[{UNICODE_CONTROLS}]")
 
 
 def xml_text(text: object) -> str:
@@ -392,7 +401,7 @@ def gh_data(text: object) -> str:
     """Escape the message (data) of a GitHub Actions workflow command: ``%``, CR, LF (as ``@actions/core``
     ``escapeData`` does), so a name can neither end the command nor start a new one."""
     escaped = str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", escaped)  # and no terminal escapes in the log
+    return _CONTROL.sub(_shown, escaped)  # and no terminal escapes or bidirectional controls in the log
 
 
 def gh_property(text: object) -> str:

@@ -24,13 +24,14 @@ import math
 import re
 from typing import Any
 
-__all__ = ["dumps_finite", "finite_or_null", "md_cell", "md_text", "printable", "printable_lines", "printable_text",
-           "xml_text"]
+__all__ = ["UNICODE_CONTROLS", "dumps_finite", "finite_or_null", "md_cell", "md_text", "printable",
+           "printable_lines", "printable_text", "xml_text"]
 
 # Unicode's own line breaks (U+2028/U+2029: str.splitlines, editors and browsers break lines there) and the
 # bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9) that reorder what follows on screen ("Trojan
 # Source"): shown as \\uXXXX, like the C0/C1 controls as \\xNN.
-_UNICODE_CONTROLS = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+UNICODE_CONTROLS = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNICODE_CONTROLS = UNICODE_CONTROLS
 _CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_UNICODE_CONTROLS}]")        # every control, line breaks included
 _CONTROL_IN_TEXT = re.compile(f"[\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f{_UNICODE_CONTROLS}]")   # all but the layout's \\n
 _COMMAND_LINE = re.compile(r"^([ \t]*):(?=:)", re.MULTILINE)     # a GitHub workflow command: "::name ...::"
