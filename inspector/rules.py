@@ -228,14 +228,16 @@ RULES: tuple[Rule, ...] = (
         checks=(
             "Layers with Origin QDQ, Quantize/Dequantize layer types, or names made only of Q/DQ nodes, "
             "that run as their own kernel instead of being folded into the producer's output or the "
-            "consumer's input."
+            "consumer's input. A Dequantize writing a network output is one finding with the reformat serving it "
+            "(cost: their own time, an upper bound, not a saving)."
         ),
         evidence=("operation", "input", "output", "origin", "producers", "consumers", "float_readers"),
         mitigation=(
             "Quantize tensors where they are produced and consumed in INT8: add Q/DQ on residual "
             "branches so the producer can write INT8, quantize pooling layers' inputs, and avoid reading "
             "the same tensor both quantized and unquantized. A Quantize of the network input remains "
-            "unless the application feeds INT8 (--inputIOFormats=int8:...)."
+            "unless the application feeds INT8 (--inputIOFormats=int8:...). A Dequantize at a network output: "
+            "drop the Q/DQ pair at the end of the model, or declare the output format (--outputIOFormats)."
         ),
         reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
         check=rules_precision.check_qdq,
@@ -367,8 +369,8 @@ RULES: tuple[Rule, ...] = (
         check=rules_kernels.check_no_tensor_cores,
         severities=("info", "warning"),
         severity_rule=(
-            "info for an image-input layer (C <= 4: a CUDA-core first layer is the usual choice); never an "
-            "error: its cost is a layer time (an upper bound), not an estimated saving"
+            "info for an image-input layer (C <= 4, in any build: a CUDA-core first layer is the usual choice); "
+            "never an error: its cost is a layer time (an upper bound), not an estimated saving"
         ),
         cost_kind="layer time",
         cost_method=(
@@ -398,14 +400,18 @@ RULES: tuple[Rule, ...] = (
             "tactic_class",
         ),
         mitigation=(
-            "Use channel counts that are multiples of the format's vector width (e.g. width multipliers "
-            "giving multiples of 32 for INT8 C32 layouts), or accept the padding where the model fixes them."
+            "Padded channels cost what real ones would (C=144 in an INT8 C32 format runs as 160), so no change of "
+            "format saves this: where the architecture is still open, round channel counts down to a multiple of "
+            "the vector width to save time (144 -> 128), or up for capacity at about the same time (16 -> 32); "
+            "otherwise accept the padding."
         ),
         reference=DL_PERF_CONV,
         check=rules_kernels.check_channel_alignment,
-        cost_kind="estimated saving",
+        cost_kind="layer time",
         cost_method=(
-            "layer time x padded share of the C x K work (assumes time scales with padded channels)"
+            "the convolutions' own time: an upper bound, not a saving (raising a channel count to the multiple "
+            "turns the padding into real work, keeping it still pads; each layer's padded share of its work is "
+            "evidence.padding_waste)"
         ),
     ),
     Rule(
@@ -438,16 +444,19 @@ RULES: tuple[Rule, ...] = (
             us=rules_timing.THRESHOLDS["tiny-kernels"]["max_ms"] * 1000,
             share=rules_timing.THRESHOLDS["tiny-kernels"]["min_share"],
         ),
-        evidence=("count", "share_of_layer_total", "tiny_ms", "max_ms", "examples"),
+        evidence=("count", "share_of_layer_total", "tiny_ms", "max_ms", "cuda_graphs", "examples", "gpu_busy_share",
+                  "host_launch_ms_assumed"),
         mitigation=(
             "Reduce launch overhead: run with CUDA graphs (trtexec --useCudaGraph / "
             "cudaStreamBeginCapture), increase the batch size, or simplify the graph so more layers fuse."
         ),
         reference=TRTEXEC_DOC,
         check=rules_timing.check_tiny_kernels,
-        cost_kind="estimated saving",
+        cost_kind="not estimated",
         cost_method=(
-            "estimated launch overhead (kernels x assumed per-kernel overhead)"
+            "not estimated: per-layer times are the kernels' GPU time, which CUDA graphs do not shorten (launch "
+            "overhead is host time, not in them); the GPU busy share of the walltime (trtexec's totals) is the "
+            "evidence of launch-boundness when the files have it"
         ),
         needs_profile=True,
     ),
@@ -491,8 +500,9 @@ RULES: tuple[Rule, ...] = (
         evidence=("avg_ms", "median_ms", "relative_gap", "line_no", "message", "coefficient_of_variation_pct",
                   "threshold_pct", "threshold_basis", "iterations", "gpu_compute_mean_ms"),
         mitigation=(
-            "Lock GPU clocks (nvidia-smi -lgc), keep other work off the GPU, use more iterations "
-            "(--iterations / --duration) and compare medians."
+            "Lock GPU clocks (nvidia-smi -lgc), run with --useSpinWait unless the run already spin-waited "
+            "(trtexec's own advice), keep other work off the GPU, use more iterations (--iterations / --duration) "
+            "and compare medians."
         ),
         reference=TRT_BEST_PRACTICES,
         check=rules_timing.check_unstable_timing,

@@ -351,3 +351,70 @@ def explained_data_movement(ctx: LintContext) -> list[int]:
     """Data-movement layers ``input-path`` and ``explicit-padding`` give a cause for (other rules leave them
     to those two)."""
     return sorted({*_input_path(ctx), *padding_rows(ctx)})
+
+
+# --------------------------------------------------------------------------- a Dequantize at the network output
+OUTPUT_DQ_GROUP = "Dequantize | dequantizes a network output"
+OUTPUT_DQ_MITIGATION = (
+    "Drop the Q/DQ pair at the end of the network in the model, so the last layer writes its float output itself "
+    "(TensorRT then fuses the output conversion into it), or, if the application can read INT8, remove the "
+    "Dequantize and declare the output format (trtexec --outputIOFormats=int8:..., IBuilderConfig I/O formats). "
+    "Rebuild and compare: the float write and any reformat to the output's format remain."
+)
+
+
+def output_dequantize(ctx: LintContext, r: int) -> list[int] | None:
+    """For Dequantize layer ``r`` writing a network output (no reader through tensor edges; without edges, it
+    runs after the last layer that computes): the reformat rows serving only it (its input reformat), else
+    None (not at an output)."""
+    if ctx.has_edges:
+        if ctx.consumers[r]:
+            return None
+        return [p for p in ctx.producers[r] if ctx.is_reformat(p) and not ctx.is_noop(p) and ctx.consumers[p] == [r]]
+    cache = ctx.rule_cache
+    if "last_compute" not in cache:   # the last layer that is not a reformat, Q/DQ or no-op (execution order)
+        cache["last_compute"] = next((x for x in range(ctx.n - 1, -1, -1) if not ctx.is_passthrough(x)), -1)
+    if r < cache["last_compute"]:
+        return None
+    p = r - 1
+    target = prec.reformat_target(ctx.names[p]) if p >= 0 and ctx.is_reformat(p) else None
+    return [p] if target is not None and target[2] == ctx.names[r] and not ctx.is_noop(p) else []
+
+
+def output_dequantize_finding(ctx: LintContext, r: int, tied: list[int], title: str, confidence: str) -> Finding:
+    """The qdq-standalone finding of a Dequantize at a network output, with the reformat serving it (one cause:
+    the Q/DQ at the end of the network; it absorbs that reformat's reformat-copy finding). Its cost is the
+    layers' own time, an upper bound: without them the last layer writes float itself."""
+    names = ctx.names
+    cause, ev = "", {}
+    if ctx.detail:
+        before = f" and the reformat before it ({', '.join(repr(short(names[x], 60)) for x in tied)})" if tied else ""
+        where = ("nothing reads its output (a network output)" if ctx.has_edges else
+                 "it runs after the last layer that computes (execution order: a network output, inferred)")
+        cause = (f"dequantizes a network output: {where}, so there is no later layer to fold it into; the network "
+                 "ends with a Quantize/Dequantize pair, so the last compute layer writes INT8 and this "
+                 f"Dequantize{before} run(s) as separate kernels")
+        ev = {"operation": "Dequantize", "network_output": True, "reformats": [names[x] for x in tied],
+              "previous_layer": names[r - 1] if r > 0 else None}
+    return Finding(
+        rule_id="qdq-standalone",
+        rows=[*tied, r],
+        title=title,
+        cause=cause,
+        evidence=ev,
+        confidence=confidence,
+        supersedes=("reformat-copy",),
+        cost_kind="layer time",
+        cost_method=(
+            "the Dequantize and reformat layers' own time: an upper bound, not a saving (without the output Q/DQ "
+            "the last layer writes a float output itself, 2-4x the bytes of INT8, and TensorRT may still reformat "
+            "it to the output's layout)"
+        ),
+        mitigation=OUTPUT_DQ_MITIGATION,
+        group=OUTPUT_DQ_GROUP,
+        group_title="{n} standalone Dequantize layers at network outputs (with their reformats)",
+        group_cause=("{n} Dequantize layers write network outputs: the network ends with Quantize/Dequantize "
+                     "pairs, so each runs as its own kernel with the reformat to its input layout before it (one "
+                     "cause: the Q/DQ at the outputs; per layer: evidence.members)"),
+        group_mitigation=OUTPUT_DQ_MITIGATION,
+    )

@@ -10,6 +10,7 @@ from trtinspect.inspector import precision as prec
 from trtinspect.inspector import rules_facts as facts
 from trtinspect.inspector.rules_base import Finding, LintContext, channels_of, short
 from trtinspect.inspector.rules_facts import ConvTensors
+from trtinspect.inspector.rules_precision import conversion_kind
 
 # Padding share (of the Tensor Core work) from which a channel count is reported, in percent: compared in
 # integers, so 144 -> 160 channels (exactly 10%) is reported whatever float rounding would say.
@@ -76,8 +77,8 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
     """Convolutions/GEMMs whose tactic is a SIMT (CUDA-core) kernel where Tensor Cores were available.
 
     Depthwise convolutions are skipped (no Tensor Core kernels for them). Image-input layers (C <= 4) are
-    info: a CUDA-core first-layer kernel is the usual choice. In an FP32-only build every such layer has one
-    cause (the build), so they are one finding.
+    info, in any build: a CUDA-core first-layer kernel is the usual choice. In an FP32-only build every other
+    such layer has one cause (the build), so they are one finding.
     """
     classes = _tactic_classes(ctx)
     tc_elsewhere = _tensor_cores_in_engine(classes)
@@ -103,13 +104,22 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
         if not _wants_tensor_cores(ctx, r, tc_elsewhere) or is_depthwise(ctx, r):
             continue
         p = ctx.precision[r]
-        group = "fp32-build" if p in ("FP32", "TF32") and fp32_only else None
-        image = is_image_input(ctx, r) and group is None
+        # an image-input layer (C <= 4) is info, whatever the build: its own finding, not in the FP32-build group
+        image = is_image_input(ctx, r)
+        group = "fp32-build" if p in ("FP32", "TF32") and fp32_only and not image else None
         cause, ev = _no_tensor_cores_cause(ctx, r, image, tc_elsewhere, build) if ctx.detail else ("", {})
+        tied = tied_reformats(ctx, r)
+        if tied and ctx.detail:
+            cause += (f"; its layout ({ctx.input_format[r] or '?'} in, {ctx.output_format[r] or '?'} out) needs "
+                      f"{len(tied)} layout reformat(s) that serve only it: {_names(ctx, tied)} (they go with this "
+                      "kernel choice, and TensorRT counted them when it picked it)")
+            ev["tied_reformats"] = [ctx.names[x] for x in tied]
         out.append(
             Finding(
                 rule_id="no-tensor-cores",
-                rows=[r],
+                rows=[r, *tied],
+                supersedes=("reformat-copy",) if tied else (),
+                cost_method=TIED_METHOD if tied else None,
                 title=f"{short(ctx.names[r], 60)} runs on CUDA cores ({p})",
                 cause=cause,
                 evidence=ev,
@@ -121,7 +131,40 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
                 group_mitigation=mitigation,
             )
         )
+    tied_n = sum(len(f.rows) - 1 for f in out if f.group)
+    for f in [f for f in out if f.group] if tied_n else ():
+        f.cost_method = TIED_METHOD
+        f.group_cause = group_cause and (
+            f"{group_cause}; listed and timed with them: the {tied_n} layout reformats that serve only these "
+            "CUDA-core kernels (they go with the kernel choice: TensorRT counts reformats when it picks formats, so "
+            "they are no saving of their own)")
     return out
+
+
+TIED_METHOD = ("the convolutions' own time, and that of the layout reformats serving only them (they go with the "
+               "kernel choice): an upper bound, not a saving (how much faster a Tensor Core kernel would be is not "
+               "estimated)")
+
+
+def tied_reformats(ctx: LintContext, r: int) -> list[int]:
+    """The layout reformats (same data type, another layout) that exist only for CUDA-core layer ``r``: the one
+    feeding it alone, the one reading only its output. They go with TensorRT's choice of that kernel (it times
+    reformats when it picks formats), so they are no saving of their own. Needs tensor edges."""
+    if not ctx.has_edges:
+        return []
+    tied = []
+    ins, outs, reformat, noop = ctx.inputs, ctx.outputs, ctx.is_reformat, ctx.is_noop
+    near = [p for p in ctx.producers[r] if ctx.consumers[p] == [r]]
+    near += [c for c in ctx.consumers[r] if ctx.producers[c] == [r]]
+    for x in near:
+        if reformat(x) and not noop(x) and conversion_kind(ins[x][0] if ins[x] else None,
+                                                           outs[x][0] if outs[x] else None) == "layout":
+            tied.append(x)
+    return tied
+
+
+def _names(ctx: LintContext, rows: list[int]) -> str:
+    return ", ".join(repr(short(ctx.names[x], 60)) for x in rows)
 
 
 def _no_tensor_cores_cause(
@@ -137,6 +180,8 @@ def _no_tensor_cores_cause(
             f"image-input layer (C={c}): a CUDA-core first-layer kernel is the usual choice, since a "
             f"Tensor Core kernel would pad C={c} to {prec.CHANNEL_MULTIPLE.get(p, 8)} or more"
         )
+        if p in ("FP32", "TF32") and _fp32_only(ctx, build):
+            reasons.append(f"the engine was also built for FP32 only (Precision={build or 'FP32'})")
     else:
         if g > 1:
             reasons.append(f"grouped convolution (groups={g}): grouped convolutions rarely map to Tensor Cores")
@@ -271,7 +316,8 @@ def check_channel_alignment(ctx: LintContext) -> list[Finding]:
                     "tactic": ctx.tactic[r] or None,
                     "tactic_class": prec.tactic_class(ctx.tactic[r]),
                 },
-                saving={r: ctx.avg_ms[r] * waste},
+                # no saving: raising a channel count to the multiple turns the padding into real work, keeping it
+                # still pads; the layer's own time is an upper bound (cost_kind "layer time", as no-tensor-cores)
                 group=f"{p} x{'/'.join(str(m) for m in mults)}",
                 group_title=f"{{n}} {p} convolutions pad channels to multiples of {'/'.join(str(m) for m in mults)}",
                 group_cause=(

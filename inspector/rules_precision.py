@@ -10,6 +10,7 @@ from itertools import compress
 from typing import Any
 
 from trtinspect.inspector import precision as prec
+from trtinspect.inspector import rules_causes
 from trtinspect.inspector import rules_facts as facts
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
 from trtinspect.inspector.rules_dla import DLA_MITIGATION, dla_boundary, dla_rows
@@ -69,7 +70,10 @@ def _reformat_group(kind: str, signature: str, detailed: bool) -> tuple[str, str
                "JSON would say)" if not detailed else
                "{n} reformat layers (their tensors' formats are not in the layer information, so what they "
                "convert is unknown)")
-    return f"{{n}} reformat copies of one kind ({signature})", (
+    # one kind only when the formats say so: names alone do not show what the copies convert
+    title = (f"{{n}} reformat copies of one kind ({signature})" if kind != "unknown" else
+             f"{{n}} reformat copies ({signature})")
+    return title, (
         f"{{n}} reformat layers do the same kind of conversion ({signature}) between layers "
         "that disagree on the format (neighbouring kernels of different families want different "
         "layouts/precisions); each one's formats and the layer it serves: evidence.members"
@@ -278,6 +282,11 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
         title = f"Standalone {op_name} layer {name if len(name) <= 60 else name[:57] + '...'}"
         if refer is not None and r in covered:  # a reference (rules_facts.Sink): no cause or evidence
             refer([r], title)
+            continue
+        tied = rules_causes.output_dequantize(ctx, r) if op_name == "Dequantize" else None
+        if tied is not None and (sink is None or r not in sink.covered):   # the Q/DQ at a network output
+            confidence = "proven" if (ip and op) or origin[r].upper() == "QDQ" else "inferred"
+            out.append(rules_causes.output_dequantize_finding(ctx, r, tied, title, confidence))
             continue
         cause, ev = "", _empty()
         if later:  # the severity and group as _qdq_kind finds them; the texts if the finding is shown

@@ -88,7 +88,7 @@ def _medians_from(ctx: LintContext, stats: Stats) -> str:
     return "the --exportTimes iterations" if other is None else f"the measured iterations ({other})"
 
 
-def _busy(ctx: LintContext) -> tuple[float | None, str]:
+def busy_share(ctx: LintContext) -> tuple[float | None, str]:
     """GPU busy share of the host walltime from trtexec's totals (or the same totals of the measured iterations
     when trtexec did not write them), and a sentence saying it."""
     t = ctx.bundle.timing
@@ -170,7 +170,7 @@ def check_enqueue_bound(ctx: LintContext) -> list[Finding]:
     assert enq.median is not None and gpu.median is not None
     if not np.float32(enq.median) > np.float32(ratio) * np.float32(gpu.median):
         return []
-    share, busy = _busy(ctx)
+    share, busy = busy_share(ctx)
     line = _warning_line(ctx, "bound by Enqueue Time")
     mostly_busy = share is not None and share >= THRESHOLDS[ENQUEUE_ID]["busy_share_info"]
     where = _medians_from(ctx, enq)

@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from trtinspect.inspector import rules_causes
+from trtinspect.inspector import rules_causes, rules_run
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
 from trtinspect.inspector.rules_run import run_by
+from trtinspect.parsers import run_settings
 from trtinspect.parsers.timing import FROM_TIMES
 
 THRESHOLDS: dict[str, dict[str, float]] = {
@@ -71,9 +72,10 @@ def check_hot_layers(ctx: LintContext) -> list[Finding]:
 def check_tiny_kernels(ctx: LintContext) -> list[Finding]:
     """Many layers each shorter than ``max_ms``, together a large share of the time: launch-bound.
 
-    The cost is the estimated launch overhead (``launch_ms`` per kernel, assumed), not the kernels' time;
-    when the run already used CUDA graphs that overhead is mostly gone, so CUDA graphs are not advised and
-    no saving is estimated.
+    No saving is estimated: the per-layer times are the kernels' GPU time, which CUDA graphs do not shorten
+    (the launch overhead they remove is host time, not in those times); the GPU busy share of the walltime,
+    when trtexec's totals are there, shows whether the GPU waited. When the run already used CUDA graphs they
+    are not advised.
     """
     total = ctx.per_layer_total_ms
     if not ctx.has_profile or total <= 0:
@@ -121,6 +123,7 @@ def check_tiny_kernels(ctx: LintContext) -> list[Finding]:
                    "cudaStreamEndCapture once, cudaGraphLaunch per inference)")
     if graphs is None:
         launch += " if the run did not already use them (the inputs do not say)"
+    busy = _launch_evidence(ctx, ev)
     return [
         Finding(
             rule_id="tiny-kernels",
@@ -128,17 +131,33 @@ def check_tiny_kernels(ctx: LintContext) -> list[Finding]:
             title=f"{len(tiny)} tiny kernels (< {th['max_ms'] * 1000:.0f} us each) take {share:.1%} of the "
             "per-layer time",
             cause=f"{len(tiny)} of {ctx.n} layers run for less than {th['max_ms'] * 1000:.0f} us each; at this "
-            "size launch overhead and gaps between kernels dominate",
+            f"size each kernel's launch (about {us:.0f} us of host time without CUDA graphs, assumed) can take "
+            f"longer than the kernel itself, so the GPU may wait between kernels. {busy}",
             evidence=ev,
-            saving={r: min(ctx.avg_ms[r], th["launch_ms"]) for r in tiny},
-            cost_kind="estimated saving",
+            cost_ms=math.nan,
+            cost_kind="not estimated",
             cost_method=(
-                f"estimated launch overhead: {len(tiny)} kernels x {us:.0f} us (assumed per-kernel launch "
-                "overhead that CUDA graphs remove; measure the real gaps with Nsight Systems)"
+                "not estimated: the per-layer times are each kernel's GPU time; launch overhead and gaps between "
+                "kernels are not in them, so no part of them is what CUDA graphs save (if each launch costs "
+                f"{us:.0f} us of host time, assumed, the {len(tiny)} launches take about "
+                f"{len(tiny) * th['launch_ms']:.4f} ms of host time per inference: not a per-layer saving; "
+                "measure the real gaps with Nsight Systems)"
             ),
             mitigation=f"Reduce launch overhead: {launch}; or {fuse}.",
         )
     ]
+
+
+def _launch_evidence(ctx: LintContext, ev: dict[str, Any]) -> str:
+    """What shows whether the run was launch-bound: the GPU busy share of the host walltime (trtexec's totals),
+    recorded in ``ev`` (``gpu_busy_share``, ``host_launch_ms_assumed``), and a sentence saying it."""
+    share, said = rules_run.busy_share(ctx)
+    ev["gpu_busy_share"] = None if share is None else round(share, 4)
+    ev["host_launch_ms_assumed"] = ev["count"] * THRESHOLDS["tiny-kernels"]["launch_ms"]
+    if share is None:
+        return f"Whether it did is not in per-layer times: {said}."
+    return (f"{said}: the GPU idled {1 - share:.1%} of the run (launches, gaps and host work together; per-layer "
+            "times cannot split them).")
 
 
 def check_shape_layers(ctx: LintContext) -> list[Finding]:
@@ -265,7 +284,27 @@ def check_unstable_timing(ctx: LintContext) -> list[Finding]:
             )
     if not any(not f.rows for f in out):  # trtexec's own warning is not in these files: apply its rule
         out.extend(_unstable_compute(ctx))
+    if out:
+        advice = unstable_advice(ctx)
+        for f in out:
+            f.mitigation = advice
     return out
+
+
+def unstable_advice(ctx: LintContext) -> str:
+    """unstable-timing's mitigation: trtexec's own advice (lock the GPU clocks; --useSpinWait, named when the
+    run did not spin-wait or the files do not say), then more iterations and medians."""
+    spin = run_settings.spin_wait(ctx.bundle)
+    trtexec = run_by(ctx) == "trtexec"   # --useSpinWait is trtexec's flag
+    if spin is False and trtexec:
+        wait = ("run with --useSpinWait (trtexec's own advice; this run had spin-wait off: with a blocking wait "
+                "the host wakes late after some iterations, and the GPU may idle and change clocks between them), ")
+    elif spin is None and trtexec:
+        wait = "run with --useSpinWait if the run did not already use it (these files do not say), "
+    else:
+        wait = ""
+    return (f"Lock GPU clocks (nvidia-smi -lgc), {wait}keep other work off the GPU, use more iterations "
+            "(--iterations / --duration) and compare medians.")
 
 
 # trtexec's kUNSTABLE_PERF_REPORTING_THRESHOLD (coefficient of variation of GPU Compute Time, %), read in every OSS

@@ -172,7 +172,7 @@ def transfers_disabled(options: dict[str, str], commands: list[str], version: st
     return run_settings.data_transfers(options, commands, version) is False
 
 
-_SHAPE = re.compile(r"^\s*[^=:]+[=:]\s*(?P<dims>\d+(?:x\d+)*)\s*$")
+_DIMS = re.compile(r"^\s*(?P<dims>\d+(?:x\d+)*)\s*$")
 
 
 def batch_of(bundle: EngineBundle) -> tuple[int | None, str | None]:
@@ -200,11 +200,15 @@ def batch_of(bundle: EngineBundle) -> tuple[int | None, str | None]:
 
 
 def _first_dimension(shapes: str) -> int | None:
-    """The first dimension every ``name=AxBxC`` (or ``name:AxB``) of a list shares, else None."""
+    """The first dimension every ``name=AxBxC`` (or ``name:AxB``) of a list shares, else None; a name may hold ':'
+    (``x:0=4x1x28x28``)."""
     firsts: set[int] = set()
     for part in re.split(r"[,;]", shapes):
-        m = _SHAPE.match(part)
-        if m is None:
+        # the name ends at the last '=' (options: ``x:0=4x1x28x28``), else at the last ':' (``--shapes=x:0:4x1x28x28``,
+        # as trtexec splits it): tensor names may hold ':' (tf2onnx's ``x:0``)
+        name, sep, dims = part.rpartition("=") if "=" in part else part.rpartition(":")
+        m = _DIMS.match(dims)
+        if not sep or not name.strip() or m is None:
             return None
         firsts.add(int(m.group("dims").split("x")[0]))
     return firsts.pop() if len(firsts) == 1 else None

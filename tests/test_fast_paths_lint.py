@@ -289,7 +289,8 @@ def test_timing_rules_pick_the_rows_the_per_row_tests_pick(times: list[tuple[flo
     ctx.__dict__.update(precision=[""] * n, tactic=[""] * n, _noop=[i % 3 == 0 for i in range(n)], cuda_graphs=None)
     # no profile frame (the printed averages are the averages) and no times file (no CV rule)
     ctx.bundle = SimpleNamespace(warnings=pd.DataFrame(), profile=pd.DataFrame(),
-                                 timing=SimpleNamespace(gpu_compute=SimpleNamespace(source=None), samples={}))
+                                 timing=SimpleNamespace(gpu_compute=SimpleNamespace(source=None), samples={}),
+                                 inference_options={}, extras={}, trt_version=None, sources=[])   # run settings
     timed = [r for r in range(n) if not math.isnan(ctx.avg_ms[r])]
     th = rt.THRESHOLDS["unstable-timing"]
     unstable = [r for r in timed if not (math.isnan(ctx.median_ms[r]) or ctx.median_ms[r] <= 0

@@ -179,12 +179,18 @@ def test_fp32_build_is_one_no_tensor_core_cause_and_one_reformat_kind() -> None:
         and not any(w in x["TacticName"] for w in ("tensor16x8", "hmma", "tf32"))
     }
     assert len(simt) == 13
-    ntc = one(f, "no-tensor-cores")
-    assert set(ntc["layer_names"]) == simt and ntc["evidence"]["count"] == 13
-    assert "--fp16" in ntc["mitigation"] and ntc["cost_kind"] == "layer time"
+    # the image-input Conv__435 (C=3) is its own info finding (review 19:50 D); the 12 others are one cause
+    ntc = f[(f["rule_id"] == "no-tensor-cores") & (f["severity"] == "warning")].iloc[0].to_dict()
+    image = f[(f["rule_id"] == "no-tensor-cores") & (f["severity"] == "info")].iloc[0].to_dict()
+    assert image["layer_names"] == ["Conv__435 + resnet50/conv1_relu/Relu"]
     reformats = {x["Name"] for x in raw if x["LayerType"] == "Reformat"}
+    convs = {n for n in ntc["layer_names"] if n not in reformats}
+    assert convs | set(image["layer_names"]) == simt and ntc["evidence"]["count"] == 12
+    assert "--fp16" in ntc["mitigation"] and ntc["cost_kind"] == "layer time"
+    # the 12 layout reformats around the six winograd NCHW kernels go with them (review 19:50 C); one remains
+    tied = set(ntc["layer_names"]) & reformats
     rf = one(f, "reformat-copy")
-    assert set(rf["layer_names"]) == reformats and len(reformats) == 13
+    assert len(tied) == 12 and tied | set(rf["layer_names"]) == reformats and len(reformats) == 13
 
 
 def raw_input_path(folder: Path) -> list[str]:
@@ -286,10 +292,9 @@ def test_cuda_graphs_read_from_logs() -> None:
     f = lint(without)
     assert f.attrs["cuda_graphs"] is False
     tiny = one(f, "tiny-kernels")
-    assert "--useCudaGraph" in tiny["mitigation"] and tiny["cost_kind"] == "estimated saving"
-    n = tiny["evidence"]["count"]
-    assert tiny["cost_ms"] == pytest.approx(n * 0.002, abs=0.002)  # launch overhead, not the kernels' time
-    assert tiny["cost_ms"] < tiny["evidence"]["tiny_ms"]
+    # CUDA graphs advised; no saving: per-layer times are GPU time, launch overhead is not in them (review 19:50 A)
+    assert "--useCudaGraph" in tiny["mitigation"] and tiny["cost_kind"] == "not estimated"
+    assert math.isnan(tiny["cost_ms"])
 
 
 # ------------------------------------------------------------------------------------- per-layer evidence

@@ -204,7 +204,7 @@ def test_top_findings_say_what_each_cost_is() -> None:
     from trtinspect.render.notebook import bundle_html, findings_html
 
     for src, saving_rule, bound_rule in (("sample:resnet18-a100/qat", "residual-not-quantized", "no-tensor-cores"),
-                                         (str(LOGS / "trt10.16-h100" / "result-05.log"), "tiny-kernels", "hot-layer")):
+                                         (str(LOGS / "trt10.16-h100" / "result-05.log"), "reformat-copy", "hot-layer")):
         js = json.loads(_run(src, "--format", "json"))
         kinds = {f["rule_id"]: (f["cost_kind"], f["cost_basis"]) for f in js["findings"]}
         assert kinds[saving_rule] == ("estimated saving", "estimated saving")
