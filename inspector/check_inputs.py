@@ -594,6 +594,14 @@ def _refuse_broken_evidence(b: EngineBundle, side: str) -> None:
             path=path,
             hint="re-export it with trtexec --exportProfile=FILE; a check never judges incomplete evidence",
         )
+    for path in b.extras.get("cut_logs", []):
+        raise TrtInspectError(
+            f"{side} run '{b.name}': the trtexec log ends before trtexec's final '&&&& PASSED/FAILED' line (cut "
+            "off, or trtexec crashed), so its summary and per-layer profile may be incomplete",
+            path=path,
+            hint="pass the whole log of a run that ended ('&&&& PASSED' is trtexec's last line); a check never "
+                 "judges incomplete evidence",
+        )
     for bad in bad_columns(b, EVIDENCE):   # the parsers' one number check, with what check compares
         raise TrtInspectError(
             f"{side} run '{b.name}': {bad.counts_text()} in the {bad.rule.what} ({bad.rule.column})",

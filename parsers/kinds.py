@@ -293,6 +293,9 @@ def apply_logs(ctx: LoadContext, paths: list[Path]) -> None:
     """trtexec logs: options, device, summary, warnings; their layers and profile table when no file has them."""
     only_logs = {k for k, v in ctx.by_kind.items() if v} <= {"trtexec_log"}
     ctx.logs = _parse_logs(paths, ctx.bundle, ctx.found, only_logs=only_logs)
+    cut = [str(p) for p, lg in ctx.logs if lg.cut_off]
+    if cut:   # what a gate must not judge (inspector.check_inputs); report and lint keep the log's note
+        ctx.bundle.extras["cut_logs"] = cut
     _apply_log_options(ctx.logs, ctx.bundle)
     if not ctx.has("layer_info"):
         _layers_from_logs(ctx)

@@ -69,6 +69,7 @@ class TrtexecLog:
     build_tag: str | None = None            # "b11" from "[b11]"
     command: str | None = None              # the trtexec command line after "# "
     status: str | None = None               # "PASSED" / "FAILED" (None: no final &&&& line)
+    cut_off: bool = False                   # a "&&&& RUNNING" line and no final "&&&& PASSED/FAILED" line
     model_options: dict[str, str] = field(default_factory=dict)
     build_options: dict[str, str] = field(default_factory=dict)
     inference_options: dict[str, str] = field(default_factory=dict)
@@ -382,6 +383,7 @@ class _Parser(OptionReader, ProfileReader):
                        "the summary, profile and layers each come from the last run that printed one, which "
                        "may not be the same run; split the file to read one run")
         if self.running_seen and out.status is None:
+            out.cut_off = True
             self._note("the log ends before trtexec's final '&&&& PASSED/FAILED' line (cut off, or trtexec "
                        "crashed)")
         if self.average5:

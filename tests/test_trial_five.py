@@ -170,3 +170,20 @@ def test_check_shows_a_bidi_override_in_every_output(tmp_path: Path, monkeypatch
         assert "\u202e" not in text and "Max\\u202ePool_12" in text
     assert any(line.startswith("::") and "Max\\u202ePool_12" in line for line in out.splitlines())
     ET.parse(junit)
+
+
+# ------------------------------------------------- 3. check of a cut-off --dumpProfile log is broken evidence
+def test_check_refuses_a_cut_off_log_instead_of_calling_it_another_model(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A --dumpProfile log cut in its profile table read as a 'different model' (exit 3, half the layers); it
+    is incomplete evidence: exit 2 naming the file. report still reads it, with its note."""
+    log = RESNET.parent / "trtexec-logs" / "trt10.16-h100" / "result-05.log"
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = tmp_path / "cut.log"
+    cut.write_text("".join(lines[:92]), encoding="utf-8")
+    code, out, err = run_cli(["check", "--baseline", str(log), "--candidate", str(cut)], capsys)
+    assert code == 2 and out == "" and len(err.splitlines()) == 1, (code, out, err)
+    assert f"{cut}: candidate run 'cut': the trtexec log ends before trtexec's final '&&&& PASSED/FAILED' line" \
+        in err
+    code, out, _ = run_cli(["report", str(cut)], capsys)
+    assert code == 0 and "ends before trtexec's final '&&&& PASSED/FAILED' line" in out
