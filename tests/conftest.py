@@ -52,6 +52,27 @@ def nsys_generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
     return out, nsys_generator().generate(out, iterations=7, processes=2, seed=3)
 
 
+@pytest.fixture(scope="session")
+def nsys_generated_b(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another GENERATED export of the same engine as :func:`nsys_generated` (another seed: other kernel times)."""
+    out = tmp_path_factory.mktemp("nsys_gen_b") / "trt_resnet18_generated_b.sqlite"
+    nsys_generator().generate(out, iterations=7, processes=2, seed=4)
+    return out
+
+
+def edited_export(source: Path, target: Path, sql: str) -> Path:
+    """A copy of a GENERATED nsys export at ``target`` with one SQL statement applied (a test's variation)."""
+    import shutil
+    import sqlite3
+
+    shutil.copy(source, target)
+    con = sqlite3.connect(target)
+    con.execute(sql)
+    con.commit()
+    con.close()
+    return target
+
+
 def _derive_module() -> Any:
     import importlib.util
 

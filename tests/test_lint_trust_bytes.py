@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import trtinspect
-from tests.conftest import DATA, REPO, run_cli
+from tests.conftest import DATA, REPO, edited_export, run_cli
 from trtinspect.inspector.diff import diff
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.rules_base import LintContext, tensor_bytes
@@ -116,12 +114,8 @@ def test_lint_nsys_export_with_layer_json_uses_the_recorded_bandwidth(
         nsys_generated: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`lint EXPORT.sqlite resnet-qat.onnx.engine.graph.json` (a GENERATED TensorRT-shaped export, its GPU given
     an A100 40GB's 1555.2 GB/s): the float-write estimate uses the recorded bandwidth and says so."""
-    export = tmp_path / "generated-bw.sqlite"
-    shutil.copy(nsys_generated[0], export)
-    con = sqlite3.connect(export)
-    con.execute("UPDATE TARGET_INFO_GPU SET memoryBandwidth = 1555200000000")
-    con.commit()
-    con.close()
+    export = edited_export(nsys_generated[0], tmp_path / "generated-bw.sqlite",
+                           "UPDATE TARGET_INFO_GPU SET memoryBandwidth = 1555200000000")
     graph = A100 / "qat" / "resnet-qat.onnx.engine.graph.json"
     doc = _lint_json([str(export), str(graph)], capsys)
     res = next(x for x in doc["findings"] if x["rule_id"] == "residual-not-quantized")
@@ -201,12 +195,8 @@ def test_enqueue_bound_on_nsys_export_names_its_iterations(nsys_generated: tuple
     """`lint EXPORT.sqlite` on a GENERATED export whose enqueueV3 ranges were stretched to 1.8 ms (GPU compute
     median ~1.99 ms): trtexec's enqueue-bound rule fires; its cause said the medians came from "the --exportTimes
     iterations" and quoted trtexec's "Total Host Walltime". Now it names the iterations as report does."""
-    export = tmp_path / "generated-enqueue.sqlite"
-    shutil.copy(nsys_generated[0], export)
-    con = sqlite3.connect(export)
-    con.execute("UPDATE NVTX_EVENTS SET end = start + 1800000 WHERE text = 'ExecutionContext::enqueueV3'")
-    con.commit()
-    con.close()
+    export = edited_export(nsys_generated[0], tmp_path / "generated-enqueue.sqlite",
+                           "UPDATE NVTX_EVENTS SET end = start + 1800000 WHERE text = 'ExecutionContext::enqueueV3'")
     code, out, err = run_cli(["report", str(export), "--format", "json"], capsys)
     assert code == 0, err
     warmup_source = json.loads(out)["timing"]["window"]["warmup_source"]

@@ -6,14 +6,12 @@ trtexec run; trtexec profiles (the real A100 sample engines, the real issue 4177
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import DATA, nsys_generator, run_cli
+from tests.conftest import DATA, edited_export, run_cli
 from trtinspect.parsers.model import SAME_ITERATIONS_GAP
 
 QAT, QAT_RESIDUAL = "sample:resnet18-a100/qat", "sample:resnet18-a100/qat-residual"
@@ -25,11 +23,9 @@ def _flat(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def second_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def second_export(nsys_generated_b: Path) -> Path:
     """Another GENERATED export of the same engine (another seed: other kernel times)."""
-    out = tmp_path_factory.mktemp("nsys_gen_b") / "trt_resnet18_generated_b.sqlite"
-    nsys_generator().generate(out, iterations=7, processes=2, seed=4)
-    return out
+    return nsys_generated_b
 
 
 def test_diff_of_nsys_exports_does_not_call_the_gap_profiling_overhead(
@@ -86,12 +82,8 @@ def test_enqueue_bound_advice_on_nsys_export_fits_an_application(
     """`lint EXPORT.sqlite` (enqueueV3 ranges stretched to 1.8 ms: trtexec's enqueue-bound rule fires) advised
     trtexec flags and trtexec's --noDataTransfers note; an nsys capture is of an application: the advice now says
     what an application does, and where the export's H2D/D2H copies are."""
-    export = tmp_path / "generated-enqueue.sqlite"
-    shutil.copy(nsys_generated[0], export)
-    con = sqlite3.connect(export)
-    con.execute("UPDATE NVTX_EVENTS SET end = start + 1800000 WHERE text = 'ExecutionContext::enqueueV3'")
-    con.commit()
-    con.close()
+    export = edited_export(nsys_generated[0], tmp_path / "generated-enqueue.sqlite",
+                           "UPDATE NVTX_EVENTS SET end = start + 1800000 WHERE text = 'ExecutionContext::enqueueV3'")
     code, out, err = run_cli(["lint", str(export), "--rules", "enqueue-bound", "--format", "json"], capsys)
     assert code == 0, err
     advice = _flat(json.loads(out)["findings"][0]["mitigation"])

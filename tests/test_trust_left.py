@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DATA, LOGS, RESNET, nsys_generator, run_cli
+from tests.conftest import DATA, LOGS, RESNET, run_cli
 from trtinspect.parsers.model import SAME_ITERATIONS_GAP
 
 QAT, QAT_RESIDUAL = "sample:resnet18-a100/qat", "sample:resnet18-a100/qat-residual"
@@ -106,11 +106,9 @@ def test_check_json_lists_an_unknown_build_precision(capsys: pytest.CaptureFixtu
 
 # --------------------------------------------------------------------------- 3. one meaning, said once
 @pytest.fixture(scope="module")
-def second_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def second_export(nsys_generated_b: Path) -> Path:
     """Another GENERATED export of the same engine (another seed: other kernel times)."""
-    out = tmp_path_factory.mktemp("nsys_gen_left") / "trt_resnet18_generated_b.sqlite"
-    nsys_generator().generate(out, iterations=7, processes=2, seed=4)
-    return out
+    return nsys_generated_b
 
 
 def test_check_of_two_nsys_exports_says_the_gap_meaning_once(
