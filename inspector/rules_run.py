@@ -102,8 +102,21 @@ def busy_share(ctx: LintContext) -> tuple[float | None, str]:
             f"GPU compute time {_printed(gpu)} s of host walltime {_printed(wall)} s over the measured iterations, "
             f"totalled as trtexec totals them (GPU busy {share:.1%})")
     if share > 1:
-        return None, said + ": inferences overlapped (several streams), so the idle time is not known"
+        return None, said + OVER_WALLTIME.get(run_by(ctx), OVER_WALLTIME["trtexec"])
     return share, said
+
+
+# Why the GPU compute total can exceed the host walltime, by who ran the inferences (run_by): trtexec's totals sum
+# each inference's GPU time, so inferences in flight together (--streams / --infStreams) count twice; trtinspect
+# profile runs one inference at a time on one stream and waits for each, so there it means the GPU's event times
+# and the host's clock disagree (the labelled TensorRT test double's simulated GPU clock is not the host's).
+OVER_WALLTIME = {
+    "trtexec": ": inferences overlapped (several streams), so the idle time is not known",
+    "nsys": ": inferences overlapped (several streams), so the idle time is not known",
+    "profile": (": trtinspect profile runs one inference at a time on one stream and waits for each, so inferences "
+                "cannot overlap: the GPU's event times and the host's clock disagree (a simulated GPU clock, as the "
+                "TensorRT test double's, does this), so the idle time is not known"),
+}
 
 
 def _graph_advice(ctx: LintContext) -> str:

@@ -303,8 +303,18 @@ def unstable_advice(ctx: LintContext) -> str:
         wait = "run with --useSpinWait if the run did not already use it (these files do not say), "
     else:
         wait = ""
-    return (f"Lock GPU clocks (nvidia-smi -lgc), {wait}keep other work off the GPU, use more iterations "
-            "(--iterations / --duration) and compare medians.")
+    return (f"Lock GPU clocks (nvidia-smi -lgc), {wait}keep other work off the GPU, {MORE_ITERATIONS[run_by(ctx)]} "
+            "and compare medians.")
+
+
+# How to time more iterations, in the terms of who ran the inferences (rules_run.run_by): trtexec's options,
+# trtinspect profile's options, or, for an Nsight Systems capture of an arbitrary application, the capture itself.
+MORE_ITERATIONS = {
+    "trtexec": "use more iterations (--iterations / --duration)",
+    "profile": "use more iterations (trtinspect profile --iterations / --duration)",
+    "nsys": ("capture more iterations of the application (let it run more inferences inside a longer capture: "
+             "nsys profile --duration, or a wider --capture-range)"),
+}
 
 
 # trtexec's kUNSTABLE_PERF_REPORTING_THRESHOLD (coefficient of variation of GPU Compute Time, %), read in every OSS

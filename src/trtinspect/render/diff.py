@@ -181,6 +181,10 @@ def _totals_lines(result: DiffResult) -> list[str]:
             f"sum of group deltas {t['sum_group_delta_ms']:+.4f} ms{_not_listed(t)}{_unmatched(t)} "
             f"(reconciled, residual {_residual(t['reconcile_residual_ms'])} ms)",
         ]
+    gaps = [t.get(f"{side}_profiling_gap_ms", math.nan) for side in ("a", "b")]
+    meanings = result.gap_meanings
+    # one meaning both sides share (two nsys exports): said once, after both sides' figures
+    shared = meanings.get("a") if meanings.get("a") == meanings.get("b") and not any(map(math.isnan, gaps)) else None
     for side in ("a", "b"):
         gpu, gap = t.get(f"{side}_gpu_compute_ms", math.nan), t.get(f"{side}_profiling_gap_ms", math.nan)
         if math.isnan(gpu):
@@ -188,9 +192,12 @@ def _totals_lines(result: DiffResult) -> list[str]:
         if math.isnan(gap):     # no per-layer timing on this side: no profiling overhead to show
             lines.append(f"{side.upper()}: end-to-end GPU compute {gpu:.4f} ms")
         else:
-            meaning = result.gap_meanings.get(side, "per-layer profiling overhead, not in any layer")
+            meaning = "" if shared is not None else " (" + meanings.get(
+                side, "per-layer profiling overhead, not in any layer") + ")"
             lines.append(f"{side.upper()}: end-to-end GPU compute {gpu:.4f} ms; "
-                         f"per-layer total - GPU compute = {gap:+.4f} ms ({meaning})")
+                         f"per-layer total - GPU compute = {gap:+.4f} ms{meaning}")
+    if shared is not None:
+        lines.append(f"on both sides, per-layer total - GPU compute is {shared}")
     return lines
 
 
