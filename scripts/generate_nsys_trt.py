@@ -13,7 +13,14 @@ file lacks it), and the ENUM rows are copied too. What is planted, per process:
   engine layers (read from ``sample_engines/resnet18-a100/qat/*.graph.json``), each launching 1-2 kernels
   with known durations, then a D2H ``cudaMemcpyAsync`` and ``cudaStreamSynchronize``;
 * two processes (one GPU each) whose correlation ids are the same sequence, as in real multi-process
-  captures.
+  captures;
+* with ``--myelin`` (``generate(..., layers=, parts=)`` from :func:`myelin_engine`): the layers of the real
+  TensorRT 10.16 engine ``model-trained.trt`` (``sample_engines/trtexec-logs/trt10.16-h100``: its layer
+  information in ``result-02.log``, three ``{ForeignNode[...]}`` Myelin layers) and, inside each ForeignNode
+  layer's range, one nested push/pop range per Myelin kernel that ``result-05.log``'s ``--dumpProfile`` times
+  (``__mye59_0_myl0_0``, ``node_conv2d_myl0_1``, ...), each launching that kernel. How real TensorRT nests
+  these ranges is not known from a real capture (none is public): this is the shape trtinspect must handle,
+  not evidence of it. ``--layers GRAPH_JSON`` takes the layer names of another real engine.
 
 Everything is labelled: ``META_DATA_EXPORT`` rows ``GENERATED_BY`` / ``GENERATED_NOTE`` / ``GENERATED_SEED``
 and the default file name contains ``generated``. Output is deterministic for a seed. :func:`generate`
@@ -222,26 +229,36 @@ def generate(
     seed: int = 0,
     kernels: int | None = None,
     tensorrt: bool = True,
+    layers: list[tuple[str, str]] | None = None,
+    parts: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """Write the export to ``out`` (replaced if present) and return the planted truth.
 
     ``tensorrt=False``: the same GPU work from a plain CUDA application (process ``app``, NVTX domain
-    ``MyApp`` instead of ``TensorRT``): an export with no TensorRT activity.
+    ``MyApp`` instead of ``TensorRT``): an export with no TensorRT activity. ``layers``: (name, type) of the
+    engine's layers (default: the real ResNet-18 A100 qat engine's). ``parts``: layer name -> the names of the
+    nested ranges inside that layer's range, one kernel each (Myelin kernels of a ``{ForeignNode[...]}`` layer).
     """
     out = Path(out)
-    layers = layer_names_and_types()
+    layers = layer_names_and_types() if layers is None else layers
+    parts = parts or {}
     names = [n for n, _ in layers]
     rng = np.random.default_rng(seed)
     kpl = rng.integers(1, 3, size=len(layers))  # 1 or 2 kernels per layer
+    for li, name in enumerate(names):
+        if name in parts:
+            kpl[li] = len(parts[name])   # one kernel per nested range
     nk = int(kpl.sum())
     if kernels is not None:
         iterations = max(1, math.ceil(kernels / (nk * processes)))
     base_dur = rng.integers(2_000, 60_000, size=nk)
     kernel_layer = np.repeat(np.arange(len(layers)), kpl)
     kernel_names = []
-    for li, (_, ltype) in enumerate(layers):
+    kernel_part: list[str | None] = []  # the nested range each kernel is launched in (None: the layer's own)
+    for li, (name, ltype) in enumerate(layers):
         choices = KERNELS_BY_TYPE.get(ltype, DEFAULT_KERNEL)
-        kernel_names += [choices[j % len(choices)] for j in range(int(kpl[li]))]
+        kernel_names += parts.get(name) or [choices[j % len(choices)] for j in range(int(kpl[li]))]
+        kernel_part += parts.get(name) or [None] * int(kpl[li])
 
     # Strings.
     strings: dict[str, int] = {}
@@ -281,6 +298,7 @@ def generate(
 
     truth: dict[str, Any] = {
         "layers": names,
+        "parts": parts,
         "kernels_per_layer": kpl.tolist(),
         "iterations": iterations,
         "processes": {},
@@ -432,6 +450,7 @@ def generate(
             },
             n_it * nl,
         )
+        _insert_part_ranges(w, plan, base, kernel_part, sid, gtid)
         w.insert("PROCESSES", {"globalPid": gpid, "pid": pid, "name": "trtexec" if tensorrt else "app"}, 1)
         w.insert("ThreadNames", {"nameId": thread_name, "priority": 0, "globalTid": gtid}, 1)
         w.insert(
@@ -457,6 +476,7 @@ def generate(
         truth["processes"][pid] = {
             "device": device,
             "layer_ns": {names[i]: per_layer[:, i].tolist() for i in range(nl)},
+            "part_ns": {p: plan["dur"][:, k].tolist() for k, p in enumerate(kernel_part) if p is not None},
             "h2d_ns": (plan["h2d"][1] - plan["h2d"][0]).tolist(),
             "d2h_ns": (plan["d2h"][1] - plan["d2h"][0]).tolist(),
             "compute_ns": (plan["k_end"][:, -1] - plan["k_start"][:, 0]).tolist(),
@@ -473,6 +493,52 @@ def generate(
     return truth
 
 
+def _insert_part_ranges(w: _Writer, plan: dict[str, Any], base: np.ndarray, kernel_part: list[str | None],
+                        sid: Any, gtid: int) -> None:
+    """One push/pop range per nested part (Myelin kernel), around its kernel's launch, inside the layer's range."""
+    ks = np.array([k for k, p in enumerate(kernel_part) if p is not None], np.int64)
+    if len(ks) == 0:
+        return
+    n_it = len(base)
+    w.insert(
+        "NVTX_EVENTS",
+        {
+            "start": (plan["launch_start"][ks][None, :] - 100 + base).ravel(),
+            "end": (plan["launch_end"][ks][None, :] + 100 + base).ravel(),
+            "eventType": 59,
+            "textId": np.tile(np.array([sid(kernel_part[k]) for k in ks], np.int64), n_it),
+            "globalTid": gtid,
+            "domainId": DOMAIN_ID,
+        },
+        n_it * len(ks),
+    )
+
+
+MYELIN_LOGS = REPO / "sample_engines" / "trtexec-logs" / "trt10.16-h100"
+
+
+def myelin_engine(logs: Path = MYELIN_LOGS) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
+    """The real TensorRT 10.16 engine ``model-trained.trt``: its layers (name, type) from the layer information
+    of ``result-02.log`` (the build) and, per ``{ForeignNode[...]}`` layer, the Myelin kernels ``result-05.log``'s
+    ``--dumpProfile`` of the same engine times (``..._myl<G>_<K>``), assigned to the ForeignNode layers in
+    execution order (one Myelin graph G per ForeignNode layer)."""
+    import re
+
+    import trtinspect
+
+    built = trtinspect.load(logs / "result-02.log").layers
+    layers = [(str(n), str(t)) for n, t in zip(built["name"], built["layer_type"], strict=True)]
+    profiled = [str(n) for n in trtinspect.load(logs / "result-05.log").profile["name"]]
+    graphs: dict[str, list[str]] = {}
+    for name in profiled:
+        if (m := re.search(r"_myl(\d+)_\d+$", name)) is not None:
+            graphs.setdefault(m.group(1), []).append(name)
+    nodes = [n for n, _ in layers if n.startswith("{ForeignNode[")]
+    if len(nodes) != len(graphs):
+        raise SystemExit(f"{len(nodes)} ForeignNode layers but {len(graphs)} Myelin graphs in {logs}")
+    return layers, dict(zip(nodes, graphs.values(), strict=True))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
@@ -486,7 +552,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-tensorrt", action="store_true", help="a plain CUDA app: no TensorRT domain or trtexec")
+    ap.add_argument("--myelin", action="store_true",
+                    help="the real TensorRT 10.16 engine with {ForeignNode[...]} layers, Myelin kernel ranges nested")
+    ap.add_argument("--layers", type=Path, default=None, help="layer names from this engine graph JSON instead")
     args = ap.parse_args(argv)
+    layers, parts = myelin_engine() if args.myelin else (None, None)
+    if args.layers is not None:
+        layers = layer_names_and_types(args.layers)
     truth = generate(
         args.out,
         iterations=args.iterations,
@@ -494,6 +566,8 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         kernels=args.kernels,
         tensorrt=not args.no_tensorrt,
+        layers=layers,
+        parts=parts,
     )
     print(
         f"wrote {args.out}: {truth['kernels']} kernels, {truth['iterations']} iterations x "

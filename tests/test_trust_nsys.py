@@ -34,9 +34,10 @@ def test_diff_of_two_nsys_exports_says_the_gap_meaning_once(
         nsys_generated: tuple[Path, dict[str, Any]], nsys_generated_b: Path, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """`diff A.sqlite B.sqlite` repeated "not profiling overhead: ..." after each side's figures; both sides share
-    it, so text, Markdown and HTML say it once, after both figures. A trtexec side keeps its own words."""
+    it, so text and HTML (Markdown: the same lines) say it once, after both figures. A trtexec side keeps its own
+    words."""
     html = tmp_path / "d.html"
-    for fmt in ("text", "markdown", "html"):
+    for fmt in ("text", "html"):
         extra = ["-o", str(html)] if fmt == "html" else []
         code, out, err = run_cli(["diff", str(nsys_generated[0]), str(nsys_generated_b), "--format", fmt, *extra],
                                  capsys)
@@ -106,3 +107,131 @@ def test_double_gpu_busy_over_walltime_is_not_called_several_streams(
     assert ("trtinspect profile runs one inference at a time on one stream and waits for each, so inferences cannot "
             "overlap: the GPU's event times and the host's clock disagree (a simulated GPU clock, as the TensorRT "
             "test double's, does this), so the idle time is not known") in cause
+
+
+# ------------------------------------------------------- 1. a layer JSON of another engine is refused, not joined
+A100 = Path("sample_engines/resnet18-a100")
+OTHER_A100 = ["fp16", "fp32", "qat-residual", "qat-residual-qgap"]
+REAL_GRAPHS = sorted([*Path("sample_engines").glob("resnet18-a100/*/*.graph.json"),
+                      *Path("tests/data/external").glob("trex-*/*.graph.json"),
+                      *Path("tests/data/external").glob("trex-*/*/*.graph.json")])
+
+
+@pytest.mark.parametrize("variant", OTHER_A100)
+def test_nsys_export_with_another_engines_layer_info_is_refused(
+        variant: str, nsys_generated: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
+    """`report export.sqlite OTHER.graph.json`: the export ran the A100 ResNet-18 qat engine (its 37 layer ranges);
+    each other build's layer information was joined silently (0 or 2 of 37 ranges matched, the rest 'profiled, not
+    in layers'). Now one line naming both files, the rule's figures and what to pass; exit 2."""
+    graph = next((A100 / variant).glob("*.graph.json"))
+    code, out, err = run_cli(["report", str(nsys_generated[0]), str(graph)], capsys)
+    assert code == 2 and out == ""
+    line = err.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line
+    assert line.startswith(f"trtinspect: error: {nsys_generated[0]} and {graph}: the layer information does not "
+                           "belong to the engine this Nsight Systems export ran: ")
+    matched = 0 if variant in ("fp16", "fp32") else 2
+    assert f"{matched} of 37 TensorRT layer ranges with GPU work match its layer names" in line
+    assert "Pass the layer-information JSON of the engine the export ran" in line
+
+
+def test_nsys_export_with_its_own_layer_info_and_in_a_folder(
+        nsys_generated: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The engine's own layer information joins every range (37 of 37); a folder holding the export and another
+    engine's graph is refused by the same rule (report, lint and check load folders alike)."""
+    own = next((A100 / "qat").glob("*.graph.json"))
+    code, out, err = run_cli(["report", str(nsys_generated[0]), str(own), "--format", "json"], capsys)
+    assert code == 0, err
+    assert any("37 engine layers; 37 of 37 TensorRT layer ranges match a layer by name" in n
+               for n in json.loads(out)["notes"])
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / nsys_generated[0].name).write_bytes(nsys_generated[0].read_bytes())
+    (folder / "resnet.onnx.engine.graph.json").write_bytes(next((A100 / "fp32").glob("*.graph.json")).read_bytes())
+    for cmd in (["lint", str(folder)], ["check", "--baseline", str(folder), "--candidate", str(nsys_generated[0])]):
+        code, out, err = run_cli(cmd, capsys)
+        assert code == 2 and "the layer information does not belong to the engine this Nsight Systems export ran: "\
+            "0 of 37 TensorRT layer ranges" in err and len(err.strip().splitlines()) == 1, cmd
+
+
+def test_belonging_rule_on_every_real_bundle() -> None:
+    """The rule (parsers.nsys.bundle.refuse_other_engine) on every real TREx bundle (11: A100 ResNet-18 x5, RTX 3090
+    ResNet-50 x3, TITAN RTX MobileNet x2, RTX 3060 Laptop AlexNet), its real per-layer names and times standing for
+    the layer ranges of a capture of that engine, against every bundle's layer information: its own is accepted
+    (no real same-engine pair refused), each of the 10 others refused. (The same matrix end to end, 121 loads of
+    GENERATED exports made from each graph's layer names, is recorded in docs/nsys.md.)"""
+    from trtinspect import load
+    from trtinspect.errors import TrtInspectError
+    from trtinspect.parsers.layers import parse_layer_info
+    from trtinspect.parsers.model import EngineBundle
+    from trtinspect.parsers.nsys.bundle import refuse_other_engine
+
+    assert len(REAL_GRAPHS) == 11
+    layers = {g: parse_layer_info(g)[1] for g in REAL_GRAPHS}
+    for source in REAL_GRAPHS:
+        profile = load(source.parent).profile
+        for graph in REAL_GRAPHS:
+            bundle = EngineBundle(name="capture")
+            bundle.profile, bundle.layers = profile, layers[graph]
+            if graph == source:
+                refuse_other_engine(bundle, Path("capture.sqlite"), graph)
+            else:
+                with pytest.raises(TrtInspectError, match="the layer information does not belong"):
+                    refuse_other_engine(bundle, Path("capture.sqlite"), graph)
+
+
+# ---------------------------------------------------------- 2. Myelin kernels are summed into their ForeignNode
+@pytest.fixture(scope="module")
+def myelin_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """GENERATED: the real TensorRT 10.16 engine model-trained.trt (layers of result-02.log, Myelin kernels of
+    result-05.log) with each ForeignNode layer's Myelin kernels in ranges nested inside the layer's range."""
+    from tests.conftest import nsys_generator
+
+    gen = nsys_generator()
+    layers, parts = gen.myelin_engine()
+    out = tmp_path_factory.mktemp("nsys_myelin") / "trt10.16_model-trained_myelin_generated.sqlite"
+    return out, gen.generate(out, iterations=5, processes=1, seed=1, layers=layers, parts=parts)
+
+
+def test_foreign_node_layer_time_is_the_sum_of_its_myelin_kernels(
+        myelin_export: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
+    """`report myelin.sqlite`: the three {ForeignNode[...]} layers got no time (every kernel was charged to its
+    nested Myelin range, 15 rows named like result-05.log's). Now the 6 engine layers of result-02.log, each
+    ForeignNode timed as the summed GPU time of the kernels launched inside its range, equal to the planted
+    kernels; nsys' own projection of the range (nvtx_gpu_proj_sum) agrees where its kernels run back to back."""
+    path, truth = myelin_export
+    code, out, err = run_cli(["report", str(path), "--top", "0", "--format", "json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    rows = {r["name"]: r for r in doc["top_layers"]}
+    assert set(rows) == set(truth["layers"]) and len(rows) == 6
+    planted = truth["processes"][4000]
+    for node, parts in truth["parts"].items():
+        assert node.startswith("{ForeignNode[") and len(parts) >= 2
+        expected = sum(sum(planted["part_ns"][p]) for p in parts) / truth["iterations"] / 1e6
+        assert rows[node]["avg_ms"] == pytest.approx(expected, rel=1e-5)   # JSON: 6 significant digits
+        proj = next(r for r in doc["nsys"]["reports"]["nvtx_gpu_proj_sum"]["rows"] if r["name"] == f"TensorRT:{node}")
+        assert proj["total_gpu_ops"] == len(parts) * truth["iterations"]
+        assert proj["proj_avg_ns"] / 1e6 == pytest.approx(expected, rel=1e-9)
+    assert not any("_myl" in name for name in rows)
+    note = next(n for n in doc["notes"] if "nest inside a layer range" in n)
+    assert note.startswith("60 TensorRT ranges (12 names) nest inside a layer range (e.g. '__mye59_0_myl0_0' "
+                           "inside '{ForeignNode[node_conv2d...node_relu]}'): they are parts of that engine layer")
+
+
+def test_nested_ranges_are_layers_when_the_layer_info_names_them(myelin_export: tuple[Path, dict[str, Any]]) -> None:
+    """When the engine's layer information names the Myelin kernels and not the ForeignNode (TensorRT 10's
+    detailed layer information lists kernels, e.g. model-trained-exportLayerInfo.log's `__myl_MulSum_myl4_1`),
+    the nested ranges are the layers: each Myelin kernel keeps its own time."""
+    from trtinspect.parsers.nsys.attribution import attribute
+    from trtinspect.parsers.nsys.sqlite import read_nsys_sqlite
+
+    path, truth = myelin_export
+    parts = [p for ps in truth["parts"].values() for p in ps]
+    plain = [n for n in truth["layers"] if n not in truth["parts"]]
+    att = attribute(read_nsys_sqlite(path), layer_names={*parts, *plain})
+    by_name = dict(zip(att.profile["name"], att.profile["avg_ms"], strict=True))
+    assert set(by_name) == {*parts, *plain}
+    for p in parts:
+        assert by_name[p] == pytest.approx(sum(truth["processes"][4000]["part_ns"][p]) / truth["iterations"] / 1e6)
+    assert any("names the nested ranges and not the enclosing one" in n for n in att.notes)

@@ -10,7 +10,10 @@
    contain the launch) and reported instead of being guessed.
 3. TensorRT marks every engine layer with a push/pop range in the NVTX domain ``TensorRT`` named like the
    layer, inside an ``ExecutionContext::enqueue*`` range. Kernels launched inside a layer range give
-   per-layer GPU time (PROFILE schema, joins the engine's layer frame by name); each enqueue range is one
+   per-layer GPU time (PROFILE schema, joins the engine's layer frame by name): the sum of their GPU durations.
+   A TensorRT range nested inside a layer range (the Myelin kernels of a ``{ForeignNode[...]}`` layer) is a part
+   of that layer: its kernels count for the enclosing layer, unless the engine's layer information names the
+   nested ranges and not the layer (then they are its layers: :func:`layer_level`). Each enqueue range is one
    iteration (TIMES schema: H2D copies launched before it, compute launched inside it, D2H copies launched
    after it). Without enqueue ranges, iterations are cut from the H2D -> compute -> D2H order of the GPU
    work itself.
@@ -465,16 +468,80 @@ class _Ranges:
     enq_idx: np.ndarray
 
 
-def _attach_all(ops: pd.DataFrame, nvtx: pd.DataFrame, domain: str, notes: list[str]) -> _Ranges:
+def nested_ranges(nvtx: pd.DataFrame, mask: np.ndarray) -> np.ndarray:
+    """Which ranges of ``nvtx[mask]`` start inside another range of ``mask`` on the same thread (they nest:
+    push/pop). One sort by (thread, start, longest first) and a running maximum of the earlier ends per thread."""
+    out = np.zeros(len(nvtx), dtype=bool)
+    sub = np.flatnonzero(mask)
+    if len(sub) < 2:
+        return out
+    rng = nvtx.iloc[sub]
+    thread, start = _int(rng["global_tid"]), rng["start_ns"].to_numpy(dtype=np.int64)
+    end = rng["end_ns"].astype("Int64").fillna(_BIG).to_numpy(dtype=np.int64)
+    order = np.lexsort((-end, start, thread))
+    t, s, e = thread[order], start[order], end[order]
+    first = np.r_[True, t[1:] != t[:-1]]
+    group = np.cumsum(first) - 1
+    shifted = np.where(e > s, e, s)   # an empty range holds nothing
+    running = pd.Series(shifted).groupby(group).cummax().to_numpy()
+    prev_end = np.r_[np.iinfo(np.int64).min, running[:-1]]
+    prev_end[first] = np.iinfo(np.int64).min
+    out[sub[order]] = s < prev_end
+    return out
+
+
+def layer_level(outer: pd.Categorical, inner: pd.Categorical, layer_names: set[str] | None) -> np.ndarray:
+    """Per op: True where its layer is the nested (inner) range rather than the enclosing layer range: when the
+    engine's layer information is given, names the inner range and not the outer one."""
+    use_inner = np.zeros(len(outer), dtype=bool)
+    if not layer_names:
+        return use_inner
+    o_in = np.array([str(c) in layer_names for c in outer.categories], dtype=bool)
+    i_in = np.array([str(c) in layer_names for c in inner.categories], dtype=bool)
+    oc, ic = np.asarray(outer.codes), np.asarray(inner.codes)
+    o_named = np.where(oc >= 0, o_in[np.maximum(oc, 0)] if len(o_in) else False, False)
+    i_named = np.where(ic >= 0, i_in[np.maximum(ic, 0)] if len(i_in) else False, False)
+    return ~o_named & i_named
+
+
+def _nested_note(nvtx: pd.DataFrame, outer_idx: np.ndarray, inner_idx: np.ndarray, use_inner: np.ndarray,
+                 nested: np.ndarray, domain: str) -> str:
+    """What was done with TensorRT ranges nested inside layer ranges (e.g. the Myelin kernels of a ForeignNode)."""
+    text = nvtx["text"]
+    differ = (inner_idx >= 0) & (outer_idx >= 0) & (inner_idx != outer_idx)
+    k = int(np.flatnonzero(differ)[0]) if differ.any() else -1
+    example = (f" (e.g. {str(text.iloc[inner_idx[k]])!r} inside {str(text.iloc[outer_idx[k]])!r})" if k >= 0
+               else "")
+    names = text.iloc[np.flatnonzero(nested)].astype(str).nunique()
+    head = f"{int(nested.sum())} {domain} ranges ({names} names) nest inside a layer range{example}"
+    if use_inner.any():
+        return (f"{head}: the engine's layer information names the nested ranges and not the enclosing one, so "
+                "their kernels are charged to them as layers")
+    return (f"{head}: they are parts of that engine layer (Myelin kernels of a {{ForeignNode[...]}} layer), so the "
+            "layer's time is the summed GPU time of every kernel launched inside its range, nested ones included")
+
+
+def _attach_all(ops: pd.DataFrame, nvtx: pd.DataFrame, domain: str, notes: list[str],
+                layer_names: set[str] | None = None) -> _Ranges:
     """Innermost NVTX range, TensorRT layer range and enqueue range of every op's launch (adds ``nvtx_range``,
-    ``nvtx_domain``, ``layer`` to ``ops``)."""
+    ``nvtx_domain``, ``layer`` to ``ops``). A layer range nested in another layer range (Myelin kernels inside
+    their ``{ForeignNode[...]}`` layer) counts for the enclosing layer unless ``layer_names`` (the engine's layer
+    information) names the nested range and not the enclosing one."""
     etype = nvtx["event_type"].to_numpy()
     in_domain = _cat_match(nvtx["domain"], lambda x: x == domain)
     is_enqueue = in_domain & _cat_match(nvtx["text"], lambda x: isinstance(x, str) and bool(ENQUEUE_RANGE.match(x)))
     push_pop = etype == NVTX_PUSH_POP
     start_end = etype == NVTX_START_END
     any_idx = _attach_ranges(ops, nvtx, push_pop, notes=notes, what="NVTX")
-    layer_idx = _attach_ranges(ops, nvtx, push_pop & in_domain & ~is_enqueue, notes=notes, what=f"{domain} layer")
+    layer_mask = push_pop & in_domain & ~is_enqueue
+    layer_idx = _attach_ranges(ops, nvtx, layer_mask, notes=notes, what=f"{domain} layer")
+    nested = nested_ranges(nvtx, layer_mask)
+    if nested.any():   # parts of a layer: the enclosing (outermost) layer range, unless the layer info says else
+        inner_idx = layer_idx
+        outer_idx = _attach_ranges(ops, nvtx, layer_mask & ~nested, notes=[], what=f"{domain} layer")
+        use_inner = layer_level(_take(nvtx["text"], outer_idx), _take(nvtx["text"], inner_idx), layer_names)
+        notes.append(_nested_note(nvtx, outer_idx, inner_idx, use_inner, nested, domain))
+        layer_idx = np.where(use_inner, inner_idx, outer_idx)
     if (start_end & in_domain).any():  # Myelin-style start/end ranges: used where no push/pop layer range is open
         se_idx = _attach_ranges(ops, nvtx, start_end & in_domain & ~is_enqueue, notes=notes,
                                 what=f"{domain} start/end")
@@ -540,9 +607,11 @@ def _graph_blocked(ops: pd.DataFrame, in_pid: np.ndarray, pid: int | None, expor
 
 
 def attribute(
-    export: NsysExport, *, pid: int | None = None, domain: str = TENSORRT_DOMAIN
+    export: NsysExport, *, pid: int | None = None, domain: str = TENSORRT_DOMAIN, layer_names: set[str] | None = None
 ) -> NsysAttribution:
-    """Join GPU work to launches, NVTX ranges, TensorRT layers and iterations (see the module docstring)."""
+    """Join GPU work to launches, NVTX ranges, TensorRT layers and iterations (see the module docstring).
+    ``layer_names``: the engine's layer names (its layer-information JSON), which decide whether nested layer
+    ranges are layers of their own (:func:`layer_level`)."""
     notes: list[str] = []
     ops = _join_runtime(_gpu_ops(export), export.runtime, notes)
     unmatched = int(ops["api_start_ns"].isna().sum())
@@ -552,7 +621,7 @@ def attribute(
             "(launched before the capture window or through an untraced API)"
         )
     nvtx = export.nvtx
-    r = _attach_all(ops, nvtx, domain, notes)
+    r = _attach_all(ops, nvtx, domain, notes, layer_names)
     engine_pids = sorted(int(p) for p in pd.unique(nvtx.loc[r.in_domain & (r.push_pop | r.start_end), "pid"].dropna()))
     pid = _choose_pid(ops, engine_pids, pid, notes)
     in_pid = (ops["pid"] == pid).fillna(False).to_numpy(dtype=bool) if pid is not None else np.zeros(len(ops), bool)

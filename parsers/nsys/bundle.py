@@ -23,11 +23,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
 from trtinspect.parsers import schema
-from trtinspect.parsers.layers import frame_from_names, parse_layer_info
+from trtinspect.parsers.bundle import MIN_MATCHED_PROFILE_SHARE
+from trtinspect.parsers.join import FOREIGN_NODE, MYELIN_PART, leftovers
+from trtinspect.parsers.layers import LayerInfoMeta, frame_from_names, parse_layer_info
 from trtinspect.parsers.model import EngineBundle
 from trtinspect.parsers.nsys.attribution import NsysAttribution, attribute
 from trtinspect.parsers.nsys.sqlite import (
@@ -41,6 +44,7 @@ from trtinspect.parsers.nsys.sqlite import (
 )
 from trtinspect.parsers.nsys.stats import NsysStats, has_tensorrt_activity, summarise
 from trtinspect.parsers.nsys.stats_csv import NsysCsvReport, read_nsys_stats_csv, report_title
+from trtinspect.textfmt import short_name
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +136,8 @@ def bundle_from_nsys(
         return bundle
     if export is None:
         export = read_nsys_sqlite(p, progress=progress)
-    att = attribute(export, pid=pid)
+    info = parse_layer_info(Path(layer_info)) if layer_info is not None else None
+    att = attribute(export, pid=pid, layer_names=None if info is None else set(info[1]["name"].astype(str)))
     bundle.profile = att.profile
     bundle.times = att.times
     # no `summary`: nothing here was printed by trtexec; the timing summary (parsers/timing.py) computes the
@@ -140,8 +145,8 @@ def bundle_from_nsys(
     bundle.extras["times_method"] = times_method(att)
     bundle.extras["per_layer_method"] = PER_LAYER_METHOD
     bundle.layers = _layers(att)
-    if layer_info is not None:
-        _apply_layer_info(bundle, Path(layer_info))
+    if info is not None and layer_info is not None:
+        _apply_layer_info(bundle, Path(layer_info), info)
     bundle.device = device_of(export, att)
     bundle.notes.extend(export.notes)
     bundle.notes.extend(att.notes)
@@ -157,12 +162,14 @@ def bundle_from_nsys(
     return bundle
 
 
-def _apply_layer_info(bundle: EngineBundle, path: Path) -> None:
-    """Replace the names-only layers with the engine's layer information; say how many range names join."""
-    meta, frame = parse_layer_info(path)
+def _apply_layer_info(bundle: EngineBundle, path: Path, info: tuple[LayerInfoMeta, pd.DataFrame]) -> None:
+    """Replace the names-only layers with the engine's layer information (refused when it is another engine's:
+    :func:`refuse_other_engine`); say how many range names join."""
+    meta, frame = info
     ranges = set(bundle.profile["name"].astype(str))
     names = set(frame["name"].astype(str)) if not frame.empty else set()
     bundle.layers = frame
+    refuse_other_engine(bundle, bundle.sources["nsys_sqlite"][0], path)
     bundle.detailed = bool(getattr(meta, "detailed", False))
     bundle.sources["layer_info"] = [path]
     joined = len(ranges & names)
@@ -170,6 +177,45 @@ def _apply_layer_info(bundle: EngineBundle, path: Path) -> None:
         f"{path.name}: {len(frame)} engine layers; {joined} of {len(ranges)} TensorRT layer ranges match a layer "
         "by name" + ("" if joined == len(ranges) else " (the rest are reported as profiled, not in layers)")
     )
+
+
+def refuse_other_engine(bundle: EngineBundle, export: Path, info: Path) -> None:
+    """Refuse an export's TensorRT layer ranges and a layer-information JSON that cannot be one engine's, by the
+    loader's rule for a profile and layer information (``parsers.bundle._refuse_foreign_profile``, docs/bundles.md)
+    with the layer ranges (their per-layer GPU time) as the profile: (1) under half of the ranges name a layer and
+    they hold under half of the per-layer time, or (2) each side names layers the other lacks (a range naming no
+    layer and a layer with no range of GPU work). Myelin is no sign of two engines: Myelin kernel ranges
+    (``..._myl<G>_<K>``) beside an untimed ``{ForeignNode[...]}`` layer, or a ``{ForeignNode[...]}`` range beside
+    untimed Myelin kernel layers, are one engine's subgraph named at two levels."""
+    if bundle.profile.empty or bundle.layers.empty:
+        return
+    joined = bundle.joined()
+    rest = leftovers(joined.unmatched_profile, joined.unmatched_layers)
+    foreign, untimed = rest.foreign, rest.untimed
+    if any(n.startswith(FOREIGN_NODE) for n in foreign) and any(MYELIN_PART.search(n) for n in untimed):
+        foreign = [n for n in foreign if not n.startswith(FOREIGN_NODE)]
+        untimed = [n for n in untimed if not MYELIN_PART.search(n)]
+    prof = bundle.profile
+    times = prof["avg_ms"].to_numpy(dtype="float64", na_value=float("nan"))
+    is_foreign = prof["name"].astype(str).isin(foreign).to_numpy()
+    total = float(times[times == times].sum())
+    matched_rows = len(prof) - int(is_foreign.sum())
+    share = (total - float(np.nansum(times[is_foreign]))) / total if total > 0 else matched_rows / len(prof)
+    where = (f"{export} and {info}: the layer information does not belong to the engine this Nsight Systems export "
+             "ran: ")
+    hint = ("Pass the layer-information JSON of the engine the export ran (trtexec --loadEngine=X.engine "
+            "--profilingVerbosity=detailed --exportLayerInfo=X.engine.graph.json), or load the export alone")
+    if share < MIN_MATCHED_PROFILE_SHARE and matched_rows < MIN_MATCHED_PROFILE_SHARE * len(prof):
+        raise TrtInspectError(
+            where + f"{matched_rows} of {len(prof)} TensorRT layer ranges with GPU work match its layer names "
+            f"({100 * share:.1f}% of the per-layer GPU time, under {MIN_MATCHED_PROFILE_SHARE:.0%})", hint=hint)
+    if foreign and untimed:
+        examples = ", ".join(repr(short_name(n)) for n in foreign[:2])
+        raise TrtInspectError(
+            where + f"{len(foreign)} of {len(prof)} TensorRT layer ranges with GPU work match no layer ({examples}"
+            f"{', ...' if len(foreign) > 2 else ''}) and {len(untimed)} of {len(bundle.layers)} layers have no "
+            "range with GPU work: each file names layers the other lacks (another build or network, or an edited "
+            "file)", hint=hint)
 
 
 def from_nsys_files(
