@@ -221,3 +221,22 @@ def test_top_findings_say_what_each_cost_is() -> None:
         bundle = load(resnet_file("qat", "graph.json").parent if src.startswith("sample:") else src)
         for html in (bundle_html(bundle), findings_html(lint(bundle))):   # Jupyter: the report, lint
             assert "cost basis</th>" in html and "layer time (upper bound)" in html
+
+
+@pytest.mark.parametrize("width", [100, 120, 200])
+def test_timing_table_names_the_columns_it_hides(width: int) -> None:
+    """A batch-4 trtexec 10.16 log has 8 number columns (p90, p95, p99, mean/sample): rich used to drop
+    mean/sample at the default width of 120 without a word while the title promised it (TRT-engineer review,
+    session 8, defect 9). Now every column the title names is shown, and a column hidden to fit is named."""
+    text = render_text(build_report(load(LOGS / "trt10.16-h100" / "result-03.log")), width=width)
+    head = next(line for line in text.splitlines() if line.strip().startswith("min") or "mean/sample" in line
+                and "median" in line)
+    assert "mean/sample" in head and "median" in head and "p99" in head
+    assert "0.00969115" in text            # GPU compute mean / 4
+    shown = [c for c in ("min", "max", "p90", "p95") if f" {c} " in f" {head} "]
+    hidden = [c for c in ("p95", "p90", "max", "min") if c not in shown]
+    if hidden:
+        assert f"hidden at this width: {', '.join(hidden)}" in text
+    else:
+        assert "hidden at this width" not in text
+    assert max(len(line) for line in text.splitlines() if "0.00969115" in line) <= width

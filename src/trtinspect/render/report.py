@@ -263,7 +263,9 @@ def render_text(report: dict[str, Any], *, width: int = 120) -> str:
         if header and header[-1] in nsys.CLIPPED:    # an nsys table: whole names, wrapped, numbers whole
             console.print("\n".join(["", *nsys.text_table(header, rows, width), ""]), markup=False, soft_wrap=True)
             continue
-        table = Table(box=box.SIMPLE_HEAD)
+        header, rows, hidden = _fit_columns(header, rows, width)
+        table = Table(box=box.SIMPLE_HEAD, caption_justify="left",
+                      caption=f"hidden at this width: {', '.join(hidden)}" if hidden else None)
         # short columns keep their full width; long names share what is left and end in an ellipsis
         natural = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
         clipped = [h in CLIPPED_COLUMNS for h in header]
@@ -284,6 +286,46 @@ def render_text(report: dict[str, Any], *, width: int = 120) -> str:
             # wrap at word boundaries with a hanging indent; a word longer than a line (a path) stays whole
             console.print(_wrap(printable(item), width, "  - ", "    "), markup=False, soft_wrap=True)
     return printable_text("\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n")
+
+
+# columns a narrow table hides first (highest rank first), named under the table as diff does; the label,
+# mean, median, p99 and mean/sample (what a title may promise) are never hidden
+DROP_RANK = {"p95": 4, "p90": 3, "max": 2, "min": 1}
+CLIPPED_MIN_WIDTH = 20   # a clipped name column is not cut shorter than this (see render_text's ``room``)
+
+
+def _fit_columns(header: list[str], rows: list[list[str]],
+                 width: int) -> tuple[list[str], list[list[str]], list[str]]:
+    """The header and rows without the columns hidden so the table's numbers fit ``width`` (rich would
+    otherwise drop the last columns without a word), and the hidden columns' names."""
+    keep = list(range(len(header)))
+    hidden: list[str] = []
+    while _least_width(*_kept(header, rows, keep)) > width:
+        droppable = [i for i in keep if header[i] in DROP_RANK]
+        if not droppable:
+            break
+        drop = max(droppable, key=lambda i: DROP_RANK[header[i]])
+        keep.remove(drop)
+        hidden.append(header[drop])
+    return (*_kept(header, rows, keep), hidden)
+
+
+def _kept(header: list[str], rows: list[list[str]], keep: list[int]) -> tuple[list[str], list[list[str]]]:
+    """Only the ``keep`` columns; a row's "not measured" (in its first number column) stays in the first kept."""
+    out = []
+    for r in rows:
+        cells = [r[i] for i in keep]
+        if len(r) > 1 and r[1] == "not measured" and 1 not in keep and len(cells) > 1:
+            cells[1] = r[1]
+        out.append(cells)
+    return [header[i] for i in keep], out
+
+
+def _least_width(header: list[str], rows: list[list[str]]) -> int:
+    """SIMPLE_HEAD: one space of padding each side of a cell and one between columns; names may be cut."""
+    natural = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+    return sum(3 + (min(w, CLIPPED_MIN_WIDTH) if h in CLIPPED_COLUMNS else w)
+               for h, w in zip(header, natural, strict=True)) - 1
 
 
 def _wrap(text: str, width: int, first: str, rest: str) -> str:
