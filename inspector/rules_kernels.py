@@ -124,6 +124,7 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
                 cause=cause,
                 evidence=ev,
                 severity="info" if image else None,
+                mitigation=_no_tensor_cores_advice(ctx, r, image, fp32_only),
                 group=group,
                 group_always=True,
                 group_title="{n} FP32 convolution(s) on CUDA cores: the engine was built for FP32 only",
@@ -139,6 +140,30 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
             "CUDA-core kernels (they go with the kernel choice: TensorRT counts reformats when it picks formats, so "
             "they are no saving of their own)")
     return out
+
+
+def _no_tensor_cores_advice(ctx: LintContext, r: int, image: bool, fp32_only: bool) -> str:
+    """Advice for one CUDA-core convolution that fits its build: no "allow FP16/INT8" to a layer that already
+    runs FP16/INT8 or an engine whose build already allows them, no "pad to 4" where the kernel's own format
+    already pads C to 4 and a Tensor Core kernel would need the precision's multiple (INT8: 16)."""
+    c, k, _ = ctx.channels(r)
+    p = ctx.precision[r]
+    mult = prec.CHANNEL_MULTIPLE.get(p, 8)
+    in_float = p in ("FP32", "TF32")
+    math = "TF32" if in_float else p
+    if image:
+        advice = (f"A CUDA-core first layer is usually right (C={c}); if its time matters, pad the input to {mult} "
+                  f"channels in the model (zero weights for the extra channels) so a Tensor Core kernel ({math}) fits, "
+                  "and compare")
+        return advice + ("; or build with --fp16 / INT8 (this engine is FP32 only)." if in_float and fp32_only
+                         else ".")
+    parts = [f"make the channel counts multiples of {mult} ({p})"] if any(
+        n is not None and n % mult for n in (c, k)) else []
+    if in_float:
+        parts.append("build with --fp16 / INT8 (FP32 only)" if fp32_only
+                     else "let the layer run FP16/INT8 (no FP32 precision constraint on it)")
+    parts.append("larger batch sizes favour Tensor Core tactics")
+    return "; ".join(parts)[:1].upper() + "; ".join(parts)[1:] + "."
 
 
 TIED_METHOD = ("the convolutions' own time, and that of the layout reformats serving only them (they go with the "
