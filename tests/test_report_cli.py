@@ -240,3 +240,4 @@ def test_timing_table_names_the_columns_it_hides(width: int) -> None:
     else:
         assert "hidden at this width" not in text
     assert max(len(line) for line in text.splitlines() if "0.00969115" in line) <= width
+
