@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from trtinspect.inspector import (
+    rules_build,
     rules_causes,
     rules_dla,
     rules_facts,
@@ -557,6 +558,26 @@ RULES: tuple[Rule, ...] = (
         check=rules_run.check_transfer_bound,
         cost_kind="not estimated",
         cost_method="not estimated: copy time is not a layer's time",
+    ),
+    Rule(
+        id=rules_build.WORKSPACE_ID,
+        severity="warning",
+        title="Tactics skipped for insufficient builder workspace",
+        checks=(
+            "TensorRT's own build warnings 'Skipping tactic ... due to insufficient memory on requested size of "
+            "N' (TensorRT 10 trtexec logs), with the workspace pool trtexec printed and, when the command line "
+            "asked for more, why it got less (a --memPoolSize size ending in B is bytes)."
+        ),
+        evidence=("workspace_printed", "workspace_asked", "skipped_tactics", "largest_request_bytes", "line_nos"),
+        mitigation=(
+            "Give the builder at least the largest workspace a skipped tactic asked for (trtexec "
+            "--memPoolSize=workspace:1024M; sizes take the suffixes B, K, M, G, no suffix is MiB) and rebuild; "
+            "compare the new engine's kernel choice and latency."
+        ),
+        reference=TRTEXEC_DOC,
+        check=rules_build.check_workspace_limited,
+        cost_kind="not estimated",
+        cost_method="not estimated: the skipped tactics were never timed",
     ),
     Rule(
         id=rules_dla.FALLBACK_ID,

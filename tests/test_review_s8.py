@@ -27,3 +27,23 @@ def test_image_input_advice_fits_the_build(engine: str, multiple: int, fp32_only
     assert f"pad the input to {multiple} channels" in advice and "4 or 8" not in advice
     assert "allow FP16/INT8" not in advice
     assert ("--fp16" in advice) is fp32_only
+
+
+def test_workspace_misread_as_bytes_is_a_finding() -> None:
+    """TRT-engineer review s8 #7: the TensorRT 10.16 H100 build log asked for --memPoolSize=workspace:1024MiB,
+    trtexec printed 'workspace: 0.000976562 MiB' (1024 bytes) and TensorRT skipped 4 tactics for insufficient
+    memory; lint said nothing about it."""
+    found = [f for f in _lint_json("sample:trtexec-logs/trt10.16-h100/result-02.log")["findings"]
+             if f["rule_id"] == "workspace-limited"]
+    assert len(found) == 1
+    f = found[0]
+    assert f["evidence"]["skipped_tactics"] == 4 and f["evidence"]["largest_request_bytes"] == 206080
+    assert f["evidence"]["workspace_asked"] == "1024MiB"
+    assert "means 1024 bytes" in f["cause"] and "workspace:1024M" in f["cause"]
+    assert f["cost_ms"] is None and f["cost_kind"] == "not estimated"
+
+
+def test_workspace_finding_needs_tensorrts_own_warning() -> None:
+    """The TensorRT 8.4 log with the same argument got its 1024 MiB (and no 'Skipping tactic' warning): none."""
+    findings = _lint_json("sample:trtexec-logs/trt8.4/result-FP16.log")["findings"]
+    assert not [f for f in findings if f["rule_id"] == "workspace-limited"]
