@@ -65,6 +65,7 @@ from trtinspect.inspector.check_inputs import (
     validate_side,
 )
 from trtinspect.inspector.check_model import NETWORK_HINT, check_same_model, network_mismatch
+from trtinspect.inspector.check_moved import MOVED_OPS, moved_note, say_moved
 from trtinspect.inspector.check_names import unmatched_names_or_raise
 from trtinspect.inspector.check_stats import bh_adjust as bh_adjust
 from trtinspect.inspector.check_stats import mann_whitney_p as mann_whitney_p
@@ -662,6 +663,9 @@ def _group_gate(
         meta, runs = group_fn(baseline, candidate)
         check_same_model(meta, runs, baseline[0].name, candidate[0].name)
         groups = decide_groups(meta, runs, t, overrides, side_layer_totals(baseline, candidate))
+        if moved := meta.attrs.get(MOVED_OPS, {}):
+            say_moved(groups, moved)
+            notes.append(moved_note(moved))
         unmatched_names_or_raise(groups, [*baseline, *candidate])
         notes += excerpt_notes(baseline, candidate, runs)
         traded = _trade_off(groups, e2e, t)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
+from trtinspect.inspector.check_moved import MOVED_OPS, merge_moved_ops
 from trtinspect.parsers import run_settings
 from trtinspect.parsers.layer_total import per_iteration_profile
 from trtinspect.parsers.model import require_tensorrt  # imports the nsys package only for nsys inputs
@@ -247,9 +248,12 @@ def not_compared_notes(entries: Sequence[NotCompared]) -> list[str]:
             why = next(e.why for e in entries if e.sides == (side,) and e.setting not in BUILD_CHANGES)
             why = "its files do not record them" if why == "its files do not record it" else why
             parts.append(f"unknown for the {side} ({why}): {', '.join(names)}")
-    both = [e.setting for e in entries if len(e.sides) == 2]
-    if both:
-        parts.append(f"unknown for both sides: {', '.join(both)}")
+    both = [e for e in entries if len(e.sides) == 2]
+    for why in dict.fromkeys(e.why for e in both):     # one reason (settings_not_compared gives all the same)
+        names = [e.setting for e in both if e.why == why]
+        why = "their files do not record them" if why == "its files do not record it" else \
+            why.replace("its files", "their files", 1) if why.startswith("its files") else why
+        parts.append(f"unknown for both sides ({why}): {', '.join(names)}")
     if parts:
         out.append(f"settings not compared (a difference in them would go unseen): {'; '.join(parts)}")
     return out
@@ -375,7 +379,11 @@ def _groups_from_alignment(
     alignment: Any, baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     groups = alignment_groups(alignment)
+    # groups fused ops moved between (a residual Add+Relu from one convolution into its neighbour) did not do
+    # the same work on both sides: judged as one (check_moved); the reason says so (check._group_gate)
+    groups, moved = merge_moved_ops(groups, alignment.groups, {"a": baseline[0].layers, "b": candidate[0].layers})
     groups.attrs["alignment_mode"] = alignment.mode
+    groups.attrs[MOVED_OPS] = moved
     return groups, runs_for(groups, baseline, candidate)
 
 

@@ -59,6 +59,7 @@ from trtinspect.inspector.diff_excerpt import (
     not_listed_ms,
     side_total_ms,
 )
+from trtinspect.inspector.diff_math import MATH_A, MATH_B, TF32_NOTE, add_math_facts, precision_keys
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
@@ -255,7 +256,8 @@ def _totals_by(col: str, a_lt: pd.DataFrame, b_lt: pd.DataFrame) -> pd.DataFrame
     for side, lt in (("a", a_lt), ("b", b_lt)):
         if lt.empty:
             continue
-        key = lt[col].astype("string").fillna("").replace("", "(unknown)")
+        key = precision_keys(lt) if col == "precision" else lt[col]     # TF32 math named (diff_math)
+        key = key.astype("string").fillna("").replace("", "(unknown)")
         frame = pd.DataFrame({"key": key, "ms": lt["avg_ms"].astype("float64").fillna(0.0)})
         agg = frame.groupby("key", sort=False).agg(ms=("ms", "sum"), layers=("ms", "size"))
         agg.columns = [f"{side}_ms", f"{side}_layers"]
@@ -537,10 +539,12 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         f_a, f_b = _findings_per_group(alignment, "A", fa), _findings_per_group(alignment, "B", fb)
     groups[QDQ_NEXT] = next_to_changed_qdq(groups, {"a": a.layers, "b": b.layers})
     groups[PARALLEL] = parallel_parts(groups, {"a": _names(a), "b": _names(b)})
+    if add_math_facts(groups):
+        notes.append(TF32_NOTE)
     groups["findings"] = pd.Series([f_a.get(g, []) + f_b.get(g, []) for g in groups["group_id"].tolist()],
                                    index=groups.index, dtype="object")
     found_events = events(groups, _layers_of(alignment.members, a, b))
-    groups = groups.drop(columns=[QDQ_NEXT, PARALLEL])     # facts of the events, not columns of the output
+    groups = groups.drop(columns=[QDQ_NEXT, PARALLEL, MATH_A, MATH_B])   # facts of the events, not output columns
     found = causes(found_events)
     moved = moved_ops(groups) if alignment.mode != MODE_ORDER else []
     mode_note = None

@@ -23,6 +23,7 @@ from trtinspect.inspector.align import OP_ALIASES, primary_op
 from trtinspect.inspector.align_groups import _short_of
 from trtinspect.inspector.align_inputs import INPUT_CONVERSION
 from trtinspect.inspector.align_side import op_kind
+from trtinspect.inspector.diff_math import MATH_A, MATH_B
 from trtinspect.textfmt import signed
 
 __all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "MAX_QDQ_HOPS", "MIRROR", "NOUN_RULES", "TYPE_NOUNS",
@@ -183,18 +184,22 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     if row.get("method") == INPUT_CONVERSION:    # a copy reformat and a quantize, each converting the engine input
         nouns = ("engine input conversion", "engine input conversions")
     changes = row.get("changes") or []
+    # the precisions said: "FP32 (TF32 Tensor Core math)" where the kernel name says so (diff_math)
+    math_a, math_b = row.get(MATH_A), row.get(MATH_B)     # a label, else missing (None, NaN or NA)
+    said_a = math_a if isinstance(math_a, str) else row["a_precision"]
+    said_b = math_b if isinstance(math_b, str) else row["b_precision"]
     if kind == "repartitioned" and "precision" in changes and not _same(row["a_precision"], row["b_precision"]):
         # moving an op between neighbours does not halve their time; the precision change does
         regrouped = (f"group of {nouns[1]} re-partitioned between layers",
                      f"groups of {nouns[1]} re-partitioned between layers")
-        return "precision", (regrouped, row["a_precision"], row["b_precision"])
+        return "precision", (regrouped, said_a, said_b)
     if kind in ("repartitioned", "bucket"):
         return kind, (nouns,)
     if "precision" in changes:
         hop = int(row.get(QDQ_NEXT) or 0)   # its Q/DQ neighbour changed (1), or a producer that did (2): the cause
         qdq: tuple[str, ...] = (QDQ_NEXT, QDQ_DOWNSTREAM) if hop > 1 else (QDQ_NEXT,) if hop else ()
         if not _same(row["a_precision"], row["b_precision"]):
-            return "precision", (nouns, row["a_precision"], row["b_precision"], *qdq)
+            return "precision", (nouns, said_a, said_b, *qdq)
         a_out, b_out = row["a_output_precision"], row["b_output_precision"]
         if "INT8" in (a_out, b_out):     # writing INT8 or not is a Q/DQ change anyway (diff._cause_of)
             qdq = ()
@@ -299,7 +304,8 @@ def event_text(event: str, key: tuple[Any, ...], count: int, tag: str | None,
 
 # The group facts an event is decided on (_group_event reads nothing else).
 FACT_COLUMNS = ("kind", "a_ops", "b_ops", "a_types", "b_types", "a_primary_ops", "b_primary_ops", "changes",
-                "a_precision", "b_precision", "a_output_precision", "b_output_precision", QDQ_NEXT, PARALLEL, "method")
+                "a_precision", "b_precision", "a_output_precision", "b_output_precision", QDQ_NEXT, PARALLEL, "method",
+                MATH_A, MATH_B)
 _LIST_FACTS = frozenset({"a_primary_ops", "b_primary_ops", "changes"})
 
 

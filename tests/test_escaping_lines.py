@@ -1,7 +1,7 @@
 """A line feed, CR, ESC, a Unicode line separator or a bidi control inside a layer name never breaks or reorders
 an output line: diff's summary sentence stays one line, and report/lint/diff in every format show the name
 escaped by the one rule (render/escape.py; report and nsys had their own). Real bundles (resnet18-a100 fp32 and
-fp16) with MaxPool_2 renamed in the graph and profile JSON of both."""
+fp16) with MaxPool_2 (diff: Relu_1) renamed in the graph and profile JSON of both."""
 
 from __future__ import annotations
 
@@ -22,12 +22,13 @@ SHOWN = "MaxPool_2\\x0aINJECTED\\x0d\\x1b[31mred\\u2028sep\\u2029par\\u202eevil\
 RAW = ("\r", "\x1b", "\x85", "\u2028", "\u2029", "\u202e", "\u2066", "\u200f")
 
 
-def _renamed(tmp: Path, which: str) -> Path:
+def _renamed(tmp: Path, which: str, old: str = "MaxPool_2") -> Path:
     out = tmp / which
     shutil.copytree(ENGINES / which, out)
+    hostile = json.dumps(HOSTILE.replace("MaxPool_2", old, 1))[1:-1]
     for f in (out / "resnet.onnx.engine.graph.json", out / "resnet.onnx.engine.profile.json"):
         text = f.read_text(encoding="utf-8")
-        f.write_text(text.replace("MaxPool_2", json.dumps(HOSTILE)[1:-1]), encoding="utf-8")
+        f.write_text(re.sub(re.escape(old) + r"(?![0-9])", lambda _: hostile, text), encoding="utf-8")
     return out
 
 
@@ -38,7 +39,9 @@ def test_escape_rule_covers_unicode_line_breaks_and_bidi() -> None:
 
 def test_diff_summary_sentence_stays_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`trtinspect diff A B` with a line feed in a layer name printed the cause sentence across two lines."""
-    a, b = _renamed(tmp_path, "fp32"), _renamed(tmp_path, "fp16")
+    # Relu_1 (in Conv_0 + Relu_1, the second-largest change: among the three effects the cause prints)
+    a, b = _renamed(tmp_path, "fp32", "Relu_1"), _renamed(tmp_path, "fp16", "Relu_1")
+    shown = SHOWN.replace("MaxPool_2", "Relu_1", 1)
     outputs = {}
     for fmt in ("text", "markdown", "html", "json"):
         code, out, err = run_cli(["diff", str(a), str(b), "--format", fmt], capsys)
@@ -47,21 +50,20 @@ def test_diff_summary_sentence_stays_one_line(tmp_path: Path, capsys: pytest.Cap
     text = outputs["text"]
     start = text.index("1. Layers run at another precision")
     sentence = re.sub(r" ?\n", " ", text[start:text.index("\n\n", start)])    # rich wraps prose at the width
-    # named by both sides' layer types (A's TiledPooling, B's CudaPooling): the same name in diff B A
-    assert f"CudaPooling/TiledPooling layer ({SHOWN}) moved from FP32 to FP16 (-0.076 ms)" in sentence
-    summary_lines = [ln for ln in outputs["markdown"].splitlines() if "CudaPooling/TiledPooling layer" in ln]
+    assert f"convolution (Conv_0 + {shown}) moved from FP32 to FP16 (-0.330 ms)" in sentence
+    summary_lines = [ln for ln in outputs["markdown"].splitlines() if "convolution (Conv\\_0 + Relu\\_1" in ln]
     assert len(summary_lines) == 1 and "moved from FP32 to FP16" in summary_lines[0]
     html = re.sub(r"<script[^>]*>.*?</script>", "", outputs["html"], flags=re.DOTALL)
     para = re.search(r'<p class="summary">(.*?)</p>', html, flags=re.DOTALL)
     assert para is not None
-    cause = next(ln for ln in para.group(1).split("\n") if "CudaPooling" in ln)
-    assert f"({SHOWN}) moved from FP32 to FP16" in cause
-    assert "\\x0a" not in html.replace(SHOWN, "")          # the tool's own breaks are <br>, not an escaped \n
+    cause = next(ln for ln in para.group(1).split("\n") if "Conv_0 + Relu_1" in ln)
+    assert f"(Conv_0 + {shown}) moved from FP32 to FP16" in cause
+    assert "\\x0a" not in html.replace(shown, "")          # the tool's own breaks are <br>, not an escaped \n
     for fmt in ("text", "markdown"):
         assert not any(ch in outputs[fmt] for ch in RAW), fmt
     assert not any(ch in html for ch in RAW)
     doc = json.loads(outputs["json"])           # JSON's own escaping: the exact name round-trips
-    assert f"CudaPooling/TiledPooling layer ({HOSTILE}) moved" in doc["summary"]
+    assert f"convolution (Conv_0 + {HOSTILE.replace('MaxPool_2', 'Relu_1', 1)}) moved" in doc["summary"]
 
 
 @pytest.mark.parametrize("cmd", ["report", "lint"])

@@ -182,6 +182,7 @@ def test_diff_events_and_group_times_equal_the_row_by_row_code() -> None:
         facts = result.groups.copy()      # the event facts diff computes and drops from its output
         facts[diff_mod.QDQ_NEXT] = diff_mod.next_to_changed_qdq(facts, {"a": a.layers, "b": b.layers})
         facts[diff_mod.PARALLEL] = diff_mod.parallel_parts(facts, {"a": diff_mod._names(a), "b": diff_mod._names(b)})
+        diff_mod.add_math_facts(facts)
         layers_of = diff_mod._layers_of(result.alignment.members, a, b)
         assert orjson.dumps(result.events) == orjson.dumps(_events_reference(facts, layers_of))
         g = result.alignment.groups

@@ -1,0 +1,145 @@
+"""Fusion groups whose work changed because fused ops moved between them: judged as one group (pure).
+
+When two exports number ONNX nodes differently, TensorRT may fuse a residual ``Add`` + ``Relu`` into another
+convolution of the same block: the baseline runs ``layer2.0.conv2 + Add_115 + Relu_116`` and a plain
+``layer2.0.downsample.0``, the candidate a plain ``layer2.0.conv2`` and ``layer2.0.downsample.0 + Add_97 +
+Relu_98``. Paired layer by layer, the downsample convolution does more work in the candidate (+33%) and conv2 less:
+neither pair did the same work on both sides, so neither delta says anything about a regression. Together the two
+did the same work (+7%). :func:`merge_moved_ops` makes such neighbours one group (kind ``repartitioned``), and says
+which ops moved where (its ``reason`` prefix), so ``check`` judges work against the same work.
+
+The rule: a group present on both sides *gained* op kinds (candidate has them, baseline not) or *lost* some
+(quantize/dequantize/constant helpers left out: they are Q/DQ placement, not work moving); two such groups are
+linked when one gained an op kind the other lost and a layer of one is a producer or consumer of a layer of the
+other on either side; linked groups (transitively) become one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["MOVED_KIND", "MOVED_OPS", "merge_moved_ops", "moved_note", "say_moved"]
+
+MOVED_KIND = "repartitioned"
+MOVED_OPS = "moved_ops"     # the meta frame's attrs key: group id -> reason prefix
+_HELPERS = frozenset({"QuantizeLinear", "DequantizeLinear", "Constant"})
+
+
+def _ops(text: Any) -> frozenset[str]:
+    return frozenset(text.split("/")) - _HELPERS if isinstance(text, str) and text else frozenset()
+
+
+def _exchanges(groups: pd.DataFrame) -> dict[int, tuple[frozenset[str], frozenset[str]]]:
+    """Row -> (op kinds gained, op kinds lost) of each group on both sides whose fused op kinds differ."""
+    out = {}
+    for row, (kind, a_ops, b_ops) in enumerate(zip(groups["kind"].tolist(), groups["a_ops"].tolist(),
+                                                   groups["b_ops"].tolist(), strict=True)):
+        if kind in ("only_a", "only_b", "bucket"):
+            continue
+        sa, sb = _ops(a_ops), _ops(b_ops)
+        if sa != sb and sa and sb:
+            out[row] = (sb - sa, sa - sb)
+    return out
+
+
+def _neighbours(rows: Sequence[int], groups: pd.DataFrame, layers: Mapping[str, pd.DataFrame]) -> set[tuple[int, int]]:
+    """Pairs of ``rows`` (row numbers of ``groups``) with a producer/consumer edge between their layers on a side."""
+    pairs: set[tuple[int, int]] = set()
+    for side, frame in layers.items():
+        if frame.empty or "producers" not in frame or "consumers" not in frame:
+            continue
+        own = groups[f"{side}_layers"].tolist()
+        owner = {int(li): r for r in rows for li in own[r]}
+        at = {int(li): k for k, li in enumerate(frame["layer_index"].tolist())}
+        producers, consumers = frame["producers"].tolist(), frame["consumers"].tolist()
+        for li, r in owner.items():
+            k = at.get(li)
+            if k is None:
+                continue
+            for col in (producers, consumers):
+                for x in col[k] if col[k] is not None else []:
+                    other = owner.get(int(x))
+                    if other is not None and other != r:
+                        pairs.add((min(r, other), max(r, other)))
+    return pairs
+
+
+def _components(rows: Sequence[int], links: Sequence[tuple[int, int]]) -> list[list[int]]:
+    parent = {r: r for r in rows}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for x, y in links:
+        parent[find(x)] = find(y)
+    comps: dict[int, list[int]] = {}
+    for r in rows:
+        comps.setdefault(find(r), []).append(r)
+    return [sorted(c) for c in comps.values() if len(c) > 1]
+
+
+def _why(comp: list[int], labels: Sequence[str], moves: Mapping[int, tuple[frozenset[str], frozenset[str]]]) -> str:
+    """The reason prefix of a merged group: which op kinds moved, from which group to which."""
+    ops = sorted({op for r in comp for op in moves[r][0] | moves[r][1]})
+    lost = ", ".join(labels[r] for r in comp if moves[r][1])
+    gained = ", ".join(labels[r] for r in comp if moves[r][0])
+    return (f"judged as one group: the fused {' and '.join(ops)} moved from {lost} (baseline) into {gained} "
+            "(candidate), so neither layer did the same work on both sides")
+
+
+def merge_moved_ops(meta: pd.DataFrame, groups: pd.DataFrame,
+                    layers: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict[int, str]]:
+    """``meta`` (check's group frame: group_id, kind, label, layers_a, layers_b, row for row as ``groups``, the
+    alignment's DIFF_GROUPS frame) with the groups fused ops moved between merged, and the reason prefix of each
+    merged group by group id. ``layers``: each side's LAYERS frame (``a``: baseline, ``b``: candidate)."""
+    moves = _exchanges(groups)
+    if len(moves) < 2:
+        return meta, {}
+    rows = sorted(moves)
+    links = [(x, y) for x, y in _neighbours(rows, groups, layers)
+             if moves[x][0] & moves[y][1] or moves[x][1] & moves[y][0]]
+    comps = _components(rows, links)
+    if not comps:
+        return meta, {}
+    labels = [str(x) for x in meta["label"].tolist()]
+    cols = {c: meta[c].tolist() for c in meta.columns}
+    drop: set[int] = set()
+    why: dict[int, str] = {}
+    for comp in comps:
+        first = comp[0]
+        cols["kind"][first] = MOVED_KIND
+        cols["label"][first] = " + ".join(sorted(labels[r] for r in comp))
+        for side in ("layers_a", "layers_b"):
+            cols[side][first] = [name for r in comp for name in cols[side][r]]
+        why[int(cols["group_id"][first])] = _why(comp, labels, moves)
+        drop.update(comp[1:])
+    keep = [r for r in range(len(meta)) if r not in drop]
+    out = pd.DataFrame({c: [v[r] for r in keep] for c, v in cols.items()}).astype(
+        {c: meta[c].dtype for c in meta.columns if meta[c].dtype != object})
+    out.attrs.update(meta.attrs)
+    return out, why
+
+
+def say_moved(groups: pd.DataFrame, why: Mapping[int, str]) -> None:
+    """Prefix the ``reason`` of each merged group (check's decided CHECK_GROUPS frame) with why it is one group."""
+    if not why or groups.empty:
+        return
+    reasons = groups["reason"].tolist()
+    for k, gid in enumerate(groups["group_id"].tolist()):
+        if int(gid) in why:
+            reasons[k] = f"{why[int(gid)]}; {reasons[k]}"
+    groups["reason"] = pd.Series(reasons, index=groups.index, dtype=groups["reason"].dtype)
+
+
+def moved_note(why: Mapping[int, str]) -> str:
+    """The note naming the merged groups: how many, and the first one's reason."""
+    first = next(iter(why.values())).removeprefix("judged as one group: ")
+    more = f" (and {len(why) - 1} more alike)" if len(why) > 1 else ""
+    return (f"{len(why)} merged group(s): neighbouring layers that fused ops moved between are judged as one group "
+            f"(neither did the same work on both sides): {first.split(', so neither')[0]}{more}")
