@@ -235,3 +235,22 @@ def test_nested_ranges_are_layers_when_the_layer_info_names_them(myelin_export: 
     for p in parts:
         assert by_name[p] == pytest.approx(sum(truth["processes"][4000]["part_ns"][p]) / truth["iterations"] / 1e6)
     assert any("names the nested ranges and not the enclosing one" in n for n in att.notes)
+
+
+def test_only_myelin_kernel_ranges_fold_into_their_layer(
+        myelin_export: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A TensorRT-domain range around every layer range of an enqueue (a wrapper no real capture has shown, added
+    here to the GENERATED export) must not swallow the layers: only Myelin kernel ranges (`..._myl<G>_<K>`) fold
+    into the layer range enclosing them; other nesting keeps the innermost range, so the 6 layers and their times
+    are unchanged and the wrapper, with no kernel of its own, is no row."""
+    path, truth = myelin_export
+    wrapped = edited_export(path, tmp_path / "wrapped_generated.sqlite",
+                            "INSERT INTO NVTX_EVENTS (start, end, eventType, text, globalTid, domainId) "
+                            "SELECT start + 1, end - 1, eventType, 'wrapper', globalTid, domainId FROM NVTX_EVENTS "
+                            "WHERE text = 'ExecutionContext::enqueueV3'")
+    rows = []
+    for export in (path, wrapped):
+        code, out, err = run_cli(["report", str(export), "--top", "0", "--format", "json"], capsys)
+        assert code == 0, err
+        rows.append({r["name"]: r["avg_ms"] for r in json.loads(out)["top_layers"]})
+    assert rows[0] == rows[1] and set(rows[1]) == set(truth["layers"])

@@ -11,9 +11,10 @@
 3. TensorRT marks every engine layer with a push/pop range in the NVTX domain ``TensorRT`` named like the
    layer, inside an ``ExecutionContext::enqueue*`` range. Kernels launched inside a layer range give
    per-layer GPU time (PROFILE schema, joins the engine's layer frame by name): the sum of their GPU durations.
-   A TensorRT range nested inside a layer range (the Myelin kernels of a ``{ForeignNode[...]}`` layer) is a part
-   of that layer: its kernels count for the enclosing layer, unless the engine's layer information names the
-   nested ranges and not the layer (then they are its layers: :func:`layer_level`). Each enqueue range is one
+   A Myelin kernel's range (``..._myl<G>_<K>``, as TensorRT 10's profiler names them) nested inside a layer
+   range (its ``{ForeignNode[...]}`` layer) is a part of that layer: its kernels count for the enclosing layer,
+   unless the engine's layer information names the nested ranges and not the layer (then they are its layers:
+   :func:`layer_level`). Other nesting keeps the innermost range. Each enqueue range is one
    iteration (TIMES schema: H2D copies launched before it, compute launched inside it, D2H copies launched
    after it). Without enqueue ranges, iterations are cut from the H2D -> compute -> D2H order of the GPU
    work itself.
@@ -34,6 +35,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from trtinspect.parsers import schema
+from trtinspect.parsers.join import MYELIN_PART
 from trtinspect.parsers.nsys.sqlite import GRAPH_LAUNCH_API, NVTX_PUSH_POP, NVTX_START_END, NsysExport
 
 log = logging.getLogger(__name__)
@@ -524,8 +526,8 @@ def _nested_note(nvtx: pd.DataFrame, outer_idx: np.ndarray, inner_idx: np.ndarra
 def _attach_all(ops: pd.DataFrame, nvtx: pd.DataFrame, domain: str, notes: list[str],
                 layer_names: set[str] | None = None) -> _Ranges:
     """Innermost NVTX range, TensorRT layer range and enqueue range of every op's launch (adds ``nvtx_range``,
-    ``nvtx_domain``, ``layer`` to ``ops``). A layer range nested in another layer range (Myelin kernels inside
-    their ``{ForeignNode[...]}`` layer) counts for the enclosing layer unless ``layer_names`` (the engine's layer
+    ``nvtx_domain``, ``layer`` to ``ops``). A Myelin kernel's range nested in another layer range (inside its
+    ``{ForeignNode[...]}`` layer) counts for the enclosing layer unless ``layer_names`` (the engine's layer
     information) names the nested range and not the enclosing one."""
     etype = nvtx["event_type"].to_numpy()
     in_domain = _cat_match(nvtx["domain"], lambda x: x == domain)
@@ -535,8 +537,11 @@ def _attach_all(ops: pd.DataFrame, nvtx: pd.DataFrame, domain: str, notes: list[
     any_idx = _attach_ranges(ops, nvtx, push_pop, notes=notes, what="NVTX")
     layer_mask = push_pop & in_domain & ~is_enqueue
     layer_idx = _attach_ranges(ops, nvtx, layer_mask, notes=notes, what=f"{domain} layer")
-    nested = nested_ranges(nvtx, layer_mask)
-    if nested.any():   # parts of a layer: the enclosing (outermost) layer range, unless the layer info says else
+    # Myelin kernels' ranges inside their layer's range: parts of that layer (nesting computed only when any)
+    nested = layer_mask & _cat_match(nvtx["text"], lambda x: isinstance(x, str) and MYELIN_PART.search(x) is not None)
+    if nested.any():
+        nested &= nested_ranges(nvtx, layer_mask)
+    if nested.any():   # the enclosing layer range, unless the layer info names the parts and not the layer
         inner_idx = layer_idx
         outer_idx = _attach_ranges(ops, nvtx, layer_mask & ~nested, notes=[], what=f"{domain} layer")
         use_inner = layer_level(_take(nvtx["text"], outer_idx), _take(nvtx["text"], inner_idx), layer_names)
