@@ -39,10 +39,13 @@ _BRACKET_RE = re.compile(r"[()\[\]{}]")
 # not a flat "a [x] + b (y)" (tests/test_fast_paths.py compares it with the lazy form
 # ``[(\[][^()\[\]]*?(?:[(\[]| \+ )``, which backtracks at every character). Scanning a run consumes it
 # whole: possessive quantifiers from Python 3.11, a lookahead + backreference (the same atomic step) before.
-if sys.version_info >= (3, 11):
-    _OPEN_ACROSS_RE = re.compile(r"[(\[][^()\[\] ]*+(?: (?!\+ )[^()\[\] ]*+)*+[ (\[]")
-else:  # pragma: no cover - Python 3.10
-    _OPEN_ACROSS_RE = re.compile(r"[(\[](?=((?:[^()\[\] ]+| (?!\+ ))*))\1[ (\[]")
+_RUN_TO_OPENER = (r"[^()\[\] ]*+(?: (?!\+ )[^()\[\] ]*+)*+[ (\[]" if sys.version_info >= (3, 11)
+                  else r"(?=((?:[^()\[\] ]+| (?!\+ ))*))\1[ (\[]")  # pragma: no cover - Python 3.10
+# One search per opener (``[(\[]`` + the run is the whole test): a pattern that starts with one literal
+# character is searched for at C speed where a leading character class is tried at every position (half the
+# time on long fused names).
+_PAREN_ACROSS = re.compile(r"\(" + _RUN_TO_OPENER).search
+_SQUARE_ACROSS = re.compile(r"\[" + _RUN_TO_OPENER).search
 _FUSED_HINT_RE = re.compile(r" \+ | \|\| |PWN\(|\{ForeignNode\[|__my|_myl")
 _OPENERS = "([{"
 MAX_NAME_NESTING = 64  # deeper PWN(PWN(...)) / ForeignNode nesting is kept as one node (no recursion blow-up)
@@ -161,13 +164,14 @@ def is_flat(base: str) -> bool:
     """No horizontal fusion, PWN(...), {ForeignNode[...]} or Myelin name, and no bracket nested in another or
     left open across a " + " (brackets inside the parts are fine: ``a [b3] + (Unnamed Layer* 5) [Shuffle]``)."""
     return not ("{" in base or "}" in base or "|" in base or "PWN" in base or "_my" in base) \
-        and (("(" not in base and "[" not in base) or _OPEN_ACROSS_RE.search(base) is None)
+        and ("(" not in base or _PAREN_ACROSS(base) is None) and ("[" not in base or _SQUARE_ACROSS(base) is None)
 
 
 def nodes_from_base(base: str) -> tuple[list[str], str]:
     """source_nodes_from_name for a name without profile suffix that is not a reformat."""
     if not ("{" in base or "}" in base or "|" in base or "PWN" in base or "_my" in base) \
-            and (("(" not in base and "[" not in base) or _OPEN_ACROSS_RE.search(base) is None):  # is_flat
+            and ("(" not in base or _PAREN_ACROSS(base) is None) \
+            and ("[" not in base or _SQUARE_ACROSS(base) is None):  # is_flat
         # Fast path, most layers: a plain or bracketed "a [b3] + (Unnamed Layer* 5) [Shuffle] + c (2)". Every
         # piece opens no more brackets than it closes, so _decompose returns exactly the pieces; a name
         # without " + " is one node (or none: a synthetic "[...]" record).

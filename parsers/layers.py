@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import re
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -53,15 +52,16 @@ from trtinspect.parsers.layer_names import (
     source_nodes_from_name,
     split_profile_suffix,
 )
+from trtinspect.parsers.layer_rows import ROW_LIST_COLUMNS, keep_row_lists, row_lists
 
 log = logging.getLogger(__name__)
 
 # Rules re-exported from their own modules (this module's public API predates the split).
 __all__ = [
-    "DATATYPE_WORDS", "LAYOUT_RULES", "NAME_LAYER_TYPES", "PRECISION_BITS", "TENSOR_FORMAT_LAYOUTS",
-    "LayerInfoMeta", "format_precision", "frame_from_layer_records", "frame_from_names", "parse_layer_info",
-    "parse_layer_info_obj", "reformat_target", "source_nodes_from_metadata", "source_nodes_from_name",
-    "split_profile_suffix", "weight_bytes",
+    "DATATYPE_WORDS", "LAYOUT_RULES", "NAME_LAYER_TYPES", "PRECISION_BITS", "ROW_LIST_COLUMNS",
+    "TENSOR_FORMAT_LAYOUTS", "LayerInfoMeta", "format_precision", "frame_from_layer_records", "frame_from_names",
+    "parse_layer_info", "parse_layer_info_obj", "reformat_target", "row_lists", "source_nodes_from_metadata",
+    "source_nodes_from_name", "split_profile_suffix", "weight_bytes",
 ]
 
 WHAT = "engine layer information JSON"
@@ -356,29 +356,8 @@ def _build_frame_impl(records: list[Any], *, detailed: bool, path: str | Path | 
     info.graph = graph
     info.names, info.producers = cols["name"], cols["producers"]
     frame = schema.frame_from_columns(cols, schema.LAYERS)
-    _keep_row_lists(frame, cols)
+    keep_row_lists(frame, cols)
     return frame, info
-
-
-# The per-row lists a LAYERS frame was built from here, kept while the frame lives (frames are read-only once
-# loaded: model.EngineBundle.derived): a reader that wants a column as a Python list (the lint's per-row views)
-# takes the list instead of converting the column back, which touches every cell of it once more.
-ROW_LIST_COLUMNS = ("name", "inputs", "outputs", "attributes", "producers", "consumers", "source_nodes")
-_ROW_LISTS: dict[int, tuple[weakref.ref[pd.DataFrame], dict[str, list[Any]]]] = {}
-
-
-def _keep_row_lists(frame: pd.DataFrame, cols: dict[str, list[Any]]) -> None:
-    key = id(frame)
-    _ROW_LISTS[key] = (weakref.ref(frame, lambda _: _ROW_LISTS.pop(key, None)),
-                       {c: cols[c] for c in ROW_LIST_COLUMNS})
-
-
-def row_lists(frame: pd.DataFrame) -> dict[str, list[Any]] | None:
-    """The lists (:data:`ROW_LIST_COLUMNS`) a LAYERS frame built by this module was made from: the same
-    objects its cells hold, in row order (``name``: str; ``inputs``/``outputs``/``producers``/``consumers``/
-    ``source_nodes``: lists; ``attributes``: dicts). None for any other frame. Do not modify them."""
-    got = _ROW_LISTS.get(id(frame))
-    return got[1] if got is not None and got[0]() is frame else None
 
 
 # What the rules need to know of a LayerType, worked out once per distinct value: (a Myelin record, a
@@ -512,6 +491,8 @@ class _RowWriter:
                         dims = _shape(dims, layer, index, key, self.path)
                     return [{"name": tname, "shape": dims, "format": parsed[2],
                              "dtype": parsed[0], "layout": parsed[1], "location": location}], [tname]
+        elif raw and (known := self._known(raw, index, key, layer)) is not None:
+            return known
         out = []
         names = []
         for t in raw:
@@ -533,6 +514,30 @@ class _RowWriter:
                 dims = _shape(dims, layer, index, key, self.path)
             out.append({"name": tname, "shape": dims, "format": parsed[2],
                         "dtype": parsed[0], "layout": parsed[1], "location": get("Location")})
+        return out, names
+
+    def _known(self, raw: list[Any], index: int, key: str, layer: str
+               ) -> tuple[list[dict[str, Any]], list[str]] | None:
+        """:meth:`tensors` of several tensors that each hold the four keys, a str name and a format already
+        seen (the fused Add's two inputs); None when one does not (the general path then reads them all)."""
+        fmt_cache, int64 = self.fmt_cache, self.int64
+        out = []
+        names = []
+        for t in raw:
+            if type(t) is not dict or len(t) != 4:
+                return None
+            try:
+                tname, fmt, dims, location = _TENSOR_KEYS(t)
+            except KeyError:
+                return None
+            parsed = fmt_cache.get(fmt) if type(tname) is str and type(fmt) is str else None
+            if parsed is None:
+                return None
+            if dims is not None and not (type(dims) is list and int64 and _INT_ONLY.issuperset(map(type, dims))):
+                dims = _shape(dims, layer, index, key, self.path)  # the error the general path gives first
+            out.append({"name": tname, "shape": dims, "format": parsed[2],
+                        "dtype": parsed[0], "layout": parsed[1], "location": location})
+            names.append(tname)
         return out, names
 
     def _sources(self, i: int, base: str, flags: _KindFlags, attrs: dict[str, Any]

@@ -364,7 +364,7 @@ def test_parsed_row_lists_are_the_frame_columns(folder: str) -> None:
     key = id(frame)
     del frame
     gc.collect()
-    from trtinspect.parsers import layers as parsed
+    from trtinspect.parsers import layer_rows as parsed
 
     assert key not in parsed._ROW_LISTS
 

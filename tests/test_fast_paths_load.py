@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pandas as pd
+import pytest
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
@@ -334,12 +335,13 @@ _KGEN_TWO_PRECISIONS = [{"Name": "__myl_Add_myl0_1", "LayerType": "kgen", "Input
     {"Name": "t1", "Format/Datatype": "Float", "Dimensions": [4, 4]}], "Outputs": [{"Name": "t2"}]}]
 
 
+@pytest.mark.parametrize("int64", [False, True])  # True: ints known within int64 (msgspec decoded the file)
 @settings(max_examples=150, deadline=None)
 @example(_KGEN_TWO_PRECISIONS)
 @given(_layer_records())
-def test_row_reader_matches_the_per_field_rules(records: list[dict[str, Any]]) -> None:
+def test_row_reader_matches_the_per_field_rules(int64: bool, records: list[dict[str, Any]]) -> None:
     expected = [_reference_row(r) for r in records]
-    frame, info = layers._build_frame(records, detailed=True)
+    frame, info = layers._build_frame(records, detailed=True, int64=int64)
     for col in expected[0]:
         got = _na_to_none(frame[col].tolist())
         if col == "attributes":

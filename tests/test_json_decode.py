@@ -153,6 +153,23 @@ def test_shape_refused_on_both_decoders(tmp_path: Path, dims: str) -> None:
         layers.parse_layer_info(_layer_file(tmp_path, dims))
 
 
+@pytest.mark.parametrize("dims", ["[1, 9223372036854775808]", "[true, 3]", "[1, 2.0]", "[1, null]", "[[1]]", "3"])
+@pytest.mark.parametrize("second", [False, True])
+def test_shape_refused_in_a_tensor_pair(tmp_path: Path, dims: str, second: bool) -> None:
+    """Two tensors of formats already seen (a fused Add's inputs, read by their own fast path): a bad shape in
+    either is refused naming the layer, as in one tensor."""
+    good = '{"Name": "x", "Format/Datatype": "Row major linear FP32", "Dimensions": [1, 3], "Location": "Device"}'
+    bad = '{"Name": "y", "Format/Datatype": "Row major linear FP32", "Dimensions": ' + dims + ', "Location": "Device"}'
+    pair = f"[{good}, {bad}]" if second else f"[{bad}, {good}]"
+    path = tmp_path / "g.json"
+    path.write_text('{"Layers": [{"Name": "a", "LayerType": "Reformat", "Inputs": [' + good + '], "Outputs": []}, '
+                    '{"Name": "add", "LayerType": "CaskConvolution", "Inputs": ' + pair + ', "Outputs": []}], '
+                    '"Bindings": ["x"]}')
+    with pytest.raises(TrtInspectError, match=r"layer 'add' \(record 1\): a tensor of 'Inputs' has Dimensions "
+                                              r".*not a tensor shape"):
+        layers.parse_layer_info(path)
+
+
 @pytest.mark.parametrize("dims", ["[1, 9223372036854775807]", "[-1, 3, 224, 224]", "[]", "null"])
 def test_shape_kept(tmp_path: Path, dims: str) -> None:
     _, frame = layers.parse_layer_info(_layer_file(tmp_path, dims))
