@@ -19,7 +19,7 @@ from flask import Response
 
 from trtinspect.app import callbacks as cb
 from trtinspect.app.pages_history import HistoryStore
-from trtinspect.app.state import DEFAULT_MAX_UPLOAD_MB, Registry
+from trtinspect.app.state import DEFAULT_MAX_UPLOAD_MB, MB, Registry
 from trtinspect.parsers.bundle import EngineReader
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def create_app(
     registry: Registry, *, history_url: str | None = None, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
 ) -> dash.Dash:
     """The dashboard for the engines in ``registry`` (and the check history at ``history_url``)."""
-    max_bytes = int(max_upload_mb * 1024 * 1024)
+    max_bytes = int(max_upload_mb * MB)   # the option is in MB, as it says (not MiB)
     store = HistoryStore(history_url) if history_url else None
     app = _dash_app(max_bytes)
 

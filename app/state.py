@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_MAX_UPLOAD_MB = 50
+MB = 1_000_000   # --max-upload-mb counts decimal megabytes, and every message says MB
 MAX_UPLOADED_ENGINES = 32  # oldest uploads are dropped beyond this many
 MAX_CACHED_DIFFS = 16
 MAX_UPLOAD_FILES = 8
@@ -327,9 +328,12 @@ class Registry:
                 raise TrtInspectError(str(exc).replace(str(tmp) + "/", "")) from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        if b.layers.empty and b.profile.empty and b.times.empty and b.summary.empty:
+        # an Nsight Systems export shows its nsys summaries even without TensorRT activity, as `serve PATH` does
+        nsys = b.extras.get("nsys_stats") is not None
+        if b.layers.empty and b.profile.empty and b.times.empty and b.summary.empty and not nsys:
             raise TrtInspectError(
-                "the upload holds no layers, profile or timing to show", path=Path(raw[0][0])
+                "the upload holds no layers, profile, timing or Nsight Systems summaries to show",
+                path=Path(raw[0][0]),
             )
         b.sources = {k: [Path(p.name) for p in v] for k, v in b.sources.items()}
         return self.admit(b, label=b.name, origin="upload")
@@ -379,6 +383,12 @@ def safe_filename(name: str) -> str:
     return clean
 
 
+def upload_limit(max_bytes: int) -> str:
+    """The upload limit as ``--max-upload-mb`` gave it: ``0.001 MB (1,000 bytes)``, ``50 MB``."""
+    mb = f"{max_bytes / MB:.6g} MB"
+    return mb if max_bytes % MB == 0 else f"{mb} ({max_bytes:,} bytes)"
+
+
 def decode_upload(files: list[tuple[str, str]], *, max_bytes: int) -> list[tuple[str, bytes]]:
     """Check and decode ``dcc.Upload`` contents (``data:<mime>;base64,<payload>``)."""
     if not files:
@@ -401,7 +411,7 @@ def decode_upload(files: list[tuple[str, str]], *, max_bytes: int) -> list[tuple
         payload = content.split(",", 1)[1]
         if len(payload) * 3 // 4 > max_bytes + 3:
             raise TrtInspectError(
-                f"file is over the {max_bytes / 1024**2:.0f} MiB upload limit",
+                f"file is over the {upload_limit(max_bytes)} upload limit",
                 path=Path(name),
                 hint="start the server with a larger --max-upload-mb or pass the file as PATH",
             )
@@ -411,7 +421,7 @@ def decode_upload(files: list[tuple[str, str]], *, max_bytes: int) -> list[tuple
             raise TrtInspectError("upload content is not valid base64", path=Path(name)) from None
         if len(data) > max_bytes:
             raise TrtInspectError(
-                f"file is over the {max_bytes / 1024**2:.0f} MiB upload limit", path=Path(name)
+                f"file is {len(data):,} bytes, over the {upload_limit(max_bytes)} upload limit", path=Path(name)
             )
         if not data.strip():
             raise TrtInspectError("file is empty", path=Path(name), hint="re-run the export that wrote it")

@@ -565,7 +565,8 @@ def run_check(
             f"nothing to compare: {e2e.reason}, so neither the end-to-end nor the per-group gate can run",
             hint="give both sides the same evidence (trtexec --exportTimes=FILE --exportProfile=FILE, or logs "
                  "with a performance summary on both sides)")
-    overhead = overhead_note(baseline, candidate)
+    gpu_centre = e2e.source in ("iterations", "runs")    # K runs a side: the note uses the headline's centre
+    overhead = overhead_note(baseline, candidate, (e2e.base_ms, e2e.cand_ms) if gpu_centre else (math.nan,) * 2)
     if overhead:
         notes.append(overhead)
     notes += [

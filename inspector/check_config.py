@@ -106,7 +106,22 @@ def _parse_number(value: Any, *, name: str, kind: str, where: str) -> float | in
         raise TrtInspectError(f"{name} must be a finite number, got '{value}' in {where}")
     if number < 0:
         raise TrtInspectError(f"{name} must not be negative, got '{value}' in {where}")
-    return int(number) if kind == "int" else number
+    if kind == "int":
+        return _parse_runs(value, number, name=name, where=where)
+    return number
+
+
+def _parse_runs(value: Any, number: float, *, name: str, where: str) -> int:
+    """``min_runs``: a whole number of runs a side, at least 2 (a one-sided test of one median per run has no
+    spread with one run; 0 or 1 let a single run 'pass' the test it never had, 2.5 was cut to 2)."""
+    if not number.is_integer():
+        raise TrtInspectError(f"{name} must be a whole number of runs a side, got '{value}' in {where}",
+                              hint="use e.g. min_runs = 3")
+    if number < 2:
+        raise TrtInspectError(
+            f"{name} must be at least 2 (a significance test needs a spread of runs on each side), "
+            f"got '{value}' in {where}", hint="use e.g. min_runs = 3 (the default)")
+    return int(number)
 
 
 def find_config(cwd: Path) -> tuple[dict[str, Any], Path | None]:
@@ -230,6 +245,16 @@ def _check_ranges(values: dict[str, Any], where: dict[str, str]) -> None:
             raise TrtInspectError(f"{key} must be at most 100%, got {share:.4g} in {where[key]}")
 
 
+def _allow_list(raw: Any, where: str) -> list[str]:
+    """``allow_different`` of the config: a list of field names, or one name as a string (``"gpu"`` is the
+    field gpu, not the letters g, p, u)."""
+    if isinstance(raw, str):
+        return [raw]
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise TrtInspectError(f"allow_different must be a list of field names like [\"gpu\"] in {where}, got '{raw}'")
+    return list(raw)
+
+
 def resolve(
     flags: dict[str, Any] | None = None,
     *,
@@ -266,7 +291,7 @@ def resolve(
     _check_ranges(values, {k: "flags" if k in flags else where for k in values})
     known = {f.name for f in fields(Thresholds)}
     thresholds = replace(Thresholds(), **{k: v for k, v in values.items() if k in known})
-    allow = list(flags.get("allow_different", [])) + [str(x) for x in table.get("allow_different", [])]
+    allow = list(flags.get("allow_different", [])) + _allow_list(table.get("allow_different", []), where)
     bad = sorted(set(allow) - set(ALLOWED_FIELDS))
     if bad:
         raise TrtInspectError(

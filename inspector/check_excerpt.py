@@ -43,20 +43,40 @@ def excerpt_notes(
     return out
 
 
-def overhead_note(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle]) -> str | None:
+def _side_figures(bundles: Sequence[EngineBundle], centre: float) -> tuple[float, float | None, str, str]:
+    """(per-layer total, GPU compute, how) of one side: one run's own figures; over K runs the mean of the runs'
+    per-layer totals (as the group table averages them) against the end-to-end centre the headline prints
+    (``centre``; the mean of the runs' medians when the headline has no GPU-compute centre). Also how each
+    figure was made, as words to print after it (empty for one run)."""
+    if len(bundles) == 1:
+        return bundles[0].total_layer_ms(), bundles[0].timing.gpu_compute.median, "", ""
+    k = len(bundles)
+    layers = math.fsum(b.total_layer_ms() for b in bundles) / k
+    if math.isfinite(centre):
+        return layers, centre, f" (mean of {k} runs)", ", the headline's median"
+    medians = [b.timing.gpu_compute.median for b in bundles]
+    known = [m for m in medians if m is not None]
+    gpu = math.fsum(known) / k if len(known) == k else None
+    return layers, gpu, f" (mean of {k} runs)", f" (mean of the {k} runs' medians)"
+
+
+def overhead_note(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBundle],
+                  centres: tuple[float, float] = (math.nan, math.nan)) -> str | None:
     """Per side with a profile and times: its per-layer total against its median GPU compute, and what the
     difference is: per-layer profiling overhead for a trtexec profile, else the bundle's own meaning
     (:func:`~trtinspect.parsers.model.per_layer_gap_meaning`: nsys per-layer times have no such overhead), said
-    once after both sides' figures when both sides share it."""
+    once after both sides' figures when both sides share it. ``centres``: the headline's GPU-compute centre per
+    side (NaN: none), used for sides of several runs (:func:`_side_figures`)."""
     parts: list[tuple[str, str | None]] = []
-    for side, b in ((BASE, baseline[0]), (CAND, candidate[0])):
-        if b.has_profile and b.has_times:
-            layers, gpu = b.total_layer_ms(), b.timing.gpu_compute.median
+    for side, bundles, centre in ((BASE, baseline, centres[0]), (CAND, candidate, centres[1])):
+        b = bundles[0]
+        if all(x.has_profile and x.has_times for x in bundles):
+            layers, gpu, lhow, ghow = _side_figures(bundles, centre)
             if gpu is not None and gpu > 0:
                 meaning = per_layer_gap_meaning(b)
                 parts.append((   # nsys: a mean per-layer total against a median: the statistic is named
-                    f"{side} per-layer total {layers:.3f} ms vs {'' if meaning is None else 'median '}GPU compute "
-                    f"{gpu:.3f} ms ({100 * (layers - gpu) / gpu:+.0f}%", meaning))
+                    f"{side} per-layer total {layers:.3f} ms{lhow} vs {'' if meaning is None else 'median '}GPU "
+                    f"compute {gpu:.3f} ms{ghow} ({100 * (layers - gpu) / gpu:+.0f}%", meaning))
     if not parts:
         return None
     shared = parts[0][1] if len(parts) == 2 and parts[0][1] is not None and parts[0][1] == parts[1][1] else None

@@ -264,7 +264,68 @@ def list_runs(
     if engine_name:
         q = q.where(runs_table.c.engine == engine_name)
     with _reading(engine, "reading the recorded checks") as conn:
+        _refuse_damaged_rows(conn, store.info(engine).name, (runs_table,))
         return pd.read_sql(q, conn)
+
+
+# Values a recorded field can hold (inclusive): a time in ms, a relative change in %, a p / q value. A value
+# outside (inf, -1e308, a negative time) was written by hand or by a damaged store, never by `check --record`.
+_MS, _PCT, _P = (0.0, 1e9, "a time in ms"), (-100.0, 1e9, "a change in %"), (0.0, 1.0, "a probability")
+VALUE_RANGES: dict[str, dict[str, tuple[float, float, str]]] = {
+    "runs": {"e2e_base_ms": _MS, "e2e_cand_ms": _MS, "e2e_delta_pct": _PCT, "e2e_p_value": _P},
+    "group_measurements": {"base_ms": _MS, "cand_ms": _MS, "delta_ms": (-1e9, 1e9, "a change in ms"),
+                           "delta_pct": _PCT, "p_value": _P, "q_value": _P},
+    "layer_measurements": {"avg_ms": _MS},
+}
+
+
+def damaged_hint(run_id: int | None = None) -> str:
+    """What to do about a damaged row (of check ``run_id``; None: of the check each problem names, for
+    ``history --check``)."""
+    which, n = (f"check #{run_id}", str(run_id)) if run_id is not None else ("that check", "N")
+    also = "; `trtinspect history STORE --check` checks every row" if run_id is not None else ""
+    return (f"the store was edited or damaged: delete {which} (DELETE FROM runs WHERE id = {n}, and its "
+            f"group_measurements / layer_measurements rows) or restore a backup{also}")
+
+
+def damaged_rows(conn: Connection, tables: Sequence[sa.Table], limit: int = 20) -> list[tuple[int, str]]:
+    """Rows whose fields no check records: a ``created_at`` that is no date, a number outside its range
+    (:data:`VALUE_RANGES`; SQLite keeps inf, and NaN as NULL). Each: (check id, ``check #N: FIELD is VALUE, not
+    ...``)."""
+    out: list[tuple[int, str]] = []
+    for table in tables:
+        run_col = table.c.id if table is runs_table else table.c.run_id
+        where = "check" if table is runs_table else f"{table.name} row"
+        if table is runs_table and conn.dialect.name == "sqlite":   # SQLite stores dates as text: parse each
+            raw = sa.type_coerce(table.c.created_at, sa.String)
+            for run_id, text in conn.execute(sa.select(table.c.id, raw).order_by(table.c.id)):
+                if not _is_date(text):
+                    out.append((run_id, f"check #{run_id}: created_at is {str(text)[:40]!r}, not a date and time"))
+        for col, (lo, hi, what) in VALUE_RANGES[table.name].items():
+            c = table.c[col]
+            q = sa.select(table.c.id, run_col, c).where(c.is_not(None), sa.not_(c.between(lo, hi)))
+            for row_id, run_id, value in conn.execute(q.order_by(table.c.id).limit(limit)):
+                of = "" if table is runs_table else f" (check #{run_id})"
+                out.append((run_id, f"{where} #{row_id}{of}: {col} is {value!r}, not {what} ({lo:g} to {hi:g})"))
+    return out[:limit]
+
+
+def _is_date(text: Any) -> bool:
+    if isinstance(text, datetime):
+        return True
+    try:
+        datetime.fromisoformat(str(text))
+    except ValueError:
+        return False
+    return True
+
+
+def _refuse_damaged_rows(conn: Connection, name: str, tables: Sequence[sa.Table]) -> None:
+    """One line naming the store, the row, the field and what to do, before a damaged row is read."""
+    bad = damaged_rows(conn, tables, limit=2)
+    if bad:
+        more = " (and more)" if len(bad) > 1 else ""
+        raise TrtInspectError(f"damaged row: {bad[0][1]}{more}", path=name, hint=damaged_hint(bad[0][0]))
 
 
 def _run_columns(engine: Engine) -> list[Any]:
@@ -387,6 +448,7 @@ def verify(engine: Engine) -> list[str]:
             rows = [str(x[0]) for x in conn.exec_driver_sql("PRAGMA integrity_check(20)")]
             if rows != ["ok"]:
                 problems += [f"SQLite integrity check: {x}" for x in rows]
+        problems += [f"damaged row: {x}" for _, x in damaged_rows(conn, (r, g, lm))]
         for table in (g, lm):
             orphans = conn.execute(
                 sa.select(sa.func.count()).select_from(table).where(~table.c.run_id.in_(sa.select(r.c.id)))
@@ -454,6 +516,7 @@ def layer_trend(
         q_layer = q_layer.where(r.c.engine == engine_name)
         q_group = q_group.where(r.c.engine == engine_name)
     with _reading(engine, "reading the layer trend") as conn:
+        _refuse_damaged_rows(conn, store.info(engine).name, (r, gm))
         lay = pd.read_sql(q_layer, conn)
         grp = pd.read_sql(q_group, conn)
         cut = _cut_group_rows(conn, layer, engine_name)

@@ -87,7 +87,13 @@ def as_url(target: str | Path) -> str:
     text = str(target)
     if "://" in text:
         return text
-    return f"sqlite:///{os.path.abspath(os.path.expanduser(text))}"
+    return file_url(os.path.abspath(os.path.expanduser(text)))
+
+
+def file_url(path: str | Path) -> str:
+    """The SQLite URL of exactly the file ``path``: ``?``, ``#`` and ``%`` in the name are quoted (a plain
+    ``weird.sqlite?x=1`` is that file, not ``weird.sqlite`` with a query)."""
+    return sa.engine.URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -153,7 +159,7 @@ def check_record_target(target: str | None, default: str) -> str:
                 path=path.parent,
                 hint="record into a writable folder",
             )
-    return f"sqlite:///{path}"
+    return file_url(path)
 
 
 def _check_server(url: str) -> None:

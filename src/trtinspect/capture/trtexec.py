@@ -16,8 +16,10 @@ The flags every run gets are declared once in :data:`PROFILING_FLAGS`.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import math
 import os
 import re
 import shlex
@@ -153,10 +155,15 @@ def command_for(opts: CaptureOptions, trtexec: str, k: int) -> list[str]:
 
 
 def find_trtexec(explicit: str | None) -> str | None:
-    """``explicit`` if it is an executable file, else ``trtexec`` on PATH, else None."""
+    """The trtexec to run, as an absolute path when it is a path: ``explicit`` with a slash is exactly that
+    file (relative to the current folder: ``./trtexec`` runs the file here, never one on PATH; ``str(Path(
+    "./trtexec"))`` is ``trtexec``, which the system looks up on PATH); a bare name is looked up on PATH; None
+    when there is no such executable."""
     if explicit:
-        p = Path(explicit)
-        return str(p) if p.is_file() and os.access(p, os.X_OK) else shutil.which(explicit)
+        if os.sep in explicit or (os.altsep is not None and os.altsep in explicit):
+            p = Path(os.path.abspath(os.path.expanduser(explicit)))
+            return str(p) if p.is_file() and os.access(p, os.X_OK) else None
+        return shutil.which(explicit)
     return shutil.which("trtexec")
 
 
@@ -164,6 +171,9 @@ def check_options(opts: CaptureOptions) -> None:
     model_kind(opts.model)  # raises for a file that is neither ONNX nor an engine
     if opts.runs < 1:
         raise TrtInspectError("--runs must be at least 1")
+    if opts.timeout_s is not None and not (math.isfinite(opts.timeout_s) and opts.timeout_s > 0):
+        raise TrtInspectError(f"--timeout must be a finite number of seconds above zero, got {opts.timeout_s}",
+                              hint="e.g. --timeout 600, or leave it out for no limit")
     if opts.model.is_dir():
         raise TrtInspectError(
             "is a directory", path=opts.model, hint="pass an ONNX model or a serialized engine file"
@@ -225,6 +235,7 @@ def capture(
             f"{where}; it ships in TensorRT's bin/ folder",
             hint=f"install TensorRT or pass --trtexec PATH; the first run's command is: {shlex.join(first)}",
         )
+    made_out = not opts.out.exists()
     opts.out.mkdir(parents=True, exist_ok=True)
     records: list[RunRecord] = []
     version: str | None = None
@@ -248,8 +259,10 @@ def capture(
                 path=d / LOG_NAME,
                 hint="raise --timeout or shorten the run",
             ) from None
-        except OSError as exc:
-            raise TrtInspectError(f"cannot run trtexec: {exc.strerror}", path=trtexec) from None
+        except OSError as exc:   # it never started: take back what this run made (no half-written --out)
+            if records.pop() and records:   # earlier runs stay, with their manifest
+                _write_manifest(opts, trtexec, version, records, started)
+            raise _not_started(exc, trtexec, opts.out if made_out and not records else d) from None
         rec.duration_s = round(time.perf_counter() - t0, 3)
         rec.returncode = int(proc.returncode)
         version = version or _trt_version(d / LOG_NAME)
@@ -284,6 +297,17 @@ def capture(
         runs=records,
         manifest=manifest,
     )
+
+
+def _not_started(exc: OSError, trtexec: str, made: Path) -> TrtInspectError:
+    """trtexec could not be started: remove ``made`` (the run folder, or the --out folder this capture
+    created) so a rerun does not find a half-written capture, and say why in one line."""
+    shutil.rmtree(made, ignore_errors=True)
+    why = exc.strerror or str(exc)
+    if exc.errno == errno.ENOENT and Path(trtexec).is_file():   # the file is there: its #! line is not
+        why += " (the file exists: the interpreter its '#!' line names, or its loader, is missing)"
+    return TrtInspectError(f"cannot run trtexec: {why}", path=trtexec,
+                           hint="pass --trtexec PATH to a trtexec that runs on this machine")
 
 
 def _write_manifest(

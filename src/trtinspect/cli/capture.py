@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from trtinspect.cli import echo, printable
+from trtinspect.cli.options import PositiveNumber
 from trtinspect.samples import resolve
 
 
@@ -42,7 +43,7 @@ from trtinspect.samples import resolve
 @click.option(
     "--timeout",
     "timeout_s",
-    type=float,
+    type=PositiveNumber("seconds"),
     default=None,
     metavar="SECONDS",
     help="Stop a trtexec run that takes longer than this.",

@@ -147,8 +147,10 @@ def _verify(engine: Any) -> None:
     problems = history.verify(engine)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        damaged = problems[0].startswith("damaged row")
         raise TrtInspectError(
-            f"the history store is not sound: {problems[0]}{more}", path=history.store.info(engine).name
+            f"the history store is not sound: {problems[0]}{more}", path=history.store.info(engine).name,
+            hint=history.damaged_hint() if damaged else None,
         )
     s = history.summary(engine)
     echo(

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from typing import Any
 
 import click
 
@@ -21,17 +23,32 @@ from trtinspect.cli.options import (
 )
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.lint import ABSORBED_MODES, LintResult, lint, select_rules, severity_at_least
-from trtinspect.inspector.rules import severity_range
+from trtinspect.inspector.rules import Rule, severity_range
 
 
-def _list_rules(rules_spec: str | None) -> None:
+def _list_rules(rules_spec: str | None, fmt: str) -> None:
     """One line per rule: id, every severity its findings can have (default first when it is not the
-    lowest), title; then how the severity is decided, for rules with more than one."""
+    lowest), title; then how the severity is decided, for rules with more than one. ``--format json``: the
+    same rules as a JSON list of objects; other formats are refused (no silent text in their place)."""
+    if fmt == "json":
+        echo(json.dumps([_rule_doc(rule) for rule in select_rules(rules_spec)], indent=1, ensure_ascii=False))
+        return
+    if fmt != "text":
+        raise TrtInspectError(f"--list-rules prints text or json, not {fmt}",
+                              hint="use --list-rules with --format text (the default) or --format json")
     for rule in select_rules(rules_spec):
         levels = severity_range(rule)
         echo(f"{rule.id:24} {'|'.join(levels):21} {rule.title}")
         if len(levels) > 1:
             echo(f"{'':24}   severity: {rule.severity} by default; {rule.severity_rule}")
+
+
+def _rule_doc(rule: Rule) -> dict[str, Any]:
+    """What ``lint --list-rules --format json`` says of one rule."""
+    return {"id": rule.id, "title": rule.title, "severity": rule.severity, "severities": severity_range(rule),
+            "severity_rule": rule.severity_rule, "checks": rule.checks, "evidence": list(rule.evidence),
+            "mitigation": rule.mitigation, "cost_kind": rule.cost_kind, "cost_method": rule.cost_method,
+            "reference": rule.reference, "needs_profile": rule.needs_profile}
 
 
 @click.command("lint")
@@ -82,7 +99,7 @@ def command(
     finding at or above that severity exists; 2 on bad input.
     """
     if list_rules:
-        _list_rules(rules_spec)
+        _list_rules(rules_spec, fmt)
         return
     if not paths:
         raise click.UsageError("Missing argument 'PATHS...' (only --list-rules runs without one).", ctx=ctx)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import math
 import os
 import shutil
 import sys
@@ -57,9 +58,27 @@ def refuse_overwriting_inputs(*targets: str | Path | None) -> None:
     A/x.graph.json``, ``check --json BASELINE_FILE``): an output never replaces an input."""
     inputs = _inputs_read()
     for target in targets:
-        if target is not None and str(target) != "-" and os.path.realpath(target) in inputs:
+        if target is not None and str(target) != "-" and _is_one_of(target, inputs):
             raise TrtInspectError("is one of the input files; writing the output there would replace it",
                                   path=target, hint="choose another output file")
+
+
+def _identity(path: str | Path) -> tuple[int, int] | None:
+    """(device, inode) of an existing file: a hard link to an input is that input under another name."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _is_one_of(target: str | Path, paths: set[str]) -> bool:
+    """Whether ``target`` is one of ``paths`` (real paths): the same real path (a symbolic link resolves to
+    it) or the same file on disk (device and inode: a hard link)."""
+    if os.path.realpath(target) in paths:
+        return True
+    ident = _identity(target)
+    return ident is not None and any(_identity(p) == ident for p in paths)
 
 
 def guard_outputs(outputs: Mapping[str, str | Path | None], *read_only: str | Path | None) -> None:
@@ -72,18 +91,20 @@ def guard_outputs(outputs: Mapping[str, str | Path | None], *read_only: str | Pa
     inputs = _inputs_read()
     inputs.update(os.path.realpath(p) for p in read_only if p is not None and str(p) not in ("", "-")
                   and not str(p).startswith("sample:"))
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, tuple[int, int] | None]] = {}   # option -> (real path, identity)
     for option, target in outputs.items():
         if target is None or str(target) == "-":
             continue
         real = os.path.realpath(target)
-        if real in inputs:
+        ident = _identity(real)
+        if _is_one_of(real, inputs):
             raise TrtInspectError(f"is a file this command reads; writing the {option} output there would "
                                   "replace it", path=target, hint=f"give {option} another file")
-        if real in seen:
-            raise TrtInspectError(f"is given to both {seen[real]} and {option}; one file would keep only the "
+        same = next((o for o, (r, i) in seen.items() if r == real or (ident is not None and i == ident)), None)
+        if same:
+            raise TrtInspectError(f"is given to both {same} and {option}; one file would keep only the "
                                   "last output", path=target, hint="give each output its own file")
-        seen[real] = option
+        seen[option] = (real, ident)
         if os.path.isdir(real):
             raise TrtInspectError(f"is a folder, not a file for the {option} output", path=target,
                                   hint="give a file name")
@@ -98,6 +119,34 @@ def load_evidence(*paths: str | Path, name: str | None = None, what: str = "Tens
     bundle = load(*paths, name=name)
     require_tensorrt(bundle, what)
     return bundle
+
+
+class PositiveNumber(click.ParamType):
+    """A finite number above zero (``--timeout``, ``--duration``, ``--max-upload-mb``): click's ``float`` takes
+    ``nan`` and ``inf`` (no limit at all, or an internal error converting them), and a range type still lets
+    ``nan`` through; each is refused here, before any work, in click's one-line usage error (exit 2)."""
+
+    name = "number"
+
+    def __init__(self, unit: str, minimum: float = 0.0) -> None:
+        self.unit = unit
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)
+        else:
+            try:
+                number = float(str(value).strip())
+            except ValueError:
+                self.fail(f"'{value}' is not a number of {self.unit}", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"'{value}' is not a finite number of {self.unit}", param, ctx)
+        if number <= 0:
+            self.fail(f"{value} {self.unit} is not above zero", param, ctx)
+        if number < self.minimum:
+            self.fail(f"{value} {self.unit} is below the smallest accepted, {self.minimum:g}", param, ctx)
+        return number
 
 
 def paths_argument(required: bool = True) -> Callable[[F], F]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from trtinspect.cli import echo, printable
+from trtinspect.cli.options import PositiveNumber
 from trtinspect.errors import TrtInspectError
 from trtinspect.samples import resolve
 
@@ -35,7 +36,7 @@ from trtinspect.samples import resolve
 )
 @click.option(
     "--duration",
-    type=float,
+    type=PositiveNumber("seconds"),
     default=None,
     metavar="SECONDS",
     help="Run the timing and the profile run this long each, instead of --iterations.",

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from trtinspect.cli import echo
-from trtinspect.cli.options import paths_argument
+from trtinspect.cli.options import PositiveNumber, paths_argument
 from trtinspect.errors import TrtInspectError
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,10 @@ def is_loopback(host: str) -> bool:
 )
 @click.option(
     "--max-upload-mb",
-    type=click.FloatRange(min=0.001),
+    type=PositiveNumber("MB", minimum=0.001),
     default=50.0,
     show_default=True,
-    help="Largest file the upload box accepts, in MB.",
+    help="Largest file the upload box accepts, in MB (1 MB = 1,000,000 bytes; at least 0.001).",
 )
 @click.option(
     "--history",
