@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from trtinspect.inspector.check_inputs import BASE, CAND
+from trtinspect.inspector.diff import NEGATIVE_GAP
 from trtinspect.parsers.model import EngineBundle, per_layer_gap_meaning
 
 
@@ -74,6 +75,8 @@ def overhead_note(baseline: Sequence[EngineBundle], candidate: Sequence[EngineBu
             layers, gpu, lhow, ghow = _side_figures(bundles, centre)
             if gpu is not None and gpu > 0:
                 meaning = per_layer_gap_meaning(b)
+                if meaning is None and layers < gpu:   # no overhead to speak of: GPU time outside the layers
+                    meaning = NEGATIVE_GAP
                 parts.append((   # nsys: a mean per-layer total against a median: the statistic is named
                     f"{side} per-layer total {layers:.3f} ms{lhow} vs {'' if meaning is None else 'median '}GPU "
                     f"compute {gpu:.3f} ms{ghow} ({100 * (layers - gpu) / gpu:+.0f}%", meaning))

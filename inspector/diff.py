@@ -99,6 +99,9 @@ END_TO_END: tuple[tuple[str, str, str], ...] = (
 _BOTH_ONLY = frozenset({"end_to_end_host"})
 E2E_SOURCES = {FROM_TIMES: "times (mean of the measured iterations)", FROM_SUMMARY: "performance summary (mean)"}
 
+# A trtexec profile whose per-layer total is below GPU compute: the profiler's overhead sits inside the layer
+# times (a positive gap is spread over them), so a negative gap is GPU compute time no layer's profiled time holds
+NEGATIVE_GAP = "GPU compute time not in any layer's profiled time"
 
 
 @dataclass

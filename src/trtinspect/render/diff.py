@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import orjson
 import pandas as pd
 
-from trtinspect.inspector.diff import MODE_END_TO_END, DiffResult
+from trtinspect.inspector.diff import MODE_END_TO_END, NEGATIVE_GAP, DiffResult
 from trtinspect.inspector.diff_math import precision_label
 from trtinspect.render.escape import md_cell, md_text, printable, printable_lines, printable_text
 from trtinspect.render.jsonout import NotFast, dumps_indent2_bytes
@@ -169,6 +169,15 @@ def _residual(ms: float) -> str:
     return "0" if abs(ms) < 0.00005 else f"{ms:+.4f}"
 
 
+def profiling_gap_meaning(gap_ms: float) -> str:
+    """What a trtexec profile's per-layer total - GPU compute is, by its sign: the per-layer profiler
+    synchronises after every layer, so a positive gap is overhead inside the layer times (spread over them, not
+    time outside any layer); a negative gap is GPU compute time that no layer's profiled time holds."""
+    if gap_ms >= 0:
+        return "per-layer profiling overhead, spread over the layer times"
+    return NEGATIVE_GAP
+
+
 def _totals_lines(result: DiffResult) -> list[str]:
     t = result.totals
     untimed = untimed_sides(result)
@@ -194,8 +203,7 @@ def _totals_lines(result: DiffResult) -> list[str]:
         if math.isnan(gap):     # no per-layer timing on this side: no profiling overhead to show
             lines.append(f"{side.upper()}: end-to-end GPU compute {gpu:.4f} ms")
         else:
-            meaning = "" if shared is not None else " (" + meanings.get(
-                side, "per-layer profiling overhead, not in any layer") + ")"
+            meaning = "" if shared is not None else f" ({meanings.get(side, profiling_gap_meaning(gap))})"
             lines.append(f"{side.upper()}: end-to-end GPU compute {gpu:.4f} ms; "
                          f"per-layer total - GPU compute = {gap:+.4f} ms{meaning}")
     if shared is not None:
