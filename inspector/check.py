@@ -418,7 +418,7 @@ def _group_row(
             row["floor_ms"] = max(floor, t.spread_factor * row["spread_ms"])
             row["p_up"], row["p_down"] = run_t_p(a, b, "greater"), run_t_p(a, b, "less")
         row["size_threshold_ms"] = _size_threshold_ms(a_ms, float(row["floor_ms"]), row["threshold_pct"] / 100.0,
-                                                      totals[BASE], t)
+                                                      totals, t)
         row["size_threshold_pct"] = _pct(row["size_threshold_ms"], a_ms)
     if ov is not None and ov.ignore:
         row["status"] = "ignored"
@@ -461,13 +461,23 @@ def _engine_floor(totals: dict[str, float], t: Thresholds) -> float:
     return min(t.floor_ms, t.floor_share * total)
 
 
-def _size_threshold_ms(base_ms: float, floor: float, threshold: float, total: float, t: Thresholds) -> float:
-    """Size threshold of a group (ms): the smallest slowdown that meets the relative threshold, the
-    floor, and the share criterion (the group must reach ``min_share`` of the engine's time after growing by
-    it). With K >= min_runs it must also be significant, which needs more than this when runs scatter."""
+def _size_threshold_ms(base_ms: float, floor: float, threshold: float, totals: Mapping[str, float],
+                       t: Thresholds) -> float:
+    """Size threshold of a group (ms): the smallest slowdown that meets the relative threshold, the floor, and
+    the share criterion exactly as :func:`_classify` applies it: ``share_pct`` is the larger of the group's
+    share of the baseline's per-layer total and of the candidate's, so a group holding ``min_share`` of the
+    baseline meets it at any size, and one below it must reach ``min_share`` of the candidate's measured total
+    (the same denominator the decision uses). With K >= min_runs it must also be significant, which needs more
+    than this when runs scatter."""
     if not math.isfinite(base_ms) or t.min_share >= 1:  # min_share 100%: no group can ever be flagged
         return math.nan
-    need_share = (t.min_share * total - base_ms) / (1 - t.min_share) if math.isfinite(total) else 0.0
+    base_total, cand_total = totals[BASE], totals[CAND]
+    if _safe_div(base_ms, base_total) >= t.min_share:
+        need_share = 0.0
+    elif math.isfinite(cand_total) and cand_total > 0:
+        need_share = t.min_share * cand_total - base_ms
+    else:                                      # no candidate share can be formed: the criterion never passes
+        need_share = math.inf
     return max(floor, threshold * base_ms, need_share)
 
 

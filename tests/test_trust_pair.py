@@ -26,3 +26,24 @@ def test_profiling_gap_is_worded_by_its_sign(capsys: pytest.CaptureFixture[str])
             "overhead, spread over the layer times)") in flat
     assert "not in any layer" not in flat
     assert profiling_gap_meaning(-0.01) == "GPU compute time not in any layer's profiled time"
+
+
+SEED = "sample_engines/trtexec-logs/seed-fx-vs-implicit-int8"
+
+
+def test_printed_size_threshold_is_the_one_the_decision_uses(capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect 2 (threshold): Conv_131 (0.45% of the baseline, 1.1% of the candidate) printed a +120.7% threshold
+    from the baseline's total while the share criterion passed on the candidate's share: every group's printed
+    threshold must be one its own status agrees with."""
+    import json
+
+    code, out, err = run_cli(["check", "--baseline", f"{SEED}/fx-qdq-int8.profile.log", "--candidate",
+                              f"{SEED}/implicit-int8.profile.log", "--json", "-"], capsys)
+    assert code in (0, 1), err
+    groups = json.loads(out)["groups"]
+    judged = [g for g in groups if g["status"] not in ("added", "removed") and g["delta_ms"] is not None]
+    assert judged
+    for g in judged:
+        flagged = g["status"] in ("regression", "traded")
+        if g["delta_ms"] > 0:
+            assert flagged == (g["delta_ms"] >= g["size_threshold_ms"] - 1e-12), g
