@@ -60,6 +60,7 @@ from trtinspect.inspector.align_side import (
     primary_op,
 )
 from trtinspect.inspector.align_side import token as _token
+from trtinspect.inspector.align_weights import uncross
 
 __all__ = [
     "MODE_DIVERGED",
@@ -157,6 +158,7 @@ def _align(a: _Side, b: _Side) -> Alignment:
             rest_a, rest_b = step(a, b, rest_a, rest_b, groups, method_a, method_b)
     else:
         rest_a, rest_b = _order_and_type(a, b, core_a, core_b, groups, method_a, method_b)
+    _weights_note(a, b, uncross(a, b, groups, method_a, method_b), notes)
     for i in rest_a:
         groups[len(groups)] = ([i], [])
         method_a[i] = "only"
@@ -164,6 +166,17 @@ def _align(a: _Side, b: _Side) -> Alignment:
         groups[len(groups)] = ([], [j])
         method_b[j] = "only"
     return _finish(a, b, groups, method_a, method_b, mode, n_shared, notes)
+
+
+def _weights_note(a: _Side, b: _Side, swapped: list[tuple[int, int, int, int]], notes: list[str]) -> None:
+    """Say which pairs follow their weights rather than execution order (align_weights.uncross)."""
+    if not swapped:
+        return
+    i1, j1, i2, j2 = swapped[0]
+    more = f" (and {len(swapped) - 1} more such pair(s))" if len(swapped) > 1 else ""
+    notes.append(f"{2 * len(swapped)} layer(s) paired by their weights (kernel shape, stride, output maps, weight "
+                 f"count) rather than execution order, where B runs them in another order: A {a.names[i1]} with B "
+                 f"{b.names[j2]}, A {a.names[i2]} with B {b.names[j1]}{more}")
 
 
 def _source_edges(a: _Side, b: _Side, core_a: list[int], core_b: list[int],

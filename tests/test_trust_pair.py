@@ -47,3 +47,38 @@ def test_printed_size_threshold_is_the_one_the_decision_uses(capsys: pytest.Capt
         flagged = g["status"] in ("regression", "traded")
         if g["delta_ms"] > 0:
             assert flagged == (g["delta_ms"] >= g["size_threshold_ms"] - 1e-12), g
+
+
+FP16 = "sample:resnet18-a100/fp16"
+
+
+def test_reordered_siblings_pair_by_their_weights(capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect 1: qgap runs each downsample before conv2 and fuses the residual add into conv2; execution-order
+    pairing compared FP16's 1x1 downsample ``Conv_38 + Add_39 + Relu_40`` with qgap's 3x3 conv2 (+123.1%). The
+    layer JSON's kernel shape and weight count pair each convolution with its own counterpart."""
+    import json
+
+    code, out, err = run_cli(["diff", FP16, QGAP, "--format", "json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    groups = {g["group_id"]: g for g in doc["groups"]}
+    names: dict[int, list[str]] = {}
+    for m in doc["members"]:
+        names.setdefault(m["group_id"], []).append(m["name"])
+    # A's 3x3 conv2 pairs with B's 3x3 conv2 (which now holds the add); A's 1x1 downsample with B's downsample
+    for a_name, b_name, a_ms, b_ms in (("Conv_37", "layer4.0.conv2.weight", 0.0481, 0.0297),
+                                       ("Conv_38 + Add_39 + Relu_40", "layer4.0.downsample.0.weight", 0.0133, 0.0102),
+                                       ("Conv_15", "layer2.0.conv2.weight", None, None),
+                                       ("Conv_16 + Add_17 + Relu_18", "layer2.0.downsample.0.weight", None, None),
+                                       ("Conv_26", "layer3.0.conv2.weight", None, None),
+                                       ("Conv_27 + Add_28 + Relu_29", "layer3.0.downsample.0.weight", None, None)):
+        gid = next(g for g, members in names.items() if a_name in members)
+        assert any(n.startswith(b_name) for n in names[gid]), (a_name, names[gid])
+        if a_ms is not None:
+            g = groups[gid]
+            assert (round(g["a_ms"], 4), round(g["b_ms"], 4)) == (a_ms, b_ms)
+    assert any("paired by their weights" in n for n in doc["notes"])
+    for strict in ([], ["--strict-groups"]):
+        code, out, err = run_cli(["check", "--baseline", FP16, "--candidate", QGAP, "--json", "-", *strict], capsys)
+        flagged = [g["label"] for g in json.loads(out)["groups"] if g["status"] in ("regression", "traded")]
+        assert not any("Conv_3" in x or "conv2" in x or "downsample" in x for x in flagged), flagged
