@@ -44,6 +44,7 @@ import pandas as pd
 
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector import seqmatch
+from trtinspect.inspector.align_boundary import TENSOR_BOUNDARY, boundary_pairs
 from trtinspect.inspector.align_fusion import order_and_type_groups
 from trtinspect.inspector.align_groups import output_frames
 from trtinspect.inspector.align_inputs import INPUT_CONVERSION, detach, input_conversion_pairs
@@ -154,10 +155,11 @@ def _align(a: _Side, b: _Side) -> Alignment:
             groups[len(groups)] = pair
         rest_a = [i for i in core_a if method_a[i] == "unmatched"]
         rest_b = [j for j in core_b if method_b[j] == "unmatched"]
-        for step in (_same_name, _structural, _leftover_order, _buckets):
+        for step in (_same_name, _structural, _boundary, _leftover_order, _buckets):
             rest_a, rest_b = step(a, b, rest_a, rest_b, groups, method_a, method_b)
     else:
         rest_a, rest_b = _order_and_type(a, b, core_a, core_b, groups, method_a, method_b)
+        rest_a, rest_b = _boundary(a, b, rest_a, rest_b, groups, method_a, method_b)
     _weights_note(a, b, uncross(a, b, groups, method_a, method_b), notes)
     for i in rest_a:
         groups[len(groups)] = ([i], [])
@@ -397,6 +399,21 @@ def _structural(
             groups[len(groups)] = ([i], [j])
             method_a[i] = "structural"
             method_b[j] = "structural"
+    return _unmatched(rest_a, method_a), _unmatched(rest_b, method_b)
+
+
+def _boundary(
+    a: _Side, b: _Side, rest_a: list[int], rest_b: list[int],
+    groups: dict[int, tuple[list[int], list[int]]], method_a: list[str], method_b: list[str],
+) -> tuple[list[int], list[int]]:
+    """Pair leftover runs of layers that read the same tensors and write the same outputs (a Myelin
+    ``{ForeignNode[...]}`` built from what the other engine runs as separate layers; align_boundary)."""
+    for run_a, run_b in boundary_pairs(a, b, rest_a, rest_b):
+        groups[len(groups)] = (run_a, run_b)
+        for i in run_a:
+            method_a[i] = TENSOR_BOUNDARY
+        for j in run_b:
+            method_b[j] = TENSOR_BOUNDARY
     return _unmatched(rest_a, method_a), _unmatched(rest_b, method_b)
 
 

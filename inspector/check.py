@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.errors import NotComparableError, TrtInspectError
+from trtinspect.inspector.check_chain import CHAINS, chain_notes
 from trtinspect.inspector.check_excerpt import excerpt_notes, overhead_note, side_layer_totals
 from trtinspect.inspector.check_inputs import (
     ALLOWED_FIELDS,
@@ -677,6 +678,9 @@ def _group_gate(
         if moved := meta.attrs.get(MOVED_OPS, {}):
             say_moved(groups, moved)
             notes.append(moved_note(moved))
+        if chains := meta.attrs.get(CHAINS, {}):
+            say_moved(groups, {g: why for g, (why, _) in chains.items()})
+            notes += chain_notes(chains)
         unmatched_names_or_raise(groups, [*baseline, *candidate])
         notes += excerpt_notes(baseline, candidate, runs)
         traded = _trade_off(groups, e2e, t)

@@ -15,6 +15,14 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
+from trtinspect.inspector.check_chain import (
+    CHAIN_KIND,
+    CHAINS,
+    COPY_KIND,
+    merge_by_ids,
+    moved_copy_rows,
+    qdq_island_rows,
+)
 from trtinspect.inspector.check_moved import MOVED_OPS, merge_moved_ops
 from trtinspect.parsers import run_settings
 from trtinspect.parsers.layer_total import per_iteration_profile
@@ -381,9 +389,18 @@ def _groups_from_alignment(
     groups = alignment_groups(alignment)
     # groups fused ops moved between (a residual Add+Relu from one convolution into its neighbour) did not do
     # the same work on both sides: judged as one (check_moved); the reason says so (check._group_gate)
-    groups, moved = merge_moved_ops(groups, alignment.groups, {"a": baseline[0].layers, "b": candidate[0].layers})
+    layers = {"a": baseline[0].layers, "b": candidate[0].layers}
+    labels = [str(x) for x in groups["label"].tolist()]
+    groups, moved = merge_moved_ops(groups, alignment.groups, layers)
+    # a float island with its Q/DQ pair, reformat copies that moved: one change split over groups (check_chain)
+    chains: dict[int, tuple[str, str]] = {}
+    for comps, kind in ((qdq_island_rows(alignment.groups, layers, labels), CHAIN_KIND),
+                        (moved_copy_rows(alignment.groups, labels), COPY_KIND)):
+        groups, why = merge_by_ids(groups, alignment.groups, comps, kind)
+        chains.update((g, (w, kind)) for g, w in why.items())
     groups.attrs["alignment_mode"] = alignment.mode
     groups.attrs[MOVED_OPS] = moved
+    groups.attrs[CHAINS] = chains
     return groups, runs_for(groups, baseline, candidate)
 
 

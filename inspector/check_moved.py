@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["MOVED_KIND", "MOVED_OPS", "merge_moved_ops", "moved_note", "say_moved"]
+__all__ = ["MOVED_KIND", "MOVED_OPS", "merge_moved_ops", "merge_rows", "moved_note", "say_moved"]
 
 MOVED_KIND = "repartitioned"
 MOVED_OPS = "moved_ops"     # the meta frame's attrs key: group id -> reason prefix
@@ -108,16 +108,24 @@ def merge_moved_ops(meta: pd.DataFrame, groups: pd.DataFrame,
     if not comps:
         return meta, {}
     labels = [str(x) for x in meta["label"].tolist()]
+    return merge_rows(meta, comps, [_why(comp, labels, moves) for comp in comps], MOVED_KIND)
+
+
+def merge_rows(meta: pd.DataFrame, comps: Sequence[list[int]], whys: Sequence[str],
+               kind: str) -> tuple[pd.DataFrame, dict[int, str]]:
+    """``meta`` with the rows of each component (row numbers, disjoint) merged into its first row (``kind``, the
+    labels joined in sorted order, both sides' layers), and the reason prefix of each merged group by group id."""
+    labels = [str(x) for x in meta["label"].tolist()]
     cols = {c: meta[c].tolist() for c in meta.columns}
     drop: set[int] = set()
     why: dict[int, str] = {}
-    for comp in comps:
+    for comp, reason in zip(comps, whys, strict=True):
         first = comp[0]
-        cols["kind"][first] = MOVED_KIND
+        cols["kind"][first] = kind
         cols["label"][first] = " + ".join(sorted(labels[r] for r in comp))
         for side in ("layers_a", "layers_b"):
             cols[side][first] = [name for r in comp for name in cols[side][r]]
-        why[int(cols["group_id"][first])] = _why(comp, labels, moves)
+        why[int(cols["group_id"][first])] = reason
         drop.update(comp[1:])
     keep = [r for r in range(len(meta)) if r not in drop]
     out = pd.DataFrame({c: [v[r] for r in keep] for c, v in cols.items()}).astype(

@@ -27,7 +27,7 @@ from trtinspect.inspector.diff_math import MATH_A, MATH_B
 from trtinspect.textfmt import signed
 
 __all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "MAX_QDQ_HOPS", "MIRROR", "NOUN_RULES", "TYPE_NOUNS",
-           "events", "moved_ops", "moved_reformats", "noun"]
+           "events", "moved_ops", "moved_reformat_rows", "moved_reformats", "noun"]
 
 # How a group is named in the summary, from its ONNX op kinds (first rule whose ops are all present wins).
 # (required ops, standalone reformat only, singular, plural)
@@ -172,11 +172,15 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
         host = prim_b[0] if prim_b else ""
         if parts > 1:          # siblings merged side by side (a || b), not one fused into another
             return "merged", (host, parts)
+        if row.get("b_types") == MYELIN:   # a {ForeignNode[...]}: named by what it is, A's layers by their types
+            return "fused", (_type_list(row.get("a_types")), MYELIN)
         return "fused", (tuple(sorted(_remove_one(prim_a, host))), host)
     if kind == "split":
         host = prim_a[0] if prim_a else ""
         if parts > 1:
             return "unmerged", (host, parts)
+        if row.get("a_types") == MYELIN:
+            return "split", (MYELIN, _type_list(row.get("b_types")))
         return "split", (host, tuple(sorted(_remove_one(prim_b, host))))
     # the op kinds both sides share name the group (the union when they share none), so diff B A names it as
     # diff A B does: a convolution that loses its fused add in B is a convolution either way
@@ -208,6 +212,15 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
         if c in changes:
             return c, (nouns,)
     return "unchanged", (nouns,)
+
+
+# TensorRT's layer type of a Myelin {ForeignNode[first...last]} layer: its source nodes are the range's ends and
+# the parser's helper nodes (ONNXTRT_Broadcast_4), not the ops it runs
+MYELIN = "Myelin"
+
+
+def _type_list(types: Any) -> tuple[str, ...]:
+    return tuple(sorted(t for t in str(types or "").split("/") if t))
 
 
 def _both_types(a_types: Any, b_types: Any) -> str:
@@ -261,7 +274,10 @@ TAG_NAME_MAX = 80       # characters of one layer's name in an event's tag
 def _compact(name: str) -> str:
     """A fused layer's name without its quantizer and weight parts (``quantize_per_channel_120_input + (Unnamed
     Layer* 723) [Constant]_output_per_channel_quant + conv2d_114 + relu_107`` -> ``conv2d_114 + relu_107``); a
-    horizontal merge keeps its `` || ``; the whole name when nothing else is left."""
+    horizontal merge keeps its `` || ``; the whole name when nothing else is left. A Myelin ``{ForeignNode[a + b...c]}``
+    name is one range, kept whole."""
+    if name.startswith("{ForeignNode["):
+        return name if len(name) <= TAG_NAME_MAX else name[:TAG_NAME_MAX - 3] + "..."
     merged = []
     for branch in name.split(" || "):
         parts = [p for p in branch.split(" + ")
@@ -396,6 +412,14 @@ def moved_reformats(groups: pd.DataFrame) -> dict[str, Any] | None:
     layers hold (only-B groups with reformats) are exactly as many as the copies paired groups whose only change
     is formats lost (``a_reformats - b_reformats``); mirrored for layers B removed. The event's delta is the net of
     all those groups. Without tensor edges (profile tables) the pairing is by count, said in the text."""
+    found = moved_reformat_rows(groups)
+    return None if found is None else _moved_event(groups, *found)
+
+
+def moved_reformat_rows(groups: pd.DataFrame) -> tuple[str, list[int], list[int], int] | None:
+    """The rows of a reformat-copy move (:func:`moved_reformats`' rule): the side of the layers the copies moved
+    to or from (``only_b`` / ``only_a``), their rows, the rows of the paired groups that lost (gained) the copies,
+    and the number of copies; None when there is none."""
     if groups.empty or "a_reformats" not in groups:
         return None
     kind = groups["kind"].to_numpy(dtype=object)
@@ -413,7 +437,7 @@ def moved_reformats(groups: pd.DataFrame) -> dict[str, Any] | None:
         lost = ra - rb if side == "only_b" else rb - ra
         old = np.flatnonzero(paired & (lost > 0))
         if len(new) and len(old) and int(own[new].sum()) == int(lost[old].sum()):
-            return _moved_event(groups, side, new.tolist(), old.tolist(), int(own[new].sum()))
+            return side, new.tolist(), old.tolist(), int(own[new].sum())
     return None
 
 

@@ -35,7 +35,8 @@ from trtinspect.inspector.check_inputs import BUILD_CHANGES, COMPARABILITY, shap
 if TYPE_CHECKING:
     from trtinspect.parsers.model import EngineBundle
 
-__all__ = ["SAME_MODEL_MIN", "ModelMatch", "model_match", "structural_similarity", "windowed_similarity"]
+__all__ = ["SAME_MODEL_MIN", "ModelMatch", "model_match", "source_similarity", "structural_similarity",
+           "windowed_similarity"]
 
 SAME_MODEL_MIN = 0.5
 
@@ -67,7 +68,9 @@ def _tokens(side: _Side, detailed: bool) -> list[tuple[Any, ...]]:
 
 
 def structural_similarity(a_layers: Any, b_layers: Any, sides: tuple[_Side, _Side] | None = None) -> float:
-    """Share of compute layers the two engines have in common, in order (0..1; see the module doc).
+    """Share of compute layers the two engines have in common, in order (0..1; see the module doc), or, when
+    that is under :data:`SAME_MODEL_MIN`, the share that shares an ONNX source node with a layer of the other
+    engine (:func:`source_similarity`), whichever is larger.
     ``sides``: the frames' facts already read (``align.read_sides``), shared with the alignment."""
     sa, sb = sides or (_read_side(a_layers, "A"), _read_side(b_layers, "B"))
     detailed = _has_shapes(sa) and _has_shapes(sb)
@@ -75,9 +78,45 @@ def structural_similarity(a_layers: Any, b_layers: Any, sides: tuple[_Side, _Sid
     if not ta and not tb:
         return 0.0
     if len(ta) * len(tb) > LCS_MAX_CELLS:
-        return windowed_similarity(ta, tb)
-    equal = sum(i2 - i1 for tag, i1, i2, _, _ in _opcodes(ta, tb) if tag == "equal")
-    return 2.0 * equal / (len(ta) + len(tb))
+        sim = windowed_similarity(ta, tb)
+    else:
+        sim = 2.0 * sum(i2 - i1 for tag, i1, i2, _, _ in _opcodes(ta, tb) if tag == "equal") / (len(ta) + len(tb))
+    if sim < SAME_MODEL_MIN and detailed:
+        sim = max(sim, source_similarity(sa, sb))
+    return sim
+
+
+def _compute(side: _Side) -> list[int]:
+    return [i for i, (served, ptype) in enumerate(zip(side.served, side.ptype, strict=True))
+            if served is None and ptype not in _SKIP_TYPES]
+
+
+def source_similarity(sa: _Side, sb: _Side) -> float:
+    """(compute layers of A sharing an ONNX source node with a compute layer of B that reads and writes the
+    same channel counts + the same of B) / (compute layers of A + of B). One network's builds keep its node
+    names where TensorRT builds the layers as other types: TensorRT 10.16's FP32 build of ``model-trained.onnx``
+    runs ``node_conv2d + node_relu`` as a CaskConvolution, its ``--fp16 --noTF32`` build as a Myelin
+    ``{ForeignNode[node_conv2d...node_relu]}`` (no parameter type), which the structural tokens count as
+    different layers (0%; by source nodes 57%). The channel check keeps two networks of one exporter apart
+    (``Conv_0`` is the first convolution of every torch ResNet, ``Conv_7`` is not the same layer in two)."""
+    keep_a, keep_b = _compute(sa), _compute(sb)
+    if not keep_a or not keep_b:
+        return 0.0
+    (ins_a, outs_a), (ins_b, outs_b) = sa.tensor_shapes(), sb.tensor_shapes()
+    by_key: dict[str, list[int]] = {}
+    for j in keep_b:
+        for k in sb.keys[j]:
+            by_key.setdefault(k, []).append(j)
+    hit_a: set[int] = set()
+    hit_b: set[int] = set()
+    for i in keep_a:
+        chans = (tuple(s[:1] for s in ins_a[i]), tuple(s[:1] for s in outs_a[i]))
+        for k in sa.keys[i]:
+            for j in by_key.get(k, ()):
+                if chans == (tuple(s[:1] for s in ins_b[j]), tuple(s[:1] for s in outs_b[j])):
+                    hit_a.add(i)
+                    hit_b.add(j)
+    return (len(hit_a) + len(hit_b)) / (len(keep_a) + len(keep_b))
 
 
 # Big engines (tens of thousands of compute layers, a few distinct tokens): an exact LCS is O(n*m), and

@@ -451,7 +451,7 @@ def column_series(values: list[Any], dtype: str) -> pd.Series:
 DIFF_GROUPS: Schema = {
     "group_id": "int64",            # 0.. in execution order of A (B-only groups after their B predecessor)
     "kind": "string",               # unchanged | precision_changed | format_changed | tactic_changed | fused | split | repartitioned | bucket | only_a | only_b
-    "method": "string",             # how it was matched: input-conversion | source-node | name | structural | type-bucket | order-and-type | only (joined by "/")
+    "method": "string",             # how it was matched: input-conversion | source-node | name | structural | tensor-boundary | type-bucket | order-and-type | only (joined by "/")
     "changes": "object",            # list[str] of "precision", "format", "tactic" that differ between A and B
     "label": "string",              # readable name: module paths of the weights, else the layer name (shortened)
     "a_layers": "object",           # list[int] layer_index of A (core layers and attached copy reformats)
@@ -482,7 +482,7 @@ DIFF_MEMBERS: Schema = {
     "layer_index": "int64",
     "name": "string",
     "group_id": "int64",
-    "method": "string",             # input-conversion | source-node | served | name | structural | type-bucket | order-and-type | only
+    "method": "string",             # input-conversion | source-node | served | name | structural | tensor-boundary | type-bucket | order-and-type | only
 }
 
 # One row per fusion group with its per-iteration time in A and B (inspector.diff.group_times).

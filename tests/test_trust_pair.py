@@ -82,3 +82,73 @@ def test_reordered_siblings_pair_by_their_weights(capsys: pytest.CaptureFixture[
         code, out, err = run_cli(["check", "--baseline", FP16, "--candidate", QGAP, "--json", "-", *strict], capsys)
         flagged = [g["label"] for g in json.loads(out)["groups"] if g["status"] in ("regression", "traded")]
         assert not any("Conv_3" in x or "conv2" in x or "downsample" in x for x in flagged), flagged
+
+
+H100 = "sample_engines/trtexec-logs/trt10.16-h100"
+
+
+def test_myelin_build_of_the_same_onnx_is_one_network(capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect 3: two builds of model-trained.onnx (FP32 vs --fp16 --noTF32) were refused as "different networks:
+    only 0% of their compute layers line up" (exit 3): the FP16 build runs Myelin {ForeignNode[...]} layers. Two
+    of its three ForeignNodes share source nodes with A's layers, and the third reads max_pool2d_1 and writes y/z
+    as A's gemm and four kgen kernels do: one fused group, not removed and added layers."""
+    import json
+
+    code, out, err = run_cli(["diff", f"{H100}/result-04.log", f"{H100}/result-02.log"], capsys)
+    assert code == 0, err
+    flat = _flat(out)
+    assert "different networks" not in flat and "guess" not in flat
+    assert "removed" not in flat and "added" not in flat
+    assert ("B fused 1 gemm layer and kgen layer into its Myelin layer (A: node_linear_myl4_0, __myl_MulSum_myl4_1, "
+            "__myl_AddMaxrSubExpSum_myl4_2 and 2 more; B: {ForeignNode[gemm2.bias + ONNXTRT_Broadcast_4..."
+            "ONNXTRT_castHelper_9]})") in flat
+    code, out, err = run_cli(["diff", f"{H100}/result-04.log", f"{H100}/result-02.log", "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert doc["structural_similarity"] >= 0.5
+    fused = [g for g in doc["groups"] if g["kind"] == "fused"]
+    assert len(fused) == 1 and fused[0]["method"] == "tensor-boundary" and fused[0]["n_a"] == 5
+    # mirrored
+    code, out, err = run_cli(["diff", f"{H100}/result-02.log", f"{H100}/result-04.log"], capsys)
+    assert code == 0, err
+    assert "B split 1 gemm layer and kgen layer out of its Myelin layer" in _flat(out)
+
+
+def _check(capsys: pytest.CaptureFixture[str], base: str, cand: str, *extra: str) -> tuple[int, dict]:
+    import json
+
+    code, out, err = run_cli(["check", "--baseline", base, "--candidate", cand, "--json", "-", *extra], capsys)
+    assert code in (0, 1), err
+    return code, json.loads(out)
+
+
+def test_float_island_and_its_qdq_pair_are_judged_as_one(capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect 4: qat-residual runs the global average pooling in float between DequantizeLinear_291 and
+    QuantizeLinear_298; qgap runs it INT8 without them. check said "traded +66.7% GlobalAveragePool_294" plus two
+    removed layers (exit 1 with --strict-groups); the chain is one group, and it got faster."""
+    code, doc = _check(capsys, QAT_RESIDUAL, QGAP, "--strict-groups")
+    assert code == 0
+    chain = next(g for g in doc["groups"] if "GlobalAveragePool_294" in g["label"])
+    assert chain["kind"] == "qdq_chain" and chain["status"] == "improvement"
+    assert {"DequantizeLinear_291", "QuantizeLinear_298"} <= set(chain["layers_a"])
+    assert chain["cand_ms"] < chain["base_ms"]
+    assert chain["reason"].startswith("judged as one group: the baseline writes float from layer4.1.conv2, "
+                                      "GlobalAveragePool_294 between DequantizeLinear_291 and QuantizeLinear_298")
+    assert not [g for g in doc["groups"] if g["status"] in ("removed", "traded", "regression")]
+    # mirrored: the candidate adds the float island, and that chain is slower
+    code, doc = _check(capsys, QGAP, QAT_RESIDUAL)
+    chain = next(g for g in doc["groups"] if "GlobalAveragePool_294" in g["label"])
+    assert chain["kind"] == "qdq_chain" and chain["status"] == "regression"
+
+
+def test_reformat_copy_that_moved_is_not_a_group_slowdown(capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect 2 (second half): the reformat copy A ran for its dequantize layers runs in B in front of Conv_131,
+    Conv_134, Conv_137; check failed the three convolutions (+97%, --strict-groups exit 1). The groups of the move
+    are judged as one (-0.8%), as diff tells it as one event."""
+    code, doc = _check(capsys, f"{SEED}/fx-qdq-int8.profile.log", f"{SEED}/implicit-int8.profile.log",
+                       "--strict-groups")
+    assert code == 0
+    moved = next(g for g in doc["groups"] if "Conv_131" in g["label"])
+    assert moved["kind"] == "reformat_moved" and moved["status"] == "ok"
+    assert {"Conv_131", "Conv_134", "Conv_137"} <= set(moved["layers_b"])
+    assert "moved to Conv_131, Conv_134, Conv_137 (matched by count)" in moved["reason"]
+    assert not [g for g in doc["groups"] if g["status"] in ("removed", "traded", "regression")]
