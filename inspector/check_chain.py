@@ -19,6 +19,7 @@ Two changes move work between groups without any group doing different work on b
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -38,7 +39,7 @@ def _qdq_only(groups: pd.DataFrame, side: str) -> dict[int, str]:
     """Row -> op of the only-``side`` groups whose ONNX ops are just one of QuantizeLinear / DequantizeLinear."""
     out: dict[int, str] = {}
     for r, (kind, ops) in enumerate(zip(groups["kind"].tolist(), groups[f"{side}_ops"].tolist(), strict=True)):
-        if kind == f"only_{side}" and ops in ("QuantizeLinear", "DequantizeLinear"):
+        if kind == f"only_{side}" and isinstance(ops, str) and ops in ("QuantizeLinear", "DequantizeLinear"):
             out[r] = str(ops)
     return out
 
@@ -73,9 +74,10 @@ def qdq_island_rows(groups: pd.DataFrame, layers: Mapping[str, pd.DataFrame],
                 or "consumers" not in frame:
             continue
         other = "b" if side == "a" else "a"
-        mine, theirs = groups[f"{side}_output_precision"].tolist(), groups[f"{other}_output_precision"].tolist()
+        mine, theirs = ([x if isinstance(x, str) else None for x in groups[f"{s}_output_precision"].tolist()]
+                        for s in (side, other))
         floated = {r for r, (k, c) in enumerate(zip(kinds, changes, strict=True))
-                   if k not in ("only_a", "only_b", "bucket") and c is not None and "precision" in list(c)
+                   if k not in ("only_a", "only_b", "bucket") and _changed_precision(c)
                    and mine[r] != "INT8" and theirs[r] == "INT8"}
         if not floated:
             continue
@@ -90,6 +92,13 @@ def qdq_island_rows(groups: pd.DataFrame, layers: Mapping[str, pd.DataFrame],
             out.append((comp, f"judged as one group: the {this} writes float from {', '.join(labels[r] for r in core)} "
                               f"between {dq} and {q}, the {that} INT8 without them (the Q/DQ placement changed)"))
     return out
+
+
+def _changed_precision(changes: Any) -> bool:
+    """Whether a group's ``changes`` (a list, or an array once read back) hold a precision change."""
+    if changes is None or isinstance(changes, (str, float)):
+        return False
+    return "precision" in list(changes)
 
 
 def _components(rows: set[int], links: Sequence[tuple[int, int]]) -> list[list[int]]:
