@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from trtinspect.inspector.align_side import _col, _Side
+from trtinspect.inspector.align_side import _Side
 
 __all__ = ["REPAIRABLE", "SWAP_REACH", "uncross", "weight_signature"]
 
@@ -44,7 +44,9 @@ def _plain(v: Any) -> Any:
 
 
 def _signatures(side: _Side, rows: list[int]) -> dict[int, tuple[Any, ...] | None]:
-    attrs = _col(side.frame, "attributes", None)
+    if "attributes" not in side.frame.columns:
+        return dict.fromkeys(rows)
+    attrs = side.frame["attributes"].tolist()     # a missing value is no Mapping: no signature
     return {i: weight_signature(attrs[i], side.ptype[i]) for i in rows}
 
 
