@@ -27,6 +27,7 @@ from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES, SEVERITY_RANK, Rule, rules_frame
 from trtinspect.inspector.rules_base import Finding, LintContext
 from trtinspect.inspector.rules_facts import attach_sunk, resolve
+from trtinspect.inspector.rules_fallback_sink import attach as attach_fallback_sinks
 from trtinspect.parsers import schema
 from trtinspect.parsers.model import require_tensorrt  # imports the nsys package only for nsys inputs
 
@@ -55,6 +56,9 @@ class LintResult(NamedTuple):
 
     findings: pd.DataFrame
     bundle: EngineBundle
+
+
+RULE_ORDER = {r.id: i for i, r in enumerate(RULES)}
 
 
 def select_rules(spec: Sequence[str] | str | None) -> list[Rule]:
@@ -170,6 +174,9 @@ def _run(bundle: EngineBundle, chosen: Sequence[Rule], *, detail: bool, absorbed
     with gc_paused():  # many small acyclic objects on large engines: see trtinspect.gcpause
         ctx = LintContext(bundle, detail=detail)
         ctx.full_members = absorbed == "full"
+        ctx.rules_chosen = [r.id for r in chosen]
+        ranks = [RULE_ORDER[r.id] for r in chosen]
+        ctx.in_rule_order = ranks == sorted(ranks) and len(set(ranks)) == len(ranks)
         found: list[tuple[int, Rule, Finding]] = []
         ctx.rules_run = []
         for order, rule in enumerate(chosen):
@@ -177,7 +184,8 @@ def _run(bundle: EngineBundle, chosen: Sequence[Rule], *, detail: bool, absorbed
             found.extend((order, rule, f) for f in got)
             ctx.rules_run.append(rule.id)
             ctx.roots_found = ctx.roots_found or any(f.supersedes for f in got)
-        done = attach_sunk(ctx)  # the members final roots absorbed as the rules ran (rules_facts.Sink)
+        # the members roots absorbed as the rules ran (rules_facts.Sink, rules_fallback_sink)
+        done = [*attach_sunk(ctx), *attach_fallback_sinks(ctx)]
         found = _group(_absorb_hot_layers(_absorb(found, ctx, done), ctx), ctx)
         table: list[tuple[Any, ...]] = []
         keys: list[tuple[Any, ...]] = []

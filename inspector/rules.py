@@ -17,6 +17,7 @@ from trtinspect.inspector import (
     rules_causes,
     rules_dla,
     rules_facts,
+    rules_float_output,
     rules_fusion,
     rules_kernels,
     rules_precision,
@@ -317,7 +318,7 @@ RULES: tuple[Rule, ...] = (
             "Quantize layer."
         ),
         reference=f"{TRT_QUANTIZATION}#qdq-placement-recommendations",
-        check=rules_precision.check_int8_float_output,
+        check=rules_float_output.check_int8_float_output,
         severities=("warning", "error"),
         severity_rule=ESCALATION,
         cost_kind="estimated saving",

@@ -114,6 +114,10 @@ class LintContext:
         # Set by the lint engine: whether a finding keeps the findings it absorbs whole (cause, evidence) or as
         # references (rule, layers, title, cost: lint.ABSORBED_MODES); rules need not build what a reference drops.
         self.full_members = True
+        # Set by the lint engine: the ids of the rules it runs, and whether they run in the order of
+        # rules.RULES (then a root cause may know which roots come before it: rules_fallback_sink).
+        self.rules_chosen: list[str] | None = None
+        self.in_rule_order = False
         layers = bundle.layers
         self.n = len(layers)
         self.has_profile = bundle.has_profile and self.n > 0

@@ -564,6 +564,7 @@ def note_final_root(ctx: LintContext, root: Finding) -> None:
     if root.rule_id not in FINAL_ROOTS:
         raise ValueError(f"{root.rule_id} is not a root cause that no rule supersedes")
     if ctx.detail:
+        ctx.rule_cache.setdefault("final_roots_made", {})[root.rule_id] = root
         if _sink_allowed(ctx, root):
             sinks, one = shared(ctx, "sinks", _new_sinks), Sink(root)
             for superseded in root.supersedes:
@@ -573,6 +574,12 @@ def note_final_root(ctx: LintContext, root: Finding) -> None:
     covered = set(root.rows)
     for superseded in root.supersedes:
         roots.setdefault(superseded, []).append(covered)
+
+
+def final_root_rows(ctx: LintContext, rule_id: str) -> set[int]:
+    """With detail: the rows of the root of final-root rule ``rule_id`` made so far (empty: none)."""
+    root: Finding | None = ctx.rule_cache.get("final_roots_made", {}).get(rule_id)
+    return set() if root is None else set(root.rows)
 
 
 def absorbed_rows(ctx: LintContext, rule_id: str) -> list[set[int]]:
@@ -683,6 +690,11 @@ class Sink:
                   "cost_ms": None if math.isnan(cost) else cost, "evidence": evidence}
         at = self.root.supersedes.index(rule_id)
         self._members.setdefault(at, []).append((pos[rows[0]], member))
+
+    def bucket(self, rule_id: str) -> tuple[list[tuple[int, dict[str, Any]]], dict[int, int]]:
+        """Where the members of ``rule_id`` go, as (position of its first row among the root's rows, member),
+        and those positions: for a rule that makes its references itself (as :meth:`referencer` makes them)."""
+        return self._members.setdefault(self.root.supersedes.index(rule_id), []), self._positions()
 
     def referencer(self, ctx: LintContext, rule_id: str) -> Reference:
         """What :meth:`take` does for a finding of ``rule_id`` kept as a reference (``ctx.full_members``

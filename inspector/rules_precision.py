@@ -15,6 +15,8 @@ from trtinspect.inspector import rules_facts as facts
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
 from trtinspect.inspector.rules_dla import DLA_MITIGATION, dla_boundary, dla_rows
 from trtinspect.inspector.rules_facts import Neighbours
+from trtinspect.inspector.rules_fallback_sink import fallback_sinks
+from trtinspect.inspector.rules_fallback_sink import roots as fallback_roots
 
 _FLOAT = prec.FLOAT_PRECISIONS
 _QUANT = prec.QUANTIZED_PRECISIONS
@@ -98,6 +100,7 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
     refer = sink.referencer(ctx, "reformat-copy") if sink is not None and not ctx.full_members else None
     covered: set[int] = sink.covered if sink is not None else set()
     later = facts.deferring(ctx)  # cause and evidence built only if the finding is shown whole
+    fallback = fallback_sinks(ctx, "reformat-copy")  # the int8-fallback roots absorbing some of them
     out: list[Finding] = []
     for r in rows:
         ins, outs = inputs[r], outputs[r]
@@ -122,6 +125,9 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
             if dla_wait:
                 signature += ", at the GPU/DLA boundary"
         title = f"Reformat ({kind}) serving {short(served or names[r], 60)}"
+        if fallback is not None and not sunk and fallback.refer("reformat-copy", [r], title, None,
+                                                               math.nan if dla_wait else None):
+            continue  # a reference member of the int8-fallback root absorbing it
         cause, ev = "", _empty()
         if build and later:
             ev = facts.Later(partial(_reformat_texts, ctx, r, kind, (in_t, out_t), target))
@@ -270,6 +276,8 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
     covered: set[int] = sink.covered if refer is not None and sink is not None else set()
     operation = _qdq_operations(ctx)
     later = facts.deferring(ctx)  # cause and evidence built only if the finding is shown whole
+    # the int8-fallback roots absorbing some of them
+    fallback = fallback_sinks(ctx, "qdq-standalone")
     out: list[Finding] = []
     for r in rows:
         ins, outs = inputs[r], outputs[r]
@@ -283,6 +291,8 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
         if refer is not None and r in covered:  # a reference (rules_facts.Sink): no cause or evidence
             refer([r], title)
             continue
+        if fallback is not None and fallback.refer("qdq-standalone", [r], title):
+            continue  # a reference member of the int8-fallback root absorbing it (never an output Dequantize)
         tied = rules_causes.output_dequantize(ctx, r) if op_name == "Dequantize" else None
         if tied is not None and (sink is None or r not in sink.covered):   # the Q/DQ at a network output
             confidence = "proven" if (ip and op) or origin[r].upper() == "QDQ" else "inferred"
@@ -493,6 +503,7 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
     refer = sink.referencer(ctx, "int8-fallback") if sink is not None and not ctx.full_members else None
     bandwidth = ctx.memory_bandwidth is not None
     method = facts.bytes_method(ctx, facts.FALLBACK_COST)
+    roots = fallback_roots(ctx)  # the Sinks where the rules it supersedes left its members
     for r, parts in facts.fallbacks(ctx).items():
         _, _, float_writers, conversions = parts
         rows = [r, *conversions, *float_writers]
@@ -530,6 +541,8 @@ def check_int8_fallback(ctx: LintContext) -> list[Finding]:
                 cost_method=method,
             )
         )
+        if roots is not None:
+            roots.claim(r, out[-1])
     return out
 
 
@@ -608,128 +621,6 @@ def _fallback_cause(
     if warnings:
         cause += f"; the build log says: {warnings[0]}"
     return cause
-
-
-def check_int8_float_output(ctx: LintContext) -> list[Finding]:
-    """INT8 convolutions/GEMMs whose output is float and read by further layers (not a network output)."""
-    out: list[Finding] = []
-    names, precision, out_precision, avg_ms, has_edges = (
-        ctx.names, ctx.precision, ctx.output_precision, ctx.avg_ms, ctx.has_edges,
-    )
-    readers_of = facts.residual_readers(ctx)
-    walk, detail = ctx.next_compute, ctx.detail
-    absorbed = facts.absorbed_rows(ctx, "int8-float-output")
-    sink = facts.sink(ctx, "int8-float-output")
-    sure = facts.surely_absorbed(ctx) if absorbed else None
-    savings = facts.int8_savings(ctx) if ctx.memory_bandwidth is not None else None
-    method = facts.bytes_method(ctx, facts.FLOAT_OUTPUT_COST)
-    covered = sink.covered if sink is not None else None
-    refer = sink.referencer(ctx, "int8-float-output") if sink is not None and not ctx.full_members else None
-    qdq, noop, consumers = ctx._qdq, ctx._noop, ctx.consumers
-    later = facts.deferring(ctx)  # cause and evidence built only if the finding is shown whole
-    for r in facts.int8_float_writers(ctx):
-        if sure is not None and sure(r):
-            continue  # no detail: what a root cause absorbs is not shown (rules_facts.surely_absorbed)
-        downs = walk(r, downstream=True)
-        requant = _requantizers(qdq, noop, consumers[r] if has_edges else None, downs)
-        if not downs and not requant:
-            continue  # feeds only the network output
-        rows = [r, *requant]
-        if absorbed and facts.is_absorbed(absorbed, rows):
-            continue  # no detail: what a root cause absorbs is not shown (rules_facts.absorbed_rows)
-        res_readers = readers_of[r]
-        if has_edges and not requant and not res_readers and not any(
-            precision[x] in _QUANT for d, _ in downs if precision[d] in _FLOAT for x, _ in walk(d, downstream=True)
-        ):
-            continue  # float wanted downstream all the way to the output (e.g. logits for a Softmax head)
-        saving = {x: avg_ms[x] for x in requant} if requant else {}
-        if savings is not None:  # estimated from bytes at that bandwidth: facts.add_bytes_savings(ctx, saving, [r])
-            got = savings.get(r)
-            got = ctx.int8_write_saving(r) if got is None else got
-            if got == got or avg_ms[r] != avg_ms[r]:  # a timed row whose bytes are unknown (NaN) is left out
-                saving[r] = got
-        name = names[r]
-        title = f"INT8 layer writes {out_precision[r]}: {name if len(name) <= 70 else name[:67] + '...'}"
-        # a member of the root cause (rules_facts.Sink): a reference needs no cause or evidence
-        sunk = covered is not None and (r in covered if not requant else covered.issuperset(rows))
-        if sunk and refer is not None:
-            refer(rows, title, saving)
-            continue
-        cause, ev = "", _empty()
-        if later:
-            ev = facts.Later(partial(_float_output_texts, ctx, r, downs, res_readers, requant, saving))
-        elif detail:
-            cause, ev = _float_output_texts(ctx, r, downs, res_readers, requant, saving)
-            if sunk and sink is not None:
-                sink.take(ctx, "int8-float-output", rows, title, cause, ev, saving)
-                continue
-        out.append(
-            Finding(
-                rule_id="int8-float-output",
-                rows=rows,
-                saving=saving,
-                supersedes=("qdq-standalone",),
-                title=title,
-                cause=cause,
-                evidence=ev,
-                cost_method=method,
-            )
-        )
-    return out
-
-
-def _float_output_texts(
-    ctx: LintContext, r: int, downs: Neighbours, res_readers: list[int], requant: list[int], saving: dict[int, float]
-) -> tuple[str, dict[str, Any]]:
-    """The cause and evidence of the int8-float-output finding on row ``r`` (``downs``: its next_compute)."""
-    precision = ctx.precision
-    readers = [d for d, _ in downs]
-    float_readers = [d for d in readers if precision[d] in _FLOAT]
-    cause, ev = _float_output_detail(ctx, r, readers, float_readers, res_readers, requant)
-    ev.update(facts.bytes_evidence(ctx, saving, [r]))
-    return cause, ev
-
-
-def _float_output_detail(
-    ctx: LintContext, r: int, readers: list[int], float_readers: list[int], res_readers: list[int], requant: list[int]
-) -> tuple[str, dict[str, Any]]:
-    """The cause and evidence of the int8-float-output finding on row ``r``."""
-    names, op = ctx.names, ctx.output_precision[r]
-    reasons = []
-    if float_readers:
-        reasons.append(f"read in float by {_quoted(ctx, float_readers, 50)}")
-    if res_readers:
-        reasons.append(
-            "the residual (non-first) input of the fused Add in "
-            f"{_quoted(ctx, res_readers, 50)}, which reads it in {op}: the residual branch is not quantized"
-        )
-    if requant:
-        reasons.append(f"quantized again by {_quoted(ctx, requant, 40)}")
-    if not reasons:
-        reasons.append(f"declared {op} by the network (no Q/DQ after it)")
-    ev = {
-        "precision": ctx.precision[r],
-        "output_precision": op,
-        "output_format": ctx.output_format[r],
-        "tactic": ctx.tactic[r] or None,
-        "readers": [names[x] for x in readers],
-        "float_readers": [names[x] for x in float_readers],
-        "residual_readers": [names[x] for x in res_readers],
-        "requantized_by": [names[x] for x in requant],
-        "requantize_ms": ctx.time_of(requant),
-    }
-    return f"the INT8 layer writes {op} because its output is " + "; ".join(reasons), ev
-
-
-def _requantizers(qdq: list[bool], noop: list[bool], direct: list[int] | None, downs: Neighbours) -> list[int]:
-    """Standalone Q/DQ layers (``qdq`` and not ``noop``, per row) on the way from a layer to its compute readers
-    (``downs``: its next_compute), or reading it directly (``direct``: its consumers; None without edges)."""
-    requant = [x for _, path in downs for x in path if qdq[x] and not noop[x]] if downs else []
-    if len(requant) > 1:
-        requant = list(dict.fromkeys(requant))
-    if direct:
-        requant += [x for x in direct if qdq[x] and not noop[x] and x not in requant]
-    return requant
 
 
 def check_int8_build_warnings(ctx: LintContext) -> list[Finding]:

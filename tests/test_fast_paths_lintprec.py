@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trtinspect.inspector import precision as prec
-from trtinspect.inspector import rules_causes, rules_facts, rules_precision
+from trtinspect.inspector import rules_causes, rules_facts, rules_float_output, rules_precision
 from trtinspect.inspector.rules_base import Finding, LintContext
 from trtinspect.parsers.layers import frame_from_layer_records
 from trtinspect.parsers.model import EngineBundle
@@ -100,7 +100,8 @@ def _same_float(a: float, b: float) -> bool:
 
 
 RULES = [rules_causes.check_residual_not_quantized, rules_causes.check_input_path, rules_precision.check_reformats,
-         rules_precision.check_qdq, rules_precision.check_int8_fallback, rules_precision.check_int8_float_output]
+         rules_precision.check_qdq, rules_precision.check_int8_fallback,
+         rules_float_output.check_int8_float_output]
 # what a finding shown without its cause and evidence (LintContext.detail False) must still say exactly
 DECISIONS = ["rule_id", "rows", "title", "confidence", "severity", "cost_ms", "mitigation", "cost_kind",
              "cost_method", "group", "group_title", "group_always", "escalate", "supersedes"]
@@ -183,6 +184,14 @@ def _check(ctx: LintContext) -> None:
     for p in range(ctx.n):
         for c in ctx.consumers[p]:
             assert rules_facts.reads_residual(ctx, p, c) == rules_facts.reads_float(ctx, p, c, non_first=True)
+    if ctx.has_edges:  # the re-quantizers read from the consumers, where they decide it, are the walk's
+        for r in rows:
+            direct = rules_float_output.direct_requantizers(ctx.consumers, ctx._passthrough, ctx._qdq, ctx._noop, r)
+            walked = ctx.next_compute(r, downstream=True)
+            if direct is not None:
+                assert direct == rules_float_output.requantizers(ctx._qdq, ctx._noop, ctx.consumers[r], walked)
+                assert r not in direct and (bool(walked) or bool(direct) or not ctx.consumers[r] or
+                                            set(ctx.consumers[r]) == {r})
     assert rules_facts.fallbacks(ctx) == _ref_fallbacks(ctx)
     assert rules_causes.padding_rows(ctx) == [r for r in range(ctx.n) if rules_causes._is_padding(ctx, r)]
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import trtinspect
-from trtinspect.inspector import rules_facts
+from trtinspect.inspector import rules_facts, rules_fallback_sink
 from trtinspect.inspector.lint import ABSORBED_MODES, lint
 from trtinspect.render.lint import to_json
 
@@ -31,6 +31,8 @@ ORDERS: list[list[str] | None] = [
     ["int8-float-output", "residual-not-quantized", "qdq-standalone", "reformat-copy", "int8-fallback"],
     ["input-path", "residual-not-quantized", "reformat-copy", "qdq-standalone", "int8-fallback"],
     ["-unfused-conv-epilogue", "-input-path"],
+    ["reformat-copy", "qdq-standalone", "int8-fallback", "int8-float-output"],  # no residual root: in rule order
+    ["input-path", "qdq-standalone", "int8-fallback", "int8-float-output", "no-tensor-cores"],
 ]
 
 
@@ -46,9 +48,12 @@ def _json(path: str, rules: list[str] | None, absorbed: str) -> str | None:
 @pytest.mark.parametrize("path", INPUTS, ids=lambda p: str(Path(p).relative_to(ROOT)))
 def test_sunk_members_are_the_absorbed_findings(path: str, absorbed: str, monkeypatch: pytest.MonkeyPatch) -> None:
     got = [_json(path, rules, absorbed) for rules in ORDERS]
-    monkeypatch.setattr(rules_facts, "SINK_ROOTS", frozenset())  # every finding made, then absorbed
+    monkeypatch.setattr(rules_facts, "SINK_ROOTS", frozenset())  # the residual root takes its findings itself
+    alone = [_json(path, rules, absorbed) for rules in ORDERS]  # the int8-fallback roots' Sinks only
+    monkeypatch.setattr(rules_fallback_sink, "ENABLED", False)  # every finding made, then absorbed
     want = [_json(path, rules, absorbed) for rules in ORDERS]
     assert got == want
+    assert alone == want
 
 
 @pytest.mark.parametrize("absorbed", ABSORBED_MODES)
@@ -73,9 +78,20 @@ def test_the_default_order_sinks_on_a_residual_engine(absorbed: str, monkeypatch
 
         return counted
 
+    buckets: dict[str, list[Any]] = {}  # a rule adding its references itself (Sink.bucket): each rule's list
+    bucket = rules_facts.Sink.bucket
+
+    def counting_bucket(self: rules_facts.Sink, rule_id: str) -> Any:
+        got = bucket(self, rule_id)
+        if self.root.rule_id == "residual-not-quantized":
+            buckets[rule_id] = got[0]
+        return got
+
     monkeypatch.setattr(rules_facts.Sink, "take", counting_take)
     monkeypatch.setattr(rules_facts.Sink, "referencer", counting_referencer)
+    monkeypatch.setattr(rules_facts.Sink, "bucket", counting_bucket)
     findings = lint(bundle, absorbed=absorbed)
-    assert {"int8-float-output", "qdq-standalone"} <= set(taken)
+    assert {"int8-float-output", "qdq-standalone"} <= {*taken, *buckets}
     root = findings[findings["rule_id"] == "residual-not-quantized"]["evidence"].iloc[0]
-    assert len(root["absorbed"]) == len(taken)
+    # a rule's bucket also holds what its referencer added (counted in taken)
+    assert len(root["absorbed"]) == len([x for x in taken if x not in buckets]) + sum(map(len, buckets.values()))
