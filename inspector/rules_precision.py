@@ -267,14 +267,18 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
     names, origin, detail = ctx.names, ctx.origin, ctx.detail
     rows = _rows_where(ctx, ctx._qdq)
     absorbed = facts.single_row_absorbed(ctx, "qdq-standalone")
-    if absorbed:  # no detail: what a root cause absorbs is not shown (rules_facts.absorbed_rows)
-        rows = [r for r in rows if r not in absorbed]
+    if absorbed:  # no detail: what a root cause absorbs is not shown (rules_facts.absorbed_rows); a Dequantize
+        # writing a network output (read by no layer) is one finding with its reformat: kept to be decided below
+        edges, readers = ctx.has_edges, ctx.consumers
+        rows = [r for r in rows if r not in absorbed or not (edges and readers[r])]
     groups: dict[tuple[str, str], tuple[str, str, str]] = {}
     inputs, outputs = ctx.inputs, ctx.outputs
     sink = facts.sink(ctx, "qdq-standalone")
     refer = sink.referencer(ctx, "qdq-standalone") if sink is not None and not ctx.full_members else None
     covered: set[int] = sink.covered if refer is not None and sink is not None else set()
     operation = _qdq_operations(ctx)
+    if covered and sink is not None:  # the references the residual root takes, first (they are most of them)
+        rows = _refer_covered(ctx, rows, sink, operation)
     later = facts.deferring(ctx)  # cause and evidence built only if the finding is shown whole
     # the int8-fallback roots absorbing some of them
     fallback = fallback_sinks(ctx, "qdq-standalone")
@@ -295,9 +299,13 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
             continue  # a reference member of the int8-fallback root absorbing it (never an output Dequantize)
         tied = rules_causes.output_dequantize(ctx, r) if op_name == "Dequantize" else None
         if tied is not None and (sink is None or r not in sink.covered):   # the Q/DQ at a network output
+            if absorbed and facts.is_absorbed(facts.absorbed_rows(ctx, "qdq-standalone"), [*tied, r]):
+                continue  # no detail: a root cause holds it and its reformat (rules_facts.absorbed_rows)
             confidence = "proven" if (ip and op) or origin[r].upper() == "QDQ" else "inferred"
             out.append(rules_causes.output_dequantize_finding(ctx, r, tied, title, confidence))
             continue
+        if r in absorbed:
+            continue  # no detail: what a root cause absorbs is not shown (kept above for the output test only)
         cause, ev = "", _empty()
         if later:  # the severity and group as _qdq_kind finds them; the texts if the finding is shown
             severity, kind = _qdq_kind(ctx, r, op_name)
@@ -327,6 +335,29 @@ def check_qdq(ctx: LintContext) -> list[Finding]:
             )
         )
     return out
+
+
+def _refer_covered(ctx: LintContext, rows: list[int], sink: facts.Sink, operation: Callable[[int, Any, Any], str]
+                   ) -> list[int]:
+    """Keep the qdq-standalone finding of each of ``rows`` the residual root's ``sink`` covers as its reference
+    member (what Sink.referencer makes: the layer, the title, its profiled time), in one loop; returns the
+    other rows. The members are ordered by the root's rows, so doing these first changes nothing."""
+    names, inputs, outputs, avg, covered, fsum = ctx.names, ctx.inputs, ctx.outputs, ctx.avg_ms, sink.covered, math.fsum
+    bucket, positions = sink.bucket("qdq-standalone")
+    rest = []
+    for r in rows:
+        if r not in covered:
+            rest.append(r)
+            continue
+        ins, outs = inputs[r], outputs[r]
+        op_name = operation(r, ins[0].get("dtype") if ins else None, outs[0].get("dtype") if outs else None)
+        name = names[r]
+        cost = fsum((avg[r],))
+        bucket.append((positions[r], {
+            "rule_id": "qdq-standalone", "layers": [name],
+            "title": f"Standalone {op_name} layer {name if len(name) <= 60 else name[:57] + '...'}",
+            "cost_ms": None if cost != cost else cost}))
+    return rest
 
 
 def _qdq_detail(

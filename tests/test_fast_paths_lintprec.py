@@ -310,6 +310,33 @@ def test_shared_facts_match_the_per_row_definitions_on_generated_graphs(
     _check_rules(_context(bundle, times, weights, detail=True), summary)
 
 
+def test_summary_keeps_an_output_dequantize_a_root_holds_only_in_part() -> None:
+    """Without detail, qdq-standalone leaves out a Q/DQ layer a final root absorbs, but a Dequantize writing a network
+    output is one finding with the reformat before it: absorbed only when the root holds both. Here the input-path
+    root holds the Dequantize (an input Quantize-typed layer read from a reformat of the network input) but not the
+    other reformat writing its input: lint shows the finding, so the summary (report, diff) must too (found by
+    the generated-graph test above)."""
+    fp16, int8 = _FORMATS[0], _FORMATS[2]
+
+    def tensor(name: str, fmt: str) -> dict[str, Any]:
+        return {"Name": name, "Dimensions": [1, 64, 8, 8], "Format/Datatype": fmt, "Location": "Device"}
+
+    records = [
+        {"Name": "Conv_0", "LayerType": "Reformat", "ParameterType": "Reformat", "TacticValue": "0x0",
+         "Inputs": [], "Outputs": [tensor("a", fp16)]},
+        {"Name": "Conv_1", "LayerType": "Reformat", "ParameterType": "Reformat", "TacticValue": "0x0",
+         "Inputs": [tensor("c", fp16)], "Outputs": [tensor("a", fp16)]},
+        {"Name": "Conv_2", "LayerType": "Scale", "ParameterType": "Quantize", "TacticValue": "0x0",
+         "Inputs": [tensor("a", int8), tensor("a", fp16)], "Outputs": [tensor("b", fp16)]},
+    ]
+    bundle = EngineBundle(name="generated", layers=frame_from_layer_records(records), detailed=True,
+                          build_options={"Precision": "FP16+INT8"})
+    nan = [float("nan")] * 3
+    full, summary = _context(bundle, nan, nan, detail=True), _context(bundle, nan, nan, detail=False)
+    assert [f.rows for f in rules_precision.check_qdq(full)] == [[0, 2]]
+    _check_rules(_context(bundle, nan, nan, detail=True), summary)
+
+
 @pytest.mark.parametrize("folder", BUNDLES)
 def test_no_rule_supersedes_a_final_root(folder: str) -> None:
     """rules_facts.FINAL_ROOTS are never absorbed themselves (what lets the rules after them leave out, without
