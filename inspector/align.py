@@ -54,6 +54,7 @@ from trtinspect.inspector.align_side import (
     OP_ALIASES,
     PRIMARY_OP_ORDER,
     _read_side,
+    _root,
     _share_shape,
     _Side,
     is_named_key,
@@ -429,17 +430,50 @@ def _leftover_order(
         return rest_a, rest_b
     ta = [_leftover_token(a, i) for i in rest_a]
     tb = [_leftover_token(b, j) for j in rest_b]
+    qdq_pairs = []
     for tag, i1, i2, j1, j2 in _opcodes(ta, tb):
         if tag != "equal":
             continue
-        for i, j in zip(rest_a[i1:i2], rest_b[j1:j2], strict=True):
+        for i, j, token in zip(rest_a[i1:i2], rest_b[j1:j2], ta[i1:i2], strict=True):
+            if token in _QDQ_TOKENS:        # a standalone Q/DQ pairs only where its neighbours do (below)
+                qdq_pairs.append((i, j))
+                continue
             groups[len(groups)] = ([i], [j])
             method_a[i] = "order-and-type"
             method_b[j] = "order-and-type"
+    if qdq_pairs:
+        _anchored_qdq(a, b, qdq_pairs, groups, method_a, method_b)
     return _unmatched(rest_a, method_a), _unmatched(rest_b, method_b)
 
 
+def _anchored_qdq(a: _Side, b: _Side, pairs: list[tuple[int, int]], groups: dict[int, tuple[list[int], list[int]]],
+                  method_a: list[str], method_b: list[str]) -> None:
+    """Keep the standalone quantize/dequantize pairs the order-and-type step found only where a neighbour
+    (producer or consumer) of the A layer and a neighbour of the B layer are in one group already: the Q/DQ sits
+    at the same place of the network. The others paired only by order and type across unrelated blocks (the
+    generated 51,600-layer pair: a quantize of A's block 78, which B removed, with a quantize of one of B's extra
+    blocks, "1180 quantize layers moved from FP16 to FP32"); they are a Q/DQ placement change, each layer its own
+    removed (added) group, never a type bucket."""
+    owner_a: dict[int, int] = {}
+    owner_b: dict[int, int] = {}
+    for g, (la, lb) in groups.items():
+        owner_a.update(dict.fromkeys(la, g))
+        owner_b.update(dict.fromkeys(lb, g))
+    for i, j in pairs:
+        near_a = {owner_a.get(_root(a, p)) for p in a.neighbours(i)} - {None}
+        near_b = {owner_b.get(_root(b, q)) for q in b.neighbours(j)} - {None}
+        if near_a & near_b:
+            groups[len(groups)] = ([i], [j])
+            method_a[i] = method_b[j] = "order-and-type"
+        else:
+            groups[len(groups)] = ([i], [])
+            groups[len(groups)] = ([], [j])
+            method_a[i] = method_b[j] = "only"
+
+
 _QDQ = frozenset({"QuantizeLinear", "DequantizeLinear"})
+_QDQ_TOKENS = frozenset({"Reformat+QuantizeLinear", "Reformat+DequantizeLinear",
+                         "Reformat+DequantizeLinear+QuantizeLinear"})
 
 
 def _leftover_token(side: _Side, i: int) -> str:

@@ -41,6 +41,7 @@ from trtinspect.inspector.diff_events import (  # re-exported: the vocabulary of
     NOUN_RULES,
     PARALLEL,
     QDQ_NEXT,
+    QDQ_WITH,
     TYPE_NOUNS,
     GroupLayers,
     LayersOf,
@@ -401,10 +402,10 @@ MAX_CAUSES = 3
 def _cause_of(event: Mapping[str, Any]) -> str | None:
     kind = event["event"]
     if kind in ("removed", "added", "reformat_moved"):   # a moved reformat: the layers it moved with
-        return "qdq" if "standalone quantize" in event["what"] or "standalone dequantize" in event["what"] \
-            else "structure"
-    if kind in ("precision", "output_precision") and event.get(QDQ_NEXT):
-        return "qdq"          # its neighbouring Q/DQ layer came or went: one root cause with it
+        qdq = "standalone quantize" in event["what"] or "standalone dequantize" in event["what"]
+        return "qdq" if qdq and not event.get(QDQ_WITH) else "structure"   # with its added layers: structure
+    if event.get(QDQ_NEXT):   # a Q/DQ change next to it (or fused into it) altered it: one root cause with it
+        return "qdq"
     if kind == "output_precision":
         return "qdq" if "INT8" in (event["a"], event["b"]) else "precision"
     return {"precision": "precision", "fused": "fusion", "split": "fusion", "merged": "fusion",

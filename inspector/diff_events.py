@@ -71,6 +71,20 @@ _QDQ_OPS = frozenset({"QuantizeLinear", "DequantizeLinear"})
 # downstream of such a group in the float chain it changed (2, :data:`QDQ_DOWNSTREAM`).
 QDQ_NEXT = "next_to_changed_qdq"
 QDQ_DOWNSTREAM = "qdq_downstream"
+# ... or (3) its formats or tactic changed next to a group the Q/DQ change altered (a consequence, one hop).
+QDQ_NEIGHBOUR = "qdq_neighbour"
+# Group fact value 4 and event key marker: a standalone Q/DQ layer only A (B) has whose neighbours are all layers
+# only A (B) has: it came or went with them (an engine's extra blocks), a structural change, not Q/DQ placement.
+QDQ_WITH = "qdq_with_layers"
+# Group fact value 5 and event key marker: its precision changed and its fused ONNX ops hold Q/DQ nodes on one
+# side only (the Q/DQ nodes TensorRT fused into it decided its precision).
+QDQ_FUSED = "qdq_fused_in"
+_MARKERS = frozenset({QDQ_NEXT, QDQ_DOWNSTREAM, QDQ_NEIGHBOUR, QDQ_WITH, QDQ_FUSED})
+# Group kinds whose layers changed around a Q/DQ change (fusion) and kinds that only changed kernels.
+_FUSION_KINDS = frozenset({"fused", "split", "repartitioned"})
+# (formats only: a layer whose neighbour now reads or writes another precision or layout needs other formats; a
+# tactic alone changes between any two builds, autotuning, and is not taken as a consequence)
+_KERNEL_KINDS = frozenset({"format_changed"})
 # How far the float chain of a Q/DQ change is followed (hops from the Q/DQ layer's neighbour), and its precisions.
 MAX_QDQ_HOPS = 4
 FLOAT_PRECISIONS = frozenset({"FP32", "FP16", "BF16", "TF32"})
@@ -81,18 +95,18 @@ PARALLEL = "parallel_parts"
 # Summary sentence per event kind ({what} noun phrase with its count, {a}/{b} values, {ms} " (signed delta)",
 # empty when a side has no per-layer timing).
 EVENT_TEXT: dict[str, str] = {
-    "removed": "B removed {what}{ms}",
-    "added": "B added {what}{ms}",
-    "fused": "B fused {what}{ms}",
-    "merged": "B merged {what}{ms}",
-    "split": "B split {what}{ms}",
-    "unmerged": "B ran {what}{ms}",
-    "repartitioned": "{what} {were} re-partitioned into different layers{ms}",
+    "removed": "B removed {what}{via}{ms}",
+    "added": "B added {what}{via}{ms}",
+    "fused": "B fused {what}{via}{ms}",
+    "merged": "B merged {what}{via}{ms}",
+    "split": "B split {what}{via}{ms}",
+    "unmerged": "B ran {what}{via}{ms}",
+    "repartitioned": "{what} {were} re-partitioned into different layers{via}{ms}",
     "bucket": "{what} could only be compared as a bucket of their type{ms}",
     "precision": "{what} moved from {a} to {b}{via}{ms}",
     "output_precision": "{what} now output{s} {b} instead of {a}{ms}",
-    "format": "{what} changed tensor formats or reformats{ms}",
-    "tactic": "{what} changed tactic only{ms}",
+    "format": "{what} changed tensor formats or reformats{via}{ms}",
+    "tactic": "{what} changed tactic only{via}{ms}",
     "unchanged": "{what} {are} unchanged{ms}",
 }
 # Order of headline events within a group (one per group, so event deltas add up to the total delta).
@@ -163,25 +177,28 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     ops_b = _typed_ops(_ops_set(row["b_ops"]), row.get("b_types"))
     prim_a, prim_b = list(row["a_primary_ops"] or []), list(row["b_primary_ops"] or [])
     types = row.get("a_types") or row.get("b_types") or ""
+    hop = int(row.get(QDQ_NEXT) or 0)   # a Q/DQ change next to it (1), up its float chain (2), a neighbour's (3)
     if kind == "only_a":
-        return "removed", (_nouns(ops_a, row.get("a_types") == "Reformat", types),)
+        return "removed", (_nouns(ops_a, row.get("a_types") == "Reformat", types), *((QDQ_WITH,) if hop == 4 else ()))
     if kind == "only_b":
-        return "added", (_nouns(ops_b, row.get("b_types") == "Reformat", types),)
+        return "added", (_nouns(ops_b, row.get("b_types") == "Reformat", types), *((QDQ_WITH,) if hop == 4 else ()))
     parts = int(row.get(PARALLEL) or 0)
+    qdq: tuple[str, ...] = ((QDQ_NEXT, QDQ_DOWNSTREAM) if hop == 2 else (QDQ_NEXT, QDQ_NEIGHBOUR) if hop == 3
+                            else (QDQ_NEXT, QDQ_FUSED) if hop == 5 else (QDQ_NEXT,) if hop in (1, 4) else ())
     if kind == "fused":
         host = prim_b[0] if prim_b else ""
         if parts > 1:          # siblings merged side by side (a || b), not one fused into another
-            return "merged", (host, parts)
+            return "merged", (host, parts, *qdq)
         if row.get("b_types") == MYELIN:   # a {ForeignNode[...]}: named by what it is, A's layers by their types
-            return "fused", (_type_list(row.get("a_types")), MYELIN)
-        return "fused", (tuple(sorted(_remove_one(prim_a, host))), host)
+            return "fused", (_type_list(row.get("a_types")), MYELIN, *qdq)
+        return "fused", (tuple(sorted(_remove_one(prim_a, host))), host, *qdq)
     if kind == "split":
         host = prim_a[0] if prim_a else ""
         if parts > 1:
-            return "unmerged", (host, parts)
+            return "unmerged", (host, parts, *qdq)
         if row.get("a_types") == MYELIN:
-            return "split", (MYELIN, _type_list(row.get("b_types")))
-        return "split", (host, tuple(sorted(_remove_one(prim_b, host))))
+            return "split", (MYELIN, _type_list(row.get("b_types")), *qdq)
+        return "split", (host, tuple(sorted(_remove_one(prim_b, host))), *qdq)
     # the op kinds both sides share name the group (the union when they share none), so diff B A names it as
     # diff A B does: a convolution that loses its fused add in B is a convolution either way
     nouns = _nouns((ops_a & ops_b) or (ops_a | ops_b), False, _both_types(row.get("a_types"), row.get("b_types")))
@@ -192,25 +209,27 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     math_a, math_b = row.get(MATH_A), row.get(MATH_B)     # a label, else missing (None, NaN or NA)
     said_a = math_a if isinstance(math_a, str) else row["a_precision"]
     said_b = math_b if isinstance(math_b, str) else row["b_precision"]
+    # a precision event says the Q/DQ cause by its place, whichever rule found it: one event for all such moves
+    said_qdq = tuple(m for m in qdq if m != QDQ_FUSED)
     if kind == "repartitioned" and "precision" in changes and not _same(row["a_precision"], row["b_precision"]):
         # moving an op between neighbours does not halve their time; the precision change does
         regrouped = (f"group of {nouns[1]} re-partitioned between layers",
                      f"groups of {nouns[1]} re-partitioned between layers")
-        return "precision", (regrouped, said_a, said_b)
-    if kind in ("repartitioned", "bucket"):
+        return "precision", (regrouped, said_a, said_b, *said_qdq)
+    if kind == "repartitioned":
+        return kind, (nouns, *qdq)
+    if kind == "bucket":
         return kind, (nouns,)
     if "precision" in changes:
-        hop = int(row.get(QDQ_NEXT) or 0)   # its Q/DQ neighbour changed (1), or a producer that did (2): the cause
-        qdq: tuple[str, ...] = (QDQ_NEXT, QDQ_DOWNSTREAM) if hop > 1 else (QDQ_NEXT,) if hop else ()
         if not _same(row["a_precision"], row["b_precision"]):
-            return "precision", (nouns, said_a, said_b, *qdq)
+            return "precision", (nouns, said_a, said_b, *said_qdq)
         a_out, b_out = row["a_output_precision"], row["b_output_precision"]
         if "INT8" in (a_out, b_out):     # writing INT8 or not is a Q/DQ change anyway (diff._cause_of)
-            qdq = ()
-        return "output_precision", (nouns, a_out, b_out, *qdq)
+            said_qdq = ()
+        return "output_precision", (nouns, a_out, b_out, *said_qdq)
     for c in ("format", "tactic"):
         if c in changes:
-            return c, (nouns,)
+            return c, (nouns, *qdq)
     return "unchanged", (nouns,)
 
 
@@ -240,6 +259,7 @@ def _op_noun(op: str, plural: bool) -> str:
 def _describe(event: str, key: tuple[Any, ...], count: int, label: str | None) -> tuple[str, Any, Any]:
     """(noun phrase, a value, b value) of an aggregated event; ``label`` names its one group (None for several)."""
     many = count != 1
+    key = tuple(k for k in key if not (isinstance(k, str) and k in _MARKERS))   # said by event_text's {via}
     tag = f" ({label})" if label and not many else ""
     if event in ("removed", "added"):
         return f"{count} {key[0][1] if many else key[0][0]}{tag}", None, None
@@ -311,7 +331,12 @@ def event_text(event: str, key: tuple[Any, ...], count: int, tag: str | None,
     what, a_val, b_val = _describe(event, key, count, tag)
     one = count == 1
     whose = "its producer's" if one else "their producers'"
-    via = f", reading {whose} {b_val} output" if QDQ_DOWNSTREAM in key else ""
+    via = (f" among the {event} layers" if QDQ_WITH in key
+           else f", reading {whose} {b_val} output" if QDQ_DOWNSTREAM in key and event == "precision"
+           else "" if event in ("precision", "output_precision") or QDQ_NEXT not in key
+           else f", next to {'a layer' if one else 'layers'} the Q/DQ change altered" if QDQ_NEIGHBOUR in key
+           else f", {'which holds' if one else 'which hold'} Q/DQ nodes on one side only" if QDQ_FUSED in key
+           else f", next to {'a standalone Q/DQ layer' if one else 'standalone Q/DQ layers'} only one engine has")
     text = EVENT_TEXT[event].format(what=what, a=a_val or "unknown", b=b_val or "unknown", via=via,
                                     ms="" if math.isnan(delta) else f" ({_fmt_ms(delta)})",
                                     s="s" if one else "", are="is" if one else "are", were="was" if one else "were")
@@ -397,7 +422,8 @@ def _aggregate(groups: pd.DataFrame, layers_of: LayersOf | None = None) -> list[
         what, a_val, b_val, text = event_text(event, key, count, tag, d)
         out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text,
                     **({QDQ_NEXT: True} if QDQ_NEXT in key else {}),
-                    **({QDQ_DOWNSTREAM: True} if QDQ_DOWNSTREAM in key else {})})
+                    **({QDQ_DOWNSTREAM: True} if QDQ_DOWNSTREAM in key else {}),
+                    **({QDQ_WITH: True} if QDQ_WITH in key else {})})
     return out
 
 
@@ -488,21 +514,32 @@ def moved_ops(groups: pd.DataFrame) -> list[str]:
 
 
 def next_to_changed_qdq(groups: pd.DataFrame, layers: Mapping[str, pd.DataFrame]) -> list[int]:
-    """Per group: 1 when its precision changed next to a standalone Q/DQ layer that only one side has, 2 when it
-    changed downstream of such a group in the float chain that Q/DQ change made (:func:`_float_chain`), else 0.
+    """Per group: 1 when it changed because of a standalone Q/DQ change next to it, 5 when its precision changed
+    and its fused ONNX ops hold Q/DQ nodes on one side only (the QAT export's ``conv1.weight + QuantizeLinear_7 +
+    Conv_9`` vs the float export's ``Conv_0 + Relu_1``: the Q/DQ nodes TensorRT fused into it decided its INT8), 2
+    when its precision changed downstream of such a group in the float chain that Q/DQ change made
+    (:func:`_float_chain`), 3 when its formats (not its precision) changed next to a group flagged 1, 2 or 5
+    (:func:`_kernel_neighbours`), 4 for a standalone Q/DQ group that came or went with its neighbours
+    (:func:`_with_layers`), else 0. One root cause, the Q/DQ placement; its effects are consequences of it.
 
-    Removing (adding) a quantize/dequantize pair changes what its neighbours read and write: A's global average
-    pooling between ``DequantizeLinear_291`` and ``QuantizeLinear_298`` runs FP32; without the pair (B) it runs
-    INT8. The precision change and the Q/DQ layers are one root cause, the Q/DQ placement. A neighbour is a
-    producer or consumer (``layers[side]``'s ``producers`` / ``consumers``, by ``layer_index``) of a layer of an
-    only-A (only-B) group whose ONNX ops are all Q/DQ, on that side."""
+    Flag 1: a group whose precision, fusion (fused, split,
+    re-partitioned) or formats changed and a layer of which is a producer or consumer (``layers[side]``'s
+    ``producers`` / ``consumers``, by ``layer_index``) of a layer of an only-A (only-B) group whose ONNX ops are
+    all Q/DQ, on that side: removing (adding) a quantize/dequantize pair changes what its neighbours read and
+    write, and which layers TensorRT can fuse (qat -> qat-residual: ``MaxPool_12`` fuses into ``conv1`` once the
+    standalone ``QuantizeLinear_15`` after it is gone)."""
     kinds = groups["kind"].tolist()
     flag = [0] * len(groups)
     changed = [i for i, c in enumerate(groups["changes"].tolist())
                if kinds[i] not in ("only_a", "only_b") and c is not None and "precision" in list(c)]
-    if not changed:
-        return flag
     ops = {"a": groups["a_ops"].tolist(), "b": groups["b_ops"].tolist()}
+    fused_in = [i for i in changed
+                if bool(_ops_set(ops["a"][i]) & _QDQ_OPS) != bool(_ops_set(ops["b"][i]) & _QDQ_OPS)]
+    near_ok = set(changed) | {i for i, k in enumerate(kinds) if k in _FUSION_KINDS or k in _KERNEL_KINDS}
+    if not near_ok:
+        for i in fused_in:
+            flag[i] = 5
+        return flag
     edges: dict[str, tuple[dict[int, int], list[Any], list[Any]]] = {}
     for side, frame in layers.items():
         if frame.empty or "producers" not in frame or "consumers" not in frame:
@@ -513,20 +550,85 @@ def next_to_changed_qdq(groups: pd.DataFrame, layers: Mapping[str, pd.DataFrame]
         own = groups[f"{side}_layers"].tolist()
         qdq = [x for i, k in enumerate(kinds) if k == f"only_{side}" and _ops_set(ops[side][i])
                and _ops_set(ops[side][i]) <= _QDQ_OPS for x in own[i]]
-        row, producers, consumers = edges[side]
-        near: set[int] = set()
-        for li in qdq:
-            k = row.get(int(li))
-            if k is not None:
-                for col in (producers, consumers):
-                    if col[k] is not None:
-                        near.update(int(x) for x in col[k])
-        for i in changed:
-            if near.intersection(int(x) for x in own[i]):
+        near = _neighbour_layers(qdq, edges[side])
+        for i in near_ok:
+            if not flag[i] and not near.isdisjoint(own[i]):
                 flag[i] = 1
+    for i in fused_in:
+        flag[i] = flag[i] or 5
     if len(edges) == 2 and any(flag):
         _float_chain(groups, edges, changed, flag)
+    if any(flag):
+        _kernel_neighbours(groups, edges, [i for i in near_ok if kinds[i] in _KERNEL_KINDS], flag)
+    for side, side_edges in edges.items():
+        _with_layers(groups, side, side_edges, flag)
     return flag
+
+
+def _with_layers(groups: pd.DataFrame, side: str, edges: tuple[dict[int, int], list[Any], list[Any]],
+                 flag: list[int]) -> None:
+    """Flag 4 (in place) for each only-``side`` group of Q/DQ layers whose consumers on that side are all in
+    only-``side`` groups of other layers: it converts the tensor those layers read, so it came (went) with them, as
+    the quantize layers of an engine's extra blocks do (the input quantize of such a block too, though its producer
+    is the block before), and is counted with them (a structural change), not as a Q/DQ placement change. (A
+    quantize after an added layer that feeds a layer both engines have stays a Q/DQ change: the QAT export's input
+    quantize after its explicit padding.)"""
+    kinds, ops, own = groups["kind"].tolist(), groups[f"{side}_ops"].tolist(), groups[f"{side}_layers"].tolist()
+    only = [i for i, k in enumerate(kinds) if k == f"only_{side}"]
+    qdq = {i for i in only if _ops_set(ops[i]) and _ops_set(ops[i]) <= _QDQ_OPS}
+    if not qdq:
+        return
+    plain: set[int] = set()
+    for i in only:
+        if i not in qdq:
+            plain.update(own[i])
+    row, _, consumers = edges
+    for i in qdq:
+        near: set[int] = set()
+        for li in own[i]:
+            k = row.get(li)
+            if k is not None and consumers[k]:
+                near.update(consumers[k])
+        near.difference_update(own[i])
+        if near and near <= plain:
+            flag[i] = 4
+
+
+def _neighbour_layers(layer_ids: Sequence[Any], edges: tuple[dict[int, int], list[Any], list[Any]]) -> set[int]:
+    """The producers and consumers of ``layer_ids`` on one side."""
+    row, producers, consumers = edges
+    near: set[int] = set()
+    add = near.update
+    for li in layer_ids:
+        k = row.get(li)                      # layer indexes and edges are ints (numpy ints hash alike)
+        if k is not None:
+            if producers[k]:
+                add(producers[k])
+            if consumers[k]:
+                add(consumers[k])
+    return near
+
+
+def _kernel_neighbours(groups: pd.DataFrame, edges: Mapping[str, tuple[dict[int, int], list[Any], list[Any]]],
+                       kernel_only: list[int], flag: list[int]) -> None:
+    """Flag 3 (in place) for each group in ``kernel_only`` (``format_changed``) not yet flagged with a layer that
+    is a producer or consumer, on a side, of a layer of a group flagged 1, 2 or 5 (and not itself
+    ``format_changed``): its kernel changed to fit a neighbour the Q/DQ change altered (qat ->
+    qat-residual: the input ``QuantizeLinear_2`` writes another format for the fused ``conv1 + MaxPool_12``).
+    One hop: a format change next to a format change is not followed."""
+    todo = [i for i in kernel_only if not flag[i]]
+    kinds = groups["kind"].tolist()
+    altered = [i for i, f in enumerate(flag) if f in (1, 2, 5) and kinds[i] not in _KERNEL_KINDS]
+    if not todo or not altered:
+        return
+    for side, side_edges in edges.items():      # from the few kernel-only groups to the many altered ones
+        own = groups[f"{side}_layers"].tolist()
+        changed_layers: set[int] = set()
+        for i in altered:
+            changed_layers.update(own[i])
+        for i in todo:
+            if not flag[i] and not _neighbour_layers(own[i], side_edges).isdisjoint(changed_layers):
+                flag[i] = 3
 
 
 def _float_chain(groups: pd.DataFrame, edges: Mapping[str, tuple[dict[int, int], list[Any], list[Any]]],
@@ -544,7 +646,7 @@ def _float_chain(groups: pd.DataFrame, edges: Mapping[str, tuple[dict[int, int],
                                              "b_output_precision", "a_layers", "b_layers")}
     todo = [i for i in changed if not flag[i] and cols["a_precision"][i] != cols["b_precision"][i]
             and cols["a_precision"][i] in FLOAT_PRECISIONS and cols["b_precision"][i] in FLOAT_PRECISIONS]
-    chain = [i for i, f in enumerate(flag) if f]
+    chain = [i for i, f in enumerate(flag) if f in (1, 2, 5)]
     for _hop in range(MAX_QDQ_HOPS):
         owner = {side: {int(li): i for i in chain for li in cols[f"{side}_layers"][i]} for side in ("a", "b")}
         found = [i for i in todo if all(_reads_chain(i, side, cols, edges[side], owner[side]) for side in ("a", "b"))]

@@ -96,9 +96,10 @@ def test_real_pair_unchanged() -> None:
     _, _, r = _real()
     kinds = r.groups["kind"].value_counts().to_dict()
     assert kinds == {"precision_changed": 24, "only_b": 9, "format_changed": 1}
-    assert ("1. Q/DQ placement changed (+0.044 ms): B added 9 standalone quantize reformats (+0.171 ms); "
-            "8 convolutions moved from FP16 to INT8 (-0.106 ms)") in r.summary
-    assert "2. Layers run at another precision (+0.024 ms): 4 convolutions moved from FP16 to INT8" in r.summary
+    # one cause: the Q/DQ nodes fused into QAT's convolutions decided their INT8 (trust-diff defect 2)
+    assert ("1. Q/DQ placement changed (+0.079 ms): B added 9 standalone quantize reformats (+0.171 ms); "
+            "8 convolutions with fused residual adds moved from FP16 to INT8 (-0.085 ms)") in r.summary
+    assert "12 convolutions moved from FP16 to INT8 (-0.063 ms)" in r.summary and "2. " not in r.summary
 
 
 def _real() -> tuple[trtinspect.EngineBundle, trtinspect.EngineBundle, object]:

@@ -168,7 +168,8 @@ def _events_reference(groups: pd.DataFrame, layers_of: Any) -> list[dict[str, ob
         what, a_val, b_val, text = ev.event_text(event, key, count, tag, d)
         out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text,
                     **({ev.QDQ_NEXT: True} if ev.QDQ_NEXT in key else {}),
-                    **({ev.QDQ_DOWNSTREAM: True} if ev.QDQ_DOWNSTREAM in key else {})})
+                    **({ev.QDQ_DOWNSTREAM: True} if ev.QDQ_DOWNSTREAM in key else {}),
+                    **({ev.QDQ_WITH: True} if ev.QDQ_WITH in key else {})})
     out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
                             ev.EVENT_PRIORITY.index(e["event"])))
     return out

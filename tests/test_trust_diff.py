@@ -3,7 +3,12 @@ asserts what it says now.
 
 1. ``check qat-residual qat`` failed layer2.0.downsample.0 (+33%, "precision_changed") although the fused Add+Relu
    only moved into it from layer2.0.conv2: the two are judged as one group (+7.5%), the reason says why.
+2. ``diff qat qat-residual`` split one root cause (Q/DQ on the residual input) into fusion / Q/DQ placement / kernel
+   choice; ``diff fp16 qat`` split the FP16 -> INT8 convolutions between two causes: one Q/DQ cause now, with the
+   fusion and the format change as its consequences.
 3. ``diff fp32 fp16`` said FP32 where A's kernels were TF32 Tensor Core kernels: the math is named from the kernel.
+4. ``diff BIG BIG2``: quantize layers of B's extra blocks paired by order and type with quantize layers A's blocks
+   lost ("1180 quantize layers moved FP16 -> FP32"): a small GENERATED pair with the same shape asserts the fix.
 5. ``check``'s text/markdown note gave no reason for settings unknown on both sides (the JSON had one).
 
 Real data: the A100 ResNet-18 sample bundles (sample_engines/PROVENANCE.md).
@@ -13,11 +18,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
+import trtinspect
 from tests.conftest import RESNET, run_cli
+from tests.test_diff_mirror import assert_mirrored
+from trtinspect.inspector.diff import diff
 from trtinspect.inspector.diff_math import TF32_LABEL, precision_label
 
 FP32, FP16 = "sample:resnet18-a100/fp32", "sample:resnet18-a100/fp16"
@@ -49,6 +58,81 @@ def test_check_judges_groups_an_add_moved_between_as_one(mirrored: bool, capsys:
     code, out, err = run_cli(["check", "--baseline", base, "--candidate", cand], capsys)
     assert "note: 3 merged group(s): neighbouring layers that fused ops moved between" in " ".join(out.split())
     assert "layer2.0.downsample.0\n" not in out and "regression       0.0123" not in out
+
+
+def _mirrored(a: str, b: str) -> None:
+    """diff B A tells diff A B's story mirrored (tests/test_diff_mirror.py's rule)."""
+    ba, bb = trtinspect.load(a), trtinspect.load(b)
+    assert_mirrored(diff(ba, bb, findings=False), diff(bb, ba, findings=False), f"{a} -> {b}")
+
+
+# ----------------------------------------------------------------------- 2. one root cause, its consequences
+def test_diff_qat_residual_is_one_qdq_cause_with_its_consequences(capsys: pytest.CaptureFixture[str]) -> None:
+    """`diff qat qat-residual`: the max pooling fuses into conv1 once the standalone QuantizeLinear_15 after it is
+    gone, and the input QuantizeLinear_2 writes another format for that fused conv1: consequences of the Q/DQ
+    placement, one cause (-0.359 ms), never "Fusion changed" or "Kernel choice changed at the same precision"."""
+    code, out, err = run_cli(["diff", QAT, QAT_RESIDUAL, "--format", "json", "--no-lint"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [c["cause"] for c in doc["causes"]] == ["qdq", "timing"]
+    qdq = doc["causes"][0]
+    assert qdq["title"] == "Q/DQ placement changed: 10 layers now write INT8 directly, so 8 standalone Q/DQ layers " \
+                           "are gone" and round(qdq["delta_ms"], 3) == -0.359
+    text = qdq["text"]
+    assert ("B fused 1 max pooling into its convolution (A: Conv_9, MaxPool_12; B: Conv_9 + MaxPool_12), next to a "
+            "standalone Q/DQ layer only one engine has (-0.261 ms)") in text
+    assert ("quantize layer (QuantizeLinear_2) changed tensor formats or reformats, next to a layer the Q/DQ change "
+            "altered (+0.034 ms)") in text
+    assert "Fusion changed" not in doc["summary"] and "Kernel choice changed" not in doc["summary"]
+    _mirrored(QAT, QAT_RESIDUAL)
+
+
+def test_diff_fp16_qat_puts_every_int8_move_under_its_qdq_nodes(capsys: pytest.CaptureFixture[str]) -> None:
+    """`diff fp16 qat`: 8 FP16 -> INT8 convolutions were Q/DQ placement, 4 "another precision", by a rule the
+    output never said. Every convolution of the QAT export holds its Q/DQ nodes fused in (fp16's none): one cause."""
+    code, out, err = run_cli(["diff", FP16, QAT, "--format", "json", "--no-lint"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [c["cause"] for c in doc["causes"]] == ["qdq"]
+    moves = {e["what"]: e for e in doc["events"] if e["event"] == "precision" and e["b"] == "INT8"}
+    assert moves["12 convolutions"]["next_to_changed_qdq"] and moves["8 convolutions with fused residual adds"]
+    assert "Layers run at another precision" not in doc["summary"]
+
+
+# ------------------------------------------------------ 4. quantize layers of unrelated blocks are not paired
+@pytest.fixture(scope="module")
+def generated_blocks(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """GENERATED (benchmarks/generated_engine.py) from the real A100 qat and qat-residual bundles, 148 layers each:
+    4 copies of qat (37 layers), 5.7 of qat-residual (26): B has extra blocks A lacks, as BIG2 has over BIG."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from generated_engine import generate
+
+    out = tmp_path_factory.mktemp("blocks")
+    return (str(generate(out, 148, "qat", indent=None).folder),
+            str(generate(out, 148, "qat-residual", indent=None).folder))
+
+
+def test_diff_does_not_pair_quantize_layers_of_unrelated_blocks(generated_blocks: tuple[str, str],
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """`diff A B` (BIG/BIG2 in small): A's removed quantize layers paired by order and type with the quantize layers
+    of B's extra blocks ("3 quantize layers moved from FP16 to FP32"; BIG/BIG2: 1180). Now a standalone quantize
+    pairs that way only where its neighbours are paired with each other; A's are removed (Q/DQ placement), B's come
+    with the extra blocks (layers added); mirrored alike."""
+    a, b = generated_blocks
+    code, out, err = run_cli(["diff", a, b, "--format", "json", "--no-lint"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    texts = [e["text"] for e in doc["events"]]
+    assert not any("quantize layers moved from FP16 to FP32 (" in t for t in texts)
+    removed = next(e for e in doc["events"] if e["event"] == "removed" and "quantize" in e["what"])
+    assert removed["count"] == 32                            # 8 standalone quantizes in each of A's 4 blocks
+    extra = next(e for e in doc["events"] if e["event"] == "added" and e["what"] == "3 standalone quantize reformats")
+    assert extra["qdq_with_layers"] and "among the added layers" in extra["text"]
+    structure = next(c for c in doc["causes"] if c["cause"] == "structure")
+    assert "B added 3 standalone quantize reformats among the added layers" in structure["text"]
+    pairs = [g for g in doc["groups"] if g["method"] == "order-and-type" and g["a_ops"] == "QuantizeLinear"]
+    assert all(g["a_precision"] == g["b_precision"] for g in pairs)
+    _mirrored(a, b)
 
 
 # ------------------------------------------------------------------------------------ 3. TF32 named honestly
