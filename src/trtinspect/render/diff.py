@@ -34,7 +34,13 @@ __all__ = ["FILE_WIDTH", "FORMATS", "no_delta_note", "render", "render_html", "r
 def _ms(v: Any, signed: bool = False) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
-    return f"{v:+.4f}" if signed else f"{v:.4f}"
+    return _plus4(v) if signed else f"{v:.4f}"
+
+
+def _plus4(v: float) -> str:
+    """A signed figure with 4 decimals, never "-0.0000": a difference that rounds to zero prints "+0.0000"."""
+    r = round(v, 4)
+    return f"{r if r != 0 else 0.0:+.4f}"
 
 
 def _pct(v: Any) -> str:
@@ -152,7 +158,7 @@ def _not_listed(t: dict[str, float]) -> str:
     a, b = t.get("a_not_listed_ms", 0.0), t.get("b_not_listed_ms", 0.0)
     if not (a or b):
         return ""
-    return f", not listed in the excerpt {b - a:+.4f} ms (A {a:.4f} ms, B {b:.4f} ms)"
+    return f", not listed in the excerpt {_plus4(b - a)} ms (A {a:.4f} ms, B {b:.4f} ms)"
 
 
 def _unmatched(t: dict[str, float]) -> str:
@@ -160,7 +166,7 @@ def _unmatched(t: dict[str, float]) -> str:
     a, b = t.get("a_unmatched_profile_ms", 0.0), t.get("b_unmatched_profile_ms", 0.0)
     if not (a or b):
         return ""
-    return f", in rows that match no layer {b - a:+.4f} ms (A {a:.4f} ms, B {b:.4f} ms)"
+    return f", in rows that match no layer {_plus4(b - a)} ms (A {a:.4f} ms, B {b:.4f} ms)"
 
 
 def _residual(ms: float) -> str:
@@ -188,8 +194,8 @@ def _totals_lines(result: DiffResult) -> list[str]:
     else:
         lines = [
             f"per-layer total: A {t['a_layers_ms']:.4f} ms, B {t['b_layers_ms']:.4f} ms, "
-            f"delta {t['delta_ms']:+.4f} ms ({_pct_of_a(t['delta_pct'])})",
-            f"sum of group deltas {t['sum_group_delta_ms']:+.4f} ms{_not_listed(t)}{_unmatched(t)} "
+            f"delta {_plus4(t['delta_ms'])} ms ({_pct_of_a(t['delta_pct'])})",
+            f"sum of group deltas {_plus4(t['sum_group_delta_ms'])} ms{_not_listed(t)}{_unmatched(t)} "
             f"(reconciled, residual {_residual(t['reconcile_residual_ms'])} ms)",
         ]
     gaps = [t.get(f"{side}_profiling_gap_ms", math.nan) for side in ("a", "b")]
@@ -205,7 +211,7 @@ def _totals_lines(result: DiffResult) -> list[str]:
         else:
             meaning = "" if shared is not None else f" ({meanings.get(side, profiling_gap_meaning(gap))})"
             lines.append(f"{side.upper()}: end-to-end GPU compute {gpu:.4f} ms; "
-                         f"per-layer total - GPU compute = {gap:+.4f} ms{meaning}")
+                         f"per-layer total - GPU compute = {_plus4(gap)} ms{meaning}")
     if shared is not None:
         lines.append(f"on both sides, per-layer total - GPU compute is {shared}")
     return lines
