@@ -53,11 +53,11 @@ def test_workspace_finding_needs_tensorrts_own_warning() -> None:
 def test_diff_never_prints_negative_zero(nsys_generated: tuple, nsys_generated_b: object,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     """A difference that rounds to zero could print '-0.0000 ms' (seen by trust-nsys, session 8, on the A side of
-    a diff of two generated nsys exports): diff's signed figures print '+0.0000'."""
+    a diff of two generated nsys exports): diff's totals print a zero without a sign."""
     from tests.conftest import run_cli
     from trtinspect.render.diff import _plus4
 
-    assert _plus4(-1e-9) == "+0.0000" and _plus4(-0.0) == "+0.0000" and _plus4(-0.00006) == "-0.0001"
+    assert _plus4(-1e-9) == "0.0000" and _plus4(-0.0) == "0.0000" and _plus4(-0.00006) == "-0.0001"
     code, out, err = run_cli(["diff", str(nsys_generated[0]), str(nsys_generated_b)], capsys)
     assert code == 0, err
-    assert "-0.0000" not in out and "= +0.0000 ms" in out
+    assert "-0.0000" not in out and "= 0.0000 ms" in out

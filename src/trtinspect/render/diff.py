@@ -34,13 +34,13 @@ __all__ = ["FILE_WIDTH", "FORMATS", "no_delta_note", "render", "render_html", "r
 def _ms(v: Any, signed: bool = False) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
-    return _plus4(v) if signed else f"{v:.4f}"
+    return f"{v:+.4f}" if signed else f"{v:.4f}"
 
 
 def _plus4(v: float) -> str:
-    """A signed figure with 4 decimals, never "-0.0000": a difference that rounds to zero prints "+0.0000"."""
-    r = round(v, 4)
-    return f"{r if r != 0 else 0.0:+.4f}"
+    """A total's signed difference with 4 decimals; one that rounds to zero has no sign ("0.0000", never
+    "-0.0000")."""
+    return "0.0000" if round(v, 4) == 0 else f"{v:+.4f}"
 
 
 def _pct(v: Any) -> str:
@@ -51,7 +51,7 @@ def _pct(v: Any) -> str:
 
 def _pct_of_a(v: Any) -> str:
     """The total's percentage, with its denominator (the headline's may be of A's GPU compute)."""
-    pct = _pct(v)
+    pct = "0.0%" if isinstance(v, float) and round(v, 1) == 0 else _pct(v)
     return pct if pct == "-" else f"{pct} of A's per-layer total"
 
 
