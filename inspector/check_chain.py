@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from trtinspect.inspector.check_moved import merge_rows
+from trtinspect.inspector.check_moved import components, merge_rows
 from trtinspect.inspector.diff_events import moved_reformat_rows
 
 __all__ = ["CHAINS", "CHAIN_KIND", "COPY_KIND", "chain_notes", "merge_by_ids", "moved_copy_rows",
@@ -81,7 +81,7 @@ def qdq_island_rows(groups: pd.DataFrame, layers: Mapping[str, pd.DataFrame],
                    and mine[r] != "INT8" and theirs[r] == "INT8"}
         if not floated:
             continue
-        for comp in _components(set(qdq) | floated, _island_links(groups, side, frame, set(qdq) | floated)):
+        for comp in components(sorted(set(qdq) | floated), _island_links(groups, side, frame, set(qdq) | floated)):
             ops = {qdq[r] for r in comp if r in qdq}
             core = [r for r in comp if r in floated]
             if ops != {"QuantizeLinear", "DequantizeLinear"} or not core:
@@ -99,23 +99,6 @@ def _changed_precision(changes: Any) -> bool:
     if changes is None or isinstance(changes, (str, float)):
         return False
     return "precision" in list(changes)
-
-
-def _components(rows: set[int], links: Sequence[tuple[int, int]]) -> list[list[int]]:
-    parent = {r: r for r in rows}
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for x, y in links:
-        parent[find(x)] = find(y)
-    comps: dict[int, list[int]] = {}
-    for r in sorted(rows):
-        comps.setdefault(find(r), []).append(r)
-    return [c for c in comps.values() if len(c) > 1]
 
 
 def moved_copy_rows(groups: pd.DataFrame, labels: Sequence[str]) -> list[tuple[list[int], str]]:

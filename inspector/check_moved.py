@@ -67,7 +67,9 @@ def _neighbours(rows: Sequence[int], groups: pd.DataFrame, layers: Mapping[str, 
     return pairs
 
 
-def _components(rows: Sequence[int], links: Sequence[tuple[int, int]]) -> list[list[int]]:
+def components(rows: Sequence[int], links: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """The groups of ``rows`` that ``links`` connect (union-find), each sorted, in the order their first row
+    appears in ``rows``; single rows are left out."""
     parent = {r: r for r in rows}
 
     def find(x: int) -> int:
@@ -104,7 +106,7 @@ def merge_moved_ops(meta: pd.DataFrame, groups: pd.DataFrame,
     rows = sorted(moves)
     links = [(x, y) for x, y in _neighbours(rows, groups, layers)
              if moves[x][0] & moves[y][1] or moves[x][1] & moves[y][0]]
-    comps = _components(rows, links)
+    comps = components(rows, links)
     if not comps:
         return meta, {}
     labels = [str(x) for x in meta["label"].tolist()]
