@@ -25,7 +25,7 @@ import pandas as pd
 from trtinspect.errors import TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES, SEVERITY_RANK, Rule, rules_frame
-from trtinspect.inspector.rules_base import Finding, LintContext
+from trtinspect.inspector.rules_base import Finding, LintContext, distinct_layers
 from trtinspect.inspector.rules_facts import attach_sunk, resolve
 from trtinspect.inspector.rules_fallback_sink import attach as attach_fallback_sinks
 from trtinspect.parsers import schema
@@ -231,11 +231,7 @@ def _members(ctx: LintContext, found: list[Finding], *, full: bool | None = None
     for f in found:
         rows = f.rows
         saving = f.saving
-        if len(rows) == 1:
-            layers = [names[rows[0]]]
-        else:
-            rows = list(dict.fromkeys(rows))
-            layers = [names[r] for r in rows]
+        rows, layers = distinct_layers(rows, names)
         if f.cost_ms is not None and isnan(f.cost_ms):
             cost = nan
         elif saving is not None:

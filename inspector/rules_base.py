@@ -707,3 +707,12 @@ def names_of(ctx: LintContext, rows: Sequence[int]) -> list[str]:
 def short(name: str, width: int = 70) -> str:
     """A layer name cut for titles (the full names are in ``layer_names``)."""
     return name if len(name) <= width else name[: width - 3] + "..."
+
+
+def distinct_layers(rows: list[int], names: Sequence[str]) -> tuple[list[int], list[str]]:
+    """A finding's rows without repeats (first occurrence kept) and their layer names: the reference that
+    lint's absorb step and the fallback Sink both write, so both give the same one."""
+    if len(rows) == 1:
+        return rows, [names[rows[0]]]
+    rows = list(dict.fromkeys(rows))
+    return rows, [names[r] for r in rows]

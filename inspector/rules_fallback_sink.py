@@ -22,7 +22,7 @@ from operator import itemgetter
 from typing import Any
 
 from trtinspect.inspector import rules_facts as facts
-from trtinspect.inspector.rules_base import Finding, LintContext
+from trtinspect.inspector.rules_base import Finding, LintContext, distinct_layers
 
 FALLBACK_ID = "int8-fallback"
 FALLBACK_SUPERSEDES = ("reformat-copy", "qdq-standalone", "int8-float-output")
@@ -100,11 +100,7 @@ class FallbackSinks:
         if root is None:
             return False
         names = self.names
-        if len(rows) == 1:
-            layers = [names[rows[0]]]
-        else:
-            rows = list(dict.fromkeys(rows))
-            layers = [names[r] for r in rows]
+        rows, layers = distinct_layers(rows, names)
         if cost_ms is not None and math.isnan(cost_ms):
             cost = math.nan
         elif saving is not None:
