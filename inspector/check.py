@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.errors import NotComparableError, TrtInspectError
+from trtinspect.inspector.check_cause import cause_note, slower_causes, traded_note
 from trtinspect.inspector.check_chain import CHAINS, chain_notes
 from trtinspect.inspector.check_excerpt import excerpt_notes, overhead_note, side_layer_totals
 from trtinspect.inspector.check_inputs import (
@@ -681,17 +682,15 @@ def _group_gate(
         if chains := meta.attrs.get(CHAINS, {}):
             say_moved(groups, {g: why for g, (why, _) in chains.items()})
             notes += chain_notes(chains)
+        if causes := slower_causes(groups, baseline[0].layers, candidate[0].layers):
+            say_moved(groups, causes)   # before trades are marked: slower groups, whether they fail or not
+            notes.append(cause_note(groups, causes))
         unmatched_names_or_raise(groups, [*baseline, *candidate])
         notes += excerpt_notes(baseline, candidate, runs)
-        traded = _trade_off(groups, e2e, t)
-        if traded:
+        if _trade_off(groups, e2e, t):
             gain = (f"improved significantly ({e2e.delta_pct:+.1f}%)" if e2e.significance == "significant"
                     else f"improved by {-e2e.delta_pct:.1f}% ({e2e.untested}; judged on size alone)")
-            notes.append(
-                f"{traded} group(s) got slower while {metric_name(e2e.source, short=True)} {gain}: time moved "
-                "between groups (e.g. through fusion), reported as 'traded', not failing; set strict_groups "
-                "(--strict-groups) to fail on them"
-            )
+            notes.append(traded_note(groups, causes, f"{metric_name(e2e.source, short=True)} {gain}"))
     else:
         groups = schema.empty_frame(schema.CHECK_GROUPS)
         lacking = [side for side, runs in (("baseline", baseline), ("candidate", candidate))

@@ -66,6 +66,9 @@ def statistic(e: EndToEnd) -> str:
     return "not available"
 
 
+TRADED_WHY = "traded for the end-to-end gain"   # the verdict line's and a traded group's annotation's words
+
+
 def headline(r: CheckResult) -> str:
     e = r.end_to_end
     n = len(r.regressed_groups)
@@ -79,7 +82,7 @@ def headline(r: CheckResult) -> str:
         else "end-to-end not available"
     )
     traded = int((r.groups["status"] == "traded").sum()) if not r.groups.empty else 0
-    extra = f" ({traded} slower but traded for the end-to-end gain)" if traded else ""
+    extra = f" ({traded} slower but {TRADED_WHY})" if traded else ""
     if n and (r.regressed_groups["significance"] == "not assessed").all():
         extra += f" ({untested})"
     changed = "".join(f"{c}; " for c in r.changes)  # e.g. a lost --fp16: said before anything else
@@ -432,9 +435,9 @@ def github_annotations(r: CheckResult) -> list[str]:
         title = f"trtinspect: {g['label']}"
         if g["status"] == "regression":
             out.append(_gh("error", title, str(g["reason"])))
-        elif g["status"] == "traded" or (
-            g["status"] in ("added", "removed") and abs(g["delta_ms"]) >= g["floor_ms"]
-        ):
+        elif g["status"] == "traded":  # says why it does not fail, as the verdict line does
+            out.append(_gh("warning", title, f"{TRADED_WHY}: {g['reason']}"))
+        elif g["status"] in ("added", "removed") and abs(g["delta_ms"]) >= g["floor_ms"]:
             out.append(_gh("warning", title, str(g["reason"])))
     for o in r.expired:
         out.append(
