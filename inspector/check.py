@@ -27,7 +27,7 @@ import fnmatch
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +66,7 @@ from trtinspect.inspector.check_inputs import (
     untested_phrase,
     validate_side,
 )
+from trtinspect.inspector.check_limits import validate
 from trtinspect.inspector.check_model import NETWORK_HINT, check_same_model, network_mismatch
 from trtinspect.inspector.check_moved import MOVED_OPS, moved_note, say_moved
 from trtinspect.inspector.check_names import unmatched_names_or_raise
@@ -108,6 +109,9 @@ class Thresholds:
     # fail on slower groups even when end-to-end GPU compute improved (beyond the threshold, and significantly
     # when tested; else they are "traded")
     strict_groups: bool = False
+
+    def __post_init__(self) -> None:   # the rules the config file and the flags are held to (check_limits)
+        validate("Thresholds", {f.name: getattr(self, f.name) for f in fields(self)})
 
 
 @dataclass(frozen=True)

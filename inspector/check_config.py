@@ -30,6 +30,7 @@ from typing import Any
 
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.check import ALLOWED_FIELDS, COMPARABILITY, Override, Thresholds
+from trtinspect.inspector.check_limits import KINDS, problem
 from trtinspect.parsers._io import read_text
 
 if sys.version_info >= (3, 11):
@@ -39,18 +40,9 @@ else:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-# config key -> (Thresholds field, kind). Declared once; docs/check.md lists them.
-THRESHOLD_KEYS: dict[str, tuple[str, str]] = {
-    "threshold": ("threshold", "fraction"),
-    "group_threshold": ("group_threshold", "fraction"),
-    "floor_ms": ("floor_ms", "ms"),
-    "floor_share": ("floor_share", "fraction"),
-    "min_share": ("min_share", "fraction"),
-    "alpha": ("alpha", "fraction"),
-    "spread_factor": ("spread_factor", "number"),
-    "min_runs": ("min_runs", "int"),
-    "strict_groups": ("strict_groups", "bool"),
-}
+# config key -> (Thresholds field, kind of value). The kinds and their rules are declared once, in check_limits
+# (Thresholds holds every object to them); docs/check.md lists the keys.
+THRESHOLD_KEYS: dict[str, tuple[str, str]] = {key: (key, kind) for key, kind in KINDS.items()}
 OVERRIDE_KEYS = {"match", "expires", "group_threshold", "threshold", "floor_ms", "ignore", "reason"}
 CONFIG_FILES = ("trtinspect.toml", "pyproject.toml")
 
@@ -66,8 +58,9 @@ class CheckConfig:
     source: Path | None = None
 
 
-def parse_fraction(value: Any, *, name: str, where: str = "") -> float:
-    """``"5%"`` -> 0.05, ``0.05`` -> 0.05. A bare number above 1 is refused (write ``5%``)."""
+def parse_fraction(value: Any, *, name: str, where: str = "", kind: str = "fraction") -> float:
+    """``"5%"`` -> 0.05, ``0.05`` -> 0.05. A bare number above 1 is refused (write ``5%``); the value must meet
+    the rule of its ``kind`` (``check_limits``: finite, not negative; a share at most 100%, alpha in (0, 1))."""
     where_txt = f" in {where}" if where else ""
     if isinstance(value, bool):
         raise TrtInspectError(
@@ -80,48 +73,34 @@ def parse_fraction(value: Any, *, name: str, where: str = "") -> float:
         raise TrtInspectError(
             f"{name} must be a percentage like 5% or a fraction like 0.05{where_txt}, got '{value}'"
         ) from None
-    if not math.isfinite(number):       # NaN compares false with every threshold and is no JSON number
-        raise TrtInspectError(f"{name} must be a finite number{where_txt}, got '{value}'")
-    if not text.endswith("%") and number > 1:
+    if math.isfinite(number) and not text.endswith("%") and number > 1:
         raise TrtInspectError(
             f"{name} = {text}{where_txt} is ambiguous", hint=f"write {text}% or {number / 100:g}"
         )
-    if number < 0:
-        raise TrtInspectError(f"{name} must not be negative{where_txt}, got '{value}'")
+    _meets(kind, number, name=name, value=value, where=where)
     return number
+
+
+def _meets(kind: str, number: float | bool, *, name: str, value: Any, where: str) -> None:
+    """Refuse ``number`` (parsed from ``value``) that breaks its kind's rule, naming where it came from."""
+    bad = problem(kind, number)
+    if bad is not None:
+        where_txt = f" in {where}" if where else ""
+        raise TrtInspectError(f"{name} {bad[0]}, got '{value}'{where_txt}", hint=bad[1])
 
 
 def _parse_number(value: Any, *, name: str, kind: str, where: str) -> float | int | bool:
     if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        raise TrtInspectError(f"{name} must be true or false, got '{value}' in {where}")
-    if kind == "fraction":
-        return parse_fraction(value, name=name, where=where)
+        _meets(kind, value, name=name, value=value, where=where)
+        return bool(value)
+    if kind in ("fraction", "share", "alpha"):
+        return parse_fraction(value, name=name, where=where, kind=kind)
     try:
         number = float(str(value).strip().removesuffix("ms").strip())
     except ValueError:
         raise TrtInspectError(f"{name} must be a number, got '{value}' in {where}") from None
-    if not math.isfinite(number):
-        raise TrtInspectError(f"{name} must be a finite number, got '{value}' in {where}")
-    if number < 0:
-        raise TrtInspectError(f"{name} must not be negative, got '{value}' in {where}")
-    if kind == "int":
-        return _parse_runs(value, number, name=name, where=where)
-    return number
-
-
-def _parse_runs(value: Any, number: float, *, name: str, where: str) -> int:
-    """``min_runs``: a whole number of runs a side, at least 2 (a one-sided test of one median per run has no
-    spread with one run; 0 or 1 let a single run 'pass' the test it never had, 2.5 was cut to 2)."""
-    if not number.is_integer():
-        raise TrtInspectError(f"{name} must be a whole number of runs a side, got '{value}' in {where}",
-                              hint="use e.g. min_runs = 3")
-    if number < 2:
-        raise TrtInspectError(
-            f"{name} must be at least 2 (a significance test needs a spread of runs on each side), "
-            f"got '{value}' in {where}", hint="use e.g. min_runs = 3 (the default)")
-    return int(number)
+    _meets(kind, number, name=name, value=value, where=where)
+    return int(number) if kind == "runs" else number
 
 
 def find_config(cwd: Path) -> tuple[dict[str, Any], Path | None]:
@@ -233,18 +212,6 @@ def parse_overrides(raw: Any, where: str) -> list[Override]:
     return out
 
 
-def _check_ranges(values: dict[str, Any], where: dict[str, str]) -> None:
-    """Values that parse but mean nothing: a significance level outside (0, 1), a share above 100%."""
-    alpha = values.get("alpha")
-    if alpha is not None and not 0 < alpha < 1:
-        raise TrtInspectError(f"alpha must be between 0 and 1 (exclusive), got {alpha:g} in {where['alpha']}",
-                              hint="use e.g. --alpha 0.05")
-    for key in ("floor_share", "min_share"):
-        share = values.get(key)
-        if share is not None and share > 1:
-            raise TrtInspectError(f"{key} must be at most 100%, got {share:.4g} in {where[key]}")
-
-
 def _allow_list(raw: Any, where: str) -> list[str]:
     """``allow_different`` of the config: a list of field names, or one name as a string (``"gpu"`` is the
     field gpu, not the letters g, p, u)."""
@@ -288,7 +255,6 @@ def resolve(
             )
         elif key in table:
             values[attr] = _parse_number(table[key], name=key, kind=kind, where=where)
-    _check_ranges(values, {k: "flags" if k in flags else where for k in values})
     known = {f.name for f in fields(Thresholds)}
     thresholds = replace(Thresholds(), **{k: v for k, v in values.items() if k in known})
     allow = list(flags.get("allow_different", [])) + _allow_list(table.get("allow_different", []), where)

@@ -37,6 +37,7 @@ from trtinspect.capture import cuda_timing, gpu_state
 from trtinspect.capture.nvtx_ranges import NvtxRanges, default_ranges
 from trtinspect.capture.shapes import format_shape
 from trtinspect.errors import TrtInspectError
+from trtinspect.limits import positive_problem
 from trtinspect.parsers import bundle_writer
 from trtinspect.parsers._io import looks_binary, read_bytes
 from trtinspect.parsers.bundle_writer import BundlePaths, IterationTiming
@@ -390,13 +391,17 @@ class ProfileOptions:
     transfers: bool = True  # copy inputs H2D and outputs D2H each iteration (trtexec's default)
     per_layer: bool = True  # run the separate per-layer profile run
 
+    def __post_init__(self) -> None:   # the API object refuses what the command line refuses
+        self.check()
+
     def check(self) -> None:
         if self.iterations is not None and self.duration_s is not None:
             raise TrtInspectError("give --iterations or --duration, not both")
         if self.iterations is not None and self.iterations < 1:
             raise TrtInspectError("--iterations must be at least 1")
-        if self.duration_s is not None and self.duration_s <= 0:
-            raise TrtInspectError("--duration must be positive")
+        if self.duration_s is not None and (bad := positive_problem(self.duration_s)) is not None:
+            raise TrtInspectError(f"duration_s (--duration) {self.duration_s!r} {bad} (seconds)",
+                                  hint="give a finite number of seconds above zero, e.g. 5, or iterations")
         if self.warmup < 0:
             raise TrtInspectError("--warmup must be 0 or more")
         if self.data not in {"random", "zeros"}:

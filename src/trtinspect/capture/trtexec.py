@@ -19,7 +19,6 @@ from __future__ import annotations
 import errno
 import json
 import logging
-import math
 import os
 import re
 import shlex
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from trtinspect.errors import TrtInspectError
+from trtinspect.limits import positive_problem
 from trtinspect.parsers.bundle_writer import SUFFIXES
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,16 @@ class CaptureOptions:
     plugins: tuple[Path, ...] = ()
     extra_args: tuple[str, ...] = ()  # passed to every trtexec run as given (e.g. --fp16)
     timeout_s: float | None = None
+
+    def __post_init__(self) -> None:   # the API object refuses what the command line refuses
+        self.check_numbers()
+
+    def check_numbers(self) -> None:
+        if self.runs < 1:
+            raise TrtInspectError("--runs must be at least 1")
+        if self.timeout_s is not None and (bad := positive_problem(self.timeout_s)) is not None:
+            raise TrtInspectError(f"timeout_s (--timeout) {self.timeout_s!r} {bad} (seconds)",
+                                  hint="e.g. --timeout 600, or leave it out for no limit")
 
     @property
     def kind(self) -> str:
@@ -169,11 +179,7 @@ def find_trtexec(explicit: str | None) -> str | None:
 
 def check_options(opts: CaptureOptions) -> None:
     model_kind(opts.model)  # raises for a file that is neither ONNX nor an engine
-    if opts.runs < 1:
-        raise TrtInspectError("--runs must be at least 1")
-    if opts.timeout_s is not None and not (math.isfinite(opts.timeout_s) and opts.timeout_s > 0):
-        raise TrtInspectError(f"--timeout must be a finite number of seconds above zero, got {opts.timeout_s}",
-                              hint="e.g. --timeout 600, or leave it out for no limit")
+    opts.check_numbers()
     if opts.model.is_dir():
         raise TrtInspectError(
             "is a directory", path=opts.model, hint="pass an ONNX model or a serialized engine file"

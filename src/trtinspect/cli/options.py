@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import errno
-import math
 import os
 import shutil
 import sys
@@ -25,6 +24,7 @@ import trtinspect
 from trtinspect import render
 from trtinspect.cli import discard_stdout, keep_until_exit, printable, stdout_error
 from trtinspect.errors import TrtInspectError
+from trtinspect.limits import positive_problem
 from trtinspect.parsers.model import EngineBundle, require_tensorrt  # nsys package imported for nsys inputs only
 from trtinspect.render.jsonout import Utf8Pieces
 from trtinspect.textfmt import FILE_WIDTH
@@ -140,12 +140,9 @@ class PositiveNumber(click.ParamType):
                 number = float(str(value).strip())
             except ValueError:
                 self.fail(f"'{value}' is not a number of {self.unit}", param, ctx)
-        if not math.isfinite(number):
-            self.fail(f"'{value}' is not a finite number of {self.unit}", param, ctx)
-        if number <= 0:
-            self.fail(f"{value} {self.unit} is not above zero", param, ctx)
-        if number < self.minimum:
-            self.fail(f"{value} {self.unit} is below the smallest accepted, {self.minimum:g}", param, ctx)
+        bad = positive_problem(number, self.minimum)   # the rule the API objects are held to (trtinspect.limits)
+        if bad is not None:
+            self.fail(f"'{value}' {bad} ({self.unit})", param, ctx)
         return number
 
 
