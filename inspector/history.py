@@ -279,19 +279,27 @@ VALUE_RANGES: dict[str, dict[str, tuple[float, float, str]]] = {
 }
 
 
-def damaged_hint(run_id: int | None = None) -> str:
-    """What to do about a damaged row (of check ``run_id``; None: of the check each problem names, for
-    ``history --check``)."""
+def damaged_hint(run_id: int | None = None, *, run_ids: Sequence[int] = ()) -> str:
+    """What to do about a damaged row (of check ``run_id``; or of the checks ``run_ids`` that ``history --check``
+    listed; neither: of the check each problem names)."""
+    ids = sorted(set(run_ids))
+    if len(ids) > 1:
+        listed = ", ".join(str(i) for i in ids)
+        return (f"the store was edited or damaged: delete checks {', '.join(f'#{i}' for i in ids)} (DELETE FROM "
+                f"runs WHERE id IN ({listed}), and their group_measurements / layer_measurements rows) or restore "
+                "a backup")
+    run_id = ids[0] if ids else run_id
     which, n = (f"check #{run_id}", str(run_id)) if run_id is not None else ("that check", "N")
-    also = "; `trtinspect history STORE --check` checks every row" if run_id is not None else ""
+    also = "; `trtinspect history STORE --check` checks every row" if run_id is not None and not ids else ""
     return (f"the store was edited or damaged: delete {which} (DELETE FROM runs WHERE id = {n}, and its "
             f"group_measurements / layer_measurements rows) or restore a backup{also}")
 
 
-def damaged_rows(conn: Connection, tables: Sequence[sa.Table], limit: int = 20) -> list[tuple[int, str]]:
+def damaged_rows(conn: Connection, tables: Sequence[sa.Table],
+                 limit: int | None = 20) -> list[tuple[int, str]]:
     """Rows whose fields no check records: a ``created_at`` that is no date, a number outside its range
     (:data:`VALUE_RANGES`; SQLite keeps inf, and NaN as NULL). Each: (check id, ``check #N: FIELD is VALUE, not
-    ...``)."""
+    ...``); at most ``limit`` (None: every one, as ``history --check`` lists them)."""
     out: list[tuple[int, str]] = []
     for table in tables:
         run_col = table.c.id if table is runs_table else table.c.run_id
@@ -304,10 +312,10 @@ def damaged_rows(conn: Connection, tables: Sequence[sa.Table], limit: int = 20) 
         for col, (lo, hi, what) in VALUE_RANGES[table.name].items():
             c = table.c[col]
             q = sa.select(table.c.id, run_col, c).where(c.is_not(None), sa.not_(c.between(lo, hi)))
-            for row_id, run_id, value in conn.execute(q.order_by(table.c.id).limit(limit)):
+            for row_id, run_id, value in conn.execute(q.order_by(table.c.id).limit(limit)):   # None: no limit
                 of = "" if table is runs_table else f" (check #{run_id})"
                 out.append((run_id, f"{where} #{row_id}{of}: {col} is {value!r}, not {what} ({lo:g} to {hi:g})"))
-    return out[:limit]
+    return out[:limit] if limit is not None else out
 
 
 def _is_date(text: Any) -> bool:
@@ -439,8 +447,14 @@ def _cut_group_rows(conn: Connection, label: str, engine_name: str | None) -> pd
 
 
 def verify(engine: Engine) -> list[str]:
-    """Problems with the store's content (empty list: sound). SQLite's full ``PRAGMA integrity_check``, rows
-    that belong to no check, and checks whose row counts differ from what they recorded (a partial write)."""
+    """Problems with the store's content (empty list: sound). SQLite's full ``PRAGMA integrity_check``, every
+    damaged row, rows that belong to no check, and checks whose row counts differ from what they recorded (a
+    partial write)."""
+    return verify_report(engine)[0]
+
+
+def verify_report(engine: Engine) -> tuple[list[str], list[int]]:
+    """:func:`verify`'s problems, and the ids of the checks that hold a damaged row (what to delete)."""
     problems: list[str] = []
     r, g, lm = runs_table, groups_table, layers_table
     with _reading(engine, "checking the history store") as conn:
@@ -448,7 +462,8 @@ def verify(engine: Engine) -> list[str]:
             rows = [str(x[0]) for x in conn.exec_driver_sql("PRAGMA integrity_check(20)")]
             if rows != ["ok"]:
                 problems += [f"SQLite integrity check: {x}" for x in rows]
-        problems += [f"damaged row: {x}" for _, x in damaged_rows(conn, (r, g, lm))]
+        damaged = damaged_rows(conn, (r, g, lm), limit=None)   # every one: --check names each
+        problems += [f"damaged row: {x}" for _, x in damaged]
         for table in (g, lm):
             orphans = conn.execute(
                 sa.select(sa.func.count()).select_from(table).where(~table.c.run_id.in_(sa.select(r.c.id)))
@@ -465,7 +480,7 @@ def verify(engine: Engine) -> list[str]:
                 ).all()
                 for run_id, want, got in bad:
                     problems.append(f"check #{run_id}: {got or 0} {table.name} rows, {want} recorded")
-    return problems
+    return problems, sorted({run_id for run_id, _ in damaged})
 
 
 def summary(engine: Engine) -> dict[str, Any]:

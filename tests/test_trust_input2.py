@@ -127,9 +127,14 @@ def test_damaged_history_row_is_one_line(sql: str, expect: str, recorded_store: 
     con.execute(sql)
     con.commit()
     con.close()
-    for args in (["history", str(hz)], ["history", str(hz), "--layer", "conv1"], ["history", str(hz), "--check"]):
+    for args in (["history", str(hz)], ["history", str(hz), "--layer", "conv1"]):
         err = one_line_error(*run_cli(args, capsys))
         assert f"{hz}: " in err and expect in err and "DELETE FROM runs" in err, err
+    # --check lists every problem on stdout (here the one), then the same one error line
+    code, out, err = run_cli(["history", str(hz), "--check"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert f"{hz}: " in err and expect in err and "DELETE FROM runs" in err, err
+    assert out.splitlines()[0] == f"{hz}: not sound: 1 problem(s)" and expect in out.splitlines()[1], out
     from trtinspect.app import callbacks as cb
     from trtinspect.app.pages_history import HistoryStore
     from trtinspect.app.state import Registry

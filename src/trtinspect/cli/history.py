@@ -45,8 +45,8 @@ def _ms(x: Any) -> str:
     "--check",
     "verify",
     is_flag=True,
-    help="Check the store (SQLite integrity check, rows of no check, partial checks) and print its counts; "
-    "exit 2 if anything is wrong.",
+    help="Check the store (SQLite integrity check, damaged rows, rows of no check, partial checks) and print "
+    "its counts; list every problem and exit 2 if anything is wrong.",
 )
 def command(db_arg: str | None, db: str | None, engine_name: str | None, layer: str | None, limit: int,
             verify: bool) -> None:
@@ -144,13 +144,18 @@ def _table(columns: list[Column], name_header: str, rows: list[tuple[list[Any], 
 
 
 def _verify(engine: Any) -> None:
-    problems = history.verify(engine)
+    """The store's soundness: its counts, or every problem (each damaged row: its id and what is wrong), one a
+    line on stdout, then one error line (exit 2) naming the first and the checks to delete."""
+    problems, damaged = history.verify_report(engine)
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        damaged = problems[0].startswith("damaged row")
+        name = history.store.info(engine).name
+        echo(term_text(f"{name}: not sound: {len(problems)} problem(s)"))
+        for p in problems:
+            echo(f"  {term_text(p)}")
+        more = f" (and {len(problems) - 1} more, each listed above)" if len(problems) > 1 else ""
         raise TrtInspectError(
-            f"the history store is not sound: {problems[0]}{more}", path=history.store.info(engine).name,
-            hint=history.damaged_hint() if damaged else None,
+            f"the history store is not sound: {problems[0]}{more}", path=name,
+            hint=history.damaged_hint(run_ids=damaged) if damaged else None,
         )
     s = history.summary(engine)
     echo(
