@@ -78,7 +78,7 @@ def graph_figure(g: GraphModel, *, color_by: str = "precision") -> go.Figure:
                 "x": pos[d["id"]][0],
                 "y": pos[d["id"]][1],
                 "label": d["label"].split("\n")[0],
-                "hover": d["label"].replace("\n", "<br>"),
+                "hover": "<br>".join(plots.plot_text(line) for line in d["label"].split("\n")),
                 "precision": g.precision[first] or "(unknown)",
                 "layer_type": g.layer_type[first] or "(unknown)",
                 "avg_ms": float(g.avg_ms[units].sum()) if not pd.isna(g.avg_ms[units]).all() else float("nan"),
@@ -91,7 +91,7 @@ def graph_figure(g: GraphModel, *, color_by: str = "precision") -> go.Figure:
             "y0": pos[e["data"]["source"]][1],
             "x1": pos[e["data"]["target"]][0],
             "y1": pos[e["data"]["target"]][1],
-            "hover": e["data"]["full"],
+            "hover": plots.plot_text(e["data"]["full"]),
         }
         for e in view.elements
         if "source" in e["data"]

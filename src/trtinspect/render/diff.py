@@ -10,6 +10,7 @@ import html
 import io
 import itertools
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -433,6 +434,9 @@ def _plain(column: pd.Series) -> list[Any]:
 # ------------------------------------------------------------------------------------------------- markdown
 
 
+_CAUSE_NUMBER = re.compile(r"\d{1,4}\. ")
+
+
 def _md_text(text: str) -> str:
     return md_text(text)
 
@@ -455,7 +459,8 @@ def render_markdown(result: DiffResult, *, top: int = 10) -> str:
         return diff_e2e.render_markdown(result)
     lines = [f"# trtinspect diff: {_md_text(result.a_name)} (A) vs {_md_text(result.b_name)} (B)", ""]
     for line in result.summary_sentences():     # numbered causes stay a list: a blank line before each
-        lines += [_md_text(line), ""]
+        number = _CAUSE_NUMBER.match(line)      # the number is the list's, the cause's text is escaped
+        lines += [number.group() + _md_text(line[number.end():]) if number else _md_text(line), ""]
     lines += [f"Alignment: **{result.alignment.mode}**, {len(result.groups)} groups.", ""]
     lines += [f"- {_md_text(line)}" for line in _totals_lines(result)] + [""]
     if (why := no_delta_note(result)) is not None:

@@ -38,6 +38,11 @@ _COMMAND_LINE = re.compile(r"^([ \t]*):(?=:)", re.MULTILINE)     # a GitHub work
 _XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _MD_ACTIVE = ("\\", "`", "[", "]", "|", "*", "_", "~", "!")
 _MD_ESCAPED = tuple((ch, "\\" + ch) for ch in _MD_ACTIVE)   # the backslash first: the others add one
+# What makes a line a block of its own when it starts one (md_text's output is often the start of a line or
+# of a list item): a blockquote ">", an ATX heading "# ", a list item "- " / "+ " / "1. " / "1) ", a setext
+# underline or thematic break ("===", "---"). Its marker is backslash-escaped; text like "-0.5 ms" or "1.5"
+# starts no block and stays as it is.
+_MD_BLOCK_START = re.compile(r"^(\s*)(>|#{1,6}(?=\s|$)|[-+](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|[=-](?=[=-]*\s*$))")
 
 
 def _hex(m: re.Match[str]) -> str:
@@ -72,10 +77,11 @@ def printable_lines(lines: list[str]) -> str:
     return _defused("\n".join([printable(line) for line in lines]) + "\n")
 
 
-def md_text(text: object) -> str:
+def md_text(text: object, *, line_start: bool = True) -> str:
     """Text made inert in Markdown: HTML-escaped (``&`` and ``<``; ``>`` opens no tag), Markdown punctuation
-    backslash-escaped, controls shown. Each step runs only when its characters occur (a findings table escapes
-    100,000 names)."""
+    backslash-escaped, controls shown; with ``line_start`` (the text may begin a line or a list item) a
+    leading block marker (``>``, ``# ``, ``- ``, ``1. ``, ``===``) is escaped too. Each step runs only when its
+    characters occur (a findings table escapes 100,000 names)."""
     out = str(text)
     if _CONTROL.search(out) is not None:
         out = printable(out)
@@ -86,12 +92,25 @@ def md_text(text: object) -> str:
     for ch, escaped in _MD_ESCAPED:
         if ch in out:
             out = out.replace(ch, escaped)
+    if line_start and out.lstrip()[:1] in _MD_BLOCK_FIRST:  # it may start a line: it starts no block
+        out = _MD_BLOCK_START.sub(_block_escaped, out, count=1)
     return out
 
 
+_MD_BLOCK_FIRST = frozenset(">#-+=0123456789")
+
+
+def _block_escaped(m: re.Match[str]) -> str:
+    marker = m.group(2)
+    if marker[:1].isdigit():   # "1." / "1)": the punctuation after the number is what makes it a list item
+        return m.group(1) + marker + "\\"
+    return m.group(1) + "\\" + marker
+
+
 def md_cell(text: object) -> str:
-    """:func:`md_text` for one table cell (no line breaks)."""
-    out = md_text(text)
+    """:func:`md_text` for one table cell (no line breaks; a cell starts no block, so its first character
+    stays as it is)."""
+    out = md_text(text, line_start=False)
     return out.replace("\r", " ").replace("\n", " ") if "\r" in out or "\n" in out else out
 
 

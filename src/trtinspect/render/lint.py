@@ -24,7 +24,7 @@ from trtinspect.inspector.lint import (
 )
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES
 from trtinspect.parsers import schema
-from trtinspect.render.escape import md_cell, printable, printable_lines
+from trtinspect.render.escape import md_cell, md_text, printable, printable_lines
 from trtinspect.render.jsonout import NotFast, Utf8Pieces, dumps_indent2_bytes, dumps_indent2_pieces, frame_records
 from trtinspect.samples import PREFIX, source_name
 
@@ -328,12 +328,17 @@ def _md(text: str) -> str:
     return md_cell(text)
 
 
+def _md_line(text: str) -> str:
+    """Text that starts a line or a list item: a leading ``#``, ``>``, ``- `` or ``1.`` of a name starts no block."""
+    return md_text(text)
+
+
 def to_markdown(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None = None) -> str:
     shown = findings if top is None else findings.head(top)
-    out = [f"# trtinspect lint: {_md(bundle.name)}", "", _md(basis_line(findings)), ""]
-    out += [_md(summary_line(findings, bundle)), ""]
+    out = [f"# trtinspect lint: {_md(bundle.name)}", "", _md_line(basis_line(findings)), ""]
+    out += [_md_line(summary_line(findings, bundle)), ""]
     if len(findings):
-        out += [_md(ORDER_NOTE), ""]
+        out += [_md_line(ORDER_NOTE), ""]
     out += [
         "| # | severity | rule | cost (ms) | % | cost basis | confidence | finding |",
         "|---|---|---|---|---|---|---|---|",
@@ -359,8 +364,9 @@ def to_markdown(findings: pd.DataFrame, bundle: EngineBundle, *, top: int | None
         ]
         per_layer = _per_layer_lines(rec, absorbed=findings.attrs.get("absorbed"))
         if per_layer:
-            out.append(f"- {_md(per_layer[0])}")
-            out += [f"  {_md(x.strip()) if not x.startswith('  - ') else '- ' + _md(x[4:])}" for x in per_layer[1:]]
+            out.append(f"- {_md_line(per_layer[0])}")
+            out += [f"  {_md_line(x.strip()) if not x.startswith('  - ') else '- ' + _md_line(x[4:])}"
+                    for x in per_layer[1:]]
         out.append("")
     return "\n".join(out)
 

@@ -29,6 +29,18 @@ def _txt(value: Any) -> str:
     return "?" if value is None or value is pd.NA else str(value)
 
 
+def plot_text(value: Any) -> str:
+    """``value`` as plotly shows it literally. Plotly reads every label, legend name, hover text and title as
+    its own small HTML (``<a href>``, ``<b>``, ``<br>``, entities): a layer named ``<a href="...">`` would
+    become a live link in the chart. ``&``, ``<`` and ``>`` become entities, which plotly shows as the
+    characters. Hover templates never embed data: they read it through ``%{...}`` from escaped fields."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _texts(values: Any) -> list[str]:
+    return [plot_text(v) for v in values]
+
+
 def fig_diff_waterfall(groups: pd.DataFrame, a_total_ms: float, b_total_ms: float, *, top: int = 20,
                        a_label: str = "A", b_label: str = "B", not_listed_ms: float = 0.0) -> go.Figure:
     """Waterfall from A's per-layer total to B's: one step per group (largest |delta| first, the rest summed),
@@ -40,12 +52,13 @@ def fig_diff_waterfall(groups: pd.DataFrame, a_total_ms: float, b_total_ms: floa
     g = g[g["delta_ms"].fillna(0) != 0]
     g = g.reindex(g["delta_ms"].abs().sort_values(ascending=False).index)
     shown, rest = g.head(top), g.iloc[top:]
+    a_label, b_label = plot_text(a_label), plot_text(b_label)
     x = [f"{a_label} total"]
     y = [a_total_ms]
     measure = ["absolute"]
     text = [f"{a_total_ms:.3f} ms"]
     for label, kind, delta in shown.itertuples(index=False):
-        x.append(f"{_short(str(label))} [{kind}]")
+        x.append(plot_text(f"{_short(str(label))} [{kind}]"))
         y.append(float(delta))
         measure.append("relative")
         text.append(f"{delta:+.3f}")
@@ -81,10 +94,11 @@ def fig_time_by_type(by_type: pd.DataFrame, *, a_label: str = "A", b_label: str 
     """
     fig = go.Figure()
     order = by_type.assign(total=by_type["a_ms"] + by_type["b_ms"]).sort_values("total", ascending=False)
+    x = [plot_text(a_label), plot_text(b_label)]
     for row in order.itertuples(index=False):
         fig.add_trace(go.Bar(
-            name=str(row.key), x=[a_label, b_label], y=[float(row.a_ms), float(row.b_ms)],
-            hovertemplate=f"{row.key}<br>%{{x}}: %{{y:.4f}} ms<extra></extra>",
+            name=plot_text(row.key), x=x, y=[float(row.a_ms), float(row.b_ms)],
+            hovertemplate="%{fullData.name}<br>%{x}: %{y:.4f} ms<extra></extra>",
         ))
     fig.update_layout(barmode="stack", title="Per-layer time by layer type (ms per iteration)",
                       yaxis_title="ms", legend_title="layer type", **LAYOUT)
@@ -108,7 +122,7 @@ def fig_precision_changes(groups: pd.DataFrame, *, top: int = 30) -> go.Figure:
         else:
             transition = f"output {_txt(r['a_output_precision'])} \u2192 {_txt(r['b_output_precision'])}"
         delta = float(r["delta_ms"])
-        rows.append({"label": _short(str(r["label"]), 50), "transition": transition,
+        rows.append({"label": plot_text(_short(str(r["label"]), 50)), "transition": plot_text(transition),
                      "delta_ms": 0.0 if math.isnan(delta) else delta})
     fig = go.Figure()
     if not rows:
@@ -121,7 +135,7 @@ def fig_precision_changes(groups: pd.DataFrame, *, top: int = 30) -> go.Figure:
     for transition, part in frame.groupby("transition", sort=False):
         fig.add_trace(go.Bar(
             name=str(transition), y=part["label"], x=part["delta_ms"], orientation="h",
-            hovertemplate="%{y}<br>%{x:+.4f} ms<extra>" + str(transition) + "</extra>",
+            hovertemplate="%{y}<br>%{x:+.4f} ms<extra>%{fullData.name}</extra>",
         ))
     fig.update_layout(title="Groups whose precision changed: time delta B - A (ms per iteration)",
                       xaxis_title="delta ms (negative = B faster)", legend_title="precision",
@@ -179,7 +193,8 @@ def fig_engine_graph(nodes: pd.DataFrame, edges: pd.DataFrame, *, color_by: str 
                      height: int = 700, highlight_label: str = "selected") -> go.Figure:
     """The fused engine graph: one marker per engine layer, one line per tensor edge.
 
-    ``nodes`` needs ``layer_index``, ``x``, ``y``, ``label`` (short text), ``hover`` (HTML), ``precision``,
+    ``nodes`` needs ``layer_index``, ``x``, ``y``, ``label`` (short text, shown as it is), ``hover`` (plotly's
+    HTML: escape names in it with :func:`plot_text`), ``precision``,
     ``layer_type``, ``avg_ms`` (NaN = untimed) and ``highlight`` (bool). ``edges`` needs ``x0``, ``y0``,
     ``x1``, ``y1`` and ``hover`` (tensor). ``color_by`` is one of :data:`GRAPH_COLOR_BY`. Each node trace
     carries ``layer_index`` as customdata, so a click names the layer.
@@ -210,10 +225,10 @@ def fig_engine_graph(nodes: pd.DataFrame, edges: pd.DataFrame, *, color_by: str 
         hi = nodes[nodes["highlight"]]
         fig.add_trace(go.Scatter(
             x=hi["x"], y=hi["y"], mode="markers", customdata=hi["layer_index"], hovertext=hi["hover"],
-            hoverinfo="text", name=highlight_label,
+            hoverinfo="text", name=plot_text(highlight_label),
             marker={"size": hi["_size"] + 10, "color": "rgba(0,0,0,0)",
                     "line": {"width": 3, "color": COLOR_HIGHLIGHT}}))
-    fig.update_layout(title=title, height=height, showlegend=True, hovermode="closest",
+    fig.update_layout(title=plot_text(title), height=height, showlegend=True, hovermode="closest",
                       legend={"title": {"text": color_by.replace("_", " ")}}, dragmode="pan",
                       template="plotly_white", margin={"l": 10, "r": 10, "t": 50, "b": 10})
     if not nodes.empty:  # room for arcs on both sides and for the labels on the right
@@ -255,7 +270,7 @@ def _add_latency_traces(fig: go.Figure, nodes: pd.DataFrame, timed: pd.Series, t
                           showscale=True, colorbar={"title": {"text": "ms"}, "thickness": 12})
         else:
             marker["color"] = COLOR_UNKNOWN
-        fig.add_trace(go.Scatter(x=part["x"], y=part["y"], text=part["label"], hovertext=part["hover"],
+        fig.add_trace(go.Scatter(x=part["x"], y=part["y"], text=_texts(part["label"]), hovertext=part["hover"],
                                  customdata=part["layer_index"], marker=marker,
                                  name="timed" if is_timed else "no time", showlegend=not is_timed,
                                  **common))
@@ -269,8 +284,8 @@ def _add_key_traces(fig: go.Figure, nodes: pd.DataFrame, color_by: str, common: 
     for key in order:
         part = nodes[keys == key]
         fig.add_trace(go.Scatter(
-            x=part["x"], y=part["y"], text=part["label"], hovertext=part["hover"],
-            customdata=part["layer_index"], name=str(key),
+            x=part["x"], y=part["y"], text=_texts(part["label"]), hovertext=part["hover"],
+            customdata=part["layer_index"], name=plot_text(key),
             marker={"size": part["_size"], "color": colors.get(key, COLOR_UNKNOWN),
                     "opacity": part["_opacity"], "line": {"width": 1, "color": "#444"}},
             **common))
@@ -299,7 +314,7 @@ def fig_iteration_breakdown(per_iter: pd.DataFrame, *, title: str = "", first_me
             fig.add_trace(go.Scatter(x=per_iter["x"], y=per_iter[col], name=name, mode="lines",
                                      stackgroup="stages", line={"width": 0.5, "color": STAGE_COLORS[col]},
                                      hovertemplate=hover))
-    fig.update_layout(barmode="stack", title=title or "Per-iteration latency (ms)", yaxis_title="ms",
+    fig.update_layout(barmode="stack", title=plot_text(title) or "Per-iteration latency (ms)", yaxis_title="ms",
                       xaxis_title="" if single else "iteration", legend_title="stage", hovermode="x unified",
                       **LAYOUT)
     return fig
@@ -315,10 +330,10 @@ def fig_time_share(rows: pd.DataFrame, *, what: str = "layer type", title: str =
     colors = [PRECISION_COLORS.get(str(k), COLOR_TOTAL) if what == "precision" else COLOR_TOTAL
               for k in r["key"].tolist()]
     fig = go.Figure(go.Bar(
-        y=r["key"].astype(str), x=r["avg_ms"].fillna(0), orientation="h", text=text, textposition="auto",
+        y=_texts(r["key"].astype(str)), x=r["avg_ms"].fillna(0), orientation="h", text=text, textposition="auto",
         marker={"color": colors}, customdata=r["layers"],
         hovertemplate="%{y}<br>%{x:.4f} ms, %{customdata} layers<extra></extra>"))
-    fig.update_layout(title=title or f"Per-layer time by {what} (ms per iteration)", xaxis_title="ms",
+    fig.update_layout(title=plot_text(title or f"Per-layer time by {what} (ms per iteration)"), xaxis_title="ms",
                       height=max(260, 26 * len(r) + 110), showlegend=False, **LAYOUT)
     return fig
 
@@ -331,12 +346,13 @@ def fig_top_layers(top: pd.DataFrame, *, title: str = "") -> go.Figure:
     for key in sorted(keys.unique().tolist()):
         part = t[keys == key]
         fig.add_trace(go.Bar(
-            y=[_short(str(n), 60) for n in part["name"]], x=part["avg_ms"], orientation="h", name=str(key),
-            marker={"color": PRECISION_COLORS.get(str(key), COLOR_UNKNOWN)}, hovertext=part["name"],
-            hovertemplate="%{hovertext}<br>%{x:.4f} ms<extra>" + str(key) + "</extra>"))
-    fig.update_layout(title=title or f"Top {len(t)} layers (ms per iteration)", xaxis_title="ms",
+            y=[plot_text(_short(str(n), 60)) for n in part["name"]], x=part["avg_ms"], orientation="h",
+            name=plot_text(key), marker={"color": PRECISION_COLORS.get(str(key), COLOR_UNKNOWN)},
+            hovertext=_texts(part["name"]),
+            hovertemplate="%{hovertext}<br>%{x:.4f} ms<extra>%{fullData.name}</extra>"))
+    fig.update_layout(title=plot_text(title or f"Top {len(t)} layers (ms per iteration)"), xaxis_title="ms",
                       legend_title="precision", height=max(280, 24 * len(t) + 120), **LAYOUT)
-    fig.update_yaxes(categoryorder="array", categoryarray=[_short(str(n), 60) for n in t["name"]])
+    fig.update_yaxes(categoryorder="array", categoryarray=[plot_text(_short(str(n), 60)) for n in t["name"]])
     return fig
 
 
@@ -358,10 +374,10 @@ def fig_history_runs(runs: pd.DataFrame, *, title: str = "") -> go.Figure:
     for col, name, color in series:
         fig.add_trace(go.Scatter(
             x=r["id"], y=r[col], mode="lines+markers", name=name, line={"color": color},
-            customdata=r[["created_at", "verdict"]].astype(str).to_numpy(),
+            customdata=[_texts(pair) for pair in r[["created_at", "verdict"]].astype(str).to_numpy().tolist()],
             hovertemplate="check %{x} (%{customdata[1]})<br>%{customdata[0]}<br>%{y:.4f} ms<extra>"
                           + name + "</extra>"))
-    fig.update_layout(title=title or "End-to-end GPU time per recorded check", yaxis_title="ms",
+    fig.update_layout(title=plot_text(title or "End-to-end GPU time per recorded check"), yaxis_title="ms",
                       xaxis_title="check", **LAYOUT)
     fig.update_xaxes(type="category")
     return fig
@@ -376,10 +392,10 @@ def fig_history_trend(trend: pd.DataFrame, *, title: str = "") -> go.Figure:
             if part[col].isna().all():
                 continue
             fig.add_trace(go.Scatter(
-                x=part["run_id"], y=part[col], mode="lines+markers", name=f"{what} {name}",
-                line={"dash": dash}, customdata=part["created_at"].astype(str),
-                hovertemplate="check %{x}<br>%{customdata}<br>%{y:.4f} ms<extra>" + f"{what} {name}</extra>"))
-    fig.update_layout(title=title or "Time per recorded check", yaxis_title="ms per iteration",
+                x=part["run_id"], y=part[col], mode="lines+markers", name=plot_text(f"{what} {name}"),
+                line={"dash": dash}, customdata=_texts(part["created_at"].astype(str)),
+                hovertemplate="check %{x}<br>%{customdata}<br>%{y:.4f} ms<extra>%{fullData.name}</extra>"))
+    fig.update_layout(title=plot_text(title or "Time per recorded check"), yaxis_title="ms per iteration",
                       xaxis_title="check", **LAYOUT)
     fig.update_xaxes(type="category")
     return fig
