@@ -566,14 +566,18 @@ RULES: tuple[Rule, ...] = (
         title="Tactics skipped for insufficient builder workspace",
         checks=(
             "TensorRT's own build warnings 'Skipping tactic ... due to insufficient memory on requested size of "
-            "N' (TensorRT 10 trtexec logs), with the workspace pool trtexec printed and, when the command line "
-            "asked for more, why it got less (a --memPoolSize size ending in B is bytes)."
+            "N' (TensorRT 10 trtexec logs; N is the budget the tactic had, not its need), each tactic's need from "
+            "the verbose 'Exceeded mem budget of N. Need M' line before it (or that the log does not say), the "
+            "workspace pool trtexec printed and, when the command line asked for more, why it got less (a "
+            "--memPoolSize size ending in B is bytes)."
         ),
-        evidence=("workspace_printed", "workspace_asked", "skipped_tactics", "largest_request_bytes", "line_nos"),
+        evidence=("workspace_printed", "workspace_asked", "skipped_tactics", "largest_need_bytes",
+                  "largest_need_line_no", "line_nos"),
         mitigation=(
-            "Give the builder at least the largest workspace a skipped tactic asked for (trtexec "
-            "--memPoolSize=workspace:1024M; sizes take the suffixes B, K, M, G, no suffix is MiB) and rebuild; "
-            "compare the new engine's kernel choice and latency."
+            "Give the builder at least the largest need TensorRT printed for a skipped tactic (a --verbose build "
+            "prints it: 'Exceeded mem budget of N. Need M'; the warning's 'requested size' is not a need) with "
+            "trtexec --memPoolSize=workspace:1024M (sizes take the suffixes B, K, M, G, no suffix is MiB) and "
+            "rebuild; compare the new engine's kernel choice and latency."
         ),
         reference=TRTEXEC_DOC,
         check=rules_build.check_workspace_limited,

@@ -282,6 +282,8 @@ def _apply_log_options(logs: list[tuple[Path, Any]], bundle: EngineBundle) -> No
             bundle.extras["summary_source"] = p
         if not lg.warnings.empty:
             warnings.append(lg.warnings)
+        if lg.memory_shortfalls:   # the needs behind 'insufficient memory' warnings (inspector.rules_build)
+            bundle.extras.setdefault("memory_shortfalls", []).extend(lg.memory_shortfalls)
         if lg.command:
             bundle.extras.setdefault("commands", []).append(lg.command)
         _note(bundle, p, getattr(lg, "notes", None) or [])

@@ -90,6 +90,8 @@ class TrtexecLog:
     device_layers: list[dict[str, Any]] | None = None  # the DLA / GPU lists of a DLA build (trtexec_log_layers)
     layer_order: str | None = None                     # their order: "onnx-node-numbers" | "printed"
     warnings: pd.DataFrame = field(default_factory=lambda: schema.empty_frame(schema.WARNINGS))
+    # verbose "Exceeded mem budget of B. Need N" lines: (line_no, budget B, need N) in bytes
+    memory_shortfalls: list[tuple[int, int, int]] = field(default_factory=list)
     lines_without_prefix: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -146,17 +148,21 @@ class _Parser(OptionReader, ProfileReader):
             self._status(body)
             return
         if sev == "V":
-            self._verbose(body)
+            self._verbose(line_no, body)
             return
         if sev == "W" or sev == "E":
             self._warning(line_no, sev, body)
             return
         self._info(line_no, sev, body, trt)
 
-    def _verbose(self, body: str) -> None:
+    def _verbose(self, line_no: int, body: str) -> None:
         if self.in_engine_block and body.startswith("Layer("):
             self._engine_layer(0, body)
             return
+        if "mem budget" in body:
+            budget = sec.MEM_BUDGET.search(body)
+            if budget is not None:
+                self.out.memory_shortfalls.append((line_no, int(budget.group("budget")), int(budget.group("need"))))
         self.in_engine_block = False
         if self.section in OPTION_SECTIONS or self.section == "device":
             self.section = None

@@ -78,6 +78,9 @@ SUMMARY7_VALUE_LINE = re.compile(
     r"^(?P<key>throughput|walltime|total compute time): (?P<value>" + NUM + r")\s*(?P<unit>qps|ms|s)\b"
 )
 CV = re.compile(r"coefficient of variance = (?P<value>" + NUM + r")\s*%")
+# A verbose build line before TensorRT 10's "[W] ... Skipping tactic N due to insufficient memory on requested size
+# of B": B there is this line's budget, not what the tactic needs (inspector.rules_build).
+MEM_BUDGET = re.compile(r"Exceeded mem budget of (?P<budget>\d+)\. Need (?P<need>\d+)")
 TRACE_LINE = re.compile(r"^Average on \d+ runs - GPU latency: ")
 # trtexec before TensorRT 7.0 (5.x, 6.0): one line per --iterations group of --avgRuns runs, e.g.
 # 'Average over 500 runs is 3.96139 ms (host walltime is 4.03943 ms, 99% percentile time is 6.91373).'

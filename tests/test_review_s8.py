@@ -37,7 +37,7 @@ def test_workspace_misread_as_bytes_is_a_finding() -> None:
              if f["rule_id"] == "workspace-limited"]
     assert len(found) == 1
     f = found[0]
-    assert f["evidence"]["skipped_tactics"] == 4 and f["evidence"]["largest_request_bytes"] == 206080
+    assert f["evidence"]["skipped_tactics"] == 4 and f["evidence"]["largest_need_bytes"] == 1204224
     assert f["evidence"]["workspace_asked"] == "1024MiB"
     assert "means 1024 bytes" in f["cause"] and "workspace:1024M" in f["cause"]
     assert f["cost_ms"] is None and f["cost_kind"] == "not estimated"

@@ -1,0 +1,53 @@
+"""Defects a TensorRT-engineer review of session 9 found in lint's wording and causes (each test runs the command
+on the real input)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from trtinspect.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+H100_LOG = REPO / "sample_engines" / "trtexec-logs" / "trt10.16-h100" / "result-02.log"
+
+
+def _lint(*args: str) -> dict:
+    result = CliRunner().invoke(cli, ["lint", *args, "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    found: dict = json.loads(result.output)
+    return found
+
+
+def _one(findings: dict, rule_id: str) -> dict:
+    hits = [f for f in findings["findings"] if f["rule_id"] == rule_id]
+    assert len(hits) == 1, [f["rule_id"] for f in findings["findings"]]
+    return hits[0]
+
+
+def test_workspace_need_is_the_verbose_lines_need_not_the_warnings_budget() -> None:
+    """#1: TensorRT 10's '[W] ... Skipping tactic 0 due to insufficient memory on requested size of 206080' gives
+    the budget the tactic had; the [V] line before it says 'Exceeded mem budget of 206080. Need 1204224'. The
+    finding said 'the largest asked for 201.2 KiB'; it now gives the largest need and its line."""
+    f = _one(_lint("sample:trtexec-logs/trt10.16-h100/result-02.log"), "workspace-limited")
+    assert "the largest need is 1204224 B = 1.148 MiB (line 3138: 'Exceeded mem budget of 206080. Need 1204224'" \
+        in f["cause"]
+    assert "asked for 201.2 KiB" not in f["cause"] and "log lines 3116, 3125, 3141, 3150" in f["cause"]
+    assert f["evidence"]["largest_need_bytes"] == 1204224 and f["evidence"]["largest_need_line_no"] == 3138
+    assert "largest workspace a skipped tactic asked for" not in f["mitigation"]
+    assert "largest need TensorRT printed" in f["mitigation"]
+
+
+def test_workspace_need_not_in_a_log_without_verbose_lines(tmp_path: Path) -> None:
+    """#1, the other form: the same build log without its [V] lines (what a build without --verbose prints) has
+    only the [W] lines, whose figure is no need: the finding says the need is not in the log."""
+    log = tmp_path / "result-02-no-verbose.log"
+    lines = H100_LOG.read_text(encoding="utf-8").splitlines(keepends=True)
+    log.write_text("".join(x for x in lines if "] [V] " not in x), encoding="utf-8")
+    f = _one(_lint(str(log)), "workspace-limited")
+    assert f["evidence"]["skipped_tactics"] == 4 and f["evidence"]["largest_need_bytes"] is None
+    assert "how much they need is not in the log" in f["cause"]
+    assert "201.2 KiB" not in f["cause"] and "asked for" not in f["cause"].split("; the command line")[0]
+
