@@ -10,7 +10,7 @@ from itertools import compress
 from typing import Any
 
 from trtinspect.inspector import precision as prec
-from trtinspect.inspector import rules_causes
+from trtinspect.inspector import reformat_layout, rules_causes
 from trtinspect.inspector import rules_facts as facts
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
 from trtinspect.inspector.rules_dla import DLA_MITIGATION, dla_boundary, dla_rows
@@ -117,6 +117,8 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
             served = names[downs[0][0]] if downs else ""
         ip, op = _desc(in_t)[0], _desc(out_t)[0]
         signature = f"{kind}, {ip} -> {op}" if kind != "unknown" else "formats unknown"
+        layout = reformat_layout.advice(ctx, r, kind, ip, out_t)  # a tactic choice, not the model's (its doc)
+        signature += layout.note if layout else ""
         dla_wait = None
         if dla_rows(ctx):   # an engine with DLA layers: a reformat next to one waits for it (rules_dla)
             ups = [p for p, _ in walk(r, downstream=False)]
@@ -153,7 +155,8 @@ def check_reformats(ctx: LintContext) -> list[Finding]:
                 cost_ms=math.nan if dla_wait else None,
                 cost_kind="not estimated" if dla_wait else None,
                 cost_method=dla_wait,
-                mitigation=DLA_MITIGATION if dla_wait else None,
+                mitigation=DLA_MITIGATION if dla_wait else layout.one if layout else None,
+                group_mitigation=layout.many if layout and not dla_wait else None,
                 group=signature,
                 group_title=group[0],
                 group_cause=group[1],
@@ -242,6 +245,8 @@ def _reformat_cause(
         return f"{what} at the network input: the engine input is {ip_l} but {serves} runs on {op_l}"
     if at_output:
         return f"{what} at the network output: the engine output is declared {op_l}"
+    if reformat_layout.between_layers(ctx, r, kind):
+        return f"{what}: {reformat_layout.kernels_text(ctx, producers, consumers, tensors)}"
     prod = repr(short(ctx.names[producers[0]], 50)) if producers else "its producer"
     reader = serves
     if target is not None and target[0] == "output":  # converts the served layer's OUTPUT

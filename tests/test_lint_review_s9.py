@@ -51,3 +51,25 @@ def test_workspace_need_not_in_a_log_without_verbose_lines(tmp_path: Path) -> No
     assert "how much they need is not in the log" in f["cause"]
     assert "201.2 KiB" not in f["cause"] and "asked for" not in f["cause"].split("; the command line")[0]
 
+
+def test_layout_only_reformat_is_the_kernels_choice_not_the_model() -> None:
+    """#2: an FP32 -> FP32 layout reformat (A100 FP32 MaxPool_2, C=64) was told to keep neighbours in one
+    precision and use channel multiples of 8/32; the two kernels' layouts differ (TiledPooling writes row-major
+    linear, the TF32 convolution reads channel-major), and the advice says so."""
+    f = _one(_lint("sample:resnet18-a100/fp32"), "reformat-copy")
+    assert "'MaxPool_2' (a TiledPooling kernel, tactic not named) writes 'Row major linear FP32'" in f["cause"]
+    assert "sm80_xmma_fprop_implicit_gemm_f32f32_tf32f32" in f["cause"]
+    assert "read(s) 'Channel major FP32 format'" in f["cause"]
+    assert "Nothing in the model asks for this copy" in f["mitigation"]
+    assert "multiples of 8" not in f["mitigation"] and "keep neighbours in one precision" not in f["mitigation"]
+
+
+def test_layout_only_reformats_of_a_verbose_log_get_the_same_advice() -> None:
+    """#2 on the TensorRT 8.4 verbose log (dtype-only formats: 'layout, FP32 -> FP32'): no channel advice."""
+    f = _one(_lint("sample:trtexec-logs/trt8.4/result-FP16.log"), "reformat-copy")
+    assert f["title"] == "2 reformat copies of one kind (layout, FP32 -> FP32)"
+    assert f["mitigation"].startswith("Nothing in the model asks for these copies")
+    assert "multiples of 8" not in f["mitigation"]
+    causes = [m["cause"] for m in f["evidence"]["members"]]
+    assert "the two kernels' layouts differ: 'MaxPool-3' (a TiledPooling kernel, tactic not named)" in causes[0]
+

@@ -43,7 +43,8 @@ def test_trt8_verbose_reformats_are_layout_conversions(capsys: pytest.CaptureFix
     first = members[0]
     assert first["evidence"]["input"] == "FP32/?" and first["evidence"]["output"] == "FP32/?"
     assert first["cause"].startswith("keeps FP32 -> FP32, so it converts the layout (the layer information prints "
-                                     "each tensor's data type and shape, not its layout): 'MaxPool-3' writes FP32")
+                                     "each tensor's data type and shape, not its layout): the two kernels' layouts "
+                                     "differ: 'MaxPool-3' (a TiledPooling kernel, tactic not named) writes one")
     assert "None" not in json.dumps(reformat)
     assert _json("report", TRT84_FP16, capsys)["layers"]["detailed"] is True
 
