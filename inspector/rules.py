@@ -120,7 +120,8 @@ RULES: tuple[Rule, ...] = (
             "after them reads, is also the unquantized residual input of a fused Add (e.g. a MaxPool feeding "
             "the first residual block: with the skip branch quantized TensorRT fuses it into the convolution "
             "in INT8). One finding for the whole engine; it absorbs the int8-float-output, qdq-standalone, "
-            "reformat-copy and int8-fallback findings on those layers (kept as evidence.absorbed)."
+            "reformat-copy, int8-fallback and no-tensor-cores findings on those layers (kept as "
+            "evidence.absorbed; an INT8 convolution writing float for a float reader is explained by it)."
         ),
         evidence=("convolutions", "quantize_layers", "fallbacks", "absorbed"),
         mitigation=(
@@ -364,14 +365,14 @@ RULES: tuple[Rule, ...] = (
         ),
         mitigation=(
             "Make channel counts multiples of 8 (FP16) / 16-32 (INT8); allow FP16/INT8 for the layer; "
-            "for image-input layers pad the input to 4 or 8 channels; larger batch sizes favour Tensor "
-            "Core tactics."
+            "for image-input layers try padding the input to the precision's channel multiple and compare; "
+            "larger batch sizes favour Tensor Core tactics."
         ),
         reference=DL_PERF_CONV,
         check=rules_kernels.check_no_tensor_cores,
         severities=("info", "warning"),
         severity_rule=(
-            "info for an image-input layer (C <= 4, in any build: a CUDA-core first layer is the usual choice); "
+            "info for an image-input layer (C <= 4, in any build: a Tensor Core kernel would pad its channels); "
             "never an error: its cost is a layer time (an upper bound), not an estimated saving"
         ),
         cost_kind="layer time",

@@ -70,7 +70,7 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
     out_precision = ctx.output_precision
     precisions = sorted({out_precision[r] for r in convs})
     rows = list(dict.fromkeys([*convs, *requant, *fb_rows]))
-    supersedes = ("int8-float-output", "qdq-standalone", "reformat-copy", "int8-fallback")
+    supersedes = ("int8-float-output", "qdq-standalone", "reformat-copy", "int8-fallback", "no-tensor-cores")
     root = Finding(
         rule_id=RESIDUAL_ID,
         rows=rows,

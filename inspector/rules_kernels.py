@@ -77,8 +77,12 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
     """Convolutions/GEMMs whose tactic is a SIMT (CUDA-core) kernel where Tensor Cores were available.
 
     Depthwise convolutions are skipped (no Tensor Core kernels for them). Image-input layers (C <= 4) are
-    info, in any build: a CUDA-core first-layer kernel is the usual choice. In an FP32-only build every other
-    such layer has one cause (the build), so they are one finding.
+    info, in any build (a Tensor Core kernel would pad their few channels; TensorRT timed the CUDA-core one
+    faster). In an FP32-only build every other such layer has one cause (the build), so they are one finding.
+    An INT8 layer that writes float because its reader runs in float is explained by the root cause that makes
+    the reader float: the residual-not-quantized finding covering it absorbs its finding (one root cause, one
+    finding; the A100 QAT ResNet-18's conv1 writes FP32 for MaxPool_12 with an int8x4 CUDA-core kernel, while
+    with an INT8 reader the same conv runs INT8, fused with the pooling).
     """
     classes = _tactic_classes(ctx)
     tc_elsewhere = _tensor_cores_in_engine(classes)
@@ -86,19 +90,11 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
     simt = [r for r in ctx.conv_rows if classes[tactics[r]] == "simt"]
     build = _build_precisions(ctx)
     fp32_only = _fp32_only(ctx, build)
-    group_cause = ""
-    if ctx.detail:  # said only with detail: the TF32 note and the count of Tensor Core convolutions in it
-        n_tc = sum(1 for r in ctx.conv_rows if classes[tactics[r]] == "tensor_core")
-        tf32_note = (
-            f"TF32 is already allowed ({n_tc} other convolutions run TF32 Tensor Core kernels): TensorRT timed "
-            "these CUDA-core kernels faster in FP32"
-            if tc_elsewhere
-            else "no layer uses TF32 Tensor Core kernels (TF32 disabled?)"
-        )
-        group_cause = (f"the build allowed only FP32 (Precision={build or 'FP32'}); {tf32_note}. One cause for "
-                       "all of them: the build precision (per-layer tactics and channels: evidence.members)")
+    group_cause = _fp32_group_cause(ctx, classes, tc_elsewhere, build) if ctx.detail else ""
     mitigation = ("Build with --fp16 (FP16 Tensor Core kernels; check accuracy), or INT8 with calibration or Q/DQ"
                   + ("" if tc_elsewhere else "; allow TF32 (do not pass --noTF32)") + ".")
+    sink = facts.sink(ctx, NO_TC_ID)   # the root cause that makes its reader float takes it (docstring)
+    gone = facts.absorbed_rows(ctx, NO_TC_ID)   # without detail: the rows such a root covers
     out: list[Finding] = []
     for r in simt:
         if not _wants_tensor_cores(ctx, r, tc_elsewhere) or is_depthwise(ctx, r):
@@ -107,20 +103,31 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
         # an image-input layer (C <= 4) is info, whatever the build: its own finding, not in the FP32-build group
         image = is_image_input(ctx, r)
         group = "fp32-build" if p in ("FP32", "TF32") and fp32_only and not image else None
-        cause, ev = _no_tensor_cores_cause(ctx, r, image, tc_elsewhere, build) if ctx.detail else ("", {})
         tied = tied_reformats(ctx, r)
+        rows = [r, *tied]
+        if gone and facts.is_absorbed(gone, rows):
+            continue
+        title = f"{short(ctx.names[r], 60)} runs on CUDA cores ({p})"
+        sunk = sink is not None and sink.covers(rows)
+        if sunk and sink is not None and not ctx.full_members:   # a reference: no cause or evidence
+            sink.take(ctx, NO_TC_ID, rows, title)
+            continue
+        cause, ev = _no_tensor_cores_cause(ctx, r, image, tc_elsewhere, build) if ctx.detail else ("", {})
         if tied and ctx.detail:
             cause += (f"; its layout ({ctx.input_format[r] or '?'} in, {ctx.output_format[r] or '?'} out) needs "
                       f"{len(tied)} layout reformat(s) that serve only it: {_names(ctx, tied)} (they go with this "
                       "kernel choice, and TensorRT counted them when it picked it)")
             ev["tied_reformats"] = [ctx.names[x] for x in tied]
+        if sunk and sink is not None:
+            sink.take(ctx, NO_TC_ID, rows, title, cause, ev)
+            continue
         out.append(
             Finding(
-                rule_id="no-tensor-cores",
-                rows=[r, *tied],
+                rule_id=NO_TC_ID,
+                rows=rows,
                 supersedes=("reformat-copy",) if tied else (),
                 cost_method=TIED_METHOD if tied else None,
-                title=f"{short(ctx.names[r], 60)} runs on CUDA cores ({p})",
+                title=title,
                 cause=cause,
                 evidence=ev,
                 severity="info" if image else None,
@@ -142,6 +149,24 @@ def check_no_tensor_cores(ctx: LintContext) -> list[Finding]:
     return out
 
 
+NO_TC_ID = "no-tensor-cores"
+
+
+def _fp32_group_cause(ctx: LintContext, classes: dict[str, str], tc_elsewhere: bool, build: str) -> str:
+    """The cause of the FP32-build group (said only with detail): the TF32 note and the count of Tensor Core
+    convolutions in it."""
+    tactics = ctx.tactic
+    n_tc = sum(1 for r in ctx.conv_rows if classes[tactics[r]] == "tensor_core")
+    tf32_note = (
+        f"TF32 is already allowed ({n_tc} other convolutions run TF32 Tensor Core kernels): TensorRT timed "
+        "these CUDA-core kernels faster in FP32"
+        if tc_elsewhere
+        else "no layer uses TF32 Tensor Core kernels (TF32 disabled?)"
+    )
+    return (f"the build allowed only FP32 (Precision={build or 'FP32'}); {tf32_note}. One cause for "
+            "all of them: the build precision (per-layer tactics and channels: evidence.members)")
+
+
 def _no_tensor_cores_advice(ctx: LintContext, r: int, image: bool, fp32_only: bool) -> str:
     """Advice for one CUDA-core convolution that fits its build: no "allow FP16/INT8" to a layer that already
     runs FP16/INT8 or an engine whose build already allows them, no "pad to 4" where the kernel's own format
@@ -152,9 +177,9 @@ def _no_tensor_cores_advice(ctx: LintContext, r: int, image: bool, fp32_only: bo
     in_float = p in ("FP32", "TF32")
     math = "TF32" if in_float else p
     if image:
-        advice = (f"A CUDA-core first layer is usually right (C={c}); if its time matters, pad the input to {mult} "
-                  f"channels in the model (zero weights for the extra channels) so a Tensor Core kernel ({math}) fits, "
-                  "and compare")
+        advice = (f"TensorRT chose this CUDA-core kernel for C={c}; if its time matters, try a build where a Tensor "
+                  f"Core kernel ({math}) may win and compare: pad the input to {mult} channels in the model (zero "
+                  "weights for the extra channels)")
         return advice + ("; or build with --fp16 / INT8 (this engine is FP32 only)." if in_float and fp32_only
                          else ".")
     parts = [f"make the channel counts multiples of {mult} ({p})"] if any(
@@ -202,8 +227,8 @@ def _no_tensor_cores_cause(
     reasons = []
     if image:
         reasons.append(
-            f"image-input layer (C={c}): a CUDA-core first-layer kernel is the usual choice, since a "
-            f"Tensor Core kernel would pad C={c} to {prec.CHANNEL_MULTIPLE.get(p, 8)} or more"
+            f"image-input layer (C={c}): a Tensor Core kernel ({'TF32' if p in ('FP32', 'TF32') else p}) works on "
+            f"channels in multiples of {mult}, so it would pad C={c}; TensorRT chose this CUDA-core kernel"
         )
         if p in ("FP32", "TF32") and _fp32_only(ctx, build):
             reasons.append(f"the engine was also built for FP32 only (Precision={build or 'FP32'})")
@@ -215,6 +240,15 @@ def _no_tensor_cores_cause(
                 reasons.append(f"{label}={n} is not a multiple of {mult} ({p})")
         if not reasons:
             reasons.append("TensorRT timed this SIMT kernel as the fastest (often small spatial size or batch)")
+    out_p = ctx.output_precision[r]
+    if p in ("INT8", "FP8") and prec.is_float(out_p):
+        readers = [x for x, _ in ctx.next_compute(r, downstream=True)] if ctx.has_edges else []
+        floats = [x for x in readers if prec.is_float(ctx.precision[x])]
+        if floats:   # the root cause first: what makes it write float
+            reasons.insert(0, (
+                f"it writes {out_p} because its reader(s) {', '.join(repr(short(ctx.names[x], 50)) for x in floats)} "
+                f"run in float (the finding covering them says why); with an {p} output TensorRT chooses among "
+                "other kernels, so compare after that is fixed"))
     ev: dict[str, Any] = {
         "tactic": ctx.tactic[r],
         "tactic_class": "simt",

@@ -73,3 +73,20 @@ def test_layout_only_reformats_of_a_verbose_log_get_the_same_advice() -> None:
     causes = [m["cause"] for m in f["evidence"]["members"]]
     assert "the two kernels' layouts differ: 'MaxPool-3' (a TiledPooling kernel, tactic not named)" in causes[0]
 
+
+def test_qat_conv1_on_cuda_cores_is_part_of_the_residual_root() -> None:
+    """#3: the QAT conv1 (C=3, int8x4 CUDA-core kernel) writes FP32 for MaxPool_12, which residual-not-quantized
+    explains; no-tensor-cores listed it apart, called a CUDA-core first layer 'the usual choice' and advised
+    padding the input to 16 channels. It is now a member of that finding, and no text calls it usual."""
+    out = _lint("sample:resnet18-a100/qat", "--absorbed", "full")
+    assert not [f for f in out["findings"] if f["rule_id"] == "no-tensor-cores"]
+    root = _one(out, "residual-not-quantized")
+    ntc = [m for m in root["evidence"]["absorbed"] if m["rule_id"] == "no-tensor-cores"]
+    assert len(ntc) == 1 and ntc[0]["layers"] == ["conv1.weight + QuantizeLinear_7 + Conv_9"]
+    assert ntc[0]["cause"].startswith("it writes FP32 because its reader(s) 'MaxPool_12' run in float")
+    text = json.dumps(out)
+    assert "usual choice" not in text and "usually right" not in text
+    # the FP32 engine's first conv keeps its own finding, without the claim either
+    fp32 = _one(_lint("sample:resnet18-a100/fp32"), "no-tensor-cores")
+    assert "usual" not in fp32["cause"] + fp32["mitigation"] and "TensorRT chose this CUDA-core kernel" in fp32["cause"]
+

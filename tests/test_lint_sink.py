@@ -94,4 +94,6 @@ def test_the_default_order_sinks_on_a_residual_engine(absorbed: str, monkeypatch
     assert {"int8-float-output", "qdq-standalone"} <= {*taken, *buckets}
     root = findings[findings["rule_id"] == "residual-not-quantized"]["evidence"].iloc[0]
     # a rule's bucket also holds what its referencer added (counted in taken)
-    assert len(root["absorbed"]) == len([x for x in taken if x not in buckets]) + sum(map(len, buckets.values()))
+    # (the hot layer on conv1 joins it afterwards: lint._absorb_hot_layers, not a Sink)
+    made = [m for m in root["absorbed"] if m["rule_id"] != "hot-layer"]
+    assert len(made) == len([x for x in taken if x not in buckets]) + sum(map(len, buckets.values()))

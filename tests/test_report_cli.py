@@ -203,7 +203,8 @@ def test_top_findings_say_what_each_cost_is() -> None:
     from trtinspect.inspector.lint import lint
     from trtinspect.render.notebook import bundle_html, findings_html
 
-    for src, saving_rule, bound_rule in (("sample:resnet18-a100/qat", "residual-not-quantized", "no-tensor-cores"),
+    # (qat's conv1 is a member of residual-not-quantized since review s9 #3: fp32 has both kinds)
+    for src, saving_rule, bound_rule in (("sample:resnet18-a100/fp32", "reformat-copy", "no-tensor-cores"),
                                          (str(LOGS / "trt10.16-h100" / "result-05.log"), "reformat-copy", "hot-layer")):
         js = json.loads(_run(src, "--format", "json"))
         kinds = {f["rule_id"]: (f["cost_kind"], f["cost_basis"]) for f in js["findings"]}
@@ -218,7 +219,7 @@ def test_top_findings_say_what_each_cost_is() -> None:
         assert "| severity | rule | finding | cost ms | cost basis |" in md
         assert any(f"| {bound_rule} |" in line and line.endswith("| layer time (upper bound) |")
                    for line in md.splitlines())
-        bundle = load(resnet_file("qat", "graph.json").parent if src.startswith("sample:") else src)
+        bundle = load(resnet_file("fp32", "graph.json").parent if src.startswith("sample:") else src)
         for html in (bundle_html(bundle), findings_html(lint(bundle))):   # Jupyter: the report, lint
             assert "cost basis</th>" in html and "layer time (upper bound)" in html
 

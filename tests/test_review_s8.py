@@ -16,11 +16,12 @@ def _lint_json(engine: str) -> dict:
     return json.loads(result.output)
 
 
-@pytest.mark.parametrize(("engine", "multiple", "fp32_only"), [
-    ("sample:resnet18-a100/qat", 16, False), ("sample:resnet18-a100/fp32", 4, True)])
+@pytest.mark.parametrize(("engine", "multiple", "fp32_only"), [("sample:resnet18-a100/fp32", 4, True)])
 def test_image_input_advice_fits_the_build(engine: str, multiple: int, fp32_only: bool) -> None:
     """TRT-engineer review s8 #6: the INT8 first conv of a FP32+FP16+INT8 build (input already CHW4) was told to
-    'allow FP16/INT8' and 'pad the input to 4 or 8 channels'; the advice now names the multiple its cause names."""
+    'allow FP16/INT8' and 'pad the input to 4 or 8 channels'; the advice now names the multiple its cause names.
+    (The QAT engine's INT8 first conv is no finding of its own since review s9 #3: it writes FP32 for
+    MaxPool_12, and the residual-not-quantized finding holds it: tests/test_lint_review_s9.py.)"""
     findings = _lint_json(engine)["findings"]
     first = next(f for f in findings if f["rule_id"] == "no-tensor-cores" and f["severity"] == "info")
     advice = first["mitigation"]
