@@ -9,8 +9,8 @@ from functools import partial
 from itertools import compress
 from typing import Any
 
+from trtinspect.inspector import fallback_text, reformat_layout, rules_causes
 from trtinspect.inspector import precision as prec
-from trtinspect.inspector import reformat_layout, rules_causes
 from trtinspect.inspector import rules_facts as facts
 from trtinspect.inspector.rules_base import Finding, LintContext, names_of, short
 from trtinspect.inspector.rules_dla import DLA_MITIGATION, dla_boundary, dla_rows
@@ -621,42 +621,8 @@ def _fallback_detail(
         "build_log": warnings,
         "int8_producers_writing_float": names_of(ctx, float_writers),
     }
-    cause = _fallback_cause(ctx, r, kind, (up8[0][0], down8[0][0]), conversions, float_writers, warnings)
+    cause = fallback_text.fallback_cause(ctx, r, kind, parts, _qdq_network(ctx), warnings)
     return cause, ev
-
-
-def _fallback_cause(
-    ctx: LintContext,
-    r: int,
-    kind: str,
-    between: tuple[int, int],
-    conversions: list[int],
-    float_writers: list[int],
-    warnings: list[str],
-) -> str:
-    """The cause text of an int8-fallback finding on layer ``r`` (between: an INT8 producer and consumer)."""
-    conv_ms = ctx.time_of(conversions)
-    cause = (
-        f"{kind} layer runs in {ctx.precision[r]} between INT8 layers "
-        f"({short(ctx.names[between[0]], 40)!r} -> {short(ctx.names[between[1]], 40)!r}): its "
-        "input/output "
-        "were not quantized (no Q/DQ around it, or no calibration scale), so TensorRT picked a float "
-        "kernel"
-    )
-    if conversions:
-        cause += (
-            f"; {len(conversions)} conversion layer(s) around it "
-            f"({', '.join(short(n, 40) for n in names_of(ctx, conversions))})"
-            + ("" if math.isnan(conv_ms) else f" cost {conv_ms:.4f} ms and would likely go away in INT8")
-        )
-    if float_writers:
-        cause += (
-            f"; the INT8 producer(s) {', '.join(repr(short(n, 40)) for n in names_of(ctx, float_writers))} "
-            "write float for it"
-        )
-    if warnings:
-        cause += f"; the build log says: {warnings[0]}"
-    return cause
 
 
 def check_int8_build_warnings(ctx: LintContext) -> list[Finding]:

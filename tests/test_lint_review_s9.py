@@ -90,3 +90,23 @@ def test_qat_conv1_on_cuda_cores_is_part_of_the_residual_root() -> None:
     fp32 = _one(_lint("sample:resnet18-a100/fp32"), "no-tensor-cores")
     assert "usual" not in fp32["cause"] + fp32["mitigation"] and "TensorRT chose this CUDA-core kernel" in fp32["cause"]
 
+
+def test_int8_fallback_names_the_side_without_qdq() -> None:
+    """#4 (qat): GlobalAveragePool_246's output is quantized by QuantizeLinear_250; only its input lacks Q/DQ.
+    The cause said 'its input/output were not quantized (no Q/DQ around it)'."""
+    f = _one(_lint("sample:resnet18-a100/qat"), "int8-fallback")
+    assert "input/output were not quantized" not in f["cause"]
+    assert ("its input is not quantized (no Q/DQ between it and 'layer4.1.conv2.weight + QuantizeLinea...'); "
+            "its output is quantized ('QuantizeLinear_250')") in f["cause"]
+
+
+def test_int8_fallback_lists_adjacent_conversions_apart_from_the_residual_dequantize() -> None:
+    """#4 (qat-residual): DequantizeLinear_291 feeds the FP32 residual input onnx::Add_454 of layer4.1.conv2, not
+    the pooling layer; the cause listed it among '2 conversion layer(s) around it'."""
+    f = _one(_lint("sample:resnet18-a100/qat-residual"), "int8-fallback")
+    assert "around it" not in f["cause"]
+    assert "1 conversion layer(s) between it and its INT8 neighbours (QuantizeLinear_298)" in f["cause"]
+    assert ("1 Dequantize layer(s) for the float residual input of its INT8 producer(s) (DequantizeLinear_291 -> "
+            "onnx::Add_454 (FP32) of 'layer4.1.conv2.weight + QuantizeLinea...')") in f["cause"]
+    # the cost still counts both (they go with the same fix)
+    assert f["evidence"]["conversions"] == ["QuantizeLinear_298", "DequantizeLinear_291"]
