@@ -301,3 +301,58 @@ def test_the_action_documents_what_check_accepts() -> None:
         f"--{k}" for k in keys}
     example = re.search(r"e\.g\. ([a-z_ ]+)\n", text)
     assert example is not None and set(example.group(1).split()) <= set(ALLOWED_FIELDS)
+
+
+@pytest.mark.parametrize("value", ["True", "TRUE", "false", "False"])
+def test_strict_groups_true_or_false_in_any_case(workspace: Path, tmp_path: Path, value: str) -> None:
+    """`strict-groups=True` was ignored (only true/1/yes were read, anything else silently meant false)."""
+    fake_bin = tmp_path / "fake-bin"
+    fake_bin.mkdir()
+    argv_file = tmp_path / "argv.txt"
+    (fake_bin / "trtinspect").write_text(f"#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" >> '{argv_file}'\nexit 0\n",
+                                         encoding="utf-8")
+    (fake_bin / "trtinspect").chmod(0o755)
+    run = run_action(workspace, baseline="runs/base/run1", candidate="runs/cand/run1",
+                     thresholds=f"threshold=5% strict-groups={value}", html_diff="false", path_prefix=str(fake_bin))
+    assert run.code == 0, run.stdout + run.stderr
+    argv = argv_file.read_text(encoding="utf-8").splitlines()
+    assert ("--strict-groups" in argv) is (value.lower() == "true")
+    assert "::error" not in run.stdout
+
+
+@pytest.mark.parametrize("given", ["strict-groups=on", "strict-groups=1", "strict-groups=yes", "strict-groups",
+                                   "strict-groups=", "strict-groups=truee"])
+def test_strict_groups_other_values_are_refused(workspace: Path, given: str) -> None:
+    """Any other value was read as false and the verdict was 'pass': now one ::error line and exit 2, before
+    check runs (no report is written)."""
+    run = run_action(workspace, baseline="runs/base/run1", candidate="runs/slow/run1", thresholds=given)
+    assert run.code == 2
+    errors = [x for x in run.stdout.splitlines() if x.startswith("::error")]
+    assert len(errors) == 1 and "strict-groups=true or strict-groups=false" in errors[0], run.stdout
+    assert run.outputs["verdict"] == "error" and run.outputs["exit-code"] == "2"
+    assert sorted(p.name for p in Path(run.outputs["report-dir"]).iterdir()) == []
+    assert "Traceback" not in run.stderr
+
+
+def test_docs_list_every_thresholds_key_the_action_accepts() -> None:
+    text = (REPO / "docs" / "check.md").read_text(encoding="utf-8")
+    line = re.search(r"\(`KEY=VALUE` among (.*?);", text, flags=re.S)
+    assert line is not None
+    documented = set(re.findall(r"`([a-z-]+)`", line.group(1)))
+    action = (REPO / "action.yml").read_text(encoding="utf-8")
+    case = re.search(r"\n\s*([a-z|-]+)\) args\+=\(\"--\$key\"", action)
+    assert case is not None
+    assert documented == set(case.group(1).split("|")) | {"strict-groups"}
+
+
+def test_gitlab_example_runs_check_before_the_diff() -> None:
+    """The GitLab example ran `diff` first: its exit 3 (different networks) stopped the job before check wrote
+    the JUnit report. Check runs first, its code is the job's, and the diff cannot stop the script."""
+    text = (REPO / "docs" / "check.md").read_text(encoding="utf-8")
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.S)]
+    job = next(iter(next(b for b in blocks if "artifacts:" in yaml.safe_dump(b) and "jobs" not in b).values()))
+    script = "\n".join(job["script"])
+    assert script.index("trtinspect check") < script.index("trtinspect diff")
+    assert "|| code=$?" in script and 'exit "$code"' in script
+    diff_line = script[script.index("trtinspect diff"):]
+    assert "||" in diff_line.split("fi")[0]
