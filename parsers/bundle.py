@@ -456,8 +456,32 @@ def from_files(files: Sequence[SourceFile], *, name: str, max_file_bytes: int | 
     kinds.layers_from_profile_names(bundle)
     _finish(bundle)
     _refuse_foreign_profile(bundle, ctx)
+    _refuse_foreign_logs(bundle, ctx)
     _refuse_other_engines(files)
     return bundle
+
+
+# Files whose facts a trtexec log is compared with (parsers.log_belonging): not logs, not the engine file.
+_LOG_WITNESSES = ("layer_info", "profile", "times", "trex_build_metadata", "trex_profile_metadata",
+                  "trex_device_metadata")
+
+
+def _refuse_foreign_logs(bundle: EngineBundle, ctx: kinds.LoadContext) -> None:
+    """A trtexec log merged with other files must print the same GPU, model, inputs and layer names they carry
+    (:mod:`trtinspect.parsers.log_belonging`): another run's log is refused; one that cannot be judged is noted."""
+    other = ctx.before_logs
+    files = [p for kind in _LOG_WITNESSES for p in ctx.by_kind.get(kind, [])]
+    if not ctx.logs or other is None or not files:
+        return
+    from trtinspect.parsers.log_belonging import check_logs
+
+    other.files = files
+    other.bindings = ctx.bindings
+    if "layer_info" in bundle.sources:
+        other.layer_names = [str(n) for n in bundle.layers["name"]]
+    if "profile" in bundle.sources:
+        other.profile_names = [str(n) for n in bundle.profile["name"]]
+    bundle.notes.extend(check_logs(ctx.logs, other))
 
 
 def _refuse_other_engines(files: Sequence[SourceFile]) -> None:

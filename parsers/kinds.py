@@ -52,6 +52,9 @@ class LoadContext:
     found: set[Path] = field(default_factory=set)   # files found by scanning a folder: skipped with a note if bad
     logs: list[tuple[Path, Any]] = field(default_factory=list)
     engine_reader: EngineReader | None = None       # the caller's reader of an engine given without sidecars
+    # what the files that are not logs said before the logs were applied (parsers.log_belonging.OtherFacts)
+    before_logs: Any = None
+    bindings: list[str] | None = None                # the layer information's Bindings (input and output tensors)
 
     def has(self, kind: str) -> bool:
         return bool(self.by_kind.get(kind))
@@ -295,6 +298,10 @@ def apply_logs(ctx: LoadContext, paths: list[Path]) -> None:
     """trtexec logs: options, device, summary, warnings; their layers and profile table when no file has them."""
     only_logs = {k for k, v in ctx.by_kind.items() if v} <= {"trtexec_log"}
     ctx.logs = _parse_logs(paths, ctx.bundle, ctx.found, only_logs=only_logs)
+    from trtinspect.parsers.log_belonging import snapshot
+
+    b = ctx.bundle
+    ctx.before_logs = snapshot(b.device, b.model_options, b.inference_options)   # the TREx metadata's facts
     cut = [str(p) for p, lg in ctx.logs if lg.cut_off]
     if cut:   # what a gate must not judge (inspector.check_inputs); report and lint keep the log's note
         ctx.bundle.extras["cut_logs"] = cut
@@ -340,6 +347,7 @@ def apply_layer_info(ctx: LoadContext, paths: list[Path]) -> None:
     meta, frame = layer_parser.parse_layer_info(p)
     bundle.layers = frame
     bundle.detailed = bool(meta.detailed)
+    ctx.bindings = meta.bindings
     _note(bundle, p, getattr(meta, "notes", None) or [])
     _add_source(bundle, "layer_info", p)
     if not bundle.detailed and not any("names-only" in n for n in bundle.notes):
