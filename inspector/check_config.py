@@ -56,6 +56,9 @@ class CheckConfig:
     expired: list[Override] = field(default_factory=list)
     allow_different: list[str] = field(default_factory=list)
     source: Path | None = None
+    # every config file read on the way (--config FILE; else each of CONFIG_FILES found in the working directory
+    # up to the one with a check table): never an output of the command
+    read: list[Path] = field(default_factory=list)
 
 
 def parse_fraction(value: Any, *, name: str, where: str = "", kind: str = "fraction") -> float:
@@ -103,13 +106,15 @@ def _parse_number(value: Any, *, name: str, kind: str, where: str) -> float | in
     return int(number) if kind == "runs" else number
 
 
-def find_config(cwd: Path) -> tuple[dict[str, Any], Path | None]:
+def find_config(cwd: Path, read: list[Path] | None = None) -> tuple[dict[str, Any], Path | None]:
     """The ``check`` table of the first config file in ``cwd`` that has one. A file found here is held to the
     same rules as ``--config`` (:func:`_refuse_stray_keys`): a key outside the check table is refused, never
-    ignored."""
+    ignored. Each file opened is appended to ``read``."""
     for name in CONFIG_FILES:
         path = cwd / name
         if path.is_file():
+            if read is not None:
+                read.append(path)
             table = _check_table(read_toml(path), path, required=False)
             if table is not None:
                 return table, path
@@ -232,12 +237,14 @@ def resolve(
     """Merge flags (None = not given) over the config file over defaults; split off expired overrides."""
     flags = {k: v for k, v in (flags or {}).items() if v not in (None, (), [])}
     today = today or date.today()
+    read: list[Path] = []
     if config_file is not None:
         path: Path | None = Path(config_file)
         assert path is not None
+        read.append(path)
         table = _check_table(read_toml(path), path, required=True) or {}
     else:
-        table, path = find_config(Path(cwd) if cwd is not None else Path.cwd())
+        table, path = find_config(Path(cwd) if cwd is not None else Path.cwd(), read)
     where = str(path) if path else "flags"
     allowed = set(THRESHOLD_KEYS) | {"overrides", "allow_different"}
     unknown = sorted(set(table) - allowed)
@@ -275,4 +282,4 @@ def resolve(
             o.reason or "no reason given",
             where,
         )
-    return CheckConfig(thresholds, active, expired, sorted(dict.fromkeys(allow)), path)
+    return CheckConfig(thresholds, active, expired, sorted(dict.fromkeys(allow)), path, read)

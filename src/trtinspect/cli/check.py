@@ -88,8 +88,9 @@ def command(baseline: tuple[str, ...], candidate: tuple[str, ...], config_file: 
     cfg = resolve(flags, config_file=config_file)
     record_url, record_file = _record_target(record)  # a bad --record target fails before any work, in one line
     targets = file_format_targets("check", options)  # so do two formats sent to standard output
-    # and an output onto the config, the history store, an input or another output
-    guard_outputs({f"--{fmt}": target for fmt, target in targets.items()}, cfg.source, record_file,
+    # and an output onto a config file it read (pyproject.toml without a trtinspect table too), the history
+    # store, an input or another output
+    guard_outputs({f"--{fmt}": target for fmt, target in targets.items()}, *cfg.read, record_file,
                   *baseline, *candidate)
     base = _load_all(baseline, "baseline")
     cand = _load_all(candidate, "candidate")
