@@ -30,13 +30,20 @@ candidate differ in an environment field, a run setting or the network) and `dif
 networks, unless `--force`), **130** interrupted (Ctrl-C) for every command but `serve`, which stops on Ctrl-C
 (SIGINT) or SIGTERM with exit **0** (a stopped server is its normal end, [app.md](app.md)). A usage error (a
 missing argument, an unknown option or choice) is one line too, exit 2: `trtinspect diff: error: Missing
-argument 'B' (see trtinspect diff --help)`. A closed standard output (`trtinspect lint ... --format sarif |
+argument 'B' (see trtinspect diff --help)`. So is an option that takes one value, or a flag, given twice
+(`check --json a --json b`, `diff --format html --format json`, `capture --cuda-graph --no-cuda-graph`: only the
+last was used), and an option with one it makes meaningless (`lint --list-rules` with PATHS, `--fail-on`, `--top`,
+`--name` or `--absorbed`); repeatable options (`--baseline`, `--allow-different`, `--plugins`) are not
+affected. A closed standard output (`trtinspect lint ... --format sarif |
 head -1`) never changes the exit status, whatever the format: the rest of the output is dropped and the command
 ends with its own code (so `set -o pipefail` reads the verdict, not the pipe).
 
 Outputs never replace what a command reads: an output file (`check --json/--markdown/...`, `diff -o`) that is
-an input file, the `--config` file or the `--record` history store, or two outputs given one file, are refused
-(exit 2) before any work, as is an output whose folder does not exist. `capture --out` must be a new or empty
+an input file, a config file the command read (the `--config` file; without it, each of `trtinspect.toml` and
+`pyproject.toml` in the working directory that `check` opened looking for its table, whether or not it held
+one: `check ... --json pyproject.toml` beside a `pyproject.toml` of `[tool.black]` only is refused) or the
+`--record` history store, or two outputs given one file, are refused (exit 2) before any work, as is an output
+whose folder does not exist. `capture --out` must be a new or empty
 folder; `profile --out` replaces bundle files only with `--overwrite`.
 
 PATH arguments accept a bundle directory, an engine file with sidecar files beside it, trtexec JSON exports or

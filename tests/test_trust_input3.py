@@ -89,3 +89,84 @@ def test_check_refuses_the_folder_by_the_same_rule(tmp_path: Path, capsys: pytes
     folder = _folder(tmp_path, "qat", LOGS / "trt10.16-h100" / "result-01.log")
     err = one_line_error(*run_cli(["check", "--baseline", str(folder), "--candidate", RES], capsys))
     assert "result-01.log: this trtexec log is not of the engine" in err
+
+
+# ---- 3. a config file check read is never an output ----------------------------------------------------------
+@pytest.mark.parametrize("name, text", [("pyproject.toml", "[tool.black]\nline-length = 100\n"),
+                                        ("pyproject.toml", ""),
+                                        ("trtinspect.toml", "[check]\nthreshold = \"5%\"\n")])
+def test_check_never_writes_over_a_config_file_it_read(name: str, text: str, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """`check ... --json pyproject.toml` beside a pyproject.toml without a trtinspect table replaced it with
+    JSON (exit 0), and every later check failed on it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    err = one_line_error(*run_cli(["check", "--baseline", QAT, "--candidate", RES, "--json", name], capsys))
+    assert f"{name}: is a file this command reads; writing the --json output there would replace it" in err
+    assert (tmp_path / name).read_text(encoding="utf-8") == text
+
+
+def test_check_writes_a_file_named_like_a_config_it_did_not_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """trtinspect.toml holds the check table, so pyproject.toml is never opened: not an input."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "trtinspect.toml").write_text("[check]\nthreshold = \"5%\"\n", encoding="utf-8")
+    code, _, err = run_cli(["check", "--baseline", QAT, "--candidate", RES, "--json", "pyproject.toml"], capsys)
+    assert code == 0, err
+    assert json.loads((tmp_path / "pyproject.toml").read_text(encoding="utf-8"))["verdict"] == "pass"
+
+
+# ---- 4. options given twice, or with one they exclude: a usage error naming the conflict ----------------------
+@pytest.mark.parametrize("args, expect", [
+    (["check", "--baseline", QAT, "--candidate", RES, "--json", "a.json", "--json", "b.json"],
+     "trtinspect check: error: --json is given 2 times (--json a.json, --json b.json)"),
+    (["diff", QAT, RES, "--format", "html", "--format=json", "-o", "x"],
+     "trtinspect diff: error: --format is given 2 times (--format html, --format=json)"),
+    (["diff", QAT, RES, "-o", "x", "--output", "y"], "--output is given 2 times (-o x, --output y)"),
+    (["check", "--baseline", QAT, "--candidate", RES, "--strict-groups", "--strict-groups"],
+     "--strict-groups is given 2 times"),
+    (["capture", "m.onnx", "--out", "d", "--cuda-graph", "--no-cuda-graph", "--dry-run"],
+     "--cuda-graph is given 2 times (--cuda-graph, --no-cuda-graph)"),
+    (["lint", QAT, "--list-rules", "--fail-on", "warning"],
+     "trtinspect lint: error: --list-rules cannot be combined with PATHS or --fail-on: it lists the rules and "
+     "lints nothing"),
+    (["lint", "--list-rules", "--top", "3"], "--list-rules cannot be combined with --top"),
+])
+def test_repeated_or_contradictory_options_are_refused(args: list[str], expect: str, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.onnx").write_bytes(b"\x08\x07")
+    err = one_line_error(*run_cli(args, capsys))
+    assert expect in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]     # nothing written
+
+
+def test_repeatable_options_and_list_rules_alone_still_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(["lint", "--list-rules", "--rules", "hot-layer", "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)[0]["id"] == "hot-layer", err
+    code, out, err = run_cli(["check", "--baseline", QAT, "--candidate", RES, "--allow-different", "clocks",
+                              "--allow-different", "trt_version", "--json", "-"], capsys)
+    assert code == 0 and json.loads(out)["verdict"] == "pass", err
+
+
+def test_capture_refuses_passthrough_flags_it_sets_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """`-- --exportTimes=/x.json --saveEngine=o.engine --profilingVerbosity=layer_names_only` was passed on: trtexec
+    got two of each, and the bundle lacked its times or detailed layers (misleading errors later)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.onnx").write_bytes(b"\x08\x07")
+    err = one_line_error(*run_cli(["capture", "m.onnx", "--out", "d", "--dry-run", "--", "--exportTimes=/x.json",
+                                   "--saveEngine=o.engine", "--profilingVerbosity=layer_names_only"], capsys))
+    assert ("the arguments after -- set what capture sets itself: --exportTimes (the bundle's timing export); "
+            "--profilingVerbosity (every run's profiling setting); --saveEngine (where the engine built from the "
+            "ONNX model is saved)") in err
+    err = one_line_error(*run_cli(["capture", "m.onnx", "--out", "d", "--dry-run", "--shapes", "x:1x3",
+                                   "--", "--shapes=x:2x3"], capsys))
+    assert "--shapes (capture's --shapes option)" in err
+    code, out, err = run_cli(["capture", "m.onnx", "--out", "d", "--dry-run", "--", "--fp16", "--shapes=x:2x3"],
+                             capsys)
+    assert code == 0 and out.count("--fp16 --shapes=x:2x3") == 3, err

@@ -164,6 +164,23 @@ def command_for(opts: CaptureOptions, trtexec: str, k: int) -> list[str]:
     return cmd
 
 
+def own_flags(opts: CaptureOptions) -> dict[str, str]:
+    """The trtexec flags capture itself sets on some run (flag -> what for): arguments passed on after ``--``
+    must not set them again (trtexec would take one of two values: an export written elsewhere, layer names
+    only)."""
+    own = {"--onnx": "the model to build", "--loadEngine": "the engine each profiling run loads",
+           "--saveEngine": "where the engine built from the ONNX model is saved"}
+    own.update({f.split("=", 1)[0]: "every run's profiling setting" for f in PROFILING_FLAGS})
+    own.update({flag: f"the bundle's {kind} export" for kind, flag in EXPORT_FLAGS.items()})
+    if opts.shapes:
+        own["--shapes"] = "capture's --shapes option"
+    if opts.cuda_graph:
+        own["--useCudaGraph"] = "capture's --cuda-graph option"
+    if opts.plugins:
+        own["--plugins"] = "capture's --plugins option"
+    return own
+
+
 def find_trtexec(explicit: str | None) -> str | None:
     """The trtexec to run, as an absolute path when it is a path: ``explicit`` with a slash is exactly that
     file (relative to the current folder: ``./trtexec`` runs the file here, never one on PATH; ``str(Path(

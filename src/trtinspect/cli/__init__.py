@@ -84,6 +84,15 @@ class LazyGroup(click.Group):
         cmd: click.Command = module.command
         return cmd
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                            list[str]]:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if cmd is not None:   # an option given twice, or with one it excludes: one line, exit 2, before any work
+            from trtinspect.cli.options import refuse_repeated_options
+
+            refuse_repeated_options(click.Context(cmd, info_name=name, parent=ctx), rest)
+        return name, cmd, rest
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)

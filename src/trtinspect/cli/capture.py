@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from trtinspect.cli import echo, printable
-from trtinspect.cli.options import PositiveNumber
+from trtinspect.cli.options import PositiveNumber, refuse_passthrough
 from trtinspect.samples import resolve
 
 
@@ -66,7 +66,10 @@ def command(
     --profilingVerbosity=detailed --exportLayerInfo --exportProfile --exportTimes --separateProfileRun
     --dumpProfile --useSpinWait, and write OUT/run-<k>/ bundles that `trtinspect report` reads.
 
-    Arguments after `--` go to every trtexec run unchanged (e.g. `-- --fp16`).
+    Arguments after `--` go to every trtexec run unchanged (e.g. `-- --fp16`); flags capture sets itself
+    (--onnx, --loadEngine, --saveEngine, --profilingVerbosity, --separateProfileRun, --dumpProfile,
+    --useSpinWait, --exportLayerInfo, --exportProfile, --exportTimes; --shapes, --useCudaGraph, --plugins when
+    its own option sets them) are refused there.
     """
     from trtinspect.capture import trtexec as cap
 
@@ -81,6 +84,9 @@ def command(
         extra_args=tuple(extra),
         timeout_s=timeout_s,
     )
+    refuse_passthrough(extra, cap.own_flags(opts), who="capture",
+                       hint="leave them out: capture writes the bundle's exports and engine itself; its --shapes, "
+                            "--cuda-graph and --plugins options set those flags")
     if dry_run:
         cap.check_options(opts)  # the same checks as a real capture: missing model, --out already used
         exe = cap.find_trtexec(trtexec) or trtexec or "trtexec"

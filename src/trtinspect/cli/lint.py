@@ -12,6 +12,7 @@ import click
 from trtinspect import render
 from trtinspect.cli import echo, keep_until_exit
 from trtinspect.cli.options import (
+    ExclusiveOption,
     absorbed_option,
     echo_output,
     format_option,
@@ -76,7 +77,11 @@ def _rule_doc(rule: Rule) -> dict[str, Any]:
 @click.option(
     "--list-rules",
     is_flag=True,
-    help="List the rules (those chosen by --rules), the severities each can give and how, and exit; needs no PATH.",
+    cls=ExclusiveOption,
+    excludes=("paths", "fail_on", "top", "name", "absorbed"),
+    why="it lists the rules and lints nothing (it takes --rules and --format only)",
+    help="List the rules (those chosen by --rules), the severities each can give and how, and exit; takes no PATH "
+    "(nor --fail-on, --top, --name, --absorbed).",
 )
 @click.pass_context
 def command(

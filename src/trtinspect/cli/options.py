@@ -419,3 +419,90 @@ def file_format_targets(kind: str, values: dict[str, Any]) -> dict[str, str | No
             hint="send at most one format to '-' and give the others a file name",
         )
     return targets
+
+
+# ------------------------------------------------------------------------------ repeated and conflicting options
+class ExclusiveOption(click.Option):
+    """An option that makes others meaningless (``lint --list-rules`` runs no lint: PATHS and ``--fail-on`` would
+    be ignored): ``excludes`` names those parameters, ``why`` says why; :func:`refuse_repeated_options` refuses
+    the combination."""
+
+    def __init__(self, *args: Any, excludes: Sequence[str] = (), why: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.excludes = tuple(excludes)
+        self.why = why
+
+
+def _takes_value(param: click.Option) -> bool | None:
+    """True: the option takes a value; False: a flag; None: a value that may be left out (``--record [URL]``)."""
+    if param.is_flag or param.count:
+        return False
+    return None if getattr(param, "_flag_needs_value", False) else True
+
+
+def _given(command: click.Command, args: Sequence[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """(parameter name -> each time it was given, as written; the positional arguments) of a command's raw
+    arguments, read as click reads them; stops at ``--`` (what follows is passed on)."""
+    table = {opt: p for p in command.params if isinstance(p, click.Option)
+             for opt in (*p.opts, *p.secondary_opts)}
+    seen: dict[str, list[str]] = {}
+    positional: list[str] = []
+    i = 0
+    while i < len(args):
+        token = args[i]
+        i += 1
+        if token == "--":
+            break
+        if not token.startswith("-") or token == "-":
+            positional.append(token)
+            continue
+        name, eq, value = token.partition("=") if token.startswith("--") else (token[:2], "", token[2:])
+        param = table.get(name)
+        if param is None or param.name is None:
+            continue
+        takes = _takes_value(param)
+        if takes is not False and not eq and not value and i < len(args) \
+                and (takes or not args[i].startswith("-")):
+            value = args[i]
+            i += 1
+        shown = f"{name} {value}" if value and not eq else token
+        seen.setdefault(param.name, []).append(shown)
+    return seen, positional
+
+
+def refuse_repeated_options(ctx: click.Context, args: Sequence[str]) -> None:
+    """Before a command runs (the group calls this with its raw arguments): an option that takes one value, or
+    a flag, given more than once (``--json a --json b``, ``--format html --format json``, ``--cuda-graph
+    --no-cuda-graph``) was silently decided by the last one; an :class:`ExclusiveOption` given with what it
+    excludes (``lint --list-rules PATH --fail-on warning``) silently ignored them. Both are usage errors
+    (one line, exit 2) naming the conflict. Repeatable options (``multiple``, counts) are not checked."""
+    command = ctx.command
+    if any(a in ("--help", "-h") for a in args[: args.index("--") if "--" in args else len(args)]):
+        return
+    seen, positional = _given(command, args)
+    params = {p.name: p for p in command.params if p.name is not None}
+    for name, given in seen.items():
+        param = params[name]
+        if len(given) > 1 and isinstance(param, click.Option) and not param.multiple and not param.count:
+            raise click.UsageError(f"{param.opts[0]} is given {len(given)} times ({', '.join(given)}); only the "
+                                   "last would be used: give it once", ctx=ctx)
+    for name in seen:
+        param = params[name]
+        if not isinstance(param, ExclusiveOption):
+            continue
+        clash = [("/".join(params[x].opts) if isinstance(params[x], click.Option) else params[x].human_readable_name)
+                 for x in param.excludes if x in seen or (x in params and isinstance(params[x], click.Argument)
+                                                          and positional)]
+        if clash:
+            raise click.UsageError(f"{param.opts[0]} cannot be combined with {' or '.join(clash)}: {param.why}",
+                                   ctx=ctx)
+
+
+def refuse_passthrough(extra: Sequence[str], own: Mapping[str, str], *, who: str, hint: str) -> None:
+    """Arguments a command passes on unchanged (``capture ... -- TRTEXEC_ARGS``) that set what the command sets
+    itself (``own``: flag -> what it does there) would contradict it (a second ``--exportTimes``: the bundle's
+    file missing; ``--profilingVerbosity=layer_names_only``: no detailed layers): refused, listing them."""
+    clash = sorted({name for a in extra if (name := a.split("=", 1)[0]) in own})
+    if clash:
+        listed = "; ".join(f"{c} ({own[c]})" for c in clash)
+        raise TrtInspectError(f"the arguments after -- set what {who} sets itself: {listed}", hint=hint)
