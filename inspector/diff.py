@@ -61,6 +61,7 @@ from trtinspect.inspector.diff_excerpt import (
     side_total_ms,
 )
 from trtinspect.inspector.diff_math import MATH_A, MATH_B, TF32_NOTE, add_math_facts, precision_keys
+from trtinspect.inspector.diff_same import mark_same_run, same_run
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
@@ -502,7 +503,10 @@ def diff(a: EngineBundle, b: EngineBundle, *, findings: bool = True, force: bool
     for bundle in (a, b):
         require_tensorrt(bundle, "an engine to diff")
     with gc_paused():
-        return _diff(a, b, findings=findings, force=force)
+        result = _diff(a, b, findings=findings, force=force)
+    if why := same_run(a, b):   # diff X X: said first; no cause claims a measured difference
+        mark_same_run(result, why, CAUSE_TITLES["timing"])
+    return result
 
 
 def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> DiffResult:

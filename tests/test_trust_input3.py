@@ -170,3 +170,31 @@ def test_capture_refuses_passthrough_flags_it_sets_itself(tmp_path: Path, monkey
     code, out, err = run_cli(["capture", "m.onnx", "--out", "d", "--dry-run", "--", "--fp16", "--shapes=x:2x3"],
                              capsys)
     assert code == 0 and out.count("--fp16 --shapes=x:2x3") == 3, err
+
+
+# ---- 5. diff of a run with itself says so, and claims no measured difference ------------------------------------
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_diff_of_the_same_files_says_so(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`diff fp16 fp16` said 'No structural or precision change.' then 'Also: Same layers and kernels, different
+    measured time (net under 0.0005 ms).'"""
+    code, out, err = run_cli(["diff", "sample:resnet18-a100/fp16", "sample:resnet18-a100/fp16", "--format", fmt],
+                             capsys)
+    assert code == 0, err
+    assert "A and B are the same run (the same files): every difference below is zero" in out
+    assert "different measured time" not in out
+    if fmt == "json":
+        assert json.loads(out)["summary"].startswith("A and B are the same run (the same files)")
+
+
+def test_diff_of_a_copied_run_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = tmp_path / "qat-copy"
+    shutil.copytree(RESNET / "qat", copy)
+    code, out, err = run_cli(["diff", QAT, str(copy)], capsys)
+    assert code == 0, err
+    assert "A and B are the same run (the same per-iteration times (3614 iterations))" in out
+    assert "different measured time" not in out
+
+
+def test_diff_of_two_runs_is_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["diff", QAT, RES], capsys)
+    assert code == 0 and "the same run" not in out
