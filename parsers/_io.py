@@ -5,6 +5,7 @@ Files are only ever opened for reading. Size limits protect against gigantic inp
 
 from __future__ import annotations
 
+import math
 import re
 import stat
 from functools import cache
@@ -195,18 +196,37 @@ def read_text(path: str | Path, *, what: str, max_bytes: int = MAX_TEXT_BYTES, e
 MAX_MS = 1e9
 
 
+# Profiled iterations (a profile's {"count": N}, a --dumpProfile title): a 64-bit count at most.
+MAX_COUNT = 2**63 - 1
+# A value quoted in a one-line error is cut to this many characters (an edited file's 401-digit number or a
+# megabyte string would fill the terminal): its start, its end and its length are kept.
+SHOWN_VALUE_CHARS = 40
+
+
+def clip(text: str, limit: int = SHOWN_VALUE_CHARS) -> str:
+    """``text`` as a message quotes it: whole up to ``limit`` characters, else its start and end and how long
+    it is (``1000000000000000000000000000...0000 (401 characters)``)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 12]}...{text[-4:]} ({len(text)} characters)"
+
+
 def bad_number(key: str, value: Any, *, nonnegative: bool = True) -> str | None:
     """Why ``value`` cannot be the number ``key`` holds (None when it can): strings, booleans, non-finite,
-    absurdly large or (for durations) negative values."""
+    absurdly large or (for durations) negative values. The value is quoted cut to :data:`SHOWN_VALUE_CHARS`."""
+    shown = clip(repr(value))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"{key} is {value!r}, not a number"
-    f = float(value)
+        return f"{key} is {shown}, not a number"
+    try:
+        f = float(value)
+    except OverflowError:   # an integer beyond any float (10**400)
+        f = math.inf
     if f != f or f in (float("inf"), float("-inf")):
-        return f"{key} is {value!r}, not a finite number"
+        return f"{key} is {shown}, not a finite number"
     if abs(f) > MAX_MS:
-        return f"{key} is {value!r}, beyond any real measurement (over {MAX_MS:.0e} ms)"
+        return f"{key} is {shown}, beyond any real measurement (over {MAX_MS:.0e} ms)"
     if nonnegative and f < 0:
-        return f"{key} is {value!r}, a negative time"
+        return f"{key} is {shown}, a negative time"
     return None
 
 

@@ -178,11 +178,13 @@ def _from_decoded(obj: Any, meta: ProfileMeta, path: str | Path | None) -> pd.Da
 
 def _checked_count(value: Any, path: str | Path | None, *, text: str | None = None) -> int:
     """The ``{"count": N}`` header: the number of profiled iterations, a whole number of at least 1 (a count of
-    0, a negative, fractional or non-numeric count is a damaged or edited file: refused, naming it)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+    0, a negative, fractional or non-numeric count is a damaged or edited file: refused, naming it; so is a count
+    beyond a 64-bit integer, such as 10**400, which no run reaches)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= _io.MAX_COUNT:
         return value
-    raise TrtInspectError(f'the {{"count": N}} header is {text or repr(value)}, not a number of profiled '
-                          f"iterations (a whole number of at least 1); expected {WHAT}", path=path,
+    what = "beyond any real run" if isinstance(value, int) and value > _io.MAX_COUNT else "a whole number of at least 1"
+    raise TrtInspectError(f'the {{"count": N}} header is {_io.clip(text or repr(value))}, not a number of profiled '
+                          f"iterations ({what}); expected {WHAT}", path=path,
                           hint="the file is damaged or was edited; re-export it with trtexec --exportProfile=FILE")
 
 
@@ -285,7 +287,8 @@ def _check_raw_numbers(m: re.Match[str], record: int, path: str | Path | None) -
             continue
         why = _io.bad_number(key, _float(text))
         if why is not None:
-            raise TrtInspectError(f"{why.replace(repr(_float(text)), text)} (record {record}); expected {WHAT}",
+            raise TrtInspectError(f"{why.replace(_io.clip(repr(_float(text))), _io.clip(text))} (record {record}); "
+                                  f"expected {WHAT}",
                                   path=path, hint="the file is damaged or not trtexec's output; re-export it")
 
 

@@ -30,7 +30,7 @@ from trtinspect.parsers import trtexec_log_layers as layers_text
 from trtinspect.parsers import trtexec_log_sections as sec
 from trtinspect.parsers.trtexec_log_options import OPTION_SECTIONS as OPTION_SECTIONS
 from trtinspect.parsers.trtexec_log_options import OptionReader
-from trtinspect.parsers.trtexec_log_profile import ProfileReader, ProfileTable
+from trtinspect.parsers.trtexec_log_profile import ProfileReader, ProfileTable, profile_iterations
 from trtinspect.parsers.trtexec_log_sniff import SNIFF_BYTES as SNIFF_BYTES
 from trtinspect.parsers.trtexec_log_sniff import json_scalar as json_scalar
 from trtinspect.parsers.trtexec_log_sniff import looks_json as looks_json
@@ -256,7 +256,7 @@ class _Parser(OptionReader, ProfileReader):
             self.summaries.start()
         elif (p := sec.PROFILE_TITLE.match(title)) is not None:
             self.section = "profile"
-            self.profile = ProfileTable(iterations=int(p.group("n")), layout=None)
+            self.profile = ProfileTable(iterations=profile_iterations(p.group("n"), self.out.path), layout=None)
             self.profiles.append(self.profile)
         else:
             self.section = "ignored"

@@ -198,3 +198,44 @@ def test_diff_of_a_copied_run_says_so(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_diff_of_two_runs_is_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["diff", QAT, RES], capsys)
     assert code == 0 and "the same run" not in out
+
+
+# ---- 6. an iteration count of 0 in a --dumpProfile title is refused as {"count": 0} is; long values are cut -------
+def _edited(tmp_path: Path, src: Path, name: str, old: str, new: str) -> Path:
+    text = src.read_text(encoding="utf-8")
+    assert old in text
+    out = tmp_path / name
+    out.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("n, expect", [("0", "its title says 0 iterations, not a number of profiled iterations (a "
+                                               "whole number of at least 1)"),
+                                       ("1" + "0" * 5000, "its title says 1000000000000000000000000000...0000 (5001 "
+                                                          "characters) iterations"),
+                                       ("99999999999999999999", "(beyond any real run)")])
+def test_dumpprofile_title_iterations_out_of_range_are_refused(n: str, expect: str, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """`=== Profile (0 iterations ) ===` was read as 'the iteration count was not printed' and report estimated
+    about 18357 iterations; a profile JSON's {"count": 0} is refused."""
+    log = _edited(tmp_path, LOGS / "trt10.16-h100" / "result-05.log", "r.log", "(18362 iterations )",
+                  f"({n} iterations )")
+    err = one_line_error(*run_cli(["report", str(log)], capsys))
+    assert "r.log: --dumpProfile table: its title says " in err and expect in err
+    assert len(err) < 400
+
+
+@pytest.mark.parametrize("old, new, expect", [
+    ('"averageMs" : 0.06144', '"averageMs" : 1' + "0" * 400,
+     "averageMs is 1000000000000000000000000000...0000 (401 characters), not a finite number (record 1)"),
+    ('{ "count" : 1 }', '{ "count" : 1' + "0" * 400 + " }",
+     'the {"count": N} header is 1000000000000000000000000000...0000 (401 characters), not a number of profiled '
+     "iterations (beyond any real run)"),
+])
+def test_out_of_range_profile_values_are_quoted_cut(old: str, new: str, expect: str, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """An averageMs of 10**400 printed all 401 digits in its one-line error."""
+    src = RESNET / "qat" / "resnet-qat.onnx.engine.profile.json"
+    path = _edited(tmp_path, src, "p.profile.json", old, new)
+    err = one_line_error(*run_cli(["report", str(path)], capsys))
+    assert expect in err and len(err) < 400
