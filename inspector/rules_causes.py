@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from trtinspect.inspector import precision as prec
@@ -25,15 +25,6 @@ INPUT_ID = "input-path"
 PADDING_ID = "explicit-padding"
 
 
-def _float_residual_input(ctx: LintContext, r: int) -> str | None:
-    """The dtype of a float non-first input of layer ``r`` (the residual input of a fused Add), else None."""
-    ins = ctx.inputs[r]
-    for t in ins[1:] if len(ins) > 1 else ():
-        if prec.is_float(t.get("dtype")):
-            return str(t.get("dtype"))
-    return None
-
-
 def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
     """INT8 convolutions writing float because a residual Add input is not quantized, and their re-quantizers."""
     if not ctx.has_edges:
@@ -43,11 +34,16 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
     requant_seen: set[int] = set()
     members: list[dict[str, Any]] = []
     qdq, noop, consumers, detail = ctx._qdq, ctx._noop, ctx.consumers, ctx.detail
-    residual_in, savings = facts.residual_inputs(ctx), facts.int8_savings(ctx)
+    residual_in = facts.residual_inputs(ctx)
+    member = _residual_members(ctx)
     for r, readers in facts.residual_readers(ctx).items():
         if not readers and r not in residual_in:
             continue  # no float residual input of its own, none read from it: not this cause
-        qs = [c for c in consumers[r] if qdq[c] and not noop[c]]
+        cs = consumers[r]
+        if len(cs) == 1:  # most writers: one reader
+            qs = cs if qdq[cs[0]] and not noop[cs[0]] else []
+        else:
+            qs = [c for c in cs if qdq[c] and not noop[c]]
         if not (qs or readers):
             # float output not re-quantized nor read as a residual: its reader wants float (e.g. an
             # unquantized pooling), a different cause (int8-fallback / int8-float-output)
@@ -58,7 +54,7 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
                 requant_seen.add(q)
                 requant.append(q)
         if detail:
-            members.append(_residual_member(ctx, r, readers, qs, savings[r], r in residual_in))
+            members.append(member(r, readers, qs))
     fallbacks, fb_rows, fb_saving, fb_float_writers = _residual_fallbacks(ctx)
     if not convs and not fallbacks:
         return []
@@ -105,28 +101,27 @@ def check_residual_not_quantized(ctx: LintContext) -> list[Finding]:
     return [root]
 
 
-def _residual_member(
-    ctx: LintContext, r: int, readers: list[int], qs: list[int], saving: float, own_float: bool
-) -> dict[str, Any]:
-    """The evidence of one INT8 convolution writing float for the residual branch."""
-    names = ctx.names
-    why = []
-    if own_float:
-        why.append(f"its fused Add reads the residual input in {_float_residual_input(ctx, r)}")
-    if readers:
-        why.append(
-            "its output is the residual input of the fused Add in "
-            + ", ".join([repr(short(names[x], 50)) for x in readers])
-        )
-    return {
-        "convolution": names[r],
-        "output_precision": ctx.output_precision[r],
-        "why_float": why[0] if len(why) == 1 else "; ".join(why),
-        "residual_readers": [names[x] for x in readers],
-        "requantized_by": [names[q] for q in qs],
-        "layer_ms": ctx.avg_ms[r],
-        "estimated_saving_ms": saving,
-    }
+def _residual_members(ctx: LintContext) -> Callable[[int, list[int], list[int]], dict[str, Any]]:
+    """The evidence of one INT8 convolution ``r`` writing float for the residual branch, as a function of (r, its
+    residual readers, its re-quantizers): one call per convolution (thousands), each dtype's text made once."""
+    names, out_precision, avg = ctx.names, ctx.output_precision, ctx.avg_ms
+    savings, dtypes = facts.int8_savings(ctx), facts.residual_dtypes(ctx)
+    own_text: dict[str, str] = {}
+
+    def member(r: int, readers: list[int], qs: list[int]) -> dict[str, Any]:
+        dtype = dtypes.get(r)
+        why = None if dtype is None else own_text.get(dtype)
+        if why is None and dtype is not None:
+            why = own_text[dtype] = f"its fused Add reads the residual input in {dtype}"
+        if readers:
+            read = "its output is the residual input of the fused Add in " + ", ".join(
+                [repr(short(names[x], 50)) for x in readers])
+            why = read if why is None else f"{why}; {read}"
+        return {"convolution": names[r], "output_precision": out_precision[r], "why_float": why,
+                "residual_readers": [names[x] for x in readers], "requantized_by": [names[q] for q in qs],
+                "layer_ms": avg[r], "estimated_saving_ms": savings[r]}
+
+    return member
 
 
 def _residual_fallbacks(ctx: LintContext) -> tuple[list[Any], list[int], dict[int, float], list[int]]:

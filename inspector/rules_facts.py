@@ -277,6 +277,7 @@ class ConvTensors:
 
     savings: dict[int, float]  # :func:`int8_savings`
     residual: dict[int, set[Any]]  # :func:`residual_inputs`
+    residual_dtype: dict[int, str]  # :func:`residual_dtypes`
     out_names: dict[int, Any]  # each float writer -> its one output's name, else the set of its outputs' names
     in_channels: list[int | None]  # per LintContext.conv_rows entry: dimension 1 of its first input's shape
     out_channels: list[int | None]  # ... and of its first output's shape (None: no such tensor or dimension)
@@ -313,24 +314,22 @@ def _conv_tensors(ctx: LintContext) -> ConvTensors:
         writer[r] = True
     avg, inputs, outputs, weights, bw = ctx.avg_ms, ctx.inputs, ctx.outputs, ctx.weights_bytes, ctx.memory_bandwidth
     sizes = _TensorBytes()
-    got = ConvTensors({}, {}, {}, [], [])
-    savings, residual, out_names, in_channels, out_channels = (
-        got.savings, got.residual, got.out_names, got.in_channels, got.out_channels)
+    got = ConvTensors({}, {}, {}, {}, [], [])
+    savings, residual, residual_dtype, out_names = got.savings, got.residual, got.residual_dtype, got.out_names
+    in_channel, out_channel = got.in_channels.append, got.out_channels.append
     nan, float_types = math.nan, FLOAT
     for r in ctx.conv_rows:
         ins, outs = inputs[r], outputs[r]
         shape = ins[0]["shape"] if ins else None
-        in_channels.append(shape[1] if shape is not None and len(shape) >= 2 else None)
-        shape = outs[0]["shape"] if outs else None
-        out_channels.append(shape[1] if shape is not None and len(shape) >= 2 else None)
+        in_channel(shape[1] if shape is not None and len(shape) >= 2 else None)
         if len(ins) == 2:  # the usual fused Add: one residual input
             x = ins[1]
-            if x["dtype"] in float_types:
-                residual[r] = {x["name"]}
-        elif len(ins) > 2:
-            names = {x["name"] for x in ins[1:] if x["dtype"] in float_types}
-            if names:
-                residual[r] = names
+            if (dtype := x["dtype"]) in float_types:
+                residual[r], residual_dtype[r] = {x["name"]}, dtype
+        elif len(ins) > 2 and (floats := [x for x in ins[1:] if x["dtype"] in float_types]):
+            residual[r], residual_dtype[r] = {x["name"] for x in floats}, floats[0]["dtype"]
+        shape = outs[0]["shape"] if outs else None
+        out_channel(shape[1] if shape is not None and len(shape) >= 2 else None)
         if not writer[r]:
             continue
         out_names[r] = outs[0]["name"] if len(outs) == 1 else {x["name"] for x in outs}
@@ -338,13 +337,15 @@ def _conv_tensors(ctx: LintContext) -> ConvTensors:
         if t != t or bw is None:  # untimed, or the bandwidth unknown: NaN (LintContext.bytes_saving_ms)
             savings[r] = nan
             continue
-        k = 1 if ins else 0  # from the k-th tensor on (a non-first input, an output) its INT8 bytes count
-        before = after = 0.0
-        try:
-            for i, tensor in enumerate(ins + outs):
-                b = sizes[(tuple(tensor["shape"]), tensor["dtype"], tensor["layout"])]
+        try:  # the first input moves its own bytes either way, every later tensor its INT8 bytes after
+            before = after = 0.0
+            if ins:
+                x = ins[0]
+                before = after = sizes[(tuple(x["shape"]), x["dtype"], x["layout"])][0]  # type: ignore[index]
+            for x in (outs if len(ins) <= 1 else ins[1:] + outs):
+                b = sizes[(tuple(x["shape"]), x["dtype"], x["layout"])]
                 before += b[0]  # type: ignore[index]  # None (bytes unknown): TypeError
-                after += b[1] if i >= k else b[0]  # type: ignore[index]
+                after += b[1]  # type: ignore[index]
         except TypeError:  # no shape (tuple(None)), or bytes unknown (None[0])
             savings[r] = nan
             continue
@@ -381,6 +382,13 @@ def _residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
         if names:
             out[r] = names
     return out
+
+
+def residual_dtypes(ctx: LintContext) -> dict[int, str]:
+    """Each of :func:`residual_inputs` -> the dtype of its first float non-first input (once per context)."""
+    got = conv_tensors(ctx)
+    return got.residual_dtype if got is not None else shared(ctx, "residual_dtypes", lambda c: {
+        r: next(str(t.get("dtype")) for t in c.inputs[r][1:] if t.get("dtype") in FLOAT) for r in residual_inputs(c)})
 
 
 def residual_readers(ctx: LintContext) -> dict[int, list[int]]:

@@ -47,15 +47,16 @@ def check_int8_float_output(ctx: LintContext) -> list[Finding]:
             requant = requantizers(qdq, noop, consumers[r] if has_edges else None, downs)
             if not downs and not requant:
                 continue  # feeds only the network output
-        elif not requant:
-            downs = walk(r, downstream=True)  # its consumers (none a passthrough layer)
-            if not downs:
+        elif not requant:  # its compute readers are its consumers (none a passthrough layer), walked if needed
+            cs = consumers[r]
+            if cs.count(r) == len(cs):
                 continue  # feeds only the network output
         rows = [r, *requant]
         if absorbed and facts.is_absorbed(absorbed, rows):
             continue  # no detail: what a root cause absorbs is not shown (rules_facts.absorbed_rows)
         res_readers = readers_of[r]
-        if has_edges and not requant and not res_readers and not _quantized_after(ctx, downs or []):
+        if has_edges and not requant and not res_readers and not _quantized_after(
+                ctx, walk(r, downstream=True) if downs is None else downs):
             continue  # float wanted downstream all the way to the output (e.g. logits for a Softmax head)
         keep = False  # whether the bytes estimate is part of the saving
         if savings is not None:  # estimated from bytes at that bandwidth: facts.add_bytes_savings(ctx, saving, [r])
@@ -124,14 +125,20 @@ def direct_requantizers(
     layer lies on the way); ``[q]`` when one passthrough layer ``q`` reads it (however often listed), a
     standalone Q/DQ layer whose own consumers are none passthrough (every path through it is ``[q]``, and it
     is a direct reader). None: the walk decides (several passthrough readers, or longer paths)."""
-    q = -1
-    for x in consumers[r]:
-        if through[x] and x != q:
-            if q != -1:
-                return None
-            q = x
-    if q == -1:
-        return []
+    cs = consumers[r]
+    if len(cs) == 1:  # most layers: one reader
+        q = cs[0]
+        if not through[q]:
+            return []
+    else:
+        q = -1
+        for x in cs:
+            if through[x] and x != q:
+                if q != -1:
+                    return None
+                q = x
+        if q == -1:
+            return []
     if q == r or not qdq[q] or noop[q]:
         return None
     for y in consumers[q]:

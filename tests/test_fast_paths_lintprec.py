@@ -138,6 +138,14 @@ def _ref_residual_inputs(ctx: LintContext) -> dict[int, set[Any]]:
     return out
 
 
+def _ref_residual_dtypes(ctx: LintContext) -> dict[int, str]:
+    """The dtype of each residual reader's first float non-first input (what its evidence names)."""
+    out = {}
+    for r in _ref_residual_inputs(ctx):
+        out[r] = next(str(t.get("dtype")) for t in ctx.inputs[r][1:] if prec.is_float(t.get("dtype")))
+    return out
+
+
 _MULTIPLES = [None, 2, 4, 8, 32]
 
 
@@ -157,6 +165,7 @@ def _check_conv_tensors(ctx: LintContext) -> None:
     assert all(_same_float(v, slow_savings[r]) for r, v in fast_savings.items())
     assert rules_facts.residual_inputs(ctx) == rules_facts.residual_inputs(general) == _ref_residual_inputs(ctx)
     assert rules_facts.residual_readers(ctx) == rules_facts.residual_readers(general)
+    assert rules_facts.residual_dtypes(ctx) == rules_facts.residual_dtypes(general) == _ref_residual_dtypes(ctx)
     attrs, ins, outs = ctx.attributes, ctx.inputs, ctx.outputs
     for mc in _MULTIPLES:
         for mk in _MULTIPLES:
@@ -190,6 +199,8 @@ def _check(ctx: LintContext) -> None:
             walked = ctx.next_compute(r, downstream=True)
             if direct is not None:
                 assert direct == rules_float_output.requantizers(ctx._qdq, ctx._noop, ctx.consumers[r], walked)
+            if direct == []:  # int8-float-output's test for a layer feeding only the network output, without a walk
+                assert (ctx.consumers[r].count(r) == len(ctx.consumers[r])) == (not walked)
                 assert r not in direct and (bool(walked) or bool(direct) or not ctx.consumers[r] or
                                             set(ctx.consumers[r]) == {r})
     assert rules_facts.fallbacks(ctx) == _ref_fallbacks(ctx)
