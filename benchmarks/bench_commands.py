@@ -119,7 +119,8 @@ for phase, names in WRAP.items():
 for name in ("render", "render_output"):
     setattr(render, name, timed("render", getattr(render, name)))
 options.trtinspect.load = timed("load", options.trtinspect.load)
-trtinspect.cli._kept = []   # as console_main: big objects are kept until the process ends, not freed
+from trtinspect import gcpause
+gcpause.keep_objects_until_exit()  # as console_main: big objects are kept until the process ends, not freed
 code = 0
 try:
     trtinspect.cli.main([command, *args])

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.errors import TrtInspectError
-from trtinspect.gcpause import gc_paused
+from trtinspect.gcpause import gc_paused, keep_until_exit
 from trtinspect.inspector.rules import RULES, RULES_BY_ID, SEVERITIES, SEVERITY_RANK, Rule, rules_frame
 from trtinspect.inspector.rules_base import Finding, LintContext, distinct_layers
 from trtinspect.inspector.rules_facts import attach_sunk, resolve
@@ -214,6 +214,9 @@ def _run(bundle: EngineBundle, chosen: Sequence[Rule], *, detail: bool, absorbed
             "absorbed": absorbed if detail else None,
         }
     )
+    # the per-row views and facts (tens of thousands of small objects): not freed one by one in a console
+    # process about to end (gcpause.keep_until_exit; freed as usual elsewhere)
+    keep_until_exit(ctx)
     return frame
 
 

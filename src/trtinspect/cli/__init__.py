@@ -20,7 +20,9 @@ from typing import Any, NoReturn
 
 import click
 
+from trtinspect import gcpause
 from trtinspect.errors import NotComparableError, TrtInspectError
+from trtinspect.gcpause import keep_until_exit as keep_until_exit  # the commands' import
 
 # name -> (module, one-line help). Declared once; docs/cli.md documents every entry (a test checks).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -219,23 +221,6 @@ def usage_error_line(exc: click.ClickException) -> str:
 # Commands that keep running (a web server): they get the normal interpreter and exit.
 LONG_RUNNING = frozenset({"serve"})
 
-# In the console process (console_main), what commands hand to keep_until_exit; None elsewhere.
-_kept: list[Any] | None = None
-
-
-def keep_until_exit(*objs: Any) -> None:
-    """Keep a command's big objects (bundles, results, output text) alive until the console process ends.
-
-    A 50,000-layer bundle is millions of small Python objects; freeing them one by one when the command
-    returns costs a few tenths of a second that a process about to end with ``os._exit`` need not pay (the
-    operating system takes the memory back at once). Only :func:`console_main` turns this on: when
-    :func:`main` runs inside another program (tests, the library), this does nothing and objects are freed
-    as usual.
-    """
-    if _kept is not None:
-        _kept.extend(objs)
-
-
 def _command_name(argv: list[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
@@ -262,10 +247,9 @@ def console_main() -> NoReturn:
     never freed one by one. ``serve`` runs with the collector on and nothing kept, and ends the same way once
     stopped (a prompt exit on SIGTERM/SIGINT); ``--debug`` tracebacks still come from Python itself.
     """
-    global _kept
     if _command_name(sys.argv[1:]) not in LONG_RUNNING:
         gc.disable()
-        _kept = []
+        gcpause.keep_objects_until_exit()
     code = 0
     try:
         main()
