@@ -521,8 +521,9 @@ def diff_details(reg: Registry, a: str | None, b: str | None, tap: dict[str, Any
     facts = [
         ("kind", str(row["kind"])),
         ("marked", dg.why[u] or "no (within noise)"),
-        ("A", f"{dg.a_prec[u] or NONE} \u00b7 {pages_diff._fmt(row['a_ms'])} ms"),
-        ("B", f"{dg.b_prec[u] or NONE} \u00b7 {pages_diff._fmt(row['b_ms'])} ms"),
+        # precision named as diff's text names it (FP32 (TF32 Tensor Core math): diff_math.group_precision_label)
+        ("A", f"{pages_diff._precision(row.to_dict(), 'a')} \u00b7 {pages_diff._fmt(row['a_ms'])} ms"),
+        ("B", f"{pages_diff._precision(row.to_dict(), 'b')} \u00b7 {pages_diff._fmt(row['b_ms'])} ms"),
         ("delta", f"{pages_diff._fmt(row['delta_ms'], signed=True)} ms"),
         ("matched by", str(row["method"])),
     ]

@@ -13,6 +13,7 @@ from trtinspect.app.graph_view import STYLESHEET
 from trtinspect.app.pages_engine import graph_block
 from trtinspect.app.state import Registry
 from trtinspect.app.tables import grid
+from trtinspect.inspector.diff_math import group_precision_label
 from trtinspect.render import plots
 from trtinspect.render.diff import no_delta_note
 from trtinspect.render.escape import printable_lines
@@ -47,10 +48,12 @@ def _txt(v: Any) -> str:
 
 
 def _precision(r: dict[str, Any], side: str) -> str:
-    """Compute precision of one side of a group: "unknown" for names-only layers, "\u2014" with no layer."""
+    """Compute precision of one side of a group as diff's text names it ("FP32 (TF32 Tensor Core math)" where
+    the kernel says so: ``diff_math.group_precision_label``): "unknown" for names-only layers, "\u2014" with no
+    layer."""
     if not r[f"n_{side}"]:
         return "\u2014"
-    p = r[f"{side}_precision"]
+    p = group_precision_label(r, side)
     return "unknown" if p is None or p is pd.NA else str(p)
 
 

@@ -11,14 +11,15 @@ group tables and its time-by-precision table.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["MATH_A", "MATH_B", "TF32_LABEL", "TF32_NOTE", "TF32_PATTERN", "add_math_facts", "precision_keys",
-           "precision_label", "uses_tf32"]
+__all__ = ["MATH_A", "MATH_B", "TF32_LABEL", "TF32_NOTE", "TF32_PATTERN", "add_math_facts", "group_precision_label",
+           "precision_keys", "precision_label", "uses_tf32"]
 
 # Kernel-name tokens of TF32 Tensor Core math: xmma/cutlass "tf32" (``f32f32_tf32f32_f32``), cuBLAS/cuDNN
 # single-precision Tensor Core MMA shapes (``ampere_s1688gemm_...``, ``s16816gemm``). Nothing else: a name
@@ -46,6 +47,14 @@ def precision_label(precision: Any, tactic: Any) -> Any:
     if precision == "FP32" and isinstance(tactic, str) and tactic and all(map(uses_tf32, tactic.split("/"))):
         return TF32_LABEL      # a group of several layers joins their kernel names with "/": every one says so
     return precision
+
+
+def group_precision_label(row: Mapping[Any, Any], side: str) -> Any:
+    """The compute precision of side ``side`` ("a" / "b") of a diff group (a ``DIFF_GROUPS`` row: its
+    ``{side}_precision`` and ``{side}_tactic``) as diff names it (:func:`precision_label`). The one rule every
+    view of a diff reads: the text, Markdown and HTML tables, the HTML precision-change chart and the web Diff
+    page."""
+    return precision_label(row.get(f"{side}_precision"), row.get(f"{side}_tactic"))
 
 
 def _tf32_rows(precision: pd.Series, tactic: pd.Series) -> np.ndarray:

@@ -19,7 +19,7 @@ import orjson
 import pandas as pd
 
 from trtinspect.inspector.diff import MODE_END_TO_END, NEGATIVE_GAP, DiffResult
-from trtinspect.inspector.diff_math import precision_label
+from trtinspect.inspector.diff_math import group_precision_label
 from trtinspect.render.escape import md_cell, md_text, printable, printable_lines, printable_text
 from trtinspect.render.jsonout import NotFast, dumps_indent2_bytes
 from trtinspect.textfmt import FILE_WIDTH
@@ -70,7 +70,7 @@ def _side_prec(row: Mapping[Any, Any], side: str) -> str | None:
     p, o = _txt(row[f"{side}_precision"]), _txt(row[f"{side}_output_precision"])
     if p == "-" and o == "-":
         return "unknown"
-    said = _txt(precision_label(p, row.get(f"{side}_tactic")))    # "FP32 (TF32 Tensor Core math)" (diff_math)
+    said = _txt(group_precision_label(row, side))    # "FP32 (TF32 Tensor Core math)" (diff_math)
     return said if p == o or o == "-" else f"{said} in/{o} out"
 
 

@@ -12,6 +12,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from trtinspect.inspector.diff_math import TF32_LABEL, group_precision_label
+
 __all__ = ["fig_diff_waterfall", "fig_precision_changes", "fig_time_by_type"]
 
 # Colours used consistently: slower (regression) / faster (improvement) / totals.
@@ -109,7 +111,8 @@ def fig_precision_changes(groups: pd.DataFrame, *, top: int = 30) -> go.Figure:
     """Groups whose compute or output precision differs between A and B: their delta, coloured by transition.
 
     ``groups`` needs ``label``, ``changes`` (list), ``a_precision``, ``b_precision``, ``a_output_precision``,
-    ``b_output_precision`` and ``delta_ms``.
+    ``b_output_precision`` and ``delta_ms``; ``a_tactic`` / ``b_tactic`` when present name an FP32 side whose
+    kernel says so "FP32 (TF32 Tensor Core math)" (``diff_math.group_precision_label``, as diff's text does).
     """
     rows = []
     for r in groups.to_dict(orient="records"):
@@ -117,8 +120,9 @@ def fig_precision_changes(groups: pd.DataFrame, *, top: int = 30) -> go.Figure:
         if "precision" not in changes:
             continue
         a_p, b_p = _txt(r["a_precision"]), _txt(r["b_precision"])
-        if a_p != b_p:
-            transition = f"compute {a_p} \u2192 {b_p}"
+        if a_p != b_p:      # named as diff's text names them: "FP32 (TF32 Tensor Core math)" (diff_math)
+            said_a, said_b = (_txt(group_precision_label(r, side)) for side in ("a", "b"))
+            transition = f"compute {said_a} \u2192 {said_b}"
         else:
             transition = f"output {_txt(r['a_output_precision'])} \u2192 {_txt(r['b_output_precision'])}"
         delta = float(r["delta_ms"])
@@ -158,6 +162,7 @@ PRECISION_COLORS: dict[str, str] = {
     "FP8": "#9467bd", "INT4": "#17becf", "INT32": "#7f7f7f", "INT64": "#8c8c8c", "BOOL": "#bcbd22",
     "mixed": "#8c564b",
 }
+PRECISION_COLORS[TF32_LABEL] = PRECISION_COLORS["TF32"]     # diff's name of FP32 layers on TF32 Tensor Cores
 COLOR_UNKNOWN = "#c7c7c7"
 COLOR_HIGHLIGHT = "#d62728"
 # Latency colouring of graph nodes (continuous, per-iteration ms).
