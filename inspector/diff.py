@@ -33,6 +33,7 @@ from trtinspect.errors import InternalError, NotComparableError, TrtInspectError
 from trtinspect.gcpause import gc_paused
 from trtinspect.inspector.align import MODE_ORDER, Alignment, align, read_sides
 from trtinspect.inspector.align_side import _Side
+from trtinspect.inspector.diff_copies import COPY_GONE, copies_gone
 from trtinspect.inspector.diff_events import (  # re-exported: the vocabulary of diff's sentences
     EVENT_PRIORITY,
     EVENT_TEXT,
@@ -411,6 +412,7 @@ def _cause_of(event: Mapping[str, Any]) -> str | None:
         return "qdq" if "INT8" in (event["a"], event["b"]) else "precision"
     return {"precision": "precision", "fused": "fusion", "split": "fusion", "merged": "fusion",
             "unmerged": "fusion", "repartitioned": "fusion",
+            "reformat_removed": "precision", "reformat_added": "precision",   # copies a precision change needs
             "tactic": "kernels", "format": "kernels", "bucket": "bucket", "unchanged": "timing"}.get(kind)
 
 
@@ -551,8 +553,9 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         notes.append(TF32_NOTE)
     groups["findings"] = pd.Series([f_a.get(g, []) + f_b.get(g, []) for g in groups["group_id"].tolist()],
                                    index=groups.index, dtype="object")
-    found_events = events(groups, _layers_of(alignment.members, a, b))
-    groups = groups.drop(columns=[QDQ_NEXT, PARALLEL, MATH_A, MATH_B])   # facts of the events, not output columns
+    groups[COPY_GONE], copy_phrases = copies_gone(groups, alignment.members, {"a": a.layers, "b": b.layers})
+    found_events = events(groups, _layers_of(alignment.members, a, b), copy_phrases)
+    groups = groups.drop(columns=[QDQ_NEXT, PARALLEL, MATH_A, MATH_B, COPY_GONE])   # event facts, not output columns
     found = causes(found_events)
     moved = moved_ops(groups) if alignment.mode != MODE_ORDER else []
     mode_note = None

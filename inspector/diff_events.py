@@ -23,6 +23,7 @@ from trtinspect.inspector.align import OP_ALIASES, primary_op
 from trtinspect.inspector.align_groups import _short_of
 from trtinspect.inspector.align_inputs import INPUT_CONVERSION
 from trtinspect.inspector.align_side import op_kind
+from trtinspect.inspector.diff_copies import COPY_EVENTS, COPY_GONE
 from trtinspect.inspector.diff_math import MATH_A, MATH_B
 from trtinspect.textfmt import signed
 
@@ -108,13 +109,17 @@ EVENT_TEXT: dict[str, str] = {
     "format": "{what} changed tensor formats or reformats{via}{ms}",
     "tactic": "{what} changed tactic only{via}{ms}",
     "unchanged": "{what} {are} unchanged{ms}",
+    "reformat_removed": "B removed {what}{ms}",
+    "reformat_added": "B added {what}{ms}",
 }
 # Order of headline events within a group (one per group, so event deltas add up to the total delta).
-EVENT_PRIORITY = ("removed", "added", "reformat_moved", "fused", "merged", "split", "unmerged", "repartitioned",
-                  "bucket", "precision", "output_precision", "format", "tactic", "unchanged")
+EVENT_PRIORITY = ("removed", "added", "reformat_moved", "reformat_removed", "reformat_added", "fused",
+                  "merged", "split", "unmerged", "repartitioned", "bucket", "precision", "output_precision", "format",
+                  "tactic", "unchanged")
 # The event diff B A gives for a group where diff A B gives this one (the others are their own mirror).
 MIRROR: dict[str, str] = {"removed": "added", "added": "removed", "fused": "split", "split": "fused",
-                          "merged": "unmerged", "unmerged": "merged"}
+                          "merged": "unmerged", "unmerged": "merged", "reformat_removed": "reformat_added",
+                          "reformat_added": "reformat_removed"}
 # A group's core layers on each side, as (name, source nodes): what an event's tag names.
 GroupLayers = tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]
 # group ids -> their GroupLayers (diff builds it from the alignment's members; only one-group events ask)
@@ -211,6 +216,9 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     said_b = math_b if isinstance(math_b, str) else row["b_precision"]
     # a precision event says the Q/DQ cause by its place, whichever rule found it: one event for all such moves
     said_qdq = tuple(m for m in qdq if m != QDQ_FUSED)
+    gone = row.get(COPY_GONE)     # reformat copies one side needs because its producer writes another precision
+    if isinstance(gone, tuple):   # (diff_copies): said as copies removed / added, not as a no-op changing precision
+        return COPY_EVENTS[0] if gone[0] == "a" else COPY_EVENTS[1], (nouns, *gone[1:], *said_qdq)
     if kind == "repartitioned" and "precision" in changes and not _same(row["a_precision"], row["b_precision"]):
         # moving an op between neighbours does not halve their time; the precision change does
         regrouped = (f"group of {nouns[1]} re-partitioned between layers",
@@ -280,6 +288,14 @@ def _describe(event: str, key: tuple[Any, ...], count: int, label: str | None) -
                 None, None
         return (f"{count} times {what} as separate layers, where A merged them into one each{tag}" if many
                 else f"{what} as separate layers, where A merged them into one{tag}"), None, None
+    if event in COPY_EVENTS:      # one group: diff_copies' phrase (label); several: what they have in common
+        nouns, read, wrote, output = key[:4]
+        if label and not many:
+            return label, None, None
+        dest = " for the network outputs" if output else ""
+        whose = "in B write" if event == COPY_EVENTS[0] else "in A wrote"
+        return (f"the reformat copies converting {read} to {wrote}{dest} around {count} {nouns[1]}, whose producers "
+                f"{whose} {wrote} themselves"), None, None
     what = f"{count} {key[0][1]}" if many else f"{key[0][0]}{tag}"
     if event in ("precision", "output_precision"):
         return what, key[1], key[2]
@@ -346,7 +362,7 @@ def event_text(event: str, key: tuple[Any, ...], count: int, tag: str | None,
 # The group facts an event is decided on (_group_event reads nothing else).
 FACT_COLUMNS = ("kind", "a_ops", "b_ops", "a_types", "b_types", "a_primary_ops", "b_primary_ops", "changes",
                 "a_precision", "b_precision", "a_output_precision", "b_output_precision", QDQ_NEXT, PARALLEL, "method",
-                MATH_A, MATH_B)
+                MATH_A, MATH_B, COPY_GONE)
 _LIST_FACTS = frozenset({"a_primary_ops", "b_primary_ops", "changes"})
 
 
@@ -373,7 +389,8 @@ def _event_codes(groups: pd.DataFrame) -> tuple[list[int], list[tuple[str, tuple
     return codes, list(slots)
 
 
-def events(groups: pd.DataFrame, layers_of: LayersOf | None = None) -> list[dict[str, Any]]:
+def events(groups: pd.DataFrame, layers_of: LayersOf | None = None,
+           phrases: Mapping[int, str] | None = None) -> list[dict[str, Any]]:
     """Group headline events aggregated by kind and key, largest absolute delta first; reformat copies that
     moved to (or from) the layers B added (removed) are one event with those layers (:func:`moved_reformats`).
     ``layers_of`` gives the layers of an event's one group (its tag, :func:`event_tag`); without it the group's
@@ -381,17 +398,19 @@ def events(groups: pd.DataFrame, layers_of: LayersOf | None = None) -> list[dict
     the groups' order): diff B A's is exactly the negative of diff A B's."""
     moved = moved_reformats(groups)
     if moved is None:
-        out = _aggregate(groups, layers_of)
+        out = _aggregate(groups, layers_of, phrases)
     else:
-        out = [*_aggregate(groups[~groups["group_id"].isin(moved["group_ids"])], layers_of), moved]
+        out = [*_aggregate(groups[~groups["group_id"].isin(moved["group_ids"])], layers_of, phrases), moved]
     # largest |delta| first; without per-layer timing (NaN deltas) the most layers/groups first
     out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
                             EVENT_PRIORITY.index(e["event"])))
     return out
 
 
-def _aggregate(groups: pd.DataFrame, layers_of: LayersOf | None = None) -> list[dict[str, Any]]:
-    """The events of ``groups`` aggregated by kind and key, in order of first appearance."""
+def _aggregate(groups: pd.DataFrame, layers_of: LayersOf | None = None,
+               phrases: Mapping[int, str] | None = None) -> list[dict[str, Any]]:
+    """The events of ``groups`` aggregated by kind and key, in order of first appearance; ``phrases`` names the one
+    group of a reformat-copy event (group id -> :func:`~trtinspect.inspector.diff_copies.copies_gone`'s phrase)."""
     codes, keys = _event_codes(groups)
     if not codes:
         return []
@@ -419,6 +438,8 @@ def _aggregate(groups: pd.DataFrame, layers_of: LayersOf | None = None) -> list[
         tag = None
         if count_groups == 1:
             tag = event_tag(event, sides[gids[start]]) if gids[start] in sides else labels[start]
+            if event in COPY_EVENTS:
+                tag = (phrases or {}).get(gids[start])
         what, a_val, b_val, text = event_text(event, key, count, tag, d)
         out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text,
                     **({QDQ_NEXT: True} if QDQ_NEXT in key else {}),
