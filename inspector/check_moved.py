@@ -16,18 +16,21 @@ other on either side; linked groups (transitively) become one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["MOVED_KIND", "MOVED_OPS", "merge_moved_ops", "merge_rows", "moved_note", "say_moved"]
+__all__ = ["MOVED_KIND", "MOVED_OPS", "merge_moved_ops", "merge_rows", "moved_note", "moved_op_components",
+           "say_moved", "why_moved"]
 
 MOVED_KIND = "repartitioned"
 MOVED_OPS = "moved_ops"     # the meta frame's attrs key: group id -> reason prefix
 _HELPERS = frozenset({"QuantizeLinear", "DequantizeLinear", "Constant"})
 
 
+@functools.lru_cache(maxsize=4096)      # a few dozen distinct op lists among 60,000 groups
 def _ops(text: Any) -> frozenset[str]:
     return frozenset(text.split("/")) - _HELPERS if isinstance(text, str) and text else frozenset()
 
@@ -86,13 +89,29 @@ def components(rows: Sequence[int], links: Sequence[tuple[int, int]]) -> list[li
     return [sorted(c) for c in comps.values() if len(c) > 1]
 
 
-def _why(comp: list[int], labels: Sequence[str], moves: Mapping[int, tuple[frozenset[str], frozenset[str]]]) -> str:
-    """The reason prefix of a merged group: which op kinds moved, from which group to which."""
+def why_moved(comp: list[int], labels: Sequence[str], moves: Mapping[int, tuple[frozenset[str], frozenset[str]]],
+              sides: tuple[str, str] = ("baseline", "candidate")) -> str:
+    """The reason prefix of a merged group: which op kinds moved, from which group (``sides[0]``) to which."""
     ops = sorted({op for r in comp for op in moves[r][0] | moves[r][1]})
     lost = ", ".join(labels[r] for r in comp if moves[r][1])
     gained = ", ".join(labels[r] for r in comp if moves[r][0])
-    return (f"judged as one group: the fused {' and '.join(ops)} moved from {lost} (baseline) into {gained} "
-            "(candidate), so neither layer did the same work on both sides")
+    return (f"judged as one group: the fused {' and '.join(ops)} moved from {lost} ({sides[0]}) into {gained} "
+            f"({sides[1]}), so neither layer did the same work on both sides")
+
+
+def moved_op_components(groups: pd.DataFrame, layers: Mapping[str, pd.DataFrame]
+                        ) -> tuple[list[list[int]], dict[int, tuple[frozenset[str], frozenset[str]]]]:
+    """The groups fused ops moved between (the module's rule): row numbers of ``groups`` (an alignment's
+    DIFF_GROUPS frame) per merged group (``components``, disjoint, each sorted), and per row involved the op
+    kinds it gained and lost. ``layers``: each side's LAYERS frame (``a`` / ``b``). ``check`` and ``diff`` both
+    merge by it."""
+    moves = _exchanges(groups)
+    if len(moves) < 2:
+        return [], moves
+    rows = sorted(moves)
+    links = [(x, y) for x, y in _neighbours(rows, groups, layers)
+             if moves[x][0] & moves[y][1] or moves[x][1] & moves[y][0]]
+    return components(rows, links), moves
 
 
 def merge_moved_ops(meta: pd.DataFrame, groups: pd.DataFrame,
@@ -100,17 +119,11 @@ def merge_moved_ops(meta: pd.DataFrame, groups: pd.DataFrame,
     """``meta`` (check's group frame: group_id, kind, label, layers_a, layers_b, row for row as ``groups``, the
     alignment's DIFF_GROUPS frame) with the groups fused ops moved between merged, and the reason prefix of each
     merged group by group id. ``layers``: each side's LAYERS frame (``a``: baseline, ``b``: candidate)."""
-    moves = _exchanges(groups)
-    if len(moves) < 2:
-        return meta, {}
-    rows = sorted(moves)
-    links = [(x, y) for x, y in _neighbours(rows, groups, layers)
-             if moves[x][0] & moves[y][1] or moves[x][1] & moves[y][0]]
-    comps = components(rows, links)
+    comps, moves = moved_op_components(groups, layers)
     if not comps:
         return meta, {}
     labels = [str(x) for x in meta["label"].tolist()]
-    return merge_rows(meta, comps, [_why(comp, labels, moves) for comp in comps], MOVED_KIND)
+    return merge_rows(meta, comps, [why_moved(comp, labels, moves) for comp in comps], MOVED_KIND)
 
 
 def merge_rows(meta: pd.DataFrame, comps: Sequence[list[int]], whys: Sequence[str],

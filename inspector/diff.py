@@ -63,6 +63,7 @@ from trtinspect.inspector.diff_excerpt import (
 )
 from trtinspect.inspector.diff_math import MATH_A, MATH_B, TF32_NOTE, add_math_facts, precision_keys
 from trtinspect.inspector.diff_same import mark_same_run, same_run
+from trtinspect.inspector.diff_moved import MOVED_FACT, MovedGroup, merge_moved, moved_facts, moved_line, moved_parts
 from trtinspect.inspector.lint import lint
 from trtinspect.inspector.model_match import ModelMatch, model_match
 from trtinspect.parsers import schema
@@ -134,6 +135,10 @@ class DiffResult:
     # side ("a"/"b") -> what its per-layer total - GPU compute is when not per-layer profiling overhead
     # (parsers.model.per_layer_gap_meaning: nsys per-layer times); text, Markdown and HTML say it
     gap_meanings: dict[str, str] = field(default_factory=dict)
+    # groups fused ops moved between, merged into one (inspector.diff_moved): group_id, label, ops, reason and the
+    # rows of its layer-by-layer parts in moved_parts
+    moved: list[dict[str, Any]] = field(default_factory=list)
+    moved_parts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary_sentences(self) -> list[str]:
         """The summary's lines (a name's own line feed is inside one of them, never a line of its own)."""
@@ -168,7 +173,15 @@ class DiffResult:
             "members": records(self.alignment.members),
             "notes": self.notes,
             "findings_available": self.findings_available,
+            # only when there are any: every other diff's JSON stays as it was
+            **({"repartitioned_groups": self._moved_document(records)} if self.moved else {}),
         }
+
+    def _moved_document(self, records: Callable[[pd.DataFrame], Any]) -> list[dict[str, Any]]:
+        """The merged groups with their parts (JSON ``repartitioned_groups``): the parts' rows converted at once."""
+        parts = records(self.moved_parts)
+        return [{**{k: v for k, v in m.items() if k != "rows"}, "parts": [parts[k] for k in m["rows"]]}
+                for m in self.moved]
 
 
 def _to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -419,8 +432,9 @@ def _cause_of(event: Mapping[str, Any]) -> str | None:
 def _cause_title(cause: str, events: Sequence[Mapping[str, Any]]) -> str:
     """The cause in one phrase; for Q/DQ placement, say what it let TensorRT do (write INT8 directly)."""
     if cause == "qdq":      # said the same way in diff B A, mirrored ("no longer", "added")
-        now_int8 = sum(e["count"] for e in events if e["event"] == "output_precision" and e["b"] == "INT8")
-        not_int8 = sum(e["count"] for e in events if e["event"] == "output_precision" and e["a"] == "INT8")
+        # layers, not groups: a group fused ops moved between (diff_moved) holds two that changed
+        now_int8 = sum(e["layers"] for e in events if e["event"] == "output_precision" and e["b"] == "INT8")
+        not_int8 = sum(e["layers"] for e in events if e["event"] == "output_precision" and e["a"] == "INT8")
         gone = sum(e["count"] for e in events if e["event"] == "removed")
         back = sum(e["count"] for e in events if e["event"] == "added")
         if now_int8 and gone and not (not_int8 and back):
@@ -519,6 +533,11 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
     match = _comparable(a, b, force, sides)
     alignment = align(a.layers, b.layers, sides)
     notes.extend(alignment.notes)
+    # groups fused ops moved between did not do the same work on both sides: one group, as check judges them
+    aligned = alignment
+    moved_groups: list[MovedGroup] = []
+    if sides is not None:
+        alignment, moved_groups = merge_moved(alignment, sides, {"a": a.layers, "b": b.layers})
     if not match.same_model:
         notes.append(f"compared with --force although the two engines look like different networks "
                      f"({match.reason()}): treat every pairing as a guess")
@@ -535,6 +554,8 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         notes.append(f"{single}: a group's delta is one measurement a side, its run-to-run noise unknown")
     gt = group_times(alignment, a_lt, b_lt)
     groups = alignment.groups.merge(gt.drop(columns=["kind", "label"]), on="group_id", how="left")
+    regrouped, parts = (moved_parts(aligned.groups, group_times(aligned, a_lt, b_lt), moved_groups) if moved_groups
+                        else ([], pd.DataFrame()))
     groups["excerpt_edge"] = excerpt_edges(groups, {"a": (a, a_lt), "b": (b, b_lt)})
     if (edge := edge_note(groups)) is not None:
         notes.append(edge)
@@ -554,10 +575,12 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
     groups["findings"] = pd.Series([f_a.get(g, []) + f_b.get(g, []) for g in groups["group_id"].tolist()],
                                    index=groups.index, dtype="object")
     groups[COPY_GONE], copy_phrases = copies_gone(groups, alignment.members, {"a": a.layers, "b": b.layers})
+    groups[MOVED_FACT] = moved_facts(groups, moved_groups)
     found_events = events(groups, _layers_of(alignment.members, a, b), copy_phrases)
-    groups = groups.drop(columns=[QDQ_NEXT, PARALLEL, MATH_A, MATH_B, COPY_GONE])   # event facts, not output columns
+    groups = groups.drop(columns=[QDQ_NEXT, PARALLEL, MATH_A, MATH_B, COPY_GONE, MOVED_FACT])   # event facts
     found = causes(found_events)
     moved = moved_ops(groups) if alignment.mode != MODE_ORDER else []
+    moved[:0] = moved_line(moved_groups)
     mode_note = None
     if alignment.mode == MODE_ORDER:
         mode_note = ("The engines share no ONNX source node names, so layers were aligned by execution "
@@ -572,7 +595,7 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         end_to_end=e2e, totals=totals, events=found_events, summary="\n".join(summary), notes=notes,
         findings_available=findings_available, causes=found, similarity=match.similarity,
         context=list(match.context) + list(match.build), headline=headline(a.name, b.name, totals),
-        summary_lines=summary, gap_meanings=_gap_meanings(a, b),
+        summary_lines=summary, gap_meanings=_gap_meanings(a, b), moved=regrouped, moved_parts=parts,
     )
 
 

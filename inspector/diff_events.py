@@ -25,6 +25,7 @@ from trtinspect.inspector.align_inputs import INPUT_CONVERSION
 from trtinspect.inspector.align_side import op_kind
 from trtinspect.inspector.diff_copies import COPY_EVENTS, COPY_GONE
 from trtinspect.inspector.diff_math import MATH_A, MATH_B
+from trtinspect.inspector.diff_moved import MOVED_FACT
 from trtinspect.textfmt import signed
 
 __all__ = ["EVENT_PRIORITY", "EVENT_TEXT", "KNOWN_OPS", "MAX_QDQ_HOPS", "MIRROR", "NOUN_RULES", "TYPE_NOUNS",
@@ -216,6 +217,15 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     said_b = math_b if isinstance(math_b, str) else row["b_precision"]
     # a precision event says the Q/DQ cause by its place, whichever rule found it: one event for all such moves
     said_qdq = tuple(m for m in qdq if m != QDQ_FUSED)
+    moved = row.get(MOVED_FACT)    # a group fused ops moved between (diff_moved): what its layers are, without them
+    if kind == "repartitioned" and isinstance(moved, str):
+        kinds = _both_types(row.get("a_types"), row.get("b_types"))
+        few = _nouns(((ops_a & ops_b) or (ops_a | ops_b)) - frozenset(moved.split(" and ")), False, kinds)[1]
+        nouns = (f"group of {few} whose fused {moved} moved from one of its layers to another",
+                 f"groups of {few} whose fused {moved} moved from one of their layers to another")
+        if "precision" not in changes:       # else said as the precision change of the one group (below)
+            return "repartitioned", (nouns, *qdq)
+        kind = "precision_changed"
     gone = row.get(COPY_GONE)     # reformat copies one side needs because its producer writes another precision
     if isinstance(gone, tuple):   # (diff_copies): said as copies removed / added, not as a no-op changing precision
         return COPY_EVENTS[0] if gone[0] == "a" else COPY_EVENTS[1], (nouns, *gone[1:], *said_qdq)
@@ -362,7 +372,7 @@ def event_text(event: str, key: tuple[Any, ...], count: int, tag: str | None,
 # The group facts an event is decided on (_group_event reads nothing else).
 FACT_COLUMNS = ("kind", "a_ops", "b_ops", "a_types", "b_types", "a_primary_ops", "b_primary_ops", "changes",
                 "a_precision", "b_precision", "a_output_precision", "b_output_precision", QDQ_NEXT, PARALLEL, "method",
-                MATH_A, MATH_B, COPY_GONE)
+                MATH_A, MATH_B, COPY_GONE, MOVED_FACT)
 _LIST_FACTS = frozenset({"a_primary_ops", "b_primary_ops", "changes"})
 
 

@@ -90,11 +90,13 @@ def test_qat_to_residual_summary_names_removed_quantizes_and_moved_adds(
     gain = sum(pa[n] for n in removed)
     assert f"B removed 8 standalone quantize reformats (-{gain:.3f} ms)" in r.summary
     assert "B fused 1 max pooling into its convolution (A: Conv_9, MaxPool_12; B: Conv_9 + MaxPool_12)" in r.summary
-    assert "Add and Relu nodes moved into a different fused layer" in r.summary
+    # the add+relu that moved between each downsample convolution and its conv2: one re-partitioned group a place
+    assert "Also: the fused Add and Relu moved between neighbouring layers in 3 places: each place is compared as " \
+           "one re-partitioned group" in r.summary
     # ten convolutions with residual adds now write INT8 directly (their FP16 outputs needed the quantizes)
     out = [e for e in r.events if e["event"] == "output_precision" and e["b"] == "INT8"]
     # 4 Conv+Add on both sides, 3 downsample convolutions that lose their add and 3 conv2 that gain it
-    assert sum(e["count"] for e in out) == 10 and {e["a"] for e in out} == {"FP16"}
+    assert sum(e["layers"] for e in out) == 10 and {e["a"] for e in out} == {"FP16"}
     # the cause is said once, before its effects
     assert "1. Q/DQ placement changed: 10 layers now write INT8 directly, so 8 standalone Q/DQ layers are gone" \
         in r.summary

@@ -141,7 +141,8 @@ def test_side_times_equal_fsum_per_group(layers: list[list[int]], values: list[f
     assert [(repr(x), n) for x, n in got] == [(repr(x), n) for x, n in want]
 
 
-def _events_reference(groups: pd.DataFrame, layers_of: Any) -> list[dict[str, object]]:
+def _events_reference(groups: pd.DataFrame, layers_of: Any,
+                      phrases: dict[int, str] | None = None) -> list[dict[str, object]]:
     """The per-row aggregation events() replaces (inspector.diff before issue 11; deltas by fsum since the
     trust-diff review, so diff B A's are exactly diff A B's negated)."""
     from trtinspect.inspector import diff_events as ev
@@ -165,6 +166,8 @@ def _events_reference(groups: pd.DataFrame, layers_of: Any) -> list[dict[str, ob
         count = slot["layers"] if event in ("removed", "added") else slot["groups"]
         gid = slot["group_ids"][0]
         tag = ev.event_tag(event, layers_of([gid])[gid]) if slot["groups"] == 1 else None
+        if event in ev.COPY_EVENTS and slot["groups"] == 1:      # diff_copies' phrase names its one group
+            tag = (phrases or {}).get(gid)
         what, a_val, b_val, text = ev.event_text(event, key, count, tag, d)
         out.append({**slot, "count": count, "what": what, "a": a_val, "b": b_val, "text": text,
                     **({ev.QDQ_NEXT: True} if ev.QDQ_NEXT in key else {}),
@@ -184,8 +187,12 @@ def test_diff_events_and_group_times_equal_the_row_by_row_code() -> None:
         facts[diff_mod.QDQ_NEXT] = diff_mod.next_to_changed_qdq(facts, {"a": a.layers, "b": b.layers})
         facts[diff_mod.PARALLEL] = diff_mod.parallel_parts(facts, {"a": diff_mod._names(a), "b": diff_mod._names(b)})
         diff_mod.add_math_facts(facts)
+        facts[diff_mod.COPY_GONE], phrases = diff_mod.copies_gone(facts, result.alignment.members,
+                                                                  {"a": a.layers, "b": b.layers})
+        moved_ops = {m["group_id"]: m["ops"] for m in result.moved}
+        facts[diff_mod.MOVED_FACT] = [moved_ops.get(int(g)) for g in facts["group_id"].tolist()]
         layers_of = diff_mod._layers_of(result.alignment.members, a, b)
-        assert orjson.dumps(result.events) == orjson.dumps(_events_reference(facts, layers_of))
+        assert orjson.dumps(result.events) == orjson.dumps(_events_reference(facts, layers_of, phrases))
         g = result.alignment.groups
         for side, bundle in (("a", a), ("b", b)):
             lt = bundle.layer_times()

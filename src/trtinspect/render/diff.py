@@ -28,8 +28,8 @@ if TYPE_CHECKING:    # rich is imported by the text renderer only (JSON and Mark
     from rich.console import Console
     from rich.table import Table
 
-__all__ = ["FILE_WIDTH", "FORMATS", "no_delta_note", "render", "render_html", "render_json", "render_markdown",
-           "render_text", "top_changes", "untimed_sides"]
+__all__ = ["FILE_WIDTH", "FORMATS", "moved_sections", "no_delta_note", "render", "render_html", "render_json",
+           "render_markdown", "render_text", "top_changes", "untimed_sides"]
 
 
 def _ms(v: Any, signed: bool = False) -> str:
@@ -143,6 +143,26 @@ def top_changes(result: DiffResult, top: int) -> tuple[pd.DataFrame, pd.DataFram
     worse = g[shown > 0].sort_values("delta_ms", ascending=False, kind="stable").head(top)
     better = g[shown < 0].sort_values("delta_ms", ascending=True, kind="stable").head(top)
     return worse, better
+
+
+def moved_sections(result: DiffResult, top: int) -> list[tuple[str, list[list[str]]]]:
+    """The per-layer detail of the first ``top`` groups fused ops moved between (``result.moved``,
+    ``inspector.diff_moved``): a title naming the group, why it is one group and its delta, and its layer-by-layer
+    pairs as group-table rows (their deltas add up to the group's); a last title-only entry counts the rest."""
+    out: list[tuple[str, list[list[str]]]] = []
+    for m in result.moved[:top]:
+        parts = result.moved_parts.iloc[m["rows"]]
+        row = result.groups[result.groups["group_id"] == m["group_id"]]
+        delta = _ms(row["delta_ms"].iloc[0], signed=True) if not row.empty else "-"
+        pct = _pct(row["delta_pct"].iloc[0]) if not row.empty else "-"
+        why = str(m["reason"]).removeprefix("judged as one group: ")
+        title = (f"Re-partitioned group {m['group_id']} ({m['label']}): {why}; one group, {delta} ms ({pct}); "
+                 "layer by layer")
+        out.append((title, [_group_row(r) for r in parts.to_dict(orient="records")]))
+    if len(result.moved) > top:
+        out.append((f"and {len(result.moved) - top} more re-partitioned groups: their layer-by-layer pairs are in "
+                    "--format json (repartitioned_groups)", []))
+    return out
 
 
 def _side_total(ms: float) -> str:
@@ -380,6 +400,8 @@ def render_text(result: DiffResult, *, top: int = 10, width: int = FILE_WIDTH) -
         console.print(_text_table(console, title, GROUP_HEADERS, rows))
     if _top_sections(result, top):
         console.print(GROUP_LEGEND)
+    for title, rows in moved_sections(result, top):
+        console.print(_text_table(console, title, GROUP_HEADERS, rows) if rows else title)
     if not result.end_to_end.empty:
         rows = [[str(r.metric), _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), str(r.source)]
                 for r in result.end_to_end.itertuples(index=False)]
@@ -472,6 +494,8 @@ def render_markdown(result: DiffResult, *, top: int = 10) -> str:
             continue
         lines += [*_md_table(GROUP_HEADERS, [_group_row(r) for r in frame.to_dict(orient="records")]), ""]
     lines += [f"_{GROUP_LEGEND}_", ""]
+    for title, rows in moved_sections(result, top):
+        lines += [f"## {_md_text(title)}", "", *(_md_table(GROUP_HEADERS, rows) if rows else []), ""]
     if not result.end_to_end.empty:
         lines += ["## End to end (ms, mean per iteration)", ""]
         e2e = [[str(r.metric), _ms(r.a_ms), _ms(r.b_ms), _ms(r.delta_ms, True), str(r.source)]
@@ -571,6 +595,9 @@ def render_html(result: DiffResult, *, top: int = 20) -> str:
         "<h2>Aligned groups (execution order of A)</h2>",
         f"<p class=\"note\">{html.escape(GROUP_LEGEND)}</p>",
         _html_table([*GROUP_HEADERS, "findings detail"], rows, classes, numeric={3, 4, 5, 6}),
+        *(f"<h2>{html.escape(printable(title))}</h2>\n" + _html_table(GROUP_HEADERS, rows, numeric={3, 4, 5, 6})
+          if rows else f'<p class="note">{html.escape(printable(title))}</p>'
+          for title, rows in moved_sections(result, top)),
         "<h2>Layers of each group</h2>",
         _html_table(["id", "A layers", "B layers"], layer_rows),
     ]
