@@ -538,9 +538,24 @@ def diff_details(reg: Registry, a: str | None, b: str | None, tap: dict[str, Any
             html.Ul([html.Li(n) for n in names_a[:20]]),
             html.B("B layers"),
             html.Ul([html.Li(n) for n in names_b[:20]]),
+            *_moved_detail(result, int(row["group_id"])),
         ],
         id="diff-group-details",
     )
+
+
+def _moved_detail(result: Any, gid: int) -> list[Any]:
+    """A group fused ops moved between (diff's ``moved``): why it is one group, and its layer-by-layer pairs."""
+    moved = next((m for m in result.moved if m["group_id"] == gid), None)
+    if moved is None:
+        return []
+    parts = result.moved_parts.iloc[moved["rows"]].to_dict(orient="records")
+    return [
+        html.P(str(moved["reason"]), className="muted"),
+        html.B("layer by layer"),
+        html.Ul([html.Li(f"{p['label']}: {pages_diff._fmt(p['a_ms'])} \u2192 {pages_diff._fmt(p['b_ms'])} ms "
+                         f"({pages_diff._fmt(p['delta_ms'], signed=True)} ms)") for p in parts]),
+    ]
 
 
 # -------------------------------------------------------------------------------------------- history page

@@ -79,3 +79,19 @@ def test_mirror_merges_the_same_layers() -> None:
 def test_no_merge_no_new_key() -> None:
     """Pairs without such a move keep their JSON as it was (no repartitioned_groups key)."""
     assert "repartitioned_groups" not in json.loads(_diff("json", "fp16", "fp32"))
+
+
+def test_app_diff_page_shows_the_merged_group_and_its_pairs() -> None:
+    from trtinspect.app import callbacks as cb
+    from trtinspect.app.state import Registry
+
+    reg = Registry()
+    reg.load_samples()
+    a, b = "resnet18-a100-qat-residual", "resnet18-a100-qat"
+    _summary, _charts, rows, _ = cb.diff_view(reg, a, b)
+    row = next(r for r in rows if r["label"] == LABEL)
+    assert (row["kind"], row["delta_pct"], row["layers"]) == ("repartitioned", 7.5, "2/2")
+    dg = reg.diff_graph(a, b)
+    unit = [int(g) for g in dg.gids].index(row["group_id"])
+    details = json.dumps(cb.diff_details(reg, a, b, {"unit": unit}).to_plotly_json(), default=str)
+    assert WHY in details and "layer2.0.downsample.0: 0.0123" in details and "layer2.0.conv2: 0.0287" in details
