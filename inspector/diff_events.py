@@ -221,8 +221,8 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     if kind == "repartitioned" and isinstance(moved, str):
         kinds = _both_types(row.get("a_types"), row.get("b_types"))
         few = _nouns(((ops_a & ops_b) or (ops_a | ops_b)) - frozenset(moved.split(" and ")), False, kinds)[1]
-        nouns = (f"group of {few} whose fused {moved} moved from one of its layers to another",
-                 f"groups of {few} whose fused {moved} moved from one of their layers to another")
+        nouns = (f"group of {few} (the fused {moved} moved between its layers)",
+                 f"groups of {few} (the fused {moved} moved between their layers)")
         if "precision" not in changes:       # else said as the precision change of the one group (below)
             return "repartitioned", (nouns, *qdq)
         kind = "precision_changed"

@@ -50,8 +50,8 @@ def test_json_one_group_with_check_s_delta_and_its_parts() -> None:
     assert sum(p["delta_ms"] for p in parts.values()) == pytest.approx(group["delta_ms"], abs=1e-12)
     assert len(doc["repartitioned_groups"]) == 3              # layer2.0, layer3.0, layer4.0
     ev = next(e for e in doc["events"] if group["group_id"] in e["group_ids"])
-    assert ev["text"] == ("3 groups of convolutions whose fused Add and Relu moved from one of their layers to "
-                          "another now output FP16 instead of INT8 (+0.003 ms)")
+    assert ev["text"] == ("3 groups of convolutions (the fused Add and Relu moved between their "
+                          "layers) now output FP16 instead of INT8 (+0.003 ms)")
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])

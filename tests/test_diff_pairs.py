@@ -187,7 +187,7 @@ def test_review_findings_precision_not_fusion_and_causes_add_up() -> None:
     # named by the ops both sides share; the 3 downsample convolutions that lose their add and the 3 conv2 that
     # gain it are 3 re-partitioned groups (review defect 2: as check judges them), 6 layers
     assert sorted((e["what"], e["count"], e["layers"]) for e in out) == [
-        ("3 groups of convolutions whose fused Add and Relu moved from one of their layers to another", 3, 6),
+        ("3 groups of convolutions (the fused Add and Relu moved between their layers)", 3, 6),
         ("4 convolutions with fused residual adds", 4, 4)]
     _, _, r50 = run("r50 fp32->qat")
     assert "quantize layer (resnet50/quant_conv1_conv" not in r50.summary     # a convolution, by its type
