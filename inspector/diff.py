@@ -448,6 +448,31 @@ def _cause_title(cause: str, events: Sequence[Mapping[str, Any]]) -> str:
     return CAUSE_TITLES[cause]
 
 
+def _shown_effects(evs: Sequence[Mapping[str, Any]], max_effects: int, untimed: bool) -> tuple[list[str], str]:
+    """The sentences a cause prints and what it says of the rest. Effects that round to 0.000 ms are counted,
+    not printed as "(+0.000 ms)". Printed: the ``max_effects`` largest by |ms| and every effect flagged
+    QDQ_NEXT (what a Q/DQ change did to its neighbours is the point of the cause), and then every effect at
+    least as large as the smallest printed one, so no effect left out is larger than one printed (``evs`` come
+    largest |ms| first; without per-layer timing most layers first, and the rest is only counted: no sizes)."""
+    visible = [e for e in evs if math.isnan(e["delta_ms"]) or abs(e["delta_ms"]) >= SAME_MS]
+    picked = [e for i, e in enumerate(visible) if i < max_effects or e.get(QDQ_NEXT)]
+    if picked and not untimed:
+        smallest = min(abs(e["delta_ms"]) for e in picked)
+        picked = [e for e in visible if abs(e["delta_ms"]) >= smallest]
+    hidden = [e for e in evs if not any(e is p for p in picked)]
+    if not hidden:
+        return [e["text"] for e in picked], ""
+    n = len(hidden)
+    if untimed or not picked:
+        return [e["text"] for e in picked], f"; and {n} more change{'s' if n != 1 else ''}"
+    largest, smallest = max(abs(e["delta_ms"]) for e in hidden), min(abs(e["delta_ms"]) for e in picked)
+    # "smaller than X" only when every hidden one is below X as printed (3 decimals); else the bound they keep
+    each = "each " if n != 1 else ""
+    bound = (f"{each}smaller than {smallest:.3f} ms" if largest < round(smallest, 3)
+             else f"{each}at most {math.ceil(largest * 1000) / 1000:.3f} ms")
+    return [e["text"] for e in picked], f"; and {n} more change{'s' if n != 1 else ''}, {bound}"
+
+
 def causes(events: Sequence[Mapping[str, Any]], max_effects: int = 3) -> list[dict[str, Any]]:
     """Events grouped by root cause, largest |delta| first: ``cause``, ``title``, ``delta_ms``, ``effects``
     (the events' sentences, largest first), ``text`` (one sentence)."""
@@ -461,12 +486,7 @@ def causes(events: Sequence[Mapping[str, Any]], max_effects: int = 3) -> list[di
         deltas = [e["delta_ms"] for e in evs]
         d = math.nan if any(math.isnan(x) for x in deltas) else math.fsum(deltas)
         effects = [e["text"] for e in evs]
-        # effects that round to 0.000 ms are counted, not printed as "(+0.000 ms)"
-        visible = [e for e in evs if math.isnan(e["delta_ms"]) or abs(e["delta_ms"]) >= SAME_MS]
-        # what a Q/DQ change did to its neighbours' precision is the point of the cause: always said
-        shown = [e["text"] for i, e in enumerate(visible) if i < max_effects or e.get(QDQ_NEXT)]
-        hidden = len(effects) - len(shown)
-        more = f"; and {hidden} smaller change{'s' if hidden != 1 else ''}" if hidden else ""
+        shown, more = _shown_effects(evs, max_effects, math.isnan(d))
         ms = "" if math.isnan(d) else f" ({_fmt_ms(d)})"
         title = _cause_title(c, evs)
         out.append({"cause": c, "title": title, "delta_ms": d, "effects": effects,
