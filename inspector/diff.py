@@ -61,6 +61,7 @@ from trtinspect.inspector.diff_excerpt import (
     not_listed_ms,
     side_total_ms,
 )
+from trtinspect.inspector.diff_float_out import FLOAT_OUT, float_out_facts
 from trtinspect.inspector.diff_math import MATH_A, MATH_B, TF32_NOTE, add_math_facts, precision_keys
 from trtinspect.inspector.diff_same import mark_same_run, same_run
 from trtinspect.inspector.diff_moved import MOVED_FACT, MovedGroup, merge_moved, moved_facts, moved_line, moved_parts
@@ -590,6 +591,8 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         f_a, f_b = _findings_per_group(alignment, "A", fa), _findings_per_group(alignment, "B", fb)
     groups[QDQ_NEXT] = next_to_changed_qdq(groups, {"a": a.layers, "b": b.layers})
     groups[PARALLEL] = parallel_parts(groups, {"a": _names(a), "b": _names(b)})
+    groups[FLOAT_OUT] = pd.Series(float_out_facts(groups, {"a": a.layers, "b": b.layers}), index=groups.index,
+                                  dtype="object")   # quantized layers that still write float (diff_float_out)
     if add_math_facts(groups):
         notes.append(TF32_NOTE)
     groups["findings"] = pd.Series([f_a.get(g, []) + f_b.get(g, []) for g in groups["group_id"].tolist()],
@@ -609,8 +612,8 @@ def _diff(a: EngineBundle, b: EngineBundle, *, findings: bool, force: bool) -> D
         mode_note = (f"A and B look like different networks ({match.reason()}); compared because of --force: "
                      "every pairing is a guess. " + (mode_note or "")).strip()
     summary = _summary(a.name, b.name, totals, found, moved, mode_note, match.context, match.build)
-    return DiffResult(
-        a_name=a.name, b_name=b.name, alignment=alignment, groups=groups,
+    return DiffResult(   # FLOAT_OUT: a fact of the events, not an output column
+        a_name=a.name, b_name=b.name, alignment=alignment, groups=groups.drop(columns=[FLOAT_OUT]),
         by_type=_totals_by("layer_type", a_lt, b_lt), by_precision=_totals_by("precision", a_lt, b_lt),
         end_to_end=e2e, totals=totals, events=found_events, summary="\n".join(summary), notes=notes,
         findings_available=findings_available, causes=found, similarity=match.similarity,

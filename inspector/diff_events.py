@@ -19,6 +19,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from trtinspect.inspector import diff_float_out as fo
 from trtinspect.inspector.align import OP_ALIASES, primary_op
 from trtinspect.inspector.align_groups import _short_of
 from trtinspect.inspector.align_inputs import INPUT_CONVERSION
@@ -240,7 +241,9 @@ def _group_event(row: Mapping[Any, Any]) -> tuple[str, tuple[Any, ...]]:
         return kind, (nouns,)
     if "precision" in changes:
         if not _same(row["a_precision"], row["b_precision"]):
-            return "precision", (nouns, said_a, said_b, *said_qdq)
+            # a quantized side that still writes float is its own event, said as such (diff_float_out)
+            float_out = row.get(fo.FLOAT_OUT)
+            return "precision", (nouns, said_a, said_b, *said_qdq, *((float_out,) if float_out else ()))
         a_out, b_out = row["a_output_precision"], row["b_output_precision"]
         if "INT8" in (a_out, b_out):     # writing INT8 or not is a Q/DQ change anyway (diff._cause_of)
             said_qdq = ()
@@ -363,8 +366,11 @@ def event_text(event: str, key: tuple[Any, ...], count: int, tag: str | None,
            else f", next to {'a layer' if one else 'layers'} the Q/DQ change altered" if QDQ_NEIGHBOUR in key
            else f", {'which holds' if one else 'which hold'} Q/DQ nodes on one side only" if QDQ_FUSED in key
            else f", next to {'a standalone Q/DQ layer' if one else 'standalone Q/DQ layers'} only one engine has")
-    text = EVENT_TEXT[event].format(what=what, a=a_val or "unknown", b=b_val or "unknown", via=via,
-                                    ms="" if math.isnan(delta) else f" ({_fmt_ms(delta)})",
+    ms = "" if math.isnan(delta) else f" ({_fmt_ms(delta)})"
+    float_out = next((k for k in key if isinstance(k, fo.FloatOut)), None) if event == "precision" else None
+    if float_out is not None:
+        return what, a_val, b_val, fo.float_out_text(float_out, what, a_val, b_val, one, via, ms)
+    text = EVENT_TEXT[event].format(what=what, a=a_val or "unknown", b=b_val or "unknown", via=via, ms=ms,
                                     s="s" if one else "", are="is" if one else "are", were="was" if one else "were")
     return what, a_val, b_val, text
 
@@ -386,15 +392,16 @@ def _plain(column: pd.Series) -> list[Any]:
 def _event_codes(groups: pd.DataFrame) -> tuple[list[int], list[tuple[str, tuple[Any, ...]]]]:
     """Each group's slot number and the slots' (event, key), in order of first appearance; _group_event runs
     once per distinct combination of FACT_COLUMNS (list values compared as tuples, a missing list as none)."""
+    columns = (*FACT_COLUMNS, fo.FLOAT_OUT)
     facts = [[tuple(v) if v else () for v in _plain(groups[c])] if c in _LIST_FACTS
-             else _plain(groups[c]) if c in groups else [False] * len(groups) for c in FACT_COLUMNS]
+             else _plain(groups[c]) if c in groups else [False] * len(groups) for c in columns]
     memo: dict[tuple[Any, ...], int] = {}
     slots: dict[tuple[str, tuple[Any, ...]], int] = {}
     codes: list[int] = []
     for row in zip(*facts, strict=True):
         slot = memo.get(row)
         if slot is None:
-            slot = memo[row] = slots.setdefault(_group_event(dict(zip(FACT_COLUMNS, row, strict=True))), len(slots))
+            slot = memo[row] = slots.setdefault(_group_event(dict(zip(columns, row, strict=True))), len(slots))
         codes.append(slot)
     return codes, list(slots)
 

@@ -52,3 +52,31 @@ def test_no_hidden_effect_is_larger_than_a_printed_one() -> None:
             if printed and hidden:
                 smallest = min(_ms(e) for e in printed)
                 assert all(_ms(e) <= smallest for e in hidden if _MS.search(e)), (pair, cause["text"])
+
+
+def test_int8_layers_that_still_write_float_are_said_apart() -> None:
+    """`diff fp16 qat` said "12 convolutions moved from FP16 to INT8 (-0.063 ms)", burying conv1's +0.090 ms
+    (+80.7%, the top "Worst regressions" row: in qat it computes INT8 on ampere_fp32_icudnn_int8x4_... and
+    writes onnx::MaxPool_136 "Row major linear FP32" for MaxPool_12, which runs FP32; fp16 ran the Tensor Core
+    ..._first_layer_hmma_... kernel), and "8 convolutions with fused residual adds moved from FP16 to INT8" for
+    layers that still write FP16 and read their residual in FP16 (lint's residual-not-quantized error)."""
+    d = _diff_json("fp16", "qat")
+    text = d["causes"][0]["text"]
+    assert "12 convolutions" not in text and "moved from FP16 to INT8 (-0.063 ms)" not in text
+    assert ("convolution (A: Conv_0 + Relu_1; B: conv1) now computes INT8 instead of FP16 but outputs FP32 (for "
+            "MaxPool_12, which runs FP32), on a CUDA-core int8x4 kernel where A ran a Tensor Core kernel "
+            "(+0.090 ms)") in text
+    assert ("8 convolutions with fused residual adds now compute INT8 instead of FP16 but still output FP16 "
+            "(residual not quantized) (-0.085 ms)") in text
+    assert ("3 convolutions now compute INT8 instead of FP16 but still output FP16 (residual not quantized) "
+            "(-0.047 ms)") in text
+    assert "8 convolutions moved from FP16 to INT8 (-0.106 ms)" in text   # these write INT8
+    assert ("fully connected layer (Gemm) (A: Gemm_48; B: fc) now computes INT8 instead of FP16 but outputs FP32 "
+            "(for the network output) (+0.002 ms)") in text
+    # mirrored: diff qat fp16 says the same groups from the other side
+    back = _diff_json("qat", "fp16")["causes"][0]["text"]
+    assert ("convolution (A: conv1; B: Conv_0 + Relu_1) now computes FP16 instead of INT8 with FP32 output (for "
+            "MaxPool_12, which runs FP32), on a Tensor Core kernel where A ran a CUDA-core int8x4 kernel "
+            "(-0.090 ms)") in back
+    assert ("8 convolutions with fused residual adds now compute FP16 instead of INT8 with FP16 output (residual "
+            "not quantized) (+0.085 ms)") in back

@@ -148,7 +148,7 @@ def _events_reference(groups: pd.DataFrame, layers_of: Any,
     from trtinspect.inspector import diff_events as ev
 
     agg: dict[tuple[str, tuple[object, ...]], dict[str, object]] = {}
-    columns = ("group_id", "label", "n_a", "n_b", "delta_ms", *ev.FACT_COLUMNS)
+    columns = ("group_id", "label", "n_a", "n_b", "delta_ms", *ev.FACT_COLUMNS, ev.fo.FLOAT_OUT)
     lists = [[None if v is pd.NA else v for v in groups[c].tolist()] for c in columns]
     for values in zip(*lists, strict=True):
         row = dict(zip(columns, values, strict=True))
@@ -184,6 +184,8 @@ def test_diff_events_and_group_times_equal_the_row_by_row_code() -> None:
     for a, b in _bundle_pairs():
         result = diff_mod.diff(a, b, findings=False, force=True)
         facts = result.groups.copy()      # the event facts diff computes and drops from its output
+        facts[diff_mod.FLOAT_OUT] = pd.Series(diff_mod.float_out_facts(facts, {"a": a.layers, "b": b.layers}),
+                                              index=facts.index, dtype="object")
         facts[diff_mod.QDQ_NEXT] = diff_mod.next_to_changed_qdq(facts, {"a": a.layers, "b": b.layers})
         facts[diff_mod.PARALLEL] = diff_mod.parallel_parts(facts, {"a": diff_mod._names(a), "b": diff_mod._names(b)})
         diff_mod.add_math_facts(facts)
