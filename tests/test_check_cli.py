@@ -446,7 +446,8 @@ def test_single_sample_profiles_and_untested_verdict(capsys: pytest.CaptureFixtu
                         "--markdown", str(md), "--json", str(js)], capsys)
     assert code == 1
     head = out.splitlines()[0]
-    assert head.endswith("regressed (threshold only; 1 vs 1 runs, not tested for significance)")
+    assert head.endswith("regressed (threshold only; 1 vs 1 runs, not tested for significance); -0.1186 ms in 2 "
+                         "removed groups (not judged)")
     assert "regression; threshold only; 1 vs 1 runs, not tested for significance)" in head
     assert "per-layer times from 1 profiled run: single sample, no spread" in out
     assert " threshold " in out and "min det" not in out and "minimum detectable" not in out

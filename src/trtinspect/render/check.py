@@ -20,10 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-from trtinspect.inspector.check import CheckResult, EndToEnd, centre_word
+from trtinspect.inspector.check import CheckResult, EndToEnd, above_floor, centre_word
 from trtinspect.inspector.check_inputs import metric_name
 from trtinspect.render.escape import UNICODE_CONTROLS, dumps_finite
-from trtinspect.textfmt import FILE_WIDTH, fit_row
+from trtinspect.textfmt import FILE_WIDTH, fit_row, signed
 
 MAX_ROWS = 15
 
@@ -86,7 +86,24 @@ def headline(r: CheckResult) -> str:
     if n and (r.regressed_groups["significance"] == "not assessed").all():
         extra += f" ({untested})"
     changed = "".join(f"{c}; " for c in r.changes)  # e.g. a lost --fp16: said before anything else
-    return f"{verdict}: {changed}{e2e}; {n} fusion group(s) regressed{extra}"
+    return f"{verdict}: {changed}{e2e}; {n} fusion group(s) regressed{extra}{one_sided(r)}"
+
+
+def one_sided(r: CheckResult) -> str:
+    """"; +0.1710 ms in 9 added groups (not judged)" (and removed ones) where any such group's time is at least
+    its floor: time no group verdict covers, said where the verdict is (only the end-to-end gate judges it)."""
+    g = r.groups
+    if g.empty or "floor_ms" not in g:
+        return ""
+    big = above_floor(g["status"], g["delta_ms"], g["floor_ms"])
+    out = ""
+    for status in ("added", "removed"):
+        rows = g[g["status"] == status]
+        if big[rows.index].any():
+            n = len(rows)
+            out += (f"; {signed(math.fsum(rows['delta_ms'].tolist()), 4, ' ms')} in {n} {status} "
+                    f"group{'s' if n != 1 else ''} (not judged)")
+    return out
 
 
 def _e2e_dict(e: EndToEnd) -> dict[str, Any]:
