@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from trtinspect.inspector import diff_float_out as fo
+from trtinspect.inspector import diff_mixed
 from trtinspect.inspector.align import OP_ALIASES, primary_op
 from trtinspect.inspector.align_groups import _short_of
 from trtinspect.inspector.align_inputs import INPUT_CONVERSION
@@ -421,6 +422,7 @@ def events(groups: pd.DataFrame, layers_of: LayersOf | None = None,
     # largest |delta| first; without per-layer timing (NaN deltas) the most layers/groups first
     out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
                             EVENT_PRIORITY.index(e["event"])))
+    diff_mixed.name_hidden_members(out, groups)   # a member moved against the net by more than it: named
     return out
 
 

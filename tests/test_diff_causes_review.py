@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from click.testing import CliRunner
 
+import trtinspect.inspector.diff as diff_module
 from trtinspect.cli import cli
+from trtinspect.inspector import diff_mixed
+from trtinspect.inspector.check import Thresholds
 
 S = "sample:resnet18-a100"
 _MS = re.compile(r"\(([+-]\d+\.\d{3}) ms\)$")
@@ -80,3 +84,14 @@ def test_int8_layers_that_still_write_float_are_said_apart() -> None:
             "(-0.090 ms)") in back
     assert ("8 convolutions with fused residual adds now compute FP16 instead of INT8 with FP16 output (residual "
             "not quantized) (+0.085 ms)") in back
+
+
+def test_an_event_names_members_its_net_hides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever groups one event sums, a member moving against the net by more than it (and by at least check's
+    floor) is named: with the write-precision key switched off, `diff fp16 qat` sums conv1 (+0.090 ms) with 11
+    faster convolutions again, and the sentence says so instead of a bare -0.063 ms."""
+    monkeypatch.setattr(diff_module, "float_out_facts", lambda groups, layers: [None] * len(groups))
+    text = _diff_json("fp16", "qat")["causes"][0]["text"]
+    assert ("12 convolutions moved from FP16 to INT8 (-0.063 ms net: +0.090 ms in Conv_0 + Relu_1, -0.154 ms in "
+            "the other 11)") in text
+    assert (Thresholds().floor_ms, Thresholds().floor_share) == (diff_mixed.FLOOR_MS, diff_mixed.FLOOR_SHARE)

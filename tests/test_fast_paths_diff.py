@@ -175,6 +175,7 @@ def _events_reference(groups: pd.DataFrame, layers_of: Any,
                     **({ev.QDQ_WITH: True} if ev.QDQ_WITH in key else {})})
     out.sort(key=lambda e: (-abs(e["delta_ms"]) if not math.isnan(e["delta_ms"]) else 0.0, -e["count"],
                             ev.EVENT_PRIORITY.index(e["event"])))
+    ev.diff_mixed.name_hidden_members(out, groups)
     return out
 
 
