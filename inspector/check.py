@@ -459,12 +459,14 @@ def above_floor(status: pd.Series, delta_ms: pd.Series, floor_ms: pd.Series) -> 
 
 def _group_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The rows as a ``schema.CHECK_GROUPS`` frame: regressions (worst first), traded groups, added/removed time
-    above the floor (largest first), improvements, the rest."""
+    above the floor (largest first), improvements (largest gain first), the rest."""
     frame = pd.DataFrame(rows)
     frame = frame.drop(columns=[c for c in ("p_up", "p_down", "q_up", "q_down") if c in frame])
     frame["_o"] = frame["status"].map(_STATUS_ORDER)
     big = above_floor(frame["status"], frame["delta_ms"], frame["floor_ms"]) if "floor_ms" in frame else None
     frame["_k"] = frame["delta_ms"]
+    better = frame["status"] == "improvement"   # largest gain first (a plain descending delta put it last)
+    frame.loc[better, "_k"] = -frame.loc[better, "delta_ms"]
     if big is not None and big.any():
         frame.loc[big, "_o"] = _ADDED_ABOVE_FLOOR
         frame.loc[big, "_k"] = frame.loc[big, "delta_ms"].abs()
