@@ -63,8 +63,23 @@ def signature_note(t: dict[str, Any] | None) -> str:
     return "" if m is None else f", C={m[0]} not a multiple of {m[1]}"
 
 
+def _logged_name(ctx: LintContext, row: int) -> str:
+    """The kernel name a verbose TensorRT 8.x build log gave the layer's chosen tactic id ('Conv-4 + ReLU-5 Set
+    Tactic Name: NAME Tactic: 0x...'), '' where the log has none."""
+    names = ctx.bundle.extras.get("tactic_names")
+    layers = ctx.bundle.layers
+    if not names or "tactic_value" not in layers.columns:
+        return ""
+    values = layers.loc[layers["name"] == ctx.names[row], "tactic_value"].tolist()
+    value = values[0] if len(values) == 1 else None
+    return str(names.get(f"{ctx.names[row]}|{value.lower()}", "")) if isinstance(value, str) else ""
+
+
 def _kernel(ctx: LintContext, row: int) -> str:
     tactic = ctx.tactic[row]
+    logged = "" if tactic else _logged_name(ctx, row)
+    if logged:
+        return f"tactic {logged}"
     return f"tactic {short(tactic, 60)}" if tactic else f"a {ctx.layer_type[row] or 'layer'} kernel, tactic not named"
 
 

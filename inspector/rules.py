@@ -569,6 +569,8 @@ RULES: tuple[Rule, ...] = (
             "TensorRT's own build warnings 'Skipping tactic ... due to insufficient memory on requested size of "
             "N' (TensorRT 10 trtexec logs; N is the budget the tactic had, not its need), each tactic's need from "
             "the verbose 'Exceeded mem budget of N. Need M' line before it (or that the log does not say), the "
+            "verbose 'Tactic: T skipped. Scratch requested: N, available: M' skips (TensorRT 8.4, 10; one tactic "
+            "reported by both forms counts once), the "
             "workspace pool trtexec printed and, when the command line asked for more, why it got less (a "
             "--memPoolSize size ending in B is bytes)."
         ),

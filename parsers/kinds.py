@@ -287,6 +287,12 @@ def _apply_log_options(logs: list[tuple[Path, Any]], bundle: EngineBundle) -> No
             warnings.append(lg.warnings)
         if lg.memory_shortfalls:   # the needs behind 'insufficient memory' warnings (inspector.rules_build)
             bundle.extras.setdefault("memory_shortfalls", []).extend(lg.memory_shortfalls)
+        if lg.scratch_skips:       # verbose skips with no [W] line (TensorRT 8.4, 10): inspector.rules_build
+            bundle.extras.setdefault("scratch_skips", []).extend(lg.scratch_skips)
+        if lg.tactic_names:        # kernel names of tactic ids (TensorRT 8.x verbose): inspector.reformat_layout
+            bundle.extras.setdefault("tactic_names", {}).update(lg.tactic_names)
+        if lg.failed_formats:      # formats no tactic could run ('Time: inf'): inspector.rules_build
+            bundle.extras.setdefault("failed_formats", []).extend(lg.failed_formats)
         if lg.command:
             bundle.extras.setdefault("commands", []).append(lg.command)
         _note(bundle, p, getattr(lg, "notes", None) or [])

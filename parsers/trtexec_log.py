@@ -92,6 +92,12 @@ class TrtexecLog:
     warnings: pd.DataFrame = field(default_factory=lambda: schema.empty_frame(schema.WARNINGS))
     # verbose "Exceeded mem budget of B. Need N" lines: (line_no, budget B, need N) in bytes
     memory_shortfalls: list[tuple[int, int, int]] = field(default_factory=list)
+    # verbose "Tactic: T skipped. Scratch requested: N, available: M" lines: (line_no, available M, need N) in bytes
+    scratch_skips: list[tuple[int, int, int]] = field(default_factory=list)
+    # verbose "<layer> Set Tactic Name: NAME Tactic: 0x..." lines: "<layer>|<tactic id, lower case>" -> NAME
+    tactic_names: dict[str, str] = field(default_factory=dict)
+    # verbose "Fastest Tactic: 0xd15ea5edd15ea5ed Time: inf" lines: (line_no, layer, format combination) timed last
+    failed_formats: list[tuple[int, str, str]] = field(default_factory=list)
     lines_without_prefix: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -108,6 +114,7 @@ class _Parser(OptionReader, ProfileReader):
     def __init__(self, path: str | Path | None) -> None:
         self.out = TrtexecLog(path=Path(path) if path is not None else None)
         self.section: str | None = None
+        self.autotuning: tuple[str, str] = ("", "")  # (layer, format combination) being timed
         self.options: dict[str, str] | None = None
         self.block7: str | None = None
         self.summaries = sec.SummaryBuilder()
@@ -155,6 +162,13 @@ class _Parser(OptionReader, ProfileReader):
             return
         self._info(line_no, sev, body, trt)
 
+    def _autotuning(self, body: str) -> None:
+        """Keep the layer and format combination being timed (for a format no tactic could run)."""
+        layer, formats = self.autotuning
+        fmt = sec.FORMAT_COMBINATION.search(body)
+        runner = None if fmt else sec.TIMING_RUNNER.search(body)
+        self.autotuning = (runner.group("layer") if runner else layer, fmt.group("formats") if fmt else formats)
+
     def _verbose(self, line_no: int, body: str) -> None:
         if self.in_engine_block and body.startswith("Layer("):
             self._engine_layer(0, body)
@@ -163,6 +177,18 @@ class _Parser(OptionReader, ProfileReader):
             budget = sec.MEM_BUDGET.search(body)
             if budget is not None:
                 self.out.memory_shortfalls.append((line_no, int(budget.group("budget")), int(budget.group("need"))))
+        elif "Set Tactic Name" in body:
+            named = sec.TACTIC_NAME.match(body)
+            if named is not None:
+                self.out.tactic_names[f"{named.group('layer')}|{named.group('tactic').lower()}"] = named.group("name")
+        elif "Autotuning format combination" in body or "Timing Runner: " in body:
+            self._autotuning(body)
+        elif sec.NO_TACTIC in body:
+            self.out.failed_formats.append((line_no, *self.autotuning))
+        elif "Scratch requested" in body:
+            scratch = sec.SCRATCH_SKIP.search(body)
+            if scratch is not None:
+                self.out.scratch_skips.append((line_no, int(scratch.group("avail")), int(scratch.group("need"))))
         self.in_engine_block = False
         if self.section in OPTION_SECTIONS or self.section == "device":
             self.section = None

@@ -81,6 +81,18 @@ CV = re.compile(r"coefficient of variance = (?P<value>" + NUM + r")\s*%")
 # A verbose build line before TensorRT 10's "[W] ... Skipping tactic N due to insufficient memory on requested size
 # of B": B there is this line's budget, not what the tactic needs (inspector.rules_build).
 MEM_BUDGET = re.compile(r"Exceeded mem budget of (?P<budget>\d+)\. Need (?P<need>\d+)")
+# A verbose build line of TensorRT 8.x and 10 when a tactic needs more scratch than the workspace pool has (its own
+# form of a skip, printed without a [W] line: "Tactic: 0x... skipped. Scratch requested: N, available: M").
+SCRATCH_SKIP = re.compile(
+    r"Tactic: (?P<tactic>0x[0-9a-fA-F]+|-?\d+) skipped\. Scratch requested: (?P<need>\d+), available: (?P<avail>\d+)")
+# A verbose autotuning line naming the kernel behind a layer's tactic id (TensorRT 8.x): "Conv-4 + ReLU-5 Set Tactic
+# Name: maxwell_scudnn_128x32_..._v1 Tactic: 0x80f932c0b8ce5940"; the engine's layer list gives only the id.
+TACTIC_NAME = re.compile(r"^(?P<layer>.+?) Set Tactic Name: (?P<name>\S+) Tactic: (?P<tactic>-?0x[0-9a-fA-F]+)\s*$")
+# A verbose autotuning line of a format no tactic could run ("... profiling completed in 1.01 seconds. Fastest Tactic:
+# 0xd15ea5edd15ea5ed Time: inf"): with the format combination and the layer ("Timing Runner: L (Runner)") before it.
+NO_TACTIC = "Fastest Tactic: 0xd15ea5edd15ea5ed Time: inf"
+FORMAT_COMBINATION = re.compile(r"Autotuning format combination: (?P<formats>.+?) \*+\s*$")
+TIMING_RUNNER = re.compile(r"Timing Runner: (?P<layer>.+?)(?: \([^()]*\))?\s*$")
 TRACE_LINE = re.compile(r"^Average on \d+ runs - GPU latency: ")
 # trtexec before TensorRT 7.0 (5.x, 6.0): one line per --iterations group of --avgRuns runs, e.g.
 # 'Average over 500 runs is 3.96139 ms (host walltime is 4.03943 ms, 99% percentile time is 6.91373).'
