@@ -185,6 +185,12 @@ def float_out_text(fact: FloatOut, what: str, a: str, b: str, one: bool, via: st
         still = "still " if fact.other_out == fact.out else ""
         kernel = f", on a {core} where A ran a Tensor Core kernel" if fact.kernel is not None else ""
         return f"{what} now compute{s} {b} instead of {a} but {still}output{s} {fact.out}{why}{kernel}{via}{ms}"
-    kernel = f", on a Tensor Core kernel where A ran a {core}" if fact.kernel is not None else ""
-    return f"{what} now compute{s} {b} instead of {a} with {fact.out} output{why}{kernel}{via}{ms}"
+    # mirrored (A quantized): each fact on its own side - B's compute and output precision, A's kernel, output and
+    # reason ("for X, which runs FP32" names A's reader; "residual not quantized" is A's residual)
+    b_out = fact.other_out or b
+    does = f"compute{s} and write{s} {b}" if b_out == b else f"compute{s} {b} and write{s} {b_out}"
+    b_kernel, a_kernel = (" on a Tensor Core kernel", f" on a {core}") if fact.kernel is not None else ("", "")
+    a_why = f" {fact.reason}" if fact.reason.startswith("for ") else why
+    return (f"{what} now {does}{b_kernel}, where A computed {a}{a_kernel} and wrote {fact.out}{a_why}"
+            f"{via}{ms}")
 

@@ -77,13 +77,32 @@ def test_int8_layers_that_still_write_float_are_said_apart() -> None:
     assert "8 convolutions moved from FP16 to INT8 (-0.106 ms)" in text   # these write INT8
     assert ("fully connected layer (Gemm) (A: Gemm_48; B: fc) now computes INT8 instead of FP16 but outputs FP32 "
             "(for the network output) (+0.002 ms)") in text
-    # mirrored: diff qat fp16 says the same groups from the other side
+    # mirrored: diff qat fp16 says the same groups from the other side, each side's facts its own (see
+    # test_mirrored_float_out_says_each_side_its_own_facts)
     back = _diff_json("qat", "fp16")["causes"][0]["text"]
-    assert ("convolution (A: conv1; B: Conv_0 + Relu_1) now computes FP16 instead of INT8 with FP32 output (for "
-            "MaxPool_12, which runs FP32), on a Tensor Core kernel where A ran a CUDA-core int8x4 kernel "
+    assert ("convolution (A: conv1; B: Conv_0 + Relu_1) now computes and writes FP16 on a Tensor Core kernel, "
+            "where A computed INT8 on a CUDA-core int8x4 kernel and wrote FP32 for MaxPool_12, which runs FP32 "
             "(-0.090 ms)") in back
-    assert ("8 convolutions with fused residual adds now compute FP16 instead of INT8 with FP16 output (residual "
-            "not quantized) (+0.085 ms)") in back
+    assert ("8 convolutions with fused residual adds now compute and write FP16, where A computed INT8 and wrote "
+            "FP16 (residual not quantized) (+0.085 ms)") in back
+
+
+def test_mirrored_float_out_says_each_side_its_own_facts() -> None:
+    """Review (session 9, round 2): `diff qat fp16` put A's facts on B's layer - "now computes FP16 instead of INT8
+    with FP32 output (for MaxPool_12, which runs FP32)", but B's Conv_0 + Relu_1 writes FP16 (C%8) for MaxPool_2,
+    a CudaPooling layer running FP16 (fp16 graph.json), and "(residual not quantized)" described the FP16 engine,
+    where nothing is quantized. The mirrored sentence says B's compute/output, then A's kernel, output and reason."""
+    for a, b in (("qat", "fp16"), ("qat-residual-qgap", "fp16")):
+        back = _diff_json(a, b)["causes"]
+        text = " ".join(c["text"] for c in back)
+        assert "instead of INT8 with" not in text
+        assert "where A computed INT8" in text
+    qgap = " ".join(c["text"] for c in _diff_json("qat-residual-qgap", "fp16")["causes"])
+    assert ("fully connected layer (Gemm) (A: fc; B: Gemm_48) now computes and writes FP16, where A computed INT8 "
+            "and wrote FP32 for the network output") in qgap
+    # the forward direction is unchanged
+    fwd = _diff_json("fp16", "qat")["causes"][0]["text"]
+    assert "now computes INT8 instead of FP16 but outputs FP32 (for MaxPool_12, which runs FP32)" in fwd
 
 
 def test_an_event_names_members_its_net_hides(monkeypatch: pytest.MonkeyPatch) -> None:
