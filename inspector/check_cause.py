@@ -39,6 +39,7 @@ def slower_causes(groups: pd.DataFrame, layers_a: pd.DataFrame, layers_b: pd.Dat
         return {}
     by_a = _by_name(layers_a, {n for names in slower["layers_a"].tolist() for n in names})
     by_b = _by_name(layers_b, {n for names in slower["layers_b"].tolist() for n in names})
+    _mark_writers(by_b, layers_b, layers_a)
     out: dict[int, str] = {}
     for gid, names_a, names_b in zip(slower["group_id"].tolist(), slower["layers_a"].tolist(),
                                      slower["layers_b"].tolist(), strict=True):
@@ -47,6 +48,19 @@ def slower_causes(groups: pd.DataFrame, layers_a: pd.DataFrame, layers_b: pd.Dat
         if rows_a and rows_b and len(rows_a) == len(names_a) and len(rows_b) == len(names_b):
             out[int(gid)] = CAUSE_PREFIX + _what_changed(rows_a, rows_b)
     return out
+
+
+def _mark_writers(rows: Mapping[str, dict[str, Any]], layers: pd.DataFrame, other: pd.DataFrame) -> None:
+    """Give each record ``writers``: its input tensor -> the layer writing it ("the new DequantizeLinear_291" when
+    the other engine has no layer of that name), from the layer JSON's producer edges (none without them)."""
+    if not {"layer_index", "output_names"} <= set(layers.columns):
+        return
+    wanted = {int(p) for r in rows.values() if isinstance(r.get("producers"), list) for p in r["producers"]}
+    found = layers.loc[layers["layer_index"].isin(list(wanted)), ["name", "output_names"]].to_dict("records")
+    theirs = set(other["name"].tolist()) if "name" in other else set()
+    for r in rows.values():
+        r["writers"] = {str(t): ("the new " if str(w["name"]) not in theirs else "") + str(w["name"])
+                        for w in found for t in (w["output_names"] if isinstance(w["output_names"], list) else [])}
 
 
 def cause_note(groups: pd.DataFrame, causes: Mapping[int, str]) -> str:
@@ -147,10 +161,36 @@ def _one_layer(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
         parts.append(f"{what} now reads {_reads(b)} where it read {_reads(a)}")
     if _writes(a) != _writes(b):
         parts.append(f"{'' if parts else what + ' now '}writes {_writes(b)} where it wrote {_writes(a)}")
+    parts += _other_inputs(a, b)
     if _text(a["layer_type"]) != _text(b["layer_type"]):
         parts.append(f"layer type {_text(a['layer_type'])} -> {_text(b['layer_type'])}")
     if _tactic(a) != _tactic(b):
         parts.append(f"tactic {_tactic(a)} -> {_tactic(b)}")
+    return parts
+
+
+def _tensor(t: Mapping[str, Any]) -> str:
+    """A tensor as "name (FP16 NC/32HW32)"."""
+    said = " ".join(x for x in (_text(t.get("dtype")), _text(t.get("layout"))) if x)
+    return f"{_text(t.get('name')) or 'unnamed'}" + (f" ({said})" if said else "")
+
+
+def _other_inputs(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
+    """The inputs after the first (a fused Add's residual, ...) whose precision or layout changed, or that one side
+    lacks, by position: "input 1 is now onnx::Add_454 (FP32 NCHW) where it was inputs.28 (FP16 NC/32HW32)" (a
+    tensor renamed alone is not said: two exports name the same tensor differently)."""
+    ins_a = a["inputs"] if isinstance(a["inputs"], list) else []
+    ins_b = b["inputs"] if isinstance(b["inputs"], list) else []
+    parts = []
+    for k in range(1, max(len(ins_a), len(ins_b))):
+        if k >= len(ins_a):
+            parts.append(f"input {k} is new: {_tensor(ins_b[k])}")
+        elif k >= len(ins_b):
+            parts.append(f"input {k} ({_tensor(ins_a[k])}) is gone")
+        elif any(_text(ins_a[k].get(key)) != _text(ins_b[k].get(key)) for key in ("dtype", "layout")):
+            by = (b.get("writers") or {}).get(_text(ins_b[k].get("name")))
+            parts.append(f"input {k} is now {_tensor(ins_b[k])}" + (f", written by {by}," if by else "")
+                         + f" where it was {_tensor(ins_a[k])}")
     return parts
 
 

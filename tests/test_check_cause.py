@@ -113,3 +113,14 @@ def test_no_layer_information_no_cause(capsys: pytest.CaptureFixture[str]) -> No
                             str(seed / "implicit-int8.profile.log"), "--strict-groups", "--json", "-"], capsys)
     assert code in (0, 1)
     assert "what changed in" not in out
+
+
+def test_a_changed_residual_input_is_said(capsys: pytest.CaptureFixture[str]) -> None:
+    """Review (session 9, round 2): check qat -> qat-residual said of layer4.1.conv2 only "now writes FP32 NCHW
+    where it wrote FP16 NC/32HW32, tactic ...", but its input 1 changed too: inputs.28 (FP16, 32-wide) became
+    onnx::Add_454 (row-major FP32), written by the new DequantizeLinear_291 (qat-residual graph.json)."""
+    code, out, err = run_cli(["check", "--baseline", QAT, "--candidate", str(RESNET / "qat-residual")], capsys)
+    assert code == 0 and err == ""
+    assert ("layer4.1.conv2: convolution now writes FP32 NCHW where it wrote FP16 NC/32HW32, input 1 is now "
+            "onnx::Add_454 (FP32 NCHW), written by the new DequantizeLinear_291, where it was inputs.28 "
+            "(FP16 NC/32HW32), tactic ") in " ".join(out.split())
