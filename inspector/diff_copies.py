@@ -128,8 +128,57 @@ def _one(x: str, own_x: list[int], own_y: list[int], split_x: Split, split_y: Sp
     phrase = (f"{copies_said} that {verb} {mine}'s {read_said} output of {lx.short(prod_x[0])} to {wrote_said}{dest}"
               f"{around}: {other}'s {ly.short(prod_y[0])} {'writes' if x == 'a' else 'wrote'} {wrote}"
               + (f" ({fmt_y})" if fmt_y else "") + " itself")
-    if copies_y:        # the other side's copies change the layout only
+    shared = _shared(copies, copies_y, lx)
+    if shared:          # both sides have layout-only copies: only the others were added / removed
+        phrase = _partly_shared(x, copies, shared, copies_y, lx, ly, prod_y[0], dest)
+    elif copies_y:      # the other side's copies change the layout only
         fmt_last = ly.get(copies_y[-1], "output_format")
         phrase += (f" (and {'a' if len(copies_y) == 1 else len(copies_y)} layout-only cop"
                    f"{'y' if len(copies_y) == 1 else 'ies'}" + (f" to {fmt_last})" if fmt_last else ")"))
     return (x, str(read), str(wrote), output), phrase
+
+
+def _shared(copies: list[int], copies_y: list[int], lx: _Layers) -> list[int]:
+    """The layout-only copies of side x (same precision in and out) matched, in order, by the other side's
+    copies (which change the layout only: the conversion is on x alone)."""
+    layout = [c for c in copies if lx.get(c, "precision") == lx.get(c, "output_precision")]
+    return layout[:len(copies_y)]
+
+
+def _copy_said(lx: _Layers, li: int) -> str:
+    """A copy as "Output Tensor 0 of reshape_after_Gemm_48" (TensorRT's name "Reformatting CopyNode for Output
+    Tensor 0 to reshape_after_Gemm_48"), else its name."""
+    name = str(lx.get(li, "name"))
+    head, sep, tail = name.partition(" for ")
+    what, to, dest = tail.partition(" to ")
+    return f"{what} of {dest}" if head.startswith("Reformatting CopyNode") and sep and to else name
+
+
+def _partly_shared(x: str, copies: list[int], shared: list[int], copies_y: list[int], lx: _Layers, ly: _Layers,
+                   prod_y: int, dest: str) -> str:
+    """The phrase when both sides have layout-only copies around the no-op and x also has others (fp32 -> fp16:
+    "1 reformat copy (Output Tensor 0 of reshape_after_Gemm_48: FP16 (NCHW) -> FP32 (NCHW) for the network
+    output): A's Gemm_48 wrote FP32 (NHWC4) itself; both have the layout-only copy (Input Tensor 0 of
+    reshape_after_Gemm_48), a no-op layer")."""
+    own = [c for c in copies if c not in shared]
+
+    def conv(li: int) -> str:
+        pairs = [(lx.get(li, "precision"), lx.get(li, "input_format")),
+                 (lx.get(li, "output_precision"), lx.get(li, "output_format"))]
+        return " -> ".join(f"{p} ({f})" if f else str(p) for p, f in pairs)
+
+    listed = "; ".join(f"{_copy_said(lx, c)}: {conv(c)}" for c in own)
+    n = len(own)
+    head = f"{n} reformat cop{'y' if n == 1 else 'ies'} ({listed}{dest})"
+    other = "B" if x == "a" else "A"
+    fmt_y = ly.get(prod_y, "output_format")
+    wrote = ly.get(prod_y, "output_precision")
+    itself = (f"{other}'s {ly.short(prod_y)} {'writes' if x == 'a' else 'wrote'} {wrote}"
+              + (f" ({fmt_y})" if fmt_y else "") + " itself")
+    types = {str(lx.get(c, "layer_type")) for c in shared} | {str(ly.get(c, "layer_type")) for c in copies_y}
+    m = len(shared)
+    kind = ", a no-op layer" if types <= ZERO_WORK_TYPES and m == 1 else (
+        ", no-op layers" if types <= ZERO_WORK_TYPES else "")
+    both = (f"both have the layout-only cop{'y' if m == 1 else 'ies'} "
+            f"({', '.join(_copy_said(lx, c) for c in shared)}){kind}")
+    return f"{head}: {itself}; {both}"

@@ -57,9 +57,18 @@ def test_mirror_says_the_copies_were_added() -> None:
 
 def test_fp32_to_fp16_the_fp16_fc_needs_an_output_copy() -> None:
     """fp32's Gemm_48 writes FP32 (NHWC4; one layout-only copy to NCHW); fp16's needs the FP16 -> FP32 copy: said
-    under "Layers run at another precision", not as "no-op layer (reshape_after_Gemm_48) moved from FP32 to FP16"."""
+    under "Layers run at another precision", not as "no-op layer (reshape_after_Gemm_48) moved from FP32 to FP16".
+    Review (session 9, round 2): it said "B added the 2 reformat copies", but fp32 has `Reformatting CopyNode for
+    Input Tensor 0 to reshape_after_Gemm_48` too (a NoOp, C%4 FP32 -> row major FP32; a_reformats 1,
+    b_reformats 2): B added 1 copy, both have the layout-only one."""
     doc = json.loads(_diff("fp32", "fp16", "json"))
     ev = next(e for e in doc["events"] if e["event"] == "reformat_added")
-    assert ev["text"].endswith("A's Gemm_48 wrote FP32 (NHWC4) itself (and a layout-only copy to NCHW) (+0.007 ms)")
+    assert ev["text"] == ("B added 1 reformat copy (Output Tensor 0 of reshape_after_Gemm_48: FP16 (NCHW) -> FP32 "
+                          "(NCHW) for the network output): A's Gemm_48 wrote FP32 (NHWC4) itself; both have the "
+                          "layout-only copy (Input Tensor 0 of reshape_after_Gemm_48), a no-op layer (+0.007 ms)")
+    back = json.loads(_diff("fp16", "fp32", "json"))
+    gone = next(e for e in back["events"] if e["event"] == "reformat_removed")
+    assert gone["text"].startswith("B removed 1 reformat copy (Output Tensor 0 of reshape_after_Gemm_48: FP16")
+    assert "B's Gemm_48 writes FP32 (NHWC4) itself; both have the layout-only copy" in gone["text"]
     assert next(c for c in doc["causes"] if c["cause"] == "precision")["effects"].count(ev["text"]) == 1
     assert not any(e["text"].startswith("no-op layer") for e in doc["events"])
