@@ -39,7 +39,8 @@ def slower_causes(groups: pd.DataFrame, layers_a: pd.DataFrame, layers_b: pd.Dat
         return {}
     by_a = _by_name(layers_a, {n for names in slower["layers_a"].tolist() for n in names})
     by_b = _by_name(layers_b, {n for names in slower["layers_b"].tolist() for n in names})
-    _mark_writers(by_b, layers_b, layers_a)
+    added = groups.loc[groups["status"] == "added", "layers_b"].tolist()
+    _mark_writers(by_b, layers_b, {str(n) for names in added for n in names})
     out: dict[int, str] = {}
     for gid, names_a, names_b in zip(slower["group_id"].tolist(), slower["layers_a"].tolist(),
                                      slower["layers_b"].tolist(), strict=True):
@@ -50,16 +51,15 @@ def slower_causes(groups: pd.DataFrame, layers_a: pd.DataFrame, layers_b: pd.Dat
     return out
 
 
-def _mark_writers(rows: Mapping[str, dict[str, Any]], layers: pd.DataFrame, other: pd.DataFrame) -> None:
+def _mark_writers(rows: Mapping[str, dict[str, Any]], layers: pd.DataFrame, added: set[str]) -> None:
     """Give each record ``writers``: its input tensor -> the layer writing it ("the new DequantizeLinear_291" when
-    the other engine has no layer of that name), from the layer JSON's producer edges (none without them)."""
+    that layer is in a group only the candidate has, check's ``added``), from the layer JSON's producer edges."""
     if not {"layer_index", "output_names"} <= set(layers.columns):
         return
     wanted = {int(p) for r in rows.values() if isinstance(r.get("producers"), list) for p in r["producers"]}
     found = layers.loc[layers["layer_index"].isin(list(wanted)), ["name", "output_names"]].to_dict("records")
-    theirs = set(other["name"].tolist()) if "name" in other else set()
     for r in rows.values():
-        r["writers"] = {str(t): ("the new " if str(w["name"]) not in theirs else "") + str(w["name"])
+        r["writers"] = {str(t): ("the new " if str(w["name"]) in added else "") + str(w["name"])
                         for w in found for t in (w["output_names"] if isinstance(w["output_names"], list) else [])}
 
 

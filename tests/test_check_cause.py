@@ -124,3 +124,7 @@ def test_a_changed_residual_input_is_said(capsys: pytest.CaptureFixture[str]) ->
     assert ("layer4.1.conv2: convolution now writes FP32 NCHW where it wrote FP16 NC/32HW32, input 1 is now "
             "onnx::Add_454 (FP32 NCHW), written by the new DequantizeLinear_291, where it was inputs.28 "
             "(FP16 NC/32HW32), tactic ") in " ".join(out.split())
+    # two exports name layers differently: "the new" only for a layer check reports as added
+    code, out, err = run_cli(["check", "--baseline", QGAP, "--candidate", FP16], capsys)
+    assert ("input 1 is now input.132 (FP16 NHWC8), written by Conv_38 + Add_39 + Relu_40, where it was "
+            "onnx::DequantizeLinear_424 (INT8 NC/32HW32)") in " ".join(out.split())
