@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 
 def profile_iterations(digits: str, path: Any) -> int:
     """The run count of a ``=== Profile (N iterations ) ===`` title: a whole number from 1 to a 64-bit count, as a
-    profile JSON's ``{"count": N}`` (0 or 10**400 iterations is an edited table: refused, the number cut)."""
-    n = int(digits) if len(digits) <= 20 else None
+    profile JSON's ``{"count": N}`` (0, -1, 1e3 or 10**400 iterations is an edited table: refused, the number cut)."""
+    whole = digits.isascii() and digits.isdigit()
+    n = int(digits) if whole and len(digits) <= 20 else None
     if n is None or not 1 <= n <= _io.MAX_COUNT:
-        why = "beyond any real run" if n is None or n > _io.MAX_COUNT else "a whole number of at least 1"
+        why = ("beyond any real run" if whole and (n is None or n > _io.MAX_COUNT)
+               else "a whole number of at least 1")
         raise TrtInspectError(f"--dumpProfile table: its title says {_io.clip(digits)} iterations, not a number of "
                               f"profiled iterations ({why})", path=path,
                               hint="the layer profile table is damaged or edited; re-run trtexec with --dumpProfile")

@@ -43,7 +43,9 @@ _FLAGS5 = frozenset({"safe", "fp16", "int8", "verbose", "allowGPUFallback", "use
 ARGUMENT5 = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9]*)(?:: (?P<value>.*))?$")
 INPUT5 = re.compile(r'^Input "(?P<name>[^"]+)": (?P<dims>\d+(?:x\d+)*)\s*$')
 SECTION = re.compile(r"^=== (?P<title>.+?) ===\s*$")
-PROFILE_TITLE = re.compile(r"^Profile \((?P<n>\d+) iterations? ?\)$")
+# ``n`` is any token so a damaged count (-1, 1e3, 12.5) reaches profile_iterations' refusal instead of leaving the
+# table untitled (read as 'count not printed')
+PROFILE_TITLE = re.compile(r"^Profile \((?P<n>[^\s()]+) iterations? ?\)$")
 
 # ---- performance summary ---------------------------------------------------------------------------------
 

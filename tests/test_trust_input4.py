@@ -1,0 +1,30 @@
+"""Fourth input-trust trial: options silently ignored, config files overwritten, damaged --dumpProfile titles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import LOGS, run_cli
+
+
+def one_line_error(code: int, out: str, err: str) -> str:
+    assert code == 2 and out == "", (code, out, err)
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err and "internal error" not in err, err
+    return err
+
+
+# ---- 3. a negative or non-integer --dumpProfile title count is refused as 0 is ------------------------------------
+@pytest.mark.parametrize("n", ["-1", "1e3", "12.5", "+5", "x"])
+def test_dumpprofile_title_not_a_whole_count_is_refused(n: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """`=== Profile (-1 iterations ) ===` (or 1e3) left the table untitled: report said 'the iteration count was
+    not printed ... about 18357 iterations' and exited 0."""
+    src = LOGS / "trt10.16-h100" / "result-05.log"
+    text = src.read_text(encoding="utf-8")
+    assert "(18362 iterations )" in text
+    log = tmp_path / "p.log"
+    log.write_text(text.replace("(18362 iterations )", f"({n} iterations )", 1), encoding="utf-8")
+    err = one_line_error(*run_cli(["report", str(log)], capsys))
+    assert (f"p.log: --dumpProfile table: its title says {n} iterations, not a number of profiled iterations "
+            "(a whole number of at least 1)") in err
