@@ -317,6 +317,7 @@ def test_strict_groups_true_or_false_in_any_case(workspace: Path, tmp_path: Path
     assert run.code == 0, run.stdout + run.stderr
     argv = argv_file.read_text(encoding="utf-8").splitlines()
     assert ("--strict-groups" in argv) is (value.lower() == "true")
+    assert ("--no-strict-groups" in argv) is (value.lower() == "false")
     assert "::error" not in run.stdout
 
 
@@ -356,3 +357,17 @@ def test_gitlab_example_runs_check_before_the_diff() -> None:
     assert "|| code=$?" in script and 'exit "$code"' in script
     diff_line = script[script.index("trtinspect diff"):]
     assert "||" in diff_line.split("fi")[0]
+
+
+@pytest.mark.parametrize("value, code, verdict",
+                         [("false", 0, "pass"), ("FALSE", 0, "pass"), ("true", 1, "regression")])
+def test_strict_groups_input_overrides_the_config_file(workspace: Path, value: str, code: int, verdict: str) -> None:
+    """`strict-groups=false` added no argument, so a config file's `strict_groups = true` won and qat ->
+    qat-residual (faster end to end, some groups slower: traded) failed; it now passes --no-strict-groups."""
+    (workspace / "latency.toml").write_text("[check]\nstrict_groups = true\n", encoding="utf-8")
+    run = run_action(workspace, baseline="runs/base/run1", candidate="runs/cand/run1", config="latency.toml",
+                     thresholds=f"strict-groups={value}", html_diff="false")
+    assert run.code == code, run.stdout + run.stderr
+    assert run.outputs["verdict"] == verdict
+    data = json.loads((Path(run.outputs["report-dir"]) / "check.json").read_text(encoding="utf-8"))
+    assert any(g["status"] == ("regression" if code else "traded") for g in data["groups"]), data["groups"]

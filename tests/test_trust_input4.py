@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import LOGS, run_cli
+from conftest import LOGS, RESNET, run_cli
 
 
 def one_line_error(code: int, out: str, err: str) -> str:
@@ -28,3 +28,18 @@ def test_dumpprofile_title_not_a_whole_count_is_refused(n: str, tmp_path: Path,
     err = one_line_error(*run_cli(["report", str(log)], capsys))
     assert (f"p.log: --dumpProfile table: its title says {n} iterations, not a number of profiled iterations "
             "(a whole number of at least 1)") in err
+
+
+# ---- 1. --no-strict-groups overrides a config file's strict_groups = true ----------------------------------------
+@pytest.mark.parametrize("flags, code", [([], 1), (["--no-strict-groups"], 0), (["--strict-groups"], 1)])
+def test_no_strict_groups_overrides_the_config(flags: list[str], code: int, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """check had no --no-strict-groups, so a config's strict_groups = true could not be turned off for one run (the
+    action's strict-groups=false was silently ignored)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "trtinspect.toml").write_text("[check]\nstrict_groups = true\n", encoding="utf-8")
+    code_, out, err = run_cli(["check", "--baseline", str(RESNET / "qat"), "--candidate",
+                               str(RESNET / "qat-residual"), *flags], capsys)
+    assert code_ == code, out + err
+    assert ("traded" in out) is (code == 0)

@@ -368,10 +368,10 @@ def gate_options(fields: Sequence[str]) -> Callable[[F], F]:
                      help="Smallest share of total time a group needs to be flagged [1%]."),
         click.option("--alpha", default=None,
                      help="Significance level (p end-to-end, BH q per group) [0.05]."),
-        click.option("--strict-groups", is_flag=True, default=None,
+        click.option("--strict-groups/--no-strict-groups", default=None,
                      help="Fail on slower groups even when end-to-end GPU compute improved beyond --threshold "
                      "(significantly, when >= 3 runs a side allow a test; on size alone with fewer). Default: "
-                     "report them as 'traded'."),
+                     "the config's strict_groups, else report them as 'traded'; either flag overrides the config."),
         click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
                      help="TOML config (default: trtinspect.toml or pyproject.toml [tool.trtinspect.check])."),
         click.option("--allow-different", multiple=True, metavar="FIELD...",
