@@ -106,6 +106,14 @@ def _parse_number(value: Any, *, name: str, kind: str, where: str) -> float | in
     return int(number) if kind == "runs" else number
 
 
+def searched_config_files(cwd: str | Path | None = None) -> list[Path]:
+    """Every config file ``check`` looks for without ``--config`` (each of :data:`CONFIG_FILES` in the working
+    directory), whether it exists or not: never an output of ``check``, whichever config this run opened (an output
+    written there would be read, or refused, as the next run's settings)."""
+    folder = Path(cwd) if cwd is not None else Path.cwd()
+    return [folder / name for name in CONFIG_FILES]
+
+
 def find_config(cwd: Path, read: list[Path] | None = None) -> tuple[dict[str, Any], Path | None]:
     """The ``check`` table of the first config file in ``cwd`` that has one. A file found here is held to the
     same rules as ``--config`` (:func:`_refuse_stray_keys`): a key outside the check table is refused, never

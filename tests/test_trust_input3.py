@@ -107,14 +107,15 @@ def test_check_never_writes_over_a_config_file_it_read(name: str, text: str, tmp
     assert (tmp_path / name).read_text(encoding="utf-8") == text
 
 
-def test_check_writes_a_file_named_like_a_config_it_did_not_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    """trtinspect.toml holds the check table, so pyproject.toml is never opened: not an input."""
+def test_check_refuses_a_file_named_like_a_config_it_did_not_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """trtinspect.toml holds the check table, so pyproject.toml is not opened this time; it is still a config
+    file check looks for (the next run, without trtinspect.toml, would read it): refused (tests/test_trust_input4)."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "trtinspect.toml").write_text("[check]\nthreshold = \"5%\"\n", encoding="utf-8")
-    code, _, err = run_cli(["check", "--baseline", QAT, "--candidate", RES, "--json", "pyproject.toml"], capsys)
-    assert code == 0, err
-    assert json.loads((tmp_path / "pyproject.toml").read_text(encoding="utf-8"))["verdict"] == "pass"
+    code, out, err = run_cli(["check", "--baseline", QAT, "--candidate", RES, "--json", "pyproject.toml"], capsys)
+    assert code == 2 and out == "" and "pyproject.toml: is a config file name check looks for" in err, err
+    assert not (tmp_path / "pyproject.toml").exists()
 
 
 # ---- 4. options given twice, or with one they exclude: a usage error naming the conflict ----------------------

@@ -43,3 +43,46 @@ def test_no_strict_groups_overrides_the_config(flags: list[str], code: int, tmp_
                                str(RESNET / "qat-residual"), *flags], capsys)
     assert code_ == code, out + err
     assert ("traded" in out) is (code == 0)
+
+
+# ---- 2. check never writes onto a config file name it looks for, opened this time or not -------------------------
+@pytest.mark.parametrize("setup, target, extra", [
+    ({"trtinspect.toml": '[check]\nthreshold = "5%"\n', "ci.toml": '[check]\nthreshold = "5%"\n'},
+     "trtinspect.toml", ["--config", "ci.toml"]),
+    ({"trtinspect.toml": '[check]\nthreshold = "5%"\n', "pyproject.toml": "[tool.black]\nline-length = 100\n"},
+     "pyproject.toml", []),
+    ({}, "trtinspect.toml", []),
+    ({}, "./pyproject.toml", []),
+])
+def test_check_refuses_an_output_named_as_a_config_file(setup: dict[str, str], target: str, extra: list[str],
+                                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """`check --config ci.toml --json trtinspect.toml` replaced trtinspect.toml with JSON (exit 0) and the next plain
+    check failed; with a trtinspect.toml present, `--json pyproject.toml` replaced a [tool.black] pyproject.toml."""
+    monkeypatch.chdir(tmp_path)
+    for name, text in setup.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    err = one_line_error(*run_cli(["check", "--baseline", str(RESNET / "qat"), "--candidate",
+                                   str(RESNET / "qat-residual"), *extra, "--json", target], capsys))
+    assert f"{target}: is a config file name check looks for" in err and "Give --json another file name" in err
+    assert {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()} == setup
+
+
+def test_check_writes_a_config_name_in_another_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the working directory is searched: reports/pyproject.toml is an ordinary output."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reports").mkdir()
+    code, _, err = run_cli(["check", "--baseline", str(RESNET / "qat"), "--candidate", str(RESNET / "qat-residual"),
+                            "--json", "reports/pyproject.toml"], capsys)
+    assert code == 0, err
+    assert (tmp_path / "reports" / "pyproject.toml").read_text(encoding="utf-8").startswith("{")
+
+
+def test_check_record_onto_a_config_name_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    err = one_line_error(*run_cli(["check", "--baseline", str(RESNET / "qat"), "--candidate",
+                                   str(RESNET / "qat-residual"), "--record", "trtinspect.toml"], capsys))
+    assert "trtinspect.toml: is a config file name check looks for" in err and "--record" in err
+    assert list(tmp_path.iterdir()) == []

@@ -22,6 +22,7 @@ from trtinspect.cli.options import (
     gate_options,
     guard_outputs,
     load_evidence,
+    refuse_config_outputs,
     refuse_overwriting_inputs,
     runs_label,
     side_labels,
@@ -30,7 +31,7 @@ from trtinspect.cli.options import (
 )
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector.check import COMPARABILITY, run_check
-from trtinspect.inspector.check_config import resolve
+from trtinspect.inspector.check_config import resolve, searched_config_files
 
 RECORD_DEFAULT = "__default__"
 
@@ -90,8 +91,10 @@ def command(baseline: tuple[str, ...], candidate: tuple[str, ...], config_file: 
     targets = file_format_targets("check", options)  # so do two formats sent to standard output
     # and an output onto a config file it read (pyproject.toml without a trtinspect table too), the history
     # store, an input or another output
-    guard_outputs({f"--{fmt}": target for fmt, target in targets.items()}, *cfg.read, record_file,
-                  *baseline, *candidate)
+    outputs = {f"--{fmt}": target for fmt, target in targets.items()}
+    guard_outputs(outputs, *cfg.read, record_file, *baseline, *candidate)
+    # nor onto a config file name check looks for, opened this time or not (--config ci.toml --json trtinspect.toml)
+    refuse_config_outputs({**outputs, "--record": record_file}, searched_config_files())
     base = _load_all(baseline, "baseline")
     cand = _load_all(candidate, "candidate")
     result = run_check(base, cand, cfg.thresholds, overrides=cfg.overrides, allow_different=cfg.allow_different,

@@ -113,6 +113,21 @@ def guard_outputs(outputs: Mapping[str, str | Path | None], *read_only: str | Pa
                                   hint="create the folder first or give another path")
 
 
+def refuse_config_outputs(outputs: Mapping[str, str | Path | None], config_files: Sequence[Path]) -> None:
+    """One line, exit 2, when an output file is a config file name the command looks for (``check --json
+    trtinspect.toml`` or ``pyproject.toml`` in the working directory), existing or not, opened this time or not:
+    the output would replace the project's settings (or become them) and the next run would read it."""
+    names = {os.path.realpath(p) for p in config_files}
+    for option, target in outputs.items():
+        if target is None or str(target) == "-":
+            continue
+        if _is_one_of(target, names):
+            raise TrtInspectError(
+                f"is a config file name check looks for ({', '.join(p.name for p in config_files)} in the working "
+                f"directory); writing the {option} output there would replace or become the settings the next "
+                "check reads", path=target, hint=f"give {option} another file name")
+
+
 def load_evidence(*paths: str | Path, name: str | None = None, what: str = "TensorRT evidence") -> EngineBundle:
     """:func:`load`, refusing an Nsight Systems export without TensorRT activity (check and diff compare
     TensorRT engines; such an export has no engine to compare)."""
