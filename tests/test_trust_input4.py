@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import LOGS, RESNET, run_cli
+from conftest import DATA, LOGS, RESNET, run_cli
 
 
 def one_line_error(code: int, out: str, err: str) -> str:
@@ -86,3 +86,38 @@ def test_check_record_onto_a_config_name_is_refused(tmp_path: Path, monkeypatch:
                                    str(RESNET / "qat-residual"), "--record", "trtinspect.toml"], capsys))
     assert "trtinspect.toml: is a config file name check looks for" in err and "--record" in err
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- 4. options a mode ignores are refused, PATHS after -- included -----------------------------------------------
+@pytest.mark.parametrize("args, expect", [
+    (["lint", "--list-rules", "--", "sample:resnet18-a100/qat"], "--list-rules cannot be combined with PATHS"),
+    (["lint", "--list-rules", "--rules", "hot-layer", "--", "x"], "--list-rules cannot be combined with PATHS"),
+])
+def test_list_rules_with_paths_after_double_dash_is_refused(args: list[str], expect: str,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """`lint --list-rules -- PATH` listed the rules and exited 0: the conflict check stopped at `--`."""
+    err = one_line_error(*run_cli(args, capsys))
+    assert f"trtinspect lint: error: {expect}" in err
+
+
+def test_lint_paths_after_double_dash_still_lint(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(["lint", "--", "sample:resnet18-a100/qat"], capsys)
+    assert code == 0 and "resnet" in out, err
+
+
+@pytest.mark.parametrize("extra, named", [
+    (["--layer", "x", "--engine", "y", "--limit", "1"], "--engine or --layer or --limit"),
+    (["--limit", "1"], "--limit"),
+    (["--engine=y"], "--engine"),
+])
+def test_history_check_with_list_filters_is_refused(extra: list[str], named: str, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`history H.db --check --layer x --engine y --limit 1` ignored the filters and said 'sound', exit 0."""
+    store = tmp_path / "h.sqlite"
+    store.write_bytes((DATA / "history" / "v1-store.sqlite").read_bytes())
+    before = store.read_bytes()
+    err = one_line_error(*run_cli(["history", str(store), "--check", *extra], capsys))
+    assert f"trtinspect history: error: --check cannot be combined with {named}: it checks the whole store" in err
+    assert store.read_bytes() == before
+    code, out, _ = run_cli(["history", str(store), "--check"], capsys)
+    assert code == 0 and "sound" in out

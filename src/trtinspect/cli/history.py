@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from trtinspect.cli import echo
-from trtinspect.cli.options import text_width
+from trtinspect.cli.options import ExclusiveOption, text_width
 from trtinspect.errors import TrtInspectError
 from trtinspect.inspector import history
 from trtinspect.inspector.check_inputs import HISTORY_LSUM, history_stat
@@ -45,8 +45,11 @@ def _ms(x: Any) -> str:
     "--check",
     "verify",
     is_flag=True,
+    cls=ExclusiveOption,
+    excludes=("engine_name", "layer", "limit"),
+    why="it checks the whole store and lists no checks (it takes DB or --db only)",
     help="Check the store (SQLite integrity check, damaged rows, rows of no check, partial checks) and print "
-    "its counts; list every problem and exit 2 if anything is wrong.",
+    "its counts; list every problem and exit 2 if anything is wrong. Takes no --engine, --layer or --limit.",
 )
 def command(db_arg: str | None, db: str | None, engine_name: str | None, layer: str | None, limit: int,
             verify: bool) -> None:

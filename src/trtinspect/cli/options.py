@@ -457,7 +457,8 @@ def _takes_value(param: click.Option) -> bool | None:
 
 def _given(command: click.Command, args: Sequence[str]) -> tuple[dict[str, list[str]], list[str]]:
     """(parameter name -> each time it was given, as written; the positional arguments) of a command's raw
-    arguments, read as click reads them; stops at ``--`` (what follows is passed on)."""
+    arguments, read as click reads them: what follows ``--`` is positional (``lint --list-rules -- PATH`` gives a
+    PATH), never an option."""
     table = {opt: p for p in command.params if isinstance(p, click.Option)
              for opt in (*p.opts, *p.secondary_opts)}
     seen: dict[str, list[str]] = {}
@@ -467,6 +468,7 @@ def _given(command: click.Command, args: Sequence[str]) -> tuple[dict[str, list[
         token = args[i]
         i += 1
         if token == "--":
+            positional += args[i:]
             break
         if not token.startswith("-") or token == "-":
             positional.append(token)
