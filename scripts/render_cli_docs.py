@@ -33,7 +33,9 @@ missing argument, an unknown option or choice) is one line too, exit 2: `trtinsp
 argument 'B' (see trtinspect diff --help)`. So is an option that takes one value, or a flag, given twice
 (`check --json a --json b`, `diff --format html --format json`, `capture --cuda-graph --no-cuda-graph`: only the
 last was used), and an option with one it makes meaningless (`lint --list-rules` with PATHS, `--fail-on`, `--top`,
-`--name` or `--absorbed`); repeatable options (`--baseline`, `--allow-different`, `--plugins`) are not
+`--name` or `--absorbed`, PATHS after `--` included: `lint --list-rules -- PATH` listed the rules, exit 0;
+`history --check` with `--engine`, `--layer` or `--limit`, which it ignored and said `sound`); repeatable options
+(`--baseline`, `--allow-different`, `--plugins`) are not
 affected. A closed standard output (`trtinspect lint ... --format sarif |
 head -1`) never changes the exit status, whatever the format: the rest of the output is dropped and the command
 ends with its own code (so `set -o pipefail` reads the verdict, not the pipe).
@@ -43,7 +45,11 @@ an input file, a config file the command read (the `--config` file; without it, 
 `pyproject.toml` in the working directory that `check` opened looking for its table, whether or not it held
 one: `check ... --json pyproject.toml` beside a `pyproject.toml` of `[tool.black]` only is refused) or the
 `--record` history store, or two outputs given one file, are refused (exit 2) before any work, as is an output
-whose folder does not exist. `capture --out` must be a new or empty
+whose folder does not exist. `check` also refuses any output (and `--record`) named `trtinspect.toml` or
+`pyproject.toml` in the working directory, the config files it looks for, whether or not they exist and whether or
+not this run opened them (`check --config ci.toml --json trtinspect.toml` replaced the project's
+`trtinspect.toml` with JSON and the next plain `check` failed on it; with a `trtinspect.toml` present,
+`--json pyproject.toml` replaced a `[tool.black]` `pyproject.toml`). `capture --out` must be a new or empty
 folder; `profile --out` replaces bundle files only with `--overwrite`.
 
 PATH arguments accept a bundle directory, an engine file with sidecar files beside it, trtexec JSON exports or
