@@ -481,6 +481,13 @@ def _refuse_foreign_logs(bundle: EngineBundle, ctx: kinds.LoadContext) -> None:
         other.layer_names = [str(n) for n in bundle.layers["name"]]
     if "profile" in bundle.sources:
         other.profile_names = [str(n) for n in bundle.profile["name"]]
+    times = next(iter(bundle.sources.get("times", [])), None)
+    if other.summary is None and times is not None and any(not lg.summary.empty for _, lg in ctx.logs):
+        from trtinspect.parsers.timing import timing_summary
+        from trtinspect.parsers.trtexec_summary import contradiction
+
+        # the log's summary (applied) vs the figures its times file recomputes; not cached on the bundle
+        other.times_off = (contradiction(timing_summary(bundle).agreement), Path(times))
     bundle.notes.extend(check_logs(ctx.logs, other))
 
 

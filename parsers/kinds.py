@@ -307,7 +307,9 @@ def apply_logs(ctx: LoadContext, paths: list[Path]) -> None:
     from trtinspect.parsers.log_belonging import snapshot
 
     b = ctx.bundle
-    ctx.before_logs = snapshot(b.device, b.model_options, b.inference_options)   # the TREx metadata's facts
+    src = b.extras.get("summary_source")   # the TREx metadata's facts, its performance summary included
+    ctx.before_logs = snapshot(b.device, b.model_options, b.inference_options, b.summary,
+                               Path(src) if src else None)
     cut = [str(p) for p, lg in ctx.logs if lg.cut_off]
     if cut:   # what a gate must not judge (inspector.check_inputs); report and lint keep the log's note
         ctx.bundle.extras["cut_logs"] = cut

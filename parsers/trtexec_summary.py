@@ -285,6 +285,12 @@ def _digit(value: float) -> float:
     return 10.0 ** (math.floor(math.log10(abs(value))) - 5) if value else 0.0
 
 
+def printed_apart(a: float, b: float) -> bool:
+    """Whether two figures trtexec printed (6 significant digits) are of different values: they differ beyond one
+    unit in the 6th digit, their printing's rounding."""
+    return printed(a) != printed(b) and abs(a - b) > max(_digit(a), _digit(b))
+
+
 def _timestamp_res(times: pd.DataFrame, col: str) -> float:
     vals = times[col].abs().dropna() if col in times else pd.Series(dtype="float64")
     return _digit(float(vals.max())) if len(vals) else 0.0
