@@ -6,26 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
+from test_lint_review_s9 import H100_LOG, _lint, _one  # one copy of the helpers
 
-from trtinspect.cli import cli
-
-REPO = Path(__file__).resolve().parent.parent
-H100_LOG = REPO / "sample_engines" / "trtexec-logs" / "trt10.16-h100" / "result-02.log"
 SCRATCH_LINES = [1740, 1753, 1955, 2334, 3739, 4264, 4386, 4550, 4562, 4573]  # "Scratch requested: N, available: 1024"
-
-
-def _lint(*args: str) -> dict:
-    result = CliRunner().invoke(cli, ["lint", *args, "--format", "json"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    found: dict = json.loads(result.output)
-    return found
-
-
-def _one(findings: dict, rule_id: str) -> dict:
-    hits = [f for f in findings["findings"] if f["rule_id"] == rule_id]
-    assert len(hits) == 1, [f["rule_id"] for f in findings["findings"]]
-    return hits[0]
 
 
 def test_verbose_scratch_skips_are_counted_with_the_warnings() -> None:
