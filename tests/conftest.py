@@ -61,16 +61,28 @@ def nsys_generated_b(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def edited_export(source: Path, target: Path, sql: str) -> Path:
-    """A copy of a GENERATED nsys export at ``target`` with one SQL statement applied (a test's variation)."""
+    """A copy of an SQLite file (a GENERATED nsys export, a history store) at ``target`` with SQL applied: one
+    statement or a script (a test's variation, or rows damaged by hand)."""
     import shutil
     import sqlite3
 
     shutil.copy(source, target)
     con = sqlite3.connect(target)
-    con.execute(sql)
+    con.executescript(sql)
     con.commit()
     con.close()
     return target
+
+
+def recorded_checks(store: Path, runs: int, baseline: str, candidate: str) -> Path:
+    """A history store written by ``runs`` real ``check --record`` runs of baseline vs candidate (each exit 0)."""
+    from trtinspect.cli import main
+
+    for _ in range(runs):
+        with pytest.raises(SystemExit) as exc:
+            main(["check", "--baseline", baseline, "--candidate", candidate, "--record", str(store)])
+        assert exc.value.code == 0
+    return store
 
 
 def _derive_module() -> Any:

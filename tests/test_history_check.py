@@ -6,35 +6,18 @@ It named the first and said "(and 2 more)". The store is written by `check --rec
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import RESNET, run_cli
+from conftest import RESNET, edited_export, recorded_checks, run_cli
 
 QAT, RES = str(RESNET / "qat"), str(RESNET / "qat-residual")
 
 
 @pytest.fixture(scope="module")
 def three_checks(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from trtinspect.cli import main
-
-    store = tmp_path_factory.mktemp("hist3") / "h.sqlite"
-    for _ in range(3):
-        with pytest.raises(SystemExit) as exc:
-            main(["check", "--baseline", QAT, "--candidate", RES, "--record", str(store)])
-        assert exc.value.code == 0
-    return store
-
-
-def _damaged(src: Path, dst: Path, sql: str) -> Path:
-    shutil.copy(src, dst)
-    con = sqlite3.connect(dst)
-    con.executescript(sql)
-    con.commit()
-    con.close()
-    return dst
+    return recorded_checks(tmp_path_factory.mktemp("hist3") / "h.sqlite", 3, QAT, RES)
 
 
 def test_every_damaged_row_is_named(three_checks: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,7 +25,7 @@ def test_every_damaged_row_is_named(three_checks: Path, tmp_path: Path, capsys: 
     group_row = con.execute("SELECT min(id) FROM group_measurements WHERE run_id = 2").fetchone()[0]
     layer_row = con.execute("SELECT max(id) FROM layer_measurements WHERE run_id = 3").fetchone()[0]
     con.close()
-    store = _damaged(three_checks, tmp_path / "bad.sqlite", f"""
+    store = edited_export(three_checks, tmp_path / "bad.sqlite", f"""
         UPDATE runs SET created_at = 'yesterday' WHERE id = 1;
         UPDATE group_measurements SET base_ms = -2.5 WHERE id = {group_row};
         UPDATE layer_measurements SET avg_ms = 9e999 WHERE id = {layer_row};""")
@@ -69,7 +52,7 @@ def test_more_damaged_rows_than_a_reader_shows(three_checks: Path, tmp_path: Pat
                                                capsys: pytest.CaptureFixture[str]) -> None:
     """25 damaged layer rows of one check: --check lists all 25 (it stopped at 20 before, and named one), and
     the hint names the one check to delete."""
-    store = _damaged(three_checks, tmp_path / "many.sqlite", """
+    store = edited_export(three_checks, tmp_path / "many.sqlite", """
         UPDATE layer_measurements SET avg_ms = -1 WHERE id IN
             (SELECT id FROM layer_measurements WHERE run_id = 2 ORDER BY id LIMIT 25);""")
     code, out, err = run_cli(["history", str(store), "--check"], capsys)

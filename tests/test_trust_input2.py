@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import DATA, REPO, RESNET, derive_rerun, run_cli
+from conftest import DATA, REPO, RESNET, derive_rerun, recorded_checks, run_cli
 
 QAT, RES = "sample:resnet18-a100/qat", "sample:resnet18-a100/qat-residual"
 FAKE_TRTEXEC = REPO / "tests" / "fake_trtexec" / "trtexec"
@@ -104,14 +104,7 @@ def test_output_hard_linked_to_an_input_is_refused(tmp_path: Path, capsys: pytes
 # ---- 4. damaged history rows: one line naming store, row, field; --check flags them ----------------------
 @pytest.fixture(scope="module")
 def recorded_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from trtinspect.cli import main
-
-    store = tmp_path_factory.mktemp("hist") / "h.sqlite"
-    for _ in range(2):
-        with pytest.raises(SystemExit) as exc:
-            main(["check", "--baseline", QAT, "--candidate", RES, "--record", str(store)])
-        assert exc.value.code == 0
-    return store
+    return recorded_checks(tmp_path_factory.mktemp("hist") / "h.sqlite", 2, QAT, RES)
 
 
 @pytest.mark.parametrize("sql, expect", [
